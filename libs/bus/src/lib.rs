@@ -1,0 +1,109 @@
+//! Shared infrastructure behind one set of traits: key-value with expiry (sessions, throttles),
+//! pub/sub (live updates) and queues (background work). Redis backs them in the SaaS shape,
+//! so any number of server and worker processes share state; the in-process backend serves the
+//! embedded shape, where there is one process and no Redis.
+
+mod memory;
+mod redis_backend;
+
+use std::{sync::Arc, time::Duration};
+
+use futures_util::stream::BoxStream;
+
+pub use memory::MemoryBus;
+pub use redis_backend::RedisBus;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BusError {
+    #[error("redis: {0}")]
+    Redis(#[from] redis::RedisError),
+}
+
+pub type BusResult<T> = Result<T, BusError>;
+
+#[async_trait::async_trait]
+pub trait KeyValue: Send + Sync {
+    async fn get(&self, key: &str) -> BusResult<Option<Vec<u8>>>;
+    /// Stores a value; with `ttl` it disappears after that long.
+    async fn set(&self, key: &str, value: &[u8], ttl: Option<Duration>) -> BusResult<()>;
+    async fn delete(&self, key: &str) -> BusResult<()>;
+    /// Adds `by` to a counter that expires `ttl` after its first increment; returns the new value.
+    async fn incr(&self, key: &str, by: i64, ttl: Duration) -> BusResult<i64>;
+}
+
+#[async_trait::async_trait]
+pub trait PubSub: Send + Sync {
+    async fn publish(&self, channel: &str, message: &str) -> BusResult<()>;
+    /// Messages published on `channel` from now on, from any process sharing the bus.
+    async fn subscribe(&self, channel: &str) -> BusResult<BoxStream<'static, String>>;
+}
+
+/// A message taken from a queue; it stays pending until acknowledged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub id: String,
+    pub payload: String,
+}
+
+#[async_trait::async_trait]
+pub trait Queue: Send + Sync {
+    async fn push(&self, queue: &str, payload: &str) -> BusResult<String>;
+    /// Up to `count` new messages for this consumer group, waiting up to `block` for the first.
+    async fn read(
+        &self,
+        queue: &str,
+        group: &str,
+        consumer: &str,
+        count: usize,
+        block: Duration,
+    ) -> BusResult<Vec<Delivery>>;
+    async fn ack(&self, queue: &str, group: &str, id: &str) -> BusResult<()>;
+}
+
+/// The backend a process runs with, chosen once from configuration.
+#[derive(Clone)]
+pub struct Bus {
+    pub kv: Arc<dyn KeyValue>,
+    pub pubsub: Arc<dyn PubSub>,
+    pub queue: Arc<dyn Queue>,
+    redis: Option<RedisBus>,
+}
+
+impl Bus {
+    pub fn in_process() -> Self {
+        let memory = Arc::new(MemoryBus::default());
+        Self {
+            kv: memory.clone(),
+            pubsub: memory.clone(),
+            queue: memory,
+            redis: None,
+        }
+    }
+
+    /// Connects to Redis; every key, channel and stream is put under `prefix`
+    /// (so tests, or several deployments, can share one Redis).
+    pub async fn redis(url: &str, prefix: &str) -> BusResult<Self> {
+        let redis = Arc::new(RedisBus::connect(url, prefix).await?);
+        Ok(Self {
+            kv: redis.clone(),
+            pubsub: redis.clone(),
+            queue: redis.clone(),
+            redis: Some((*redis).clone()),
+        })
+    }
+
+    pub fn is_redis(&self) -> bool {
+        self.redis.is_some()
+    }
+
+    /// Whether the backend answers (always, in process).
+    pub async fn ping(&self) -> BusResult<()> {
+        match &self.redis {
+            Some(redis) => redis.ping().await,
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,172 @@
+//! The one door to the database.
+//!
+//! Tenant-owned rows are reachable only through a [`TenantTx`], opened with a [`TenantCtx`]:
+//! every query it runs is filtered on `tenant_id` (wall 1), and on PostgreSQL the transaction
+//! first sets `app.tenant_id` so row-level security holds even if a filter were forgotten
+//! (wall 2). The platform path (resolving a host to a tenant) is a short, explicit list of
+//! functions on [`Store`], not the tenant path with a check switched off.
+
+pub mod entity;
+mod error;
+mod postgres;
+mod scoped;
+
+use std::time::Duration;
+
+use pitlane_domain::ids::TenantId;
+use pitlane_migrations::Migrator;
+use sea_orm::{
+    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend,
+    EntityTrait, PaginatorTrait, QueryFilter, Statement, TransactionTrait,
+};
+
+pub use error::StoreError;
+pub use scoped::{Page, TenantScoped, TenantTx};
+pub use sea_orm;
+
+/// Which tenant a unit of work is for. Made by tenant resolution in the web layer,
+/// or by sign-up for a tenant that is being created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TenantCtx {
+    pub tenant_id: TenantId,
+}
+
+impl TenantCtx {
+    pub fn new(tenant_id: TenantId) -> Self {
+        Self { tenant_id }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub url: String,
+    pub max_connections: u32,
+}
+
+/// The database behind the app: PostgreSQL (SaaS) or SQLite (embedded).
+#[derive(Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+impl Store {
+    pub async fn connect(options: &StoreOptions) -> Result<Self, StoreError> {
+        let mut connect = ConnectOptions::new(options.url.clone());
+        connect
+            .max_connections(options.max_connections)
+            .min_connections(1)
+            .connect_timeout(Duration::from_secs(5))
+            .acquire_timeout(Duration::from_secs(10))
+            .sqlx_logging(false);
+        let db = Database::connect(connect).await?;
+        Ok(Self { db })
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.backend() == DbBackend::Postgres
+    }
+
+    /// Applies pending migrations on this connection. On PostgreSQL run it as the owner role;
+    /// `grant_app_role` then gives the unprivileged application role what it needs.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        use pitlane_migrations::MigratorTrait;
+        Migrator::up(&self.db, None).await?;
+        Ok(())
+    }
+
+    /// Creates (if missing) the application role named by `app_url` and grants it data access,
+    /// nothing more: it owns nothing and cannot bypass row-level security.
+    pub async fn grant_app_role(&self, app_url: &str) -> Result<(), StoreError> {
+        postgres::grant_app_role(&self.db, app_url).await
+    }
+
+    /// Refuses a PostgreSQL connection whose role could read around row-level security.
+    pub async fn check_role_is_safe(&self) -> Result<(), StoreError> {
+        if self.is_postgres() {
+            postgres::check_role_is_safe(&self.db).await
+        } else {
+            Ok(())
+        }
+    }
+
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.db.ping().await.map_err(StoreError::from)
+    }
+
+    /// Opens a transaction for one tenant. Every tenant-owned read and write goes through it.
+    pub async fn tx(&self, ctx: &TenantCtx) -> Result<TenantTx, StoreError> {
+        let tx = self.db.begin().await?;
+        if self.is_postgres() {
+            tx.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "select set_config('app.tenant_id', $1, true)",
+                [ctx.tenant_id.to_string().into()],
+            ))
+            .await?;
+        }
+        Ok(TenantTx::new(tx, ctx.tenant_id))
+    }
+
+    // ---- The platform path: reads that must happen before a tenant is known. ----
+
+    pub async fn tenant_by_slug(
+        &self,
+        slug: &str,
+    ) -> Result<Option<entity::tenant::Model>, StoreError> {
+        use entity::tenant::{Column, Entity};
+        Ok(Entity::find()
+            .filter(Column::Slug.eq(slug))
+            .one(&self.db)
+            .await?)
+    }
+
+    pub async fn tenant_by_id(
+        &self,
+        id: TenantId,
+    ) -> Result<Option<entity::tenant::Model>, StoreError> {
+        Ok(entity::tenant::Entity::find_by_id(id.0)
+            .one(&self.db)
+            .await?)
+    }
+
+    /// Resolves a custom domain. On PostgreSQL this is the audited security-definer function,
+    /// because `tenant_domains` is invisible without tenant context.
+    pub async fn tenant_by_host(
+        &self,
+        host: &str,
+    ) -> Result<Option<entity::tenant::Model>, StoreError> {
+        let tenant_id: Option<uuid::Uuid> = if self.is_postgres() {
+            let row = self
+                .db
+                .query_one_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "select pitlane_tenant_for_host($1) as tenant_id",
+                    [host.into()],
+                ))
+                .await?;
+            match row {
+                Some(row) => row.try_get("", "tenant_id")?,
+                None => None,
+            }
+        } else {
+            use entity::tenant_domain::{Column, Entity};
+            Entity::find()
+                .filter(Column::Host.eq(host))
+                .one(&self.db)
+                .await?
+                .map(|d| d.tenant_id)
+        };
+        match tenant_id {
+            Some(id) => self.tenant_by_id(TenantId(id)).await,
+            None => Ok(None),
+        }
+    }
+
+    pub async fn tenant_count(&self) -> Result<u64, StoreError> {
+        Ok(entity::tenant::Entity::find().count(&self.db).await?)
+    }
+}

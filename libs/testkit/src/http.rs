@@ -1,0 +1,84 @@
+//! An HTTP client for black-box tests: a cookie jar, `{slug}.localhost` resolved to the
+//! server, and the portal's sign-in done the way a browser does it (form + CSRF token).
+
+use std::net::SocketAddr;
+
+use reqwest::{Response, StatusCode};
+
+use crate::world::TenantFixture;
+
+#[derive(Clone)]
+pub struct Client {
+    pub http: reqwest::Client,
+    pub origin: String,
+}
+
+/// The CSRF token of the first form in a page.
+pub fn csrf_token(html: &str) -> Option<String> {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_owned())
+}
+
+impl Client {
+    pub fn new(origin: &str, port: u16) -> Self {
+        let loopback = SocketAddr::from(([127, 0, 0, 1], port));
+        let mut builder = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none());
+        // Tenant hosts used by the tests resolve to the server without DNS.
+        for slug in ["alpha", "bravo", "demo", "custom"] {
+            builder = builder.resolve(&format!("{slug}.localhost"), loopback);
+        }
+        builder = builder.resolve("shop.example.test", loopback);
+        Self {
+            http: builder.build().expect("build the HTTP client"),
+            origin: origin.to_owned(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.origin, path)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.http.get(self.url(path)).send().await.expect("GET")
+    }
+
+    /// Fetches a page and submits its form with these fields (plus its CSRF token).
+    pub async fn submit(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Response {
+        let page = self.get(form_page).await.text().await.expect("form page");
+        let token = csrf_token(&page).unwrap_or_else(|| panic!("no CSRF token on {form_page}"));
+        let mut form: Vec<(&str, &str)> = vec![("csrf", token.as_str())];
+        form.extend_from_slice(fields);
+        self.http
+            .post(self.url(action))
+            .form(&form)
+            .send()
+            .await
+            .expect("POST form")
+    }
+
+    /// Signs in to a tenant's portal as its owner; panics if that fails.
+    pub async fn sign_in(&self, tenant: &TenantFixture) {
+        self.sign_in_as(tenant, &tenant.owner_email, &tenant.owner_password)
+            .await;
+    }
+
+    pub async fn sign_in_as(&self, tenant: &TenantFixture, email: &str, password: &str) {
+        let base = format!("/t/{}", tenant.slug);
+        let response = self
+            .submit(
+                &format!("{base}/signin"),
+                &format!("{base}/signin"),
+                &[("email", email), ("password", password)],
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "sign-in as {email} should redirect"
+        );
+    }
+}

@@ -1,0 +1,172 @@
+//! The test harness. Every test gets the real server on a random port, backed by a fresh
+//! PostgreSQL database (migrated by the owner role, served as the unprivileged application
+//! role, exactly as in production) and its own Redis key prefix. Postgres and Redis are
+//! required: when they are missing the test fails, it is never skipped.
+//!
+//! `TEST_POSTGRES_URL` (a superuser URL, default `postgres://postgres@127.0.0.1:5432/postgres`)
+//! and `TEST_REDIS_URL` (default `redis://127.0.0.1:6379`) say where they are.
+
+mod browser;
+mod http;
+mod world;
+
+use pitlane_store::sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use pitlane_web::{AppState, Config, RunningServer};
+
+pub use browser::Browser;
+pub use http::{Client, csrf_token};
+pub use world::TenantFixture;
+
+pub const APP_ROLE: &str = "pitlane_app";
+/// Tenant hosts in tests: `{slug}.localhost` reaches 127.0.0.1 in Chromium with no DNS.
+pub const BASE_DOMAIN: &str = "localhost";
+
+pub fn postgres_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+pub fn redis_url() -> String {
+    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// Logs of the server under test go to the test's output (shown for failing tests).
+pub fn init_test_logging() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "warn,pitlane_web=info".into()),
+        )
+        .with_test_writer()
+        .try_init();
+}
+
+fn with_database(url: &str, database: &str) -> String {
+    let mut parsed = url::Url::parse(url).expect("TEST_POSTGRES_URL is a URL");
+    parsed.set_path(&format!("/{database}"));
+    parsed.to_string()
+}
+
+fn with_user(url: &str, user: &str) -> String {
+    let mut parsed = url::Url::parse(url).expect("TEST_POSTGRES_URL is a URL");
+    let _ = parsed.set_username(user);
+    let _ = parsed.set_password(None);
+    parsed.to_string()
+}
+
+/// A fresh, empty PostgreSQL database for one test.
+pub struct TestDatabase {
+    pub name: String,
+    /// The owner (superuser) connection string: for migrations and for inspecting the schema.
+    pub admin_url: String,
+    /// The application role's connection string: what the server uses.
+    pub app_url: String,
+}
+
+impl TestDatabase {
+    pub async fn create() -> Self {
+        let admin = postgres_admin_url();
+        let server = Database::connect(&admin)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL is required for the tests ({admin}): {e}"));
+        let name = format!("pitlane_t_{}", uuid::Uuid::now_v7().simple());
+        server
+            .execute_unprepared(&format!("create database {name}"))
+            .await
+            .expect("create the test database");
+        server.close().await.ok();
+        let admin_url = with_database(&admin, &name);
+        let app_url = with_user(&admin_url, APP_ROLE);
+        Self {
+            name,
+            admin_url,
+            app_url,
+        }
+    }
+
+    pub async fn admin(&self) -> DatabaseConnection {
+        Database::connect(&self.admin_url)
+            .await
+            .expect("connect as owner")
+    }
+
+    pub async fn app(&self) -> DatabaseConnection {
+        Database::connect(&self.app_url)
+            .await
+            .expect("connect as the application role")
+    }
+}
+
+/// The server under test.
+pub struct TestApp {
+    pub server: RunningServer,
+    pub db: TestDatabase,
+    /// `http://127.0.0.1:{port}`
+    pub origin: String,
+}
+
+/// The configuration a test server runs with; tests may change it before `spawn_with`.
+pub fn test_config(db: &TestDatabase) -> Config {
+    let redis_prefix = format!("test:{}:", db.name);
+    let vars = [
+        ("PITLANE_ADDR", "127.0.0.1:0".to_owned()),
+        ("DATABASE_URL", db.app_url.clone()),
+        ("DATABASE_ADMIN_URL", db.admin_url.clone()),
+        ("REDIS_URL", redis_url()),
+        ("PITLANE_REDIS_PREFIX", redis_prefix),
+        ("PITLANE_PUBLIC_URL", "http://127.0.0.1".to_owned()),
+        ("PITLANE_BASE_DOMAIN", BASE_DOMAIN.to_owned()),
+        (
+            "PITLANE_SECRET_KEY",
+            "test-secret-key-that-is-long-enough-0123456789".to_owned(),
+        ),
+        ("PITLANE_DEMO", "false".to_owned()),
+        ("PITLANE_DB_POOL", "4".to_owned()),
+    ];
+    Config::from_lookup(|name| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+    })
+    .expect("the test configuration is valid")
+}
+
+impl TestApp {
+    /// The SaaS shape: PostgreSQL with row-level security and Redis.
+    pub async fn spawn() -> Self {
+        let db = TestDatabase::create().await;
+        let config = test_config(&db);
+        Self::spawn_with(db, config).await
+    }
+
+    pub async fn spawn_with(db: TestDatabase, config: Config) -> Self {
+        init_test_logging();
+        let server = pitlane_web::start(config)
+            .await
+            .unwrap_or_else(|e| panic!("the server did not start: {e}"));
+        let origin = format!("http://127.0.0.1:{}", server.addr.port());
+        Self { server, db, origin }
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.server.state
+    }
+
+    pub fn port(&self) -> u16 {
+        self.server.addr.port()
+    }
+
+    /// A client with its own cookie jar, as a new browser would be.
+    pub fn client(&self) -> Client {
+        Client::new(&self.origin, self.port())
+    }
+
+    pub async fn stop(self) {
+        self.server.stop().await;
+    }
+}
+
+/// The OpenAPI document, as `pitlane-server openapi` prints it.
+pub fn openapi_spec() -> String {
+    pitlane_web::api::service().spec()
+}

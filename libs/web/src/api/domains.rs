@@ -1,0 +1,133 @@
+use chrono::{DateTime, Utc};
+use pitlane_store::entity::tenant_domain;
+use pitlane_tenancy::domains;
+use poem::web::Data;
+use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json, types::Example};
+use uuid::Uuid;
+
+use super::{ApiTags, StaffSession};
+use crate::{problem::Problem, state::AppState};
+
+/// A host name that serves the workshop's pages.
+#[derive(Object)]
+pub struct Domain {
+    pub id: Uuid,
+    pub host: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A host name to add. Point its DNS at the platform first.
+#[derive(Object)]
+#[oai(example)]
+pub struct DomainWrite {
+    pub host: String,
+}
+
+impl Example for DomainWrite {
+    fn example() -> Self {
+        Self {
+            host: "service.joes-garage.example".into(),
+        }
+    }
+}
+
+/// All the workshop's custom domains.
+#[derive(Object)]
+pub struct DomainList {
+    pub items: Vec<Domain>,
+}
+
+#[derive(ApiResponse)]
+pub enum Created {
+    /// The domain was added.
+    #[oai(status = 201)]
+    Created(Json<Domain>),
+}
+
+#[derive(ApiResponse)]
+pub enum Deleted {
+    /// The domain was removed.
+    #[oai(status = 204)]
+    Deleted,
+}
+
+fn to_api(d: tenant_domain::Model) -> Domain {
+    Domain {
+        id: d.id,
+        host: d.host,
+        created_at: d.created_at,
+    }
+}
+
+pub struct DomainsApi;
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Domains")]
+impl DomainsApi {
+    /// List custom domains
+    ///
+    /// Needs `tenant.read`.
+    #[oai(path = "/domains", method = "get", operation_id = "list_domains")]
+    async fn list(
+        &self,
+        StaffSession(auth): StaffSession,
+        state: Data<&AppState>,
+    ) -> Result<Json<DomainList>, Problem> {
+        let rows = domains::list(&state.store, &auth.actor).await?;
+        Ok(Json(DomainList {
+            items: rows.into_iter().map(to_api).collect(),
+        }))
+    }
+
+    /// Add a custom domain
+    ///
+    /// Needs `settings.manage`. A host can serve one workshop only.
+    #[oai(path = "/domains", method = "post", operation_id = "add_domain")]
+    async fn add(
+        &self,
+        StaffSession(auth): StaffSession,
+        state: Data<&AppState>,
+        body: Json<DomainWrite>,
+    ) -> Result<Created, Problem> {
+        let base = state.config.base_domain.as_deref();
+        let row = domains::add(&state.store, &auth.actor, &body.0.host, base).await?;
+        Ok(Created::Created(Json(to_api(row))))
+    }
+
+    /// Get a custom domain
+    ///
+    /// Needs `tenant.read`.
+    #[oai(
+        path = "/domains/:domain_id",
+        method = "get",
+        operation_id = "get_domain"
+    )]
+    async fn get(
+        &self,
+        StaffSession(auth): StaffSession,
+        state: Data<&AppState>,
+        domain_id: Path<Uuid>,
+    ) -> Result<Json<Domain>, Problem> {
+        Ok(Json(to_api(
+            domains::get(&state.store, &auth.actor, domain_id.0).await?,
+        )))
+    }
+
+    /// Remove a custom domain
+    ///
+    /// Needs `settings.manage`.
+    #[oai(
+        path = "/domains/:domain_id",
+        method = "delete",
+        operation_id = "remove_domain"
+    )]
+    async fn remove(
+        &self,
+        StaffSession(auth): StaffSession,
+        state: Data<&AppState>,
+        domain_id: Path<Uuid>,
+    ) -> Result<Deleted, Problem> {
+        domains::remove(&state.store, &auth.actor, domain_id.0).await?;
+        state.tenants.invalidate(auth.actor.tenant_id);
+        Ok(Deleted::Deleted)
+    }
+}

@@ -1,0 +1,308 @@
+//! One typed configuration, read from the environment (and `.env`) and checked at start.
+//! A bad value stops start-up with one line naming the variable (exit code 2).
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use rand::Rng;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone)]
+pub struct Config {
+    /// Where the server listens (`PITLANE_ADDR`).
+    pub addr: SocketAddr,
+    /// The application's database (`DATABASE_URL`): `sqlite://…` embedded or `postgres://…`.
+    pub database_url: String,
+    /// The owner role used by migrations on PostgreSQL (`DATABASE_ADMIN_URL`).
+    pub database_admin_url: Option<String>,
+    pub database_pool_size: u32,
+    /// Redis for sessions, pub/sub and queues (`REDIS_URL`); in-process when absent.
+    pub redis_url: Option<String>,
+    /// Prefix of every Redis key, so deployments (and tests) can share one Redis.
+    pub redis_prefix: String,
+    /// The address people reach the platform at (`PITLANE_PUBLIC_URL`).
+    pub public_url: url::Url,
+    /// Tenants live at `{slug}.{base_domain}` (`PITLANE_BASE_DOMAIN`).
+    pub base_domain: Option<String>,
+    /// Signs CSRF tokens and links (`PITLANE_SECRET_KEY`).
+    pub secret_key: Vec<u8>,
+    pub log_format: LogFormat,
+    /// Create the demo tenant on start (`PITLANE_DEMO`; on by default when embedded).
+    pub demo: bool,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Secrets and credentials in URLs stay out of logs.
+        f.debug_struct("Config")
+            .field("addr", &self.addr)
+            .field("embedded", &self.is_embedded())
+            .field("redis", &self.redis_url.is_some())
+            .field("public_url", &self.public_url.as_str())
+            .field("base_domain", &self.base_domain)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A configuration problem: which variable, and what is wrong with it.
+#[derive(Debug, thiserror::Error)]
+#[error("{var}: {problem}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub problem: String,
+}
+
+fn bad(var: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError {
+        var,
+        problem: problem.into(),
+    }
+}
+
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+pub const DEFAULT_SQLITE_URL: &str = "sqlite://data/pitlane.db?mode=rwc";
+const SECRET_FILE: &str = "data/secret_key";
+
+impl Config {
+    /// Reads the process environment, after loading `.env` if there is one.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        // A missing .env is normal; a malformed one is reported.
+        if let Err(err) = dotenvy::dotenv()
+            && !err.not_found()
+        {
+            return Err(bad(".env", err.to_string()));
+        }
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Builds the configuration from any source of variables (tests pass a map).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let var = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+
+        let addr_raw = var("PITLANE_ADDR").unwrap_or_else(|| DEFAULT_ADDR.to_owned());
+        let addr: SocketAddr = addr_raw.parse().map_err(|_| {
+            bad(
+                "PITLANE_ADDR",
+                format!("{addr_raw:?} is not an address like 127.0.0.1:8080"),
+            )
+        })?;
+
+        let database_url = var("DATABASE_URL").unwrap_or_else(|| DEFAULT_SQLITE_URL.to_owned());
+        let embedded = if database_url.starts_with("sqlite:") {
+            true
+        } else if database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://")
+        {
+            false
+        } else {
+            return Err(bad(
+                "DATABASE_URL",
+                "must start with sqlite:// or postgres://",
+            ));
+        };
+        if !embedded {
+            url::Url::parse(&database_url)
+                .map_err(|e| bad("DATABASE_URL", format!("not a valid URL: {e}")))?;
+        }
+        let database_admin_url = var("DATABASE_ADMIN_URL");
+        if let Some(admin) = &database_admin_url {
+            if embedded {
+                return Err(bad(
+                    "DATABASE_ADMIN_URL",
+                    "only applies to PostgreSQL; leave it unset with SQLite",
+                ));
+            }
+            if !(admin.starts_with("postgres://") || admin.starts_with("postgresql://")) {
+                return Err(bad("DATABASE_ADMIN_URL", "must start with postgres://"));
+            }
+        }
+        let database_pool_size = match var("PITLANE_DB_POOL") {
+            None => {
+                if embedded {
+                    4
+                } else {
+                    16
+                }
+            }
+            Some(raw) => raw
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=500).contains(n))
+                .ok_or_else(|| bad("PITLANE_DB_POOL", "must be a whole number from 1 to 500"))?,
+        };
+
+        let redis_url = var("REDIS_URL");
+        if let Some(redis) = &redis_url
+            && !(redis.starts_with("redis://") || redis.starts_with("rediss://"))
+        {
+            return Err(bad("REDIS_URL", "must start with redis:// or rediss://"));
+        }
+        let redis_prefix = var("PITLANE_REDIS_PREFIX").unwrap_or_else(|| "pitlane:".to_owned());
+
+        let public_raw = var("PITLANE_PUBLIC_URL").unwrap_or_else(|| format!("http://{addr}"));
+        let public_url = url::Url::parse(&public_raw)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+            .ok_or_else(|| {
+                bad(
+                    "PITLANE_PUBLIC_URL",
+                    format!("{public_raw:?} is not an http(s) URL"),
+                )
+            })?;
+
+        let base_domain = match var("PITLANE_BASE_DOMAIN") {
+            Some(raw) => Some(
+                pitlane_domain::text::Host::parse(&raw)
+                    .map_err(|e| bad("PITLANE_BASE_DOMAIN", e.to_string()))?
+                    .into_inner(),
+            ),
+            // Browsers send *.localhost to this machine, so tenant hosts work with no DNS.
+            None if embedded => Some("localhost".to_owned()),
+            None => None,
+        };
+
+        let secret_key = match var("PITLANE_SECRET_KEY") {
+            Some(key) if key.len() >= 32 => key.into_bytes(),
+            Some(_) => return Err(bad("PITLANE_SECRET_KEY", "must be at least 32 characters")),
+            None if embedded => embedded_secret().map_err(|e| bad("PITLANE_SECRET_KEY", e))?,
+            None => {
+                return Err(bad(
+                    "PITLANE_SECRET_KEY",
+                    "is required outside embedded mode (generate one with: openssl rand -hex 32)",
+                ));
+            }
+        };
+
+        let log_format = match var("PITLANE_LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(bad(
+                    "PITLANE_LOG_FORMAT",
+                    format!("{other:?} is not text or json"),
+                ));
+            }
+        };
+
+        let demo = match var("PITLANE_DEMO").as_deref() {
+            None => embedded,
+            Some("1" | "true" | "yes" | "on") => true,
+            Some("0" | "false" | "no" | "off") => false,
+            Some(other) => {
+                return Err(bad(
+                    "PITLANE_DEMO",
+                    format!("{other:?} is not true or false"),
+                ));
+            }
+        };
+
+        Ok(Self {
+            addr,
+            database_url,
+            database_admin_url,
+            database_pool_size,
+            redis_url,
+            redis_prefix,
+            public_url,
+            base_domain,
+            secret_key,
+            log_format,
+            demo,
+        })
+    }
+
+    pub fn is_embedded(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+
+    /// For SQLite: the folder the database file lives in, created on start.
+    pub fn sqlite_dir(&self) -> Option<PathBuf> {
+        let path = self
+            .database_url
+            .strip_prefix("sqlite://")?
+            .split('?')
+            .next()?;
+        PathBuf::from(path).parent().map(PathBuf::from)
+    }
+}
+
+/// Embedded mode keeps a generated secret in `data/`, so sessions survive restarts.
+fn embedded_secret() -> Result<Vec<u8>, String> {
+    let path = PathBuf::from(SECRET_FILE);
+    if let Ok(existing) = std::fs::read_to_string(&path)
+        && existing.trim().len() >= 32
+    {
+        return Ok(existing.trim().as_bytes().to_vec());
+    }
+    let secret: String = rand::rng()
+        .sample_iter(rand::distr::Alphanumeric)
+        .take(48)
+        .map(char::from)
+        .collect();
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    std::fs::write(&path, &secret).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(secret.into_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn postgres_needs_a_secret() {
+        let err = config(&[("DATABASE_URL", "postgres://app@db/pitlane")]).unwrap_err();
+        assert_eq!(err.var, "PITLANE_SECRET_KEY");
+        let ok = config(&[
+            ("DATABASE_URL", "postgres://app@db/pitlane"),
+            ("PITLANE_SECRET_KEY", &"k".repeat(32)),
+        ])
+        .unwrap();
+        assert!(!ok.is_embedded());
+        assert!(!ok.demo);
+        assert_eq!(ok.base_domain, None);
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        let secret = "k".repeat(32);
+        for (var, value) in [
+            ("PITLANE_ADDR", "nowhere"),
+            ("DATABASE_URL", "mysql://x"),
+            ("REDIS_URL", "http://x"),
+            ("PITLANE_PUBLIC_URL", "ftp://x"),
+            ("PITLANE_BASE_DOMAIN", "bad_domain"),
+            ("PITLANE_LOG_FORMAT", "xml"),
+            ("PITLANE_DB_POOL", "0"),
+            ("PITLANE_DEMO", "maybe"),
+        ] {
+            let err = config(&[(var, value), ("PITLANE_SECRET_KEY", &secret)]).unwrap_err();
+            assert_eq!(err.var, var, "{value}");
+            assert!(err.to_string().starts_with(var));
+        }
+    }
+}

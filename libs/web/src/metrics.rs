@@ -1,0 +1,106 @@
+//! Prometheus metrics: request counts and latency histograms per route.
+
+use std::sync::Mutex;
+
+use prometheus_client::{
+    encoding::{EncodeLabelSet, text::encode},
+    metrics::{counter::Counter, family::Family, histogram::Histogram},
+    registry::Registry,
+};
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    pub method: String,
+    pub route: String,
+    pub status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct LatencyLabels {
+    pub method: String,
+    pub route: String,
+}
+
+pub struct Metrics {
+    registry: Mutex<Registry>,
+    pub requests: Family<RequestLabels, Counter>,
+    pub latency: Family<LatencyLabels, Histogram>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("pitlane");
+        let requests = Family::<RequestLabels, Counter>::default();
+        let latency = Family::<LatencyLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new([
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+            ])
+        });
+        registry.register("http_requests", "HTTP requests answered", requests.clone());
+        registry.register(
+            "http_request_duration_seconds",
+            "Time to answer an HTTP request",
+            latency.clone(),
+        );
+        Self {
+            registry: Mutex::new(registry),
+            requests,
+            latency,
+        }
+    }
+}
+
+impl Metrics {
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let registry = self
+            .registry
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Writing into a String cannot fail.
+        let _ = encode(&mut out, &registry);
+        out
+    }
+}
+
+/// A route label with ids and tenant slugs taken out, so the number of series stays bounded.
+pub fn route_label(path: &str, matched: bool) -> String {
+    if !matched {
+        return "unmatched".to_owned();
+    }
+    let mut segments = path.split('/').filter(|s| !s.is_empty()).peekable();
+    let mut out = Vec::new();
+    if segments.peek() == Some(&"t") {
+        segments.next();
+        segments.next();
+        out.push("t/{tenant}".to_owned());
+    }
+    for segment in segments {
+        let is_id =
+            uuid::Uuid::parse_str(segment).is_ok() || segment.chars().all(|c| c.is_ascii_digit());
+        out.push(if is_id {
+            "{id}".to_owned()
+        } else {
+            segment.to_owned()
+        });
+    }
+    format!("/{}", out.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::route_label;
+
+    #[test]
+    fn labels_hide_ids_and_tenants() {
+        assert_eq!(
+            route_label(
+                "/t/demo/api/v1/branches/0195f3c2-8d1e-7c3a-9b1e-2f3a4b5c6d7e",
+                true
+            ),
+            "/t/{tenant}/api/v1/branches/{id}"
+        );
+        assert_eq!(route_label("/healthz", true), "/healthz");
+        assert_eq!(route_label("/wp-admin.php", false), "unmatched");
+    }
+}

@@ -1,0 +1,135 @@
+//! Form pieces: every input has a label, its hint and error are tied to it for screen
+//! readers, and what was typed is kept when the form comes back with an error.
+
+use maud::{Markup, html};
+use pitlane_domain::FieldErrors;
+use poem::Request;
+
+use super::layout::PageCtx;
+use crate::session::Csrf;
+
+pub struct Field<'a> {
+    pub name: &'a str,
+    pub label: &'a str,
+    pub kind: &'a str,
+    pub value: &'a str,
+    pub hint: Option<&'a str>,
+    pub autocomplete: Option<&'a str>,
+    pub required: bool,
+}
+
+impl<'a> Field<'a> {
+    pub fn new(name: &'a str, label: &'a str, value: &'a str) -> Self {
+        Self {
+            name,
+            label,
+            kind: "text",
+            value,
+            hint: None,
+            autocomplete: None,
+            required: false,
+        }
+    }
+
+    pub fn kind(mut self, kind: &'a str) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    pub fn hint(mut self, hint: &'a str) -> Self {
+        self.hint = Some(hint);
+        self
+    }
+
+    pub fn autocomplete(mut self, value: &'a str) -> Self {
+        self.autocomplete = Some(value);
+        self
+    }
+
+    pub fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+
+    pub fn render(&self, errors: &FieldErrors) -> Markup {
+        let error = errors.message_for(self.name);
+        let id = format!("f-{}", self.name);
+        let described = describedby(&id, self.hint.is_some(), error.is_some());
+        html! {
+            div class="field" {
+                label for=(id) { (self.label) }
+                @if let Some(hint) = self.hint { span class="hint" id=(format!("{id}-hint")) { (hint) } }
+                input id=(id) name=(self.name) type=(self.kind) value=(self.value)
+                    autocomplete=[self.autocomplete] required[self.required]
+                    aria-invalid=[error.map(|_| "true")] aria-describedby=[described];
+                @if let Some(error) = error { span class="error" id=(format!("{id}-error")) { (error) } }
+            }
+        }
+    }
+}
+
+pub fn describedby(id: &str, hint: bool, error: bool) -> Option<String> {
+    let parts: Vec<String> = [
+        hint.then(|| format!("{id}-hint")),
+        error.then(|| format!("{id}-error")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    (!parts.is_empty()).then(|| parts.join(" "))
+}
+
+pub fn csrf_input(ctx: &PageCtx) -> Markup {
+    html! { input type="hidden" name="csrf" value=(ctx.csrf); }
+}
+
+/// A summary at the top of a form that failed, so nobody has to hunt for what went wrong.
+pub fn error_summary(errors: &FieldErrors) -> Markup {
+    html! {
+        @if !errors.is_empty() {
+            div class="notice error" role="alert" {
+                p { strong { "Please correct the following:" } }
+                ul {
+                    @for e in &errors.0 {
+                        li { a href=(format!("#f-{}", e.field)) { (e.message_label()) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+trait MessageLabel {
+    fn message_label(&self) -> String;
+}
+
+impl MessageLabel for pitlane_domain::FieldError {
+    fn message_label(&self) -> String {
+        format!("{} {}", self.field.replace('_', " "), self.message)
+    }
+}
+
+/// Checks the form's CSRF token; a mismatch is reported as a field error on the form itself.
+pub fn csrf_errors(req: &Request, submitted: &str) -> FieldErrors {
+    if Csrf::verify(req, submitted) {
+        FieldErrors::new()
+    } else {
+        FieldErrors::single(
+            "csrf",
+            "this form expired or came from another site; please submit it again",
+        )
+    }
+}
+
+/// A local path to go back to after a form, or `fallback`; never another site.
+pub fn local_path(raw: &str, fallback: &str) -> String {
+    let ok = raw.starts_with('/')
+        && !raw.starts_with("//")
+        && !raw.contains('\\')
+        && !raw.contains("://");
+    if ok {
+        raw.to_owned()
+    } else {
+        fallback.to_owned()
+    }
+}

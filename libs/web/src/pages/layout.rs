@@ -1,0 +1,182 @@
+//! The page frame: the tenant's brand as CSS custom properties, landmarks, a skip link,
+//! the day/night switch (a form that works without JavaScript), and the signed-in menu.
+
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use pitlane_domain::brand::{Color, Palette, ThemePreference};
+use pitlane_store::entity::tenant;
+use poem::Request;
+
+use crate::{
+    session::{Auth, CsrfToken},
+    tenant::TenantScope,
+};
+
+pub const THEME_COOKIE: &str = "pitlane_theme";
+pub const CSS: &str = include_str!("../../assets/app.css");
+pub const JS: &str = include_str!("../../assets/app.js");
+/// Changes whenever the assets do, so browsers may cache them for a year.
+pub const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Everything the frame needs to know about the request.
+pub struct PageCtx {
+    pub scope: Option<TenantScope>,
+    pub auth: Option<Auth>,
+    pub csrf: String,
+    /// The visitor's own choice, if they made one.
+    pub theme_choice: Option<ThemePreference>,
+    /// The path as the visitor sees it (with any `/t/{slug}` prefix), for "back" links.
+    pub path: String,
+}
+
+impl PageCtx {
+    pub fn from_request(req: &Request) -> Self {
+        let scope = req.extensions().get::<TenantScope>().cloned();
+        let base = scope.as_ref().map(|s| s.base.clone()).unwrap_or_default();
+        let path = match req.uri().query() {
+            Some(q) => format!("{base}{}?{q}", req.uri().path()),
+            None => format!("{base}{}", req.uri().path()),
+        };
+        Self {
+            auth: req.extensions().get::<Auth>().cloned(),
+            csrf: req
+                .extensions()
+                .get::<CsrfToken>()
+                .map(|t| t.0.clone())
+                .unwrap_or_default(),
+            theme_choice: req
+                .cookie()
+                .get(THEME_COOKIE)
+                .and_then(|c| ThemePreference::parse(c.value_str()).ok()),
+            scope,
+            path,
+        }
+    }
+
+    pub fn link(&self, path: &str) -> String {
+        match &self.scope {
+            Some(scope) => scope.link(path),
+            None => path.to_owned(),
+        }
+    }
+
+    pub fn tenant(&self) -> Option<&tenant::Model> {
+        self.scope.as_ref().map(|s| s.tenant.as_ref())
+    }
+
+    /// The visitor's choice wins; otherwise the tenant's default; otherwise the system's.
+    pub fn theme(&self) -> ThemePreference {
+        self.theme_choice
+            .or_else(|| {
+                self.tenant()
+                    .and_then(|t| ThemePreference::parse(&t.default_theme).ok())
+            })
+            .unwrap_or_default()
+    }
+}
+
+fn palette_of(tenant: Option<&tenant::Model>) -> Palette {
+    let parse = |raw: Option<&str>, fallback: &str| {
+        raw.and_then(|r| Color::parse(r).ok())
+            .unwrap_or_else(|| Color::parse(fallback).unwrap_or(pitlane_domain::brand::BLACK))
+    };
+    Palette::new(
+        parse(tenant.map(|t| t.brand_primary.as_str()), "#1f6feb"),
+        parse(tenant.map(|t| t.brand_accent.as_str()), "#d9480f"),
+    )
+}
+
+/// The brand as CSS custom properties: colours are validated hex, so this cannot inject CSS.
+pub fn brand_style(palette: &Palette) -> String {
+    format!(
+        ":root{{--brand:{};--on-brand:{};--brand-accent:{};--on-accent:{};--brand-link-light:{};--brand-link-dark:{}}}",
+        palette.primary,
+        palette.on_primary,
+        palette.accent,
+        palette.on_accent,
+        palette.link_light,
+        palette.link_dark
+    )
+}
+
+pub fn theme_switch(ctx: &PageCtx) -> Markup {
+    let current = ctx.theme_choice.unwrap_or_default();
+    html! {
+        form method="post" action=(ctx.link("/theme")) {
+            input type="hidden" name="csrf" value=(ctx.csrf);
+            input type="hidden" name="back" value=(ctx.path);
+            fieldset class="theme-switch" {
+                legend { "Colour theme" }
+                @for (value, label) in [("light", "Day"), ("dark", "Night"), ("system", "Auto")] {
+                    button type="submit" name="theme" value=(value)
+                        aria-pressed=(if current.as_str() == value { "true" } else { "false" })
+                        title=(format!("{label} theme")) { (label) }
+                }
+            }
+        }
+    }
+}
+
+/// A whole page in the frame. `nav` is the active navigation entry, if any.
+pub fn page(ctx: &PageCtx, title: &str, nav: Option<&str>, content: Markup) -> Markup {
+    let tenant = ctx.tenant();
+    let site_name = tenant.map_or("Pitlane", |t| t.name.as_str());
+    let palette = palette_of(tenant);
+    let theme = ctx.theme();
+    let links: Vec<(&str, &str, String)> = if ctx.auth.is_some() {
+        vec![
+            ("dashboard", "Dashboard", ctx.link("/portal")),
+            ("settings", "Settings", ctx.link("/portal/settings")),
+        ]
+    } else {
+        Vec::new()
+    };
+    html! {
+        (DOCTYPE)
+        html lang="en" data-theme=[match theme { ThemePreference::System => None, other => Some(other.as_str()) }] {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="color-scheme" content="light dark";
+                title { (title) " · " (site_name) }
+                link rel="stylesheet" href=(format!("/static/app.css?v={ASSET_VERSION}"));
+                style { (PreEscaped(brand_style(&palette))) }
+                script src=(format!("/static/app.js?v={ASSET_VERSION}")) defer {}
+            }
+            body {
+                a class="skip-link" href="#main" { "Skip to content" }
+                header class="site-header" {
+                    a class="brand" href=(ctx.link(if ctx.auth.is_some() { "/portal" } else { "/" })) {
+                        @if let Some(logo) = tenant.and_then(|t| t.brand_logo_url.as_deref()) {
+                            img src=(logo) alt="";
+                        } @else {
+                            span class="brand-mark" aria-hidden="true" { (site_name.chars().next().unwrap_or('P')) }
+                        }
+                        span { (site_name) }
+                    }
+                    @if !links.is_empty() {
+                        nav class="site-nav" aria-label="Main" {
+                            @for (key, label, href) in &links {
+                                a href=(href) aria-current=[(nav == Some(*key)).then_some("page")] { (label) }
+                            }
+                        }
+                    }
+                    div class="header-tools" {
+                        (theme_switch(ctx))
+                        @if let Some(auth) = &ctx.auth {
+                            span class="muted" { (auth.name) }
+                            form method="post" action=(ctx.link("/signout")) {
+                                input type="hidden" name="csrf" value=(ctx.csrf);
+                                button class="link-button" type="submit" { "Sign out" }
+                            }
+                        }
+                    }
+                }
+                main id="main" tabindex="-1" { (content) }
+                footer class="site-footer" {
+                    @if let Some(t) = tenant { (t.name) " · " }
+                    "Powered by Pitlane"
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! The portal and the tenant's public pages, server-rendered with maud.
+
+pub mod auth;
+pub mod errors;
+pub mod forms;
+pub mod layout;
+pub mod portal;
+pub mod public;

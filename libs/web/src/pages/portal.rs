@@ -1,0 +1,211 @@
+//! The staff portal: the dashboard and the tenant's brand settings.
+
+use maud::html;
+use pitlane_domain::{FieldErrors, ServiceError, brand::Color};
+use pitlane_tenancy::brand::{BrandInput, update_brand};
+use poem::{
+    IntoResponse, Request, Response, handler,
+    http::StatusCode,
+    web::{Data, Form, Query, Redirect},
+};
+use serde::Deserialize;
+
+use super::{
+    errors::{service_error_page, sign_in_redirect},
+    forms::{Field, csrf_errors, csrf_input, describedby, error_summary},
+    layout::{PageCtx, page},
+};
+use crate::state::AppState;
+
+#[handler]
+pub async fn dashboard(req: &Request, state: Data<&AppState>) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let Some(auth) = ctx.auth.as_ref() else {
+        return sign_in_redirect(&ctx);
+    };
+    let branches = match pitlane_tenancy::branches::list(&state.store, &auth.actor, None, 100).await
+    {
+        Ok(page) => page.items,
+        Err(err) => return service_error_page(&ctx, err),
+    };
+    let body = html! {
+        h1 { "Hello, " (auth.name) }
+        p class="muted" { "You are signed in as " (auth.actor.role.label()) "." }
+        section class="card" aria-labelledby="branches-heading" {
+            h2 id="branches-heading" { "Branches" }
+            table {
+                thead { tr { th scope="col" { "Name" } th scope="col" { "City" } th scope="col" { "Time zone" } th scope="col" { "Opening hours" } } }
+                tbody {
+                    @for b in &branches {
+                        tr {
+                            td { (b.name) }
+                            td { (b.city.as_deref().unwrap_or("—")) }
+                            td { (b.time_zone) }
+                            td { (pitlane_tenancy::branches::hours_of(b).summary()) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    page(&ctx, "Dashboard", Some("dashboard"), body).into_response()
+}
+
+#[derive(Deserialize, Default)]
+pub struct SettingsQuery {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct BrandForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    primary_color: String,
+    #[serde(default)]
+    accent_color: String,
+    #[serde(default)]
+    logo_url: String,
+    #[serde(default)]
+    default_theme: String,
+}
+
+fn settings_page(
+    ctx: &PageCtx,
+    form: &BrandForm,
+    errors: &FieldErrors,
+    saved: bool,
+    status: StatusCode,
+) -> Response {
+    let color_field = |name: &'static str, label: &'static str, value: &str| {
+        let error = errors.message_for(name);
+        let id = format!("f-{name}");
+        let picker_value = Color::parse(value)
+            .map(|c| c.to_string())
+            .unwrap_or_else(|_| "#000000".into());
+        html! {
+            div class="field" {
+                label for=(id) { (label) }
+                span class="hint" id=(format!("{id}-hint")) { "A hex colour such as #1f6feb. Text on it is chosen for contrast automatically." }
+                div class="color-row" {
+                    input type="color" value=(picker_value) data-color-for=(id) aria-label=(format!("{label} picker")) tabindex="-1";
+                    input id=(id) name=(name) type="text" value=(value) required pattern="#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?"
+                        aria-invalid=[error.map(|_| "true")] aria-describedby=[describedby(&id, true, error.is_some())];
+                }
+                @if let Some(error) = error { span class="error" id=(format!("{id}-error")) { (error) } }
+            }
+        }
+    };
+    let theme_error = errors.message_for("default_theme");
+    let body = html! {
+        h1 { "Brand settings" }
+        @if saved { div class="notice success" role="status" { "Saved. Your pages now use the new brand." } }
+        (error_summary(errors))
+        div class="grid" {
+            form class="stack" method="post" action=(ctx.link("/portal/settings")) novalidate {
+                (csrf_input(ctx))
+                (Field::new("name", "Workshop name", &form.name).required().autocomplete("organization").render(errors))
+                (color_field("primary_color", "Primary colour", &form.primary_color))
+                (color_field("accent_color", "Accent colour", &form.accent_color))
+                (Field::new("logo_url", "Logo address", &form.logo_url).kind("url")
+                    .hint("Optional. An https:// link to a PNG, JPEG or SVG logo.").render(errors))
+                div class="field" {
+                    label for="f-default_theme" { "Default theme for visitors" }
+                    select id="f-default_theme" name="default_theme" aria-invalid=[theme_error.map(|_| "true")]
+                        aria-describedby=[describedby("f-default_theme", false, theme_error.is_some())] {
+                        @for (value, label) in [("system", "Follow the visitor's device"), ("light", "Day"), ("dark", "Night")] {
+                            option value=(value) selected[form.default_theme == value] { (label) }
+                        }
+                    }
+                    @if let Some(error) = theme_error { span class="error" id="f-default_theme-error" { (error) } }
+                }
+                div { button class="button" type="submit" { "Save brand" } }
+            }
+            aside class="card" aria-label="Preview" {
+                h2 { "Preview" }
+                p { span class="swatch" { "Primary button" } }
+                p { span class="accent-swatch" { "Accent" } }
+                p { a href="#main" { "A link in your colour" } }
+            }
+        }
+    };
+    (status, page(ctx, "Brand settings", Some("settings"), body)).into_response()
+}
+
+#[handler]
+pub async fn settings(
+    req: &Request,
+    state: Data<&AppState>,
+    Query(q): Query<SettingsQuery>,
+) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let Some(auth) = ctx.auth.as_ref() else {
+        return sign_in_redirect(&ctx);
+    };
+    if let Err(err) = auth
+        .actor
+        .require(pitlane_domain::permissions::Permission::SettingsManage)
+    {
+        return service_error_page(&ctx, err);
+    }
+    let tenant = match pitlane_tenancy::brand::get_tenant(&state.store, &auth.actor).await {
+        Ok(t) => t,
+        Err(err) => return service_error_page(&ctx, err),
+    };
+    let current = BrandInput::from_tenant(&tenant);
+    let form = BrandForm {
+        name: current.name,
+        primary_color: current.primary_color,
+        accent_color: current.accent_color,
+        logo_url: current.logo_url.unwrap_or_default(),
+        default_theme: current.default_theme,
+        ..BrandForm::default()
+    };
+    settings_page(
+        &ctx,
+        &form,
+        &FieldErrors::new(),
+        q.saved.is_some(),
+        StatusCode::OK,
+    )
+}
+
+#[handler]
+pub async fn save_settings(
+    req: &Request,
+    state: Data<&AppState>,
+    Form(form): Form<BrandForm>,
+) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let Some(auth) = ctx.auth.as_ref() else {
+        return sign_in_redirect(&ctx);
+    };
+    let csrf = csrf_errors(req, &form.csrf);
+    if !csrf.is_empty() {
+        return settings_page(&ctx, &form, &csrf, false, StatusCode::FORBIDDEN);
+    }
+    let input = BrandInput {
+        name: form.name.clone(),
+        primary_color: form.primary_color.clone(),
+        accent_color: form.accent_color.clone(),
+        logo_url: Some(form.logo_url.clone()),
+        default_theme: form.default_theme.clone(),
+    };
+    match update_brand(&state.store, &auth.actor, input).await {
+        Ok(_) => {
+            state.tenants.invalidate(auth.actor.tenant_id);
+            Redirect::see_other(ctx.link("/portal/settings?saved=1")).into_response()
+        }
+        Err(ServiceError::Invalid(errors)) => settings_page(
+            &ctx,
+            &form,
+            &errors,
+            false,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        Err(err) => service_error_page(&ctx, err),
+    }
+}

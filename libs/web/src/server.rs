@@ -1,0 +1,399 @@
+//! Start-up, the route tree, and shutdown.
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use pitlane_bus::Bus;
+use pitlane_store::{Store, StoreError, StoreOptions};
+use poem::{
+    Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Response, Route, Server, get, handler,
+    http::StatusCode,
+    listener::{Acceptor, Listener, TcpListener},
+    middleware::CookieJarManager,
+    post,
+    session::{CookieConfig, ServerSession},
+    web::{Data, Json, cookie::SameSite},
+};
+
+use crate::{
+    api,
+    config::{Config, LogFormat},
+    metrics::Metrics,
+    observe::Observe,
+    pages::{auth, errors::PageErrors, portal, public},
+    problem,
+    session::{BusSessions, Csrf, LoadAuth, SESSION_COOKIE, SESSION_LIFETIME},
+    state::AppState,
+    tenant::{TenantCache, TenantDispatch},
+};
+
+/// Why the server could not start. Each is one readable line; `exit_code` says how to exit.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("configuration: {0}")]
+    Config(#[from] crate::config::ConfigError),
+    #[error("database: {0}")]
+    Database(String),
+    #[error("{0}")]
+    UnsafeRole(String),
+    #[error("redis: {0}")]
+    Redis(String),
+    #[error("cannot listen on {addr}: {error}")]
+    Listen { addr: String, error: String },
+}
+
+impl StartError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            StartError::Config(_) | StartError::UnsafeRole(_) => 2,
+            _ => 1,
+        }
+    }
+}
+
+fn db_error(err: StoreError) -> StartError {
+    match err {
+        StoreError::UnsafeRole(message) => StartError::UnsafeRole(message),
+        other => StartError::Database(other.to_string()),
+    }
+}
+
+pub fn init_logging(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn,poem=warn")
+    });
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_ansi(ansi);
+    // A second call (tests start many servers in one process) keeps the first subscriber.
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .try_init(),
+    };
+}
+
+/// Applies migrations: as the owner role (`DATABASE_ADMIN_URL`) on PostgreSQL, which then
+/// creates or updates the application role of `DATABASE_URL` and its grants.
+pub async fn migrate(config: &Config) -> Result<(), StartError> {
+    if let Some(dir) = config.sqlite_dir() {
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| StartError::Database(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let admin_url = config
+        .database_admin_url
+        .as_deref()
+        .unwrap_or(&config.database_url);
+    let admin = Store::connect(&StoreOptions {
+        url: admin_url.to_owned(),
+        max_connections: 1,
+    })
+    .await
+    .map_err(db_error)?;
+    admin.migrate().await.map_err(db_error)?;
+    if admin.is_postgres() && config.database_admin_url.is_some() {
+        admin
+            .grant_app_role(&config.database_url)
+            .await
+            .map_err(db_error)?;
+    }
+    Ok(())
+}
+
+/// Connects everything and makes the demo tenant if asked; what `serve` and tests share.
+pub async fn prepare(config: Config) -> Result<AppState, StartError> {
+    if config.is_embedded() || config.database_admin_url.is_some() {
+        migrate(&config).await?;
+    }
+    let store = Store::connect(&StoreOptions {
+        url: config.database_url.clone(),
+        max_connections: config.database_pool_size,
+    })
+    .await
+    .map_err(db_error)?;
+    store.check_role_is_safe().await.map_err(db_error)?;
+
+    let bus = match &config.redis_url {
+        Some(url) => Bus::redis(url, &config.redis_prefix)
+            .await
+            .map_err(|e| StartError::Redis(e.to_string()))?,
+        None => Bus::in_process(),
+    };
+
+    if config.demo {
+        match pitlane_tenancy::ensure_demo_tenant(&store).await {
+            Ok(Some(credentials)) => print_demo_credentials(&config, &credentials),
+            Ok(None) => {}
+            Err(err) => {
+                return Err(StartError::Database(format!(
+                    "creating the demo tenant: {err}"
+                )));
+            }
+        }
+    }
+
+    Ok(AppState {
+        store,
+        bus,
+        config: Arc::new(config),
+        metrics: Arc::new(Metrics::default()),
+        tenants: Arc::new(TenantCache::default()),
+    })
+}
+
+fn print_demo_credentials(config: &Config, credentials: &pitlane_tenancy::DemoCredentials) {
+    let origin = config.public_url.as_str().trim_end_matches('/');
+    println!();
+    println!("  Demo workshop created. Sign in at {origin}/t/demo/signin");
+    println!("    e-mail:   {}", credentials.email);
+    println!("    password: {}", credentials.password);
+    println!("  The password is shown only this once.");
+    println!();
+}
+
+#[handler]
+fn healthz() -> &'static str {
+    "ok"
+}
+
+#[handler]
+async fn readyz(state: Data<&AppState>) -> Response {
+    let check = Duration::from_secs(2);
+    let database = matches!(
+        tokio::time::timeout(check, state.store.ping()).await,
+        Ok(Ok(()))
+    );
+    let redis = if state.bus.is_redis() {
+        Some(matches!(
+            tokio::time::timeout(check, state.bus.ping()).await,
+            Ok(Ok(()))
+        ))
+    } else {
+        None
+    };
+    let ready = database && redis.unwrap_or(true);
+    let word = |ok: bool| if ok { "ok" } else { "unavailable" };
+    let body = serde_json::json!({
+        "status": word(ready),
+        "database": word(database),
+        "redis": redis.map(word).unwrap_or("not configured"),
+    });
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body)).into_response()
+}
+
+#[handler]
+fn metrics(state: Data<&AppState>) -> Response {
+    Response::builder()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(state.metrics.render())
+}
+
+/// The whole route tree.
+pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
+    let config = state.config.clone();
+    let api_service = api::service();
+    let spec = api_service.spec_endpoint();
+    let docs = api_service.swagger_ui();
+
+    let csrf = Csrf {
+        key: Arc::new(config.secret_key.clone()),
+        secure: config.is_https(),
+    };
+    let cookie = CookieConfig::default()
+        .name(SESSION_COOKIE)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(config.is_https())
+        .max_age(SESSION_LIFETIME);
+
+    let pages = Route::new()
+        .at("/", get(public::tenant_home))
+        .at("/signin", get(auth::sign_in_form).post(auth::sign_in))
+        .at("/signout", post(auth::sign_out))
+        .at("/theme", post(public::set_theme))
+        .at("/portal", get(portal::dashboard))
+        .at(
+            "/portal/settings",
+            get(portal::settings).post(portal::save_settings),
+        )
+        .with(PageErrors);
+    let tenant_app = Route::new()
+        .nest_no_strip(
+            "/api/v1",
+            api_service
+                .into_endpoint()
+                .catch_all_error(|err| async move { problem::from_poem_error(err) }),
+        )
+        .nest("/", pages)
+        .with(LoadAuth)
+        .with(csrf.clone())
+        .with(ServerSession::new(
+            cookie,
+            BusSessions {
+                kv: state.bus.kv.clone(),
+            },
+        ));
+
+    let platform_app = Route::new()
+        .at("/", get(public::platform_home))
+        .at("/go", get(public::go))
+        .at("/theme", post(public::set_theme))
+        .with(PageErrors)
+        .with(csrf)
+        .with(CookieJarManager::new());
+
+    let platform_hosts = config
+        .public_url
+        .host_str()
+        .map(|h| vec![h.to_ascii_lowercase()])
+        .unwrap_or_default();
+    let dispatch = TenantDispatch {
+        tenant_app,
+        platform_app,
+        store: state.store.clone(),
+        cache: state.tenants.clone(),
+        base_domain: config.base_domain.clone(),
+        platform_hosts,
+    };
+
+    Route::new()
+        .at("/healthz", get(healthz))
+        .at("/readyz", get(readyz))
+        .at("/metrics", get(metrics))
+        .at("/static/app.css", get(public::stylesheet))
+        .at("/static/app.js", get(public::script))
+        .at("/api/openapi.json", spec)
+        .nest("/api/docs", docs)
+        .nest("/", dispatch)
+        .data(state.clone())
+        .with(Observe {
+            metrics: state.metrics.clone(),
+        })
+}
+
+/// A server running in this process (tests and `serve` both use it).
+pub struct RunningServer {
+    pub addr: std::net::SocketAddr,
+    pub state: AppState,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// Stops accepting, lets requests in flight finish (up to 10 s), and waits.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+
+    pub async fn wait(self) -> std::io::Result<()> {
+        self.task
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)))
+    }
+}
+
+/// Prepares and starts listening; returns once the port is bound.
+pub async fn start(config: Config) -> Result<RunningServer, StartError> {
+    let addr = config.addr;
+    let state = prepare(config).await?;
+    let acceptor = TcpListener::bind(addr.to_string())
+        .into_acceptor()
+        .await
+        .map_err(|e| StartError::Listen {
+            addr: addr.to_string(),
+            error: e.to_string(),
+        })?;
+    let bound = acceptor
+        .local_addr()
+        .into_iter()
+        .find_map(|a| a.as_socket_addr().copied())
+        .unwrap_or(addr);
+    let app = routes(state.clone());
+    let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        Server::new_with_acceptor(acceptor)
+            .run_with_graceful_shutdown(
+                app,
+                async move {
+                    let _ = shutdown_rx.await;
+                },
+                Some(Duration::from_secs(10)),
+            )
+            .await
+    });
+    Ok(RunningServer {
+        addr: bound,
+        state,
+        shutdown: Some(shutdown_tx),
+        task,
+    })
+}
+
+/// `pitlane-server serve`: runs until SIGTERM or Ctrl-C, then drains.
+pub async fn serve(config: Config) -> Result<(), StartError> {
+    let started = Instant::now();
+    let public_url = config.public_url.clone();
+    let server = start(config).await?;
+    tracing::info!(
+        addr = %server.addr,
+        startup_ms = started.elapsed().as_millis() as u64,
+        "listening; open {public_url}"
+    );
+    let addr = server.addr;
+    let shutdown_signal = shutdown_signal();
+    tokio::pin!(shutdown_signal);
+    let mut server = server;
+    tokio::select! {
+        () = &mut shutdown_signal => {
+            tracing::info!("shutting down: finishing requests in flight");
+            server.shutdown.take().map(|tx| tx.send(()));
+            let _ = (&mut server.task).await;
+        }
+        result = &mut server.task => {
+            if let Ok(Err(err)) = result {
+                return Err(StartError::Listen { addr: addr.to_string(), error: err.to_string() });
+            }
+        }
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGTERM (how orchestrators stop a process) or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,16 @@
+use std::sync::Arc;
+
+use pitlane_bus::Bus;
+use pitlane_store::Store;
+
+use crate::{config::Config, metrics::Metrics, tenant::TenantCache};
+
+/// What every handler may need. Cheap to clone; nothing in it is needed by another instance.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub bus: Bus,
+    pub config: Arc<Config>,
+    pub metrics: Arc<Metrics>,
+    pub tenants: Arc<TenantCache>,
+}

@@ -1,0 +1,241 @@
+//! Tenant resolution: from the Host (`{slug}.{base}` or a registered custom domain) or a
+//! `/t/{slug}/…` path prefix. The tenant's pages and API are served below it; everything
+//! else is the platform's own site.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use pitlane_domain::ids::TenantId;
+use pitlane_store::{Store, StoreError, TenantCtx, entity::tenant};
+use poem::{Endpoint, IntoResponse, Request, Response, http::uri::PathAndQuery};
+
+use crate::pages::errors::{tenant_suspended, unknown_tenant};
+
+/// The tenant a request is for, and how its links are written.
+#[derive(Clone, Debug)]
+pub struct TenantScope {
+    pub tenant: Arc<tenant::Model>,
+    /// `""` when the tenant is the host, `/t/{slug}` when it came from the path.
+    pub base: String,
+}
+
+impl TenantScope {
+    pub fn ctx(&self) -> TenantCtx {
+        TenantCtx::new(TenantId(self.tenant.id))
+    }
+
+    pub fn tenant_id(&self) -> TenantId {
+        TenantId(self.tenant.id)
+    }
+
+    /// A link within this tenant's site.
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+}
+
+/// Recently resolved tenants, so a page does not pay a lookup per request. Entries live a few
+/// seconds; changes made through this process drop them at once, other processes' expire.
+#[derive(Default)]
+pub struct TenantCache {
+    entries: Mutex<HashMap<String, (Arc<tenant::Model>, Instant)>>,
+}
+
+const CACHE_TTL: Duration = Duration::from_secs(5);
+
+impl TenantCache {
+    fn get(&self, key: &str) -> Option<Arc<tenant::Model>> {
+        let entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        entries
+            .get(key)
+            .filter(|(_, at)| at.elapsed() < CACHE_TTL)
+            .map(|(t, _)| t.clone())
+    }
+
+    fn put(&self, key: String, tenant: Arc<tenant::Model>) {
+        let mut entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if entries.len() > 10_000 {
+            entries.retain(|_, (_, at)| at.elapsed() < CACHE_TTL);
+        }
+        entries.insert(key, (tenant, Instant::now()));
+    }
+
+    /// Forgets a tenant after it changed (brand, status), so the next page shows the change.
+    pub fn invalidate(&self, tenant: TenantId) {
+        let mut entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        entries.retain(|_, (t, _)| t.id != tenant.0);
+    }
+
+    pub async fn by_slug(
+        &self,
+        store: &Store,
+        slug: &str,
+    ) -> Result<Option<Arc<tenant::Model>>, StoreError> {
+        let key = format!("slug:{slug}");
+        if let Some(hit) = self.get(&key) {
+            return Ok(Some(hit));
+        }
+        let found = store.tenant_by_slug(slug).await?.map(Arc::new);
+        if let Some(t) = &found {
+            self.put(key, t.clone());
+        }
+        Ok(found)
+    }
+
+    pub async fn by_host(
+        &self,
+        store: &Store,
+        host: &str,
+    ) -> Result<Option<Arc<tenant::Model>>, StoreError> {
+        let key = format!("host:{host}");
+        if let Some(hit) = self.get(&key) {
+            return Ok(Some(hit));
+        }
+        let found = store.tenant_by_host(host).await?.map(Arc::new);
+        if let Some(t) = &found {
+            self.put(key, t.clone());
+        }
+        Ok(found)
+    }
+}
+
+enum Target {
+    Platform,
+    /// A tenant slug, and the path prefix it came from (empty for hosts).
+    Slug(String, String),
+    CustomHost(String),
+}
+
+fn host_of(req: &Request) -> Option<String> {
+    let raw = req
+        .headers()
+        .get(poem::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().host())?;
+    // Strip the port; IPv6 literals are never tenant hosts.
+    let host = if raw.starts_with('[') {
+        raw
+    } else {
+        raw.split(':').next().unwrap_or(raw)
+    };
+    Some(host.trim_end_matches('.').to_ascii_lowercase())
+}
+
+fn target(req: &Request, base_domain: Option<&str>, platform_hosts: &[String]) -> Target {
+    let path = req.uri().path();
+    if let Some(rest) = path.strip_prefix("/t/") {
+        let slug = rest
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        return Target::Slug(slug.clone(), format!("/t/{slug}"));
+    }
+    let Some(host) = host_of(req) else {
+        return Target::Platform;
+    };
+    if platform_hosts.contains(&host) {
+        return Target::Platform;
+    }
+    if let Some(base) = base_domain {
+        if host == base || host == format!("www.{base}") {
+            return Target::Platform;
+        }
+        if let Some(slug) = host.strip_suffix(&format!(".{base}"))
+            && !slug.contains('.')
+        {
+            return Target::Slug(slug.to_owned(), String::new());
+        }
+    }
+    if host.parse::<std::net::IpAddr>().is_ok() || host == "localhost" {
+        return Target::Platform;
+    }
+    Target::CustomHost(host)
+}
+
+/// Routes each request to the tenant's site or the platform's, after resolving the tenant.
+pub struct TenantDispatch<T, P> {
+    pub tenant_app: T,
+    pub platform_app: P,
+    pub store: Store,
+    pub cache: Arc<TenantCache>,
+    pub base_domain: Option<String>,
+    /// Hosts that always mean the platform (the public URL's host).
+    pub platform_hosts: Vec<String>,
+}
+
+impl<T: Endpoint, P: Endpoint> Endpoint for TenantDispatch<T, P> {
+    type Output = Response;
+
+    async fn call(&self, mut req: Request) -> poem::Result<Response> {
+        let is_api = req.uri().path().contains("/api/");
+        let (tenant, base, label) =
+            match target(&req, self.base_domain.as_deref(), &self.platform_hosts) {
+                Target::Platform => {
+                    return self
+                        .platform_app
+                        .call(req)
+                        .await
+                        .map(IntoResponse::into_response);
+                }
+                Target::Slug(slug, base) => {
+                    (self.cache.by_slug(&self.store, &slug).await, base, slug)
+                }
+                Target::CustomHost(host) => (
+                    self.cache.by_host(&self.store, &host).await,
+                    String::new(),
+                    host,
+                ),
+            };
+        let tenant = match tenant {
+            Ok(Some(tenant)) => tenant,
+            Ok(None) => return Ok(unknown_tenant(&label, is_api)),
+            Err(err) => {
+                tracing::error!(error = %err, "resolving tenant");
+                return Err(poem::Error::from_status(
+                    poem::http::StatusCode::SERVICE_UNAVAILABLE,
+                ));
+            }
+        };
+        tracing::Span::current().record("tenant", tenant.slug.as_str());
+        if tenant.is_suspended() {
+            return Ok(tenant_suspended(&tenant, is_api));
+        }
+        if !base.is_empty() {
+            strip_prefix(&mut req, &base);
+        }
+        req.extensions_mut().insert(TenantScope { tenant, base });
+        self.tenant_app
+            .call(req)
+            .await
+            .map(IntoResponse::into_response)
+    }
+}
+
+/// `/t/demo/portal?x=1` → `/portal?x=1`, so the tenant's routes are the same in both modes.
+fn strip_prefix(req: &mut Request, base: &str) {
+    let uri = req.uri().clone();
+    let rest = uri.path().strip_prefix(base).unwrap_or("/");
+    let path = if rest.is_empty() { "/" } else { rest };
+    let path_and_query = match uri.query() {
+        Some(q) => format!("{path}?{q}"),
+        None => path.to_owned(),
+    };
+    let mut parts = uri.into_parts();
+    parts.path_and_query = PathAndQuery::try_from(path_and_query.as_str()).ok();
+    if let Ok(new_uri) = poem::http::Uri::from_parts(parts) {
+        *req.uri_mut() = new_uri;
+    }
+}

@@ -1,0 +1,245 @@
+//! The isolation suite, driven by the OpenAPI document: every tenant-scoped operation is
+//! called with tenant A's credentials and tenant B's ids, and must answer 404 with nothing of
+//! B in the body. It reads the operations from the live document, so a new endpoint is covered
+//! without new test code; it only needs the test world to give B one of the new resource
+//! (`TestApp::populated_tenant`), and fails saying so when it does not.
+
+use std::collections::{BTreeMap, HashMap};
+
+use pitlane_testkit::{Client, TenantFixture, TestApp};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+struct Operation {
+    method: Method,
+    path: String,
+    body: Option<Value>,
+}
+
+fn operations(spec: &Value) -> Vec<Operation> {
+    let mut ops = Vec::new();
+    let paths = spec["paths"].as_object().expect("paths");
+    for (path, item) in paths {
+        if !path.starts_with("/api/v1/") {
+            continue;
+        }
+        for (method, op) in item.as_object().expect("path item") {
+            let Ok(method) = method.to_uppercase().parse::<Method>() else {
+                continue;
+            };
+            // Tenant-scoped operations are the ones that need a member's credentials.
+            let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
+            if !secured {
+                continue;
+            }
+            let body = op["requestBody"]["content"].as_object().map(|content| {
+                let (_, media) = content
+                    .iter()
+                    .find(|(media_type, _)| media_type.starts_with("application/json"))
+                    .unwrap_or_else(|| {
+                        panic!("{method} {path}: the suite knows only JSON request bodies")
+                    });
+                example_for(spec, &media["schema"], path, &method)
+            });
+            ops.push(Operation {
+                method,
+                path: path.clone(),
+                body,
+            });
+        }
+    }
+    ops
+}
+
+fn example_for(spec: &Value, schema: &Value, path: &str, method: &Method) -> Value {
+    let resolved = match schema["$ref"].as_str() {
+        Some(reference) => {
+            let name = reference.rsplit('/').next().expect("ref name");
+            &spec["components"]["schemas"][name]
+        }
+        None => schema,
+    };
+    resolved
+        .get("example")
+        .cloned()
+        .unwrap_or_else(|| panic!("{method} {path}: its request schema needs an example (#[oai(example)]) for the isolation suite"))
+}
+
+fn ids_in(json: &Value) -> Vec<String> {
+    let items = json
+        .get("items")
+        .and_then(Value::as_array)
+        .or_else(|| json.as_array());
+    items
+        .into_iter()
+        .flatten()
+        .filter_map(|item| item["id"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// Everything that would betray tenant B: every id it holds, and every text naming it (the
+/// test world puts B's slug into all of B's names, addresses and hosts).
+fn markers_of(json: &Value, slug: &str, into: &mut Vec<String>) {
+    match json {
+        Value::String(s) if uuid::Uuid::parse_str(s).is_ok() || s.to_lowercase().contains(slug) => {
+            into.push(s.clone())
+        }
+        Value::Array(items) => items.iter().for_each(|v| markers_of(v, slug, into)),
+        Value::Object(map) => map.values().for_each(|v| markers_of(v, slug, into)),
+        _ => {}
+    }
+}
+
+struct World {
+    /// Collection path (with parents filled in) → B's ids in it.
+    harvested: HashMap<String, Vec<String>>,
+    markers: Vec<String>,
+}
+
+async fn fetch_json(client: &Client, url: &str) -> Value {
+    let response = client.get(url).await;
+    assert_eq!(response.status(), StatusCode::OK, "GET {url}");
+    response.json().await.expect("JSON")
+}
+
+impl World {
+    /// Fills each `{param}` left to right with an id of B's from the collection before it.
+    async fn concrete_path(&mut self, bravo: &Client, base: &str, template: &str) -> String {
+        let mut built = String::new();
+        for segment in template.split('/').filter(|s| !s.is_empty()) {
+            if segment.starts_with('{') {
+                if !self.harvested.contains_key(&built) {
+                    let json = fetch_json(bravo, &format!("{base}{built}")).await;
+                    self.harvested.insert(built.clone(), ids_in(&json));
+                }
+                let id = self.harvested[&built].first().cloned().unwrap_or_else(|| {
+                    panic!("tenant B has nothing at {built}: give it one in TestApp::populated_tenant so {template} is tested")
+                });
+                built.push('/');
+                built.push_str(&id);
+            } else {
+                built.push('/');
+                built.push_str(segment);
+            }
+        }
+        built
+    }
+}
+
+async fn snapshot_of_b(
+    bravo: &Client,
+    b_base: &str,
+    ops: &[Operation],
+) -> BTreeMap<String, String> {
+    let mut snapshot = BTreeMap::new();
+    for op in ops
+        .iter()
+        .filter(|o| o.method == Method::GET && !o.path.contains('{'))
+    {
+        let json = fetch_json(bravo, &format!("{b_base}{}", op.path)).await;
+        snapshot.insert(op.path.clone(), json.to_string());
+    }
+    snapshot
+}
+
+#[tokio::test]
+async fn tenant_a_cannot_reach_tenant_b_through_any_operation() {
+    let app = TestApp::spawn().await;
+    let alpha: TenantFixture = app.populated_tenant("alpha").await;
+    let bravo: TenantFixture = app.populated_tenant("bravo").await;
+    let a = app.client();
+    a.sign_in(&alpha).await;
+    let b = app.client();
+    b.sign_in(&bravo).await;
+    let (a_base, b_base) = (format!("/t/{}", alpha.slug), format!("/t/{}", bravo.slug));
+
+    let spec: Value = app
+        .client()
+        .get("/api/openapi.json")
+        .await
+        .json()
+        .await
+        .expect("spec");
+    let ops = operations(&spec);
+    assert!(
+        ops.len() >= 9,
+        "expected the tenant-scoped operations in the document, found {}",
+        ops.len()
+    );
+
+    // B's world as B sees it: every id and name it holds is a marker that must never leak.
+    let mut world = World {
+        harvested: HashMap::new(),
+        markers: vec![
+            bravo.id.to_string(),
+            bravo.owner_email.clone(),
+            bravo.name.clone(),
+        ],
+    };
+    let before = snapshot_of_b(&b, &b_base, &ops).await;
+    for json in before.values() {
+        markers_of(
+            &serde_json::from_str(json).expect("json"),
+            &bravo.slug,
+            &mut world.markers,
+        );
+    }
+    world.markers.sort();
+    world.markers.dedup();
+    assert!(
+        world.markers.len() >= 5,
+        "tenant B should hold several things to protect: {:?}",
+        world.markers
+    );
+
+    let mut checked = Vec::new();
+    for op in &ops {
+        let path = world.concrete_path(&b, &b_base, &op.path).await;
+        let has_ids = op.path.contains('{');
+        for (who, client, base) in [
+            ("A's session with B's ids", &a, &a_base),
+            ("A's session on B's site", &a, &b_base),
+        ] {
+            let url = format!("{}{base}{path}", client.origin);
+            let mut request = client.http.request(op.method.clone(), &url);
+            if let Some(body) = &op.body {
+                request = request.json(body);
+            }
+            let response = request.send().await.expect("request");
+            let status = response.status();
+            let body = response.text().await.expect("body");
+            let label = format!("{} {} ({who})", op.method, op.path);
+            assert!(!status.is_server_error(), "{label}: {status} {body}");
+            for marker in &world.markers {
+                assert!(
+                    !body.contains(marker.as_str()),
+                    "{label}: the response contains B's {marker:?}: {body}"
+                );
+            }
+            if base == &b_base {
+                assert_eq!(
+                    status,
+                    StatusCode::UNAUTHORIZED,
+                    "{label}: a session is no key to another tenant"
+                );
+            } else if has_ids {
+                assert_eq!(
+                    status,
+                    StatusCode::NOT_FOUND,
+                    "{label}: B's ids must look like missing ones"
+                );
+            }
+            checked.push(label);
+        }
+    }
+
+    // Nothing of B changed, whatever A tried.
+    let after = snapshot_of_b(&b, &b_base, &ops).await;
+    assert_eq!(before, after, "tenant B's data changed");
+    eprintln!(
+        "isolation suite checked {} calls over {} operations",
+        checked.len(),
+        ops.len()
+    );
+    app.stop().await;
+}

@@ -1,0 +1,383 @@
+//! The request path end to end: tenant resolution, probes, metrics, request ids, the API's
+//! problem documents, validation, paging and permissions.
+
+use pitlane_domain::permissions::Role;
+use pitlane_store::sea_orm::ConnectionTrait;
+use pitlane_testkit::{Client, TestApp};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+async fn problem(response: reqwest::Response, status: StatusCode) -> Value {
+    assert_eq!(response.status(), status);
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    assert!(response.headers().contains_key("x-request-id"));
+    let body: Value = response.json().await.expect("problem json");
+    assert_eq!(body["status"], status.as_u16());
+    assert!(
+        body["type"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("https://"))
+    );
+    assert!(body["title"].is_string());
+    assert!(body["request_id"].is_string(), "{body}");
+    body
+}
+
+#[tokio::test]
+async fn probes_metrics_and_request_ids() {
+    let app = TestApp::spawn().await;
+    let client = app.client();
+    let health = client.get("/healthz").await;
+    assert_eq!(health.status(), StatusCode::OK);
+    assert!(health.headers().contains_key("x-request-id"));
+
+    let ready: Value = client.get("/readyz").await.json().await.expect("json");
+    assert_eq!(
+        ready,
+        json!({"status": "ok", "database": "ok", "redis": "ok"})
+    );
+
+    // A caller's request id is kept; every response, even a 404, carries one.
+    let echoed = client
+        .http
+        .get(client.url("/healthz"))
+        .header("x-request-id", "trace-abc-123")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(echoed.headers()["x-request-id"], "trace-abc-123");
+    let missing = client.get("/t/nobody-here/nowhere").await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert!(missing.headers().contains_key("x-request-id"));
+
+    let metrics = client.get("/metrics").await.text().await.expect("metrics");
+    assert!(
+        metrics.contains(
+            "pitlane_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"}"
+        ),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("pitlane_http_request_duration_seconds_bucket"),
+        "{metrics}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn tenants_resolve_by_path_host_and_custom_domain() {
+    let app = TestApp::spawn().await;
+    let alpha = app.tenant("alpha").await;
+    let port = app.port();
+
+    let by_path = app.client().get("/t/alpha/").await;
+    assert_eq!(by_path.status(), StatusCode::OK);
+    assert!(by_path.text().await.expect("html").contains("ALPHA Motors"));
+
+    let by_host = Client::new(&format!("http://alpha.localhost:{port}"), port);
+    let home = by_host.get("/").await;
+    assert_eq!(home.status(), StatusCode::OK);
+    assert!(home.text().await.expect("html").contains("ALPHA Motors"));
+    // Signing in on the tenant's own host works the same way, with links without a prefix.
+    let signed_in = by_host
+        .submit(
+            "/signin",
+            "/signin",
+            &[
+                ("email", &alpha.owner_email),
+                ("password", &alpha.owner_password),
+            ],
+        )
+        .await;
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    assert_eq!(signed_in.headers()["location"], "/portal");
+    let me: Value = by_host.get("/api/v1/me").await.json().await.expect("me");
+    assert_eq!(me["role"], "owner");
+
+    let added = by_host
+        .http
+        .post(by_host.url("/api/v1/domains"))
+        .json(&json!({"host": "shop.example.test"}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(added.status(), StatusCode::CREATED);
+    let custom = Client::new(&format!("http://shop.example.test:{port}"), port);
+    let page = custom.get("/").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.expect("html").contains("ALPHA Motors"));
+
+    // Hosts of the platform itself cannot be claimed.
+    let refused = by_host
+        .http
+        .post(by_host.url("/api/v1/domains"))
+        .json(&json!({"host": "bravo.localhost"}))
+        .send()
+        .await
+        .expect("post");
+    let body = problem(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(body["errors"][0]["field"], "host");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_and_suspended_tenants_get_clear_answers() {
+    let app = TestApp::spawn().await;
+    let bravo = app.tenant("bravo").await;
+    let client = app.client();
+
+    let unknown = client.get("/t/no-such-shop/").await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    assert!(
+        unknown
+            .text()
+            .await
+            .expect("html")
+            .contains("No workshop here")
+    );
+    problem(
+        client.get("/t/no-such-shop/api/v1/me").await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+
+    let admin = app.db.admin().await;
+    admin
+        .execute_unprepared(&format!(
+            "update tenants set status = 'suspended' where id = '{}'",
+            bravo.id
+        ))
+        .await
+        .expect("suspend");
+    let suspended = client.get("/t/bravo/").await;
+    assert_eq!(suspended.status(), StatusCode::FORBIDDEN);
+    assert!(suspended.text().await.expect("html").contains("suspended"));
+    let body = problem(
+        client.get("/t/bravo/api/v1/me").await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    assert!(
+        body["type"]
+            .as_str()
+            .expect("type")
+            .ends_with("tenant-suspended")
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_api_answers_mistakes_with_problem_documents() {
+    let app = TestApp::spawn().await;
+    let alpha = app.tenant("alpha").await;
+    let anonymous = app.client();
+    problem(
+        anonymous.get("/t/alpha/api/v1/branches").await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+
+    let client = app.client();
+    client.sign_in(&alpha).await;
+    let url = client.url("/t/alpha/api/v1/branches");
+
+    let invalid = client
+        .http
+        .post(&url)
+        .json(&json!({"name": "  ", "time_zone": "Mars/Base", "country": "Germany", "phone": "call me",
+                      "business_hours": {"mon": [["17:00", "08:00"]]}}))
+        .send()
+        .await
+        .expect("post");
+    let body = problem(invalid, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["field"].as_str().expect("field"))
+        .collect();
+    assert_eq!(
+        fields,
+        ["name", "country", "phone", "time_zone", "business_hours"]
+    );
+
+    let not_json = client
+        .http
+        .post(&url)
+        .header("content-type", "application/json")
+        .body("{nope")
+        .send()
+        .await
+        .expect("post");
+    problem(not_json, StatusCode::BAD_REQUEST).await;
+    problem(
+        client.get("/t/alpha/api/v1/branches/not-an-id").await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    problem(
+        client
+            .get(&format!(
+                "/t/alpha/api/v1/branches/{}",
+                uuid::Uuid::now_v7()
+            ))
+            .await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+
+    // Nothing was saved by the failed attempts.
+    let list: Value = client
+        .get("/t/alpha/api/v1/branches")
+        .await
+        .json()
+        .await
+        .expect("list");
+    assert_eq!(list["items"].as_array().expect("items").len(), 1);
+
+    let first = json!({"name": "North", "time_zone": "Europe/Berlin"});
+    assert_eq!(
+        client
+            .http
+            .post(&url)
+            .json(&first)
+            .send()
+            .await
+            .expect("post")
+            .status(),
+        StatusCode::CREATED
+    );
+    let clash = client
+        .http
+        .post(&url)
+        .json(&first)
+        .send()
+        .await
+        .expect("post");
+    let body = problem(clash, StatusCode::CONFLICT).await;
+    assert_eq!(body["errors"][0]["field"], "name");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn lists_are_paged_with_cursors() {
+    let app = TestApp::spawn().await;
+    let alpha = app.tenant("alpha").await;
+    let client = app.client();
+    client.sign_in(&alpha).await;
+    for name in ["B", "C", "D", "E"] {
+        let created = client
+            .http
+            .post(client.url("/t/alpha/api/v1/branches"))
+            .json(&json!({"name": name, "time_zone": "UTC"}))
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(created.status(), StatusCode::CREATED);
+    }
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/t/alpha/api/v1/branches?limit=2&cursor={c}"),
+            None => "/t/alpha/api/v1/branches?limit=2".to_owned(),
+        };
+        let page: Value = client.get(&path).await.json().await.expect("page");
+        let items = page["items"].as_array().expect("items");
+        assert!(items.len() <= 2);
+        seen.extend(
+            items
+                .iter()
+                .map(|i| i["name"].as_str().expect("name").to_owned()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["ALPHA Motors Central", "B", "C", "D", "E"]);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn roles_limit_what_members_may_do() {
+    let app = TestApp::spawn().await;
+    let alpha = app.tenant("alpha").await;
+    let (email, password) = app.member(&alpha, Role::Mechanic).await;
+    let mechanic = app.client();
+    mechanic.sign_in_as(&alpha, &email, &password).await;
+
+    let me: Value = mechanic
+        .get("/t/alpha/api/v1/me")
+        .await
+        .json()
+        .await
+        .expect("me");
+    assert_eq!(me["role"], "mechanic");
+    assert!(
+        !me["permissions"]
+            .as_array()
+            .expect("permissions")
+            .contains(&json!("settings.manage"))
+    );
+    assert_eq!(
+        mechanic.get("/t/alpha/api/v1/branches").await.status(),
+        StatusCode::OK
+    );
+
+    let brand = json!({"name": "Mine now", "primary_color": "#000000", "accent_color": "#ffffff", "default_theme": "dark"});
+    let refused = mechanic
+        .http
+        .put(mechanic.url("/t/alpha/api/v1/workshop/brand"))
+        .json(&brand)
+        .send()
+        .await
+        .expect("put");
+    let body = problem(refused, StatusCode::FORBIDDEN).await;
+    assert!(
+        body["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("settings.manage")
+    );
+    let page = mechanic.get("/t/alpha/portal/settings").await;
+    assert_eq!(page.status(), StatusCode::FORBIDDEN);
+    assert!(page.text().await.expect("html").contains("Not allowed"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_openapi_document_matches_its_snapshot() {
+    let spec: Value = serde_json::from_str(&pitlane_web_spec()).expect("spec json");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.snapshot.json");
+    let pretty = serde_json::to_string_pretty(&spec).expect("pretty") + "\n";
+    if std::env::var("UPDATE_SNAPSHOTS").is_ok() {
+        std::fs::write(&path, &pretty).expect("write snapshot");
+    }
+    let stored = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        stored == pretty,
+        "the OpenAPI document changed; if that was intended, run UPDATE_SNAPSHOTS=1 cargo test -p pitlane-tests --test platform and commit tests/openapi.snapshot.json"
+    );
+    // Every operation documents its errors as problem documents and declares its security.
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("item") {
+            assert!(
+                op["responses"]["404"]["content"]["application/problem+json"].is_object(),
+                "{method} {path}"
+            );
+            assert!(
+                op["security"].as_array().is_some_and(|s| !s.is_empty()),
+                "{method} {path} declares its security"
+            );
+        }
+    }
+}
+
+fn pitlane_web_spec() -> String {
+    pitlane_testkit::openapi_spec()
+}

@@ -1,0 +1,181 @@
+//! Wall 2 from the application role's side: with no tenant context it reads nothing from any
+//! tenant table, and inside one tenant's context it can neither see, change, delete nor
+//! create another tenant's rows, whatever the SQL says.
+
+use pitlane_store::sea_orm::{
+    ConnectionTrait, DatabaseTransaction, DbBackend, Statement, TransactionTrait,
+};
+use pitlane_testkit::TestApp;
+
+async fn tenant_tables(app: &TestApp) -> Vec<String> {
+    let db = app.db.admin().await;
+    db.query_all_raw(Statement::from_string(
+        DbBackend::Postgres,
+        "select table_name::text from information_schema.columns
+          where table_schema = 'public' and column_name = 'tenant_id' order by 1",
+    ))
+    .await
+    .expect("tenant tables")
+    .into_iter()
+    .map(|r| r.try_get_by_index::<String>(0).expect("name"))
+    .collect()
+}
+
+async fn count(db: &impl ConnectionTrait, sql: &str) -> i64 {
+    db.query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
+        .await
+        .expect(sql)
+        .expect("a row")
+        .try_get_by_index::<i64>(0)
+        .expect("a count")
+}
+
+async fn in_tenant(
+    db: &pitlane_store::sea_orm::DatabaseConnection,
+    tenant: uuid::Uuid,
+) -> DatabaseTransaction {
+    let tx = db.begin().await.expect("begin");
+    tx.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "select set_config('app.tenant_id', $1, true)",
+        [tenant.to_string().into()],
+    ))
+    .await
+    .expect("set tenant");
+    tx
+}
+
+#[tokio::test]
+async fn no_context_reads_nothing_and_one_tenant_cannot_touch_another() {
+    let app = TestApp::spawn().await;
+    let alpha = app.populated_tenant("alpha").await;
+    let bravo = app.populated_tenant("bravo").await;
+    let (a, b) = (alpha.id.0, bravo.id.0);
+    let tables = tenant_tables(&app).await;
+    let owner = app.db.admin().await;
+    let db = app.db.app().await;
+
+    for table in &tables {
+        let stored = count(
+            &owner,
+            &format!("select count(*) from {table} where tenant_id = '{b}'"),
+        )
+        .await;
+        assert!(
+            stored > 0,
+            "{table}: the fixture must give bravo rows to protect"
+        );
+
+        // No tenant context: nothing at all.
+        assert_eq!(
+            count(&db, &format!("select count(*) from {table}")).await,
+            0,
+            "{table} without context"
+        );
+
+        let tx = in_tenant(&db, a).await;
+        assert_eq!(
+            count(
+                &tx,
+                &format!("select count(*) from {table} where tenant_id = '{b}'")
+            )
+            .await,
+            0,
+            "{table}: bravo's rows are invisible"
+        );
+        let updated = tx
+            .execute_unprepared(&format!(
+                "update {table} set tenant_id = tenant_id where tenant_id = '{b}'"
+            ))
+            .await
+            .expect("update runs")
+            .rows_affected();
+        assert_eq!(updated, 0, "{table}: bravo's rows cannot be updated");
+        let deleted = tx
+            .execute_unprepared(&format!("delete from {table} where tenant_id = '{b}'"))
+            .await
+            .expect("delete runs")
+            .rows_affected();
+        assert_eq!(deleted, 0, "{table}: bravo's rows cannot be deleted");
+        tx.rollback().await.expect("rollback");
+
+        // Moving one's own row to another tenant is refused.
+        let tx = in_tenant(&db, a).await;
+        let moved = tx
+            .execute_unprepared(&format!(
+                "update {table} set tenant_id = '{b}' where tenant_id = '{a}'"
+            ))
+            .await;
+        assert!(
+            moved.is_err_and(|e| e.to_string().contains("row-level security")),
+            "{table}: cannot move rows to bravo"
+        );
+        tx.rollback().await.expect("rollback");
+
+        // Writing a row for bravo from alpha's context is refused: copy one of bravo's rows
+        // (read as the owner) under a new id and try to insert it.
+        let row: String = owner
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                format!(
+                    "select row_to_json(t)::text from {table} t where tenant_id = '{b}' limit 1"
+                ),
+            ))
+            .await
+            .expect("read bravo's row")
+            .expect("bravo has a row")
+            .try_get_by_index(0)
+            .expect("json");
+        let mut row: serde_json::Value = serde_json::from_str(&row).expect("row json");
+        row["id"] = serde_json::Value::String(uuid::Uuid::now_v7().to_string());
+        let tx = in_tenant(&db, a).await;
+        let inserted = tx
+            .execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                format!("insert into {table} select * from json_populate_record(null::{table}, $1::json)"),
+                [row.to_string().into()],
+            ))
+            .await;
+        assert!(
+            inserted.is_err_and(|e| e.to_string().contains("row-level security")),
+            "{table}: alpha cannot insert a row for bravo"
+        );
+        tx.rollback().await.expect("rollback");
+
+        // And without any context, not even one's own rows can be written.
+        let tx = db.begin().await.expect("begin");
+        let inserted = tx
+            .execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                format!("insert into {table} select * from json_populate_record(null::{table}, $1::json)"),
+                [row.to_string().into()],
+            ))
+            .await;
+        assert!(
+            inserted.is_err(),
+            "{table}: no insert without tenant context"
+        );
+        tx.rollback().await.expect("rollback");
+    }
+
+    // The tenants table: readable by slug for resolution, writable only for oneself.
+    let tx = in_tenant(&db, a).await;
+    let renamed = tx
+        .execute_unprepared(&format!(
+            "update tenants set name = 'taken over' where id = '{b}'"
+        ))
+        .await
+        .expect("update runs")
+        .rows_affected();
+    assert_eq!(renamed, 0, "alpha cannot rename bravo");
+    tx.rollback().await.expect("rollback");
+    let renamed = db
+        .execute_unprepared(&format!(
+            "update tenants set name = 'taken over' where id = '{b}'"
+        ))
+        .await
+        .expect("update runs")
+        .rows_affected();
+    assert_eq!(renamed, 0, "no tenant can be renamed without context");
+    app.stop().await;
+}
