@@ -284,6 +284,93 @@ async fn brand_journey(client: Client, origin: String) -> anyhow::Result<()> {
     Ok(())
 }
 
+const AUDIT: &str = include_str!("support/a11y-audit.js");
+
+/// Audits every portal page in the day and the night theme, with the default brand and with a
+/// brand colour that is hard to read (yellow), which the derived palette must make readable.
+async fn accessibility_journey(client: Client, origin: String) -> anyhow::Result<()> {
+    // The audit must be able to fail: a faint line of text is reported.
+    client.goto(&format!("{origin}/t/alpha/portal")).await?;
+    client
+        .execute("const p = document.createElement('p'); p.style.color = getComputedStyle(document.documentElement).backgroundColor; p.textContent = 'faint'; document.querySelector('main').append(p);", vec![])
+        .await?;
+    let faint = client.execute(AUDIT, vec![]).await?;
+    ensure!(
+        faint.to_string().contains("faint"),
+        "the audit reports low contrast: {faint}"
+    );
+
+    let mut problems = Vec::new();
+    for brand in ["#1f6feb", "#ffdd00"] {
+        client
+            .goto(&format!("{origin}/t/alpha/portal/settings"))
+            .await?;
+        let primary = client.find(Locator::Id("f-primary_color")).await?;
+        primary.clear().await?;
+        primary.send_keys(brand).await?;
+        let accent = client.find(Locator::Id("f-accent_color")).await?;
+        accent.clear().await?;
+        accent.send_keys(brand).await?;
+        client
+            .find(Locator::Css("main form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        client
+            .wait()
+            .for_element(Locator::Css("[role=status]"))
+            .await?;
+        for theme in ["light", "dark"] {
+            for page in [
+                "/portal",
+                "/portal/settings",
+                "/portal/settings?error",
+                "/",
+                "/signin",
+            ] {
+                if page == "/portal/settings?error" {
+                    // The settings form with errors showing.
+                    client
+                        .goto(&format!("{origin}/t/alpha/portal/settings"))
+                        .await?;
+                    client.find(Locator::Id("f-name")).await?.clear().await?;
+                    client
+                        .find(Locator::Css("main form button[type=submit]"))
+                        .await?
+                        .click()
+                        .await?;
+                    client
+                        .wait()
+                        .for_element(Locator::Css("[role=alert]"))
+                        .await?;
+                } else {
+                    client.goto(&format!("{origin}/t/alpha{page}")).await?;
+                }
+                client
+                    .find(Locator::Css(&format!(
+                        ".theme-switch button[value={theme}]"
+                    )))
+                    .await?
+                    .click()
+                    .await?;
+                let found = client.execute(AUDIT, vec![]).await?;
+                for problem in found.as_array().into_iter().flatten() {
+                    problems.push(format!(
+                        "{page} ({theme}, brand {brand}): {}",
+                        problem.as_str().unwrap_or_default()
+                    ));
+                }
+            }
+        }
+    }
+    ensure!(
+        problems.is_empty(),
+        "accessibility problems:\n{}",
+        problems.join("\n")
+    );
+    Ok(())
+}
+
 #[tokio::test]
 async fn portal_journeys_in_chromium() -> anyhow::Result<()> {
     let app = TestApp::spawn().await;
@@ -292,11 +379,45 @@ async fn portal_journeys_in_chromium() -> anyhow::Result<()> {
     let origin = app.origin.clone();
     let result = async {
         browser
+            .client
+            .goto(&format!("{origin}/t/alpha/signin"))
+            .await?;
+        browser.snapshot("sign-in").await?;
+        browser
             .journey("sign-in", |c| sign_in_journey(c, origin.clone(), &alpha))
             .await?;
+        browser.snapshot("dashboard").await?;
         browser.journey("theme-switch", theme_journey).await?;
         browser
             .journey("brand-settings", |c| brand_journey(c, origin.clone()))
+            .await?;
+        browser.snapshot("public-page").await?;
+        // How the settings page looks, with an error, in both themes.
+        browser
+            .client
+            .goto(&format!("{origin}/t/alpha/portal/settings"))
+            .await?;
+        let accent = browser.client.find(Locator::Id("f-accent_color")).await?;
+        accent.clear().await?;
+        accent.send_keys("orange").await?;
+        browser
+            .client
+            .find(Locator::Css("main form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        browser.snapshot("settings-error-day").await?;
+        browser
+            .client
+            .find(Locator::Css(".theme-switch button[value=dark]"))
+            .await?
+            .click()
+            .await?;
+        browser.snapshot("settings-error-night").await?;
+        browser
+            .journey("accessibility", |c| {
+                accessibility_journey(c, origin.clone())
+            })
             .await
     }
     .await;

@@ -54,6 +54,20 @@ async fn probes_metrics_and_request_ids() {
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     assert!(missing.headers().contains_key("x-request-id"));
 
+    let docs = client.get("/api/docs").await;
+    assert_eq!(docs.status(), StatusCode::OK);
+    assert!(docs.text().await.expect("html").contains("swagger"));
+    let spec: Value = client
+        .get("/api/openapi.json")
+        .await
+        .json()
+        .await
+        .expect("spec");
+    assert!(
+        spec["components"]["securitySchemes"]["StaffSession"].is_object(),
+        "{spec}"
+    );
+
     let metrics = client.get("/metrics").await.text().await.expect("metrics");
     assert!(
         metrics.contains(

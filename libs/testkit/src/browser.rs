@@ -122,6 +122,21 @@ impl Browser {
         result
     }
 
+    /// Saves a screenshot of the current page when `PITLANE_SCREENSHOTS` is set, for people
+    /// reviewing how the pages look.
+    pub async fn snapshot(&self, name: &str) -> anyhow::Result<()> {
+        if std::env::var_os("PITLANE_SCREENSHOTS").is_none() {
+            return Ok(());
+        }
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/screenshots");
+        std::fs::create_dir_all(&dir)?;
+        std::fs::write(
+            dir.join(format!("{name}.png")),
+            self.client.screenshot().await?,
+        )?;
+        Ok(())
+    }
+
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill().await;

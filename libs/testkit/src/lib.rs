@@ -84,6 +84,19 @@ impl TestDatabase {
         }
     }
 
+    /// Drops the database (closing anything still connected to it).
+    pub async fn drop(&self) {
+        if let Ok(server) = Database::connect(&postgres_admin_url()).await {
+            let _ = server
+                .execute_unprepared(&format!(
+                    "drop database if exists {} with (force)",
+                    self.name
+                ))
+                .await;
+            server.close().await.ok();
+        }
+    }
+
     pub async fn admin(&self) -> DatabaseConnection {
         Database::connect(&self.admin_url)
             .await
@@ -161,8 +174,10 @@ impl TestApp {
         Client::new(&self.origin, self.port())
     }
 
+    /// Stops the server and drops the test's database.
     pub async fn stop(self) {
         self.server.stop().await;
+        self.db.drop().await;
     }
 }
 

@@ -119,3 +119,40 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
         Ok(response)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use poem::{EndpointExt, Route, get, handler, test::TestClient};
+
+    use super::{Observe, REQUEST_ID_HEADER};
+    use crate::metrics::Metrics;
+
+    #[handler]
+    fn boom() -> &'static str {
+        panic!("a bug in a handler")
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_500_with_its_request_id() {
+        let metrics = Arc::new(Metrics::default());
+        let app = Route::new().at("/boom", get(boom)).with(Observe {
+            metrics: metrics.clone(),
+        });
+        let response = TestClient::new(app).get("/boom").send().await;
+        response.assert_status(poem::http::StatusCode::INTERNAL_SERVER_ERROR);
+        response.assert_content_type("application/problem+json");
+        let id = response.0.headers()[REQUEST_ID_HEADER]
+            .to_str()
+            .expect("ascii")
+            .to_owned();
+        let body = response.0.into_body().into_string().await.expect("body");
+        assert!(body.contains(&id), "the body quotes the request id: {body}");
+        assert!(
+            !body.contains("a bug in a handler"),
+            "the panic message stays in the logs"
+        );
+        assert!(metrics.render().contains("status=\"500\""));
+    }
+}

@@ -52,7 +52,7 @@ fn sign_in_page(
         None,
         html! {
             h1 { "Sign in to " (tenant_name) }
-            (error_summary(errors))
+            (error_summary(errors, &[("email", "E-mail"), ("password", "Password"), ("csrf", "Form")]))
             form class="stack" method="post" action=(ctx.link("/signin")) novalidate {
                 (csrf_input(ctx))
                 input type="hidden" name="next" value=(form.next);

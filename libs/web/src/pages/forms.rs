@@ -84,28 +84,25 @@ pub fn csrf_input(ctx: &PageCtx) -> Markup {
 }
 
 /// A summary at the top of a form that failed, so nobody has to hunt for what went wrong.
-pub fn error_summary(errors: &FieldErrors) -> Markup {
+/// `labels` names the fields as the form shows them; each entry links to its field.
+pub fn error_summary(errors: &FieldErrors, labels: &[(&str, &str)]) -> Markup {
+    let label_of = |field: &str| {
+        labels
+            .iter()
+            .find(|(name, _)| *name == field)
+            .map_or_else(|| field.replace('_', " "), |(_, label)| (*label).to_owned())
+    };
     html! {
         @if !errors.is_empty() {
             div class="notice error" role="alert" {
                 p { strong { "Please correct the following:" } }
                 ul {
                     @for e in &errors.0 {
-                        li { a href=(format!("#f-{}", e.field)) { (e.message_label()) } }
+                        li { a href=(format!("#f-{}", e.field)) { (label_of(&e.field)) ": " (e.message) } }
                     }
                 }
             }
         }
-    }
-}
-
-trait MessageLabel {
-    fn message_label(&self) -> String;
-}
-
-impl MessageLabel for pitlane_domain::FieldError {
-    fn message_label(&self) -> String {
-        format!("{} {}", self.field.replace('_', " "), self.message)
     }
 }
 

@@ -103,7 +103,14 @@ fn settings_page(
     let body = html! {
         h1 { "Brand settings" }
         @if saved { div class="notice success" role="status" { "Saved. Your pages now use the new brand." } }
-        (error_summary(errors))
+        (error_summary(errors, &[
+            ("name", "Workshop name"),
+            ("primary_color", "Primary colour"),
+            ("accent_color", "Accent colour"),
+            ("logo_url", "Logo address"),
+            ("default_theme", "Default theme"),
+            ("csrf", "Form"),
+        ]))
         div class="grid" {
             form class="stack" method="post" action=(ctx.link("/portal/settings")) novalidate {
                 (csrf_input(ctx))
