@@ -10,6 +10,8 @@ use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_foundation;
 
+pub use sea_orm_migration::MigratorTrait;
+
 pub struct Migrator;
 
 #[async_trait::async_trait]
@@ -35,15 +37,17 @@ pub fn tenant_rls(table: &str) -> String {
     )
 }
 
-/// Runs the DDL for the connection's backend.
-pub async fn run_sql(
+/// Runs a migration's DDL. Tables are written once, in PostgreSQL's dialect; SQLite gets the
+/// same tables with its storage types (see [`sqlite_dialect`]). `postgres_only` holds what
+/// SQLite has no equivalent for: row-level security, functions.
+pub async fn run_ddl(
     manager: &SchemaManager<'_>,
-    postgres: &str,
-    sqlite: &str,
+    tables: &str,
+    postgres_only: &str,
 ) -> Result<(), DbErr> {
     let sql = match manager.get_database_backend() {
-        sea_orm::DbBackend::Postgres => postgres,
-        sea_orm::DbBackend::Sqlite => sqlite,
+        sea_orm::DbBackend::Postgres => format!("{tables}\n{postgres_only}"),
+        sea_orm::DbBackend::Sqlite => sqlite_dialect(tables),
         other => {
             return Err(DbErr::Migration(format!(
                 "unsupported database backend {other:?}"
@@ -52,9 +56,30 @@ pub async fn run_sql(
     };
     manager
         .get_connection()
-        .execute_unprepared(sql)
+        .execute_unprepared(&sql)
         .await
         .map(|_| ())
 }
 
-pub use sea_orm_migration::MigratorTrait;
+/// The SQLite form of PostgreSQL table DDL, in the storage sea-orm uses there: UUIDs as
+/// 16-byte blobs, timestamps and JSON as text. Defaults that call PostgreSQL functions are
+/// dropped; the application always writes those columns.
+pub fn sqlite_dialect(postgres: &str) -> String {
+    postgres
+        .replace(" default now()", "")
+        .replace(" uuid ", " blob ")
+        .replace(" timestamptz ", " text ")
+        .replace(" jsonb ", " text ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sqlite_gets_its_storage_types() {
+        let pg = "create table t (\n    tenant_id uuid not null,\n    at timestamptz not null default now(),\n    data jsonb not null\n);";
+        assert_eq!(
+            super::sqlite_dialect(pg),
+            "create table t (\n    tenant_id blob not null,\n    at text not null,\n    data text not null\n);"
+        );
+    }
+}

@@ -2,12 +2,12 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::{CURRENT_TENANT, run_sql, tenant_rls};
+use crate::{CURRENT_TENANT, run_ddl, tenant_rls};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-const POSTGRES: &str = "
+const TABLES: &str = "
 create table tenants (
     id uuid primary key,
     slug text not null unique,
@@ -71,70 +71,6 @@ create table memberships (
 create index memberships_user on memberships (user_id);
 ";
 
-const SQLITE: &str = "
-create table tenants (
-    id blob primary key,
-    slug text not null unique,
-    name text not null,
-    status text not null default 'active' check (status in ('active', 'suspended')),
-    plan text not null default 'trial',
-    brand_primary text not null default '#1f6feb',
-    brand_accent text not null default '#d9480f',
-    brand_logo_url text,
-    default_theme text not null default 'system' check (default_theme in ('system', 'light', 'dark')),
-    created_at text not null,
-    updated_at text not null
-);
-
-create table branches (
-    tenant_id blob not null references tenants (id),
-    id blob not null,
-    name text not null,
-    address_line1 text,
-    address_line2 text,
-    city text,
-    postal_code text,
-    region text,
-    country text,
-    phone text,
-    time_zone text not null,
-    business_hours text not null,
-    created_at text not null,
-    updated_at text not null,
-    primary key (tenant_id, id),
-    unique (tenant_id, name)
-);
-
-create table tenant_domains (
-    tenant_id blob not null references tenants (id),
-    id blob not null,
-    host text not null unique,
-    created_at text not null,
-    primary key (tenant_id, id)
-);
-
-create table users (
-    id blob primary key,
-    email text not null unique,
-    name text not null,
-    password_hash text,
-    created_at text not null,
-    updated_at text not null
-);
-
-create table memberships (
-    tenant_id blob not null references tenants (id),
-    id blob not null,
-    user_id blob not null references users (id),
-    role text not null,
-    status text not null default 'active' check (status in ('active', 'deactivated')),
-    created_at text not null,
-    primary key (tenant_id, id),
-    unique (tenant_id, user_id)
-);
-create index memberships_user on memberships (user_id);
-";
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -167,7 +103,6 @@ impl MigrationTrait for Migration {
             domains = tenant_rls("tenant_domains"),
             memberships = tenant_rls("memberships"),
         );
-        let postgres = format!("{POSTGRES}\n{walls}");
-        run_sql(manager, &postgres, SQLITE).await
+        run_ddl(manager, TABLES, &walls).await
     }
 }

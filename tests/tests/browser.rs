@@ -1,17 +1,17 @@
-//! The portal in real headless Chromium: sign-in, the day/night switch and brand settings.
-//! A failing journey leaves a screenshot in tests/screenshots/.
+//! The portal in real headless Chromium: sign-in, the day/night switch, brand settings, and an
+//! accessibility audit of every page. A failing journey leaves a screenshot in
+//! tests/screenshots/; with PITLANE_SCREENSHOTS=1 the main pages are saved there too.
 
 use anyhow::{Context, ensure};
 use fantoccini::{Client, Locator};
 use pitlane_testkit::{Browser, TenantFixture, TestApp};
 
+const AUDIT: &str = include_str!("support/a11y-audit.js");
+
 async fn css_var(client: &Client, name: &str) -> anyhow::Result<String> {
-    let value = client
-        .execute(
-            "return getComputedStyle(document.documentElement).getPropertyValue(arguments[0]).trim();",
-            vec![name.into()],
-        )
-        .await?;
+    let script =
+        "return getComputedStyle(document.documentElement).getPropertyValue(arguments[0]).trim();";
+    let value = client.execute(script, vec![name.into()]).await?;
     Ok(value.as_str().unwrap_or_default().to_owned())
 }
 
@@ -25,6 +25,47 @@ async fn theme_attribute(client: &Client) -> anyhow::Result<Option<String>> {
     Ok(value.as_str().map(str::to_owned))
 }
 
+/// Replaces what a field holds, as a person selecting it and typing would.
+async fn fill(client: &Client, id: &str, value: &str) -> anyhow::Result<()> {
+    let field = client.find(Locator::Id(id)).await?;
+    field.clear().await?;
+    field.send_keys(value).await?;
+    Ok(())
+}
+
+async fn value_of(client: &Client, id: &str) -> anyhow::Result<String> {
+    Ok(client
+        .find(Locator::Id(id))
+        .await?
+        .prop("value")
+        .await?
+        .unwrap_or_default())
+}
+
+async fn submit(client: &Client) -> anyhow::Result<()> {
+    client
+        .find(Locator::Css("main form button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    Ok(())
+}
+
+async fn text_of(client: &Client, css: &str) -> anyhow::Result<String> {
+    Ok(client
+        .wait()
+        .for_element(Locator::Css(css))
+        .await?
+        .text()
+        .await?)
+}
+
+async fn choose_theme(client: &Client, theme: &str) -> anyhow::Result<()> {
+    let button = format!(".theme-switch button[value={theme}]");
+    client.find(Locator::Css(&button)).await?.click().await?;
+    Ok(())
+}
+
 async fn sign_in(
     client: &Client,
     origin: &str,
@@ -34,22 +75,9 @@ async fn sign_in(
     client
         .goto(&format!("{origin}/t/{}/signin", tenant.slug))
         .await?;
-    client
-        .find(Locator::Id("f-email"))
-        .await?
-        .send_keys(&tenant.owner_email)
-        .await?;
-    client
-        .find(Locator::Id("f-password"))
-        .await?
-        .send_keys(password)
-        .await?;
-    client
-        .find(Locator::Css("main form button[type=submit]"))
-        .await?
-        .click()
-        .await?;
-    Ok(())
+    fill(client, "f-email", &tenant.owner_email).await?;
+    fill(client, "f-password", password).await?;
+    submit(client).await
 }
 
 async fn sign_in_journey(
@@ -58,22 +86,12 @@ async fn sign_in_journey(
     alpha: &TenantFixture,
 ) -> anyhow::Result<()> {
     sign_in(&client, &origin, alpha, "not-the-password").await?;
-    let alert = client
-        .wait()
-        .for_element(Locator::Css("[role=alert]"))
-        .await?
-        .text()
-        .await?;
+    let alert = text_of(&client, "[role=alert]").await?;
     ensure!(
         alert.contains("not right"),
         "wrong password explained: {alert}"
     );
-    let kept = client
-        .find(Locator::Id("f-email"))
-        .await?
-        .prop("value")
-        .await?
-        .unwrap_or_default();
+    let kept = value_of(&client, "f-email").await?;
     ensure!(
         kept == alpha.owner_email,
         "the e-mail stays filled in, got {kept:?}"
@@ -88,22 +106,9 @@ async fn sign_in_journey(
         "the password field is marked invalid"
     );
 
-    client
-        .find(Locator::Id("f-password"))
-        .await?
-        .send_keys(&alpha.owner_password)
-        .await?;
-    client
-        .find(Locator::Css("main form button[type=submit]"))
-        .await?
-        .click()
-        .await?;
-    let heading = client
-        .wait()
-        .for_element(Locator::Css("main h1"))
-        .await?
-        .text()
-        .await?;
+    fill(&client, "f-password", &alpha.owner_password).await?;
+    submit(&client).await?;
+    let heading = text_of(&client, "main h1").await?;
     ensure!(
         heading.contains("Hello"),
         "the dashboard greets the owner: {heading}"
@@ -113,11 +118,7 @@ async fn sign_in_journey(
         url.path() == "/t/alpha/portal",
         "landed on the portal: {url}"
     );
-    let branches = client
-        .find(Locator::Css("#branches-heading + table tbody"))
-        .await?
-        .text()
-        .await?;
+    let branches = text_of(&client, "#branches-heading + table tbody").await?;
     ensure!(
         branches.contains("ALPHA Motors Central"),
         "the branch is listed: {branches}"
@@ -126,32 +127,25 @@ async fn sign_in_journey(
 }
 
 async fn theme_journey(client: Client) -> anyhow::Result<()> {
-    // Signed in from the previous journey; the dashboard follows the system (light) at first.
+    // Signed in from the previous journey; the page follows the system (light) at first.
     ensure!(
         theme_attribute(&client).await?.is_none(),
         "no explicit theme before a choice"
     );
-    client
-        .find(Locator::Css(".theme-switch button[value=dark]"))
-        .await?
-        .click()
-        .await?;
+    choose_theme(&client, "dark").await?;
     ensure!(
         theme_attribute(&client).await?.as_deref() == Some("dark"),
         "night theme applied at once"
     );
     let background = client
-        .execute("return getComputedStyle(document.body).backgroundColor || getComputedStyle(document.documentElement).backgroundColor;", vec![])
-        .await?;
-    let html_background = client
         .execute(
             "return getComputedStyle(document.documentElement).backgroundColor;",
             vec![],
         )
         .await?;
     ensure!(
-        html_background.as_str() == Some("rgb(18, 21, 26)"),
-        "the page is dark: html {html_background}, body {background}"
+        background.as_str() == Some("rgb(18, 21, 26)"),
+        "the page is dark: {background}"
     );
     let pressed = client
         .find(Locator::Css(".theme-switch button[value=dark]"))
@@ -168,22 +162,23 @@ async fn theme_journey(client: Client) -> anyhow::Result<()> {
         theme_attribute(&client).await?.as_deref() == Some("dark"),
         "the choice is remembered after a reload"
     );
-
-    client
-        .find(Locator::Css(".theme-switch button[value=light]"))
-        .await?
-        .click()
-        .await?;
+    choose_theme(&client, "light").await?;
     client.refresh().await?;
     ensure!(
         theme_attribute(&client).await?.as_deref() == Some("light"),
         "day theme remembered"
     );
-    client
-        .find(Locator::Css(".theme-switch button[value=system]"))
-        .await?
-        .click()
+    let background = client
+        .execute(
+            "return getComputedStyle(document.documentElement).backgroundColor;",
+            vec![],
+        )
         .await?;
+    ensure!(
+        background.as_str() == Some("rgb(255, 255, 255)"),
+        "the page is light: {background}"
+    );
+    choose_theme(&client, "system").await?;
     client.refresh().await?;
     ensure!(
         theme_attribute(&client).await?.is_none(),
@@ -200,60 +195,31 @@ async fn brand_journey(client: Client, origin: String) -> anyhow::Result<()> {
     ensure!(before == "#1f6feb", "default brand colour, got {before:?}");
 
     // A mistake is explained next to the field, and nothing typed is lost.
-    let primary = client.find(Locator::Id("f-primary_color")).await?;
-    primary.clear().await?;
-    primary.send_keys("#zz0000").await?;
-    let name = client.find(Locator::Id("f-name")).await?;
-    name.clear().await?;
-    name.send_keys("Alpha Performance").await?;
-    client
-        .find(Locator::Css("main form button[type=submit]"))
-        .await?
-        .click()
-        .await?;
-    let error = client
-        .wait()
-        .for_element(Locator::Id("f-primary_color-error"))
-        .await?
-        .text()
-        .await?;
+    fill(&client, "f-primary_color", "#zz0000").await?;
+    fill(&client, "f-name", "Alpha Performance").await?;
+    submit(&client).await?;
+    let error = text_of(&client, "#f-primary_color-error").await?;
     ensure!(
         error.contains("colour"),
         "the colour error is shown: {error}"
     );
-    let kept = client
-        .find(Locator::Id("f-primary_color"))
-        .await?
-        .prop("value")
-        .await?;
+    let summary = text_of(&client, "[role=alert]").await?;
     ensure!(
-        kept.as_deref() == Some("#zz0000"),
-        "the typed colour is kept: {kept:?}"
+        summary.contains("Primary colour: must be a colour"),
+        "the summary names the field: {summary}"
     );
-    let kept_name = client
-        .find(Locator::Id("f-name"))
-        .await?
-        .prop("value")
-        .await?;
     ensure!(
-        kept_name.as_deref() == Some("Alpha Performance"),
-        "the typed name is kept: {kept_name:?}"
+        value_of(&client, "f-primary_color").await? == "#zz0000",
+        "the typed colour is kept"
+    );
+    ensure!(
+        value_of(&client, "f-name").await? == "Alpha Performance",
+        "the typed name is kept"
     );
 
-    let primary = client.find(Locator::Id("f-primary_color")).await?;
-    primary.clear().await?;
-    primary.send_keys("#aa0000").await?;
-    client
-        .find(Locator::Css("main form button[type=submit]"))
-        .await?
-        .click()
-        .await?;
-    let notice = client
-        .wait()
-        .for_element(Locator::Css("[role=status]"))
-        .await?
-        .text()
-        .await?;
+    fill(&client, "f-primary_color", "#aa0000").await?;
+    submit(&client).await?;
+    let notice = text_of(&client, "[role=status]").await?;
     ensure!(notice.contains("Saved"), "saved: {notice}");
     let after = css_var(&client, "--brand").await?;
     ensure!(
@@ -265,11 +231,7 @@ async fn brand_journey(client: Client, origin: String) -> anyhow::Result<()> {
         on_brand == "#ffffff",
         "white text on dark red: {on_brand:?}"
     );
-    let header = client
-        .find(Locator::Css(".brand span:last-child"))
-        .await?
-        .text()
-        .await?;
+    let header = text_of(&client, ".brand span:last-child").await?;
     ensure!(
         header == "Alpha Performance",
         "the new name is in the header: {header}"
@@ -284,16 +246,33 @@ async fn brand_journey(client: Client, origin: String) -> anyhow::Result<()> {
     Ok(())
 }
 
-const AUDIT: &str = include_str!("support/a11y-audit.js");
+/// Runs the audit on the page shown, in one theme, collecting what it finds.
+async fn audit(
+    client: &Client,
+    theme: &str,
+    label: &str,
+    problems: &mut Vec<String>,
+) -> anyhow::Result<()> {
+    choose_theme(client, theme).await?;
+    let found = client.execute(AUDIT, vec![]).await?;
+    for problem in found.as_array().into_iter().flatten() {
+        problems.push(format!(
+            "{label} ({theme}): {}",
+            problem.as_str().unwrap_or_default()
+        ));
+    }
+    Ok(())
+}
 
 /// Audits every portal page in the day and the night theme, with the default brand and with a
 /// brand colour that is hard to read (yellow), which the derived palette must make readable.
 async fn accessibility_journey(client: Client, origin: String) -> anyhow::Result<()> {
-    // The audit must be able to fail: a faint line of text is reported.
+    // The audit must be able to fail: text in the page's own background colour is reported.
     client.goto(&format!("{origin}/t/alpha/portal")).await?;
-    client
-        .execute("const p = document.createElement('p'); p.style.color = getComputedStyle(document.documentElement).backgroundColor; p.textContent = 'faint'; document.querySelector('main').append(p);", vec![])
-        .await?;
+    let hide = "const p = document.createElement('p'); p.textContent = 'faint'; \
+                p.style.color = getComputedStyle(document.documentElement).backgroundColor; \
+                document.querySelector('main').append(p);";
+    client.execute(hide, vec![]).await?;
     let faint = client.execute(AUDIT, vec![]).await?;
     ensure!(
         faint.to_string().contains("faint"),
@@ -305,63 +284,50 @@ async fn accessibility_journey(client: Client, origin: String) -> anyhow::Result
         client
             .goto(&format!("{origin}/t/alpha/portal/settings"))
             .await?;
-        let primary = client.find(Locator::Id("f-primary_color")).await?;
-        primary.clear().await?;
-        primary.send_keys(brand).await?;
-        let accent = client.find(Locator::Id("f-accent_color")).await?;
-        accent.clear().await?;
-        accent.send_keys(brand).await?;
-        client
-            .find(Locator::Css("main form button[type=submit]"))
-            .await?
-            .click()
-            .await?;
-        client
-            .wait()
-            .for_element(Locator::Css("[role=status]"))
-            .await?;
+        fill(&client, "f-primary_color", brand).await?;
+        fill(&client, "f-accent_color", brand).await?;
+        submit(&client).await?;
+        text_of(&client, "[role=status]").await?;
         for theme in ["light", "dark"] {
-            for page in [
-                "/portal",
-                "/portal/settings",
-                "/portal/settings?error",
-                "/",
-                "/signin",
-            ] {
-                if page == "/portal/settings?error" {
-                    // The settings form with errors showing.
-                    client
-                        .goto(&format!("{origin}/t/alpha/portal/settings"))
-                        .await?;
-                    client.find(Locator::Id("f-name")).await?.clear().await?;
-                    client
-                        .find(Locator::Css("main form button[type=submit]"))
-                        .await?
-                        .click()
-                        .await?;
-                    client
-                        .wait()
-                        .for_element(Locator::Css("[role=alert]"))
-                        .await?;
-                } else {
-                    client.goto(&format!("{origin}/t/alpha{page}")).await?;
-                }
-                client
-                    .find(Locator::Css(&format!(
-                        ".theme-switch button[value={theme}]"
-                    )))
-                    .await?
-                    .click()
-                    .await?;
-                let found = client.execute(AUDIT, vec![]).await?;
-                for problem in found.as_array().into_iter().flatten() {
-                    problems.push(format!(
-                        "{page} ({theme}, brand {brand}): {}",
-                        problem.as_str().unwrap_or_default()
-                    ));
-                }
+            for page in ["/portal", "/portal/settings", "/"] {
+                client.goto(&format!("{origin}/t/alpha{page}")).await?;
+                audit(
+                    &client,
+                    theme,
+                    &format!("{page}, brand {brand}"),
+                    &mut problems,
+                )
+                .await?;
             }
+            // The settings form with its errors showing.
+            client
+                .goto(&format!("{origin}/t/alpha/portal/settings"))
+                .await?;
+            fill(&client, "f-name", "").await?;
+            submit(&client).await?;
+            text_of(&client, "[role=alert]").await?;
+            audit(
+                &client,
+                theme,
+                &format!("settings with errors, brand {brand}"),
+                &mut problems,
+            )
+            .await?;
         }
+    }
+    // Signed out: the sign-in page with its error showing.
+    client
+        .find(Locator::Css("header form button.link-button"))
+        .await?
+        .click()
+        .await?;
+    for theme in ["light", "dark"] {
+        client.goto(&format!("{origin}/t/alpha/signin")).await?;
+        fill(&client, "f-email", "nobody@example.com").await?;
+        fill(&client, "f-password", "wrong password").await?;
+        submit(&client).await?;
+        text_of(&client, "[role=alert]").await?;
+        audit(&client, theme, "sign-in with errors", &mut problems).await?;
     }
     ensure!(
         problems.is_empty(),
@@ -397,22 +363,10 @@ async fn portal_journeys_in_chromium() -> anyhow::Result<()> {
             .client
             .goto(&format!("{origin}/t/alpha/portal/settings"))
             .await?;
-        let accent = browser.client.find(Locator::Id("f-accent_color")).await?;
-        accent.clear().await?;
-        accent.send_keys("orange").await?;
-        browser
-            .client
-            .find(Locator::Css("main form button[type=submit]"))
-            .await?
-            .click()
-            .await?;
+        fill(&browser.client, "f-accent_color", "orange").await?;
+        submit(&browser.client).await?;
         browser.snapshot("settings-error-day").await?;
-        browser
-            .client
-            .find(Locator::Css(".theme-switch button[value=dark]"))
-            .await?
-            .click()
-            .await?;
+        choose_theme(&browser.client, "dark").await?;
         browser.snapshot("settings-error-night").await?;
         browser
             .journey("accessibility", |c| {

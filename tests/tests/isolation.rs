@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use pitlane_testkit::{Client, TenantFixture, TestApp};
+use pitlane_testkit::{Client, SHAPES, TenantFixture, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
@@ -144,102 +144,105 @@ async fn snapshot_of_b(
 
 #[tokio::test]
 async fn tenant_a_cannot_reach_tenant_b_through_any_operation() {
-    let app = TestApp::spawn().await;
-    let alpha: TenantFixture = app.populated_tenant("alpha").await;
-    let bravo: TenantFixture = app.populated_tenant("bravo").await;
-    let a = app.client();
-    a.sign_in(&alpha).await;
-    let b = app.client();
-    b.sign_in(&bravo).await;
-    let (a_base, b_base) = (format!("/t/{}", alpha.slug), format!("/t/{}", bravo.slug));
+    for shape in SHAPES {
+        eprintln!("deployment shape: {shape:?}");
+        let app = TestApp::spawn_shape(shape).await;
+        let alpha: TenantFixture = app.populated_tenant("alpha").await;
+        let bravo: TenantFixture = app.populated_tenant("bravo").await;
+        let a = app.client();
+        a.sign_in(&alpha).await;
+        let b = app.client();
+        b.sign_in(&bravo).await;
+        let (a_base, b_base) = (format!("/t/{}", alpha.slug), format!("/t/{}", bravo.slug));
 
-    let spec: Value = app
-        .client()
-        .get("/api/openapi.json")
-        .await
-        .json()
-        .await
-        .expect("spec");
-    let ops = operations(&spec);
-    assert!(
-        ops.len() >= 9,
-        "expected the tenant-scoped operations in the document, found {}",
-        ops.len()
-    );
-
-    // B's world as B sees it: every id and name it holds is a marker that must never leak.
-    let mut world = World {
-        harvested: HashMap::new(),
-        markers: vec![
-            bravo.id.to_string(),
-            bravo.owner_email.clone(),
-            bravo.name.clone(),
-        ],
-    };
-    let before = snapshot_of_b(&b, &b_base, &ops).await;
-    for json in before.values() {
-        markers_of(
-            &serde_json::from_str(json).expect("json"),
-            &bravo.slug,
-            &mut world.markers,
+        let spec: Value = app
+            .client()
+            .get("/api/openapi.json")
+            .await
+            .json()
+            .await
+            .expect("spec");
+        let ops = operations(&spec);
+        assert!(
+            ops.len() >= 9,
+            "expected the tenant-scoped operations in the document, found {}",
+            ops.len()
         );
-    }
-    world.markers.sort();
-    world.markers.dedup();
-    assert!(
-        world.markers.len() >= 5,
-        "tenant B should hold several things to protect: {:?}",
-        world.markers
-    );
 
-    let mut checked = Vec::new();
-    for op in &ops {
-        let path = world.concrete_path(&b, &b_base, &op.path).await;
-        let has_ids = op.path.contains('{');
-        for (who, client, base) in [
-            ("A's session with B's ids", &a, &a_base),
-            ("A's session on B's site", &a, &b_base),
-        ] {
-            let url = format!("{}{base}{path}", client.origin);
-            let mut request = client.http.request(op.method.clone(), &url);
-            if let Some(body) = &op.body {
-                request = request.json(body);
-            }
-            let response = request.send().await.expect("request");
-            let status = response.status();
-            let body = response.text().await.expect("body");
-            let label = format!("{} {} ({who})", op.method, op.path);
-            assert!(!status.is_server_error(), "{label}: {status} {body}");
-            for marker in &world.markers {
-                assert!(
-                    !body.contains(marker.as_str()),
-                    "{label}: the response contains B's {marker:?}: {body}"
-                );
-            }
-            if base == &b_base {
-                assert_eq!(
-                    status,
-                    StatusCode::UNAUTHORIZED,
-                    "{label}: a session is no key to another tenant"
-                );
-            } else if has_ids {
-                assert_eq!(
-                    status,
-                    StatusCode::NOT_FOUND,
-                    "{label}: B's ids must look like missing ones"
-                );
-            }
-            checked.push(label);
+        // B's world as B sees it: every id and name it holds is a marker that must never leak.
+        let mut world = World {
+            harvested: HashMap::new(),
+            markers: vec![
+                bravo.id.to_string(),
+                bravo.owner_email.clone(),
+                bravo.name.clone(),
+            ],
+        };
+        let before = snapshot_of_b(&b, &b_base, &ops).await;
+        for json in before.values() {
+            markers_of(
+                &serde_json::from_str(json).expect("json"),
+                &bravo.slug,
+                &mut world.markers,
+            );
         }
-    }
+        world.markers.sort();
+        world.markers.dedup();
+        assert!(
+            world.markers.len() >= 5,
+            "tenant B should hold several things to protect: {:?}",
+            world.markers
+        );
 
-    // Nothing of B changed, whatever A tried.
-    let after = snapshot_of_b(&b, &b_base, &ops).await;
-    assert_eq!(before, after, "tenant B's data changed");
-    eprintln!(
-        "isolation suite checked {} calls over {} operations",
-        checked.len(),
-        ops.len()
-    );
-    app.stop().await;
+        let mut checked = Vec::new();
+        for op in &ops {
+            let path = world.concrete_path(&b, &b_base, &op.path).await;
+            let has_ids = op.path.contains('{');
+            for (who, client, base) in [
+                ("A's session with B's ids", &a, &a_base),
+                ("A's session on B's site", &a, &b_base),
+            ] {
+                let url = format!("{}{base}{path}", client.origin);
+                let mut request = client.http.request(op.method.clone(), &url);
+                if let Some(body) = &op.body {
+                    request = request.json(body);
+                }
+                let response = request.send().await.expect("request");
+                let status = response.status();
+                let body = response.text().await.expect("body");
+                let label = format!("{} {} ({who})", op.method, op.path);
+                assert!(!status.is_server_error(), "{label}: {status} {body}");
+                for marker in &world.markers {
+                    assert!(
+                        !body.contains(marker.as_str()),
+                        "{label}: the response contains B's {marker:?}: {body}"
+                    );
+                }
+                if base == &b_base {
+                    assert_eq!(
+                        status,
+                        StatusCode::UNAUTHORIZED,
+                        "{label}: a session is no key to another tenant"
+                    );
+                } else if has_ids {
+                    assert_eq!(
+                        status,
+                        StatusCode::NOT_FOUND,
+                        "{label}: B's ids must look like missing ones"
+                    );
+                }
+                checked.push(label);
+            }
+        }
+
+        // Nothing of B changed, whatever A tried.
+        let after = snapshot_of_b(&b, &b_base, &ops).await;
+        assert_eq!(before, after, "tenant B's data changed");
+        eprintln!(
+            "isolation suite checked {} calls over {} operations",
+            checked.len(),
+            ops.len()
+        );
+        app.stop().await;
+    }
 }

@@ -3,7 +3,7 @@
 
 use pitlane_domain::permissions::Role;
 use pitlane_store::sea_orm::ConnectionTrait;
-use pitlane_testkit::{Client, TestApp};
+use pitlane_testkit::{Client, SHAPES, TestApp};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -84,58 +84,61 @@ async fn probes_metrics_and_request_ids() {
 
 #[tokio::test]
 async fn tenants_resolve_by_path_host_and_custom_domain() {
-    let app = TestApp::spawn().await;
-    let alpha = app.tenant("alpha").await;
-    let port = app.port();
+    for shape in SHAPES {
+        eprintln!("deployment shape: {shape:?}");
+        let app = TestApp::spawn_shape(shape).await;
+        let alpha = app.tenant("alpha").await;
+        let port = app.port();
 
-    let by_path = app.client().get("/t/alpha/").await;
-    assert_eq!(by_path.status(), StatusCode::OK);
-    assert!(by_path.text().await.expect("html").contains("ALPHA Motors"));
+        let by_path = app.client().get("/t/alpha/").await;
+        assert_eq!(by_path.status(), StatusCode::OK);
+        assert!(by_path.text().await.expect("html").contains("ALPHA Motors"));
 
-    let by_host = Client::new(&format!("http://alpha.localhost:{port}"), port);
-    let home = by_host.get("/").await;
-    assert_eq!(home.status(), StatusCode::OK);
-    assert!(home.text().await.expect("html").contains("ALPHA Motors"));
-    // Signing in on the tenant's own host works the same way, with links without a prefix.
-    let signed_in = by_host
-        .submit(
-            "/signin",
-            "/signin",
-            &[
-                ("email", &alpha.owner_email),
-                ("password", &alpha.owner_password),
-            ],
-        )
-        .await;
-    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
-    assert_eq!(signed_in.headers()["location"], "/portal");
-    let me: Value = by_host.get("/api/v1/me").await.json().await.expect("me");
-    assert_eq!(me["role"], "owner");
+        let by_host = Client::new(&format!("http://alpha.localhost:{port}"), port);
+        let home = by_host.get("/").await;
+        assert_eq!(home.status(), StatusCode::OK);
+        assert!(home.text().await.expect("html").contains("ALPHA Motors"));
+        // Signing in on the tenant's own host works the same way, with links without a prefix.
+        let signed_in = by_host
+            .submit(
+                "/signin",
+                "/signin",
+                &[
+                    ("email", &alpha.owner_email),
+                    ("password", &alpha.owner_password),
+                ],
+            )
+            .await;
+        assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+        assert_eq!(signed_in.headers()["location"], "/portal");
+        let me: Value = by_host.get("/api/v1/me").await.json().await.expect("me");
+        assert_eq!(me["role"], "owner");
 
-    let added = by_host
-        .http
-        .post(by_host.url("/api/v1/domains"))
-        .json(&json!({"host": "shop.example.test"}))
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(added.status(), StatusCode::CREATED);
-    let custom = Client::new(&format!("http://shop.example.test:{port}"), port);
-    let page = custom.get("/").await;
-    assert_eq!(page.status(), StatusCode::OK);
-    assert!(page.text().await.expect("html").contains("ALPHA Motors"));
+        let added = by_host
+            .http
+            .post(by_host.url("/api/v1/domains"))
+            .json(&json!({"host": "shop.example.test"}))
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(added.status(), StatusCode::CREATED);
+        let custom = Client::new(&format!("http://shop.example.test:{port}"), port);
+        let page = custom.get("/").await;
+        assert_eq!(page.status(), StatusCode::OK);
+        assert!(page.text().await.expect("html").contains("ALPHA Motors"));
 
-    // Hosts of the platform itself cannot be claimed.
-    let refused = by_host
-        .http
-        .post(by_host.url("/api/v1/domains"))
-        .json(&json!({"host": "bravo.localhost"}))
-        .send()
-        .await
-        .expect("post");
-    let body = problem(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
-    assert_eq!(body["errors"][0]["field"], "host");
-    app.stop().await;
+        // Hosts of the platform itself cannot be claimed.
+        let refused = by_host
+            .http
+            .post(by_host.url("/api/v1/domains"))
+            .json(&json!({"host": "bravo.localhost"}))
+            .send()
+            .await
+            .expect("post");
+        let body = problem(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(body["errors"][0]["field"], "host");
+        app.stop().await;
+    }
 }
 
 #[tokio::test]
@@ -159,7 +162,7 @@ async fn unknown_and_suspended_tenants_get_clear_answers() {
     )
     .await;
 
-    let admin = app.db.admin().await;
+    let admin = app.db().admin().await;
     admin
         .execute_unprepared(&format!(
             "update tenants set status = 'suspended' where id = '{}'",
@@ -186,20 +189,22 @@ async fn unknown_and_suspended_tenants_get_clear_answers() {
 
 #[tokio::test]
 async fn the_api_answers_mistakes_with_problem_documents() {
-    let app = TestApp::spawn().await;
-    let alpha = app.tenant("alpha").await;
-    let anonymous = app.client();
-    problem(
-        anonymous.get("/t/alpha/api/v1/branches").await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
+    for shape in SHAPES {
+        eprintln!("deployment shape: {shape:?}");
+        let app = TestApp::spawn_shape(shape).await;
+        let alpha = app.tenant("alpha").await;
+        let anonymous = app.client();
+        problem(
+            anonymous.get("/t/alpha/api/v1/branches").await,
+            StatusCode::UNAUTHORIZED,
+        )
+        .await;
 
-    let client = app.client();
-    client.sign_in(&alpha).await;
-    let url = client.url("/t/alpha/api/v1/branches");
+        let client = app.client();
+        client.sign_in(&alpha).await;
+        let url = client.url("/t/alpha/api/v1/branches");
 
-    let invalid = client
+        let invalid = client
         .http
         .post(&url)
         .json(&json!({"name": "  ", "time_zone": "Mars/Base", "country": "Germany", "phone": "call me",
@@ -207,161 +212,168 @@ async fn the_api_answers_mistakes_with_problem_documents() {
         .send()
         .await
         .expect("post");
-    let body = problem(invalid, StatusCode::UNPROCESSABLE_ENTITY).await;
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .expect("errors")
-        .iter()
-        .map(|e| e["field"].as_str().expect("field"))
-        .collect();
-    assert_eq!(
-        fields,
-        ["name", "country", "phone", "time_zone", "business_hours"]
-    );
+        let body = problem(invalid, StatusCode::UNPROCESSABLE_ENTITY).await;
+        let fields: Vec<&str> = body["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .map(|e| e["field"].as_str().expect("field"))
+            .collect();
+        assert_eq!(
+            fields,
+            ["name", "country", "phone", "time_zone", "business_hours"]
+        );
 
-    let not_json = client
-        .http
-        .post(&url)
-        .header("content-type", "application/json")
-        .body("{nope")
-        .send()
-        .await
-        .expect("post");
-    problem(not_json, StatusCode::BAD_REQUEST).await;
-    problem(
-        client.get("/t/alpha/api/v1/branches/not-an-id").await,
-        StatusCode::BAD_REQUEST,
-    )
-    .await;
-    problem(
-        client
-            .get(&format!(
-                "/t/alpha/api/v1/branches/{}",
-                uuid::Uuid::now_v7()
-            ))
-            .await,
-        StatusCode::NOT_FOUND,
-    )
-    .await;
+        let not_json = client
+            .http
+            .post(&url)
+            .header("content-type", "application/json")
+            .body("{nope")
+            .send()
+            .await
+            .expect("post");
+        problem(not_json, StatusCode::BAD_REQUEST).await;
+        problem(
+            client.get("/t/alpha/api/v1/branches/not-an-id").await,
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+        problem(
+            client
+                .get(&format!(
+                    "/t/alpha/api/v1/branches/{}",
+                    uuid::Uuid::now_v7()
+                ))
+                .await,
+            StatusCode::NOT_FOUND,
+        )
+        .await;
 
-    // Nothing was saved by the failed attempts.
-    let list: Value = client
-        .get("/t/alpha/api/v1/branches")
-        .await
-        .json()
-        .await
-        .expect("list");
-    assert_eq!(list["items"].as_array().expect("items").len(), 1);
+        // Nothing was saved by the failed attempts.
+        let list: Value = client
+            .get("/t/alpha/api/v1/branches")
+            .await
+            .json()
+            .await
+            .expect("list");
+        assert_eq!(list["items"].as_array().expect("items").len(), 1);
 
-    let first = json!({"name": "North", "time_zone": "Europe/Berlin"});
-    assert_eq!(
-        client
+        let first = json!({"name": "North", "time_zone": "Europe/Berlin"});
+        assert_eq!(
+            client
+                .http
+                .post(&url)
+                .json(&first)
+                .send()
+                .await
+                .expect("post")
+                .status(),
+            StatusCode::CREATED
+        );
+        let clash = client
             .http
             .post(&url)
             .json(&first)
             .send()
             .await
-            .expect("post")
-            .status(),
-        StatusCode::CREATED
-    );
-    let clash = client
-        .http
-        .post(&url)
-        .json(&first)
-        .send()
-        .await
-        .expect("post");
-    let body = problem(clash, StatusCode::CONFLICT).await;
-    assert_eq!(body["errors"][0]["field"], "name");
-    app.stop().await;
+            .expect("post");
+        let body = problem(clash, StatusCode::CONFLICT).await;
+        assert_eq!(body["errors"][0]["field"], "name");
+        app.stop().await;
+    }
 }
 
 #[tokio::test]
 async fn lists_are_paged_with_cursors() {
-    let app = TestApp::spawn().await;
-    let alpha = app.tenant("alpha").await;
-    let client = app.client();
-    client.sign_in(&alpha).await;
-    for name in ["B", "C", "D", "E"] {
-        let created = client
-            .http
-            .post(client.url("/t/alpha/api/v1/branches"))
-            .json(&json!({"name": name, "time_zone": "UTC"}))
-            .send()
-            .await
-            .expect("post");
-        assert_eq!(created.status(), StatusCode::CREATED);
-    }
-    let mut seen = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let path = match &cursor {
-            Some(c) => format!("/t/alpha/api/v1/branches?limit=2&cursor={c}"),
-            None => "/t/alpha/api/v1/branches?limit=2".to_owned(),
-        };
-        let page: Value = client.get(&path).await.json().await.expect("page");
-        let items = page["items"].as_array().expect("items");
-        assert!(items.len() <= 2);
-        seen.extend(
-            items
-                .iter()
-                .map(|i| i["name"].as_str().expect("name").to_owned()),
-        );
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
-            None => break,
+    for shape in SHAPES {
+        eprintln!("deployment shape: {shape:?}");
+        let app = TestApp::spawn_shape(shape).await;
+        let alpha = app.tenant("alpha").await;
+        let client = app.client();
+        client.sign_in(&alpha).await;
+        for name in ["B", "C", "D", "E"] {
+            let created = client
+                .http
+                .post(client.url("/t/alpha/api/v1/branches"))
+                .json(&json!({"name": name, "time_zone": "UTC"}))
+                .send()
+                .await
+                .expect("post");
+            assert_eq!(created.status(), StatusCode::CREATED);
         }
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("/t/alpha/api/v1/branches?limit=2&cursor={c}"),
+                None => "/t/alpha/api/v1/branches?limit=2".to_owned(),
+            };
+            let page: Value = client.get(&path).await.json().await.expect("page");
+            let items = page["items"].as_array().expect("items");
+            assert!(items.len() <= 2);
+            seen.extend(
+                items
+                    .iter()
+                    .map(|i| i["name"].as_str().expect("name").to_owned()),
+            );
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => break,
+            }
+        }
+        assert_eq!(seen, ["ALPHA Motors Central", "B", "C", "D", "E"]);
+        app.stop().await;
     }
-    assert_eq!(seen, ["ALPHA Motors Central", "B", "C", "D", "E"]);
-    app.stop().await;
 }
 
 #[tokio::test]
 async fn roles_limit_what_members_may_do() {
-    let app = TestApp::spawn().await;
-    let alpha = app.tenant("alpha").await;
-    let (email, password) = app.member(&alpha, Role::Mechanic).await;
-    let mechanic = app.client();
-    mechanic.sign_in_as(&alpha, &email, &password).await;
+    for shape in SHAPES {
+        eprintln!("deployment shape: {shape:?}");
+        let app = TestApp::spawn_shape(shape).await;
+        let alpha = app.tenant("alpha").await;
+        let (email, password) = app.member(&alpha, Role::Mechanic).await;
+        let mechanic = app.client();
+        mechanic.sign_in_as(&alpha, &email, &password).await;
 
-    let me: Value = mechanic
-        .get("/t/alpha/api/v1/me")
-        .await
-        .json()
-        .await
-        .expect("me");
-    assert_eq!(me["role"], "mechanic");
-    assert!(
-        !me["permissions"]
-            .as_array()
-            .expect("permissions")
-            .contains(&json!("settings.manage"))
-    );
-    assert_eq!(
-        mechanic.get("/t/alpha/api/v1/branches").await.status(),
-        StatusCode::OK
-    );
+        let me: Value = mechanic
+            .get("/t/alpha/api/v1/me")
+            .await
+            .json()
+            .await
+            .expect("me");
+        assert_eq!(me["role"], "mechanic");
+        assert!(
+            !me["permissions"]
+                .as_array()
+                .expect("permissions")
+                .contains(&json!("settings.manage"))
+        );
+        assert_eq!(
+            mechanic.get("/t/alpha/api/v1/branches").await.status(),
+            StatusCode::OK
+        );
 
-    let brand = json!({"name": "Mine now", "primary_color": "#000000", "accent_color": "#ffffff", "default_theme": "dark"});
-    let refused = mechanic
-        .http
-        .put(mechanic.url("/t/alpha/api/v1/workshop/brand"))
-        .json(&brand)
-        .send()
-        .await
-        .expect("put");
-    let body = problem(refused, StatusCode::FORBIDDEN).await;
-    assert!(
-        body["detail"]
-            .as_str()
-            .expect("detail")
-            .contains("settings.manage")
-    );
-    let page = mechanic.get("/t/alpha/portal/settings").await;
-    assert_eq!(page.status(), StatusCode::FORBIDDEN);
-    assert!(page.text().await.expect("html").contains("Not allowed"));
-    app.stop().await;
+        let brand = json!({"name": "Mine now", "primary_color": "#000000", "accent_color": "#ffffff", "default_theme": "dark"});
+        let refused = mechanic
+            .http
+            .put(mechanic.url("/t/alpha/api/v1/workshop/brand"))
+            .json(&brand)
+            .send()
+            .await
+            .expect("put");
+        let body = problem(refused, StatusCode::FORBIDDEN).await;
+        assert!(
+            body["detail"]
+                .as_str()
+                .expect("detail")
+                .contains("settings.manage")
+        );
+        let page = mechanic.get("/t/alpha/portal/settings").await;
+        assert_eq!(page.status(), StatusCode::FORBIDDEN);
+        assert!(page.text().await.expect("html").contains("Not allowed"));
+        app.stop().await;
+    }
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use pitlane_store::sea_orm::{
 use pitlane_testkit::TestApp;
 
 async fn tenant_tables(app: &TestApp) -> Vec<String> {
-    let db = app.db.admin().await;
+    let db = app.db().admin().await;
     db.query_all_raw(Statement::from_string(
         DbBackend::Postgres,
         "select table_name::text from information_schema.columns
@@ -45,6 +45,27 @@ async fn in_tenant(
     tx
 }
 
+/// Rows changed by a statement that must run (RLS filters it; it does not fail).
+async fn affected(db: &impl ConnectionTrait, sql: &str) -> u64 {
+    db.execute_unprepared(sql).await.expect(sql).rows_affected()
+}
+
+/// Tries to insert a row given as JSON into a table.
+async fn insert_json(
+    db: &impl ConnectionTrait,
+    table: &str,
+    row: &serde_json::Value,
+) -> Result<(), String> {
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        format!("insert into {table} select * from json_populate_record(null::{table}, $1::json)"),
+        [row.to_string().into()],
+    ))
+    .await
+    .map(|_| ())
+    .map_err(|e| e.to_string())
+}
+
 #[tokio::test]
 async fn no_context_reads_nothing_and_one_tenant_cannot_touch_another() {
     let app = TestApp::spawn().await;
@@ -52,8 +73,8 @@ async fn no_context_reads_nothing_and_one_tenant_cannot_touch_another() {
     let bravo = app.populated_tenant("bravo").await;
     let (a, b) = (alpha.id.0, bravo.id.0);
     let tables = tenant_tables(&app).await;
-    let owner = app.db.admin().await;
-    let db = app.db.app().await;
+    let owner = app.db().admin().await;
+    let db = app.db().app().await;
 
     for table in &tables {
         let stored = count(
@@ -74,28 +95,19 @@ async fn no_context_reads_nothing_and_one_tenant_cannot_touch_another() {
         );
 
         let tx = in_tenant(&db, a).await;
-        assert_eq!(
-            count(
-                &tx,
-                &format!("select count(*) from {table} where tenant_id = '{b}'")
-            )
-            .await,
-            0,
-            "{table}: bravo's rows are invisible"
-        );
-        let updated = tx
-            .execute_unprepared(&format!(
-                "update {table} set tenant_id = tenant_id where tenant_id = '{b}'"
-            ))
-            .await
-            .expect("update runs")
-            .rows_affected();
+        let visible = count(
+            &tx,
+            &format!("select count(*) from {table} where tenant_id = '{b}'"),
+        )
+        .await;
+        assert_eq!(visible, 0, "{table}: bravo's rows are invisible");
+        let updated = affected(
+            &tx,
+            &format!("update {table} set tenant_id = tenant_id where tenant_id = '{b}'"),
+        )
+        .await;
         assert_eq!(updated, 0, "{table}: bravo's rows cannot be updated");
-        let deleted = tx
-            .execute_unprepared(&format!("delete from {table} where tenant_id = '{b}'"))
-            .await
-            .expect("delete runs")
-            .rows_affected();
+        let deleted = affected(&tx, &format!("delete from {table} where tenant_id = '{b}'")).await;
         assert_eq!(deleted, 0, "{table}: bravo's rows cannot be deleted");
         tx.rollback().await.expect("rollback");
 
@@ -129,53 +141,35 @@ async fn no_context_reads_nothing_and_one_tenant_cannot_touch_another() {
         let mut row: serde_json::Value = serde_json::from_str(&row).expect("row json");
         row["id"] = serde_json::Value::String(uuid::Uuid::now_v7().to_string());
         let tx = in_tenant(&db, a).await;
-        let inserted = tx
-            .execute_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                format!("insert into {table} select * from json_populate_record(null::{table}, $1::json)"),
-                [row.to_string().into()],
-            ))
-            .await;
+        let inserted = insert_json(&tx, table, &row).await;
         assert!(
-            inserted.is_err_and(|e| e.to_string().contains("row-level security")),
+            inserted.is_err_and(|e| e.contains("row-level security")),
             "{table}: alpha cannot insert a row for bravo"
         );
         tx.rollback().await.expect("rollback");
 
         // And without any context, not even one's own rows can be written.
         let tx = db.begin().await.expect("begin");
-        let inserted = tx
-            .execute_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                format!("insert into {table} select * from json_populate_record(null::{table}, $1::json)"),
-                [row.to_string().into()],
-            ))
-            .await;
         assert!(
-            inserted.is_err(),
+            insert_json(&tx, table, &row).await.is_err(),
             "{table}: no insert without tenant context"
         );
         tx.rollback().await.expect("rollback");
     }
 
     // The tenants table: readable by slug for resolution, writable only for oneself.
+    let rename_bravo = format!("update tenants set name = 'taken over' where id = '{b}'");
     let tx = in_tenant(&db, a).await;
-    let renamed = tx
-        .execute_unprepared(&format!(
-            "update tenants set name = 'taken over' where id = '{b}'"
-        ))
-        .await
-        .expect("update runs")
-        .rows_affected();
-    assert_eq!(renamed, 0, "alpha cannot rename bravo");
+    assert_eq!(
+        affected(&tx, &rename_bravo).await,
+        0,
+        "alpha cannot rename bravo"
+    );
     tx.rollback().await.expect("rollback");
-    let renamed = db
-        .execute_unprepared(&format!(
-            "update tenants set name = 'taken over' where id = '{b}'"
-        ))
-        .await
-        .expect("update runs")
-        .rows_affected();
-    assert_eq!(renamed, 0, "no tenant can be renamed without context");
+    assert_eq!(
+        affected(&db, &rename_bravo).await,
+        0,
+        "no tenant can be renamed without context"
+    );
     app.stop().await;
 }

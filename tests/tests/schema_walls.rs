@@ -18,7 +18,7 @@ async fn strings(db: &impl ConnectionTrait, sql: &str) -> Vec<String> {
 #[tokio::test]
 async fn every_tenant_table_has_all_walls() {
     let app = TestApp::spawn().await;
-    let db = app.db.admin().await;
+    let db = app.db().admin().await;
 
     let tenant_tables = strings(
         &db,
@@ -116,7 +116,7 @@ async fn every_tenant_table_has_all_walls() {
 #[tokio::test]
 async fn the_application_role_cannot_bypass_row_level_security() {
     let app = TestApp::spawn().await;
-    let db = app.db.app().await;
+    let db = app.db().app().await;
     let role = strings(
         &db,
         "select (rolsuper or rolbypassrls)::text from pg_roles where rolname = current_user",

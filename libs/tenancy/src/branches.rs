@@ -157,6 +157,17 @@ pub async fn list(
     Ok(page)
 }
 
+/// The branches as the tenant's public page shows them: anyone may see where a workshop is.
+pub async fn public_list(
+    store: &Store,
+    tenant: &TenantCtx,
+) -> Result<Vec<branch::Model>, ServiceError> {
+    let tx = store.tx(tenant).await?;
+    let rows = tx.all(tx.select::<branch::Entity>()).await?;
+    tx.commit().await?;
+    Ok(rows)
+}
+
 pub async fn get(store: &Store, actor: &Actor, id: Uuid) -> Result<branch::Model, ServiceError> {
     actor.require(Permission::TenantRead)?;
     let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;

@@ -44,6 +44,15 @@ pub async fn get_tenant(store: &Store, actor: &Actor) -> Result<tenant::Model, S
     Ok(row)
 }
 
+/// The brand as its edit form starts: only for those who may change it.
+pub async fn editable_brand(store: &Store, actor: &Actor) -> Result<BrandInput, ServiceError> {
+    actor.require(Permission::SettingsManage)?;
+    let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let row = tx.get::<tenant::Entity>(actor.tenant_id.0).await?;
+    tx.commit().await?;
+    Ok(BrandInput::from_tenant(&row))
+}
+
 pub async fn update_brand(
     store: &Store,
     actor: &Actor,

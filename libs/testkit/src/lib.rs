@@ -110,10 +110,27 @@ impl TestDatabase {
     }
 }
 
+/// Where the server under test keeps its data: the two deployment shapes.
+pub enum Backend {
+    /// The SaaS shape: PostgreSQL with row-level security, and Redis.
+    Postgres(TestDatabase),
+    /// The embedded shape: an SQLite file in a temporary folder, no Redis.
+    Sqlite(tempfile::TempDir),
+}
+
+/// Both shapes, for tests that must hold in each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    Saas,
+    Embedded,
+}
+
+pub const SHAPES: [Shape; 2] = [Shape::Saas, Shape::Embedded];
+
 /// The server under test.
 pub struct TestApp {
     pub server: RunningServer,
-    pub db: TestDatabase,
+    pub backend: Backend,
     /// `http://127.0.0.1:{port}`
     pub origin: String,
 }
@@ -144,21 +161,70 @@ pub fn test_config(db: &TestDatabase) -> Config {
     .expect("the test configuration is valid")
 }
 
+/// The embedded shape's configuration: SQLite in `dir`, in-process bus.
+pub fn embedded_config(dir: &std::path::Path) -> Config {
+    let vars = [
+        ("PITLANE_ADDR", "127.0.0.1:0".to_owned()),
+        (
+            "DATABASE_URL",
+            format!("sqlite://{}/pitlane.db?mode=rwc", dir.display()),
+        ),
+        ("PITLANE_PUBLIC_URL", "http://127.0.0.1".to_owned()),
+        (
+            "PITLANE_SECRET_KEY",
+            "test-secret-key-that-is-long-enough-0123456789".to_owned(),
+        ),
+        ("PITLANE_DEMO", "false".to_owned()),
+    ];
+    Config::from_lookup(|name| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+    })
+    .expect("the embedded test configuration is valid")
+}
+
 impl TestApp {
     /// The SaaS shape: PostgreSQL with row-level security and Redis.
     pub async fn spawn() -> Self {
         let db = TestDatabase::create().await;
         let config = test_config(&db);
-        Self::spawn_with(db, config).await
+        Self::spawn_with(Backend::Postgres(db), config).await
     }
 
-    pub async fn spawn_with(db: TestDatabase, config: Config) -> Self {
+    /// The embedded shape: SQLite and the in-process bus, as `cargo run` starts.
+    pub async fn spawn_embedded() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = embedded_config(dir.path());
+        Self::spawn_with(Backend::Sqlite(dir), config).await
+    }
+
+    pub async fn spawn_shape(shape: Shape) -> Self {
+        match shape {
+            Shape::Saas => Self::spawn().await,
+            Shape::Embedded => Self::spawn_embedded().await,
+        }
+    }
+
+    pub async fn spawn_with(backend: Backend, config: Config) -> Self {
         init_test_logging();
         let server = pitlane_web::start(config)
             .await
             .unwrap_or_else(|e| panic!("the server did not start: {e}"));
         let origin = format!("http://127.0.0.1:{}", server.addr.port());
-        Self { server, db, origin }
+        Self {
+            server,
+            backend,
+            origin,
+        }
+    }
+
+    /// The PostgreSQL database of a SaaS-shaped app (for tests that inspect it directly).
+    pub fn db(&self) -> &TestDatabase {
+        match &self.backend {
+            Backend::Postgres(db) => db,
+            Backend::Sqlite(_) => panic!("this test needs the PostgreSQL shape"),
+        }
     }
 
     pub fn state(&self) -> &AppState {
@@ -177,7 +243,9 @@ impl TestApp {
     /// Stops the server and drops the test's database.
     pub async fn stop(self) {
         self.server.stop().await;
-        self.db.drop().await;
+        if let Backend::Postgres(db) = &self.backend {
+            db.drop().await;
+        }
     }
 }
 

@@ -83,15 +83,8 @@ impl TenantCache {
         store: &Store,
         slug: &str,
     ) -> Result<Option<Arc<tenant::Model>>, StoreError> {
-        let key = format!("slug:{slug}");
-        if let Some(hit) = self.get(&key) {
-            return Ok(Some(hit));
-        }
-        let found = store.tenant_by_slug(slug).await?.map(Arc::new);
-        if let Some(t) = &found {
-            self.put(key, t.clone());
-        }
-        Ok(found)
+        self.lookup(format!("slug:{slug}"), store.tenant_by_slug(slug))
+            .await
     }
 
     pub async fn by_host(
@@ -99,11 +92,20 @@ impl TenantCache {
         store: &Store,
         host: &str,
     ) -> Result<Option<Arc<tenant::Model>>, StoreError> {
-        let key = format!("host:{host}");
+        self.lookup(format!("host:{host}"), store.tenant_by_host(host))
+            .await
+    }
+
+    /// A cached tenant, or the database's answer (kept when it found one).
+    async fn lookup(
+        &self,
+        key: String,
+        fetch: impl Future<Output = Result<Option<tenant::Model>, StoreError>>,
+    ) -> Result<Option<Arc<tenant::Model>>, StoreError> {
         if let Some(hit) = self.get(&key) {
             return Ok(Some(hit));
         }
-        let found = store.tenant_by_host(host).await?.map(Arc::new);
+        let found = fetch.await?.map(Arc::new);
         if let Some(t) = &found {
             self.put(key, t.clone());
         }

@@ -152,17 +152,10 @@ pub async fn settings(
     let Some(auth) = ctx.auth.as_ref() else {
         return sign_in_redirect(&ctx);
     };
-    if let Err(err) = auth
-        .actor
-        .require(pitlane_domain::permissions::Permission::SettingsManage)
-    {
-        return service_error_page(&ctx, err);
-    }
-    let tenant = match pitlane_tenancy::brand::get_tenant(&state.store, &auth.actor).await {
-        Ok(t) => t,
+    let current = match pitlane_tenancy::brand::editable_brand(&state.store, &auth.actor).await {
+        Ok(brand) => brand,
         Err(err) => return service_error_page(&ctx, err),
     };
-    let current = BrandInput::from_tenant(&tenant);
     let form = BrandForm {
         name: current.name,
         primary_color: current.primary_color,

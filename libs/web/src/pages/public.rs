@@ -2,7 +2,6 @@
 
 use maud::html;
 use pitlane_domain::brand::ThemePreference;
-use pitlane_store::entity::branch;
 use poem::{
     IntoResponse, Request, Response, handler,
     http::{StatusCode, header},
@@ -14,7 +13,7 @@ use poem::{
 use serde::Deserialize;
 
 use super::{
-    errors::{error_page, internal_error_page},
+    errors::{error_page, service_error_page},
     forms::{csrf_errors, local_path},
     layout::{CSS, JS, PageCtx, THEME_COOKIE, page},
 };
@@ -86,12 +85,9 @@ pub async fn tenant_home(
     scope: Data<&TenantScope>,
 ) -> Response {
     let ctx = PageCtx::from_request(req);
-    let branches = match public_branches(&state, &scope).await {
+    let branches = match pitlane_tenancy::branches::public_list(&state.store, &scope.ctx()).await {
         Ok(rows) => rows,
-        Err(err) => {
-            tracing::error!(error = %err, "listing branches");
-            return internal_error_page(&ctx);
-        }
+        Err(err) => return service_error_page(&ctx, err),
     };
     let name = scope.tenant.name.clone();
     page(
@@ -119,17 +115,6 @@ pub async fn tenant_home(
         },
     )
     .into_response()
-}
-
-/// A tenant's branches as its public page shows them.
-async fn public_branches(
-    state: &AppState,
-    scope: &TenantScope,
-) -> Result<Vec<branch::Model>, pitlane_store::StoreError> {
-    let tx = state.store.tx(&scope.ctx()).await?;
-    let rows = tx.all(tx.select::<branch::Entity>()).await?;
-    tx.commit().await?;
-    Ok(rows)
 }
 
 #[derive(Deserialize)]
