@@ -205,3 +205,42 @@ fn prints_the_openapi_document() {
     assert_eq!(spec["openapi"], "3.0.0");
     assert!(spec["paths"]["/api/v1/branches"].is_object());
 }
+
+#[test]
+fn refuses_to_serve_an_unmigrated_database() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let admin = std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let name = format!("pitlane_unmigrated_{}", std::process::id());
+    let psql = |sql: &str| {
+        Command::new("psql")
+            .args([admin.as_str(), "-qc", sql])
+            .status()
+            .expect("psql")
+    };
+    assert!(psql(&format!("create database {name}")).success());
+    // An ordinary role that owns nothing: it passes the role check, and finds no schema.
+    assert!(psql("do $$ begin create role pitlane_app login; exception when duplicate_object then null; end $$").success());
+    let mut url = url_with_database(&admin, &name);
+    url = url.replacen("postgres@", "pitlane_app@", 1);
+    let output = bare_command(dir.path())
+        .env("DATABASE_URL", &url)
+        .env("PITLANE_SECRET_KEY", "k".repeat(40))
+        .env("PITLANE_ADDR", format!("127.0.0.1:{}", free_port()))
+        .output()
+        .expect("run");
+    psql(&format!("drop database {name} with (force)"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("no Pitlane schema") && stderr.contains("pitlane-server migrate"),
+        "{stderr}"
+    );
+}
+
+fn url_with_database(url: &str, database: &str) -> String {
+    match url.rfind('/') {
+        Some(slash) => format!("{}/{database}", &url[..slash]),
+        None => url.to_owned(),
+    }
+}

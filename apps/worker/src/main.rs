@@ -12,6 +12,9 @@ use poem::{
     listener::TcpListener, web::Data,
 };
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Clone)]
 struct Worker {
     store: Store,

@@ -70,17 +70,39 @@ impl BusinessHours {
         Ok(Self(raw))
     }
 
-    /// A one-line summary such as `mon 08:00–17:00`, for lists.
+    /// A one-line summary such as `mon–fri 08:00–17:00; sat 09:00–13:00`: runs of days with
+    /// the same hours are grouped. Written into one string: list pages show it per row.
     pub fn summary(&self) -> String {
-        DAYS.iter()
-            .filter_map(|(name, _)| {
-                let intervals = self.0.get(*name).filter(|i| !i.is_empty())?;
-                let spans: Vec<String> =
-                    intervals.iter().map(|[a, b]| format!("{a}–{b}")).collect();
-                Some(format!("{name} {}", spans.join(", ")))
-            })
-            .collect::<Vec<_>>()
-            .join("; ")
+        use std::fmt::Write;
+        let hours_of = |day: &str| self.0.get(day).filter(|spans| !spans.is_empty());
+        let mut out = String::new();
+        let mut i = 0;
+        while i < DAYS.len() {
+            let Some(spans) = hours_of(DAYS[i].0) else {
+                i += 1;
+                continue;
+            };
+            let mut last = i;
+            while last + 1 < DAYS.len() && hours_of(DAYS[last + 1].0) == Some(spans) {
+                last += 1;
+            }
+            if !out.is_empty() {
+                out.push_str("; ");
+            }
+            out.push_str(DAYS[i].0);
+            if last > i {
+                out.push('–');
+                out.push_str(DAYS[last].0);
+            }
+            for (n, [open, close]) in spans.iter().enumerate() {
+                let _ = write!(out, "{}{open}–{close}", if n == 0 { " " } else { ", " });
+            }
+            i = last + 1;
+        }
+        if out.is_empty() {
+            out.push_str("closed");
+        }
+        out
     }
 }
 
@@ -119,12 +141,21 @@ mod tests {
             BusinessHours::parse(hours("mon", &[("08:00", "13:00"), ("12:00", "17:00")])),
             Err(HoursError::Overlap(_))
         ));
+    }
+
+    #[test]
+    fn summaries_group_days_with_the_same_hours() {
         assert_eq!(
-            BusinessHours::weekdays_8_to_5()
-                .summary()
-                .matches("08:00–17:00")
-                .count(),
-            5
+            BusinessHours::weekdays_8_to_5().summary(),
+            "mon–fri 08:00–17:00"
         );
+        let mut split = hours("mon", &[("08:00", "12:00"), ("13:00", "17:00")]);
+        split.insert("tue".into(), split["mon"].clone());
+        split.insert("thu".into(), vec![["09:00".into(), "13:00".into()]]);
+        assert_eq!(
+            BusinessHours::parse(split).unwrap().summary(),
+            "mon–tue 08:00–12:00, 13:00–17:00; thu 09:00–13:00"
+        );
+        assert_eq!(BusinessHours::default().summary(), "closed");
     }
 }

@@ -93,6 +93,17 @@ impl Store {
         }
     }
 
+    /// Checks that the schema is in place, so an unmigrated database is reported at start,
+    /// not as failures on the first requests.
+    pub async fn check_schema(&self) -> Result<(), StoreError> {
+        match entity::tenant::Entity::find().count(&self.db).await {
+            Ok(_) => Ok(()),
+            Err(err) => Err(StoreError::Config(format!(
+                "the database has no Pitlane schema ({err}); run `pitlane-server migrate` with DATABASE_ADMIN_URL set to the owner role"
+            ))),
+        }
+    }
+
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.db.ping().await.map_err(StoreError::from)
     }

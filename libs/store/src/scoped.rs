@@ -3,8 +3,8 @@
 use pitlane_domain::ids::TenantId;
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, Value,
-    sea_query::IntoCondition,
+    FromQueryResult, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    Value, sea_query::IntoCondition,
 };
 use uuid::Uuid;
 
@@ -68,6 +68,20 @@ impl TenantTx {
         query: Select<E>,
     ) -> Result<Vec<E::Model>, StoreError> {
         Ok(query.filter(scope::<E>(self.tenant)).all(&self.tx).await?)
+    }
+
+    /// Rows in a smaller shape `M` (only the columns a page shows): list pages pay for what
+    /// they display. The query must `select_only()` the columns `M` reads.
+    pub async fn all_as<E, M>(&self, query: Select<E>) -> Result<Vec<M>, StoreError>
+    where
+        E: TenantScoped,
+        M: FromQueryResult + Send + Sync,
+    {
+        Ok(query
+            .filter(scope::<E>(self.tenant))
+            .into_model::<M>()
+            .all(&self.tx)
+            .await?)
     }
 
     pub async fn first<E: TenantScoped>(

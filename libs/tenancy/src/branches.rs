@@ -13,7 +13,7 @@ use pitlane_domain::{
 use pitlane_store::{
     Page, Store, TenantCtx, TenantTx,
     entity::branch,
-    sea_orm::{ActiveValue::Set, IntoActiveModel},
+    sea_orm::{ActiveValue::Set, IntoActiveModel, QuerySelect},
 };
 use uuid::Uuid;
 
@@ -249,5 +249,24 @@ pub async fn update(
 
 /// The stored hours of a branch, for display.
 pub fn hours_of(row: &branch::Model) -> BusinessHours {
-    serde_json::from_value(row.business_hours.clone()).unwrap_or_default()
+    serde::Deserialize::deserialize(&row.business_hours).unwrap_or_default()
+}
+
+/// The first `limit` branches as lists show them (name, city, time zone, hours).
+pub async fn overview(
+    store: &Store,
+    actor: &Actor,
+    limit: u64,
+) -> Result<Vec<branch::Overview>, ServiceError> {
+    actor.require(Permission::TenantRead)?;
+    let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let query = branch::Overview::select(tx.select::<branch::Entity>()).limit(limit);
+    let rows = tx.all_as(query).await?;
+    tx.commit().await?;
+    Ok(rows)
+}
+
+/// Opening hours stored as JSON text; unreadable hours show as closed rather than failing a page.
+pub fn parse_hours(json: &str) -> BusinessHours {
+    serde_json::from_str(json).unwrap_or_default()
 }

@@ -36,8 +36,10 @@ pub enum StartError {
     Config(#[from] crate::config::ConfigError),
     #[error("database: {0}")]
     Database(String),
+    /// The database is set up so that the server must not run on it (a role that could read
+    /// around row-level security, no schema); the text says how to fix it.
     #[error("{0}")]
-    UnsafeRole(String),
+    Setup(String),
     #[error("redis: {0}")]
     Redis(String),
     #[error("cannot listen on {addr}: {error}")]
@@ -47,7 +49,7 @@ pub enum StartError {
 impl StartError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            StartError::Config(_) | StartError::UnsafeRole(_) => 2,
+            StartError::Config(_) | StartError::Setup(_) => 2,
             _ => 1,
         }
     }
@@ -55,7 +57,7 @@ impl StartError {
 
 fn db_error(err: StoreError) -> StartError {
     match err {
-        StoreError::UnsafeRole(message) => StartError::UnsafeRole(message),
+        StoreError::UnsafeRole(message) | StoreError::Config(message) => StartError::Setup(message),
         other => StartError::Database(other.to_string()),
     }
 }
@@ -120,6 +122,7 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
     .await
     .map_err(db_error)?;
     store.check_role_is_safe().await.map_err(db_error)?;
+    store.check_schema().await.map_err(db_error)?;
 
     let bus = match &config.redis_url {
         Some(url) => Bus::redis(url, &config.redis_prefix)

@@ -25,3 +25,32 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// What a list of branches shows: a projection, so list pages decode only these columns.
+/// `business_hours` comes as JSON text and is parsed straight into the domain type.
+#[derive(Clone, Debug, PartialEq, Eq, sea_orm::FromQueryResult)]
+pub struct Overview {
+    pub id: Uuid,
+    pub name: String,
+    pub city: Option<String>,
+    pub time_zone: String,
+    pub business_hours: String,
+}
+
+impl Overview {
+    /// The query for overviews, in creation order.
+    pub fn select(query: Select<Entity>) -> Select<Entity> {
+        use sea_orm::{
+            QueryOrder, QuerySelect,
+            sea_query::{Expr, ExprTrait},
+        };
+        query
+            .select_only()
+            .columns([Column::Id, Column::Name, Column::City, Column::TimeZone])
+            .column_as(
+                Expr::col(Column::BusinessHours).cast_as("text"),
+                "business_hours",
+            )
+            .order_by_asc(Column::Id)
+    }
+}

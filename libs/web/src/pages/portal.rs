@@ -23,9 +23,8 @@ pub async fn dashboard(req: &Request, state: Data<&AppState>) -> Response {
     let Some(auth) = ctx.auth.as_ref() else {
         return sign_in_redirect(&ctx);
     };
-    let branches = match pitlane_tenancy::branches::list(&state.store, &auth.actor, None, 100).await
-    {
-        Ok(page) => page.items,
+    let branches = match pitlane_tenancy::branches::overview(&state.store, &auth.actor, 100).await {
+        Ok(rows) => rows,
         Err(err) => return service_error_page(&ctx, err),
     };
     let body = html! {
@@ -41,7 +40,7 @@ pub async fn dashboard(req: &Request, state: Data<&AppState>) -> Response {
                             td { (b.name) }
                             td { (b.city.as_deref().unwrap_or("—")) }
                             td { (b.time_zone) }
-                            td { (pitlane_tenancy::branches::hours_of(b).summary()) }
+                            td { (pitlane_tenancy::branches::parse_hours(&b.business_hours).summary()) }
                         }
                     }
                 }
