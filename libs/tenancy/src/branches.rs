@@ -252,7 +252,7 @@ pub fn hours_of(row: &branch::Model) -> BusinessHours {
     serde::Deserialize::deserialize(&row.business_hours).unwrap_or_default()
 }
 
-/// The first `limit` branches as lists show them (name, city, time zone, hours).
+/// The first `limit` branches as lists show them (name, city, time zone, phone).
 pub async fn overview(
     store: &Store,
     actor: &Actor,
@@ -264,9 +264,4 @@ pub async fn overview(
     let rows = tx.all_as(query).await?;
     tx.commit().await?;
     Ok(rows)
-}
-
-/// Opening hours stored as JSON text; unreadable hours show as closed rather than failing a page.
-pub fn parse_hours(json: &str) -> BusinessHours {
-    serde_json::from_str(json).unwrap_or_default()
 }

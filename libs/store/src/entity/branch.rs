@@ -27,30 +27,28 @@ pub enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 /// What a list of branches shows: a projection, so list pages decode only these columns.
-/// `business_hours` comes as JSON text and is parsed straight into the domain type.
 #[derive(Clone, Debug, PartialEq, Eq, sea_orm::FromQueryResult)]
 pub struct Overview {
     pub id: Uuid,
     pub name: String,
     pub city: Option<String>,
     pub time_zone: String,
-    pub business_hours: String,
+    pub phone: Option<String>,
 }
 
 impl Overview {
     /// The query for overviews, in creation order.
     pub fn select(query: Select<Entity>) -> Select<Entity> {
-        use sea_orm::{
-            QueryOrder, QuerySelect,
-            sea_query::{Expr, ExprTrait},
-        };
+        use sea_orm::{QueryOrder, QuerySelect};
         query
             .select_only()
-            .columns([Column::Id, Column::Name, Column::City, Column::TimeZone])
-            .column_as(
-                Expr::col(Column::BusinessHours).cast_as("text"),
-                "business_hours",
-            )
+            .columns([
+                Column::Id,
+                Column::Name,
+                Column::City,
+                Column::TimeZone,
+                Column::Phone,
+            ])
             .order_by_asc(Column::Id)
     }
 }

@@ -33,14 +33,14 @@ pub async fn dashboard(req: &Request, state: Data<&AppState>) -> Response {
         section class="card" aria-labelledby="branches-heading" {
             h2 id="branches-heading" { "Branches" }
             table {
-                thead { tr { th scope="col" { "Name" } th scope="col" { "City" } th scope="col" { "Time zone" } th scope="col" { "Opening hours" } } }
+                thead { tr { th scope="col" { "Name" } th scope="col" { "City" } th scope="col" { "Time zone" } th scope="col" { "Phone" } } }
                 tbody {
                     @for b in &branches {
                         tr {
                             td { (b.name) }
                             td { (b.city.as_deref().unwrap_or("—")) }
                             td { (b.time_zone) }
-                            td { (pitlane_tenancy::branches::parse_hours(&b.business_hours).summary()) }
+                            td { (b.phone.as_deref().unwrap_or("—")) }
                         }
                     }
                 }
