@@ -16,4 +16,3 @@ select gen_random_uuid(), 'owner@' || slug || '.bench', 'Owner of ' || slug, :'h
 insert into memberships (tenant_id, id, user_id, role, status, created_at)
 select t.id, gen_random_uuid(), u.id, 'owner', 'active', now()
   from tenants t join users u on u.email = 'owner@' || t.slug || '.bench';
-analyze;
