@@ -153,12 +153,17 @@ pub fn test_config(db: &TestDatabase) -> Config {
         ("PITLANE_DEMO", "false".to_owned()),
         ("PITLANE_DB_POOL", "4".to_owned()),
     ];
+    config_from(&vars)
+}
+
+/// A configuration from exactly these variables (the test's environment is not read).
+fn config_from(vars: &[(&str, String)]) -> Config {
     Config::from_lookup(|name| {
         vars.iter()
             .find(|(k, _)| *k == name)
             .map(|(_, v)| v.clone())
     })
-    .expect("the test configuration is valid")
+    .unwrap_or_else(|e| panic!("the test configuration is invalid: {e}"))
 }
 
 /// The embedded shape's configuration: SQLite in `dir`, in-process bus.
@@ -176,12 +181,7 @@ pub fn embedded_config(dir: &std::path::Path) -> Config {
         ),
         ("PITLANE_DEMO", "false".to_owned()),
     ];
-    Config::from_lookup(|name| {
-        vars.iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.clone())
-    })
-    .expect("the embedded test configuration is valid")
+    config_from(&vars)
 }
 
 impl TestApp {
