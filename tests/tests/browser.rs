@@ -27,7 +27,7 @@ async fn theme_attribute(client: &Client) -> anyhow::Result<Option<String>> {
 
 /// Replaces what a field holds, as a person selecting it and typing would.
 async fn fill(client: &Client, id: &str, value: &str) -> anyhow::Result<()> {
-    let field = client.find(Locator::Id(id)).await?;
+    let field = client.wait().for_element(Locator::Id(id)).await?;
     field.clear().await?;
     field.send_keys(value).await?;
     Ok(())
@@ -42,9 +42,11 @@ async fn value_of(client: &Client, id: &str) -> anyhow::Result<String> {
         .unwrap_or_default())
 }
 
+/// Submits the page's form. A page that follows must be waited for by something only it has.
 async fn submit(client: &Client) -> anyhow::Result<()> {
     client
-        .find(Locator::Css("main form button[type=submit]"))
+        .wait()
+        .for_element(Locator::Css("main form button[type=submit]"))
         .await?
         .click()
         .await?;
@@ -62,7 +64,12 @@ async fn text_of(client: &Client, css: &str) -> anyhow::Result<String> {
 
 async fn choose_theme(client: &Client, theme: &str) -> anyhow::Result<()> {
     let button = format!(".theme-switch button[value={theme}]");
-    client.find(Locator::Css(&button)).await?.click().await?;
+    client
+        .wait()
+        .for_element(Locator::Css(&button))
+        .await?
+        .click()
+        .await?;
     Ok(())
 }
 
@@ -108,6 +115,8 @@ async fn sign_in_journey(
 
     fill(&client, "f-password", &alpha.owner_password).await?;
     submit(&client).await?;
+    // Only the dashboard has the branch list: wait for it, not for any heading.
+    text_of(&client, "#branches-heading").await?;
     let heading = text_of(&client, "main h1").await?;
     ensure!(
         heading.contains("Hello"),
@@ -321,6 +330,8 @@ async fn accessibility_journey(client: Client, origin: String) -> anyhow::Result
         .await?
         .click()
         .await?;
+    // Wait for the sign-in page, so the next navigation does not cancel the sign-out.
+    client.wait().for_element(Locator::Id("f-email")).await?;
     for theme in ["light", "dark"] {
         client.goto(&format!("{origin}/t/alpha/signin")).await?;
         fill(&client, "f-email", "nobody@example.com").await?;
@@ -365,6 +376,7 @@ async fn portal_journeys_in_chromium() -> anyhow::Result<()> {
             .await?;
         fill(&browser.client, "f-accent_color", "orange").await?;
         submit(&browser.client).await?;
+        text_of(&browser.client, "#f-accent_color-error").await?;
         browser.snapshot("settings-error-day").await?;
         choose_theme(&browser.client, "dark").await?;
         browser.snapshot("settings-error-night").await?;

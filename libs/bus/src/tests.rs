@@ -18,7 +18,7 @@ async fn backends() -> Vec<(&'static str, Bus)> {
 async fn key_values_expire() {
     for (name, bus) in backends().await {
         bus.kv
-            .set("k", b"v", Some(Duration::from_millis(150)))
+            .set("k", b"v", Some(Duration::from_secs(1)))
             .await
             .unwrap();
         assert_eq!(
@@ -26,7 +26,7 @@ async fn key_values_expire() {
             Some(&b"v"[..]),
             "{name}"
         );
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
         assert_eq!(bus.kv.get("k").await.unwrap(), None, "{name}: expired");
         bus.kv.set("k2", b"v", None).await.unwrap();
         bus.kv.delete("k2").await.unwrap();
