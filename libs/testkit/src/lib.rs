@@ -8,6 +8,7 @@
 
 mod browser;
 mod http;
+mod smtp;
 mod world;
 
 use pitlane_store::sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -15,6 +16,7 @@ use pitlane_web::{AppState, Config, RunningServer};
 
 pub use browser::Browser;
 pub use http::{Client, csrf_token};
+pub use smtp::{ReceivedMail, SmtpSink};
 pub use world::TenantFixture;
 
 pub const APP_ROLE: &str = "pitlane_app";
