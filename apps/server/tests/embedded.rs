@@ -181,8 +181,7 @@ fn bad_configuration_stops_start_up_with_exit_code_2() {
 #[test]
 fn refuses_to_serve_as_a_role_that_bypasses_row_level_security() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let superuser = std::env::var("TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let superuser = pitlane_testkit::postgres_admin_url();
     let output = bare_command(dir.path())
         .env("DATABASE_URL", &superuser)
         .env("PITLANE_SECRET_KEY", "k".repeat(40))
@@ -206,41 +205,38 @@ fn prints_the_openapi_document() {
     assert!(spec["paths"]["/api/v1/branches"].is_object());
 }
 
-#[test]
-fn refuses_to_serve_an_unmigrated_database() {
+#[tokio::test]
+async fn refuses_to_serve_an_unmigrated_database() {
+    use pitlane_store::sea_orm::ConnectionTrait;
+
     let dir = tempfile::tempdir().expect("temp dir");
-    let admin = std::env::var("TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let name = format!("pitlane_unmigrated_{}", std::process::id());
-    let psql = |sql: &str| {
-        Command::new("psql")
-            .args([admin.as_str(), "-qc", sql])
-            .status()
-            .expect("psql")
-    };
-    assert!(psql(&format!("create database {name}")).success());
-    // An ordinary role that owns nothing: it passes the role check, and finds no schema.
-    assert!(psql("do $$ begin create role pitlane_app login; exception when duplicate_object then null; end $$").success());
-    let mut url = url_with_database(&admin, &name);
-    url = url.replacen("postgres@", "pitlane_app@", 1);
-    let output = bare_command(dir.path())
-        .env("DATABASE_URL", &url)
+    let db = pitlane_testkit::TestDatabase::create().await;
+    // The application role owns nothing, so it passes the role check, and finds no schema.
+    db.admin()
+        .await
+        .execute_unprepared(&format!(
+            "do $$ begin create role {role} login; exception when duplicate_object then null; end $$",
+            role = pitlane_testkit::APP_ROLE
+        ))
+        .await
+        .expect("the application role");
+    let mut command = bare_command(dir.path());
+    command
+        .env("DATABASE_URL", &db.app_url)
         .env("PITLANE_SECRET_KEY", "k".repeat(40))
-        .env("PITLANE_ADDR", format!("127.0.0.1:{}", free_port()))
-        .output()
+        .env("PITLANE_ADDR", format!("127.0.0.1:{}", free_port()));
+    // A server that started anyway would never exit: that must fail the test, not hang it.
+    let mut command = tokio::process::Command::from(command);
+    command.kill_on_drop(true);
+    let output = tokio::time::timeout(std::time::Duration::from_secs(30), command.output())
+        .await
+        .expect("the server refuses at once instead of serving")
         .expect("run");
-    psql(&format!("drop database {name} with (force)"));
+    db.drop().await;
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains("no Pitlane schema") && stderr.contains("pitlane-server migrate"),
         "{stderr}"
     );
-}
-
-fn url_with_database(url: &str, database: &str) -> String {
-    match url.rfind('/') {
-        Some(slash) => format!("{}/{database}", &url[..slash]),
-        None => url.to_owned(),
-    }
 }

@@ -21,6 +21,11 @@ fn find(candidates: &[&str]) -> Option<PathBuf> {
     candidates.iter().map(PathBuf::from).find(|p| p.exists())
 }
 
+/// Where screenshots go: `tests/screenshots/` at the top of the workspace.
+fn screenshot_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/screenshots")
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -105,7 +110,7 @@ impl Browser {
     {
         let result = steps(self.client.clone()).await;
         if let Err(err) = &result {
-            let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/screenshots");
+            let dir = screenshot_dir();
             let _ = std::fs::create_dir_all(&dir);
             let path = dir.join(format!("{name}.png"));
             match self.client.screenshot().await {
@@ -128,7 +133,7 @@ impl Browser {
         if std::env::var_os("PITLANE_SCREENSHOTS").is_none() {
             return Ok(());
         }
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/screenshots");
+        let dir = screenshot_dir();
         std::fs::create_dir_all(&dir)?;
         std::fs::write(
             dir.join(format!("{name}.png")),
