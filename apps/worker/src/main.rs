@@ -1,14 +1,15 @@
-//! `pitlane-worker`: the shared background workers for all tenants. It connects to the same
-//! database and Redis as the servers and answers `/healthz` and `/readyz` for probes; the
-//! notification, webhook and reminder consumers are registered here as they are built.
+//! `pitlane-worker`: the shared background workers for all tenants. Run as many as you like:
+//! each runs the outbox relay and the senders (a member of the Redis Stream consumer group),
+//! claims the messages of crashed peers, and answers `/healthz`, `/readyz` and `/metrics`.
 
 use std::{process::ExitCode, time::Duration};
 
 use pitlane_bus::Bus;
+use pitlane_notify::Workers;
 use pitlane_store::{Store, StoreOptions};
 use pitlane_web::Config;
 use poem::{
-    EndpointExt, IntoResponse, Route, Server, get, handler, http::StatusCode,
+    EndpointExt, IntoResponse, Response, Route, Server, get, handler, http::StatusCode,
     listener::TcpListener, web::Data,
 };
 
@@ -16,9 +17,10 @@ use poem::{
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Clone)]
-struct Worker {
+struct Probe {
     store: Store,
     bus: Bus,
+    workers: Workers,
 }
 
 #[handler]
@@ -27,14 +29,14 @@ fn healthz() -> &'static str {
 }
 
 #[handler]
-async fn readyz(worker: Data<&Worker>) -> poem::Response {
+async fn readyz(probe: Data<&Probe>) -> Response {
     let check = Duration::from_secs(2);
     let db = matches!(
-        tokio::time::timeout(check, worker.store.ping()).await,
+        tokio::time::timeout(check, probe.store.ping()).await,
         Ok(Ok(()))
     );
     let redis = matches!(
-        tokio::time::timeout(check, worker.bus.ping()).await,
+        tokio::time::timeout(check, probe.bus.ping()).await,
         Ok(Ok(()))
     );
     if db && redis {
@@ -42,6 +44,15 @@ async fn readyz(worker: Data<&Worker>) -> poem::Response {
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "unavailable").into_response()
     }
+}
+
+#[handler]
+fn metrics(probe: Data<&Probe>) -> Response {
+    let mut body = pitlane_web::metrics::worker_metrics(&probe.workers.stats());
+    body.push_str("# EOF\n");
+    Response::builder()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(body)
 }
 
 fn main() -> ExitCode {
@@ -79,22 +90,40 @@ async fn run(config: Config, addr: String) -> anyhow::Result<()> {
     };
     let store = Store::connect(&StoreOptions {
         url: config.database_url.clone(),
-        max_connections: 4,
+        max_connections: 8,
     })
     .await?;
     store.check_role_is_safe().await?;
+    store.check_schema().await?;
     let bus = Bus::redis(&redis_url, &config.redis_prefix).await?;
+    let workers = Workers::new(
+        store.clone(),
+        bus.clone(),
+        config.notify.clone(),
+        Workers::default_consumer_name(),
+    )
+    .map_err(|e| anyhow::anyhow!("mail: {e}"))?;
+    let running = workers.start();
+    let listener = TcpListener::bind(addr.clone());
     tracing::info!(%addr, "worker ready");
     let app = Route::new()
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
-        .data(Worker { store, bus });
-    Server::new(TcpListener::bind(addr))
+        .at("/metrics", get(metrics))
+        .data(Probe {
+            store,
+            bus,
+            workers,
+        });
+    let served = Server::new(listener)
         .run_with_graceful_shutdown(
             app,
             pitlane_web::shutdown_signal(),
             Some(Duration::from_secs(10)),
         )
-        .await?;
+        .await;
+    tracing::info!("stopping: finishing messages in flight");
+    running.stop().await;
+    served?;
     Ok(())
 }

@@ -48,6 +48,14 @@ pub struct Delivery {
 #[async_trait::async_trait]
 pub trait Queue: Send + Sync {
     async fn push(&self, queue: &str, payload: &str) -> BusResult<String>;
+    /// Pushes several messages in one round trip where the backend allows it.
+    async fn push_many(&self, queue: &str, payloads: &[String]) -> BusResult<Vec<String>> {
+        let mut ids = Vec::with_capacity(payloads.len());
+        for payload in payloads {
+            ids.push(self.push(queue, payload).await?);
+        }
+        Ok(ids)
+    }
     /// Up to `count` new messages for this consumer group, waiting up to `block` for the first.
     async fn read(
         &self,
@@ -57,7 +65,26 @@ pub trait Queue: Send + Sync {
         count: usize,
         block: Duration,
     ) -> BusResult<Vec<Delivery>>;
+    /// Acknowledges a message and removes it from the queue (each queue has one group).
     async fn ack(&self, queue: &str, group: &str, id: &str) -> BusResult<()>;
+    /// Messages another consumer read but has not acknowledged for `min_idle` (it crashed, or
+    /// hangs), handed over to `consumer` (Redis `XAUTOCLAIM`).
+    async fn claim_stale(
+        &self,
+        queue: &str,
+        group: &str,
+        consumer: &str,
+        min_idle: Duration,
+        count: usize,
+    ) -> BusResult<Vec<Delivery>>;
+    /// How many messages wait in the queue, and how many of them are read but unacknowledged.
+    async fn depth(&self, queue: &str, group: &str) -> BusResult<QueueDepth>;
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueDepth {
+    pub waiting: u64,
+    pub pending: u64,
 }
 
 /// The backend a process runs with, chosen once from configuration.

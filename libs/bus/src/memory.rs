@@ -7,7 +7,7 @@ use std::{
 use futures_util::{StreamExt, stream::BoxStream};
 use tokio::sync::{Notify, broadcast};
 
-use crate::{BusResult, Delivery, KeyValue, PubSub, Queue};
+use crate::{BusResult, Delivery, KeyValue, PubSub, Queue, QueueDepth};
 
 /// Everything in one process: a map with expiry, broadcast channels and in-memory queues.
 #[derive(Default)]
@@ -33,7 +33,8 @@ impl Entry {
 #[derive(Default)]
 struct Group {
     unread: VecDeque<Delivery>,
-    pending: HashMap<String, Delivery>,
+    /// Read but not acknowledged: by whom, and since when.
+    pending: HashMap<String, (Delivery, Instant)>,
 }
 
 #[derive(Default)]
@@ -180,8 +181,9 @@ impl Queue for MemoryBus {
                 let taken: Vec<Delivery> =
                     (0..count).map_while(|_| group.unread.pop_front()).collect();
                 if !taken.is_empty() {
+                    let now = Instant::now();
                     for d in &taken {
-                        group.pending.insert(d.id.clone(), d.clone());
+                        group.pending.insert(d.id.clone(), (d.clone(), now));
                     }
                     return Ok(taken);
                 }
@@ -202,5 +204,51 @@ impl Queue for MemoryBus {
             group.pending.remove(id);
         }
         Ok(())
+    }
+
+    async fn claim_stale(
+        &self,
+        queue: &str,
+        group: &str,
+        _consumer: &str,
+        min_idle: Duration,
+        count: usize,
+    ) -> BusResult<Vec<Delivery>> {
+        let mut queues = lock(&self.queues);
+        let Some(group) = queues.get_mut(queue).and_then(|q| q.groups.get_mut(group)) else {
+            return Ok(Vec::new());
+        };
+        let now = Instant::now();
+        let mut stale: Vec<&mut (Delivery, Instant)> = group
+            .pending
+            .values_mut()
+            .filter(|(_, since)| now.duration_since(*since) >= min_idle)
+            .collect();
+        stale.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+        Ok(stale
+            .into_iter()
+            .take(count)
+            .map(|entry| {
+                entry.1 = now;
+                entry.0.clone()
+            })
+            .collect())
+    }
+
+    async fn depth(&self, queue: &str, group: &str) -> BusResult<QueueDepth> {
+        let queues = lock(&self.queues);
+        let Some(q) = queues.get(queue) else {
+            return Ok(QueueDepth::default());
+        };
+        Ok(match q.groups.get(group) {
+            Some(g) => QueueDepth {
+                waiting: (g.unread.len() + g.pending.len()) as u64,
+                pending: g.pending.len() as u64,
+            },
+            None => QueueDepth {
+                waiting: q.backlog.len() as u64,
+                pending: 0,
+            },
+        })
     }
 }

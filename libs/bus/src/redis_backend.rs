@@ -4,10 +4,13 @@ use futures_util::{StreamExt, stream::BoxStream};
 use redis::{
     AsyncCommands, Client,
     aio::{ConnectionManager, ConnectionManagerConfig},
-    streams::{StreamReadOptions, StreamReadReply},
+    streams::{
+        StreamAutoClaimOptions, StreamAutoClaimReply, StreamPendingReply, StreamReadOptions,
+        StreamReadReply,
+    },
 };
 
-use crate::{BusResult, Delivery, KeyValue, PubSub, Queue};
+use crate::{BusResult, Delivery, KeyValue, PubSub, Queue, QueueDepth};
 
 /// Redis, shared by every server and worker process of a deployment.
 #[derive(Clone)]
@@ -23,14 +26,25 @@ pub struct RedisBus {
 impl RedisBus {
     pub async fn connect(url: &str, prefix: &str) -> BusResult<Self> {
         let client = Client::open(url)?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Duration::from_secs(2))
-            .set_response_timeout(Duration::from_secs(2))
-            .set_number_of_retries(2);
-        let shared = client.get_connection_manager_with_config(config).await?;
+        // When Redis is away, commands must fail within a couple of seconds (callers have a
+        // fallback: the outbox waits in the database, sessions have a local copy), not queue
+        // behind a long reconnect schedule.
+        let quick = || {
+            ConnectionManagerConfig::new()
+                .set_connection_timeout(Duration::from_secs(1))
+                .set_number_of_retries(1)
+                .set_factor(100)
+                .set_max_delay(500)
+        };
+        let shared = client
+            .get_connection_manager_with_config(
+                quick().set_response_timeout(Duration::from_secs(2)),
+            )
+            .await?;
+        // Blocking reads wait up to a few seconds by design.
         let blocking = client
             .get_connection_manager_with_config(
-                ConnectionManagerConfig::new().set_connection_timeout(Duration::from_secs(2)),
+                quick().set_response_timeout(Duration::from_secs(10)),
             )
             .await?;
         Ok(Self {
@@ -120,6 +134,18 @@ impl Queue for RedisBus {
             .await?)
     }
 
+    async fn push_many(&self, queue: &str, payloads: &[String]) -> BusResult<Vec<String>> {
+        if payloads.is_empty() {
+            return Ok(Vec::new());
+        }
+        let key = self.key(queue);
+        let mut pipe = redis::pipe();
+        for payload in payloads {
+            pipe.xadd(&key, "*", &[("payload", payload)]);
+        }
+        Ok(pipe.query_async(&mut self.shared.clone()).await?)
+    }
+
     async fn read(
         &self,
         queue: &str,
@@ -155,10 +181,66 @@ impl Queue for RedisBus {
     }
 
     async fn ack(&self, queue: &str, group: &str, id: &str) -> BusResult<()> {
-        Ok(self
+        let key = self.key(queue);
+        // Deleting the entry keeps the stream as long as its backlog, not its history.
+        redis::pipe()
+            .atomic()
+            .xack(&key, group, &[id])
+            .ignore()
+            .xdel(&key, &[id])
+            .ignore()
+            .query_async::<()>(&mut self.shared.clone())
+            .await?;
+        Ok(())
+    }
+
+    async fn claim_stale(
+        &self,
+        queue: &str,
+        group: &str,
+        consumer: &str,
+        min_idle: Duration,
+        count: usize,
+    ) -> BusResult<Vec<Delivery>> {
+        let options = StreamAutoClaimOptions::default().count(count);
+        let reply: Result<StreamAutoClaimReply, _> = self
             .shared
             .clone()
-            .xack(self.key(queue), group, &[id])
-            .await?)
+            .xautoclaim_options(
+                self.key(queue),
+                group,
+                consumer,
+                min_idle.as_millis() as u64,
+                "0-0",
+                options,
+            )
+            .await;
+        let reply = match reply {
+            Ok(reply) => reply,
+            // No group yet (nothing was ever read): nothing to claim.
+            Err(err) if err.code() == Some("NOGROUP") => return Ok(Vec::new()),
+            Err(err) => return Err(err.into()),
+        };
+        Ok(reply
+            .claimed
+            .into_iter()
+            .map(|entry| Delivery {
+                payload: entry.get::<String>("payload").unwrap_or_default(),
+                id: entry.id,
+            })
+            .collect())
+    }
+
+    async fn depth(&self, queue: &str, group: &str) -> BusResult<QueueDepth> {
+        let key = self.key(queue);
+        let mut conn = self.shared.clone();
+        let waiting: u64 = conn.xlen(&key).await?;
+        let pending: Result<StreamPendingReply, _> = conn.xpending(&key, group).await;
+        let pending = match pending {
+            Ok(reply) => reply.count() as u64,
+            Err(err) if err.code() == Some("NOGROUP") => 0,
+            Err(err) => return Err(err.into()),
+        };
+        Ok(QueueDepth { waiting, pending })
     }
 }

@@ -83,3 +83,41 @@ fn uuid_like() -> u128 {
         .map(|d| d.as_nanos())
         .unwrap_or_default()
 }
+
+#[tokio::test]
+async fn unacknowledged_messages_are_claimed_by_another_consumer() {
+    for (name, bus) in backends().await {
+        let queue = format!("claims-{}", uuid_like());
+        bus.queue.push(&queue, "work").await.unwrap();
+        let read = bus
+            .queue
+            .read(&queue, "g", "crashed", 10, Duration::from_millis(100))
+            .await
+            .unwrap();
+        assert_eq!(read.len(), 1, "{name}");
+        let depth = bus.queue.depth(&queue, "g").await.unwrap();
+        assert_eq!((depth.waiting, depth.pending), (1, 1), "{name}: pending");
+
+        let early = bus
+            .queue
+            .claim_stale(&queue, "g", "rescuer", Duration::from_secs(60), 10)
+            .await
+            .unwrap();
+        assert!(early.is_empty(), "{name}: not idle long enough yet");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let claimed = bus
+            .queue
+            .claim_stale(&queue, "g", "rescuer", Duration::from_millis(200), 10)
+            .await
+            .unwrap();
+        assert_eq!(claimed, read, "{name}: the same message, handed over");
+
+        bus.queue.ack(&queue, "g", &claimed[0].id).await.unwrap();
+        let depth = bus.queue.depth(&queue, "g").await.unwrap();
+        assert_eq!(
+            (depth.waiting, depth.pending),
+            (0, 0),
+            "{name}: gone once acked"
+        );
+    }
+}

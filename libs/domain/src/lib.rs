@@ -6,6 +6,7 @@ pub mod branch;
 pub mod brand;
 pub mod error;
 pub mod ids;
+pub mod messages;
 pub mod permissions;
 pub mod text;
 

@@ -8,6 +8,7 @@
 
 pub mod entity;
 mod error;
+mod outbox;
 mod postgres;
 mod scoped;
 
@@ -21,6 +22,7 @@ use sea_orm::{
 };
 
 pub use error::StoreError;
+pub use outbox::{ClaimedBatch, Enqueued, NewOutboxRow, OutboxStat, Outcome};
 pub use scoped::{Page, TenantScoped, TenantTx};
 pub use sea_orm;
 

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::{
     StoreError,
-    entity::{branch, membership, tenant, tenant_domain, user},
+    entity::{branch, membership, outbox, tenant, tenant_domain, user},
 };
 
 /// A table whose rows belong to one tenant. `tenant_column` is `tenant_id`
@@ -29,7 +29,13 @@ macro_rules! tenant_scoped {
     )*};
 }
 
-tenant_scoped!(tenant: Id, branch: TenantId, tenant_domain: TenantId, membership: TenantId);
+tenant_scoped!(
+    tenant: Id,
+    branch: TenantId,
+    tenant_domain: TenantId,
+    membership: TenantId,
+    outbox: TenantId,
+);
 
 /// One page of a list, in id (creation) order; `next` is the cursor for the following page.
 #[derive(Debug, Clone)]
@@ -56,6 +62,10 @@ impl TenantTx {
 
     pub fn tenant_id(&self) -> TenantId {
         self.tenant
+    }
+
+    pub(crate) fn conn(&self) -> &DatabaseTransaction {
+        &self.tx
     }
 
     /// Starts a query on a tenant table; the scope is applied again when it runs.

@@ -49,6 +49,9 @@ pub async fn create_tenant(store: &Store, new: NewTenant) -> Result<tenant::Mode
             brand_accent: Set("#d9480f".into()),
             brand_logo_url: Set(None),
             default_theme: Set("system".into()),
+            email_sender_name: Set(None),
+            email_reply_to: Set(None),
+            sms_sender: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
         })

@@ -8,6 +8,7 @@
 
 mod browser;
 mod http;
+mod messaging;
 mod smtp;
 mod world;
 
@@ -16,6 +17,7 @@ use pitlane_web::{AppState, Config, RunningServer};
 
 pub use browser::Browser;
 pub use http::{Client, csrf_token};
+pub use messaging::{MessagingOptions, WorkerProcess, messaging_vars};
 pub use smtp::{ReceivedMail, SmtpSink};
 pub use world::TenantFixture;
 
@@ -139,8 +141,13 @@ pub struct TestApp {
 
 /// The configuration a test server runs with; tests may change it before `spawn_with`.
 pub fn test_config(db: &TestDatabase) -> Config {
+    config_from(&test_vars(db))
+}
+
+/// The variables of [`test_config`], for tests (and worker processes) that add their own.
+pub fn test_vars(db: &TestDatabase) -> Vec<(&'static str, String)> {
     let redis_prefix = format!("test:{}:", db.name);
-    let vars = [
+    vec![
         ("PITLANE_ADDR", "127.0.0.1:0".to_owned()),
         ("DATABASE_URL", db.app_url.clone()),
         ("DATABASE_ADMIN_URL", db.admin_url.clone()),
@@ -154,12 +161,19 @@ pub fn test_config(db: &TestDatabase) -> Config {
         ),
         ("PITLANE_DEMO", "false".to_owned()),
         ("PITLANE_DB_POOL", "4".to_owned()),
-    ];
-    config_from(&vars)
+        // Mail that a test does not send to its own sink goes to a folder, not to the network.
+        (
+            "PITLANE_MAIL_DIR",
+            std::env::temp_dir()
+                .join(format!("pitlane-mail-{}", db.name))
+                .display()
+                .to_string(),
+        ),
+    ]
 }
 
 /// A configuration from exactly these variables (the test's environment is not read).
-fn config_from(vars: &[(&str, String)]) -> Config {
+pub fn config_from(vars: &[(&str, String)]) -> Config {
     Config::from_lookup(|name| {
         vars.iter()
             .find(|(k, _)| *k == name)
@@ -182,6 +196,7 @@ pub fn embedded_config(dir: &std::path::Path) -> Config {
             "test-secret-key-that-is-long-enough-0123456789".to_owned(),
         ),
         ("PITLANE_DEMO", "false".to_owned()),
+        ("PITLANE_MAIL_DIR", dir.join("mail").display().to_string()),
     ];
     config_from(&vars)
 }

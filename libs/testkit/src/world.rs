@@ -104,6 +104,27 @@ impl TestApp {
         )
         .await
         .expect("custom domain");
+        let message = pitlane_notify::service::send_test_email(
+            store,
+            &self.state().outbox,
+            &fixture.owner,
+            "Fixture Owner",
+            &format!("desk@{slug}-garage.example"),
+        )
+        .await
+        .expect("a message");
+        // Where the server runs its own workers, let them finish, so the world holds still.
+        if self.state().workers.is_some() {
+            for _ in 0..200 {
+                let message = pitlane_notify::service::get_message(store, &fixture.owner, message)
+                    .await
+                    .expect("the message");
+                if matches!(message.status.as_str(), "sent" | "dead") {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        }
         fixture
     }
 }

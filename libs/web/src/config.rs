@@ -33,6 +33,10 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Create the demo tenant on start (`PITLANE_DEMO`; on by default when embedded).
     pub demo: bool,
+    /// The notification platform: SMTP, retries, leases, budgets.
+    pub notify: pitlane_notify::NotifyConfig,
+    /// `PITLANE_OPERATOR_TOKEN`: opens the operator's queue view (`/operator/queues`).
+    pub operator_token: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -204,7 +208,24 @@ impl Config {
             }
         };
 
+        let mail_domain = base_domain
+            .clone()
+            .or_else(|| public_url.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "localhost".into());
+        let data_dir = sqlite_dir_of(&database_url);
+        let notify = pitlane_notify::NotifyConfig::from_lookup(var, &mail_domain, data_dir)
+            .map_err(|e| bad(e.var, e.problem))?;
+        let operator_token = var("PITLANE_OPERATOR_TOKEN");
+        if operator_token.as_ref().is_some_and(|t| t.len() < 24) {
+            return Err(bad(
+                "PITLANE_OPERATOR_TOKEN",
+                "must be at least 24 characters",
+            ));
+        }
+
         Ok(Self {
+            notify,
+            operator_token,
             addr,
             database_url,
             database_admin_url,
@@ -229,13 +250,13 @@ impl Config {
 
     /// For SQLite: the folder the database file lives in, created on start.
     pub fn sqlite_dir(&self) -> Option<PathBuf> {
-        let path = self
-            .database_url
-            .strip_prefix("sqlite://")?
-            .split('?')
-            .next()?;
-        PathBuf::from(path).parent().map(PathBuf::from)
+        sqlite_dir_of(&self.database_url)
     }
+}
+
+fn sqlite_dir_of(database_url: &str) -> Option<PathBuf> {
+    let path = database_url.strip_prefix("sqlite://")?.split('?').next()?;
+    PathBuf::from(path).parent().map(PathBuf::from)
 }
 
 /// Embedded mode keeps a generated secret in `data/`, so sessions survive restarts.
@@ -299,6 +320,11 @@ mod tests {
             ("PITLANE_LOG_FORMAT", "xml"),
             ("PITLANE_DB_POOL", "0"),
             ("PITLANE_DEMO", "maybe"),
+            ("SMTP_URL", "http://mail"),
+            ("PITLANE_MAIL_FROM", "nobody"),
+            ("PITLANE_SEND_ATTEMPTS", "0"),
+            ("PITLANE_FAULT", "everything"),
+            ("PITLANE_OPERATOR_TOKEN", "short"),
         ] {
             let err = config(&[(var, value), ("PITLANE_SECRET_KEY", &secret)]).unwrap_err();
             assert_eq!(err.var, var, "{value}");

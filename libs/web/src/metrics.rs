@@ -104,3 +104,52 @@ mod tests {
         assert_eq!(route_label("/wp-admin.php", false), "unmatched");
     }
 }
+
+/// The outbox per tenant, as gauges (read from the database at scrape time).
+pub fn queue_metrics(rows: &[crate::pages::operator::TenantQueue]) -> String {
+    use std::fmt::Write;
+    let mut out = String::from(
+        "# HELP pitlane_outbox_messages Messages in the outbox by tenant and state.\n# TYPE pitlane_outbox_messages gauge\n",
+    );
+    for r in rows {
+        for (state, n) in [
+            ("due", r.due),
+            ("scheduled", r.scheduled),
+            ("in_flight", r.in_flight),
+            ("dead", r.dead),
+            ("suppressed", r.suppressed),
+            ("sent_last_5m", r.sent_last_5_minutes),
+        ] {
+            let _ = writeln!(
+                out,
+                "pitlane_outbox_messages{{tenant=\"{}\",state=\"{state}\"}} {n}",
+                r.tenant_id
+            );
+        }
+    }
+    out
+}
+
+/// The counters of the workers running in this process.
+pub fn worker_metrics(stats: &pitlane_notify::WorkerStats) -> String {
+    use std::{fmt::Write, sync::atomic::Ordering::Relaxed};
+    let mut out = String::from(
+        "# HELP pitlane_worker_messages_total Messages handled by this process's workers, by outcome.\n# TYPE pitlane_worker_messages_total counter\n",
+    );
+    for (outcome, counter) in [
+        ("relayed", &stats.relayed),
+        ("sent", &stats.sent),
+        ("retried", &stats.retried),
+        ("dead", &stats.dead),
+        ("suppressed", &stats.suppressed),
+        ("skipped", &stats.skipped),
+        ("reclaimed", &stats.reclaimed),
+    ] {
+        let _ = writeln!(
+            out,
+            "pitlane_worker_messages_total{{outcome=\"{outcome}\"}} {}",
+            counter.load(Relaxed)
+        );
+    }
+    out
+}

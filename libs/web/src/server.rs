@@ -22,7 +22,7 @@ use crate::{
     config::{Config, LogFormat},
     metrics::Metrics,
     observe::Observe,
-    pages::{auth, errors::PageErrors, portal, public},
+    pages::{auth, errors::PageErrors, messages, operator, portal, public},
     problem,
     session::{BusSessions, Csrf, LoadAuth, SESSION_COOKIE, SESSION_LIFETIME},
     state::AppState,
@@ -143,7 +143,24 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
         }
     }
 
+    // Embedded: one process, so it runs the workers itself, on the in-process queue.
+    let workers = if bus.is_redis() {
+        None
+    } else {
+        Some(
+            pitlane_notify::Workers::new(
+                store.clone(),
+                bus.clone(),
+                config.notify.clone(),
+                "embedded".into(),
+            )
+            .map_err(|e| StartError::Setup(format!("mail: {e}")))?,
+        )
+    };
+
     Ok(AppState {
+        outbox: pitlane_notify::Outbox::new(&config.notify),
+        workers,
         store,
         bus,
         config: Arc::new(config),
@@ -198,10 +215,28 @@ async fn readyz(state: Data<&AppState>) -> Response {
 }
 
 #[handler]
-fn metrics(state: Data<&AppState>) -> Response {
+async fn metrics(state: Data<&AppState>) -> Response {
+    let mut body = state.metrics.render();
+    // The OpenMetrics end marker must stay last.
+    if let Some(stripped) = body.strip_suffix("# EOF\n") {
+        body.truncate(stripped.len());
+    }
+    match state.store.outbox_stats().await {
+        Ok(stats) => {
+            let rows: Vec<_> = crate::pages::operator::summarize(&stats)
+                .into_values()
+                .collect();
+            body.push_str(&crate::metrics::queue_metrics(&rows));
+        }
+        Err(err) => tracing::warn!(error = %err, "outbox figures for /metrics"),
+    }
+    if let Some(workers) = &state.workers {
+        body.push_str(&crate::metrics::worker_metrics(&workers.stats()));
+    }
+    body.push_str("# EOF\n");
     Response::builder()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(state.metrics.render())
+        .body(body)
 }
 
 /// The whole route tree.
@@ -233,6 +268,13 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
             "/portal/settings",
             get(portal::settings).post(portal::save_settings),
         )
+        .at("/portal/messages", get(messages::list))
+        .at("/portal/messages/:id/retry", post(messages::retry))
+        .at(
+            "/portal/settings/messages",
+            get(messages::settings).post(messages::save_sender),
+        )
+        .at("/portal/settings/messages/test", post(messages::send_test))
         .with(PageErrors);
     let tenant_app = Route::new()
         .nest_no_strip(
@@ -246,14 +288,14 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
         .with(csrf.clone())
         .with(ServerSession::new(
             cookie,
-            BusSessions {
-                kv: state.bus.kv.clone(),
-            },
+            BusSessions::new(state.bus.kv.clone()),
         ));
 
     let platform_app = Route::new()
         .at("/", get(public::platform_home))
         .at("/go", get(public::go))
+        .at("/operator/queues", get(operator::queues_page))
+        .at("/operator/api/queues", get(operator::queues_json))
         .at("/theme", post(public::set_theme))
         .with(PageErrors)
         .with(csrf)
@@ -294,6 +336,7 @@ pub struct RunningServer {
     pub state: AppState,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    workers: Option<pitlane_notify::WorkersHandle>,
 }
 
 impl RunningServer {
@@ -303,6 +346,9 @@ impl RunningServer {
             let _ = tx.send(());
         }
         let _ = (&mut self.task).await;
+        if let Some(workers) = self.workers.take() {
+            workers.stop().await;
+        }
     }
 
     pub async fn wait(self) -> std::io::Result<()> {
@@ -341,11 +387,13 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
             )
             .await
     });
+    let workers = state.workers.as_ref().map(pitlane_notify::Workers::start);
     Ok(RunningServer {
         addr: bound,
         state,
         shutdown: Some(shutdown_tx),
         task,
+        workers,
     })
 }
 
@@ -368,6 +416,9 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
             tracing::info!("shutting down: finishing requests in flight");
             server.shutdown.take().map(|tx| tx.send(()));
             let _ = (&mut server.task).await;
+            if let Some(workers) = server.workers.take() {
+                workers.stop().await;
+            }
         }
         result = &mut server.task => {
             if let Ok(Err(err)) = result {

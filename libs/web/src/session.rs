@@ -28,8 +28,81 @@ pub const CSRF_COOKIE: &str = "pitlane_csrf";
 pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
 
 /// Session storage on the shared key-value bus.
+///
+/// While Redis is unreachable, sessions this process has seen are served from a local copy
+/// and writes are kept locally, so people who are signed in keep working; the copy is
+/// written back when Redis answers again. Sign-outs made meanwhile are replayed then too.
 pub struct BusSessions {
     pub kv: Arc<dyn KeyValue>,
+    fallback: std::sync::Mutex<Fallback>,
+}
+
+#[derive(Default)]
+struct Fallback {
+    /// Recently loaded or written sessions: entries and when they expire.
+    copies: std::collections::HashMap<String, (BTreeMap<String, Value>, std::time::Instant)>,
+    /// Writes and removals that did not reach the store.
+    unsaved: std::collections::HashMap<String, Option<BTreeMap<String, Value>>>,
+}
+
+/// Enough for a busy instance's active sessions; older copies are dropped first.
+const FALLBACK_CAPACITY: usize = 50_000;
+
+impl BusSessions {
+    pub fn new(kv: Arc<dyn KeyValue>) -> Self {
+        Self {
+            kv,
+            fallback: std::sync::Mutex::default(),
+        }
+    }
+
+    fn fallback(&self) -> std::sync::MutexGuard<'_, Fallback> {
+        self.fallback
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn remember(&self, id: &str, entries: &BTreeMap<String, Value>, ttl: Duration) {
+        let mut fallback = self.fallback();
+        if fallback.copies.len() >= FALLBACK_CAPACITY {
+            let now = std::time::Instant::now();
+            fallback.copies.retain(|_, (_, until)| *until > now);
+            if fallback.copies.len() >= FALLBACK_CAPACITY {
+                fallback.copies.clear();
+            }
+        }
+        fallback.copies.insert(
+            id.to_owned(),
+            (entries.clone(), std::time::Instant::now() + ttl),
+        );
+    }
+
+    /// Writes back what could not be stored while the store was down.
+    async fn flush_unsaved(&self) {
+        let unsaved: Vec<_> = {
+            let mut fallback = self.fallback();
+            if fallback.unsaved.is_empty() {
+                return;
+            }
+            fallback.unsaved.drain().collect()
+        };
+        for (id, entries) in unsaved {
+            let written = match &entries {
+                Some(entries) => match serde_json::to_vec(entries) {
+                    Ok(raw) => {
+                        self.kv
+                            .set(&session_key(&id), &raw, Some(SESSION_LIFETIME))
+                            .await
+                    }
+                    Err(_) => Ok(()),
+                },
+                None => self.kv.delete(&session_key(&id)).await,
+            };
+            if written.is_err() {
+                self.fallback().unsaved.entry(id).or_insert(entries);
+            }
+        }
+    }
 }
 
 fn session_key(id: &str) -> String {
@@ -46,16 +119,34 @@ impl SessionStorage for BusSessions {
         &'a self,
         session_id: &'a str,
     ) -> poem::Result<Option<BTreeMap<String, Value>>> {
-        let Some(raw) = self
-            .kv
-            .get(&session_key(session_id))
-            .await
-            .map_err(storage_error)?
-        else {
-            return Ok(None);
-        };
-        // An unreadable entry (from an older version, say) is as good as no session.
-        Ok(serde_json::from_slice(&raw).ok())
+        match self.kv.get(&session_key(session_id)).await {
+            Ok(raw) => {
+                self.flush_unsaved().await;
+                if let Some(pending) = self.fallback().unsaved.get(session_id) {
+                    return Ok(pending.clone());
+                }
+                // An unreadable entry (from an older version, say) is as good as no session.
+                let entries: Option<BTreeMap<String, Value>> =
+                    raw.and_then(|raw| serde_json::from_slice(&raw).ok());
+                if let Some(entries) = &entries {
+                    self.remember(session_id, entries, SESSION_LIFETIME);
+                }
+                Ok(entries)
+            }
+            Err(err) => {
+                let fallback = self.fallback();
+                if let Some(pending) = fallback.unsaved.get(session_id) {
+                    return Ok(pending.clone());
+                }
+                match fallback.copies.get(session_id) {
+                    Some((entries, until)) if *until > std::time::Instant::now() => {
+                        tracing::warn!(error = %err, "session store unreachable; using this instance's copy");
+                        Ok(Some(entries.clone()))
+                    }
+                    _ => Err(storage_error(err)),
+                }
+            }
+        }
     }
 
     async fn update_session<'a>(
@@ -65,21 +156,24 @@ impl SessionStorage for BusSessions {
         expires: Option<Duration>,
     ) -> poem::Result<()> {
         let raw = serde_json::to_vec(entries).map_err(storage_error)?;
-        self.kv
-            .set(
-                &session_key(session_id),
-                &raw,
-                Some(expires.unwrap_or(SESSION_LIFETIME)),
-            )
-            .await
-            .map_err(storage_error)
+        let ttl = expires.unwrap_or(SESSION_LIFETIME);
+        self.remember(session_id, entries, ttl);
+        if let Err(err) = self.kv.set(&session_key(session_id), &raw, Some(ttl)).await {
+            tracing::warn!(error = %err, "session store unreachable; keeping the session here until it returns");
+            self.fallback()
+                .unsaved
+                .insert(session_id.to_owned(), Some(entries.clone()));
+        }
+        Ok(())
     }
 
     async fn remove_session<'a>(&'a self, session_id: &'a str) -> poem::Result<()> {
-        self.kv
-            .delete(&session_key(session_id))
-            .await
-            .map_err(storage_error)
+        self.fallback().copies.remove(session_id);
+        if let Err(err) = self.kv.delete(&session_key(session_id)).await {
+            tracing::warn!(error = %err, "session store unreachable; the sign-out is replayed when it returns");
+            self.fallback().unsaved.insert(session_id.to_owned(), None);
+        }
+        Ok(())
     }
 }
 

@@ -13,4 +13,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
     pub tenants: Arc<TenantCache>,
+    /// Where capabilities write their messages.
+    pub outbox: pitlane_notify::Outbox,
+    /// The shared workers, when this process runs them itself (embedded mode).
+    pub workers: Option<pitlane_notify::Workers>,
 }

@@ -2,6 +2,7 @@
 
 pub mod branch;
 pub mod membership;
+pub mod outbox;
 pub mod tenant;
 pub mod tenant_domain;
 pub mod user;

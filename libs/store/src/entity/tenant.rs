@@ -14,6 +14,9 @@ pub struct Model {
     pub brand_accent: String,
     pub brand_logo_url: Option<String>,
     pub default_theme: String,
+    pub email_sender_name: Option<String>,
+    pub email_reply_to: Option<String>,
+    pub sms_sender: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

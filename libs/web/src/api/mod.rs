@@ -4,6 +4,7 @@
 mod branches;
 mod domains;
 mod me;
+mod messages;
 mod tenant;
 
 use poem::Request;
@@ -21,6 +22,8 @@ pub enum ApiTags {
     Branches,
     /// Custom host names for the workshop's pages.
     Domains,
+    /// E-mail and SMS to customers and staff: delivery state, dead letters, sender settings.
+    Messages,
 }
 
 /// A signed-in member of the workshop, by the portal's session cookie.
@@ -43,11 +46,18 @@ pub type Apis = (
     tenant::TenantApi,
     branches::BranchesApi,
     domains::DomainsApi,
+    messages::MessagesApi,
 );
 
 pub fn service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
-        (me::MeApi, tenant::TenantApi, branches::BranchesApi, domains::DomainsApi),
+        (
+            me::MeApi,
+            tenant::TenantApi,
+            branches::BranchesApi,
+            domains::DomainsApi,
+            messages::MessagesApi,
+        ),
         "Pitlane API",
         env!("CARGO_PKG_VERSION"),
     )

@@ -125,6 +125,7 @@ pub fn page(ctx: &PageCtx, title: &str, nav: Option<&str>, content: Markup) -> M
     let links: Vec<(&str, &str, String)> = if ctx.auth.is_some() {
         vec![
             ("dashboard", "Dashboard", ctx.link("/portal")),
+            ("messages", "Messages", ctx.link("/portal/messages")),
             ("settings", "Settings", ctx.link("/portal/settings")),
         ]
     } else {

@@ -4,5 +4,7 @@ pub mod auth;
 pub mod errors;
 pub mod forms;
 pub mod layout;
+pub mod messages;
+pub mod operator;
 pub mod portal;
 pub mod public;

@@ -101,6 +101,7 @@ fn settings_page(
     let theme_error = errors.message_for("default_theme");
     let body = html! {
         h1 { "Brand settings" }
+        p { a href=(ctx.link("/portal/settings/messages")) { "Message settings: sender name, reply-to, test e-mail" } }
         @if saved { div class="notice success" role="status" { "Saved. Your pages now use the new brand." } }
         (error_summary(errors, &[
             ("name", "Workshop name"),

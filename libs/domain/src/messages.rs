@@ -1,0 +1,307 @@
+//! Message kinds, channels and templates: what the notification platform may send, which
+//! variables each kind's templates may use, and the template language (`{{ name }}`).
+//!
+//! A template is checked when it is saved: a variable its kind does not provide is an error
+//! then, never a blank in a customer's inbox.
+
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Channel {
+    Email,
+    Sms,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 2] = [Channel::Email, Channel::Sms];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Sms => "sms",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == raw)
+    }
+}
+
+/// Every message the platform sends. Each names the variables its templates may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MessageKind {
+    /// The owner checking the sender setup from the settings page.
+    TestMessage,
+    EmailVerification,
+    StaffInvitation,
+    PasswordReset,
+    BookingConfirmation,
+    AppointmentReminder,
+    EstimateReady,
+    InvoiceIssued,
+    /// A tenant's campaign: bulk, paced per tenant, with an unsubscribe link.
+    Newsletter,
+}
+
+/// Provided for every kind: the workshop's own name and contact.
+pub const COMMON_VARIABLES: [&str; 2] = ["workshop_name", "workshop_phone"];
+
+impl MessageKind {
+    pub const ALL: [MessageKind; 9] = [
+        MessageKind::TestMessage,
+        MessageKind::EmailVerification,
+        MessageKind::StaffInvitation,
+        MessageKind::PasswordReset,
+        MessageKind::BookingConfirmation,
+        MessageKind::AppointmentReminder,
+        MessageKind::EstimateReady,
+        MessageKind::InvoiceIssued,
+        MessageKind::Newsletter,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::TestMessage => "test_message",
+            MessageKind::EmailVerification => "email_verification",
+            MessageKind::StaffInvitation => "staff_invitation",
+            MessageKind::PasswordReset => "password_reset",
+            MessageKind::BookingConfirmation => "booking_confirmation",
+            MessageKind::AppointmentReminder => "appointment_reminder",
+            MessageKind::EstimateReady => "estimate_ready",
+            MessageKind::InvoiceIssued => "invoice_issued",
+            MessageKind::Newsletter => "newsletter",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == raw)
+    }
+
+    /// What people call it, for the settings pages.
+    pub fn label(self) -> &'static str {
+        match self {
+            MessageKind::TestMessage => "Test message",
+            MessageKind::EmailVerification => "E-mail verification",
+            MessageKind::StaffInvitation => "Staff invitation",
+            MessageKind::PasswordReset => "Password reset",
+            MessageKind::BookingConfirmation => "Booking confirmation",
+            MessageKind::AppointmentReminder => "Appointment reminder",
+            MessageKind::EstimateReady => "Estimate ready",
+            MessageKind::InvoiceIssued => "Invoice issued",
+            MessageKind::Newsletter => "Newsletter",
+        }
+    }
+
+    /// The variables this kind provides besides [`COMMON_VARIABLES`].
+    pub fn variables(self) -> &'static [&'static str] {
+        match self {
+            MessageKind::TestMessage => &["sent_by"],
+            MessageKind::EmailVerification => &["name", "link"],
+            MessageKind::StaffInvitation => &["name", "invited_by", "role", "link"],
+            MessageKind::PasswordReset => &["name", "link"],
+            MessageKind::BookingConfirmation | MessageKind::AppointmentReminder => &[
+                "customer_name",
+                "service",
+                "when",
+                "branch",
+                "branch_address",
+                "manage_link",
+            ],
+            MessageKind::EstimateReady => &["customer_name", "vehicle", "total", "link"],
+            MessageKind::InvoiceIssued => &["customer_name", "number", "total", "due_date", "link"],
+            MessageKind::Newsletter => &["customer_name", "headline", "body", "unsubscribe_link"],
+        }
+    }
+
+    pub fn allows(self, variable: &str) -> bool {
+        COMMON_VARIABLES.contains(&variable) || self.variables().contains(&variable)
+    }
+
+    /// Bulk messages are marketing: paced per tenant and sent only with an unsubscribe link.
+    pub fn is_bulk(self) -> bool {
+        matches!(self, MessageKind::Newsletter)
+    }
+
+    /// Example values, for previews and for checking that a template renders.
+    pub fn sample(self) -> BTreeMap<String, String> {
+        let value = |name: &str| -> &str {
+            match name {
+                "workshop_name" => "Pitlane Motors",
+                "workshop_phone" => "+44 20 7946 0000",
+                "sent_by" => "Alex Owner",
+                "name" | "customer_name" => "Sam Driver",
+                "invited_by" => "Alex Owner",
+                "role" => "service advisor",
+                "service" => "Annual service",
+                "when" => "Tuesday 3 March, 09:30",
+                "branch" => "Camden",
+                "branch_address" => "12 High Street, London",
+                "vehicle" => "2019 Volkswagen Golf (AB12 CDE)",
+                "total" => "£412.50",
+                "number" => "INV-2026-000123",
+                "due_date" => "17 March 2026",
+                "headline" => "Winter check: 20% off",
+                "body" => "Beat the cold with a free battery test at any visit.",
+                _ => "https://example.test/link",
+            }
+        };
+        COMMON_VARIABLES
+            .iter()
+            .chain(self.variables())
+            .map(|name| ((*name).to_owned(), value(name).to_owned()))
+            .collect()
+    }
+}
+
+/// A template that failed its check, with a reason a person can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateError {
+    #[error("{{{{ {0} }}}} is not a variable of this message; use one of: {1}")]
+    UnknownVariable(String, String),
+    #[error("a {{{{ is not closed with }}}}")]
+    Unclosed,
+    #[error("{{{{ }}}} needs a variable name inside")]
+    Empty,
+    #[error("must not be empty")]
+    Blank,
+    #[error("must be at most {0} characters")]
+    TooLong(usize),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Piece {
+    Text(String),
+    Variable(String),
+}
+
+/// A parsed template: text with `{{ variable }}` holes, every variable known to its kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    source: String,
+    pieces: Vec<Piece>,
+}
+
+impl Template {
+    pub const MAX_LEN: usize = 20_000;
+
+    pub fn parse(source: &str, kind: MessageKind) -> Result<Self, TemplateError> {
+        if source.trim().is_empty() {
+            return Err(TemplateError::Blank);
+        }
+        if source.chars().count() > Self::MAX_LEN {
+            return Err(TemplateError::TooLong(Self::MAX_LEN));
+        }
+        let mut pieces = Vec::new();
+        let mut rest = source;
+        while let Some(start) = rest.find("{{") {
+            if start > 0 {
+                pieces.push(Piece::Text(rest[..start].to_owned()));
+            }
+            let after = &rest[start + 2..];
+            let end = after.find("}}").ok_or(TemplateError::Unclosed)?;
+            let name = after[..end].trim();
+            if name.is_empty() {
+                return Err(TemplateError::Empty);
+            }
+            if !kind.allows(name) {
+                let known: Vec<&str> = COMMON_VARIABLES
+                    .iter()
+                    .chain(kind.variables())
+                    .copied()
+                    .collect();
+                return Err(TemplateError::UnknownVariable(
+                    name.to_owned(),
+                    known.join(", "),
+                ));
+            }
+            pieces.push(Piece::Variable(name.to_owned()));
+            rest = &after[end + 2..];
+        }
+        if !rest.is_empty() {
+            pieces.push(Piece::Text(rest.to_owned()));
+        }
+        Ok(Self {
+            source: source.to_owned(),
+            pieces,
+        })
+    }
+
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Fills the holes. A variable with no value renders empty (kinds always provide theirs;
+    /// the check at save time is what keeps unknown names out).
+    pub fn render(&self, vars: &BTreeMap<String, String>) -> String {
+        self.render_with(vars, |s| s.to_owned())
+    }
+
+    /// Fills the holes, passing each value through `escape` (HTML, say).
+    pub fn render_with(
+        &self,
+        vars: &BTreeMap<String, String>,
+        escape: impl Fn(&str) -> String,
+    ) -> String {
+        let mut out = String::with_capacity(self.source.len() + 64);
+        for piece in &self.pieces {
+            match piece {
+                Piece::Text(text) => out.push_str(text),
+                Piece::Variable(name) => {
+                    out.push_str(&escape(vars.get(name).map(String::as_str).unwrap_or("")))
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_variables_render() {
+        let kind = MessageKind::AppointmentReminder;
+        let t = Template::parse(
+            "Hi {{ customer_name }}, see you {{when}} at {{workshop_name}}.",
+            kind,
+        )
+        .unwrap();
+        assert_eq!(
+            t.render(&kind.sample()),
+            "Hi Sam Driver, see you Tuesday 3 March, 09:30 at Pitlane Motors."
+        );
+    }
+
+    #[test]
+    fn unknown_variables_are_refused_with_the_known_ones() {
+        let err = Template::parse("Hi {{ first_name }}", MessageKind::PasswordReset).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "{{ first_name }} is not a variable of this message; use one of: workshop_name, workshop_phone, name, link"
+        );
+        assert_eq!(
+            Template::parse("Hi {{ name", MessageKind::PasswordReset),
+            Err(TemplateError::Unclosed)
+        );
+        assert_eq!(
+            Template::parse("Hi {{ }}", MessageKind::PasswordReset),
+            Err(TemplateError::Empty)
+        );
+        assert_eq!(
+            Template::parse("  ", MessageKind::PasswordReset),
+            Err(TemplateError::Blank)
+        );
+    }
+
+    #[test]
+    fn kinds_and_channels_round_trip() {
+        for kind in MessageKind::ALL {
+            assert_eq!(MessageKind::parse(kind.as_str()), Some(kind));
+            assert!(!kind.sample().is_empty());
+        }
+        for channel in Channel::ALL {
+            assert_eq!(Channel::parse(channel.as_str()), Some(channel));
+        }
+    }
+}

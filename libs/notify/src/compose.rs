@@ -1,0 +1,191 @@
+//! Turns a message kind, its variables and the tenant's branding into what is sent:
+//! a subject and plain-text body, plus an HTML part in the tenant's colours for e-mail.
+
+use std::collections::BTreeMap;
+
+use maud::{DOCTYPE, Markup, html};
+use pitlane_domain::messages::{Channel, MessageKind, Template, TemplateError};
+
+/// What the sender needs to know about the tenant a message is from.
+#[derive(Debug, Clone)]
+pub struct TenantSender {
+    pub name: String,
+    /// The name shown as the sender; the workshop's name when unset.
+    pub sender_name: Option<String>,
+    pub reply_to: Option<String>,
+    pub sms_sender: Option<String>,
+    pub phone: Option<String>,
+    pub primary_color: String,
+}
+
+impl TenantSender {
+    pub fn display_name(&self) -> &str {
+        self.sender_name.as_deref().unwrap_or(&self.name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Composed {
+    pub subject: Option<String>,
+    pub text: String,
+    pub html: Option<String>,
+}
+
+/// A tenant's own template for a kind and channel, overriding the built-in one.
+pub type CustomTemplate<'a> = (Option<&'a str>, &'a str);
+
+pub fn compose(
+    kind: MessageKind,
+    channel: Channel,
+    sender: &TenantSender,
+    vars: &BTreeMap<String, String>,
+    custom: Option<CustomTemplate<'_>>,
+) -> Result<Composed, TemplateError> {
+    let (subject, body) = custom.unwrap_or_else(|| crate::defaults::template(kind, channel));
+    let mut all = vars.clone();
+    all.insert("workshop_name".into(), sender.name.clone());
+    all.insert(
+        "workshop_phone".into(),
+        sender.phone.clone().unwrap_or_default(),
+    );
+    let body = Template::parse(body, kind)?;
+    let text = body.render(&all);
+    let subject = match subject {
+        Some(subject) => Some(
+            Template::parse(subject, kind)?
+                .render(&all)
+                .replace(['\r', '\n'], " "),
+        ),
+        None => None,
+    };
+    let html = match channel {
+        Channel::Email => Some(
+            email_html(
+                sender,
+                subject.as_deref().unwrap_or(""),
+                &text,
+                all.get("unsubscribe_link"),
+            )
+            .into_string(),
+        ),
+        Channel::Sms => None,
+    };
+    Ok(Composed {
+        subject,
+        text,
+        html,
+    })
+}
+
+fn is_link(paragraph: &str) -> bool {
+    let p = paragraph.trim();
+    (p.starts_with("https://") || p.starts_with("http://")) && !p.contains(char::is_whitespace)
+}
+
+/// The HTML part: inline styles only, since mail clients drop style sheets.
+fn email_html(
+    sender: &TenantSender,
+    subject: &str,
+    text: &str,
+    unsubscribe: Option<&String>,
+) -> Markup {
+    let color = pitlane_domain::brand::Color::parse(&sender.primary_color)
+        .map(|c| c.to_string())
+        .unwrap_or_else(|_| "#1f6feb".into());
+    let button = format!(
+        "display:inline-block;padding:10px 18px;border-radius:6px;background:{color};color:#ffffff;text-decoration:none;font-weight:600"
+    );
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (subject) }
+            }
+            body style="margin:0;padding:0;background:#f4f5f7;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;color:#1b1f24" {
+                table role="presentation" width="100%" cellpadding="0" cellspacing="0" {
+                    tr { td align="center" style="padding:24px 12px" {
+                        table role="presentation" width="100%" style="max-width:600px;background:#ffffff;border-radius:8px" cellpadding="0" cellspacing="0" {
+                            tr { td style={"padding:18px 24px;border-bottom:4px solid " (color) ";font-size:20px;font-weight:700"} { (sender.name) } }
+                            tr { td style="padding:24px;font-size:16px;line-height:1.5" {
+                                @for paragraph in text.split("\n\n") {
+                                    @if is_link(paragraph) {
+                                        p { a href=(paragraph.trim()) style=(button) { "Open" } }
+                                        p style="font-size:13px;color:#57606a;word-break:break-all" { (paragraph.trim()) }
+                                    } @else {
+                                        p { (lines(paragraph)) }
+                                    }
+                                }
+                            } }
+                            tr { td style="padding:14px 24px;font-size:12px;color:#57606a;border-top:1px solid #e5e7eb" {
+                                (sender.name)
+                                @if let Some(phone) = &sender.phone { " · " (phone) }
+                                @if let Some(link) = unsubscribe {
+                                    br;
+                                    a href=(link) style="color:#57606a" { "Unsubscribe" }
+                                }
+                            } }
+                        }
+                    } }
+                }
+            }
+        }
+    }
+}
+
+/// Keeps single line breaks inside a paragraph.
+fn lines(paragraph: &str) -> Markup {
+    html! {
+        @for (i, line) in paragraph.lines().enumerate() {
+            @if i > 0 { br; }
+            (line)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sender() -> TenantSender {
+        TenantSender {
+            name: "Bolt & Nut <Garage>".into(),
+            sender_name: None,
+            reply_to: None,
+            sms_sender: None,
+            phone: Some("+44 20 7946 0000".into()),
+            primary_color: "#0a7d2c".into(),
+        }
+    }
+
+    #[test]
+    fn email_has_text_and_branded_escaped_html() {
+        let kind = MessageKind::PasswordReset;
+        let mut vars = kind.sample();
+        vars.insert("name".into(), "<script>x</script>".into());
+        let out = compose(kind, Channel::Email, &sender(), &vars, None).unwrap();
+        assert_eq!(out.subject.as_deref(), Some("Reset your password"));
+        assert!(out.text.contains("Hello <script>x</script>,"));
+        let html = out.html.unwrap();
+        assert!(html.contains("&lt;script&gt;"), "variables are escaped");
+        assert!(html.contains("Bolt &amp; Nut &lt;Garage&gt;"));
+        assert!(html.contains("#0a7d2c"), "in the tenant's colour");
+        assert!(html.contains(r#"href="https://example.test/link""#));
+    }
+
+    #[test]
+    fn custom_templates_replace_the_defaults() {
+        let kind = MessageKind::TestMessage;
+        let out = compose(
+            kind,
+            Channel::Sms,
+            &sender(),
+            &kind.sample(),
+            Some((None, "Hi from {{ workshop_name }}")),
+        )
+        .unwrap();
+        assert_eq!(out.text, "Hi from Bolt & Nut <Garage>");
+        assert_eq!(out.html, None);
+    }
+}

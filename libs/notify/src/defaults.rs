@@ -1,0 +1,103 @@
+//! Built-in templates: what every tenant sends until it writes its own.
+
+use pitlane_domain::messages::{Channel, MessageKind};
+
+/// The subject (e-mail only) and body of a kind's built-in template on a channel.
+pub fn template(kind: MessageKind, channel: Channel) -> (Option<&'static str>, &'static str) {
+    use MessageKind::*;
+    match (channel, kind) {
+        (Channel::Email, TestMessage) => (
+            Some("Test message from {{ workshop_name }}"),
+            "This is a test message sent by {{ sent_by }} from the {{ workshop_name }} settings page.\n\nIf you can read this, e-mail from {{ workshop_name }} reaches its customers.",
+        ),
+        (Channel::Sms, TestMessage) => (
+            None,
+            "{{ workshop_name }}: test message sent by {{ sent_by }}. SMS works.",
+        ),
+        (Channel::Email, EmailVerification) => (
+            Some("Confirm your e-mail address"),
+            "Hello {{ name }},\n\nPlease confirm your e-mail address for {{ workshop_name }}:\n\n{{ link }}\n\nThe link works for 3 days. If you did not sign up, ignore this message.",
+        ),
+        (Channel::Sms, EmailVerification) => (
+            None,
+            "{{ workshop_name }}: confirm your e-mail at {{ link }}",
+        ),
+        (Channel::Email, StaffInvitation) => (
+            Some("{{ invited_by }} invited you to {{ workshop_name }}"),
+            "Hello {{ name }},\n\n{{ invited_by }} invited you to join {{ workshop_name }} on Pitlane as {{ role }}.\n\n{{ link }}",
+        ),
+        (Channel::Sms, StaffInvitation) => (
+            None,
+            "{{ invited_by }} invited you to {{ workshop_name }}: {{ link }}",
+        ),
+        (Channel::Email, PasswordReset) => (
+            Some("Reset your password"),
+            "Hello {{ name }},\n\nSomeone asked to reset your password for {{ workshop_name }}. If it was you, choose a new one here:\n\n{{ link }}\n\nThe link works for 30 minutes. If it was not you, ignore this message.",
+        ),
+        (Channel::Sms, PasswordReset) => (
+            None,
+            "{{ workshop_name }}: reset your password at {{ link }} (valid 30 minutes)",
+        ),
+        (Channel::Email, BookingConfirmation) => (
+            Some("Your booking at {{ workshop_name }}: {{ when }}"),
+            "Hello {{ customer_name }},\n\nYour {{ service }} is booked for {{ when }} at {{ branch }}, {{ branch_address }}.\n\nTo change or cancel it:\n\n{{ manage_link }}\n\nSee you soon,\n{{ workshop_name }} ({{ workshop_phone }})",
+        ),
+        (Channel::Sms, BookingConfirmation) => (
+            None,
+            "{{ workshop_name }}: {{ service }} booked for {{ when }} at {{ branch }}. Change or cancel: {{ manage_link }}",
+        ),
+        (Channel::Email, AppointmentReminder) => (
+            Some("Reminder: {{ service }} {{ when }}"),
+            "Hello {{ customer_name }},\n\nA reminder of your {{ service }} on {{ when }} at {{ branch }}, {{ branch_address }}.\n\nCan't make it? Change or cancel here:\n\n{{ manage_link }}\n\n{{ workshop_name }} ({{ workshop_phone }})",
+        ),
+        (Channel::Sms, AppointmentReminder) => (
+            None,
+            "{{ workshop_name }}: reminder, {{ service }} {{ when }} at {{ branch }}. Change: {{ manage_link }}",
+        ),
+        (Channel::Email, EstimateReady) => (
+            Some("Your estimate for {{ vehicle }}"),
+            "Hello {{ customer_name }},\n\nThe estimate for your {{ vehicle }} is ready: {{ total }}.\n\nReview and approve it here:\n\n{{ link }}\n\n{{ workshop_name }} ({{ workshop_phone }})",
+        ),
+        (Channel::Sms, EstimateReady) => (
+            None,
+            "{{ workshop_name }}: estimate for {{ vehicle }} is {{ total }}. Review: {{ link }}",
+        ),
+        (Channel::Email, InvoiceIssued) => (
+            Some("Invoice {{ number }} from {{ workshop_name }}"),
+            "Hello {{ customer_name }},\n\nInvoice {{ number }} for {{ total }} is due on {{ due_date }}.\n\nView and pay it here:\n\n{{ link }}\n\nThank you,\n{{ workshop_name }}",
+        ),
+        (Channel::Sms, InvoiceIssued) => (
+            None,
+            "{{ workshop_name }}: invoice {{ number }}, {{ total }}, due {{ due_date }}. Pay: {{ link }}",
+        ),
+        (Channel::Email, Newsletter) => (
+            Some("{{ headline }}"),
+            "Hello {{ customer_name }},\n\n{{ body }}\n\n{{ workshop_name }} ({{ workshop_phone }})",
+        ),
+        (Channel::Sms, Newsletter) => (
+            None,
+            "{{ workshop_name }}: {{ headline }}. Reply STOP to opt out.",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use pitlane_domain::messages::Template;
+
+    use super::*;
+
+    #[test]
+    fn every_built_in_template_passes_its_own_check() {
+        for kind in MessageKind::ALL {
+            for channel in Channel::ALL {
+                let (subject, body) = template(kind, channel);
+                assert_eq!(subject.is_some(), channel == Channel::Email, "{kind:?}");
+                if let Some(subject) = subject {
+                    Template::parse(subject, kind).expect("subject");
+                }
+                Template::parse(body, kind).expect("body");
+            }
+        }
+    }
+}

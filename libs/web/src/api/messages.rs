@@ -1,0 +1,241 @@
+use chrono::{DateTime, Utc};
+use pitlane_notify::service::{self, MessageSummary};
+use poem::web::Data;
+use poem_openapi::{
+    ApiResponse, Object, OpenApi,
+    param::{Path, Query},
+    payload::Json,
+    types::Example,
+};
+use uuid::Uuid;
+
+use super::{ApiTags, StaffSession, page_limit};
+use crate::{problem::Problem, state::AppState};
+
+/// An e-mail or SMS the workshop sent or will send, with how its delivery went.
+#[derive(Object)]
+pub struct Message {
+    pub id: Uuid,
+    /// What the message is: `booking_confirmation`, `appointment_reminder`, `test_message`…
+    pub kind: String,
+    /// `email` or `sms`.
+    pub channel: String,
+    pub recipient: String,
+    /// `pending` (waiting for its time or a retry), `queued`, `sending`, `sent`, `dead` (gave
+    /// up; can be retried), `suppressed` (the recipient opted out) or `cancelled`.
+    pub status: String,
+    pub attempts: i32,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// Not sent before this time.
+    pub not_before: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<MessageSummary> for Message {
+    fn from(m: MessageSummary) -> Self {
+        Self {
+            id: m.id,
+            kind: m.kind,
+            channel: m.channel,
+            recipient: m.recipient,
+            status: m.status,
+            attempts: m.attempts,
+            last_error: m.last_error,
+            not_before: m.not_before,
+            sent_at: m.sent_at,
+            created_at: m.created_at,
+        }
+    }
+}
+
+#[derive(Object)]
+pub struct MessageList {
+    pub items: Vec<Message>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<Uuid>,
+}
+
+/// Where to send a test e-mail.
+#[derive(Object)]
+#[oai(example)]
+pub struct TestEmail {
+    pub to: String,
+}
+
+impl Example for TestEmail {
+    fn example() -> Self {
+        Self {
+            to: "owner@joes-garage.example".into(),
+        }
+    }
+}
+
+/// How the workshop's e-mail looks to recipients.
+#[derive(Object)]
+#[oai(example)]
+pub struct Sender {
+    /// The name shown as the sender; the workshop's name when empty.
+    pub sender_name: Option<String>,
+    /// Where customers' replies go; when empty they go nowhere.
+    pub reply_to: Option<String>,
+}
+
+impl Example for Sender {
+    fn example() -> Self {
+        Self {
+            sender_name: Some("Joe's Garage".into()),
+            reply_to: Some("desk@joes-garage.example".into()),
+        }
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum Accepted {
+    /// Written to the outbox; the workers send it shortly.
+    #[oai(status = 202)]
+    Accepted(Json<Message>),
+}
+
+pub struct MessagesApi;
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Messages")]
+impl MessagesApi {
+    /// List messages
+    ///
+    /// Needs `settings.manage`. Filter by `status` (`dead` shows the dead letters).
+    #[oai(path = "/messages", method = "get", operation_id = "list_messages")]
+    async fn list(
+        &self,
+        StaffSession(auth): StaffSession,
+        state: Data<&AppState>,
+        status: Query<Option<String>>,
+        cursor: Query<Option<Uuid>>,
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<MessageList>, Problem> {
+        let page = service::list_messages(
+            &state.store,
+            &auth.actor,
+            status.0.as_deref(),
+            cursor.0,
+            page_limit(limit.0),
+        )
+        .await?;
+        Ok(Json(MessageList {
+            items: page.items.into_iter().map(Message::from).collect(),
+            next_cursor: page.next,
+        }))
+    }
+
+    /// Get a message
+    ///
+    /// Needs `settings.manage`.
+    #[oai(
+        path = "/messages/:message_id",
+        method = "get",
+        operation_id = "get_message"
+    )]
+    async fn get(
+        &self,
+        StaffSession(auth): StaffSession,
+        state: Data<&AppState>,
+        message_id: Path<Uuid>,
+    ) -> Result<Json<Message>, Problem> {
+        Ok(Json(
+            service::get_message(&state.store, &auth.actor, message_id.0)
+                .await?
+                .into(),
+        ))
+    }
+
+    /// Retry a dead message
+    ///
+    /// Needs `settings.manage`. Only a `dead` message can be retried (409 otherwise); it gets
+    /// a fresh set of attempts.
+    #[oai(
+        path = "/messages/:message_id/retry",
+        method = "post",
+        operation_id = "retry_message"
+    )]
+    async fn retry(
+        &self,
+        StaffSession(auth): StaffSession,
+        state: Data<&AppState>,
+        message_id: Path<Uuid>,
+    ) -> Result<Accepted, Problem> {
+        service::retry_message(&state.store, &auth.actor, message_id.0).await?;
+        let message = service::get_message(&state.store, &auth.actor, message_id.0).await?;
+        Ok(Accepted::Accepted(Json(message.into())))
+    }
+
+    /// Send a test e-mail
+    ///
+    /// Needs `settings.manage`. Sends the `test_message` template with the workshop's sender
+    /// settings, to check they work.
+    #[oai(
+        path = "/messages/test",
+        method = "post",
+        operation_id = "send_test_email"
+    )]
+    async fn test(
+        &self,
+        StaffSession(auth): StaffSession,
+        state: Data<&AppState>,
+        body: Json<TestEmail>,
+    ) -> Result<Accepted, Problem> {
+        let id = service::send_test_email(
+            &state.store,
+            &state.outbox,
+            &auth.actor,
+            &auth.name,
+            &body.0.to,
+        )
+        .await?;
+        let message = service::get_message(&state.store, &auth.actor, id).await?;
+        Ok(Accepted::Accepted(Json(message.into())))
+    }
+
+    /// Get the sender settings
+    ///
+    /// Needs `settings.manage`.
+    #[oai(path = "/workshop/sender", method = "get", operation_id = "get_sender")]
+    async fn sender(
+        &self,
+        StaffSession(auth): StaffSession,
+        state: Data<&AppState>,
+    ) -> Result<Json<Sender>, Problem> {
+        let s = service::sender_settings(&state.store, &auth.actor).await?;
+        Ok(Json(Sender {
+            sender_name: s.sender_name,
+            reply_to: s.reply_to,
+        }))
+    }
+
+    /// Change the sender settings
+    ///
+    /// Needs `settings.manage`. Empty or absent fields clear the setting.
+    #[oai(
+        path = "/workshop/sender",
+        method = "put",
+        operation_id = "update_sender"
+    )]
+    async fn update_sender(
+        &self,
+        StaffSession(auth): StaffSession,
+        state: Data<&AppState>,
+        body: Json<Sender>,
+    ) -> Result<Json<Sender>, Problem> {
+        let s = service::update_sender(
+            &state.store,
+            &auth.actor,
+            body.0.sender_name.as_deref().unwrap_or(""),
+            body.0.reply_to.as_deref().unwrap_or(""),
+        )
+        .await?;
+        Ok(Json(Sender {
+            sender_name: s.sender_name,
+            reply_to: s.reply_to,
+        }))
+    }
+}
