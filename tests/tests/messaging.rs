@@ -292,7 +292,20 @@ async fn a_scheduled_message_is_not_sent_before_its_time() {
     tokio::time::sleep(Duration::from_millis(2000)).await;
     assert!(sink.received().is_empty(), "sent early");
     assert_eq!(sink.wait_for(1, WAIT).await.len(), 1);
-    assert!(Utc::now() >= at);
+    let db = app.db().admin().await;
+    use pitlane_store::sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let on_time: bool = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "select sent_at >= not_before as on_time from outbox",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "on_time")
+        .unwrap();
+    assert!(on_time, "sent at or after its time, by the delivery record");
+    db.close().await.ok();
     workers.stop().await;
     app.stop().await;
 }

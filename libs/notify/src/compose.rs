@@ -13,7 +13,7 @@ pub struct TenantSender {
     /// The name shown as the sender; the workshop's name when unset.
     pub sender_name: Option<String>,
     pub reply_to: Option<String>,
-    pub sms_sender: Option<String>,
+    /// The number customers call: the first branch's that has one.
     pub phone: Option<String>,
     pub primary_color: String,
 }
@@ -49,7 +49,8 @@ pub fn compose(
         sender.phone.clone().unwrap_or_default(),
     );
     let body = Template::parse(body, kind)?;
-    let text = body.render(&all);
+    // A variable with nothing in it (no phone, say) must not leave an empty line behind.
+    let text = body.render(&all).trim_end().to_owned();
     let subject = match subject {
         Some(subject) => Some(
             Template::parse(subject, kind)?
@@ -153,7 +154,6 @@ mod tests {
             name: "Bolt & Nut <Garage>".into(),
             sender_name: None,
             reply_to: None,
-            sms_sender: None,
             phone: Some("+44 20 7946 0000".into()),
             primary_color: "#0a7d2c".into(),
         }

@@ -40,7 +40,7 @@ pub fn template(kind: MessageKind, channel: Channel) -> (Option<&'static str>, &
         ),
         (Channel::Email, BookingConfirmation) => (
             Some("Your booking at {{ workshop_name }}: {{ when }}"),
-            "Hello {{ customer_name }},\n\nYour {{ service }} is booked for {{ when }} at {{ branch }}, {{ branch_address }}.\n\nTo change or cancel it:\n\n{{ manage_link }}\n\nSee you soon,\n{{ workshop_name }} ({{ workshop_phone }})",
+            "Hello {{ customer_name }},\n\nYour {{ service }} is booked for {{ when }} at {{ branch }}, {{ branch_address }}.\n\nTo change or cancel it:\n\n{{ manage_link }}\n\nSee you soon,\n{{ workshop_name }}\n{{ workshop_phone }}",
         ),
         (Channel::Sms, BookingConfirmation) => (
             None,
@@ -48,7 +48,7 @@ pub fn template(kind: MessageKind, channel: Channel) -> (Option<&'static str>, &
         ),
         (Channel::Email, AppointmentReminder) => (
             Some("Reminder: {{ service }} {{ when }}"),
-            "Hello {{ customer_name }},\n\nA reminder of your {{ service }} on {{ when }} at {{ branch }}, {{ branch_address }}.\n\nCan't make it? Change or cancel here:\n\n{{ manage_link }}\n\n{{ workshop_name }} ({{ workshop_phone }})",
+            "Hello {{ customer_name }},\n\nA reminder of your {{ service }} on {{ when }} at {{ branch }}, {{ branch_address }}.\n\nCan't make it? Change or cancel here:\n\n{{ manage_link }}\n\n{{ workshop_name }}\n{{ workshop_phone }}",
         ),
         (Channel::Sms, AppointmentReminder) => (
             None,
@@ -56,7 +56,7 @@ pub fn template(kind: MessageKind, channel: Channel) -> (Option<&'static str>, &
         ),
         (Channel::Email, EstimateReady) => (
             Some("Your estimate for {{ vehicle }}"),
-            "Hello {{ customer_name }},\n\nThe estimate for your {{ vehicle }} is ready: {{ total }}.\n\nReview and approve it here:\n\n{{ link }}\n\n{{ workshop_name }} ({{ workshop_phone }})",
+            "Hello {{ customer_name }},\n\nThe estimate for your {{ vehicle }} is ready: {{ total }}.\n\nReview and approve it here:\n\n{{ link }}\n\n{{ workshop_name }}\n{{ workshop_phone }}",
         ),
         (Channel::Sms, EstimateReady) => (
             None,
@@ -72,7 +72,7 @@ pub fn template(kind: MessageKind, channel: Channel) -> (Option<&'static str>, &
         ),
         (Channel::Email, Newsletter) => (
             Some("{{ headline }}"),
-            "Hello {{ customer_name }},\n\n{{ body }}\n\n{{ workshop_name }} ({{ workshop_phone }})",
+            "Hello {{ customer_name }},\n\n{{ body }}\n\n{{ workshop_name }}\n{{ workshop_phone }}",
         ),
         (Channel::Sms, Newsletter) => (
             None,

@@ -152,10 +152,9 @@ pub fn build(envelope: &Envelope<'_>, content: &Composed) -> Result<Message, Sen
     } else {
         let mut mixed = MultiPart::mixed().multipart(alternative);
         for file in envelope.attachments {
-            let content_type = ContentType::parse(&file.content_type).unwrap_or(
-                ContentType::parse("application/octet-stream")
-                    .map_err(|e| SendError::permanent(format!("attachment type: {e}")))?,
-            );
+            let content_type = ContentType::parse(&file.content_type)
+                .or_else(|_| ContentType::parse("application/octet-stream"))
+                .map_err(|e| SendError::permanent(format!("attachment type: {e}")))?;
             mixed = mixed.singlepart(
                 MailAttachment::new(file.filename.clone()).body(file.content.clone(), content_type),
             );

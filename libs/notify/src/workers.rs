@@ -26,7 +26,11 @@ use pitlane_domain::{
     ids::TenantId,
     messages::{Channel, MessageKind},
 };
-use pitlane_store::{Outcome, Store, entity::outbox};
+use pitlane_store::{
+    Outcome, Store, StoreError, TenantCtx,
+    entity::{branch, outbox},
+    sea_orm::{ColumnTrait, QueryFilter, QueryOrder},
+};
 use tokio::{sync::watch, task::JoinHandle};
 use uuid::Uuid;
 
@@ -184,13 +188,14 @@ impl Workers {
     async fn relay_loop(self, mut stop: watch::Receiver<bool>) {
         let mut failures = 0u32;
         loop {
-            let pause = match self.relay_once().await {
+            let relayed = self.relay_once().await;
+            if relayed.is_ok() {
+                failures = 0;
+            }
+            let pause = match relayed {
                 // More may be due (the per-tenant cap leaves some for the next round).
                 Ok(n) if n > 0 => Duration::ZERO,
-                Ok(_) => {
-                    failures = 0;
-                    self.inner.config.relay_interval
-                }
+                Ok(_) => self.inner.config.relay_interval,
                 Err(err) => {
                     failures += 1;
                     tracing::warn!(error = %err, "relay: will try again");
@@ -400,12 +405,18 @@ impl Workers {
                 message: e.to_string(),
             })?
             .ok_or_else(|| SendError::permanent("the tenant no longer exists"))?;
+        let phone = self
+            .workshop_phone(tenant_id)
+            .await
+            .map_err(|e| SendError {
+                permanent: false,
+                message: e.to_string(),
+            })?;
         let sender = TenantSender {
             name: tenant.name,
             sender_name: tenant.email_sender_name,
             reply_to: tenant.email_reply_to,
-            sms_sender: tenant.sms_sender,
-            phone: None,
+            phone,
             primary_color: tenant.brand_primary,
         };
         self.inner
@@ -414,6 +425,24 @@ impl Workers {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(tenant_id, (Instant::now(), sender.clone()));
         Ok(sender)
+    }
+
+    /// The phone number of the tenant's first branch that has one.
+    async fn workshop_phone(&self, tenant_id: Uuid) -> Result<Option<String>, StoreError> {
+        let tx = self
+            .inner
+            .store
+            .tx(&TenantCtx::new(TenantId(tenant_id)))
+            .await?;
+        let first = tx
+            .first(
+                tx.select::<branch::Entity>()
+                    .filter(branch::Column::Phone.is_not_null())
+                    .order_by_asc(branch::Column::Id),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(first.and_then(|b| b.phone))
     }
 
     // ---- Upkeep: claiming a crashed worker's entries, and requeueing lost ones ----

@@ -167,20 +167,6 @@ impl TenantTx {
             Ok(())
         }
     }
-
-    /// Withdraws messages not sent yet whose idempotency key starts with `prefix`
-    /// (a reminder for an appointment that moved, say). Returns how many.
-    pub async fn cancel_messages(&self, key_prefix: &str) -> Result<u64, StoreError> {
-        let result = Entity::update_many()
-            .col_expr(Column::Status, Expr::value("cancelled"))
-            .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
-            .filter(Column::TenantId.eq(self.tenant_id().0))
-            .filter(Column::IdempotencyKey.starts_with(key_prefix))
-            .filter(Column::Status.eq("pending"))
-            .exec(self.conn())
-            .await?;
-        Ok(result.rows_affected)
-    }
 }
 
 /// Messages the relay has marked queued. Commit the batch, then put them on the queue (a

@@ -125,16 +125,6 @@ impl TestApp {
         Self::spawn_with(Backend::Postgres(db), config).await
     }
 
-    /// A second server instance on the same database and Redis (a second replica).
-    pub async fn spawn_replica(&self, options: &MessagingOptions) -> pitlane_web::RunningServer {
-        let mut vars = messaging_vars(self.db(), options);
-        // The schema is in place; a replica connects as the application role only.
-        vars.retain(|(n, _)| *n != "DATABASE_ADMIN_URL");
-        pitlane_web::start(config_from(&vars))
-            .await
-            .unwrap_or_else(|e| panic!("the replica did not start: {e}"))
-    }
-
     /// Shared workers in this process, as a `pitlane-worker` runs them, under `name`, with
     /// the server's own configuration (database, Redis, mail).
     pub async fn start_workers(&self, name: &str) -> WorkersHandle {
