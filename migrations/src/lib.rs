@@ -10,6 +10,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_foundation;
 mod m20261121_000002_outbox;
+mod m20261121_000003_messaging;
 
 pub use sea_orm_migration::MigratorTrait;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261121_000001_foundation::Migration),
             Box::new(m20261121_000002_outbox::Migration),
+            Box::new(m20261121_000003_messaging::Migration),
         ]
     }
 }

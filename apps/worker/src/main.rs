@@ -99,6 +99,7 @@ async fn run(config: Config, addr: String) -> anyhow::Result<()> {
     let workers = Workers::new(
         store.clone(),
         bus.clone(),
+        pitlane_notify::Live::new(bus.clone()),
         config.notify.clone(),
         Workers::default_consumer_name(),
     )

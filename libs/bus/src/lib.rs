@@ -36,6 +36,25 @@ pub trait PubSub: Send + Sync {
     async fn publish(&self, channel: &str, message: &str) -> BusResult<()>;
     /// Messages published on `channel` from now on, from any process sharing the bus.
     async fn subscribe(&self, channel: &str) -> BusResult<BoxStream<'static, String>>;
+    /// Appends to a short history (`log`), keeping about the last `keep` entries; returns the
+    /// entry's id (`millis-sequence`, increasing). Readers who missed messages catch up from it.
+    async fn log_append(&self, log: &str, message: &str, keep: usize) -> BusResult<String>;
+    /// Entries of `log` after the id `after`, oldest first, at most `limit`.
+    async fn log_since(
+        &self,
+        log: &str,
+        after: &str,
+        limit: usize,
+    ) -> BusResult<Vec<(String, String)>>;
+}
+
+/// Orders ids of the form `millis-sequence` (stream and log entry ids).
+pub fn entry_order(id: &str) -> (u64, u64) {
+    let (ms, seq) = id.split_once('-').unwrap_or((id, "0"));
+    (
+        ms.parse().unwrap_or(u64::MAX),
+        seq.parse().unwrap_or(u64::MAX),
+    )
 }
 
 /// A message taken from a queue; it stays pending until acknowledged.

@@ -16,6 +16,8 @@ pub struct MemoryBus {
     channels: Mutex<HashMap<String, broadcast::Sender<String>>>,
     queues: Mutex<HashMap<String, MemoryQueue>>,
     queue_signal: Notify,
+    logs: Mutex<HashMap<String, VecDeque<(String, String)>>>,
+    last_log_id: Mutex<(u64, u64)>,
 }
 
 struct Entry {
@@ -133,6 +135,48 @@ impl PubSub for MemoryBus {
             }
         });
         Ok(stream.boxed())
+    }
+
+    async fn log_append(&self, log: &str, message: &str, keep: usize) -> BusResult<String> {
+        let id = {
+            let mut last = lock(&self.last_log_id);
+            let ms = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64);
+            *last = if ms > last.0 {
+                (ms, 0)
+            } else {
+                (last.0, last.1 + 1)
+            };
+            format!("{}-{}", last.0, last.1)
+        };
+        let mut logs = lock(&self.logs);
+        let entries = logs.entry(log.to_owned()).or_default();
+        entries.push_back((id.clone(), message.to_owned()));
+        while entries.len() > keep.max(1) {
+            entries.pop_front();
+        }
+        Ok(id)
+    }
+
+    async fn log_since(
+        &self,
+        log: &str,
+        after: &str,
+        limit: usize,
+    ) -> BusResult<Vec<(String, String)>> {
+        let after = crate::entry_order(after);
+        Ok(lock(&self.logs)
+            .get(log)
+            .map(|entries| {
+                entries
+                    .iter()
+                    .filter(|(id, _)| crate::entry_order(id) > after)
+                    .take(limit)
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default())
     }
 }
 

@@ -5,8 +5,8 @@ use redis::{
     AsyncCommands, Client,
     aio::{ConnectionManager, ConnectionManagerConfig},
     streams::{
-        StreamAutoClaimOptions, StreamAutoClaimReply, StreamPendingReply, StreamReadOptions,
-        StreamReadReply,
+        StreamAutoClaimOptions, StreamAutoClaimReply, StreamMaxlen, StreamPendingReply,
+        StreamRangeReply, StreamReadOptions, StreamReadReply,
     },
 };
 
@@ -121,6 +121,40 @@ impl PubSub for RedisBus {
             .into_on_message()
             .filter_map(|msg| async move { msg.get_payload::<String>().ok() });
         Ok(stream.boxed())
+    }
+
+    async fn log_append(&self, log: &str, message: &str, keep: usize) -> BusResult<String> {
+        Ok(self
+            .shared
+            .clone()
+            .xadd_maxlen(
+                self.key(log),
+                StreamMaxlen::Approx(keep),
+                "*",
+                &[("m", message)],
+            )
+            .await?)
+    }
+
+    async fn log_since(
+        &self,
+        log: &str,
+        after: &str,
+        limit: usize,
+    ) -> BusResult<Vec<(String, String)>> {
+        let reply: StreamRangeReply = self
+            .shared
+            .clone()
+            .xrange_count(self.key(log), format!("({after}"), "+", limit)
+            .await?;
+        Ok(reply
+            .ids
+            .into_iter()
+            .filter_map(|entry| {
+                let message: String = entry.get("m")?;
+                Some((entry.id, message))
+            })
+            .collect())
     }
 }
 

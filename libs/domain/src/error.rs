@@ -51,6 +51,17 @@ impl FieldErrors {
             .map(|e| e.message.as_str())
     }
 
+    /// The same errors with `from` reported as `to` (when a page shows the field under
+    /// another name).
+    pub fn renamed(mut self, from: &str, to: &str) -> Self {
+        for error in &mut self.0 {
+            if error.field == from {
+                error.field = to.to_owned();
+            }
+        }
+        self
+    }
+
     /// `Ok(())` when nothing failed, so callers can `?` after checking every field.
     pub fn into_result(self) -> Result<(), FieldErrors> {
         if self.is_empty() { Ok(()) } else { Err(self) }

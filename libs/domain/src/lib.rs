@@ -6,8 +6,10 @@ pub mod branch;
 pub mod brand;
 pub mod error;
 pub mod ids;
+pub mod live;
 pub mod messages;
 pub mod permissions;
+pub mod phone;
 pub mod text;
 
 pub use actor::Actor;

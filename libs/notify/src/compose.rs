@@ -16,6 +16,8 @@ pub struct TenantSender {
     /// The number customers call: the first branch's that has one.
     pub phone: Option<String>,
     pub primary_color: String,
+    /// The tenant's own SMS sending number, when it has one.
+    pub sms_sender: Option<String>,
 }
 
 impl TenantSender {
@@ -156,6 +158,7 @@ mod tests {
             reply_to: None,
             phone: Some("+44 20 7946 0000".into()),
             primary_color: "#0a7d2c".into(),
+            sms_sender: None,
         }
     }
 

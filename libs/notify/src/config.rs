@@ -30,6 +30,16 @@ pub struct NotifyConfig {
     /// The relay stops filling the queue when this many messages are queued or being sent.
     pub max_in_flight: u32,
     pub relay_interval: Duration,
+    /// The SMS provider (`SMS_API_URL`, `SMS_ACCOUNT_SID`, `SMS_AUTH_TOKEN`); without one, SMS
+    /// are written to `sms_dir` (`PITLANE_SMS_DIR`).
+    pub sms_provider: Option<crate::sms::SmsProvider>,
+    pub sms_dir: PathBuf,
+    /// `SMS_FROM`: the deployment's sending number, for tenants without their own.
+    pub sms_from: Option<String>,
+    /// The address providers call back (status reports, inbound SMS).
+    pub public_url: String,
+    /// `PITLANE_OUTBOX_RETENTION_DAYS`: sent messages are kept this long, then deleted.
+    pub retention: Duration,
     /// `PITLANE_FAULT=abort-after-send`: crash right after recording a delivery and before
     /// acknowledging it. Only for the crash tests; never set it in production.
     pub abort_after_send: bool,
@@ -46,6 +56,7 @@ impl NotifyConfig {
     pub fn from_lookup(
         var: impl Fn(&str) -> Option<String>,
         default_domain: &str,
+        public_url: &str,
         data_dir: Option<PathBuf>,
     ) -> Result<Self, NotifyConfigError> {
         let number = |name: &'static str, default: u64, range: std::ops::RangeInclusive<u64>| {
@@ -88,13 +99,57 @@ impl NotifyConfig {
                 problem: format!("{mail_from:?} is not an e-mail address"),
             });
         }
+        let data_dir = data_dir.unwrap_or_else(|| PathBuf::from("data"));
         let mail_dir = var("PITLANE_MAIL_DIR")
             .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                data_dir
-                    .unwrap_or_else(|| PathBuf::from("data"))
-                    .join("mail")
-            });
+            .unwrap_or_else(|| data_dir.join("mail"));
+        let sms_dir = var("PITLANE_SMS_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| data_dir.join("sms"));
+        let sms_provider = match (
+            var("SMS_API_URL"),
+            var("SMS_ACCOUNT_SID"),
+            var("SMS_AUTH_TOKEN"),
+        ) {
+            (None, None, None) => None,
+            (Some(api_url), Some(account_sid), Some(auth_token)) => {
+                if !(api_url.starts_with("https://") || api_url.starts_with("http://")) {
+                    return Err(NotifyConfigError {
+                        var: "SMS_API_URL",
+                        problem: "must be an http(s) URL such as https://api.twilio.com".into(),
+                    });
+                }
+                Some(crate::sms::SmsProvider {
+                    api_url,
+                    account_sid,
+                    auth_token,
+                })
+            }
+            (api, sid, _) => {
+                let var = if api.is_none() {
+                    "SMS_API_URL"
+                } else if sid.is_none() {
+                    "SMS_ACCOUNT_SID"
+                } else {
+                    "SMS_AUTH_TOKEN"
+                };
+                return Err(NotifyConfigError {
+                    var,
+                    problem: "SMS_API_URL, SMS_ACCOUNT_SID and SMS_AUTH_TOKEN go together".into(),
+                });
+            }
+        };
+        let sms_from = match var("SMS_FROM") {
+            None => None,
+            Some(raw) => Some(
+                pitlane_domain::phone::PhoneE164::parse(&raw, None)
+                    .map_err(|e| NotifyConfigError {
+                        var: "SMS_FROM",
+                        problem: e.to_string(),
+                    })?
+                    .into_inner(),
+            ),
+        };
         let abort_after_send = match var("PITLANE_FAULT").as_deref() {
             None => false,
             Some("abort-after-send") => true,
@@ -125,6 +180,13 @@ impl NotifyConfig {
             max_in_flight: 5_000,
             relay_interval: Duration::from_millis(200),
             abort_after_send,
+            sms_provider,
+            sms_dir,
+            sms_from,
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            retention: Duration::from_secs(
+                number("PITLANE_OUTBOX_RETENTION_DAYS", 30, 1..=3650)? * 86_400,
+            ),
         })
     }
 

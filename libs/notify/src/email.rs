@@ -35,6 +35,13 @@ impl SendError {
             message: message.into(),
         }
     }
+
+    pub fn temporary(message: impl Into<String>) -> Self {
+        Self {
+            permanent: false,
+            message: message.into(),
+        }
+    }
 }
 
 impl Mailer {

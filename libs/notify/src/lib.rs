@@ -9,15 +9,21 @@
 mod backoff;
 mod compose;
 mod config;
+pub mod consent;
 mod defaults;
 mod email;
+pub mod live;
 mod outbox;
 pub mod service;
+pub mod sms;
+pub mod staff;
+pub mod templates;
 mod workers;
 
 pub use compose::{Composed, TenantSender, compose};
 pub use config::{NotifyConfig, NotifyConfigError};
 pub use email::{Mailer, SendError};
+pub use live::{Listener, Live, LiveEvent};
 pub use outbox::{Attachment, Outbox, OutgoingMessage, Recipient};
 pub use workers::{WorkerStats, Workers, WorkersHandle};
 

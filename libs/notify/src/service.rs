@@ -6,23 +6,30 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use pitlane_domain::{
     Actor, FieldErrors, ServiceError,
-    messages::MessageKind,
+    live::Topic,
+    messages::{Channel, MessageKind},
     permissions::Permission,
+    phone::PhoneE164,
     text::{DisplayName, Email},
 };
 use pitlane_store::{
-    Page, Store, TenantCtx,
-    entity::{outbox, tenant},
-    sea_orm::{ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter},
+    Page, Store, StoreError, TenantCtx, TenantTx,
+    entity::{branch, outbox, sms_inbound, tenant},
+    sea_orm::{
+        ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+    },
 };
+use serde_json::json;
 use uuid::Uuid;
 
-use crate::{Outbox, OutgoingMessage, Recipient};
+use crate::{Live, Outbox, OutgoingMessage, Recipient, consent};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SenderSettings {
     pub sender_name: Option<String>,
     pub reply_to: Option<String>,
+    /// The number the workshop's SMS come from (E.164), and customers reply to.
+    pub sms_sender: Option<String>,
     /// The workshop's name: what recipients see when no sender name is set.
     pub workshop_name: String,
 }
@@ -39,21 +46,46 @@ fn settings_of(row: tenant::Model) -> SenderSettings {
     SenderSettings {
         sender_name: row.email_sender_name,
         reply_to: row.email_reply_to,
+        sms_sender: row.sms_sender,
         workshop_name: row.name,
     }
+}
+
+/// The country the tenant's numbers are read in when typed without `+`: its first branch's.
+async fn home_region(tx: &TenantTx) -> Result<Option<String>, StoreError> {
+    Ok(tx
+        .first(
+            tx.select::<branch::Entity>()
+                .filter(branch::Column::Country.is_not_null())
+                .order_by_asc(branch::Column::Id),
+        )
+        .await?
+        .and_then(|b| b.country))
 }
 
 fn optional(raw: &str) -> Option<&str> {
     Some(raw.trim()).filter(|s| !s.is_empty())
 }
 
-/// Sets the name recipients see and where their replies go. Empty fields clear a setting.
+/// What the sender settings form or API sends; empty fields clear a setting.
+#[derive(Debug, Clone, Default)]
+pub struct SenderInput<'a> {
+    pub sender_name: &'a str,
+    pub reply_to: &'a str,
+    pub sms_sender: &'a str,
+}
+
+/// Sets the name recipients see, where their replies go, and the SMS number.
 pub async fn update_sender(
     store: &Store,
     actor: &Actor,
-    sender_name: &str,
-    reply_to: &str,
+    input: SenderInput<'_>,
 ) -> Result<SenderSettings, ServiceError> {
+    let SenderInput {
+        sender_name,
+        reply_to,
+        sms_sender,
+    } = input;
     actor.require(Permission::SettingsManage)?;
     let mut errors = FieldErrors::new();
     let name = match optional(sender_name) {
@@ -72,16 +104,38 @@ pub async fn update_sender(
             .map(|e| Some(e.into_inner())),
         None => Some(None),
     };
-    let (Some(name), Some(reply)) = (name, reply) else {
+    let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let region = home_region(&tx).await?;
+    let sms = match optional(sms_sender) {
+        Some(raw) => errors
+            .check("sms_sender", PhoneE164::parse(raw, region.as_deref()))
+            .map(|p| Some(p.into_inner())),
+        None => Some(None),
+    };
+    if let Some(Some(number)) = &sms
+        && store
+            .tenant_by_sms_number(number)
+            .await?
+            .is_some_and(|t| t.id != actor.tenant_id.0)
+    {
+        errors.add(
+            "sms_sender",
+            "this number already sends for another workshop on this platform",
+        );
+    }
+    let (Some(name), Some(reply), Some(sms)) = (name, reply, sms) else {
         return Err(ServiceError::Invalid(errors));
     };
-    let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    if !errors.is_empty() {
+        return Err(ServiceError::Invalid(errors));
+    }
     let mut row = tx
         .get::<tenant::Entity>(actor.tenant_id.0)
         .await?
         .into_active_model();
     row.email_sender_name = Set(name);
     row.email_reply_to = Set(reply);
+    row.sms_sender = Set(sms);
     row.updated_at = Set(Utc::now());
     let updated = tx.update(row).await?;
     tx.commit().await?;
@@ -89,28 +143,44 @@ pub async fn update_sender(
     Ok(settings_of(updated))
 }
 
-/// Sends the test message to `to`, so the owner sees what customers will get.
-pub async fn send_test_email(
+/// Sends the test message to `to` (an e-mail address, or a phone number for
+/// [`Channel::Sms`]), so the owner sees what customers will get.
+pub async fn send_test(
     store: &Store,
     outbox: &Outbox,
+    live: &Live,
     actor: &Actor,
+    channel: Channel,
     sent_by: &str,
     to: &str,
 ) -> Result<Uuid, ServiceError> {
     actor.require(Permission::SettingsManage)?;
-    let address = Email::parse(to)
-        .map_err(|e| ServiceError::Invalid(FieldErrors::single("to", e.to_string())))?;
     let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let recipient = match channel {
+        Channel::Email => Recipient::Email {
+            address: Email::parse(to)
+                .map_err(|e| ServiceError::Invalid(FieldErrors::single("to", e.to_string())))?,
+            name: None,
+        },
+        Channel::Sms => {
+            let region = home_region(&tx).await?;
+            let phone = PhoneE164::parse(to, region.as_deref())
+                .map_err(|e| ServiceError::Invalid(FieldErrors::single("to", e.to_string())))?;
+            // The owner typing a number to test with is consent for this one message's kind
+            // of contact; a number that replied STOP stays opted out all the same.
+            consent::record_consent(&tx, &phone, &format!("test SMS sent by {sent_by}")).await?;
+            Recipient::Sms {
+                phone: phone.into_inner(),
+            }
+        }
+    };
     let vars = BTreeMap::from([("sent_by".to_owned(), sent_by.to_owned())]);
     let enqueued = outbox
         .enqueue(
             &tx,
             OutgoingMessage {
                 kind: MessageKind::TestMessage,
-                to: Recipient::Email {
-                    address,
-                    name: None,
-                },
+                to: recipient,
                 vars,
                 attachments: Vec::new(),
                 send_at: None,
@@ -120,7 +190,20 @@ pub async fn send_test_email(
         )
         .await?;
     tx.commit().await?;
+    announce(live, actor.tenant_id.0, enqueued.id(), "pending").await;
     Ok(enqueued.id())
+}
+
+/// Tells the tenant's open message pages that a message changed state.
+async fn announce(live: &Live, tenant: Uuid, id: Uuid, status: &str) {
+    live.publish(
+        tenant,
+        Topic::Messages,
+        None,
+        "messages.updated",
+        json!({ "messages": [{ "id": id, "status": status }] }),
+    )
+    .await;
 }
 
 /// A message as its tenant sees it in lists: what, to whom, and how delivery went.
@@ -133,6 +216,8 @@ pub struct MessageSummary {
     pub status: String,
     pub attempts: i32,
     pub last_error: Option<String>,
+    /// What the SMS provider reported after accepting it: delivered, undelivered, failed.
+    pub delivery_status: Option<String>,
     pub not_before: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -148,6 +233,7 @@ impl From<outbox::Model> for MessageSummary {
             status: m.status,
             attempts: m.attempts,
             last_error: m.last_error,
+            delivery_status: m.delivery_status,
             not_before: m.not_before,
             sent_at: m.sent_at,
             created_at: m.created_at,
@@ -208,7 +294,12 @@ pub async fn get_message(
 }
 
 /// Sends a dead letter again, with a fresh set of attempts.
-pub async fn retry_message(store: &Store, actor: &Actor, id: Uuid) -> Result<(), ServiceError> {
+pub async fn retry_message(
+    store: &Store,
+    live: &Live,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<(), ServiceError> {
     actor.require(Permission::SettingsManage)?;
     let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;
     let row = tx.get::<outbox::Entity>(id).await?;
@@ -223,6 +314,90 @@ pub async fn retry_message(store: &Store, actor: &Actor, id: Uuid) -> Result<(),
     }
     tx.retry_message(id).await?;
     tx.commit().await?;
+    announce(live, actor.tenant_id.0, id, "pending").await;
     tracing::info!(tenant = %actor.tenant_id, message = %id, "dead letter retried");
     Ok(())
+}
+
+/// The provider's report on an SMS it accepted (its status callback). `reference` is the
+/// `tenant:message` we gave it; an unknown reference is `NotFound`.
+pub async fn record_delivery_report(
+    store: &Store,
+    live: &Live,
+    reference: &str,
+    status: &str,
+    error_code: Option<&str>,
+) -> Result<(), ServiceError> {
+    let (tenant, id) = reference
+        .split_once(':')
+        .and_then(|(t, m)| Some((Uuid::parse_str(t).ok()?, Uuid::parse_str(m).ok()?)))
+        .ok_or(ServiceError::NotFound)?;
+    let status: String = status
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .take(40)
+        .collect();
+    let tx = store
+        .tx(&TenantCtx::new(pitlane_domain::ids::TenantId(tenant)))
+        .await?;
+    let row = tx.get::<outbox::Entity>(id).await?;
+    let failed = matches!(status.as_str(), "failed" | "undelivered");
+    let mut row = row.into_active_model();
+    row.delivery_status = Set(Some(status.clone()));
+    if failed {
+        row.last_error = Set(Some(match error_code {
+            Some(code) => format!("the carrier reported the SMS {status} (error {code})"),
+            None => format!("the carrier reported the SMS {status}"),
+        }));
+    }
+    row.updated_at = Set(Utc::now());
+    tx.update(row).await?;
+    tx.commit().await?;
+    live.publish(
+        tenant,
+        Topic::Messages,
+        None,
+        "messages.updated",
+        json!({ "messages": [{ "id": id, "delivery_status": status }] }),
+    )
+    .await;
+    Ok(())
+}
+
+/// An SMS a customer sent the workshop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedSms {
+    pub id: Uuid,
+    pub from: String,
+    pub body: String,
+    pub keyword: Option<String>,
+    pub received_at: DateTime<Utc>,
+}
+
+/// The SMS customers sent, newest first.
+pub async fn received_sms(
+    store: &Store,
+    actor: &Actor,
+    limit: u64,
+) -> Result<Vec<ReceivedSms>, ServiceError> {
+    actor.require(Permission::CustomersRead)?;
+    let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let rows = tx
+        .all(
+            tx.select::<sms_inbound::Entity>()
+                .order_by_desc(sms_inbound::Column::Id)
+                .limit(limit.clamp(1, 200)),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ReceivedSms {
+            id: r.id,
+            from: r.from_phone,
+            body: r.body,
+            keyword: r.keyword,
+            received_at: r.received_at,
+        })
+        .collect())
 }

@@ -11,32 +11,44 @@
 //! Message-ID, which mail clients use to fold duplicates.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     sync::{
-        Arc, Mutex,
+        Arc,
         atomic::{AtomicU64, Ordering},
     },
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use chrono::Utc;
 use futures_util::StreamExt;
-use pitlane_bus::{Bus, Delivery};
+use pitlane_bus::{Bus, Delivery, entry_order};
 use pitlane_domain::{
     ids::TenantId,
+    live::Topic,
     messages::{Channel, MessageKind},
+    permissions::Permission,
 };
 use pitlane_store::{
     Outcome, Store, StoreError, TenantCtx,
-    entity::{branch, outbox},
-    sea_orm::{ColumnTrait, QueryFilter, QueryOrder},
+    entity::{outbox, sms_consent},
 };
-use tokio::{sync::watch, task::JoinHandle};
+use serde_json::json;
+use tokio::{
+    sync::{mpsc, oneshot, watch},
+    task::JoinHandle,
+};
 use uuid::Uuid;
 
 use crate::{
-    GROUP, Mailer, NotifyConfig, QUEUE, SendError, TenantSender, backoff::retry_delay,
-    compose::compose, email, outbox::MessageData,
+    GROUP, Mailer, NotifyConfig, QUEUE, SendError, TenantSender,
+    backoff::retry_delay,
+    compose::compose,
+    consent, email,
+    live::Live,
+    outbox::MessageData,
+    sms::{Sms, Texter},
+    staff::{NewNotification, notify_members_with},
+    templates,
 };
 
 /// Counters of one process's workers, for `/metrics`.
@@ -52,6 +64,16 @@ pub struct WorkerStats {
     pub reclaimed: AtomicU64,
 }
 
+/// The state a message is in after this outcome, as the outbox names it.
+fn status_of(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::Sent { .. } => "sent",
+        Outcome::Retry { .. } => "pending",
+        Outcome::Dead { .. } => "dead",
+        Outcome::Suppressed { .. } => "suppressed",
+    }
+}
+
 fn bump(counter: &AtomicU64, by: u64) {
     counter.fetch_add(by, Ordering::Relaxed);
 }
@@ -64,12 +86,31 @@ pub struct Workers {
 struct Inner {
     store: Store,
     bus: Bus,
+    live: Live,
     config: NotifyConfig,
     mailer: Mailer,
+    texter: Texter,
     consumer: String,
     stats: Arc<WorkerStats>,
-    senders: Mutex<HashMap<Uuid, (Instant, TenantSender)>>,
 }
+
+/// What sending one tenant's messages of a batch needs, read once per batch: so a template
+/// edited or a STOP received a moment ago applies to the very next batch.
+struct TenantContext {
+    sender: TenantSender,
+    templates: HashMap<(MessageKind, Channel), (Option<String>, String)>,
+    consent: HashMap<String, sms_consent::Model>,
+}
+
+/// A finished send on its way to the group commit; `done` says whether it was recorded.
+struct Record {
+    key: (Uuid, Uuid),
+    outcome: Outcome,
+    done: oneshot::Sender<bool>,
+}
+
+/// Sends finished while one record statement runs are recorded together by the next.
+const RECORD_BATCH: usize = 512;
 
 /// Running workers; `stop` lets sends in flight finish.
 pub struct WorkersHandle {
@@ -86,17 +127,9 @@ impl WorkersHandle {
     }
 }
 
-const SENDER_CACHE: Duration = Duration::from_secs(30);
 const READ_BATCH: usize = 256;
-
-/// A queue entry id (`millis-sequence`) as something that sorts in queue order.
-fn entry_order(id: &str) -> (u64, u64) {
-    let (ms, seq) = id.split_once('-').unwrap_or((id, "0"));
-    (
-        ms.parse().unwrap_or(u64::MAX),
-        seq.parse().unwrap_or(u64::MAX),
-    )
-}
+const PURGE_EVERY: Duration = Duration::from_secs(600);
+const PURGE_BATCH: u32 = 5_000;
 
 fn key_of(delivery: &Delivery) -> Option<(Uuid, Uuid)> {
     let (tenant, id) = delivery.payload.split_once(':')?;
@@ -108,19 +141,22 @@ impl Workers {
     pub fn new(
         store: Store,
         bus: Bus,
+        live: Live,
         config: NotifyConfig,
         consumer: String,
     ) -> Result<Self, String> {
         let mailer = Mailer::from_config(&config)?;
+        let texter = Texter::from_config(&config)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 store,
                 bus,
+                live,
                 config,
                 mailer,
+                texter,
                 consumer,
                 stats: Arc::default(),
-                senders: Mutex::default(),
             }),
         })
     }
@@ -284,28 +320,173 @@ impl Workers {
         for id in skipped {
             self.ack(&id).await;
         }
-        futures_util::stream::iter(to_send)
-            .for_each_concurrent(inner.config.concurrency, |(row, ids)| async move {
-                let outcome = self.deliver(&row).await;
-                let recorded = inner
-                    .store
-                    .outbox_finish(row.tenant_id, row.id, &inner.consumer, &outcome)
-                    .await;
-                match recorded {
-                    Ok(_) => {
-                        if inner.config.abort_after_send {
-                            tracing::error!(message = %row.id, "PITLANE_FAULT: aborting after send, before acknowledging");
-                            std::process::abort();
+        let contexts = self.contexts(to_send.iter().map(|(row, _)| row)).await;
+        let (records, pending) = mpsc::channel::<Record>(RECORD_BATCH);
+        let contexts = &contexts;
+        let senders = async {
+            // Moved in here so the channel closes (and the recorder ends) with the last send.
+            let records = records;
+            futures_util::stream::iter(to_send)
+                .for_each_concurrent(inner.config.concurrency, |(row, ids)| {
+                    let context = contexts.get(&row.tenant_id).cloned();
+                    self.send_one(row, ids, context, records.clone())
+                })
+                .await;
+        };
+        tokio::join!(senders, self.record_loop(pending));
+    }
+
+    /// Sends one message, has it recorded, then acknowledges its queue entries.
+    async fn send_one(
+        &self,
+        row: outbox::Model,
+        ids: Vec<String>,
+        context: Option<Result<Arc<TenantContext>, SendError>>,
+        records: mpsc::Sender<Record>,
+    ) {
+        let outcome = match context {
+            Some(Ok(context)) => self.deliver(&row, &context).await,
+            Some(Err(err)) => self.failed(&row, err),
+            None => self.failed(&row, SendError::temporary("tenant not loaded")),
+        };
+        let (done, recorded) = oneshot::channel();
+        let record = Record {
+            key: (row.tenant_id, row.id),
+            outcome,
+            done,
+        };
+        if records.send(record).await.is_err() {
+            return;
+        }
+        // Unrecorded: the entry stays unacknowledged, to be claimed after the lease.
+        if recorded.await.is_ok() {
+            if self.inner.config.abort_after_send {
+                tracing::error!(message = %row.id, "PITLANE_FAULT: aborting after send, before acknowledging");
+                std::process::abort();
+            }
+            for id in ids {
+                self.ack(&id).await;
+            }
+        }
+    }
+
+    /// The group commit: records every finished send that is waiting in one statement, then
+    /// tells each sender, and publishes the changes to the tenants' live pages.
+    async fn record_loop(&self, mut pending: mpsc::Receiver<Record>) {
+        let inner = &self.inner;
+        let mut batch = Vec::with_capacity(RECORD_BATCH);
+        while pending.recv_many(&mut batch, RECORD_BATCH).await > 0 {
+            let outcomes: Vec<((Uuid, Uuid), Outcome)> =
+                batch.iter().map(|r| (r.key, r.outcome.clone())).collect();
+            match inner
+                .store
+                .outbox_finish_many(&inner.consumer, &outcomes)
+                .await
+            {
+                Ok(recorded) => {
+                    let recorded: HashSet<(Uuid, Uuid)> = recorded.into_iter().collect();
+                    let mut changes: HashMap<Uuid, Vec<serde_json::Value>> = HashMap::new();
+                    let mut dead = Vec::new();
+                    for record in batch.drain(..) {
+                        if recorded.contains(&record.key) {
+                            changes.entry(record.key.0).or_default().push(
+                                json!({ "id": record.key.1, "status": status_of(&record.outcome) }),
+                            );
+                            if let Outcome::Dead { error } = &record.outcome {
+                                dead.push((record.key, error.clone()));
+                            }
                         }
-                        for id in ids {
-                            self.ack(&id).await;
-                        }
+                        // Not recorded by us: another worker took the message over; either
+                        // way this entry is handled.
+                        let _ = record.done.send(true);
                     }
-                    // Unrecorded: leave the entry unacknowledged, to be claimed after the lease.
-                    Err(err) => tracing::error!(error = %err, message = %row.id, "recording a delivery"),
+                    let me = self.clone();
+                    tokio::spawn(async move { me.announce(changes, dead).await });
                 }
-            })
+                Err(err) => {
+                    tracing::error!(error = %err, messages = batch.len(), "recording deliveries");
+                    // Dropping `done` leaves the entries unacknowledged.
+                    batch.clear();
+                }
+            }
+        }
+    }
+
+    /// Tells the tenants' open pages what changed, and their admins about dead letters.
+    async fn announce(
+        &self,
+        changes: HashMap<Uuid, Vec<serde_json::Value>>,
+        dead: Vec<((Uuid, Uuid), String)>,
+    ) {
+        let inner = &self.inner;
+        for (tenant, messages) in changes {
+            inner
+                .live
+                .publish(
+                    tenant,
+                    Topic::Messages,
+                    None,
+                    "messages.updated",
+                    json!({ "messages": messages }),
+                )
+                .await;
+        }
+        for ((tenant, id), error) in dead {
+            let note = NewNotification {
+                title: "A message could not be sent".into(),
+                body: error,
+                link: Some(format!("/portal/messages?status=dead#m-{id}")),
+            };
+            let written = async {
+                let tx = inner.store.tx(&TenantCtx::new(TenantId(tenant))).await?;
+                let notified = notify_members_with(&tx, Permission::SettingsManage, &note).await?;
+                tx.commit().await?;
+                Ok::<_, StoreError>(notified)
+            }
             .await;
+            match written {
+                Ok(notified) => notified.publish(&inner.live).await,
+                Err(err) => tracing::warn!(error = %err, "notifying staff of a dead letter"),
+            }
+        }
+    }
+
+    /// Reads, once per tenant in the batch, what sending its messages needs.
+    async fn contexts<'a>(
+        &self,
+        rows: impl Iterator<Item = &'a outbox::Model>,
+    ) -> HashMap<Uuid, Result<Arc<TenantContext>, SendError>> {
+        let mut phones: HashMap<Uuid, HashSet<String>> = HashMap::new();
+        for row in rows {
+            let entry = phones.entry(row.tenant_id).or_default();
+            if row.channel == Channel::Sms.as_str() {
+                entry.insert(row.recipient.clone());
+            }
+        }
+        let mut contexts = HashMap::with_capacity(phones.len());
+        for (tenant, phones) in phones {
+            let loaded = async {
+                let tx = self
+                    .inner
+                    .store
+                    .tx(&TenantCtx::new(TenantId(tenant)))
+                    .await?;
+                let context = TenantContext {
+                    sender: templates::sender_in(&tx).await?,
+                    templates: templates::custom_templates(&tx).await?,
+                    consent: consent::consent_of(&tx, &phones).await?,
+                };
+                tx.commit().await?;
+                Ok::<_, StoreError>(Arc::new(context))
+            }
+            .await;
+            let context = loaded.map_err(|err| match err {
+                StoreError::NotFound => SendError::permanent("the tenant no longer exists"),
+                other => SendError::temporary(other.to_string()),
+            });
+            contexts.insert(tenant, context);
+        }
+        contexts
     }
 
     async fn ack(&self, id: &str) {
@@ -316,48 +497,64 @@ impl Workers {
     }
 
     /// Sends one taken message and says how it ended.
-    async fn deliver(&self, row: &outbox::Model) -> Outcome {
-        let inner = &self.inner;
-        let result = self.try_deliver(row).await;
-        match result {
+    async fn deliver(&self, row: &outbox::Model, context: &TenantContext) -> Outcome {
+        if row.channel == Channel::Sms.as_str()
+            && let Some(reason) = consent::refusal(context.consent.get(&row.recipient))
+        {
+            bump(&self.inner.stats.suppressed, 1);
+            return Outcome::Suppressed { reason };
+        }
+        match self.try_deliver(row, context).await {
             Ok(provider_ref) => {
-                bump(&inner.stats.sent, 1);
+                bump(&self.inner.stats.sent, 1);
                 Outcome::Sent {
                     provider_ref: Some(provider_ref),
                 }
             }
-            Err(err) if err.permanent || row.attempts as u32 >= inner.config.max_attempts => {
-                bump(&inner.stats.dead, 1);
-                tracing::warn!(message = %row.id, tenant = %row.tenant_id, attempts = row.attempts, error = %err, "message dead-lettered");
-                Outcome::Dead {
-                    error: format!("after {} attempt(s): {}", row.attempts, err.message),
-                }
-            }
-            Err(err) => {
-                bump(&inner.stats.retried, 1);
-                let wait = retry_delay(
-                    inner.config.retry_base,
-                    inner.config.retry_max,
-                    row.attempts.max(1) as u32,
-                );
-                tracing::info!(message = %row.id, attempts = row.attempts, error = %err, retry_in_ms = wait.as_millis() as u64, "send failed; will retry");
-                Outcome::Retry {
-                    error: err.message,
-                    at: Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default(),
-                }
-            }
+            Err(err) => self.failed(row, err),
         }
     }
 
-    async fn try_deliver(&self, row: &outbox::Model) -> Result<String, SendError> {
+    /// A failed send: retried later with backoff, or dead when it cannot succeed.
+    fn failed(&self, row: &outbox::Model, err: SendError) -> Outcome {
+        let inner = &self.inner;
+        if err.permanent || row.attempts as u32 >= inner.config.max_attempts {
+            bump(&inner.stats.dead, 1);
+            tracing::warn!(message = %row.id, tenant = %row.tenant_id, attempts = row.attempts, error = %err, "message dead-lettered");
+            return Outcome::Dead {
+                error: format!("after {} attempt(s): {}", row.attempts, err.message),
+            };
+        }
+        bump(&inner.stats.retried, 1);
+        let wait = retry_delay(
+            inner.config.retry_base,
+            inner.config.retry_max,
+            row.attempts.max(1) as u32,
+        );
+        tracing::info!(message = %row.id, attempts = row.attempts, error = %err, retry_in_ms = wait.as_millis() as u64, "send failed; will retry");
+        Outcome::Retry {
+            error: err.message,
+            at: Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default(),
+        }
+    }
+
+    async fn try_deliver(
+        &self,
+        row: &outbox::Model,
+        context: &TenantContext,
+    ) -> Result<String, SendError> {
         let kind = MessageKind::parse(&row.kind)
             .ok_or_else(|| SendError::permanent(format!("unknown message kind {:?}", row.kind)))?;
         let channel = Channel::parse(&row.channel)
             .ok_or_else(|| SendError::permanent(format!("unknown channel {:?}", row.channel)))?;
         let data: MessageData = serde_json::from_value(row.data.clone())
             .map_err(|e| SendError::permanent(format!("unreadable message data: {e}")))?;
-        let sender = self.sender(row.tenant_id).await?;
-        let composed = compose(kind, channel, &sender, &data.vars, None)
+        let sender = &context.sender;
+        let custom = context
+            .templates
+            .get(&(kind, channel))
+            .map(|(subject, body)| (subject.as_deref(), body.as_str()));
+        let composed = compose(kind, channel, sender, &data.vars, custom)
             .map_err(|e| SendError::permanent(format!("template: {e}")))?;
         match channel {
             Channel::Email => {
@@ -371,7 +568,7 @@ impl Workers {
                 let envelope = email::Envelope {
                     message_id: format!("<{}@{domain}>", row.id),
                     from_address: &self.inner.config.mail_from,
-                    sender: &sender,
+                    sender,
                     to: &row.recipient,
                     to_name: data.to_name.as_deref(),
                     unsubscribe: data.vars.get("unsubscribe_link").map(String::as_str),
@@ -380,69 +577,28 @@ impl Workers {
                 let message = email::build(&envelope, &composed)?;
                 self.inner.mailer.send(message).await
             }
-            Channel::Sms => Err(SendError::permanent("SMS is not set up on this deployment")),
+            Channel::Sms => {
+                let from = sender
+                    .sms_sender
+                    .as_deref()
+                    .or(self.inner.config.sms_from.as_deref())
+                    .ok_or_else(|| {
+                        SendError::permanent(
+                            "no SMS sender number: set one in Message settings (or SMS_FROM for the deployment)",
+                        )
+                    })?;
+                let reference = format!("{}:{}", row.tenant_id, row.id);
+                self.inner
+                    .texter
+                    .send(&Sms {
+                        reference: &reference,
+                        from,
+                        to: &row.recipient,
+                        body: &composed.text,
+                    })
+                    .await
+            }
         }
-    }
-
-    async fn sender(&self, tenant_id: Uuid) -> Result<TenantSender, SendError> {
-        if let Some((at, sender)) = self
-            .inner
-            .senders
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(&tenant_id)
-            && at.elapsed() < SENDER_CACHE
-        {
-            return Ok(sender.clone());
-        }
-        let tenant = self
-            .inner
-            .store
-            .tenant_by_id(TenantId(tenant_id))
-            .await
-            .map_err(|e| SendError {
-                permanent: false,
-                message: e.to_string(),
-            })?
-            .ok_or_else(|| SendError::permanent("the tenant no longer exists"))?;
-        let phone = self
-            .workshop_phone(tenant_id)
-            .await
-            .map_err(|e| SendError {
-                permanent: false,
-                message: e.to_string(),
-            })?;
-        let sender = TenantSender {
-            name: tenant.name,
-            sender_name: tenant.email_sender_name,
-            reply_to: tenant.email_reply_to,
-            phone,
-            primary_color: tenant.brand_primary,
-        };
-        self.inner
-            .senders
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(tenant_id, (Instant::now(), sender.clone()));
-        Ok(sender)
-    }
-
-    /// The phone number of the tenant's first branch that has one.
-    async fn workshop_phone(&self, tenant_id: Uuid) -> Result<Option<String>, StoreError> {
-        let tx = self
-            .inner
-            .store
-            .tx(&TenantCtx::new(TenantId(tenant_id)))
-            .await?;
-        let first = tx
-            .first(
-                tx.select::<branch::Entity>()
-                    .filter(branch::Column::Phone.is_not_null())
-                    .order_by_asc(branch::Column::Id),
-            )
-            .await?;
-        tx.commit().await?;
-        Ok(first.and_then(|b| b.phone))
     }
 
     // ---- Upkeep: claiming a crashed worker's entries, and requeueing lost ones ----
@@ -451,6 +607,7 @@ impl Workers {
         let inner = &self.inner;
         let every =
             (inner.config.lease / 2).clamp(Duration::from_millis(200), Duration::from_secs(30));
+        let mut last_purge: Option<std::time::Instant> = None;
         loop {
             tokio::select! {
                 _ = stop.changed() => return,
@@ -490,6 +647,38 @@ impl Workers {
                 }
                 Err(err) => tracing::warn!(error = %err, "requeueing stale messages"),
             }
+            if last_purge.is_none_or(|at| at.elapsed() >= PURGE_EVERY) {
+                last_purge = Some(std::time::Instant::now());
+                self.purge_once().await;
+            }
         }
+    }
+
+    /// Deletes finished messages past the retention period, in batches. Returns how many.
+    pub async fn purge_once(&self) -> u64 {
+        let inner = &self.inner;
+        let mut purged = 0u64;
+        loop {
+            match inner
+                .store
+                .outbox_purge(inner.config.retention, PURGE_BATCH)
+                .await
+            {
+                Ok(n) => {
+                    purged += u64::from(n);
+                    if n < PURGE_BATCH {
+                        break;
+                    }
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "purging old messages");
+                    break;
+                }
+            }
+        }
+        if purged > 0 {
+            tracing::info!(messages = purged, "purged messages past their retention");
+        }
+        purged
     }
 }

@@ -137,6 +137,18 @@ impl Store {
             .await?)
     }
 
+    /// The tenant whose SMS sender is this number (inbound SMS are addressed to it).
+    pub async fn tenant_by_sms_number(
+        &self,
+        phone: &str,
+    ) -> Result<Option<entity::tenant::Model>, StoreError> {
+        use entity::tenant::{Column, Entity};
+        Ok(Entity::find()
+            .filter(Column::SmsSender.eq(phone))
+            .one(&self.db)
+            .await?)
+    }
+
     pub async fn tenant_by_id(
         &self,
         id: TenantId,

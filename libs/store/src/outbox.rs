@@ -117,6 +117,7 @@ impl TenantTx {
             recipient: sea_orm::Set(row.recipient),
             data: sea_orm::Set(row.data),
             idempotency_key: sea_orm::Set(row.idempotency_key.clone()),
+            delivery_status: sea_orm::Set(None),
             bulk: sea_orm::Set(row.bulk),
             status: sea_orm::Set("pending".into()),
             attempts: sea_orm::Set(0),
@@ -314,58 +315,146 @@ impl Store {
         consumer: &str,
         outcome: &Outcome,
     ) -> Result<bool, StoreError> {
-        let (status, error, provider_ref, not_before) = match outcome {
-            Outcome::Sent { provider_ref } => ("sent", None, provider_ref.clone(), None),
-            Outcome::Retry { error, at } => ("pending", Some(error.clone()), None, Some(*at)),
-            Outcome::Dead { error } => ("dead", Some(error.clone()), None, None),
-            Outcome::Suppressed { reason } => ("suppressed", Some(reason.clone()), None, None),
-        };
+        let recorded = self
+            .outbox_finish_many(consumer, &[((tenant_id, id), outcome.clone())])
+            .await?;
+        Ok(!recorded.is_empty())
+    }
+
+    /// Records how several sends ended, in one statement (the workers' group commit). Returns
+    /// the messages recorded: those this consumer still held.
+    pub async fn outbox_finish_many(
+        &self,
+        consumer: &str,
+        outcomes: &[((Uuid, Uuid), Outcome)],
+    ) -> Result<Vec<(Uuid, Uuid)>, StoreError> {
+        if outcomes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let parts: Vec<_> = outcomes
+            .iter()
+            .map(|(key, outcome)| {
+                let (status, error, provider_ref, not_before) = match outcome {
+                    Outcome::Sent { provider_ref } => ("sent", None, provider_ref.clone(), None),
+                    Outcome::Retry { error, at } => {
+                        ("pending", Some(error.clone()), None, Some(*at))
+                    }
+                    Outcome::Dead { error } => ("dead", Some(error.clone()), None, None),
+                    Outcome::Suppressed { reason } => {
+                        ("suppressed", Some(reason.clone()), None, None)
+                    }
+                };
+                (*key, status, error, provider_ref, not_before)
+            })
+            .collect();
+        if self.is_postgres() {
+            let rows = self
+                .db
+                .query_all_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "select tenant_id, id from pitlane_outbox_finish_many($1, $2, $3, $4, $5, $6, $7)",
+                    [
+                        Value::from(parts.iter().map(|p| p.0.0).collect::<Vec<Uuid>>()),
+                        Value::from(parts.iter().map(|p| p.0.1).collect::<Vec<Uuid>>()),
+                        consumer.into(),
+                        Value::from(parts.iter().map(|p| p.1.to_owned()).collect::<Vec<String>>()),
+                        // Arrays cannot carry NULLs through the driver: '' and the epoch stand
+                        // for "none" and the function reads them so.
+                        Value::from(
+                            parts
+                                .iter()
+                                .map(|p| p.2.clone().unwrap_or_default())
+                                .collect::<Vec<String>>(),
+                        ),
+                        Value::from(
+                            parts
+                                .iter()
+                                .map(|p| p.3.clone().unwrap_or_default())
+                                .collect::<Vec<String>>(),
+                        ),
+                        Value::from(
+                            parts
+                                .iter()
+                                .map(|p| p.4.unwrap_or(DateTime::<Utc>::UNIX_EPOCH))
+                                .collect::<Vec<DateTime<Utc>>>(),
+                        ),
+                    ],
+                ))
+                .await?;
+            return rows
+                .iter()
+                .map(|row| Ok((row.try_get("", "tenant_id")?, row.try_get("", "id")?)))
+                .collect();
+        }
+        let tx = self.db.begin().await?;
+        let now = Utc::now();
+        let mut recorded = Vec::with_capacity(parts.len());
+        for (key, status, error, provider_ref, not_before) in parts {
+            let mut update = Entity::update_many()
+                .col_expr(Column::Status, Expr::value(status))
+                .col_expr(Column::LastError, Expr::value(error))
+                .col_expr(Column::LockedBy, Expr::value(Option::<String>::None))
+                .col_expr(Column::LockedAt, Expr::value(Option::<DateTime<Utc>>::None))
+                .col_expr(Column::UpdatedAt, Expr::value(now));
+            if let Some(provider_ref) = provider_ref {
+                update = update.col_expr(Column::ProviderRef, Expr::value(provider_ref));
+            }
+            if status == "sent" {
+                update = update.col_expr(Column::SentAt, Expr::value(now));
+            }
+            if let Some(at) = not_before {
+                update = update.col_expr(Column::NotBefore, Expr::value(at));
+            }
+            let result = update
+                .filter(Column::TenantId.eq(key.0))
+                .filter(Column::Id.eq(key.1))
+                .filter(Column::Status.eq("sending"))
+                .filter(Column::LockedBy.eq(consumer))
+                .exec(&tx)
+                .await?;
+            if result.rows_affected > 0 {
+                recorded.push(key);
+            }
+        }
+        tx.commit().await?;
+        Ok(recorded)
+    }
+
+    /// Deletes up to `limit` finished messages (sent, suppressed, cancelled) last changed more
+    /// than `older_than` ago; dead letters stay until someone deals with them.
+    pub async fn outbox_purge(&self, older_than: Duration, limit: u32) -> Result<u32, StoreError> {
         if self.is_postgres() {
             let row = self
                 .db
                 .query_one_raw(Statement::from_sql_and_values(
                     DbBackend::Postgres,
-                    "select pitlane_outbox_finish($1, $2, $3, $4, $5, $6, $7) as done",
-                    [
-                        tenant_id.into(),
-                        id.into(),
-                        consumer.into(),
-                        status.into(),
-                        error.into(),
-                        provider_ref.into(),
-                        not_before.into(),
-                    ],
+                    "select pitlane_outbox_purge($1, $2) as n",
+                    [secs(older_than).into(), (limit as i32).into()],
                 ))
                 .await?;
-            return Ok(match row {
-                Some(row) => row.try_get("", "done")?,
-                None => false,
-            });
+            let n: i32 = match row {
+                Some(row) => row.try_get("", "n")?,
+                None => 0,
+            };
+            return Ok(u32::try_from(n).unwrap_or(0));
         }
-        let now = Utc::now();
-        let mut update = Entity::update_many()
-            .col_expr(Column::Status, Expr::value(status))
-            .col_expr(Column::LastError, Expr::value(error))
-            .col_expr(Column::LockedBy, Expr::value(Option::<String>::None))
-            .col_expr(Column::LockedAt, Expr::value(Option::<DateTime<Utc>>::None))
-            .col_expr(Column::UpdatedAt, Expr::value(now));
-        if let Some(provider_ref) = provider_ref {
-            update = update.col_expr(Column::ProviderRef, Expr::value(provider_ref));
-        }
-        if status == "sent" {
-            update = update.col_expr(Column::SentAt, Expr::value(now));
-        }
-        if let Some(at) = not_before {
-            update = update.col_expr(Column::NotBefore, Expr::value(at));
-        }
-        let result = update
-            .filter(Column::TenantId.eq(tenant_id))
-            .filter(Column::Id.eq(id))
-            .filter(Column::Status.eq("sending"))
-            .filter(Column::LockedBy.eq(consumer))
+        let cutoff = Utc::now() - chrono::Duration::from_std(older_than).unwrap_or_default();
+        let old: Vec<(Uuid, Uuid)> = Entity::find()
+            .select_only()
+            .column(Column::TenantId)
+            .column(Column::Id)
+            .filter(Column::Status.is_in(["sent", "suppressed", "cancelled"]))
+            .filter(Column::UpdatedAt.lt(cutoff))
+            .limit(limit as u64)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let ids: Vec<Uuid> = old.iter().map(|k| k.1).collect();
+        let result = Entity::delete_many()
+            .filter(Column::Id.is_in(ids))
             .exec(&self.db)
             .await?;
-        Ok(result.rows_affected > 0)
+        Ok(result.rows_affected as u32)
     }
 
     /// Puts back in line messages queued longer than `queued` (their queue entry was lost) or

@@ -10,7 +10,10 @@ use uuid::Uuid;
 
 use crate::{
     StoreError,
-    entity::{branch, membership, outbox, tenant, tenant_domain, user},
+    entity::{
+        branch, membership, message_template, notification, outbox, sms_consent, sms_inbound,
+        tenant, tenant_domain, user,
+    },
 };
 
 /// A table whose rows belong to one tenant. `tenant_column` is `tenant_id`
@@ -35,6 +38,10 @@ tenant_scoped!(
     tenant_domain: TenantId,
     membership: TenantId,
     outbox: TenantId,
+    sms_consent: TenantId,
+    sms_inbound: TenantId,
+    message_template: TenantId,
+    notification: TenantId,
 );
 
 /// One page of a list, in id (creation) order; `next` is the cursor for the following page.
@@ -176,6 +183,18 @@ impl TenantTx {
         } else {
             Ok(())
         }
+    }
+
+    /// Runs an update on a tenant table, scoped to this tenant; returns the rows changed.
+    pub async fn update_all<E: TenantScoped>(
+        &self,
+        update: sea_orm::UpdateMany<E>,
+    ) -> Result<u64, StoreError> {
+        Ok(update
+            .filter(scope::<E>(self.tenant))
+            .exec(&self.tx)
+            .await?
+            .rows_affected)
     }
 
     // ---- Users are global (one login, many tenants): reachable from any tenant transaction. ----

@@ -56,20 +56,13 @@ fn country(raw: Option<&str>) -> Result<Option<String>, &'static str> {
     }
 }
 
-fn phone(raw: Option<&str>) -> Result<Option<String>, &'static str> {
+/// A branch's number, read in the branch's country and kept in international form for display.
+fn phone(raw: Option<&str>, country: Option<&str>) -> Result<Option<String>, String> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
-        Some(p) => {
-            let digits = p.chars().filter(char::is_ascii_digit).count();
-            let allowed = p
-                .chars()
-                .all(|c| c.is_ascii_digit() || " +-()./".contains(c));
-            if allowed && (5..=15).contains(&digits) {
-                Ok(Some(p.to_owned()))
-            } else {
-                Err("must be a phone number such as +49 30 1234567")
-            }
-        }
+        Some(p) => pitlane_domain::phone::PhoneE164::parse(p, country)
+            .map(|n| Some(n.international()))
+            .map_err(|e| e.to_string()),
     }
 }
 
@@ -91,7 +84,13 @@ fn parse(input: &BranchInput) -> Result<ParsedBranch, ServiceError> {
     );
     let region = errors.check("region", optional_text(input.region.as_deref(), 120));
     let country = errors.check("country", country(input.country.as_deref()));
-    let phone = errors.check("phone", phone(input.phone.as_deref()));
+    let phone = errors.check(
+        "phone",
+        phone(
+            input.phone.as_deref(),
+            country.as_ref().and_then(|c| c.as_deref()),
+        ),
+    );
     let tz = errors.check("time_zone", TimeZone::parse(&input.time_zone));
     let hours = match &input.business_hours {
         Some(raw) => errors

@@ -9,6 +9,7 @@
 mod browser;
 mod http;
 mod messaging;
+pub mod sms;
 mod smtp;
 mod world;
 
@@ -17,7 +18,8 @@ use pitlane_web::{AppState, Config, RunningServer};
 
 pub use browser::Browser;
 pub use http::{Client, csrf_token};
-pub use messaging::{MessagingOptions, WorkerProcess, messaging_vars};
+pub use messaging::{DEPLOYMENT_SMS_FROM, MessagingOptions, WorkerProcess, messaging_vars};
+pub use sms::{FakeSms, SentSms};
 pub use smtp::{ReceivedMail, SmtpSink};
 pub use world::TenantFixture;
 
@@ -255,6 +257,14 @@ impl TestApp {
     /// A client with its own cookie jar, as a new browser would be.
     pub fn client(&self) -> Client {
         Client::new(&self.origin, self.port())
+    }
+
+    /// Another server instance on the same database and Redis (a second replica); stop it
+    /// before the app.
+    pub async fn another_instance(&self) -> RunningServer {
+        pitlane_web::start((*self.state().config).clone())
+            .await
+            .unwrap_or_else(|e| panic!("the second instance did not start: {e}"))
     }
 
     /// Stops the server and drops the test's database.

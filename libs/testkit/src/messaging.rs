@@ -15,6 +15,9 @@ use pitlane_store::{
 
 use crate::{Backend, SmtpSink, TestApp, TestDatabase, config_from, test_vars};
 
+/// The deployment's SMS number in tests (a UK mobile number).
+pub const DEPLOYMENT_SMS_FROM: &str = "+447911000100";
+
 /// How the notification platform of a test server behaves: fast retries and short leases,
 /// so failure paths play out in seconds.
 #[derive(Debug, Clone)]
@@ -23,6 +26,8 @@ pub struct MessagingOptions {
     pub attempts: u32,
     pub retry_base_ms: u64,
     pub lease_secs: u64,
+    /// The fake SMS provider's API, when SMS should go to one (else to files).
+    pub sms_api: Option<String>,
 }
 
 impl MessagingOptions {
@@ -32,17 +37,33 @@ impl MessagingOptions {
             attempts: 3,
             retry_base_ms: 100,
             lease_secs: 2,
+            sms_api: None,
         }
     }
 
+    /// SMS go to `fake`, from the deployment number [`DEPLOYMENT_SMS_FROM`].
+    pub fn with_sms(mut self, fake: &crate::FakeSms) -> Self {
+        self.sms_api = Some(fake.api_url());
+        self
+    }
+
     fn vars(&self) -> Vec<(&'static str, String)> {
-        vec![
+        let mut vars = vec![
             ("SMTP_URL", format!("smtp://127.0.0.1:{}", self.smtp_port)),
             ("PITLANE_MAIL_FROM", "notifications@pitlane.test".into()),
             ("PITLANE_SEND_ATTEMPTS", self.attempts.to_string()),
             ("PITLANE_RETRY_BASE_MS", self.retry_base_ms.to_string()),
             ("PITLANE_WORKER_LEASE_SECS", self.lease_secs.to_string()),
-        ]
+        ];
+        if let Some(api) = &self.sms_api {
+            vars.extend([
+                ("SMS_API_URL", api.clone()),
+                ("SMS_ACCOUNT_SID", crate::sms::ACCOUNT_SID.to_owned()),
+                ("SMS_AUTH_TOKEN", crate::sms::AUTH_TOKEN.to_owned()),
+                ("SMS_FROM", DEPLOYMENT_SMS_FROM.to_owned()),
+            ]);
+        }
+        vars
     }
 }
 
@@ -141,7 +162,8 @@ impl TestApp {
         )
         .await
         .expect("worker redis");
-        Workers::new(store, bus, config.notify.clone(), name.to_owned())
+        let live = pitlane_notify::Live::new(bus.clone());
+        Workers::new(store, bus, live, config.notify.clone(), name.to_owned())
             .expect("workers")
             .start()
     }

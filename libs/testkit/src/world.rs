@@ -104,15 +104,65 @@ impl TestApp {
         )
         .await
         .expect("custom domain");
-        let message = pitlane_notify::service::send_test_email(
+        let message = pitlane_notify::service::send_test(
             store,
             &self.state().outbox,
+            &self.state().live,
             &fixture.owner,
+            pitlane_domain::messages::Channel::Email,
             "Fixture Owner",
             &format!("desk@{slug}-garage.example"),
         )
         .await
         .expect("a message");
+        // A template of its own, an SMS number with a customer's reply (which also leaves
+        // the owner a notification).
+        pitlane_notify::templates::save(
+            store,
+            &fixture.owner,
+            pitlane_domain::messages::MessageKind::BookingConfirmation,
+            pitlane_domain::messages::Channel::Email,
+            Some("{{ workshop_name }}: booked for {{ when }}"),
+            "Hello {{ customer_name }}, see you {{ when }} at {{ branch }}.",
+        )
+        .await
+        .expect("a template");
+        let number = fixture_sms_number();
+        pitlane_notify::service::update_sender(
+            store,
+            &fixture.owner,
+            pitlane_notify::service::SenderInput {
+                sender_name: "",
+                reply_to: "",
+                sms_sender: &number,
+            },
+        )
+        .await
+        .expect("an SMS number");
+        pitlane_notify::consent::receive(
+            store,
+            &self.state().live,
+            pitlane_notify::consent::InboundSms {
+                provider_ref: format!("SM-fixture-{slug}"),
+                from: "+447911123456".into(),
+                to: number,
+                body: format!("Is my car ready? ({slug})"),
+            },
+        )
+        .await
+        .expect("a received SMS");
+        // A test SMS records the number's consent.
+        pitlane_notify::service::send_test(
+            store,
+            &self.state().outbox,
+            &self.state().live,
+            &fixture.owner,
+            pitlane_domain::messages::Channel::Sms,
+            "Fixture Owner",
+            "+447911123456",
+        )
+        .await
+        .expect("a test SMS");
         // Where the server runs its own workers, let them finish, so the world holds still.
         if self.state().workers.is_some() {
             for _ in 0..200 {
@@ -154,4 +204,11 @@ impl TestApp {
         tx.commit().await.expect("commit");
         (email, password)
     }
+}
+
+/// A distinct workshop SMS number per fixture tenant (a reserved-looking mobile range).
+fn fixture_sms_number() -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(100);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 900 + 100;
+    format!("+447911000{n}")
 }

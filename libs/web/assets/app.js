@@ -28,3 +28,51 @@
     });
   });
 })();
+// Live updates (server-sent events) for the parts of the page marked data-live. Without
+// JavaScript the page is still right; it just needs a reload to show changes.
+(function () {
+  "use strict";
+  var source = document.body && document.body.getAttribute("data-events");
+  var regions = document.querySelectorAll("[data-live]");
+  if (!source || !regions.length || !window.EventSource) return;
+  var topics = {};
+  regions.forEach(function (el) { topics[el.getAttribute("data-live")] = true; });
+  var events = new EventSource(source + "?topics=" + Object.keys(topics).join(","));
+  var labels = {
+    pending: "Waiting", queued: "Queued", sending: "Sending", sent: "Sent",
+    dead: "Failed", suppressed: "Not sent (opted out)", cancelled: "Cancelled"
+  };
+  function setUnread(n) {
+    document.querySelectorAll("[data-bell]").forEach(function (bell) {
+      var count = bell.querySelector(".bell-count");
+      count.textContent = String(n);
+      count.setAttribute("data-unread", String(n));
+      count.hidden = n === 0;
+      bell.setAttribute("aria-label", n === 0 ? "Notifications" : "Notifications, " + n + " unread");
+    });
+  }
+  function unread() {
+    var count = document.querySelector("[data-bell] .bell-count");
+    return count ? parseInt(count.getAttribute("data-unread") || "0", 10) : 0;
+  }
+  events.addEventListener("notification.new", function () { setUnread(unread() + 1); });
+  events.addEventListener("notification.read", function (e) {
+    setUnread(JSON.parse(e.data).unread || 0);
+  });
+  events.addEventListener("messages.updated", function (e) {
+    var changed = JSON.parse(e.data).messages || [];
+    var unseen = false;
+    changed.forEach(function (m) {
+      var row = document.getElementById("m-" + m.id);
+      if (!row) { unseen = true; return; }
+      var cell = row.querySelector("[data-status-cell]");
+      if (m.status) {
+        row.setAttribute("data-status", m.status);
+        if (cell) cell.textContent = labels[m.status] || m.status;
+      }
+      if (m.delivery_status && cell) cell.textContent += " · Carrier: " + m.delivery_status;
+    });
+    var notice = document.getElementById("live-notice");
+    if (unseen && notice) notice.hidden = false;
+  });
+})();

@@ -213,8 +213,13 @@ impl Config {
             .or_else(|| public_url.host_str().map(str::to_owned))
             .unwrap_or_else(|| "localhost".into());
         let data_dir = sqlite_dir_of(&database_url);
-        let notify = pitlane_notify::NotifyConfig::from_lookup(var, &mail_domain, data_dir)
-            .map_err(|e| bad(e.var, e.problem))?;
+        let notify = pitlane_notify::NotifyConfig::from_lookup(
+            var,
+            &mail_domain,
+            public_url.as_str(),
+            data_dir,
+        )
+        .map_err(|e| bad(e.var, e.problem))?;
         let operator_token = var("PITLANE_OPERATOR_TOKEN");
         if operator_token.as_ref().is_some_and(|t| t.len() < 24) {
             return Err(bad(

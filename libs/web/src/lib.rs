@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod config;
+pub mod events;
 pub mod metrics;
 pub mod observe;
 pub mod pages;
@@ -11,6 +12,7 @@ pub mod server;
 pub mod session;
 pub mod state;
 pub mod tenant;
+pub mod webhooks;
 
 pub use config::{Config, ConfigError, LogFormat};
 pub use server::{

@@ -22,7 +22,9 @@ use crate::{
     config::{Config, LogFormat},
     metrics::Metrics,
     observe::Observe,
-    pages::{auth, errors::PageErrors, messages, operator, portal, public},
+    pages::{
+        auth, errors::PageErrors, messages, notifications, operator, portal, public, templates,
+    },
     problem,
     session::{BusSessions, Csrf, LoadAuth, SESSION_COOKIE, SESSION_LIFETIME},
     state::AppState,
@@ -143,6 +145,7 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
         }
     }
 
+    let live = pitlane_notify::Live::new(bus.clone());
     // Embedded: one process, so it runs the workers itself, on the in-process queue.
     let workers = if bus.is_redis() {
         None
@@ -151,6 +154,7 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
             pitlane_notify::Workers::new(
                 store.clone(),
                 bus.clone(),
+                live.clone(),
                 config.notify.clone(),
                 "embedded".into(),
             )
@@ -161,6 +165,7 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
     Ok(AppState {
         outbox: pitlane_notify::Outbox::new(&config.notify),
         workers,
+        live,
         store,
         bus,
         config: Arc::new(config),
@@ -275,6 +280,22 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
             get(messages::settings).post(messages::save_sender),
         )
         .at("/portal/settings/messages/test", post(messages::send_test))
+        .at("/portal/settings/templates", get(templates::list))
+        .at(
+            "/portal/settings/templates/:kind/:channel",
+            get(templates::edit).post(templates::save),
+        )
+        .at(
+            "/portal/settings/templates/:kind/:channel/reset",
+            post(templates::reset),
+        )
+        .at("/portal/notifications", get(notifications::list))
+        .at(
+            "/portal/notifications/read-all",
+            post(notifications::read_all),
+        )
+        .at("/portal/notifications/:id/read", post(notifications::read))
+        .with(notifications::LoadUnread)
         .with(PageErrors);
     let tenant_app = Route::new()
         .nest_no_strip(
@@ -283,6 +304,7 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
                 .into_endpoint()
                 .catch_all_error(|err| async move { problem::from_poem_error(err) }),
         )
+        .at("/events", get(crate::events::events))
         .nest("/", pages)
         .with(LoadAuth)
         .with(csrf.clone())
@@ -321,6 +343,8 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/metrics", get(metrics))
         .at("/static/app.css", get(public::stylesheet))
         .at("/static/app.js", get(public::script))
+        .at("/webhooks/sms/inbound", post(crate::webhooks::inbound_sms))
+        .at("/webhooks/sms/status", post(crate::webhooks::sms_status))
         .at("/api/openapi.json", spec)
         .nest("/api/docs", docs)
         .nest("/", dispatch)

@@ -15,6 +15,8 @@ pub struct AppState {
     pub tenants: Arc<TenantCache>,
     /// Where capabilities write their messages.
     pub outbox: pitlane_notify::Outbox,
+    /// Live updates: publish after commit, subscribe for server-sent events.
+    pub live: pitlane_notify::Live,
     /// The shared workers, when this process runs them itself (embedded mode).
     pub workers: Option<pitlane_notify::Workers>,
 }

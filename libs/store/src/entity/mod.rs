@@ -2,7 +2,11 @@
 
 pub mod branch;
 pub mod membership;
+pub mod message_template;
+pub mod notification;
 pub mod outbox;
+pub mod sms_consent;
+pub mod sms_inbound;
 pub mod tenant;
 pub mod tenant_domain;
 pub mod user;

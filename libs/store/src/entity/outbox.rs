@@ -22,6 +22,8 @@ pub struct Model {
     pub locked_at: Option<DateTimeUtc>,
     pub last_error: Option<String>,
     pub provider_ref: Option<String>,
+    /// What the SMS provider reported after accepting the message.
+    pub delivery_status: Option<String>,
     pub sent_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

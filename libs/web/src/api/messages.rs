@@ -1,4 +1,5 @@
 use chrono::{DateTime, Utc};
+use pitlane_domain::{FieldErrors, ServiceError, messages::Channel};
 use pitlane_notify::service::{self, MessageSummary};
 use poem::web::Data;
 use poem_openapi::{
@@ -27,6 +28,9 @@ pub struct Message {
     pub attempts: i32,
     /// Why the last attempt failed.
     pub last_error: Option<String>,
+    /// For SMS, what the carrier reported after the provider accepted it: `delivered`,
+    /// `undelivered`, `failed`…
+    pub delivery_status: Option<String>,
     /// Not sent before this time.
     pub not_before: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
@@ -43,6 +47,7 @@ impl From<MessageSummary> for Message {
             status: m.status,
             attempts: m.attempts,
             last_error: m.last_error,
+            delivery_status: m.delivery_status,
             not_before: m.not_before,
             sent_at: m.sent_at,
             created_at: m.created_at,
@@ -57,19 +62,36 @@ pub struct MessageList {
     pub next_cursor: Option<Uuid>,
 }
 
-/// Where to send a test e-mail.
+/// Where to send a test message.
 #[derive(Object)]
 #[oai(example)]
-pub struct TestEmail {
+pub struct TestMessage {
+    /// An e-mail address, or for `sms` a phone number (with `+` and the country code, or
+    /// national in the country of the workshop's first branch).
     pub to: String,
+    /// `email` (the default) or `sms`.
+    pub channel: Option<String>,
 }
 
-impl Example for TestEmail {
+impl Example for TestMessage {
     fn example() -> Self {
         Self {
             to: "owner@joes-garage.example".into(),
+            channel: Some("email".into()),
         }
     }
+}
+
+/// An SMS a customer sent to the workshop's number.
+#[derive(Object)]
+pub struct ReceivedSms {
+    pub id: Uuid,
+    /// The sender's number, E.164.
+    pub from: String,
+    pub body: String,
+    /// `stop`, `start` or `help` when the message was that keyword (honoured automatically).
+    pub keyword: Option<String>,
+    pub received_at: DateTime<Utc>,
 }
 
 /// How the workshop's e-mail looks to recipients.
@@ -80,6 +102,9 @@ pub struct Sender {
     pub sender_name: Option<String>,
     /// Where customers' replies go; when empty they go nowhere.
     pub reply_to: Option<String>,
+    /// The number SMS come from and customers reply to (E.164); the deployment's default
+    /// number when empty.
+    pub sms_sender: Option<String>,
 }
 
 impl Example for Sender {
@@ -87,6 +112,17 @@ impl Example for Sender {
         Self {
             sender_name: Some("Joe's Garage".into()),
             reply_to: Some("desk@joes-garage.example".into()),
+            sms_sender: None,
+        }
+    }
+}
+
+impl From<service::SenderSettings> for Sender {
+    fn from(s: service::SenderSettings) -> Self {
+        Self {
+            sender_name: s.sender_name,
+            reply_to: s.reply_to,
+            sms_sender: s.sms_sender,
         }
     }
 }
@@ -164,36 +200,78 @@ impl MessagesApi {
         state: Data<&AppState>,
         message_id: Path<Uuid>,
     ) -> Result<Accepted, Problem> {
-        service::retry_message(&state.store, &auth.actor, message_id.0).await?;
+        service::retry_message(&state.store, &state.live, &auth.actor, message_id.0).await?;
         let message = service::get_message(&state.store, &auth.actor, message_id.0).await?;
         Ok(Accepted::Accepted(Json(message.into())))
     }
 
-    /// Send a test e-mail
+    /// Send a test message
     ///
-    /// Needs `settings.manage`. Sends the `test_message` template with the workshop's sender
-    /// settings, to check they work.
+    /// Needs `settings.manage`. Sends the `test_message` template by e-mail or SMS with the
+    /// workshop's sender settings, to check they work. For SMS, the number is recorded as
+    /// consenting (unless it replied STOP, in which case the message is `suppressed`).
     #[oai(
         path = "/messages/test",
         method = "post",
-        operation_id = "send_test_email"
+        operation_id = "send_test_message"
     )]
     async fn test(
         &self,
         StaffSession(auth): StaffSession,
         state: Data<&AppState>,
-        body: Json<TestEmail>,
+        body: Json<TestMessage>,
     ) -> Result<Accepted, Problem> {
-        let id = service::send_test_email(
+        let channel = match body.0.channel.as_deref() {
+            None | Some("email") => Channel::Email,
+            Some("sms") => Channel::Sms,
+            Some(_) => {
+                return Err(ServiceError::Invalid(FieldErrors::single(
+                    "channel",
+                    "must be email or sms",
+                ))
+                .into());
+            }
+        };
+        let id = service::send_test(
             &state.store,
             &state.outbox,
+            &state.live,
             &auth.actor,
+            channel,
             &auth.name,
             &body.0.to,
         )
         .await?;
         let message = service::get_message(&state.store, &auth.actor, id).await?;
         Ok(Accepted::Accepted(Json(message.into())))
+    }
+
+    /// List received SMS
+    ///
+    /// Needs `customers.read`. What customers texted to the workshop's number, newest first.
+    #[oai(
+        path = "/messages/received",
+        method = "get",
+        operation_id = "list_received_sms"
+    )]
+    async fn received(
+        &self,
+        StaffSession(auth): StaffSession,
+        state: Data<&AppState>,
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<Vec<ReceivedSms>>, Problem> {
+        let rows = service::received_sms(&state.store, &auth.actor, page_limit(limit.0)).await?;
+        Ok(Json(
+            rows.into_iter()
+                .map(|r| ReceivedSms {
+                    id: r.id,
+                    from: r.from,
+                    body: r.body,
+                    keyword: r.keyword,
+                    received_at: r.received_at,
+                })
+                .collect(),
+        ))
     }
 
     /// Get the sender settings
@@ -206,10 +284,7 @@ impl MessagesApi {
         state: Data<&AppState>,
     ) -> Result<Json<Sender>, Problem> {
         let s = service::sender_settings(&state.store, &auth.actor).await?;
-        Ok(Json(Sender {
-            sender_name: s.sender_name,
-            reply_to: s.reply_to,
-        }))
+        Ok(Json(s.into()))
     }
 
     /// Change the sender settings
@@ -229,13 +304,13 @@ impl MessagesApi {
         let s = service::update_sender(
             &state.store,
             &auth.actor,
-            body.0.sender_name.as_deref().unwrap_or(""),
-            body.0.reply_to.as_deref().unwrap_or(""),
+            service::SenderInput {
+                sender_name: body.0.sender_name.as_deref().unwrap_or(""),
+                reply_to: body.0.reply_to.as_deref().unwrap_or(""),
+                sms_sender: body.0.sms_sender.as_deref().unwrap_or(""),
+            },
         )
         .await?;
-        Ok(Json(Sender {
-            sender_name: s.sender_name,
-            reply_to: s.reply_to,
-        }))
+        Ok(Json(s.into()))
     }
 }

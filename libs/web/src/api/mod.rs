@@ -5,6 +5,8 @@ mod branches;
 mod domains;
 mod me;
 mod messages;
+mod notifications;
+mod templates;
 mod tenant;
 
 use poem::Request;
@@ -14,7 +16,7 @@ use crate::session::Auth;
 
 #[derive(Tags)]
 pub enum ApiTags {
-    /// Who is calling.
+    /// Who is calling, and their notifications.
     Session,
     /// The workshop's own settings and brand.
     Workshop,
@@ -22,7 +24,8 @@ pub enum ApiTags {
     Branches,
     /// Custom host names for the workshop's pages.
     Domains,
-    /// E-mail and SMS to customers and staff: delivery state, dead letters, sender settings.
+    /// E-mail and SMS to customers and staff: delivery state, dead letters, sender settings,
+    /// templates, received SMS.
     Messages,
 }
 
@@ -47,6 +50,8 @@ pub type Apis = (
     branches::BranchesApi,
     domains::DomainsApi,
     messages::MessagesApi,
+    templates::TemplatesApi,
+    notifications::NotificationsApi,
 );
 
 pub fn service() -> OpenApiService<Apis, ()> {
@@ -57,6 +62,8 @@ pub fn service() -> OpenApiService<Apis, ()> {
             branches::BranchesApi,
             domains::DomainsApi,
             messages::MessagesApi,
+            templates::TemplatesApi,
+            notifications::NotificationsApi,
         ),
         "Pitlane API",
         env!("CARGO_PKG_VERSION"),

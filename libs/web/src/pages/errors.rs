@@ -37,6 +37,7 @@ fn platform_ctx() -> PageCtx {
         csrf: String::new(),
         theme_choice: None,
         path: "/".into(),
+        unread: None,
     }
 }
 

@@ -26,6 +26,8 @@ pub struct PageCtx {
     pub theme_choice: Option<ThemePreference>,
     /// The path as the visitor sees it (with any `/t/{slug}` prefix), for "back" links.
     pub path: String,
+    /// Unread notifications of the signed-in member (the bell), when known.
+    pub unread: Option<u64>,
 }
 
 impl PageCtx {
@@ -47,6 +49,10 @@ impl PageCtx {
                 .cookie()
                 .get(THEME_COOKIE)
                 .and_then(|c| ThemePreference::parse(c.value_str()).ok()),
+            unread: req
+                .extensions()
+                .get::<super::notifications::UnreadCount>()
+                .map(|u| u.0),
             scope,
             path,
         }
@@ -116,6 +122,22 @@ pub fn theme_switch(ctx: &PageCtx) -> Markup {
     }
 }
 
+/// The notifications link with its unread count; app.js keeps the count live.
+fn bell(ctx: &PageCtx) -> Markup {
+    let unread = ctx.unread.unwrap_or(0);
+    let label = match unread {
+        0 => "Notifications".to_owned(),
+        1 => "Notifications, 1 unread".to_owned(),
+        n => format!("Notifications, {n} unread"),
+    };
+    html! {
+        a class="bell" href=(ctx.link("/portal/notifications")) aria-label=(label) data-live="notifications" data-bell {
+            span aria-hidden="true" { "\u{1F514}" }
+            span class="bell-count" data-unread=(unread) hidden[unread == 0] aria-hidden="true" { (unread) }
+        }
+    }
+}
+
 /// A whole page in the frame. `nav` is the active navigation entry, if any.
 pub fn page(ctx: &PageCtx, title: &str, nav: Option<&str>, content: Markup) -> Markup {
     let tenant = ctx.tenant();
@@ -143,7 +165,7 @@ pub fn page(ctx: &PageCtx, title: &str, nav: Option<&str>, content: Markup) -> M
                 style { (PreEscaped(brand_style(&palette))) }
                 script src=(format!("/static/app.js?v={ASSET_VERSION}")) defer {}
             }
-            body {
+            body data-events=[ctx.auth.as_ref().map(|_| ctx.link("/events"))] {
                 a class="skip-link" href="#main" { "Skip to content" }
                 header class="site-header" {
                     a class="brand" href=(ctx.link(if ctx.auth.is_some() { "/portal" } else { "/" })) {
@@ -164,6 +186,7 @@ pub fn page(ctx: &PageCtx, title: &str, nav: Option<&str>, content: Markup) -> M
                     div class="header-tools" {
                         (theme_switch(ctx))
                         @if let Some(auth) = &ctx.auth {
+                            (bell(ctx))
                             span class="muted" { (auth.name) }
                             form method="post" action=(ctx.link("/signout")) {
                                 input type="hidden" name="csrf" value=(ctx.csrf);

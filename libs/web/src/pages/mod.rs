@@ -5,6 +5,8 @@ pub mod errors;
 pub mod forms;
 pub mod layout;
 pub mod messages;
+pub mod notifications;
 pub mod operator;
 pub mod portal;
 pub mod public;
+pub mod templates;

@@ -1,0 +1,215 @@
+//! Live updates (DESIGN.md, "Live updates"). A change is published after its transaction
+//! commits: appended to the tenant's short event history (for readers who reconnect with
+//! `Last-Event-ID`) and announced on one pub/sub channel, which every server instance hears
+//! (Redis pub/sub in the SaaS shape, a broadcast channel when embedded). Each instance fans the
+//! announcements out to the browsers connected to it, filtered by tenant, topic and reader.
+//!
+//! Live updates are a convenience on top of pages that are right on reload: a publish that
+//! fails (Redis away) is logged, never an error for the request that caused it.
+
+use std::{collections::HashSet, sync::Arc, time::Duration};
+
+use futures_util::{StreamExt, stream::BoxStream};
+use pitlane_bus::{Bus, entry_order};
+use pitlane_domain::live::Topic;
+use serde::{Deserialize, Serialize};
+use tokio::sync::{OnceCell, broadcast};
+use uuid::Uuid;
+
+const CHANNEL: &str = "live";
+/// Events kept per tenant for readers who reconnect.
+const HISTORY: usize = 1_000;
+/// Events a reconnecting reader is sent at most; older ones are gone, the page reloads.
+const REPLAY_LIMIT: usize = 500;
+
+/// One change, as readers receive it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveEvent {
+    /// Increasing per tenant; what `Last-Event-ID` names.
+    #[serde(default)]
+    pub id: String,
+    pub tenant: Uuid,
+    pub topic: String,
+    /// Only this user hears it (their own notifications); everyone allowed the topic when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<Uuid>,
+    /// What happened, e.g. `message.status`; the SSE event name.
+    pub kind: String,
+    pub data: serde_json::Value,
+}
+
+/// Who is listening, and to what.
+#[derive(Debug, Clone)]
+pub struct Listener {
+    pub tenant: Uuid,
+    pub user: Uuid,
+    pub topics: HashSet<&'static str>,
+}
+
+impl Listener {
+    pub fn new(tenant: Uuid, user: Uuid, topics: &[Topic]) -> Self {
+        Self {
+            tenant,
+            user,
+            topics: topics.iter().map(|t| t.as_str()).collect(),
+        }
+    }
+
+    fn hears(&self, event: &LiveEvent) -> bool {
+        event.tenant == self.tenant
+            && self.topics.contains(event.topic.as_str())
+            && event.user.is_none_or(|u| u == self.user)
+    }
+}
+
+#[derive(Clone)]
+pub struct Live {
+    inner: Arc<LiveInner>,
+}
+
+struct LiveInner {
+    bus: Bus,
+    local: broadcast::Sender<Arc<LiveEvent>>,
+    listening: OnceCell<()>,
+}
+
+fn history_key(tenant: Uuid) -> String {
+    format!("live:{tenant}")
+}
+
+impl Live {
+    pub fn new(bus: Bus) -> Self {
+        Self {
+            inner: Arc::new(LiveInner {
+                bus,
+                local: broadcast::channel(4096).0,
+                listening: OnceCell::new(),
+            }),
+        }
+    }
+
+    /// Publishes a change; call it after the change's transaction committed.
+    pub async fn publish(
+        &self,
+        tenant: Uuid,
+        topic: Topic,
+        user: Option<Uuid>,
+        kind: &str,
+        data: serde_json::Value,
+    ) {
+        let mut event = LiveEvent {
+            id: String::new(),
+            tenant,
+            topic: topic.as_str().to_owned(),
+            user,
+            kind: kind.to_owned(),
+            data,
+        };
+        let bus = &self.inner.bus;
+        let result = async {
+            let body = serde_json::to_string(&event).unwrap_or_default();
+            event.id = bus
+                .pubsub
+                .log_append(&history_key(tenant), &body, HISTORY)
+                .await?;
+            let announced = serde_json::to_string(&event).unwrap_or_default();
+            bus.pubsub.publish(CHANNEL, &announced).await
+        }
+        .await;
+        if let Err(err) = result {
+            tracing::warn!(error = %err, topic = topic.as_str(), "publishing a live update");
+        }
+    }
+
+    /// Starts this instance's one subscription to the channel, once; it resubscribes if the
+    /// connection drops (Redis restarted).
+    async fn listen(&self) {
+        self.inner
+            .listening
+            .get_or_init(|| async {
+                let (ready, subscribed) = tokio::sync::oneshot::channel();
+                let inner = self.inner.clone();
+                tokio::spawn(async move {
+                    let mut ready = Some(ready);
+                    loop {
+                        match inner.bus.pubsub.subscribe(CHANNEL).await {
+                            Ok(mut messages) => {
+                                if let Some(ready) = ready.take() {
+                                    let _ = ready.send(());
+                                }
+                                while let Some(message) = messages.next().await {
+                                    if let Ok(event) = serde_json::from_str::<LiveEvent>(&message) {
+                                        let _ = inner.local.send(Arc::new(event));
+                                    }
+                                }
+                                tracing::warn!("live updates: subscription ended; resubscribing");
+                            }
+                            Err(err) => {
+                                if let Some(ready) = ready.take() {
+                                    let _ = ready.send(());
+                                }
+                                tracing::warn!(error = %err, "live updates: subscribing");
+                            }
+                        }
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                });
+                let _ = tokio::time::timeout(Duration::from_secs(3), subscribed).await;
+            })
+            .await;
+    }
+
+    /// The events `listener` may hear: first those after `last_event_id` (a reconnect), then
+    /// new ones as they happen.
+    pub async fn subscribe(
+        &self,
+        listener: Listener,
+        last_event_id: Option<String>,
+    ) -> BoxStream<'static, Arc<LiveEvent>> {
+        self.listen().await;
+        // Listen before reading the history, so nothing falls between the two.
+        let receiver = self.inner.local.subscribe();
+        let mut missed = Vec::new();
+        let mut seen = (0, 0);
+        if let Some(after) = last_event_id.filter(|id| entry_order(id).0 != u64::MAX) {
+            seen = entry_order(&after);
+            match self
+                .inner
+                .bus
+                .pubsub
+                .log_since(&history_key(listener.tenant), &after, REPLAY_LIMIT)
+                .await
+            {
+                Ok(entries) => {
+                    for (id, body) in entries {
+                        seen = seen.max(entry_order(&id));
+                        if let Ok(mut event) = serde_json::from_str::<LiveEvent>(&body) {
+                            event.id = id;
+                            if listener.hears(&event) {
+                                missed.push(Arc::new(event));
+                            }
+                        }
+                    }
+                }
+                Err(err) => tracing::warn!(error = %err, "live updates: reading the history"),
+            }
+        }
+        let live = futures_util::stream::unfold(
+            (receiver, listener, seen),
+            |(mut receiver, listener, seen)| async move {
+                loop {
+                    match receiver.recv().await {
+                        Ok(event) => {
+                            if listener.hears(&event) && entry_order(&event.id) > seen {
+                                return Some((event, (receiver, listener, seen)));
+                            }
+                        }
+                        Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                        Err(broadcast::error::RecvError::Closed) => return None,
+                    }
+                }
+            },
+        );
+        futures_util::stream::iter(missed).chain(live).boxed()
+    }
+}

@@ -1,0 +1,160 @@
+//! In-app notifications for staff: the bell with its unread count, the list, marking read.
+
+use chrono::Utc;
+use pitlane_domain::{
+    Actor, ServiceError,
+    live::Topic,
+    permissions::{Permission, Role},
+};
+use pitlane_store::{
+    Store, StoreError, TenantCtx, TenantTx,
+    entity::{membership, notification},
+    sea_orm::{
+        ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, sea_query::Expr,
+    },
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::live::Live;
+
+/// A notification to write.
+#[derive(Debug, Clone)]
+pub struct NewNotification {
+    pub title: String,
+    pub body: String,
+    /// A portal path (`/portal/…`) where the reader deals with it.
+    pub link: Option<String>,
+}
+
+/// Who was notified, for publishing after commit.
+#[derive(Debug, Clone, Default)]
+pub struct Notified(Vec<(Uuid, notification::Model)>);
+
+impl Notified {
+    /// Tells each reader's open pages (their bell); call after the transaction committed.
+    pub async fn publish(self, live: &Live) {
+        for (user, row) in self.0 {
+            live.publish(
+                row.tenant_id,
+                Topic::Notifications,
+                Some(user),
+                "notification.new",
+                json!({ "id": row.id, "title": row.title, "link": row.link }),
+            )
+            .await;
+        }
+    }
+}
+
+/// Notifies, in the caller's transaction, every active member whose role has `permission`.
+pub async fn notify_members_with(
+    tx: &TenantTx,
+    permission: Permission,
+    note: &NewNotification,
+) -> Result<Notified, StoreError> {
+    let members = tx
+        .all(
+            tx.select::<membership::Entity>()
+                .filter(membership::Column::Status.eq("active")),
+        )
+        .await?;
+    let now = Utc::now();
+    let mut notified = Vec::new();
+    for member in members {
+        let allowed = Role::parse(&member.role).is_ok_and(|role| role.allows(permission));
+        if !allowed {
+            continue;
+        }
+        let row = tx
+            .insert(notification::ActiveModel {
+                tenant_id: Set(tx.tenant_id().0),
+                id: Set(Uuid::now_v7()),
+                user_id: Set(member.user_id),
+                title: Set(note.title.clone()),
+                body: Set(note.body.clone()),
+                link: Set(note.link.clone()),
+                read_at: Set(None),
+                created_at: Set(now),
+            })
+            .await?;
+        notified.push((member.user_id, row));
+    }
+    Ok(Notified(notified))
+}
+
+/// The reader's notifications, newest first, and how many are unread.
+pub async fn list(
+    store: &Store,
+    actor: &Actor,
+    unread_only: bool,
+    limit: u64,
+) -> Result<(Vec<notification::Model>, u64), ServiceError> {
+    let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let mine = tx
+        .select::<notification::Entity>()
+        .filter(notification::Column::UserId.eq(actor.user_id.0));
+    let unread = count_unread(&tx, actor.user_id.0).await?;
+    let mut query = mine;
+    if unread_only {
+        query = query.filter(notification::Column::ReadAt.is_null());
+    }
+    let rows = tx
+        .all(pitlane_store::sea_orm::QuerySelect::limit(
+            query.order_by_desc(notification::Column::Id),
+            limit.clamp(1, 200),
+        ))
+        .await?;
+    tx.commit().await?;
+    Ok((rows, unread))
+}
+
+pub async fn unread_count(store: &Store, actor: &Actor) -> Result<u64, ServiceError> {
+    let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let unread = count_unread(&tx, actor.user_id.0).await?;
+    tx.commit().await?;
+    Ok(unread)
+}
+
+/// Marks one of the reader's notifications read (another's is `NotFound`), or all with `None`.
+/// Returns how many unread remain.
+pub async fn mark_read(
+    store: &Store,
+    live: &Live,
+    actor: &Actor,
+    id: Option<Uuid>,
+) -> Result<u64, ServiceError> {
+    let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let mut update = notification::Entity::update_many()
+        .col_expr(notification::Column::ReadAt, Expr::value(Utc::now()))
+        .filter(notification::Column::UserId.eq(actor.user_id.0))
+        .filter(notification::Column::ReadAt.is_null());
+    if let Some(id) = id {
+        let row = tx.get::<notification::Entity>(id).await?;
+        if row.user_id != actor.user_id.0 {
+            return Err(ServiceError::NotFound);
+        }
+        update = update.filter(notification::Column::Id.eq(id));
+    }
+    tx.update_all(update).await?;
+    let unread = count_unread(&tx, actor.user_id.0).await?;
+    tx.commit().await?;
+    live.publish(
+        actor.tenant_id.0,
+        Topic::Notifications,
+        Some(actor.user_id.0),
+        "notification.read",
+        json!({ "unread": unread }),
+    )
+    .await;
+    Ok(unread)
+}
+
+async fn count_unread(tx: &TenantTx, user: Uuid) -> Result<u64, StoreError> {
+    tx.count(
+        tx.select::<notification::Entity>()
+            .filter(notification::Column::UserId.eq(user))
+            .filter(notification::Column::ReadAt.is_null()),
+    )
+    .await
+}

@@ -1,0 +1,80 @@
+//! The live-update stream: `GET /events?topics=messages,notifications`, server-sent events
+//! for the signed-in member, resumable with `Last-Event-ID`.
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use pitlane_domain::{FieldErrors, ServiceError, live::Topic};
+use pitlane_notify::Listener;
+use poem::{
+    IntoResponse, Request, Response, handler,
+    web::{
+        Data, Query,
+        sse::{Event, SSE},
+    },
+};
+use serde::Deserialize;
+
+use crate::{problem::Problem, session::Auth, state::AppState};
+
+#[derive(Deserialize, Default)]
+pub struct EventsQuery {
+    /// Comma-separated topics; all the reader may follow when absent.
+    #[serde(default)]
+    topics: Option<String>,
+    /// For clients that cannot set the `Last-Event-ID` header on their first connection.
+    #[serde(default)]
+    last_event_id: Option<String>,
+}
+
+#[handler]
+pub async fn events(
+    req: &Request,
+    state: Data<&AppState>,
+    Query(q): Query<EventsQuery>,
+) -> Response {
+    let Some(auth) = req.extensions().get::<Auth>() else {
+        return Problem::from(ServiceError::Unauthenticated).into_response();
+    };
+    let topics: Vec<Topic> = match q.topics.as_deref().filter(|t| !t.trim().is_empty()) {
+        None => Topic::ALL
+            .into_iter()
+            .filter(|t| t.authorize(&auth.actor).is_ok())
+            .collect(),
+        Some(list) => {
+            let mut topics = Vec::new();
+            for name in list.split(',').map(str::trim) {
+                let Some(topic) = Topic::parse(name) else {
+                    let known: Vec<&str> = Topic::ALL.iter().map(|t| t.as_str()).collect();
+                    return Problem::from(ServiceError::Invalid(FieldErrors::single(
+                        "topics",
+                        format!("{name:?} is not a topic; use {}", known.join(", ")),
+                    )))
+                    .into_response();
+                };
+                if let Err(err) = topic.authorize(&auth.actor) {
+                    return Problem::from(err).into_response();
+                }
+                topics.push(topic);
+            }
+            topics
+        }
+    };
+    let last_event_id = req
+        .header("Last-Event-ID")
+        .map(str::to_owned)
+        .or(q.last_event_id);
+    let listener = Listener::new(auth.actor.tenant_id.0, auth.actor.user_id.0, &topics);
+    let stream = state
+        .live
+        .subscribe(listener, last_event_id)
+        .await
+        .map(|event| {
+            Event::message(event.data.to_string())
+                .event_type(event.kind.clone())
+                .id(event.id.clone())
+        });
+    SSE::new(stream)
+        .keep_alive(Duration::from_secs(15))
+        .into_response()
+}
