@@ -298,7 +298,15 @@ async fn accessibility_journey(client: Client, origin: String) -> anyhow::Result
         submit(&client).await?;
         text_of(&client, "[role=status]").await?;
         for theme in ["light", "dark"] {
-            for page in ["/portal", "/portal/settings", "/"] {
+            for page in [
+                "/portal",
+                "/portal/settings",
+                "/portal/messages",
+                "/portal/settings/messages",
+                "/portal/settings/templates",
+                "/portal/notifications",
+                "/",
+            ] {
                 client.goto(&format!("{origin}/t/alpha{page}")).await?;
                 audit(
                     &client,
@@ -348,6 +356,63 @@ async fn accessibility_journey(client: Client, origin: String) -> anyhow::Result
     Ok(())
 }
 
+/// An owner edits a message template: a typo'd variable is refused with the text kept, the
+/// preview shows the branded e-mail, saving applies it; then a test SMS is sent.
+async fn template_journey(client: Client, origin: String) -> anyhow::Result<()> {
+    client
+        .goto(&format!(
+            "{origin}/t/alpha/portal/settings/templates/test_message/email"
+        ))
+        .await?;
+    fill(&client, "f-body", "Dear {{ nmae }}").await?;
+    client
+        .find(Locator::Css("button[value=save]"))
+        .await?
+        .click()
+        .await?;
+    let error = text_of(&client, "#f-body-error").await?;
+    ensure!(
+        error.contains("nmae"),
+        "the error names the variable: {error}"
+    );
+    ensure!(
+        value_of(&client, "f-body").await? == "Dear {{ nmae }}",
+        "what was typed is kept"
+    );
+    fill(&client, "f-body", "Dear customer, sent by {{ sent_by }}.").await?;
+    client
+        .find(Locator::Css("button[value=preview]"))
+        .await?
+        .click()
+        .await?;
+    client
+        .wait()
+        .for_element(Locator::Css("iframe.mail-preview"))
+        .await?;
+    client
+        .find(Locator::Css("button[value=save]"))
+        .await?
+        .click()
+        .await?;
+    let saved = text_of(&client, "[role=status]").await?;
+    ensure!(saved.contains("Saved"), "{saved}");
+
+    client
+        .goto(&format!("{origin}/t/alpha/portal/settings/messages"))
+        .await?;
+    fill(&client, "f-sms_to", "+44 7911 123456").await?;
+    client
+        .find(Locator::Css(
+            "form:has(input[name=sms_to]) button[type=submit]",
+        ))
+        .await?
+        .click()
+        .await?;
+    let queued = text_of(&client, "[role=status]").await?;
+    ensure!(queued.contains("Test SMS queued"), "{queued}");
+    Ok(())
+}
+
 #[tokio::test]
 async fn portal_journeys_in_chromium() -> anyhow::Result<()> {
     let app = TestApp::spawn().await;
@@ -368,6 +433,10 @@ async fn portal_journeys_in_chromium() -> anyhow::Result<()> {
         browser
             .journey("brand-settings", |c| brand_journey(c, origin.clone()))
             .await?;
+        browser
+            .journey("message-templates", |c| template_journey(c, origin.clone()))
+            .await?;
+        browser.snapshot("message-settings").await?;
         browser.snapshot("public-page").await?;
         // How the settings page looks, with an error, in both themes.
         browser
