@@ -54,7 +54,10 @@ async fn follow(
         StatusCode::SEE_OTHER,
         "a form redirects after success"
     );
-    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let location = response.headers()["location"]
+        .to_str()
+        .expect("a readable Location")
+        .to_owned();
     client.get(&location).await
 }
 
@@ -524,10 +527,12 @@ impl PrivateRedis {
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("redis-server is installed (the CI script installs it)");
-        let url = format!("redis://127.0.0.1:{port}");
+        // Owned before probing, so a failed start still stops the process (Drop).
+        let redis = Self { port, child };
+        let url = redis.url();
         for _ in 0..100 {
             if pitlane_bus::Bus::redis(&url, "probe:").await.is_ok() {
-                return Self { port, child };
+                return redis;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

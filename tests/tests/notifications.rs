@@ -5,34 +5,35 @@ use std::time::Duration;
 
 use pitlane_domain::permissions::Role;
 use pitlane_testkit::{Client, FakeSms, MessagingOptions, SmtpSink, TestApp};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 const WAIT: Duration = Duration::from_secs(20);
 const PUBLIC_URL: &str = "http://127.0.0.1";
 
-async fn post_json(client: &Client, path: &str, body: Value) -> (StatusCode, Value) {
+async fn send_json(
+    client: &Client,
+    method: Method,
+    path: &str,
+    body: Value,
+) -> (StatusCode, Value) {
     let response = client
         .http
-        .post(client.url(path))
+        .request(method, client.url(path))
         .json(&body)
         .send()
         .await
-        .expect("post");
+        .expect("request");
     let status = response.status();
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+async fn post_json(client: &Client, path: &str, body: Value) -> (StatusCode, Value) {
+    send_json(client, Method::POST, path, body).await
+}
+
 async fn put_json(client: &Client, path: &str, body: Value) -> (StatusCode, Value) {
-    let response = client
-        .http
-        .put(client.url(path))
-        .json(&body)
-        .send()
-        .await
-        .expect("put");
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
+    send_json(client, Method::PUT, path, body).await
 }
 
 async fn get_json(client: &Client, path: &str) -> Value {

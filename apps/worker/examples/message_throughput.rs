@@ -41,12 +41,12 @@ async fn main() {
             .store
             .tx(&TenantCtx::new(tenant.id))
             .await
-            .unwrap();
+            .expect("tenant transaction");
         for i in 0..total / tenants {
             let message = OutgoingMessage {
                 kind: MessageKind::TestMessage,
                 to: Recipient::Email {
-                    address: Email::parse(&format!("c{i}@shop{t}.example")).unwrap(),
+                    address: Email::parse(&format!("c{i}@shop{t}.example")).expect("address"),
                     name: None,
                 },
                 vars: BTreeMap::from([("sent_by".to_owned(), "bench".to_owned())]),
@@ -54,9 +54,13 @@ async fn main() {
                 send_at: None,
                 idempotency_key: format!("bench-{i}"),
             };
-            app.state().outbox.enqueue(&tx, message).await.unwrap();
+            app.state()
+                .outbox
+                .enqueue(&tx, message)
+                .await
+                .expect("enqueue");
         }
-        tx.commit().await.unwrap();
+        tx.commit().await.expect("commit");
     }
     let enqueue = started.elapsed();
     println!(
@@ -97,8 +101,10 @@ async fn main() {
            from generate_series(1, 1000000) g"
     ))
     .await
-    .unwrap();
-    db.execute_unprepared("analyze outbox").await.unwrap();
+    .expect("schedule a million reminders");
+    db.execute_unprepared("analyze outbox")
+        .await
+        .expect("analyze");
     println!(
         "queued 1,000,000 scheduled messages in {:.1} s",
         fill.elapsed().as_secs_f64()
@@ -110,7 +116,7 @@ async fn main() {
             "begin; select * from pitlane_outbox_claim(500, 50, 5000); rollback;",
         )
         .await
-        .unwrap();
+        .expect("claim");
         timings.push(t.elapsed());
     }
     timings.sort();
@@ -125,9 +131,9 @@ async fn main() {
             "explain analyze select id from outbox where status = 'pending' and not_before <= now() order by not_before limit 5000",
         ))
         .await
-        .unwrap();
+        .expect("explain");
     for row in plan {
-        let line: String = row.try_get_by_index(0).unwrap();
+        let line: String = row.try_get_by_index(0).expect("plan line");
         println!("  {line}");
     }
     db.close().await.ok();

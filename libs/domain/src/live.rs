@@ -1,6 +1,6 @@
 //! Topics of the live-update stream, and who may follow each.
 
-use crate::{Actor, ServiceError, permissions::Permission};
+use crate::{Actor, FieldErrors, ServiceError, permissions::Permission};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Topic {
@@ -22,6 +22,30 @@ impl Topic {
 
     pub fn parse(raw: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|t| t.as_str() == raw)
+    }
+
+    /// The topics a reader asks for (comma-separated), each checked against their role; all
+    /// the topics they may follow when they name none.
+    pub fn requested(list: Option<&str>, actor: &Actor) -> Result<Vec<Topic>, ServiceError> {
+        let Some(list) = list.filter(|l| !l.trim().is_empty()) else {
+            return Ok(Self::ALL
+                .into_iter()
+                .filter(|t| t.authorize(actor).is_ok())
+                .collect());
+        };
+        let mut topics = Vec::new();
+        for name in list.split(',').map(str::trim) {
+            let topic = Self::parse(name).ok_or_else(|| {
+                let known: Vec<&str> = Self::ALL.iter().map(|t| t.as_str()).collect();
+                ServiceError::Invalid(FieldErrors::single(
+                    "topics",
+                    format!("{name:?} is not a topic; use {}", known.join(", ")),
+                ))
+            })?;
+            topic.authorize(actor)?;
+            topics.push(topic);
+        }
+        Ok(topics)
     }
 
     /// Refuses a reader who may not follow this topic.

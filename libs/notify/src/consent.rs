@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::{
     live::Live,
-    staff::{NewNotification, notify_members_with},
+    staff::{NewNotification, Notified, notify_members_with},
 };
 
 /// The keywords carriers and providers treat specially (CTIA / Twilio's defaults).
@@ -172,7 +172,7 @@ pub async fn receive(
                 .filter(sms_inbound::Column::ProviderRef.eq(&sms.provider_ref)),
         )
         .await?;
-    let mut notified = Default::default();
+    let mut notified = Notified::default();
     if already.is_none() {
         tx.insert(sms_inbound::ActiveModel {
             tenant_id: Set(tenant.id),
@@ -216,7 +216,7 @@ pub async fn receive(
         }
     }
     tx.commit().await?;
-    crate::staff::Notified::publish(notified, live).await;
+    notified.publish(live).await;
     let name = tenant.email_sender_name.unwrap_or(tenant.name);
     Ok(InboundReply(match keyword {
         Some(Keyword::Stop) => Some(format!(

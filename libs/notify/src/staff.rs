@@ -10,7 +10,8 @@ use pitlane_store::{
     Store, StoreError, TenantCtx, TenantTx,
     entity::{membership, notification},
     sea_orm::{
-        ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, sea_query::Expr,
+        ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+        sea_query::Expr,
     },
 };
 use serde_json::json;
@@ -100,10 +101,11 @@ pub async fn list(
         query = query.filter(notification::Column::ReadAt.is_null());
     }
     let rows = tx
-        .all(pitlane_store::sea_orm::QuerySelect::limit(
-            query.order_by_desc(notification::Column::Id),
-            limit.clamp(1, 200),
-        ))
+        .all(
+            query
+                .order_by_desc(notification::Column::Id)
+                .limit(limit.clamp(1, 200)),
+        )
         .await?;
     tx.commit().await?;
     Ok((rows, unread))

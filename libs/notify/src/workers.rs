@@ -102,11 +102,11 @@ struct TenantContext {
     consent: HashMap<String, sms_consent::Model>,
 }
 
-/// A finished send on its way to the group commit; `done` says whether it was recorded.
+/// A finished send on its way to the group commit; `done` fires once it is recorded.
 struct Record {
     key: (Uuid, Uuid),
     outcome: Outcome,
-    done: oneshot::Sender<bool>,
+    done: oneshot::Sender<()>,
 }
 
 /// Sends finished while one record statement runs are recorded together by the next.
@@ -398,7 +398,7 @@ impl Workers {
                         }
                         // Not recorded by us: another worker took the message over; either
                         // way this entry is handled.
-                        let _ = record.done.send(true);
+                        let _ = record.done.send(());
                     }
                     let me = self.clone();
                     tokio::spawn(async move { me.announce(changes, dead).await });

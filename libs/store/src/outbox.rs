@@ -306,21 +306,6 @@ impl Store {
         Ok(rows)
     }
 
-    /// Records how sending ended; false when this consumer no longer held the message
-    /// (its lease ran out and another worker took it).
-    pub async fn outbox_finish(
-        &self,
-        tenant_id: Uuid,
-        id: Uuid,
-        consumer: &str,
-        outcome: &Outcome,
-    ) -> Result<bool, StoreError> {
-        let recorded = self
-            .outbox_finish_many(consumer, &[((tenant_id, id), outcome.clone())])
-            .await?;
-        Ok(!recorded.is_empty())
-    }
-
     /// Records how several sends ended, in one statement (the workers' group commit). Returns
     /// the messages recorded: those this consumer still held.
     pub async fn outbox_finish_many(

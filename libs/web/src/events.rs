@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use pitlane_domain::{FieldErrors, ServiceError, live::Topic};
+use pitlane_domain::{ServiceError, live::Topic};
 use pitlane_notify::Listener;
 use poem::{
     IntoResponse, Request, Response, handler,
@@ -36,29 +36,9 @@ pub async fn events(
     let Some(auth) = req.extensions().get::<Auth>() else {
         return Problem::from(ServiceError::Unauthenticated).into_response();
     };
-    let topics: Vec<Topic> = match q.topics.as_deref().filter(|t| !t.trim().is_empty()) {
-        None => Topic::ALL
-            .into_iter()
-            .filter(|t| t.authorize(&auth.actor).is_ok())
-            .collect(),
-        Some(list) => {
-            let mut topics = Vec::new();
-            for name in list.split(',').map(str::trim) {
-                let Some(topic) = Topic::parse(name) else {
-                    let known: Vec<&str> = Topic::ALL.iter().map(|t| t.as_str()).collect();
-                    return Problem::from(ServiceError::Invalid(FieldErrors::single(
-                        "topics",
-                        format!("{name:?} is not a topic; use {}", known.join(", ")),
-                    )))
-                    .into_response();
-                };
-                if let Err(err) = topic.authorize(&auth.actor) {
-                    return Problem::from(err).into_response();
-                }
-                topics.push(topic);
-            }
-            topics
-        }
+    let topics = match Topic::requested(q.topics.as_deref(), &auth.actor) {
+        Ok(topics) => topics,
+        Err(err) => return Problem::from(err).into_response(),
     };
     let last_event_id = req
         .header("Last-Event-ID")

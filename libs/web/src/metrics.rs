@@ -87,24 +87,6 @@ pub fn route_label(path: &str, matched: bool) -> String {
     format!("/{}", out.join("/"))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::route_label;
-
-    #[test]
-    fn labels_hide_ids_and_tenants() {
-        assert_eq!(
-            route_label(
-                "/t/demo/api/v1/branches/0195f3c2-8d1e-7c3a-9b1e-2f3a4b5c6d7e",
-                true
-            ),
-            "/t/{tenant}/api/v1/branches/{id}"
-        );
-        assert_eq!(route_label("/healthz", true), "/healthz");
-        assert_eq!(route_label("/wp-admin.php", false), "unmatched");
-    }
-}
-
 /// The outbox per tenant, as gauges (read from the database at scrape time).
 pub fn queue_metrics(rows: &[crate::pages::operator::TenantQueue]) -> String {
     use std::fmt::Write;
@@ -152,4 +134,22 @@ pub fn worker_metrics(stats: &pitlane_notify::WorkerStats) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::route_label;
+
+    #[test]
+    fn labels_hide_ids_and_tenants() {
+        assert_eq!(
+            route_label(
+                "/t/demo/api/v1/branches/0195f3c2-8d1e-7c3a-9b1e-2f3a4b5c6d7e",
+                true
+            ),
+            "/t/{tenant}/api/v1/branches/{id}"
+        );
+        assert_eq!(route_label("/healthz", true), "/healthz");
+        assert_eq!(route_label("/wp-admin.php", false), "unmatched");
+    }
 }

@@ -126,6 +126,14 @@ pub fn internal_error_page(ctx: &PageCtx) -> Response {
     )
 }
 
+/// The answer to a form posted with a stale or missing CSRF token.
+pub fn expired_form(ctx: &PageCtx) -> Response {
+    service_error_page(
+        ctx,
+        ServiceError::Forbidden("the form expired; reload the page and try again"),
+    )
+}
+
 pub fn sign_in_redirect(ctx: &PageCtx) -> Response {
     let next: String = url::form_urlencoded::byte_serialize(ctx.path.as_bytes()).collect();
     Redirect::see_other(format!("{}?next={next}", ctx.link("/signin"))).into_response()

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{
-    errors::{service_error_page, sign_in_redirect},
+    errors::{expired_form, service_error_page, sign_in_redirect},
     forms::{Field, csrf_errors, csrf_input, error_summary},
     layout::{PageCtx, page},
 };
@@ -180,10 +180,7 @@ pub async fn retry(
         return sign_in_redirect(&ctx);
     };
     if !csrf_errors(req, &form.csrf).is_empty() {
-        return service_error_page(
-            &ctx,
-            ServiceError::Forbidden("the form expired; reload the page and try again"),
-        );
+        return expired_form(&ctx);
     }
     match service::retry_message(&state.store, &state.live, &auth.actor, id).await {
         Ok(()) => Redirect::see_other(ctx.link("/portal/messages?retried=1")).into_response(),

@@ -1,7 +1,6 @@
 //! The bell: staff notifications, their unread count in the page header, and marking read.
 
 use maud::html;
-use pitlane_domain::ServiceError;
 use pitlane_notify::staff;
 use poem::{
     Endpoint, IntoResponse, Middleware, Request, Response, Result, handler,
@@ -12,7 +11,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{
-    errors::{service_error_page, sign_in_redirect},
+    errors::{expired_form, service_error_page, sign_in_redirect},
     forms::{csrf_errors, csrf_input, local_path},
     layout::{PageCtx, page},
 };
@@ -117,10 +116,7 @@ async fn mark(req: &Request, state: &AppState, id: Option<Uuid>, form: &ReadForm
         return sign_in_redirect(&ctx);
     };
     if !csrf_errors(req, &form.csrf).is_empty() {
-        return service_error_page(
-            &ctx,
-            ServiceError::Forbidden("the form expired; reload the page and try again"),
-        );
+        return expired_form(&ctx);
     }
     match staff::mark_read(&state.store, &state.live, &auth.actor, id).await {
         Ok(_) => {

@@ -16,7 +16,7 @@ use poem::{
 use serde::Deserialize;
 
 use super::{
-    errors::{service_error_page, sign_in_redirect},
+    errors::{expired_form, service_error_page, sign_in_redirect},
     forms::{Field, csrf_errors, csrf_input, describedby, error_summary},
     layout::{PageCtx, page},
 };
@@ -327,10 +327,7 @@ pub async fn reset(
         return service_error_page(&ctx, ServiceError::NotFound);
     };
     if !csrf_errors(req, &form.csrf).is_empty() {
-        return service_error_page(
-            &ctx,
-            ServiceError::Forbidden("the form expired; reload the page and try again"),
-        );
+        return expired_form(&ctx);
     }
     match templates::reset(&state.store, &auth.actor, kind, channel).await {
         Ok(_) => Redirect::see_other(ctx.link(&format!(
