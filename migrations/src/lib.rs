@@ -11,6 +11,7 @@ use sea_orm_migration::prelude::*;
 mod m20261121_000001_foundation;
 mod m20261121_000002_outbox;
 mod m20261121_000003_messaging;
+mod m20261121_000004_identity;
 
 pub use sea_orm_migration::MigratorTrait;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_foundation::Migration),
             Box::new(m20261121_000002_outbox::Migration),
             Box::new(m20261121_000003_messaging::Migration),
+            Box::new(m20261121_000004_identity::Migration),
         ]
     }
 }

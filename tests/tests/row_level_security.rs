@@ -66,6 +66,9 @@ async fn insert_json(
     .map_err(|e| e.to_string())
 }
 
+/// Tables nobody may change or delete rows of, not even within their own tenant.
+const APPEND_ONLY: &[&str] = &["audit_log"];
+
 #[tokio::test]
 async fn no_context_reads_nothing_and_one_tenant_cannot_touch_another() {
     let app = TestApp::spawn().await;
@@ -101,28 +104,46 @@ async fn no_context_reads_nothing_and_one_tenant_cannot_touch_another() {
         )
         .await;
         assert_eq!(visible, 0, "{table}: bravo's rows are invisible");
-        let updated = affected(
-            &tx,
-            &format!("update {table} set tenant_id = tenant_id where tenant_id = '{b}'"),
-        )
-        .await;
-        assert_eq!(updated, 0, "{table}: bravo's rows cannot be updated");
-        let deleted = affected(&tx, &format!("delete from {table} where tenant_id = '{b}'")).await;
-        assert_eq!(deleted, 0, "{table}: bravo's rows cannot be deleted");
-        tx.rollback().await.expect("rollback");
-
-        // Moving one's own row to another tenant is refused.
-        let tx = in_tenant(&db, a).await;
-        let moved = tx
-            .execute_unprepared(&format!(
-                "update {table} set tenant_id = '{b}' where tenant_id = '{a}'"
-            ))
+        if APPEND_ONLY.contains(&table.as_str()) {
+            // Append-only: the application role may not update or delete at all.
+            tx.rollback().await.expect("rollback");
+            for sql in [
+                format!("update {table} set tenant_id = tenant_id where tenant_id = '{a}'"),
+                format!("delete from {table} where tenant_id = '{a}'"),
+            ] {
+                let tx = in_tenant(&db, a).await;
+                let refused = tx.execute_unprepared(&sql).await;
+                assert!(
+                    refused.is_err_and(|e| e.to_string().contains("permission denied")),
+                    "{table}: {sql} must be refused"
+                );
+                tx.rollback().await.expect("rollback");
+            }
+        } else {
+            let updated = affected(
+                &tx,
+                &format!("update {table} set tenant_id = tenant_id where tenant_id = '{b}'"),
+            )
             .await;
-        assert!(
-            moved.is_err_and(|e| e.to_string().contains("row-level security")),
-            "{table}: cannot move rows to bravo"
-        );
-        tx.rollback().await.expect("rollback");
+            assert_eq!(updated, 0, "{table}: bravo's rows cannot be updated");
+            let deleted =
+                affected(&tx, &format!("delete from {table} where tenant_id = '{b}'")).await;
+            assert_eq!(deleted, 0, "{table}: bravo's rows cannot be deleted");
+            tx.rollback().await.expect("rollback");
+
+            // Moving one's own row to another tenant is refused.
+            let tx = in_tenant(&db, a).await;
+            let moved = tx
+                .execute_unprepared(&format!(
+                    "update {table} set tenant_id = '{b}' where tenant_id = '{a}'"
+                ))
+                .await;
+            assert!(
+                moved.is_err_and(|e| e.to_string().contains("row-level security")),
+                "{table}: cannot move rows to bravo"
+            );
+            tx.rollback().await.expect("rollback");
+        }
 
         // Writing a row for bravo from alpha's context is refused: copy one of bravo's rows
         // (read as the owner) under a new id and try to insert it.
@@ -170,6 +191,37 @@ async fn no_context_reads_nothing_and_one_tenant_cannot_touch_another() {
         affected(&db, &rename_bravo).await,
         0,
         "no tenant can be renamed without context"
+    );
+    app.stop().await;
+}
+
+/// The audit log is append-only for every role, the owner included: a trigger refuses
+/// updates and deletes whatever the grants say.
+#[tokio::test]
+async fn audit_entries_cannot_be_changed_even_by_the_owner() {
+    let app = TestApp::spawn().await;
+    let alpha = app.populated_tenant("alpha").await;
+    let owner = app.db().admin().await;
+    let a = alpha.id.0;
+    for sql in [
+        format!("update audit_log set action = 'nothing happened' where tenant_id = '{a}'"),
+        format!("delete from audit_log where tenant_id = '{a}'"),
+        "truncate audit_log".to_owned(),
+    ] {
+        let refused = owner.execute_unprepared(&sql).await;
+        assert!(
+            refused.is_err_and(|e| e.to_string().contains("append-only")),
+            "{sql} must be refused"
+        );
+    }
+    assert!(
+        count(
+            &owner,
+            &format!("select count(*) from audit_log where tenant_id = '{a}'")
+        )
+        .await
+            > 0,
+        "the fixture's actions were audited"
     );
     app.stop().await;
 }

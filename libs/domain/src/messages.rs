@@ -35,6 +35,8 @@ pub enum MessageKind {
     EmailVerification,
     StaffInvitation,
     PasswordReset,
+    /// A customer's one-time sign-in link to the workshop's site.
+    MagicLink,
     BookingConfirmation,
     AppointmentReminder,
     EstimateReady,
@@ -47,11 +49,12 @@ pub enum MessageKind {
 pub const COMMON_VARIABLES: [&str; 2] = ["workshop_name", "workshop_phone"];
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 9] = [
+    pub const ALL: [MessageKind; 10] = [
         MessageKind::TestMessage,
         MessageKind::EmailVerification,
         MessageKind::StaffInvitation,
         MessageKind::PasswordReset,
+        MessageKind::MagicLink,
         MessageKind::BookingConfirmation,
         MessageKind::AppointmentReminder,
         MessageKind::EstimateReady,
@@ -65,6 +68,7 @@ impl MessageKind {
             MessageKind::EmailVerification => "email_verification",
             MessageKind::StaffInvitation => "staff_invitation",
             MessageKind::PasswordReset => "password_reset",
+            MessageKind::MagicLink => "magic_link",
             MessageKind::BookingConfirmation => "booking_confirmation",
             MessageKind::AppointmentReminder => "appointment_reminder",
             MessageKind::EstimateReady => "estimate_ready",
@@ -84,6 +88,7 @@ impl MessageKind {
             MessageKind::EmailVerification => "E-mail verification",
             MessageKind::StaffInvitation => "Staff invitation",
             MessageKind::PasswordReset => "Password reset",
+            MessageKind::MagicLink => "Customer sign-in link",
             MessageKind::BookingConfirmation => "Booking confirmation",
             MessageKind::AppointmentReminder => "Appointment reminder",
             MessageKind::EstimateReady => "Estimate ready",
@@ -98,7 +103,7 @@ impl MessageKind {
             MessageKind::TestMessage => &["sent_by"],
             MessageKind::EmailVerification => &["name", "link"],
             MessageKind::StaffInvitation => &["name", "invited_by", "role", "link"],
-            MessageKind::PasswordReset => &["name", "link"],
+            MessageKind::PasswordReset | MessageKind::MagicLink => &["name", "link"],
             MessageKind::BookingConfirmation | MessageKind::AppointmentReminder => &[
                 "customer_name",
                 "service",

@@ -45,9 +45,90 @@ catalogue! {
     InvoicesRefund => "invoices.refund", "Refund payments";
     ReportsView => "reports.view", "See reports and the dashboard";
     AuditView => "audit.view", "Read the audit log";
+    ApiKeysManage => "api_keys.manage", "Create and revoke API keys";
 }
 
-/// The roles every tenant has. Custom roles (a set of permissions) come with the identity work.
+/// A set of permissions: what a role grants, what an API key is scoped to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct PermissionSet(u64);
+
+/// A custom role or API key named a permission the catalogue does not have.
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("unknown permission `{0}`")]
+pub struct UnknownPermission(pub String);
+
+impl PermissionSet {
+    pub fn all() -> Self {
+        Permission::ALL.iter().copied().collect()
+    }
+
+    pub fn contains(self, permission: Permission) -> bool {
+        self.0 & (1 << permission as u64) != 0
+    }
+
+    pub fn insert(&mut self, permission: Permission) {
+        self.0 |= 1 << permission as u64;
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Whether every permission of `other` is also in this set.
+    pub fn covers(self, other: PermissionSet) -> bool {
+        other.0 & !self.0 == 0
+    }
+
+    pub fn intersection(self, other: PermissionSet) -> Self {
+        Self(self.0 & other.0)
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Permission> {
+        Permission::ALL
+            .iter()
+            .copied()
+            .filter(move |p| self.contains(*p))
+    }
+
+    pub fn keys(self) -> Vec<String> {
+        self.iter().map(|p| p.key().to_owned()).collect()
+    }
+
+    /// Parses permission keys; an unknown key is an error, not silently dropped.
+    pub fn parse_keys<S: AsRef<str>>(keys: &[S]) -> Result<Self, UnknownPermission> {
+        keys.iter()
+            .map(|k| {
+                Permission::parse(k.as_ref().trim())
+                    .ok_or_else(|| UnknownPermission(k.as_ref().to_owned()))
+            })
+            .collect()
+    }
+
+    /// The stored form: keys separated by spaces.
+    pub fn to_stored(self) -> String {
+        self.keys().join(" ")
+    }
+
+    /// Reads the stored form, skipping keys a newer version may have retired.
+    pub fn from_stored(stored: &str) -> Self {
+        stored
+            .split_whitespace()
+            .filter_map(Permission::parse)
+            .collect()
+    }
+}
+
+impl FromIterator<Permission> for PermissionSet {
+    fn from_iter<I: IntoIterator<Item = Permission>>(iter: I) -> Self {
+        let mut set = PermissionSet::default();
+        for p in iter {
+            set.insert(p);
+        }
+        set
+    }
+}
+
+/// The roles every tenant has. Tenants add custom roles built from the catalogue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
     Owner,
@@ -101,6 +182,19 @@ impl Role {
             .ok_or(UnknownRole)
     }
 
+    /// Whether members with this role work for the workshop (everyone but customers).
+    pub fn is_staff(self) -> bool {
+        self != Role::Customer
+    }
+
+    pub fn permissions(self) -> PermissionSet {
+        Permission::ALL
+            .iter()
+            .copied()
+            .filter(|p| self.allows(*p))
+            .collect()
+    }
+
     pub fn allows(self, permission: Permission) -> bool {
         use Permission::*;
         match self {
@@ -108,7 +202,7 @@ impl Role {
             Role::Admin => permission != BillingManage,
             Role::Manager => !matches!(
                 permission,
-                BillingManage | SettingsManage | StaffManage | AuditView
+                BillingManage | SettingsManage | StaffManage | AuditView | ApiKeysManage
             ),
             Role::ServiceAdvisor => matches!(
                 permission,
@@ -126,6 +220,58 @@ impl Role {
                 TenantRead | RepairOrdersRead | JobsWork | InventoryRead
             ),
             Role::Customer => false,
+        }
+    }
+}
+
+/// The role a membership holds: a built-in one or one the tenant defined.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AssignedRole {
+    Builtin(Role),
+    Custom { id: uuid::Uuid, name: String },
+}
+
+impl AssignedRole {
+    /// `owner`, `mechanic`…, or `custom:{id}` for a tenant's own role.
+    pub fn key(&self) -> String {
+        match self {
+            AssignedRole::Builtin(role) => role.key().to_owned(),
+            AssignedRole::Custom { id, .. } => format!("custom:{id}"),
+        }
+    }
+
+    pub fn label(&self) -> &str {
+        match self {
+            AssignedRole::Builtin(role) => role.label(),
+            AssignedRole::Custom { name, .. } => name,
+        }
+    }
+
+    pub fn is(&self, role: Role) -> bool {
+        *self == AssignedRole::Builtin(role)
+    }
+}
+
+/// Which branches' rows a member may see: all of them, or only some.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum BranchScope {
+    #[default]
+    All,
+    Only(Vec<uuid::Uuid>),
+}
+
+impl BranchScope {
+    pub fn includes(&self, branch: uuid::Uuid) -> bool {
+        match self {
+            BranchScope::All => true,
+            BranchScope::Only(ids) => ids.contains(&branch),
+        }
+    }
+
+    pub fn limited(&self) -> Option<&[uuid::Uuid]> {
+        match self {
+            BranchScope::All => None,
+            BranchScope::Only(ids) => Some(ids),
         }
     }
 }
@@ -154,5 +300,20 @@ mod tests {
         assert!(Role::Admin.allows(Permission::SettingsManage));
         assert!(!Role::Mechanic.allows(Permission::SettingsManage));
         assert!(Permission::ALL.iter().all(|p| !Role::Customer.allows(*p)));
+    }
+
+    #[test]
+    fn permission_sets_store_and_compare() {
+        let set = PermissionSet::parse_keys(&["customers.read", "invoices.refund"]).unwrap();
+        assert!(set.contains(Permission::CustomersRead));
+        assert!(!set.contains(Permission::CustomersWrite));
+        assert_eq!(PermissionSet::from_stored(&set.to_stored()), set);
+        assert!(Role::Owner.permissions().covers(set));
+        assert!(!Role::Mechanic.permissions().covers(set));
+        assert_eq!(
+            PermissionSet::parse_keys(&["customers.read", "root"]),
+            Err(UnknownPermission("root".into()))
+        );
+        assert_eq!(PermissionSet::all().iter().count(), Permission::ALL.len());
     }
 }

@@ -26,6 +26,12 @@ pub enum TextError {
     BadTimeZone,
     #[error("must be an https:// address")]
     BadHttpsUrl,
+    #[error("is one of the most common passwords; choose one that is harder to guess")]
+    CommonPassword,
+    #[error("is not a country code (use two letters, such as GB or US)")]
+    BadCountry,
+    #[error("is not a currency code (use three letters, such as EUR or USD)")]
+    BadCurrency,
 }
 
 macro_rules! string_newtype {
@@ -292,10 +298,110 @@ impl NewPassword {
         if length > Self::MAX {
             return Err(TextError::TooLong(Self::MAX));
         }
+        if is_common_password(raw) {
+            return Err(TextError::CommonPassword);
+        }
         Ok(Self(raw.to_owned()))
     }
 
     pub fn expose(&self) -> &str {
         &self.0
+    }
+}
+
+/// Passwords of the minimum length or longer that lead the public breach lists, one per line.
+/// Only those are worth listing: anything shorter is refused by length already.
+const COMMON_PASSWORDS: &str = include_str!("common_passwords.txt");
+
+/// Whether a password is a listed common one, or one character repeated, or a run such as
+/// `abcdefghij` or `9876543210`, ignoring case and surrounding spaces.
+fn is_common_password(raw: &str) -> bool {
+    let candidate = raw.trim().to_lowercase();
+    let chars: Vec<char> = candidate.chars().collect();
+    let repeated = chars.windows(2).all(|w| w[0] == w[1]);
+    let run = chars.windows(2).all(|w| w[1] as i64 - w[0] as i64 == 1)
+        || chars.windows(2).all(|w| w[0] as i64 - w[1] as i64 == 1);
+    repeated
+        || run
+        || COMMON_PASSWORDS
+            .lines()
+            .map(str::trim)
+            .any(|line| !line.is_empty() && line == candidate)
+}
+
+#[cfg(test)]
+mod password_tests {
+    use super::*;
+
+    #[test]
+    fn common_and_trivial_passwords_are_refused() {
+        for weak in [
+            "1234567890",
+            "Password123",
+            "qwertyuiop",
+            "aaaaaaaaaaaa",
+            "abcdefghijk",
+            "9876543210",
+        ] {
+            assert_eq!(
+                NewPassword::parse(weak).map(|_| ()),
+                Err(TextError::CommonPassword),
+                "{weak}"
+            );
+        }
+        assert!(NewPassword::parse("lug-nut-torque-42").is_ok());
+        assert_eq!(
+            NewPassword::parse("short").map(|_| ()),
+            Err(TextError::TooShort(10))
+        );
+    }
+}
+
+/// An ISO 3166-1 alpha-2 country code (`GB`, `US`), as libphonenumber knows them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CountryCode(String);
+string_newtype!(CountryCode);
+
+impl CountryCode {
+    pub fn parse(raw: &str) -> Result<Self, TextError> {
+        let code = raw.trim().to_ascii_uppercase();
+        if code.is_empty() {
+            return Err(TextError::Required);
+        }
+        match code.len() == 2 && code.parse::<phonenumber::country::Id>().is_ok() {
+            true => Ok(Self(code)),
+            false => Err(TextError::BadCountry),
+        }
+    }
+}
+
+/// An ISO 4217 currency code (`EUR`, `JPY`); the currency knows its minor-unit exponent.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CurrencyCode(String);
+string_newtype!(CurrencyCode);
+
+impl CurrencyCode {
+    pub fn parse(raw: &str) -> Result<Self, TextError> {
+        let code = raw.trim().to_ascii_uppercase();
+        if code.is_empty() {
+            return Err(TextError::Required);
+        }
+        match iso_currency::Currency::from_code(&code) {
+            Some(_) => Ok(Self(code)),
+            None => Err(TextError::BadCurrency),
+        }
+    }
+}
+
+#[cfg(test)]
+mod code_tests {
+    use super::*;
+
+    #[test]
+    fn countries_and_currencies_are_checked() {
+        assert_eq!(CountryCode::parse(" gb ").unwrap().as_str(), "GB");
+        assert_eq!(CountryCode::parse("XX"), Err(TextError::BadCountry));
+        assert_eq!(CurrencyCode::parse("eur").unwrap().as_str(), "EUR");
+        assert_eq!(CurrencyCode::parse("EUX"), Err(TextError::BadCurrency));
     }
 }

@@ -38,6 +38,14 @@ pub fn template(kind: MessageKind, channel: Channel) -> (Option<&'static str>, &
             None,
             "{{ workshop_name }}: reset your password at {{ link }} (valid 30 minutes)",
         ),
+        (Channel::Email, MagicLink) => (
+            Some("Your sign-in link for {{ workshop_name }}"),
+            "Hello {{ name }},\n\nSign in to {{ workshop_name }} with this link:\n\n{{ link }}\n\nIt works once, for 15 minutes. If you did not ask for it, ignore this message.",
+        ),
+        (Channel::Sms, MagicLink) => (
+            None,
+            "{{ workshop_name }}: sign in with {{ link }} (valid 15 minutes)",
+        ),
         (Channel::Email, BookingConfirmation) => (
             Some("Your booking at {{ workshop_name }}: {{ when }}"),
             "Hello {{ customer_name }},\n\nYour {{ service }} is booked for {{ when }} at {{ branch }}, {{ branch_address }}.\n\nTo change or cancel it:\n\n{{ manage_link }}\n\nSee you soon,\n{{ workshop_name }}\n{{ workshop_phone }}",

@@ -36,7 +36,7 @@ pub struct SenderSettings {
 
 pub async fn sender_settings(store: &Store, actor: &Actor) -> Result<SenderSettings, ServiceError> {
     actor.require(Permission::SettingsManage)?;
-    let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let tx = store.tx(&TenantCtx::of(actor)).await?;
     let row = tx.get::<tenant::Entity>(actor.tenant_id.0).await?;
     tx.commit().await?;
     Ok(settings_of(row))
@@ -104,7 +104,7 @@ pub async fn update_sender(
             .map(|e| Some(e.into_inner())),
         None => Some(None),
     };
-    let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let tx = store.tx(&TenantCtx::of(actor)).await?;
     let region = home_region(&tx).await?;
     let sms = match optional(sms_sender) {
         Some(raw) => errors
@@ -155,7 +155,7 @@ pub async fn send_test(
     to: &str,
 ) -> Result<Uuid, ServiceError> {
     actor.require(Permission::SettingsManage)?;
-    let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let tx = store.tx(&TenantCtx::of(actor)).await?;
     let recipient = match channel {
         Channel::Email => Recipient::Email {
             address: Email::parse(to)
@@ -268,7 +268,7 @@ pub async fn list_messages(
             format!("must be one of {}", STATUSES.join(", ")),
         )));
     }
-    let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let tx = store.tx(&TenantCtx::of(actor)).await?;
     let mut query = tx.select::<outbox::Entity>();
     if let Some(status) = status {
         query = query.filter(outbox::Column::Status.eq(status));
@@ -287,7 +287,7 @@ pub async fn get_message(
     id: Uuid,
 ) -> Result<MessageSummary, ServiceError> {
     actor.require(Permission::SettingsManage)?;
-    let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let tx = store.tx(&TenantCtx::of(actor)).await?;
     let row = tx.get::<outbox::Entity>(id).await?;
     tx.commit().await?;
     Ok(row.into())
@@ -301,7 +301,7 @@ pub async fn retry_message(
     id: Uuid,
 ) -> Result<(), ServiceError> {
     actor.require(Permission::SettingsManage)?;
-    let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let tx = store.tx(&TenantCtx::of(actor)).await?;
     let row = tx.get::<outbox::Entity>(id).await?;
     if row.status != "dead" {
         return Err(ServiceError::Conflict(FieldErrors::single(
@@ -381,7 +381,7 @@ pub async fn received_sms(
     limit: u64,
 ) -> Result<Vec<ReceivedSms>, ServiceError> {
     actor.require(Permission::CustomersRead)?;
-    let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let tx = store.tx(&TenantCtx::of(actor)).await?;
     let rows = tx
         .all(
             tx.select::<sms_inbound::Entity>()

@@ -4,11 +4,11 @@ use chrono::Utc;
 use pitlane_domain::{
     Actor, ServiceError,
     live::Topic,
-    permissions::{Permission, Role},
+    permissions::{Permission, PermissionSet, Role},
 };
 use pitlane_store::{
     Store, StoreError, TenantCtx, TenantTx,
-    entity::{membership, notification},
+    entity::{membership, notification, role},
     sea_orm::{
         ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
         sea_query::Expr,
@@ -60,10 +60,18 @@ pub async fn notify_members_with(
                 .filter(membership::Column::Status.eq("active")),
         )
         .await?;
+    let custom_roles = tx.all(tx.select::<role::Entity>()).await?;
     let now = Utc::now();
     let mut notified = Vec::new();
     for member in members {
-        let allowed = Role::parse(&member.role).is_ok_and(|role| role.allows(permission));
+        let allowed = match Role::parse(&member.role) {
+            Ok(role) => role.allows(permission),
+            // A tenant's own role: what its stored permissions say.
+            Err(_) => custom_roles
+                .iter()
+                .find(|r| Some(r.id) == member.custom_role_id)
+                .is_some_and(|r| PermissionSet::from_stored(&r.permissions).contains(permission)),
+        };
         if !allowed {
             continue;
         }
@@ -91,7 +99,7 @@ pub async fn list(
     unread_only: bool,
     limit: u64,
 ) -> Result<(Vec<notification::Model>, u64), ServiceError> {
-    let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let tx = store.tx(&TenantCtx::of(actor)).await?;
     let mine = tx
         .select::<notification::Entity>()
         .filter(notification::Column::UserId.eq(actor.user_id.0));
@@ -112,7 +120,7 @@ pub async fn list(
 }
 
 pub async fn unread_count(store: &Store, actor: &Actor) -> Result<u64, ServiceError> {
-    let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let tx = store.tx(&TenantCtx::of(actor)).await?;
     let unread = count_unread(&tx, actor.user_id.0).await?;
     tx.commit().await?;
     Ok(unread)
@@ -126,7 +134,7 @@ pub async fn mark_read(
     actor: &Actor,
     id: Option<Uuid>,
 ) -> Result<u64, ServiceError> {
-    let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let tx = store.tx(&TenantCtx::of(actor)).await?;
     let mut update = notification::Entity::update_many()
         .col_expr(notification::Column::ReadAt, Expr::value(Utc::now()))
         .filter(notification::Column::UserId.eq(actor.user_id.0))

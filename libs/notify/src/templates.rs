@@ -76,7 +76,7 @@ pub async fn custom_templates(
 /// Every kind on every channel, custom or built-in.
 pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<MessageTemplate>, ServiceError> {
     actor.require(Permission::SettingsManage)?;
-    let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let tx = store.tx(&TenantCtx::of(actor)).await?;
     let mut custom = custom_templates(&tx).await?;
     tx.commit().await?;
     Ok(MessageKind::ALL
@@ -115,7 +115,7 @@ pub async fn get(
     channel: Channel,
 ) -> Result<MessageTemplate, ServiceError> {
     actor.require(Permission::SettingsManage)?;
-    let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let tx = store.tx(&TenantCtx::of(actor)).await?;
     let row = find(&tx, kind, channel).await?;
     tx.commit().await?;
     Ok(match row {
@@ -187,7 +187,7 @@ pub async fn save(
 ) -> Result<MessageTemplate, ServiceError> {
     actor.require(Permission::SettingsManage)?;
     let (subject, body) = check(kind, channel, subject, body).map_err(ServiceError::Invalid)?;
-    let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let tx = store.tx(&TenantCtx::of(actor)).await?;
     let row = match find(&tx, kind, channel).await? {
         Some(existing) => {
             let mut row: message_template::ActiveModel = existing.into();
@@ -224,7 +224,7 @@ pub async fn reset(
     channel: Channel,
 ) -> Result<MessageTemplate, ServiceError> {
     actor.require(Permission::SettingsManage)?;
-    let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let tx = store.tx(&TenantCtx::of(actor)).await?;
     if let Some(row) = find(&tx, kind, channel).await? {
         tx.delete::<message_template::Entity>(row.id).await?;
     }

@@ -14,7 +14,7 @@ mod scoped;
 
 use std::time::Duration;
 
-use pitlane_domain::ids::TenantId;
+use pitlane_domain::{Actor, ids::TenantId};
 use pitlane_migrations::Migrator;
 use sea_orm::{
     ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend,
@@ -23,19 +23,33 @@ use sea_orm::{
 
 pub use error::StoreError;
 pub use outbox::{ClaimedBatch, Enqueued, NewOutboxRow, OutboxStat, Outcome};
-pub use scoped::{Page, TenantScoped, TenantTx};
+pub use scoped::{Page, People, PeopleTx, PersonTable, TenantScoped, TenantTx, Writable};
 pub use sea_orm;
 
 /// Which tenant a unit of work is for. Made by tenant resolution in the web layer,
 /// or by sign-up for a tenant that is being created.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TenantCtx {
     pub tenant_id: TenantId,
+    /// For a branch-limited member: the only branches whose rows they may see.
+    pub branches: Option<Vec<uuid::Uuid>>,
 }
 
 impl TenantCtx {
+    /// The whole tenant: for platform work (workers, sign-up) and members of every branch.
     pub fn new(tenant_id: TenantId) -> Self {
-        Self { tenant_id }
+        Self {
+            tenant_id,
+            branches: None,
+        }
+    }
+
+    /// What this actor may see: their tenant, limited to their branches if they are.
+    pub fn of(actor: &Actor) -> Self {
+        Self {
+            tenant_id: actor.tenant_id,
+            branches: actor.branches.limited().map(<[uuid::Uuid]>::to_vec),
+        }
     }
 }
 
@@ -121,7 +135,12 @@ impl Store {
             ))
             .await?;
         }
-        Ok(TenantTx::new(tx, ctx.tenant_id))
+        Ok(TenantTx::new(tx, ctx.tenant_id, ctx.branches.clone()))
+    }
+
+    /// Opens a transaction over the person tables only (no tenant's rows are reachable).
+    pub async fn people_tx(&self) -> Result<PeopleTx, StoreError> {
+        Ok(PeopleTx::new(self.db.begin().await?))
     }
 
     // ---- The platform path: reads that must happen before a tenant is known. ----
@@ -189,6 +208,59 @@ impl Store {
             Some(id) => self.tenant_by_id(TenantId(id)).await,
             None => Ok(None),
         }
+    }
+
+    /// Tenants for the platform operator, newest first, optionally matching `search` in the
+    /// slug or name. Tenants are public rows (resolution reads them); nothing else is read.
+    pub async fn tenants_matching(
+        &self,
+        search: Option<&str>,
+        limit: u64,
+    ) -> Result<Vec<entity::tenant::Model>, StoreError> {
+        use entity::tenant::{Column, Entity};
+        use sea_orm::{Condition, QueryOrder, QuerySelect};
+        let mut query = Entity::find().order_by_desc(Column::CreatedAt).limit(limit);
+        if let Some(search) = search.map(str::trim).filter(|s| !s.is_empty()) {
+            let search = search.to_lowercase();
+            query = query.filter(
+                Condition::any()
+                    .add(Column::Slug.contains(&search))
+                    .add(Column::Name.contains(&search)),
+            );
+        }
+        Ok(query.all(&self.db).await?)
+    }
+
+    /// The tenants where a person has an active membership (the platform's workshop picker).
+    /// On PostgreSQL this is the security-definer function: memberships are invisible
+    /// without tenant context.
+    pub async fn workshops_of(&self, user: uuid::Uuid) -> Result<Vec<uuid::Uuid>, StoreError> {
+        if self.is_postgres() {
+            let rows = self
+                .db
+                .query_all_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "select pitlane_workshops_of($1) as tenant_id",
+                    [user.into()],
+                ))
+                .await?;
+            return rows
+                .into_iter()
+                .map(|row| {
+                    row.try_get::<uuid::Uuid>("", "tenant_id")
+                        .map_err(StoreError::from)
+                })
+                .collect();
+        }
+        use entity::membership::{Column, Entity};
+        Ok(Entity::find()
+            .filter(Column::UserId.eq(user))
+            .filter(Column::Status.eq("active"))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|m| m.tenant_id)
+            .collect())
     }
 
     pub async fn tenant_count(&self) -> Result<u64, StoreError> {

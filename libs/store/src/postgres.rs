@@ -67,7 +67,8 @@ pub(crate) async fn grant_app_role(
          grant select, insert, update, delete on all tables in schema public to \"{role}\";
          grant usage, select on all sequences in schema public to \"{role}\";
          revoke all on seaql_migrations from \"{role}\";
-         grant execute on all functions in schema public to \"{role}\";"
+         grant execute on all functions in schema public to \"{role}\";
+         revoke update, delete, truncate on audit_log from \"{role}\";"
     ))
     .await?;
     Ok(())

@@ -2,17 +2,18 @@
 
 use pitlane_domain::ids::TenantId;
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait,
-    FromQueryResult, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
-    Value, sea_query::IntoCondition,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction,
+    EntityTrait, FromQueryResult, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select, Value,
 };
 use uuid::Uuid;
 
 use crate::{
     StoreError,
     entity::{
-        branch, membership, message_template, notification, outbox, sms_consent, sms_inbound,
-        tenant, tenant_domain, user,
+        api_key, audit_entry, auth_link, branch, invitation, mechanic_application, membership,
+        membership_branch, message_template, notification, outbox, recovery_code, role,
+        sms_consent, sms_inbound, tenant, tenant_domain, user, user_identity,
     },
 };
 
@@ -21,28 +22,53 @@ use crate::{
 pub trait TenantScoped: EntityTrait {
     fn tenant_column() -> Self::Column;
     fn id_column() -> Self::Column;
+    /// The column naming the branch a row belongs to, for tables whose rows a branch-limited
+    /// member sees only for their branches.
+    fn branch_column() -> Option<Self::Column> {
+        None
+    }
 }
 
+/// A tenant table the application may insert, update and delete in. The audit log is not
+/// one: it is only appended to ([`TenantTx::append_audit`]) and read.
+pub trait Writable: TenantScoped {}
+
 macro_rules! tenant_scoped {
-    ($($module:ident: $tenant:ident),* $(,)?) => {$(
+    ($($module:ident: $tenant:ident $(, branch $branch:ident)?);* $(;)?) => {$(
         impl TenantScoped for $module::Entity {
             fn tenant_column() -> $module::Column { $module::Column::$tenant }
             fn id_column() -> $module::Column { $module::Column::Id }
+            $(fn branch_column() -> Option<$module::Column> { Some($module::Column::$branch) })?
         }
+        impl Writable for $module::Entity {}
     )*};
 }
 
 tenant_scoped!(
-    tenant: Id,
-    branch: TenantId,
-    tenant_domain: TenantId,
-    membership: TenantId,
-    outbox: TenantId,
-    sms_consent: TenantId,
-    sms_inbound: TenantId,
-    message_template: TenantId,
-    notification: TenantId,
+    tenant: Id;
+    branch: TenantId, branch Id;
+    tenant_domain: TenantId;
+    membership: TenantId;
+    outbox: TenantId;
+    sms_consent: TenantId;
+    sms_inbound: TenantId;
+    message_template: TenantId;
+    notification: TenantId;
+    role: TenantId;
+    membership_branch: TenantId;
+    invitation: TenantId;
+    mechanic_application: TenantId;
+    api_key: TenantId;
 );
+
+impl TenantScoped for audit_entry::Entity {
+    fn tenant_column() -> audit_entry::Column {
+        audit_entry::Column::TenantId
+    }
+    fn id_column() -> audit_entry::Column {
+        audit_entry::Column::Id
+    }
+}
 
 /// One page of a list, in id (creation) order; `next` is the cursor for the following page.
 #[derive(Debug, Clone)]
@@ -56,15 +82,35 @@ pub struct Page<T> {
 pub struct TenantTx {
     tx: DatabaseTransaction,
     tenant: TenantId,
-}
-
-fn scope<E: TenantScoped>(tenant: TenantId) -> impl IntoCondition {
-    E::tenant_column().eq(tenant.0)
+    /// Set for a branch-limited member: rows of branch tables outside these are invisible.
+    branches: Option<Vec<Uuid>>,
 }
 
 impl TenantTx {
-    pub(crate) fn new(tx: DatabaseTransaction, tenant: TenantId) -> Self {
-        Self { tx, tenant }
+    pub(crate) fn new(
+        tx: DatabaseTransaction,
+        tenant: TenantId,
+        branches: Option<Vec<Uuid>>,
+    ) -> Self {
+        Self {
+            tx,
+            tenant,
+            branches,
+        }
+    }
+
+    /// The tenant filter, plus the branch filter where the table and the member have one.
+    fn scope<E: TenantScoped>(&self) -> Condition {
+        let mut condition = Condition::all().add(E::tenant_column().eq(self.tenant.0));
+        if let (Some(column), Some(branches)) = (E::branch_column(), &self.branches) {
+            condition = condition.add(column.is_in(branches.iter().copied()));
+        }
+        condition
+    }
+
+    /// The branches this transaction is limited to (`None`: all of the tenant's).
+    pub fn branch_limit(&self) -> Option<&[Uuid]> {
+        self.branches.as_deref()
     }
 
     pub fn tenant_id(&self) -> TenantId {
@@ -77,14 +123,14 @@ impl TenantTx {
 
     /// Starts a query on a tenant table; the scope is applied again when it runs.
     pub fn select<E: TenantScoped>(&self) -> Select<E> {
-        E::find().filter(scope::<E>(self.tenant))
+        E::find().filter(self.scope::<E>())
     }
 
     pub async fn all<E: TenantScoped>(
         &self,
         query: Select<E>,
     ) -> Result<Vec<E::Model>, StoreError> {
-        Ok(query.filter(scope::<E>(self.tenant)).all(&self.tx).await?)
+        Ok(query.filter(self.scope::<E>()).all(&self.tx).await?)
     }
 
     /// Rows in a smaller shape `M` (only the columns a page shows): list pages pay for what
@@ -95,7 +141,7 @@ impl TenantTx {
         M: FromQueryResult + Send + Sync,
     {
         Ok(query
-            .filter(scope::<E>(self.tenant))
+            .filter(self.scope::<E>())
             .into_model::<M>()
             .all(&self.tx)
             .await?)
@@ -105,17 +151,14 @@ impl TenantTx {
         &self,
         query: Select<E>,
     ) -> Result<Option<E::Model>, StoreError> {
-        Ok(query.filter(scope::<E>(self.tenant)).one(&self.tx).await?)
+        Ok(query.filter(self.scope::<E>()).one(&self.tx).await?)
     }
 
     pub async fn count<E: TenantScoped>(&self, query: Select<E>) -> Result<u64, StoreError>
     where
         E::Model: Sync,
     {
-        Ok(query
-            .filter(scope::<E>(self.tenant))
-            .count(&self.tx)
-            .await?)
+        Ok(query.filter(self.scope::<E>()).count(&self.tx).await?)
     }
 
     /// The row with this id in this tenant; another tenant's id is `NotFound`, like a missing one.
@@ -149,7 +192,7 @@ impl TenantTx {
     /// Inserts a row, forcing its tenant to this transaction's tenant.
     pub async fn insert<E, A>(&self, mut row: A) -> Result<E::Model, StoreError>
     where
-        E: TenantScoped,
+        E: Writable,
         A: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send,
         E::Model: IntoActiveModel<A>,
     {
@@ -160,7 +203,7 @@ impl TenantTx {
     /// Updates a row by its key, which includes the tenant: another tenant's row is `NotFound`.
     pub async fn update<E, A>(&self, mut row: A) -> Result<E::Model, StoreError>
     where
-        E: TenantScoped,
+        E: Writable,
         A: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send,
         E::Model: IntoActiveModel<A>,
     {
@@ -172,9 +215,9 @@ impl TenantTx {
     }
 
     /// Deletes the row with this id in this tenant; `NotFound` when there is none.
-    pub async fn delete<E: TenantScoped>(&self, id: Uuid) -> Result<(), StoreError> {
+    pub async fn delete<E: Writable>(&self, id: Uuid) -> Result<(), StoreError> {
         let result = E::delete_many()
-            .filter(scope::<E>(self.tenant))
+            .filter(self.scope::<E>())
             .filter(E::id_column().eq(id))
             .exec(&self.tx)
             .await?;
@@ -186,15 +229,29 @@ impl TenantTx {
     }
 
     /// Runs an update on a tenant table, scoped to this tenant; returns the rows changed.
-    pub async fn update_all<E: TenantScoped>(
+    pub async fn update_all<E: Writable>(
         &self,
         update: sea_orm::UpdateMany<E>,
     ) -> Result<u64, StoreError> {
         Ok(update
-            .filter(scope::<E>(self.tenant))
+            .filter(self.scope::<E>())
             .exec(&self.tx)
             .await?
             .rows_affected)
+    }
+
+    /// Appends an entry to the audit log; entries are never changed or removed.
+    pub async fn append_audit(&self, mut row: audit_entry::ActiveModel) -> Result<(), StoreError> {
+        row.tenant_id = sea_orm::ActiveValue::Set(self.tenant.0);
+        audit_entry::Entity::insert(row)
+            .exec_without_returning(&self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// The global person tables (users, their links and identities) within this transaction.
+    pub fn people(&self) -> People<'_> {
+        People { conn: &self.tx }
     }
 
     // ---- Users are global (one login, many tenants): reachable from any tenant transaction. ----
@@ -222,5 +279,82 @@ fn row_id<E: TenantScoped>(row: &E::Model) -> Uuid {
         Value::Uuid(Some(id)) => id,
         // Every tenant table's id column is a UUID; the schema enforces it.
         _ => Uuid::nil(),
+    }
+}
+
+/// A table about a person rather than a tenant: users, their single-use links, identity
+/// provider accounts and recovery codes. Users are global (one login, many tenants).
+pub trait PersonTable: EntityTrait {}
+
+impl PersonTable for user::Entity {}
+impl PersonTable for auth_link::Entity {}
+impl PersonTable for user_identity::Entity {}
+impl PersonTable for recovery_code::Entity {}
+
+/// Reads and writes of person tables, inside a tenant transaction or a [`PeopleTx`].
+pub struct People<'a> {
+    conn: &'a DatabaseTransaction,
+}
+
+impl People<'_> {
+    pub async fn all<E: PersonTable>(&self, query: Select<E>) -> Result<Vec<E::Model>, StoreError> {
+        Ok(query.all(self.conn).await?)
+    }
+
+    pub async fn first<E: PersonTable>(
+        &self,
+        query: Select<E>,
+    ) -> Result<Option<E::Model>, StoreError> {
+        Ok(query.one(self.conn).await?)
+    }
+
+    pub async fn insert<E, A>(&self, row: A) -> Result<E::Model, StoreError>
+    where
+        E: PersonTable,
+        A: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send,
+        E::Model: IntoActiveModel<A>,
+    {
+        Ok(row.insert(self.conn).await?)
+    }
+
+    pub async fn update<E, A>(&self, row: A) -> Result<E::Model, StoreError>
+    where
+        E: PersonTable,
+        A: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send,
+        E::Model: IntoActiveModel<A>,
+    {
+        row.update(self.conn).await.map_err(|err| match err {
+            sea_orm::DbErr::RecordNotUpdated => StoreError::NotFound,
+            other => other.into(),
+        })
+    }
+
+    /// Runs an update; returns the rows changed (a conditional update is how a single-use
+    /// link is spent exactly once).
+    pub async fn update_all<E: PersonTable>(
+        &self,
+        update: sea_orm::UpdateMany<E>,
+    ) -> Result<u64, StoreError> {
+        Ok(update.exec(self.conn).await?.rows_affected)
+    }
+}
+
+/// A transaction over person tables only, for work that belongs to no tenant
+/// (verifying an e-mail address, the platform's sign-in).
+pub struct PeopleTx {
+    tx: DatabaseTransaction,
+}
+
+impl PeopleTx {
+    pub(crate) fn new(tx: DatabaseTransaction) -> Self {
+        Self { tx }
+    }
+
+    pub fn people(&self) -> People<'_> {
+        People { conn: &self.tx }
+    }
+
+    pub async fn commit(self) -> Result<(), StoreError> {
+        Ok(self.tx.commit().await?)
     }
 }

@@ -150,7 +150,7 @@ pub async fn list(
     limit: u64,
 ) -> Result<Page<branch::Model>, ServiceError> {
     actor.require(Permission::TenantRead)?;
-    let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let tx = store.tx(&TenantCtx::of(actor)).await?;
     let page = tx.page(tx.select::<branch::Entity>(), after, limit).await?;
     tx.commit().await?;
     Ok(page)
@@ -169,7 +169,7 @@ pub async fn public_list(
 
 pub async fn get(store: &Store, actor: &Actor, id: Uuid) -> Result<branch::Model, ServiceError> {
     actor.require(Permission::TenantRead)?;
-    let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let tx = store.tx(&TenantCtx::of(actor)).await?;
     let row = tx.get::<branch::Entity>(id).await?;
     tx.commit().await?;
     Ok(row)
@@ -182,7 +182,7 @@ pub async fn create(
 ) -> Result<branch::Model, ServiceError> {
     actor.require(Permission::SettingsManage)?;
     let parsed = parse(&input)?;
-    let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let tx = store.tx(&TenantCtx::of(actor)).await?;
     let row = insert(&tx, parsed).await?;
     tx.commit().await?;
     Ok(row)
@@ -226,7 +226,7 @@ pub async fn update(
 ) -> Result<branch::Model, ServiceError> {
     actor.require(Permission::SettingsManage)?;
     let p = parse(&input)?;
-    let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let tx = store.tx(&TenantCtx::of(actor)).await?;
     let mut row = tx.get::<branch::Entity>(id).await?.into_active_model();
     row.name = Set(p.name);
     row.address_line1 = Set(p.address_line1);
@@ -258,7 +258,7 @@ pub async fn overview(
     limit: u64,
 ) -> Result<Vec<branch::Overview>, ServiceError> {
     actor.require(Permission::TenantRead)?;
-    let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let tx = store.tx(&TenantCtx::of(actor)).await?;
     let query = branch::Overview::select(tx.select::<branch::Entity>()).limit(limit);
     let rows = tx.all_as(query).await?;
     tx.commit().await?;

@@ -38,7 +38,7 @@ impl BrandInput {
 
 pub async fn get_tenant(store: &Store, actor: &Actor) -> Result<tenant::Model, ServiceError> {
     actor.require(Permission::TenantRead)?;
-    let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let tx = store.tx(&TenantCtx::of(actor)).await?;
     let row = tx.get::<tenant::Entity>(actor.tenant_id.0).await?;
     tx.commit().await?;
     Ok(row)
@@ -47,7 +47,7 @@ pub async fn get_tenant(store: &Store, actor: &Actor) -> Result<tenant::Model, S
 /// The brand as its edit form starts: only for those who may change it.
 pub async fn editable_brand(store: &Store, actor: &Actor) -> Result<BrandInput, ServiceError> {
     actor.require(Permission::SettingsManage)?;
-    let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let tx = store.tx(&TenantCtx::of(actor)).await?;
     let row = tx.get::<tenant::Entity>(actor.tenant_id.0).await?;
     tx.commit().await?;
     Ok(BrandInput::from_tenant(&row))
@@ -82,7 +82,7 @@ pub async fn update_brand(
         return Err(ServiceError::Invalid(errors));
     };
 
-    let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let tx = store.tx(&TenantCtx::of(actor)).await?;
     let mut row = tx
         .get::<tenant::Entity>(actor.tenant_id.0)
         .await?

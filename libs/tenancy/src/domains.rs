@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<tenant_domain::Model>, ServiceError> {
     actor.require(Permission::TenantRead)?;
-    let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let tx = store.tx(&TenantCtx::of(actor)).await?;
     let rows = tx.all(tx.select::<tenant_domain::Entity>()).await?;
     tx.commit().await?;
     Ok(rows)
@@ -21,7 +21,7 @@ pub async fn get(
     id: Uuid,
 ) -> Result<tenant_domain::Model, ServiceError> {
     actor.require(Permission::TenantRead)?;
-    let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let tx = store.tx(&TenantCtx::of(actor)).await?;
     let row = tx.get::<tenant_domain::Entity>(id).await?;
     tx.commit().await?;
     Ok(row)
@@ -45,7 +45,7 @@ pub async fn add(
         )
         .into());
     }
-    let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let tx = store.tx(&TenantCtx::of(actor)).await?;
     let row = tx
         .insert(tenant_domain::ActiveModel {
             tenant_id: Set(actor.tenant_id.0),
@@ -67,7 +67,7 @@ pub async fn add(
 
 pub async fn remove(store: &Store, actor: &Actor, id: Uuid) -> Result<(), ServiceError> {
     actor.require(Permission::SettingsManage)?;
-    let tx = store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let tx = store.tx(&TenantCtx::of(actor)).await?;
     tx.delete::<tenant_domain::Entity>(id).await?;
     tx.commit().await?;
     Ok(())

@@ -4,6 +4,10 @@
 pub mod branches;
 pub mod brand;
 pub mod domains;
+pub mod operator;
+pub mod security;
 mod seed;
 
-pub use seed::{DemoCredentials, NewTenant, create_tenant, ensure_demo_tenant};
+pub use seed::{
+    DemoCredentials, NewTenant, Signup, TRIAL_DAYS, create_tenant, ensure_demo_tenant, sign_up,
+};

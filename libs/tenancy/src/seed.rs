@@ -5,10 +5,20 @@ use pitlane_domain::{
     FieldErrors, ServiceError,
     ids::TenantId,
     permissions::Role,
-    text::{DisplayName, Email, NewPassword, Slug},
+    text::{CountryCode, CurrencyCode, DisplayName, Email, NewPassword, Slug, TimeZone},
 };
-use pitlane_identity::{NewMember, add_member, generate_password};
-use pitlane_store::{Store, TenantCtx, entity::tenant, sea_orm::ActiveValue::Set};
+use pitlane_identity::{
+    Identity, NewMember,
+    account::send_verification,
+    add_member, add_membership,
+    audit::{self, By, Event},
+    generate_password, verify_password,
+};
+use pitlane_store::{
+    Store, TenantCtx, TenantTx,
+    entity::{tenant, user},
+    sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter},
+};
 
 use crate::branches::{BranchInput, insert_in};
 
@@ -37,35 +47,7 @@ pub async fn create_tenant(store: &Store, new: NewTenant) -> Result<tenant::Mode
 
     let id = TenantId::new();
     let tx = store.tx(&TenantCtx::new(id)).await?;
-    let now = Utc::now();
-    let tenant = tx
-        .insert(tenant::ActiveModel {
-            id: Set(id.0),
-            slug: Set(slug.into_inner()),
-            name: Set(name.into_inner()),
-            status: Set("active".into()),
-            plan: Set("trial".into()),
-            brand_primary: Set("#1f6feb".into()),
-            brand_accent: Set("#d9480f".into()),
-            brand_logo_url: Set(None),
-            default_theme: Set("system".into()),
-            email_sender_name: Set(None),
-            email_reply_to: Set(None),
-            sms_sender: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-        })
-        .await
-        .map_err(|err| {
-            if err.is_conflict_on("slug") {
-                ServiceError::Conflict(FieldErrors::single(
-                    "slug",
-                    "this address is taken; choose another",
-                ))
-            } else {
-                err.into()
-            }
-        })?;
+    let tenant = insert_tenant(&tx, slug, name, None, "USD".into()).await?;
     insert_in(&tx, &new.branch).await?;
     add_member(
         &tx,
@@ -79,6 +61,182 @@ pub async fn create_tenant(store: &Store, new: NewTenant) -> Result<tenant::Mode
     .await?;
     tx.commit().await?;
     tracing::info!(tenant = %id, slug = %tenant.slug, "tenant created");
+    Ok(tenant)
+}
+
+/// How long a new chain may use everything before choosing a plan.
+pub const TRIAL_DAYS: i64 = 14;
+
+async fn insert_tenant(
+    tx: &TenantTx,
+    slug: Slug,
+    name: DisplayName,
+    country: Option<String>,
+    currency: String,
+) -> Result<tenant::Model, ServiceError> {
+    let now = Utc::now();
+    tx.insert(tenant::ActiveModel {
+        id: Set(tx.tenant_id().0),
+        slug: Set(slug.into_inner()),
+        name: Set(name.into_inner()),
+        status: Set("active".into()),
+        plan: Set("trial".into()),
+        brand_primary: Set("#1f6feb".into()),
+        brand_accent: Set("#d9480f".into()),
+        brand_logo_url: Set(None),
+        default_theme: Set("system".into()),
+        email_sender_name: Set(None),
+        email_reply_to: Set(None),
+        sms_sender: Set(None),
+        country: Set(country),
+        currency: Set(currency),
+        trial_ends_at: Set(Some(now + chrono::Duration::days(TRIAL_DAYS))),
+        require_sso: Set(false),
+        require_two_factor: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .await
+    .map_err(|err| {
+        if err.is_conflict_on("slug") {
+            ServiceError::Conflict(FieldErrors::single(
+                "slug",
+                "this address is taken; choose another",
+            ))
+        } else {
+            err.into()
+        }
+    })
+}
+
+/// The sign-up form of the platform's main site.
+#[derive(Debug, Clone, Default)]
+pub struct Signup {
+    pub company: String,
+    pub slug: String,
+    pub owner_name: String,
+    pub email: String,
+    pub password: String,
+    pub country: String,
+    pub currency: String,
+    pub time_zone: String,
+}
+
+/// A chain signs up: its tenant (in trial), first branch and owner membership in one
+/// transaction, and the owner's e-mail verification link sent through the outbox.
+/// `site_of(slug)` is the absolute address of a tenant's site, for the link.
+///
+/// An address that already has a Pitlane login must come with that login's password: one
+/// person, one login, many workshops.
+pub async fn sign_up(
+    identity: &Identity,
+    input: Signup,
+    site_of: impl Fn(&str) -> String,
+) -> Result<tenant::Model, ServiceError> {
+    let mut errors = FieldErrors::new();
+    let company = errors.check("company", DisplayName::parse(&input.company, 120));
+    let slug = errors.check("slug", Slug::parse(&input.slug));
+    let owner = errors.check("owner_name", DisplayName::parse(&input.owner_name, 120));
+    let email = errors.check("email", Email::parse(&input.email));
+    let country = errors.check("country", CountryCode::parse(&input.country));
+    let currency = errors.check("currency", CurrencyCode::parse(&input.currency));
+    let zone = errors.check("time_zone", TimeZone::parse(&input.time_zone));
+    let store = &identity.store;
+    let existing = match &email {
+        Some(email) => {
+            let tx = store.people_tx().await?;
+            let found = tx
+                .people()
+                .first(user::Entity::find().filter(user::Column::Email.eq(email.as_str())))
+                .await?;
+            tx.commit().await?;
+            found
+        }
+        None => None,
+    };
+    let password = match &existing {
+        Some(person) => {
+            if !verify_password(person.password_hash.clone(), input.password.clone()).await {
+                errors.add(
+                    "password",
+                    "this e-mail already has a Pitlane login: enter its password (or reset it from your workshop's sign-in page)",
+                );
+            }
+            None
+        }
+        None => errors.check("password", NewPassword::parse(&input.password)),
+    };
+    if let Some(slug) = &slug
+        && store.tenant_by_slug(slug.as_str()).await?.is_some()
+    {
+        errors.add("slug", "this address is taken; choose another");
+    }
+    let (
+        Some(company),
+        Some(slug),
+        Some(owner),
+        Some(email),
+        Some(country),
+        Some(currency),
+        Some(zone),
+    ) = (company, slug, owner, email, country, currency, zone)
+    else {
+        return Err(errors.into());
+    };
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let id = TenantId::new();
+    let tx = store.tx(&TenantCtx::new(id)).await?;
+    let tenant = insert_tenant(
+        &tx,
+        slug,
+        company.clone(),
+        Some(country.as_str().to_owned()),
+        currency.into_inner(),
+    )
+    .await?;
+    insert_in(
+        &tx,
+        &BranchInput {
+            name: company.into_inner(),
+            country: Some(country.into_inner()),
+            time_zone: zone.name().to_owned(),
+            ..BranchInput::default()
+        },
+    )
+    .await?;
+    let (person, membership) = match (existing, password) {
+        (Some(person), _) => {
+            let membership = add_membership(&tx, &person, Role::Owner).await?;
+            (person, membership)
+        }
+        (None, Some(password)) => {
+            add_member(
+                &tx,
+                NewMember {
+                    email,
+                    name: owner,
+                    password,
+                    role: Role::Owner,
+                },
+            )
+            .await?
+        }
+        (None, None) => return Err(ServiceError::Internal("sign-up without a password".into())),
+    };
+    let actor = pitlane_identity::access::actor_of(&tx, &membership).await?;
+    audit::record(
+        &tx,
+        By::Member(&actor),
+        Event::new("tenant.signed_up").subject(tenant.slug.clone()),
+    )
+    .await?;
+    if person.email_verified_at.is_none() {
+        send_verification(identity, &tx, &person, &site_of(&tenant.slug)).await?;
+    }
+    tx.commit().await?;
+    tracing::info!(tenant = %id, slug = %tenant.slug, "chain signed up");
     Ok(tenant)
 }
 

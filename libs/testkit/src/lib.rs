@@ -8,6 +8,7 @@
 
 mod browser;
 mod http;
+mod idp;
 mod messaging;
 pub mod sms;
 mod smtp;
@@ -18,6 +19,7 @@ use pitlane_web::{AppState, Config, RunningServer};
 
 pub use browser::Browser;
 pub use http::{Client, csrf_token};
+pub use idp::{FakeIdp, IdpUser};
 pub use messaging::{DEPLOYMENT_SMS_FROM, MessagingOptions, WorkerProcess, messaging_vars};
 pub use sms::{FakeSms, SentSms};
 pub use smtp::{ReceivedMail, SmtpSink};

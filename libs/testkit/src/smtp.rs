@@ -23,6 +23,18 @@ pub struct ReceivedMail {
 }
 
 impl ReceivedMail {
+    /// The first link in the message containing `marker` (such as `/reset-password?token=`),
+    /// with quoted-printable soft breaks and escapes undone.
+    pub fn link(&self, marker: &str) -> Option<String> {
+        let text = self.data.replace("=\r\n", "").replace("=3D", "=");
+        let at = text.find(marker)?;
+        let start = text[..at].rfind("http")?;
+        let end = text[start..]
+            .find(|c: char| c.is_whitespace() || c == '"' || c == '<' || c == '>')
+            .map_or(text.len(), |e| start + e);
+        Some(text[start..end].to_owned())
+    }
+
     /// The value of a header, unfolded, if the message has it.
     pub fn header(&self, name: &str) -> Option<String> {
         let head = self.data.split("\r\n\r\n").next().unwrap_or_default();

@@ -69,12 +69,12 @@ impl TestApp {
             name,
             owner_email,
             owner_password,
-            owner: Actor {
-                user_id: UserId(member.user_id),
-                membership_id: MembershipId(member.id),
-                tenant_id: id,
-                role: Role::Owner,
-            },
+            owner: Actor::builtin(
+                UserId(member.user_id),
+                MembershipId(member.id),
+                id,
+                Role::Owner,
+            ),
         }
     }
 
@@ -84,7 +84,7 @@ impl TestApp {
     pub async fn populated_tenant(&self, slug: &str) -> TenantFixture {
         let fixture = self.tenant(slug).await;
         let store = &self.state().store;
-        branches::create(
+        let harbour = branches::create(
             store,
             &fixture.owner,
             BranchInput {
@@ -163,6 +163,75 @@ impl TestApp {
         )
         .await
         .expect("a test SMS");
+        // Identity: a role of its own, a pending invitation offering it, an API key.
+        let role = pitlane_identity::roles::create(
+            store,
+            &fixture.owner,
+            pitlane_identity::roles::RoleInput {
+                name: format!("{slug} parts desk"),
+                description: None,
+                permissions: vec!["inventory.read".into(), "inventory.adjust".into()],
+            },
+        )
+        .await
+        .expect("a role");
+        pitlane_identity::invitations::invite(
+            &self.state().identity,
+            &fixture.owner,
+            "Fixture Owner",
+            pitlane_identity::invitations::InvitationInput {
+                email: format!("invitee@{slug}-garage.example"),
+                name: Some(format!("{slug} invitee")),
+                role: format!("custom:{}", role.id),
+                branches: None,
+            },
+            &format!("{}/t/{slug}", self.origin),
+        )
+        .await
+        .expect("an invitation");
+        pitlane_identity::api_keys::create(
+            store,
+            &fixture.owner,
+            pitlane_identity::api_keys::KeyInput {
+                name: format!("{slug} export"),
+                permissions: vec!["tenant.read".into()],
+                expires_at: None,
+            },
+        )
+        .await
+        .expect("an API key");
+        pitlane_identity::applications::apply(
+            store,
+            fixture.id,
+            pitlane_identity::applications::ApplicationInput {
+                name: format!("{slug} applicant"),
+                email: format!("applicant@{slug}-garage.example"),
+                experience_years: "6".into(),
+                certifications: "ASE A5".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("a mechanic application");
+        // A mechanic limited to the second branch.
+        let (mechanic_email, _) = self.member(&fixture, Role::Mechanic).await;
+        let mechanic = pitlane_identity::members::list(store, &fixture.owner)
+            .await
+            .expect("members")
+            .into_iter()
+            .find(|m| m.email == mechanic_email)
+            .expect("the mechanic");
+        pitlane_identity::members::update(
+            store,
+            &fixture.owner,
+            mechanic.membership_id,
+            pitlane_identity::members::MemberChange {
+                branches: Some(Some(vec![harbour.id])),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("branch-limited mechanic");
         // Where the server runs its own workers, let them finish, so the world holds still.
         if self.state().workers.is_some() {
             for _ in 0..200 {

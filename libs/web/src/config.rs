@@ -37,6 +37,11 @@ pub struct Config {
     pub notify: pitlane_notify::NotifyConfig,
     /// `PITLANE_OPERATOR_TOKEN`: opens the operator's queue view (`/operator/queues`).
     pub operator_token: Option<String>,
+    /// How long sign-in stays locked after too many wrong passwords (and the window they
+    /// are counted in).
+    pub signin_lockout: std::time::Duration,
+    /// Identity providers staff may sign in with (`OAUTH_*`).
+    pub oauth_providers: Vec<pitlane_identity::oauth::Provider>,
 }
 
 impl std::fmt::Debug for Config {
@@ -220,6 +225,19 @@ impl Config {
             data_dir,
         )
         .map_err(|e| bad(e.var, e.problem))?;
+        let signin_lockout = match var("PITLANE_SIGNIN_LOCKOUT_SECONDS") {
+            None => std::time::Duration::from_secs(15 * 60),
+            Some(raw) => match raw.trim().parse::<u64>() {
+                Ok(secs) if (1..=86_400).contains(&secs) => std::time::Duration::from_secs(secs),
+                _ => {
+                    return Err(bad(
+                        "PITLANE_SIGNIN_LOCKOUT_SECONDS",
+                        "must be a number of seconds from 1 to 86400",
+                    ));
+                }
+            },
+        };
+        let oauth_providers = oauth_providers(&var)?;
         let operator_token = var("PITLANE_OPERATOR_TOKEN");
         if operator_token.as_ref().is_some_and(|t| t.len() < 24) {
             return Err(bad(
@@ -231,6 +249,8 @@ impl Config {
         Ok(Self {
             notify,
             operator_token,
+            signin_lockout,
+            oauth_providers,
             addr,
             database_url,
             database_admin_url,
@@ -262,6 +282,84 @@ impl Config {
 fn sqlite_dir_of(database_url: &str) -> Option<PathBuf> {
     let path = database_url.strip_prefix("sqlite://")?.split('?').next()?;
     PathBuf::from(path).parent().map(PathBuf::from)
+}
+
+/// Google and Microsoft by their client credentials; one generic provider by its URLs.
+fn oauth_providers(
+    var: &impl Fn(&str) -> Option<String>,
+) -> Result<Vec<pitlane_identity::oauth::Provider>, ConfigError> {
+    use pitlane_identity::oauth::Provider;
+    let scopes = |raw: Option<String>| {
+        raw.unwrap_or_else(|| "openid email profile".into())
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let pair =
+        |id: &'static str, secret: &'static str| -> Result<Option<(String, String)>, ConfigError> {
+            match (var(id), var(secret)) {
+                (Some(id), Some(secret)) => Ok(Some((id, secret))),
+                (None, None) => Ok(None),
+                (Some(_), None) => Err(bad(secret, format!("is required with {id}"))),
+                (None, Some(_)) => Err(bad(id, format!("is required with {secret}"))),
+            }
+        };
+    let url = |name: &'static str| -> Result<String, ConfigError> {
+        let raw =
+            var(name).ok_or_else(|| bad(name, "is required for the generic identity provider"))?;
+        url::Url::parse(&raw)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .map(|u| u.to_string())
+            .ok_or_else(|| bad(name, format!("{raw:?} is not an http(s) URL")))
+    };
+    let mut providers = Vec::new();
+    if let Some((client_id, client_secret)) =
+        pair("OAUTH_GOOGLE_CLIENT_ID", "OAUTH_GOOGLE_CLIENT_SECRET")?
+    {
+        providers.push(Provider {
+            key: "google".into(),
+            label: "Google".into(),
+            client_id,
+            client_secret,
+            authorize_url: "https://accounts.google.com/o/oauth2/v2/auth".into(),
+            token_url: "https://oauth2.googleapis.com/token".into(),
+            userinfo_url: "https://openidconnect.googleapis.com/v1/userinfo".into(),
+            scopes: scopes(None),
+        });
+    }
+    if let Some((client_id, client_secret)) =
+        pair("OAUTH_MICROSOFT_CLIENT_ID", "OAUTH_MICROSOFT_CLIENT_SECRET")?
+    {
+        let directory = var("OAUTH_MICROSOFT_TENANT").unwrap_or_else(|| "common".into());
+        providers.push(Provider {
+            key: "microsoft".into(),
+            label: "Microsoft".into(),
+            client_id,
+            client_secret,
+            authorize_url: format!(
+                "https://login.microsoftonline.com/{directory}/oauth2/v2.0/authorize"
+            ),
+            token_url: format!("https://login.microsoftonline.com/{directory}/oauth2/v2.0/token"),
+            userinfo_url: "https://graph.microsoft.com/oidc/userinfo".into(),
+            scopes: scopes(None),
+        });
+    }
+    if let Some((client_id, client_secret)) =
+        pair("OAUTH_GENERIC_CLIENT_ID", "OAUTH_GENERIC_CLIENT_SECRET")?
+    {
+        providers.push(Provider {
+            key: "sso".into(),
+            label: var("OAUTH_GENERIC_NAME").unwrap_or_else(|| "single sign-on".into()),
+            client_id,
+            client_secret,
+            authorize_url: url("OAUTH_GENERIC_AUTHORIZE_URL")?,
+            token_url: url("OAUTH_GENERIC_TOKEN_URL")?,
+            userinfo_url: url("OAUTH_GENERIC_USERINFO_URL")?,
+            scopes: scopes(var("OAUTH_GENERIC_SCOPES")),
+        });
+    }
+    Ok(providers)
 }
 
 /// Embedded mode keeps a generated secret in `data/`, so sessions survive restarts.

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod config;
 pub mod events;
+pub mod links;
 pub mod metrics;
 pub mod observe;
 pub mod pages;

@@ -23,7 +23,8 @@ use crate::{
     metrics::Metrics,
     observe::Observe,
     pages::{
-        auth, errors::PageErrors, messages, notifications, operator, portal, public, templates,
+        access, account, auth, customer, errors::PageErrors, messages, notifications, operator,
+        picker, portal, public, signup, sso, staff, templates, two_factor,
     },
     problem,
     session::{BusSessions, Csrf, LoadAuth, SESSION_COOKIE, SESSION_LIFETIME},
@@ -162,8 +163,24 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
         )
     };
 
+    let outbox = pitlane_notify::Outbox::new(&config.notify);
+    let identity = pitlane_identity::Identity {
+        store: store.clone(),
+        outbox,
+        throttle: pitlane_identity::throttle::Throttle::new(
+            bus.kv.clone(),
+            pitlane_identity::throttle::Limits {
+                window: config.signin_lockout,
+                lockout: config.signin_lockout,
+                ..pitlane_identity::throttle::Limits::default()
+            },
+        ),
+        signer: pitlane_identity::links::LinkSigner::new(&config.secret_key),
+        kv: bus.kv.clone(),
+    };
     Ok(AppState {
-        outbox: pitlane_notify::Outbox::new(&config.notify),
+        outbox,
+        identity,
         workers,
         live,
         store,
@@ -267,6 +284,86 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/", get(public::tenant_home))
         .at("/signin", get(auth::sign_in_form).post(auth::sign_in))
         .at("/signout", post(auth::sign_out))
+        .at("/signin/oauth/:provider", get(sso::start))
+        .at("/signin/handoff", get(sso::handoff))
+        .at(
+            "/signin/two-factor",
+            get(two_factor::code_form).post(two_factor::check_code),
+        )
+        .at(
+            "/portal/account/two-factor",
+            get(two_factor::setup_form).post(two_factor::enable),
+        )
+        .at(
+            "/portal/account/two-factor/disable",
+            post(two_factor::disable),
+        )
+        .at(
+            "/portal/settings/security",
+            get(two_factor::security).post(two_factor::save_security),
+        )
+        .at(
+            "/forgot-password",
+            get(account::forgot_form).post(account::forgot),
+        )
+        .at(
+            "/reset-password",
+            get(account::reset_form).post(account::reset),
+        )
+        .at("/verify-email", get(account::verify_email))
+        .at(
+            "/invitations/accept",
+            get(account::accept_form).post(account::accept),
+        )
+        .at("/portal/account", get(access::account))
+        .at(
+            "/portal/account/verify-email",
+            post(access::resend_verification),
+        )
+        .at(
+            "/portal/account/sign-out-everywhere",
+            post(access::sign_out_everywhere),
+        )
+        .at("/portal/staff", get(staff::list))
+        .at("/portal/staff/invitations", post(staff::invite))
+        .at("/apply", get(staff::apply_form).post(staff::apply))
+        .at("/account", get(customer::home))
+        .at(
+            "/account/signin",
+            get(customer::link_form).post(customer::send_link),
+        )
+        .at("/account/magic", get(customer::magic))
+        .at("/account/password", post(customer::save_password))
+        .at("/portal/staff/applications", get(staff::applications))
+        .at(
+            "/portal/staff/applications/:id/approve",
+            post(staff::approve),
+        )
+        .at("/portal/staff/applications/:id/reject", post(staff::reject))
+        .at("/portal/staff/invitations/:id/revoke", post(staff::revoke))
+        .at(
+            "/portal/staff/roles",
+            get(staff::roles_list).post(staff::create_role),
+        )
+        .at(
+            "/portal/staff/roles/:id",
+            get(staff::role_detail).post(staff::save_role),
+        )
+        .at("/portal/staff/roles/:id/delete", post(staff::delete_role))
+        .at(
+            "/portal/staff/:id",
+            get(staff::member_detail).post(staff::save_member),
+        )
+        .at("/portal/staff/:id/status", post(staff::member_status))
+        .at(
+            "/portal/settings/api-keys",
+            get(access::keys_list).post(access::create_key),
+        )
+        .at(
+            "/portal/settings/api-keys/:id/revoke",
+            post(access::revoke_key),
+        )
+        .at("/portal/audit", get(access::audit_log))
         .at("/theme", post(public::set_theme))
         .at("/portal", get(portal::dashboard))
         .at(
@@ -316,8 +413,17 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
     let platform_app = Route::new()
         .at("/", get(public::platform_home))
         .at("/go", get(public::go))
+        .at("/signup", get(signup::signup_form).post(signup::signup))
+        .at("/signin", get(picker::sign_in_form).post(picker::sign_in))
         .at("/operator/queues", get(operator::queues_page))
         .at("/operator/api/queues", get(operator::queues_json))
+        .at("/operator/tenants", get(operator::tenants_page))
+        .at("/operator/api/tenants", get(operator::tenants_json))
+        .at("/operator/tenants/:id", get(operator::tenant_page))
+        .at(
+            "/operator/tenants/:id/status",
+            post(operator::tenant_status),
+        )
         .at("/theme", post(public::set_theme))
         .with(PageErrors)
         .with(csrf)
@@ -343,6 +449,10 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/metrics", get(metrics))
         .at("/static/app.css", get(public::stylesheet))
         .at("/static/app.js", get(public::script))
+        .at(
+            "/oauth/callback",
+            get(sso::callback).with(CookieJarManager::new()),
+        )
         .at("/webhooks/sms/inbound", post(crate::webhooks::inbound_sms))
         .at("/webhooks/sms/status", post(crate::webhooks::sms_status))
         .at("/api/openapi.json", spec)

@@ -9,10 +9,9 @@ use pitlane_bus::KeyValue;
 use pitlane_domain::{
     Actor,
     ids::{MembershipId, TenantId, UserId},
-    permissions::Role,
 };
 use poem::{
-    Endpoint, Middleware, Request,
+    Endpoint, IntoResponse, Middleware, Request, Response,
     session::{Session, SessionStorage},
     web::cookie::{Cookie, SameSite},
 };
@@ -20,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::Sha256;
 
-use crate::tenant::TenantScope;
+use crate::{state::AppState, tenant::TenantScope};
 
 pub const SESSION_COOKIE: &str = "pitlane_session";
 pub const CSRF_COOKIE: &str = "pitlane_csrf";
@@ -177,7 +176,8 @@ impl SessionStorage for BusSessions {
     }
 }
 
-/// What a session remembers about who signed in.
+/// What a session remembers about who signed in. The role is a copy, to notice a change (and
+/// issue a new session id); permissions are re-read from the database on every request.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SessionAuth {
     pub tenant_id: TenantId,
@@ -186,20 +186,58 @@ pub struct SessionAuth {
     pub role: String,
     pub name: String,
     pub email: String,
+    /// Unix milliseconds of the sign-in.
+    #[serde(default)]
+    pub signed_in_at_ms: i64,
+    /// Unix seconds of the last request, to the minute.
+    #[serde(default)]
+    pub last_seen_at: i64,
+}
+
+impl SessionAuth {
+    pub fn new(actor: &Actor, name: String, email: String) -> Self {
+        let now = chrono::Utc::now();
+        Self {
+            tenant_id: actor.tenant_id,
+            user_id: actor.user_id,
+            membership_id: actor.membership_id,
+            role: actor.role.key(),
+            name,
+            email,
+            signed_in_at_ms: now.timestamp_millis(),
+            last_seen_at: now.timestamp(),
+        }
+    }
 }
 
 pub const AUTH_KEY: &str = "auth";
+/// A session nobody used for this long is over.
+pub const SESSION_IDLE: Duration = Duration::from_secs(2 * 60 * 60);
 
-/// The signed-in member of the current tenant, for handlers.
+/// Starts a signed-in session: a fresh session id, so an id planted before sign-in cannot be
+/// ridden (no fixation).
+pub fn start_session(session: &Session, actor: &Actor, name: String, email: String) {
+    session.renew();
+    session.set(AUTH_KEY, SessionAuth::new(actor, name, email));
+}
+
+/// The signed-in member of the current tenant (or an API key acting for one), for handlers.
 #[derive(Debug, Clone)]
 pub struct Auth {
     pub actor: Actor,
     pub name: String,
     pub email: String,
+    /// The workshop requires two-factor sign-in of this owner or admin, who has not set it up:
+    /// only the set-up page (and signing out) is open to them until they do.
+    pub must_enroll_two_factor: bool,
 }
 
-/// Puts `Auth` in the request when its session belongs to the tenant being visited:
-/// a session from one tenant is no key to another.
+/// Puts `Auth` in the request when its session belongs to the tenant being visited (a
+/// session from one tenant is no key to another) and is still good: not idle too long, not
+/// past its lifetime, not ended by "sign out everywhere" or a password reset, and its
+/// membership still active. The role and permissions are read fresh, so a change applies on
+/// the next request; a changed role also gets a new session id. Under `/api/v1`, a
+/// `Bearer` API key is accepted instead.
 pub struct LoadAuth;
 
 impl<E: Endpoint> Middleware<E> for LoadAuth {
@@ -214,35 +252,128 @@ pub struct LoadAuthEndpoint<E> {
     inner: E,
 }
 
+fn bearer(req: &Request) -> Option<String> {
+    req.headers()
+        .get(poem::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned())
+}
+
+async fn session_auth(
+    state: &AppState,
+    session: &Session,
+    scope: &TenantScope,
+) -> poem::Result<Option<Auth>> {
+    let Some(mut stored) = session
+        .get::<SessionAuth>(AUTH_KEY)
+        .filter(|a| a.tenant_id == scope.tenant_id())
+    else {
+        return Ok(None);
+    };
+    let now = chrono::Utc::now().timestamp();
+    let expired = now - stored.signed_in_at_ms / 1000 > SESSION_LIFETIME.as_secs() as i64
+        || now - stored.last_seen_at > SESSION_IDLE.as_secs() as i64;
+    if expired {
+        session.purge();
+        return Ok(None);
+    }
+    let current = pitlane_identity::access::session_actor(
+        &state.store,
+        scope.tenant_id(),
+        stored.membership_id,
+        stored.signed_in_at_ms,
+    )
+    .await
+    .map_err(|err| {
+        tracing::error!(error = %err, "checking a session");
+        poem::Error::from_status(poem::http::StatusCode::SERVICE_UNAVAILABLE)
+    })?;
+    let Some((actor, two_factor)) = current else {
+        session.purge();
+        return Ok(None);
+    };
+    let must_enroll_two_factor = scope.tenant.require_two_factor
+        && (actor.is_owner() || actor.role.is(pitlane_domain::permissions::Role::Admin))
+        && !two_factor;
+    let role = actor.role.key();
+    if role != stored.role {
+        session.renew();
+        stored.role = role;
+        stored.last_seen_at = now;
+        session.set(AUTH_KEY, stored.clone());
+    } else if now - stored.last_seen_at >= 60 {
+        stored.last_seen_at = now;
+        session.set(AUTH_KEY, stored.clone());
+    }
+    Ok(Some(Auth {
+        actor,
+        name: stored.name,
+        email: stored.email,
+        must_enroll_two_factor,
+    }))
+}
+
+/// Paths an owner or admin who must still set up two-factor sign-in may use.
+fn open_before_enrolment(path: &str) -> bool {
+    path.contains("/portal/account/two-factor")
+        || path.ends_with("/signout")
+        || path.ends_with("/theme")
+}
+
 impl<E: Endpoint> Endpoint for LoadAuthEndpoint<E> {
-    type Output = E::Output;
+    type Output = Response;
 
     async fn call(&self, mut req: Request) -> poem::Result<Self::Output> {
-        let auth = match (
-            req.extensions().get::<Session>(),
-            req.extensions().get::<TenantScope>(),
-        ) {
-            (Some(session), Some(scope)) => session
-                .get::<SessionAuth>(AUTH_KEY)
-                .filter(|a| a.tenant_id == scope.tenant_id())
-                .and_then(|a| {
-                    Some(Auth {
-                        actor: Actor {
-                            user_id: a.user_id,
-                            membership_id: a.membership_id,
-                            tenant_id: a.tenant_id,
-                            role: Role::parse(&a.role).ok()?,
-                        },
-                        name: a.name,
-                        email: a.email,
-                    })
-                }),
+        let state = req.data::<AppState>().cloned();
+        let scope = req.extensions().get::<TenantScope>().cloned();
+        let session = req.extensions().get::<Session>().cloned();
+        let is_api = req.uri().path().contains("/api/v1/");
+        let auth = match (state, scope) {
+            (Some(state), Some(scope)) => match bearer(&req).filter(|_| is_api) {
+                Some(key) => {
+                    pitlane_identity::api_keys::authenticate(&state.store, scope.tenant_id(), &key)
+                        .await
+                        .map_err(|err| {
+                            tracing::error!(error = %err, "checking an API key");
+                            poem::Error::from_status(poem::http::StatusCode::SERVICE_UNAVAILABLE)
+                        })?
+                        .map(|actor| Auth {
+                            actor,
+                            name: "API key".into(),
+                            email: String::new(),
+                            must_enroll_two_factor: false,
+                        })
+                }
+                None => match &session {
+                    Some(session) => session_auth(&state, session, &scope).await?,
+                    None => None,
+                },
+            },
             _ => None,
         };
         if let Some(auth) = auth {
+            if auth.must_enroll_two_factor && !open_before_enrolment(req.uri().path()) {
+                return Ok(if is_api {
+                    crate::problem::Problem::new(
+                        poem::http::StatusCode::FORBIDDEN,
+                        "two-factor-required",
+                        "This workshop requires two-factor sign-in for owners and admins",
+                        Some("Set it up under Account → Two-factor sign-in in the portal.".into()),
+                    )
+                    .into_response()
+                } else {
+                    let target = req
+                        .extensions()
+                        .get::<TenantScope>()
+                        .map(|s| s.link("/portal/account/two-factor"))
+                        .unwrap_or_default();
+                    poem::web::Redirect::see_other(target).into_response()
+                });
+            }
             req.extensions_mut().insert(auth);
         }
-        self.inner.call(req).await
+        self.inner.call(req).await.map(IntoResponse::into_response)
     }
 }
 

@@ -17,6 +17,8 @@ pub struct AppState {
     pub outbox: pitlane_notify::Outbox,
     /// Live updates: publish after commit, subscribe for server-sent events.
     pub live: pitlane_notify::Live,
+    /// Sign-in, accounts, staff, roles, invitations, API keys and the audit log.
+    pub identity: pitlane_identity::Identity,
     /// The shared workers, when this process runs them itself (embedded mode).
     pub workers: Option<pitlane_notify::Workers>,
 }

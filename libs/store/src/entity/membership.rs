@@ -10,7 +10,10 @@ pub struct Model {
     pub user_id: Uuid,
     pub role: String,
     pub status: String,
+    pub custom_role_id: Option<Uuid>,
+    pub branch_limited: bool,
     pub created_at: DateTimeUtc,
+    pub updated_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -17,6 +17,11 @@ pub struct Model {
     pub email_sender_name: Option<String>,
     pub email_reply_to: Option<String>,
     pub sms_sender: Option<String>,
+    pub country: Option<String>,
+    pub currency: String,
+    pub trial_ends_at: Option<DateTimeUtc>,
+    pub require_sso: bool,
+    pub require_two_factor: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

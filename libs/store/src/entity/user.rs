@@ -10,6 +10,10 @@ pub struct Model {
     pub email: String,
     pub name: String,
     pub password_hash: Option<String>,
+    pub email_verified_at: Option<DateTimeUtc>,
+    pub sessions_valid_after: Option<DateTimeUtc>,
+    pub totp_secret: Option<String>,
+    pub totp_enabled_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

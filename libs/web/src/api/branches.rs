@@ -12,7 +12,7 @@ use poem_openapi::{
 };
 use uuid::Uuid;
 
-use super::{ApiTags, StaffSession, page_limit};
+use super::{ApiTags, Caller, page_limit};
 use crate::{problem::Problem, state::AppState};
 
 /// A location of the workshop.
@@ -156,7 +156,7 @@ impl BranchesApi {
     #[oai(path = "/branches", method = "get", operation_id = "list_branches")]
     async fn list(
         &self,
-        StaffSession(auth): StaffSession,
+        Caller(auth): Caller,
         state: Data<&AppState>,
         /// The `next_cursor` of the previous page.
         cursor: Query<Option<Uuid>>,
@@ -176,7 +176,7 @@ impl BranchesApi {
     #[oai(path = "/branches", method = "post", operation_id = "create_branch")]
     async fn create(
         &self,
-        StaffSession(auth): StaffSession,
+        Caller(auth): Caller,
         state: Data<&AppState>,
         body: Json<BranchWrite>,
     ) -> Result<Created, Problem> {
@@ -194,7 +194,7 @@ impl BranchesApi {
     )]
     async fn get(
         &self,
-        StaffSession(auth): StaffSession,
+        Caller(auth): Caller,
         state: Data<&AppState>,
         branch_id: Path<Uuid>,
     ) -> Result<Json<Branch>, Problem> {
@@ -213,7 +213,7 @@ impl BranchesApi {
     )]
     async fn update(
         &self,
-        StaffSession(auth): StaffSession,
+        Caller(auth): Caller,
         state: Data<&AppState>,
         branch_id: Path<Uuid>,
         body: Json<BranchWrite>,

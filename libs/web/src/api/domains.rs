@@ -5,7 +5,7 @@ use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json, types::Example};
 use uuid::Uuid;
 
-use super::{ApiTags, StaffSession};
+use super::{ApiTags, Caller};
 use crate::{problem::Problem, state::AppState};
 
 /// A host name that serves the workshop's pages.
@@ -69,7 +69,7 @@ impl DomainsApi {
     #[oai(path = "/domains", method = "get", operation_id = "list_domains")]
     async fn list(
         &self,
-        StaffSession(auth): StaffSession,
+        Caller(auth): Caller,
         state: Data<&AppState>,
     ) -> Result<Json<DomainList>, Problem> {
         let rows = domains::list(&state.store, &auth.actor).await?;
@@ -84,7 +84,7 @@ impl DomainsApi {
     #[oai(path = "/domains", method = "post", operation_id = "add_domain")]
     async fn add(
         &self,
-        StaffSession(auth): StaffSession,
+        Caller(auth): Caller,
         state: Data<&AppState>,
         body: Json<DomainWrite>,
     ) -> Result<Created, Problem> {
@@ -103,7 +103,7 @@ impl DomainsApi {
     )]
     async fn get(
         &self,
-        StaffSession(auth): StaffSession,
+        Caller(auth): Caller,
         state: Data<&AppState>,
         domain_id: Path<Uuid>,
     ) -> Result<Json<Domain>, Problem> {
@@ -122,7 +122,7 @@ impl DomainsApi {
     )]
     async fn remove(
         &self,
-        StaffSession(auth): StaffSession,
+        Caller(auth): Caller,
         state: Data<&AppState>,
         domain_id: Path<Uuid>,
     ) -> Result<Deleted, Problem> {

@@ -1,7 +1,7 @@
 use poem_openapi::{Object, OpenApi, payload::Json};
 use uuid::Uuid;
 
-use super::{ApiTags, StaffSession};
+use super::{ApiTags, Caller};
 use crate::problem::Problem;
 
 /// The signed-in member.
@@ -12,8 +12,14 @@ pub struct Me {
     pub tenant_id: Uuid,
     pub name: String,
     pub email: String,
-    /// The member's role in this workshop.
+    /// The member's role in this workshop: a built-in key or `custom:{id}`.
     pub role: String,
+    /// The role's name as people read it.
+    pub role_name: String,
+    /// The branches the member is limited to; `null` for every branch.
+    pub branch_ids: Option<Vec<Uuid>>,
+    /// Set when the caller is an API key.
+    pub api_key_id: Option<Uuid>,
     /// Every permission the role grants, by key (e.g. `settings.manage`).
     pub permissions: Vec<String>,
 }
@@ -24,9 +30,9 @@ pub struct MeApi;
 impl MeApi {
     /// Who am I
     ///
-    /// The signed-in member, their role and what it allows.
+    /// Any signed-in member or API key. The caller, their role, branches and what they may do.
     #[oai(path = "/me", method = "get", operation_id = "get_me")]
-    async fn me(&self, StaffSession(auth): StaffSession) -> Result<Json<Me>, Problem> {
+    async fn me(&self, Caller(auth): Caller) -> Result<Json<Me>, Problem> {
         let permissions = pitlane_domain::permissions::Permission::ALL
             .iter()
             .filter(|p| auth.actor.can(**p))
@@ -38,7 +44,10 @@ impl MeApi {
             tenant_id: auth.actor.tenant_id.0,
             name: auth.name,
             email: auth.email,
-            role: auth.actor.role.key().to_owned(),
+            role: auth.actor.role.key(),
+            role_name: auth.actor.role.label().to_owned(),
+            branch_ids: auth.actor.branches.limited().map(<[Uuid]>::to_vec),
+            api_key_id: auth.actor.api_key,
             permissions,
         }))
     }

@@ -10,7 +10,7 @@ use poem_openapi::{
 };
 use uuid::Uuid;
 
-use super::{ApiTags, StaffSession, page_limit};
+use super::{ApiTags, Caller, page_limit};
 use crate::{problem::Problem, state::AppState};
 
 /// An e-mail or SMS the workshop sent or will send, with how its delivery went.
@@ -144,7 +144,7 @@ impl MessagesApi {
     #[oai(path = "/messages", method = "get", operation_id = "list_messages")]
     async fn list(
         &self,
-        StaffSession(auth): StaffSession,
+        Caller(auth): Caller,
         state: Data<&AppState>,
         status: Query<Option<String>>,
         cursor: Query<Option<Uuid>>,
@@ -174,7 +174,7 @@ impl MessagesApi {
     )]
     async fn get(
         &self,
-        StaffSession(auth): StaffSession,
+        Caller(auth): Caller,
         state: Data<&AppState>,
         message_id: Path<Uuid>,
     ) -> Result<Json<Message>, Problem> {
@@ -196,7 +196,7 @@ impl MessagesApi {
     )]
     async fn retry(
         &self,
-        StaffSession(auth): StaffSession,
+        Caller(auth): Caller,
         state: Data<&AppState>,
         message_id: Path<Uuid>,
     ) -> Result<Accepted, Problem> {
@@ -217,7 +217,7 @@ impl MessagesApi {
     )]
     async fn test(
         &self,
-        StaffSession(auth): StaffSession,
+        Caller(auth): Caller,
         state: Data<&AppState>,
         body: Json<TestMessage>,
     ) -> Result<Accepted, Problem> {
@@ -256,7 +256,7 @@ impl MessagesApi {
     )]
     async fn received(
         &self,
-        StaffSession(auth): StaffSession,
+        Caller(auth): Caller,
         state: Data<&AppState>,
         limit: Query<Option<u64>>,
     ) -> Result<Json<Vec<ReceivedSms>>, Problem> {
@@ -280,7 +280,7 @@ impl MessagesApi {
     #[oai(path = "/workshop/sender", method = "get", operation_id = "get_sender")]
     async fn sender(
         &self,
-        StaffSession(auth): StaffSession,
+        Caller(auth): Caller,
         state: Data<&AppState>,
     ) -> Result<Json<Sender>, Problem> {
         let s = service::sender_settings(&state.store, &auth.actor).await?;
@@ -297,7 +297,7 @@ impl MessagesApi {
     )]
     async fn update_sender(
         &self,
-        StaffSession(auth): StaffSession,
+        Caller(auth): Caller,
         state: Data<&AppState>,
         body: Json<Sender>,
     ) -> Result<Json<Sender>, Problem> {

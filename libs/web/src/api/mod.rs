@@ -1,16 +1,22 @@
 //! The REST API under `/api/v1`, documented by poem-openapi. Handlers are thin: they turn the
 //! request into service input and the service's answer into JSON; errors are problem+json.
 
+mod access;
 mod branches;
 mod domains;
 mod me;
 mod messages;
 mod notifications;
+mod staff;
 mod templates;
 mod tenant;
 
 use poem::Request;
-use poem_openapi::{OpenApiService, SecurityScheme, Tags, auth::ApiKey};
+use poem_openapi::{
+    ApiExtractor, ApiExtractorType, ExtractParamOptions, OpenApiService, SecurityScheme, Tags,
+    auth::{ApiKey, Bearer},
+    registry::Registry,
+};
 
 use crate::session::Auth;
 
@@ -27,6 +33,10 @@ pub enum ApiTags {
     /// E-mail and SMS to customers and staff: delivery state, dead letters, sender settings,
     /// templates, received SMS.
     Messages,
+    /// Staff members, their roles and branches, invitations, and the workshop's own roles.
+    Staff,
+    /// API keys and the audit log.
+    Access,
 }
 
 /// A signed-in member of the workshop, by the portal's session cookie.
@@ -41,7 +51,60 @@ pub enum ApiTags {
 pub struct StaffSession(pub Auth);
 
 async fn signed_in_member(req: &Request, _cookie: ApiKey) -> Option<Auth> {
-    req.extensions().get::<Auth>().cloned()
+    req.extensions()
+        .get::<Auth>()
+        .filter(|a| a.actor.api_key.is_none())
+        .cloned()
+}
+
+/// An API key of the workshop (`Authorization: Bearer pl_…`), made under Settings → API keys.
+/// It acts with its own permissions, never more than its creator's role allows.
+#[derive(SecurityScheme)]
+#[oai(ty = "bearer", bearer_format = "pl_{key}", checker = "api_key_holder")]
+pub struct WorkshopApiKey(pub Auth);
+
+async fn api_key_holder(req: &Request, _bearer: Bearer) -> Option<Auth> {
+    req.extensions()
+        .get::<Auth>()
+        .filter(|a| a.actor.api_key.is_some())
+        .cloned()
+}
+
+#[derive(SecurityScheme)]
+enum Credentials {
+    Session(StaffSession),
+    Key(WorkshopApiKey),
+}
+
+/// Whoever calls: a member by session or an API key. Both schemes are declared on every
+/// operation; the permission check is the same for both.
+pub struct Caller(pub Auth);
+
+impl<'a> ApiExtractor<'a> for Caller {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::SecurityScheme];
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        Credentials::register(registry);
+    }
+
+    fn security_schemes() -> Vec<&'static str> {
+        Credentials::security_schemes()
+    }
+
+    async fn from_request(
+        req: &'a Request,
+        body: &mut poem::RequestBody,
+        param_opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        Ok(Caller(
+            match Credentials::from_request(req, body, param_opts).await? {
+                Credentials::Session(StaffSession(auth))
+                | Credentials::Key(WorkshopApiKey(auth)) => auth,
+            },
+        ))
+    }
 }
 
 pub type Apis = (
@@ -52,6 +115,8 @@ pub type Apis = (
     messages::MessagesApi,
     templates::TemplatesApi,
     notifications::NotificationsApi,
+    staff::StaffApi,
+    access::AccessApi,
 );
 
 pub fn service() -> OpenApiService<Apis, ()> {
@@ -64,6 +129,8 @@ pub fn service() -> OpenApiService<Apis, ()> {
             messages::MessagesApi,
             templates::TemplatesApi,
             notifications::NotificationsApi,
+            staff::StaffApi,
+            access::AccessApi,
         ),
         "Pitlane API",
         env!("CARGO_PKG_VERSION"),

@@ -4,7 +4,7 @@ use poem::web::Data;
 use poem_openapi::{Object, OpenApi, param::Path, param::Query, payload::Json};
 use uuid::Uuid;
 
-use super::{ApiTags, StaffSession, page_limit};
+use super::{ApiTags, Caller, page_limit};
 use crate::{problem::Problem, state::AppState};
 
 /// Something the reader should know about.
@@ -37,7 +37,7 @@ pub struct NotificationsApi;
 impl NotificationsApi {
     /// List my notifications
     ///
-    /// The signed-in member's own notifications, newest first, with the unread count.
+    /// Any signed-in member. Their own notifications, newest first, with the unread count.
     #[oai(
         path = "/notifications",
         method = "get",
@@ -45,7 +45,7 @@ impl NotificationsApi {
     )]
     async fn list(
         &self,
-        StaffSession(auth): StaffSession,
+        Caller(auth): Caller,
         state: Data<&AppState>,
         unread: Query<Option<bool>>,
         limit: Query<Option<u64>>,
@@ -74,6 +74,8 @@ impl NotificationsApi {
     }
 
     /// Mark a notification read
+    ///
+    /// Any signed-in member, for their own notifications.
     #[oai(
         path = "/notifications/:notification_id/read",
         method = "post",
@@ -81,7 +83,7 @@ impl NotificationsApi {
     )]
     async fn read(
         &self,
-        StaffSession(auth): StaffSession,
+        Caller(auth): Caller,
         state: Data<&AppState>,
         notification_id: Path<Uuid>,
     ) -> Result<Json<Unread>, Problem> {
@@ -96,6 +98,8 @@ impl NotificationsApi {
     }
 
     /// Mark all my notifications read
+    ///
+    /// Any signed-in member, for their own notifications.
     #[oai(
         path = "/notifications/read-all",
         method = "post",
@@ -103,7 +107,7 @@ impl NotificationsApi {
     )]
     async fn read_all(
         &self,
-        StaffSession(auth): StaffSession,
+        Caller(auth): Caller,
         state: Data<&AppState>,
     ) -> Result<Json<Unread>, Problem> {
         let unread = staff::mark_read(&state.store, &state.live, &auth.actor, None).await?;

@@ -6,7 +6,7 @@ use pitlane_notify::templates::{self, MessageTemplate};
 use poem::web::Data;
 use poem_openapi::{Object, OpenApi, param::Path, payload::Json, types::Example};
 
-use super::{ApiTags, StaffSession};
+use super::{ApiTags, Caller};
 use crate::{problem::Problem, state::AppState};
 
 /// The wording of one message kind on one channel.
@@ -90,7 +90,7 @@ impl TemplatesApi {
     #[oai(path = "/templates", method = "get", operation_id = "list_templates")]
     async fn list(
         &self,
-        StaffSession(auth): StaffSession,
+        Caller(auth): Caller,
         state: Data<&AppState>,
     ) -> Result<Json<Vec<Template>>, Problem> {
         let all = templates::list(&state.store, &auth.actor).await?;
@@ -107,7 +107,7 @@ impl TemplatesApi {
     )]
     async fn get(
         &self,
-        StaffSession(auth): StaffSession,
+        Caller(auth): Caller,
         state: Data<&AppState>,
         template_id: Path<String>,
     ) -> Result<Json<Template>, Problem> {
@@ -130,7 +130,7 @@ impl TemplatesApi {
     )]
     async fn save(
         &self,
-        StaffSession(auth): StaffSession,
+        Caller(auth): Caller,
         state: Data<&AppState>,
         template_id: Path<String>,
         body: Json<TemplateInput>,
@@ -158,7 +158,7 @@ impl TemplatesApi {
     )]
     async fn reset(
         &self,
-        StaffSession(auth): StaffSession,
+        Caller(auth): Caller,
         state: Data<&AppState>,
         template_id: Path<String>,
     ) -> Result<Json<Template>, Problem> {
@@ -181,7 +181,7 @@ impl TemplatesApi {
     )]
     async fn preview(
         &self,
-        StaffSession(auth): StaffSession,
+        Caller(auth): Caller,
         state: Data<&AppState>,
         template_id: Path<String>,
         body: Json<TemplateInput>,

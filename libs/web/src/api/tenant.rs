@@ -4,7 +4,7 @@ use poem::web::Data;
 use poem_openapi::{Object, OpenApi, payload::Json, types::Example};
 use uuid::Uuid;
 
-use super::{ApiTags, StaffSession};
+use super::{ApiTags, Caller};
 use crate::{problem::Problem, state::AppState};
 
 /// The workshop (tenant).
@@ -83,7 +83,7 @@ impl TenantApi {
     #[oai(path = "/workshop", method = "get", operation_id = "get_workshop")]
     async fn get(
         &self,
-        StaffSession(auth): StaffSession,
+        Caller(auth): Caller,
         state: Data<&AppState>,
     ) -> Result<Json<Workshop>, Problem> {
         Ok(Json(workshop(get_tenant(&state.store, &auth.actor).await?)))
@@ -99,7 +99,7 @@ impl TenantApi {
     )]
     async fn update_brand(
         &self,
-        StaffSession(auth): StaffSession,
+        Caller(auth): Caller,
         state: Data<&AppState>,
         body: Json<BrandUpdate>,
     ) -> Result<Json<Workshop>, Problem> {

@@ -130,3 +130,80 @@ pub fn local_path(raw: &str, fallback: &str) -> String {
         fallback.to_owned()
     }
 }
+
+/// A form with repeated fields (checkbox groups), which `Form<T>` cannot read.
+pub struct Pairs(pub Vec<(String, String)>);
+
+impl Pairs {
+    pub fn parse(body: &str) -> Self {
+        Self(
+            url::form_urlencoded::parse(body.as_bytes())
+                .into_owned()
+                .collect(),
+        )
+    }
+
+    /// The first value of `name`, or `""`.
+    pub fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+}
+
+/// A group of checkboxes with a legend; `checked` says which values are ticked.
+pub fn checkbox_group(
+    name: &str,
+    legend: &str,
+    options: &[(String, String)],
+    checked: &[String],
+    errors: &FieldErrors,
+) -> Markup {
+    let error = errors.message_for(name);
+    let id = format!("f-{name}");
+    html! {
+        fieldset class="field checks" id=(id) aria-describedby=[error.map(|_| format!("{id}-error"))] {
+            legend { (legend) }
+            @for (value, label) in options {
+                label class="check" {
+                    input type="checkbox" name=(name) value=(value) checked[checked.contains(value)];
+                    " " (label)
+                }
+            }
+            @if let Some(error) = error { span class="error" id=(format!("{id}-error")) { (error) } }
+        }
+    }
+}
+
+/// A select with a label; `value` is the chosen option.
+pub fn select(
+    name: &str,
+    label: &str,
+    options: &[(String, String)],
+    value: &str,
+    errors: &FieldErrors,
+) -> Markup {
+    let error = errors.message_for(name);
+    let id = format!("f-{name}");
+    html! {
+        div class="field" {
+            label for=(id) { (label) }
+            select id=(id) name=(name) aria-invalid=[error.map(|_| "true")]
+                aria-describedby=[error.map(|_| format!("{id}-error"))] {
+                @for (v, l) in options {
+                    option value=(v) selected[v == value] { (l) }
+                }
+            }
+            @if let Some(error) = error { span class="error" id=(format!("{id}-error")) { (error) } }
+        }
+    }
+}

@@ -144,14 +144,45 @@ pub fn page(ctx: &PageCtx, title: &str, nav: Option<&str>, content: Markup) -> M
     let site_name = tenant.map_or("Pitlane", |t| t.name.as_str());
     let palette = palette_of(tenant);
     let theme = ctx.theme();
-    let links: Vec<(&str, &str, String)> = if ctx.auth.is_some() {
-        vec![
-            ("dashboard", "Dashboard", ctx.link("/portal")),
-            ("messages", "Messages", ctx.link("/portal/messages")),
-            ("settings", "Settings", ctx.link("/portal/settings")),
-        ]
-    } else {
-        Vec::new()
+    // The menu shows what the member's role allows; the pages check again.
+    let links: Vec<(&str, &str, String)> = match &ctx.auth {
+        Some(auth) => {
+            use pitlane_domain::permissions::Permission;
+            let can = |p| auth.actor.can(p);
+            [
+                ("dashboard", "Dashboard", "/portal", true),
+                (
+                    "messages",
+                    "Messages",
+                    "/portal/messages",
+                    can(Permission::SettingsManage),
+                ),
+                (
+                    "staff",
+                    "Staff",
+                    "/portal/staff",
+                    can(Permission::StaffManage),
+                ),
+                (
+                    "settings",
+                    "Settings",
+                    "/portal/settings",
+                    can(Permission::TenantRead),
+                ),
+                (
+                    "audit",
+                    "Audit log",
+                    "/portal/audit",
+                    can(Permission::AuditView),
+                ),
+                ("account", "Account", "/portal/account", true),
+            ]
+            .into_iter()
+            .filter(|(_, _, _, shown)| *shown)
+            .map(|(key, label, path, _)| (key, label, ctx.link(path)))
+            .collect()
+        }
+        None => Vec::new(),
     };
     html! {
         (DOCTYPE)

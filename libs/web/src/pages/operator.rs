@@ -1,5 +1,6 @@
-//! The operator's view of the shared queues, on the platform host: backlog, throughput,
-//! failures and dead letters per tenant. Opened with `PITLANE_OPERATOR_TOKEN` (HTTP Basic,
+//! The operator's console on the platform host: the workshops (search, plan and usage,
+//! suspend and reactivate, each audited in the workshop's log) and the shared queues (backlog,
+//! throughput, failures and dead letters per tenant). Opened with `PITLANE_OPERATOR_TOKEN` (HTTP Basic,
 //! any user name); without that variable the view does not exist.
 
 use std::collections::BTreeMap;
@@ -10,7 +11,7 @@ use pitlane_store::OutboxStat;
 use poem::{
     IntoResponse, Request, Response, handler,
     http::{StatusCode, header},
-    web::{Data, Json},
+    web::{Data, Form, Json, Path, Query, Redirect},
 };
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
@@ -156,4 +157,203 @@ pub async fn queues_page(req: &Request, state: Data<&AppState>) -> Response {
         }
     };
     page(&ctx, "Message queues", None, body).into_response()
+}
+
+// ---- Tenants ----
+
+#[derive(serde::Deserialize, Default)]
+pub struct TenantSearch {
+    #[serde(default)]
+    q: String,
+}
+
+#[derive(serde::Serialize)]
+struct TenantLine {
+    id: Uuid,
+    slug: String,
+    name: String,
+    status: String,
+    plan: String,
+    trial_ends_at: Option<chrono::DateTime<chrono::Utc>>,
+    created_at: chrono::DateTime<chrono::Utc>,
+}
+
+async fn tenant_lines(
+    state: &AppState,
+    q: &str,
+) -> Result<Vec<TenantLine>, pitlane_store::StoreError> {
+    Ok(state
+        .store
+        .tenants_matching(Some(q), 200)
+        .await?
+        .into_iter()
+        .map(|t| TenantLine {
+            id: t.id,
+            slug: t.slug,
+            name: t.name,
+            status: t.status,
+            plan: t.plan,
+            trial_ends_at: t.trial_ends_at,
+            created_at: t.created_at,
+        })
+        .collect())
+}
+
+#[handler]
+pub async fn tenants_json(
+    req: &Request,
+    state: Data<&AppState>,
+    Query(q): Query<TenantSearch>,
+) -> Response {
+    if let Some(denied) = gate(req, &state) {
+        return denied;
+    }
+    match tenant_lines(&state, &q.q).await {
+        Ok(rows) => Json(serde_json::json!({ "tenants": rows })).into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "operator tenant list");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
+#[handler]
+pub async fn tenants_page(
+    req: &Request,
+    state: Data<&AppState>,
+    Query(q): Query<TenantSearch>,
+) -> Response {
+    if let Some(denied) = gate(req, &state) {
+        return denied;
+    }
+    let ctx = PageCtx::from_request(req);
+    let Ok(rows) = tenant_lines(&state, &q.q).await else {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    };
+    let body = html! {
+        h1 { "Workshops" }
+        p { a href="/operator/queues" { "Message queues" } }
+        form method="get" action="/operator/tenants" class="filters" {
+            div class="field" {
+                label for="f-q" { "Search by address or name" }
+                input id="f-q" name="q" type="search" value=(q.q);
+            }
+            div { button class="button" type="submit" { "Search" } }
+        }
+        table {
+            thead { tr { th scope="col" { "Workshop" } th scope="col" { "Address" } th scope="col" { "Plan" } th scope="col" { "Status" } th scope="col" { "Since" } } }
+            tbody {
+                @for t in &rows {
+                    tr {
+                        td { a href=(format!("/operator/tenants/{}", t.id)) { (t.name) } }
+                        td { (t.slug) }
+                        td { (t.plan) @if let Some(end) = t.trial_ends_at { " (until " (end.format("%Y-%m-%d")) ")" } }
+                        td { (t.status) }
+                        td { (t.created_at.format("%Y-%m-%d")) }
+                    }
+                }
+            }
+        }
+        @if rows.is_empty() { p class="muted" { "No workshop matches." } }
+    };
+    page(&ctx, "Workshops", None, body).into_response()
+}
+
+fn usage_page(
+    ctx: &PageCtx,
+    usage: &pitlane_tenancy::operator::Usage,
+    errors: &pitlane_domain::FieldErrors,
+) -> Response {
+    let t = &usage.tenant;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let body = html! {
+        p { a href="/operator/tenants" { "← Workshops" } }
+        h1 { (t.name) }
+        p class="muted" { "Opening this page is recorded in the workshop's audit log." }
+        dl {
+            dt { "Address" } dd { (t.slug) }
+            dt { "Status" } dd { (t.status) }
+            dt { "Plan" } dd { (t.plan) @if let Some(end) = t.trial_ends_at { " (trial until " (end.format("%Y-%m-%d")) ")" } }
+            dt { "Country, currency" } dd { (t.country.as_deref().unwrap_or("—")) ", " (t.currency) }
+            dt { "Active members" } dd { (usage.active_members) }
+            dt { "Branches" } dd { (usage.branches) }
+            dt { "Messages in the last 30 days" } dd { (usage.messages_last_30_days) }
+        }
+        (super::forms::error_summary(errors, &[("reason", "Reason")]))
+        form class="stack" method="post" action=(format!("/operator/tenants/{}/status", t.id)) {
+            (super::forms::csrf_input(ctx))
+            @if t.is_suspended() {
+                input type="hidden" name="active" value="true";
+                button class="button" type="submit" { "Reactivate " (t.name) }
+            } @else {
+                input type="hidden" name="active" value="false";
+                (super::forms::Field::new("reason", "Why suspend it", "").hint("Kept in the workshop's audit log.").required().render(errors))
+                button class="button danger" type="submit" { "Suspend " (t.name) }
+            }
+        }
+    };
+    (status, page(ctx, &t.name, None, body)).into_response()
+}
+
+#[handler]
+pub async fn tenant_page(req: &Request, state: Data<&AppState>, Path(id): Path<Uuid>) -> Response {
+    if let Some(denied) = gate(req, &state) {
+        return denied;
+    }
+    let ctx = PageCtx::from_request(req);
+    match pitlane_tenancy::operator::usage(&state.store, pitlane_domain::ids::TenantId(id)).await {
+        Ok(usage) => usage_page(&ctx, &usage, &pitlane_domain::FieldErrors::new()),
+        Err(err) => super::errors::service_error_page(&ctx, err),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct StatusForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    active: String,
+    #[serde(default)]
+    reason: String,
+}
+
+#[handler]
+pub async fn tenant_status(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<Uuid>,
+    Form(form): Form<StatusForm>,
+) -> Response {
+    if let Some(denied) = gate(req, &state) {
+        return denied;
+    }
+    let ctx = PageCtx::from_request(req);
+    if !super::forms::csrf_errors(req, &form.csrf).is_empty() {
+        return super::errors::expired_form(&ctx);
+    }
+    let tenant = pitlane_domain::ids::TenantId(id);
+    match pitlane_tenancy::operator::set_active(
+        &state.store,
+        tenant,
+        form.active == "true",
+        &form.reason,
+    )
+    .await
+    {
+        Ok(_) => {
+            state.tenants.invalidate(tenant);
+            Redirect::see_other(format!("/operator/tenants/{id}")).into_response()
+        }
+        Err(pitlane_domain::ServiceError::Invalid(errors)) => {
+            match pitlane_tenancy::operator::usage(&state.store, tenant).await {
+                Ok(usage) => usage_page(&ctx, &usage, &errors),
+                Err(err) => super::errors::service_error_page(&ctx, err),
+            }
+        }
+        Err(err) => super::errors::service_error_page(&ctx, err),
+    }
 }

@@ -102,6 +102,8 @@ fn settings_page(
     let body = html! {
         h1 { "Brand settings" }
         p { a href=(ctx.link("/portal/settings/messages")) { "Message settings: sender name, reply-to, test e-mail" } }
+        p { a href=(ctx.link("/portal/settings/api-keys")) { "API keys for programs that use the workshop's data" } }
+        p { a href=(ctx.link("/portal/settings/security")) { "Sign-in security: single sign-on, two-factor" } }
         @if saved { div class="notice success" role="status" { "Saved. Your pages now use the new brand." } }
         (error_summary(errors, &[
             ("name", "Workshop name"),

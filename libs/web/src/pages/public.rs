@@ -57,6 +57,8 @@ pub fn platform_home(req: &Request) -> Response {
                     div { button class="button" type="submit" { "Continue" } }
                 }
                 p class="muted" { "Trying Pitlane? " a href="/t/demo/signin" { "Sign in to the demo workshop" } "." }
+                p { a class="button" href="/signup" { "Sign up your workshop" } " — free for " (pitlane_tenancy::TRIAL_DAYS) " days." }
+                p { "Work for several workshops? " a href="/signin" { "Sign in once and choose" } "." }
             }
         },
     )

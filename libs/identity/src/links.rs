@@ -1,0 +1,209 @@
+//! Signed, single-use links: e-mail verification (3 days), password reset (30 minutes), a
+//! customer's magic link, a staff invitation (7 days).
+//!
+//! A token is `{id}.{expiry}.{signature}`: the signature (HMAC-SHA256 under
+//! `PITLANE_SECRET_KEY`) covers the purpose, id and expiry, so a token cannot be made up,
+//! stretched or used for another purpose; the row named by the id makes it single use.
+
+use std::sync::Arc;
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Duration, Utc};
+use hmac::{Hmac, Mac};
+use pitlane_domain::ServiceError;
+use pitlane_store::{
+    People,
+    entity::auth_link,
+    sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr},
+};
+use sha2::Sha256;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    VerifyEmail,
+    ResetPassword,
+    MagicLink,
+    Invitation,
+}
+
+impl Purpose {
+    pub fn key(self) -> &'static str {
+        match self {
+            Purpose::VerifyEmail => "verify_email",
+            Purpose::ResetPassword => "reset_password",
+            Purpose::MagicLink => "magic_link",
+            Purpose::Invitation => "invitation",
+        }
+    }
+
+    /// How long a link stays good.
+    pub fn lifetime(self) -> Duration {
+        match self {
+            Purpose::VerifyEmail => Duration::days(3),
+            Purpose::ResetPassword => Duration::minutes(30),
+            Purpose::MagicLink => Duration::minutes(15),
+            Purpose::Invitation => Duration::days(7),
+        }
+    }
+}
+
+/// Why a link was not accepted; each gets a page that offers a new one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum LinkError {
+    #[error("this link is not valid")]
+    Invalid,
+    #[error("this link has expired")]
+    Expired,
+    #[error("this link has already been used")]
+    Used,
+}
+
+#[derive(Clone)]
+pub struct LinkSigner {
+    key: Arc<Vec<u8>>,
+}
+
+impl LinkSigner {
+    pub fn new(secret: &[u8]) -> Self {
+        Self {
+            key: Arc::new(secret.to_vec()),
+        }
+    }
+
+    fn signature(&self, purpose: Purpose, id: Uuid, expires: i64) -> Vec<u8> {
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC accepts keys of any length");
+        mac.update(format!("{}|{}|{expires}", purpose.key(), id.simple()).as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    }
+
+    pub fn sign(&self, purpose: Purpose, id: Uuid, expires: DateTime<Utc>) -> String {
+        let expires = expires.timestamp();
+        let signature = URL_SAFE_NO_PAD.encode(self.signature(purpose, id, expires));
+        format!("{}.{expires}.{signature}", id.simple())
+    }
+
+    /// The id a genuine, unexpired token names.
+    pub fn verify(&self, purpose: Purpose, token: &str) -> Result<Uuid, LinkError> {
+        let mut parts = token.trim().splitn(3, '.');
+        let (Some(id), Some(expires), Some(signature)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(LinkError::Invalid);
+        };
+        let id = Uuid::try_parse(id).map_err(|_| LinkError::Invalid)?;
+        let expires: i64 = expires.parse().map_err(|_| LinkError::Invalid)?;
+        let given = URL_SAFE_NO_PAD
+            .decode(signature)
+            .map_err(|_| LinkError::Invalid)?;
+        let expected = self.signature(purpose, id, expires);
+        if !bool::from(subtle::ConstantTimeEq::ct_eq(
+            given.as_slice(),
+            expected.as_slice(),
+        )) {
+            return Err(LinkError::Invalid);
+        }
+        if Utc::now().timestamp() >= expires {
+            return Err(LinkError::Expired);
+        }
+        Ok(id)
+    }
+}
+
+/// Creates a link for a person; returns its token.
+pub async fn issue(
+    people: &People<'_>,
+    signer: &LinkSigner,
+    user_id: Uuid,
+    purpose: Purpose,
+) -> Result<String, ServiceError> {
+    let id = Uuid::now_v7();
+    let now = Utc::now();
+    let expires = now + purpose.lifetime();
+    people
+        .insert(auth_link::ActiveModel {
+            id: Set(id),
+            user_id: Set(user_id),
+            purpose: Set(purpose.key().to_owned()),
+            expires_at: Set(expires),
+            used_at: Set(None),
+            created_at: Set(now),
+        })
+        .await?;
+    Ok(signer.sign(purpose, id, expires))
+}
+
+/// Spends a link: the person it was for, or why it cannot be used. Spending is one conditional
+/// update, so two clicks at once cannot both succeed.
+pub async fn spend(
+    people: &People<'_>,
+    signer: &LinkSigner,
+    purpose: Purpose,
+    token: &str,
+) -> Result<Result<Uuid, LinkError>, ServiceError> {
+    let id = match signer.verify(purpose, token) {
+        Ok(id) => id,
+        Err(err) => return Ok(Err(err)),
+    };
+    let spent = people
+        .update_all(
+            auth_link::Entity::update_many()
+                .col_expr(auth_link::Column::UsedAt, Expr::value(Utc::now()))
+                .filter(auth_link::Column::Id.eq(id))
+                .filter(auth_link::Column::Purpose.eq(purpose.key()))
+                .filter(auth_link::Column::UsedAt.is_null()),
+        )
+        .await?;
+    if spent == 0 {
+        return Ok(Err(LinkError::Used));
+    }
+    let link = people
+        .first(auth_link::Entity::find_by_id(id))
+        .await?
+        .ok_or_else(|| ServiceError::Internal("a spent link vanished".into()))?;
+    Ok(Ok(link.user_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_verify_only_for_their_purpose_and_until_they_expire() {
+        let signer = LinkSigner::new(b"a test secret key of some length");
+        let id = Uuid::now_v7();
+        let token = signer.sign(
+            Purpose::ResetPassword,
+            id,
+            Utc::now() + Duration::minutes(30),
+        );
+        assert_eq!(signer.verify(Purpose::ResetPassword, &token), Ok(id));
+        assert_eq!(
+            signer.verify(Purpose::VerifyEmail, &token),
+            Err(LinkError::Invalid)
+        );
+        let other = LinkSigner::new(b"another key entirely, not ours!!");
+        assert_eq!(
+            other.verify(Purpose::ResetPassword, &token),
+            Err(LinkError::Invalid)
+        );
+        let stretched = token.replacen('.', ".9", 1);
+        assert_eq!(
+            signer.verify(Purpose::ResetPassword, &stretched),
+            Err(LinkError::Invalid)
+        );
+        let old = signer.sign(
+            Purpose::ResetPassword,
+            id,
+            Utc::now() - Duration::seconds(1),
+        );
+        assert_eq!(
+            signer.verify(Purpose::ResetPassword, &old),
+            Err(LinkError::Expired)
+        );
+        assert_eq!(
+            signer.verify(Purpose::ResetPassword, "garbage"),
+            Err(LinkError::Invalid)
+        );
+    }
+}

@@ -1,0 +1,427 @@
+//! Sign-in through an identity provider: OAuth2 authorization code with PKCE (S256) and a
+//! state parameter, by the `oauth2` crate. Providers come from the environment (Google,
+//! Microsoft, and one generic provider given its URLs).
+//!
+//! One callback serves the whole deployment (`{public URL}/oauth/callback`), so a provider
+//! needs one registered redirect URI however many workshops there are. The state names a
+//! short-lived record in the key-value store (tenant, PKCE verifier, where to go after); it is
+//! taken once. After the callback, a one-time hand-off token carries the sign-in to the
+//! workshop's own site, which starts the session there.
+//!
+//! A provider's account is linked to a Pitlane user only when the provider says the e-mail
+//! address is verified and a user with that address exists; after that, the provider's
+//! subject id finds the user even if the address changes.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use oauth2::{
+    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, Scope, TokenResponse, TokenUrl, basic::BasicClient,
+};
+use pitlane_domain::{Actor, ServiceError, ids::TenantId};
+use pitlane_store::{
+    TenantCtx,
+    entity::{user, user_identity},
+    sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter},
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{
+    Identity,
+    access::{active_membership, actor_of},
+    audit::{self, By, Event},
+};
+
+/// An identity provider this deployment offers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provider {
+    /// In URLs: `google`, `microsoft` or `sso`.
+    pub key: String,
+    /// On the sign-in button.
+    pub label: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub authorize_url: String,
+    pub token_url: String,
+    pub userinfo_url: String,
+    pub scopes: Vec<String>,
+}
+
+/// What waits between sending someone to the provider and their return.
+#[derive(Debug, Serialize, Deserialize)]
+struct Pending {
+    tenant: TenantId,
+    provider: String,
+    verifier: String,
+    /// The workshop's site (absolute), where the sign-in is handed off.
+    site: String,
+    next: String,
+}
+
+/// A finished sign-in on its way to the workshop's site.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Handoff {
+    pub tenant: TenantId,
+    pub membership: Uuid,
+    pub name: String,
+    pub email: String,
+    pub next: String,
+    /// The password was checked but the person's authenticator code is still due.
+    #[serde(default)]
+    pub needs_second_factor: bool,
+    /// `platform` for the main site's sign-in (audited when taken); the provider's key for a
+    /// provider sign-in (audited when it finished).
+    #[serde(default)]
+    pub via: String,
+}
+
+/// Why a provider sign-in did not end in a session.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OAuthRefusal {
+    #[error("this sign-in link expired or was already used; start again from the sign-in page")]
+    UnknownState,
+    #[error("the identity provider refused the sign-in ({0})")]
+    Provider(String),
+    #[error(
+        "the identity provider did not confirm this e-mail address, so it cannot be linked to a Pitlane login"
+    )]
+    UnverifiedEmail,
+    #[error("no Pitlane login has the address {0}; ask the workshop for an invitation")]
+    NoAccount(String),
+    #[error("{0} is not a member of this workshop")]
+    NotMember(String),
+}
+
+const PENDING_TTL: Duration = Duration::from_secs(10 * 60);
+const HANDOFF_TTL: Duration = Duration::from_secs(60);
+
+fn callback_url(public_url: &str) -> String {
+    format!("{}/oauth/callback", public_url.trim_end_matches('/'))
+}
+
+fn bad_config(err: impl std::fmt::Display) -> ServiceError {
+    ServiceError::Internal(format!("identity provider configuration: {err}"))
+}
+
+/// Where to send the person to sign in with `provider`.
+pub async fn start(
+    identity: &Identity,
+    provider: &Provider,
+    public_url: &str,
+    tenant: TenantId,
+    site: &str,
+    next: &str,
+) -> Result<String, ServiceError> {
+    let client = BasicClient::new(ClientId::new(provider.client_id.clone()))
+        .set_client_secret(ClientSecret::new(provider.client_secret.clone()))
+        .set_auth_uri(AuthUrl::new(provider.authorize_url.clone()).map_err(bad_config)?)
+        .set_redirect_uri(RedirectUrl::new(callback_url(public_url)).map_err(bad_config)?);
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let mut request = client
+        .authorize_url(CsrfToken::new_random)
+        .set_pkce_challenge(challenge);
+    for scope in &provider.scopes {
+        request = request.add_scope(Scope::new(scope.clone()));
+    }
+    let (url, state) = request.url();
+    let pending = Pending {
+        tenant,
+        provider: provider.key.clone(),
+        verifier: verifier.secret().clone(),
+        site: site.to_owned(),
+        next: next.to_owned(),
+    };
+    let raw = serde_json::to_vec(&pending).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    identity
+        .kv
+        .set(
+            &format!("oauth:state:{}", state.secret()),
+            &raw,
+            Some(PENDING_TTL),
+        )
+        .await
+        .map_err(|e| ServiceError::Internal(format!("storing the sign-in state: {e}")))?;
+    Ok(url.to_string())
+}
+
+/// Takes a key's value once: a second read finds nothing.
+async fn take(identity: &Identity, key: &str) -> Result<Option<Vec<u8>>, ServiceError> {
+    let value = identity
+        .kv
+        .get(key)
+        .await
+        .map_err(|e| ServiceError::Internal(format!("reading the sign-in state: {e}")))?;
+    if value.is_some() {
+        identity
+            .kv
+            .delete(key)
+            .await
+            .map_err(|e| ServiceError::Internal(format!("spending the sign-in state: {e}")))?;
+    }
+    Ok(value)
+}
+
+#[derive(Deserialize)]
+struct UserInfo {
+    sub: String,
+    email: Option<String>,
+    #[serde(default)]
+    email_verified: Option<serde_json::Value>,
+    name: Option<String>,
+}
+
+impl UserInfo {
+    /// Providers send `true` or `"true"`; Microsoft's userinfo omits it for work accounts,
+    /// whose addresses the directory owns.
+    fn verified(&self, provider: &str) -> bool {
+        match &self.email_verified {
+            Some(serde_json::Value::Bool(b)) => *b,
+            Some(serde_json::Value::String(s)) => s == "true",
+            None => provider == "microsoft",
+            _ => false,
+        }
+    }
+}
+
+/// Finishes a provider sign-in: exchanges the code (with the PKCE verifier), reads who it is,
+/// finds their membership, and returns where to hand the sign-in off to.
+pub async fn finish(
+    identity: &Identity,
+    providers: &[Provider],
+    public_url: &str,
+    state: &str,
+    code: &str,
+) -> Result<Result<(String, String), OAuthRefusal>, ServiceError> {
+    let Some(raw) = take(identity, &format!("oauth:state:{state}")).await? else {
+        return Ok(Err(OAuthRefusal::UnknownState));
+    };
+    let pending: Pending =
+        serde_json::from_slice(&raw).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let Some(provider) = providers.iter().find(|p| p.key == pending.provider) else {
+        return Ok(Err(OAuthRefusal::UnknownState));
+    };
+    let client = BasicClient::new(ClientId::new(provider.client_id.clone()))
+        .set_client_secret(ClientSecret::new(provider.client_secret.clone()))
+        .set_token_uri(TokenUrl::new(provider.token_url.clone()).map_err(bad_config)?)
+        .set_redirect_uri(RedirectUrl::new(callback_url(public_url)).map_err(bad_config)?);
+    let http = oauth2::reqwest::Client::builder()
+        .redirect(oauth2::reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(10))
+        .build()
+        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let token = match client
+        .exchange_code(AuthorizationCode::new(code.to_owned()))
+        .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier.clone()))
+        .request_async(&http)
+        .await
+    {
+        Ok(token) => token,
+        Err(err) => {
+            tracing::info!(error = %err, provider = %provider.key, "code exchange refused");
+            return refuse(
+                identity,
+                &pending,
+                "unknown",
+                OAuthRefusal::Provider(describe(&err)),
+            )
+            .await;
+        }
+    };
+    let info: UserInfo = match http
+        .get(&provider.userinfo_url)
+        .bearer_auth(token.access_token().secret())
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+    {
+        Ok(response) => match response.json().await {
+            Ok(info) => info,
+            Err(err) => {
+                return refuse(
+                    identity,
+                    &pending,
+                    "unknown",
+                    OAuthRefusal::Provider(err.to_string()),
+                )
+                .await;
+            }
+        },
+        Err(err) => {
+            return refuse(
+                identity,
+                &pending,
+                "unknown",
+                OAuthRefusal::Provider(err.to_string()),
+            )
+            .await;
+        }
+    };
+    let claimed = info.email.clone().unwrap_or_default().trim().to_lowercase();
+    let tx = identity.store.tx(&TenantCtx::new(pending.tenant)).await?;
+    let linked = tx
+        .people()
+        .first(
+            user_identity::Entity::find()
+                .filter(user_identity::Column::Provider.eq(&provider.key))
+                .filter(user_identity::Column::Subject.eq(&info.sub)),
+        )
+        .await?;
+    let person = match linked {
+        Some(link) => {
+            tx.people()
+                .first(user::Entity::find_by_id(link.user_id))
+                .await?
+        }
+        None => {
+            if claimed.is_empty() || !info.verified(&provider.key) {
+                tx.commit().await?;
+                return refuse(identity, &pending, &claimed, OAuthRefusal::UnverifiedEmail).await;
+            }
+            let found = tx
+                .people()
+                .first(user::Entity::find().filter(user::Column::Email.eq(&claimed)))
+                .await?;
+            if let Some(person) = &found {
+                tx.people()
+                    .insert(user_identity::ActiveModel {
+                        id: Set(Uuid::now_v7()),
+                        user_id: Set(person.id),
+                        provider: Set(provider.key.clone()),
+                        subject: Set(info.sub.clone()),
+                        email: Set(claimed.clone()),
+                        created_at: Set(Utc::now()),
+                    })
+                    .await?;
+            }
+            found
+        }
+    };
+    let Some(person) = person else {
+        tx.commit().await?;
+        return refuse(
+            identity,
+            &pending,
+            &claimed,
+            OAuthRefusal::NoAccount(claimed.clone()),
+        )
+        .await;
+    };
+    let Some(member) = active_membership(&tx, person.id).await? else {
+        tx.commit().await?;
+        return refuse(
+            identity,
+            &pending,
+            &person.email,
+            OAuthRefusal::NotMember(person.email.clone()),
+        )
+        .await;
+    };
+    let actor: Actor = actor_of(&tx, &member).await?;
+    audit::record(
+        &tx,
+        By::Member(&actor),
+        Event::new("sign_in.succeeded").detail(serde_json::json!({ "via": provider.key })),
+    )
+    .await?;
+    tx.commit().await?;
+    let handoff = Handoff {
+        tenant: pending.tenant,
+        membership: member.id,
+        name: info
+            .name
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or(person.name),
+        email: person.email,
+        next: pending.next.clone(),
+        needs_second_factor: false,
+        via: provider.key.clone(),
+    };
+    let token = issue_handoff(identity, &handoff, HANDOFF_TTL).await?;
+    Ok(Ok((pending.site, token)))
+}
+
+/// Stores a hand-off for `ttl`; returns its one-time token.
+pub async fn issue_handoff(
+    identity: &Identity,
+    handoff: &Handoff,
+    ttl: Duration,
+) -> Result<String, ServiceError> {
+    let token = {
+        let bytes: [u8; 32] = rand::random();
+        base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes)
+    };
+    let raw = serde_json::to_vec(handoff).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    identity
+        .kv
+        .set(&format!("oauth:handoff:{token}"), &raw, Some(ttl))
+        .await
+        .map_err(|e| ServiceError::Internal(format!("storing the hand-off: {e}")))?;
+    Ok(token)
+}
+
+fn describe<E: std::error::Error>(err: &E) -> String {
+    let text = err.to_string();
+    if text.contains("invalid_grant") {
+        "the code was not accepted: already used, expired, or not issued for this sign-in".into()
+    } else {
+        text
+    }
+}
+
+async fn refuse(
+    identity: &Identity,
+    pending: &Pending,
+    claimed: &str,
+    refusal: OAuthRefusal,
+) -> Result<Result<(String, String), OAuthRefusal>, ServiceError> {
+    let tx = identity.store.tx(&TenantCtx::new(pending.tenant)).await?;
+    audit::record(
+        &tx,
+        By::Visitor(if claimed.is_empty() {
+            "unknown".into()
+        } else {
+            claimed.to_owned()
+        }),
+        Event::new("sign_in.failed")
+            .detail(serde_json::json!({ "via": pending.provider, "reason": refusal.to_string() })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Err(refusal))
+}
+
+/// Takes a hand-off on the workshop's site: the sign-in it carries, once, for this tenant
+/// only, and only while its membership is still active.
+pub async fn take_handoff(
+    identity: &Identity,
+    tenant: TenantId,
+    token: &str,
+) -> Result<Option<(Actor, Handoff)>, ServiceError> {
+    let Some(raw) = take(identity, &format!("oauth:handoff:{token}")).await? else {
+        return Ok(None);
+    };
+    let handoff: Handoff =
+        serde_json::from_slice(&raw).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    if handoff.tenant != tenant {
+        return Ok(None);
+    }
+    let tx = identity.store.tx(&TenantCtx::new(tenant)).await?;
+    let actor =
+        crate::access::actor_for(&tx, pitlane_domain::ids::MembershipId(handoff.membership))
+            .await?;
+    if let (Some(actor), "platform", false) =
+        (&actor, handoff.via.as_str(), handoff.needs_second_factor)
+    {
+        audit::record(
+            &tx,
+            By::Member(actor),
+            Event::new("sign_in.succeeded")
+                .detail(serde_json::json!({ "via": "platform sign-in" })),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(actor.map(|a| (a, handoff)))
+}

@@ -1,0 +1,187 @@
+//! Customers on the workshop's branded site: sign in with an e-mailed link (or a password
+//! they chose), and their own account page.
+
+use maud::html;
+use pitlane_domain::{FieldErrors, ServiceError, permissions::Role};
+use pitlane_identity::customers;
+use poem::{
+    IntoResponse, Request, Response, handler,
+    http::StatusCode,
+    session::Session,
+    web::{Data, Query, Redirect},
+};
+
+use super::{
+    account::TokenQuery,
+    errors::{service_error_page, sign_in_redirect},
+    forms::{Field, Pairs, csrf_errors, csrf_input, error_summary},
+    layout::{PageCtx, page},
+};
+use crate::{links::site_of_request, session::start_session, state::AppState, tenant::TenantScope};
+
+fn link_page(ctx: &PageCtx, form: &Pairs, errors: &FieldErrors, sent: bool) -> Response {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let workshop = ctx.tenant().map(|t| t.name.clone()).unwrap_or_default();
+    let body = page(
+        ctx,
+        "Your account",
+        None,
+        html! {
+            h1 { "Your account at " (workshop) }
+            p { "Follow your repairs, approve estimates and pay invoices online. No password needed: we e-mail you a link that signs you in." }
+            @if sent {
+                div class="notice success" role="status" { "Check your inbox: if the address can have an account here, a sign-in link is on its way. It works once, for 15 minutes." }
+            }
+            (error_summary(errors, &[("email", "E-mail"), ("name", "Your name"), ("csrf", "Form")]))
+            form class="stack" method="post" action=(ctx.link("/account/signin")) novalidate {
+                (csrf_input(ctx))
+                (Field::new("email", "E-mail", form.get("email")).kind("email").autocomplete("email").required().render(errors))
+                (Field::new("name", "Your name (if you are new here)", form.get("name")).autocomplete("name").render(errors))
+                div { button class="button" type="submit" { "E-mail me a sign-in link" } }
+            }
+            p { "Chose a password before? " a href=(format!("{}?next={}", ctx.link("/signin"), ctx.link("/account"))) { "Sign in with it" } "." }
+        },
+    );
+    (status, body).into_response()
+}
+
+#[handler]
+pub fn link_form(req: &Request) -> Response {
+    link_page(
+        &PageCtx::from_request(req),
+        &Pairs(Vec::new()),
+        &FieldErrors::new(),
+        false,
+    )
+}
+
+#[handler]
+pub async fn send_link(
+    req: &Request,
+    state: Data<&AppState>,
+    scope: Data<&TenantScope>,
+    body: String,
+) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let pairs = Pairs::parse(&body);
+    let csrf = csrf_errors(req, pairs.get("csrf"));
+    if !csrf.is_empty() {
+        return link_page(&ctx, &pairs, &csrf, false);
+    }
+    let site = site_of_request(&state.config, req, &scope);
+    match customers::request_link(
+        &state.identity,
+        scope.tenant_id(),
+        pairs.get("email"),
+        pairs.get("name"),
+        &site,
+    )
+    .await
+    {
+        Ok(()) => link_page(&ctx, &pairs, &FieldErrors::new(), true),
+        Err(ServiceError::Invalid(errors)) => link_page(&ctx, &pairs, &errors, false),
+        Err(err) => service_error_page(&ctx, err),
+    }
+}
+
+#[handler]
+pub async fn magic(
+    req: &Request,
+    session: &Session,
+    state: Data<&AppState>,
+    scope: Data<&TenantScope>,
+    Query(q): Query<TokenQuery>,
+) -> Response {
+    let ctx = PageCtx::from_request(req);
+    match customers::sign_in_by_link(&state.identity, scope.tenant_id(), &q.token).await {
+        Ok(Ok((actor, person))) => {
+            start_session(session, &actor, person.name, person.email);
+            Redirect::see_other(scope.link("/account")).into_response()
+        }
+        Ok(Err(err)) => super::account::link_problem(
+            &ctx,
+            err,
+            html! { p { a class="button" href=(ctx.link("/account/signin")) { "Send me a new link" } } },
+        ),
+        Err(err) => service_error_page(&ctx, err),
+    }
+}
+
+fn home_page(ctx: &PageCtx, errors: &FieldErrors, saved: bool) -> Response {
+    let Some(auth) = &ctx.auth else {
+        return sign_in_redirect(ctx);
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let body = page(
+        ctx,
+        "Your account",
+        None,
+        html! {
+            h1 { "Hello, " (auth.name) }
+            p class="muted" { "Signed in as " (auth.email) "." }
+            section class="card" aria-labelledby="mine-heading" {
+                h2 id="mine-heading" { "Your vehicles and repairs" }
+                p { "Your vehicles, appointments, repair orders and invoices with this workshop appear here, and only yours." }
+            }
+            section class="card" aria-labelledby="password-heading" {
+                h2 id="password-heading" { "Password (optional)" }
+                @if saved { div class="notice success" role="status" { "Your password is saved." } }
+                (error_summary(errors, &[("password", "Password"), ("csrf", "Form")]))
+                form class="stack" method="post" action=(ctx.link("/account/password")) novalidate {
+                    (csrf_input(ctx))
+                    (Field::new("password", "Choose a password", "").kind("password").autocomplete("new-password")
+                        .hint("To sign in without waiting for an e-mail. At least 10 characters.").required().render(errors))
+                    div { button class="button" type="submit" { "Save the password" } }
+                }
+            }
+        },
+    );
+    (status, body).into_response()
+}
+
+fn is_customer(ctx: &PageCtx) -> bool {
+    ctx.auth
+        .as_ref()
+        .is_some_and(|a| a.actor.role.is(Role::Customer))
+}
+
+#[handler]
+pub fn home(req: &Request) -> Response {
+    let ctx = PageCtx::from_request(req);
+    match &ctx.auth {
+        None => Redirect::see_other(ctx.link("/account/signin")).into_response(),
+        // Staff have the portal; this page is the customers'.
+        Some(_) if !is_customer(&ctx) => Redirect::see_other(ctx.link("/portal")).into_response(),
+        Some(_) => home_page(
+            &ctx,
+            &FieldErrors::new(),
+            req.uri().query() == Some("saved"),
+        ),
+    }
+}
+
+#[handler]
+pub async fn save_password(req: &Request, state: Data<&AppState>, body: String) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let Some(auth) = ctx.auth.clone() else {
+        return sign_in_redirect(&ctx);
+    };
+    let pairs = Pairs::parse(&body);
+    let csrf = csrf_errors(req, pairs.get("csrf"));
+    if !csrf.is_empty() {
+        return home_page(&ctx, &csrf, false);
+    }
+    match customers::set_password(&state.identity, &auth.actor, pairs.get("password")).await {
+        Ok(()) => Redirect::see_other(ctx.link("/account?saved")).into_response(),
+        Err(ServiceError::Invalid(errors)) => home_page(&ctx, &errors, false),
+        Err(err) => service_error_page(&ctx, err),
+    }
+}

@@ -1,0 +1,137 @@
+//! A workshop chain signs up on the platform's main site.
+
+use maud::html;
+use pitlane_domain::{FieldErrors, ServiceError};
+use pitlane_tenancy::{Signup, TRIAL_DAYS, sign_up};
+use poem::{
+    IntoResponse, Request, Response, handler,
+    http::StatusCode,
+    web::{Data, Form, Redirect},
+};
+use serde::Deserialize;
+
+use super::{
+    errors::service_error_page,
+    forms::{Field, csrf_errors, csrf_input, error_summary},
+    layout::{PageCtx, page},
+};
+use crate::{links::site_of_slug, state::AppState};
+
+#[derive(Deserialize, Default)]
+pub struct SignupForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    company: String,
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    owner_name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    country: String,
+    #[serde(default)]
+    currency: String,
+    #[serde(default)]
+    time_zone: String,
+}
+
+const LABELS: &[(&str, &str)] = &[
+    ("company", "Company name"),
+    ("slug", "Pitlane address"),
+    ("owner_name", "Your name"),
+    ("email", "E-mail"),
+    ("password", "Password"),
+    ("country", "Country"),
+    ("currency", "Currency"),
+    ("time_zone", "Time zone"),
+    ("csrf", "Form"),
+];
+
+fn signup_page(
+    ctx: &PageCtx,
+    form: &SignupForm,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Response {
+    let body = page(
+        ctx,
+        "Sign up your workshop",
+        None,
+        html! {
+            h1 { "Sign up your workshop" }
+            p { "Free for " (TRIAL_DAYS) " days, every feature included. No card needed." }
+            (error_summary(errors, LABELS))
+            form class="stack" method="post" action="/signup" novalidate {
+                (csrf_input(ctx))
+                (Field::new("company", "Company name", &form.company).autocomplete("organization").required().render(errors))
+                (Field::new("slug", "Pitlane address", &form.slug)
+                    .hint("Your workshop's address on Pitlane: 3 to 40 lowercase letters, digits and hyphens, such as smith-motors.")
+                    .required().render(errors))
+                (Field::new("owner_name", "Your name", &form.owner_name).autocomplete("name").required().render(errors))
+                (Field::new("email", "E-mail", &form.email).kind("email").autocomplete("email").required().render(errors))
+                (Field::new("password", "Password", "").kind("password").autocomplete("new-password")
+                    .hint("At least 10 characters. If this e-mail already has a Pitlane login, use its password.").required().render(errors))
+                (Field::new("country", "Country", &form.country).autocomplete("country")
+                    .hint("Two letters, such as GB, US or DE.").required().render(errors))
+                (Field::new("currency", "Currency", &form.currency)
+                    .hint("Three letters, such as GBP, USD or EUR.").required().render(errors))
+                (Field::new("time_zone", "Time zone", &form.time_zone)
+                    .hint("Where your first branch is, such as Europe/London or America/Chicago.").required().render(errors))
+                div { button class="button" type="submit" { "Create my workshop" } }
+            }
+        },
+    );
+    (status, body).into_response()
+}
+
+#[handler]
+pub fn signup_form(req: &Request) -> Response {
+    let form = SignupForm {
+        currency: "USD".into(),
+        ..SignupForm::default()
+    };
+    signup_page(
+        &PageCtx::from_request(req),
+        &form,
+        &FieldErrors::new(),
+        StatusCode::OK,
+    )
+}
+
+#[handler]
+pub async fn signup(
+    req: &Request,
+    state: Data<&AppState>,
+    Form(form): Form<SignupForm>,
+) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let csrf = csrf_errors(req, &form.csrf);
+    if !csrf.is_empty() {
+        return signup_page(&ctx, &form, &csrf, StatusCode::FORBIDDEN);
+    }
+    let input = Signup {
+        company: form.company.clone(),
+        slug: form.slug.clone(),
+        owner_name: form.owner_name.clone(),
+        email: form.email.clone(),
+        password: form.password.clone(),
+        country: form.country.clone(),
+        currency: form.currency.clone(),
+        time_zone: form.time_zone.clone(),
+    };
+    let config = state.config.clone();
+    match sign_up(&state.identity, input, |slug| site_of_slug(&config, slug)).await {
+        Ok(tenant) => {
+            let site = site_of_slug(&state.config, &tenant.slug);
+            Redirect::see_other(format!("{site}/signin?notice=verify")).into_response()
+        }
+        Err(ServiceError::Invalid(errors) | ServiceError::Conflict(errors)) => {
+            signup_page(&ctx, &form, &errors, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(other) => service_error_page(&ctx, other),
+    }
+}
