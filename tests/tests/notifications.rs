@@ -352,6 +352,16 @@ impl EventStream {
         }
         let response = request.send().await.expect("events");
         assert_eq!(response.status(), StatusCode::OK, "{path}");
+        // A browser leaving the page must drop the connection, not keep it for reuse: an
+        // endless stream held for reuse blocks later pages (browsers allow ~6 per host).
+        assert_eq!(
+            response
+                .headers()
+                .get("connection")
+                .and_then(|v| v.to_str().ok()),
+            Some("close"),
+            "{path}"
+        );
         Self {
             response,
             buffer: String::new(),

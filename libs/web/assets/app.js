@@ -37,7 +37,8 @@
   if (!source || !regions.length || !window.EventSource) return;
   var topics = {};
   regions.forEach(function (el) { topics[el.getAttribute("data-live")] = true; });
-  var events = new EventSource(source + "?topics=" + Object.keys(topics).join(","));
+  var url = source + "?topics=" + Object.keys(topics).join(",");
+  var events = null;
   var labels = {
     pending: "Waiting", queued: "Queued", sending: "Sending", sent: "Sent",
     dead: "Failed", suppressed: "Not sent (opted out)", cancelled: "Cancelled"
@@ -55,11 +56,9 @@
     var count = document.querySelector("[data-bell] .bell-count");
     return count ? parseInt(count.getAttribute("data-unread") || "0", 10) : 0;
   }
-  events.addEventListener("notification.new", function () { setUnread(unread() + 1); });
-  events.addEventListener("notification.read", function (e) {
-    setUnread(JSON.parse(e.data).unread || 0);
-  });
-  events.addEventListener("messages.updated", function (e) {
+  function onNew() { setUnread(unread() + 1); }
+  function onRead(e) { setUnread(JSON.parse(e.data).unread || 0); }
+  function onMessages(e) {
     var changed = JSON.parse(e.data).messages || [];
     var unseen = false;
     changed.forEach(function (m) {
@@ -74,5 +73,20 @@
     });
     var notice = document.getElementById("live-notice");
     if (unseen && notice) notice.hidden = false;
+  }
+  function connect() {
+    if (events) return;
+    events = new EventSource(url);
+    events.addEventListener("notification.new", onNew);
+    events.addEventListener("notification.read", onRead);
+    events.addEventListener("messages.updated", onMessages);
+  }
+  // Close the stream when leaving the page: a stream left open (a page kept in the
+  // back-forward cache, or a connection the browser drains) holds one of the browser's few
+  // connections to this host, and the next pages wait for it.
+  window.addEventListener("pagehide", function () {
+    if (events) { events.close(); events = null; }
   });
+  window.addEventListener("pageshow", connect);
+  connect();
 })();

@@ -54,7 +54,15 @@ pub async fn events(
                 .event_type(event.kind.clone())
                 .id(event.id.clone())
         });
-    SSE::new(stream)
+    // `Connection: close`: when the reader leaves, the browser drops the connection instead of
+    // keeping it to reuse, which for an endless stream would hold one of its few connections
+    // to this host until a timeout.
+    let mut response = SSE::new(stream)
         .keep_alive(Duration::from_secs(15))
-        .into_response()
+        .into_response();
+    response.headers_mut().insert(
+        poem::http::header::CONNECTION,
+        poem::http::HeaderValue::from_static("close"),
+    );
+    response
 }
