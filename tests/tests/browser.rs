@@ -305,6 +305,12 @@ async fn accessibility_journey(client: Client, origin: String) -> anyhow::Result
                 "/portal/settings/messages",
                 "/portal/settings/templates",
                 "/portal/notifications",
+                "/portal/staff",
+                "/portal/staff/roles",
+                "/portal/audit",
+                "/portal/settings/api-keys",
+                "/portal/settings/security",
+                "/portal/account",
                 "/",
             ] {
                 client.goto(&format!("{origin}/t/alpha{page}")).await?;
@@ -457,6 +463,201 @@ async fn portal_journeys_in_chromium() -> anyhow::Result<()> {
     }
     .await;
     browser.close().await;
+    app.stop().await;
+    result
+}
+
+/// The link in the newest mail to `to` that contains `marker`.
+async fn mailed_link(
+    sink: &pitlane_testkit::SmtpSink,
+    count: usize,
+    to: &str,
+    marker: &str,
+) -> anyhow::Result<String> {
+    let mail = sink
+        .wait_for(count, std::time::Duration::from_secs(30))
+        .await;
+    mail.iter()
+        .rev()
+        .filter(|m| m.to.iter().any(|t| t == to))
+        .find_map(|m| m.link(marker))
+        .with_context(|| format!("no mail to {to} with {marker}"))
+}
+
+async fn signup_to_team_journey(
+    client: Client,
+    origin: String,
+    sink: &pitlane_testkit::SmtpSink,
+) -> anyhow::Result<()> {
+    client.goto(&format!("{origin}/")).await?;
+    client
+        .wait()
+        .for_element(Locator::LinkText("Sign up your workshop"))
+        .await?
+        .click()
+        .await?;
+    fill(&client, "f-company", "Alpha Autos").await?;
+    fill(&client, "f-slug", "admin").await?;
+    fill(&client, "f-owner_name", "Ada Alpha").await?;
+    fill(&client, "f-email", "ada@alpha-autos.example").await?;
+    fill(&client, "f-password", "torque-wrench-42").await?;
+    fill(&client, "f-country", "GB").await?;
+    fill(&client, "f-currency", "GBP").await?;
+    fill(&client, "f-time_zone", "Europe/London").await?;
+    submit(&client).await?;
+    let alert = text_of(&client, "[role=alert]").await?;
+    ensure!(
+        alert.contains("reserved"),
+        "the reserved address is explained: {alert}"
+    );
+    ensure!(
+        value_of(&client, "f-company").await? == "Alpha Autos",
+        "what was typed is kept"
+    );
+    fill(&client, "f-slug", "alpha").await?;
+    fill(&client, "f-password", "torque-wrench-42").await?;
+    submit(&client).await?;
+    let notice = text_of(&client, "[role=status]").await?;
+    ensure!(
+        notice.contains("verify"),
+        "the sign-in page asks to verify: {notice}"
+    );
+    let url = client.current_url().await?;
+    ensure!(
+        url.host_str() == Some("alpha.localhost"),
+        "on the workshop's own host: {url}"
+    );
+
+    let verify = mailed_link(sink, 1, "ada@alpha-autos.example", "/verify-email?token=").await?;
+    client.goto(&verify).await?;
+    let heading = text_of(&client, "main h1").await?;
+    ensure!(heading.contains("verified"), "verified: {heading}");
+    client
+        .find(Locator::LinkText("Continue"))
+        .await?
+        .click()
+        .await?;
+    fill(&client, "f-email", "ada@alpha-autos.example").await?;
+    fill(&client, "f-password", "torque-wrench-42").await?;
+    submit(&client).await?;
+    text_of(&client, "#branches-heading").await?;
+
+    // Invite a mechanic from the staff page.
+    client
+        .find(Locator::Css("nav a[href$='/portal/staff']"))
+        .await?
+        .click()
+        .await?;
+    fill(&client, "f-email", "sam@spanner.example").await?;
+    fill(&client, "f-name", "Sam Spanner").await?;
+    client
+        .find(Locator::Css("#f-role option[value=mechanic]"))
+        .await?
+        .click()
+        .await?;
+    client
+        .find(Locator::Css(
+            "form[action$='/portal/staff/invitations'] button[type=submit]",
+        ))
+        .await?
+        .click()
+        .await?;
+    let notice = text_of(&client, "[role=status]").await?;
+    ensure!(notice.contains("on its way"), "invitation sent: {notice}");
+    let pending = text_of(&client, "#pending-heading + table").await?;
+    ensure!(
+        pending.contains("sam@spanner.example"),
+        "listed as pending: {pending}"
+    );
+
+    // Sam accepts (in this browser, which then is Sam's).
+    let invite = mailed_link(sink, 2, "sam@spanner.example", "/invitations/accept?token=").await?;
+    client.goto(&invite).await?;
+    ensure!(
+        value_of(&client, "f-name").await? == "Sam Spanner",
+        "the name is offered"
+    );
+    fill(&client, "f-password", "spanner-and-socket").await?;
+    submit(&client).await?;
+    // Only the dashboard has the branch list: wait for it, not for any heading.
+    text_of(&client, "#branches-heading").await?;
+    let heading = text_of(&client, "main h1").await?;
+    ensure!(
+        heading.contains("Sam Spanner"),
+        "Sam is signed in: {heading}"
+    );
+    let nav = text_of(&client, "nav.site-nav").await?;
+    ensure!(
+        !nav.contains("Staff") && !nav.contains("Audit"),
+        "a mechanic sees no staff or audit pages: {nav}"
+    );
+    let url = client.current_url().await?;
+    client.goto(url.join("/portal/staff")?.as_str()).await?;
+    let heading = text_of(&client, "main h1").await?;
+    ensure!(
+        heading.contains("Not allowed"),
+        "the staff page refuses a mechanic: {heading}"
+    );
+    Ok(())
+}
+
+async fn customer_magic_link_journey(
+    client: Client,
+    origin: String,
+    sink: &pitlane_testkit::SmtpSink,
+) -> anyhow::Result<()> {
+    client
+        .goto(&format!("{origin}/t/alpha/account/signin"))
+        .await?;
+    fill(&client, "f-email", "carla@customer.example").await?;
+    fill(&client, "f-name", "Carla Customer").await?;
+    submit(&client).await?;
+    let notice = text_of(&client, "[role=status]").await?;
+    ensure!(
+        notice.contains("Check your inbox"),
+        "the link is on its way: {notice}"
+    );
+    let link = mailed_link(sink, 3, "carla@customer.example", "/account/magic?token=").await?;
+    client.goto(&link).await?;
+    let heading = text_of(&client, "main h1").await?;
+    ensure!(
+        heading.contains("Hello, Carla Customer"),
+        "signed in on the branded page: {heading}"
+    );
+    let brand = text_of(&client, ".brand").await?;
+    ensure!(
+        brand.contains("Alpha Autos"),
+        "the workshop's brand: {brand}"
+    );
+    // The link works once.
+    client.goto(&link).await?;
+    let heading = text_of(&client, "main h1").await?;
+    ensure!(heading.contains("already used"), "{heading}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn identity_journeys_in_chromium() -> anyhow::Result<()> {
+    let sink = pitlane_testkit::SmtpSink::start().await;
+    let app = TestApp::spawn_messaging(&pitlane_testkit::MessagingOptions::to(&sink)).await;
+    let workers = app.start_workers("browser").await;
+    let browser = Browser::start().await.context("start Chromium")?;
+    let origin = app.origin.clone();
+    let result = async {
+        browser
+            .journey("sign-up-to-team", |c| {
+                signup_to_team_journey(c, origin.clone(), &sink)
+            })
+            .await?;
+        browser
+            .journey("customer-magic-link", |c| {
+                customer_magic_link_journey(c, origin.clone(), &sink)
+            })
+            .await
+    }
+    .await;
+    browser.close().await;
+    workers.stop().await;
     app.stop().await;
     result
 }

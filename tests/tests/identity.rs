@@ -839,6 +839,24 @@ async fn a_branch_limited_member_sees_only_their_branches() {
     );
     let (_, me) = call(&manager, Method::GET, "/t/alpha/api/v1/me", None).await;
     assert_eq!(me["branch_ids"], json!([harbour_id]));
+    // Settings changes are audited with the change they describe.
+    let (_, audit) = call(
+        &owner,
+        Method::GET,
+        "/t/alpha/api/v1/audit?action=branch.",
+        None,
+    )
+    .await;
+    assert_eq!(audit["items"][0]["action"], "branch.created", "{audit}");
+    assert_eq!(audit["items"][0]["subject"], "Harbour Road");
+    let (_, changes) = call(
+        &owner,
+        Method::GET,
+        "/t/alpha/api/v1/audit?action=member.branches_changed",
+        None,
+    )
+    .await;
+    assert_eq!(changes["items"][0]["subject"], email.as_str());
     // Back to every branch.
     let (status, _) = call(
         &owner,

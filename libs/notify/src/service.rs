@@ -138,6 +138,9 @@ pub async fn update_sender(
     row.sms_sender = Set(sms);
     row.updated_at = Set(Utc::now());
     let updated = tx.update(row).await?;
+    pitlane_store::audit::record(&tx, pitlane_store::audit::By::Member(actor), pitlane_store::audit::Event::new("settings.sender_changed").detail(serde_json::json!({
+        "sender_name": updated.email_sender_name, "reply_to": updated.email_reply_to, "sms_sender": updated.sms_sender,
+    }))).await?;
     tx.commit().await?;
     tracing::info!(tenant = %actor.tenant_id, "sender settings updated");
     Ok(settings_of(updated))

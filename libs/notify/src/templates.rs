@@ -211,6 +211,16 @@ pub async fn save(
             .await?
         }
     };
+    pitlane_store::audit::record(
+        &tx,
+        pitlane_store::audit::By::Member(actor),
+        pitlane_store::audit::Event::new("template.saved").subject(format!(
+            "{}.{}",
+            kind.as_str(),
+            channel.as_str()
+        )),
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(tenant = %actor.tenant_id, kind = kind.as_str(), channel = channel.as_str(), "message template saved");
     Ok(of_row(kind, channel, row))
@@ -227,6 +237,16 @@ pub async fn reset(
     let tx = store.tx(&TenantCtx::of(actor)).await?;
     if let Some(row) = find(&tx, kind, channel).await? {
         tx.delete::<message_template::Entity>(row.id).await?;
+        pitlane_store::audit::record(
+            &tx,
+            pitlane_store::audit::By::Member(actor),
+            pitlane_store::audit::Event::new("template.reset").subject(format!(
+                "{}.{}",
+                kind.as_str(),
+                channel.as_str()
+            )),
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(default_of(kind, channel))

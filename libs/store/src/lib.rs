@@ -6,6 +6,7 @@
 //! (wall 2). The platform path (resolving a host to a tenant) is a short, explicit list of
 //! functions on [`Store`], not the tenant path with a check switched off.
 
+pub mod audit;
 pub mod entity;
 mod error;
 mod outbox;

@@ -184,6 +184,12 @@ pub async fn create(
     let parsed = parse(&input)?;
     let tx = store.tx(&TenantCtx::of(actor)).await?;
     let row = insert(&tx, parsed).await?;
+    pitlane_store::audit::record(
+        &tx,
+        pitlane_store::audit::By::Member(actor),
+        pitlane_store::audit::Event::new("branch.created").subject(row.name.clone()),
+    )
+    .await?;
     tx.commit().await?;
     Ok(row)
 }
@@ -242,6 +248,12 @@ pub async fn update(
     }
     row.updated_at = Set(Utc::now());
     let updated = tx.update(row).await.map_err(taken_name)?;
+    pitlane_store::audit::record(
+        &tx,
+        pitlane_store::audit::By::Member(actor),
+        pitlane_store::audit::Event::new("branch.updated").subject(updated.name.clone()),
+    )
+    .await?;
     tx.commit().await?;
     Ok(updated)
 }

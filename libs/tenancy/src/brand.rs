@@ -94,6 +94,15 @@ pub async fn update_brand(
     row.default_theme = Set(theme.as_str().to_owned());
     row.updated_at = Set(Utc::now());
     let updated = tx.update(row).await?;
+    pitlane_store::audit::record(
+        &tx,
+        pitlane_store::audit::By::Member(actor),
+        pitlane_store::audit::Event::new("settings.brand_changed").detail(serde_json::json!({
+            "name": updated.name, "primary": updated.brand_primary, "accent": updated.brand_accent,
+            "logo": updated.brand_logo_url, "theme": updated.default_theme,
+        })),
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(tenant = %actor.tenant_id, "brand updated");
     Ok(updated)

@@ -61,6 +61,12 @@ pub async fn add(
                 err.into()
             }
         })?;
+    pitlane_store::audit::record(
+        &tx,
+        pitlane_store::audit::By::Member(actor),
+        pitlane_store::audit::Event::new("domain.added").subject(row.host.clone()),
+    )
+    .await?;
     tx.commit().await?;
     Ok(row)
 }
@@ -68,7 +74,14 @@ pub async fn add(
 pub async fn remove(store: &Store, actor: &Actor, id: Uuid) -> Result<(), ServiceError> {
     actor.require(Permission::SettingsManage)?;
     let tx = store.tx(&TenantCtx::of(actor)).await?;
+    let host = tx.get::<tenant_domain::Entity>(id).await?.host;
     tx.delete::<tenant_domain::Entity>(id).await?;
+    pitlane_store::audit::record(
+        &tx,
+        pitlane_store::audit::By::Member(actor),
+        pitlane_store::audit::Event::new("domain.removed").subject(host),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

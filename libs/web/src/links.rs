@@ -23,20 +23,28 @@ pub fn site_of_request(config: &Config, req: &Request, scope: &TenantScope) -> S
     format!("{scheme}://{host}{}", scope.base)
 }
 
-/// A tenant's site by slug: `{slug}.{base domain}` when the deployment has one, otherwise the
-/// public URL with the `/t/{slug}` prefix.
-pub fn site_of_slug(config: &Config, slug: &str) -> String {
-    let public = config.public_url.as_str().trim_end_matches('/');
+/// A tenant's site by slug, for a request to the platform's own site: `{slug}.{base domain}`
+/// when the deployment has one, otherwise the platform's address with the `/t/{slug}` prefix.
+/// The port is the public URL's, or else the one this request came to.
+pub fn site_of_slug(config: &Config, req: &Request, slug: &str) -> String {
+    let scheme = config.public_url.scheme();
+    let request_port = req
+        .headers()
+        .get(poem::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.rsplit_once(':'))
+        .and_then(|(_, port)| port.parse::<u16>().ok());
+    let port = config
+        .public_url
+        .port()
+        .or(request_port)
+        .map(|p| format!(":{p}"))
+        .unwrap_or_default();
     match &config.base_domain {
-        Some(base) => {
-            let scheme = config.public_url.scheme();
-            let port = config
-                .public_url
-                .port()
-                .map(|p| format!(":{p}"))
-                .unwrap_or_default();
-            format!("{scheme}://{slug}.{base}{port}")
+        Some(base) => format!("{scheme}://{slug}.{base}{port}"),
+        None => {
+            let host = config.public_url.host_str().unwrap_or("localhost");
+            format!("{scheme}://{host}{port}/t/{slug}")
         }
-        None => format!("{public}/t/{slug}"),
     }
 }

@@ -124,9 +124,13 @@ pub async fn signup(
         time_zone: form.time_zone.clone(),
     };
     let config = state.config.clone();
-    match sign_up(&state.identity, input, |slug| site_of_slug(&config, slug)).await {
+    match sign_up(&state.identity, input, |slug| {
+        site_of_slug(&config, req, slug)
+    })
+    .await
+    {
         Ok(tenant) => {
-            let site = site_of_slug(&state.config, &tenant.slug);
+            let site = site_of_slug(&state.config, req, &tenant.slug);
             Redirect::see_other(format!("{site}/signin?notice=verify")).into_response()
         }
         Err(ServiceError::Invalid(errors) | ServiceError::Conflict(errors)) => {
