@@ -12,6 +12,7 @@ mod m20261121_000001_foundation;
 mod m20261121_000002_outbox;
 mod m20261121_000003_messaging;
 mod m20261121_000004_identity;
+mod m20261121_000005_session_check;
 
 pub use sea_orm_migration::MigratorTrait;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000002_outbox::Migration),
             Box::new(m20261121_000003_messaging::Migration),
             Box::new(m20261121_000004_identity::Migration),
+            Box::new(m20261121_000005_session_check::Migration),
         ]
     }
 }

@@ -17,25 +17,6 @@ use serde_json::{Value, json};
 
 const WAIT: Duration = Duration::from_secs(20);
 
-async fn call(
-    client: &Client,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut request = client.http.request(method, client.url(path));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("request");
-    let status = response.status();
-    let text = response.text().await.expect("body");
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
-
 async fn bearer(app: &TestApp, key: &str, base: &str, path: &str) -> StatusCode {
     app.client()
         .http
@@ -55,7 +36,9 @@ async fn signed_in(app: &TestApp, tenant: &TenantFixture, email: &str, password:
 
 /// The membership id of a member, by e-mail, as the owner sees the staff list.
 async fn membership_of(owner: &Client, base: &str, email: &str) -> String {
-    let (status, staff) = call(owner, Method::GET, &format!("{base}/api/v1/staff"), None).await;
+    let (status, staff) = owner
+        .call(Method::GET, &format!("{base}/api/v1/staff"), None)
+        .await;
     assert_eq!(status, StatusCode::OK, "{staff}");
     staff["items"]
         .as_array()
@@ -205,12 +188,14 @@ async fn a_chain_signs_up_verifies_and_signs_in() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let (status, me) = call(&owner, Method::GET, "/t/alpha/api/v1/me", None).await;
+    let (status, me) = owner.call(Method::GET, "/t/alpha/api/v1/me", None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(me["role"], "owner");
-    let (_, branches) = call(&owner, Method::GET, "/t/alpha/api/v1/branches", None).await;
+    let (_, branches) = owner
+        .call(Method::GET, "/t/alpha/api/v1/branches", None)
+        .await;
     assert_eq!(branches["items"][0]["time_zone"], "Europe/Berlin");
-    let (_, audit) = call(&owner, Method::GET, "/t/alpha/api/v1/audit", None).await;
+    let (_, audit) = owner.call(Method::GET, "/t/alpha/api/v1/audit", None).await;
     let actions: Vec<&str> = audit["items"]
         .as_array()
         .expect("items")
@@ -271,13 +256,9 @@ async fn wrong_passwords_lock_the_account_until_the_lockout_ends() {
     let (status, _) = attempt("owner@alpha.example.com", password).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "the lockout expired");
     // Each refusal is in the audit log with the address it came from.
-    let (_, audit) = call(
-        &client,
-        Method::GET,
-        "/t/alpha/api/v1/audit?action=sign_in.",
-        None,
-    )
-    .await;
+    let (_, audit) = client
+        .call(Method::GET, "/t/alpha/api/v1/audit?action=sign_in.", None)
+        .await;
     let items = audit["items"].as_array().expect("items");
     assert!(
         items.iter().any(|e| e["action"] == "sign_in.failed"
@@ -353,7 +334,9 @@ async fn a_password_reset_link_works_once_and_ends_every_session() {
     assert_eq!(strong.status(), StatusCode::SEE_OTHER);
 
     // The session that existed before is over; the new password works, the old does not.
-    let (status, _) = call(&elsewhere, Method::GET, "/t/alpha/api/v1/me", None).await;
+    let (status, _) = elsewhere
+        .call(Method::GET, "/t/alpha/api/v1/me", None)
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     signed_in(&app, &alpha, &alpha.owner_email, "a-brand-new-passphrase").await;
 
@@ -476,13 +459,13 @@ async fn sessions_resist_fixation_and_end_when_they_should() {
         .expect("sign in");
     let mechanic_session = session_cookie(&mechanic_login).expect("session");
     let id = membership_of(&owner, "/t/alpha", &email).await;
-    let (status, _) = call(
-        &owner,
-        Method::PATCH,
-        &format!("/t/alpha/api/v1/staff/{id}"),
-        Some(json!({"role": "service_advisor"})),
-    )
-    .await;
+    let (status, _) = owner
+        .call(
+            Method::PATCH,
+            &format!("/t/alpha/api/v1/staff/{id}"),
+            Some(json!({"role": "service_advisor"})),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     let response = me(mechanic_session.clone()).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -498,13 +481,13 @@ async fn sessions_resist_fixation_and_end_when_they_should() {
     );
 
     // Deactivating a member ends their sessions at once.
-    let (status, _) = call(
-        &owner,
-        Method::PATCH,
-        &format!("/t/alpha/api/v1/staff/{id}"),
-        Some(json!({"active": false})),
-    )
-    .await;
+    let (status, _) = owner
+        .call(
+            Method::PATCH,
+            &format!("/t/alpha/api/v1/staff/{id}"),
+            Some(json!({"active": false})),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(me(renewed).await.status(), StatusCode::UNAUTHORIZED);
 
@@ -519,7 +502,7 @@ async fn sessions_resist_fixation_and_end_when_they_should() {
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     for client in [&owner, &second] {
-        let (status, _) = call(client, Method::GET, "/t/alpha/api/v1/me", None).await;
+        let (status, _) = client.call(Method::GET, "/t/alpha/api/v1/me", None).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
     assert_eq!(me(issued).await.status(), StatusCode::UNAUTHORIZED);
@@ -569,11 +552,13 @@ async fn forms_without_their_csrf_token_change_nothing() {
             );
         }
     }
-    let (_, invitations) = call(&owner, Method::GET, "/t/alpha/api/v1/invitations", None).await;
+    let (_, invitations) = owner
+        .call(Method::GET, "/t/alpha/api/v1/invitations", None)
+        .await;
     assert_eq!(invitations["items"], json!([]));
-    let (_, roles) = call(&owner, Method::GET, "/t/alpha/api/v1/roles", None).await;
+    let (_, roles) = owner.call(Method::GET, "/t/alpha/api/v1/roles", None).await;
     assert_eq!(roles["items"], json!([]));
-    let (status, _) = call(&owner, Method::GET, "/t/alpha/api/v1/me", None).await;
+    let (status, _) = owner.call(Method::GET, "/t/alpha/api/v1/me", None).await;
     assert_eq!(status, StatusCode::OK, "still signed in");
     app.stop().await;
 }
@@ -651,45 +636,45 @@ async fn custom_roles_grant_what_they_list_and_the_last_owner_stays() {
     let admin = signed_in(&app, &alpha, &admin_email, &admin_password).await;
 
     // Nobody grants what they do not have: admins lack billing.manage.
-    let (status, problem) = call(
-        &admin,
-        Method::POST,
-        "/t/alpha/api/v1/roles",
-        Some(json!({"name": "Money", "permissions": ["billing.manage"]})),
-    )
-    .await;
+    let (status, problem) = admin
+        .call(
+            Method::POST,
+            "/t/alpha/api/v1/roles",
+            Some(json!({"name": "Money", "permissions": ["billing.manage"]})),
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
-    let (status, _) = call(
-        &owner,
-        Method::POST,
-        "/t/alpha/api/v1/roles",
-        Some(json!({"name": "Bogus", "permissions": ["root.everything"]})),
-    )
-    .await;
+    let (status, _) = owner
+        .call(
+            Method::POST,
+            "/t/alpha/api/v1/roles",
+            Some(json!({"name": "Bogus", "permissions": ["root.everything"]})),
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
-    let (status, role) = call(
-        &owner,
-        Method::POST,
-        "/t/alpha/api/v1/roles",
-        Some(json!({"name": "Front desk", "permissions": ["tenant.read", "customers.read"]})),
-    )
-    .await;
+    let (status, role) = owner
+        .call(
+            Method::POST,
+            "/t/alpha/api/v1/roles",
+            Some(json!({"name": "Front desk", "permissions": ["tenant.read", "customers.read"]})),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{role}");
     let role_id = role["id"].as_str().expect("id").to_owned();
     let (email, password) = app.member(&alpha, Role::Mechanic).await;
     let member_id = membership_of(&owner, "/t/alpha", &email).await;
-    let (status, member) = call(
-        &owner,
-        Method::PATCH,
-        &format!("/t/alpha/api/v1/staff/{member_id}"),
-        Some(json!({"role": format!("custom:{role_id}")})),
-    )
-    .await;
+    let (status, member) = owner
+        .call(
+            Method::PATCH,
+            &format!("/t/alpha/api/v1/staff/{member_id}"),
+            Some(json!({"role": format!("custom:{role_id}")})),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{member}");
     assert_eq!(member["role_name"], "Front desk");
     let desk = signed_in(&app, &alpha, &email, &password).await;
-    let (_, me) = call(&desk, Method::GET, "/t/alpha/api/v1/me", None).await;
+    let (_, me) = desk.call(Method::GET, "/t/alpha/api/v1/me", None).await;
     assert_eq!(me["permissions"], json!(["tenant.read", "customers.read"]));
     assert_eq!(
         desk.get("/t/alpha/api/v1/audit").await.status(),
@@ -697,49 +682,49 @@ async fn custom_roles_grant_what_they_list_and_the_last_owner_stays() {
     );
 
     // Editing the role changes what its holders may do on their next request.
-    let (status, _) = call(&owner, Method::PUT, &format!("/t/alpha/api/v1/roles/{role_id}"), Some(json!({"name": "Front desk", "permissions": ["tenant.read", "customers.read", "audit.view"]}))).await;
+    let (status, _) = owner.call(Method::PUT, &format!("/t/alpha/api/v1/roles/{role_id}"), Some(json!({"name": "Front desk", "permissions": ["tenant.read", "customers.read", "audit.view"]}))).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         desk.get("/t/alpha/api/v1/audit").await.status(),
         StatusCode::OK
     );
-    let (status, _) = call(
-        &owner,
-        Method::DELETE,
-        &format!("/t/alpha/api/v1/roles/{role_id}"),
-        None,
-    )
-    .await;
+    let (status, _) = owner
+        .call(
+            Method::DELETE,
+            &format!("/t/alpha/api/v1/roles/{role_id}"),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::CONFLICT, "a role in use is kept");
 
     // The last owner cannot be demoted or deactivated; admins cannot touch owners.
     let owner_id = membership_of(&owner, "/t/alpha", &alpha.owner_email).await;
     for change in [json!({"role": "admin"}), json!({"active": false})] {
-        let (status, problem) = call(
-            &owner,
-            Method::PATCH,
-            &format!("/t/alpha/api/v1/staff/{owner_id}"),
-            Some(change),
-        )
-        .await;
+        let (status, problem) = owner
+            .call(
+                Method::PATCH,
+                &format!("/t/alpha/api/v1/staff/{owner_id}"),
+                Some(change),
+            )
+            .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
         assert!(problem.to_string().contains("last owner"), "{problem}");
     }
-    let (status, _) = call(
-        &admin,
-        Method::PATCH,
-        &format!("/t/alpha/api/v1/staff/{owner_id}"),
-        Some(json!({"active": false})),
-    )
-    .await;
+    let (status, _) = admin
+        .call(
+            Method::PATCH,
+            &format!("/t/alpha/api/v1/staff/{owner_id}"),
+            Some(json!({"active": false})),
+        )
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _) = call(
-        &admin,
-        Method::PATCH,
-        &format!("/t/alpha/api/v1/staff/{member_id}"),
-        Some(json!({"role": "owner"})),
-    )
-    .await;
+    let (status, _) = admin
+        .call(
+            Method::PATCH,
+            &format!("/t/alpha/api/v1/staff/{member_id}"),
+            Some(json!({"role": "owner"})),
+        )
+        .await;
     assert_eq!(
         status,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -747,21 +732,21 @@ async fn custom_roles_grant_what_they_list_and_the_last_owner_stays() {
     );
     // With a second owner, the first may step down.
     let admin_id = membership_of(&owner, "/t/alpha", &admin_email).await;
-    let (status, _) = call(
-        &owner,
-        Method::PATCH,
-        &format!("/t/alpha/api/v1/staff/{admin_id}"),
-        Some(json!({"role": "owner"})),
-    )
-    .await;
+    let (status, _) = owner
+        .call(
+            Method::PATCH,
+            &format!("/t/alpha/api/v1/staff/{admin_id}"),
+            Some(json!({"role": "owner"})),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _) = call(
-        &owner,
-        Method::PATCH,
-        &format!("/t/alpha/api/v1/staff/{owner_id}"),
-        Some(json!({"role": "admin"})),
-    )
-    .await;
+    let (status, _) = owner
+        .call(
+            Method::PATCH,
+            &format!("/t/alpha/api/v1/staff/{owner_id}"),
+            Some(json!({"role": "admin"})),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     app.stop().await;
 }
@@ -771,35 +756,37 @@ async fn a_branch_limited_member_sees_only_their_branches() {
     let app = TestApp::spawn().await;
     let alpha = app.tenant("alpha").await;
     let owner = signed_in(&app, &alpha, &alpha.owner_email, &alpha.owner_password).await;
-    let (_, central) = call(&owner, Method::GET, "/t/alpha/api/v1/branches", None).await;
+    let (_, central) = owner
+        .call(Method::GET, "/t/alpha/api/v1/branches", None)
+        .await;
     let central_id = central["items"][0]["id"].as_str().expect("id").to_owned();
-    let (status, harbour) = call(
-        &owner,
-        Method::POST,
-        "/t/alpha/api/v1/branches",
-        Some(json!({"name": "Harbour Road", "time_zone": "Europe/Berlin"})),
-    )
-    .await;
+    let (status, harbour) = owner
+        .call(
+            Method::POST,
+            "/t/alpha/api/v1/branches",
+            Some(json!({"name": "Harbour Road", "time_zone": "Europe/Berlin"})),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{harbour}");
     let harbour_id = harbour["id"].as_str().expect("id").to_owned();
 
     let (email, password) = app.member(&alpha, Role::Manager).await;
     let id = membership_of(&owner, "/t/alpha", &email).await;
-    let (status, body) = call(
-        &owner,
-        Method::PATCH,
-        &format!("/t/alpha/api/v1/staff/{id}"),
-        Some(json!({"branch_ids": [harbour_id]})),
-    )
-    .await;
+    let (status, body) = owner
+        .call(
+            Method::PATCH,
+            &format!("/t/alpha/api/v1/staff/{id}"),
+            Some(json!({"branch_ids": [harbour_id]})),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let (status, _) = call(
-        &owner,
-        Method::PATCH,
-        &format!("/t/alpha/api/v1/staff/{id}"),
-        Some(json!({"branch_ids": [uuid::Uuid::now_v7()]})),
-    )
-    .await;
+    let (status, _) = owner
+        .call(
+            Method::PATCH,
+            &format!("/t/alpha/api/v1/staff/{id}"),
+            Some(json!({"branch_ids": [uuid::Uuid::now_v7()]})),
+        )
+        .await;
     assert_eq!(
         status,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -807,7 +794,9 @@ async fn a_branch_limited_member_sees_only_their_branches() {
     );
 
     let manager = signed_in(&app, &alpha, &email, &password).await;
-    let (_, listed) = call(&manager, Method::GET, "/t/alpha/api/v1/branches", None).await;
+    let (_, listed) = manager
+        .call(Method::GET, "/t/alpha/api/v1/branches", None)
+        .await;
     let names: Vec<&str> = listed["items"]
         .as_array()
         .expect("items")
@@ -815,13 +804,13 @@ async fn a_branch_limited_member_sees_only_their_branches() {
         .filter_map(|b| b["name"].as_str())
         .collect();
     assert_eq!(names, ["Harbour Road"]);
-    let (status, _) = call(
-        &manager,
-        Method::GET,
-        &format!("/t/alpha/api/v1/branches/{central_id}"),
-        None,
-    )
-    .await;
+    let (status, _) = manager
+        .call(
+            Method::GET,
+            &format!("/t/alpha/api/v1/branches/{central_id}"),
+            None,
+        )
+        .await;
     assert_eq!(
         status,
         StatusCode::NOT_FOUND,
@@ -837,36 +826,34 @@ async fn a_branch_limited_member_sees_only_their_branches() {
         dashboard.contains("Harbour Road") && !dashboard.contains("ALPHA Motors Central"),
         "{dashboard}"
     );
-    let (_, me) = call(&manager, Method::GET, "/t/alpha/api/v1/me", None).await;
+    let (_, me) = manager.call(Method::GET, "/t/alpha/api/v1/me", None).await;
     assert_eq!(me["branch_ids"], json!([harbour_id]));
     // Settings changes are audited with the change they describe.
-    let (_, audit) = call(
-        &owner,
-        Method::GET,
-        "/t/alpha/api/v1/audit?action=branch.",
-        None,
-    )
-    .await;
+    let (_, audit) = owner
+        .call(Method::GET, "/t/alpha/api/v1/audit?action=branch.", None)
+        .await;
     assert_eq!(audit["items"][0]["action"], "branch.created", "{audit}");
     assert_eq!(audit["items"][0]["subject"], "Harbour Road");
-    let (_, changes) = call(
-        &owner,
-        Method::GET,
-        "/t/alpha/api/v1/audit?action=member.branches_changed",
-        None,
-    )
-    .await;
+    let (_, changes) = owner
+        .call(
+            Method::GET,
+            "/t/alpha/api/v1/audit?action=member.branches_changed",
+            None,
+        )
+        .await;
     assert_eq!(changes["items"][0]["subject"], email.as_str());
     // Back to every branch.
-    let (status, _) = call(
-        &owner,
-        Method::PATCH,
-        &format!("/t/alpha/api/v1/staff/{id}"),
-        Some(json!({"branch_ids": null})),
-    )
-    .await;
+    let (status, _) = owner
+        .call(
+            Method::PATCH,
+            &format!("/t/alpha/api/v1/staff/{id}"),
+            Some(json!({"branch_ids": null})),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
-    let (_, listed) = call(&manager, Method::GET, "/t/alpha/api/v1/branches", None).await;
+    let (_, listed) = manager
+        .call(Method::GET, "/t/alpha/api/v1/branches", None)
+        .await;
     assert_eq!(listed["items"].as_array().expect("items").len(), 2);
     app.stop().await;
 }
@@ -878,13 +865,13 @@ async fn api_keys_act_within_their_scopes_until_revoked() {
     app.tenant("bravo").await;
     let owner = signed_in(&app, &alpha, &alpha.owner_email, &alpha.owner_password).await;
 
-    let (status, created) = call(
-        &owner,
-        Method::POST,
-        "/t/alpha/api/v1/api-keys",
-        Some(json!({"name": "Accounting export", "permissions": ["tenant.read"]})),
-    )
-    .await;
+    let (status, created) = owner
+        .call(
+            Method::POST,
+            "/t/alpha/api/v1/api-keys",
+            Some(json!({"name": "Accounting export", "permissions": ["tenant.read"]})),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let secret = created["secret"].as_str().expect("secret").to_owned();
     assert!(secret.starts_with("pl_"));
@@ -929,27 +916,29 @@ async fn api_keys_act_within_their_scopes_until_revoked() {
     // Keys cannot be made with more than the creator has, nor by a key.
     let (email, password) = app.member(&alpha, Role::Admin).await;
     let admin = signed_in(&app, &alpha, &email, &password).await;
-    let (status, _) = call(
-        &admin,
-        Method::POST,
-        "/t/alpha/api/v1/api-keys",
-        Some(json!({"name": "Too much", "permissions": ["billing.manage"]})),
-    )
-    .await;
+    let (status, _) = admin
+        .call(
+            Method::POST,
+            "/t/alpha/api/v1/api-keys",
+            Some(json!({"name": "Too much", "permissions": ["billing.manage"]})),
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let (status, _) = call(&admin, Method::POST, "/t/alpha/api/v1/api-keys", Some(json!({"name": "Past", "permissions": ["tenant.read"], "expires_at": "2020-01-01T00:00:00Z"}))).await;
+    let (status, _) = admin.call(Method::POST, "/t/alpha/api/v1/api-keys", Some(json!({"name": "Past", "permissions": ["tenant.read"], "expires_at": "2020-01-01T00:00:00Z"}))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // Last use is visible; revocation takes effect at once.
-    let (_, keys) = call(&owner, Method::GET, "/t/alpha/api/v1/api-keys", None).await;
+    let (_, keys) = owner
+        .call(Method::GET, "/t/alpha/api/v1/api-keys", None)
+        .await;
     assert!(keys["items"][0]["last_used_at"].is_string(), "{keys}");
-    let (status, _) = call(
-        &owner,
-        Method::DELETE,
-        &format!("/t/alpha/api/v1/api-keys/{key_id}"),
-        None,
-    )
-    .await;
+    let (status, _) = owner
+        .call(
+            Method::DELETE,
+            &format!("/t/alpha/api/v1/api-keys/{key_id}"),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         bearer(&app, &secret, "/t/alpha", "/api/v1/branches").await,
@@ -957,37 +946,37 @@ async fn api_keys_act_within_their_scopes_until_revoked() {
     );
 
     // An expired key, and a key whose creator left, stop working.
-    let (_, second) = call(
-        &admin,
-        Method::POST,
-        "/t/alpha/api/v1/api-keys",
-        Some(json!({"name": "Admin's", "permissions": ["tenant.read"]})),
-    )
-    .await;
+    let (_, second) = admin
+        .call(
+            Method::POST,
+            "/t/alpha/api/v1/api-keys",
+            Some(json!({"name": "Admin's", "permissions": ["tenant.read"]})),
+        )
+        .await;
     let second_secret = second["secret"].as_str().expect("secret").to_owned();
     assert_eq!(
         bearer(&app, &second_secret, "/t/alpha", "/api/v1/branches").await,
         StatusCode::OK
     );
     let admin_id = membership_of(&owner, "/t/alpha", &email).await;
-    call(
-        &owner,
-        Method::PATCH,
-        &format!("/t/alpha/api/v1/staff/{admin_id}"),
-        Some(json!({"active": false})),
-    )
-    .await;
+    owner
+        .call(
+            Method::PATCH,
+            &format!("/t/alpha/api/v1/staff/{admin_id}"),
+            Some(json!({"active": false})),
+        )
+        .await;
     assert_eq!(
         bearer(&app, &second_secret, "/t/alpha", "/api/v1/branches").await,
         StatusCode::UNAUTHORIZED
     );
-    let (_, third) = call(
-        &owner,
-        Method::POST,
-        "/t/alpha/api/v1/api-keys",
-        Some(json!({"name": "Short-lived", "permissions": ["tenant.read"]})),
-    )
-    .await;
+    let (_, third) = owner
+        .call(
+            Method::POST,
+            "/t/alpha/api/v1/api-keys",
+            Some(json!({"name": "Short-lived", "permissions": ["tenant.read"]})),
+        )
+        .await;
     let third_secret = third["secret"].as_str().expect("secret").to_owned();
     let db = app.db().admin().await;
     pitlane_store::sea_orm::ConnectionTrait::execute_unprepared(
@@ -1005,13 +994,9 @@ async fn api_keys_act_within_their_scopes_until_revoked() {
     );
 
     // Key changes are audited.
-    let (_, audit) = call(
-        &owner,
-        Method::GET,
-        "/t/alpha/api/v1/audit?action=api_key.",
-        None,
-    )
-    .await;
+    let (_, audit) = owner
+        .call(Method::GET, "/t/alpha/api/v1/audit?action=api_key.", None)
+        .await;
     let actions: Vec<&str> = audit["items"]
         .as_array()
         .expect("items")
@@ -1034,18 +1019,20 @@ async fn an_invited_mechanic_joins_with_the_offered_role_and_branches() {
     let (sink, app, workers) = messaging_app().await;
     let alpha = app.tenant("alpha").await;
     let owner = signed_in(&app, &alpha, &alpha.owner_email, &alpha.owner_password).await;
-    let (_, branches) = call(&owner, Method::GET, "/t/alpha/api/v1/branches", None).await;
+    let (_, branches) = owner
+        .call(Method::GET, "/t/alpha/api/v1/branches", None)
+        .await;
     let branch = branches["items"][0]["id"].as_str().expect("id").to_owned();
 
-    let (status, invitation) = call(&owner, Method::POST, "/t/alpha/api/v1/invitations", Some(json!({"email": "sam@spanner.example", "name": "Sam Spanner", "role": "mechanic", "branch_ids": [branch]}))).await;
+    let (status, invitation) = owner.call(Method::POST, "/t/alpha/api/v1/invitations", Some(json!({"email": "sam@spanner.example", "name": "Sam Spanner", "role": "mechanic", "branch_ids": [branch]}))).await;
     assert_eq!(status, StatusCode::CREATED, "{invitation}");
-    let (status, _) = call(
-        &owner,
-        Method::POST,
-        "/t/alpha/api/v1/invitations",
-        Some(json!({"email": alpha.owner_email, "role": "mechanic"})),
-    )
-    .await;
+    let (status, _) = owner
+        .call(
+            Method::POST,
+            "/t/alpha/api/v1/invitations",
+            Some(json!({"email": alpha.owner_email, "role": "mechanic"})),
+        )
+        .await;
     assert_eq!(status, StatusCode::CONFLICT, "already a member");
 
     let mail = sink.wait_for(1, WAIT).await;
@@ -1090,7 +1077,7 @@ async fn an_invited_mechanic_joins_with_the_offered_role_and_branches() {
         )
         .await;
     assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
-    let (status, me) = call(&sam, Method::GET, "/t/alpha/api/v1/me", None).await;
+    let (status, me) = sam.call(Method::GET, "/t/alpha/api/v1/me", None).await;
     assert_eq!(status, StatusCode::OK, "signed in after accepting");
     assert_eq!(me["role"], "mechanic");
     assert_eq!(me["branch_ids"], json!([branch]));
@@ -1101,13 +1088,13 @@ async fn an_invited_mechanic_joins_with_the_offered_role_and_branches() {
     );
 
     // A revoked invitation's link stops working.
-    let (_, second) = call(
-        &owner,
-        Method::POST,
-        "/t/alpha/api/v1/invitations",
-        Some(json!({"email": "late@example.com", "role": "service_advisor"})),
-    )
-    .await;
+    let (_, second) = owner
+        .call(
+            Method::POST,
+            "/t/alpha/api/v1/invitations",
+            Some(json!({"email": "late@example.com", "role": "service_advisor"})),
+        )
+        .await;
     let mail = sink.wait_for(2, WAIT).await;
     let link = mail
         .iter()
@@ -1116,16 +1103,16 @@ async fn an_invited_mechanic_joins_with_the_offered_role_and_branches() {
                 .filter(|_| m.to == ["late@example.com"])
         })
         .expect("link");
-    let (status, _) = call(
-        &owner,
-        Method::DELETE,
-        &format!(
-            "/t/alpha/api/v1/invitations/{}",
-            second["id"].as_str().expect("id")
-        ),
-        None,
-    )
-    .await;
+    let (status, _) = owner
+        .call(
+            Method::DELETE,
+            &format!(
+                "/t/alpha/api/v1/invitations/{}",
+                second["id"].as_str().expect("id")
+            ),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(
         app.client()
@@ -1186,7 +1173,9 @@ async fn a_mechanic_applies_and_an_admin_decides() {
         .await;
 
     let owner = signed_in(&app, &alpha, &alpha.owner_email, &alpha.owner_password).await;
-    let (_, queue) = call(&owner, Method::GET, "/t/alpha/api/v1/applications", None).await;
+    let (_, queue) = owner
+        .call(Method::GET, "/t/alpha/api/v1/applications", None)
+        .await;
     let items = queue["items"].as_array().expect("items");
     assert_eq!(items.len(), 2);
     let id_of = |email: &str| {
@@ -1201,45 +1190,45 @@ async fn a_mechanic_applies_and_an_admin_decides() {
     let (rita, nope) = (id_of("rita@ratchet.example"), id_of("nope@example.com"));
     let (email, password) = app.member(&alpha, Role::Mechanic).await;
     let mechanic = signed_in(&app, &alpha, &email, &password).await;
-    let (status, _) = call(
-        &mechanic,
-        Method::POST,
-        &format!("/t/alpha/api/v1/applications/{rita}/approve"),
-        None,
-    )
-    .await;
+    let (status, _) = mechanic
+        .call(
+            Method::POST,
+            &format!("/t/alpha/api/v1/applications/{rita}/approve"),
+            None,
+        )
+        .await;
     assert_eq!(
         status,
         StatusCode::FORBIDDEN,
         "mechanics do not approve mechanics"
     );
-    let (status, approved) = call(
-        &owner,
-        Method::POST,
-        &format!("/t/alpha/api/v1/applications/{rita}/approve"),
-        None,
-    )
-    .await;
+    let (status, approved) = owner
+        .call(
+            Method::POST,
+            &format!("/t/alpha/api/v1/applications/{rita}/approve"),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{approved}");
     assert_eq!(approved["status"], "approved");
-    let (status, rejected) = call(
-        &owner,
-        Method::POST,
-        &format!("/t/alpha/api/v1/applications/{nope}/reject"),
-        None,
-    )
-    .await;
+    let (status, rejected) = owner
+        .call(
+            Method::POST,
+            &format!("/t/alpha/api/v1/applications/{nope}/reject"),
+            None,
+        )
+        .await;
     assert_eq!(
         (status, rejected["status"].as_str()),
         (StatusCode::OK, Some("rejected"))
     );
-    let (status, _) = call(
-        &owner,
-        Method::POST,
-        &format!("/t/alpha/api/v1/applications/{nope}/approve"),
-        None,
-    )
-    .await;
+    let (status, _) = owner
+        .call(
+            Method::POST,
+            &format!("/t/alpha/api/v1/applications/{nope}/approve"),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::CONFLICT, "decided once");
     let mail = sink.wait_for(1, WAIT).await;
     assert_eq!(mail[0].to, ["rita@ratchet.example"]);

@@ -15,25 +15,6 @@ use serde_json::{Value, json};
 
 const WAIT: Duration = Duration::from_secs(20);
 
-async fn call(
-    client: &Client,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut request = client.http.request(method, client.url(path));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("request");
-    let status = response.status();
-    let text = response.text().await.expect("body");
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
-
 fn location(response: &reqwest::Response) -> String {
     response.headers()["location"]
         .to_str()
@@ -107,7 +88,7 @@ async fn staff_sign_in_through_an_identity_provider_with_pkce() {
         done.text().await
     );
     assert!(location(&done).ends_with("/t/alpha/portal"));
-    let (status, me) = call(&owner, Method::GET, "/t/alpha/api/v1/me", None).await;
+    let (status, me) = owner.call(Method::GET, "/t/alpha/api/v1/me", None).await;
     assert_eq!(
         (status, me["role"].as_str()),
         (StatusCode::OK, Some("owner"))
@@ -222,13 +203,9 @@ async fn staff_sign_in_through_an_identity_provider_with_pkce() {
     assert!(mismatch.text().await.expect("page").contains("refused"));
 
     // The audit log shows both outcomes.
-    let (_, audit) = call(
-        &owner,
-        Method::GET,
-        "/t/alpha/api/v1/audit?action=sign_in.",
-        None,
-    )
-    .await;
+    let (_, audit) = owner
+        .call(Method::GET, "/t/alpha/api/v1/audit?action=sign_in.", None)
+        .await;
     let text = audit.to_string();
     assert!(
         text.contains("\"via\\\":\\\"sso\\\"") || text.contains("sso"),
@@ -282,7 +259,7 @@ async fn a_workshop_can_require_single_sign_on_for_its_staff() {
         provider_sign_in(&manager, &idp).await.status(),
         StatusCode::SEE_OTHER
     );
-    let (status, _) = call(&manager, Method::GET, "/t/alpha/api/v1/me", None).await;
+    let (status, _) = manager.call(Method::GET, "/t/alpha/api/v1/me", None).await;
     assert_eq!(status, StatusCode::OK);
     app.stop().await;
 }
@@ -306,7 +283,7 @@ async fn two_factor_codes_guard_the_second_step_and_can_be_required() {
     let blocked = owner.get("/t/alpha/portal/staff").await;
     assert_eq!(blocked.status(), StatusCode::SEE_OTHER);
     assert!(location(&blocked).ends_with("/portal/account/two-factor"));
-    let (status, problem) = call(&owner, Method::GET, "/t/alpha/api/v1/staff", None).await;
+    let (status, problem) = owner.call(Method::GET, "/t/alpha/api/v1/staff", None).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(problem.to_string().contains("two-factor"));
 
@@ -362,7 +339,7 @@ async fn two_factor_codes_guard_the_second_step_and_can_be_required() {
         .await;
     assert_eq!(step.status(), StatusCode::SEE_OTHER);
     assert!(location(&step).ends_with("/signin/two-factor"));
-    let (status, _) = call(&fresh, Method::GET, "/t/alpha/api/v1/me", None).await;
+    let (status, _) = fresh.call(Method::GET, "/t/alpha/api/v1/me", None).await;
     assert_eq!(
         status,
         StatusCode::UNAUTHORIZED,
@@ -388,7 +365,7 @@ async fn two_factor_codes_guard_the_second_step_and_can_be_required() {
         StatusCode::SEE_OTHER,
         "a recovery code works"
     );
-    let (status, _) = call(&fresh, Method::GET, "/t/alpha/api/v1/me", None).await;
+    let (status, _) = fresh.call(Method::GET, "/t/alpha/api/v1/me", None).await;
     assert_eq!(status, StatusCode::OK);
 
     // A recovery code works once.
@@ -479,7 +456,7 @@ async fn customers_sign_in_with_a_magic_link_on_the_branded_page() {
             .expect("page")
             .contains("Hello, Carla Customer")
     );
-    let (_, me) = call(&customer, Method::GET, "/t/alpha/api/v1/me", None).await;
+    let (_, me) = customer.call(Method::GET, "/t/alpha/api/v1/me", None).await;
     assert_eq!(me["role"], "customer");
     assert_eq!(me["permissions"], json!([]));
     assert_eq!(
@@ -578,7 +555,7 @@ async fn one_login_chooses_among_its_workshops() {
         .get(&format!("/t/bravo/signin/handoff?token={token}"))
         .await;
     assert_eq!(entered.status(), StatusCode::SEE_OTHER);
-    let (status, me) = call(&client, Method::GET, "/t/bravo/api/v1/me", None).await;
+    let (status, me) = client.call(Method::GET, "/t/bravo/api/v1/me", None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(me["role"], "mechanic");
     let reused = app
@@ -591,7 +568,7 @@ async fn one_login_chooses_among_its_workshops() {
         "a hand-off works once"
     );
     // A hand-off for bravo is no key to alpha.
-    let (status, _) = call(&client, Method::GET, "/t/alpha/api/v1/me", None).await;
+    let (status, _) = client.call(Method::GET, "/t/alpha/api/v1/me", None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     app.stop().await;
 }
@@ -675,7 +652,9 @@ async fn the_operator_suspends_and_reactivates_a_workshop_and_it_is_audited() {
     assert_eq!(suspended.status(), StatusCode::SEE_OTHER);
 
     // Suspended: pages and API answer 403 clearly; nothing is deleted.
-    let (status, problem) = call(&owner, Method::GET, "/t/alpha/api/v1/branches", None).await;
+    let (status, problem) = owner
+        .call(Method::GET, "/t/alpha/api/v1/branches", None)
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(
         problem["type"]
@@ -695,15 +674,13 @@ async fn the_operator_suspends_and_reactivates_a_workshop_and_it_is_audited() {
 
     let reactivated = post(vec![("active", "true".into())]).await.expect("post");
     assert_eq!(reactivated.status(), StatusCode::SEE_OTHER);
-    let (status, _) = call(&owner, Method::GET, "/t/alpha/api/v1/branches", None).await;
+    let (status, _) = owner
+        .call(Method::GET, "/t/alpha/api/v1/branches", None)
+        .await;
     assert_eq!(status, StatusCode::OK, "everything is back");
-    let (_, audit) = call(
-        &owner,
-        Method::GET,
-        "/t/alpha/api/v1/audit?action=operator.",
-        None,
-    )
-    .await;
+    let (_, audit) = owner
+        .call(Method::GET, "/t/alpha/api/v1/audit?action=operator.", None)
+        .await;
     let actions: Vec<&str> = audit["items"]
         .as_array()
         .expect("items")

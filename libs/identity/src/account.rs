@@ -222,11 +222,7 @@ pub async fn resend_verification(
     link_base: &str,
 ) -> Result<(), ServiceError> {
     let tx = identity.store.tx(&TenantCtx::of(actor)).await?;
-    let person = tx
-        .people()
-        .first(user::Entity::find_by_id(actor.user_id.0))
-        .await?
-        .ok_or(ServiceError::NotFound)?;
+    let person = crate::access::person(&tx, actor.user_id.0).await?;
     if person.email_verified_at.is_none() {
         send_verification(identity, &tx, &person, link_base).await?;
     }

@@ -15,7 +15,6 @@ use pitlane_store::{
     entity::{membership, user},
     sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter},
 };
-use uuid::Uuid;
 
 use crate::{
     Identity,
@@ -77,7 +76,6 @@ pub async fn request_link(
             person
         }
         None => {
-            let now = Utc::now();
             let fallback = email
                 .as_str()
                 .split('@')
@@ -85,18 +83,12 @@ pub async fn request_link(
                 .unwrap_or("Customer")
                 .to_owned();
             tx.people()
-                .insert(user::ActiveModel {
-                    id: Set(Uuid::now_v7()),
-                    email: Set(email.as_str().to_owned()),
-                    name: Set(name.map(DisplayName::into_inner).unwrap_or(fallback)),
-                    password_hash: Set(None),
-                    email_verified_at: Set(None),
-                    sessions_valid_after: Set(None),
-                    totp_secret: Set(None),
-                    totp_enabled_at: Set(None),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                })
+                .insert(crate::new_user(
+                    email.as_str().to_owned(),
+                    name.map(DisplayName::into_inner).unwrap_or(fallback),
+                    None,
+                    false,
+                ))
                 .await?
         }
     };
@@ -179,11 +171,7 @@ pub async fn set_password(
         NewPassword::parse(password).map_err(|e| FieldErrors::single("password", e.to_string()))?;
     let hash = hash_password(password.expose().to_owned()).await?;
     let tx = identity.store.tx(&TenantCtx::of(actor)).await?;
-    let person = tx
-        .people()
-        .first(user::Entity::find_by_id(actor.user_id.0))
-        .await?
-        .ok_or(ServiceError::NotFound)?;
+    let person = crate::access::person(&tx, actor.user_id.0).await?;
     let mut row = person.into_active_model();
     row.password_hash = Set(Some(hash));
     row.updated_at = Set(Utc::now());

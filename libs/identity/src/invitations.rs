@@ -294,18 +294,12 @@ pub async fn accept(
             let (name, hash) =
                 login.ok_or_else(|| ServiceError::Internal("no login chosen".into()))?;
             tx.people()
-                .insert(user::ActiveModel {
-                    id: Set(Uuid::now_v7()),
-                    email: Set(invitation.email.clone()),
-                    name: Set(name.into_inner()),
-                    password_hash: Set(Some(hash)),
-                    email_verified_at: Set(Some(now)),
-                    sessions_valid_after: Set(None),
-                    totp_secret: Set(None),
-                    totp_enabled_at: Set(None),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                })
+                .insert(crate::new_user(
+                    invitation.email.clone(),
+                    name.into_inner(),
+                    Some(hash),
+                    true,
+                ))
                 .await?
         }
     };

@@ -38,6 +38,28 @@ use pitlane_store::{
 
 pub use password::{generate_password, hash_password, verify_password};
 
+/// A new person's row: no two-factor, no session cut-off yet.
+pub fn new_user(
+    email: String,
+    name: String,
+    password_hash: Option<String>,
+    verified: bool,
+) -> user::ActiveModel {
+    let now = Utc::now();
+    user::ActiveModel {
+        id: Set(UserId::new().0),
+        email: Set(email),
+        name: Set(name),
+        password_hash: Set(password_hash),
+        email_verified_at: Set(verified.then_some(now)),
+        sessions_valid_after: Set(None),
+        totp_secret: Set(None),
+        totp_enabled_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+}
+
 /// A new staff member's details, already parsed.
 pub struct NewMember {
     pub email: Email,
@@ -56,23 +78,17 @@ pub async fn add_member(
         .await?
         .into_iter()
         .next();
-    let now = Utc::now();
+
     let user = match existing {
         Some(user) => user,
         None => {
             let hash = hash_password(member.password.expose().to_owned()).await?;
-            tx.insert_user(user::ActiveModel {
-                id: Set(UserId::new().0),
-                email: Set(member.email.into_inner()),
-                name: Set(member.name.into_inner()),
-                password_hash: Set(Some(hash)),
-                email_verified_at: Set(None),
-                sessions_valid_after: Set(None),
-                totp_secret: Set(None),
-                totp_enabled_at: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-            })
+            tx.insert_user(new_user(
+                member.email.into_inner(),
+                member.name.into_inner(),
+                Some(hash),
+                false,
+            ))
             .await?
         }
     };

@@ -101,11 +101,7 @@ pub async fn enable(
         .into());
     }
     let tx = identity.store.tx(&TenantCtx::of(actor)).await?;
-    let person = tx
-        .people()
-        .first(user::Entity::find_by_id(actor.user_id.0))
-        .await?
-        .ok_or(ServiceError::NotFound)?;
+    let person = crate::access::person(&tx, actor.user_id.0).await?;
     let mut row = person.into_active_model();
     row.totp_secret = Set(Some(secret.to_owned()));
     row.totp_enabled_at = Set(Some(Utc::now()));
@@ -153,11 +149,7 @@ async fn replace_recovery_codes(
 /// Turns two-factor sign-in off (the current code proves the person still holds it).
 pub async fn disable(identity: &Identity, actor: &Actor, code: &str) -> Result<(), ServiceError> {
     let tx = identity.store.tx(&TenantCtx::of(actor)).await?;
-    let person = tx
-        .people()
-        .first(user::Entity::find_by_id(actor.user_id.0))
-        .await?
-        .ok_or(ServiceError::NotFound)?;
+    let person = crate::access::person(&tx, actor.user_id.0).await?;
     let Some(secret) = person.totp_secret.clone() else {
         return Ok(());
     };
@@ -196,11 +188,7 @@ pub async fn verify(
         return Ok(Err(crate::Refusal::Locked(locked)));
     }
     let tx = identity.store.tx(&TenantCtx::of(actor)).await?;
-    let person = tx
-        .people()
-        .first(user::Entity::find_by_id(actor.user_id.0))
-        .await?
-        .ok_or(ServiceError::NotFound)?;
+    let person = crate::access::person(&tx, actor.user_id.0).await?;
     let by_app = match &person.totp_secret {
         Some(secret) => code_matches(secret, code)?,
         None => false,

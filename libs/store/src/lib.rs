@@ -27,6 +27,22 @@ pub use outbox::{ClaimedBatch, Enqueued, NewOutboxRow, OutboxStat, Outcome};
 pub use scoped::{Page, People, PeopleTx, PersonTable, TenantScoped, TenantTx, Writable};
 pub use sea_orm;
 
+/// A membership as a signed-in request sees it (see [`Store::session_member`]).
+#[derive(Debug, Clone, sea_orm::FromQueryResult)]
+pub struct SessionMember {
+    pub user_id: uuid::Uuid,
+    pub role: String,
+    pub status: String,
+    pub custom_role_id: Option<uuid::Uuid>,
+    pub custom_role_name: Option<String>,
+    pub custom_permissions: Option<String>,
+    pub branch_limited: bool,
+    /// Space-separated branch ids.
+    pub branch_ids: Option<String>,
+    pub sessions_valid_after: Option<chrono::DateTime<chrono::Utc>>,
+    pub two_factor: bool,
+}
+
 /// Which tenant a unit of work is for. Made by tenant resolution in the web layer,
 /// or by sign-up for a tenant that is being created.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,6 +225,81 @@ impl Store {
             Some(id) => self.tenant_by_id(TenantId(id)).await,
             None => Ok(None),
         }
+    }
+
+    /// What a signed-in request needs to know about its membership, in one round trip on
+    /// PostgreSQL (`pitlane_session_member`, which reads under the tenant's row-level
+    /// security); `None` when the membership is gone.
+    pub async fn session_member(
+        &self,
+        tenant: TenantId,
+        membership: uuid::Uuid,
+    ) -> Result<Option<SessionMember>, StoreError> {
+        if self.is_postgres() {
+            let statement = Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "select user_id, role, status, custom_role_id, custom_role_name, custom_permissions,
+                        branch_limited, branch_ids, sessions_valid_after, two_factor
+                   from pitlane_session_member($1, $2)",
+                [tenant.0.into(), membership.into()],
+            );
+            return Ok(
+                <SessionMember as sea_orm::FromQueryResult>::find_by_statement(statement)
+                    .one(&self.db)
+                    .await?,
+            );
+        }
+        let tx = self.tx(&TenantCtx::new(tenant)).await?;
+        let Some(m) = tx
+            .first(
+                tx.select::<entity::membership::Entity>()
+                    .filter(entity::membership::Column::Id.eq(membership)),
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        let person = entity::user::Entity::find_by_id(m.user_id)
+            .one(tx.conn())
+            .await?;
+        let custom = match m.custom_role_id {
+            Some(id) => {
+                tx.first(
+                    tx.select::<entity::role::Entity>()
+                        .filter(entity::role::Column::Id.eq(id)),
+                )
+                .await?
+            }
+            None => None,
+        };
+        let branches = tx
+            .all(
+                tx.select::<entity::membership_branch::Entity>()
+                    .filter(entity::membership_branch::Column::MembershipId.eq(m.id)),
+            )
+            .await?;
+        tx.commit().await?;
+        let Some(person) = person else {
+            return Ok(None);
+        };
+        Ok(Some(SessionMember {
+            user_id: m.user_id,
+            role: m.role,
+            status: m.status,
+            custom_role_id: m.custom_role_id,
+            custom_role_name: custom.as_ref().map(|r| r.name.clone()),
+            custom_permissions: custom.map(|r| r.permissions),
+            branch_limited: m.branch_limited,
+            branch_ids: Some(
+                branches
+                    .iter()
+                    .map(|b| b.branch_id.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            sessions_valid_after: person.sessions_valid_after,
+            two_factor: person.totp_enabled_at.is_some(),
+        }))
     }
 
     /// Tenants for the platform operator, newest first, optionally matching `search` in the

@@ -46,6 +46,25 @@ impl Client {
         self.http.get(self.url(path)).send().await.expect("GET")
     }
 
+    /// Calls the API with an optional JSON body; the status and the JSON answer (or, when the
+    /// answer is not JSON, its text as a JSON string).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        let mut request = self.http.request(method, self.url(path));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        let json = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+        (status, json)
+    }
+
     /// Fetches a page and submits its form with these fields (plus its CSRF token).
     pub async fn submit(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Response {
         let page = self.get(form_page).await.text().await.expect("form page");

@@ -448,21 +448,7 @@ impl StaffApi {
         req: &Request,
         application_id: Path<Uuid>,
     ) -> Result<Json<MechanicApplication>, Problem> {
-        let scope = req
-            .extensions()
-            .get::<TenantScope>()
-            .ok_or(pitlane_domain::ServiceError::NotFound)?;
-        let site = site_of_request(&state.config, req, scope);
-        let row = applications::decide(
-            &state.identity,
-            &auth.actor,
-            &auth.name,
-            application_id.0,
-            true,
-            &site,
-        )
-        .await?;
-        Ok(Json(application_api(row)))
+        decide(&state, req, &auth, application_id.0, true).await
     }
 
     /// Reject a mechanic application
@@ -480,21 +466,7 @@ impl StaffApi {
         req: &Request,
         application_id: Path<Uuid>,
     ) -> Result<Json<MechanicApplication>, Problem> {
-        let scope = req
-            .extensions()
-            .get::<TenantScope>()
-            .ok_or(pitlane_domain::ServiceError::NotFound)?;
-        let site = site_of_request(&state.config, req, scope);
-        let row = applications::decide(
-            &state.identity,
-            &auth.actor,
-            &auth.name,
-            application_id.0,
-            false,
-            &site,
-        )
-        .await?;
-        Ok(Json(application_api(row)))
+        decide(&state, req, &auth, application_id.0, false).await
     }
 
     /// The permission catalogue
@@ -593,6 +565,24 @@ impl StaffApi {
         roles::delete(&state.store, &auth.actor, role_id.0).await?;
         Ok(Done::Done)
     }
+}
+
+/// Approves or rejects an application; approval invites from the workshop's site as reached.
+async fn decide(
+    state: &AppState,
+    req: &Request,
+    auth: &crate::session::Auth,
+    id: Uuid,
+    approve: bool,
+) -> Result<Json<MechanicApplication>, Problem> {
+    let scope = req
+        .extensions()
+        .get::<TenantScope>()
+        .ok_or(pitlane_domain::ServiceError::NotFound)?;
+    let site = site_of_request(&state.config, req, scope);
+    let row =
+        applications::decide(&state.identity, &auth.actor, &auth.name, id, approve, &site).await?;
+    Ok(Json(application_api(row)))
 }
 
 fn role_input(body: CustomRoleWrite) -> RoleInput {
