@@ -1,5 +1,6 @@
-//! Every signed-in request re-reads its membership (role, custom role, branches) and its
-//! person's session cut-off. This function answers that in one statement: it sets the tenant
+//! Every signed-in request re-reads its membership (role, custom role, branches), its
+//! person's session cut-off, and (for the bell in the page header) the unread notification
+//! count. This function answers all of it in one statement: it sets the tenant
 //! context for its own transaction and reads under row-level security like any tenant query
 //! (it is not a security definer, so the walls hold exactly as for the application).
 
@@ -22,7 +23,8 @@ returns table (
     branch_limited boolean,
     branch_ids text,
     sessions_valid_after timestamptz,
-    two_factor boolean
+    two_factor boolean,
+    unread_notifications bigint
 )
 language plpgsql volatile set search_path = public as $$
 begin
@@ -33,7 +35,9 @@ begin
                (select string_agg(b.branch_id::text, ' ' order by b.branch_id)
                   from membership_branches b
                  where b.tenant_id = m.tenant_id and b.membership_id = m.id),
-               u.sessions_valid_after, u.totp_enabled_at is not null
+               u.sessions_valid_after, u.totp_enabled_at is not null,
+               (select count(*) from notifications n
+                 where n.tenant_id = m.tenant_id and n.user_id = m.user_id and n.read_at is null)
           from memberships m
           join users u on u.id = m.user_id
           left join roles r on r.tenant_id = m.tenant_id and r.id = m.custom_role_id

@@ -121,8 +121,17 @@ pub async fn branches_of(
         .collect())
 }
 
-/// The actor a signed-in session stands for now, and whether the person uses two-factor
-/// sign-in; `None` when the session is over: the membership was deactivated or removed, or the
+/// What a signed-in request learns about its session.
+#[derive(Debug, Clone)]
+pub struct SessionState {
+    pub actor: Actor,
+    pub two_factor: bool,
+    /// Unread notifications, for the bell.
+    pub unread: u64,
+}
+
+/// The actor a signed-in session stands for now, whether the person uses two-factor sign-in,
+/// and their unread notifications; `None` when the session is over: the membership was deactivated or removed, or the
 /// person signed out everywhere (or reset their password) after `signed_in_at_ms` (unix
 /// milliseconds). One database round trip on PostgreSQL: this runs on every signed-in request.
 pub async fn session_actor(
@@ -130,7 +139,7 @@ pub async fn session_actor(
     tenant: TenantId,
     membership_id: MembershipId,
     signed_in_at_ms: i64,
-) -> Result<Option<(Actor, bool)>, ServiceError> {
+) -> Result<Option<SessionState>, ServiceError> {
     let Some(m) = store.session_member(tenant, membership_id.0).await? else {
         return Ok(None);
     };
@@ -179,5 +188,9 @@ pub async fn session_actor(
         branches,
         api_key: None,
     };
-    Ok(Some((actor, m.two_factor)))
+    Ok(Some(SessionState {
+        actor,
+        two_factor: m.two_factor,
+        unread: m.unread_notifications.max(0) as u64,
+    }))
 }

@@ -41,6 +41,8 @@ pub struct SessionMember {
     pub branch_ids: Option<String>,
     pub sessions_valid_after: Option<chrono::DateTime<chrono::Utc>>,
     pub two_factor: bool,
+    /// The person's unread notifications in this tenant (the bell).
+    pub unread_notifications: i64,
 }
 
 /// Which tenant a unit of work is for. Made by tenant resolution in the web layer,
@@ -239,7 +241,8 @@ impl Store {
             let statement = Statement::from_sql_and_values(
                 DbBackend::Postgres,
                 "select user_id, role, status, custom_role_id, custom_role_name, custom_permissions,
-                        branch_limited, branch_ids, sessions_valid_after, two_factor
+                        branch_limited, branch_ids, sessions_valid_after, two_factor,
+                        unread_notifications
                    from pitlane_session_member($1, $2)",
                 [tenant.0.into(), membership.into()],
             );
@@ -278,6 +281,13 @@ impl Store {
                     .filter(entity::membership_branch::Column::MembershipId.eq(m.id)),
             )
             .await?;
+        let unread = tx
+            .count(
+                tx.select::<entity::notification::Entity>()
+                    .filter(entity::notification::Column::UserId.eq(m.user_id))
+                    .filter(entity::notification::Column::ReadAt.is_null()),
+            )
+            .await?;
         tx.commit().await?;
         let Some(person) = person else {
             return Ok(None);
@@ -299,6 +309,7 @@ impl Store {
             ),
             sessions_valid_after: person.sessions_valid_after,
             two_factor: person.totp_enabled_at.is_some(),
+            unread_notifications: unread as i64,
         }))
     }
 

@@ -230,6 +230,8 @@ pub struct Auth {
     /// The workshop requires two-factor sign-in of this owner or admin, who has not set it up:
     /// only the set-up page (and signing out) is open to them until they do.
     pub must_enroll_two_factor: bool,
+    /// Unread notifications, read with the session (`None` for API keys).
+    pub unread: Option<u64>,
 }
 
 /// Puts `Auth` in the request when its session belongs to the tenant being visited (a
@@ -289,7 +291,12 @@ async fn session_auth(
         tracing::error!(error = %err, "checking a session");
         poem::Error::from_status(poem::http::StatusCode::SERVICE_UNAVAILABLE)
     })?;
-    let Some((actor, two_factor)) = current else {
+    let Some(pitlane_identity::access::SessionState {
+        actor,
+        two_factor,
+        unread,
+    }) = current
+    else {
         session.purge();
         return Ok(None);
     };
@@ -311,6 +318,7 @@ async fn session_auth(
         name: stored.name,
         email: stored.email,
         must_enroll_two_factor,
+        unread: Some(unread),
     }))
 }
 
@@ -343,6 +351,7 @@ impl<E: Endpoint> Endpoint for LoadAuthEndpoint<E> {
                             name: "API key".into(),
                             email: String::new(),
                             must_enroll_two_factor: false,
+                            unread: None,
                         })
                 }
                 None => match &session {
