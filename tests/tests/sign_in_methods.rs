@@ -324,6 +324,27 @@ async fn two_factor_codes_guard_the_second_step_and_can_be_required() {
         StatusCode::OK,
         "open once set up"
     );
+    // The secret is stored sealed: the database alone does not give the codes away.
+    let db = app.db().admin().await;
+    let stored: String = pitlane_store::sea_orm::ConnectionTrait::query_one_raw(
+        &db,
+        pitlane_store::sea_orm::Statement::from_string(
+            pitlane_store::sea_orm::DbBackend::Postgres,
+            format!(
+                "select totp_secret from users where email = '{}'",
+                alpha.owner_email
+            ),
+        ),
+    )
+    .await
+    .expect("query")
+    .expect("row")
+    .try_get_by_index(0)
+    .expect("secret");
+    assert!(
+        stored.starts_with("v1:") && !stored.contains(&secret),
+        "{stored}"
+    );
 
     // Signing in now takes the password and then a code.
     let fresh = app.client();

@@ -71,6 +71,16 @@ impl LinkSigner {
         }
     }
 
+    /// A key for another use, derived from the secret key (so one secret serves all, and no
+    /// two uses share a key).
+    pub fn derive_key(&self, label: &str) -> [u8; 32] {
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC accepts keys of any length");
+        mac.update(b"pitlane derived key: ");
+        mac.update(label.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
     fn signature(&self, purpose: Purpose, id: Uuid, expires: i64) -> Vec<u8> {
         let mut mac =
             Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC accepts keys of any length");

@@ -1,6 +1,9 @@
 //! Two-factor sign-in with time-based one-time codes (TOTP, RFC 6238: SHA-1, 6 digits, 30 s,
 //! one step of clock skew either way), and ten single-use recovery codes for a lost phone.
 //! Recovery codes are stored as SHA-256 hashes (they are random, so a slow hash adds nothing).
+//! The TOTP secret itself must be readable to check codes, so it is stored sealed with
+//! AES-256-GCM under a key derived from `PITLANE_SECRET_KEY`: a copy of the database alone
+//! does not give anyone the codes.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::Utc;
@@ -66,6 +69,45 @@ pub fn current_code(secret_base32: &str) -> Result<String, ServiceError> {
         .map_err(|e| ServiceError::Internal(e.to_string()))
 }
 
+const SEALED: &str = "v1:";
+
+/// Seals a base32 secret for storage.
+fn seal(identity: &Identity, secret_base32: &str) -> Result<String, ServiceError> {
+    use aes_gcm::{Aes256Gcm, KeyInit, Nonce, aead::Aead};
+    let cipher = Aes256Gcm::new(&identity.signer.derive_key("totp secrets").into());
+    let nonce: [u8; 12] = rand::random();
+    let sealed = cipher
+        .encrypt(Nonce::from_slice(&nonce), secret_base32.as_bytes())
+        .map_err(|_| ServiceError::Internal("sealing a TOTP secret".into()))?;
+    let mut bytes = nonce.to_vec();
+    bytes.extend(sealed);
+    Ok(format!("{SEALED}{}", URL_SAFE_NO_PAD.encode(bytes)))
+}
+
+/// The base32 secret of a stored one.
+fn unseal(identity: &Identity, stored: &str) -> Result<String, ServiceError> {
+    use aes_gcm::{Aes256Gcm, KeyInit, Nonce, aead::Aead};
+    let Some(sealed) = stored.strip_prefix(SEALED) else {
+        return Err(ServiceError::Internal("a TOTP secret is not sealed".into()));
+    };
+    let bytes = URL_SAFE_NO_PAD
+        .decode(sealed)
+        .map_err(|_| ServiceError::Internal("a sealed TOTP secret is not base64".into()))?;
+    if bytes.len() < 12 {
+        return Err(ServiceError::Internal(
+            "a sealed TOTP secret is too short".into(),
+        ));
+    }
+    let (nonce, ciphertext) = bytes.split_at(12);
+    let cipher = Aes256Gcm::new(&identity.signer.derive_key("totp secrets").into());
+    let plain = cipher
+        .decrypt(Nonce::from_slice(nonce), ciphertext)
+        .map_err(|_| {
+            ServiceError::Internal("a TOTP secret does not open with this secret key".into())
+        })?;
+    String::from_utf8(plain).map_err(|_| ServiceError::Internal("a TOTP secret is not text".into()))
+}
+
 fn code_matches(secret_base32: &str, code: &str) -> Result<bool, ServiceError> {
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     totp(secret_base32)?
@@ -103,7 +145,7 @@ pub async fn enable(
     let tx = identity.store.tx(&TenantCtx::of(actor)).await?;
     let person = crate::access::person(&tx, actor.user_id.0).await?;
     let mut row = person.into_active_model();
-    row.totp_secret = Set(Some(secret.to_owned()));
+    row.totp_secret = Set(Some(seal(identity, secret)?));
     row.totp_enabled_at = Set(Some(Utc::now()));
     row.updated_at = Set(Utc::now());
     tx.people().update(row).await?;
@@ -150,10 +192,10 @@ async fn replace_recovery_codes(
 pub async fn disable(identity: &Identity, actor: &Actor, code: &str) -> Result<(), ServiceError> {
     let tx = identity.store.tx(&TenantCtx::of(actor)).await?;
     let person = crate::access::person(&tx, actor.user_id.0).await?;
-    let Some(secret) = person.totp_secret.clone() else {
+    let Some(stored) = person.totp_secret.clone() else {
         return Ok(());
     };
-    if !code_matches(&secret, code)? {
+    if !code_matches(&unseal(identity, &stored)?, code)? {
         return Err(FieldErrors::single("code", "that code does not match").into());
     }
     let mut row = person.into_active_model();
@@ -190,7 +232,7 @@ pub async fn verify(
     let tx = identity.store.tx(&TenantCtx::of(actor)).await?;
     let person = crate::access::person(&tx, actor.user_id.0).await?;
     let by_app = match &person.totp_secret {
-        Some(secret) => code_matches(secret, code)?,
+        Some(stored) => code_matches(&unseal(identity, stored)?, code)?,
         None => false,
     };
     let by_recovery = !by_app

@@ -145,7 +145,7 @@ impl Store {
 
     /// Opens a transaction for one tenant. Every tenant-owned read and write goes through it.
     pub async fn tx(&self, ctx: &TenantCtx) -> Result<TenantTx, StoreError> {
-        let tx = self.db.begin().await?;
+        let tx = self.begin().await?;
         if self.is_postgres() {
             tx.execute_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
@@ -159,7 +159,23 @@ impl Store {
 
     /// Opens a transaction over the person tables only (no tenant's rows are reachable).
     pub async fn people_tx(&self) -> Result<PeopleTx, StoreError> {
-        Ok(PeopleTx::new(self.db.begin().await?))
+        Ok(PeopleTx::new(self.begin().await?))
+    }
+
+    /// Begins a transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`):
+    /// a transaction that reads and then writes would otherwise fail with "database is
+    /// locked" when another connection wrote in between, instead of waiting its turn.
+    pub(crate) async fn begin(&self) -> Result<sea_orm::DatabaseTransaction, StoreError> {
+        if self.is_postgres() {
+            return Ok(self.db.begin().await?);
+        }
+        Ok(self
+            .db
+            .begin_with_options(sea_orm::TransactionOptions {
+                sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await?)
     }
 
     // ---- The platform path: reads that must happen before a tenant is known. ----

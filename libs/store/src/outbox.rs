@@ -10,8 +10,7 @@ use std::{collections::HashMap, time::Duration};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, FromQueryResult,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
-    TryInsertResult, Value,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TryInsertResult, Value,
     sea_query::{Expr, ExprTrait},
 };
 use uuid::Uuid;
@@ -196,7 +195,7 @@ impl Store {
         per_tenant: u32,
         max_in_flight: u32,
     ) -> Result<ClaimedBatch, StoreError> {
-        let tx = self.db.begin().await?;
+        let tx = self.begin().await?;
         let messages = if self.is_postgres() {
             let rows = tx
                 .query_all_raw(Statement::from_sql_and_values(
@@ -274,7 +273,7 @@ impl Store {
                 .all(&self.db)
                 .await?);
         }
-        let tx = self.db.begin().await?;
+        let tx = self.begin().await?;
         let now = Utc::now();
         let stale = now - chrono::Duration::from_std(lease).unwrap_or_default();
         let ids: Vec<Uuid> = keys.iter().map(|k| k.1).collect();
@@ -371,7 +370,7 @@ impl Store {
                 .map(|row| Ok((row.try_get("", "tenant_id")?, row.try_get("", "id")?)))
                 .collect();
         }
-        let tx = self.db.begin().await?;
+        let tx = self.begin().await?;
         let now = Utc::now();
         let mut recorded = Vec::with_capacity(parts.len());
         for (key, status, error, provider_ref, not_before) in parts {
