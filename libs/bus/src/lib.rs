@@ -27,6 +27,9 @@ pub trait KeyValue: Send + Sync {
     /// Stores a value; with `ttl` it disappears after that long.
     async fn set(&self, key: &str, value: &[u8], ttl: Option<Duration>) -> BusResult<()>;
     async fn delete(&self, key: &str) -> BusResult<()>;
+    /// Reads and removes a value in one step: of two callers at once, only one gets it
+    /// (single-use tokens).
+    async fn take(&self, key: &str) -> BusResult<Option<Vec<u8>>>;
     /// Adds `by` to a counter that expires `ttl` after its first increment; returns the new value.
     async fn incr(&self, key: &str, by: i64, ttl: Duration) -> BusResult<i64>;
 }

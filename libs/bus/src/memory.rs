@@ -89,6 +89,13 @@ impl KeyValue for MemoryBus {
         Ok(())
     }
 
+    async fn take(&self, key: &str) -> BusResult<Option<Vec<u8>>> {
+        let taken = lock(&self.values).remove(key);
+        Ok(taken
+            .filter(|entry| entry.live(Instant::now()))
+            .map(|entry| entry.value))
+    }
+
     async fn incr(&self, key: &str, by: i64, ttl: Duration) -> BusResult<i64> {
         let mut values = lock(&self.values);
         let now = Instant::now();

@@ -88,6 +88,13 @@ impl KeyValue for RedisBus {
         Ok(self.shared.clone().del(self.key(key)).await?)
     }
 
+    async fn take(&self, key: &str) -> BusResult<Option<Vec<u8>>> {
+        Ok(redis::cmd("GETDEL")
+            .arg(self.key(key))
+            .query_async(&mut self.shared.clone())
+            .await?)
+    }
+
     async fn incr(&self, key: &str, by: i64, ttl: Duration) -> BusResult<i64> {
         let key = self.key(key);
         let (value,): (i64,) = redis::pipe()

@@ -31,6 +31,20 @@ async fn key_values_expire() {
         bus.kv.set("k2", b"v", None).await.unwrap();
         bus.kv.delete("k2").await.unwrap();
         assert_eq!(bus.kv.get("k2").await.unwrap(), None, "{name}: deleted");
+        bus.kv
+            .set("once", b"t", Some(Duration::from_secs(5)))
+            .await
+            .unwrap();
+        assert_eq!(
+            bus.kv.take("once").await.unwrap().as_deref(),
+            Some(&b"t"[..]),
+            "{name}"
+        );
+        assert_eq!(
+            bus.kv.take("once").await.unwrap(),
+            None,
+            "{name}: taken once"
+        );
         assert_eq!(
             bus.kv.incr("n", 2, Duration::from_secs(5)).await.unwrap(),
             2,

@@ -224,6 +224,19 @@ impl Role {
     }
 }
 
+/// The stored role of a membership holding one of the tenant's own roles.
+pub const CUSTOM_ROLE_KEY: &str = "custom";
+
+/// What a membership may do, from its stored role and (for a custom role) that role's stored
+/// permissions; `None` for a role this version does not know.
+pub fn membership_permissions(role: &str, custom: Option<&str>) -> Option<PermissionSet> {
+    match (role, custom) {
+        (CUSTOM_ROLE_KEY, Some(stored)) => Some(PermissionSet::from_stored(stored)),
+        (CUSTOM_ROLE_KEY, None) => None,
+        (builtin, _) => Role::parse(builtin).ok().map(Role::permissions),
+    }
+}
+
 /// The role a membership holds: a built-in one or one the tenant defined.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AssignedRole {
@@ -315,5 +328,15 @@ mod tests {
             Err(UnknownPermission("root".into()))
         );
         assert_eq!(PermissionSet::all().iter().count(), Permission::ALL.len());
+        assert_eq!(
+            membership_permissions("mechanic", None),
+            Some(Role::Mechanic.permissions())
+        );
+        assert_eq!(
+            membership_permissions(CUSTOM_ROLE_KEY, Some("audit.view")),
+            PermissionSet::parse_keys(&["audit.view"]).ok()
+        );
+        assert_eq!(membership_permissions(CUSTOM_ROLE_KEY, None), None);
+        assert_eq!(membership_permissions("emperor", None), None);
     }
 }

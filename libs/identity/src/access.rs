@@ -4,37 +4,36 @@
 use pitlane_domain::{
     Actor, ServiceError,
     ids::{MembershipId, TenantId, UserId},
-    permissions::{AssignedRole, BranchScope, PermissionSet, Role},
+    permissions::{AssignedRole, BranchScope, PermissionSet, Role, membership_permissions},
 };
 use pitlane_store::{
-    StoreError, TenantTx,
+    People, StoreError, TenantTx,
     entity::{membership, membership_branch, role},
     sea_orm::{ColumnTrait, QueryFilter},
 };
 
 /// The `role` column's value for members holding one of the tenant's own roles.
-pub const CUSTOM_ROLE: &str = "custom";
+pub use pitlane_domain::permissions::CUSTOM_ROLE_KEY as CUSTOM_ROLE;
 
-/// A person by id, within a tenant transaction (`NotFound` when there is no such person).
+/// A person by id (`NotFound` when there is no such person).
 pub async fn person(
-    tx: &TenantTx,
+    people: &People<'_>,
     user_id: uuid::Uuid,
 ) -> Result<pitlane_store::entity::user::Model, ServiceError> {
     use pitlane_store::{entity::user, sea_orm::EntityTrait};
-    tx.people()
+    people
         .first(user::Entity::find_by_id(user_id))
         .await?
         .ok_or(ServiceError::NotFound)
 }
 
-/// A person by e-mail address, within a tenant transaction.
+/// A person by e-mail address.
 pub async fn person_by_email(
-    tx: &TenantTx,
+    people: &People<'_>,
     email: &str,
 ) -> Result<Option<pitlane_store::entity::user::Model>, ServiceError> {
     use pitlane_store::{entity::user, sea_orm::EntityTrait};
-    Ok(tx
-        .people()
+    Ok(people
         .first(user::Entity::find().filter(user::Column::Email.eq(email)))
         .await?)
 }
@@ -51,6 +50,19 @@ pub async fn active_membership(
                 .filter(membership::Column::Status.eq("active")),
         )
         .await?)
+}
+
+/// The actor for a membership of a tenant as it is now, in its own transaction; `None` once
+/// it is deactivated or gone.
+pub async fn current_actor(
+    store: &pitlane_store::Store,
+    tenant: TenantId,
+    membership_id: MembershipId,
+) -> Result<Option<Actor>, ServiceError> {
+    let tx = store.tx(&pitlane_store::TenantCtx::new(tenant)).await?;
+    let actor = actor_for(&tx, membership_id).await?;
+    tx.commit().await?;
+    Ok(actor)
 }
 
 /// The actor for a membership as it is now; `None` once it is deactivated or gone.
@@ -88,22 +100,31 @@ pub async fn role_of(
     tx: &TenantTx,
     m: &membership::Model,
 ) -> Result<(AssignedRole, PermissionSet), ServiceError> {
-    if m.role == CUSTOM_ROLE {
-        let id = m.custom_role_id.ok_or_else(|| {
-            ServiceError::Internal(format!("membership {} has no custom role", m.id))
-        })?;
-        let custom = tx.get::<role::Entity>(id).await?;
-        return Ok((
-            AssignedRole::Custom {
-                id,
-                name: custom.name,
-            },
-            PermissionSet::from_stored(&custom.permissions),
-        ));
-    }
-    let builtin = Role::parse(&m.role)
-        .map_err(|_| ServiceError::Internal(format!("membership {} has unknown role", m.id)))?;
-    Ok((AssignedRole::Builtin(builtin), builtin.permissions()))
+    let custom = match m.custom_role_id.filter(|_| m.role == CUSTOM_ROLE) {
+        Some(id) => Some(tx.get::<role::Entity>(id).await?),
+        None => None,
+    };
+    let custom = custom
+        .as_ref()
+        .map(|r| (r.id, r.name.clone(), r.permissions.as_str()));
+    assigned_role(&m.role, custom, m.id)
+}
+
+/// A membership's role and permissions from its `role` column and, for a custom role, that
+/// role's id, name and stored permissions.
+fn assigned_role(
+    role: &str,
+    custom: Option<(uuid::Uuid, String, &str)>,
+    membership: uuid::Uuid,
+) -> Result<(AssignedRole, PermissionSet), ServiceError> {
+    let unknown = || ServiceError::Internal(format!("membership {membership} has an unknown role"));
+    let permissions = membership_permissions(role, custom.as_ref().map(|(_, _, stored)| *stored))
+        .ok_or_else(unknown)?;
+    let assigned = match custom.filter(|_| role == CUSTOM_ROLE) {
+        Some((id, name, _)) => AssignedRole::Custom { id, name },
+        None => AssignedRole::Builtin(Role::parse(role).map_err(|_| unknown())?),
+    };
+    Ok((assigned, permissions))
 }
 
 pub async fn branches_of(
@@ -149,25 +170,15 @@ pub async fn session_actor(
     if m.status != "active" || ended {
         return Ok(None);
     }
-    let (role, permissions) = match (
+    let custom = match (
         &m.custom_role_id,
         &m.custom_role_name,
         &m.custom_permissions,
     ) {
-        (Some(id), Some(name), Some(stored)) if m.role == CUSTOM_ROLE => (
-            AssignedRole::Custom {
-                id: *id,
-                name: name.clone(),
-            },
-            PermissionSet::from_stored(stored),
-        ),
-        _ => {
-            let builtin = Role::parse(&m.role).map_err(|_| {
-                ServiceError::Internal(format!("membership {membership_id} has unknown role"))
-            })?;
-            (AssignedRole::Builtin(builtin), builtin.permissions())
-        }
+        (Some(id), Some(name), Some(stored)) => Some((*id, name.clone(), stored.as_str())),
+        _ => None,
     };
+    let (role, permissions) = assigned_role(&m.role, custom, membership_id.0)?;
     let branches = if m.branch_limited {
         BranchScope::Only(
             m.branch_ids

@@ -10,7 +10,7 @@ use pitlane_domain::{
 use pitlane_store::{
     TenantCtx, TenantTx,
     entity::user,
-    sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter},
+    sea_orm::{ActiveValue::Set, EntityTrait, IntoActiveModel},
 };
 
 use crate::{
@@ -59,10 +59,7 @@ pub async fn verify_email(
         Ok(id) => id,
         Err(err) => return Ok(Err(err)),
     };
-    let person = people
-        .first(user::Entity::find_by_id(user_id))
-        .await?
-        .ok_or_else(|| ServiceError::Internal("a link's user vanished".into()))?;
+    let person = crate::access::person(&people, user_id).await?;
     let mut row = person.into_active_model();
     row.email_verified_at = Set(Some(Utc::now()));
     row.updated_at = Set(Utc::now());
@@ -95,10 +92,7 @@ pub async fn request_password_reset(
         return Ok(());
     }
     let tx = identity.store.tx(&TenantCtx::new(tenant)).await?;
-    let person = tx
-        .people()
-        .first(user::Entity::find().filter(user::Column::Email.eq(email.as_str())))
-        .await?;
+    let person = crate::access::person_by_email(&tx.people(), email.as_str()).await?;
     let member = match &person {
         Some(person) => crate::access::active_membership(&tx, person.id).await?,
         None => None,
@@ -177,11 +171,7 @@ pub async fn reset_password(
         Ok(id) => id,
         Err(err) => return Ok(Err(err)),
     };
-    let person = tx
-        .people()
-        .first(user::Entity::find_by_id(user_id))
-        .await?
-        .ok_or_else(|| ServiceError::Internal("a link's user vanished".into()))?;
+    let person = crate::access::person(&tx.people(), user_id).await?;
     let now = Utc::now();
     let mut row = person.into_active_model();
     row.password_hash = Set(Some(hash));
@@ -222,7 +212,7 @@ pub async fn resend_verification(
     link_base: &str,
 ) -> Result<(), ServiceError> {
     let tx = identity.store.tx(&TenantCtx::of(actor)).await?;
-    let person = crate::access::person(&tx, actor.user_id.0).await?;
+    let person = crate::access::person(&tx.people(), actor.user_id.0).await?;
     if person.email_verified_at.is_none() {
         send_verification(identity, &tx, &person, link_base).await?;
     }

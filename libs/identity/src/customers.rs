@@ -13,7 +13,7 @@ use pitlane_domain::{
 use pitlane_store::{
     TenantCtx,
     entity::{membership, user},
-    sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter},
+    sea_orm::{ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter},
 };
 
 use crate::{
@@ -56,10 +56,7 @@ pub async fn request_link(
         return Ok(());
     }
     let tx = identity.store.tx(&TenantCtx::new(tenant)).await?;
-    let existing = tx
-        .people()
-        .first(user::Entity::find().filter(user::Column::Email.eq(email.as_str())))
-        .await?;
+    let existing = crate::access::person_by_email(&tx.people(), email.as_str()).await?;
     let person = match existing {
         Some(person) => {
             let member = tx
@@ -126,11 +123,7 @@ pub async fn sign_in_by_link(
             Ok(id) => id,
             Err(err) => return Ok(Err(err)),
         };
-    let person = tx
-        .people()
-        .first(user::Entity::find_by_id(user_id))
-        .await?
-        .ok_or(ServiceError::NotFound)?;
+    let person = crate::access::person(&tx.people(), user_id).await?;
     let person = if person.email_verified_at.is_none() {
         let mut row = person.into_active_model();
         row.email_verified_at = Set(Some(Utc::now()));
@@ -171,7 +164,7 @@ pub async fn set_password(
         NewPassword::parse(password).map_err(|e| FieldErrors::single("password", e.to_string()))?;
     let hash = hash_password(password.expose().to_owned()).await?;
     let tx = identity.store.tx(&TenantCtx::of(actor)).await?;
-    let person = crate::access::person(&tx, actor.user_id.0).await?;
+    let person = crate::access::person(&tx.people(), actor.user_id.0).await?;
     let mut row = person.into_active_model();
     row.password_hash = Set(Some(hash));
     row.updated_at = Set(Utc::now());

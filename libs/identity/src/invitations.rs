@@ -93,11 +93,7 @@ pub async fn invite(
         )
         .into());
     }
-    let already = match tx
-        .people()
-        .first(user::Entity::find().filter(user::Column::Email.eq(email.as_str())))
-        .await?
-    {
+    let already = match crate::access::person_by_email(&tx.people(), email.as_str()).await? {
         Some(person) => tx
             .first(
                 tx.select::<membership::Entity>()
@@ -219,9 +215,7 @@ pub async fn open(
         Err(pitlane_store::StoreError::NotFound) => return Ok(Err(LinkError::Invalid)),
         Err(other) => return Err(other.into()),
     };
-    let has_login = tx
-        .people()
-        .first(user::Entity::find().filter(user::Column::Email.eq(&row.email)))
+    let has_login = crate::access::person_by_email(&tx.people(), &row.email)
         .await?
         .is_some_and(|u| u.password_hash.is_some());
     tx.commit().await?;
@@ -276,10 +270,7 @@ pub async fn accept(
     if spent == 0 {
         return Ok(Err(LinkError::Used));
     }
-    let existing = tx
-        .people()
-        .first(user::Entity::find().filter(user::Column::Email.eq(&invitation.email)))
-        .await?;
+    let existing = crate::access::person_by_email(&tx.people(), &invitation.email).await?;
     let person = match (existing, new_login) {
         (Some(person), None) => person,
         (Some(person), Some((name, hash))) => {

@@ -33,7 +33,7 @@ use pitlane_domain::{
 use pitlane_store::{
     TenantTx,
     entity::{membership, user},
-    sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter},
+    sea_orm::ActiveValue::Set,
 };
 
 pub use password::{generate_password, hash_password, verify_password};
@@ -73,23 +73,20 @@ pub async fn add_member(
     tx: &TenantTx,
     member: NewMember,
 ) -> Result<(user::Model, membership::Model), ServiceError> {
-    let existing = tx
-        .users(user::Entity::find().filter(user::Column::Email.eq(member.email.as_str())))
-        .await?
-        .into_iter()
-        .next();
+    let existing = access::person_by_email(&tx.people(), member.email.as_str()).await?;
 
     let user = match existing {
         Some(user) => user,
         None => {
             let hash = hash_password(member.password.expose().to_owned()).await?;
-            tx.insert_user(new_user(
-                member.email.into_inner(),
-                member.name.into_inner(),
-                Some(hash),
-                false,
-            ))
-            .await?
+            tx.people()
+                .insert(new_user(
+                    member.email.into_inner(),
+                    member.name.into_inner(),
+                    Some(hash),
+                    false,
+                ))
+                .await?
         }
     };
     let membership = add_membership(tx, &user, member.role).await?;

@@ -231,11 +231,7 @@ pub async fn update(
     }
     row.updated_at = Set(Some(Utc::now()));
     let updated = tx.update(row).await?;
-    let person = tx
-        .people()
-        .first(user::Entity::find_by_id(updated.user_id))
-        .await?
-        .ok_or_else(|| ServiceError::Internal("a member without a user".into()))?;
+    let person = crate::access::person(&tx.people(), updated.user_id).await?;
     for event in events {
         audit::record(&tx, By::Member(actor), event.subject(person.email.clone())).await?;
     }

@@ -146,21 +146,13 @@ pub async fn start(
     Ok(url.to_string())
 }
 
-/// Takes a key's value once: a second read finds nothing.
+/// Takes a key's value once: of two requests with the same token, only one gets it.
 async fn take(identity: &Identity, key: &str) -> Result<Option<Vec<u8>>, ServiceError> {
-    let value = identity
+    identity
         .kv
-        .get(key)
+        .take(key)
         .await
-        .map_err(|e| ServiceError::Internal(format!("reading the sign-in state: {e}")))?;
-    if value.is_some() {
-        identity
-            .kv
-            .delete(key)
-            .await
-            .map_err(|e| ServiceError::Internal(format!("spending the sign-in state: {e}")))?;
-    }
-    Ok(value)
+        .map_err(|e| ServiceError::Internal(format!("reading the sign-in state: {e}")))
 }
 
 #[derive(Deserialize)]
@@ -279,10 +271,7 @@ pub async fn finish(
                 tx.commit().await?;
                 return refuse(identity, &pending, &claimed, OAuthRefusal::UnverifiedEmail).await;
             }
-            let found = tx
-                .people()
-                .first(user::Entity::find().filter(user::Column::Email.eq(&claimed)))
-                .await?;
+            let found = crate::access::person_by_email(&tx.people(), &claimed).await?;
             if let Some(person) = &found {
                 tx.people()
                     .insert(user_identity::ActiveModel {

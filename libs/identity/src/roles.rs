@@ -41,13 +41,6 @@ impl RoleChoice {
             RoleChoice::Custom(id) => (CUSTOM_ROLE.to_owned(), Some(id)),
         }
     }
-
-    pub fn from_columns(role: &str, custom: Option<Uuid>) -> Option<Self> {
-        match (role, custom) {
-            (CUSTOM_ROLE, Some(id)) => Some(RoleChoice::Custom(id)),
-            (other, _) => Role::parse(other).ok().map(RoleChoice::Builtin),
-        }
-    }
 }
 
 /// Resolves a choice in this tenant, checking that `actor` may hand it out: nobody grants a

@@ -22,7 +22,6 @@ pub struct SignedIn {
     pub actor: Actor,
     pub name: String,
     pub email: String,
-    pub email_verified: bool,
     /// The person uses an authenticator: the sign-in is finished by a code
     /// ([`crate::two_factor::verify`]) before a session starts.
     pub second_factor: bool,
@@ -61,10 +60,7 @@ pub async fn sign_in(
         tx.commit().await?;
         return Ok(Err(Refusal::Locked(locked)));
     }
-    let person = tx
-        .people()
-        .first(user::Entity::find().filter(user::Column::Email.eq(&email)))
-        .await?;
+    let person = crate::access::person_by_email(&tx.people(), &email).await?;
     let hash = person.as_ref().and_then(|u| u.password_hash.clone());
     let password_ok = verify_password(hash, password.to_owned()).await;
     let member = match person.as_ref().filter(|_| password_ok) {
@@ -113,7 +109,6 @@ pub async fn sign_in(
         actor,
         name: person.name,
         email: person.email,
-        email_verified: person.email_verified_at.is_some(),
         second_factor,
     }))
 }
@@ -186,10 +181,7 @@ pub async fn platform_sign_in(
         return Ok(Err(Refusal::Locked(locked)));
     }
     let tx = identity.store.people_tx().await?;
-    let person = tx
-        .people()
-        .first(user::Entity::find().filter(user::Column::Email.eq(&email)))
-        .await?;
+    let person = crate::access::person_by_email(&tx.people(), &email).await?;
     tx.commit().await?;
     let hash = person.as_ref().and_then(|u| u.password_hash.clone());
     let Some(person) = person else {

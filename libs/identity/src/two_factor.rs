@@ -143,7 +143,7 @@ pub async fn enable(
         .into());
     }
     let tx = identity.store.tx(&TenantCtx::of(actor)).await?;
-    let person = crate::access::person(&tx, actor.user_id.0).await?;
+    let person = crate::access::person(&tx.people(), actor.user_id.0).await?;
     let mut row = person.into_active_model();
     row.totp_secret = Set(Some(seal(identity, secret)?));
     row.totp_enabled_at = Set(Some(Utc::now()));
@@ -191,7 +191,7 @@ async fn replace_recovery_codes(
 /// Turns two-factor sign-in off (the current code proves the person still holds it).
 pub async fn disable(identity: &Identity, actor: &Actor, code: &str) -> Result<(), ServiceError> {
     let tx = identity.store.tx(&TenantCtx::of(actor)).await?;
-    let person = crate::access::person(&tx, actor.user_id.0).await?;
+    let person = crate::access::person(&tx.people(), actor.user_id.0).await?;
     let Some(stored) = person.totp_secret.clone() else {
         return Ok(());
     };
@@ -230,7 +230,7 @@ pub async fn verify(
         return Ok(Err(crate::Refusal::Locked(locked)));
     }
     let tx = identity.store.tx(&TenantCtx::of(actor)).await?;
-    let person = crate::access::person(&tx, actor.user_id.0).await?;
+    let person = crate::access::person(&tx.people(), actor.user_id.0).await?;
     let by_app = match &person.totp_secret {
         Some(stored) => code_matches(&unseal(identity, stored)?, code)?,
         None => false,

@@ -4,7 +4,7 @@ use chrono::Utc;
 use pitlane_domain::{
     Actor, ServiceError,
     live::Topic,
-    permissions::{Permission, PermissionSet, Role},
+    permissions::{Permission, membership_permissions},
 };
 use pitlane_store::{
     Store, StoreError, TenantCtx, TenantTx,
@@ -64,14 +64,13 @@ pub async fn notify_members_with(
     let now = Utc::now();
     let mut notified = Vec::new();
     for member in members {
-        let allowed = match Role::parse(&member.role) {
-            Ok(role) => role.allows(permission),
-            // A tenant's own role: what its stored permissions say.
-            Err(_) => custom_roles
-                .iter()
-                .find(|r| Some(r.id) == member.custom_role_id)
-                .is_some_and(|r| PermissionSet::from_stored(&r.permissions).contains(permission)),
-        };
+        // A tenant's own role allows what its stored permissions say.
+        let custom = custom_roles
+            .iter()
+            .find(|r| Some(r.id) == member.custom_role_id)
+            .map(|r| r.permissions.as_str());
+        let allowed = membership_permissions(&member.role, custom)
+            .is_some_and(|set| set.contains(permission));
         if !allowed {
             continue;
         }

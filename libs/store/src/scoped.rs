@@ -108,11 +108,6 @@ impl TenantTx {
         condition
     }
 
-    /// The branches this transaction is limited to (`None`: all of the tenant's).
-    pub fn branch_limit(&self) -> Option<&[Uuid]> {
-        self.branches.as_deref()
-    }
-
     pub fn tenant_id(&self) -> TenantId {
         self.tenant
     }
@@ -252,20 +247,6 @@ impl TenantTx {
     /// The global person tables (users, their links and identities) within this transaction.
     pub fn people(&self) -> People<'_> {
         People { conn: &self.tx }
-    }
-
-    // ---- Users are global (one login, many tenants): reachable from any tenant transaction. ----
-
-    pub async fn users(&self, query: Select<user::Entity>) -> Result<Vec<user::Model>, StoreError> {
-        Ok(query.all(&self.tx).await?)
-    }
-
-    pub async fn insert_user(&self, row: user::ActiveModel) -> Result<user::Model, StoreError> {
-        Ok(row.insert(&self.tx).await?)
-    }
-
-    pub async fn update_user(&self, row: user::ActiveModel) -> Result<user::Model, StoreError> {
-        Ok(row.update(&self.tx).await?)
     }
 
     pub async fn commit(self) -> Result<(), StoreError> {

@@ -15,6 +15,18 @@ pub struct SecuritySettings {
     pub require_two_factor: bool,
 }
 
+/// The workshop's current rules.
+pub async fn get(store: &Store, actor: &Actor) -> Result<SecuritySettings, ServiceError> {
+    actor.require(Permission::SettingsManage)?;
+    let tx = store.tx(&TenantCtx::of(actor)).await?;
+    let tenant = tx.get::<tenant::Entity>(actor.tenant_id.0).await?;
+    tx.commit().await?;
+    Ok(SecuritySettings {
+        require_sso: tenant.require_sso,
+        require_two_factor: tenant.require_two_factor,
+    })
+}
+
 /// Changes the rules; `sso_available` says whether the deployment has an identity provider
 /// (requiring single sign-on without one would lock staff out).
 pub async fn update(

@@ -5,6 +5,7 @@
 use maud::html;
 use pitlane_domain::{FieldErrors, ServiceError, ids::MembershipId};
 use pitlane_identity::two_factor;
+use pitlane_tenancy::security::SecuritySettings;
 use poem::{
     IntoResponse, Request, Response, handler,
     http::StatusCode,
@@ -88,14 +89,12 @@ pub async fn check_code(
         session.remove(SECOND_FACTOR_KEY);
         return Redirect::see_other(ctx.link("/signin")).into_response();
     };
-    let actor = match state.store.tx(&scope.ctx()).await {
-        Ok(tx) => {
-            let found = pitlane_identity::actor_for(&tx, pending.membership_id).await;
-            let _ = tx.commit().await;
-            found
-        }
-        Err(err) => Err(err.into()),
-    };
+    let actor = pitlane_identity::access::current_actor(
+        &state.store,
+        scope.tenant_id(),
+        pending.membership_id,
+    )
+    .await;
     let actor = match actor {
         Ok(Some(actor)) => actor,
         Ok(None) => return sign_in_redirect(&ctx),
@@ -292,10 +291,13 @@ pub async fn disable(
 
 // ---- The workshop's security settings ----
 
-fn security_page(ctx: &PageCtx, state: &AppState, errors: &FieldErrors, saved: bool) -> Response {
-    let Some(tenant) = ctx.tenant() else {
-        return super::errors::not_found_page(ctx);
-    };
+fn security_page(
+    ctx: &PageCtx,
+    state: &AppState,
+    settings: SecuritySettings,
+    errors: &FieldErrors,
+    saved: bool,
+) -> Response {
     let providers: Vec<&str> = state
         .config
         .oauth_providers
@@ -320,7 +322,7 @@ fn security_page(ctx: &PageCtx, state: &AppState, errors: &FieldErrors, saved: b
                 (csrf_input(ctx))
                 div class="field" id="f-require_sso" {
                     label class="check" {
-                        input type="checkbox" name="require_sso" value="yes" checked[tenant.require_sso];
+                        input type="checkbox" name="require_sso" value="yes" checked[settings.require_sso];
                         " Staff must sign in with single sign-on"
                     }
                     span class="hint" {
@@ -331,7 +333,7 @@ fn security_page(ctx: &PageCtx, state: &AppState, errors: &FieldErrors, saved: b
                 }
                 div class="field" {
                     label class="check" {
-                        input type="checkbox" name="require_two_factor" value="yes" checked[tenant.require_two_factor];
+                        input type="checkbox" name="require_two_factor" value="yes" checked[settings.require_two_factor];
                         " Owners and admins must use two-factor sign-in"
                     }
                 }
@@ -343,23 +345,20 @@ fn security_page(ctx: &PageCtx, state: &AppState, errors: &FieldErrors, saved: b
 }
 
 #[handler]
-pub fn security(req: &Request, state: Data<&AppState>) -> Response {
+pub async fn security(req: &Request, state: Data<&AppState>) -> Response {
     let ctx = PageCtx::from_request(req);
-    match &ctx.auth {
-        None => sign_in_redirect(&ctx),
-        Some(auth)
-            if !auth
-                .actor
-                .can(pitlane_domain::permissions::Permission::SettingsManage) =>
-        {
-            service_error_page(&ctx, ServiceError::Forbidden("settings.manage"))
-        }
-        Some(_) => security_page(
+    let Some(auth) = &ctx.auth else {
+        return sign_in_redirect(&ctx);
+    };
+    match pitlane_tenancy::security::get(&state.store, &auth.actor).await {
+        Ok(settings) => security_page(
             &ctx,
             &state,
+            settings,
             &FieldErrors::new(),
             req.uri().query() == Some("saved"),
         ),
+        Err(err) => service_error_page(&ctx, err),
     }
 }
 
@@ -370,14 +369,14 @@ pub async fn save_security(req: &Request, state: Data<&AppState>, body: String) 
         return sign_in_redirect(&ctx);
     };
     let pairs = Pairs::parse(&body);
-    let csrf = csrf_errors(req, pairs.get("csrf"));
-    if !csrf.is_empty() {
-        return security_page(&ctx, &state, &csrf, false);
-    }
-    let settings = pitlane_tenancy::security::SecuritySettings {
+    let settings = SecuritySettings {
         require_sso: pairs.get("require_sso") == "yes",
         require_two_factor: pairs.get("require_two_factor") == "yes",
     };
+    let csrf = csrf_errors(req, pairs.get("csrf"));
+    if !csrf.is_empty() {
+        return security_page(&ctx, &state, settings, &csrf, false);
+    }
     let sso_available = !state.config.oauth_providers.is_empty();
     match pitlane_tenancy::security::update(&state.store, &auth.actor, settings, sso_available)
         .await
@@ -386,7 +385,7 @@ pub async fn save_security(req: &Request, state: Data<&AppState>, body: String) 
             state.tenants.invalidate(auth.actor.tenant_id);
             Redirect::see_other(ctx.link("/portal/settings/security?saved")).into_response()
         }
-        Err(ServiceError::Invalid(errors)) => security_page(&ctx, &state, &errors, false),
+        Err(ServiceError::Invalid(errors)) => security_page(&ctx, &state, settings, &errors, false),
         Err(err) => service_error_page(&ctx, err),
     }
 }
