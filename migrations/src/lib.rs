@@ -13,6 +13,7 @@ mod m20261121_000002_outbox;
 mod m20261121_000003_messaging;
 mod m20261121_000004_identity;
 mod m20261121_000005_session_check;
+mod m20261121_000006_front_desk;
 
 pub use sea_orm_migration::MigratorTrait;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000003_messaging::Migration),
             Box::new(m20261121_000004_identity::Migration),
             Box::new(m20261121_000005_session_check::Migration),
+            Box::new(m20261121_000006_front_desk::Migration),
         ]
     }
 }

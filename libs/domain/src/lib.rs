@@ -2,15 +2,20 @@
 //! No I/O, no async runtime, no database: everything here is testable in isolation.
 
 pub mod actor;
+pub mod appointment;
 pub mod branch;
 pub mod brand;
 pub mod error;
+pub mod ics;
 pub mod ids;
 pub mod live;
 pub mod messages;
+pub mod money;
 pub mod permissions;
 pub mod phone;
+pub mod schedule;
 pub mod text;
+pub mod vin;
 
 pub use actor::Actor;
 pub use error::{FieldError, FieldErrors, ServiceError};

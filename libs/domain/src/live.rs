@@ -8,15 +8,26 @@ pub enum Topic {
     Messages,
     /// The reader's own in-app notifications (each reader hears only their own).
     Notifications,
+    /// Appointments booked, moved, cancelled or checked in (the staff calendar).
+    Calendar,
+    /// Customer conversations: staff hear all; a customer hears only their own.
+    Conversations,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 2] = [Topic::Messages, Topic::Notifications];
+    pub const ALL: [Topic; 4] = [
+        Topic::Messages,
+        Topic::Notifications,
+        Topic::Calendar,
+        Topic::Conversations,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Topic::Messages => "messages",
             Topic::Notifications => "notifications",
+            Topic::Calendar => "calendar",
+            Topic::Conversations => "conversations",
         }
     }
 
@@ -53,6 +64,10 @@ impl Topic {
         match self {
             Topic::Messages => actor.require(Permission::SettingsManage),
             Topic::Notifications => Ok(()),
+            Topic::Calendar => actor.require(Permission::CustomersRead),
+            // Customers hear events addressed to them alone (the listener's user).
+            Topic::Conversations if actor.role.is(crate::permissions::Role::Customer) => Ok(()),
+            Topic::Conversations => actor.require(Permission::CustomersRead),
         }
     }
 }

@@ -38,7 +38,17 @@ pub enum MessageKind {
     /// A customer's one-time sign-in link to the workshop's site.
     MagicLink,
     BookingConfirmation,
+    /// A booked appointment moved (the calendar entry updates).
+    AppointmentChanged,
+    /// A booked appointment was cancelled (the calendar entry is withdrawn).
+    AppointmentCancelled,
     AppointmentReminder,
+    /// The one-time code a guest types to confirm an online booking.
+    BookingCode,
+    /// A vehicle's service is due by date or mileage.
+    MaintenanceDue,
+    /// A member of staff wrote to the customer in their conversation.
+    ConversationReply,
     EstimateReady,
     InvoiceIssued,
     /// A tenant's campaign: bulk, paced per tenant, with an unsubscribe link.
@@ -49,14 +59,19 @@ pub enum MessageKind {
 pub const COMMON_VARIABLES: [&str; 2] = ["workshop_name", "workshop_phone"];
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 10] = [
+    pub const ALL: [MessageKind; 15] = [
         MessageKind::TestMessage,
         MessageKind::EmailVerification,
         MessageKind::StaffInvitation,
         MessageKind::PasswordReset,
         MessageKind::MagicLink,
         MessageKind::BookingConfirmation,
+        MessageKind::AppointmentChanged,
+        MessageKind::AppointmentCancelled,
         MessageKind::AppointmentReminder,
+        MessageKind::BookingCode,
+        MessageKind::MaintenanceDue,
+        MessageKind::ConversationReply,
         MessageKind::EstimateReady,
         MessageKind::InvoiceIssued,
         MessageKind::Newsletter,
@@ -70,7 +85,12 @@ impl MessageKind {
             MessageKind::PasswordReset => "password_reset",
             MessageKind::MagicLink => "magic_link",
             MessageKind::BookingConfirmation => "booking_confirmation",
+            MessageKind::AppointmentChanged => "appointment_changed",
+            MessageKind::AppointmentCancelled => "appointment_cancelled",
             MessageKind::AppointmentReminder => "appointment_reminder",
+            MessageKind::BookingCode => "booking_code",
+            MessageKind::MaintenanceDue => "maintenance_due",
+            MessageKind::ConversationReply => "conversation_reply",
             MessageKind::EstimateReady => "estimate_ready",
             MessageKind::InvoiceIssued => "invoice_issued",
             MessageKind::Newsletter => "newsletter",
@@ -90,7 +110,12 @@ impl MessageKind {
             MessageKind::PasswordReset => "Password reset",
             MessageKind::MagicLink => "Customer sign-in link",
             MessageKind::BookingConfirmation => "Booking confirmation",
+            MessageKind::AppointmentChanged => "Appointment moved",
+            MessageKind::AppointmentCancelled => "Appointment cancelled",
             MessageKind::AppointmentReminder => "Appointment reminder",
+            MessageKind::BookingCode => "Booking code",
+            MessageKind::MaintenanceDue => "Maintenance due",
+            MessageKind::ConversationReply => "Reply to a customer",
             MessageKind::EstimateReady => "Estimate ready",
             MessageKind::InvoiceIssued => "Invoice issued",
             MessageKind::Newsletter => "Newsletter",
@@ -104,7 +129,10 @@ impl MessageKind {
             MessageKind::EmailVerification => &["name", "link"],
             MessageKind::StaffInvitation => &["name", "invited_by", "role", "link"],
             MessageKind::PasswordReset | MessageKind::MagicLink => &["name", "link"],
-            MessageKind::BookingConfirmation | MessageKind::AppointmentReminder => &[
+            MessageKind::BookingConfirmation
+            | MessageKind::AppointmentChanged
+            | MessageKind::AppointmentCancelled
+            | MessageKind::AppointmentReminder => &[
                 "customer_name",
                 "service",
                 "when",
@@ -112,6 +140,9 @@ impl MessageKind {
                 "branch_address",
                 "manage_link",
             ],
+            MessageKind::BookingCode => &["code"],
+            MessageKind::MaintenanceDue => &["customer_name", "vehicle", "due", "link"],
+            MessageKind::ConversationReply => &["customer_name", "body", "author", "link"],
             MessageKind::EstimateReady => &["customer_name", "vehicle", "total", "link"],
             MessageKind::InvoiceIssued => &["customer_name", "number", "total", "due_date", "link"],
             MessageKind::Newsletter => &["customer_name", "headline", "body", "unsubscribe_link"],
@@ -147,6 +178,9 @@ impl MessageKind {
                 "due_date" => "17 March 2026",
                 "headline" => "Winter check: 20% off",
                 "body" => "Beat the cold with a free battery test at any visit.",
+                "code" => "482913",
+                "due" => "by 30 April 2026 or 60,000 km",
+                "author" => "Jo Advisor",
                 _ => "https://example.test/link",
             }
         };

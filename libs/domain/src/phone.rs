@@ -56,6 +56,21 @@ impl PhoneE164 {
         self.0
     }
 
+    /// The digits as dialled within the country (`02079460000`), so a search for the national
+    /// form finds the number too.
+    pub fn national_digits(&self) -> String {
+        phonenumber::parse(None, &self.0)
+            .map(|n| {
+                n.format()
+                    .mode(Mode::National)
+                    .to_string()
+                    .chars()
+                    .filter(char::is_ascii_digit)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// The number as people read it: `+44 20 7946 0000`.
     pub fn international(&self) -> String {
         phonenumber::parse(None, &self.0)

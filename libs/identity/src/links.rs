@@ -25,6 +25,9 @@ pub enum Purpose {
     ResetPassword,
     MagicLink,
     Invitation,
+    /// A customer's link to see, move, cancel or check in to one appointment; not single use,
+    /// it expires when the appointment ends.
+    ManageBooking,
 }
 
 impl Purpose {
@@ -34,6 +37,7 @@ impl Purpose {
             Purpose::ResetPassword => "reset_password",
             Purpose::MagicLink => "magic_link",
             Purpose::Invitation => "invitation",
+            Purpose::ManageBooking => "manage_booking",
         }
     }
 
@@ -44,6 +48,7 @@ impl Purpose {
             Purpose::ResetPassword => Duration::minutes(30),
             Purpose::MagicLink => Duration::minutes(15),
             Purpose::Invitation => Duration::days(7),
+            Purpose::ManageBooking => Duration::days(180),
         }
     }
 }

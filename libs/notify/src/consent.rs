@@ -65,6 +65,14 @@ pub async fn record_consent(
     .await
 }
 
+/// Records that `phone` no longer wants SMS from this tenant (withdrawn at the front desk, say).
+pub async fn record_opt_out(tx: &TenantTx, phone: &PhoneE164) -> Result<(), StoreError> {
+    upsert(tx, phone.as_str(), |row| {
+        row.opted_out_at = Set(Some(Utc::now()));
+    })
+    .await
+}
+
 async fn upsert(
     tx: &TenantTx,
     phone: &str,

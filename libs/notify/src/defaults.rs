@@ -62,6 +62,43 @@ pub fn template(kind: MessageKind, channel: Channel) -> (Option<&'static str>, &
             None,
             "{{ workshop_name }}: reminder, {{ service }} {{ when }} at {{ branch }}. Change: {{ manage_link }}",
         ),
+        (Channel::Email, AppointmentChanged) => (
+            Some("Your booking at {{ workshop_name }} moved to {{ when }}"),
+            "Hello {{ customer_name }},\n\nYour {{ service }} is now on {{ when }} at {{ branch }}, {{ branch_address }}. The attached calendar entry replaces the old one.\n\nTo change or cancel it:\n\n{{ manage_link }}\n\n{{ workshop_name }}\n{{ workshop_phone }}",
+        ),
+        (Channel::Sms, AppointmentChanged) => (
+            None,
+            "{{ workshop_name }}: your {{ service }} moved to {{ when }} at {{ branch }}. Details: {{ manage_link }}",
+        ),
+        (Channel::Email, AppointmentCancelled) => (
+            Some("Cancelled: {{ service }} on {{ when }}"),
+            "Hello {{ customer_name }},\n\nYour {{ service }} on {{ when }} at {{ branch }} is cancelled.\n\nTo book again:\n\n{{ manage_link }}\n\n{{ workshop_name }}\n{{ workshop_phone }}",
+        ),
+        (Channel::Sms, AppointmentCancelled) => (
+            None,
+            "{{ workshop_name }}: your {{ service }} on {{ when }} is cancelled.",
+        ),
+        (Channel::Email, BookingCode) => (
+            Some("{{ code }} is your booking code for {{ workshop_name }}"),
+            "Your code to confirm the booking at {{ workshop_name }} is:\n\n{{ code }}\n\nIt works for 15 minutes. If you did not book, ignore this message.",
+        ),
+        (Channel::Sms, BookingCode) => (
+            None,
+            "{{ code }} is your {{ workshop_name }} booking code (15 minutes).",
+        ),
+        (Channel::Email, MaintenanceDue) => (
+            Some("Your {{ vehicle }} is due for a service"),
+            "Hello {{ customer_name }},\n\nYour {{ vehicle }} is due for its service {{ due }}.\n\nBook a time that suits you:\n\n{{ link }}\n\n{{ workshop_name }}\n{{ workshop_phone }}",
+        ),
+        (Channel::Sms, MaintenanceDue) => (
+            None,
+            "{{ workshop_name }}: your {{ vehicle }} is due for a service {{ due }}. Book: {{ link }}",
+        ),
+        (Channel::Email, ConversationReply) => (
+            Some("{{ author }} of {{ workshop_name }} wrote to you"),
+            "Hello {{ customer_name }},\n\n{{ body }}\n\n{{ author }}, {{ workshop_name }}\n\nReply here: {{ link }}",
+        ),
+        (Channel::Sms, ConversationReply) => (None, "{{ workshop_name }}: {{ body }}"),
         (Channel::Email, EstimateReady) => (
             Some("Your estimate for {{ vehicle }}"),
             "Hello {{ customer_name }},\n\nThe estimate for your {{ vehicle }} is ready: {{ total }}.\n\nReview and approve it here:\n\n{{ link }}\n\n{{ workshop_name }}\n{{ workshop_phone }}",

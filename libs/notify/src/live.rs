@@ -44,6 +44,8 @@ pub struct Listener {
     pub tenant: Uuid,
     pub user: Uuid,
     pub topics: HashSet<&'static str>,
+    /// A customer hears only what is addressed to them, never the workshop-wide events.
+    pub own_only: bool,
 }
 
 impl Listener {
@@ -52,13 +54,23 @@ impl Listener {
             tenant,
             user,
             topics: topics.iter().map(|t| t.as_str()).collect(),
+            own_only: false,
         }
+    }
+
+    /// A customer's listener: only events addressed to this user.
+    pub fn own_only(mut self) -> Self {
+        self.own_only = true;
+        self
     }
 
     fn hears(&self, event: &LiveEvent) -> bool {
         event.tenant == self.tenant
             && self.topics.contains(event.topic.as_str())
-            && event.user.is_none_or(|u| u == self.user)
+            && match event.user {
+                Some(u) => u == self.user,
+                None => !self.own_only,
+            }
     }
 }
 

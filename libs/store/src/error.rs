@@ -21,6 +21,11 @@ impl From<DbErr> for StoreError {
     fn from(err: DbErr) -> Self {
         match err.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(detail)) => StoreError::Conflict(detail),
+            // PostgreSQL's exclusion constraints (no two bookings of one bay at once) refuse
+            // like a unique key does; sea-orm has no variant for them.
+            _ if err.to_string().contains("violates exclusion constraint") => {
+                StoreError::Conflict(err.to_string())
+            }
             _ => StoreError::Db(err),
         }
     }

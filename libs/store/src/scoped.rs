@@ -11,9 +11,12 @@ use uuid::Uuid;
 use crate::{
     StoreError,
     entity::{
-        api_key, audit_entry, auth_link, branch, invitation, mechanic_application, membership,
-        membership_branch, message_template, notification, outbox, recovery_code, role,
-        sms_consent, sms_inbound, tenant, tenant_domain, user, user_identity,
+        api_key, appointment, appointment_event, audit_entry, auth_link, bay, booking_code, branch,
+        branch_closure, conversation, conversation_message, customer, customer_note, invitation,
+        mechanic_application, mechanic_profile, membership, membership_branch, message_template,
+        mileage_reading, notification, outbox, recovery_code, role, service, sms_consent,
+        sms_inbound, staff_absence, tenant, tenant_domain, user, user_identity, vehicle,
+        vehicle_owner,
     },
 };
 
@@ -59,6 +62,21 @@ tenant_scoped!(
     invitation: TenantId;
     mechanic_application: TenantId;
     api_key: TenantId;
+    customer: TenantId;
+    customer_note: TenantId;
+    vehicle: TenantId;
+    vehicle_owner: TenantId;
+    mileage_reading: TenantId;
+    service: TenantId;
+    bay: TenantId, branch BranchId;
+    mechanic_profile: TenantId;
+    staff_absence: TenantId;
+    branch_closure: TenantId, branch BranchId;
+    appointment: TenantId, branch BranchId;
+    appointment_event: TenantId;
+    booking_code: TenantId;
+    conversation: TenantId;
+    conversation_message: TenantId;
 );
 
 impl TenantScoped for audit_entry::Entity {

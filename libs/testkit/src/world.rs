@@ -232,6 +232,8 @@ impl TestApp {
         )
         .await
         .expect("branch-limited mechanic");
+        self.front_desk(&fixture, harbour.id, &format!("{}/t/{slug}", self.origin))
+            .await;
         // Where the server runs its own workers, let them finish, so the world holds still.
         if self.state().workers.is_some() {
             for _ in 0..200 {
@@ -249,6 +251,182 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// The front desk of a populated tenant: a service, a bay, a closure, an absence, a
+    /// customer with a note and a vehicle, and an appointment in the second branch.
+    async fn front_desk(&self, fixture: &TenantFixture, branch: uuid::Uuid, site: &str) {
+        use pitlane_frontdesk::{appointments, catalogue, customers, resources, vehicles};
+        let fd = &self.state().frontdesk;
+        let owner = &fixture.owner;
+        let slug = &fixture.slug;
+        let service = catalogue::create(
+            fd,
+            owner,
+            catalogue::ServiceInput {
+                name: format!("{slug} brake check"),
+                duration_minutes: 60,
+                bay_kind: Some("lift".into()),
+                bookable_online: true,
+                active: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("a service");
+        resources::create_bay(
+            fd,
+            owner,
+            resources::BayInput {
+                branch_id: branch,
+                name: format!("{slug} lift 1"),
+                kind: "lift".into(),
+                active: true,
+            },
+        )
+        .await
+        .expect("a bay");
+        let today = chrono::Utc::now().date_naive();
+        resources::add_closure(
+            fd,
+            owner,
+            branch,
+            today + chrono::Duration::days(60),
+            today + chrono::Duration::days(61),
+            &format!("{slug} stocktake"),
+        )
+        .await
+        .expect("a closure");
+        let mechanic = resources::mechanics(fd, owner)
+            .await
+            .expect("mechanics")
+            .into_iter()
+            .next()
+            .expect("the fixture's mechanic");
+        resources::set_profile(
+            fd,
+            owner,
+            mechanic.membership_id,
+            resources::ProfileInput {
+                skills: vec![format!("{slug}-brakes")],
+                working_hours: None,
+            },
+        )
+        .await
+        .expect("a mechanic profile");
+        let away = chrono::Utc::now() + chrono::Duration::days(40);
+        resources::add_absence(
+            fd,
+            owner,
+            mechanic.membership_id,
+            away,
+            away + chrono::Duration::days(1),
+            Some(&format!("{slug} course")),
+        )
+        .await
+        .expect("an absence");
+        let customer = customers::create(
+            fd,
+            owner,
+            customers::CustomerInput {
+                name: format!("{slug} customer"),
+                email: Some(format!("driver@{slug}-garage.example")),
+                phone: Some("+447911123456".into()),
+                tags: vec![format!("{slug}-fleet")],
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .expect("a customer");
+        customers::add_note(fd, owner, customer.id, &format!("{slug} prefers mornings"))
+            .await
+            .expect("a note");
+        let vehicle = vehicles::create(
+            fd,
+            owner,
+            vehicles::VehicleInput {
+                customer_id: Some(customer.id),
+                plate: Some(format!("{} 1", slug.to_uppercase())),
+                make: Some("Volkswagen".into()),
+                model: Some("Golf".into()),
+                mileage: Some(42_000),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("a vehicle");
+        let slot = appointments::free_slots(
+            fd,
+            owner,
+            branch,
+            service.id,
+            today + chrono::Duration::days(3),
+            7,
+        )
+        .await
+        .expect("free slots")
+        .into_iter()
+        .next()
+        .expect("a free slot");
+        appointments::book(
+            fd,
+            owner,
+            appointments::AppointmentInput {
+                branch_id: branch,
+                service_id: service.id,
+                customer_id: customer.id,
+                vehicle_id: Some(vehicle.id),
+                starts_at: Some(slot.span.start),
+                notes: Some(format!("{slug} rattle")),
+                ..Default::default()
+            },
+            site,
+        )
+        .await
+        .expect("an appointment");
+        // A conversation with a message, and a guest's booking waiting for its code.
+        let conversation = pitlane_frontdesk::conversations::for_customer(fd, owner, customer.id)
+            .await
+            .expect("a conversation");
+        pitlane_frontdesk::conversations::reply(
+            fd,
+            owner,
+            conversation.id,
+            &format!("{slug}: your car is ready"),
+            site,
+        )
+        .await
+        .expect("a message");
+        let later = appointments::free_slots(
+            fd,
+            owner,
+            branch,
+            service.id,
+            today + chrono::Duration::days(12),
+            7,
+        )
+        .await
+        .expect("free slots")
+        .into_iter()
+        .next()
+        .expect("a free slot");
+        pitlane_frontdesk::booking::start_guest(
+            fd,
+            &TenantCtx::new(fixture.id),
+            pitlane_frontdesk::booking::BookingRequest {
+                branch_id: branch,
+                service_id: service.id,
+                starts_at: Some(later.span.start),
+                name: format!("{slug} guest"),
+                email: Some(format!("guest@{slug}-garage.example")),
+                plate: Some(format!("{} 2", slug.to_uppercase())),
+                code_by: "email".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("a guest booking waiting for its code");
+    }
+
     /// Adds a staff member with this role to a tenant; returns their e-mail and password.
     pub async fn member(&self, tenant: &TenantFixture, role: Role) -> (String, String) {
         let email = format!("{}@{}.example.com", role.key(), tenant.slug);

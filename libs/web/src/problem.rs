@@ -36,6 +36,16 @@ pub struct ProblemDocument {
     /// Per-field messages, for 422.
     #[oai(skip_serializing_if_is_none)]
     pub errors: Option<Vec<ProblemField>>,
+    /// For 409 on a booking: times still free to choose from instead.
+    #[oai(skip_serializing_if_is_none)]
+    pub free_slots: Option<Vec<SlotSuggestion>>,
+}
+
+/// A free time offered when the one asked for was taken.
+#[derive(Debug, Clone, Object)]
+pub struct SlotSuggestion {
+    pub starts_at: chrono::DateTime<chrono::Utc>,
+    pub ends_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// Every error an API operation can answer.
@@ -51,6 +61,7 @@ impl Problem {
             detail,
             request_id: current_request_id(),
             errors: None,
+            free_slots: None,
         }))
     }
 

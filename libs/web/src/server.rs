@@ -178,9 +178,16 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
         signer: pitlane_identity::links::LinkSigner::new(&config.secret_key),
         kv: bus.kv.clone(),
     };
+    let frontdesk = pitlane_frontdesk::FrontDesk {
+        store: store.clone(),
+        outbox,
+        live: live.clone(),
+        signer: identity.signer.clone(),
+    };
     Ok(AppState {
         outbox,
         identity,
+        frontdesk,
         workers,
         live,
         store,

@@ -19,6 +19,8 @@ pub struct AppState {
     pub live: pitlane_notify::Live,
     /// Sign-in, accounts, staff, roles, invitations, API keys and the audit log.
     pub identity: pitlane_identity::Identity,
+    /// Customers, vehicles, scheduling, online booking and conversations.
+    pub frontdesk: pitlane_frontdesk::FrontDesk,
     /// The shared workers, when this process runs them itself (embedded mode).
     pub workers: Option<pitlane_notify::Workers>,
 }

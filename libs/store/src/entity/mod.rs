@@ -1,21 +1,36 @@
 //! sea-orm entities. Tables with a `tenant_id` are reachable only through `TenantTx`.
 
 pub mod api_key;
+pub mod appointment;
+pub mod appointment_event;
 pub mod audit_entry;
 pub mod auth_link;
+pub mod bay;
+pub mod booking_code;
 pub mod branch;
+pub mod branch_closure;
+pub mod conversation;
+pub mod conversation_message;
+pub mod customer;
+pub mod customer_note;
 pub mod invitation;
 pub mod mechanic_application;
+pub mod mechanic_profile;
 pub mod membership;
 pub mod membership_branch;
 pub mod message_template;
+pub mod mileage_reading;
 pub mod notification;
 pub mod outbox;
 pub mod recovery_code;
 pub mod role;
+pub mod service;
 pub mod sms_consent;
 pub mod sms_inbound;
+pub mod staff_absence;
 pub mod tenant;
 pub mod tenant_domain;
 pub mod user;
 pub mod user_identity;
+pub mod vehicle;
+pub mod vehicle_owner;

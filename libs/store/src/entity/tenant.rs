@@ -22,6 +22,9 @@ pub struct Model {
     pub trial_ends_at: Option<DateTimeUtc>,
     pub require_sso: bool,
     pub require_two_factor: bool,
+    pub booking_auto_confirm: bool,
+    pub booking_cutoff_hours: i32,
+    pub reminder_offsets: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

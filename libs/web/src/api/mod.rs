@@ -3,10 +3,12 @@
 
 mod access;
 mod branches;
+mod customers;
 mod domains;
 mod me;
 mod messages;
 mod notifications;
+mod scheduling;
 mod staff;
 mod templates;
 mod tenant;
@@ -37,6 +39,10 @@ pub enum ApiTags {
     Staff,
     /// API keys and the audit log.
     Access,
+    /// Customers and their vehicles: consent, notes, search, merge, privacy export and erasure.
+    Customers,
+    /// The service catalogue, bays, mechanics' hours, closures, free slots and appointments.
+    Scheduling,
 }
 
 /// A signed-in member of the workshop, by the portal's session cookie.
@@ -117,6 +123,8 @@ pub type Apis = (
     notifications::NotificationsApi,
     staff::StaffApi,
     access::AccessApi,
+    customers::CustomersApi,
+    scheduling::SchedulingApi,
 );
 
 pub fn service() -> OpenApiService<Apis, ()> {
@@ -131,6 +139,8 @@ pub fn service() -> OpenApiService<Apis, ()> {
             notifications::NotificationsApi,
             staff::StaffApi,
             access::AccessApi,
+            customers::CustomersApi,
+            scheduling::SchedulingApi,
         ),
         "Pitlane API",
         env!("CARGO_PKG_VERSION"),
@@ -141,6 +151,18 @@ pub fn service() -> OpenApiService<Apis, ()> {
          Errors are RFC 9457 problem documents (`application/problem+json`). Lists are paged with \
          `cursor` and `limit`; pass the `next_cursor` of one page as the `cursor` of the next.",
     )
+}
+
+/// The workshop's public site (`https://{slug}.{base}` or its path form), for links in messages.
+pub fn site(
+    state: &crate::state::AppState,
+    req: &Request,
+) -> Result<String, crate::problem::Problem> {
+    let scope = req
+        .extensions()
+        .get::<crate::tenant::TenantScope>()
+        .ok_or(pitlane_domain::ServiceError::NotFound)?;
+    Ok(crate::links::site_of_request(&state.config, req, scope))
 }
 
 /// The page size of list operations: 50 unless asked, at most 200.

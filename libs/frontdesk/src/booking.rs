@@ -1,0 +1,878 @@
+//! Online booking on the workshop's own site: branch → service → vehicle → a free slot →
+//! contact details. Guests confirm with a one-time code by e-mail or SMS; signed-in customers
+//! book at once. A signed link lets the customer see, move, cancel or check in until the
+//! workshop's cut-off.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use pitlane_domain::{
+    Actor, FieldErrors, ServiceError,
+    appointment::AppointmentStatus,
+    messages::MessageKind,
+    permissions::{Permission, Role},
+    phone::PhoneE164,
+    schedule::Slot,
+    text::{Email, optional_text},
+};
+use pitlane_identity::links::{LinkError, Purpose};
+use pitlane_notify::{OutgoingMessage, Recipient};
+use pitlane_store::{
+    TenantCtx, TenantTx,
+    entity::{appointment, booking_code, branch, customer, service, tenant, vehicle},
+    sea_orm::{ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter, QueryOrder},
+};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::{
+    FrontDesk,
+    appointments::{self, Arrival, NewBooking, known_service, own_vehicle},
+    availability::{self, zone},
+    customers::{self, ConsentChange, CustomerInput, new_customer, parse_contact, tenant_country},
+    resources::known_branch,
+    vehicles::{self, VehicleInput},
+};
+
+/// Online bookings start at least this long from now, so someone can get the bay ready.
+pub const LEAD_MINUTES: i64 = 60;
+const CODE_MINUTES: i64 = 15;
+const CODE_ATTEMPTS: i32 = 5;
+
+/// How the workshop takes online bookings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookingSettings {
+    /// Confirm online bookings at once; otherwise they wait for staff as requests.
+    pub auto_confirm: bool,
+    /// Customers may move or cancel until this many hours before the start.
+    pub cutoff_hours: i32,
+    /// Reminders, in minutes before the start.
+    pub reminder_minutes: Vec<i64>,
+}
+
+impl BookingSettings {
+    fn of(t: &tenant::Model) -> Self {
+        Self {
+            auto_confirm: t.booking_auto_confirm,
+            cutoff_hours: t.booking_cutoff_hours,
+            reminder_minutes: appointments::reminder_offsets(t),
+        }
+    }
+}
+
+pub async fn settings(fd: &FrontDesk, tenant: &TenantCtx) -> Result<BookingSettings, ServiceError> {
+    let tx = fd.store.tx(tenant).await?;
+    let t = tx.get::<tenant::Entity>(tx.tenant_id().0).await?;
+    tx.commit().await?;
+    Ok(BookingSettings::of(&t))
+}
+
+pub async fn update_settings(
+    fd: &FrontDesk,
+    actor: &Actor,
+    new: BookingSettings,
+) -> Result<BookingSettings, ServiceError> {
+    actor.require(Permission::SettingsManage)?;
+    let mut errors = FieldErrors::new();
+    if !(0..=24 * 14).contains(&new.cutoff_hours) {
+        errors.add(
+            "cutoff_hours",
+            "must be between 0 and 336 hours (two weeks)",
+        );
+    }
+    if new.reminder_minutes.len() > 4
+        || new
+            .reminder_minutes
+            .iter()
+            .any(|m| !(5..=60 * 24 * 14).contains(m))
+    {
+        errors.add(
+            "reminder_minutes",
+            "up to four reminders, each between 5 minutes and 14 days before",
+        );
+    }
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let mut minutes = new.reminder_minutes.clone();
+    minutes.sort_unstable_by(|a, b| b.cmp(a));
+    minutes.dedup();
+    let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
+    let mut t = tx
+        .get::<tenant::Entity>(tx.tenant_id().0)
+        .await?
+        .into_active_model();
+    t.booking_auto_confirm = Set(new.auto_confirm);
+    t.booking_cutoff_hours = Set(new.cutoff_hours);
+    t.reminder_offsets = Set(minutes
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(" "));
+    t.updated_at = Set(Utc::now());
+    let updated = tx.update(t).await?;
+    pitlane_store::audit::record(
+        &tx,
+        pitlane_store::audit::By::Member(actor),
+        pitlane_store::audit::Event::new("booking.settings_changed").detail(serde_json::json!({
+            "auto_confirm": new.auto_confirm,
+            "cutoff_hours": new.cutoff_hours,
+            "reminder_minutes": minutes,
+        })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(BookingSettings::of(&updated))
+}
+
+async fn online_service(tx: &TenantTx, id: Uuid) -> Result<service::Model, ServiceError> {
+    let s = known_service(tx, id).await?;
+    if !s.bookable_online {
+        return Err(FieldErrors::single(
+            "service_id",
+            "this service cannot be booked online; call the workshop",
+        )
+        .into());
+    }
+    Ok(s)
+}
+
+/// Free times for an online booking over `days` local dates from `from`.
+pub async fn public_slots(
+    fd: &FrontDesk,
+    tenant: &TenantCtx,
+    branch_id: Uuid,
+    service_id: Uuid,
+    from: NaiveDate,
+    days: u32,
+) -> Result<Vec<Slot>, ServiceError> {
+    let tx = fd.store.tx(tenant).await?;
+    let branch = known_branch(&tx, branch_id, "branch_id").await?;
+    let service = online_service(&tx, service_id).await?;
+    let board = availability::board(&tx, &branch, &service, from, days, None).await?;
+    tx.commit().await?;
+    Ok(board.free_slots(Utc::now() + Duration::minutes(LEAD_MINUTES)))
+}
+
+/// The online booking form, as typed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct BookingRequest {
+    pub branch_id: Uuid,
+    pub service_id: Uuid,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// A vehicle the signed-in customer already has.
+    pub vehicle_id: Option<Uuid>,
+    pub make: Option<String>,
+    pub model: Option<String>,
+    pub plate: Option<String>,
+    pub notes: Option<String>,
+    /// `email` or `sms`: where a guest's code goes.
+    pub code_by: String,
+    pub marketing: bool,
+}
+
+/// What a guest is told after asking: where the code went.
+#[derive(Debug, Clone)]
+pub struct PendingBooking {
+    pub id: Uuid,
+    pub sent_to: String,
+}
+
+struct CheckedRequest {
+    branch: branch::Model,
+    service: service::Model,
+    starts_at: DateTime<Utc>,
+    customer: CustomerInput,
+    vehicle: Option<VehicleInput>,
+    notes: Option<String>,
+}
+
+/// Checks everything a booking request says, so a guest hears of every mistake before a code
+/// is sent, and the slot is still free now.
+async fn check(
+    tx: &TenantTx,
+    req: &BookingRequest,
+    vehicle_known: bool,
+) -> Result<CheckedRequest, ServiceError> {
+    let mut errors = FieldErrors::new();
+    let branch = match known_branch(tx, req.branch_id, "branch_id").await {
+        Ok(b) => Some(b),
+        Err(ServiceError::Invalid(f)) => {
+            errors.0.extend(f.0);
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    let service = match online_service(tx, req.service_id).await {
+        Ok(s) => Some(s),
+        Err(ServiceError::Invalid(f)) => {
+            errors.0.extend(f.0);
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    let customer = CustomerInput {
+        name: req.name.clone(),
+        email: req.email.clone(),
+        phone: req.phone.clone(),
+        ..Default::default()
+    };
+    if let Err(f) = parse_contact(&customer, tenant_country(tx).await?.as_deref()) {
+        errors.0.extend(f.0);
+    }
+    let vehicle = if vehicle_known {
+        None
+    } else {
+        let v = VehicleInput {
+            make: req.make.clone(),
+            model: req.model.clone(),
+            plate: req.plate.clone(),
+            ..Default::default()
+        };
+        let described = [&v.make, &v.model, &v.plate]
+            .iter()
+            .any(|f| f.as_deref().is_some_and(|s| !s.trim().is_empty()));
+        if described {
+            if let Err(f) = vehicles::parse(&v) {
+                errors.0.extend(f.0);
+            }
+            Some(v)
+        } else {
+            errors.add("plate", "tell us the number plate of the vehicle");
+            None
+        }
+    };
+    let notes = errors.check("notes", optional_text(req.notes.as_deref(), 1000));
+    if req.starts_at.is_none() {
+        errors.add("starts_at", "choose a time");
+    }
+    let (Some(branch), Some(service), Some(starts_at), Some(notes)) =
+        (branch, service, req.starts_at, notes)
+    else {
+        return Err(errors.into());
+    };
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let day = starts_at.with_timezone(&zone(&branch)).date_naive();
+    let board = availability::board(tx, &branch, &service, day, 2, None).await?;
+    let earliest = Utc::now() + Duration::minutes(LEAD_MINUTES);
+    if starts_at < earliest && starts_at >= Utc::now() {
+        return Err(FieldErrors::single(
+            "starts_at",
+            "online bookings start at least an hour from now; choose a later time",
+        )
+        .into());
+    }
+    board
+        .place(starts_at, Utc::now(), None, None)
+        .map_err(availability::Unplaceable::into_error)?;
+    Ok(CheckedRequest {
+        branch,
+        service,
+        starts_at,
+        customer,
+        vehicle,
+        notes,
+    })
+}
+
+fn hash_code(id: Uuid, code: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(id.as_bytes());
+    h.update(code.trim().as_bytes());
+    format!("{:x}", h.finalize())
+}
+
+/// Checks a guest's booking and sends them a one-time code; nothing is booked yet.
+pub async fn start_guest(
+    fd: &FrontDesk,
+    tenant: &TenantCtx,
+    req: BookingRequest,
+) -> Result<PendingBooking, ServiceError> {
+    let tx = fd.store.tx(tenant).await?;
+    let checked = check(&tx, &req, false).await?;
+    let country = tenant_country(&tx).await?;
+    let to = match req.code_by.as_str() {
+        "sms" => {
+            let phone = req
+                .phone
+                .as_deref()
+                .filter(|p| !p.trim().is_empty())
+                .ok_or_else(|| FieldErrors::single("phone", "give a mobile number for the code"))?;
+            let phone = PhoneE164::parse(phone, country.as_deref())
+                .map_err(|e| FieldErrors::single("phone", e.to_string()))?;
+            // Asking for the code by SMS is consent to this booking's texts.
+            pitlane_notify::consent::record_consent(&tx, &phone, "online booking").await?;
+            Recipient::Sms {
+                phone: phone.into_inner(),
+            }
+        }
+        _ => {
+            let email = req
+                .email
+                .as_deref()
+                .filter(|e| !e.trim().is_empty())
+                .ok_or_else(|| {
+                    FieldErrors::single("email", "give an e-mail address for the code")
+                })?;
+            Recipient::Email {
+                address: Email::parse(email)
+                    .map_err(|e| FieldErrors::single("email", e.to_string()))?,
+                name: Some(checked.customer.name.clone()),
+            }
+        }
+    };
+    let sent_to = match &to {
+        Recipient::Email { address, .. } => address.as_str().to_owned(),
+        Recipient::Sms { phone } => {
+            let visible = &phone[phone.len().saturating_sub(3)..];
+            format!("the number ending {visible}")
+        }
+    };
+    let destination = match &to {
+        Recipient::Email { address, .. } => address.as_str().to_owned(),
+        Recipient::Sms { phone } => phone.clone(),
+    };
+    let recent = tx
+        .count(
+            tx.select::<booking_code::Entity>()
+                .filter(booking_code::Column::Destination.eq(destination.clone()))
+                .filter(booking_code::Column::CreatedAt.gt(Utc::now() - Duration::hours(1))),
+        )
+        .await?;
+    if recent >= 5 {
+        return Err(FieldErrors::single(
+            "code_by",
+            "too many codes were sent there in the last hour; try again later or call the workshop",
+        )
+        .into());
+    }
+    let id = Uuid::now_v7();
+    let code = format!("{:06}", rand::rng().random_range(0..1_000_000));
+    let mut stored = req.clone();
+    stored.starts_at = Some(checked.starts_at);
+    tx.insert(booking_code::ActiveModel {
+        tenant_id: Set(tx.tenant_id().0),
+        id: Set(id),
+        destination: Set(destination),
+        code_hash: Set(hash_code(id, &code)),
+        request: Set(serde_json::to_value(&stored).map_err(crate::internal)?),
+        attempts: Set(0),
+        expires_at: Set(Utc::now() + Duration::minutes(CODE_MINUTES)),
+        used_at: Set(None),
+        created_at: Set(Utc::now()),
+    })
+    .await?;
+    fd.outbox
+        .enqueue(
+            &tx,
+            OutgoingMessage {
+                kind: MessageKind::BookingCode,
+                to,
+                vars: [("code".to_owned(), code)].into_iter().collect(),
+                attachments: Vec::new(),
+                send_at: None,
+                idempotency_key: format!("booking-code:{id}"),
+            },
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(PendingBooking { id, sent_to })
+}
+
+/// The request a code was sent for, to show again beside the code form.
+pub async fn pending(
+    fd: &FrontDesk,
+    tenant: &TenantCtx,
+    id: Uuid,
+) -> Result<BookingRequest, ServiceError> {
+    let tx = fd.store.tx(tenant).await?;
+    let row = tx.get::<booking_code::Entity>(id).await?;
+    tx.commit().await?;
+    serde_json::from_value(row.request).map_err(crate::internal)
+}
+
+/// A booking made, with the customer's link to it.
+pub struct Booked {
+    pub appointment: appointment::Model,
+    pub manage_link: String,
+}
+
+/// Turns a guest's request into a booking once the code is right. If the time was taken
+/// meanwhile, the answer is the conflict (and the request stays, for another time).
+pub async fn confirm_guest(
+    fd: &FrontDesk,
+    tenant: &TenantCtx,
+    id: Uuid,
+    code: &str,
+    site: &str,
+) -> Result<Booked, ServiceError> {
+    let wrong = |m: &str| -> ServiceError { FieldErrors::single("code", m).into() };
+    let tx = fd.store.tx(tenant).await?;
+    let row = tx.get::<booking_code::Entity>(id).await?;
+    if row.used_at.is_some() {
+        return Err(wrong(
+            "this booking is already confirmed; see the e-mail we sent",
+        ));
+    }
+    if row.expires_at <= Utc::now() || row.attempts >= CODE_ATTEMPTS {
+        return Err(wrong(
+            "this code has expired; start the booking again for a new one",
+        ));
+    }
+    let given = hash_code(id, code);
+    if subtle_eq(given.as_bytes(), row.code_hash.as_bytes()) != 1 {
+        let mut active = row.clone().into_active_model();
+        active.attempts = Set(row.attempts + 1);
+        tx.update(active).await?;
+        tx.commit().await?;
+        let left = CODE_ATTEMPTS - row.attempts - 1;
+        return Err(wrong(&if left > 0 {
+            format!("that is not the code we sent; {left} tries left")
+        } else {
+            "that is not the code we sent; start the booking again for a new one".to_owned()
+        }));
+    }
+    let req: BookingRequest =
+        serde_json::from_value(row.request.clone()).map_err(crate::internal)?;
+    let checked = check(&tx, &req, false).await?;
+    let by_sms = row.destination.starts_with('+');
+    let customer = guest_customer(
+        &tx,
+        &checked.customer,
+        &row.destination,
+        by_sms,
+        req.marketing,
+    )
+    .await?;
+    let vehicle = match checked.vehicle {
+        Some(v) => Some(vehicle_for(&tx, &customer, v).await?),
+        None => None,
+    };
+    let settings = BookingSettings::of(&tx.get::<tenant::Entity>(tx.tenant_id().0).await?);
+    let appointment = appointments::insert(
+        fd,
+        &tx,
+        NewBooking {
+            branch: &checked.branch,
+            service: &checked.service,
+            customer: &customer,
+            vehicle: vehicle.as_ref(),
+            starts_at: checked.starts_at,
+            bay: None,
+            mechanic: None,
+            status: if settings.auto_confirm {
+                AppointmentStatus::Confirmed
+            } else {
+                AppointmentStatus::Requested
+            },
+            source: "online",
+            notes: checked.notes,
+            by: Some(customer.name.clone()),
+        },
+        site,
+    )
+    .await?;
+    let mut used = row.into_active_model();
+    used.used_at = Set(Some(Utc::now()));
+    tx.update(used).await?;
+    tx.commit().await?;
+    appointments::publish(fd, &appointment, "appointment.booked").await;
+    Ok(Booked {
+        manage_link: appointments::manage_link(fd, site, &appointment),
+        appointment,
+    })
+}
+
+fn subtle_eq(a: &[u8], b: &[u8]) -> u8 {
+    if a.len() != b.len() {
+        return 0;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    u8::from(diff == 0)
+}
+
+/// The customer a guest's confirmed booking belongs to: the one with the address (or number)
+/// the code proved, or a new one.
+async fn guest_customer(
+    tx: &TenantTx,
+    input: &CustomerInput,
+    proven: &str,
+    by_sms: bool,
+    marketing: bool,
+) -> Result<customer::Model, ServiceError> {
+    let column = if by_sms {
+        customer::Column::Phone
+    } else {
+        customer::Column::Email
+    };
+    let existing = tx
+        .first(
+            tx.select::<customer::Entity>()
+                .filter(column.eq(proven))
+                .filter(customer::Column::MergedInto.is_null())
+                .filter(customer::Column::ErasedAt.is_null())
+                .order_by_asc(customer::Column::Id),
+        )
+        .await?;
+    let row = match existing {
+        Some(c) => c,
+        None => {
+            let contact = parse_contact(input, tenant_country(tx).await?.as_deref())?;
+            tx.insert(new_customer(tx.tenant_id().0, contact, Utc::now()))
+                .await?
+        }
+    };
+    let consent = ConsentChange {
+        email: (!by_sms).then_some(true),
+        sms: by_sms.then_some(true),
+        marketing: marketing.then_some(true),
+        source: "online booking".into(),
+    };
+    let row = customers::apply_consent(tx, row, &consent).await?;
+    customers::refresh_search(tx, row.id).await?;
+    Ok(row)
+}
+
+/// The customer's vehicle with this plate, or a new one.
+async fn vehicle_for(
+    tx: &TenantTx,
+    customer: &customer::Model,
+    input: VehicleInput,
+) -> Result<vehicle::Model, ServiceError> {
+    let parsed = vehicles::parse(&input)?;
+    if let Some(plate) = &parsed.plate
+        && let Some(v) = tx
+            .first(
+                tx.select::<vehicle::Entity>()
+                    .filter(vehicle::Column::CustomerId.eq(customer.id))
+                    .filter(vehicle::Column::Plate.eq(plate.clone())),
+            )
+            .await?
+    {
+        return Ok(v);
+    }
+    vehicles::insert(tx, Some(customer), parsed, None, "online booking").await
+}
+
+fn require_customer(actor: &Actor) -> Result<(), ServiceError> {
+    if actor.role.is(Role::Customer) {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden("a customer account"))
+    }
+}
+
+/// The signed-in customer's own record in this workshop (claimed or made on first use).
+pub async fn me(
+    fd: &FrontDesk,
+    actor: &Actor,
+) -> Result<
+    (
+        customer::Model,
+        Vec<vehicle::Model>,
+        Vec<appointment::Model>,
+    ),
+    ServiceError,
+> {
+    require_customer(actor)?;
+    let tx = fd.store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let me = signed_in_customer(&tx, actor).await?;
+    let vehicles = tx
+        .all(
+            tx.select::<vehicle::Entity>()
+                .filter(vehicle::Column::CustomerId.eq(me.id)),
+        )
+        .await?;
+    let appointments = tx
+        .all(
+            tx.select::<appointment::Entity>()
+                .filter(appointment::Column::CustomerId.eq(me.id))
+                .order_by_desc(appointment::Column::StartsAt),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok((me, vehicles, appointments))
+}
+
+pub(crate) async fn signed_in_customer(
+    tx: &TenantTx,
+    actor: &Actor,
+) -> Result<customer::Model, ServiceError> {
+    let person = tx
+        .people()
+        .first(
+            <pitlane_store::entity::user::Entity as pitlane_store::sea_orm::EntityTrait>::find()
+                .filter(pitlane_store::entity::user::Column::Id.eq(actor.user_id.0)),
+        )
+        .await?
+        .ok_or(ServiceError::Unauthenticated)?;
+    customers::of_user(tx, person.id, &person.email, &person.name).await
+}
+
+/// A signed-in customer books: their address is already proven, so no code.
+pub async fn book_as_customer(
+    fd: &FrontDesk,
+    actor: &Actor,
+    req: BookingRequest,
+    site: &str,
+) -> Result<Booked, ServiceError> {
+    require_customer(actor)?;
+    let tx = fd.store.tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let me = signed_in_customer(&tx, actor).await?;
+    let mut req = req;
+    if req.name.trim().is_empty() {
+        req.name = me.name.clone();
+    }
+    if req.email.as_deref().is_none_or(|e| e.trim().is_empty()) {
+        req.email = me.email.clone();
+    }
+    let checked = check(&tx, &req, req.vehicle_id.is_some()).await?;
+    let vehicle = match (req.vehicle_id, checked.vehicle) {
+        (Some(id), _) => Some(own_vehicle(&tx, id, &me).await?),
+        (None, Some(v)) => Some(vehicle_for(&tx, &me, v).await?),
+        (None, None) => None,
+    };
+    if req.marketing {
+        customers::apply_consent(
+            &tx,
+            me.clone(),
+            &ConsentChange {
+                marketing: Some(true),
+                source: "online booking".into(),
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
+    let settings = BookingSettings::of(&tx.get::<tenant::Entity>(tx.tenant_id().0).await?);
+    let appointment = appointments::insert(
+        fd,
+        &tx,
+        NewBooking {
+            branch: &checked.branch,
+            service: &checked.service,
+            customer: &me,
+            vehicle: vehicle.as_ref(),
+            starts_at: checked.starts_at,
+            bay: None,
+            mechanic: None,
+            status: if settings.auto_confirm {
+                AppointmentStatus::Confirmed
+            } else {
+                AppointmentStatus::Requested
+            },
+            source: "online",
+            notes: checked.notes,
+            by: Some(me.name.clone()),
+        },
+        site,
+    )
+    .await?;
+    tx.commit().await?;
+    appointments::publish(fd, &appointment, "appointment.booked").await;
+    Ok(Booked {
+        manage_link: appointments::manage_link(fd, site, &appointment),
+        appointment,
+    })
+}
+
+/// What the customer's booking link shows and allows.
+pub struct Managed {
+    pub detail: appointments::AppointmentDetail,
+    /// Moving and cancelling are open until the cut-off.
+    pub changeable: bool,
+    pub cutoff: DateTime<Utc>,
+    /// Self check-in: on the day, for a confirmed appointment.
+    pub can_check_in: bool,
+}
+
+fn appointment_of(fd: &FrontDesk, token: &str) -> Result<Uuid, ServiceError> {
+    fd.signer
+        .verify(Purpose::ManageBooking, token)
+        .map_err(|e| match e {
+            LinkError::Expired => {
+                FieldErrors::single("token", "this link has expired: the appointment is over")
+                    .into()
+            }
+            _ => ServiceError::NotFound,
+        })
+}
+
+async fn managed_in(tx: &TenantTx, id: Uuid) -> Result<Managed, ServiceError> {
+    let detail = appointments::detail_in(tx, id).await?;
+    let t = tx.get::<tenant::Entity>(tx.tenant_id().0).await?;
+    let a = &detail.view.appointment;
+    let status = AppointmentStatus::parse(&a.status).unwrap_or(AppointmentStatus::Cancelled);
+    let cutoff = a.starts_at - Duration::hours(t.booking_cutoff_hours.into());
+    let now = Utc::now();
+    let tz = zone(&detail.branch);
+    let same_day =
+        a.starts_at.with_timezone(&tz).date_naive() == now.with_timezone(&tz).date_naive();
+    Ok(Managed {
+        changeable: status.is_open() && now < cutoff,
+        can_check_in: status == AppointmentStatus::Confirmed && same_day,
+        cutoff,
+        detail,
+    })
+}
+
+pub async fn by_token(
+    fd: &FrontDesk,
+    tenant: &TenantCtx,
+    token: &str,
+) -> Result<Managed, ServiceError> {
+    let id = appointment_of(fd, token)?;
+    let tx = fd.store.tx(tenant).await?;
+    let m = managed_in(&tx, id).await?;
+    tx.commit().await?;
+    Ok(m)
+}
+
+fn past_cutoff(m: &Managed) -> ServiceError {
+    FieldErrors::single(
+        "starts_at",
+        format!(
+            "changes online close {} before the appointment; please call the workshop",
+            humanize_hours((m.detail.view.appointment.starts_at - m.cutoff).num_hours())
+        ),
+    )
+    .into()
+}
+
+fn humanize_hours(h: i64) -> String {
+    match h {
+        1 => "1 hour".into(),
+        h if h % 24 == 0 && h >= 48 => format!("{} days", h / 24),
+        h => format!("{h} hours"),
+    }
+}
+
+/// Moves the appointment from the customer's link, before the cut-off.
+pub async fn reschedule_by_token(
+    fd: &FrontDesk,
+    tenant: &TenantCtx,
+    token: &str,
+    starts_at: DateTime<Utc>,
+    site: &str,
+) -> Result<appointment::Model, ServiceError> {
+    let id = appointment_of(fd, token)?;
+    let tx = fd.store.tx(tenant).await?;
+    let m = managed_in(&tx, id).await?;
+    if !m.changeable {
+        return Err(past_cutoff(&m));
+    }
+    if starts_at < Utc::now() + Duration::minutes(LEAD_MINUTES) {
+        return Err(FieldErrors::single(
+            "starts_at",
+            "online bookings start at least an hour from now; choose a later time",
+        )
+        .into());
+    }
+    let by = Some(m.detail.view.customer_name.clone());
+    let moved = appointments::move_in(
+        fd,
+        &tx,
+        m.detail.view.appointment,
+        starts_at,
+        None,
+        None,
+        by,
+        site,
+    )
+    .await?;
+    tx.commit().await?;
+    appointments::publish(fd, &moved, "appointment.moved").await;
+    Ok(moved)
+}
+
+pub async fn cancel_by_token(
+    fd: &FrontDesk,
+    tenant: &TenantCtx,
+    token: &str,
+    site: &str,
+) -> Result<appointment::Model, ServiceError> {
+    let id = appointment_of(fd, token)?;
+    let tx = fd.store.tx(tenant).await?;
+    let m = managed_in(&tx, id).await?;
+    if !m.changeable {
+        return Err(past_cutoff(&m));
+    }
+    let by = Some(m.detail.view.customer_name.clone());
+    let cancelled = appointments::transition(
+        fd,
+        &tx,
+        m.detail.view.appointment,
+        AppointmentStatus::Cancelled,
+        Arrival::default(),
+        by,
+        site,
+    )
+    .await?;
+    tx.commit().await?;
+    appointments::publish(fd, &cancelled, "appointment.cancelled").await;
+    Ok(cancelled)
+}
+
+/// The customer says they have arrived: mileage and where they left the keys.
+pub async fn check_in_by_token(
+    fd: &FrontDesk,
+    tenant: &TenantCtx,
+    token: &str,
+    arrival: Arrival,
+    site: &str,
+) -> Result<appointment::Model, ServiceError> {
+    let id = appointment_of(fd, token)?;
+    let tx = fd.store.tx(tenant).await?;
+    let m = managed_in(&tx, id).await?;
+    if !m.can_check_in {
+        return Err(FieldErrors::single(
+            "status",
+            "check-in opens on the day of a confirmed appointment",
+        )
+        .into());
+    }
+    if arrival
+        .key_location
+        .as_deref()
+        .is_none_or(|k| k.trim().is_empty())
+    {
+        return Err(FieldErrors::single("key_location", "tell us where you left the keys").into());
+    }
+    let by = Some(m.detail.view.customer_name.clone());
+    let checked_in = appointments::transition(
+        fd,
+        &tx,
+        m.detail.view.appointment,
+        AppointmentStatus::CheckedIn,
+        arrival,
+        by,
+        site,
+    )
+    .await?;
+    tx.commit().await?;
+    appointments::publish(fd, &checked_in, "appointment.checked_in").await;
+    Ok(checked_in)
+}
+
+/// Free slots for moving an appointment from the customer's link (its own time counts as free).
+pub async fn slots_for_token(
+    fd: &FrontDesk,
+    tenant: &TenantCtx,
+    token: &str,
+    from: NaiveDate,
+    days: u32,
+) -> Result<Vec<Slot>, ServiceError> {
+    let id = appointment_of(fd, token)?;
+    let tx = fd.store.tx(tenant).await?;
+    let a = tx.get::<appointment::Entity>(id).await?;
+    let branch = tx.get::<branch::Entity>(a.branch_id).await?;
+    let service = tx.get::<service::Entity>(a.service_id).await?;
+    let board = availability::board(&tx, &branch, &service, from, days, Some(a.id)).await?;
+    tx.commit().await?;
+    Ok(board.free_slots(Utc::now() + Duration::minutes(LEAD_MINUTES)))
+}

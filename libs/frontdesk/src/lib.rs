@@ -1,0 +1,53 @@
+//! The front desk: who the customers are, what they drive, and when they come in.
+//!
+//! Every service takes an actor (staff) or a tenant context (the public booking page), checks
+//! the permission, runs one transaction and writes its messages to the outbox in it.
+
+pub mod appointments;
+pub mod availability;
+pub mod booking;
+pub mod catalogue;
+pub mod conversations;
+pub mod customers;
+pub mod privacy;
+pub mod resources;
+mod search;
+pub mod vehicles;
+
+use pitlane_identity::links::LinkSigner;
+use pitlane_notify::{Live, Outbox};
+use pitlane_store::Store;
+
+/// What the front-desk services share: the store, the outbox for customer messages, live
+/// updates for the calendar and conversations, and the signer of customers' booking links.
+#[derive(Clone)]
+pub struct FrontDesk {
+    pub store: Store,
+    pub outbox: Outbox,
+    pub live: Live,
+    pub signer: LinkSigner,
+}
+
+/// The name of the person acting, for records staff read later ("note by …").
+pub(crate) async fn author_name(
+    tx: &pitlane_store::TenantTx,
+    actor: &pitlane_domain::Actor,
+) -> Result<Option<String>, pitlane_store::StoreError> {
+    use pitlane_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    if actor.api_key.is_some() {
+        return Ok(Some("API".to_owned()));
+    }
+    let person = tx
+        .people()
+        .first(
+            pitlane_store::entity::user::Entity::find()
+                .filter(pitlane_store::entity::user::Column::Id.eq(actor.user_id.0)),
+        )
+        .await?;
+    Ok(person.map(|p| p.name))
+}
+
+/// Internal errors from serialising our own values.
+pub(crate) fn internal(err: impl std::fmt::Display) -> pitlane_domain::ServiceError {
+    pitlane_domain::ServiceError::Internal(err.to_string())
+}

@@ -1,0 +1,20 @@
+use sea_orm::entity::prelude::*;
+
+/// A mechanic's skills and weekly hours (none: the branch's hours).
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "mechanic_profiles")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub tenant_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub membership_id: Uuid,
+    pub skills: String,
+    pub working_hours: Option<Json>,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,701 @@
+//! The front desk through the API, on PostgreSQL: customers (validation, search, consent,
+//! notes, merge, export, erasure), vehicles (VIN, mileage, owners), the catalogue, free slots,
+//! bookings with their messages and calendar files, and the race for one slot.
+
+use chrono::{DateTime, Datelike, Duration, Utc, Weekday};
+use pitlane_domain::permissions::Role;
+use pitlane_store::{
+    TenantCtx,
+    entity::outbox,
+    sea_orm::{ColumnTrait, QueryFilter, QueryOrder},
+};
+use pitlane_testkit::{Client, TenantFixture, TestApp};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+fn errors_of(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|e| {
+            e.iter()
+                .map(|f| f["field"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+struct Desk {
+    app: TestApp,
+    tenant: TenantFixture,
+    owner: Client,
+    base: String,
+    branch: String,
+    service: String,
+}
+
+/// A tenant with a lift, a mechanic and a one-hour service bookable online.
+async fn desk() -> Desk {
+    let app = TestApp::spawn().await;
+    let tenant = app.tenant("desk").await;
+    app.member(&tenant, Role::Mechanic).await;
+    let owner = app.client();
+    owner.sign_in(&tenant).await;
+    let base = format!("/t/{}/api/v1", tenant.slug);
+    let (_, branches) = owner
+        .call(Method::GET, &format!("{base}/branches"), None)
+        .await;
+    let branch = branches["items"][0]["id"]
+        .as_str()
+        .expect("branch")
+        .to_owned();
+    let (status, bay) = owner
+        .call(
+            Method::POST,
+            &format!("{base}/bays"),
+            Some(json!({"branch_id": branch, "name": "Lift 1", "kind": "lift"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{bay}");
+    let (status, service) = owner
+        .call(
+            Method::POST,
+            &format!("{base}/services"),
+            Some(
+                json!({"name": "Brake check", "duration_minutes": 60, "bay_kind": "lift",
+                        "price_from": "89.00", "bookable_online": true}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{service}");
+    Desk {
+        service: service["id"].as_str().expect("id").to_owned(),
+        app,
+        tenant,
+        owner,
+        base,
+        branch,
+    }
+}
+
+/// The next weekday at least `days` ahead, 10:00 in Berlin (the fixture branch's zone).
+fn weekday_at_ten(days: i64) -> DateTime<Utc> {
+    let mut date = (Utc::now() + Duration::days(days)).date_naive();
+    while matches!(date.weekday(), Weekday::Sat | Weekday::Sun) {
+        date += Duration::days(1);
+    }
+    let tz: chrono_tz::Tz = "Europe/Berlin".parse().expect("tz");
+    date.and_hms_opt(10, 0, 0)
+        .expect("time")
+        .and_local_timezone(tz)
+        .single()
+        .expect("unambiguous")
+        .with_timezone(&Utc)
+}
+
+async fn customer(d: &Desk, name: &str, email: &str, phone: &str) -> Value {
+    let (status, c) = d
+        .owner
+        .call(
+            Method::POST,
+            &format!("{}/customers", d.base),
+            Some(json!({"name": name, "email": email, "phone": phone})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{c}");
+    c
+}
+
+async fn messages_of(d: &Desk, kind: &str) -> Vec<outbox::Model> {
+    let store = &d.app.state().store;
+    let tx = store.tx(&TenantCtx::new(d.tenant.id)).await.expect("tx");
+    let rows = tx
+        .all(
+            tx.select::<outbox::Entity>()
+                .filter(outbox::Column::Kind.eq(kind))
+                .order_by_asc(outbox::Column::Id),
+        )
+        .await
+        .expect("outbox");
+    tx.commit().await.expect("commit");
+    rows
+}
+
+fn attachment(row: &outbox::Model) -> String {
+    use base64::Engine;
+    let content = row.data["attachments"][0]["content"]
+        .as_str()
+        .expect("an attachment");
+    String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(content)
+            .expect("base64"),
+    )
+    .expect("utf-8")
+}
+
+#[tokio::test]
+async fn customers_are_validated_searched_merged_exported_and_erased() {
+    let d = desk().await;
+    let base = &d.base;
+    let (status, problem) = d
+        .owner
+        .call(
+            Method::POST,
+            &format!("{base}/customers"),
+            Some(json!({"name": " ", "email": "not-an-address", "phone": "12"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(errors_of(&problem), ["name", "email", "phone"]);
+    let (_, none) = d
+        .owner
+        .call(Method::GET, &format!("{base}/customers"), None)
+        .await;
+    assert_eq!(
+        none["items"].as_array().map(Vec::len),
+        Some(0),
+        "nothing saved"
+    );
+
+    let anna = customer(&d, "Anna Müller", "Anna@Example.com", "+49 151 12345678").await;
+    assert_eq!(anna["email"], "anna@example.com");
+    assert_eq!(anna["phone"], "+4915112345678");
+    let anna_id = anna["id"].as_str().expect("id");
+    let (status, car) = d
+        .owner
+        .call(
+            Method::POST,
+            &format!("{base}/vehicles"),
+            Some(
+                json!({"customer_id": anna_id, "plate": "hh ab 1234", "vin": "1HGCM82633A004352"}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{car}");
+    assert_eq!(car["make"], "Honda", "decoded from the VIN");
+    assert_eq!(car["year"], 2003);
+    for fragment in [
+        "müll",
+        "0151 1234",
+        "+49151",
+        "HH AB",
+        "hhab12",
+        "1hgcm8",
+        "anna@ex",
+    ] {
+        let (status, found) = d
+            .owner
+            .call(
+                Method::GET,
+                &format!("{base}/customers?q={}", urlencode(fragment)),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            found["items"][0]["id"], anna["id"],
+            "search by {fragment:?}: {found}"
+        );
+    }
+    let (_, found) = d
+        .owner
+        .call(Method::GET, &format!("{base}/customers?q=50%25_x"), None)
+        .await;
+    assert_eq!(found["items"].as_array().map(Vec::len), Some(0));
+
+    // Sorting and cursors page through everyone exactly once.
+    for n in 0..5 {
+        customer(&d, &format!("Zed {n}"), &format!("zed{n}@example.com"), "").await;
+    }
+    let mut seen = Vec::new();
+    let mut url = format!("{base}/customers?sort=-name&limit=2");
+    loop {
+        let (status, page) = d.owner.call(Method::GET, &url, None).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        for item in page["items"].as_array().expect("items") {
+            seen.push(item["name"].as_str().expect("name").to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(cursor) => url = format!("{base}/customers?sort=-name&limit=2&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(
+        seen,
+        ["Zed 4", "Zed 3", "Zed 2", "Zed 1", "Zed 0", "Anna Müller"]
+    );
+    let (status, problem) = d
+        .owner
+        .call(Method::GET, &format!("{base}/customers?sort=age"), None)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+
+    // Consent needs a how; each kind keeps when and how.
+    let (status, problem) = d
+        .owner
+        .call(
+            Method::PUT,
+            &format!("{base}/customers/{anna_id}/consent"),
+            Some(json!({"sms": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    let (status, with_consent) = d
+        .owner
+        .call(
+            Method::PUT,
+            &format!("{base}/customers/{anna_id}/consent"),
+            Some(json!({"sms": true, "marketing": true, "source": "signed at the desk"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{with_consent}");
+    assert_eq!(with_consent["consent"]["sms"]["how"], "signed at the desk");
+    assert_eq!(with_consent["consent"]["email"]["given"], false);
+
+    // A duplicate with a note folds into Anna.
+    let dup = customer(&d, "A. Mueller", "anna.work@example.com", "").await;
+    let dup_id = dup["id"].as_str().expect("id");
+    let (status, _) = d
+        .owner
+        .call(
+            Method::POST,
+            &format!("{base}/customers/{dup_id}/notes"),
+            Some(json!({"body": "Second car is a van"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, merged) = d
+        .owner
+        .call(
+            Method::POST,
+            &format!("{base}/customers/{anna_id}/merge"),
+            Some(json!({"duplicate_id": dup_id})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{merged}");
+    let (status, _) = d
+        .owner
+        .call(Method::GET, &format!("{base}/customers/{dup_id}"), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "the duplicate is gone");
+    let (_, notes) = d
+        .owner
+        .call(
+            Method::GET,
+            &format!("{base}/customers/{anna_id}/notes"),
+            None,
+        )
+        .await;
+    assert_eq!(notes["items"][0]["body"], "Second car is a van");
+
+    // A pending appointment, then export and erasure.
+    let starts = weekday_at_ten(3);
+    let (status, booked) = d
+        .owner
+        .call(
+            Method::POST,
+            &format!("{base}/appointments"),
+            Some(
+                json!({"branch_id": d.branch, "service_id": d.service, "customer_id": anna_id,
+                        "vehicle_id": car["id"], "starts_at": starts}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{booked}");
+    let (status, export) = d
+        .owner
+        .call(
+            Method::GET,
+            &format!("{base}/customers/{anna_id}/export"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{export}");
+    assert_eq!(export["customer"]["email"], "anna@example.com");
+    assert_eq!(export["vehicles"][0]["plate"], "HH AB 1234");
+    assert_eq!(export["appointments"][0]["status"], "confirmed");
+    assert_eq!(export["notes"][0]["text"], "Second car is a van");
+
+    let (status, erased) = d
+        .owner
+        .call(Method::DELETE, &format!("{base}/customers/{anna_id}"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{erased}");
+    assert_eq!(erased["pending_appointments_removed"], 1);
+    let (status, _) = d
+        .owner
+        .call(
+            Method::GET,
+            &format!("{base}/appointments/{}", booked["id"].as_str().expect("id")),
+            None,
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "the pending appointment went with her"
+    );
+    let (_, found) = d
+        .owner
+        .call(Method::GET, &format!("{base}/customers?q=anna"), None)
+        .await;
+    assert_eq!(found["items"].as_array().map(Vec::len), Some(0));
+    let (_, vehicle) = d
+        .owner
+        .call(
+            Method::GET,
+            &format!("{base}/vehicles/{}", car["id"].as_str().expect("id")),
+            None,
+        )
+        .await;
+    assert!(vehicle["vehicle"]["customer_id"].is_null(), "{vehicle}");
+    assert_eq!(vehicle["owners"][0]["owner_name"], "Erased customer");
+    let reminders = messages_of(&d, "appointment_reminder").await;
+    assert!(
+        reminders.iter().all(|r| r.status != "pending"),
+        "no reminder of an erased customer's appointment stays"
+    );
+    let (_, audit) = d
+        .owner
+        .call(Method::GET, &format!("{base}/audit"), None)
+        .await;
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .expect("audit")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    for action in ["customer.exported", "customer.erased", "customer.merged"] {
+        assert!(actions.contains(&action), "{action} in {actions:?}");
+    }
+    d.app.stop().await;
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+#[tokio::test]
+async fn vehicles_check_vins_and_keep_mileage_and_owners() {
+    let d = desk().await;
+    let base = &d.base;
+    let owner_a = customer(&d, "First Owner", "first@example.com", "").await;
+    let owner_b = customer(&d, "Second Owner", "second@example.com", "").await;
+    for (vin, why) in [
+        ("1HGCM82633A00435", "length"),
+        ("1HGCM82633A0043I", "I/O/Q"),
+        ("1HGCM82643A004352", "check digit"),
+    ] {
+        let (status, problem) = d
+            .owner
+            .call(
+                Method::POST,
+                &format!("{base}/vehicles"),
+                Some(json!({"vin": vin, "plate": "B X 1"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{why}: {problem}");
+        assert_eq!(errors_of(&problem), ["vin"], "{why}");
+    }
+    let (status, car) = d
+        .owner
+        .call(
+            Method::POST,
+            &format!("{base}/vehicles"),
+            Some(json!({"customer_id": owner_a["id"], "plate": "B X 1", "mileage": 50000})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{car}");
+    let car_id = car["id"].as_str().expect("id");
+    let (status, problem) = d
+        .owner
+        .call(
+            Method::POST,
+            &format!("{base}/vehicles/{car_id}/mileage"),
+            Some(json!({"mileage": 49000})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(errors_of(&problem), ["mileage"]);
+    let (status, corrected) = d
+        .owner
+        .call(
+            Method::POST,
+            &format!("{base}/vehicles/{car_id}/mileage"),
+            Some(json!({"mileage": 49000, "correction_reason": "last reading was a typo"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{corrected}");
+    assert_eq!(corrected["mileage"], 49000);
+    let (status, moved) = d
+        .owner
+        .call(
+            Method::PUT,
+            &format!("{base}/vehicles/{car_id}/owner"),
+            Some(json!({"customer_id": owner_b["id"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{moved}");
+    let (_, history) = d
+        .owner
+        .call(Method::GET, &format!("{base}/vehicles/{car_id}"), None)
+        .await;
+    let owners = history["owners"].as_array().expect("owners");
+    assert_eq!(owners.len(), 2, "{history}");
+    assert_eq!(owners[0]["owner_name"], "First Owner");
+    assert!(owners[0]["until"].is_string());
+    assert!(owners[1]["until"].is_null());
+    let readings = history["mileage_readings"].as_array().expect("readings");
+    assert_eq!(readings[0]["correction_reason"], "last reading was a typo");
+    d.app.stop().await;
+}
+
+#[tokio::test]
+async fn bookings_respect_hours_closures_and_each_other_and_tell_the_customer() {
+    let d = desk().await;
+    let base = &d.base;
+    let anna = customer(&d, "Anna Booker", "booker@example.com", "+49 151 76543210").await;
+    let book = |starts: DateTime<Utc>| {
+        json!({"branch_id": d.branch, "service_id": d.service, "customer_id": anna["id"],
+               "starts_at": starts})
+    };
+    let (status, slots) = d
+        .owner
+        .call(
+            Method::GET,
+            &format!("{base}/services/{}/free-slots?days=7", d.service),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{slots}");
+    assert!(!slots["items"].as_array().expect("slots").is_empty());
+
+    // Bad times are 422 on the field, and nothing is saved.
+    let starts = weekday_at_ten(3);
+    for (when, why) in [
+        (Utc::now() - Duration::days(1), "in the past"),
+        (starts + Duration::hours(10), "outside business hours"),
+    ] {
+        let (status, problem) = d
+            .owner
+            .call(
+                Method::POST,
+                &format!("{base}/appointments"),
+                Some(book(when)),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{why}: {problem}");
+        assert_eq!(errors_of(&problem), ["starts_at"], "{why}");
+    }
+    let holiday = weekday_at_ten(10);
+    let (status, _) = d
+        .owner
+        .call(
+            Method::POST,
+            &format!("{base}/closures"),
+            Some(
+                json!({"branch_id": d.branch, "starts_on": holiday.date_naive(),
+                        "ends_on": holiday.date_naive(), "reason": "Founders' day"}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, problem) = d
+        .owner
+        .call(
+            Method::POST,
+            &format!("{base}/appointments"),
+            Some(book(holiday)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert!(problem.to_string().contains("Founders' day"), "{problem}");
+
+    // One booking; the same time again is 409 with other free times.
+    let (status, first) = d
+        .owner
+        .call(
+            Method::POST,
+            &format!("{base}/appointments"),
+            Some(book(starts)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    assert_eq!(first["status"], "confirmed");
+    let (status, problem) = d
+        .owner
+        .call(
+            Method::POST,
+            &format!("{base}/appointments"),
+            Some(book(starts + Duration::minutes(30))),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    let offered = problem["free_slots"]
+        .as_array()
+        .expect("free slots offered");
+    assert!(!offered.is_empty());
+    for slot in offered {
+        let s: DateTime<Utc> = slot["starts_at"]
+            .as_str()
+            .expect("start")
+            .parse()
+            .expect("time");
+        assert!(
+            s + Duration::hours(1) <= starts || s >= starts + Duration::hours(1),
+            "offered {s} overlaps the booking at {starts}"
+        );
+    }
+
+    // Confirmation with its calendar file; reminders at 24 h and 2 h.
+    let id = first["id"].as_str().expect("id");
+    let confirmations = messages_of(&d, "booking_confirmation").await;
+    let email = confirmations
+        .iter()
+        .find(|m| m.channel == "email")
+        .expect("an e-mail confirmation");
+    let ics = attachment(email);
+    assert!(ics.contains("METHOD:REQUEST"), "{ics}");
+    assert!(ics.contains(&format!("UID:{id}@")), "{ics}");
+    assert!(ics.contains("SEQUENCE:0"), "{ics}");
+    let reminders = messages_of(&d, "appointment_reminder").await;
+    let due: Vec<DateTime<Utc>> = reminders.iter().map(|r| r.not_before).collect();
+    assert!(due.contains(&(starts - Duration::hours(24))), "{due:?}");
+    assert!(due.contains(&(starts - Duration::hours(2))), "{due:?}");
+
+    // Moving replaces the calendar entry and the reminders.
+    let later = starts + Duration::days(1);
+    let (status, moved) = d
+        .owner
+        .call(
+            Method::POST,
+            &format!("{base}/appointments/{id}/move"),
+            Some(json!({"starts_at": later})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{moved}");
+    assert_eq!(moved["sequence"], 1);
+    let changed = messages_of(&d, "appointment_changed").await;
+    let ics = attachment(
+        changed
+            .iter()
+            .find(|m| m.channel == "email")
+            .expect("e-mail"),
+    );
+    assert!(
+        ics.contains("SEQUENCE:1") && ics.contains(&format!("UID:{id}@")),
+        "{ics}"
+    );
+    let reminders = messages_of(&d, "appointment_reminder").await;
+    let pending: Vec<DateTime<Utc>> = reminders
+        .iter()
+        .filter(|r| r.status == "pending")
+        .map(|r| r.not_before)
+        .collect();
+    assert_eq!(
+        pending.len(),
+        2,
+        "only the new time's reminders are pending: {pending:?}"
+    );
+    assert!(pending.contains(&(later - Duration::hours(24))));
+
+    // An impossible change of state is 422 naming the allowed ones; cancelling withdraws all.
+    let (status, problem) = d
+        .owner
+        .call(
+            Method::POST,
+            &format!("{base}/appointments/{id}/status"),
+            Some(json!({"status": "converted"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    let (status, cancelled) = d
+        .owner
+        .call(
+            Method::POST,
+            &format!("{base}/appointments/{id}/status"),
+            Some(json!({"status": "cancelled"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{cancelled}");
+    let cancel = messages_of(&d, "appointment_cancelled").await;
+    let ics = attachment(
+        cancel
+            .iter()
+            .find(|m| m.channel == "email")
+            .expect("e-mail"),
+    );
+    assert!(
+        ics.contains("METHOD:CANCEL") && ics.contains("STATUS:CANCELLED"),
+        "{ics}"
+    );
+    let reminders = messages_of(&d, "appointment_reminder").await;
+    assert!(
+        reminders.iter().all(|r| r.status != "pending"),
+        "never a reminder for a cancelled appointment"
+    );
+    let (_, detail) = d
+        .owner
+        .call(Method::GET, &format!("{base}/appointments/{id}"), None)
+        .await;
+    let history: Vec<&str> = detail["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter_map(|e| e["status"].as_str())
+        .collect();
+    assert_eq!(history, ["confirmed", "confirmed", "cancelled"], "{detail}");
+    // The freed time can be booked again.
+    let (status, again) = d
+        .owner
+        .call(
+            Method::POST,
+            &format!("{base}/appointments"),
+            Some(book(later)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{again}");
+    d.app.stop().await;
+}
+
+#[tokio::test]
+async fn fifty_simultaneous_bookings_of_one_slot_leave_exactly_one() {
+    let d = desk().await;
+    let anna = customer(&d, "Racer", "racer@example.com", "").await;
+    let starts = weekday_at_ten(5);
+    let url = d.owner.url(&format!("{}/appointments", d.base));
+    let body = json!({"branch_id": d.branch, "service_id": d.service, "customer_id": anna["id"],
+                      "starts_at": starts});
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(50));
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let http = d.owner.http.clone();
+        let (url, body, barrier) = (url.clone(), body.clone(), barrier.clone());
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            let response = http.post(&url).json(&body).send().await.expect("request");
+            let status = response.status();
+            (status, response.json::<Value>().await.expect("json"))
+        }));
+    }
+    let mut created = 0;
+    for task in tasks {
+        let (status, answer) = task.await.expect("task");
+        match status {
+            StatusCode::CREATED => created += 1,
+            StatusCode::CONFLICT => assert!(answer["free_slots"].is_array(), "{answer}"),
+            other => panic!("unexpected {other}: {answer}"),
+        }
+    }
+    assert_eq!(created, 1, "exactly one of 50 simultaneous bookings wins");
+    let (_, list) = d
+        .owner
+        .call(
+            Method::GET,
+            &format!("{}/appointments?status=confirmed", d.base),
+            None,
+        )
+        .await;
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(1));
+    d.app.stop().await;
+}
