@@ -449,19 +449,41 @@ pub async fn confirm_guest(
         req.marketing,
     )
     .await?;
-    let vehicle = match checked.vehicle {
-        Some(v) => Some(vehicle_for(&tx, &customer, v).await?),
+    let vehicle = match &checked.vehicle {
+        Some(v) => Some(vehicle_for(&tx, &customer, v.clone()).await?),
         None => None,
     };
+    let appointment = place_online(fd, &tx, checked, &customer, vehicle.as_ref(), site).await?;
+    let mut used = row.into_active_model();
+    used.used_at = Set(Some(Utc::now()));
+    tx.update(used).await?;
+    tx.commit().await?;
+    appointments::publish(fd, &appointment, "appointment.booked").await;
+    Ok(Booked {
+        manage_link: appointments::manage_link(fd, site, &appointment),
+        appointment,
+    })
+}
+
+/// Books an online request in an open transaction: confirmed at once or waiting for staff,
+/// as the workshop chose.
+async fn place_online(
+    fd: &FrontDesk,
+    tx: &TenantTx,
+    checked: CheckedRequest,
+    customer: &customer::Model,
+    vehicle: Option<&vehicle::Model>,
+    site: &str,
+) -> Result<appointment::Model, ServiceError> {
     let settings = BookingSettings::of(&tx.get::<tenant::Entity>(tx.tenant_id().0).await?);
-    let appointment = appointments::insert(
+    appointments::insert(
         fd,
-        &tx,
+        tx,
         NewBooking {
             branch: &checked.branch,
             service: &checked.service,
-            customer: &customer,
-            vehicle: vehicle.as_ref(),
+            customer,
+            vehicle,
             starts_at: checked.starts_at,
             bay: None,
             mechanic: None,
@@ -476,16 +498,7 @@ pub async fn confirm_guest(
         },
         site,
     )
-    .await?;
-    let mut used = row.into_active_model();
-    used.used_at = Set(Some(Utc::now()));
-    tx.update(used).await?;
-    tx.commit().await?;
-    appointments::publish(fd, &appointment, "appointment.booked").await;
-    Ok(Booked {
-        manage_link: appointments::manage_link(fd, site, &appointment),
-        appointment,
-    })
+    .await
 }
 
 fn subtle_eq(a: &[u8], b: &[u8]) -> u8 {
@@ -632,7 +645,7 @@ pub async fn book_as_customer(
         req.email = me.email.clone();
     }
     let checked = check(&tx, &req, req.vehicle_id.is_some()).await?;
-    let vehicle = match (req.vehicle_id, checked.vehicle) {
+    let vehicle = match (req.vehicle_id, checked.vehicle.clone()) {
         (Some(id), _) => Some(own_vehicle(&tx, id, &me).await?),
         (None, Some(v)) => Some(vehicle_for(&tx, &me, v).await?),
         (None, None) => None,
@@ -649,30 +662,7 @@ pub async fn book_as_customer(
         )
         .await?;
     }
-    let settings = BookingSettings::of(&tx.get::<tenant::Entity>(tx.tenant_id().0).await?);
-    let appointment = appointments::insert(
-        fd,
-        &tx,
-        NewBooking {
-            branch: &checked.branch,
-            service: &checked.service,
-            customer: &me,
-            vehicle: vehicle.as_ref(),
-            starts_at: checked.starts_at,
-            bay: None,
-            mechanic: None,
-            status: if settings.auto_confirm {
-                AppointmentStatus::Confirmed
-            } else {
-                AppointmentStatus::Requested
-            },
-            source: "online",
-            notes: checked.notes,
-            by: Some(me.name.clone()),
-        },
-        site,
-    )
-    .await?;
+    let appointment = place_online(fd, &tx, checked, &me, vehicle.as_ref(), site).await?;
     tx.commit().await?;
     appointments::publish(fd, &appointment, "appointment.booked").await;
     Ok(Booked {
