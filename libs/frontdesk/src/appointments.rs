@@ -29,7 +29,7 @@ use uuid::Uuid;
 use crate::{
     FrontDesk, author_name,
     availability::{self, Board, taken, zone},
-    customers::live_customer,
+    customers::known_customer,
     resources::{known_branch, mechanics_in},
     vehicles,
 };
@@ -165,9 +165,7 @@ pub async fn book(
     let tx = fd.store.tx(&whole_tenant(actor)).await?;
     let branch = known_branch(&tx, input.branch_id, "branch_id").await?;
     let service = known_service(&tx, input.service_id).await?;
-    let customer = live_customer(&tx, input.customer_id)
-        .await
-        .map_err(|e| field_not_found(e, "customer_id", "no such customer"))?;
+    let customer = known_customer(&tx, input.customer_id, "customer_id").await?;
     let vehicle = match input.vehicle_id {
         Some(id) => Some(own_vehicle(&tx, id, &customer).await?),
         None => None,
@@ -212,13 +210,6 @@ fn whole_tenant(actor: &Actor) -> TenantCtx {
     TenantCtx::new(actor.tenant_id)
 }
 
-fn field_not_found(err: ServiceError, field: &str, message: &str) -> ServiceError {
-    match err {
-        ServiceError::NotFound => FieldErrors::single(field, message).into(),
-        other => other,
-    }
-}
-
 pub(crate) async fn own_vehicle(
     tx: &TenantTx,
     id: Uuid,
@@ -233,23 +224,59 @@ pub(crate) async fn own_vehicle(
     }
 }
 
-/// Free slots for staff, over `days` local dates from `from`.
+/// A free-slot query: the branch (default: the member's first), the first local day (default:
+/// today there) and how many days (default 7).
+#[derive(Debug, Clone, Copy)]
+pub struct SlotRequest {
+    pub service_id: Uuid,
+    pub branch_id: Option<Uuid>,
+    pub from: Option<NaiveDate>,
+    pub days: Option<u32>,
+}
+
+pub struct FreeSlots {
+    pub branch_id: Uuid,
+    pub slots: Vec<pitlane_domain::schedule::Slot>,
+}
+
+/// Free slots for staff.
 pub async fn free_slots(
     fd: &FrontDesk,
     actor: &Actor,
-    branch_id: Uuid,
-    service_id: Uuid,
-    from: NaiveDate,
-    days: u32,
-) -> Result<Vec<pitlane_domain::schedule::Slot>, ServiceError> {
+    q: SlotRequest,
+) -> Result<FreeSlots, ServiceError> {
     actor.require(Permission::CustomersRead)?;
-    check_branch(fd, actor, branch_id).await?;
+    let scoped = fd.store.tx(&TenantCtx::of(actor)).await?;
+    // The service is the resource asked about: another tenant's is a 404.
+    scoped.get::<service::Entity>(q.service_id).await?;
+    let branch_id = match q.branch_id {
+        Some(id) => known_branch(&scoped, id, "branch_id").await?.id,
+        None => {
+            scoped
+                .first(
+                    scoped
+                        .select::<branch::Entity>()
+                        .order_by_asc(branch::Column::Id),
+                )
+                .await?
+                .ok_or(ServiceError::NotFound)?
+                .id
+        }
+    };
+    scoped.commit().await?;
     let tx = fd.store.tx(&whole_tenant(actor)).await?;
-    let branch = known_branch(&tx, branch_id, "branch_id").await?;
-    let service = known_service(&tx, service_id).await?;
-    let board = availability::board(&tx, &branch, &service, from, days, None).await?;
+    let branch = tx.get::<branch::Entity>(branch_id).await?;
+    let service = known_service(&tx, q.service_id).await?;
+    let from = q
+        .from
+        .unwrap_or_else(|| Utc::now().with_timezone(&zone(&branch)).date_naive());
+    let board =
+        availability::board(&tx, &branch, &service, from, q.days.unwrap_or(7), None).await?;
     tx.commit().await?;
-    Ok(board.free_slots(Utc::now()))
+    Ok(FreeSlots {
+        branch_id,
+        slots: board.free_slots(Utc::now()),
+    })
 }
 
 /// Moves an appointment (and, if asked, to another bay or mechanic). The customer's calendar

@@ -67,6 +67,12 @@ pub async fn settings(fd: &FrontDesk, tenant: &TenantCtx) -> Result<BookingSetti
     Ok(BookingSettings::of(&t))
 }
 
+/// The settings as staff read them.
+pub async fn settings_for(fd: &FrontDesk, actor: &Actor) -> Result<BookingSettings, ServiceError> {
+    actor.require(Permission::TenantRead)?;
+    settings(fd, &TenantCtx::of(actor)).await
+}
+
 pub async fn update_settings(
     fd: &FrontDesk,
     actor: &Actor,

@@ -113,14 +113,6 @@ async fn currency_of(tx: &pitlane_store::TenantTx) -> Result<CurrencyCode, Servi
     CurrencyCode::parse(&t.currency).map_err(crate::internal)
 }
 
-/// The workshop's currency, for showing price guides.
-pub async fn currency(store: &Store, tenant: &TenantCtx) -> Result<CurrencyCode, ServiceError> {
-    let tx = store.tx(tenant).await?;
-    let c = currency_of(&tx).await?;
-    tx.commit().await?;
-    Ok(c)
-}
-
 pub async fn create(
     fd: &FrontDesk,
     actor: &Actor,

@@ -15,6 +15,7 @@ use pitlane_store::{
         appointment, conversation, conversation_message, customer, customer_note, tenant, vehicle,
         vehicle_owner,
     },
+    like_escape,
     sea_orm::{
         ActiveValue::Set,
         ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
@@ -264,6 +265,20 @@ pub(crate) async fn live_customer(
     Ok(row)
 }
 
+/// A customer named in a form field rather than in the path: unknown is a field error.
+pub(crate) async fn known_customer(
+    tx: &TenantTx,
+    id: Uuid,
+    field: &str,
+) -> Result<customer::Model, ServiceError> {
+    live_customer(tx, id).await.map_err(|e| match e {
+        ServiceError::NotFound => {
+            FieldErrors::single(field, "no such customer in this workshop").into()
+        }
+        other => other,
+    })
+}
+
 pub async fn get(fd: &FrontDesk, actor: &Actor, id: Uuid) -> Result<customer::Model, ServiceError> {
     actor.require(Permission::CustomersRead)?;
     let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
@@ -449,10 +464,17 @@ pub async fn list(
         select = select.filter(
             Condition::any()
                 .add(c.eq(tag.clone()))
-                .add(Expr::col(c).like(LikeExpr::new(format!("{},%", escape(&tag))).escape('\\')))
-                .add(Expr::col(c).like(LikeExpr::new(format!("%,{}", escape(&tag))).escape('\\')))
                 .add(
-                    Expr::col(c).like(LikeExpr::new(format!("%,{},%", escape(&tag))).escape('\\')),
+                    Expr::col(c)
+                        .like(LikeExpr::new(format!("{},%", like_escape(&tag))).escape('\\')),
+                )
+                .add(
+                    Expr::col(c)
+                        .like(LikeExpr::new(format!("%,{}", like_escape(&tag))).escape('\\')),
+                )
+                .add(
+                    Expr::col(c)
+                        .like(LikeExpr::new(format!("%,{},%", like_escape(&tag))).escape('\\')),
                 ),
         );
     }
@@ -503,11 +525,6 @@ pub async fn list(
     Ok(CustomerPage { items, next_cursor })
 }
 
-fn escape(text: &str) -> String {
-    let pattern = contains_pattern(text);
-    pattern[1..pattern.len() - 1].to_owned()
-}
-
 pub async fn add_note(
     fd: &FrontDesk,
     actor: &Actor,
@@ -538,6 +555,31 @@ pub async fn add_note(
     Ok(note)
 }
 
+pub async fn notes(
+    fd: &FrontDesk,
+    actor: &Actor,
+    customer_id: Uuid,
+) -> Result<Vec<customer_note::Model>, ServiceError> {
+    actor.require(Permission::CustomersRead)?;
+    let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
+    live_customer(&tx, customer_id).await?;
+    let notes = notes_in(&tx, customer_id).await?;
+    tx.commit().await?;
+    Ok(notes)
+}
+
+async fn notes_in(
+    tx: &TenantTx,
+    customer_id: Uuid,
+) -> Result<Vec<customer_note::Model>, StoreError> {
+    tx.all(
+        tx.select::<customer_note::Entity>()
+            .filter(customer_note::Column::CustomerId.eq(customer_id))
+            .order_by_desc(customer_note::Column::Id),
+    )
+    .await
+}
+
 /// Everything the customer's page shows.
 pub struct CustomerHistory {
     pub customer: customer::Model,
@@ -554,13 +596,7 @@ pub async fn history(
     actor.require(Permission::CustomersRead)?;
     let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
     let customer = live_customer(&tx, id).await?;
-    let notes = tx
-        .all(
-            tx.select::<customer_note::Entity>()
-                .filter(customer_note::Column::CustomerId.eq(id))
-                .order_by_desc(customer_note::Column::Id),
-        )
-        .await?;
+    let notes = notes_in(&tx, id).await?;
     let vehicles = tx
         .all(
             tx.select::<vehicle::Entity>()
@@ -602,7 +638,7 @@ pub async fn merge(
     }
     let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
     let kept = live_customer(&tx, keep).await?;
-    let dup = live_customer(&tx, duplicate).await?;
+    let dup = known_customer(&tx, duplicate, "duplicate_id").await?;
 
     tx.update_all(
         vehicle::Entity::update_many()

@@ -179,30 +179,14 @@ pub async fn erase(fd: &FrontDesk, actor: &Actor, id: Uuid) -> Result<Erased, Se
     )
     .await?;
     done.notes_removed = tx
-        .all(
-            tx.select::<customer_note::Entity>()
-                .filter(customer_note::Column::CustomerId.eq(id)),
+        .delete_all(
+            customer_note::Entity::delete_many().filter(customer_note::Column::CustomerId.eq(id)),
         )
-        .await?
-        .len() as u64;
-    for note in tx
-        .all(
-            tx.select::<customer_note::Entity>()
-                .filter(customer_note::Column::CustomerId.eq(id)),
-        )
-        .await?
-    {
-        tx.delete::<customer_note::Entity>(note.id).await?;
-    }
-    if let Some(conv) = tx
-        .first(
-            tx.select::<conversation::Entity>()
-                .filter(conversation::Column::CustomerId.eq(id)),
-        )
-        .await?
-    {
-        tx.delete::<conversation::Entity>(conv.id).await?;
-    }
+        .await?;
+    tx.delete_all(
+        conversation::Entity::delete_many().filter(conversation::Column::CustomerId.eq(id)),
+    )
+    .await?;
     tx.update_all(
         vehicle_owner::Entity::update_many()
             .col_expr(vehicle_owner::Column::OwnerName, Expr::value(ERASED_NAME))

@@ -53,16 +53,7 @@ pub(crate) fn needle(raw: &str) -> Option<String> {
 
 /// `%fragment%` with LIKE's own characters taken literally (escape character `\`).
 pub(crate) fn contains_pattern(needle: &str) -> String {
-    let mut out = String::with_capacity(needle.len() + 2);
-    out.push('%');
-    for c in needle.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
+    format!("%{}%", pitlane_store::like_escape(needle))
 }
 
 /// An opaque cursor: the sort value and id of the last row of a page.

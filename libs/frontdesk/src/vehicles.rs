@@ -262,17 +262,7 @@ pub async fn create(
     let parsed = parse(&input)?;
     let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
     let owner = match input.customer_id {
-        Some(id) => Some(
-            customers::live_customer(&tx, id)
-                .await
-                .map_err(|e| match e {
-                    ServiceError::NotFound => {
-                        FieldErrors::single("customer_id", "no such customer in this workshop")
-                            .into()
-                    }
-                    other => other,
-                })?,
-        ),
+        Some(id) => Some(customers::known_customer(&tx, id, "customer_id").await?),
         None => None,
     };
     let row = insert(&tx, owner.as_ref(), parsed, input.mileage, "front desk").await?;
@@ -405,17 +395,7 @@ pub async fn transfer(
         return Ok(row);
     }
     let owner = match new_owner {
-        Some(c) => Some(
-            customers::live_customer(&tx, c)
-                .await
-                .map_err(|e| match e {
-                    ServiceError::NotFound => {
-                        FieldErrors::single("customer_id", "no such customer in this workshop")
-                            .into()
-                    }
-                    other => other,
-                })?,
-        ),
+        Some(c) => Some(customers::known_customer(&tx, c, "customer_id").await?),
         None => None,
     };
     let now = Utc::now();

@@ -11,7 +11,7 @@ use std::{collections::HashSet, sync::Arc, time::Duration};
 
 use futures_util::{StreamExt, stream::BoxStream};
 use pitlane_bus::{Bus, entry_order};
-use pitlane_domain::live::Topic;
+use pitlane_domain::{Actor, live::Topic, permissions::Role};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{OnceCell, broadcast};
 use uuid::Uuid;
@@ -49,19 +49,14 @@ pub struct Listener {
 }
 
 impl Listener {
-    pub fn new(tenant: Uuid, user: Uuid, topics: &[Topic]) -> Self {
+    /// The listener of a signed-in actor: a customer hears only what is addressed to them.
+    pub fn of(actor: &Actor, topics: &[Topic]) -> Self {
         Self {
-            tenant,
-            user,
+            tenant: actor.tenant_id.0,
+            user: actor.user_id.0,
             topics: topics.iter().map(|t| t.as_str()).collect(),
-            own_only: false,
+            own_only: actor.role.is(Role::Customer),
         }
-    }
-
-    /// A customer's listener: only events addressed to this user.
-    pub fn own_only(mut self) -> Self {
-        self.own_only = true;
-        self
     }
 
     fn hears(&self, event: &LiveEvent) -> bool {
@@ -223,5 +218,40 @@ impl Live {
             },
         );
         futures_util::stream::iter(missed).chain(live).boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use pitlane_domain::ids::{MembershipId, TenantId, UserId};
+
+    use super::*;
+
+    fn event(tenant: Uuid, user: Option<Uuid>) -> LiveEvent {
+        LiveEvent {
+            id: String::new(),
+            tenant,
+            topic: Topic::Conversations.as_str().to_owned(),
+            user,
+            kind: "conversation.message".into(),
+            data: serde_json::Value::Null,
+        }
+    }
+
+    #[test]
+    fn a_customer_hears_only_what_is_addressed_to_them() {
+        let tenant = TenantId::new();
+        let (me, other) = (UserId::new(), UserId::new());
+        let actor = |user, role| Actor::builtin(user, MembershipId::new(), tenant, role);
+        let customer = Listener::of(&actor(me, Role::Customer), &[Topic::Conversations]);
+        let staff = Listener::of(&actor(other, Role::ServiceAdvisor), &[Topic::Conversations]);
+        let workshop_wide = event(tenant.0, None);
+        let to_me = event(tenant.0, Some(me.0));
+        assert!(!customer.hears(&workshop_wide));
+        assert!(customer.hears(&to_me));
+        assert!(!customer.hears(&event(tenant.0, Some(other.0))));
+        assert!(staff.hears(&workshop_wide));
+        assert!(!staff.hears(&to_me));
+        assert!(!customer.hears(&event(TenantId::new().0, Some(me.0))));
     }
 }

@@ -27,6 +27,19 @@ pub use outbox::{ClaimedBatch, Enqueued, NewOutboxRow, OutboxStat, Outcome};
 pub use scoped::{Page, People, PeopleTx, PersonTable, TenantScoped, TenantTx, Writable};
 pub use sea_orm;
 
+/// `text` with LIKE's own characters (`%`, `_`, `\\`) taken literally, for patterns that use
+/// `\\` as their escape character.
+pub fn like_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A membership as a signed-in request sees it (see [`Store::session_member`]).
 #[derive(Debug, Clone, sea_orm::FromQueryResult)]
 pub struct SessionMember {

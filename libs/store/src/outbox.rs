@@ -152,20 +152,18 @@ impl TenantTx {
     /// Withdraws the messages not yet sent whose idempotency keys start with `key_prefix`
     /// (an appointment's reminders when it moves or is cancelled). Returns how many.
     pub async fn cancel_pending(&self, key_prefix: &str) -> Result<u64, StoreError> {
-        let escaped: String = key_prefix
-            .chars()
-            .flat_map(|c| match c {
-                '%' | '_' | '\\' => vec!['\\', c],
-                c => vec![c],
-            })
-            .collect();
         let update = Entity::update_many()
             .col_expr(Column::Status, Expr::value("cancelled"))
             .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(Column::Status.eq("pending"))
             .filter(
-                Expr::col(Column::IdempotencyKey)
-                    .like(sea_orm::sea_query::LikeExpr::new(format!("{escaped}%")).escape('\\')),
+                Expr::col(Column::IdempotencyKey).like(
+                    sea_orm::sea_query::LikeExpr::new(format!(
+                        "{}%",
+                        crate::like_escape(key_prefix)
+                    ))
+                    .escape('\\'),
+                ),
             );
         self.update_all(update).await
     }

@@ -241,6 +241,18 @@ impl TenantTx {
         }
     }
 
+    /// Runs a delete on a tenant table, scoped to this tenant; returns the rows removed.
+    pub async fn delete_all<E: Writable>(
+        &self,
+        delete: sea_orm::DeleteMany<E>,
+    ) -> Result<u64, StoreError> {
+        Ok(delete
+            .filter(self.scope::<E>())
+            .exec(&self.tx)
+            .await?
+            .rows_affected)
+    }
+
     /// Runs an update on a tenant table, scoped to this tenant; returns the rows changed.
     pub async fn update_all<E: Writable>(
         &self,

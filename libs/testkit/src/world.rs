@@ -357,13 +357,16 @@ impl TestApp {
         let slot = appointments::free_slots(
             fd,
             owner,
-            branch,
-            service.id,
-            today + chrono::Duration::days(3),
-            7,
+            appointments::SlotRequest {
+                service_id: service.id,
+                branch_id: Some(branch),
+                from: Some(today + chrono::Duration::days(3)),
+                days: Some(7),
+            },
         )
         .await
         .expect("free slots")
+        .slots
         .into_iter()
         .next()
         .expect("a free slot");
@@ -399,13 +402,16 @@ impl TestApp {
         let later = appointments::free_slots(
             fd,
             owner,
-            branch,
-            service.id,
-            today + chrono::Duration::days(12),
-            7,
+            appointments::SlotRequest {
+                service_id: service.id,
+                branch_id: Some(branch),
+                from: Some(today + chrono::Duration::days(12)),
+                days: Some(7),
+            },
         )
         .await
         .expect("free slots")
+        .slots
         .into_iter()
         .next()
         .expect("a free slot");

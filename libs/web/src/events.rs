@@ -44,7 +44,7 @@ pub async fn events(
         .header("Last-Event-ID")
         .map(str::to_owned)
         .or(q.last_event_id);
-    let listener = Listener::new(auth.actor.tenant_id.0, auth.actor.user_id.0, &topics);
+    let listener = Listener::of(&auth.actor, &topics);
     let stream = state
         .live
         .subscribe(listener, last_event_id)

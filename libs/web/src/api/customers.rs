@@ -614,12 +614,7 @@ impl CustomersApi {
             customer_id.0,
             body.0.duplicate_id,
         )
-        .await
-        .map_err(|e| match e {
-            // The customer named in the body is a field, not the resource of the path.
-            pitlane_domain::ServiceError::NotFound => pitlane_domain::ServiceError::NotFound,
-            other => other,
-        })?;
+        .await?;
         Ok(Json(customer_api(row)))
     }
 
@@ -637,9 +632,9 @@ impl CustomersApi {
         state: Data<&AppState>,
         customer_id: Path<Uuid>,
     ) -> Result<Json<NoteList>, Problem> {
-        let history = customers::history(&state.frontdesk, &auth.actor, customer_id.0).await?;
+        let notes = customers::notes(&state.frontdesk, &auth.actor, customer_id.0).await?;
         Ok(Json(NoteList {
-            items: history.notes.into_iter().map(note_api).collect(),
+            items: notes.into_iter().map(note_api).collect(),
         }))
     }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use pitlane_domain::{appointment::AppointmentStatus, schedule::Slot};
 use pitlane_frontdesk::{
-    appointments::{self, AppointmentInput, AppointmentQuery, Arrival},
+    appointments::{self, AppointmentInput, AppointmentQuery, Arrival, SlotRequest},
     availability,
     booking::{self, BookingSettings},
     catalogue::{self, ServiceInput},
@@ -160,6 +160,15 @@ impl Example for BayWrite {
             kind: "lift".into(),
             active: true,
         }
+    }
+}
+
+fn bay_input(w: BayWrite) -> BayInput {
+    BayInput {
+        branch_id: w.branch_id,
+        name: w.name,
+        kind: w.kind,
+        active: w.active,
     }
 }
 
@@ -579,8 +588,15 @@ async fn with_fresh_slots(
     if !availability::is_taken(&err) {
         return err.into();
     }
-    let slots = appointments::free_slots(&state.frontdesk, actor, branch_id, service_id, day, 2)
+    let request = SlotRequest {
+        service_id,
+        branch_id: Some(branch_id),
+        from: Some(day),
+        days: Some(2),
+    };
+    let slots = appointments::free_slots(&state.frontdesk, actor, request)
         .await
+        .map(|found| found.slots)
         .unwrap_or_default();
     let mut problem = Problem::from(err);
     problem.0.free_slots = Some(
@@ -694,30 +710,21 @@ impl SchedulingApi {
         from: Query<Option<NaiveDate>>,
         days: Query<Option<u32>>,
     ) -> Result<Json<FreeSlotList>, Problem> {
-        let branch_id = match branch_id.0 {
-            Some(b) => b,
-            None => pitlane_tenancy::branches::overview(&state.store, &auth.actor, 1)
-                .await?
-                .first()
-                .map(|b| b.id)
-                .ok_or(pitlane_domain::ServiceError::NotFound)?,
-        };
-        // Make sure the service is this tenant's before anything else: a foreign id is a 404.
-        catalogue::get(&state.frontdesk, &auth.actor, service_id.0).await?;
-        let from = from.0.unwrap_or_else(|| Utc::now().date_naive());
-        let slots = appointments::free_slots(
+        let found = appointments::free_slots(
             &state.frontdesk,
             &auth.actor,
-            branch_id,
-            service_id.0,
-            from,
-            days.0.unwrap_or(7),
+            SlotRequest {
+                service_id: service_id.0,
+                branch_id: branch_id.0,
+                from: from.0,
+                days: days.0,
+            },
         )
         .await?;
         Ok(Json(FreeSlotList {
-            branch_id,
+            branch_id: found.branch_id,
             service_id: service_id.0,
-            items: slots.into_iter().map(slot_api).collect(),
+            items: found.slots.into_iter().map(slot_api).collect(),
         }))
     }
 
@@ -747,18 +754,7 @@ impl SchedulingApi {
         state: Data<&AppState>,
         body: Json<BayWrite>,
     ) -> Result<BayCreated, Problem> {
-        let b = body.0;
-        let row = resources::create_bay(
-            &state.frontdesk,
-            &auth.actor,
-            BayInput {
-                branch_id: b.branch_id,
-                name: b.name,
-                kind: b.kind,
-                active: b.active,
-            },
-        )
-        .await?;
+        let row = resources::create_bay(&state.frontdesk, &auth.actor, bay_input(body.0)).await?;
         Ok(BayCreated::Created(Json(bay_api(row))))
     }
 
@@ -773,19 +769,8 @@ impl SchedulingApi {
         bay_id: Path<Uuid>,
         body: Json<BayWrite>,
     ) -> Result<Json<Bay>, Problem> {
-        let b = body.0;
-        let row = resources::update_bay(
-            &state.frontdesk,
-            &auth.actor,
-            bay_id.0,
-            BayInput {
-                branch_id: b.branch_id,
-                name: b.name,
-                kind: b.kind,
-                active: b.active,
-            },
-        )
-        .await?;
+        let row = resources::update_bay(&state.frontdesk, &auth.actor, bay_id.0, bay_input(body.0))
+            .await?;
         Ok(Json(bay_api(row)))
     }
 
@@ -1143,8 +1128,6 @@ impl SchedulingApi {
                 )
                 .into()
             });
-        // A foreign id answers 404 before the body is judged.
-        appointments::get(&state.frontdesk, &auth.actor, appointment_id.0).await?;
         let row = appointments::change_status(
             &state.frontdesk,
             &auth.actor,
@@ -1174,10 +1157,7 @@ impl SchedulingApi {
         Caller(auth): Caller,
         state: Data<&AppState>,
     ) -> Result<Json<BookingSettingsBody>, Problem> {
-        auth.actor
-            .require(pitlane_domain::permissions::Permission::TenantRead)?;
-        let s =
-            booking::settings(&state.frontdesk, &pitlane_store::TenantCtx::of(&auth.actor)).await?;
+        let s = booking::settings_for(&state.frontdesk, &auth.actor).await?;
         Ok(Json(settings_api(s)))
     }
 
