@@ -661,3 +661,419 @@ async fn identity_journeys_in_chromium() -> anyhow::Result<()> {
     app.stop().await;
     result
 }
+
+/// Clicks the submit button of the form whose action ends with `action`.
+async fn submit_to(client: &Client, action: &str) -> anyhow::Result<()> {
+    let css = format!("main form[action$='{action}'] button[type=submit]");
+    client
+        .wait()
+        .for_element(Locator::Css(&css))
+        .await?
+        .click()
+        .await?;
+    Ok(())
+}
+
+async fn click(client: &Client, css: &str) -> anyhow::Result<()> {
+    client
+        .wait()
+        .for_element(Locator::Css(css))
+        .await?
+        .click()
+        .await?;
+    Ok(())
+}
+
+/// Waits until the element's text contains `needle` (live updates arrive by themselves).
+async fn wait_for_text(client: &Client, css: &str, needle: &str) -> anyhow::Result<()> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        if let Ok(el) = client.find(Locator::Css(css)).await
+            && el.text().await.unwrap_or_default().contains(needle)
+        {
+            return Ok(());
+        }
+        ensure!(
+            std::time::Instant::now() < deadline,
+            "{needle:?} never appeared in {css}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+/// The owner sets up the front desk from the settings page: a bay, a service and online
+/// booking that confirms at once; mistakes come back with what was typed.
+async fn desk_settings_journey(
+    client: Client,
+    origin: String,
+    alpha: &TenantFixture,
+) -> anyhow::Result<()> {
+    sign_in(&client, &origin, alpha, &alpha.owner_password).await?;
+    text_of(&client, "#branches-heading").await?;
+    client
+        .goto(&format!("{origin}/t/alpha/portal/settings/front-desk"))
+        .await?;
+    fill(&client, "f-bay_name", "Lift 1").await?;
+    submit_to(&client, "/front-desk/bays").await?;
+    let alert = text_of(&client, "[role=alert]").await?;
+    ensure!(
+        alert.contains("Kind of bay"),
+        "the bay kind is asked for: {alert}"
+    );
+    ensure!(
+        value_of(&client, "f-bay_name").await? == "Lift 1",
+        "the name is kept"
+    );
+    fill(&client, "f-kind", "lift").await?;
+    submit_to(&client, "/front-desk/bays").await?;
+    text_of(&client, "#bays-heading + table tbody tr").await?;
+
+    click(&client, "#services-heading ~ details summary").await?;
+    fill(&client, "f-name", "Brake check").await?;
+    fill(&client, "f-duration_minutes", "sixty").await?;
+    fill(&client, "f-price_from", "89.00").await?;
+    fill(&client, "f-bay_kind", "lift").await?;
+    submit_to(&client, "/front-desk/services").await?;
+    let error = text_of(&client, "#f-duration_minutes-error").await?;
+    ensure!(error.contains("minutes"), "{error}");
+    ensure!(
+        value_of(&client, "f-price_from").await? == "89.00",
+        "the price is kept"
+    );
+    fill(&client, "f-duration_minutes", "60").await?;
+    submit_to(&client, "/front-desk/services").await?;
+    let services = text_of(&client, "#services-heading + table tbody").await?;
+    ensure!(services.contains("Brake check"), "{services}");
+
+    click(&client, "input[name=auto_confirm]").await?;
+    fill(&client, "f-cutoff_hours", "2").await?;
+    submit_to(&client, "/front-desk/booking").await?;
+    client
+        .wait()
+        .for_element(Locator::Css("input[name=auto_confirm]:checked"))
+        .await?;
+    // Signed out again: the booking is a guest's.
+    click(&client, "header form button.link-button").await?;
+    client.wait().for_element(Locator::Id("f-email")).await?;
+    Ok(())
+}
+
+/// The code in the newest booking-code mail to `to` (it leads the subject).
+async fn booking_code(
+    sink: &pitlane_testkit::SmtpSink,
+    count: usize,
+    to: &str,
+) -> anyhow::Result<String> {
+    let mail = sink
+        .wait_for(count, std::time::Duration::from_secs(30))
+        .await;
+    mail.iter()
+        .rev()
+        .filter(|m| m.to.iter().any(|t| t == to))
+        .find_map(|m| {
+            let subject = m.header("Subject")?;
+            subject
+                .contains("booking code")
+                .then(|| subject.chars().take(6).collect())
+        })
+        .with_context(|| format!("no booking code mailed to {to}"))
+}
+
+/// A guest books on the branded page (a mistake first), confirms with the mailed code, gets
+/// the confirmation with its calendar file, downloads it, and moves the booking by its link.
+async fn guest_booking_journey(
+    client: Client,
+    origin: String,
+    sink: &pitlane_testkit::SmtpSink,
+) -> anyhow::Result<()> {
+    client.goto(&format!("{origin}/t/alpha/")).await?;
+    client
+        .wait()
+        .for_element(Locator::LinkText("Book a visit"))
+        .await?
+        .click()
+        .await?;
+    click(&client, "input[name=service_id]").await?;
+    click(&client, "main form[method=get] button[type=submit]").await?;
+    click(&client, "input[name=starts_at]").await?;
+    fill(&client, "f-make", "Volkswagen").await?;
+    fill(&client, "f-model", "Golf").await?;
+    fill(&client, "f-plate", "AB12 CDE").await?;
+    fill(&client, "f-email", "gina@guest.example").await?;
+    click(&client, "main form[method=post] button[type=submit]").await?;
+    let alert = text_of(&client, "[role=alert]").await?;
+    ensure!(
+        alert.contains("Your name"),
+        "the missing name is named: {alert}"
+    );
+    ensure!(
+        value_of(&client, "f-plate").await? == "AB12 CDE",
+        "the plate is kept"
+    );
+    ensure!(
+        client
+            .find(Locator::Css("input[name=starts_at]:checked"))
+            .await
+            .is_ok(),
+        "the chosen time is kept"
+    );
+    fill(&client, "f-name", "Gina Guest").await?;
+    click(&client, "main form[method=post] button[type=submit]").await?;
+    let heading = text_of(&client, "main h1").await?;
+    ensure!(heading.contains("Confirm"), "asked for the code: {heading}");
+    fill(&client, "f-code", "00000x").await?;
+    submit(&client).await?;
+    let error = text_of(&client, "#f-code-error").await?;
+    ensure!(error.contains("tries left"), "{error}");
+    let code = booking_code(sink, 1, "gina@guest.example").await?;
+    fill(&client, "f-code", &code).await?;
+    submit(&client).await?;
+    let notice = text_of(&client, "[role=status]").await?;
+    ensure!(notice.contains("Booked"), "{notice}");
+    let status = text_of(&client, "[data-status]").await?;
+    ensure!(status == "Confirmed", "confirmed at once: {status}");
+
+    // The confirmation carries the calendar file; the page offers the same file.
+    let mail = sink.wait_for(2, std::time::Duration::from_secs(30)).await;
+    let confirmation = mail
+        .iter()
+        .find(|m| {
+            m.to.iter().any(|t| t == "gina@guest.example") && m.data.contains("text/calendar")
+        })
+        .context("a confirmation with a calendar file")?;
+    ensure!(
+        confirmation.data.contains("appointment.ics"),
+        "named appointment.ics"
+    );
+    let ics_link = client
+        .find(Locator::Css("a[download]"))
+        .await?
+        .prop("href")
+        .await?
+        .context("the calendar link")?;
+    let ics = reqwest::get(&ics_link).await?.text().await?;
+    ensure!(
+        ics.contains("BEGIN:VEVENT") && ics.contains("SEQUENCE:0"),
+        "{ics}"
+    );
+
+    // Move it to the last time offered.
+    let times = client
+        .find_all(Locator::Css(
+            "form[action$='/book/manage/move'] input[name=starts_at]",
+        ))
+        .await?;
+    times
+        .last()
+        .context("free times to move to")?
+        .click()
+        .await?;
+    submit_to(&client, "/book/manage/move").await?;
+    wait_for_text(&client, "[role=status]", "moved").await?;
+    let ics = reqwest::get(&ics_link).await?.text().await?;
+    ensure!(
+        ics.contains("SEQUENCE:1"),
+        "the file follows the move: {ics}"
+    );
+    Ok(())
+}
+
+/// The front desk sees the booking on the calendar, opens it and the customer's card, and
+/// every new page passes the accessibility audit in both themes.
+async fn front_desk_pages_journey(
+    client: Client,
+    origin: String,
+    alpha: &TenantFixture,
+) -> anyhow::Result<()> {
+    sign_in(&client, &origin, alpha, &alpha.owner_password).await?;
+    text_of(&client, "#branches-heading").await?;
+    click(&client, "nav a[href$='/portal/calendar']").await?;
+    // The booking is within the coming seven days: this week's view or the next shows it.
+    let today = chrono::NaiveDate::parse_from_str(&value_of(&client, "f-date").await?, "%Y-%m-%d")?;
+    client
+        .goto(&format!(
+            "{origin}/t/alpha/portal/calendar?date={today}&view=week"
+        ))
+        .await?;
+    if !text_of(&client, "#calendar-board")
+        .await?
+        .contains("Gina Guest")
+    {
+        let next = today + chrono::Duration::days(7);
+        client
+            .goto(&format!(
+                "{origin}/t/alpha/portal/calendar?date={next}&view=week"
+            ))
+            .await?;
+    }
+    wait_for_text(&client, "#calendar-board", "Gina Guest").await?;
+    click(&client, "#calendar-board .appt a").await?;
+    let heading = text_of(&client, "main h1").await?;
+    ensure!(heading.contains("Brake check"), "{heading}");
+    let history = text_of(&client, "#history-heading + ol").await?;
+    ensure!(
+        history.contains("Gina Guest"),
+        "moved by the customer: {history}"
+    );
+    let mut problems = Vec::new();
+    for theme in ["light", "dark"] {
+        audit(&client, theme, "appointment", &mut problems).await?;
+    }
+
+    click(&client, "nav a[href$='/portal/customers']").await?;
+    fill(&client, "f-q", "AB12").await?;
+    submit_to(&client, "/portal/customers").await?;
+    click(&client, "#results-heading + table a").await?;
+    let heading = text_of(&client, "main h1").await?;
+    ensure!(heading.contains("Gina Guest"), "found by plate: {heading}");
+    fill(&client, "f-body", "Prefers texts.").await?;
+    submit_to(&client, "/notes").await?;
+    wait_for_text(&client, "#notes-heading ~ article", "Prefers texts.").await?;
+    fill(&client, "f-email", "not an address").await?;
+    submit_to(&client, client.current_url().await?.path()).await?;
+    let alert = text_of(&client, "[role=alert]").await?;
+    ensure!(alert.contains("E-mail"), "{alert}");
+    ensure!(
+        value_of(&client, "f-email").await? == "not an address",
+        "what was typed is kept"
+    );
+    for theme in ["light", "dark"] {
+        audit(&client, theme, "customer with errors", &mut problems).await?;
+    }
+    for page in [
+        "/portal/customers",
+        "/portal/calendar",
+        "/portal/calendar?by=mechanic&view=week",
+        "/portal/inbox",
+        "/portal/appointments/new",
+        "/portal/settings/front-desk",
+        "/portal/campaigns",
+        "/book",
+    ] {
+        client.goto(&format!("{origin}/t/alpha{page}")).await?;
+        for theme in ["light", "dark"] {
+            audit(&client, theme, page, &mut problems).await?;
+        }
+    }
+    ensure!(
+        problems.is_empty(),
+        "accessibility problems:\n{}",
+        problems.join("\n")
+    );
+    Ok(())
+}
+
+/// Staff and customer talk: the customer writes on the workshop's site, the staff inbox shows
+/// it live, the reply appears live on the customer's page.
+async fn conversation_journey(
+    client: Client,
+    origin: String,
+    app: &TestApp,
+    sink: &pitlane_testkit::SmtpSink,
+) -> anyhow::Result<()> {
+    // Gina signs in on the branded page, in a client of her own.
+    let gina = app.client();
+    let response = gina
+        .submit(
+            "/t/alpha/account/signin",
+            "/t/alpha/account/signin",
+            &[("email", "gina@guest.example")],
+        )
+        .await;
+    ensure!(response.status().is_success(), "{}", response.status());
+    let count = sink.received().len() + 1;
+    let link = mailed_link(sink, count, "gina@guest.example", "/account/magic?token=").await?;
+    let path = link
+        .split_once("/t/alpha")
+        .map(|(_, p)| format!("/t/alpha{p}"))
+        .context("path")?;
+    let signed_in = gina.get(&path).await;
+    ensure!(
+        signed_in.status().is_redirection(),
+        "{}",
+        signed_in.status()
+    );
+    let response = gina
+        .submit(
+            "/t/alpha/account/messages",
+            "/t/alpha/account/messages",
+            &[("body", "Is my car ready?")],
+        )
+        .await;
+    ensure!(response.status().is_redirection(), "{}", response.status());
+
+    // The owner (signed in in the browser) opens the conversation from the inbox.
+    client
+        .goto(&format!("{origin}/t/alpha/portal/inbox"))
+        .await?;
+    let inbox = text_of(&client, "#inbox-list").await?;
+    ensure!(
+        inbox.contains("Gina Guest") && inbox.contains("1 new"),
+        "{inbox}"
+    );
+    click(&client, "#inbox-list a").await?;
+    wait_for_text(&client, "#thread", "Is my car ready?").await?;
+    // Gina writes again while the page is open: it appears without a reload.
+    gina.submit(
+        "/t/alpha/account/messages",
+        "/t/alpha/account/messages",
+        &[("body", "I can come at four.")],
+    )
+    .await;
+    wait_for_text(&client, "#thread", "I can come at four.").await?;
+    fill(&client, "f-body", "Yes, it is ready from 16:00.").await?;
+    submit_to(&client, "/reply").await?;
+    wait_for_text(&client, "#thread", "ready from 16:00").await?;
+    let page = gina.get("/t/alpha/account/messages").await.text().await?;
+    ensure!(page.contains("ready from 16:00"), "Gina sees the reply");
+    // She hears of it by e-mail too.
+    let mail = sink
+        .wait_for(count + 1, std::time::Duration::from_secs(30))
+        .await;
+    ensure!(
+        mail.iter()
+            .any(|m| m.to.iter().any(|t| t == "gina@guest.example")
+                && m.data.contains("ready from 16:00")),
+        "the reply is e-mailed"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn front_desk_journeys_in_chromium() -> anyhow::Result<()> {
+    let sink = pitlane_testkit::SmtpSink::start().await;
+    let app = TestApp::spawn_messaging(&pitlane_testkit::MessagingOptions::to(&sink)).await;
+    let workers = app.start_workers("desk").await;
+    let alpha = app.tenant("alpha").await;
+    app.member(&alpha, pitlane_domain::permissions::Role::Mechanic)
+        .await;
+    let browser = Browser::start().await.context("start Chromium")?;
+    let origin = app.origin.clone();
+    let result = async {
+        browser
+            .journey("desk-settings", |c| {
+                desk_settings_journey(c, origin.clone(), &alpha)
+            })
+            .await?;
+        browser
+            .journey("guest-booking", |c| {
+                guest_booking_journey(c, origin.clone(), &sink)
+            })
+            .await?;
+        browser
+            .journey("front-desk-pages", |c| {
+                front_desk_pages_journey(c, origin.clone(), &alpha)
+            })
+            .await?;
+        browser
+            .journey("conversation", |c| {
+                conversation_journey(c, origin.clone(), &app, &sink)
+            })
+            .await
+    }
+    .await;
+    browser.close().await;
+    workers.stop().await;
+    app.stop().await;
+    result
+}

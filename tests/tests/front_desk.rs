@@ -704,3 +704,372 @@ async fn fifty_simultaneous_bookings_of_one_slot_leave_exactly_one() {
     assert_eq!(list["items"].as_array().map(Vec::len), Some(1));
     d.app.stop().await;
 }
+
+async fn give_marketing_consent(d: &Desk, id: &str) {
+    let (status, body) = d
+        .owner
+        .call(
+            Method::PUT,
+            &format!("{}/customers/{id}/consent", d.base),
+            Some(json!({"marketing": true, "source": "signed form"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+/// Campaigns go only to customers who agreed to offers; the unsubscribe link in each works at
+/// once (consent gone, waiting messages withdrawn) and only on its own workshop's site.
+#[tokio::test]
+async fn campaigns_reach_consenting_customers_and_unsubscribing_is_immediate() {
+    let d = desk().await;
+    let other = d.app.tenant("other").await;
+    let ann = customer(&d, "Ann Offers", "ann@example.com", "").await;
+    let _bob = customer(&d, "Bob Nothanks", "bob@example.com", "").await;
+    let (_, cat) = d
+        .owner
+        .call(
+            Method::POST,
+            &format!("{}/customers", d.base),
+            Some(json!({"name": "Cat Fleet", "email": "cat@example.com", "tags": ["fleet"]})),
+        )
+        .await;
+    let ann_id = ann["id"].as_str().expect("id");
+    give_marketing_consent(&d, ann_id).await;
+    give_marketing_consent(&d, cat["id"].as_str().expect("id")).await;
+    let page = format!("/t/{}/portal/campaigns", d.tenant.slug);
+
+    // Bad input: the form comes back with errors and what was typed.
+    let response = d
+        .owner
+        .submit(
+            &page,
+            &page,
+            &[("action", "send"), ("headline", ""), ("body", "10% off")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(response.text().await.expect("page").contains("10% off"));
+
+    let response = d
+        .owner
+        .submit(
+            &page,
+            &page,
+            &[("action", "preview"), ("headline", "x"), ("body", "y")],
+        )
+        .await;
+    assert!(
+        response
+            .text()
+            .await
+            .expect("page")
+            .contains("2 customers would receive"),
+        "only the two who agreed"
+    );
+    let response = d
+        .owner
+        .submit(
+            &page,
+            &page,
+            &[
+                ("action", "send"),
+                ("headline", "Winter tyres"),
+                ("body", "10% off fitting."),
+            ],
+        )
+        .await;
+    assert!(
+        response
+            .text()
+            .await
+            .expect("page")
+            .contains("Sending to 2 customers")
+    );
+    let sent = messages_of(&d, "newsletter").await;
+    let to: Vec<&str> = sent.iter().map(|m| m.recipient.as_str()).collect();
+    assert_eq!(to.len(), 2, "{to:?}");
+    assert!(!to.contains(&"bob@example.com"), "no consent, no campaign");
+
+    // Ann unsubscribes by her link: her waiting campaign message is withdrawn at once.
+    let ann_msg = sent
+        .iter()
+        .find(|m| m.recipient == "ann@example.com")
+        .expect("Ann's message");
+    let link = ann_msg.data["vars"]["unsubscribe_link"]
+        .as_str()
+        .expect("an unsubscribe link")
+        .to_owned();
+    let path = link
+        .split_once("/t/")
+        .map(|(_, p)| format!("/t/{p}"))
+        .expect("path");
+    let page_html = d.owner.get(&path).await.text().await.expect("page");
+    assert!(
+        page_html.contains("Unsubscribe"),
+        "a button, not a GET side effect"
+    );
+    // The same token on another workshop's site finds nobody.
+    let foreign = path.replace(
+        &format!("/t/{}/", d.tenant.slug),
+        &format!("/t/{}/", other.slug),
+    );
+    let response = reqwest::Client::new()
+        .post(d.owner.url(&foreign))
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    // One-click, as mail programs post it: no form token needed.
+    let response = reqwest::Client::new()
+        .post(d.owner.url(&path))
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), StatusCode::OK);
+    let after = messages_of(&d, "newsletter").await;
+    let ann_after = after.iter().find(|m| m.id == ann_msg.id).expect("row");
+    assert_eq!(ann_after.status, "cancelled", "withdrawn at once");
+    let (_, ann_now) = d
+        .owner
+        .call(Method::GET, &format!("{}/customers/{ann_id}", d.base), None)
+        .await;
+    assert_eq!(ann_now["consent"]["marketing"]["given"], false);
+    assert!(ann_now["consent"]["marketing_unsubscribed_at"].is_string());
+
+    // A tag narrows the segment; Ann is out for good.
+    let response = d
+        .owner
+        .submit(&page, &page, &[("action", "preview"), ("tag", "fleet")])
+        .await;
+    assert!(
+        response
+            .text()
+            .await
+            .expect("page")
+            .contains("1 customers would receive")
+    );
+    let response = d.owner.submit(&page, &page, &[("action", "preview")]).await;
+    assert!(
+        response
+            .text()
+            .await
+            .expect("page")
+            .contains("1 customers would receive")
+    );
+}
+
+/// The maintenance round tells an owner who agreed to reminders, once; owners who did not
+/// agree hear nothing.
+#[tokio::test]
+async fn maintenance_reminders_go_once_to_owners_who_agreed() {
+    let d = desk().await;
+    let due = (Utc::now() + Duration::days(7)).date_naive().to_string();
+    let mut ids = Vec::new();
+    for (name, email, plate) in [
+        ("Dora Due", "dora@example.com", "DD 1"),
+        ("Ed Private", "ed@example.com", "EP 2"),
+    ] {
+        let c = customer(&d, name, email, "").await;
+        let id = c["id"].as_str().expect("id").to_owned();
+        let (status, v) = d
+            .owner
+            .call(
+                Method::POST,
+                &format!("{}/vehicles", d.base),
+                Some(json!({"customer_id": id, "plate": plate, "make": "Skoda", "next_service_on": due})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{v}");
+        ids.push(id);
+    }
+    give_marketing_consent(&d, &ids[0]).await;
+    assert_eq!(
+        pitlane_web::sweeps::maintenance_round(d.app.state()).await,
+        1
+    );
+    assert_eq!(
+        pitlane_web::sweeps::maintenance_round(d.app.state()).await,
+        0,
+        "told once"
+    );
+    let rows = messages_of(&d, "maintenance_due").await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].recipient, "dora@example.com");
+    let vars = &rows[0].data["vars"];
+    assert!(vars["link"].as_str().expect("link").ends_with("/book"));
+    assert!(vars["unsubscribe_link"].as_str().is_some(), "{vars}");
+    assert!(vars["vehicle"].as_str().expect("vehicle").contains("DD 1"));
+}
+
+/// Whole-day reminders keep the appointment's wall-clock time across a daylight-saving
+/// change; shorter ones count minutes.
+#[tokio::test]
+async fn day_reminders_keep_local_time_across_daylight_saving_changes() {
+    let d = desk().await;
+    let (status, body) = d
+        .owner
+        .call(
+            Method::PUT,
+            &format!("{}/booking-settings", d.base),
+            Some(
+                json!({"auto_confirm": true, "cutoff_hours": 24, "reminder_minutes": [2880, 120]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let c = customer(&d, "Dst Driver", "dst@example.com", "").await;
+    let berlin: chrono_tz::Tz = "Europe/Berlin".parse().expect("tz");
+    // Monday after the spring change (28 March 2027) and after the autumn one (31 October).
+    for (day, expected_two_days, expected_two_hours) in [
+        ("2027-03-29", "2027-03-27T09:00:00Z", "2027-03-29T06:00:00Z"),
+        ("2027-11-01", "2027-10-30T08:00:00Z", "2027-11-01T07:00:00Z"),
+    ] {
+        let local = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+            .expect("date")
+            .and_hms_opt(10, 0, 0)
+            .expect("time")
+            .and_local_timezone(berlin)
+            .single()
+            .expect("unambiguous")
+            .with_timezone(&Utc);
+        let (status, a) = d
+            .owner
+            .call(
+                Method::POST,
+                &format!("{}/appointments", d.base),
+                Some(json!({"branch_id": d.branch, "service_id": d.service,
+                            "customer_id": c["id"], "starts_at": local})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{a}");
+        let id = a["id"].as_str().expect("id");
+        let reminders: Vec<String> = messages_of(&d, "appointment_reminder")
+            .await
+            .into_iter()
+            .filter(|m| m.idempotency_key.contains(id))
+            .map(|m| {
+                m.not_before
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            })
+            .collect();
+        assert!(
+            reminders.contains(&expected_two_days.to_owned()),
+            "two days before at 10:00 local: {reminders:?}"
+        );
+        assert!(
+            reminders.contains(&expected_two_hours.to_owned()),
+            "two hours before: {reminders:?}"
+        );
+    }
+}
+
+/// The inbox over the API: a customer's SMS threads into their conversation, staff read,
+/// assign and reply; the reply goes back by SMS.
+#[tokio::test]
+async fn sms_replies_thread_into_the_customers_conversation() {
+    let sink = pitlane_testkit::SmtpSink::start().await;
+    let fake = pitlane_testkit::FakeSms::start().await;
+    let app =
+        TestApp::spawn_messaging(&pitlane_testkit::MessagingOptions::to(&sink).with_sms(&fake))
+            .await;
+    fake.call_back_to(&app.origin);
+    let tenant = app.tenant("alpha").await;
+    let workers = app.start_workers("inbox").await;
+    let owner = app.client();
+    owner.sign_in(&tenant).await;
+    let base = "/t/alpha/api/v1";
+    let (status, _) = owner
+        .call(
+            Method::PUT,
+            &format!("{base}/workshop/sender"),
+            Some(json!({"sms_sender": "+44 7911 000555"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, c) = owner
+        .call(
+            Method::POST,
+            &format!("{base}/customers"),
+            Some(json!({"name": "Tess Texter", "phone": "+44 7911 123457"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{c}");
+    owner
+        .call(
+            Method::PUT,
+            &format!("{base}/customers/{}/consent", c["id"].as_str().expect("id")),
+            Some(json!({"sms": true, "source": "at the counter"})),
+        )
+        .await;
+    let (status, _) = fake
+        .text_in(
+            &app.origin,
+            "http://127.0.0.1",
+            "+447911123457",
+            "+447911000555",
+            "Is my car ready?",
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, inbox) = owner
+        .call(Method::GET, &format!("{base}/conversations"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{inbox}");
+    assert_eq!(inbox["unread_conversations"], 1, "{inbox}");
+    let conv = &inbox["items"][0];
+    assert_eq!(conv["customer_name"], "Tess Texter");
+    let id = conv["id"].as_str().expect("id");
+    let (_, thread) = owner
+        .call(Method::GET, &format!("{base}/conversations/{id}"), None)
+        .await;
+    assert_eq!(thread["messages"][0]["channel"], "sms");
+    assert_eq!(thread["messages"][0]["body"], "Is my car ready?");
+
+    // An empty reply is a clear 422; a real one goes out by SMS.
+    let (status, problem) = owner
+        .call(
+            Method::POST,
+            &format!("{base}/conversations/{id}/messages"),
+            Some(json!({"body": "  "})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    let (status, reply) = owner
+        .call(
+            Method::POST,
+            &format!("{base}/conversations/{id}/messages"),
+            Some(json!({"body": "Ready at four."})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{reply}");
+    let sent = fake.wait_for(1, std::time::Duration::from_secs(20)).await;
+    assert!(
+        sent.iter()
+            .any(|s| s.to == "+447911123457" && s.body.contains("Ready at four")),
+        "the reply goes back by SMS"
+    );
+    let (status, _) = owner
+        .call(
+            Method::POST,
+            &format!("{base}/conversations/{id}/read"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, problem) = owner
+        .call(
+            Method::PUT,
+            &format!("{base}/conversations/{id}/assignee"),
+            Some(json!({"assigned_to": uuid::Uuid::now_v7()})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    let (_, inbox) = owner
+        .call(Method::GET, &format!("{base}/conversations"), None)
+        .await;
+    assert_eq!(inbox["unread_conversations"], 0);
+    workers.stop().await;
+    app.stop().await;
+}

@@ -45,6 +45,14 @@ impl AppointmentStatus {
         }
     }
 
+    /// The label for a stored key; an unknown key shows as itself.
+    pub fn label_for(key: &str) -> &str {
+        match Self::parse(key) {
+            Some(status) => status.label(),
+            None => key,
+        }
+    }
+
     pub fn parse(key: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|s| s.key() == key)
     }

@@ -213,6 +213,19 @@ pub fn assign(span: &Span, bays: &[Resource], mechanics: &[Resource]) -> Option<
     })
 }
 
+/// When a reminder `minutes` before `start` goes out. Whole days keep the branch's wall-clock
+/// time, so a two-days-before reminder for 10:00 comes at 10:00 across a clock change; other
+/// offsets (two hours) count real minutes. A local time the clocks skip falls back to minutes.
+pub fn reminder_time(start: DateTime<Utc>, minutes: i64, tz: Tz) -> DateTime<Utc> {
+    if minutes % (24 * 60) == 0 {
+        let local = start.with_timezone(&tz).naive_local() - Duration::days(minutes / (24 * 60));
+        if let Some(at) = tz.from_local_datetime(&local).earliest() {
+            return at.with_timezone(&Utc);
+        }
+    }
+    start - Duration::minutes(minutes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -395,5 +408,37 @@ mod tests {
                 prop_assert_eq!(s.start.with_timezone(&tz).date_naive(), date);
             }
         }
+    }
+
+    #[test]
+    fn day_reminders_keep_wall_clock_time_across_clock_changes() {
+        let berlin: Tz = "Europe/Berlin".parse().unwrap();
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        // Monday 29 March 2027 10:00 CEST; the clocks went forward on Sunday.
+        let start = at("2027-03-29T08:00:00Z");
+        assert_eq!(
+            reminder_time(start, 2880, berlin),
+            at("2027-03-27T09:00:00Z")
+        );
+        assert_eq!(
+            reminder_time(start, 120, berlin),
+            at("2027-03-29T06:00:00Z")
+        );
+        // Monday 1 November 2027 10:00 CET; the clocks went back on Sunday.
+        let start = at("2027-11-01T09:00:00Z");
+        assert_eq!(
+            reminder_time(start, 1440, berlin),
+            at("2027-10-31T09:00:00Z")
+        );
+        assert_eq!(
+            reminder_time(start, 2880, berlin),
+            at("2027-10-30T08:00:00Z")
+        );
+        // A local time the clocks skip (02:30 on the spring Sunday) counts minutes instead.
+        let start = at("2027-03-29T00:30:00Z");
+        assert_eq!(
+            reminder_time(start, 1440, berlin),
+            start - Duration::days(1)
+        );
     }
 }

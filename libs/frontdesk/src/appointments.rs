@@ -799,37 +799,18 @@ pub(crate) async fn messages(
         } else {
             IcsMethod::Request
         };
-        let host = site
-            .split("://")
-            .nth(1)
-            .unwrap_or(site)
-            .split(['/', ':'])
-            .next()
-            .unwrap_or("pitlane.local")
-            .to_owned();
-        let organizer = workshop
-            .email_reply_to
-            .clone()
-            .unwrap_or_else(|| format!("bookings@{host}"));
-        let uid = format!("{}@{host}", row.id);
-        let summary = format!("{} at {}", service.name, workshop.name);
-        let location = format!("{}, {}", branch.name, branch_address(&branch));
-        let ics = pitlane_domain::ics::calendar(&IcsEvent {
-            uid: &uid,
-            sequence: row.sequence.max(0) as u32,
+        let ics = calendar_file(
+            &CalendarParts {
+                row,
+                service: &service,
+                branch: &branch,
+                workshop: &workshop,
+                customer: &customer,
+                link: &link,
+                site,
+            },
             method,
-            start: row.starts_at,
-            end: row.ends_at,
-            stamp: Utc::now(),
-            summary: &summary,
-            description: Some(&format!("Change or cancel: {link}")),
-            location: Some(&location),
-            organizer_name: &workshop.name,
-            organizer_email: &organizer,
-            attendee_name: Some(&customer.name),
-            attendee_email: Some(address.as_str()),
-            url: Some(&link),
-        });
+        );
         fd.outbox
             .enqueue(
                 tx,
@@ -873,7 +854,7 @@ pub(crate) async fn messages(
     }
     let now = Utc::now();
     for offset in reminder_offsets(&workshop) {
-        let send_at = row.starts_at - Duration::minutes(offset);
+        let send_at = pitlane_domain::schedule::reminder_time(row.starts_at, offset, zone(&branch));
         if send_at <= now {
             continue;
         }
@@ -908,6 +889,55 @@ pub(crate) async fn messages(
         }
     }
     Ok(())
+}
+
+/// What an appointment's calendar file is made of.
+pub(crate) struct CalendarParts<'a> {
+    pub row: &'a appointment::Model,
+    pub service: &'a service::Model,
+    pub branch: &'a branch::Model,
+    pub workshop: &'a tenant::Model,
+    pub customer: &'a customer::Model,
+    pub link: &'a str,
+    pub site: &'a str,
+}
+
+/// The appointment as an iCalendar file: the same UID and SEQUENCE in the e-mail attachment
+/// and the booking page's download, so calendars update one event instead of adding another.
+pub(crate) fn calendar_file(p: &CalendarParts<'_>, method: IcsMethod) -> String {
+    let host = p
+        .site
+        .split("://")
+        .nth(1)
+        .unwrap_or(p.site)
+        .split(['/', ':'])
+        .next()
+        .unwrap_or("pitlane.local")
+        .to_owned();
+    let organizer = p
+        .workshop
+        .email_reply_to
+        .clone()
+        .unwrap_or_else(|| format!("bookings@{host}"));
+    let uid = format!("{}@{host}", p.row.id);
+    let summary = format!("{} at {}", p.service.name, p.workshop.name);
+    let location = format!("{}, {}", p.branch.name, branch_address(p.branch));
+    pitlane_domain::ics::calendar(&IcsEvent {
+        uid: &uid,
+        sequence: p.row.sequence.max(0) as u32,
+        method,
+        start: p.row.starts_at,
+        end: p.row.ends_at,
+        stamp: Utc::now(),
+        summary: &summary,
+        description: Some(&format!("Change or cancel: {}", p.link)),
+        location: Some(&location),
+        organizer_name: &p.workshop.name,
+        organizer_email: &organizer,
+        attendee_name: Some(&p.customer.name),
+        attendee_email: p.customer.email.as_deref(),
+        url: Some(p.link),
+    })
 }
 
 /// The tenant's reminder times, in minutes before the appointment.

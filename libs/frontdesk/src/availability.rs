@@ -22,8 +22,15 @@ pub const STEP_MINUTES: i64 = 15;
 /// The longest stretch one query may ask for.
 pub const MAX_DAYS: u32 = 31;
 
-pub(crate) fn zone(branch: &branch::Model) -> Tz {
+pub fn zone(branch: &branch::Model) -> Tz {
     branch.time_zone.parse().unwrap_or(chrono_tz::UTC)
+}
+
+/// Today's date on a branch's clock, from its time-zone name.
+pub fn local_today(time_zone: &str) -> chrono::NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&time_zone.parse().unwrap_or(chrono_tz::UTC))
+        .date_naive()
 }
 
 /// Everything needed to place one service in one branch over some days.

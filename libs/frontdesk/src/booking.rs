@@ -872,3 +872,39 @@ pub async fn slots_for_token(
     tx.commit().await?;
     Ok(board.free_slots(Utc::now() + Duration::minutes(LEAD_MINUTES)))
 }
+
+/// The appointment's calendar file for the customer's "add to calendar" link: a cancelled
+/// appointment's file cancels the event it once added.
+pub async fn calendar_for_token(
+    fd: &FrontDesk,
+    tenant: &TenantCtx,
+    token: &str,
+    site: &str,
+) -> Result<String, ServiceError> {
+    let id = appointment_of(fd, token)?;
+    let tx = fd.store.tx(tenant).await?;
+    let row = tx.get::<appointment::Entity>(id).await?;
+    let service = tx.get::<service::Entity>(row.service_id).await?;
+    let branch = tx.get::<branch::Entity>(row.branch_id).await?;
+    let workshop = tx.get::<tenant::Entity>(tx.tenant_id().0).await?;
+    let customer = tx.get::<customer::Entity>(row.customer_id).await?;
+    tx.commit().await?;
+    let link = appointments::manage_link(fd, site, &row);
+    let method = if row.status == AppointmentStatus::Cancelled.key() {
+        pitlane_domain::ics::IcsMethod::Cancel
+    } else {
+        pitlane_domain::ics::IcsMethod::Request
+    };
+    Ok(appointments::calendar_file(
+        &appointments::CalendarParts {
+            row: &row,
+            service: &service,
+            branch: &branch,
+            workshop: &workshop,
+            customer: &customer,
+            link: &link,
+            site,
+        },
+        method,
+    ))
+}

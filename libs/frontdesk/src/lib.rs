@@ -6,6 +6,7 @@
 pub mod appointments;
 pub mod availability;
 pub mod booking;
+pub mod campaigns;
 pub mod catalogue;
 pub mod conversations;
 pub mod customers;

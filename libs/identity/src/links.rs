@@ -28,6 +28,8 @@ pub enum Purpose {
     /// A customer's link to see, move, cancel or check in to one appointment; not single use,
     /// it expires when the appointment ends.
     ManageBooking,
+    /// A customer's one-click unsubscribe from a workshop's offers; works for a year.
+    Unsubscribe,
 }
 
 impl Purpose {
@@ -38,6 +40,7 @@ impl Purpose {
             Purpose::MagicLink => "magic_link",
             Purpose::Invitation => "invitation",
             Purpose::ManageBooking => "manage_booking",
+            Purpose::Unsubscribe => "unsubscribe",
         }
     }
 
@@ -49,6 +52,7 @@ impl Purpose {
             Purpose::MagicLink => Duration::minutes(15),
             Purpose::Invitation => Duration::days(7),
             Purpose::ManageBooking => Duration::days(180),
+            Purpose::Unsubscribe => Duration::days(365),
         }
     }
 }

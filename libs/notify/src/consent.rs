@@ -148,9 +148,21 @@ pub struct InboundSms {
     pub body: String,
 }
 
-/// What to text back, if anything (the webhook answers with it).
+/// What to text back, if anything (the webhook answers with it), and the message itself when
+/// it is new and not a keyword, for the customer's conversation.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InboundReply(pub Option<String>);
+pub struct InboundReply {
+    pub reply: Option<String>,
+    pub message: Option<NewInbound>,
+}
+
+/// A new text from someone, to thread into their conversation with the workshop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewInbound {
+    pub tenant_id: pitlane_domain::ids::TenantId,
+    pub from: String,
+    pub body: String,
+}
 
 /// Records an inbound SMS for the tenant that owns the number it was sent to, honours STOP /
 /// START, and tells the staff about a reply. A repeated delivery of the same message changes
@@ -181,6 +193,7 @@ pub async fn receive(
         )
         .await?;
     let mut notified = Notified::default();
+    let mut message = None;
     if already.is_none() {
         tx.insert(sms_inbound::ActiveModel {
             tenant_id: Set(tenant.id),
@@ -209,6 +222,11 @@ pub async fn receive(
             }
             Some(Keyword::Help) => {}
             None => {
+                message = Some(NewInbound {
+                    tenant_id: pitlane_domain::ids::TenantId(tenant.id),
+                    from: from.clone(),
+                    body: sms.body.chars().take(1600).collect(),
+                });
                 let preview: String = sms.body.chars().take(140).collect();
                 notified = notify_members_with(
                     &tx,
@@ -226,7 +244,7 @@ pub async fn receive(
     tx.commit().await?;
     notified.publish(live).await;
     let name = tenant.email_sender_name.unwrap_or(tenant.name);
-    Ok(InboundReply(match keyword {
+    let reply = match keyword {
         Some(Keyword::Stop) => Some(format!(
             "{name}: you will get no more SMS from us. Reply START to receive them again."
         )),
@@ -237,5 +255,6 @@ pub async fn receive(
             "{name}: reply STOP to opt out of SMS, START to opt back in."
         )),
         None => None,
-    }))
+    };
+    Ok(InboundReply { reply, message })
 }

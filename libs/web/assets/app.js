@@ -74,12 +74,44 @@
     var notice = document.getElementById("live-notice");
     if (unseen && notice) notice.hidden = false;
   }
+  // Regions marked data-refresh (the calendar, the inbox, a chat) are fetched again when
+  // their topic changes, and swapped in place; one fetch for a burst of events.
+  var refreshing = null;
+  function refresh() {
+    if (refreshing) return;
+    refreshing = setTimeout(function () {
+      fetch(window.location.href, { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          refreshing = null;
+          if (!html) return;
+          var fresh = new DOMParser().parseFromString(html, "text/html");
+          document.querySelectorAll("[data-refresh][id]").forEach(function (el) {
+            var next = fresh.getElementById(el.id);
+            if (next) el.innerHTML = next.innerHTML;
+          });
+        })
+        .catch(function () {
+          refreshing = null;
+          var notice = document.getElementById("live-notice");
+          if (notice) notice.hidden = false;
+        });
+    }, 250);
+  }
+  var refreshed = [
+    "appointment.booked", "appointment.moved", "appointment.cancelled",
+    "appointment.changed", "appointment.checked_in",
+    "conversation.message", "conversation.read", "conversation.assigned"
+  ];
   function connect() {
     if (events) return;
     events = new EventSource(url);
     events.addEventListener("notification.new", onNew);
     events.addEventListener("notification.read", onRead);
     events.addEventListener("messages.updated", onMessages);
+    if (document.querySelector("[data-refresh]")) {
+      refreshed.forEach(function (name) { events.addEventListener(name, refresh); });
+    }
   }
   // Close the stream when leaving the page: a stream left open (a page kept in the
   // back-forward cache, or a connection the browser drains) holds one of the browser's few

@@ -12,6 +12,7 @@ pub mod problem;
 pub mod server;
 pub mod session;
 pub mod state;
+pub mod sweeps;
 pub mod tenant;
 pub mod webhooks;
 

@@ -27,17 +27,23 @@ pub fn site_of_request(config: &Config, req: &Request, scope: &TenantScope) -> S
 /// when the deployment has one, otherwise the platform's address with the `/t/{slug}` prefix.
 /// The port is the public URL's, or else the one this request came to.
 pub fn site_of_slug(config: &Config, req: &Request, slug: &str) -> String {
-    let scheme = config.public_url.scheme();
     let request_port = req
         .headers()
         .get(poem::http::header::HOST)
         .and_then(|h| h.to_str().ok())
         .and_then(|h| h.rsplit_once(':'))
         .and_then(|(_, port)| port.parse::<u16>().ok());
+    site_of_tenant(config, slug, request_port)
+}
+
+/// A tenant's site with no request at hand (messages from background sweeps): as
+/// [`site_of_slug`], with `port` when the public URL has none.
+pub fn site_of_tenant(config: &Config, slug: &str, port: Option<u16>) -> String {
+    let scheme = config.public_url.scheme();
     let port = config
         .public_url
         .port()
-        .or(request_port)
+        .or(port)
         .map(|p| format!(":{p}"))
         .unwrap_or_default();
     match &config.base_domain {

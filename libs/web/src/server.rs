@@ -23,8 +23,9 @@ use crate::{
     metrics::Metrics,
     observe::Observe,
     pages::{
-        access, account, auth, customer, errors::PageErrors, messages, notifications, operator,
-        picker, portal, public, signup, sso, staff, templates, two_factor,
+        access, account, auth, booking, calendar, campaigns, customer, customers, desk_settings,
+        errors::PageErrors, inbox, messages, notifications, operator, picker, portal, public,
+        signup, sso, staff, templates, two_factor,
     },
     problem,
     session::{BusSessions, Csrf, LoadAuth, SESSION_COOKIE, SESSION_LIFETIME},
@@ -340,6 +341,13 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
             get(customer::link_form).post(customer::send_link),
         )
         .at("/account/magic", get(customer::magic))
+        .at("/book", get(booking::start_form).post(booking::submit))
+        .at("/book/code", get(booking::code_form).post(booking::confirm))
+        .at("/book/manage", get(booking::manage))
+        .at("/book/manage/move", post(booking::move_booking))
+        .at("/book/manage/cancel", post(booking::cancel_booking))
+        .at("/book/manage/check-in", post(booking::check_in))
+        .at("/book/manage/calendar.ics", get(booking::calendar_file))
         .at("/account/password", post(customer::save_password))
         .at("/portal/staff/applications", get(staff::applications))
         .at(
@@ -371,6 +379,87 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
             post(access::revoke_key),
         )
         .at("/portal/audit", get(access::audit_log))
+        .at(
+            "/portal/customers",
+            get(customers::list).post(customers::create),
+        )
+        .at(
+            "/portal/customers/:id",
+            get(customers::show).post(customers::update),
+        )
+        .at(
+            "/portal/customers/:id/consent",
+            post(customers::save_consent),
+        )
+        .at("/portal/customers/:id/notes", post(customers::add_note))
+        .at(
+            "/portal/customers/:id/vehicles",
+            post(customers::add_vehicle),
+        )
+        .at("/portal/customers/:id/merge", post(customers::merge))
+        .at("/portal/customers/:id/erase", post(customers::erase))
+        .at("/portal/customers/:id/export", get(customers::export))
+        .at(
+            "/portal/vehicles/:id",
+            get(customers::show_vehicle).post(customers::update_vehicle),
+        )
+        .at(
+            "/portal/vehicles/:id/mileage",
+            post(customers::record_mileage),
+        )
+        .at("/portal/calendar", get(calendar::calendar))
+        .at(
+            "/portal/campaigns",
+            get(campaigns::campaign_form).post(campaigns::submit),
+        )
+        .at(
+            "/unsubscribe",
+            get(campaigns::unsubscribe_form).post(campaigns::unsubscribe),
+        )
+        .at("/portal/inbox", get(inbox::list))
+        .at("/portal/inbox/:id", get(inbox::show))
+        .at("/portal/inbox/:id/reply", post(inbox::reply))
+        .at("/portal/inbox/:id/assign", post(inbox::assign))
+        .at(
+            "/account/messages",
+            get(inbox::customer_messages).post(inbox::customer_write),
+        )
+        .at("/portal/appointments", post(calendar::create))
+        .at("/portal/appointments/new", get(calendar::new_form))
+        .at("/portal/appointments/:id", get(calendar::appointment))
+        .at(
+            "/portal/appointments/:id/move",
+            post(calendar::move_appointment),
+        )
+        .at(
+            "/portal/appointments/:id/status",
+            post(calendar::change_status),
+        )
+        .at("/portal/settings/front-desk", get(desk_settings::show))
+        .at(
+            "/portal/settings/front-desk/services",
+            post(desk_settings::add_service),
+        )
+        .at(
+            "/portal/settings/front-desk/services/:id",
+            get(desk_settings::show_service).post(desk_settings::update_service),
+        )
+        .at(
+            "/portal/settings/front-desk/bays",
+            post(desk_settings::add_bay),
+        )
+        .at(
+            "/portal/settings/front-desk/closures",
+            post(desk_settings::add_closure),
+        )
+        .at(
+            "/portal/settings/front-desk/closures/:id/delete",
+            post(desk_settings::remove_closure),
+        )
+        .at(
+            "/portal/settings/front-desk/booking",
+            post(desk_settings::save_booking),
+        )
         .at("/theme", post(public::set_theme))
         .at("/portal", get(portal::dashboard))
         .at(
@@ -478,11 +567,13 @@ pub struct RunningServer {
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     workers: Option<pitlane_notify::WorkersHandle>,
+    sweeps: tokio::task::JoinHandle<()>,
 }
 
 impl RunningServer {
     /// Stops accepting, lets requests in flight finish (up to 10 s), and waits.
     pub async fn stop(mut self) {
+        self.sweeps.abort();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -529,12 +620,14 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
             .await
     });
     let workers = state.workers.as_ref().map(pitlane_notify::Workers::start);
+    let sweeps = crate::sweeps::spawn(state.clone());
     Ok(RunningServer {
         addr: bound,
         state,
         shutdown: Some(shutdown_tx),
         task,
         workers,
+        sweeps,
     })
 }
 
@@ -555,6 +648,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     tokio::select! {
         () = &mut shutdown_signal => {
             tracing::info!("shutting down: finishing requests in flight");
+            server.sweeps.abort();
             server.shutdown.take().map(|tx| tx.send(()));
             let _ = (&mut server.task).await;
             if let Some(workers) = server.workers.take() {

@@ -99,9 +99,22 @@ pub async fn inbound_sms(req: &Request, state: Data<&AppState>, body: Body) -> R
         Err(problem) => return problem.into_response(),
     };
     match consent::receive(&state.store, &state.live, sms).await {
-        Ok(reply) => {
-            let inner = reply
-                .0
+        Ok(received) => {
+            if let Some(new) = &received.message {
+                // A text from a known customer joins their conversation in the inbox.
+                let threaded = pitlane_frontdesk::conversations::sms_received(
+                    &state.frontdesk,
+                    &pitlane_store::TenantCtx::new(new.tenant_id),
+                    &new.from,
+                    &new.body,
+                )
+                .await;
+                if let Err(err) = threaded {
+                    tracing::error!(error = %err, "could not thread an inbound SMS into its conversation");
+                }
+            }
+            let inner = received
+                .reply
                 .map(|text| format!("<Message>{}</Message>", xml_escape(&text)))
                 .unwrap_or_default();
             Response::builder()

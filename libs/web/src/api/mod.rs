@@ -3,6 +3,7 @@
 
 mod access;
 mod branches;
+mod conversations;
 mod customers;
 mod domains;
 mod me;
@@ -43,6 +44,8 @@ pub enum ApiTags {
     Customers,
     /// The service catalogue, bays, mechanics' hours, closures, free slots and appointments.
     Scheduling,
+    /// Conversations with customers: the inbox, replies, read state and assignment.
+    Conversations,
 }
 
 /// A signed-in member of the workshop, by the portal's session cookie.
@@ -125,6 +128,7 @@ pub type Apis = (
     access::AccessApi,
     customers::CustomersApi,
     scheduling::SchedulingApi,
+    conversations::ConversationsApi,
 );
 
 pub fn service() -> OpenApiService<Apis, ()> {
@@ -141,6 +145,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             access::AccessApi,
             customers::CustomersApi,
             scheduling::SchedulingApi,
+            conversations::ConversationsApi,
         ),
         "Pitlane API",
         env!("CARGO_PKG_VERSION"),

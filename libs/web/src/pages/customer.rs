@@ -1,7 +1,7 @@
 //! Customers on the workshop's branded site: sign in with an e-mailed link (or a password
 //! they chose), and their own account page.
 
-use maud::html;
+use maud::{Markup, html};
 use pitlane_domain::{FieldErrors, ServiceError, permissions::Role};
 use pitlane_identity::customers;
 use poem::{
@@ -111,7 +111,39 @@ pub async fn magic(
     }
 }
 
-fn home_page(ctx: &PageCtx, errors: &FieldErrors, saved: bool) -> Response {
+/// The customer's vehicles and visits, each visit with its own link to change it.
+async fn mine(req: &Request, state: &AppState, scope: &TenantScope, ctx: &PageCtx) -> Markup {
+    let Some(auth) = &ctx.auth else {
+        return html! {};
+    };
+    let fd = &state.frontdesk;
+    let Ok((_, vehicles, visits)) = pitlane_frontdesk::booking::me(fd, &auth.actor).await else {
+        return html! { p class="muted" { "Your visits could not be loaded just now." } };
+    };
+    let site = site_of_request(&state.config, req, scope);
+    let now = chrono::Utc::now();
+    html! {
+        p { a class="button" href=(ctx.link("/book")) { "Book a visit" } " " a class="button secondary" href=(ctx.link("/account/messages")) { "Messages" } }
+        @if !vehicles.is_empty() {
+            h3 { "Vehicles" }
+            ul { @for v in &vehicles { li { (pitlane_frontdesk::vehicles::describe(v)) } } }
+        }
+        h3 { "Visits" }
+        @if visits.is_empty() { p class="muted" { "No visits yet." } }
+        ul {
+            @for a in &visits {
+                li {
+                    @if a.ends_at > now {
+                        a href=(pitlane_frontdesk::appointments::manage_link(fd, &site, a)) { (a.starts_at.format("%Y-%m-%d %H:%M UTC")) }
+                    } @else { (a.starts_at.format("%Y-%m-%d")) }
+                    " · " (pitlane_domain::appointment::AppointmentStatus::label_for(&a.status))
+                }
+            }
+        }
+    }
+}
+
+fn home_page(ctx: &PageCtx, errors: &FieldErrors, saved: bool, visits: Markup) -> Response {
     let Some(auth) = &ctx.auth else {
         return sign_in_redirect(ctx);
     };
@@ -129,7 +161,7 @@ fn home_page(ctx: &PageCtx, errors: &FieldErrors, saved: bool) -> Response {
             p class="muted" { "Signed in as " (auth.email) "." }
             section class="card" aria-labelledby="mine-heading" {
                 h2 id="mine-heading" { "Your vehicles and repairs" }
-                p { "Your vehicles, appointments, repair orders and invoices with this workshop appear here, and only yours." }
+                (visits)
             }
             section class="card" aria-labelledby="password-heading" {
                 h2 id="password-heading" { "Password (optional)" }
@@ -154,7 +186,7 @@ fn is_customer(ctx: &PageCtx) -> bool {
 }
 
 #[handler]
-pub fn home(req: &Request) -> Response {
+pub async fn home(req: &Request, state: Data<&AppState>, scope: Data<&TenantScope>) -> Response {
     let ctx = PageCtx::from_request(req);
     match &ctx.auth {
         None => Redirect::see_other(ctx.link("/account/signin")).into_response(),
@@ -164,12 +196,18 @@ pub fn home(req: &Request) -> Response {
             &ctx,
             &FieldErrors::new(),
             req.uri().query() == Some("saved"),
+            mine(req, &state, &scope, &ctx).await,
         ),
     }
 }
 
 #[handler]
-pub async fn save_password(req: &Request, state: Data<&AppState>, body: String) -> Response {
+pub async fn save_password(
+    req: &Request,
+    state: Data<&AppState>,
+    scope: Data<&TenantScope>,
+    body: String,
+) -> Response {
     let ctx = PageCtx::from_request(req);
     let Some(auth) = ctx.auth.clone() else {
         return sign_in_redirect(&ctx);
@@ -177,11 +215,13 @@ pub async fn save_password(req: &Request, state: Data<&AppState>, body: String) 
     let pairs = Pairs::parse(&body);
     let csrf = csrf_errors(req, pairs.get("csrf"));
     if !csrf.is_empty() {
-        return home_page(&ctx, &csrf, false);
+        return home_page(&ctx, &csrf, false, mine(req, &state, &scope, &ctx).await);
     }
     match customers::set_password(&state.identity, &auth.actor, pairs.get("password")).await {
         Ok(()) => Redirect::see_other(ctx.link("/account?saved")).into_response(),
-        Err(ServiceError::Invalid(errors)) => home_page(&ctx, &errors, false),
+        Err(ServiceError::Invalid(errors)) => {
+            home_page(&ctx, &errors, false, mine(req, &state, &scope, &ctx).await)
+        }
         Err(err) => service_error_page(&ctx, err),
     }
 }

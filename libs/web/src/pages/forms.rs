@@ -132,6 +132,7 @@ pub fn local_path(raw: &str, fallback: &str) -> String {
 }
 
 /// A form with repeated fields (checkbox groups), which `Form<T>` cannot read.
+#[derive(Debug, Clone, Default)]
 pub struct Pairs(pub Vec<(String, String)>);
 
 impl Pairs {
@@ -205,5 +206,60 @@ pub fn select(
             }
             @if let Some(error) = error { span class="error" id=(format!("{id}-error")) { (error) } }
         }
+    }
+}
+
+/// A multi-line text field with a label, kept as typed when the form comes back.
+pub fn textarea(name: &str, label: &str, value: &str, errors: &FieldErrors) -> Markup {
+    let error = errors.message_for(name);
+    let id = format!("f-{name}");
+    html! {
+        div class="field" {
+            label for=(id) { (label) }
+            textarea id=(id) name=(name) rows="3" aria-invalid=[error.map(|_| "true")]
+                aria-describedby=[error.map(|_| format!("{id}-error"))] { (value) }
+            @if let Some(error) = error { span class="error" id=(format!("{id}-error")) { (error) } }
+        }
+    }
+}
+
+impl Pairs {
+    /// The trimmed value of `name`, or `None` when left empty.
+    pub fn optional(&self, name: &str) -> Option<String> {
+        Some(self.get(name).trim().to_owned()).filter(|s| !s.is_empty())
+    }
+
+    /// `name` parsed as `T` when given; a field error saying `message` when it does not parse.
+    pub fn parsed<T: std::str::FromStr>(
+        &self,
+        name: &str,
+        message: &str,
+        errors: &mut FieldErrors,
+    ) -> Option<T> {
+        let raw = self.get(name).trim();
+        if raw.is_empty() {
+            return None;
+        }
+        match raw.parse() {
+            Ok(v) => Some(v),
+            Err(_) => {
+                errors.add(name, message);
+                None
+            }
+        }
+    }
+
+    /// The value of `name` as an id, if it is one.
+    pub fn id(&self, name: &str) -> Option<uuid::Uuid> {
+        uuid::Uuid::try_parse(self.get(name).trim()).ok()
+    }
+}
+
+/// The status for a page: 422 when it comes back with errors.
+pub fn status_for(errors: &FieldErrors) -> poem::http::StatusCode {
+    if errors.is_empty() {
+        poem::http::StatusCode::OK
+    } else {
+        poem::http::StatusCode::UNPROCESSABLE_ENTITY
     }
 }

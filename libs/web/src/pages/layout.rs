@@ -152,6 +152,24 @@ pub fn page(ctx: &PageCtx, title: &str, nav: Option<&str>, content: Markup) -> M
             [
                 ("dashboard", "Dashboard", "/portal", true),
                 (
+                    "calendar",
+                    "Calendar",
+                    "/portal/calendar",
+                    can(Permission::CustomersRead),
+                ),
+                (
+                    "inbox",
+                    "Inbox",
+                    "/portal/inbox",
+                    can(Permission::CustomersRead),
+                ),
+                (
+                    "customers",
+                    "Customers",
+                    "/portal/customers",
+                    can(Permission::CustomersRead),
+                ),
+                (
                     "messages",
                     "Messages",
                     "/portal/messages",

@@ -3,9 +3,15 @@
 pub mod access;
 pub mod account;
 pub mod auth;
+pub mod booking;
+pub mod calendar;
+pub mod campaigns;
 pub mod customer;
+pub mod customers;
+pub mod desk_settings;
 pub mod errors;
 pub mod forms;
+pub mod inbox;
 pub mod layout;
 pub mod messages;
 pub mod notifications;

@@ -101,6 +101,7 @@ fn settings_page(
     let theme_error = errors.message_for("default_theme");
     let body = html! {
         h1 { "Brand settings" }
+        p { a href=(ctx.link("/portal/settings/front-desk")) { "Front desk: services, bays, closures, online booking" } }
         p { a href=(ctx.link("/portal/settings/messages")) { "Message settings: sender name, reply-to, test e-mail" } }
         p { a href=(ctx.link("/portal/settings/api-keys")) { "API keys for programs that use the workshop's data" } }
         p { a href=(ctx.link("/portal/settings/security")) { "Sign-in security: single sign-on, two-factor" } }

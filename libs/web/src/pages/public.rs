@@ -98,7 +98,8 @@ pub async fn tenant_home(
         None,
         html! {
             h1 { "Welcome to " (name) }
-            p { "Online booking, live repair status and payments are coming to this page." }
+            p { a class="button" href=(scope.link("/book")) { "Book a visit" } }
+            p { "Booked already? The link in your confirmation opens your booking to change it. " a href=(scope.link("/account")) { "Your account" } " shows your visits and messages." }
             h2 { "Our locations" }
             div class="grid" {
                 @for b in &branches {

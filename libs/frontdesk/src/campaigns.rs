@@ -1,0 +1,337 @@
+//! Marketing to customers who agreed to it: campaigns to a segment, and the maintenance-due
+//! reminders. Both go only to customers with marketing consent who have not unsubscribed;
+//! every message carries a one-click unsubscribe link that takes effect at once, withdrawing
+//! the consent and any campaign message still waiting to go out.
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{Duration, NaiveDate, Utc};
+use pitlane_domain::{
+    Actor, FieldErrors, ServiceError, messages::MessageKind, permissions::Permission, text::Email,
+};
+use pitlane_identity::links::Purpose;
+use pitlane_notify::{OutgoingMessage, Recipient};
+use pitlane_store::{
+    TenantCtx, TenantTx,
+    entity::{appointment, customer, vehicle},
+    sea_orm::{ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter, QuerySelect},
+};
+use uuid::Uuid;
+
+use crate::{FrontDesk, customers, vehicles};
+
+/// Who a campaign goes to, beyond consent: a tag, and/or no visit for some days.
+#[derive(Debug, Clone, Default)]
+pub struct Segment {
+    pub tag: Option<String>,
+    /// Only customers with no appointment starting in the last this-many days.
+    pub inactive_days: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CampaignInput {
+    pub headline: String,
+    pub body: String,
+    pub segment: Segment,
+}
+
+/// A campaign handed to the outbox.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    pub id: Uuid,
+    pub recipients: u64,
+}
+
+/// The idempotency prefix of every marketing message to one customer, so an unsubscribe can
+/// withdraw those still waiting.
+fn marketing_prefix(customer: Uuid) -> String {
+    format!("marketing:{customer}:")
+}
+
+/// A customer's one-click unsubscribe link.
+pub fn unsubscribe_link(fd: &FrontDesk, site: &str, customer: Uuid) -> String {
+    let token = fd.signer.sign(
+        Purpose::Unsubscribe,
+        customer,
+        Utc::now() + Purpose::Unsubscribe.lifetime(),
+    );
+    format!("{site}/unsubscribe?token={token}")
+}
+
+fn reachable(c: &customer::Model) -> Option<Email> {
+    if c.marketing_consent_at.is_none()
+        || c.marketing_unsubscribed_at.is_some()
+        || c.erased_at.is_some()
+        || c.merged_into.is_some()
+    {
+        return None;
+    }
+    c.email.as_deref().and_then(|e| Email::parse(e).ok())
+}
+
+fn check_segment(segment: &Segment) -> Result<Option<String>, FieldErrors> {
+    if let Some(days) = segment.inactive_days
+        && !(1..=3650).contains(&days)
+    {
+        return Err(FieldErrors::single(
+            "inactive_days",
+            "between 1 and 3650 days",
+        ));
+    }
+    match segment
+        .tag
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        Some(tag) => customers::parse_tags(&[tag.to_owned()])
+            .map(Some)
+            .map_err(|m| FieldErrors::single("tag", m)),
+        None => Ok(None),
+    }
+}
+
+/// The customers a segment reaches by e-mail today.
+async fn audience(
+    tx: &TenantTx,
+    segment: &Segment,
+) -> Result<Vec<(customer::Model, Email)>, ServiceError> {
+    let tag = check_segment(segment)?;
+    let mut query = tx
+        .select::<customer::Entity>()
+        .filter(customer::Column::MarketingConsentAt.is_not_null())
+        .filter(customer::Column::MarketingUnsubscribedAt.is_null())
+        .filter(customer::Column::ErasedAt.is_null())
+        .filter(customer::Column::MergedInto.is_null())
+        .filter(customer::Column::Email.is_not_null());
+    if let Some(tag) = &tag {
+        query = query.filter(customer::Column::Tags.contains(tag.as_str()));
+    }
+    let rows = tx.all(query).await?;
+    let recent: HashSet<Uuid> = match segment.inactive_days {
+        Some(days) => tx
+            .all(
+                tx.select::<appointment::Entity>()
+                    .filter(
+                        appointment::Column::StartsAt.gt(Utc::now() - Duration::days(days.into())),
+                    )
+                    .filter(appointment::Column::Status.ne("cancelled")),
+            )
+            .await?
+            .into_iter()
+            .map(|r| r.customer_id)
+            .collect(),
+        None => HashSet::new(),
+    };
+    Ok(rows
+        .into_iter()
+        .filter(|c| !recent.contains(&c.id))
+        // The stored tags are comma-separated; `contains` above may match a longer tag.
+        .filter(|c| {
+            tag.as_ref()
+                .is_none_or(|t| customers::tags_of(c).iter().any(|x| x == t))
+        })
+        .filter_map(|c| reachable(&c).map(|e| (c, e)))
+        .collect())
+}
+
+/// How many customers a segment would reach now.
+pub async fn preview(
+    fd: &FrontDesk,
+    actor: &Actor,
+    segment: &Segment,
+) -> Result<u64, ServiceError> {
+    actor.require(Permission::SettingsManage)?;
+    let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
+    let n = audience(&tx, segment).await?.len() as u64;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// Sends a campaign: one e-mail per reachable customer, paced by the workers as bulk mail.
+pub async fn send(
+    fd: &FrontDesk,
+    actor: &Actor,
+    input: CampaignInput,
+    site: &str,
+) -> Result<Sent, ServiceError> {
+    actor.require(Permission::SettingsManage)?;
+    let mut errors = FieldErrors::new();
+    let headline = input.headline.trim();
+    let body = input.body.trim();
+    if headline.is_empty() || headline.chars().count() > 150 {
+        errors.add("headline", "write a headline of at most 150 characters");
+    }
+    if body.is_empty() || body.chars().count() > 5000 {
+        errors.add("body", "write the message, at most 5,000 characters");
+    }
+    if let Err(e) = check_segment(&input.segment) {
+        errors.0.extend(e.0);
+    }
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let id = Uuid::now_v7();
+    let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
+    let people = audience(&tx, &input.segment).await?;
+    if people.is_empty() {
+        return Err(FieldErrors::single(
+            "tag",
+            "nobody in this segment has agreed to offers by e-mail",
+        )
+        .into());
+    }
+    for (c, email) in &people {
+        let vars: BTreeMap<String, String> = [
+            ("customer_name", c.name.clone()),
+            ("headline", headline.to_owned()),
+            ("body", body.to_owned()),
+            ("unsubscribe_link", unsubscribe_link(fd, site, c.id)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        fd.outbox
+            .enqueue(
+                &tx,
+                OutgoingMessage {
+                    kind: MessageKind::Newsletter,
+                    to: Recipient::Email {
+                        address: email.clone(),
+                        name: Some(c.name.clone()),
+                    },
+                    vars,
+                    attachments: Vec::new(),
+                    send_at: None,
+                    idempotency_key: format!("{}campaign:{id}", marketing_prefix(c.id)),
+                },
+            )
+            .await?;
+    }
+    pitlane_store::audit::record(
+        &tx,
+        pitlane_store::audit::By::Member(actor),
+        pitlane_store::audit::Event::new("campaign.sent")
+            .subject(id.to_string())
+            .detail(serde_json::json!({
+                "headline": headline,
+                "recipients": people.len(),
+                "tag": input.segment.tag,
+                "inactive_days": input.segment.inactive_days,
+            })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Sent {
+        id,
+        recipients: people.len() as u64,
+    })
+}
+
+/// The customer clicked the unsubscribe link: consent is withdrawn and waiting marketing
+/// messages are cancelled, now. Returns the workshop-facing name for the confirmation page.
+pub async fn unsubscribe(
+    fd: &FrontDesk,
+    tenant: &TenantCtx,
+    token: &str,
+) -> Result<String, ServiceError> {
+    let id = fd
+        .signer
+        .verify(Purpose::Unsubscribe, token)
+        .map_err(|_| ServiceError::NotFound)?;
+    let tx = fd.store.tx(tenant).await?;
+    let c = tx.get::<customer::Entity>(id).await?;
+    let name = c.name.clone();
+    if c.marketing_unsubscribed_at.is_none() {
+        let mut active = c.into_active_model();
+        active.marketing_consent_at = Set(None);
+        active.marketing_consent_source = Set(None);
+        active.marketing_unsubscribed_at = Set(Some(Utc::now()));
+        active.updated_at = Set(Utc::now());
+        tx.update(active).await?;
+    }
+    tx.cancel_pending(&marketing_prefix(id)).await?;
+    pitlane_store::audit::record(
+        &tx,
+        pitlane_store::audit::By::Visitor("the unsubscribe link in a message".into()),
+        pitlane_store::audit::Event::new("customer.unsubscribed").subject(id.to_string()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(name)
+}
+
+/// How far ahead a service counts as due.
+pub const MAINTENANCE_DAYS_AHEAD: i64 = 14;
+
+/// Tells customers (with marketing consent) that their vehicle's service is due, once per due
+/// date or mileage: a vehicle is marked when told, and editing its next service clears the mark.
+pub async fn maintenance_sweep(
+    fd: &FrontDesk,
+    tenant: &TenantCtx,
+    today: NaiveDate,
+    site: &str,
+) -> Result<u64, ServiceError> {
+    let tx = fd.store.tx(tenant).await?;
+    let due_by = today + Duration::days(MAINTENANCE_DAYS_AHEAD);
+    let candidates = tx
+        .all(
+            tx.select::<vehicle::Entity>()
+                .filter(vehicle::Column::MaintenanceNotifiedAt.is_null())
+                .filter(vehicle::Column::CustomerId.is_not_null())
+                .filter(
+                    pitlane_store::sea_orm::Condition::any()
+                        .add(vehicle::Column::NextServiceOn.lte(due_by))
+                        .add(vehicle::Column::NextServiceMileage.is_not_null()),
+                )
+                .limit(5000),
+        )
+        .await?;
+    let mut sent = 0;
+    for v in candidates {
+        let Some(due) = vehicles::maintenance_due(&v, today, MAINTENANCE_DAYS_AHEAD) else {
+            continue;
+        };
+        let Some(owner) = v.customer_id else { continue };
+        let c = tx.get::<customer::Entity>(owner).await?;
+        let Some(email) = reachable(&c) else { continue };
+        let vars: BTreeMap<String, String> = [
+            ("customer_name", c.name.clone()),
+            ("vehicle", vehicles::describe(&v)),
+            ("due", due),
+            ("link", format!("{site}/book")),
+            ("unsubscribe_link", unsubscribe_link(fd, site, c.id)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        fd.outbox
+            .enqueue(
+                &tx,
+                OutgoingMessage {
+                    kind: MessageKind::MaintenanceDue,
+                    to: Recipient::Email {
+                        address: email,
+                        name: Some(c.name.clone()),
+                    },
+                    vars,
+                    attachments: Vec::new(),
+                    send_at: None,
+                    idempotency_key: format!(
+                        "{}maintenance:{}:{}",
+                        marketing_prefix(c.id),
+                        v.id,
+                        v.next_service_on
+                            .map_or_else(|| "mileage".to_owned(), |d| d.to_string())
+                    ),
+                },
+            )
+            .await?;
+        let mut active = v.into_active_model();
+        active.maintenance_notified_at = Set(Some(Utc::now()));
+        tx.update(active).await?;
+        sent += 1;
+    }
+    tx.commit().await?;
+    Ok(sent)
+}

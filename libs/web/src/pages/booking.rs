@@ -1,0 +1,810 @@
+//! The workshop's branded booking page: branch → service → a free time → vehicle → contact.
+//! Guests confirm with a one-time code; signed-in customers book at once. The link in every
+//! confirmation opens the booking again to add it to a calendar, move it, cancel it before the
+//! cut-off, or check in on the day. Works without JavaScript.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use maud::{Markup, html};
+use pitlane_domain::{
+    FieldErrors, ServiceError, appointment::AppointmentStatus, money::format_amount,
+    permissions::Role, schedule::Slot, text::CurrencyCode,
+};
+use pitlane_frontdesk::{
+    appointments::{Arrival, describe_time},
+    availability::zone,
+    booking::{self, BookingRequest, Managed},
+    catalogue,
+};
+use pitlane_store::entity::{branch, service, vehicle};
+use poem::{
+    IntoResponse, Request, Response, handler,
+    http::{StatusCode, header},
+    web::{Data, Query, Redirect},
+};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{
+    errors::{error_page, service_error_page},
+    forms::{Field, Pairs, csrf_errors, csrf_input, error_summary, status_for},
+    layout::{PageCtx, page},
+};
+use crate::{links::site_of_request, state::AppState, tenant::TenantScope};
+
+/// How many days of free times one page shows.
+const DAYS_SHOWN: u32 = 7;
+
+const LABELS: &[(&str, &str)] = &[
+    ("branch_id", "Location"),
+    ("service_id", "Service"),
+    ("starts_at", "Time"),
+    ("name", "Your name"),
+    ("email", "E-mail"),
+    ("phone", "Mobile phone"),
+    ("make", "Make"),
+    ("model", "Model"),
+    ("plate", "Number plate"),
+    ("vin", "VIN"),
+    ("notes", "Anything we should know"),
+    ("code_by", "Code"),
+    ("code", "Code"),
+    ("csrf", "Form"),
+    ("mileage", "Mileage"),
+    ("key_location", "Keys"),
+];
+
+/// The signed-in customer, if the visitor is one (staff book from the portal).
+fn customer_actor(ctx: &PageCtx) -> Option<&pitlane_domain::Actor> {
+    ctx.auth
+        .as_ref()
+        .map(|a| &a.actor)
+        .filter(|a| a.role.is(Role::Customer))
+}
+
+fn price(s: &service::Model, currency: &str) -> Option<String> {
+    let currency = CurrencyCode::parse(currency).ok()?;
+    match (s.price_from_minor, s.price_to_minor) {
+        (Some(from), Some(to)) if to > from => Some(format!(
+            "{} – {}",
+            format_amount(from, &currency),
+            format_amount(to, &currency)
+        )),
+        (Some(from), _) => Some(format!("from {}", format_amount(from, &currency))),
+        _ => None,
+    }
+}
+
+fn today_at(b: &branch::Model) -> NaiveDate {
+    Utc::now().with_timezone(&zone(b)).date_naive()
+}
+
+/// The first day shown: what the visitor asked for, never before today.
+fn first_day(raw: &str, b: &branch::Model) -> NaiveDate {
+    let today = today_at(b);
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .ok()
+        .filter(|d| *d >= today && *d <= today + Duration::days(366))
+        .unwrap_or(today)
+}
+
+/// Free times, a group per day, with links to the weeks around them.
+fn slot_picker(
+    ctx: &PageCtx,
+    b: &branch::Model,
+    slots: &[Slot],
+    chosen: &str,
+    from: NaiveDate,
+    week_link: &dyn Fn(NaiveDate) -> String,
+    errors: &FieldErrors,
+) -> Markup {
+    let earlier = (from - Duration::days(DAYS_SHOWN.into())).max(today_at(b));
+    let nav = html! {
+        p class="week-nav" {
+            @if from > today_at(b) {
+                a href=(ctx.link(&week_link(earlier))) { "← Earlier times" }
+                " · "
+            }
+            a href=(ctx.link(&week_link(from + Duration::days(DAYS_SHOWN.into())))) { "Later times →" }
+        }
+    };
+    super::calendar::time_choices(&b.time_zone, slots, chosen, errors, nav)
+}
+
+fn query_link(path: &str, pairs: &[(&str, String)]) -> String {
+    let q: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs.iter().filter(|(_, v)| !v.is_empty()))
+        .finish();
+    format!("{path}?{q}")
+}
+
+struct BookView {
+    form: Pairs,
+    errors: FieldErrors,
+}
+
+async fn book_page(
+    req: &Request,
+    state: &AppState,
+    scope: &TenantScope,
+    view: BookView,
+) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let tenant = scope.ctx();
+    let loaded = async {
+        Ok::<_, ServiceError>((
+            pitlane_tenancy::branches::public_list(&state.store, &tenant).await?,
+            catalogue::list(&state.store, &tenant, true).await?,
+        ))
+    }
+    .await;
+    let (branches, services) = match loaded {
+        Ok(found) => found,
+        Err(err) => return service_error_page(&ctx, err),
+    };
+    let form = &view.form;
+    let branch = branches
+        .iter()
+        .find(|b| b.id.to_string() == form.get("branch_id"))
+        .or(if branches.len() == 1 {
+            branches.first()
+        } else {
+            None
+        });
+    let service = services
+        .iter()
+        .find(|s| s.id.to_string() == form.get("service_id"));
+    let from = branch.map(|b| first_day(form.get("from"), b));
+    let slots = match (branch, service, from) {
+        (Some(b), Some(s), Some(from)) => {
+            match booking::public_slots(&state.frontdesk, &tenant, b.id, s.id, from, DAYS_SHOWN)
+                .await
+            {
+                Ok(slots) => Some(slots),
+                Err(err) => return service_error_page(&ctx, err),
+            }
+        }
+        _ => None,
+    };
+    let me = match customer_actor(&ctx) {
+        Some(actor) => match booking::me(&state.frontdesk, actor).await {
+            Ok((me, vehicles, _)) => Some((me, vehicles)),
+            Err(err) => return service_error_page(&ctx, err),
+        },
+        None => None,
+    };
+    let workshop = &scope.tenant;
+    let chosen_branch = branch.map(|b| b.id.to_string()).unwrap_or_default();
+    let chosen_service = service.map(|s| s.id.to_string()).unwrap_or_default();
+    let week_link = |day: NaiveDate| {
+        query_link(
+            "/book",
+            &[
+                ("branch_id", chosen_branch.clone()),
+                ("service_id", chosen_service.clone()),
+                ("from", day.to_string()),
+            ],
+        )
+    };
+    let value = |name: &str, fallback: Option<&str>| -> String {
+        let typed = form.get(name);
+        if typed.is_empty() && form.get("csrf").is_empty() {
+            fallback.unwrap_or_default().to_owned()
+        } else {
+            typed.to_owned()
+        }
+    };
+    let body = page(
+        &ctx,
+        "Book a visit",
+        None,
+        html! {
+            h1 { "Book a visit at " (workshop.name) }
+            (error_summary(&view.errors, LABELS))
+            @if services.is_empty() {
+                p { "Online booking is not open yet. Please call us." }
+            } @else {
+                form class="stack card" method="get" action=(ctx.link("/book")) {
+                    h2 { "1. What and where" }
+                    @if branches.len() > 1 {
+                        (super::forms::select("branch_id", "Location", &branches.iter().map(|b| (b.id.to_string(), b.name.clone())).collect::<Vec<_>>(), &chosen_branch, &view.errors))
+                    } @else if let Some(b) = branch {
+                        input type="hidden" name="branch_id" value=(b.id);
+                        p { "At " strong { (b.name) } }
+                    }
+                    fieldset class="field" id="f-service_id" {
+                        legend { "Service" }
+                        @for s in &services {
+                            label class="check service-choice" {
+                                input type="radio" name="service_id" value=(s.id) checked[s.id.to_string() == chosen_service] required;
+                                " " strong { (s.name) } " · about " (s.duration_minutes) " min"
+                                @if let Some(p) = price(s, &workshop.currency) { " · " (p) }
+                                @if let Some(d) = &s.description { br; span class="muted" { (d) } }
+                            }
+                        }
+                    }
+                    div { button class="button" type="submit" { "Show free times" } }
+                }
+                @if let (Some(b), Some(s), Some(slots), Some(from)) = (branch, service, &slots, from) {
+                    form class="stack card" method="post" action=(ctx.link("/book")) novalidate {
+                        (csrf_input(&ctx))
+                        input type="hidden" name="branch_id" value=(b.id);
+                        input type="hidden" name="service_id" value=(s.id);
+                        input type="hidden" name="from" value=(from);
+                        h2 { "2. When" }
+                        (slot_picker(&ctx, b, slots, form.get("starts_at"), from, &week_link, &view.errors))
+                        h2 { "3. Your vehicle" }
+                        @if let Some((_, vehicles)) = &me {
+                            @if !vehicles.is_empty() {
+                                fieldset class="field" id="f-vehicle_id" {
+                                    legend { "Which vehicle?" }
+                                    @for v in vehicles {
+                                        label class="check" {
+                                            input type="radio" name="vehicle_id" value=(v.id) checked[form.get("vehicle_id") == v.id.to_string() || (form.get("vehicle_id").is_empty() && Some(v) == vehicles.first())];
+                                            " " (describe_vehicle(v))
+                                        }
+                                    }
+                                    label class="check" {
+                                        input type="radio" name="vehicle_id" value="other" checked[form.get("vehicle_id") == "other"];
+                                        " Another vehicle (fill in below)"
+                                    }
+                                }
+                            }
+                        }
+                        div class="grid-3" {
+                            (Field::new("make", "Make", form.get("make")).hint("Such as Toyota").render(&view.errors))
+                            (Field::new("model", "Model", form.get("model")).render(&view.errors))
+                            (Field::new("plate", "Number plate", form.get("plate")).autocomplete("off").render(&view.errors))
+                        }
+                        h2 { "4. Your details" }
+                        (Field::new("name", "Your name", &value("name", me.as_ref().map(|(c, _)| c.name.as_str()))).autocomplete("name").required().render(&view.errors))
+                        (Field::new("email", "E-mail", &value("email", me.as_ref().and_then(|(c, _)| c.email.as_deref()))).kind("email").autocomplete("email").render(&view.errors))
+                        (Field::new("phone", "Mobile phone", &value("phone", me.as_ref().and_then(|(c, _)| c.phone.as_deref()))).kind("tel").autocomplete("tel").hint("For texts about this visit, if you want them").render(&view.errors))
+                        div class="field" {
+                            label for="f-notes" { "Anything we should know (optional)" }
+                            textarea id="f-notes" name="notes" rows="3" maxlength="1000" { (form.get("notes")) }
+                            @if let Some(e) = view.errors.message_for("notes") { span class="error" { (e) } }
+                        }
+                        @if me.is_none() {
+                            fieldset class="field" id="f-code_by" aria-describedby="f-code_by-hint" {
+                                legend { "Send my confirmation code by" }
+                                span class="hint" id="f-code_by-hint" { "We send a 6-digit code to make sure the address is yours." }
+                                @for (v, l) in [("email", "E-mail"), ("sms", "Text message")] {
+                                    label class="check" {
+                                        input type="radio" name="code_by" value=(v) checked[form.get("code_by") == v || (form.get("code_by").is_empty() && v == "email")];
+                                        " " (l)
+                                    }
+                                }
+                                @if let Some(e) = view.errors.message_for("code_by") { span class="error" { (e) } }
+                            }
+                        }
+                        label class="check" {
+                            input type="checkbox" name="marketing" value="yes" checked[form.get("marketing") == "yes"];
+                            " Send me offers and service reminders from " (workshop.name) " (you can stop them at any time)"
+                        }
+                        div { button class="button" type="submit" { @if me.is_some() { "Book" } @else { "Continue" } } }
+                    }
+                }
+            }
+            @if customer_actor(&ctx).is_none() {
+                p class="muted" { "Been here before? " a href=(ctx.link("/account/signin")) { "Sign in" } " to book with your saved vehicles." }
+            }
+        },
+    );
+    (status_for(&view.errors), body).into_response()
+}
+
+fn describe_vehicle(v: &vehicle::Model) -> String {
+    pitlane_frontdesk::vehicles::describe(v)
+}
+
+#[handler]
+pub async fn start_form(
+    req: &Request,
+    state: Data<&AppState>,
+    scope: Data<&TenantScope>,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Response {
+    book_page(
+        req,
+        &state,
+        &scope,
+        BookView {
+            form: Pairs(q),
+            errors: FieldErrors::new(),
+        },
+    )
+    .await
+}
+
+fn request_of(pairs: &Pairs) -> Result<BookingRequest, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let id = |name: &str, errors: &mut FieldErrors, message: &str| {
+        Uuid::try_parse(pairs.get(name)).unwrap_or_else(|_| {
+            errors.add(name, message);
+            Uuid::nil()
+        })
+    };
+    let branch_id = id("branch_id", &mut errors, "choose a location");
+    let service_id = id("service_id", &mut errors, "choose a service");
+    let starts_at = match pairs.get("starts_at") {
+        "" => None,
+        raw => match DateTime::parse_from_rfc3339(raw) {
+            Ok(t) => Some(t.with_timezone(&Utc)),
+            Err(_) => {
+                errors.add("starts_at", "choose one of the times shown");
+                None
+            }
+        },
+    };
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(BookingRequest {
+        branch_id,
+        service_id,
+        starts_at,
+        name: pairs.get("name").to_owned(),
+        email: pairs.optional("email"),
+        phone: pairs.optional("phone"),
+        vehicle_id: Uuid::try_parse(pairs.get("vehicle_id")).ok(),
+        make: pairs.optional("make"),
+        model: pairs.optional("model"),
+        plate: pairs.optional("plate"),
+        notes: pairs.optional("notes"),
+        code_by: pairs.get("code_by").to_owned(),
+        marketing: pairs.get("marketing") == "yes",
+    })
+}
+
+#[handler]
+pub async fn submit(
+    req: &Request,
+    state: Data<&AppState>,
+    scope: Data<&TenantScope>,
+    body: String,
+) -> Response {
+    let pairs = Pairs::parse(&body);
+    let again = |errors: FieldErrors, pairs: Pairs| async {
+        book_page(
+            req,
+            &state,
+            &scope,
+            BookView {
+                form: pairs,
+                errors,
+            },
+        )
+        .await
+    };
+    let csrf = csrf_errors(req, pairs.get("csrf"));
+    if !csrf.is_empty() {
+        return again(csrf, pairs).await;
+    }
+    let request = match request_of(&pairs) {
+        Ok(r) => r,
+        Err(errors) => return again(errors, pairs).await,
+    };
+    let ctx = PageCtx::from_request(req);
+    let site = site_of_request(&state.config, req, &scope);
+    let outcome = match customer_actor(&ctx) {
+        Some(actor) => booking::book_as_customer(&state.frontdesk, actor, request, &site)
+            .await
+            .map(|booked| format!("{}&booked=1", booked.manage_link)),
+        None => booking::start_guest(&state.frontdesk, &scope.ctx(), request)
+            .await
+            .map(|pending| scope.link(&format!("/book/code?id={}", pending.id))),
+    };
+    match outcome {
+        Ok(next) => Redirect::see_other(next).into_response(),
+        Err(ServiceError::Invalid(errors) | ServiceError::Conflict(errors)) => {
+            again(errors, pairs).await
+        }
+        Err(err) => service_error_page(&ctx, err),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CodeQuery {
+    #[serde(default)]
+    id: String,
+}
+
+async fn code_page(
+    req: &Request,
+    state: &AppState,
+    scope: &TenantScope,
+    id: &str,
+    errors: &FieldErrors,
+) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let Ok(id) = Uuid::try_parse(id) else {
+        return super::errors::not_found_page(&ctx);
+    };
+    let request = match booking::pending(&state.frontdesk, &scope.ctx(), id).await {
+        Ok(r) => r,
+        Err(err) => return service_error_page(&ctx, err),
+    };
+    let sent_to = if request.code_by == "sms" {
+        let phone = request.phone.unwrap_or_default();
+        let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+        format!(
+            "the mobile number ending {}",
+            &digits[digits.len().saturating_sub(3)..]
+        )
+    } else {
+        request.email.unwrap_or_default()
+    };
+    let start = request
+        .starts_at
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string());
+    let body = page(
+        &ctx,
+        "Confirm your booking",
+        None,
+        html! {
+            h1 { "Confirm your booking" }
+            p { "We sent a 6-digit code to " strong { (sent_to) } ". It works for 15 minutes." }
+            @if let Some(start) = start { p class="muted" { "Your time is held for you once the code is entered: " (start) "." } }
+            (error_summary(errors, LABELS))
+            form class="stack card" method="post" action=(ctx.link("/book/code")) novalidate {
+                (csrf_input(&ctx))
+                input type="hidden" name="id" value=(id);
+                (Field::new("code", "Code", "").autocomplete("one-time-code").hint("6 digits").required().render(errors))
+                div { button class="button" type="submit" { "Confirm the booking" } }
+            }
+            p { a href=(ctx.link("/book")) { "Start again" } }
+        },
+    );
+    (status_for(errors), body).into_response()
+}
+
+#[handler]
+pub async fn code_form(
+    req: &Request,
+    state: Data<&AppState>,
+    scope: Data<&TenantScope>,
+    Query(q): Query<CodeQuery>,
+) -> Response {
+    code_page(req, &state, &scope, &q.id, &FieldErrors::new()).await
+}
+
+#[handler]
+pub async fn confirm(
+    req: &Request,
+    state: Data<&AppState>,
+    scope: Data<&TenantScope>,
+    body: String,
+) -> Response {
+    let pairs = Pairs::parse(&body);
+    let csrf = csrf_errors(req, pairs.get("csrf"));
+    if !csrf.is_empty() {
+        return code_page(req, &state, &scope, pairs.get("id"), &csrf).await;
+    }
+    let ctx = PageCtx::from_request(req);
+    let Ok(id) = Uuid::try_parse(pairs.get("id")) else {
+        return super::errors::not_found_page(&ctx);
+    };
+    let site = site_of_request(&state.config, req, &scope);
+    match booking::confirm_guest(&state.frontdesk, &scope.ctx(), id, pairs.get("code"), &site).await
+    {
+        Ok(booked) => {
+            Redirect::see_other(format!("{}&booked=1", booked.manage_link)).into_response()
+        }
+        Err(ServiceError::Invalid(errors) | ServiceError::Conflict(errors)) => {
+            code_page(req, &state, &scope, pairs.get("id"), &errors).await
+        }
+        Err(err) => service_error_page(&ctx, err),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ManageQuery {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    booked: Option<String>,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    done: Option<String>,
+}
+
+struct ManageView<'a> {
+    token: &'a str,
+    from: &'a str,
+    notice: Option<&'a str>,
+    form: Pairs,
+    errors: FieldErrors,
+}
+
+async fn manage_page(
+    req: &Request,
+    state: &AppState,
+    scope: &TenantScope,
+    view: ManageView<'_>,
+) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let tenant = scope.ctx();
+    let managed = match booking::by_token(&state.frontdesk, &tenant, view.token).await {
+        Ok(m) => m,
+        Err(ServiceError::Invalid(errors)) => {
+            return error_page(
+                &ctx,
+                StatusCode::GONE,
+                "This link has expired",
+                &errors.to_string(),
+            );
+        }
+        Err(err) => return service_error_page(&ctx, err),
+    };
+    let b = &managed.detail.branch;
+    let from = first_day(view.from, b);
+    let slots = if managed.changeable {
+        match booking::slots_for_token(&state.frontdesk, &tenant, view.token, from, DAYS_SHOWN)
+            .await
+        {
+            Ok(s) => s,
+            Err(err) => return service_error_page(&ctx, err),
+        }
+    } else {
+        Vec::new()
+    };
+    let token = view.token.to_owned();
+    let week_link = |day: NaiveDate| {
+        query_link(
+            "/book/manage",
+            &[("token", token.clone()), ("from", day.to_string())],
+        )
+    };
+    let body = page(
+        &ctx,
+        "Your booking",
+        None,
+        manage_body(&ctx, &managed, &view, &slots, from, &week_link),
+    );
+    (status_for(&view.errors), body).into_response()
+}
+
+fn manage_body(
+    ctx: &PageCtx,
+    m: &Managed,
+    view: &ManageView<'_>,
+    slots: &[Slot],
+    from: NaiveDate,
+    week_link: &dyn Fn(NaiveDate) -> String,
+) -> Markup {
+    let a = &m.detail.view.appointment;
+    let b = &m.detail.branch;
+    let status = AppointmentStatus::parse(&a.status).unwrap_or(AppointmentStatus::Cancelled);
+    let ics = query_link(
+        "/book/manage/calendar.ics",
+        &[("token", view.token.to_owned())],
+    );
+    html! {
+        h1 { "Your booking" }
+        @if let Some(notice) = view.notice { div class="notice success" role="status" { (notice) } }
+        (error_summary(&view.errors, LABELS))
+        section class="card" aria-labelledby="booking-heading" {
+            h2 id="booking-heading" { (m.detail.view.service_name) }
+            dl class="facts" {
+                dt { "When" } dd { (describe_time(b, a.starts_at)) }
+                dt { "Where" } dd { (b.name) @for line in [&b.address_line1, &b.city].into_iter().flatten() { ", " (line) } }
+                @if let Some(v) = &m.detail.view.vehicle { dt { "Vehicle" } dd { (v) } }
+                dt { "Status" } dd { strong data-status=(status.key()) { (status.label()) } }
+            }
+            @if status == AppointmentStatus::Requested {
+                p { "The workshop will confirm your time shortly; you will get an e-mail when they do." }
+            }
+            @if status.holds_time() {
+                p { a class="button secondary" href=(ctx.link(&ics)) download="appointment.ics" { "Add to my calendar" } }
+            }
+        }
+        @if m.can_check_in {
+            section class="card" aria-labelledby="checkin-heading" {
+                h2 id="checkin-heading" { "Check in" }
+                p { "Arrived? Tell us the mileage and where you left the keys, and we'll take it from here." }
+                form class="stack" method="post" action=(ctx.link("/book/manage/check-in")) novalidate {
+                    (csrf_input(ctx))
+                    input type="hidden" name="token" value=(view.token);
+                    (Field::new("mileage", "Mileage (optional)", view.form.get("mileage")).kind("number").render(&view.errors))
+                    (Field::new("key_location", "Where are the keys?", view.form.get("key_location")).hint("Such as: key box, slot 4").required().render(&view.errors))
+                    div { button class="button" type="submit" { "Check in" } }
+                }
+            }
+        }
+        @if m.changeable {
+            section class="card" aria-labelledby="move-heading" {
+                h2 id="move-heading" { "Change the time" }
+                p class="muted" { "You can change or cancel online until " (describe_time(b, m.cutoff)) "." }
+                form class="stack" method="post" action=(ctx.link("/book/manage/move")) novalidate {
+                    (csrf_input(ctx))
+                    input type="hidden" name="token" value=(view.token);
+                    (slot_picker(ctx, b, slots, view.form.get("starts_at"), from, week_link, &view.errors))
+                    div { button class="button" type="submit" { "Move my booking" } }
+                }
+            }
+            section class="card" aria-labelledby="cancel-heading" {
+                h2 id="cancel-heading" { "Cancel" }
+                form method="post" action=(ctx.link("/book/manage/cancel")) {
+                    (csrf_input(ctx))
+                    input type="hidden" name="token" value=(view.token);
+                    button class="button danger" type="submit" { "Cancel my booking" }
+                }
+            }
+        } @else if status.is_open() {
+            p { "Online changes closed at " (describe_time(b, m.cutoff)) ". To change this booking, please call us"
+                @if let Some(phone) = &b.phone { " on " a href=(format!("tel:{}", phone.replace(' ', ""))) { (phone) } } "." }
+        }
+        p { a href=(ctx.link("/book")) { "Book another visit" } }
+    }
+}
+
+#[handler]
+pub async fn manage(
+    req: &Request,
+    state: Data<&AppState>,
+    scope: Data<&TenantScope>,
+    Query(q): Query<ManageQuery>,
+) -> Response {
+    let notice = match (q.booked.is_some(), q.done.as_deref()) {
+        (true, _) => Some(
+            "Booked. We have sent you a confirmation; keep this page's link to change your booking.",
+        ),
+        (_, Some("moved")) => Some("Your booking is moved. We have sent you the new time."),
+        (_, Some("cancelled")) => Some("Your booking is cancelled."),
+        (_, Some("checked_in")) => Some("You are checked in. Thank you!"),
+        _ => None,
+    };
+    manage_page(
+        req,
+        &state,
+        &scope,
+        ManageView {
+            token: &q.token,
+            from: &q.from,
+            notice,
+            form: Pairs(Vec::new()),
+            errors: FieldErrors::new(),
+        },
+    )
+    .await
+}
+
+/// What the customer asked to do from their link.
+enum Change {
+    Move,
+    Cancel,
+    CheckIn,
+}
+
+async fn change(
+    req: &Request,
+    state: &AppState,
+    scope: &TenantScope,
+    body: &str,
+    what: Change,
+) -> Response {
+    let pairs = Pairs::parse(body);
+    let token = pairs.get("token").to_owned();
+    let mut errors = csrf_errors(req, pairs.get("csrf"));
+    if errors.is_empty() {
+        let site = site_of_request(&state.config, req, scope);
+        let fd = &state.frontdesk;
+        let tenant = scope.ctx();
+        let outcome = match what {
+            Change::Move => match DateTime::parse_from_rfc3339(pairs.get("starts_at")) {
+                Ok(at) => booking::reschedule_by_token(fd, &tenant, &token, at.into(), &site)
+                    .await
+                    .map(|_| "moved"),
+                Err(_) => {
+                    Err(FieldErrors::single("starts_at", "choose one of the times shown").into())
+                }
+            },
+            Change::Cancel => booking::cancel_by_token(fd, &tenant, &token, &site)
+                .await
+                .map(|_| "cancelled"),
+            Change::CheckIn => {
+                let mileage = match pairs.get("mileage").trim() {
+                    "" => Ok(None),
+                    raw => raw
+                        .replace([',', ' '], "")
+                        .parse::<i64>()
+                        .map(Some)
+                        .map_err(|_| {
+                            ServiceError::from(FieldErrors::single(
+                                "mileage",
+                                "write the mileage as a whole number",
+                            ))
+                        }),
+                };
+                match mileage {
+                    Ok(mileage) => booking::check_in_by_token(
+                        fd,
+                        &tenant,
+                        &token,
+                        Arrival {
+                            mileage,
+                            correction_reason: None,
+                            key_location: pairs.optional("key_location"),
+                        },
+                        &site,
+                    )
+                    .await
+                    .map(|_| "checked_in"),
+                    Err(e) => Err(e),
+                }
+            }
+        };
+        match outcome {
+            Ok(done) => {
+                let next = query_link("/book/manage", &[("token", token), ("done", done.into())]);
+                return Redirect::see_other(scope.link(&next)).into_response();
+            }
+            Err(ServiceError::Invalid(e) | ServiceError::Conflict(e)) => errors = e,
+            Err(err) => return service_error_page(&PageCtx::from_request(req), err),
+        }
+    }
+    manage_page(
+        req,
+        state,
+        scope,
+        ManageView {
+            token: &token,
+            from: pairs.get("from"),
+            notice: None,
+            form: Pairs(pairs.0.clone()),
+            errors,
+        },
+    )
+    .await
+}
+
+#[handler]
+pub async fn move_booking(
+    req: &Request,
+    state: Data<&AppState>,
+    scope: Data<&TenantScope>,
+    body: String,
+) -> Response {
+    change(req, &state, &scope, &body, Change::Move).await
+}
+
+#[handler]
+pub async fn cancel_booking(
+    req: &Request,
+    state: Data<&AppState>,
+    scope: Data<&TenantScope>,
+    body: String,
+) -> Response {
+    change(req, &state, &scope, &body, Change::Cancel).await
+}
+
+#[handler]
+pub async fn check_in(
+    req: &Request,
+    state: Data<&AppState>,
+    scope: Data<&TenantScope>,
+    body: String,
+) -> Response {
+    change(req, &state, &scope, &body, Change::CheckIn).await
+}
+
+#[handler]
+pub async fn calendar_file(
+    req: &Request,
+    state: Data<&AppState>,
+    scope: Data<&TenantScope>,
+    Query(q): Query<ManageQuery>,
+) -> Response {
+    let site = site_of_request(&state.config, req, &scope);
+    match booking::calendar_for_token(&state.frontdesk, &scope.ctx(), &q.token, &site).await {
+        Ok(ics) => Response::builder()
+            .content_type("text/calendar; charset=utf-8")
+            .header(
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"appointment.ics\"",
+            )
+            .body(ics),
+        Err(err) => service_error_page(&PageCtx::from_request(req), err),
+    }
+}

@@ -1,0 +1,746 @@
+//! The front desk's calendar (a day or a week, by bay or by mechanic, live), an
+//! appointment's page (move, change status, check in), and booking for a customer.
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
+use maud::{Markup, html};
+use pitlane_domain::{
+    FieldErrors, ServiceError, appointment::AppointmentStatus, permissions::Permission,
+    schedule::Slot,
+};
+use pitlane_frontdesk::{
+    appointments::{
+        self, AppointmentInput, AppointmentView, Arrival, Calendar, SlotRequest, describe_time,
+    },
+    availability::{local_today, zone},
+    catalogue, customers,
+    customers::CustomerQuery,
+};
+use pitlane_store::entity::branch;
+use poem::{
+    IntoResponse, Request, Response, handler,
+    web::{Data, Path, Query, Redirect},
+};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{
+    customers::staff,
+    errors::service_error_page,
+    forms::{Field, Pairs, csrf_errors, csrf_input, error_summary, select, status_for, textarea},
+    layout::{PageCtx, page},
+};
+use crate::{links::site_of_request, state::AppState, tenant::TenantScope};
+
+const LABELS: &[(&str, &str)] = &[
+    ("starts_at", "Time"),
+    ("bay_id", "Bay"),
+    ("mechanic_id", "Mechanic"),
+    ("service_id", "Service"),
+    ("branch_id", "Branch"),
+    ("customer_id", "Customer"),
+    ("vehicle_id", "Vehicle"),
+    ("notes", "Notes"),
+    ("status", "Status"),
+    ("mileage", "Mileage"),
+    ("key_location", "Keys"),
+    ("csrf", "Form"),
+];
+
+#[derive(Deserialize, Default)]
+pub struct CalendarQuery {
+    #[serde(default)]
+    branch_id: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    view: String,
+    #[serde(default)]
+    by: String,
+}
+
+fn link_with(path: &str, pairs: &[(&str, String)]) -> String {
+    let q: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs.iter().filter(|(_, v)| !v.is_empty()))
+        .finish();
+    format!("{path}?{q}")
+}
+
+fn status_of(a: &AppointmentView) -> AppointmentStatus {
+    AppointmentStatus::parse(&a.appointment.status).unwrap_or(AppointmentStatus::Cancelled)
+}
+
+fn local_range(b: &branch::Model, a: &AppointmentView) -> String {
+    let tz = zone(b);
+    format!(
+        "{}–{}",
+        a.appointment.starts_at.with_timezone(&tz).format("%H:%M"),
+        a.appointment.ends_at.with_timezone(&tz).format("%H:%M")
+    )
+}
+
+fn block(ctx: &PageCtx, b: &branch::Model, a: &AppointmentView) -> Markup {
+    let status = status_of(a);
+    html! {
+        li class="appt" data-status=(status.key()) {
+            a href=(ctx.link(&format!("/portal/appointments/{}", a.appointment.id))) {
+                strong { (local_range(b, a)) } " " (a.customer_name)
+            }
+            br;
+            span class="muted" { (a.service_name) @if let Some(v) = &a.vehicle { " · " (v) } " · " (status.label()) }
+        }
+    }
+}
+
+/// The calendar's body: a table per day, a row per bay (or mechanic), the appointments in it.
+fn board(ctx: &PageCtx, cal: &Calendar, by_mechanic: bool) -> Markup {
+    let tz = zone(&cal.branch);
+    let rows: Vec<(Uuid, String)> = if by_mechanic {
+        cal.mechanics.clone()
+    } else {
+        cal.bays.iter().map(|b| (b.id, b.name.clone())).collect()
+    };
+    let shown: Vec<&AppointmentView> = cal
+        .appointments
+        .iter()
+        .filter(|a| status_of(a).holds_time() || status_of(a) == AppointmentStatus::NoShow)
+        .collect();
+    html! {
+        @for offset in 0..cal.days {
+            @let day = cal.from + Duration::days(offset.into());
+            @let today: Vec<&&AppointmentView> = shown.iter().filter(|a| a.appointment.starts_at.with_timezone(&tz).date_naive() == day).collect();
+            section class="card day" aria-label=(day.format("%A %-d %B %Y").to_string()) {
+                h2 { (day.format("%A %-d %B")) span class="muted" { " · " (today.len()) " booked" } }
+                table class="calendar" {
+                    thead { tr { th scope="col" { @if by_mechanic { "Mechanic" } @else { "Bay" } } th scope="col" { "Appointments" } } }
+                    tbody {
+                        @for (id, name) in &rows {
+                            tr {
+                                th scope="row" { (name) }
+                                td {
+                                    @let mine: Vec<&&&AppointmentView> = today.iter().filter(|a| if by_mechanic { a.appointment.mechanic_id == *id } else { a.appointment.bay_id == *id }).collect();
+                                    @if mine.is_empty() { span class="muted" { "Free" } }
+                                    ul class="appts" { @for a in mine { (block(ctx, &cal.branch, a)) } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[handler]
+pub async fn calendar(
+    req: &Request,
+    state: Data<&AppState>,
+    Query(q): Query<CalendarQuery>,
+) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let actor = match staff(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let branches = match pitlane_tenancy::branches::overview(&state.store, actor, 500).await {
+        Ok(b) => b,
+        Err(err) => return service_error_page(&ctx, err),
+    };
+    let Some(branch) = branches
+        .iter()
+        .find(|b| b.id.to_string() == q.branch_id)
+        .or(branches.first())
+    else {
+        return service_error_page(&ctx, ServiceError::NotFound);
+    };
+    let today = local_today(&branch.time_zone);
+    let date = NaiveDate::parse_from_str(&q.date, "%Y-%m-%d").unwrap_or(today);
+    let week = q.view == "week";
+    let by_mechanic = q.by == "mechanic";
+    let from = if week {
+        date - Duration::days(
+            chrono::Datelike::weekday(&date)
+                .num_days_from_monday()
+                .into(),
+        )
+    } else {
+        date
+    };
+    let days = if week { 7 } else { 1 };
+    let cal = match appointments::calendar(&state.frontdesk, actor, branch.id, from, days).await {
+        Ok(c) => c,
+        Err(err) => return service_error_page(&ctx, err),
+    };
+    let step = Duration::days(days.into());
+    let nav = |d: NaiveDate| {
+        ctx.link(&link_with(
+            "/portal/calendar",
+            &[
+                ("branch_id", branch.id.to_string()),
+                ("date", d.to_string()),
+                ("view", q.view.clone()),
+                ("by", q.by.clone()),
+            ],
+        ))
+    };
+    let options = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, l)| ((*k).to_owned(), (*l).to_owned()))
+            .collect()
+    };
+    let none = FieldErrors::new();
+    let body = page(
+        &ctx,
+        "Calendar",
+        Some("calendar"),
+        html! {
+            h1 { "Calendar" }
+            form class="toolbar" method="get" action=(ctx.link("/portal/calendar")) {
+                (select("branch_id", "Branch", &branches.iter().map(|b| (b.id.to_string(), b.name.clone())).collect::<Vec<_>>(), &branch.id.to_string(), &none))
+                (Field::new("date", "Date", &date.to_string()).kind("date").render(&none))
+                (select("view", "Show", &options(&[("day", "Day"), ("week", "Week")]), if week { "week" } else { "day" }, &none))
+                (select("by", "Rows", &options(&[("bay", "By bay"), ("mechanic", "By mechanic")]), if by_mechanic { "mechanic" } else { "bay" }, &none))
+                div { button class="button" type="submit" { "Show" } }
+            }
+            p class="week-nav" {
+                a href=(nav(from - step)) { "← Previous" } " · "
+                a href=(nav(today)) { "Today" } " · "
+                a href=(nav(from + step)) { "Next →" }
+                @if actor.can(Permission::AppointmentsWrite) {
+                    " · " a class="button secondary" href=(ctx.link("/portal/appointments/new")) { "New appointment" }
+                }
+            }
+            p class="muted" { "Times are " (branch.time_zone) "." }
+            div id="live-notice" class="notice" role="status" hidden { "The calendar changed. " a href=(ctx.path) { "Show the latest" } }
+            div id="calendar-board" data-live="calendar" data-refresh {
+                (board(&ctx, &cal, by_mechanic))
+            }
+        },
+    );
+    body.into_response()
+}
+
+struct DetailView {
+    form: &'static str,
+    pairs: Pairs,
+    errors: FieldErrors,
+}
+
+async fn detail_page(req: &Request, state: &AppState, id: Uuid, view: DetailView) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let actor = match staff(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let detail = match appointments::get(&state.frontdesk, actor, id).await {
+        Ok(d) => d,
+        Err(err) => return service_error_page(&ctx, err),
+    };
+    let a = &detail.view.appointment;
+    let b = &detail.branch;
+    let tz = zone(b);
+    let day = a.starts_at.with_timezone(&tz).date_naive();
+    let cal = match appointments::calendar(&state.frontdesk, actor, b.id, day, 1).await {
+        Ok(c) => c,
+        Err(err) => return service_error_page(&ctx, err),
+    };
+    let status = status_of(&detail.view);
+    let can_write = actor.can(Permission::AppointmentsWrite);
+    let none = FieldErrors::new();
+    let errors_for = |form: &str| {
+        if view.form == form {
+            &view.errors
+        } else {
+            &none
+        }
+    };
+    let typed = |form: &str, name: &str, fallback: String| -> String {
+        if view.form == form {
+            view.pairs.get(name).to_owned()
+        } else {
+            fallback
+        }
+    };
+    let base = format!("/portal/appointments/{id}");
+    let mut bays: Vec<(String, String)> = vec![(String::new(), "Keep / any suitable".into())];
+    bays.extend(cal.bays.iter().map(|x| (x.id.to_string(), x.name.clone())));
+    let mut mechanics: Vec<(String, String)> = vec![(String::new(), "Keep / any suitable".into())];
+    mechanics.extend(
+        cal.mechanics
+            .iter()
+            .map(|(i, n)| (i.to_string(), n.clone())),
+    );
+    let next_states: Vec<AppointmentStatus> = AppointmentStatus::ALL
+        .into_iter()
+        .filter(|s| status.can_become(*s) && *s != AppointmentStatus::CheckedIn)
+        .collect();
+    let local_start = a
+        .starts_at
+        .with_timezone(&tz)
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let body = page(
+        &ctx,
+        "Appointment",
+        Some("calendar"),
+        html! {
+            p { a href=(ctx.link(&link_with("/portal/calendar", &[("branch_id", b.id.to_string()), ("date", day.to_string())]))) { "← Calendar" } }
+            h1 { (detail.view.service_name) " for " (detail.view.customer_name) }
+            (error_summary(&view.errors, LABELS))
+            section class="card" {
+                dl class="facts" {
+                    dt { "When" } dd { (describe_time(b, a.starts_at)) " – " (a.ends_at.with_timezone(&tz).format("%H:%M")) }
+                    dt { "Customer" } dd { a href=(ctx.link(&format!("/portal/customers/{}", a.customer_id))) { (detail.view.customer_name) } }
+                    @if let Some(v) = &detail.view.vehicle { dt { "Vehicle" } dd { @if let Some(vid) = a.vehicle_id { a href=(ctx.link(&format!("/portal/vehicles/{vid}"))) { (v) } } } }
+                    dt { "Bay" } dd { (detail.view.bay_name) }
+                    dt { "Mechanic" } dd { (detail.view.mechanic_name) }
+                    dt { "Status" } dd { strong data-status=(status.key()) { (status.label()) } }
+                    dt { "Booked" } dd { (a.source) }
+                    @if let Some(n) = &a.notes { dt { "Notes" } dd { (n) } }
+                    @if let Some(m) = a.arrival_mileage { dt { "Mileage at arrival" } dd { (m) } }
+                    @if let Some(k) = &a.key_location { dt { "Keys" } dd { (k) } }
+                }
+            }
+            @if can_write && !next_states.is_empty() {
+                section class="card" aria-labelledby="status-heading" {
+                    h2 id="status-heading" { "Status" }
+                    div class="actions" {
+                        @for s in &next_states {
+                            form method="post" action=(ctx.link(&format!("{base}/status"))) {
+                                (csrf_input(&ctx))
+                                input type="hidden" name="status" value=(s.key());
+                                button class=(if *s == AppointmentStatus::Cancelled || *s == AppointmentStatus::NoShow { "button danger" } else { "button secondary" }) type="submit" { "Mark " (s.label().to_lowercase()) }
+                            }
+                        }
+                    }
+                }
+            }
+            @if can_write && status.can_become(AppointmentStatus::CheckedIn) {
+                section class="card" aria-labelledby="checkin-heading" {
+                    h2 id="checkin-heading" { "Check in" }
+                    form class="stack" method="post" action=(ctx.link(&format!("{base}/status"))) novalidate {
+                        (csrf_input(&ctx))
+                        input type="hidden" name="status" value="checked_in";
+                        (Field::new("mileage", "Mileage", &typed("checkin", "mileage", String::new())).kind("number").render(errors_for("checkin")))
+                        (Field::new("correction_reason", "Reason, if lower than before", &typed("checkin", "correction_reason", String::new())).render(errors_for("checkin")))
+                        (Field::new("key_location", "Keys", &typed("checkin", "key_location", String::new())).hint("Such as: hook 12").render(errors_for("checkin")))
+                        div { button class="button" type="submit" { "Check in" } }
+                    }
+                }
+            }
+            @if can_write && status.is_open() {
+                section class="card" aria-labelledby="move-heading" {
+                    h2 id="move-heading" { "Move" }
+                    form class="stack" method="post" action=(ctx.link(&format!("{base}/move"))) novalidate {
+                        (csrf_input(&ctx))
+                        (Field::new("starts_at", &format!("New start ({})", b.time_zone), &typed("move", "starts_at", local_start)).kind("datetime-local").required().render(errors_for("move")))
+                        (select("bay_id", "Bay", &bays, view.pairs.get("bay_id"), errors_for("move")))
+                        (select("mechanic_id", "Mechanic", &mechanics, view.pairs.get("mechanic_id"), errors_for("move")))
+                        div { button class="button" type="submit" { "Move" } }
+                    }
+                }
+            }
+            section class="card" aria-labelledby="history-heading" {
+                h2 id="history-heading" { "History" }
+                ol {
+                    @for e in &detail.events {
+                        li { (e.at.with_timezone(&tz).format("%Y-%m-%d %H:%M")) " · " (AppointmentStatus::label_for(&e.status)) @if let Some(d) = &e.detail { " · " (d) } @if let Some(by) = &e.by_name { " · " (by) } }
+                    }
+                }
+            }
+        },
+    );
+    (status_for(&view.errors), body).into_response()
+}
+
+#[handler]
+pub async fn appointment(req: &Request, state: Data<&AppState>, Path(id): Path<Uuid>) -> Response {
+    detail_page(
+        req,
+        &state,
+        id,
+        DetailView {
+            form: "",
+            pairs: Pairs::default(),
+            errors: FieldErrors::new(),
+        },
+    )
+    .await
+}
+
+/// A local date-time as typed into a `datetime-local` field, at the branch's clock.
+fn local_time(raw: &str, b: &branch::Model) -> Result<DateTime<Utc>, FieldErrors> {
+    let bad = || FieldErrors::single("starts_at", "give a date and time such as 2027-03-31 09:30");
+    let naive = NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%dT%H:%M").map_err(|_| bad())?;
+    naive
+        .and_local_timezone(zone(b))
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| {
+            FieldErrors::single(
+                "starts_at",
+                "that time does not exist on the branch's clock (the clocks change); choose another",
+            )
+        })
+}
+
+async fn appointment_action(
+    req: &Request,
+    state: &AppState,
+    scope: &TenantScope,
+    id: Uuid,
+    body: &str,
+    moving: bool,
+) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let actor = match staff(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let p = Pairs::parse(body);
+    let mut errors = csrf_errors(req, p.get("csrf"));
+    let form = if moving {
+        "move"
+    } else if p.get("status") == "checked_in" {
+        "checkin"
+    } else {
+        "status"
+    };
+    if errors.is_empty() {
+        let fd = &state.frontdesk;
+        let site = site_of_request(&state.config, req, scope);
+        let outcome = if moving {
+            match appointments::get(fd, actor, id).await {
+                Ok(d) => match local_time(p.get("starts_at"), &d.branch) {
+                    Ok(at) => {
+                        appointments::reschedule(
+                            fd,
+                            actor,
+                            id,
+                            at,
+                            p.id("bay_id"),
+                            p.id("mechanic_id"),
+                            &site,
+                        )
+                        .await
+                    }
+                    Err(e) => Err(e.into()),
+                },
+                Err(e) => Err(e),
+            }
+        } else {
+            let mut e = FieldErrors::new();
+            let mileage = p.parsed("mileage", "write the mileage as a whole number", &mut e);
+            match AppointmentStatus::parse(p.get("status")) {
+                Some(next) if e.is_empty() => {
+                    appointments::change_status(
+                        fd,
+                        actor,
+                        id,
+                        next,
+                        Arrival {
+                            mileage,
+                            correction_reason: p.optional("correction_reason"),
+                            key_location: p.optional("key_location"),
+                        },
+                        &site,
+                    )
+                    .await
+                }
+                Some(_) => Err(e.into()),
+                None => Err(FieldErrors::single("status", "choose a status").into()),
+            }
+        };
+        match outcome {
+            Ok(_) => {
+                return Redirect::see_other(ctx.link(&format!("/portal/appointments/{id}")))
+                    .into_response();
+            }
+            Err(ServiceError::Invalid(e) | ServiceError::Conflict(e)) => errors = e,
+            Err(err) => return service_error_page(&ctx, err),
+        }
+    }
+    detail_page(
+        req,
+        state,
+        id,
+        DetailView {
+            form,
+            pairs: p,
+            errors,
+        },
+    )
+    .await
+}
+
+#[handler]
+pub async fn move_appointment(
+    req: &Request,
+    state: Data<&AppState>,
+    scope: Data<&TenantScope>,
+    Path(id): Path<Uuid>,
+    body: String,
+) -> Response {
+    appointment_action(req, &state, &scope, id, &body, true).await
+}
+
+#[handler]
+pub async fn change_status(
+    req: &Request,
+    state: Data<&AppState>,
+    scope: Data<&TenantScope>,
+    Path(id): Path<Uuid>,
+    body: String,
+) -> Response {
+    appointment_action(req, &state, &scope, id, &body, false).await
+}
+
+async fn new_page(req: &Request, state: &AppState, p: &Pairs, errors: &FieldErrors) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let actor = match staff(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let fd = &state.frontdesk;
+    let none = FieldErrors::new();
+    let customer = match p.id("customer_id") {
+        Some(id) => match customers::history(fd, actor, id).await {
+            Ok(h) => Some(h),
+            Err(err) => return service_error_page(&ctx, err),
+        },
+        None => None,
+    };
+    let Some(history) = customer else {
+        // First, whose appointment it is.
+        let q = p.get("q");
+        let found = if q.trim().is_empty() {
+            Vec::new()
+        } else {
+            match customers::list(
+                fd,
+                actor,
+                CustomerQuery {
+                    q: Some(q.to_owned()),
+                    limit: 20,
+                    ..Default::default()
+                },
+            )
+            .await
+            {
+                Ok(f) => f.items,
+                Err(err) => return service_error_page(&ctx, err),
+            }
+        };
+        let body = page(
+            &ctx,
+            "New appointment",
+            Some("calendar"),
+            html! {
+                h1 { "New appointment" }
+                form class="toolbar" method="get" action=(ctx.link("/portal/appointments/new")) role="search" {
+                    (Field::new("q", "Find the customer", q).hint("Name, phone, e-mail, plate or VIN").kind("search").render(&none))
+                    div { button class="button" type="submit" { "Find" } }
+                }
+                @if !q.trim().is_empty() {
+                    @if found.is_empty() { p { "Nobody found. " a href=(ctx.link("/portal/customers")) { "Add a new customer" } " first." } }
+                    ul { @for c in &found { li { a href=(ctx.link(&format!("/portal/appointments/new?customer_id={}", c.id))) { (c.name) } " · " (c.phone.as_deref().unwrap_or("")) " " (c.email.as_deref().unwrap_or("")) } } }
+                }
+            },
+        );
+        return body.into_response();
+    };
+    let loaded = async {
+        Ok::<_, ServiceError>((
+            pitlane_tenancy::branches::overview(&state.store, actor, 500).await?,
+            catalogue::list_for(fd, actor).await?,
+        ))
+    }
+    .await;
+    let (branches, services) = match loaded {
+        Ok(l) => l,
+        Err(err) => return service_error_page(&ctx, err),
+    };
+    let services: Vec<_> = services.into_iter().filter(|s| s.active).collect();
+    let branch = branches
+        .iter()
+        .find(|b| Some(b.id) == p.id("branch_id"))
+        .or(branches.first());
+    let service = services.iter().find(|s| Some(s.id) == p.id("service_id"));
+    let from = branch.map(|b| {
+        let today = local_today(&b.time_zone);
+        NaiveDate::parse_from_str(p.get("from"), "%Y-%m-%d")
+            .ok()
+            .filter(|d| *d >= today)
+            .unwrap_or(today)
+    });
+    let slots: Vec<Slot> = match (branch, service) {
+        (Some(b), Some(s)) => match appointments::free_slots(
+            fd,
+            actor,
+            SlotRequest {
+                service_id: s.id,
+                branch_id: Some(b.id),
+                from,
+                days: Some(7),
+            },
+        )
+        .await
+        {
+            Ok(f) => f.slots,
+            Err(err) => return service_error_page(&ctx, err),
+        },
+        _ => Vec::new(),
+    };
+    let c = &history.customer;
+    let branch_options: Vec<(String, String)> = branches
+        .iter()
+        .map(|b| (b.id.to_string(), b.name.clone()))
+        .collect();
+    let service_options: Vec<(String, String)> = services
+        .iter()
+        .map(|s| {
+            (
+                s.id.to_string(),
+                format!("{} ({} min)", s.name, s.duration_minutes),
+            )
+        })
+        .collect();
+    let mut vehicle_options: Vec<(String, String)> = vec![(String::new(), "No vehicle".into())];
+    vehicle_options.extend(
+        history
+            .vehicles
+            .iter()
+            .map(|v| (v.id.to_string(), pitlane_frontdesk::vehicles::describe(v))),
+    );
+    let chosen_branch = branch.map(|b| b.id.to_string()).unwrap_or_default();
+    let chosen_service = service.map(|s| s.id.to_string()).unwrap_or_default();
+    let body = page(
+        &ctx,
+        "New appointment",
+        Some("calendar"),
+        html! {
+            h1 { "New appointment for " (c.name) }
+            (error_summary(errors, LABELS))
+            form class="stack card" method="get" action=(ctx.link("/portal/appointments/new")) {
+                input type="hidden" name="customer_id" value=(c.id);
+                div class="grid-3" {
+                    (select("branch_id", "Branch", &branch_options, &chosen_branch, &none))
+                    (select("service_id", "Service", &service_options, &chosen_service, &none))
+                    (Field::new("from", "From", &from.map(|d| d.to_string()).unwrap_or_default()).kind("date").render(&none))
+                }
+                div { button class="button secondary" type="submit" { "Show free times" } }
+            }
+            @if let (Some(b), Some(s)) = (branch, service) {
+                form class="stack card" method="post" action=(ctx.link("/portal/appointments")) novalidate {
+                    (csrf_input(&ctx))
+                    input type="hidden" name="customer_id" value=(c.id);
+                    input type="hidden" name="branch_id" value=(b.id);
+                    input type="hidden" name="service_id" value=(s.id);
+                    input type="hidden" name="from" value=(from.map(|d| d.to_string()).unwrap_or_default());
+                    (time_choices(&b.time_zone, &slots, p.get("starts_at"), errors, html! {}))
+                    (select("vehicle_id", "Vehicle", &vehicle_options, p.get("vehicle_id"), errors))
+                    (textarea("notes", "Notes (optional)", p.get("notes"), errors))
+                    div { button class="button" type="submit" { "Book" } }
+                }
+            }
+        },
+    );
+    (status_for(errors), body).into_response()
+}
+
+/// Free times as one radio group per day, in the branch's clock; `extra` ends the group
+/// (links to other weeks, say).
+pub(super) fn time_choices(
+    time_zone: &str,
+    slots: &[Slot],
+    chosen: &str,
+    errors: &FieldErrors,
+    extra: Markup,
+) -> Markup {
+    let tz: chrono_tz::Tz = time_zone.parse().unwrap_or(chrono_tz::UTC);
+    let mut days: Vec<(NaiveDate, Vec<DateTime<Utc>>)> = Vec::new();
+    for s in slots {
+        let day = s.span.start.with_timezone(&tz).date_naive();
+        match days.last_mut() {
+            Some((d, v)) if *d == day => {
+                if v.last() != Some(&s.span.start) {
+                    v.push(s.span.start);
+                }
+            }
+            _ => days.push((day, vec![s.span.start])),
+        }
+    }
+    let error = errors.message_for("starts_at");
+    html! {
+        fieldset class="field slots" id="f-starts_at" aria-describedby=[error.map(|_| "f-starts_at-error")] {
+            legend { "Time (" (time_zone) ")" }
+            @if let Some(e) = error { span class="error" id="f-starts_at-error" { (e) } }
+            @if days.is_empty() { p class="muted" { "No free times in these 7 days; try a later week." } }
+            @for (day, starts) in &days {
+                div class="slot-day" role="group" aria-label=(day.format("%A %-d %B").to_string()) {
+                    h3 { (day.format("%A %-d %B")) }
+                    div class="slot-times" {
+                        @for start in starts {
+                            @let value = start.to_rfc3339();
+                            label class="slot" { input type="radio" name="starts_at" value=(value) checked[value == chosen]; " " (start.with_timezone(&tz).format("%H:%M")) }
+                        }
+                    }
+                }
+            }
+            (extra)
+        }
+    }
+}
+
+#[handler]
+pub async fn new_form(
+    req: &Request,
+    state: Data<&AppState>,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Response {
+    new_page(req, &state, &Pairs(q), &FieldErrors::new()).await
+}
+
+#[handler]
+pub async fn create(
+    req: &Request,
+    state: Data<&AppState>,
+    scope: Data<&TenantScope>,
+    body: String,
+) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let actor = match staff(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let p = Pairs::parse(&body);
+    let mut errors = csrf_errors(req, p.get("csrf"));
+    if errors.is_empty() {
+        let starts_at = match p.get("starts_at") {
+            "" => None,
+            raw => DateTime::parse_from_rfc3339(raw)
+                .ok()
+                .map(|t| t.with_timezone(&Utc)),
+        };
+        let input = AppointmentInput {
+            branch_id: p.id("branch_id").unwrap_or_default(),
+            service_id: p.id("service_id").unwrap_or_default(),
+            customer_id: p.id("customer_id").unwrap_or_default(),
+            vehicle_id: p.id("vehicle_id"),
+            starts_at,
+            bay_id: None,
+            mechanic_id: None,
+            notes: p.optional("notes"),
+        };
+        let site = site_of_request(&state.config, req, &scope);
+        match appointments::book(&state.frontdesk, actor, input, &site).await {
+            Ok(a) => {
+                return Redirect::see_other(ctx.link(&format!("/portal/appointments/{}", a.id)))
+                    .into_response();
+            }
+            Err(ServiceError::Invalid(e) | ServiceError::Conflict(e)) => errors = e,
+            Err(err) => return service_error_page(&ctx, err),
+        }
+    }
+    new_page(req, &state, &p, &errors).await
+}

@@ -1,0 +1,924 @@
+//! The front desk's customer pages: search, a customer's card (contact, consent, notes,
+//! vehicles, visits), merge, export and erasure, and a vehicle's history. Everything goes
+//! through the same front-desk services as the API.
+
+use chrono::NaiveDate;
+use maud::{Markup, html};
+use pitlane_domain::{Actor, FieldErrors, ServiceError, appointment::AppointmentStatus};
+use pitlane_frontdesk::{
+    customers::{self, ConsentChange, CustomerInput, CustomerQuery, CustomerSort},
+    privacy,
+    vehicles::{self, VehicleInput},
+};
+use pitlane_store::entity::{customer, vehicle};
+use poem::{
+    IntoResponse, Request, Response, handler,
+    http::header,
+    web::{Data, Path, Query, Redirect},
+};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{
+    errors::{service_error_page, sign_in_redirect},
+    forms::{Field, Pairs, csrf_errors, csrf_input, error_summary, select, status_for, textarea},
+    layout::{PageCtx, page},
+};
+use crate::state::AppState;
+
+const LABELS: &[(&str, &str)] = &[
+    ("name", "Name"),
+    ("email", "E-mail"),
+    ("phone", "Phone"),
+    ("company", "Company"),
+    ("address", "Address"),
+    ("tags", "Tags"),
+    ("body", "Note"),
+    ("vin", "VIN"),
+    ("plate", "Number plate"),
+    ("make", "Make"),
+    ("model", "Model"),
+    ("year", "Year"),
+    ("mileage", "Mileage"),
+    ("next_service_on", "Next service date"),
+    ("next_service_mileage", "Next service mileage"),
+    ("source", "How consent was given"),
+    ("duplicate", "Duplicate"),
+    ("confirm", "Confirmation"),
+    ("csrf", "Form"),
+];
+
+/// The signed-in staff member, or the page to send anyone else to. The error is the
+/// response itself, returned once per request, so its size does not matter.
+#[allow(clippy::result_large_err)]
+pub(super) fn staff(ctx: &PageCtx) -> Result<&Actor, Response> {
+    match &ctx.auth {
+        Some(auth) => Ok(&auth.actor),
+        None => Err(sign_in_redirect(ctx)),
+    }
+}
+
+fn tags_text(c: &customer::Model) -> String {
+    customers::tags_of(c).join(", ")
+}
+
+fn customer_input(p: &Pairs) -> CustomerInput {
+    CustomerInput {
+        name: p.get("name").to_owned(),
+        email: p.optional("email"),
+        phone: p.optional("phone"),
+        company: p.optional("company"),
+        address: p.optional("address"),
+        tags: p
+            .get("tags")
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    }
+}
+
+fn customer_fields(p: &Pairs, errors: &FieldErrors) -> Markup {
+    html! {
+        (Field::new("name", "Name", p.get("name")).required().autocomplete("off").render(errors))
+        div class="grid-2" {
+            (Field::new("email", "E-mail", p.get("email")).kind("email").autocomplete("off").render(errors))
+            (Field::new("phone", "Phone", p.get("phone")).kind("tel").autocomplete("off").hint("National or +international").render(errors))
+        }
+        (Field::new("company", "Company (optional)", p.get("company")).render(errors))
+        (textarea("address", "Address (optional)", p.get("address"), errors))
+        (Field::new("tags", "Tags (optional)", p.get("tags")).hint("Comma-separated, such as fleet, vip").render(errors))
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    tag: String,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    cursor: String,
+}
+
+async fn list_page(
+    req: &Request,
+    state: &AppState,
+    q: &ListQuery,
+    new: &Pairs,
+    errors: &FieldErrors,
+) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let actor = match staff(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let sort = match CustomerSort::parse(Some(&q.sort)) {
+        Ok(s) => s,
+        Err(err) => return service_error_page(&ctx, err),
+    };
+    let found = customers::list(
+        &state.frontdesk,
+        actor,
+        CustomerQuery {
+            q: Some(q.q.clone()).filter(|s| !s.trim().is_empty()),
+            tag: Some(q.tag.clone()).filter(|s| !s.trim().is_empty()),
+            sort,
+            cursor: Some(q.cursor.clone()).filter(|s| !s.is_empty()),
+            limit: 50,
+        },
+    )
+    .await;
+    let found = match found {
+        Ok(f) => f,
+        Err(err) => return service_error_page(&ctx, err),
+    };
+    let can_write = actor.can(pitlane_domain::permissions::Permission::CustomersWrite);
+    let next = found.next_cursor.as_ref().map(|c| {
+        let query: String = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("q", &q.q)
+            .append_pair("tag", &q.tag)
+            .append_pair("sort", &q.sort)
+            .append_pair("cursor", c)
+            .finish();
+        ctx.link(&format!("/portal/customers?{query}"))
+    });
+    let sorts = [
+        ("name", "Name A–Z"),
+        ("-name", "Name Z–A"),
+        ("-created", "Newest first"),
+        ("created", "Oldest first"),
+    ]
+    .map(|(k, l)| (k.to_owned(), l.to_owned()));
+    let body = page(
+        &ctx,
+        "Customers",
+        Some("customers"),
+        html! {
+            h1 { "Customers" }
+            @if actor.can(pitlane_domain::permissions::Permission::SettingsManage) {
+                p { a href=(ctx.link("/portal/campaigns")) { "Send a campaign to customers who agreed to offers" } }
+            }
+            form class="toolbar" method="get" action=(ctx.link("/portal/customers")) role="search" {
+                div class="field" {
+                    label for="f-q" { "Search" }
+                    span class="hint" id="f-q-hint" { "Name, e-mail, phone, plate or VIN — any part" }
+                    input id="f-q" name="q" type="search" value=(q.q) aria-describedby="f-q-hint";
+                }
+                (Field::new("tag", "Tag", &q.tag).render(&FieldErrors::new()))
+                (select("sort", "Order", &sorts, if q.sort.is_empty() { "name" } else { &q.sort }, &FieldErrors::new()))
+                div { button class="button" type="submit" { "Search" } }
+            }
+            section class="card" aria-labelledby="results-heading" {
+                h2 id="results-heading" { @if q.q.trim().is_empty() { "All customers" } @else { "Customers matching “" (q.q.trim()) "”" } }
+                @if found.items.is_empty() { p class="muted" { "No customers found." } }
+                @else {
+                    table {
+                        thead { tr { th scope="col" { "Name" } th scope="col" { "E-mail" } th scope="col" { "Phone" } th scope="col" { "Tags" } } }
+                        tbody {
+                            @for c in &found.items {
+                                tr {
+                                    td { a href=(ctx.link(&format!("/portal/customers/{}", c.id))) { (c.name) } @if let Some(co) = &c.company { br; span class="muted" { (co) } } }
+                                    td { (c.email.as_deref().unwrap_or("")) }
+                                    td { (c.phone.as_deref().unwrap_or("")) }
+                                    td { (tags_text(c)) }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if let Some(next) = next { p { a href=(next) { "Next page →" } } }
+            }
+            @if can_write {
+                section class="card" aria-labelledby="new-heading" {
+                    h2 id="new-heading" { "New customer" }
+                    (error_summary(errors, LABELS))
+                    form class="stack" method="post" action=(ctx.link("/portal/customers")) novalidate {
+                        (csrf_input(&ctx))
+                        (customer_fields(new, errors))
+                        fieldset class="field checks" {
+                            legend { "The customer agrees to" }
+                            @for (name, label) in [("email_consent", "E-mails about their visits"), ("sms_consent", "Text messages about their visits"), ("marketing_consent", "Offers and service reminders")] {
+                                label class="check" { input type="checkbox" name=(name) value="yes" checked[new.get(name) == "yes"]; " " (label) }
+                            }
+                        }
+                        div { button class="button" type="submit" { "Add the customer" } }
+                    }
+                }
+            }
+        },
+    );
+    (status_for(errors), body).into_response()
+}
+
+#[handler]
+pub async fn list(req: &Request, state: Data<&AppState>, Query(q): Query<ListQuery>) -> Response {
+    list_page(req, &state, &q, &Pairs(Vec::new()), &FieldErrors::new()).await
+}
+
+fn consent_of(p: &Pairs, source: &str) -> ConsentChange {
+    let given = |name: &str| (p.get(name) == "yes").then_some(true);
+    ConsentChange {
+        email: given("email_consent"),
+        sms: given("sms_consent"),
+        marketing: given("marketing_consent"),
+        source: source.to_owned(),
+    }
+}
+
+#[handler]
+pub async fn create(req: &Request, state: Data<&AppState>, body: String) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let actor = match staff(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let p = Pairs::parse(&body);
+    let mut errors = csrf_errors(req, p.get("csrf"));
+    if errors.is_empty() {
+        let consent = consent_of(&p, "at the front desk");
+        let any = consent.email.is_some() || consent.sms.is_some() || consent.marketing.is_some();
+        match customers::create(
+            &state.frontdesk,
+            actor,
+            customer_input(&p),
+            any.then_some(consent),
+        )
+        .await
+        {
+            Ok(c) => {
+                return Redirect::see_other(ctx.link(&format!("/portal/customers/{}", c.id)))
+                    .into_response();
+            }
+            Err(ServiceError::Invalid(e) | ServiceError::Conflict(e)) => errors = e,
+            Err(err) => return service_error_page(&ctx, err),
+        }
+    }
+    list_page(req, &state, &ListQuery::default(), &p, &errors).await
+}
+
+/// Which form on the customer's page came back with errors, and what was typed in it.
+#[derive(Default)]
+struct Returned {
+    form: &'static str,
+    pairs: Pairs,
+    errors: FieldErrors,
+    notice: Option<String>,
+}
+
+fn errors_in<'a>(r: &'a Returned, form: &str) -> (&'a FieldErrors, bool) {
+    static NONE: std::sync::OnceLock<FieldErrors> = std::sync::OnceLock::new();
+    if r.form == form {
+        (&r.errors, true)
+    } else {
+        (NONE.get_or_init(FieldErrors::new), false)
+    }
+}
+
+fn consent_line(
+    label: &str,
+    at: Option<chrono::DateTime<chrono::Utc>>,
+    how: Option<&str>,
+) -> Markup {
+    html! {
+        li {
+            strong { (label) ": " }
+            @match at {
+                Some(at) => { "yes, since " (at.format("%Y-%m-%d")) @if let Some(how) = how { " (" (how) ")" } }
+                None => { "no" }
+            }
+        }
+    }
+}
+
+fn contact_pairs(c: &customer::Model) -> Pairs {
+    Pairs(vec![
+        ("name".into(), c.name.clone()),
+        ("email".into(), c.email.clone().unwrap_or_default()),
+        ("phone".into(), c.phone.clone().unwrap_or_default()),
+        ("company".into(), c.company.clone().unwrap_or_default()),
+        ("address".into(), c.address.clone().unwrap_or_default()),
+        ("tags".into(), tags_text(c)),
+    ])
+}
+
+fn vehicle_fields(p: &Pairs, errors: &FieldErrors) -> Markup {
+    let units = [("km", "Kilometres"), ("mi", "Miles")].map(|(k, l)| (k.to_owned(), l.to_owned()));
+    html! {
+        (Field::new("vin", "VIN (optional)", p.get("vin")).hint("17 characters; make and year are read from it").autocomplete("off").render(errors))
+        div class="grid-3" {
+            (Field::new("plate", "Number plate", p.get("plate")).autocomplete("off").render(errors))
+            (Field::new("make", "Make", p.get("make")).render(errors))
+            (Field::new("model", "Model", p.get("model")).render(errors))
+            (Field::new("year", "Year", p.get("year")).kind("number").render(errors))
+            (Field::new("colour", "Colour", p.get("colour")).render(errors))
+            (select("mileage_unit", "Mileage in", &units, if p.get("mileage_unit").is_empty() { "km" } else { p.get("mileage_unit") }, errors))
+            (Field::new("next_service_on", "Next service date", p.get("next_service_on")).kind("date").render(errors))
+            (Field::new("next_service_mileage", "Next service at mileage", p.get("next_service_mileage")).kind("number").render(errors))
+        }
+    }
+}
+
+fn vehicle_input(p: &Pairs, customer_id: Option<Uuid>) -> Result<VehicleInput, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let input = VehicleInput {
+        customer_id,
+        vin: p.optional("vin"),
+        plate: p.optional("plate"),
+        plate_region: p.optional("plate_region"),
+        make: p.optional("make"),
+        model: p.optional("model"),
+        year: p.parsed("year", "write the year as four digits", &mut errors),
+        engine: p.optional("engine"),
+        colour: p.optional("colour"),
+        mileage_unit: p.optional("mileage_unit"),
+        mileage: p.parsed(
+            "mileage",
+            "write the mileage as a whole number",
+            &mut errors,
+        ),
+        next_service_on: match p.get("next_service_on").trim() {
+            "" => None,
+            raw => NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+                .map_err(|_| errors.add("next_service_on", "give a date such as 2027-03-31"))
+                .ok(),
+        },
+        next_service_mileage: p.parsed(
+            "next_service_mileage",
+            "write the mileage as a whole number",
+            &mut errors,
+        ),
+    };
+    if errors.is_empty() {
+        Ok(input)
+    } else {
+        Err(errors)
+    }
+}
+
+async fn customer_page(req: &Request, state: &AppState, id: Uuid, r: Returned) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let actor = match staff(&ctx) {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let history = match customers::history(&state.frontdesk, actor, id).await {
+        Ok(h) => h,
+        Err(err) => return service_error_page(&ctx, err),
+    };
+    let c = &history.customer;
+    // Possible duplicates: others found by this customer's e-mail, phone or name.
+    let mut duplicates: Vec<customer::Model> = Vec::new();
+    for q in [c.email.clone(), c.phone.clone(), Some(c.name.clone())]
+        .into_iter()
+        .flatten()
+    {
+        if let Ok(found) = customers::list(
+            &state.frontdesk,
+            actor,
+            CustomerQuery {
+                q: Some(q),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        {
+            for d in found.items {
+                if d.id != c.id && !duplicates.iter().any(|x| x.id == d.id) {
+                    duplicates.push(d);
+                }
+            }
+        }
+    }
+    let can_write = actor.can(pitlane_domain::permissions::Permission::CustomersWrite);
+    let base = format!("/portal/customers/{}", c.id);
+    let (contact_errors, contact_back) = errors_in(&r, "contact");
+    let contact = if contact_back {
+        Pairs(r.pairs.0.clone())
+    } else {
+        contact_pairs(c)
+    };
+    let (note_errors, _) = errors_in(&r, "note");
+    let (vehicle_errors, vehicle_back) = errors_in(&r, "vehicle");
+    let (consent_errors, _) = errors_in(&r, "consent");
+    let (merge_errors, _) = errors_in(&r, "merge");
+    let (erase_errors, _) = errors_in(&r, "erase");
+    let empty = Pairs::default();
+    let vehicle_typed = if vehicle_back { &r.pairs } else { &empty };
+    let body = page(
+        &ctx,
+        &c.name,
+        Some("customers"),
+        html! {
+            p { a href=(ctx.link("/portal/customers")) { "← Customers" } }
+            h1 { (c.name) }
+            @if let Some(n) = &r.notice { div class="notice success" role="status" { (n) } }
+            @if let Some(e) = r.errors.0.first().filter(|_| r.form.is_empty()) { div class="notice error" role="alert" { (e.message) } }
+            div class="grid-2" {
+                section class="card" aria-labelledby="contact-heading" {
+                    h2 id="contact-heading" { "Contact" }
+                    @if can_write {
+                        (error_summary(contact_errors, LABELS))
+                        form class="stack" method="post" action=(ctx.link(&base)) novalidate {
+                            (csrf_input(&ctx))
+                            (customer_fields(&contact, contact_errors))
+                            div { button class="button" type="submit" { "Save" } }
+                        }
+                    } @else {
+                        dl class="facts" {
+                            dt { "E-mail" } dd { (c.email.as_deref().unwrap_or("—")) }
+                            dt { "Phone" } dd { (c.phone.as_deref().unwrap_or("—")) }
+                            dt { "Tags" } dd { (tags_text(c)) }
+                        }
+                    }
+                }
+                section class="card" aria-labelledby="consent-heading" {
+                    h2 id="consent-heading" { "Consent" }
+                    ul {
+                        (consent_line("E-mails about visits", c.email_consent_at, c.email_consent_source.as_deref()))
+                        (consent_line("Texts about visits", c.sms_consent_at, c.sms_consent_source.as_deref()))
+                        (consent_line("Offers and reminders", c.marketing_consent_at, c.marketing_consent_source.as_deref()))
+                    }
+                    @if c.marketing_unsubscribed_at.is_some() { p class="muted" { "Unsubscribed from offers on " (c.marketing_unsubscribed_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default()) "." } }
+                    @if can_write {
+                        (error_summary(consent_errors, LABELS))
+                        form class="stack" method="post" action=(ctx.link(&format!("{base}/consent"))) novalidate {
+                            (csrf_input(&ctx))
+                            fieldset class="field checks" {
+                                legend { "The customer agrees to" }
+                                label class="check" { input type="checkbox" name="email_consent" value="yes" checked[c.email_consent_at.is_some()]; " E-mails about their visits" }
+                                label class="check" { input type="checkbox" name="sms_consent" value="yes" checked[c.sms_consent_at.is_some()]; " Texts about their visits" }
+                                label class="check" { input type="checkbox" name="marketing_consent" value="yes" checked[c.marketing_consent_at.is_some()]; " Offers and service reminders" }
+                            }
+                            (Field::new("source", "How they told you", "").hint("Such as: on the phone, at the counter").render(consent_errors))
+                            div { button class="button secondary" type="submit" { "Record consent" } }
+                        }
+                    }
+                }
+            }
+            section class="card" aria-labelledby="vehicles-heading" {
+                h2 id="vehicles-heading" { "Vehicles" }
+                @if history.vehicles.is_empty() { p class="muted" { "No vehicles yet." } }
+                ul {
+                    @for v in &history.vehicles {
+                        li { a href=(ctx.link(&format!("/portal/vehicles/{}", v.id))) { (vehicles::describe(v)) } @if let Some(m) = v.last_mileage { " · " (m) " " (v.mileage_unit) } }
+                    }
+                }
+                @if can_write {
+                    details open[vehicle_back] {
+                        summary { "Add a vehicle" }
+                        (error_summary(vehicle_errors, LABELS))
+                        form class="stack" method="post" action=(ctx.link(&format!("{base}/vehicles"))) novalidate {
+                            (csrf_input(&ctx))
+                            (vehicle_fields(vehicle_typed, vehicle_errors))
+                            (Field::new("mileage", "Mileage now (optional)", vehicle_typed.get("mileage")).kind("number").render(vehicle_errors))
+                            div { button class="button" type="submit" { "Add the vehicle" } }
+                        }
+                    }
+                }
+            }
+            section class="card" aria-labelledby="visits-heading" {
+                h2 id="visits-heading" { "Visits" }
+                @if can_write { p { a class="button secondary" href=(ctx.link(&format!("/portal/appointments/new?customer_id={}", c.id))) { "Book an appointment" } } }
+                @if history.appointments.is_empty() { p class="muted" { "No visits yet." } }
+                @else {
+                    table {
+                        thead { tr { th scope="col" { "When (UTC)" } th scope="col" { "Status" } th scope="col" { "Source" } } }
+                        tbody {
+                            @for a in &history.appointments {
+                                tr {
+                                    td { a href=(ctx.link(&format!("/portal/appointments/{}", a.id))) { (a.starts_at.format("%Y-%m-%d %H:%M")) } }
+                                    td { (AppointmentStatus::label_for(&a.status)) }
+                                    td { (a.source) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            section class="card" aria-labelledby="notes-heading" {
+                h2 id="notes-heading" { "Notes" }
+                @for n in &history.notes {
+                    article class="note" {
+                        p { (n.body) }
+                        p class="muted" { (n.author_name.as_deref().unwrap_or("")) " · " (n.created_at.format("%Y-%m-%d %H:%M UTC")) }
+                    }
+                }
+                @if can_write {
+                    (error_summary(note_errors, LABELS))
+                    form class="stack" method="post" action=(ctx.link(&format!("{base}/notes"))) novalidate {
+                        (csrf_input(&ctx))
+                        (textarea("body", "Add a note", if r.form == "note" { r.pairs.get("body") } else { "" }, note_errors))
+                        div { button class="button secondary" type="submit" { "Add the note" } }
+                    }
+                }
+            }
+            @if can_write {
+                section class="card" aria-labelledby="merge-heading" {
+                    h2 id="merge-heading" { "Merge a duplicate" }
+                    p { "Moves the duplicate's vehicles, visits, notes and messages to " strong { (c.name) } " and closes the duplicate." }
+                    (error_summary(merge_errors, LABELS))
+                    @if duplicates.is_empty() { p class="muted" { "No likely duplicates found." } }
+                    @else {
+                        form class="stack" method="post" action=(ctx.link(&format!("{base}/merge"))) novalidate {
+                            (csrf_input(&ctx))
+                            fieldset class="field" id="f-duplicate" {
+                                legend { "Possible duplicates" }
+                                @for d in &duplicates {
+                                    label class="check" {
+                                        input type="radio" name="duplicate" value=(d.id);
+                                        " " (d.name) " · " (d.email.as_deref().unwrap_or("no e-mail")) " · " (d.phone.as_deref().unwrap_or("no phone"))
+                                    }
+                                }
+                            }
+                            div { button class="button secondary" type="submit" { "Merge into this customer" } }
+                        }
+                    }
+                }
+                section class="card" aria-labelledby="privacy-heading" {
+                    h2 id="privacy-heading" { "Privacy" }
+                    p { a class="button secondary" href=(ctx.link(&format!("{base}/export"))) download { "Download everything we hold (JSON)" } }
+                    (error_summary(erase_errors, LABELS))
+                    form class="stack" method="post" action=(ctx.link(&format!("{base}/erase"))) novalidate {
+                        (csrf_input(&ctx))
+                        p { "Erasing removes the name, contact details, notes and upcoming bookings for good. Past visits stay as anonymous records." }
+                        label class="check" id="f-confirm" { input type="checkbox" name="confirm" value="yes"; " I understand this cannot be undone" }
+                        div { button class="button danger" type="submit" { "Erase this customer" } }
+                    }
+                }
+            }
+        },
+    );
+    (status_for(&r.errors), body).into_response()
+}
+
+#[handler]
+pub async fn show(req: &Request, state: Data<&AppState>, Path(id): Path<Uuid>) -> Response {
+    customer_page(req, &state, id, Returned::default()).await
+}
+
+/// One form on the customer's page: checks CSRF, runs `action`, and either goes back to the
+/// page (with `notice`) or shows the page again with the form's errors and what was typed.
+async fn customer_action<F, Fut>(
+    req: &Request,
+    state: &AppState,
+    id: Uuid,
+    body: &str,
+    form: &'static str,
+    action: F,
+) -> Response
+where
+    F: FnOnce(Actor, Pairs) -> Fut,
+    Fut: std::future::Future<Output = Result<String, ServiceError>>,
+{
+    let ctx = PageCtx::from_request(req);
+    let actor = match staff(&ctx) {
+        Ok(a) => a.clone(),
+        Err(r) => return r,
+    };
+    let p = Pairs::parse(body);
+    let csrf = csrf_errors(req, p.get("csrf"));
+    let outcome = if csrf.is_empty() {
+        action(actor, Pairs(p.0.clone())).await
+    } else {
+        Err(csrf.into())
+    };
+    match outcome {
+        Ok(next) => Redirect::see_other(ctx.link(&next)).into_response(),
+        Err(ServiceError::Invalid(errors) | ServiceError::Conflict(errors)) => {
+            customer_page(
+                req,
+                state,
+                id,
+                Returned {
+                    form,
+                    pairs: p,
+                    errors,
+                    notice: None,
+                },
+            )
+            .await
+        }
+        Err(err) => service_error_page(&ctx, err),
+    }
+}
+
+#[handler]
+pub async fn update(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<Uuid>,
+    body: String,
+) -> Response {
+    let fd = &state.frontdesk;
+    customer_action(req, &state, id, &body, "contact", |actor, p| async move {
+        customers::update(fd, &actor, id, customer_input(&p)).await?;
+        Ok(format!("/portal/customers/{id}"))
+    })
+    .await
+}
+
+#[handler]
+pub async fn save_consent(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<Uuid>,
+    body: String,
+) -> Response {
+    let fd = &state.frontdesk;
+    customer_action(req, &state, id, &body, "consent", |actor, p| async move {
+        let source = p.get("source").trim().to_owned();
+        // Unticked boxes withdraw consent; ticked ones give it.
+        let change = ConsentChange {
+            email: Some(p.get("email_consent") == "yes"),
+            sms: Some(p.get("sms_consent") == "yes"),
+            marketing: Some(p.get("marketing_consent") == "yes"),
+            source,
+        };
+        customers::set_consent(fd, &actor, id, change).await?;
+        Ok(format!("/portal/customers/{id}"))
+    })
+    .await
+}
+
+#[handler]
+pub async fn add_note(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<Uuid>,
+    body: String,
+) -> Response {
+    let fd = &state.frontdesk;
+    customer_action(req, &state, id, &body, "note", |actor, p| async move {
+        customers::add_note(fd, &actor, id, p.get("body")).await?;
+        Ok(format!("/portal/customers/{id}#notes-heading"))
+    })
+    .await
+}
+
+#[handler]
+pub async fn add_vehicle(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<Uuid>,
+    body: String,
+) -> Response {
+    let fd = &state.frontdesk;
+    customer_action(req, &state, id, &body, "vehicle", |actor, p| async move {
+        let input = vehicle_input(&p, Some(id))?;
+        let v = vehicles::create(fd, &actor, input).await?;
+        Ok(format!("/portal/vehicles/{}", v.id))
+    })
+    .await
+}
+
+#[handler]
+pub async fn merge(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<Uuid>,
+    body: String,
+) -> Response {
+    let fd = &state.frontdesk;
+    customer_action(req, &state, id, &body, "merge", |actor, p| async move {
+        let duplicate = p
+            .id("duplicate")
+            .ok_or_else(|| FieldErrors::single("duplicate", "choose the duplicate to merge"))?;
+        customers::merge(fd, &actor, id, duplicate).await?;
+        Ok(format!("/portal/customers/{id}"))
+    })
+    .await
+}
+
+#[handler]
+pub async fn erase(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<Uuid>,
+    body: String,
+) -> Response {
+    let fd = &state.frontdesk;
+    customer_action(req, &state, id, &body, "erase", |actor, p| async move {
+        if p.get("confirm") != "yes" {
+            return Err(FieldErrors::single(
+                "confirm",
+                "tick the box to confirm; erasure cannot be undone",
+            )
+            .into());
+        }
+        privacy::erase(fd, &actor, id).await?;
+        Ok("/portal/customers?erased=1".to_owned())
+    })
+    .await
+}
+
+#[handler]
+pub async fn export(req: &Request, state: Data<&AppState>, Path(id): Path<Uuid>) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let actor = match staff(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match privacy::export(&state.frontdesk, actor, id).await {
+        Ok(doc) => Response::builder()
+            .content_type("application/json")
+            .header(
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"customer-{id}.json\""),
+            )
+            .body(serde_json::to_string_pretty(&doc).unwrap_or_default()),
+        Err(err) => service_error_page(&ctx, err),
+    }
+}
+
+async fn vehicle_page(
+    req: &Request,
+    state: &AppState,
+    id: Uuid,
+    form: &str,
+    typed: &Pairs,
+    errors: &FieldErrors,
+) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let actor = match staff(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let h = match vehicles::history(&state.frontdesk, actor, id).await {
+        Ok(h) => h,
+        Err(err) => return service_error_page(&ctx, err),
+    };
+    let v = &h.vehicle;
+    let owner = match v.customer_id {
+        Some(cid) => customers::get(&state.frontdesk, actor, cid).await.ok(),
+        None => None,
+    };
+    let can_write = actor.can(pitlane_domain::permissions::Permission::CustomersWrite);
+    let none = FieldErrors::new();
+    let (edit_errors, mileage_errors) = match form {
+        "edit" => (errors, &none),
+        "mileage" => (&none, errors),
+        _ => (&none, &none),
+    };
+    let edit = if form == "edit" {
+        Pairs(typed.0.clone())
+    } else {
+        vehicle_pairs(v)
+    };
+    let due = vehicles::maintenance_due(v, chrono::Utc::now().date_naive(), 30);
+    let body = page(
+        &ctx,
+        &vehicles::describe(v),
+        Some("customers"),
+        html! {
+            @if let Some(o) = &owner { p { a href=(ctx.link(&format!("/portal/customers/{}", o.id))) { "← " (o.name) } } }
+            h1 { (vehicles::describe(v)) }
+            @if let Some(due) = due { div class="notice" role="status" { "Service due: " (due) } }
+            dl class="facts" {
+                dt { "VIN" } dd { (v.vin.as_deref().unwrap_or("—")) }
+                dt { "Mileage" } dd { @if let Some(m) = v.last_mileage { (m) " " (v.mileage_unit) } @else { "—" } }
+                dt { "Owner" } dd { @if let Some(o) = &owner { (o.name) } @else { "None on record" } }
+            }
+            @if can_write {
+                section class="card" aria-labelledby="mileage-heading" {
+                    h2 id="mileage-heading" { "Record mileage" }
+                    (error_summary(mileage_errors, LABELS))
+                    form class="stack" method="post" action=(ctx.link(&format!("/portal/vehicles/{}/mileage", v.id))) novalidate {
+                        (csrf_input(&ctx))
+                        (Field::new("mileage", "Odometer now", if form == "mileage" { typed.get("mileage") } else { "" }).kind("number").required().render(mileage_errors))
+                        (Field::new("correction_reason", "Reason, if lower than before", if form == "mileage" { typed.get("correction_reason") } else { "" }).hint("Such as: odometer replaced").render(mileage_errors))
+                        div { button class="button secondary" type="submit" { "Record" } }
+                    }
+                }
+                section class="card" aria-labelledby="edit-heading" {
+                    h2 id="edit-heading" { "Details" }
+                    (error_summary(edit_errors, LABELS))
+                    form class="stack" method="post" action=(ctx.link(&format!("/portal/vehicles/{}", v.id))) novalidate {
+                        (csrf_input(&ctx))
+                        (vehicle_fields(&edit, edit_errors))
+                        div { button class="button" type="submit" { "Save" } }
+                    }
+                }
+            }
+            section class="card" aria-labelledby="readings-heading" {
+                h2 id="readings-heading" { "Mileage history" }
+                @if h.readings.is_empty() { p class="muted" { "No readings yet." } }
+                ul { @for r in &h.readings { li { (r.recorded_at.format("%Y-%m-%d")) ": " (r.reading) " " (v.mileage_unit) " (" (r.source) ")" @if let Some(why) = &r.correction_reason { " — corrected: " (why) } } } }
+            }
+            section class="card" aria-labelledby="owners-heading" {
+                h2 id="owners-heading" { "Owners" }
+                ul { @for o in &h.owners { li { (o.owner_name) ": " (o.from_at.format("%Y-%m-%d")) " – " (o.until_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "now".into())) } } }
+            }
+            section class="card" aria-labelledby="service-heading" {
+                h2 id="service-heading" { "Service history" }
+                @if h.appointments.is_empty() { p class="muted" { "No visits yet." } }
+                ul { @for a in &h.appointments { li { a href=(ctx.link(&format!("/portal/appointments/{}", a.id))) { (a.starts_at.format("%Y-%m-%d")) } " · " (AppointmentStatus::label_for(&a.status)) } } }
+            }
+        },
+    );
+    (status_for(errors), body).into_response()
+}
+
+fn vehicle_pairs(v: &vehicle::Model) -> Pairs {
+    let s = |o: Option<String>| o.unwrap_or_default();
+    Pairs(vec![
+        ("vin".into(), s(v.vin.clone())),
+        ("plate".into(), s(v.plate.clone())),
+        ("make".into(), s(v.make.clone())),
+        ("model".into(), s(v.model.clone())),
+        ("year".into(), s(v.year.map(|y| y.to_string()))),
+        ("colour".into(), s(v.colour.clone())),
+        ("mileage_unit".into(), v.mileage_unit.clone()),
+        (
+            "next_service_on".into(),
+            s(v.next_service_on.map(|d| d.to_string())),
+        ),
+        (
+            "next_service_mileage".into(),
+            s(v.next_service_mileage.map(|m| m.to_string())),
+        ),
+    ])
+}
+
+#[handler]
+pub async fn show_vehicle(req: &Request, state: Data<&AppState>, Path(id): Path<Uuid>) -> Response {
+    vehicle_page(req, &state, id, "", &Pairs::default(), &FieldErrors::new()).await
+}
+
+async fn vehicle_action(
+    req: &Request,
+    state: &AppState,
+    id: Uuid,
+    body: &str,
+    form: &'static str,
+) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let actor = match staff(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let p = Pairs::parse(body);
+    let mut errors = csrf_errors(req, p.get("csrf"));
+    if errors.is_empty() {
+        let fd = &state.frontdesk;
+        let outcome = match form {
+            "mileage" => {
+                let mut e = FieldErrors::new();
+                match p.parsed::<i64>("mileage", "write the mileage as a whole number", &mut e) {
+                    Some(value) if e.is_empty() => vehicles::record_mileage(
+                        fd,
+                        actor,
+                        id,
+                        value,
+                        p.optional("correction_reason").as_deref(),
+                    )
+                    .await
+                    .map(|_| ()),
+                    _ => {
+                        if e.is_empty() {
+                            e.add("mileage", "give the odometer reading");
+                        }
+                        Err(e.into())
+                    }
+                }
+            }
+            _ => match vehicle_input(&p, None) {
+                Ok(input) => vehicles::update(fd, actor, id, input).await.map(|_| ()),
+                Err(e) => Err(e.into()),
+            },
+        };
+        match outcome {
+            Ok(()) => {
+                return Redirect::see_other(ctx.link(&format!("/portal/vehicles/{id}")))
+                    .into_response();
+            }
+            Err(ServiceError::Invalid(e) | ServiceError::Conflict(e)) => errors = e,
+            Err(err) => return service_error_page(&ctx, err),
+        }
+    }
+    vehicle_page(req, state, id, form, &p, &errors).await
+}
+
+#[handler]
+pub async fn update_vehicle(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<Uuid>,
+    body: String,
+) -> Response {
+    vehicle_action(req, &state, id, &body, "edit").await
+}
+
+#[handler]
+pub async fn record_mileage(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<Uuid>,
+    body: String,
+) -> Response {
+    vehicle_action(req, &state, id, &body, "mileage").await
+}

@@ -1,0 +1,54 @@
+//! Background rounds the server runs for every workshop: today, the maintenance-due
+//! reminders. Each round is idempotent (a vehicle is marked when told, and its message has a
+//! stable key), so several servers may run it side by side.
+
+use std::time::Duration;
+
+use pitlane_domain::ids::TenantId;
+use pitlane_store::TenantCtx;
+
+use crate::{links::site_of_tenant, state::AppState};
+
+/// How often the maintenance round runs.
+pub const MAINTENANCE_EVERY: Duration = Duration::from_secs(60 * 60);
+
+/// One round over every active workshop; returns how many reminders were written.
+pub async fn maintenance_round(state: &AppState) -> u64 {
+    let tenants = match state.store.tenants_matching(None, 1_000_000).await {
+        Ok(t) => t,
+        Err(err) => {
+            tracing::warn!(error = %err, "maintenance round: could not list workshops");
+            return 0;
+        }
+    };
+    let today = chrono::Utc::now().date_naive();
+    let mut total = 0;
+    for t in tenants.into_iter().filter(|t| !t.is_suspended()) {
+        let site = site_of_tenant(&state.config, &t.slug, Some(state.config.addr.port()));
+        match pitlane_frontdesk::campaigns::maintenance_sweep(
+            &state.frontdesk,
+            &TenantCtx::new(TenantId(t.id)),
+            today,
+            &site,
+        )
+        .await
+        {
+            Ok(n) => total += n,
+            Err(err) => tracing::warn!(tenant = %t.id, error = %err, "maintenance round failed"),
+        }
+    }
+    if total > 0 {
+        tracing::info!(reminders = total, "maintenance reminders written");
+    }
+    total
+}
+
+/// Runs the rounds until the task is aborted.
+pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            maintenance_round(&state).await;
+            tokio::time::sleep(MAINTENANCE_EVERY).await;
+        }
+    })
+}
