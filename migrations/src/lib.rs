@@ -14,6 +14,7 @@ mod m20261121_000003_messaging;
 mod m20261121_000004_identity;
 mod m20261121_000005_session_check;
 mod m20261121_000006_front_desk;
+mod m20261121_000007_customer_search;
 
 pub use sea_orm_migration::MigratorTrait;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000004_identity::Migration),
             Box::new(m20261121_000005_session_check::Migration),
             Box::new(m20261121_000006_front_desk::Migration),
+            Box::new(m20261121_000007_customer_search::Migration),
         ]
     }
 }

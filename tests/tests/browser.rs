@@ -919,6 +919,41 @@ async fn front_desk_pages_journey(
     for theme in ["light", "dark"] {
         audit(&client, theme, "appointment", &mut problems).await?;
     }
+    // Move it by the form: first to a time the branch is closed, then to its opening.
+    let start = value_of(&client, "f-starts_at").await?;
+    let day = start.split('T').next().context("a date")?.to_owned();
+    let set_start = |value: String| {
+        let client = client.clone();
+        async move {
+            client
+                .execute(
+                    "document.getElementById('f-starts_at').value = arguments[0];",
+                    vec![value.into()],
+                )
+                .await
+        }
+    };
+    set_start(format!("{day}T03:00")).await?;
+    submit_to(&client, "/move").await?;
+    let error = text_of(&client, "#f-starts_at-error").await?;
+    ensure!(!error.is_empty(), "a closed time is refused on the field");
+    ensure!(
+        value_of(&client, "f-starts_at").await? == format!("{day}T03:00"),
+        "the time typed is kept"
+    );
+    for theme in ["light", "dark"] {
+        audit(&client, theme, "appointment with errors", &mut problems).await?;
+    }
+    set_start(format!("{day}T08:00")).await?;
+    submit_to(&client, "/move").await?;
+    wait_for_text(&client, "dl.facts", "08:00").await?;
+    // And cancel it with its button.
+    click(
+        &client,
+        "form[action$='/status']:has(input[value=cancelled]) button",
+    )
+    .await?;
+    wait_for_text(&client, "[data-status]", "Cancelled").await?;
 
     click(&client, "nav a[href$='/portal/customers']").await?;
     fill(&client, "f-q", "AB12").await?;
@@ -1021,6 +1056,13 @@ async fn conversation_journey(
     )
     .await;
     wait_for_text(&client, "#thread", "I can come at four.").await?;
+    // Assigned to the owner from the staff list.
+    click(&client, "#f-to option:nth-child(2)").await?;
+    submit_to(&client, "/assign").await?;
+    client
+        .wait()
+        .for_element(Locator::Css("#f-to option:nth-child(2)[selected]"))
+        .await?;
     fill(&client, "f-body", "Yes, it is ready from 16:00.").await?;
     submit_to(&client, "/reply").await?;
     wait_for_text(&client, "#thread", "ready from 16:00").await?;

@@ -1073,3 +1073,127 @@ async fn sms_replies_thread_into_the_customers_conversation() {
     workers.stop().await;
     app.stop().await;
 }
+
+/// The customer's link on the day: past the cut-off it no longer moves or cancels, but it
+/// checks in (the keys' place is required; mileage is recorded).
+#[tokio::test]
+async fn customers_check_themselves_in_on_the_day_by_their_link() {
+    let d = desk().await;
+    // A branch where it is about noon now and open all day, so "today" has time left.
+    let offset = 12 - i64::from(chrono::Timelike::hour(&Utc::now()));
+    let zone = match offset {
+        0 => "Etc/GMT".to_owned(),
+        o if o > 0 => format!("Etc/GMT-{o}"),
+        o => format!("Etc/GMT+{}", -o),
+    };
+    let all_day: serde_json::Map<String, Value> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        .iter()
+        .map(|day| ((*day).to_owned(), json!([["00:00", "23:59"]])))
+        .collect();
+    let (status, branch) = d
+        .owner
+        .call(
+            Method::POST,
+            &format!("{}/branches", d.base),
+            Some(json!({"name": "Noon", "time_zone": zone, "business_hours": all_day})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{branch}");
+    let (status, bay) = d
+        .owner
+        .call(
+            Method::POST,
+            &format!("{}/bays", d.base),
+            Some(json!({"branch_id": branch["id"], "name": "Noon lift", "kind": "lift"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{bay}");
+    let c = customer(&d, "Ivy Early", "ivy@example.com", "").await;
+    let minutes = (Utc::now().timestamp() / 60 / 15 + 3) * 15 * 60;
+    let starts_at = DateTime::from_timestamp(minutes, 0).expect("time");
+    let (status, a) = d
+        .owner
+        .call(
+            Method::POST,
+            &format!("{}/appointments", d.base),
+            Some(json!({"branch_id": branch["id"], "service_id": d.service,
+                        "customer_id": c["id"], "starts_at": starts_at})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{a}");
+    let confirmation = messages_of(&d, "booking_confirmation").await;
+    let link = confirmation
+        .iter()
+        .find(|m| m.recipient == "ivy@example.com")
+        .and_then(|m| m.data["vars"]["manage_link"].as_str().map(str::to_owned))
+        .expect("the manage link");
+    let path = link
+        .split_once("/t/")
+        .map(|(_, p)| format!("/t/{p}"))
+        .expect("path");
+    let token = path
+        .split_once("token=")
+        .map(|(_, t)| t.to_owned())
+        .expect("token");
+    let guest = d.app.client();
+    let page = guest.get(&path).await.text().await.expect("page");
+    assert!(page.contains("Check in"), "check-in is offered on the day");
+    assert!(
+        page.contains("Online changes closed"),
+        "past the 24-hour cut-off"
+    );
+    let base = format!("/t/{}/book/manage", d.tenant.slug);
+    let response = guest
+        .submit(&path, &format!("{base}/cancel"), &[("token", &token)])
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        response
+            .text()
+            .await
+            .expect("page")
+            .contains("please call the workshop")
+    );
+    let response = guest
+        .submit(
+            &path,
+            &format!("{base}/check-in"),
+            &[("token", &token), ("mileage", "12,345")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = response.text().await.expect("page");
+    assert!(
+        page.contains("where you left the keys"),
+        "the keys are asked for"
+    );
+    assert!(page.contains("12,345"), "what was typed is kept");
+    let response = guest
+        .submit(
+            &path,
+            &format!("{base}/check-in"),
+            &[
+                ("token", &token),
+                ("mileage", "12,345"),
+                ("key_location", "key box 4"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (_, after) = d
+        .owner
+        .call(
+            Method::GET,
+            &format!("{}/appointments/{}", d.base, a["id"].as_str().expect("id")),
+            None,
+        )
+        .await;
+    let a = &after["appointment"];
+    assert_eq!(a["status"], "checked_in", "{after}");
+    assert_eq!(a["arrival_mileage"], 12345);
+    assert_eq!(a["key_location"], "key box 4");
+    assert_eq!(
+        after["history"][1]["by"], "Ivy Early",
+        "the customer did it"
+    );
+}

@@ -216,7 +216,7 @@ async fn pages_with_b_ids(a: &Client, a_base: &str, world: &World) -> Vec<String
             "status=cancelled",
         ),
         (format!("/portal/inbox/{conversation}/reply"), "body=x"),
-        (format!("/portal/inbox/{conversation}/assign"), "to=me"),
+        (format!("/portal/inbox/{conversation}/assign"), "to="),
         (
             format!("/portal/settings/front-desk/services/{service}"),
             "name=x&duration_minutes=30",

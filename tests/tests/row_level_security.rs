@@ -225,3 +225,38 @@ async fn audit_entries_cannot_be_changed_even_by_the_owner() {
     );
     app.stop().await;
 }
+
+/// The customer-search function reads past row-level security to use its index, so it must
+/// keep the wall itself: only the context's tenant, nothing without a context.
+#[tokio::test]
+async fn customer_search_function_keeps_to_the_context_tenant() {
+    let app = TestApp::spawn().await;
+    let alpha = app.populated_tenant("alpha").await;
+    let bravo = app.populated_tenant("bravo").await;
+    let owner = app.db().admin().await;
+    let db = app.db().app().await;
+    let everything = "select count(*) from pitlane_customer_matches('%', 1000)";
+    let bravo_rows = count(
+        &owner,
+        &format!(
+            "select count(*) from customers where tenant_id = '{}'",
+            bravo.id.0
+        ),
+    )
+    .await;
+    assert!(bravo_rows > 0, "bravo has customers to protect");
+    assert_eq!(count(&db, everything).await, 0, "no context, no rows");
+    let tx = in_tenant(&db, alpha.id.0).await;
+    let seen = count(
+        &tx,
+        &format!(
+            "select count(*) from pitlane_customer_matches('%', 1000) m
+              where m not in (select id from customers where tenant_id = '{}')",
+            alpha.id.0
+        ),
+    )
+    .await;
+    assert_eq!(seen, 0, "only alpha's customers come back");
+    assert!(count(&tx, everything).await > 0, "alpha's own are found");
+    tx.rollback().await.expect("rollback");
+}

@@ -11,7 +11,7 @@ use pitlane_domain::{
 use pitlane_notify::{OutgoingMessage, Recipient};
 use pitlane_store::{
     TenantCtx, TenantTx,
-    entity::{conversation, conversation_message, customer, membership},
+    entity::{conversation, conversation_message, customer, membership, user},
     sea_orm::{
         ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
     },
@@ -213,6 +213,39 @@ pub async fn mark_read(fd: &FrontDesk, actor: &Actor, id: Uuid) -> Result<(), Se
     Ok(())
 }
 
+/// Who a conversation can be assigned to: active staff, by name.
+pub async fn assignable(
+    fd: &FrontDesk,
+    actor: &Actor,
+) -> Result<Vec<(Uuid, String)>, ServiceError> {
+    actor.require(Permission::CustomersRead)?;
+    let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
+    let members = tx
+        .all(
+            tx.select::<membership::Entity>()
+                .filter(membership::Column::Status.eq("active"))
+                .filter(membership::Column::Role.ne("customer")),
+        )
+        .await?;
+    let people: HashMap<Uuid, String> = tx
+        .people()
+        .all(
+            <user::Entity as pitlane_store::sea_orm::EntityTrait>::find()
+                .filter(user::Column::Id.is_in(members.iter().map(|m| m.user_id))),
+        )
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    tx.commit().await?;
+    let mut out: Vec<(Uuid, String)> = members
+        .into_iter()
+        .map(|m| (m.id, people.get(&m.user_id).cloned().unwrap_or_default()))
+        .collect();
+    out.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(out)
+}
+
 pub async fn assign(
     fd: &FrontDesk,
     actor: &Actor,
@@ -298,6 +331,9 @@ pub async fn reply(
 
 /// The signed-in customer's own conversation.
 pub async fn mine(fd: &FrontDesk, actor: &Actor) -> Result<Thread, ServiceError> {
+    if !actor.role.is(pitlane_domain::permissions::Role::Customer) {
+        return Err(ServiceError::Forbidden("a customer account"));
+    }
     let tx = fd.store.tx(&TenantCtx::new(actor.tenant_id)).await?;
     let me = signed_in_customer(&tx, actor).await?;
     let conv = conversation_of(&tx, me.id).await?;

@@ -19,7 +19,7 @@ use pitlane_store::{
     sea_orm::{
         ActiveValue::Set,
         ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
-        sea_query::{Expr, ExprTrait, LikeExpr},
+        sea_query::{Expr, ExprTrait, LikeExpr, Order},
     },
 };
 use uuid::Uuid;
@@ -422,6 +422,10 @@ impl CustomerSort {
     }
 }
 
+/// Up to this many matches, a search reads them by the trigram index and sorts them; beyond
+/// it, the fragment is common enough that walking the list in order finds a page sooner.
+const INDEXED_MATCHES: u32 = 2000;
+
 #[derive(Debug, Clone, Default)]
 pub struct CustomerQuery {
     /// Any fragment of a name, e-mail, phone number, plate or VIN.
@@ -447,11 +451,27 @@ pub async fn list(
     let mut select = customer::Entity::find()
         .filter(customer::Column::MergedInto.is_null())
         .filter(customer::Column::ErasedAt.is_null());
+    let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
+    let mut by_ids = false;
     if let Some(needle) = query.q.as_deref().and_then(needle) {
-        select = select.filter(
-            Expr::col(customer::Column::Search)
-                .like(LikeExpr::new(contains_pattern(&needle)).escape('\\')),
-        );
+        let pattern = contains_pattern(&needle);
+        // Trigrams need three characters; a fragment that matches thousands is faster found
+        // by walking the names in order than by collecting every match first.
+        let indexed = if needle.chars().count() >= 3 {
+            tx.customer_search_ids(&pattern, INDEXED_MATCHES + 1)
+                .await?
+        } else {
+            None
+        };
+        select = match indexed {
+            Some(ids) if ids.len() <= INDEXED_MATCHES as usize => {
+                by_ids = true;
+                select.filter(customer::Column::Id.is_in(ids))
+            }
+            _ => select.filter(
+                Expr::col(customer::Column::Search).like(LikeExpr::new(pattern).escape('\\')),
+            ),
+        };
     }
     if let Some(tag) = query
         .tag
@@ -495,11 +515,18 @@ pub async fn list(
                         .add(Condition::all().add(name.eq(value.clone())).add(past_id)),
                 );
             }
-            if asc {
-                select.order_by_asc(name).order_by_asc(id)
+            // With the matches already found by id, sorting those few is cheaper than walking
+            // the name index and testing each row against the list, which the planner would
+            // otherwise choose; `name || ''` sorts the same but cannot use the index.
+            let order = if by_ids {
+                Expr::cust(r#""customers"."name" || ''"#)
             } else {
-                select.order_by_desc(name).order_by_desc(id)
-            }
+                Expr::col((customer::Entity, name))
+            };
+            let direction = if asc { Order::Asc } else { Order::Desc };
+            select
+                .order_by(order, direction.clone())
+                .order_by(id, direction)
         }
         CustomerSort::Newest | CustomerSort::Oldest => {
             let asc = query.sort == CustomerSort::Oldest;
@@ -513,7 +540,6 @@ pub async fn list(
             }
         }
     };
-    let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
     let mut items = tx.all(select.limit(limit + 1)).await?;
     tx.commit().await?;
     let next_cursor = if items.len() as u64 > limit {

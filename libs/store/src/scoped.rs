@@ -279,6 +279,39 @@ impl TenantTx {
         People { conn: &self.tx }
     }
 
+    /// Ids of this tenant's customers whose search text matches the `LIKE` pattern (escape
+    /// `\`), at most `limit`, by the trigram index; `None` where there is no such index
+    /// (SQLite), and the caller filters with `LIKE` itself. Row-level security keeps `LIKE`
+    /// out of index scans (it is not leakproof), hence the function.
+    pub async fn customer_search_ids(
+        &self,
+        pattern: &str,
+        limit: u32,
+    ) -> Result<Option<Vec<Uuid>>, StoreError> {
+        use sea_orm::{ConnectionTrait, DbBackend, Statement};
+        if self.tx.get_database_backend() != DbBackend::Postgres {
+            return Ok(None);
+        }
+        let rows = self
+            .tx
+            .query_all_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "select pitlane_customer_matches($1, $2) as id",
+                [pattern.into(), (limit as i32).into()],
+            ))
+            .await?;
+        let ids = rows
+            .into_iter()
+            .map(|row| row.try_get::<Uuid>("", "id").map_err(StoreError::from))
+            .collect::<Result<Vec<_>, _>>()?;
+        // The caller reads these rows by id next. A cached generic plan cannot see how few
+        // they are and walks the whole name index instead; plan that query for its values.
+        self.tx
+            .execute_unprepared("set local plan_cache_mode = force_custom_plan")
+            .await?;
+        Ok(Some(ids))
+    }
+
     pub async fn commit(self) -> Result<(), StoreError> {
         Ok(self.tx.commit().await?)
     }

@@ -399,6 +399,7 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/portal/customers/:id/merge", post(customers::merge))
         .at("/portal/customers/:id/erase", post(customers::erase))
         .at("/portal/customers/:id/export", get(customers::export))
+        .at("/portal/customers/:id/data", get(customers::data_page))
         .at(
             "/portal/vehicles/:id",
             get(customers::show_vehicle).post(customers::update_vehicle),

@@ -43,9 +43,14 @@ pub async fn maintenance_round(state: &AppState) -> u64 {
     total
 }
 
+/// How long after start-up the first round waits, so start-up and the first requests have
+/// the machine to themselves.
+pub const FIRST_ROUND_AFTER: Duration = Duration::from_secs(60);
+
 /// Runs the rounds until the task is aborted.
 pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        tokio::time::sleep(FIRST_ROUND_AFTER).await;
         loop {
             maintenance_round(&state).await;
             tokio::time::sleep(MAINTENANCE_EVERY).await;

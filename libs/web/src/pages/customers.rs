@@ -541,7 +541,10 @@ async fn customer_page(req: &Request, state: &AppState, id: Uuid, r: Returned) -
                 }
                 section class="card" aria-labelledby="privacy-heading" {
                     h2 id="privacy-heading" { "Privacy" }
-                    p { a class="button secondary" href=(ctx.link(&format!("{base}/export"))) download { "Download everything we hold (JSON)" } }
+                    p {
+                        a href=(ctx.link(&format!("{base}/data"))) { "Everything we hold, as a page" } " · "
+                        a href=(ctx.link(&format!("{base}/export"))) download { "Download it (JSON)" }
+                    }
                     (error_summary(erase_errors, LABELS))
                     form class="stack" method="post" action=(ctx.link(&format!("{base}/erase"))) novalidate {
                         (csrf_input(&ctx))
@@ -921,4 +924,49 @@ pub async fn record_mileage(
     body: String,
 ) -> Response {
     vehicle_action(req, &state, id, &body, "mileage").await
+}
+
+/// A JSON value as nested lists a person can read (and print for the customer).
+fn readable(value: &serde_json::Value) -> Markup {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => html! {
+            dl class="facts" {
+                @for (k, v) in map {
+                    dt { (k.replace('_', " ")) }
+                    dd { (readable(v)) }
+                }
+            }
+        },
+        Value::Array(items) if items.is_empty() => html! { span class="muted" { "none" } },
+        Value::Array(items) => html! { ol { @for v in items { li { (readable(v)) } } } },
+        Value::Null => html! { span class="muted" { "—" } },
+        Value::String(text) => html! { (text) },
+        other => html! { (other.to_string()) },
+    }
+}
+
+/// The export as a readable page: the same document the JSON download holds.
+#[handler]
+pub async fn data_page(req: &Request, state: Data<&AppState>, Path(id): Path<Uuid>) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let actor = match staff(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match privacy::export(&state.frontdesk, actor, id).await {
+        Ok(doc) => page(
+            &ctx,
+            "Everything we hold",
+            Some("customers"),
+            html! {
+                p { a href=(ctx.link(&format!("/portal/customers/{id}"))) { "← Back to the customer" } }
+                h1 { "Everything we hold about this customer" }
+                p class="muted" { "The same as the JSON download; print this page to hand it over." }
+                (readable(&doc))
+            },
+        )
+        .into_response(),
+        Err(err) => service_error_page(&ctx, err),
+    }
 }

@@ -3,7 +3,10 @@
 //! shows the same.
 
 use maud::{Markup, html};
-use pitlane_domain::{FieldErrors, ServiceError, permissions::Permission};
+use pitlane_domain::{
+    FieldErrors, ServiceError,
+    permissions::{Permission, Role},
+};
 use pitlane_frontdesk::conversations::{self, Thread};
 use pitlane_store::entity::conversation_message;
 use poem::{
@@ -16,7 +19,7 @@ use uuid::Uuid;
 use super::{
     customers::staff,
     errors::{expired_form, service_error_page, sign_in_redirect},
-    forms::{Pairs, csrf_errors, csrf_input, error_summary, status_for, textarea},
+    forms::{Pairs, csrf_errors, csrf_input, error_summary, select, status_for, textarea},
     layout::{PageCtx, page},
 };
 use crate::{links::site_of_request, state::AppState, tenant::TenantScope};
@@ -56,9 +59,26 @@ pub async fn list(req: &Request, state: Data<&AppState>, Query(q): Query<InboxQu
         Err(r) => return r,
     };
     let unread_only = q.unread.is_some();
-    let rows = match conversations::inbox(&state.frontdesk, actor, unread_only, 100).await {
-        Ok(r) => r,
+    let loaded = async {
+        Ok::<_, ServiceError>((
+            conversations::inbox(&state.frontdesk, actor, unread_only, 100).await?,
+            conversations::assignable(&state.frontdesk, actor).await?,
+        ))
+    }
+    .await;
+    let (rows, staff_names) = match loaded {
+        Ok(l) => l,
         Err(err) => return service_error_page(&ctx, err),
+    };
+    let name_of = |id: Option<Uuid>| -> String {
+        match id {
+            None => "—".into(),
+            Some(id) if id == actor.membership_id.0 => "You".into(),
+            Some(id) => staff_names
+                .iter()
+                .find(|(m, _)| *m == id)
+                .map_or_else(|| "A former member".into(), |(_, n)| n.clone()),
+        }
     };
     let body = page(
         &ctx,
@@ -83,7 +103,7 @@ pub async fn list(req: &Request, state: Data<&AppState>, Query(q): Query<InboxQu
                                     td { (r.conversation.last_message_preview) }
                                     td { (r.conversation.last_message_at.format("%Y-%m-%d %H:%M UTC")) }
                                     td { @if r.conversation.unread_for_staff > 0 { strong { (r.conversation.unread_for_staff) " new" } } }
-                                    td { @if r.conversation.assigned_to == Some(actor.membership_id.0) { "You" } @else if r.conversation.assigned_to.is_some() { "Someone else" } @else { "—" } }
+                                    td { (name_of(r.conversation.assigned_to)) }
                                 }
                             }
                         }
@@ -118,7 +138,24 @@ async fn thread_page(
         return service_error_page(&ctx, err);
     }
     let can_write = actor.can(Permission::CustomersWrite);
-    let mine = t.conversation.assigned_to == Some(actor.membership_id.0);
+    let staff_names = match conversations::assignable(&state.frontdesk, actor).await {
+        Ok(s) => s,
+        Err(err) => return service_error_page(&ctx, err),
+    };
+    let mut choices: Vec<(String, String)> = vec![(String::new(), "Nobody".into())];
+    choices.extend(staff_names.iter().map(|(id, name)| {
+        let label = if *id == actor.membership_id.0 {
+            format!("{name} (you)")
+        } else {
+            name.clone()
+        };
+        (id.to_string(), label)
+    }));
+    let assigned = t
+        .conversation
+        .assigned_to
+        .map(|id| id.to_string())
+        .unwrap_or_default();
     let base = format!("/portal/inbox/{id}");
     let body = page(
         &ctx,
@@ -128,16 +165,10 @@ async fn thread_page(
             p { a href=(ctx.link("/portal/inbox")) { "← Inbox" } }
             h1 { "Conversation with " a href=(ctx.link(&format!("/portal/customers/{}", t.customer.id))) { (t.customer.name) } }
             @if can_write {
-                form class="inline" method="post" action=(ctx.link(&format!("{base}/assign"))) {
+                form class="toolbar" method="post" action=(ctx.link(&format!("{base}/assign"))) {
                     (csrf_input(&ctx))
-                    @if mine {
-                        input type="hidden" name="to" value="";
-                        "Assigned to you. " button class="link-button" type="submit" { "Unassign" }
-                    } @else {
-                        input type="hidden" name="to" value="me";
-                        @if t.conversation.assigned_to.is_some() { "Assigned to someone else. " }
-                        button class="link-button" type="submit" { "Assign to me" }
-                    }
+                    (select("to", "Assigned to", &choices, &assigned, &FieldErrors::new()))
+                    div { button class="button secondary" type="submit" { "Assign" } }
                 }
             }
             div id="thread" data-live="conversations" data-refresh {
@@ -207,7 +238,7 @@ pub async fn assign(
     if !csrf_errors(req, p.get("csrf")).is_empty() {
         return expired_form(&ctx);
     }
-    let to = (p.get("to") == "me").then_some(actor.membership_id.0);
+    let to = p.id("to");
     match conversations::assign(&state.frontdesk, actor, id, to).await {
         Ok(_) => Redirect::see_other(ctx.link(&format!("/portal/inbox/{id}"))).into_response(),
         Err(err) => service_error_page(&ctx, err),
@@ -241,6 +272,10 @@ async fn customer_page(
     let Some(auth) = &ctx.auth else {
         return sign_in_redirect(&ctx);
     };
+    // Staff talk to customers from the inbox; this page is the customers'.
+    if !auth.actor.role.is(Role::Customer) {
+        return Redirect::see_other(ctx.link("/portal/inbox")).into_response();
+    }
     let t = match conversations::mine(&state.frontdesk, &auth.actor).await {
         Ok(t) => t,
         Err(err) => return service_error_page(&ctx, err),

@@ -27,9 +27,32 @@ pub async fn dashboard(req: &Request, state: Data<&AppState>) -> Response {
         Ok(rows) => rows,
         Err(err) => return service_error_page(&ctx, err),
     };
+    // The front desk's day at a glance, for those who work it.
+    let unread = if auth
+        .actor
+        .can(pitlane_domain::permissions::Permission::CustomersRead)
+    {
+        pitlane_frontdesk::conversations::unread_count(&state.frontdesk, &auth.actor)
+            .await
+            .ok()
+    } else {
+        None
+    };
     let body = html! {
         h1 { "Hello, " (auth.name) }
         p class="muted" { "You are signed in as " (auth.actor.role.label()) "." }
+        @if let Some(unread) = unread {
+            section class="card" aria-labelledby="today-heading" {
+                h2 id="today-heading" { "Front desk" }
+                p {
+                    a href=(ctx.link("/portal/calendar")) { "Today's calendar" } " · "
+                    a href=(ctx.link("/portal/inbox?unread=1")) {
+                        @match unread { 0 => "No unread conversations", 1 => "1 unread conversation", n => (format!("{n} unread conversations")) }
+                    }
+                    " · " a href=(ctx.link("/portal/appointments/new")) { "New appointment" }
+                }
+            }
+        }
         section class="card" aria-labelledby="branches-heading" {
             h2 id="branches-heading" { "Branches" }
             table {
