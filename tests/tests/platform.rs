@@ -407,3 +407,63 @@ async fn the_openapi_document_matches_its_snapshot() {
 fn pitlane_web_spec() -> String {
     pitlane_testkit::openapi_spec()
 }
+
+/// The README's first start: the demo workshop comes with a front desk to try — services
+/// bookable online with free times, customers, and appointments on the calendar.
+#[tokio::test]
+async fn the_first_embedded_start_has_a_demo_front_desk() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut config = pitlane_testkit::embedded_config(dir.path());
+    config.demo = true;
+    let app = TestApp::spawn_with(pitlane_testkit::Backend::Sqlite(dir), config).await;
+    let client = app.client();
+    let page = client.get("/t/demo/book").await.text().await.expect("page");
+    for service in [
+        "Oil and filter change",
+        "Brake inspection",
+        "Wheel alignment",
+    ] {
+        assert!(page.contains(service), "{service} is offered online");
+    }
+    let value_of = |name: &str| -> String {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = page.find(&marker).expect(name) + marker.len();
+        page[start..start + 36].to_owned()
+    };
+    let times = client
+        .get(&format!(
+            "/t/demo/book?branch_id={}&service_id={}",
+            value_of("branch_id"),
+            value_of("service_id")
+        ))
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(
+        times.contains("name=\"starts_at\""),
+        "free times are offered"
+    );
+    let demo = app
+        .state()
+        .store
+        .tenant_by_slug("demo")
+        .await
+        .expect("lookup")
+        .expect("the demo workshop");
+    let tx = app
+        .state()
+        .store
+        .tx(&pitlane_store::TenantCtx::new(
+            pitlane_domain::ids::TenantId(demo.id),
+        ))
+        .await
+        .expect("tx");
+    let booked = tx
+        .count(tx.select::<pitlane_store::entity::appointment::Entity>())
+        .await
+        .expect("count");
+    tx.commit().await.expect("commit");
+    assert_eq!(booked, 3, "the demo calendar has appointments");
+    app.stop().await;
+}

@@ -10,6 +10,7 @@ pub mod campaigns;
 pub mod catalogue;
 pub mod conversations;
 pub mod customers;
+pub mod demo;
 pub mod privacy;
 pub mod resources;
 mod search;

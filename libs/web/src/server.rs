@@ -135,17 +135,18 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
         None => Bus::in_process(),
     };
 
-    if config.demo {
+    let demo_created = if config.demo {
         match pitlane_tenancy::ensure_demo_tenant(&store).await {
-            Ok(Some(credentials)) => print_demo_credentials(&config, &credentials),
-            Ok(None) => {}
+            Ok(created) => created,
             Err(err) => {
                 return Err(StartError::Database(format!(
                     "creating the demo tenant: {err}"
                 )));
             }
         }
-    }
+    } else {
+        None
+    };
 
     let live = pitlane_notify::Live::new(bus.clone());
     // Embedded: one process, so it runs the workers itself, on the in-process queue.
@@ -185,6 +186,26 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
         live: live.clone(),
         signer: identity.signer.clone(),
     };
+    if let Some(credentials) = demo_created {
+        // The demo's front desk comes with it, so a first start has a calendar to look at.
+        let demo = store
+            .tenant_by_slug(pitlane_tenancy::DEMO_SLUG)
+            .await
+            .map_err(|e| StartError::Database(e.to_string()))?;
+        if let Some(demo) = demo {
+            let site = crate::links::site_of_tenant(&config, &demo.slug, Some(config.addr.port()));
+            if let Err(err) = pitlane_frontdesk::demo::seed(
+                &frontdesk,
+                pitlane_domain::ids::TenantId(demo.id),
+                &site,
+            )
+            .await
+            {
+                tracing::warn!(error = %err, "the demo workshop's front desk could not be filled");
+            }
+        }
+        print_demo_credentials(&config, &credentials);
+    }
     Ok(AppState {
         outbox,
         identity,
