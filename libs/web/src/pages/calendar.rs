@@ -18,7 +18,7 @@ use pitlane_frontdesk::{
 use pitlane_store::entity::branch;
 use poem::{
     IntoResponse, Request, Response, handler,
-    web::{Data, Path, Query, Redirect},
+    web::{Data, Path, Query},
 };
 use serde::Deserialize;
 use uuid::Uuid;
@@ -26,7 +26,9 @@ use uuid::Uuid;
 use super::{
     customers::staff,
     errors::service_error_page,
-    forms::{Field, Pairs, csrf_errors, csrf_input, error_summary, select, status_for, textarea},
+    forms::{
+        Field, Pairs, csrf_input, error_summary, select, signed_in_post, status_for, textarea,
+    },
     layout::{PageCtx, page},
 };
 use crate::{links::site_of_request, state::AppState, tenant::TenantScope};
@@ -392,82 +394,62 @@ async fn appointment_action(
     body: &str,
     moving: bool,
 ) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let p = Pairs::parse(body);
-    let mut errors = csrf_errors(req, p.get("csrf"));
-    let form = if moving {
-        "move"
-    } else if p.get("status") == "checked_in" {
-        "checkin"
-    } else {
-        "status"
-    };
-    if errors.is_empty() {
-        let fd = &state.frontdesk;
-        let site = site_of_request(&state.config, req, scope);
-        let outcome = if moving {
-            match appointments::get(fd, actor, id).await {
-                Ok(d) => match local_time(p.get("starts_at"), &d.branch) {
-                    Ok(at) => {
-                        appointments::reschedule(
-                            fd,
-                            actor,
-                            id,
-                            at,
-                            p.id("bay_id"),
-                            p.id("mechanic_id"),
-                            &site,
-                        )
-                        .await
-                    }
-                    Err(e) => Err(e.into()),
-                },
-                Err(e) => Err(e),
-            }
-        } else {
-            let mut e = FieldErrors::new();
-            let mileage = p.parsed("mileage", "write the mileage as a whole number", &mut e);
-            match AppointmentStatus::parse(p.get("status")) {
-                Some(next) if e.is_empty() => {
-                    appointments::change_status(
-                        fd,
-                        actor,
-                        id,
-                        next,
-                        Arrival {
-                            mileage,
-                            correction_reason: p.optional("correction_reason"),
-                            key_location: p.optional("key_location"),
-                        },
-                        &site,
-                    )
-                    .await
-                }
-                Some(_) => Err(e.into()),
-                None => Err(FieldErrors::single("status", "choose a status").into()),
-            }
-        };
-        match outcome {
-            Ok(_) => {
-                return Redirect::see_other(ctx.link(&format!("/portal/appointments/{id}")))
-                    .into_response();
-            }
-            Err(ServiceError::Invalid(e) | ServiceError::Conflict(e)) => errors = e,
-            Err(err) => return service_error_page(&ctx, err),
-        }
-    }
-    detail_page(
+    let fd = &state.frontdesk;
+    let site = site_of_request(&state.config, req, scope);
+    let site = &site;
+    signed_in_post(
         req,
-        state,
-        id,
-        DetailView {
-            form,
-            pairs: p,
-            errors,
+        body,
+        |actor, p| async move {
+            if moving {
+                let d = appointments::get(fd, &actor, id).await?;
+                let at = local_time(p.get("starts_at"), &d.branch)?;
+                appointments::reschedule(
+                    fd,
+                    &actor,
+                    id,
+                    at,
+                    p.id("bay_id"),
+                    p.id("mechanic_id"),
+                    site,
+                )
+                .await?;
+            } else {
+                let mut e = FieldErrors::new();
+                let mileage = p.parsed("mileage", "write the mileage as a whole number", &mut e);
+                let next = AppointmentStatus::parse(p.get("status"))
+                    .ok_or_else(|| FieldErrors::single("status", "choose a status"))?;
+                if !e.is_empty() {
+                    return Err(e.into());
+                }
+                let arrival = Arrival {
+                    mileage,
+                    correction_reason: p.optional("correction_reason"),
+                    key_location: p.optional("key_location"),
+                };
+                appointments::change_status(fd, &actor, id, next, arrival, site).await?;
+            }
+            Ok(format!("/portal/appointments/{id}"))
+        },
+        |pairs, errors| async move {
+            let form = if moving {
+                "move"
+            } else if pairs.get("status") == "checked_in" {
+                "checkin"
+            } else {
+                "status"
+            };
+            detail_page(
+                req,
+                state,
+                id,
+                DetailView {
+                    form,
+                    pairs,
+                    errors,
+                },
+            )
+            .await
         },
     )
     .await
@@ -708,39 +690,33 @@ pub async fn create(
     scope: Data<&TenantScope>,
     body: String,
 ) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let p = Pairs::parse(&body);
-    let mut errors = csrf_errors(req, p.get("csrf"));
-    if errors.is_empty() {
-        let starts_at = match p.get("starts_at") {
-            "" => None,
-            raw => DateTime::parse_from_rfc3339(raw)
-                .ok()
-                .map(|t| t.with_timezone(&Utc)),
-        };
-        let input = AppointmentInput {
-            branch_id: p.id("branch_id").unwrap_or_default(),
-            service_id: p.id("service_id").unwrap_or_default(),
-            customer_id: p.id("customer_id").unwrap_or_default(),
-            vehicle_id: p.id("vehicle_id"),
-            starts_at,
-            bay_id: None,
-            mechanic_id: None,
-            notes: p.optional("notes"),
-        };
-        let site = site_of_request(&state.config, req, &scope);
-        match appointments::book(&state.frontdesk, actor, input, &site).await {
-            Ok(a) => {
-                return Redirect::see_other(ctx.link(&format!("/portal/appointments/{}", a.id)))
-                    .into_response();
-            }
-            Err(ServiceError::Invalid(e) | ServiceError::Conflict(e)) => errors = e,
-            Err(err) => return service_error_page(&ctx, err),
-        }
-    }
-    new_page(req, &state, &p, &errors).await
+    let fd = &state.frontdesk;
+    let site = site_of_request(&state.config, req, &scope);
+    let site = &site;
+    signed_in_post(
+        req,
+        &body,
+        |actor, p| async move {
+            let starts_at = match p.get("starts_at") {
+                "" => None,
+                raw => DateTime::parse_from_rfc3339(raw)
+                    .ok()
+                    .map(|t| t.with_timezone(&Utc)),
+            };
+            let input = AppointmentInput {
+                branch_id: p.id("branch_id").unwrap_or_default(),
+                service_id: p.id("service_id").unwrap_or_default(),
+                customer_id: p.id("customer_id").unwrap_or_default(),
+                vehicle_id: p.id("vehicle_id"),
+                starts_at,
+                bay_id: None,
+                mechanic_id: None,
+                notes: p.optional("notes"),
+            };
+            let a = appointments::book(fd, &actor, input, site).await?;
+            Ok(format!("/portal/appointments/{}", a.id))
+        },
+        |p, errors| async move { new_page(req, &state, &p, &errors).await },
+    )
+    .await
 }

@@ -14,14 +14,16 @@ use pitlane_store::entity::{customer, vehicle};
 use poem::{
     IntoResponse, Request, Response, handler,
     http::header,
-    web::{Data, Path, Query, Redirect},
+    web::{Data, Path, Query},
 };
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{
     errors::{service_error_page, sign_in_redirect},
-    forms::{Field, Pairs, csrf_errors, csrf_input, error_summary, select, status_for, textarea},
+    forms::{
+        Field, Pairs, csrf_input, error_summary, select, signed_in_post, status_for, textarea,
+    },
     layout::{PageCtx, page},
 };
 use crate::state::AppState;
@@ -231,33 +233,21 @@ fn consent_of(p: &Pairs, source: &str) -> ConsentChange {
 
 #[handler]
 pub async fn create(req: &Request, state: Data<&AppState>, body: String) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let p = Pairs::parse(&body);
-    let mut errors = csrf_errors(req, p.get("csrf"));
-    if errors.is_empty() {
-        let consent = consent_of(&p, "at the front desk");
-        let any = consent.email.is_some() || consent.sms.is_some() || consent.marketing.is_some();
-        match customers::create(
-            &state.frontdesk,
-            actor,
-            customer_input(&p),
-            any.then_some(consent),
-        )
-        .await
-        {
-            Ok(c) => {
-                return Redirect::see_other(ctx.link(&format!("/portal/customers/{}", c.id)))
-                    .into_response();
-            }
-            Err(ServiceError::Invalid(e) | ServiceError::Conflict(e)) => errors = e,
-            Err(err) => return service_error_page(&ctx, err),
-        }
-    }
-    list_page(req, &state, &ListQuery::default(), &p, &errors).await
+    let fd = &state.frontdesk;
+    signed_in_post(
+        req,
+        &body,
+        |actor, p| async move {
+            let consent = consent_of(&p, "at the front desk");
+            let any =
+                consent.email.is_some() || consent.sms.is_some() || consent.marketing.is_some();
+            let c =
+                customers::create(fd, &actor, customer_input(&p), any.then_some(consent)).await?;
+            Ok(format!("/portal/customers/{}", c.id))
+        },
+        |p, errors| async move { list_page(req, &state, &ListQuery::default(), &p, &errors).await },
+    )
+    .await
 }
 
 /// Which form on the customer's page came back with errors, and what was typed in it.
@@ -564,8 +554,7 @@ pub async fn show(req: &Request, state: Data<&AppState>, Path(id): Path<Uuid>) -
     customer_page(req, &state, id, Returned::default()).await
 }
 
-/// One form on the customer's page: checks CSRF, runs `action`, and either goes back to the
-/// page (with `notice`) or shows the page again with the form's errors and what was typed.
+/// One form on the customer's page; a mistake shows the page again with that form's errors.
 async fn customer_action<F, Fut>(
     req: &Request,
     state: &AppState,
@@ -578,36 +567,20 @@ where
     F: FnOnce(Actor, Pairs) -> Fut,
     Fut: std::future::Future<Output = Result<String, ServiceError>>,
 {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a.clone(),
-        Err(r) => return r,
-    };
-    let p = Pairs::parse(body);
-    let csrf = csrf_errors(req, p.get("csrf"));
-    let outcome = if csrf.is_empty() {
-        action(actor, Pairs(p.0.clone())).await
-    } else {
-        Err(csrf.into())
-    };
-    match outcome {
-        Ok(next) => Redirect::see_other(ctx.link(&next)).into_response(),
-        Err(ServiceError::Invalid(errors) | ServiceError::Conflict(errors)) => {
-            customer_page(
-                req,
-                state,
-                id,
-                Returned {
-                    form,
-                    pairs: p,
-                    errors,
-                    notice: None,
-                },
-            )
-            .await
-        }
-        Err(err) => service_error_page(&ctx, err),
-    }
+    signed_in_post(req, body, action, |pairs, errors| {
+        customer_page(
+            req,
+            state,
+            id,
+            Returned {
+                form,
+                pairs,
+                errors,
+                notice: None,
+            },
+        )
+    })
+    .await
 }
 
 #[handler]
@@ -859,51 +832,37 @@ async fn vehicle_action(
     body: &str,
     form: &'static str,
 ) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let p = Pairs::parse(body);
-    let mut errors = csrf_errors(req, p.get("csrf"));
-    if errors.is_empty() {
-        let fd = &state.frontdesk;
-        let outcome = match form {
-            "mileage" => {
+    let fd = &state.frontdesk;
+    signed_in_post(
+        req,
+        body,
+        |actor, p| async move {
+            if form == "mileage" {
                 let mut e = FieldErrors::new();
-                match p.parsed::<i64>("mileage", "write the mileage as a whole number", &mut e) {
-                    Some(value) if e.is_empty() => vehicles::record_mileage(
-                        fd,
-                        actor,
-                        id,
-                        value,
-                        p.optional("correction_reason").as_deref(),
-                    )
-                    .await
-                    .map(|_| ()),
-                    _ => {
-                        if e.is_empty() {
-                            e.add("mileage", "give the odometer reading");
-                        }
-                        Err(e.into())
+                let value =
+                    p.parsed::<i64>("mileage", "write the mileage as a whole number", &mut e);
+                let Some(value) = value.filter(|_| e.is_empty()) else {
+                    if e.is_empty() {
+                        e.add("mileage", "give the odometer reading");
                     }
-                }
+                    return Err(e.into());
+                };
+                vehicles::record_mileage(
+                    fd,
+                    &actor,
+                    id,
+                    value,
+                    p.optional("correction_reason").as_deref(),
+                )
+                .await?;
+            } else {
+                vehicles::update(fd, &actor, id, vehicle_input(&p, None)?).await?;
             }
-            _ => match vehicle_input(&p, None) {
-                Ok(input) => vehicles::update(fd, actor, id, input).await.map(|_| ()),
-                Err(e) => Err(e.into()),
-            },
-        };
-        match outcome {
-            Ok(()) => {
-                return Redirect::see_other(ctx.link(&format!("/portal/vehicles/{id}")))
-                    .into_response();
-            }
-            Err(ServiceError::Invalid(e) | ServiceError::Conflict(e)) => errors = e,
-            Err(err) => return service_error_page(&ctx, err),
-        }
-    }
-    vehicle_page(req, state, id, form, &p, &errors).await
+            Ok(format!("/portal/vehicles/{id}"))
+        },
+        |p, errors| async move { vehicle_page(req, state, id, form, &p, &errors).await },
+    )
+    .await
 }
 
 #[handler]

@@ -12,14 +12,16 @@ use pitlane_frontdesk::{
 use pitlane_store::entity::service;
 use poem::{
     IntoResponse, Request, Response, handler,
-    web::{Data, Path, Redirect},
+    web::{Data, Path},
 };
 use uuid::Uuid;
 
 use super::{
     customers::staff,
-    errors::service_error_page,
-    forms::{Field, Pairs, csrf_errors, csrf_input, error_summary, select, status_for, textarea},
+    errors::{expired_form, service_error_page},
+    forms::{
+        Field, Pairs, csrf_input, error_summary, select, signed_in_post, status_for, textarea,
+    },
     layout::{PageCtx, page},
 };
 use crate::state::AppState;
@@ -291,122 +293,118 @@ fn date(p: &Pairs, name: &str, errors: &mut FieldErrors) -> Option<NaiveDate> {
     parsed
 }
 
-/// The settings page's forms: CSRF, the action, then back to the page or the form's errors.
+/// The settings page's forms: the action, then back to the page or the form's errors.
 async fn settings_action(
     req: &Request,
     state: &AppState,
     body: &str,
     form: &'static str,
 ) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let p = Pairs::parse(body);
-    let mut errors = csrf_errors(req, p.get("csrf"));
-    if errors.is_empty() {
-        let fd = &state.frontdesk;
-        let outcome: Result<(), ServiceError> = match form {
-            "service" => match service_input(&p) {
-                Ok(input) => catalogue::create(fd, actor, input).await.map(|_| ()),
-                Err(e) => Err(e.into()),
-            },
-            "bay" => resources::create_bay(
-                fd,
-                actor,
-                BayInput {
-                    branch_id: p.id("bay_branch_id").unwrap_or_default(),
-                    name: p.get("bay_name").to_owned(),
-                    kind: p.get("kind").to_owned(),
-                    active: true,
+    let fd = &state.frontdesk;
+    signed_in_post(
+        req,
+        body,
+        |actor, p| async move {
+            let outcome: Result<(), ServiceError> = match form {
+                "service" => match service_input(&p) {
+                    Ok(input) => catalogue::create(fd, &actor, input).await.map(|_| ()),
+                    Err(e) => Err(e.into()),
+                },
+                "bay" => resources::create_bay(
+                    fd,
+                    &actor,
+                    BayInput {
+                        branch_id: p.id("bay_branch_id").unwrap_or_default(),
+                        name: p.get("bay_name").to_owned(),
+                        kind: p.get("kind").to_owned(),
+                        active: true,
+                    },
+                )
+                .await
+                .map(|_| ()),
+                "closure" => {
+                    let mut e = FieldErrors::new();
+                    let starts = date(&p, "starts_on", &mut e);
+                    let ends = date(&p, "ends_on", &mut e);
+                    match (starts, ends) {
+                        (Some(s), Some(en)) => resources::add_closure(
+                            fd,
+                            &actor,
+                            p.id("closure_branch_id").unwrap_or_default(),
+                            s,
+                            en,
+                            p.get("reason"),
+                        )
+                        .await
+                        .map(|_| ()),
+                        _ => Err(e.into()),
+                    }
+                }
+                _ => {
+                    let mut e = FieldErrors::new();
+                    let cutoff = p.parsed("cutoff_hours", "write whole hours", &mut e);
+                    let reminders: Result<Vec<i64>, _> = p
+                        .get("reminder_minutes")
+                        .split([' ', ','])
+                        .filter(|s| !s.is_empty())
+                        .map(str::parse)
+                        .collect();
+                    if reminders.is_err() {
+                        e.add(
+                            "reminder_minutes",
+                            "write minutes as whole numbers, such as 1440 120",
+                        );
+                    }
+                    match (cutoff, reminders) {
+                        (Some(cutoff_hours), Ok(reminder_minutes)) if e.is_empty() => {
+                            booking::update_settings(
+                                fd,
+                                &actor,
+                                BookingSettings {
+                                    auto_confirm: p.get("auto_confirm") == "yes",
+                                    cutoff_hours,
+                                    reminder_minutes,
+                                },
+                            )
+                            .await
+                            .map(|_| ())
+                        }
+                        _ => {
+                            if e.is_empty() {
+                                e.add("cutoff_hours", "give the cut-off in hours");
+                            }
+                            Err(e.into())
+                        }
+                    }
+                }
+            };
+            outcome.map(|()| PATH.to_owned())
+        },
+        |pairs, mut errors| async move {
+            // The bay and closure forms share the page with the service form: their fields
+            // carry a prefix, so each id on the page is unique.
+            let prefix = match form {
+                "bay" => Some("bay_"),
+                "closure" => Some("closure_"),
+                _ => None,
+            };
+            if let Some(prefix) = prefix {
+                for e in &mut errors.0 {
+                    if e.field == "branch_id" || (form == "bay" && e.field == "name") {
+                        e.field = format!("{prefix}{}", e.field);
+                    }
+                }
+            }
+            settings_page(
+                req,
+                state,
+                Returned {
+                    form,
+                    pairs,
+                    errors,
                 },
             )
             .await
-            .map(|_| ()),
-            "closure" => {
-                let mut e = FieldErrors::new();
-                let starts = date(&p, "starts_on", &mut e);
-                let ends = date(&p, "ends_on", &mut e);
-                match (starts, ends) {
-                    (Some(s), Some(en)) => resources::add_closure(
-                        fd,
-                        actor,
-                        p.id("closure_branch_id").unwrap_or_default(),
-                        s,
-                        en,
-                        p.get("reason"),
-                    )
-                    .await
-                    .map(|_| ()),
-                    _ => Err(e.into()),
-                }
-            }
-            _ => {
-                let mut e = FieldErrors::new();
-                let cutoff = p.parsed("cutoff_hours", "write whole hours", &mut e);
-                let reminders: Result<Vec<i64>, _> = p
-                    .get("reminder_minutes")
-                    .split([' ', ','])
-                    .filter(|s| !s.is_empty())
-                    .map(str::parse)
-                    .collect();
-                if reminders.is_err() {
-                    e.add(
-                        "reminder_minutes",
-                        "write minutes as whole numbers, such as 1440 120",
-                    );
-                }
-                match (cutoff, reminders) {
-                    (Some(cutoff_hours), Ok(reminder_minutes)) if e.is_empty() => {
-                        booking::update_settings(
-                            fd,
-                            actor,
-                            BookingSettings {
-                                auto_confirm: p.get("auto_confirm") == "yes",
-                                cutoff_hours,
-                                reminder_minutes,
-                            },
-                        )
-                        .await
-                        .map(|_| ())
-                    }
-                    _ => {
-                        if e.is_empty() {
-                            e.add("cutoff_hours", "give the cut-off in hours");
-                        }
-                        Err(e.into())
-                    }
-                }
-            }
-        };
-        match outcome {
-            Ok(()) => return Redirect::see_other(ctx.link(PATH)).into_response(),
-            Err(ServiceError::Invalid(e) | ServiceError::Conflict(e)) => errors = e,
-            Err(err) => return service_error_page(&ctx, err),
-        }
-        // The bay and closure forms share the page with the service form: their fields carry
-        // a prefix, so each id on the page is unique.
-        let prefix = match form {
-            "bay" => Some("bay_"),
-            "closure" => Some("closure_"),
-            _ => None,
-        };
-        if let Some(prefix) = prefix {
-            for e in &mut errors.0 {
-                if e.field == "branch_id" || (form == "bay" && e.field == "name") {
-                    e.field = format!("{prefix}{}", e.field);
-                }
-            }
-        }
-    }
-    settings_page(
-        req,
-        state,
-        Returned {
-            form,
-            pairs: p,
-            errors,
         },
     )
     .await
@@ -439,19 +437,17 @@ pub async fn remove_closure(
     Path(id): Path<Uuid>,
     body: String,
 ) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let p = Pairs::parse(&body);
-    if !csrf_errors(req, p.get("csrf")).is_empty() {
-        return super::errors::expired_form(&ctx);
-    }
-    match resources::remove_closure(&state.frontdesk, actor, id).await {
-        Ok(()) => Redirect::see_other(ctx.link(PATH)).into_response(),
-        Err(err) => service_error_page(&ctx, err),
-    }
+    let fd = &state.frontdesk;
+    signed_in_post(
+        req,
+        &body,
+        |actor, _| async move {
+            resources::remove_closure(fd, &actor, id).await?;
+            Ok(PATH.to_owned())
+        },
+        |_, _| async { expired_form(&PageCtx::from_request(req)) },
+    )
+    .await
 }
 
 async fn service_page(
@@ -504,25 +500,15 @@ pub async fn update_service(
     Path(id): Path<Uuid>,
     body: String,
 ) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let p = Pairs::parse(&body);
-    let mut errors = csrf_errors(req, p.get("csrf"));
-    if errors.is_empty() {
-        let outcome = match service_input(&p) {
-            Ok(input) => catalogue::update(&state.frontdesk, actor, id, input)
-                .await
-                .map(|_| ()),
-            Err(e) => Err(e.into()),
-        };
-        match outcome {
-            Ok(()) => return Redirect::see_other(ctx.link(PATH)).into_response(),
-            Err(ServiceError::Invalid(e) | ServiceError::Conflict(e)) => errors = e,
-            Err(err) => return service_error_page(&ctx, err),
-        }
-    }
-    service_page(req, &state, id, Some(&p), &errors).await
+    let fd = &state.frontdesk;
+    signed_in_post(
+        req,
+        &body,
+        |actor, p| async move {
+            catalogue::update(fd, &actor, id, service_input(&p)?).await?;
+            Ok(PATH.to_owned())
+        },
+        |p, errors| async move { service_page(req, &state, id, Some(&p), &errors).await },
+    )
+    .await
 }

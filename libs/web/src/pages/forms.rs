@@ -263,3 +263,41 @@ pub fn status_for(errors: &FieldErrors) -> poem::http::StatusCode {
         poem::http::StatusCode::UNPROCESSABLE_ENTITY
     }
 }
+
+/// A signed-in person's form post, the one way the front-desk forms are handled: check the form's
+/// token, run `action` as the signed-in member and go where it says; a mistake (invalid input,
+/// a conflict) shows the page again through `again`, with the form's errors and everything
+/// typed; anything else is the error page.
+pub async fn signed_in_post<A, AF, G, GF>(
+    req: &Request,
+    body: &str,
+    action: A,
+    again: G,
+) -> poem::Response
+where
+    A: FnOnce(pitlane_domain::Actor, Pairs) -> AF,
+    AF: std::future::Future<Output = Result<String, pitlane_domain::ServiceError>>,
+    G: FnOnce(Pairs, FieldErrors) -> GF,
+    GF: std::future::Future<Output = poem::Response>,
+{
+    use poem::{IntoResponse, web::Redirect};
+    let ctx = PageCtx::from_request(req);
+    let Some(auth) = &ctx.auth else {
+        return super::errors::sign_in_redirect(&ctx);
+    };
+    let p = Pairs::parse(body);
+    let csrf = csrf_errors(req, p.get("csrf"));
+    let outcome = if csrf.is_empty() {
+        action(auth.actor.clone(), p.clone()).await
+    } else {
+        Err(csrf.into())
+    };
+    match outcome {
+        Ok(next) => Redirect::see_other(ctx.link(&next)).into_response(),
+        Err(
+            pitlane_domain::ServiceError::Invalid(errors)
+            | pitlane_domain::ServiceError::Conflict(errors),
+        ) => again(p, errors).await,
+        Err(err) => super::errors::service_error_page(&ctx, err),
+    }
+}

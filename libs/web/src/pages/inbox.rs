@@ -19,7 +19,7 @@ use uuid::Uuid;
 use super::{
     customers::staff,
     errors::{expired_form, service_error_page, sign_in_redirect},
-    forms::{Pairs, csrf_errors, csrf_input, error_summary, select, status_for, textarea},
+    forms::{csrf_input, error_summary, select, signed_in_post, status_for, textarea},
     layout::{PageCtx, page},
 };
 use crate::{links::site_of_request, state::AppState, tenant::TenantScope};
@@ -201,25 +201,19 @@ pub async fn reply(
     Path(id): Path<Uuid>,
     body: String,
 ) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let p = Pairs::parse(&body);
-    let mut errors = csrf_errors(req, p.get("csrf"));
-    if errors.is_empty() {
-        let site = site_of_request(&state.config, req, &scope);
-        match conversations::reply(&state.frontdesk, actor, id, p.get("body"), &site).await {
-            Ok(_) => {
-                return Redirect::see_other(ctx.link(&format!("/portal/inbox/{id}")))
-                    .into_response();
-            }
-            Err(ServiceError::Invalid(e)) => errors = e,
-            Err(err) => return service_error_page(&ctx, err),
-        }
-    }
-    thread_page(req, &state, id, p.get("body"), &errors).await
+    let fd = &state.frontdesk;
+    let site = site_of_request(&state.config, req, &scope);
+    let site = &site;
+    signed_in_post(
+        req,
+        &body,
+        |actor, p| async move {
+            conversations::reply(fd, &actor, id, p.get("body"), site).await?;
+            Ok(format!("/portal/inbox/{id}"))
+        },
+        |p, errors| async move { thread_page(req, &state, id, p.get("body"), &errors).await },
+    )
+    .await
 }
 
 #[handler]
@@ -229,20 +223,17 @@ pub async fn assign(
     Path(id): Path<Uuid>,
     body: String,
 ) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let p = Pairs::parse(&body);
-    if !csrf_errors(req, p.get("csrf")).is_empty() {
-        return expired_form(&ctx);
-    }
-    let to = p.id("to");
-    match conversations::assign(&state.frontdesk, actor, id, to).await {
-        Ok(_) => Redirect::see_other(ctx.link(&format!("/portal/inbox/{id}"))).into_response(),
-        Err(err) => service_error_page(&ctx, err),
-    }
+    let fd = &state.frontdesk;
+    signed_in_post(
+        req,
+        &body,
+        |actor, p| async move {
+            conversations::assign(fd, &actor, id, p.id("to")).await?;
+            Ok(format!("/portal/inbox/{id}"))
+        },
+        |_, _| async { expired_form(&PageCtx::from_request(req)) },
+    )
+    .await
 }
 
 fn customer_chat(ctx: &PageCtx, t: &Thread, typed: &str, errors: &FieldErrors) -> Markup {
@@ -296,18 +287,15 @@ pub async fn customer_messages(req: &Request, state: Data<&AppState>) -> Respons
 
 #[handler]
 pub async fn customer_write(req: &Request, state: Data<&AppState>, body: String) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = &ctx.auth else {
-        return sign_in_redirect(&ctx);
-    };
-    let p = Pairs::parse(&body);
-    let mut errors = csrf_errors(req, p.get("csrf"));
-    if errors.is_empty() {
-        match conversations::customer_writes(&state.frontdesk, &auth.actor, p.get("body")).await {
-            Ok(_) => return Redirect::see_other(ctx.link("/account/messages")).into_response(),
-            Err(ServiceError::Invalid(e)) => errors = e,
-            Err(err) => return service_error_page(&ctx, err),
-        }
-    }
-    customer_page(req, &state, p.get("body"), &errors).await
+    let fd = &state.frontdesk;
+    signed_in_post(
+        req,
+        &body,
+        |actor, p| async move {
+            conversations::customer_writes(fd, &actor, p.get("body")).await?;
+            Ok("/account/messages".to_owned())
+        },
+        |p, errors| async move { customer_page(req, &state, p.get("body"), &errors).await },
+    )
+    .await
 }
