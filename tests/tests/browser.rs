@@ -819,8 +819,7 @@ async fn guest_booking_journey(
     );
     fill(&client, "f-name", "Gina Guest").await?;
     click(&client, "main form[method=post] button[type=submit]").await?;
-    let heading = text_of(&client, "main h1").await?;
-    ensure!(heading.contains("Confirm"), "asked for the code: {heading}");
+    wait_for_text(&client, "main h1", "Confirm").await?;
     fill(&client, "f-code", "00000x").await?;
     submit(&client).await?;
     let error = text_of(&client, "#f-code-error").await?;
@@ -828,8 +827,7 @@ async fn guest_booking_journey(
     let code = booking_code(sink, 1, "gina@guest.example").await?;
     fill(&client, "f-code", &code).await?;
     submit(&client).await?;
-    let notice = text_of(&client, "[role=status]").await?;
-    ensure!(notice.contains("Booked"), "{notice}");
+    wait_for_text(&client, "[role=status]", "Booked").await?;
     let status = text_of(&client, "[data-status]").await?;
     ensure!(status == "Confirmed", "confirmed at once: {status}");
 
@@ -908,8 +906,7 @@ async fn front_desk_pages_journey(
     }
     wait_for_text(&client, "#calendar-board", "Gina Guest").await?;
     click(&client, "#calendar-board .appt a").await?;
-    let heading = text_of(&client, "main h1").await?;
-    ensure!(heading.contains("Brake check"), "{heading}");
+    wait_for_text(&client, "main h1", "Brake check").await?;
     let history = text_of(&client, "#history-heading + ol").await?;
     ensure!(
         history.contains("Gina Guest"),
@@ -959,8 +956,7 @@ async fn front_desk_pages_journey(
     fill(&client, "f-q", "AB12").await?;
     submit_to(&client, "/portal/customers").await?;
     click(&client, "#results-heading + table a").await?;
-    let heading = text_of(&client, "main h1").await?;
-    ensure!(heading.contains("Gina Guest"), "found by plate: {heading}");
+    wait_for_text(&client, "main h1", "Gina Guest").await?;
     fill(&client, "f-body", "Prefers texts.").await?;
     submit_to(&client, "/notes").await?;
     wait_for_text(&client, "#notes-heading ~ article", "Prefers texts.").await?;
@@ -1081,6 +1077,21 @@ async fn conversation_journey(
     Ok(())
 }
 
+async fn snapshot_pages(
+    browser: &Browser,
+    origin: &str,
+    pages: &[(&str, &str)],
+) -> anyhow::Result<()> {
+    for (name, path) in pages {
+        browser
+            .client
+            .goto(&format!("{origin}/t/alpha{path}"))
+            .await?;
+        browser.snapshot(name).await?;
+    }
+    Ok(())
+}
+
 #[tokio::test]
 async fn front_desk_journeys_in_chromium() -> anyhow::Result<()> {
     let sink = pitlane_testkit::SmtpSink::start().await;
@@ -1111,7 +1122,20 @@ async fn front_desk_journeys_in_chromium() -> anyhow::Result<()> {
             .journey("conversation", |c| {
                 conversation_journey(c, origin.clone(), &app, &sink)
             })
-            .await
+            .await?;
+        // How the front desk looks, for reviewers (PITLANE_SCREENSHOTS=1).
+        snapshot_pages(
+            &browser,
+            &origin,
+            &[
+                ("desk-calendar-week", "/portal/calendar?view=week"),
+                ("desk-customers", "/portal/customers"),
+                ("desk-inbox", "/portal/inbox"),
+                ("desk-settings", "/portal/settings/front-desk"),
+                ("desk-booking-page", "/book"),
+            ],
+        )
+        .await
     }
     .await;
     browser.close().await;

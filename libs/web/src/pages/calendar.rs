@@ -106,6 +106,47 @@ fn board(ctx: &PageCtx, cal: &Calendar, by_mechanic: bool) -> Markup {
         .iter()
         .filter(|a| status_of(a).holds_time() || status_of(a) == AppointmentStatus::NoShow)
         .collect();
+    let on = |day: NaiveDate, row: Uuid| -> Vec<&AppointmentView> {
+        shown
+            .iter()
+            .filter(|a| a.appointment.starts_at.with_timezone(&tz).date_naive() == day)
+            .filter(|a| {
+                if by_mechanic {
+                    a.appointment.mechanic_id == row
+                } else {
+                    a.appointment.bay_id == row
+                }
+            })
+            .copied()
+            .collect()
+    };
+    if cal.days > 1 {
+        // A week: one table, a column per day, so the week reads at a glance.
+        let days: Vec<NaiveDate> = (0..cal.days)
+            .map(|o| cal.from + Duration::days(o.into()))
+            .collect();
+        return html! {
+            div class="table-scroll" tabindex="0" role="region" aria-label="The week" {
+                table class="calendar week" {
+                    caption class="visually-hidden" { "Appointments by " @if by_mechanic { "mechanic" } @else { "bay" } " and day" }
+                    thead { tr {
+                        th scope="col" { @if by_mechanic { "Mechanic" } @else { "Bay" } }
+                        @for d in &days { th scope="col" { (d.format("%a %-d %b")) } }
+                    } }
+                    tbody {
+                        @for (id, name) in &rows {
+                            tr {
+                                th scope="row" { (name) }
+                                @for d in &days {
+                                    td { ul class="appts" { @for a in on(*d, *id) { (block(ctx, &cal.branch, a)) } } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        };
+    }
     html! {
         @for offset in 0..cal.days {
             @let day = cal.from + Duration::days(offset.into());
