@@ -662,26 +662,47 @@ async fn identity_journeys_in_chromium() -> anyhow::Result<()> {
     result
 }
 
-/// Clicks the submit button of the form whose action ends with `action`.
+/// Clicks the submit button of the form whose action ends with `action`, and waits until the
+/// page it was on has been replaced, so the next step reads the answer, not the form.
 async fn submit_to(client: &Client, action: &str) -> anyhow::Result<()> {
     let css = format!("main form[action$='{action}'] button[type=submit]");
+    let before = client.find(Locator::Css("html")).await?;
     client
         .wait()
         .for_element(Locator::Css(&css))
         .await?
         .click()
         .await?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while before.tag_name().await.is_ok() {
+        ensure!(
+            std::time::Instant::now() < deadline,
+            "posting to {action} never left the page"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     Ok(())
 }
 
+/// Clicks the element; when the page it was found on is just being replaced (the element went
+/// stale), finds it again on the new page.
 async fn click(client: &Client, css: &str) -> anyhow::Result<()> {
-    client
-        .wait()
-        .for_element(Locator::Css(css))
-        .await?
-        .click()
-        .await?;
-    Ok(())
+    let mut tries = 0;
+    loop {
+        let element = client.wait().for_element(Locator::Css(css)).await?;
+        match element.click().await {
+            Ok(()) => return Ok(()),
+            Err(err)
+                if tries < 5
+                    && (err.to_string().contains("stale")
+                        || err.to_string().contains("does not belong to the document")) =>
+            {
+                tries += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
 }
 
 /// Waits until the element's text contains `needle` (live updates arrive by themselves).
@@ -955,6 +976,7 @@ async fn front_desk_pages_journey(
     click(&client, "nav a[href$='/portal/customers']").await?;
     fill(&client, "f-q", "AB12").await?;
     submit_to(&client, "/portal/customers").await?;
+    wait_for_text(&client, "#results-heading", "matching").await?;
     click(&client, "#results-heading + table a").await?;
     wait_for_text(&client, "main h1", "Gina Guest").await?;
     fill(&client, "f-body", "Prefers texts.").await?;

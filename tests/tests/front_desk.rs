@@ -1197,3 +1197,109 @@ async fn customers_check_themselves_in_on_the_day_by_their_link() {
         "the customer did it"
     );
 }
+
+/// With confirmation by staff (the default), a guest's online booking waits as a request:
+/// the calendar lists it under "Waiting for confirmation", the customer hears nothing yet, and
+/// confirming it sends the confirmation with its calendar file.
+#[tokio::test]
+async fn online_requests_wait_for_the_front_desk_to_confirm_them() {
+    let d = desk().await;
+    let slug = &d.tenant.slug;
+    let guest = d.app.client();
+    let (_, slots) = d
+        .owner
+        .call(
+            Method::GET,
+            &format!("{}/services/{}/free-slots?days=14", d.base, d.service),
+            None,
+        )
+        .await;
+    let start = slots["items"]
+        .as_array()
+        .and_then(|s| s.iter().rev().find_map(|x| x["starts_at"].as_str()))
+        .expect("a free time")
+        .to_owned();
+    let book = format!(
+        "/t/{slug}/book?branch_id={}&service_id={}",
+        d.branch, d.service
+    );
+    let response = guest
+        .submit(
+            &book,
+            &format!("/t/{slug}/book"),
+            &[
+                ("branch_id", &d.branch),
+                ("service_id", &d.service),
+                ("starts_at", &start),
+                ("name", "Rita Request"),
+                ("email", "rita@example.com"),
+                ("plate", "RR 1"),
+                ("code_by", "email"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let code_page = response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    let id = code_page.split_once("id=").expect("id").1.to_owned();
+    let code = messages_of(&d, "booking_code").await[0].data["vars"]["code"]
+        .as_str()
+        .expect("the code")
+        .to_owned();
+    let response = guest
+        .submit(
+            &code_page,
+            &format!("/t/{slug}/book/code"),
+            &[("id", &id), ("code", &code)],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(
+        messages_of(&d, "booking_confirmation").await.is_empty(),
+        "a request is not confirmed to the customer yet"
+    );
+
+    let calendar = d
+        .owner
+        .get(&format!("/t/{slug}/portal/calendar"))
+        .await
+        .text()
+        .await
+        .expect("page");
+    let waiting = calendar
+        .split_once("id=\"waiting\"")
+        .expect("the waiting list")
+        .1;
+    assert!(
+        waiting.contains("Rita Request"),
+        "listed for the front desk"
+    );
+    let appointment = waiting
+        .split_once("/portal/appointments/")
+        .and_then(|(_, rest)| rest.get(..36))
+        .expect("its link")
+        .to_owned();
+    let page = format!("/t/{slug}/portal/appointments/{appointment}");
+    let response = d
+        .owner
+        .submit(&page, &format!("{page}/status"), &[("status", "confirmed")])
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let confirmations = messages_of(&d, "booking_confirmation").await;
+    assert_eq!(confirmations.len(), 1);
+    assert_eq!(confirmations[0].recipient, "rita@example.com");
+    assert!(attachment(&confirmations[0]).contains("BEGIN:VEVENT"));
+    let calendar = d
+        .owner
+        .get(&format!("/t/{slug}/portal/calendar"))
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(
+        !calendar.contains("id=\"waiting\""),
+        "nothing waits any more"
+    );
+}

@@ -541,6 +541,30 @@ pub async fn calendar(
     })
 }
 
+/// Online requests waiting for the front desk to confirm them, soonest first.
+pub async fn waiting(
+    fd: &FrontDesk,
+    actor: &Actor,
+    branch_id: Uuid,
+) -> Result<Vec<AppointmentView>, ServiceError> {
+    actor.require(Permission::CustomersRead)?;
+    let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
+    let rows = tx
+        .all(
+            tx.select::<appointment::Entity>()
+                .filter(appointment::Column::BranchId.eq(branch_id))
+                .filter(appointment::Column::Status.eq(AppointmentStatus::Requested.key()))
+                .filter(appointment::Column::StartsAt.gt(Utc::now()))
+                .order_by_asc(appointment::Column::StartsAt)
+                .limit(50),
+        )
+        .await?;
+    let bays = crate::resources::bays_in(&tx, Some(branch_id), false).await?;
+    let found = views(&tx, rows, &bays, &[]).await?;
+    tx.commit().await?;
+    Ok(found)
+}
+
 async fn views(
     tx: &TenantTx,
     rows: Vec<appointment::Model>,

@@ -213,6 +213,10 @@ pub async fn calendar(
         Ok(c) => c,
         Err(err) => return service_error_page(&ctx, err),
     };
+    let waiting = match appointments::waiting(&state.frontdesk, actor, branch.id).await {
+        Ok(w) => w,
+        Err(err) => return service_error_page(&ctx, err),
+    };
     let step = Duration::days(days.into());
     let nav = |d: NaiveDate| {
         ctx.link(&link_with(
@@ -254,6 +258,23 @@ pub async fn calendar(
                 }
             }
             p class="muted" { "Times are " (branch.time_zone) "." }
+            @if !waiting.is_empty() {
+                section class="card" aria-labelledby="waiting-heading" id="waiting" {
+                    h2 id="waiting-heading" { "Waiting for confirmation (" (waiting.len()) ")" }
+                    p class="muted" { "Booked online; the customer hears from you once you confirm." }
+                    ul class="appts" {
+                        @for a in &waiting {
+                            li class="appt" data-status="requested" {
+                                a href=(ctx.link(&format!("/portal/appointments/{}", a.appointment.id))) {
+                                    strong { (describe_time(&cal.branch, a.appointment.starts_at)) } " " (a.customer_name)
+                                }
+                                br;
+                                span class="muted" { (a.service_name) @if let Some(v) = &a.vehicle { " · " (v) } }
+                            }
+                        }
+                    }
+                }
+            }
             div id="live-notice" class="notice" role="status" hidden { "The calendar changed. " a href=(ctx.path) { "Show the latest" } }
             div id="calendar-board" data-live="calendar" data-refresh {
                 (board(&ctx, &cal, by_mechanic))
