@@ -13,7 +13,10 @@ pub mod messages;
 pub mod money;
 pub mod permissions;
 pub mod phone;
+pub mod pricing;
+pub mod repair_order;
 pub mod schedule;
+pub mod stock;
 pub mod text;
 pub mod vin;
 
