@@ -35,7 +35,16 @@ impl MigrationTrait for Migration {
                       ) select id from m limit $3'
                      using {CURRENT_TENANT}, p_pattern, p_limit;
              end $$;
-             revoke all on function pitlane_customer_matches(text, integer) from public;"
+             revoke all on function pitlane_customer_matches(text, integer) from public;
+             -- Where the owner is not a superuser and lacks BYPASSRLS, the forced policy would
+             -- hide every row from the function; this lets only the owner read, as the
+             -- workers' outbox functions do. (Such an owner still cannot use the index: give
+             -- it BYPASSRLS for fast search, see the README.)
+             do $outer$ begin
+                 execute format(
+                     'create policy customer_search on customers for select using (current_user = %L)',
+                     current_user);
+             end $outer$;"
         );
         run_ddl(manager, "", &function).await
     }

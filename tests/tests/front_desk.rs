@@ -778,13 +778,17 @@ async fn campaigns_reach_consenting_customers_and_unsubscribing_is_immediate() {
             ],
         )
         .await;
-    assert!(
-        response
-            .text()
-            .await
-            .expect("page")
-            .contains("Sending to 2 customers")
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "sent, then away from the form"
     );
+    let location = response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    let done = d.owner.get(&location).await.text().await.expect("page");
+    assert!(done.contains("Sending to 2 customers"), "{location}");
     let sent = messages_of(&d, "newsletter").await;
     let to: Vec<&str> = sent.iter().map(|m| m.recipient.as_str()).collect();
     assert_eq!(to.len(), 2, "{to:?}");
@@ -1302,4 +1306,114 @@ async fn online_requests_wait_for_the_front_desk_to_confirm_them() {
         !calendar.contains("id=\"waiting\""),
         "nothing waits any more"
     );
+}
+
+/// The consent form changes only what was changed: consent given earlier keeps its date and
+/// source, and ticking e-mail alone does not record an unsubscribe. An unsubscribe link mailed
+/// before a merge unsubscribes the customer the record was merged into.
+#[tokio::test]
+async fn consent_keeps_its_record_and_unsubscribing_follows_merges() {
+    let d = desk().await;
+    let slug = &d.tenant.slug;
+    let c = customer(&d, "Cora Consent", "cora@example.com", "").await;
+    let id = c["id"].as_str().expect("id").to_owned();
+    let page = format!("/t/{slug}/portal/customers/{id}");
+    let consent = format!("{page}/consent");
+    let response = d
+        .owner
+        .submit(
+            &page,
+            &consent,
+            &[("email_consent", "yes"), ("source", "at the counter")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (_, first) = d
+        .owner
+        .call(Method::GET, &format!("{}/customers/{id}", d.base), None)
+        .await;
+    assert_eq!(first["consent"]["email"]["given"], true);
+    assert!(
+        first["consent"]["marketing_unsubscribed_at"].is_null(),
+        "no unsubscribe recorded"
+    );
+    let given_at = first["consent"]["email"]["given_at"].clone();
+    // Saved again with marketing added: e-mail consent keeps its date and source.
+    let response = d
+        .owner
+        .submit(
+            &page,
+            &consent,
+            &[
+                ("email_consent", "yes"),
+                ("marketing_consent", "yes"),
+                ("source", "on the phone"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (_, second) = d
+        .owner
+        .call(Method::GET, &format!("{}/customers/{id}", d.base), None)
+        .await;
+    assert_eq!(second["consent"]["email"]["given_at"], given_at);
+    assert_eq!(second["consent"]["email"]["how"], "at the counter");
+    assert_eq!(second["consent"]["marketing"]["how"], "on the phone");
+
+    // A duplicate with its own consent gets a campaign link, then is merged into Cora.
+    let dup = customer(&d, "Cora C.", "cora.c@example.com", "").await;
+    let dup_id = dup["id"].as_str().expect("id").to_owned();
+    give_marketing_consent(&d, &dup_id).await;
+    let campaigns = format!("/t/{slug}/portal/campaigns");
+    d.owner
+        .submit(
+            &campaigns,
+            &campaigns,
+            &[("action", "send"), ("headline", "Offer"), ("body", "Text")],
+        )
+        .await;
+    let link = messages_of(&d, "newsletter")
+        .await
+        .into_iter()
+        .find(|m| m.recipient == "cora.c@example.com")
+        .and_then(|m| {
+            m.data["vars"]["unsubscribe_link"]
+                .as_str()
+                .map(str::to_owned)
+        })
+        .expect("the duplicate's link");
+    let (status, _) = d
+        .owner
+        .call(
+            Method::POST,
+            &format!("{}/customers/{id}/merge", d.base),
+            Some(json!({"duplicate_id": dup_id})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let path = link
+        .split_once("/t/")
+        .map(|(_, p)| format!("/t/{p}"))
+        .expect("path");
+    let response = reqwest::Client::new()
+        .post(d.owner.url(&path))
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), StatusCode::OK);
+    let (_, cora) = d
+        .owner
+        .call(Method::GET, &format!("{}/customers/{id}", d.base), None)
+        .await;
+    assert_eq!(
+        cora["consent"]["marketing"]["given"], false,
+        "the survivor is unsubscribed"
+    );
+    let waiting = messages_of(&d, "newsletter")
+        .await
+        .into_iter()
+        .filter(|m| m.status == "pending")
+        .count();
+    assert_eq!(waiting, 0, "nothing left to send to either record");
 }

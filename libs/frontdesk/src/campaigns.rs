@@ -14,7 +14,11 @@ use pitlane_notify::{OutgoingMessage, Recipient};
 use pitlane_store::{
     TenantCtx, TenantTx,
     entity::{appointment, customer, vehicle},
-    sea_orm::{ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter, QuerySelect},
+    sea_orm::{
+        ActiveValue::Set,
+        ColumnTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+        sea_query::{Expr, ExprTrait},
+    },
 };
 use uuid::Uuid;
 
@@ -240,7 +244,13 @@ pub async fn unsubscribe(
         .verify(Purpose::Unsubscribe, token)
         .map_err(|_| ServiceError::NotFound)?;
     let tx = fd.store.tx(tenant).await?;
-    let c = tx.get::<customer::Entity>(id).await?;
+    let mut c = tx.get::<customer::Entity>(id).await?;
+    // A link mailed before a merge speaks for the customer the record was merged into.
+    let mut seen = vec![c.id];
+    while let Some(survivor) = c.merged_into.filter(|s| !seen.contains(s)) {
+        seen.push(survivor);
+        c = tx.get::<customer::Entity>(survivor).await?;
+    }
     let name = c.name.clone();
     if c.marketing_unsubscribed_at.is_none() {
         let mut active = c.into_active_model();
@@ -250,7 +260,9 @@ pub async fn unsubscribe(
         active.updated_at = Set(Utc::now());
         tx.update(active).await?;
     }
-    tx.cancel_pending(&marketing_prefix(id)).await?;
+    for customer in &seen {
+        tx.cancel_pending(&marketing_prefix(*customer)).await?;
+    }
     pitlane_store::audit::record(
         &tx,
         pitlane_store::audit::By::Visitor("the unsubscribe link in a message".into()),
@@ -282,8 +294,12 @@ pub async fn maintenance_sweep(
                 .filter(
                     pitlane_store::sea_orm::Condition::any()
                         .add(vehicle::Column::NextServiceOn.lte(due_by))
-                        .add(vehicle::Column::NextServiceMileage.is_not_null()),
+                        .add(
+                            Expr::col(vehicle::Column::LastMileage)
+                                .gte(Expr::col(vehicle::Column::NextServiceMileage)),
+                        ),
                 )
+                .order_by_asc(vehicle::Column::Id)
                 .limit(5000),
         )
         .await?;
@@ -321,8 +337,12 @@ pub async fn maintenance_sweep(
                         "{}maintenance:{}:{}",
                         marketing_prefix(c.id),
                         v.id,
-                        v.next_service_on
-                            .map_or_else(|| "mileage".to_owned(), |d| d.to_string())
+                        // Each due date or due mileage is told once.
+                        match (v.next_service_on, v.next_service_mileage) {
+                            (Some(d), _) => d.to_string(),
+                            (None, Some(m)) => format!("{m}{}", v.mileage_unit),
+                            (None, None) => "due".to_owned(),
+                        }
                     ),
                 },
             )

@@ -76,14 +76,20 @@
   }
   // Regions marked data-refresh (the calendar, the inbox, a chat) are fetched again when
   // their topic changes, and swapped in place; one fetch for a burst of events.
+  // A region names the page to fetch it from (the page after a failed post is not one to
+  // fetch again). An event during a fetch marks the view stale, and it is fetched once more.
   var refreshing = null;
+  var stale = false;
   function refresh() {
-    if (refreshing) return;
+    if (refreshing) { stale = true; return; }
+    var region = document.querySelector("[data-refresh]");
+    var from = (region && region.getAttribute("data-refresh")) || window.location.href;
     refreshing = setTimeout(function () {
-      fetch(window.location.href, { credentials: "same-origin" })
+      fetch(from, { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.text() : null; })
         .then(function (html) {
           refreshing = null;
+          if (stale) { stale = false; refresh(); }
           if (!html) return;
           var fresh = new DOMParser().parseFromString(html, "text/html");
           document.querySelectorAll("[data-refresh][id]").forEach(function (el) {

@@ -193,7 +193,7 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
             .await
             .map_err(|e| StartError::Database(e.to_string()))?;
         if let Some(demo) = demo {
-            let site = crate::links::site_of_tenant(&config, &demo.slug, Some(config.addr.port()));
+            let site = crate::links::site_of_tenant(&config, &demo.slug, None);
             if let Err(err) = pitlane_frontdesk::demo::seed(
                 &frontdesk,
                 pitlane_domain::ids::TenantId(demo.id),

@@ -24,7 +24,7 @@ pub async fn maintenance_round(state: &AppState) -> u64 {
     let today = chrono::Utc::now().date_naive();
     let mut total = 0;
     for t in tenants.into_iter().filter(|t| !t.is_suspended()) {
-        let site = site_of_tenant(&state.config, &t.slug, Some(state.config.addr.port()));
+        let site = site_of_tenant(&state.config, &t.slug, None);
         match pitlane_frontdesk::campaigns::maintenance_sweep(
             &state.frontdesk,
             &TenantCtx::new(TenantId(t.id)),

@@ -434,9 +434,16 @@ async fn code_page(
     } else {
         request.email.unwrap_or_default()
     };
-    let start = request
-        .starts_at
-        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string());
+    let branches = pitlane_tenancy::branches::public_list(&state.store, &scope.ctx())
+        .await
+        .unwrap_or_default();
+    let start =
+        request.starts_at.map(
+            |t| match branches.iter().find(|b| b.id == request.branch_id) {
+                Some(b) => describe_time(b, t),
+                None => t.format("%Y-%m-%d %H:%M UTC").to_string(),
+            },
+        );
     let body = page(
         &ctx,
         "Confirm your booking",

@@ -60,6 +60,14 @@ pub struct CalendarQuery {
     by: String,
 }
 
+/// A time on a branch's clock, for staff lists that span branches.
+pub(super) fn on_clock(time_zone: &str, at: DateTime<Utc>) -> String {
+    let tz: chrono_tz::Tz = time_zone.parse().unwrap_or(chrono_tz::UTC);
+    at.with_timezone(&tz)
+        .format("%a %-d %b %Y, %H:%M")
+        .to_string()
+}
+
 fn link_with(path: &str, pairs: &[(&str, String)]) -> String {
     let q: String = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(pairs.iter().filter(|(_, v)| !v.is_empty()))
@@ -258,6 +266,8 @@ pub async fn calendar(
                 }
             }
             p class="muted" { "Times are " (branch.time_zone) "." }
+            div id="live-notice" class="notice" role="status" hidden { "The calendar changed. " a href=(ctx.path) { "Show the latest" } }
+            div id="calendar-board" data-live="calendar" data-refresh=(ctx.path) {
             @if !waiting.is_empty() {
                 section class="card" aria-labelledby="waiting-heading" id="waiting" {
                     h2 id="waiting-heading" { "Waiting for confirmation (" (waiting.len()) ")" }
@@ -275,8 +285,6 @@ pub async fn calendar(
                     }
                 }
             }
-            div id="live-notice" class="notice" role="status" hidden { "The calendar changed. " a href=(ctx.path) { "Show the latest" } }
-            div id="calendar-board" data-live="calendar" data-refresh {
                 (board(&ctx, &cal, by_mechanic))
             }
         },

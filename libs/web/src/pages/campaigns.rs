@@ -6,7 +6,7 @@ use pitlane_frontdesk::campaigns::{self, CampaignInput, Segment};
 use poem::{
     IntoResponse, Request, Response, handler,
     http::StatusCode,
-    web::{Data, Query},
+    web::{Data, Query, Redirect},
 };
 use serde::Deserialize;
 
@@ -40,8 +40,12 @@ async fn campaign_page(
     notice: Option<String>,
 ) -> Response {
     let ctx = PageCtx::from_request(req);
-    if let Err(r) = staff(&ctx) {
-        return r;
+    let actor = match staff(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if let Err(err) = actor.require(pitlane_domain::permissions::Permission::SettingsManage) {
+        return service_error_page(&ctx, err);
     }
     let body = page(
         &ctx,
@@ -73,9 +77,17 @@ async fn campaign_page(
     (status_for(errors), body).into_response()
 }
 
+#[derive(Deserialize)]
+pub struct SentQuery {
+    sent: Option<u64>,
+}
+
 #[handler]
-pub async fn campaign_form(req: &Request) -> Response {
-    campaign_page(req, &Pairs::default(), &FieldErrors::new(), None).await
+pub async fn campaign_form(req: &Request, Query(q): Query<SentQuery>) -> Response {
+    let notice = q.sent.map(|n| {
+        format!("Sending to {n} customers. Their e-mails go out paced over the next minutes.")
+    });
+    campaign_page(req, &Pairs::default(), &FieldErrors::new(), notice).await
 }
 
 #[handler]
@@ -100,6 +112,7 @@ pub async fn submit(
         return campaign_page(req, &p, &errors, None).await;
     }
     let fd = &state.frontdesk;
+    let mut return_to = None;
     let outcome = if p.get("action") == "preview" {
         campaigns::preview(fd, actor, &segment)
             .await
@@ -117,8 +130,15 @@ pub async fn submit(
             &site,
         )
         .await
-        .map(|sent| format!("Sending to {} customers.", sent.recipients))
+        .map(|sent| {
+            // Sent: go to a fresh page, so a reload cannot send the campaign again.
+            return_to = Some(ctx.link(&format!("/portal/campaigns?sent={}", sent.recipients)));
+            String::new()
+        })
     };
+    if let (Ok(_), Some(to)) = (&outcome, return_to) {
+        return Redirect::see_other(to).into_response();
+    }
     match outcome {
         Ok(notice) => campaign_page(req, &p, &FieldErrors::new(), Some(notice)).await,
         Err(ServiceError::Invalid(e)) => campaign_page(req, &p, &e, None).await,

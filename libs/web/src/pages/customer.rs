@@ -122,6 +122,17 @@ async fn mine(req: &Request, state: &AppState, scope: &TenantScope, ctx: &PageCt
     };
     let site = site_of_request(&state.config, req, scope);
     let now = chrono::Utc::now();
+    let branches = pitlane_tenancy::branches::public_list(&state.store, &scope.ctx())
+        .await
+        .unwrap_or_default();
+    // Times on the branch's clock, as the customer will see it when they arrive.
+    let when = |a: &pitlane_store::entity::appointment::Model| match branches
+        .iter()
+        .find(|b| b.id == a.branch_id)
+    {
+        Some(b) => pitlane_frontdesk::appointments::describe_time(b, a.starts_at),
+        None => a.starts_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+    };
     html! {
         p { a class="button" href=(ctx.link("/book")) { "Book a visit" } " " a class="button secondary" href=(ctx.link("/account/messages")) { "Messages" } }
         @if !vehicles.is_empty() {
@@ -134,8 +145,8 @@ async fn mine(req: &Request, state: &AppState, scope: &TenantScope, ctx: &PageCt
             @for a in &visits {
                 li {
                     @if a.ends_at > now {
-                        a href=(pitlane_frontdesk::appointments::manage_link(fd, &site, a)) { (a.starts_at.format("%Y-%m-%d %H:%M UTC")) }
-                    } @else { (a.starts_at.format("%Y-%m-%d")) }
+                        a href=(pitlane_frontdesk::appointments::manage_link(fd, &site, a)) { (when(a)) }
+                    } @else { (when(a)) }
                     " · " (pitlane_domain::appointment::AppointmentStatus::label_for(&a.status))
                 }
             }

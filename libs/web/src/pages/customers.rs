@@ -20,6 +20,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{
+    calendar::on_clock,
     errors::{service_error_page, sign_in_redirect},
     forms::{
         Field, Pairs, csrf_input, error_summary, select, signed_in_post, status_for, textarea,
@@ -41,6 +42,8 @@ const LABELS: &[(&str, &str)] = &[
     ("make", "Make"),
     ("model", "Model"),
     ("year", "Year"),
+    ("engine", "Engine"),
+    ("plate_region", "Plate region"),
     ("mileage", "Mileage"),
     ("next_service_on", "Next service date"),
     ("next_service_mileage", "Next service mileage"),
@@ -58,6 +61,16 @@ pub(super) fn staff(ctx: &PageCtx) -> Result<&Actor, Response> {
         Some(auth) => Ok(&auth.actor),
         None => Err(sign_in_redirect(ctx)),
     }
+}
+
+/// Each branch's time zone, so visits show on the clock of the branch they were at.
+async fn branch_zones(state: &AppState, actor: &Actor) -> std::collections::HashMap<Uuid, String> {
+    pitlane_tenancy::branches::overview(&state.store, actor, 500)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|b| (b.id, b.time_zone))
+        .collect()
 }
 
 fn tags_text(c: &customer::Model) -> String {
@@ -305,6 +318,8 @@ fn vehicle_fields(p: &Pairs, errors: &FieldErrors) -> Markup {
             (Field::new("model", "Model", p.get("model")).render(errors))
             (Field::new("year", "Year", p.get("year")).kind("number").render(errors))
             (Field::new("colour", "Colour", p.get("colour")).render(errors))
+            (Field::new("engine", "Engine", p.get("engine")).hint("Such as 2.0 TDI").render(errors))
+            (Field::new("plate_region", "Plate region", p.get("plate_region")).hint("Such as IL or HH").render(errors))
             (select("mileage_unit", "Mileage in", &units, if p.get("mileage_unit").is_empty() { "km" } else { p.get("mileage_unit") }, errors))
             (Field::new("next_service_on", "Next service date", p.get("next_service_on")).kind("date").render(errors))
             (Field::new("next_service_mileage", "Next service at mileage", p.get("next_service_mileage")).kind("number").render(errors))
@@ -385,6 +400,13 @@ async fn customer_page(req: &Request, state: &AppState, id: Uuid, r: Returned) -
         }
     }
     let can_write = actor.can(pitlane_domain::permissions::Permission::CustomersWrite);
+    let zones = branch_zones(state, actor).await;
+    let when = |a: &pitlane_store::entity::appointment::Model| {
+        on_clock(
+            zones.get(&a.branch_id).map_or("UTC", String::as_str),
+            a.starts_at,
+        )
+    };
     let base = format!("/portal/customers/{}", c.id);
     let (contact_errors, contact_back) = errors_in(&r, "contact");
     let contact = if contact_back {
@@ -399,6 +421,14 @@ async fn customer_page(req: &Request, state: &AppState, id: Uuid, r: Returned) -
     let (erase_errors, _) = errors_in(&r, "erase");
     let empty = Pairs::default();
     let vehicle_typed = if vehicle_back { &r.pairs } else { &empty };
+    // The consent boxes as the form came back, or as recorded.
+    let ticked = |name: &str, recorded: bool| {
+        if r.form == "consent" {
+            r.pairs.get(name) == "yes"
+        } else {
+            recorded
+        }
+    };
     let body = page(
         &ctx,
         &c.name,
@@ -440,11 +470,11 @@ async fn customer_page(req: &Request, state: &AppState, id: Uuid, r: Returned) -
                             (csrf_input(&ctx))
                             fieldset class="field checks" {
                                 legend { "The customer agrees to" }
-                                label class="check" { input type="checkbox" name="email_consent" value="yes" checked[c.email_consent_at.is_some()]; " E-mails about their visits" }
-                                label class="check" { input type="checkbox" name="sms_consent" value="yes" checked[c.sms_consent_at.is_some()]; " Texts about their visits" }
-                                label class="check" { input type="checkbox" name="marketing_consent" value="yes" checked[c.marketing_consent_at.is_some()]; " Offers and service reminders" }
+                                label class="check" { input type="checkbox" name="email_consent" value="yes" checked[ticked("email_consent", c.email_consent_at.is_some())]; " E-mails about their visits" }
+                                label class="check" { input type="checkbox" name="sms_consent" value="yes" checked[ticked("sms_consent", c.sms_consent_at.is_some())]; " Texts about their visits" }
+                                label class="check" { input type="checkbox" name="marketing_consent" value="yes" checked[ticked("marketing_consent", c.marketing_consent_at.is_some())]; " Offers and service reminders" }
                             }
-                            (Field::new("source", "How they told you", "").hint("Such as: on the phone, at the counter").render(consent_errors))
+                            (Field::new("source", "How they told you", if r.form == "consent" { r.pairs.get("source") } else { "" }).hint("Such as: on the phone, at the counter").render(consent_errors))
                             div { button class="button secondary" type="submit" { "Record consent" } }
                         }
                     }
@@ -477,11 +507,11 @@ async fn customer_page(req: &Request, state: &AppState, id: Uuid, r: Returned) -
                 @if history.appointments.is_empty() { p class="muted" { "No visits yet." } }
                 @else {
                     table {
-                        thead { tr { th scope="col" { "When (UTC)" } th scope="col" { "Status" } th scope="col" { "Source" } } }
+                        thead { tr { th scope="col" { "When" } th scope="col" { "Status" } th scope="col" { "Source" } } }
                         tbody {
                             @for a in &history.appointments {
                                 tr {
-                                    td { a href=(ctx.link(&format!("/portal/appointments/{}", a.id))) { (a.starts_at.format("%Y-%m-%d %H:%M")) } }
+                                    td { a href=(ctx.link(&format!("/portal/appointments/{}", a.id))) { (when(a)) } }
                                     td { (AppointmentStatus::label_for(&a.status)) }
                                     td { (a.source) }
                                 }
@@ -607,14 +637,22 @@ pub async fn save_consent(
 ) -> Response {
     let fd = &state.frontdesk;
     customer_action(req, &state, id, &body, "consent", |actor, p| async move {
-        let source = p.get("source").trim().to_owned();
-        // Unticked boxes withdraw consent; ticked ones give it.
-        let change = ConsentChange {
-            email: Some(p.get("email_consent") == "yes"),
-            sms: Some(p.get("sms_consent") == "yes"),
-            marketing: Some(p.get("marketing_consent") == "yes"),
-            source,
+        // Only what changed: a box left as it was keeps its record (when and how it was
+        // given); a newly ticked one gives consent, a newly cleared one withdraws it.
+        let now = customers::get(fd, &actor, id).await?;
+        let changed = |name: &str, had: bool| {
+            let ticked = p.get(name) == "yes";
+            (ticked != had).then_some(ticked)
         };
+        let change = ConsentChange {
+            email: changed("email_consent", now.email_consent_at.is_some()),
+            sms: changed("sms_consent", now.sms_consent_at.is_some()),
+            marketing: changed("marketing_consent", now.marketing_consent_at.is_some()),
+            source: p.get("source").trim().to_owned(),
+        };
+        if change.email.is_none() && change.sms.is_none() && change.marketing.is_none() {
+            return Ok(format!("/portal/customers/{id}"));
+        }
         customers::set_consent(fd, &actor, id, change).await?;
         Ok(format!("/portal/customers/{id}"))
     })
@@ -746,6 +784,13 @@ async fn vehicle_page(
         vehicle_pairs(v)
     };
     let due = vehicles::maintenance_due(v, chrono::Utc::now().date_naive(), 30);
+    let zones = branch_zones(state, actor).await;
+    let when = |a: &pitlane_store::entity::appointment::Model| {
+        on_clock(
+            zones.get(&a.branch_id).map_or("UTC", String::as_str),
+            a.starts_at,
+        )
+    };
     let body = page(
         &ctx,
         &vehicles::describe(v),
@@ -792,7 +837,7 @@ async fn vehicle_page(
             section class="card" aria-labelledby="service-heading" {
                 h2 id="service-heading" { "Service history" }
                 @if h.appointments.is_empty() { p class="muted" { "No visits yet." } }
-                ul { @for a in &h.appointments { li { a href=(ctx.link(&format!("/portal/appointments/{}", a.id))) { (a.starts_at.format("%Y-%m-%d")) } " · " (AppointmentStatus::label_for(&a.status)) } } }
+                ul { @for a in &h.appointments { li { a href=(ctx.link(&format!("/portal/appointments/{}", a.id))) { (when(a)) } " · " (AppointmentStatus::label_for(&a.status)) } } }
             }
         },
     );
@@ -808,6 +853,8 @@ fn vehicle_pairs(v: &vehicle::Model) -> Pairs {
         ("model".into(), s(v.model.clone())),
         ("year".into(), s(v.year.map(|y| y.to_string()))),
         ("colour".into(), s(v.colour.clone())),
+        ("engine".into(), s(v.engine.clone())),
+        ("plate_region".into(), s(v.plate_region.clone())),
         ("mileage_unit".into(), v.mileage_unit.clone()),
         (
             "next_service_on".into(),

@@ -128,6 +128,10 @@ async fn settings_page(req: &Request, state: &AppState, r: Returned) -> Response
         Ok(a) => a,
         Err(resp) => return resp,
     };
+    // Only those who may change these see the forms.
+    if let Err(err) = actor.require(pitlane_domain::permissions::Permission::SettingsManage) {
+        return service_error_page(&ctx, err);
+    }
     let fd = &state.frontdesk;
     let loaded = async {
         Ok::<_, ServiceError>((

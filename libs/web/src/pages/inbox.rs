@@ -91,7 +91,7 @@ pub async fn list(req: &Request, state: Data<&AppState>, Query(q): Query<InboxQu
                 @else { a href=(ctx.link("/portal/inbox?unread=1")) { "Show unread only" } }
             }
             div id="live-notice" class="notice" role="status" hidden { "New messages. " a href=(ctx.path) { "Show them" } }
-            div id="inbox-list" data-live="conversations" data-refresh {
+            div id="inbox-list" data-live="conversations" data-refresh=(ctx.path) {
                 @if rows.is_empty() { p class="muted" { "No conversations." } }
                 @else {
                     table {
@@ -171,7 +171,7 @@ async fn thread_page(
                     div { button class="button secondary" type="submit" { "Assign" } }
                 }
             }
-            div id="thread" data-live="conversations" data-refresh {
+            div id="thread" data-live="conversations" data-refresh=(ctx.link(&base)) {
                 (messages(&t.messages, "out"))
             }
             @if can_write {
@@ -241,7 +241,7 @@ fn customer_chat(ctx: &PageCtx, t: &Thread, typed: &str, errors: &FieldErrors) -
     html! {
         p { a href=(ctx.link("/account")) { "← Your account" } }
         h1 { "Messages with " (workshop) }
-        div id="thread" data-live="conversations" data-refresh {
+        div id="thread" data-live="conversations" data-refresh=(ctx.link("/account/messages")) {
             (messages(&t.messages, "in"))
         }
         (error_summary(errors, LABELS))
