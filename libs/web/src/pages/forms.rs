@@ -98,7 +98,9 @@ pub fn error_summary(errors: &FieldErrors, labels: &[(&str, &str)]) -> Markup {
                 p { strong { "Please correct the following:" } }
                 ul {
                     @for e in &errors.0 {
-                        li { a href=(format!("#f-{}", e.field)) { (label_of(&e.field)) ": " (e.message) } }
+                        // The form token has no field to jump to.
+                        @if e.field == "csrf" { li { (label_of(&e.field)) ": " (e.message) } }
+                        @else { li { a href=(format!("#f-{}", e.field)) { (label_of(&e.field)) ": " (e.message) } } }
                     }
                 }
             }
