@@ -37,12 +37,13 @@ impl MigrationTrait for Migration {
              end $$;
              revoke all on function pitlane_customer_matches(text, integer) from public;
              -- Where the owner is not a superuser and lacks BYPASSRLS, the forced policy would
-             -- hide every row from the function; this lets only the owner read, as the
-             -- workers' outbox functions do. (Such an owner still cannot use the index: give
-             -- it BYPASSRLS for fast search, see the README.)
+             -- hide every row from the function; this lets only the owner read. It names the
+             -- owner (`to`), so the application role's plans never see it: an `or` beside
+             -- the tenant policy would keep them off the tenant index. (Such an owner still
+             -- cannot use the trigram index: give it BYPASSRLS, see the README.)
              do $outer$ begin
                  execute format(
-                     'create policy customer_search on customers for select using (current_user = %L)',
+                     'create policy customer_search on customers for select to %I using (true)',
                      current_user);
              end $outer$;"
         );
