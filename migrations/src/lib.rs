@@ -15,6 +15,7 @@ mod m20261121_000004_identity;
 mod m20261121_000005_session_check;
 mod m20261121_000006_front_desk;
 mod m20261121_000007_customer_search;
+mod m20261121_000008_owner_policies;
 
 pub use sea_orm_migration::MigratorTrait;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000005_session_check::Migration),
             Box::new(m20261121_000006_front_desk::Migration),
             Box::new(m20261121_000007_customer_search::Migration),
+            Box::new(m20261121_000008_owner_policies::Migration),
         ]
     }
 }
