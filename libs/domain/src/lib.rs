@@ -8,6 +8,7 @@ pub mod brand;
 pub mod error;
 pub mod ics;
 pub mod ids;
+pub mod labour;
 pub mod live;
 pub mod messages;
 pub mod money;
