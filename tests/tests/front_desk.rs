@@ -862,6 +862,40 @@ async fn campaigns_reach_consenting_customers_and_unsubscribing_is_immediate() {
             .expect("page")
             .contains("1 customers would receive")
     );
+    // "Not seen for 30 days" leaves out Cat once she has a visit booked.
+    let lapsed = [("action", "preview"), ("inactive_days", "30")];
+    let text = d
+        .owner
+        .submit(&page, &page, &lapsed)
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(
+        text.contains("1 customers would receive"),
+        "Cat has not been seen"
+    );
+    let (status, a) = d
+        .owner
+        .call(
+            Method::POST,
+            &format!("{}/appointments", d.base),
+            Some(json!({"branch_id": d.branch, "service_id": d.service,
+                        "customer_id": cat["id"], "starts_at": weekday_at_ten(3)})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{a}");
+    let text = d
+        .owner
+        .submit(&page, &page, &lapsed)
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(
+        text.contains("0 customers would receive"),
+        "Cat is booked in"
+    );
 }
 
 /// The maintenance round tells an owner who agreed to reminders, once; owners who did not
@@ -889,6 +923,9 @@ async fn maintenance_reminders_go_once_to_owners_who_agreed() {
         ids.push(id);
     }
     give_marketing_consent(&d, &ids[0]).await;
+    // One server an hour runs the round.
+    assert!(pitlane_web::sweeps::claim_this_hour(d.app.state()).await);
+    assert!(!pitlane_web::sweeps::claim_this_hour(d.app.state()).await);
     assert_eq!(
         pitlane_web::sweeps::maintenance_round(d.app.state()).await,
         1

@@ -3,7 +3,7 @@
 //! every message carries a one-click unsubscribe link that takes effect at once, withdrawing
 //! the consent and any campaign message still waiting to go out.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate, Utc};
 use pitlane_domain::{
@@ -17,7 +17,7 @@ use pitlane_store::{
     sea_orm::{
         ActiveValue::Set,
         ColumnTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
-        sea_query::{Expr, ExprTrait},
+        sea_query::{Expr, ExprTrait, Query},
     },
 };
 use uuid::Uuid;
@@ -111,25 +111,25 @@ async fn audience(
     if let Some(tag) = &tag {
         query = query.filter(customer::Column::Tags.contains(tag.as_str()));
     }
-    let rows = tx.all(query).await?;
-    let recent: HashSet<Uuid> = match segment.inactive_days {
-        Some(days) => tx
-            .all(
-                tx.select::<appointment::Entity>()
-                    .filter(
+    if let Some(days) = segment.inactive_days {
+        // Not seen: no appointment (other than a cancelled one) started in the window.
+        query = query.filter(
+            customer::Column::Id.not_in_subquery(
+                Query::select()
+                    .column(appointment::Column::CustomerId)
+                    .from(appointment::Entity)
+                    .and_where(appointment::Column::TenantId.eq(tx.tenant_id().0))
+                    .and_where(
                         appointment::Column::StartsAt.gt(Utc::now() - Duration::days(days.into())),
                     )
-                    .filter(appointment::Column::Status.ne("cancelled")),
-            )
-            .await?
-            .into_iter()
-            .map(|r| r.customer_id)
-            .collect(),
-        None => HashSet::new(),
-    };
+                    .and_where(appointment::Column::Status.ne("cancelled"))
+                    .to_owned(),
+            ),
+        );
+    }
+    let rows = tx.all(query).await?;
     Ok(rows
         .into_iter()
-        .filter(|c| !recent.contains(&c.id))
         // The stored tags are comma-separated; `contains` above may match a longer tag.
         .filter(|c| {
             tag.as_ref()

@@ -1,6 +1,7 @@
 //! Background rounds the server runs for every workshop: today, the maintenance-due
-//! reminders. Each round is idempotent (a vehicle is marked when told, and its message has a
-//! stable key), so several servers may run it side by side.
+//! reminders. One server a hour runs a round (they agree through the shared key-value store);
+//! a round is idempotent anyway (a vehicle is marked when told, and its message has a stable
+//! key), so a second one changes nothing.
 
 use std::time::Duration;
 
@@ -47,12 +48,30 @@ pub async fn maintenance_round(state: &AppState) -> u64 {
 /// the machine to themselves.
 pub const FIRST_ROUND_AFTER: Duration = Duration::from_secs(60);
 
+/// Whether this server runs this hour's round: the first of the servers to ask does (through
+/// the shared key-value store). If the store cannot answer, run anyway: a round is idempotent.
+pub async fn claim_this_hour(state: &AppState) -> bool {
+    let hour = chrono::Utc::now().timestamp() / 3600;
+    state
+        .bus
+        .kv
+        .incr(
+            &format!("sweep:maintenance:{hour}"),
+            1,
+            Duration::from_secs(2 * 3600),
+        )
+        .await
+        .map_or(true, |n| n == 1)
+}
+
 /// Runs the rounds until the task is aborted.
 pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         tokio::time::sleep(FIRST_ROUND_AFTER).await;
         loop {
-            maintenance_round(&state).await;
+            if claim_this_hour(&state).await {
+                maintenance_round(&state).await;
+            }
             tokio::time::sleep(MAINTENANCE_EVERY).await;
         }
     })
