@@ -1355,6 +1355,22 @@ async fn consent_keeps_its_record_and_unsubscribing_follows_merges() {
     let c = customer(&d, "Cora Consent", "cora@example.com", "").await;
     let id = c["id"].as_str().expect("id").to_owned();
     let page = format!("/t/{slug}/portal/customers/{id}");
+    // Staff can write first: the customer's page opens their conversation in the inbox.
+    let response = d
+        .owner
+        .submit(&page, &format!("{page}/conversation"), &[])
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let inbox = response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    assert!(inbox.contains("/portal/inbox/"), "{inbox}");
+    let thread = d.owner.get(&inbox).await.text().await.expect("page");
+    assert!(
+        thread.contains("Conversation with"),
+        "the thread, ready for a reply"
+    );
     let consent = format!("{page}/consent");
     let response = d
         .owner

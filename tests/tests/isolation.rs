@@ -189,7 +189,8 @@ async fn pages_with_b_ids(a: &Client, a_base: &str, world: &World) -> Vec<String
         format!("/portal/inbox/{conversation}"),
         format!("/portal/settings/front-desk/services/{service}"),
     ];
-    let posts: [(String, &str); 15] = [
+    let posts: [(String, &str); 16] = [
+        (format!("/portal/customers/{customer}/conversation"), ""),
         (format!("/portal/customers/{customer}"), "name=Mallory"),
         (
             format!("/portal/customers/{customer}/consent"),

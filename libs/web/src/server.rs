@@ -414,6 +414,10 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
         )
         .at("/portal/customers/:id/notes", post(customers::add_note))
         .at(
+            "/portal/customers/:id/conversation",
+            post(customers::open_conversation),
+        )
+        .at(
             "/portal/customers/:id/vehicles",
             post(customers::add_vehicle),
         )

@@ -436,6 +436,12 @@ async fn customer_page(req: &Request, state: &AppState, id: Uuid, r: Returned) -
         html! {
             p { a href=(ctx.link("/portal/customers")) { "← Customers" } }
             h1 { (c.name) }
+            @if can_write {
+                form class="inline" method="post" action=(ctx.link(&format!("{base}/conversation"))) {
+                    (csrf_input(&ctx))
+                    button class="button secondary" type="submit" { "Write to " (c.name) }
+                }
+            }
             @if let Some(n) = &r.notice { div class="notice success" role="status" { (n) } }
             @if let Some(e) = r.errors.0.first().filter(|_| r.form.is_empty()) { div class="notice error" role="alert" { (e.message) } }
             div class="grid-2" {
@@ -655,6 +661,22 @@ pub async fn save_consent(
         }
         customers::set_consent(fd, &actor, id, change).await?;
         Ok(format!("/portal/customers/{id}"))
+    })
+    .await
+}
+
+/// Opens (or finds) the conversation with the customer, to write to them from the inbox.
+#[handler]
+pub async fn open_conversation(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<Uuid>,
+    body: String,
+) -> Response {
+    let fd = &state.frontdesk;
+    customer_action(req, &state, id, &body, "", |actor, _| async move {
+        let c = pitlane_frontdesk::conversations::for_customer(fd, &actor, id).await?;
+        Ok(format!("/portal/inbox/{}", c.id))
     })
     .await
 }
