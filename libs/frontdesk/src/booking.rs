@@ -786,32 +786,56 @@ pub async fn reschedule_by_token(
     Ok(moved)
 }
 
+/// A status change from the customer's link: the booking read under its token, `allowed`
+/// says whether the link may do it now, and it is recorded as done by the customer.
+#[allow(clippy::too_many_arguments)]
+async fn transition_by_token(
+    fd: &FrontDesk,
+    tenant: &TenantCtx,
+    token: &str,
+    next: AppointmentStatus,
+    arrival: Arrival,
+    site: &str,
+    allowed: impl FnOnce(&Managed) -> Result<(), ServiceError>,
+    event: &str,
+) -> Result<appointment::Model, ServiceError> {
+    let id = appointment_of(fd, token)?;
+    let tx = fd.store.tx(tenant).await?;
+    let m = managed_in(&tx, id).await?;
+    allowed(&m)?;
+    let by = Some(m.detail.view.customer_name.clone());
+    let changed =
+        appointments::transition(fd, &tx, m.detail.view.appointment, next, arrival, by, site)
+            .await?;
+    tx.commit().await?;
+    appointments::publish(fd, &changed, event).await;
+    Ok(changed)
+}
+
 pub async fn cancel_by_token(
     fd: &FrontDesk,
     tenant: &TenantCtx,
     token: &str,
     site: &str,
 ) -> Result<appointment::Model, ServiceError> {
-    let id = appointment_of(fd, token)?;
-    let tx = fd.store.tx(tenant).await?;
-    let m = managed_in(&tx, id).await?;
-    if !m.changeable {
-        return Err(past_cutoff(&m));
-    }
-    let by = Some(m.detail.view.customer_name.clone());
-    let cancelled = appointments::transition(
+    let before_cutoff = |m: &Managed| {
+        if m.changeable {
+            Ok(())
+        } else {
+            Err(past_cutoff(m))
+        }
+    };
+    transition_by_token(
         fd,
-        &tx,
-        m.detail.view.appointment,
+        tenant,
+        token,
         AppointmentStatus::Cancelled,
         Arrival::default(),
-        by,
         site,
+        before_cutoff,
+        "appointment.cancelled",
     )
-    .await?;
-    tx.commit().await?;
-    appointments::publish(fd, &cancelled, "appointment.cancelled").await;
-    Ok(cancelled)
+    .await
 }
 
 /// The customer says they have arrived: mileage and where they left the keys.
@@ -822,37 +846,36 @@ pub async fn check_in_by_token(
     arrival: Arrival,
     site: &str,
 ) -> Result<appointment::Model, ServiceError> {
-    let id = appointment_of(fd, token)?;
-    let tx = fd.store.tx(tenant).await?;
-    let m = managed_in(&tx, id).await?;
-    if !m.can_check_in {
-        return Err(FieldErrors::single(
-            "status",
-            "check-in opens on the day of a confirmed appointment",
-        )
-        .into());
-    }
-    if arrival
+    let keys_given = arrival
         .key_location
         .as_deref()
-        .is_none_or(|k| k.trim().is_empty())
-    {
-        return Err(FieldErrors::single("key_location", "tell us where you left the keys").into());
-    }
-    let by = Some(m.detail.view.customer_name.clone());
-    let checked_in = appointments::transition(
+        .is_some_and(|k| !k.trim().is_empty());
+    let on_the_day = |m: &Managed| {
+        if !m.can_check_in {
+            return Err(FieldErrors::single(
+                "status",
+                "check-in opens on the day of a confirmed appointment",
+            )
+            .into());
+        }
+        if !keys_given {
+            return Err(
+                FieldErrors::single("key_location", "tell us where you left the keys").into(),
+            );
+        }
+        Ok(())
+    };
+    transition_by_token(
         fd,
-        &tx,
-        m.detail.view.appointment,
+        tenant,
+        token,
         AppointmentStatus::CheckedIn,
         arrival,
-        by,
         site,
+        on_the_day,
+        "appointment.checked_in",
     )
-    .await?;
-    tx.commit().await?;
-    appointments::publish(fd, &checked_in, "appointment.checked_in").await;
-    Ok(checked_in)
+    .await
 }
 
 /// Free slots for moving an appointment from the customer's link (its own time counts as free).

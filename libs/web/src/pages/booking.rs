@@ -15,7 +15,7 @@ use pitlane_frontdesk::{
     booking::{self, BookingRequest, Managed},
     catalogue,
 };
-use pitlane_store::entity::{branch, service, vehicle};
+use pitlane_store::entity::{branch, service};
 use poem::{
     IntoResponse, Request, Response, handler,
     http::{StatusCode, header},
@@ -26,7 +26,7 @@ use uuid::Uuid;
 
 use super::{
     errors::{error_page, service_error_page},
-    forms::{Field, Pairs, csrf_errors, csrf_input, error_summary, status_for},
+    forms::{Field, Pairs, csrf_errors, csrf_input, error_summary, query_link, status_for},
     layout::{PageCtx, page},
 };
 use crate::{links::site_of_request, state::AppState, tenant::TenantScope};
@@ -108,13 +108,6 @@ fn slot_picker(
         }
     };
     super::calendar::time_choices(&b.time_zone, slots, chosen, errors, nav)
-}
-
-fn query_link(path: &str, pairs: &[(&str, String)]) -> String {
-    let q: String = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs.iter().filter(|(_, v)| !v.is_empty()))
-        .finish();
-    format!("{path}?{q}")
 }
 
 struct BookView {
@@ -240,7 +233,7 @@ async fn book_page(
                                     @for v in vehicles {
                                         label class="check" {
                                             input type="radio" name="vehicle_id" value=(v.id) checked[form.get("vehicle_id") == v.id.to_string() || (form.get("vehicle_id").is_empty() && Some(v) == vehicles.first())];
-                                            " " (describe_vehicle(v))
+                                            " " (pitlane_frontdesk::vehicles::describe(v))
                                         }
                                     }
                                     label class="check" {
@@ -291,10 +284,6 @@ async fn book_page(
         },
     );
     (status_for(&view.errors), body).into_response()
-}
-
-fn describe_vehicle(v: &vehicle::Model) -> String {
-    pitlane_frontdesk::vehicles::describe(v)
 }
 
 #[handler]
@@ -711,18 +700,12 @@ async fn change(
                 .await
                 .map(|_| "cancelled"),
             Change::CheckIn => {
-                let mileage = match pairs.get("mileage").trim() {
-                    "" => Ok(None),
-                    raw => raw
-                        .replace([',', ' '], "")
-                        .parse::<i64>()
-                        .map(Some)
-                        .map_err(|_| {
-                            ServiceError::from(FieldErrors::single(
-                                "mileage",
-                                "write the mileage as a whole number",
-                            ))
-                        }),
+                let mut e = FieldErrors::new();
+                let mileage = pairs.mileage("mileage", &mut e);
+                let mileage = if e.is_empty() {
+                    Ok(mileage)
+                } else {
+                    Err(ServiceError::from(e))
                 };
                 match mileage {
                     Ok(mileage) => booking::check_in_by_token(

@@ -27,7 +27,8 @@ use super::{
     customers::staff,
     errors::service_error_page,
     forms::{
-        Field, Pairs, csrf_input, error_summary, select, signed_in_post, status_for, textarea,
+        Field, Pairs, csrf_input, error_summary, query_link, select, signed_in_post, status_for,
+        textarea,
     },
     layout::{PageCtx, page},
 };
@@ -66,13 +67,6 @@ pub(super) fn on_clock(time_zone: &str, at: DateTime<Utc>) -> String {
     at.with_timezone(&tz)
         .format("%a %-d %b %Y, %H:%M")
         .to_string()
-}
-
-fn link_with(path: &str, pairs: &[(&str, String)]) -> String {
-    let q: String = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs.iter().filter(|(_, v)| !v.is_empty()))
-        .finish();
-    format!("{path}?{q}")
 }
 
 fn status_of(a: &AppointmentView) -> AppointmentStatus {
@@ -227,7 +221,7 @@ pub async fn calendar(
     };
     let step = Duration::days(days.into());
     let nav = |d: NaiveDate| {
-        ctx.link(&link_with(
+        ctx.link(&query_link(
             "/portal/calendar",
             &[
                 ("branch_id", branch.id.to_string()),
@@ -356,7 +350,7 @@ async fn detail_page(req: &Request, state: &AppState, id: Uuid, view: DetailView
         "Appointment",
         Some("calendar"),
         html! {
-            p { a href=(ctx.link(&link_with("/portal/calendar", &[("branch_id", b.id.to_string()), ("date", day.to_string())]))) { "← Calendar" } }
+            p { a href=(ctx.link(&query_link("/portal/calendar", &[("branch_id", b.id.to_string()), ("date", day.to_string())]))) { "← Calendar" } }
             h1 { (detail.view.service_name) " for " (detail.view.customer_name) }
             (error_summary(&view.errors, LABELS))
             section class="card" {
@@ -486,7 +480,7 @@ async fn appointment_action(
                 .await?;
             } else {
                 let mut e = FieldErrors::new();
-                let mileage = p.parsed("mileage", "write the mileage as a whole number", &mut e);
+                let mileage = p.mileage("mileage", &mut e);
                 let next = AppointmentStatus::parse(p.get("status"))
                     .ok_or_else(|| FieldErrors::single("status", "choose a status"))?;
                 if !e.is_empty() {

@@ -112,35 +112,27 @@ pub async fn submit(
         return campaign_page(req, &p, &errors, None).await;
     }
     let fd = &state.frontdesk;
-    let mut return_to = None;
     let outcome = if p.get("action") == "preview" {
-        campaigns::preview(fd, actor, &segment)
-            .await
-            .map(|n| format!("{n} customers would receive this campaign now."))
+        campaigns::preview(fd, actor, &segment).await.map(|n| {
+            let notice = format!("{n} customers would receive this campaign now.");
+            (notice, None)
+        })
     } else {
         let site = site_of_request(&state.config, req, &scope);
-        campaigns::send(
-            fd,
-            actor,
-            CampaignInput {
-                headline: p.get("headline").to_owned(),
-                body: p.get("body").to_owned(),
-                segment,
-            },
-            &site,
-        )
-        .await
-        .map(|sent| {
-            // Sent: go to a fresh page, so a reload cannot send the campaign again.
-            return_to = Some(ctx.link(&format!("/portal/campaigns?sent={}", sent.recipients)));
-            String::new()
+        let input = CampaignInput {
+            headline: p.get("headline").to_owned(),
+            body: p.get("body").to_owned(),
+            segment,
+        };
+        // Sent: on to a fresh page, so a reload cannot send the campaign again.
+        campaigns::send(fd, actor, input, &site).await.map(|sent| {
+            let next = ctx.link(&format!("/portal/campaigns?sent={}", sent.recipients));
+            (String::new(), Some(next))
         })
     };
-    if let (Ok(_), Some(to)) = (&outcome, return_to) {
-        return Redirect::see_other(to).into_response();
-    }
     match outcome {
-        Ok(notice) => campaign_page(req, &p, &FieldErrors::new(), Some(notice)).await,
+        Ok((_, Some(next))) => Redirect::see_other(next).into_response(),
+        Ok((notice, None)) => campaign_page(req, &p, &FieldErrors::new(), Some(notice)).await,
         Err(ServiceError::Invalid(e)) => campaign_page(req, &p, &e, None).await,
         Err(err) => service_error_page(&ctx, err),
     }

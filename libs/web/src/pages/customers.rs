@@ -23,7 +23,8 @@ use super::{
     calendar::on_clock,
     errors::{service_error_page, sign_in_redirect},
     forms::{
-        Field, Pairs, csrf_input, error_summary, select, signed_in_post, status_for, textarea,
+        Field, Pairs, csrf_input, error_summary, query_link, select, signed_in_post, status_for,
+        textarea,
     },
     layout::{PageCtx, page},
 };
@@ -63,14 +64,24 @@ pub(super) fn staff(ctx: &PageCtx) -> Result<&Actor, Response> {
     }
 }
 
-/// Each branch's time zone, so visits show on the clock of the branch they were at.
-async fn branch_zones(state: &AppState, actor: &Actor) -> std::collections::HashMap<Uuid, String> {
-    pitlane_tenancy::branches::overview(&state.store, actor, 500)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|b| (b.id, b.time_zone))
-        .collect()
+/// How a visit's time reads: on the clock of the branch it was at.
+async fn visit_clock(
+    state: &AppState,
+    actor: &Actor,
+) -> impl Fn(&pitlane_store::entity::appointment::Model) -> String + use<> {
+    let zones: std::collections::HashMap<Uuid, String> =
+        pitlane_tenancy::branches::overview(&state.store, actor, 500)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|b| (b.id, b.time_zone))
+            .collect();
+    move |a| {
+        on_clock(
+            zones.get(&a.branch_id).map_or("UTC", String::as_str),
+            a.starts_at,
+        )
+    }
 }
 
 fn tags_text(c: &customer::Model) -> String {
@@ -153,13 +164,15 @@ async fn list_page(
     };
     let can_write = actor.can(pitlane_domain::permissions::Permission::CustomersWrite);
     let next = found.next_cursor.as_ref().map(|c| {
-        let query: String = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("q", &q.q)
-            .append_pair("tag", &q.tag)
-            .append_pair("sort", &q.sort)
-            .append_pair("cursor", c)
-            .finish();
-        ctx.link(&format!("/portal/customers?{query}"))
+        ctx.link(&query_link(
+            "/portal/customers",
+            &[
+                ("q", q.q.clone()),
+                ("tag", q.tag.clone()),
+                ("sort", q.sort.clone()),
+                ("cursor", c.clone()),
+            ],
+        ))
     });
     let sorts = [
         ("name", "Name A–Z"),
@@ -340,22 +353,14 @@ fn vehicle_input(p: &Pairs, customer_id: Option<Uuid>) -> Result<VehicleInput, F
         engine: p.optional("engine"),
         colour: p.optional("colour"),
         mileage_unit: p.optional("mileage_unit"),
-        mileage: p.parsed(
-            "mileage",
-            "write the mileage as a whole number",
-            &mut errors,
-        ),
+        mileage: p.mileage("mileage", &mut errors),
         next_service_on: match p.get("next_service_on").trim() {
             "" => None,
             raw => NaiveDate::parse_from_str(raw, "%Y-%m-%d")
                 .map_err(|_| errors.add("next_service_on", "give a date such as 2027-03-31"))
                 .ok(),
         },
-        next_service_mileage: p.parsed(
-            "next_service_mileage",
-            "write the mileage as a whole number",
-            &mut errors,
-        ),
+        next_service_mileage: p.mileage("next_service_mileage", &mut errors),
     };
     if errors.is_empty() {
         Ok(input)
@@ -400,13 +405,7 @@ async fn customer_page(req: &Request, state: &AppState, id: Uuid, r: Returned) -
         }
     }
     let can_write = actor.can(pitlane_domain::permissions::Permission::CustomersWrite);
-    let zones = branch_zones(state, actor).await;
-    let when = |a: &pitlane_store::entity::appointment::Model| {
-        on_clock(
-            zones.get(&a.branch_id).map_or("UTC", String::as_str),
-            a.starts_at,
-        )
-    };
+    let when = visit_clock(state, actor).await;
     let base = format!("/portal/customers/{}", c.id);
     let (contact_errors, contact_back) = errors_in(&r, "contact");
     let contact = if contact_back {
@@ -806,13 +805,7 @@ async fn vehicle_page(
         vehicle_pairs(v)
     };
     let due = vehicles::maintenance_due(v, chrono::Utc::now().date_naive(), 30);
-    let zones = branch_zones(state, actor).await;
-    let when = |a: &pitlane_store::entity::appointment::Model| {
-        on_clock(
-            zones.get(&a.branch_id).map_or("UTC", String::as_str),
-            a.starts_at,
-        )
-    };
+    let when = visit_clock(state, actor).await;
     let body = page(
         &ctx,
         &vehicles::describe(v),
@@ -908,8 +901,7 @@ async fn vehicle_action(
         |actor, p| async move {
             if form == "mileage" {
                 let mut e = FieldErrors::new();
-                let value =
-                    p.parsed::<i64>("mileage", "write the mileage as a whole number", &mut e);
+                let value = p.mileage("mileage", &mut e);
                 let Some(value) = value.filter(|_| e.is_empty()) else {
                     if e.is_empty() {
                         e.add("mileage", "give the odometer reading");

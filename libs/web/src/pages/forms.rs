@@ -251,10 +251,33 @@ impl Pairs {
         }
     }
 
+    /// An odometer reading as people write it (`12,345`, `12 345`), when given.
+    pub fn mileage(&self, name: &str, errors: &mut FieldErrors) -> Option<i64> {
+        let raw: String = self
+            .get(name)
+            .chars()
+            .filter(|c| !matches!(c, ',' | ' '))
+            .collect();
+        if raw.is_empty() {
+            return None;
+        }
+        raw.parse()
+            .map_err(|_| errors.add(name, "write the mileage as a whole number"))
+            .ok()
+    }
+
     /// The value of `name` as an id, if it is one.
     pub fn id(&self, name: &str) -> Option<uuid::Uuid> {
         uuid::Uuid::try_parse(self.get(name).trim()).ok()
     }
+}
+
+/// `path?a=1&b=2`, leaving out empty values: links that carry a page's choices.
+pub fn query_link(path: &str, pairs: &[(&str, String)]) -> String {
+    let q: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs.iter().filter(|(_, v)| !v.is_empty()))
+        .finish();
+    format!("{path}?{q}")
 }
 
 /// The status for a page: 422 when it comes back with errors.
