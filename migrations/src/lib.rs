@@ -16,6 +16,7 @@ mod m20261121_000005_session_check;
 mod m20261121_000006_front_desk;
 mod m20261121_000007_customer_search;
 mod m20261121_000008_owner_policies;
+mod m20261121_000009_workshop;
 
 pub use sea_orm_migration::MigratorTrait;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000006_front_desk::Migration),
             Box::new(m20261121_000007_customer_search::Migration),
             Box::new(m20261121_000008_owner_policies::Migration),
+            Box::new(m20261121_000009_workshop::Migration),
         ]
     }
 }

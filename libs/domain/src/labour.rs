@@ -128,10 +128,68 @@ pub fn earnings(scheme: &PayScheme, work: &PeriodWork) -> i64 {
     }
 }
 
+/// How often mechanics are paid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PayPeriod {
+    Weekly,
+    Fortnightly,
+    Monthly,
+}
+
+impl PayPeriod {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "weekly" => Some(Self::Weekly),
+            "fortnightly" => Some(Self::Fortnightly),
+            "monthly" => Some(Self::Monthly),
+            _ => None,
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Weekly => "weekly",
+            Self::Fortnightly => "fortnightly",
+            Self::Monthly => "monthly",
+        }
+    }
+
+    /// The period holding `day`: its first day and the first day of the next. Weeks start on
+    /// Monday; fortnights count from Monday 5 January 2026.
+    pub fn around(self, day: chrono::NaiveDate) -> (chrono::NaiveDate, chrono::NaiveDate) {
+        use chrono::{Datelike, Days, Months, NaiveDate};
+        match self {
+            Self::Weekly => {
+                let start = day - Days::new(u64::from(day.weekday().num_days_from_monday()));
+                (start, start + Days::new(7))
+            }
+            Self::Fortnightly => {
+                let anchor = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap_or(day);
+                let offset = (day - anchor).num_days().rem_euclid(14);
+                let start = day - Days::new(offset as u64);
+                (start, start + Days::new(14))
+            }
+            Self::Monthly => {
+                let start = day.with_day(1).unwrap_or(day);
+                (start, start + Months::new(1))
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn pay_periods_hold_their_day() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap(); // a Saturday
+        let d = |m, d| chrono::NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+        assert_eq!(PayPeriod::Weekly.around(day), (d(11, 16), d(11, 23)));
+        assert_eq!(PayPeriod::Fortnightly.around(day), (d(11, 9), d(11, 23)));
+        assert_eq!(PayPeriod::Monthly.around(day), (d(11, 1), d(12, 1)));
+    }
 
     fn at(minutes: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(1_800_000_000 + minutes * 60, 0).unwrap()

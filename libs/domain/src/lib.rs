@@ -15,10 +15,12 @@ pub mod money;
 pub mod permissions;
 pub mod phone;
 pub mod pricing;
+pub mod quantity;
 pub mod repair_order;
 pub mod schedule;
 pub mod stock;
 pub mod text;
+pub mod upload;
 pub mod vin;
 
 pub use actor::Actor;

@@ -12,14 +12,21 @@ pub enum Topic {
     Calendar,
     /// Customer conversations: staff hear all; a customer hears only their own.
     Conversations,
+    /// Repair orders, jobs and the job board (the workshop floor).
+    Workshop,
+    /// A repair order's progress as its customer follows it: events are addressed to the
+    /// order (the listener's "user" is the order's id), so a reader hears only their car.
+    Repair,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 4] = [
+    pub const ALL: [Topic; 6] = [
         Topic::Messages,
         Topic::Notifications,
         Topic::Calendar,
         Topic::Conversations,
+        Topic::Workshop,
+        Topic::Repair,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -28,6 +35,8 @@ impl Topic {
             Topic::Notifications => "notifications",
             Topic::Calendar => "calendar",
             Topic::Conversations => "conversations",
+            Topic::Workshop => "workshop",
+            Topic::Repair => "repair",
         }
     }
 
@@ -68,6 +77,9 @@ impl Topic {
             // Customers hear events addressed to them alone (the listener's user).
             Topic::Conversations if actor.role.is(crate::permissions::Role::Customer) => Ok(()),
             Topic::Conversations => actor.require(Permission::CustomersRead),
+            Topic::Workshop => actor.require(Permission::RepairOrdersRead),
+            // Followed through the order's signed link, never as a workshop-wide stream.
+            Topic::Repair => Err(ServiceError::Forbidden(Permission::RepairOrdersRead.key())),
         }
     }
 }

@@ -50,6 +50,10 @@ pub enum MessageKind {
     /// A member of staff wrote to the customer in their conversation.
     ConversationReply,
     EstimateReady,
+    /// A repair order the customer follows changed status.
+    RepairStatus,
+    /// The work is done: the vehicle can be collected.
+    VehicleReady,
     InvoiceIssued,
     /// A tenant's campaign: bulk, paced per tenant, with an unsubscribe link.
     Newsletter,
@@ -59,7 +63,7 @@ pub enum MessageKind {
 pub const COMMON_VARIABLES: [&str; 2] = ["workshop_name", "workshop_phone"];
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 15] = [
+    pub const ALL: [MessageKind; 17] = [
         MessageKind::TestMessage,
         MessageKind::EmailVerification,
         MessageKind::StaffInvitation,
@@ -73,6 +77,8 @@ impl MessageKind {
         MessageKind::MaintenanceDue,
         MessageKind::ConversationReply,
         MessageKind::EstimateReady,
+        MessageKind::RepairStatus,
+        MessageKind::VehicleReady,
         MessageKind::InvoiceIssued,
         MessageKind::Newsletter,
     ];
@@ -92,6 +98,8 @@ impl MessageKind {
             MessageKind::MaintenanceDue => "maintenance_due",
             MessageKind::ConversationReply => "conversation_reply",
             MessageKind::EstimateReady => "estimate_ready",
+            MessageKind::RepairStatus => "repair_status",
+            MessageKind::VehicleReady => "vehicle_ready",
             MessageKind::InvoiceIssued => "invoice_issued",
             MessageKind::Newsletter => "newsletter",
         }
@@ -117,6 +125,8 @@ impl MessageKind {
             MessageKind::MaintenanceDue => "Maintenance due",
             MessageKind::ConversationReply => "Reply to a customer",
             MessageKind::EstimateReady => "Estimate ready",
+            MessageKind::RepairStatus => "Repair status",
+            MessageKind::VehicleReady => "Vehicle ready for pickup",
             MessageKind::InvoiceIssued => "Invoice issued",
             MessageKind::Newsletter => "Newsletter",
         }
@@ -144,6 +154,8 @@ impl MessageKind {
             MessageKind::MaintenanceDue => &["customer_name", "vehicle", "due", "link"],
             MessageKind::ConversationReply => &["customer_name", "body", "author", "link"],
             MessageKind::EstimateReady => &["customer_name", "vehicle", "total", "link"],
+            MessageKind::RepairStatus => &["customer_name", "vehicle", "number", "status", "link"],
+            MessageKind::VehicleReady => &["customer_name", "vehicle", "number", "branch", "link"],
             MessageKind::InvoiceIssued => &["customer_name", "number", "total", "due_date", "link"],
             MessageKind::Newsletter => &["customer_name", "headline", "body", "unsubscribe_link"],
         }
@@ -181,6 +193,7 @@ impl MessageKind {
                 "code" => "482913",
                 "due" => "by 30 April 2026 or 60,000 km",
                 "author" => "Jo Advisor",
+                "status" => "Waiting for parts",
                 _ => "https://example.test/link",
             }
         };

@@ -51,6 +51,16 @@ impl MovementKind {
             Self::Consume | Self::TransferOut | Self::ReturnToSupplier => -quantity,
         }
     }
+
+    /// What the level may not fall below by this movement. Parts promised to approved lines
+    /// stay in the building: they are not sent to another branch or back to the supplier.
+    /// Consuming (usually what was reserved) and correcting a count may use them.
+    pub fn floor(self, reserved: Decimal) -> Decimal {
+        match self {
+            Self::TransferOut | Self::ReturnToSupplier => reserved,
+            _ => Decimal::ZERO,
+        }
+    }
 }
 
 /// Why a movement was refused.
@@ -75,9 +85,10 @@ pub fn apply(
         return Err(StockError::NotPositive);
     }
     let after = level + kind.delta(quantity);
-    if after < Decimal::ZERO && !allow_negative {
+    let floor = kind.floor(reserved);
+    if after < floor && !allow_negative {
         return Err(StockError::Insufficient {
-            available: (level - reserved).max(Decimal::ZERO),
+            available: (level - floor).max(Decimal::ZERO),
             needed: -kind.delta(quantity),
         });
     }
@@ -92,6 +103,74 @@ pub fn can_reserve(
     allow_negative: bool,
 ) -> bool {
     allow_negative || level - reserved >= quantity
+}
+
+/// A purchase order's life: draft → ordered → partly received → received; cancelled before
+/// anything arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PurchaseOrderStatus {
+    Draft,
+    Ordered,
+    PartlyReceived,
+    Received,
+    Cancelled,
+}
+
+impl PurchaseOrderStatus {
+    pub const ALL: [PurchaseOrderStatus; 5] = [
+        Self::Draft,
+        Self::Ordered,
+        Self::PartlyReceived,
+        Self::Received,
+        Self::Cancelled,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Ordered => "ordered",
+            Self::PartlyReceived => "partly_received",
+            Self::Received => "received",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Draft => "Draft",
+            Self::Ordered => "Ordered",
+            Self::PartlyReceived => "Partly received",
+            Self::Received => "Received",
+            Self::Cancelled => "Cancelled",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    /// Its lines may be changed.
+    pub fn is_editable(self) -> bool {
+        self == Self::Draft
+    }
+
+    /// Deliveries may be booked in against it.
+    pub fn accepts_deliveries(self) -> bool {
+        matches!(self, Self::Ordered | Self::PartlyReceived)
+    }
+
+    pub fn can_cancel(self) -> bool {
+        matches!(self, Self::Draft | Self::Ordered)
+    }
+
+    /// The status after a delivery, from what has arrived of what was ordered.
+    pub fn after_delivery(lines: &[(Decimal, Decimal)]) -> Self {
+        if lines.iter().all(|(ordered, received)| received >= ordered) {
+            Self::Received
+        } else {
+            Self::PartlyReceived
+        }
+    }
 }
 
 #[cfg(test)]

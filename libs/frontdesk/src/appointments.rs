@@ -399,6 +399,57 @@ pub async fn change_status(
     Ok(changed)
 }
 
+/// Turns an appointment into a repair order's visit, in the caller's transaction: checked in
+/// first (recording the mileage) when it was not yet, then "in the workshop". Publish
+/// `appointment.changed` after commit.
+pub async fn convert(
+    fd: &FrontDesk,
+    tx: &TenantTx,
+    id: Uuid,
+    mileage: Option<i64>,
+    by: Option<String>,
+    site: &str,
+) -> Result<appointment::Model, ServiceError> {
+    let mut row = tx.get::<appointment::Entity>(id).await?;
+    if status_of(&row)? != AppointmentStatus::CheckedIn {
+        let arrival = Arrival {
+            mileage,
+            ..Arrival::default()
+        };
+        row = transition(
+            fd,
+            tx,
+            row,
+            AppointmentStatus::CheckedIn,
+            arrival,
+            by.clone(),
+            site,
+        )
+        .await
+        .map_err(|e| match e {
+            ServiceError::Invalid(errors) => {
+                ServiceError::Invalid(errors.renamed("status", "appointment_id"))
+            }
+            other => other,
+        })?;
+    }
+    transition(
+        fd,
+        tx,
+        row,
+        AppointmentStatus::Converted,
+        Arrival::default(),
+        by,
+        site,
+    )
+    .await
+}
+
+/// Tells the open calendars an appointment changed; after commit.
+pub async fn announce(fd: &FrontDesk, row: &appointment::Model) {
+    publish(fd, row, "appointment.changed").await;
+}
+
 pub(crate) async fn transition(
     fd: &FrontDesk,
     tx: &TenantTx,

@@ -266,7 +266,7 @@ pub(crate) async fn live_customer(
 }
 
 /// A customer named in a form field rather than in the path: unknown is a field error.
-pub(crate) async fn known_customer(
+pub async fn known_customer(
     tx: &TenantTx,
     id: Uuid,
     field: &str,

@@ -35,18 +35,7 @@ pub(crate) async fn author_name(
     tx: &pitlane_store::TenantTx,
     actor: &pitlane_domain::Actor,
 ) -> Result<Option<String>, pitlane_store::StoreError> {
-    use pitlane_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    if actor.api_key.is_some() {
-        return Ok(Some("API".to_owned()));
-    }
-    let person = tx
-        .people()
-        .first(
-            pitlane_store::entity::user::Entity::find()
-                .filter(pitlane_store::entity::user::Column::Id.eq(actor.user_id.0)),
-        )
-        .await?;
-    Ok(person.map(|p| p.name))
+    tx.actor_name(actor).await
 }
 
 /// Internal errors from serialising our own values.

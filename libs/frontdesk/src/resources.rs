@@ -33,7 +33,7 @@ fn taken(err: StoreError, field: &str, message: &str) -> ServiceError {
 }
 
 /// A branch id from a form: another tenant's or an unknown one is a field error, not a 404.
-pub(crate) async fn known_branch(
+pub async fn known_branch(
     tx: &TenantTx,
     id: Uuid,
     field: &str,
@@ -308,6 +308,8 @@ pub async fn set_profile(
                 skills: Set(skills.join(",")),
                 working_hours: Set(hours_json),
                 updated_at: Set(Utc::now()),
+                // Pay is set on the mechanic's pay settings, not with their hours.
+                ..Default::default()
             })
             .await?;
         }

@@ -355,7 +355,7 @@ pub async fn record_mileage(
 }
 
 /// Checks and stores a reading in an open transaction (check-in records one too).
-pub(crate) async fn set_mileage(
+pub async fn set_mileage(
     tx: &TenantTx,
     row: vehicle::Model,
     value: i64,

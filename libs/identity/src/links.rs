@@ -30,6 +30,8 @@ pub enum Purpose {
     ManageBooking,
     /// A customer's one-click unsubscribe from a workshop's offers; works for a year.
     Unsubscribe,
+    /// A customer's view of their repair order: status, estimate approval, inspection.
+    RepairOrder,
 }
 
 impl Purpose {
@@ -41,6 +43,7 @@ impl Purpose {
             Purpose::Invitation => "invitation",
             Purpose::ManageBooking => "manage_booking",
             Purpose::Unsubscribe => "unsubscribe",
+            Purpose::RepairOrder => "repair_order",
         }
     }
 
@@ -53,6 +56,7 @@ impl Purpose {
             Purpose::Invitation => Duration::days(7),
             Purpose::ManageBooking => Duration::days(180),
             Purpose::Unsubscribe => Duration::days(365),
+            Purpose::RepairOrder => Duration::days(180),
         }
     }
 }

@@ -107,6 +107,22 @@ pub fn template(kind: MessageKind, channel: Channel) -> (Option<&'static str>, &
             None,
             "{{ workshop_name }}: estimate for {{ vehicle }} is {{ total }}. Review: {{ link }}",
         ),
+        (Channel::Email, RepairStatus) => (
+            Some("{{ vehicle }}: {{ status }}"),
+            "Hello {{ customer_name }},\n\nYour {{ vehicle }} ({{ number }}) is now: {{ status }}.\n\nFollow it live here:\n\n{{ link }}\n\n{{ workshop_name }}\n{{ workshop_phone }}",
+        ),
+        (Channel::Sms, RepairStatus) => (
+            None,
+            "{{ workshop_name }}: your {{ vehicle }} is now {{ status }}. Follow it: {{ link }}",
+        ),
+        (Channel::Email, VehicleReady) => (
+            Some("Your {{ vehicle }} is ready for pickup"),
+            "Hello {{ customer_name }},\n\nGood news: your {{ vehicle }} ({{ number }}) is ready to collect at {{ branch }}.\n\nThe details of the work:\n\n{{ link }}\n\nSee you soon,\n{{ workshop_name }}\n{{ workshop_phone }}",
+        ),
+        (Channel::Sms, VehicleReady) => (
+            None,
+            "{{ workshop_name }}: your {{ vehicle }} is ready for pickup at {{ branch }}. Details: {{ link }}",
+        ),
         (Channel::Email, InvoiceIssued) => (
             Some("Invoice {{ number }} from {{ workshop_name }}"),
             "Hello {{ customer_name }},\n\nInvoice {{ number }} for {{ total }} is due on {{ due_date }}.\n\nView and pay it here:\n\n{{ link }}\n\nThank you,\n{{ workshop_name }}",

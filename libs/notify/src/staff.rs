@@ -33,6 +33,11 @@ pub struct NewNotification {
 pub struct Notified(Vec<(Uuid, notification::Model)>);
 
 impl Notified {
+    /// Adds those notified by another step of the same transaction.
+    pub fn merge(&mut self, other: Notified) {
+        self.0.extend(other.0);
+    }
+
     /// Tells each reader's open pages (their bell); call after the transaction committed.
     pub async fn publish(self, live: &Live) {
         for (user, row) in self.0 {
@@ -61,24 +66,35 @@ pub async fn notify_members_with(
         )
         .await?;
     let custom_roles = tx.all(tx.select::<role::Entity>()).await?;
+    let users: Vec<Uuid> = members
+        .into_iter()
+        .filter(|member| {
+            // A tenant's own role allows what its stored permissions say.
+            let custom = custom_roles
+                .iter()
+                .find(|r| Some(r.id) == member.custom_role_id)
+                .map(|r| r.permissions.as_str());
+            membership_permissions(&member.role, custom).is_some_and(|set| set.contains(permission))
+        })
+        .map(|member| member.user_id)
+        .collect();
+    notify_users(tx, &users, note).await
+}
+
+/// Notifies these users, in the caller's transaction.
+pub async fn notify_users(
+    tx: &TenantTx,
+    users: &[Uuid],
+    note: &NewNotification,
+) -> Result<Notified, StoreError> {
     let now = Utc::now();
     let mut notified = Vec::new();
-    for member in members {
-        // A tenant's own role allows what its stored permissions say.
-        let custom = custom_roles
-            .iter()
-            .find(|r| Some(r.id) == member.custom_role_id)
-            .map(|r| r.permissions.as_str());
-        let allowed = membership_permissions(&member.role, custom)
-            .is_some_and(|set| set.contains(permission));
-        if !allowed {
-            continue;
-        }
+    for user in users {
         let row = tx
             .insert(notification::ActiveModel {
                 tenant_id: Set(tx.tenant_id().0),
                 id: Set(Uuid::now_v7()),
-                user_id: Set(member.user_id),
+                user_id: Set(*user),
                 title: Set(note.title.clone()),
                 body: Set(note.body.clone()),
                 link: Set(note.link.clone()),
@@ -86,7 +102,7 @@ pub async fn notify_members_with(
                 created_at: Set(now),
             })
             .await?;
-        notified.push((member.user_id, row));
+        notified.push((*user, row));
     }
     Ok(Notified(notified))
 }

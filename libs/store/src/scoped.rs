@@ -12,11 +12,15 @@ use crate::{
     StoreError,
     entity::{
         api_key, appointment, appointment_event, audit_entry, auth_link, bay, booking_code, branch,
-        branch_closure, conversation, conversation_message, customer, customer_note, invitation,
-        mechanic_application, mechanic_profile, membership, membership_branch, message_template,
-        mileage_reading, notification, outbox, recovery_code, role, service, sms_consent,
-        sms_inbound, staff_absence, tenant, tenant_domain, user, user_identity, vehicle,
-        vehicle_owner,
+        branch_closure, canned_job, canned_job_line, conversation, conversation_message, customer,
+        customer_note, inspection, inspection_item, inspection_photo, inspection_template,
+        inspection_template_item, invitation, job, job_application, mechanic_application,
+        mechanic_profile, membership, membership_branch, message_template, mileage_reading,
+        notification, outbox, part, purchase_order, purchase_order_line, recovery_code,
+        repair_order, repair_order_event, repair_order_line, role, service, sms_consent,
+        sms_inbound, staff_absence, stock_count, stock_count_line, stock_level, stock_movement,
+        stock_reservation, supplier, tenant, tenant_counter, tenant_domain, time_entry, user,
+        user_identity, vehicle, vehicle_owner,
     },
 };
 
@@ -77,6 +81,29 @@ tenant_scoped!(
     booking_code: TenantId;
     conversation: TenantId;
     conversation_message: TenantId;
+    tenant_counter: TenantId;
+    supplier: TenantId;
+    part: TenantId;
+    stock_level: TenantId, branch BranchId;
+    purchase_order: TenantId, branch BranchId;
+    purchase_order_line: TenantId;
+    stock_count: TenantId, branch BranchId;
+    stock_count_line: TenantId;
+    repair_order: TenantId, branch BranchId;
+    job: TenantId, branch BranchId;
+    repair_order_line: TenantId;
+    repair_order_event: TenantId;
+    stock_reservation: TenantId, branch BranchId;
+    stock_movement: TenantId, branch BranchId;
+    canned_job: TenantId;
+    canned_job_line: TenantId;
+    inspection_template: TenantId;
+    inspection_template_item: TenantId;
+    inspection: TenantId;
+    inspection_item: TenantId;
+    inspection_photo: TenantId;
+    job_application: TenantId;
+    time_entry: TenantId;
 );
 
 impl TenantScoped for audit_entry::Entity {
@@ -213,6 +240,32 @@ impl TenantTx {
         Ok(row.insert(&self.tx).await?)
     }
 
+    /// Inserts a row unless one with the same tenant and `unique` columns exists (then nothing happens);
+    /// returns whether it was inserted. Two transactions creating the same row at once both
+    /// succeed, where a plain insert would abort one of them.
+    pub async fn insert_if_absent<E, A>(
+        &self,
+        mut row: A,
+        unique: impl IntoIterator<Item = E::Column>,
+    ) -> Result<bool, StoreError>
+    where
+        E: Writable,
+        A: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send,
+    {
+        use sea_orm::sea_query::OnConflict;
+        row.set(E::tenant_column(), self.tenant.0.into());
+        let result = E::insert(row)
+            .on_conflict(
+                // Every unique key of a tenant table begins with the tenant.
+                OnConflict::columns(std::iter::once(E::tenant_column()).chain(unique))
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(&self.tx)
+            .await?;
+        Ok(result > 0)
+    }
+
     /// Updates a row by its key, which includes the tenant: another tenant's row is `NotFound`.
     pub async fn update<E, A>(&self, mut row: A) -> Result<E::Model, StoreError>
     where
@@ -274,6 +327,22 @@ impl TenantTx {
         Ok(())
     }
 
+    /// The name of the person acting, for records staff read later ("note by …"); "API" for
+    /// an API key.
+    pub async fn actor_name(
+        &self,
+        actor: &pitlane_domain::Actor,
+    ) -> Result<Option<String>, StoreError> {
+        if actor.api_key.is_some() {
+            return Ok(Some("API".to_owned()));
+        }
+        let person = user::Entity::find()
+            .filter(user::Column::Id.eq(actor.user_id.0))
+            .one(&self.tx)
+            .await?;
+        Ok(person.map(|p| p.name))
+    }
+
     /// The global person tables (users, their links and identities) within this transaction.
     pub fn people(&self) -> People<'_> {
         People { conn: &self.tx }
@@ -310,6 +379,41 @@ impl TenantTx {
             .execute_unprepared("set local plan_cache_mode = force_custom_plan")
             .await?;
         Ok(Some(ids))
+    }
+
+    /// The next number of this tenant's sequence `name` (the first is `first`). The counter row
+    /// stays locked until this transaction ends, so numbers are gap-free: a transaction that
+    /// rolls back gives its number to the next one, and concurrent callers queue.
+    pub async fn next_number(&self, name: &str, first: i64) -> Result<i64, StoreError> {
+        use sea_orm::{ConnectionTrait, DbBackend, Statement};
+        let backend = self.tx.get_database_backend();
+        let sql = match backend {
+            DbBackend::Postgres => {
+                "insert into tenant_counters (tenant_id, id, name, value) values ($1, $2, $3, $4)
+                 on conflict (tenant_id, name) do update set value = tenant_counters.value + 1
+                 returning value"
+            }
+            _ => {
+                "insert into tenant_counters (tenant_id, id, name, value) values (?, ?, ?, ?)
+                 on conflict (tenant_id, name) do update set value = tenant_counters.value + 1
+                 returning value"
+            }
+        };
+        let row = self
+            .tx
+            .query_one_raw(Statement::from_sql_and_values(
+                backend,
+                sql,
+                [
+                    self.tenant.0.into(),
+                    Uuid::now_v7().into(),
+                    name.into(),
+                    first.into(),
+                ],
+            ))
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(row.try_get::<i64>("", "value")?)
     }
 
     pub async fn commit(self) -> Result<(), StoreError> {

@@ -219,6 +219,8 @@ async fn insert(tx: &TenantTx, p: ParsedBranch) -> Result<branch::Model, Service
         business_hours: Set(hours_json(&hours)?),
         created_at: Set(now),
         updated_at: Set(now),
+        // Labour rate and tax keep their schema defaults until the workshop settings change them.
+        ..Default::default()
     })
     .await
     .map_err(taken_name)

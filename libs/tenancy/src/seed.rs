@@ -98,6 +98,8 @@ async fn insert_tenant(
         reminder_offsets: Set("1440 120".into()),
         created_at: Set(now),
         updated_at: Set(now),
+        // The workshop settings keep their schema defaults until the owner changes them.
+        ..Default::default()
     })
     .await
     .map_err(|err| {

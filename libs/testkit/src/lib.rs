@@ -143,6 +143,12 @@ pub struct TestApp {
     pub origin: String,
 }
 
+/// The smallest JPEG header a photo check accepts: for tests that upload a photo.
+pub const TINY_JPEG: &[u8] = &[
+    0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00, 0x01, 0x01, 0x00, 0x00, 0x01,
+    0x00, 0x01, 0x00, 0x00, 0xFF, 0xD9,
+];
+
 /// The configuration a test server runs with; tests may change it before `spawn_with`.
 pub fn test_config(db: &TestDatabase) -> Config {
     config_from(&test_vars(db))
@@ -165,6 +171,14 @@ pub fn test_vars(db: &TestDatabase) -> Vec<(&'static str, String)> {
         ),
         ("PITLANE_DEMO", "false".to_owned()),
         ("PITLANE_DB_POOL", "4".to_owned()),
+        // Instances of one test share photos, as servers behind one load balancer would.
+        (
+            "PITLANE_PHOTO_DIR",
+            std::env::temp_dir()
+                .join(format!("pitlane-photos-{}", db.name))
+                .display()
+                .to_string(),
+        ),
         // Mail that a test does not send to its own sink goes to a folder, not to the network.
         (
             "PITLANE_MAIL_DIR",

@@ -232,8 +232,26 @@ impl TestApp {
         )
         .await
         .expect("branch-limited mechanic");
-        self.front_desk(&fixture, harbour.id, &format!("{}/t/{slug}", self.origin))
-            .await;
+        let site = format!("{}/t/{slug}", self.origin);
+        let (customer, vehicle) = self.front_desk(&fixture, harbour.id, &site).await;
+        let mechanic_actor = Actor {
+            branches: pitlane_domain::permissions::BranchScope::Only(vec![harbour.id]),
+            ..Actor::builtin(
+                UserId(mechanic.user_id),
+                MembershipId(mechanic.membership_id),
+                fixture.id,
+                Role::Mechanic,
+            )
+        };
+        self.workshop_floor(
+            &fixture,
+            &mechanic_actor,
+            harbour.id,
+            customer,
+            vehicle,
+            &site,
+        )
+        .await;
         // Where the server runs its own workers, let them finish, so the world holds still.
         if self.state().workers.is_some() {
             for _ in 0..200 {
@@ -253,7 +271,12 @@ impl TestApp {
 impl TestApp {
     /// The front desk of a populated tenant: a service, a bay, a closure, an absence, a
     /// customer with a note and a vehicle, and an appointment in the second branch.
-    async fn front_desk(&self, fixture: &TenantFixture, branch: uuid::Uuid, site: &str) {
+    async fn front_desk(
+        &self,
+        fixture: &TenantFixture,
+        branch: uuid::Uuid,
+        site: &str,
+    ) -> (uuid::Uuid, uuid::Uuid) {
         use pitlane_frontdesk::{appointments, catalogue, customers, resources, vehicles};
         let fd = &self.state().frontdesk;
         let owner = &fixture.owner;
@@ -431,6 +454,234 @@ impl TestApp {
         )
         .await
         .expect("a guest booking waiting for its code");
+        (customer.id, vehicle.id)
+    }
+
+    /// The workshop floor and parts room of a populated tenant: a supplier, a part in stock
+    /// with a reorder point, a purchase order partly received, a completed stock count, a
+    /// canned job, an inspection template, and an approved repair order with a canned job, an
+    /// inspection (a photo, a finding on the estimate), reserved parts, and a job taken from
+    /// the board and clocked by the mechanic.
+    async fn workshop_floor(
+        &self,
+        fixture: &TenantFixture,
+        mechanic: &Actor,
+        branch: uuid::Uuid,
+        customer: uuid::Uuid,
+        vehicle: uuid::Uuid,
+        site: &str,
+    ) {
+        use pitlane_inventory::{counts, parts, purchasing, stock, suppliers};
+        use pitlane_workshop::{approval, canned, inspections, jobs, lines, orders};
+        let inv = &self.state().inventory;
+        let ws = &self.state().workshop;
+        let owner = &fixture.owner;
+        let slug = &fixture.slug;
+        let supplier = suppliers::create(
+            inv,
+            owner,
+            &suppliers::SupplierInput {
+                name: format!("{slug} motor factors"),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("a supplier");
+        let part = parts::create(
+            inv,
+            owner,
+            &parts::PartInput {
+                sku: format!("{slug}-bp1"),
+                name: format!("{slug} brake pads"),
+                cost: "38.50".into(),
+                supplier_id: Some(supplier.id),
+                active: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("a part");
+        stock::record(
+            inv,
+            owner,
+            &stock::MovementInput {
+                part_id: part.id,
+                branch_id: branch,
+                kind: "receive".into(),
+                quantity: "5".into(),
+                reason: None,
+            },
+        )
+        .await
+        .expect("stock received");
+        stock::set_reorder(inv, owner, part.id, branch, Some("1"), Some("A1"))
+            .await
+            .expect("a reorder point");
+        let po = purchasing::create(
+            inv,
+            owner,
+            &purchasing::PurchaseOrderInput {
+                branch_id: branch,
+                supplier_id: supplier.id,
+                notes: Some(format!("{slug} weekly order")),
+                expected_on: None,
+                lines: vec![purchasing::LineInput {
+                    part_id: part.id,
+                    quantity: "2".into(),
+                    unit_cost: None,
+                }],
+            },
+        )
+        .await
+        .expect("a purchase order");
+        purchasing::mark_ordered(inv, owner, po.order.id)
+            .await
+            .expect("ordered");
+        purchasing::receive(
+            inv,
+            owner,
+            po.order.id,
+            &purchasing::Delivery {
+                lines: vec![(po.lines[0].id, "1".into())],
+            },
+        )
+        .await
+        .expect("partly received");
+        let count = counts::start(inv, owner, branch)
+            .await
+            .expect("a stock count");
+        counts::record(inv, owner, count.count.id, part.id, "6")
+            .await
+            .expect("counted");
+        counts::complete(inv, owner, count.count.id)
+            .await
+            .expect("count completed");
+        let canned_job = canned::save(
+            ws,
+            owner,
+            None,
+            &canned::CannedJobInput {
+                name: format!("{slug} brake service"),
+                skill: Some(format!("{slug}-brakes")),
+                lines: vec![
+                    canned::CannedLineInput {
+                        kind: "labour".into(),
+                        description: "Replace front pads".into(),
+                        quantity: Some("1".into()),
+                        ..Default::default()
+                    },
+                    canned::CannedLineInput {
+                        kind: "part".into(),
+                        description: "Front pads".into(),
+                        part_id: Some(part.id),
+                        ..Default::default()
+                    },
+                ],
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("a canned job");
+        inspections::save_template(
+            ws,
+            owner,
+            None,
+            &format!("{slug} check"),
+            &[("Brakes".to_owned(), format!("{slug} pads"))],
+        )
+        .await
+        .expect("an inspection template");
+        let order = orders::open_walk_in(
+            ws,
+            owner,
+            &orders::OrderInput {
+                branch_id: branch,
+                customer_id: customer,
+                vehicle_id: vehicle,
+                mileage_in: Some(42_100),
+                concern: Some(format!("{slug} squeal")),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("a repair order");
+        let order_id = order.order.id;
+        lines::add_canned(ws, owner, order_id, canned_job.job.id)
+            .await
+            .expect("the canned job on the order");
+        let inspection = inspections::start(ws, owner, order_id, None)
+            .await
+            .expect("an inspection");
+        let point = inspection.items[0].0.id;
+        inspections::rate(
+            ws,
+            owner,
+            inspection.inspection.id,
+            point,
+            "yellow",
+            Some(&format!("{slug}: pads at 3 mm")),
+        )
+        .await
+        .expect("a rating");
+        inspections::add_photo(
+            ws,
+            owner,
+            inspection.inspection.id,
+            point,
+            crate::TINY_JPEG.to_vec(),
+        )
+        .await
+        .expect("a photo");
+        let view = inspections::recommend(ws, owner, inspection.inspection.id)
+            .await
+            .expect("a finding on the estimate");
+        let answers: Vec<_> = view
+            .lines
+            .iter()
+            .map(|l| {
+                // The inspection's finding is declined: a declined service to follow up.
+                let decision = if l.source == "inspection" {
+                    pitlane_domain::repair_order::LineDecision::Declined
+                } else {
+                    pitlane_domain::repair_order::LineDecision::Approved
+                };
+                (l.id, decision)
+            })
+            .collect();
+        let view = approval::record_answer(
+            ws,
+            owner,
+            order_id,
+            &answers,
+            approval::Method::Phone,
+            None,
+            site,
+        )
+        .await
+        .expect("approved by phone");
+        let job = view
+            .jobs
+            .iter()
+            .find(|j| j.title.contains(slug.as_str()))
+            .expect("the canned job's job")
+            .id;
+        jobs::post_to_board(ws, owner, job, None)
+            .await
+            .expect("on the board");
+        let application = jobs::apply(ws, mechanic, job, Some("free now"))
+            .await
+            .expect("an application");
+        jobs::accept(ws, owner, job, application.id)
+            .await
+            .expect("accepted");
+        for action in [
+            pitlane_domain::labour::ClockAction::Start,
+            pitlane_domain::labour::ClockAction::Finish,
+        ] {
+            jobs::clock_job(ws, mechanic, job, action, site)
+                .await
+                .expect("clocked");
+        }
     }
 
     /// Adds a staff member with this role to a tenant; returns their e-mail and password.

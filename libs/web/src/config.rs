@@ -42,6 +42,9 @@ pub struct Config {
     pub signin_lockout: std::time::Duration,
     /// Identity providers staff may sign in with (`OAUTH_*`).
     pub oauth_providers: Vec<pitlane_identity::oauth::Provider>,
+    /// Where inspection photos are kept (`PITLANE_PHOTO_DIR`; beside the SQLite file when
+    /// embedded). Several server instances must share it.
+    pub photo_dir: PathBuf,
 }
 
 impl std::fmt::Debug for Config {
@@ -218,6 +221,13 @@ impl Config {
             .or_else(|| public_url.host_str().map(str::to_owned))
             .unwrap_or_else(|| "localhost".into());
         let data_dir = sqlite_dir_of(&database_url);
+        let photo_dir = match var("PITLANE_PHOTO_DIR") {
+            Some(dir) if !dir.trim().is_empty() => PathBuf::from(dir.trim()),
+            _ => data_dir
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("data"))
+                .join("photos"),
+        };
         let notify = pitlane_notify::NotifyConfig::from_lookup(
             var,
             &mail_domain,
@@ -251,6 +261,7 @@ impl Config {
             operator_token,
             signin_lockout,
             oauth_providers,
+            photo_dir,
             addr,
             database_url,
             database_admin_url,

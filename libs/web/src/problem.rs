@@ -98,6 +98,13 @@ impl Problem {
     }
 }
 
+/// Input the handler itself found wrong: the same 422 as the services' own.
+impl From<FieldErrors> for Problem {
+    fn from(errors: FieldErrors) -> Self {
+        ServiceError::Invalid(errors).into()
+    }
+}
+
 impl From<ServiceError> for Problem {
     fn from(err: ServiceError) -> Self {
         match err {

@@ -206,10 +206,23 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
         }
         print_demo_credentials(&config, &credentials);
     }
+    let inventory = pitlane_inventory::Inventory {
+        store: store.clone(),
+        live: live.clone(),
+    };
+    let workshop = pitlane_workshop::Workshop {
+        desk: frontdesk.clone(),
+        inventory: inventory.clone(),
+        photos: Arc::new(pitlane_workshop::storage::LocalDisk::new(
+            config.photo_dir.clone(),
+        )),
+    };
     Ok(AppState {
         outbox,
         identity,
         frontdesk,
+        workshop,
+        inventory,
         workers,
         live,
         store,

@@ -21,6 +21,10 @@ pub struct AppState {
     pub identity: pitlane_identity::Identity,
     /// Customers, vehicles, scheduling, online booking and conversations.
     pub frontdesk: pitlane_frontdesk::FrontDesk,
+    /// Repair orders, inspections, jobs, the time clock and earnings.
+    pub workshop: pitlane_workshop::Workshop,
+    /// Parts, stock, suppliers, purchase orders and stock counts.
+    pub inventory: pitlane_inventory::Inventory,
     /// The shared workers, when this process runs them itself (embedded mode).
     pub workers: Option<pitlane_notify::Workers>,
 }

@@ -17,6 +17,9 @@ pub struct Model {
     pub phone: Option<String>,
     pub time_zone: String,
     pub business_hours: Json,
+    pub labour_rate_minor: i64,
+    pub labour_cost_minor: i64,
+    pub tax_rate_bp: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

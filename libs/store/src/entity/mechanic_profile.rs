@@ -11,6 +11,9 @@ pub struct Model {
     pub membership_id: Uuid,
     pub skills: String,
     pub working_hours: Option<Json>,
+    pub pay_scheme: String,
+    pub pay_rate_minor: i64,
+    pub commission_bp: i32,
     pub updated_at: DateTimeUtc,
 }
 

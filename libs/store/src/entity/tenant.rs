@@ -25,6 +25,12 @@ pub struct Model {
     pub booking_auto_confirm: bool,
     pub booking_cutoff_hours: i32,
     pub reminder_offsets: String,
+    pub parts_markup_bp: i32,
+    pub price_matrix: Option<Json>,
+    pub shop_supplies_bp: i32,
+    pub shop_supplies_cap_minor: i64,
+    pub allow_negative_stock: bool,
+    pub pay_period: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

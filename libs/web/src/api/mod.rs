@@ -6,9 +6,12 @@ mod branches;
 mod conversations;
 mod customers;
 mod domains;
+mod inventory;
+mod jobs;
 mod me;
 mod messages;
 mod notifications;
+mod repair_orders;
 mod scheduling;
 mod staff;
 mod templates;
@@ -46,6 +49,13 @@ pub enum ApiTags {
     Scheduling,
     /// Conversations with customers: the inbox, replies, read state and assignment.
     Conversations,
+    /// Repair orders: the board, lines and totals, the customer's approval, canned jobs,
+    /// declined services and digital inspections.
+    RepairOrders,
+    /// The mechanics' jobs: assignment, the job board, the time clock and earnings.
+    Jobs,
+    /// Parts, stock levels and movements, suppliers, purchase orders and stock counts.
+    Inventory,
 }
 
 /// A signed-in member of the workshop, by the portal's session cookie.
@@ -129,6 +139,9 @@ pub type Apis = (
     customers::CustomersApi,
     scheduling::SchedulingApi,
     conversations::ConversationsApi,
+    repair_orders::RepairOrdersApi,
+    jobs::JobsApi,
+    inventory::InventoryApi,
 );
 
 pub fn service() -> OpenApiService<Apis, ()> {
@@ -146,6 +159,9 @@ pub fn service() -> OpenApiService<Apis, ()> {
             customers::CustomersApi,
             scheduling::SchedulingApi,
             conversations::ConversationsApi,
+            repair_orders::RepairOrdersApi,
+            jobs::JobsApi,
+            inventory::InventoryApi,
         ),
         "Pitlane API",
         env!("CARGO_PKG_VERSION"),

@@ -1,0 +1,35 @@
+use sea_orm::entity::prelude::*;
+
+/// A vehicle's visit to the workshop, from estimate to closed.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "repair_orders")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub tenant_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub number: i64,
+    pub branch_id: Uuid,
+    pub customer_id: Uuid,
+    pub vehicle_id: Uuid,
+    pub appointment_id: Option<Uuid>,
+    pub status: String,
+    pub mileage_in: Option<i64>,
+    pub mileage_out: Option<i64>,
+    pub concern: Option<String>,
+    pub advisor_id: Option<Uuid>,
+    pub promised_at: Option<DateTimeUtc>,
+    pub approval_method: Option<String>,
+    pub approved_at: Option<DateTimeUtc>,
+    pub approved_by: Option<String>,
+    pub approval_version: i32,
+    pub follow_updates: bool,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub closed_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

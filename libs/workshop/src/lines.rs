@@ -1,0 +1,585 @@
+//! An order's lines: labour (hours at the branch's rate, or a flat price), parts from the
+//! catalogue (priced by the workshop's markup or matrix), fees and discounts. Lines change
+//! only while the order is an estimate; totals, tax and gross profit follow from the lines
+//! through the one pricing rule in the domain crate.
+
+use chrono::Utc;
+use pitlane_domain::{
+    Actor, FieldErrors, ServiceError,
+    money::{format_amount, parse_amount},
+    permissions::Permission,
+    pricing::{Line, LineKind, Rules, ShopSupplies, Totals, totals},
+    quantity::{MILLI, from_bp, from_milli, parse_quantity},
+    repair_order::LineDecision,
+    text::CurrencyCode,
+};
+use pitlane_inventory::parts::selling_price;
+use pitlane_store::{
+    TenantCtx, TenantTx,
+    entity::{
+        branch, canned_job, canned_job_line, inspection_item, job, part, repair_order,
+        repair_order_line, tenant,
+    },
+    sea_orm::{
+        ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+        sea_query::Expr,
+    },
+};
+use uuid::Uuid;
+
+use crate::{
+    Workshop, internal,
+    orders::{self, OrderView, status_of},
+};
+
+pub const KINDS: [&str; 5] = ["labour", "labour_flat", "part", "fee", "discount"];
+
+pub(crate) async fn of_order(
+    tx: &TenantTx,
+    order_id: Uuid,
+) -> Result<Vec<repair_order_line::Model>, ServiceError> {
+    Ok(tx
+        .all(
+            tx.select::<repair_order_line::Entity>()
+                .filter(repair_order_line::Column::RepairOrderId.eq(order_id))
+                .order_by_asc(repair_order_line::Column::Position)
+                .order_by_asc(repair_order_line::Column::Id),
+        )
+        .await?)
+}
+
+/// The pricing of orders at this branch: the workshop's shop supplies, the branch's tax.
+pub(crate) async fn rules(tx: &TenantTx, branch: &branch::Model) -> Result<Rules, ServiceError> {
+    let workshop = tx.get::<tenant::Entity>(tx.tenant_id().0).await?;
+    Ok(Rules {
+        shop_supplies: (workshop.shop_supplies_bp > 0).then(|| ShopSupplies {
+            rate: from_bp(workshop.shop_supplies_bp),
+            cap: if workshop.shop_supplies_cap_minor > 0 {
+                workshop.shop_supplies_cap_minor
+            } else {
+                i64::MAX
+            },
+            taxable: true,
+        }),
+        tax_rate: from_bp(branch.tax_rate_bp),
+    })
+}
+
+/// A stored line in the pricing's terms.
+pub fn priced(line: &repair_order_line::Model) -> Line {
+    let quantity = from_milli(line.quantity_milli);
+    let kind = match line.kind.as_str() {
+        "labour" => LineKind::Labour {
+            hours: quantity,
+            rate: line.unit_price_minor,
+            cost_rate: line.unit_cost_minor,
+        },
+        "labour_flat" => LineKind::LabourFlat {
+            price: line.unit_price_minor,
+            hours: quantity,
+            cost_rate: line.unit_cost_minor,
+        },
+        "part" => LineKind::Part {
+            quantity,
+            unit_price: line.unit_price_minor,
+            unit_cost: line.unit_cost_minor,
+        },
+        "discount" => LineKind::Discount {
+            amount: line.unit_price_minor,
+        },
+        _ => LineKind::Fee {
+            amount: line.unit_price_minor,
+        },
+    };
+    Line {
+        kind,
+        taxable: line.taxable,
+    }
+}
+
+pub fn decision(line: &repair_order_line::Model) -> LineDecision {
+    LineDecision::parse(&line.decision).unwrap_or(LineDecision::Pending)
+}
+
+/// The figures of the lines whose decision `include` accepts.
+pub fn totals_of(
+    lines: &[repair_order_line::Model],
+    rules: &Rules,
+    include: impl Fn(LineDecision) -> bool,
+) -> Totals {
+    let priced: Vec<Line> = lines
+        .iter()
+        .filter(|l| include(decision(l)))
+        .map(priced)
+        .collect();
+    totals(&priced, rules)
+}
+
+pub(crate) async fn currency(tx: &TenantTx) -> Result<CurrencyCode, ServiceError> {
+    let workshop = tx.get::<tenant::Entity>(tx.tenant_id().0).await?;
+    CurrencyCode::parse(&workshop.currency).map_err(internal)
+}
+
+/// An amount in the workshop's currency, as messages show it.
+pub(crate) async fn money(tx: &TenantTx, minor: i64) -> Result<String, ServiceError> {
+    Ok(format_amount(minor, &currency(tx).await?))
+}
+
+/// A line as staff enter it.
+#[derive(Debug, Clone, Default)]
+pub struct LineInput {
+    pub kind: String,
+    /// Empty for a part: the part's name.
+    pub description: Option<String>,
+    /// Hours for labour, units for parts; ignored for fees and discounts.
+    pub quantity: Option<String>,
+    /// The hourly rate (empty: the branch's), the flat price, the part's unit price (empty:
+    /// its selling price), the fee or the discount; as typed in the workshop's currency.
+    pub unit_price: Option<String>,
+    pub part_id: Option<Uuid>,
+    /// Empty: taxable, except parts of the exempt tax class.
+    pub taxable: Option<bool>,
+    /// Labour goes to this mechanic's job (an assignment).
+    pub mechanic_id: Option<Uuid>,
+    /// Labour that needs a skill, for the job board.
+    pub skill: Option<String>,
+}
+
+/// What a line will be stored as.
+struct Parsed {
+    kind: String,
+    description: String,
+    quantity_milli: i64,
+    unit_price: i64,
+    unit_cost: i64,
+    taxable: bool,
+    part_id: Option<Uuid>,
+}
+
+async fn parse(
+    tx: &TenantTx,
+    order: &repair_order::Model,
+    input: &LineInput,
+) -> Result<Parsed, ServiceError> {
+    let mut errors = FieldErrors::new();
+    let kind = input.kind.trim();
+    if !KINDS.contains(&kind) {
+        errors.add("kind", "must be labour, labour_flat, part, fee or discount");
+        return Err(errors.into());
+    }
+    let currency = currency(tx).await?;
+    let branch = tx.get::<branch::Entity>(order.branch_id).await?;
+    let workshop = tx.get::<tenant::Entity>(tx.tenant_id().0).await?;
+    let typed_price = match input
+        .unit_price
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        None => None,
+        Some(raw) => errors.check("unit_price", parse_amount(raw, &currency)),
+    };
+    let description = errors
+        .check(
+            "description",
+            pitlane_domain::text::optional_text(input.description.as_deref(), 500),
+        )
+        .flatten();
+    let needs_quantity = matches!(kind, "labour" | "labour_flat" | "part");
+    let quantity = if needs_quantity {
+        match input
+            .quantity
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+        {
+            Some(raw) => errors.check("quantity", parse_quantity(raw)),
+            None if kind == "part" => Some(MILLI),
+            None => {
+                errors.add("quantity", "enter the hours, such as 1.5");
+                None
+            }
+        }
+    } else {
+        Some(MILLI)
+    };
+    let part = match (kind, input.part_id) {
+        ("part", Some(id)) => match tx.get::<part::Entity>(id).await {
+            Ok(p) if p.active => Some(p),
+            Ok(_) => {
+                errors.add("part_id", "this part is no longer sold");
+                None
+            }
+            Err(pitlane_store::StoreError::NotFound) => {
+                errors.add("part_id", "no such part");
+                None
+            }
+            Err(e) => return Err(e.into()),
+        },
+        ("part", None) => {
+            if description.is_none() || typed_price.is_none() {
+                errors.add(
+                    "part_id",
+                    "choose a part from the catalogue, or describe it and give its price",
+                );
+            }
+            None
+        }
+        _ => None,
+    };
+    if matches!(kind, "labour_flat" | "fee" | "discount")
+        && typed_price.is_none()
+        && errors.message_for("unit_price").is_none()
+    {
+        errors.add("unit_price", "enter the amount");
+    }
+    if description.is_none() && part.is_none() && kind != "part" {
+        errors.add("description", "say what the line is for");
+    }
+    errors.into_result()?;
+    let (unit_price, unit_cost) = match kind {
+        "labour" => (
+            typed_price.unwrap_or(branch.labour_rate_minor),
+            branch.labour_cost_minor,
+        ),
+        "labour_flat" => (typed_price.unwrap_or_default(), branch.labour_cost_minor),
+        "part" => match &part {
+            Some(p) => (
+                typed_price.unwrap_or_else(|| selling_price(&workshop, p)),
+                p.cost_minor,
+            ),
+            None => (typed_price.unwrap_or_default(), 0),
+        },
+        _ => (typed_price.unwrap_or_default(), 0),
+    };
+    let taxable = input
+        .taxable
+        .unwrap_or_else(|| part.as_ref().is_none_or(|p| p.tax_class != "exempt"));
+    Ok(Parsed {
+        kind: kind.to_owned(),
+        description: description
+            .or_else(|| part.as_ref().map(|p| format!("{} ({})", p.name, p.sku)))
+            .unwrap_or_default(),
+        quantity_milli: quantity.unwrap_or(MILLI),
+        unit_price,
+        unit_cost,
+        taxable,
+        part_id: part.map(|p| p.id),
+    })
+}
+
+async fn editable_order(tx: &TenantTx, id: Uuid) -> Result<repair_order::Model, ServiceError> {
+    let order = tx.get::<repair_order::Entity>(id).await?;
+    let status = status_of(&order)?;
+    if !status.allows_line_changes() {
+        return Err(FieldErrors::single(
+            "status",
+            format!(
+                "lines can be changed while the order is an estimate; this one is {}. Move it back to estimate to add work.",
+                status.label().to_lowercase()
+            ),
+        )
+        .into());
+    }
+    Ok(order)
+}
+
+async fn next_position(tx: &TenantTx, order_id: Uuid) -> Result<i32, ServiceError> {
+    Ok(of_order(tx, order_id)
+        .await?
+        .iter()
+        .map(|l| l.position)
+        .max()
+        .unwrap_or(0)
+        + 1)
+}
+
+/// The job labour goes to: the mechanic's open job on this order when one is named, else a
+/// new job for the line (on the board until someone is assigned).
+async fn job_for(
+    tx: &TenantTx,
+    order: &repair_order::Model,
+    title: &str,
+    mechanic_id: Option<Uuid>,
+    skill: Option<String>,
+) -> Result<Uuid, ServiceError> {
+    if let Some(mechanic) = mechanic_id {
+        crate::jobs::known_mechanic(tx, mechanic).await?;
+    }
+    let now = Utc::now();
+    let row = tx
+        .insert(job::ActiveModel {
+            tenant_id: Set(tx.tenant_id().0),
+            id: Set(Uuid::now_v7()),
+            repair_order_id: Set(order.id),
+            branch_id: Set(order.branch_id),
+            title: Set(title.to_owned()),
+            skill: Set(skill),
+            mechanic_id: Set(mechanic_id),
+            status: Set(if mechanic_id.is_some() {
+                "assigned"
+            } else {
+                "open"
+            }
+            .to_owned()),
+            on_board: Set(false),
+            created_at: Set(now),
+            updated_at: Set(now),
+            finished_at: Set(None),
+        })
+        .await?;
+    Ok(row.id)
+}
+
+async fn insert_line(
+    tx: &TenantTx,
+    order: &repair_order::Model,
+    p: Parsed,
+    job_id: Option<Uuid>,
+    source: &str,
+) -> Result<repair_order_line::Model, ServiceError> {
+    let now = Utc::now();
+    Ok(tx
+        .insert(repair_order_line::ActiveModel {
+            tenant_id: Set(tx.tenant_id().0),
+            id: Set(Uuid::now_v7()),
+            repair_order_id: Set(order.id),
+            position: Set(next_position(tx, order.id).await?),
+            kind: Set(p.kind),
+            description: Set(p.description),
+            quantity_milli: Set(p.quantity_milli),
+            unit_price_minor: Set(p.unit_price),
+            unit_cost_minor: Set(p.unit_cost),
+            taxable: Set(p.taxable),
+            part_id: Set(p.part_id),
+            job_id: Set(job_id),
+            decision: Set(LineDecision::Pending.key().to_owned()),
+            decided_at: Set(None),
+            source: Set(source.to_owned()),
+            followed_up_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .await?)
+}
+
+/// Adds a line in an open transaction (a finding of an inspection, a canned job's line).
+pub(crate) async fn add_in(
+    tx: &TenantTx,
+    order: &repair_order::Model,
+    input: &LineInput,
+    source: &str,
+    job_id: Option<Uuid>,
+) -> Result<repair_order_line::Model, ServiceError> {
+    let p = parse(tx, order, input).await?;
+    let skill = pitlane_frontdesk::catalogue::label(input.skill.as_deref())
+        .map_err(|e| FieldErrors::single("skill", e))?;
+    let job_id = match (p.kind.as_str(), job_id) {
+        ("labour" | "labour_flat", Some(job)) => Some(job),
+        ("labour" | "labour_flat", None) => {
+            Some(job_for(tx, order, &p.description, input.mechanic_id, skill).await?)
+        }
+        _ => None,
+    };
+    insert_line(tx, order, p, job_id, source).await
+}
+
+pub async fn add(
+    ws: &Workshop,
+    actor: &Actor,
+    order_id: Uuid,
+    input: &LineInput,
+) -> Result<OrderView, ServiceError> {
+    actor.require(Permission::RepairOrdersWrite)?;
+    let tx = ws.store().tx(&TenantCtx::of(actor)).await?;
+    let order = editable_order(&tx, order_id).await?;
+    let line = add_in(&tx, &order, input, "manual", None).await?;
+    let by = tx.actor_name(actor).await?;
+    orders::record(
+        &tx,
+        &order,
+        "line",
+        Some(format!("added: {}", line.description)),
+        by,
+        false,
+    )
+    .await?;
+    let result = orders::view(&tx, order).await?;
+    tx.commit().await?;
+    orders::publish(ws, &result.order, "repair_order.lines").await;
+    Ok(result)
+}
+
+pub async fn update(
+    ws: &Workshop,
+    actor: &Actor,
+    order_id: Uuid,
+    line_id: Uuid,
+    input: &LineInput,
+) -> Result<OrderView, ServiceError> {
+    actor.require(Permission::RepairOrdersWrite)?;
+    let tx = ws.store().tx(&TenantCtx::of(actor)).await?;
+    let order = editable_order(&tx, order_id).await?;
+    let line = line_of(&tx, &order, line_id).await?;
+    let p = parse(&tx, &order, input).await?;
+    let mut row = line.clone().into_active_model();
+    row.kind = Set(p.kind);
+    row.description = Set(p.description.clone());
+    row.quantity_milli = Set(p.quantity_milli);
+    row.unit_price_minor = Set(p.unit_price);
+    row.unit_cost_minor = Set(p.unit_cost);
+    row.taxable = Set(p.taxable);
+    row.part_id = Set(p.part_id);
+    // A changed line is a new question for the customer.
+    row.decision = Set(LineDecision::Pending.key().to_owned());
+    row.decided_at = Set(None);
+    row.updated_at = Set(Utc::now());
+    tx.update(row).await?;
+    pitlane_inventory::stock::release(&tx, line.id).await?;
+    let by = tx.actor_name(actor).await?;
+    orders::record(
+        &tx,
+        &order,
+        "line",
+        Some(format!("changed: {}", p.description)),
+        by,
+        false,
+    )
+    .await?;
+    let result = orders::view(&tx, order).await?;
+    tx.commit().await?;
+    orders::publish(ws, &result.order, "repair_order.lines").await;
+    Ok(result)
+}
+
+async fn line_of(
+    tx: &TenantTx,
+    order: &repair_order::Model,
+    line_id: Uuid,
+) -> Result<repair_order_line::Model, ServiceError> {
+    let line = tx.get::<repair_order_line::Entity>(line_id).await?;
+    if line.repair_order_id != order.id {
+        return Err(ServiceError::NotFound);
+    }
+    Ok(line)
+}
+
+pub async fn remove(
+    ws: &Workshop,
+    actor: &Actor,
+    order_id: Uuid,
+    line_id: Uuid,
+) -> Result<OrderView, ServiceError> {
+    actor.require(Permission::RepairOrdersWrite)?;
+    let tx = ws.store().tx(&TenantCtx::of(actor)).await?;
+    let order = editable_order(&tx, order_id).await?;
+    let line = line_of(&tx, &order, line_id).await?;
+    pitlane_inventory::stock::release(&tx, line.id).await?;
+    // An inspection finding that became this line is a finding again.
+    tx.update_all(
+        inspection_item::Entity::update_many()
+            .col_expr(
+                inspection_item::Column::LineId,
+                Expr::value(Option::<Uuid>::None),
+            )
+            .filter(inspection_item::Column::LineId.eq(line.id)),
+    )
+    .await?;
+    tx.delete::<repair_order_line::Entity>(line.id).await?;
+    if let Some(job_id) = line.job_id {
+        let others = of_order(&tx, order.id)
+            .await?
+            .iter()
+            .any(|l| l.job_id == Some(job_id));
+        let clocked = crate::jobs::has_time(&tx, job_id).await?;
+        if !others && !clocked {
+            tx.delete::<job::Entity>(job_id).await?;
+        }
+    }
+    let by = tx.actor_name(actor).await?;
+    orders::record(
+        &tx,
+        &order,
+        "line",
+        Some(format!("removed: {}", line.description)),
+        by,
+        false,
+    )
+    .await?;
+    let result = orders::view(&tx, order).await?;
+    tx.commit().await?;
+    orders::publish(ws, &result.order, "repair_order.lines").await;
+    Ok(result)
+}
+
+/// Adds a canned job's lines in one step: its labour as one job, its parts at today's prices.
+pub async fn add_canned(
+    ws: &Workshop,
+    actor: &Actor,
+    order_id: Uuid,
+    canned_id: Uuid,
+) -> Result<OrderView, ServiceError> {
+    actor.require(Permission::RepairOrdersWrite)?;
+    let tx = ws.store().tx(&TenantCtx::of(actor)).await?;
+    let order = editable_order(&tx, order_id).await?;
+    let canned = match tx.get::<canned_job::Entity>(canned_id).await {
+        Ok(c) => c,
+        Err(pitlane_store::StoreError::NotFound) => {
+            return Err(FieldErrors::single("canned_job_id", "no such canned job").into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let canned_lines = tx
+        .all(
+            tx.select::<canned_job_line::Entity>()
+                .filter(canned_job_line::Column::CannedJobId.eq(canned.id))
+                .order_by_asc(canned_job_line::Column::Position),
+        )
+        .await?;
+    let has_labour = canned_lines.iter().any(|l| l.kind.starts_with("labour"));
+    let job_id = if has_labour {
+        Some(job_for(&tx, &order, &canned.name, None, canned.skill.clone()).await?)
+    } else {
+        None
+    };
+    let currency = currency(&tx).await?;
+    for line in &canned_lines {
+        let input = LineInput {
+            kind: line.kind.clone(),
+            description: Some(line.description.clone()),
+            quantity: Some(pitlane_domain::quantity::format_quantity(
+                line.quantity_milli,
+            )),
+            unit_price: line.unit_price_minor.map(|p| plain_amount(p, &currency)),
+            part_id: line.part_id,
+            taxable: Some(line.taxable),
+            mechanic_id: None,
+            skill: None,
+        };
+        add_in(&tx, &order, &input, "canned", job_id).await?;
+    }
+    let by = tx.actor_name(actor).await?;
+    orders::record(
+        &tx,
+        &order,
+        "line",
+        Some(format!("added canned job: {}", canned.name)),
+        by,
+        false,
+    )
+    .await?;
+    let result = orders::view(&tx, order).await?;
+    tx.commit().await?;
+    orders::publish(ws, &result.order, "repair_order.lines").await;
+    Ok(result)
+}
+
+/// An amount as a form would carry it (`49.90`), to go through the same parsing again.
+pub(crate) fn plain_amount(minor: i64, currency: &CurrencyCode) -> String {
+    let formatted = format_amount(minor, currency);
+    formatted
+        .split_whitespace()
+        .next()
+        .unwrap_or("0")
+        .to_owned()
+}
