@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use pitlane_domain::permissions::Role;
-use pitlane_testkit::{Client, FakeSms, MessagingOptions, SmtpSink, TestApp};
+use pitlane_testkit::{
+    Client, EventStream, FakeSms, MessagingOptions, SmtpSink, SseEvent, TestApp,
+};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -326,85 +328,6 @@ async fn a_template_with_an_unknown_variable_is_refused_and_the_saved_wording_is
 
     workers.stop().await;
     app.stop().await;
-}
-
-/// A server-sent-events reader.
-struct EventStream {
-    response: reqwest::Response,
-    buffer: String,
-}
-
-#[derive(Debug, Clone)]
-struct SseEvent {
-    id: String,
-    kind: String,
-    data: Value,
-}
-
-impl EventStream {
-    async fn open(client: &Client, path: &str, last_event_id: Option<&str>) -> Self {
-        let mut request = client
-            .http
-            .get(client.url(path))
-            .header("Accept", "text/event-stream");
-        if let Some(id) = last_event_id {
-            request = request.header("Last-Event-ID", id);
-        }
-        let response = request.send().await.expect("events");
-        assert_eq!(response.status(), StatusCode::OK, "{path}");
-        // A browser leaving the page must drop the connection, not keep it for reuse: an
-        // endless stream held for reuse blocks later pages (browsers allow ~6 per host).
-        assert_eq!(
-            response
-                .headers()
-                .get("connection")
-                .and_then(|v| v.to_str().ok()),
-            Some("close"),
-            "{path}"
-        );
-        Self {
-            response,
-            buffer: String::new(),
-        }
-    }
-
-    /// Events until one satisfies `until`, or the time is up.
-    async fn read_until(&mut self, until: impl Fn(&SseEvent) -> bool) -> Vec<SseEvent> {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        let mut events = Vec::new();
-        loop {
-            while let Some(end) = self.buffer.find("\n\n") {
-                let block: String = self.buffer.drain(..end + 2).collect();
-                let mut event = SseEvent {
-                    id: String::new(),
-                    kind: "message".into(),
-                    data: Value::Null,
-                };
-                for line in block.lines() {
-                    if let Some(v) = line.strip_prefix("id:") {
-                        event.id = v.trim().to_owned();
-                    } else if let Some(v) = line.strip_prefix("event:") {
-                        event.kind = v.trim().to_owned();
-                    } else if let Some(v) = line.strip_prefix("data:") {
-                        event.data = serde_json::from_str(v.trim()).unwrap_or(Value::Null);
-                    }
-                }
-                if event.data.is_null() {
-                    continue;
-                }
-                let done = until(&event);
-                events.push(event);
-                if done {
-                    return events;
-                }
-            }
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            match tokio::time::timeout(left, self.response.chunk()).await {
-                Ok(Ok(Some(chunk))) => self.buffer.push_str(&String::from_utf8_lossy(&chunk)),
-                _ => panic!("the awaited event did not come; got {events:?}"),
-            }
-        }
-    }
 }
 
 fn mentions(event: &SseEvent, id: &str, status: &str) -> bool {

@@ -10,7 +10,7 @@ use pitlane_store::{
     entity::outbox,
     sea_orm::{ColumnTrait, QueryFilter, QueryOrder},
 };
-use pitlane_testkit::{Client, TINY_JPEG, TenantFixture, TestApp};
+use pitlane_testkit::{Client, EventStream, TINY_JPEG, TenantFixture, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -1077,4 +1077,137 @@ async fn canned_jobs_add_their_lines_in_one_step() {
     assert_eq!(order["totals"]["parts_minor"], 6_000);
     assert_eq!(order["jobs"][0]["title"], "Front brake job");
     assert_eq!(order["jobs"][0]["skill"], "brakes");
+}
+
+/// The customer's link from the last message of this kind.
+async fn customer_link(s: &Shop, kind: &str) -> String {
+    let messages = s.messages_of(kind).await;
+    let text = messages.last().expect("a message").data.to_string();
+    let start = text.find("/repair?token=").expect("a repair link");
+    let token: String = text[start + "/repair?token=".len()..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c))
+        .collect();
+    format!("/t/{}/repair?token={token}", s.tenant.slug)
+}
+
+#[tokio::test]
+async fn the_customer_approves_on_their_page_and_watches_it_live_from_another_instance() {
+    let s = shop().await;
+    let order = s.walk_in().await;
+    let id = order["id"].as_str().unwrap().to_owned();
+    s.ok(
+        Method::POST,
+        &format!("/repair-orders/{id}/lines"),
+        json!({"kind": "labour", "description": "Replace front pads", "quantity": "1"}),
+    )
+    .await;
+    let order = s
+        .ok(
+            Method::POST,
+            &format!("/repair-orders/{id}/lines"),
+            json!({"kind": "fee", "description": "Wiper blades", "unit_price": "25.00"}),
+        )
+        .await;
+    let (labour, fee) = (
+        order["lines"][0]["id"].as_str().unwrap().to_owned(),
+        order["lines"][1]["id"].as_str().unwrap().to_owned(),
+    );
+    s.ok(
+        Method::POST,
+        &format!("/repair-orders/{id}/estimate/send"),
+        json!({}),
+    )
+    .await;
+    let link = customer_link(&s, "estimate_ready").await;
+
+    // The customer, signed in nowhere, on the second server instance.
+    let second = s.app.another_instance().await;
+    let customer = Client::new(
+        &format!("http://127.0.0.1:{}", second.addr.port()),
+        second.addr.port(),
+    );
+    let page = customer.get(&link).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Your estimate"), "{html}");
+    assert!(html.contains("Replace front pads") && html.contains("Wiper blades"));
+    let events_path = link.replacen("/repair?", "/repair/events?", 1);
+    let mut stream = EventStream::open(&customer, &events_path, None).await;
+
+    // A forged or foreign link finds nothing.
+    let forged = link.replace("token=", "token=x");
+    assert_eq!(customer.get(&forged).await.status(), StatusCode::NOT_FOUND);
+
+    // Answering nothing keeps the page, with a message.
+    let answer_path = format!("/t/{}/repair/answer", s.tenant.slug);
+    let token = link.split("token=").nth(1).unwrap().to_owned();
+    let response = customer
+        .submit(
+            &link,
+            &answer_path,
+            &[("token", &token), (&format!("d_{labour}"), "approved")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("answer every line"), "{html}");
+    assert!(
+        html.contains(r#"value="approved" checked"#),
+        "the choice is kept"
+    );
+
+    let response = customer
+        .submit(
+            &link,
+            &answer_path,
+            &[
+                ("token", &token),
+                (&format!("d_{labour}"), "approved"),
+                (&format!("d_{fee}"), "declined"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let approved = stream
+        .read_until(|e| e.kind == "repair_order.approval")
+        .await;
+    assert_eq!(approved.last().unwrap().data["status"], "approved");
+    let (_, order) = s
+        .call(Method::GET, &format!("/repair-orders/{id}"), None)
+        .await;
+    assert_eq!(order["approval"]["method"], "online");
+    assert_eq!(order["approval"]["by"], "Dana Driver");
+
+    // Another order's changes are not this customer's to hear; this one's are, within moments.
+    let other = s.walk_in().await;
+    s.ok(
+        Method::POST,
+        &format!("/repair-orders/{}/status", other["id"].as_str().unwrap()),
+        json!({"status": "cancelled"}),
+    )
+    .await;
+    let started = std::time::Instant::now();
+    s.ok(
+        Method::POST,
+        &format!("/repair-orders/{id}/status"),
+        json!({"status": "in_progress"}),
+    )
+    .await;
+    let events = stream
+        .read_until(|e| e.data["status"] == "in_progress")
+        .await;
+    eprintln!(
+        "status change seen by the customer after {:?}",
+        started.elapsed()
+    );
+    assert!(
+        events.iter().all(|e| e.data["id"] == id.as_str()),
+        "{events:?}"
+    );
+    let html = customer.get(&link).await.text().await.unwrap();
+    assert!(html.contains("Our mechanics are working on your vehicle."));
+    assert!(html.contains("Answered online by Dana Driver"), "{html}");
+    drop(stream);
+    second.stop().await;
 }

@@ -12,6 +12,7 @@ mod idp;
 mod messaging;
 pub mod sms;
 mod smtp;
+mod sse;
 mod world;
 
 use pitlane_store::sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -23,6 +24,7 @@ pub use idp::{FakeIdp, IdpUser};
 pub use messaging::{DEPLOYMENT_SMS_FROM, MessagingOptions, WorkerProcess, messaging_vars};
 pub use sms::{FakeSms, SentSms};
 pub use smtp::{ReceivedMail, SmtpSink};
+pub use sse::{EventStream, SseEvent};
 pub use world::TenantFixture;
 
 pub const APP_ROLE: &str = "pitlane_app";

@@ -32,12 +32,16 @@
 // JavaScript the page is still right; it just needs a reload to show changes.
 (function () {
   "use strict";
-  var source = document.body && document.body.getAttribute("data-events");
+  // A page followed by a link rather than a session (a customer's repair order) names its
+  // own stream.
+  var own = document.querySelector("[data-events-src]");
+  var source = own ? own.getAttribute("data-events-src")
+    : document.body && document.body.getAttribute("data-events");
   var regions = document.querySelectorAll("[data-live]");
   if (!source || !regions.length || !window.EventSource) return;
   var topics = {};
   regions.forEach(function (el) { topics[el.getAttribute("data-live")] = true; });
-  var url = source + "?topics=" + Object.keys(topics).join(",");
+  var url = source + (source.indexOf("?") < 0 ? "?" : "&") + "topics=" + Object.keys(topics).join(",");
   var events = null;
   var labels = {
     pending: "Waiting", queued: "Queued", sending: "Sending", sent: "Sent",
@@ -107,7 +111,10 @@
   var refreshed = [
     "appointment.booked", "appointment.moved", "appointment.cancelled",
     "appointment.changed", "appointment.checked_in",
-    "conversation.message", "conversation.read", "conversation.assigned"
+    "conversation.message", "conversation.read", "conversation.assigned",
+    "repair_order.opened", "repair_order.status", "repair_order.lines", "repair_order.approval",
+    "job.assigned", "job.board", "job.application", "job.clock",
+    "inspection.started", "inspection.rated", "inspection.photo", "inspection.completed"
   ];
   function connect() {
     if (events) return;

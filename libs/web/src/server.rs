@@ -25,7 +25,7 @@ use crate::{
     pages::{
         access, account, auth, booking, calendar, campaigns, customer, customers, desk_settings,
         errors::PageErrors, inbox, messages, notifications, operator, picker, portal, public,
-        signup, sso, staff, templates, two_factor,
+        repair, signup, sso, staff, templates, two_factor,
     },
     problem,
     session::{BusSessions, Csrf, LoadAuth, SESSION_COOKIE, SESSION_LIFETIME},
@@ -382,6 +382,10 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/book/manage/cancel", post(booking::cancel_booking))
         .at("/book/manage/check-in", post(booking::check_in))
         .at("/book/manage/calendar.ics", get(booking::calendar_file))
+        .at("/repair", get(repair::show_order))
+        .at("/repair/answer", post(repair::answer_estimate))
+        .at("/repair/events", get(repair::order_events))
+        .at("/repair/photos/:id", get(repair::order_photo))
         .at("/account/password", post(customer::save_password))
         .at("/portal/staff/applications", get(staff::applications))
         .at(

@@ -26,6 +26,8 @@ use poem_openapi::{
 
 use crate::session::Auth;
 
+pub(crate) use repair_orders::photo_file;
+
 #[derive(Tags)]
 pub enum ApiTags {
     /// Who is calling, and their notifications.

@@ -785,14 +785,26 @@ pub enum PhotoFile {
     ),
 }
 
+/// Even a file that slipped past the upload checks can run nothing when opened directly.
+const PHOTO_POLICY: &str = "sandbox; default-src 'none'";
+
 pub(crate) fn photo_response(photo: pitlane_workshop::StoredPhoto) -> PhotoFile {
     PhotoFile::Ok(
         Binary(photo.bytes),
         photo.content_type,
         "nosniff".into(),
-        // Even a file that slipped past the checks can run nothing when opened directly.
-        "sandbox; default-src 'none'".into(),
+        PHOTO_POLICY.into(),
     )
+}
+
+/// A photo for a page (the customer's report), with the same protective headers.
+pub(crate) fn photo_file(photo: pitlane_workshop::StoredPhoto) -> poem::Response {
+    poem::Response::builder()
+        .content_type(photo.content_type)
+        .header("x-content-type-options", "nosniff")
+        .header("content-security-policy", PHOTO_POLICY)
+        .header("cache-control", "private, max-age=3600")
+        .body(photo.bytes)
 }
 
 #[derive(ApiResponse)]

@@ -19,6 +19,7 @@ pub mod operator;
 pub mod picker;
 pub mod portal;
 pub mod public;
+pub mod repair;
 pub mod signup;
 pub mod sso;
 pub mod staff;

@@ -1,0 +1,400 @@
+//! The customer's page for their repair order, reached by the signed link in their messages
+//! (`/repair?token=`): where the car is (live, through `/repair/events`), the estimate to
+//! approve or decline line by line, the inspection report with its photos, and the timeline.
+//! Made for a phone; works without JavaScript.
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use maud::{Markup, html};
+use pitlane_domain::{
+    FieldErrors, ServiceError,
+    money::format_amount,
+    repair_order::{LineDecision, RepairOrderStatus},
+    text::CurrencyCode,
+};
+use pitlane_notify::Listener;
+use pitlane_workshop::{
+    approval,
+    inspections::{self, InspectionView},
+    lines,
+    orders::{self, OrderView},
+};
+use poem::{
+    IntoResponse, Request, Response, handler,
+    web::{
+        Data, Path, Query, Redirect,
+        sse::{Event, SSE},
+    },
+};
+use serde::Deserialize;
+
+use super::{
+    errors::{not_found_page, service_error_page},
+    forms::{Pairs, csrf_errors, csrf_input, error_summary, query_link, status_for},
+    layout::{PageCtx, page},
+};
+use crate::{links::site_of_request, state::AppState, tenant::TenantScope};
+
+#[derive(Deserialize)]
+pub struct TokenQuery {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    done: Option<String>,
+}
+
+/// The steps a customer follows, in order.
+const STEPS: [RepairOrderStatus; 6] = [
+    RepairOrderStatus::Estimate,
+    RepairOrderStatus::Approved,
+    RepairOrderStatus::InProgress,
+    RepairOrderStatus::QualityCheck,
+    RepairOrderStatus::ReadyForPickup,
+    RepairOrderStatus::Invoiced,
+];
+
+fn step_of(status: RepairOrderStatus) -> usize {
+    use RepairOrderStatus::*;
+    match status {
+        Estimate | SentForApproval => 0,
+        Approved => 1,
+        InProgress | WaitingForParts => 2,
+        QualityCheck => 3,
+        ReadyForPickup => 4,
+        Invoiced | Closed | Cancelled => 5,
+    }
+}
+
+/// What the customer reads for each state.
+fn headline(status: RepairOrderStatus) -> &'static str {
+    use RepairOrderStatus::*;
+    match status {
+        Estimate => "We are looking at your vehicle and preparing an estimate.",
+        SentForApproval => "Your estimate is ready: please approve or decline each item below.",
+        Approved => "Thank you. The work is approved and will start shortly.",
+        InProgress => "Our mechanics are working on your vehicle.",
+        WaitingForParts => "We are waiting for parts to arrive.",
+        QualityCheck => "The work is done and being checked.",
+        ReadyForPickup => "Your vehicle is ready to collect.",
+        Invoiced => "Your invoice is ready.",
+        Closed => "All done. Thank you for your visit.",
+        Cancelled => "This repair order was cancelled.",
+    }
+}
+
+struct View<'a> {
+    token: &'a str,
+    notice: Option<&'static str>,
+    form: Pairs,
+    errors: FieldErrors,
+}
+
+async fn repair_page(
+    req: &Request,
+    state: &AppState,
+    scope: &TenantScope,
+    view: View<'_>,
+) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let order = match approval::for_customer(&state.workshop, scope.ctx(), view.token).await {
+        Ok(order) => order,
+        Err(err) => return service_error_page(&ctx, err),
+    };
+    let reports = match inspections::of_order(&state.workshop, scope.ctx(), order.order.id).await {
+        Ok(reports) => reports,
+        Err(err) => return service_error_page(&ctx, err),
+    };
+    let title = format!(
+        "Your {}",
+        pitlane_frontdesk::vehicles::describe(&order.vehicle)
+    );
+    let body = page(
+        &ctx,
+        &title,
+        None,
+        repair_body(&ctx, &order, &reports, &view),
+    );
+    (status_for(&view.errors), body).into_response()
+}
+
+fn money(minor: i64, currency: &str) -> String {
+    match CurrencyCode::parse(currency) {
+        Ok(code) => format_amount(minor, &code),
+        Err(_) => minor.to_string(),
+    }
+}
+
+fn repair_body(
+    ctx: &PageCtx,
+    o: &OrderView,
+    reports: &[InspectionView],
+    view: &View<'_>,
+) -> Markup {
+    let status = o.status();
+    let here = query_link("/repair", &[("token", view.token.to_owned())]);
+    let events = query_link("/repair/events", &[("token", view.token.to_owned())]);
+    let photo = |id: uuid::Uuid| {
+        ctx.link(&query_link(
+            &format!("/repair/photos/{id}"),
+            &[("token", view.token.to_owned())],
+        ))
+    };
+    let pending: Vec<_> = o
+        .lines
+        .iter()
+        .filter(|l| lines::decision(l) == LineDecision::Pending)
+        .collect();
+    let answering = status == RepairOrderStatus::SentForApproval && !pending.is_empty();
+    html! {
+        h1 { (pitlane_frontdesk::vehicles::describe(&o.vehicle)) }
+        p class="muted" { (o.number()) " · " (o.branch.name) }
+        @if let Some(notice) = view.notice { div class="notice success" role="status" { (notice) } }
+        (error_summary(&view.errors, &[("decisions", "Your answer")]))
+        div id="repair-live" data-live="repair" data-refresh=(ctx.link(&here)) data-events-src=(ctx.link(&events)) {
+            section class="card" aria-labelledby="status-heading" {
+                h2 id="status-heading" { "Status: " strong data-status=(status.key()) { (status.label()) } }
+                p { (headline(status)) }
+                @if status != RepairOrderStatus::Cancelled {
+                    ol class="steps" {
+                        @for (i, step) in STEPS.iter().enumerate() {
+                            li data-done=[(i < step_of(status)).then_some("yes")]
+                               aria-current=[(i == step_of(status)).then_some("step")] { (step.label()) }
+                        }
+                    }
+                }
+            }
+            section class="card" aria-labelledby="timeline-heading" {
+                h2 id="timeline-heading" { "What has happened" }
+                ol class="timeline" {
+                    @for event in orders::customer_timeline(o).into_iter().rev() {
+                        li {
+                            time datetime=(event.created_at.to_rfc3339()) {
+                                (pitlane_frontdesk::appointments::describe_time(&o.branch, event.created_at))
+                            }
+                            " — " (event.detail.as_deref().unwrap_or(""))
+                        }
+                    }
+                }
+            }
+        }
+        @if answering {
+            section class="card" aria-labelledby="answer-heading" {
+                h2 id="answer-heading" { "Your estimate" }
+                p { "Approve the work you want done and decline the rest. Declined work is noted, so we can remind you later." }
+                form class="stack" method="post" action=(ctx.link("/repair/answer")) novalidate {
+                    (csrf_input(ctx))
+                    input type="hidden" name="token" value=(view.token);
+                    @for line in &pending {
+                        @let name = format!("d_{}", line.id);
+                        @let chosen = view.form.get(&name);
+                        fieldset class="answer" {
+                            legend {
+                                (line.description) " · "
+                                strong { (money(lines::priced(line).amount(), &o.currency)) }
+                            }
+                            label { input type="radio" name=(name) value="approved" checked[chosen == "approved"]; " Approve" }
+                            label { input type="radio" name=(name) value="declined" checked[chosen == "declined"]; " Decline" }
+                        }
+                    }
+                    p { "Estimated total if you approve everything: " strong { (money(o.totals.total, &o.currency)) } ", tax included." }
+                    div { button class="button" type="submit" { "Send my answer" } }
+                }
+            }
+        }
+        @if !o.lines.is_empty() {
+            section class="card" aria-labelledby="estimate-heading" {
+                h2 id="estimate-heading" { @if answering { "All items" } @else { "The work" } }
+                div class="table-scroll" {
+                    table {
+                        thead { tr { th scope="col" { "Item" } th scope="col" { "Amount" } th scope="col" { "Your answer" } } }
+                        tbody {
+                            @for line in &o.lines {
+                                tr {
+                                    td { (line.description) }
+                                    td { (money(lines::priced(line).amount(), &o.currency)) }
+                                    td { span class="badge" data-decision=(line.decision) {
+                                        @match lines::decision(line) {
+                                            LineDecision::Approved => "Approved",
+                                            LineDecision::Declined => "Declined",
+                                            LineDecision::Pending => "Waiting",
+                                        }
+                                    } }
+                                }
+                            }
+                        }
+                    }
+                }
+                dl class="facts" {
+                    dt { "Approved work" } dd { (money(o.approved.total, &o.currency)) " incl. " (money(o.approved.tax, &o.currency)) " tax" }
+                }
+                @if let (Some(method), Some(at)) = (&o.order.approval_method, o.order.approved_at) {
+                    p class="muted" { "Answered " (approval::Method::parse(method).map_or("", |m| m.label())) " on "
+                        (pitlane_frontdesk::appointments::describe_time(&o.branch, at)) "." }
+                }
+            }
+        }
+        @for report in reports {
+            section class="card" aria-labelledby=(format!("inspection-{}", report.inspection.id)) {
+                h2 id=(format!("inspection-{}", report.inspection.id)) { (report.inspection.name) }
+                @let findings: Vec<_> = report.items.iter().filter(|(i, _)| matches!(i.rating.as_deref(), Some("red" | "yellow"))).collect();
+                @let good = report.items.iter().filter(|(i, _)| i.rating.as_deref() == Some("green")).count();
+                @if findings.is_empty() {
+                    p { "Nothing needs attention." }
+                }
+                ul class="findings" {
+                    @for (item, photos) in &findings {
+                        li data-rating=[item.rating.as_deref()] {
+                            strong { @if item.rating.as_deref() == Some("red") { "Needs attention now: " } @else { "Soon: " } (item.label) }
+                            @if let Some(note) = &item.note { p { (note) } }
+                            @for p in photos {
+                                a href=(photo(p.id)) { img src=(photo(p.id)) alt=(format!("Photo: {}", item.label)) loading="lazy" width="240"; }
+                            }
+                        }
+                    }
+                }
+                p class="muted" { (good) " points checked and fine." }
+            }
+        }
+        @if let Some(phone) = &o.branch.phone {
+            p { "Questions? Call us on " a href=(format!("tel:{}", phone.replace(' ', ""))) { (phone) } "." }
+        }
+    }
+}
+
+#[handler]
+pub async fn show_order(
+    req: &Request,
+    state: Data<&AppState>,
+    scope: Data<&TenantScope>,
+    Query(q): Query<TokenQuery>,
+) -> Response {
+    let notice = match q.done.as_deref() {
+        Some("answered") => Some("Thank you: your answer is with the workshop."),
+        _ => None,
+    };
+    repair_page(
+        req,
+        &state,
+        &scope,
+        View {
+            token: &q.token,
+            notice,
+            form: Pairs(Vec::new()),
+            errors: FieldErrors::new(),
+        },
+    )
+    .await
+}
+
+#[handler]
+pub async fn answer_estimate(
+    req: &Request,
+    state: Data<&AppState>,
+    scope: Data<&TenantScope>,
+    body: String,
+) -> Response {
+    let pairs = Pairs::parse(&body);
+    let token = pairs.get("token").to_owned();
+    let mut errors = csrf_errors(req, pairs.get("csrf"));
+    if errors.is_empty() {
+        let mut answers = Vec::new();
+        for (key, value) in &pairs.0 {
+            let Some(id) = key
+                .strip_prefix("d_")
+                .and_then(|id| uuid::Uuid::try_parse(id).ok())
+            else {
+                continue;
+            };
+            match LineDecision::parse(value) {
+                Some(d) if d != LineDecision::Pending => answers.push((id, d)),
+                _ => errors.add("decisions", "choose approve or decline for each item"),
+            }
+        }
+        if errors.is_empty() {
+            let site = site_of_request(&state.config, req, &scope);
+            match approval::answer_online(&state.workshop, scope.ctx(), &token, &answers, &site)
+                .await
+            {
+                Ok(_) => {
+                    let next =
+                        query_link("/repair", &[("token", token), ("done", "answered".into())]);
+                    return Redirect::see_other(scope.link(&next)).into_response();
+                }
+                Err(ServiceError::Invalid(e) | ServiceError::Conflict(e)) => errors = e,
+                Err(err) => return service_error_page(&PageCtx::from_request(req), err),
+            }
+        }
+    }
+    repair_page(
+        req,
+        &state,
+        &scope,
+        View {
+            token: &token,
+            notice: None,
+            form: pairs,
+            errors,
+        },
+    )
+    .await
+}
+
+/// A photo of the order's inspection, for the customer holding its link.
+#[handler]
+pub async fn order_photo(
+    req: &Request,
+    state: Data<&AppState>,
+    scope: Data<&TenantScope>,
+    Path(id): Path<String>,
+    Query(q): Query<TokenQuery>,
+) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let Ok(id) = uuid::Uuid::try_parse(&id) else {
+        return not_found_page(&ctx);
+    };
+    match inspections::photo_for_customer(&state.workshop, scope.ctx(), &q.token, id).await {
+        Ok(photo) => crate::api::photo_file(photo),
+        Err(err) => service_error_page(&ctx, err),
+    }
+}
+
+/// The order's live updates for the customer holding its link: only events addressed to this
+/// order, never the workshop's other work.
+#[handler]
+pub async fn order_events(
+    req: &Request,
+    state: Data<&AppState>,
+    scope: Data<&TenantScope>,
+    Query(q): Query<TokenQuery>,
+) -> Response {
+    let Ok(order) = approval::order_of_link(&state.workshop, &q.token) else {
+        return not_found_page(&PageCtx::from_request(req));
+    };
+    // The link must belong to this workshop's order, not only carry a good signature.
+    if let Err(err) = approval::for_customer(&state.workshop, scope.ctx(), &q.token).await {
+        return service_error_page(&PageCtx::from_request(req), err);
+    }
+    let listener = Listener {
+        tenant: scope.tenant.id,
+        user: order,
+        topics: [pitlane_domain::live::Topic::Repair.as_str()]
+            .into_iter()
+            .collect(),
+        own_only: true,
+    };
+    let last = req.header("Last-Event-ID").map(str::to_owned);
+    let stream = state.live.subscribe(listener, last).await.map(|event| {
+        Event::message(event.data.to_string())
+            .event_type(event.kind.clone())
+            .id(event.id.clone())
+    });
+    let mut response = SSE::new(stream)
+        .keep_alive(Duration::from_secs(15))
+        .into_response();
+    response.headers_mut().insert(
+        poem::http::header::CONNECTION,
+        poem::http::HeaderValue::from_static("close"),
+    );
+    response
+}
