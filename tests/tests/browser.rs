@@ -1165,3 +1165,454 @@ async fn front_desk_journeys_in_chromium() -> anyhow::Result<()> {
     app.stop().await;
     result
 }
+
+/// The customer's link in the latest estimate message of the tenant.
+async fn repair_link(app: &TestApp, tenant: &TenantFixture) -> anyhow::Result<String> {
+    use pitlane_store::{
+        TenantCtx,
+        entity::outbox,
+        sea_orm::{ColumnTrait, QueryFilter, QueryOrder},
+    };
+    let tx = app.state().store.tx(&TenantCtx::new(tenant.id)).await?;
+    let rows = tx
+        .all(
+            tx.select::<outbox::Entity>()
+                .filter(outbox::Column::Kind.eq("estimate_ready"))
+                .order_by_desc(outbox::Column::Id),
+        )
+        .await?;
+    tx.commit().await?;
+    let text = rows
+        .first()
+        .context("an estimate message")?
+        .data
+        .to_string();
+    let start = text.find("/repair?token=").context("a repair link")?;
+    let token: String = text[start + "/repair?token=".len()..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c))
+        .collect();
+    Ok(format!("/t/{}/repair?token={token}", tenant.slug))
+}
+
+/// The whole visit, as people do it: the appointment becomes a repair order, the inspection
+/// finds two problems (with a photo), the customer approves one on a phone-sized page, a
+/// mechanic takes the job from the board and clocks it, the part leaves stock, and the
+/// customer's page follows each step by itself.
+async fn repair_order_journey(
+    client: Client,
+    origin: String,
+    app: &TestApp,
+    alpha: &TenantFixture,
+) -> anyhow::Result<()> {
+    use reqwest::Method;
+    use serde_json::json;
+    let api = app.client();
+    api.sign_in(alpha).await;
+    let base = "/t/alpha/api/v1";
+    let ok = |(status, json): (reqwest::StatusCode, serde_json::Value)| -> anyhow::Result<serde_json::Value> {
+        ensure!(status.is_success(), "{status} {json}");
+        Ok(json)
+    };
+    let branch = ok(api
+        .call(Method::GET, &format!("{base}/branches"), None)
+        .await)?["items"][0]["id"]
+        .clone();
+    ok(api
+        .call(
+            Method::PUT,
+            &format!(
+                "{base}/branches/{}/workshop-rates",
+                branch.as_str().unwrap_or_default()
+            ),
+            Some(json!({"labour_rate": "90.00", "labour_cost": "30.00", "tax_percent": "20"})),
+        )
+        .await)?;
+    ok(api
+        .call(
+            Method::POST,
+            &format!("{base}/bays"),
+            Some(json!({"branch_id": branch, "name": "Lift 1", "kind": "lift"})),
+        )
+        .await)?;
+    let service = ok(api
+        .call(
+            Method::POST,
+            &format!("{base}/services"),
+            Some(json!({"name": "Brake check", "duration_minutes": 60, "bay_kind": "lift"})),
+        )
+        .await)?;
+    let customer = ok(api
+        .call(
+            Method::POST,
+            &format!("{base}/customers"),
+            Some(json!({"name": "Dana Driver", "email": "dana@driver.example"})),
+        )
+        .await)?;
+    let vehicle = ok(api.call(Method::POST, &format!("{base}/vehicles"),
+        Some(json!({"customer_id": customer["id"], "plate": "DD 42", "make": "Skoda", "model": "Octavia", "mileage": 60000}))).await)?;
+    let (mechanic_email, mechanic_password) = app
+        .member(alpha, pitlane_domain::permissions::Role::Mechanic)
+        .await;
+    let slots = ok(api
+        .call(
+            Method::GET,
+            &format!(
+                "{base}/services/{}/free-slots?days=7",
+                service["id"].as_str().unwrap_or_default()
+            ),
+            None,
+        )
+        .await)?;
+    let appointment = ok(api.call(Method::POST, &format!("{base}/appointments"),
+        Some(json!({"branch_id": branch, "service_id": service["id"], "customer_id": customer["id"],
+                    "vehicle_id": vehicle["id"], "starts_at": slots["items"][0]["starts_at"]}))).await)?;
+    let part = ok(api
+        .call(
+            Method::POST,
+            &format!("{base}/parts"),
+            Some(json!({"sku": "BP-9", "name": "Front brake pads", "cost": "40.00"})),
+        )
+        .await)?;
+    ok(api.call(Method::POST, &format!("{base}/stock-movements"),
+        Some(json!({"part_id": part["id"], "branch_id": branch, "kind": "receive", "quantity": "2"}))).await)?;
+    let mechanics = ok(api
+        .call(Method::GET, &format!("{base}/mechanics"), None)
+        .await)?;
+    let mechanic_id = mechanics["items"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    ok(api
+        .call(
+            Method::PUT,
+            &format!("{base}/mechanics/{mechanic_id}"),
+            Some(json!({"skills": ["brakes"]})),
+        )
+        .await)?;
+
+    // The owner opens the repair order from the appointment.
+    sign_in(&client, &origin, alpha, &alpha.owner_password).await?;
+    client
+        .goto(&format!(
+            "{origin}/t/alpha/portal/appointments/{}",
+            appointment["id"].as_str().unwrap_or_default()
+        ))
+        .await?;
+    fill(&client, "f-mileage_in", "60120").await?;
+    submit_to(&client, "/portal/repair-orders").await?;
+    wait_for_text(&client, "main h1", "RO-1001").await?;
+    let order_url = client.current_url().await?.to_string();
+    // A mistake keeps what was typed.
+    client
+        .find(Locator::Css("#f-kind option[value=labour]"))
+        .await?
+        .click()
+        .await?;
+    fill(&client, "f-description", "Replace front brake pads").await?;
+    fill(&client, "f-quantity", "-1").await?;
+    fill(&client, "f-skill", "brakes").await?;
+    submit_to(&client, "/lines").await?;
+    let error = text_of(&client, "#f-quantity-error").await?;
+    ensure!(error.contains("more than zero"), "{error}");
+    ensure!(
+        value_of(&client, "f-description").await? == "Replace front brake pads",
+        "kept"
+    );
+    fill(&client, "f-quantity", "1.2").await?;
+    submit_to(&client, "/lines").await?;
+    wait_for_text(
+        &client,
+        "#lines-heading + .table-scroll",
+        "Replace front brake pads",
+    )
+    .await?;
+    client
+        .find(Locator::Css("#f-kind option[value=part]"))
+        .await?
+        .click()
+        .await?;
+    client
+        .find(Locator::Css(&format!(
+            "#f-part_id option[value='{}']",
+            part["id"].as_str().unwrap_or_default()
+        )))
+        .await?
+        .click()
+        .await?;
+    submit_to(&client, "/lines").await?;
+    wait_for_text(
+        &client,
+        "#lines-heading + .table-scroll",
+        "Front brake pads (BP-9)",
+    )
+    .await?;
+    let mut problems = Vec::new();
+    for theme in ["light", "dark"] {
+        audit(&client, theme, "repair order", &mut problems).await?;
+    }
+
+    // The inspection finds two problems, one with a photo.
+    submit_to(&client, "/inspections").await?;
+    wait_for_text(&client, "main h1", "Multi-point inspection").await?;
+    let inspection_url = client.current_url().await?.to_string();
+    let photo = std::env::temp_dir().join(format!("pitlane-photo-{}.jpg", std::process::id()));
+    std::fs::write(&photo, pitlane_testkit::TINY_JPEG)?;
+    let first_point = client
+        .find(Locator::Css("main section.card"))
+        .await?
+        .attr("id")
+        .await?
+        .context("point id")?;
+    for (i, (rating, note)) in [
+        ("red", "Pads worn to 2 mm"),
+        ("yellow", "Discs lipped, replace at next service"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let point = client.find_all(Locator::Css("main section.card")).await?[i]
+            .attr("id")
+            .await?
+            .context("id")?;
+        client
+            .find(Locator::Css(&format!("#{point} input[value={rating}]")))
+            .await?
+            .click()
+            .await?;
+        client
+            .find(Locator::Css(&format!("#{point} textarea")))
+            .await?
+            .send_keys(note)
+            .await?;
+        client
+            .find(Locator::Css(&format!(
+                "#{point} form:not([enctype]) button"
+            )))
+            .await?
+            .click()
+            .await?;
+        client
+            .wait()
+            .for_element(Locator::Css(&format!("#{point}[data-rating={rating}]")))
+            .await?;
+    }
+    client
+        .find(Locator::Css(&format!("#{first_point} input[type=file]")))
+        .await?
+        .send_keys(&photo.display().to_string())
+        .await?;
+    client
+        .find(Locator::Css(&format!(
+            "#{first_point} form[enctype] button"
+        )))
+        .await?
+        .click()
+        .await?;
+    client
+        .wait()
+        .for_element(Locator::Css(&format!("#{first_point} img")))
+        .await?;
+    for theme in ["light", "dark"] {
+        audit(&client, theme, "inspection", &mut problems).await?;
+    }
+    submit_to(&client, "/recommend").await?;
+    wait_for_text(
+        &client,
+        "#lines-heading + .table-scroll",
+        "Pads worn to 2 mm",
+    )
+    .await?;
+    ensure!(
+        client.current_url().await?.to_string() == order_url,
+        "back on the order"
+    );
+    submit_to(&client, "/send").await?;
+    wait_for_text(&client, "[data-status]", "Sent for approval").await?;
+    let _ = inspection_url;
+
+    // The customer opens the estimate on a phone, in a tab of their own.
+    let staff_tab = client.window().await?;
+    let link = repair_link(app, alpha).await?;
+    let customer_tab = client.new_window(true).await?;
+    client.switch_to_window(customer_tab.handle.clone()).await?;
+    client.set_window_size(390, 844).await?;
+    client.goto(&format!("{origin}{link}")).await?;
+    wait_for_text(&client, "#answer-heading", "Your estimate").await?;
+    let report = text_of(&client, "ul.findings").await?;
+    ensure!(
+        report.contains("Pads worn to 2 mm") && report.contains("Discs lipped"),
+        "{report}"
+    );
+    client
+        .wait()
+        .for_element(Locator::Css("ul.findings img"))
+        .await?;
+    for theme in ["light", "dark"] {
+        audit(&client, theme, "customer's repair page", &mut problems).await?;
+    }
+    // Approve the work and the red finding, decline the yellow one.
+    let fieldsets = client.find_all(Locator::Css("fieldset.answer")).await?;
+    for fieldset in fieldsets {
+        let legend = fieldset.find(Locator::Css("legend")).await?.text().await?;
+        let choice = if legend.contains("Discs lipped") {
+            "declined"
+        } else {
+            "approved"
+        };
+        fieldset
+            .find(Locator::Css(&format!("input[value={choice}]")))
+            .await?
+            .click()
+            .await?;
+    }
+    submit_to(&client, "/repair/answer").await?;
+    wait_for_text(&client, "[role=status]", "your answer is with the workshop").await?;
+    wait_for_text(&client, "#status-heading", "Approved").await?;
+
+    // A mechanic takes the job from the board and works it (through the portal's forms).
+    let mechanic = app.client();
+    mechanic
+        .sign_in_as(alpha, &mechanic_email, &mechanic_password)
+        .await;
+    let board = mechanic
+        .get("/t/alpha/portal/job-board")
+        .await
+        .text()
+        .await?;
+    ensure!(board.contains("No open jobs"), "not on the board yet");
+    client.switch_to_window(staff_tab.clone()).await?;
+    client.goto(&order_url).await?;
+    client
+        .find(Locator::Css("form[action$='/board'] button"))
+        .await?
+        .click()
+        .await?;
+    wait_for_text(&client, "#jobs-heading + .job-card", "on the job board").await?;
+    let board = mechanic
+        .get("/t/alpha/portal/job-board")
+        .await
+        .text()
+        .await?;
+    ensure!(board.contains("Replace front brake pads"), "{board}");
+    let job_id = board
+        .split("class=\"job-card\" id=\"job-")
+        .nth(1)
+        .context("a job card")?
+        .split('"')
+        .next()
+        .context("id")?
+        .to_owned();
+    let response = mechanic
+        .submit(
+            "/t/alpha/portal/job-board",
+            &format!("/t/alpha/portal/job-board/{job_id}/apply"),
+            &[("note", "on it")],
+        )
+        .await;
+    ensure!(response.status().is_redirection(), "{}", response.status());
+    client.goto(&order_url).await?;
+    click(&client, "form[action*='/accept'] button").await?;
+    wait_for_text(&client, "#jobs-heading + .job-card", "Mechanic").await?;
+
+    // The customer's page follows the work without a reload.
+    client.switch_to_window(customer_tab.handle.clone()).await?;
+    let clock = |action: &'static str| {
+        let mechanic = mechanic.clone();
+        let job_id = job_id.clone();
+        async move {
+            mechanic
+                .submit(
+                    "/t/alpha/portal/my-jobs",
+                    &format!("/t/alpha/portal/my-jobs/{job_id}/clock"),
+                    &[("action", action)],
+                )
+                .await
+                .status()
+        }
+    };
+    ensure!(clock("start").await.is_redirection(), "clock started");
+    wait_for_text(&client, "#status-heading", "In progress").await?;
+    ensure!(clock("finish").await.is_redirection(), "clock finished");
+    wait_for_text(&client, "#repair-live", "Replace front brake pads finished").await?;
+    client.switch_to_window(staff_tab.clone()).await?;
+    client.goto(&order_url).await?;
+    click(
+        &client,
+        "form[action$='/status']:has(input[value=quality_check]) button",
+    )
+    .await?;
+    wait_for_text(&client, "[data-status]", "Quality check").await?;
+    click(
+        &client,
+        "form[action$='/status']:has(input[value=ready_for_pickup]) button",
+    )
+    .await?;
+    wait_for_text(&client, "[data-status]", "Ready for pickup").await?;
+    client.switch_to_window(customer_tab.handle.clone()).await?;
+    wait_for_text(&client, "#status-heading", "Ready for pickup").await?;
+    wait_for_text(&client, "#repair-live", "Your vehicle is ready to collect.").await?;
+
+    // The part left stock for this order.
+    client.switch_to_window(staff_tab).await?;
+    client.set_window_size(1280, 900).await?;
+    client
+        .goto(&format!(
+            "{origin}/t/alpha/portal/inventory/parts/{}",
+            part["id"].as_str().unwrap_or_default()
+        ))
+        .await?;
+    wait_for_text(&client, "#ledger-heading + .table-scroll", "consume").await?;
+    let stock = text_of(&client, "#stock-heading + table").await?;
+    ensure!(stock.contains('1'), "one pad set left: {stock}");
+    for page in [
+        "/portal/repair-orders",
+        "/portal/inventory",
+        "/portal/job-board",
+        "/portal/my-jobs",
+        "/portal/earnings",
+        "/portal/settings/workshop",
+        "/portal",
+    ] {
+        client.goto(&format!("{origin}/t/alpha{page}")).await?;
+        for theme in ["light", "dark"] {
+            audit(&client, theme, page, &mut problems).await?;
+        }
+    }
+    ensure!(
+        problems.is_empty(),
+        "accessibility problems:\n{}",
+        problems.join("\n")
+    );
+    let _ = std::fs::remove_file(photo);
+    Ok(())
+}
+
+#[tokio::test]
+async fn repair_order_journey_in_chromium() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await;
+    let alpha = app.tenant("alpha").await;
+    let browser = Browser::start().await.context("start Chromium")?;
+    let origin = app.origin.clone();
+    let result = async {
+        browser
+            .journey("repair-order", |c| {
+                repair_order_journey(c, origin.clone(), &app, &alpha)
+            })
+            .await?;
+        snapshot_pages(
+            &browser,
+            &origin,
+            &[
+                ("workshop-board", "/portal/repair-orders"),
+                ("workshop-parts", "/portal/inventory"),
+                ("workshop-settings", "/portal/settings/workshop"),
+            ],
+        )
+        .await
+    }
+    .await;
+    browser.close().await;
+    app.stop().await;
+    result
+}

@@ -63,6 +63,17 @@ pub fn format_amount(minor: i64, currency: &CurrencyCode) -> String {
     )
 }
 
+/// `1234.50`: the amount as a form carries it, without the currency; reads back with
+/// [`parse_amount`].
+pub fn plain_amount(minor: i64, currency: &CurrencyCode) -> String {
+    let formatted = format_amount(minor, currency);
+    formatted
+        .split_whitespace()
+        .next()
+        .unwrap_or("0")
+        .to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,8 +25,16 @@ use crate::{
     vehicles::{self, VehicleInput},
 };
 
+/// The demo's mechanic, who signs in to work jobs (e-mail, password).
+pub type MechanicLogin = (String, String);
+
 /// Fills the demo workshop's front desk. `site` is its address, for the links in messages.
-pub async fn seed(fd: &FrontDesk, tenant: TenantId, site: &str) -> Result<(), ServiceError> {
+/// Returns the sign-in of the demo's first mechanic, to print once with the owner's.
+pub async fn seed(
+    fd: &FrontDesk,
+    tenant: TenantId,
+    site: &str,
+) -> Result<MechanicLogin, ServiceError> {
     let tx = fd.store.tx(&TenantCtx::new(tenant)).await?;
     let owner = tx
         .first(
@@ -39,21 +47,23 @@ pub async fn seed(fd: &FrontDesk, tenant: TenantId, site: &str) -> Result<(), Se
         .first(tx.select::<branch::Entity>())
         .await?
         .ok_or(ServiceError::NotFound)?;
+    let mut mechanic_login = None;
     for (email, name) in [
         ("mo@demo.pitlane.test", "Mo Mechanic"),
         ("ana@demo.pitlane.test", "Ana Alignment"),
     ] {
+        let password = pitlane_identity::generate_password();
         pitlane_identity::add_member(
             &tx,
             pitlane_identity::NewMember {
                 email: Email::parse(email).map_err(crate::internal)?,
                 name: DisplayName::parse(name, 120).map_err(crate::internal)?,
-                password: NewPassword::parse(&pitlane_identity::generate_password())
-                    .map_err(crate::internal)?,
+                password: NewPassword::parse(&password).map_err(crate::internal)?,
                 role: Role::Mechanic,
             },
         )
         .await?;
+        mechanic_login.get_or_insert((email.to_owned(), password));
     }
     tx.commit().await?;
     let owner = Actor::builtin(
@@ -257,5 +267,5 @@ pub async fn seed(fd: &FrontDesk, tenant: TenantId, site: &str) -> Result<(), Se
         )
         .await?;
     }
-    Ok(())
+    mechanic_login.ok_or(ServiceError::NotFound)
 }

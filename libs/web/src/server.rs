@@ -24,8 +24,9 @@ use crate::{
     observe::Observe,
     pages::{
         access, account, auth, booking, calendar, campaigns, customer, customers, desk_settings,
-        errors::PageErrors, inbox, messages, notifications, operator, picker, portal, public,
-        repair, signup, sso, staff, templates, two_factor,
+        errors::PageErrors, floor, inbox, inventory, messages, notifications, operator, picker,
+        portal, public, repair, signup, sso, staff, templates, two_factor, workshop,
+        workshop_settings,
     },
     problem,
     session::{BusSessions, Csrf, LoadAuth, SESSION_COOKIE, SESSION_LIFETIME},
@@ -186,26 +187,6 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
         live: live.clone(),
         signer: identity.signer.clone(),
     };
-    if let Some(credentials) = demo_created {
-        // The demo's front desk comes with it, so a first start has a calendar to look at.
-        let demo = store
-            .tenant_by_slug(pitlane_tenancy::DEMO_SLUG)
-            .await
-            .map_err(|e| StartError::Database(e.to_string()))?;
-        if let Some(demo) = demo {
-            let site = crate::links::site_of_tenant(&config, &demo.slug, None);
-            if let Err(err) = pitlane_frontdesk::demo::seed(
-                &frontdesk,
-                pitlane_domain::ids::TenantId(demo.id),
-                &site,
-            )
-            .await
-            {
-                tracing::warn!(error = %err, "the demo workshop's front desk could not be filled");
-            }
-        }
-        print_demo_credentials(&config, &credentials);
-    }
     let inventory = pitlane_inventory::Inventory {
         store: store.clone(),
         live: live.clone(),
@@ -217,6 +198,31 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
             config.photo_dir.clone(),
         )),
     };
+    if let Some(credentials) = demo_created {
+        // The demo's front desk and workshop come with it, so a first start has a calendar,
+        // repair orders and parts to look at.
+        let demo = store
+            .tenant_by_slug(pitlane_tenancy::DEMO_SLUG)
+            .await
+            .map_err(|e| StartError::Database(e.to_string()))?;
+        let mut mechanic = None;
+        if let Some(demo) = demo {
+            let site = crate::links::site_of_tenant(&config, &demo.slug, None);
+            let tenant = pitlane_domain::ids::TenantId(demo.id);
+            match pitlane_frontdesk::demo::seed(&frontdesk, tenant, &site).await {
+                Ok(login) => {
+                    mechanic = Some(login);
+                    if let Err(err) = pitlane_workshop::demo::seed(&workshop, tenant).await {
+                        tracing::warn!(error = %err, "the demo workshop's floor could not be filled");
+                    }
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "the demo workshop's front desk could not be filled");
+                }
+            }
+        }
+        print_demo_credentials(&config, &credentials, mechanic.as_ref());
+    }
     Ok(AppState {
         outbox,
         identity,
@@ -233,12 +239,21 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
     })
 }
 
-fn print_demo_credentials(config: &Config, credentials: &pitlane_tenancy::DemoCredentials) {
+fn print_demo_credentials(
+    config: &Config,
+    credentials: &pitlane_tenancy::DemoCredentials,
+    mechanic: Option<&(String, String)>,
+) {
     let origin = config.public_url.as_str().trim_end_matches('/');
     println!();
     println!("  Demo workshop created. Sign in at {origin}/t/demo/signin");
     println!("    e-mail:   {}", credentials.email);
     println!("    password: {}", credentials.password);
+    if let Some((email, password)) = mechanic {
+        println!("  A mechanic, for \"My jobs\" and the job board:");
+        println!("    e-mail:   {email}");
+        println!("    password: {password}");
+    }
     println!("  The password is shown only this once.");
     println!();
 }
@@ -417,6 +432,104 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
             post(access::revoke_key),
         )
         .at("/portal/audit", get(access::audit_log))
+        .at(
+            "/portal/repair-orders",
+            get(workshop::board).post(workshop::open_order),
+        )
+        .at("/portal/repair-orders/:id", get(workshop::show_order))
+        .at(
+            "/portal/repair-orders/:id/status",
+            post(workshop::change_status),
+        )
+        .at("/portal/repair-orders/:id/lines", post(workshop::add_line))
+        .at(
+            "/portal/repair-orders/:id/lines/:line/remove",
+            post(workshop::remove_line),
+        )
+        .at(
+            "/portal/repair-orders/:id/canned-jobs",
+            post(workshop::add_canned),
+        )
+        .at(
+            "/portal/repair-orders/:id/send",
+            post(workshop::send_estimate),
+        )
+        .at(
+            "/portal/repair-orders/:id/answer",
+            post(workshop::record_answer),
+        )
+        .at(
+            "/portal/repair-orders/:id/jobs/:job/assign",
+            post(workshop::assign_job),
+        )
+        .at(
+            "/portal/repair-orders/:id/jobs/:job/board",
+            post(workshop::board_job),
+        )
+        .at(
+            "/portal/repair-orders/:id/jobs/:job/applications/:application/accept",
+            post(workshop::accept_application),
+        )
+        .at(
+            "/portal/repair-orders/:id/inspections",
+            post(workshop::start_inspection),
+        )
+        .at("/portal/inspections/:id", get(workshop::inspection))
+        .at(
+            "/portal/inspections/:id/items/:item",
+            post(workshop::rate_point),
+        )
+        .at(
+            "/portal/inspections/:id/items/:item/photos",
+            post(workshop::upload_photo),
+        )
+        .at(
+            "/portal/inspections/:id/complete",
+            post(workshop::complete_inspection),
+        )
+        .at(
+            "/portal/inspections/:id/recommend",
+            post(workshop::recommend),
+        )
+        .at("/portal/my-jobs", get(floor::my_jobs))
+        .at("/portal/my-jobs/:id/clock", post(floor::clock))
+        .at("/portal/job-board", get(floor::job_board))
+        .at("/portal/job-board/:id/apply", post(floor::apply))
+        .at("/portal/earnings", get(floor::earnings_page))
+        .at(
+            "/portal/settings/workshop",
+            get(workshop_settings::show).post(workshop_settings::save),
+        )
+        .at(
+            "/portal/settings/workshop/branches/:id",
+            post(workshop_settings::save_rates),
+        )
+        .at(
+            "/portal/settings/workshop/canned-jobs",
+            post(workshop_settings::add_canned),
+        )
+        .at(
+            "/portal/settings/workshop/checklists",
+            post(workshop_settings::add_checklist),
+        )
+        .at("/portal/inventory", get(inventory::catalogue))
+        .at("/portal/inventory/parts", post(inventory::create_part))
+        .at(
+            "/portal/inventory/parts/:id",
+            get(inventory::part_page).post(inventory::update_part),
+        )
+        .at(
+            "/portal/inventory/parts/:id/movements",
+            post(inventory::record_movement),
+        )
+        .at(
+            "/portal/inventory/parts/:id/transfers",
+            post(inventory::transfer_stock),
+        )
+        .at(
+            "/portal/inventory/parts/:id/reorder",
+            post(inventory::set_reorder_point),
+        )
         .at(
             "/portal/customers",
             get(customers::list).post(customers::create),

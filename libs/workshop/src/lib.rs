@@ -12,6 +12,7 @@
 
 pub mod approval;
 pub mod canned;
+pub mod demo;
 pub mod earnings;
 pub mod inspections;
 pub mod jobs;

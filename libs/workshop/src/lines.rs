@@ -550,7 +550,9 @@ pub async fn add_canned(
             quantity: Some(pitlane_domain::quantity::format_quantity(
                 line.quantity_milli,
             )),
-            unit_price: line.unit_price_minor.map(|p| plain_amount(p, &currency)),
+            unit_price: line
+                .unit_price_minor
+                .map(|p| pitlane_domain::money::plain_amount(p, &currency)),
             part_id: line.part_id,
             taxable: Some(line.taxable),
             mechanic_id: None,
@@ -572,14 +574,4 @@ pub async fn add_canned(
     tx.commit().await?;
     orders::publish(ws, &result.order, "repair_order.lines").await;
     Ok(result)
-}
-
-/// An amount as a form would carry it (`49.90`), to go through the same parsing again.
-pub(crate) fn plain_amount(minor: i64, currency: &CurrencyCode) -> String {
-    let formatted = format_amount(minor, currency);
-    formatted
-        .split_whitespace()
-        .next()
-        .unwrap_or("0")
-        .to_owned()
 }

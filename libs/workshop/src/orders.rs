@@ -400,6 +400,26 @@ pub async fn by_number(
     Ok(row)
 }
 
+/// A vehicle's repair orders, newest first (its service history in the workshop).
+pub async fn of_vehicle(
+    ws: &Workshop,
+    actor: &Actor,
+    vehicle_id: Uuid,
+) -> Result<Vec<repair_order::Model>, ServiceError> {
+    actor.require(Permission::RepairOrdersRead)?;
+    let tx = ws.store().tx(&TenantCtx::of(actor)).await?;
+    let rows = tx
+        .all(
+            tx.select::<repair_order::Entity>()
+                .filter(repair_order::Column::VehicleId.eq(vehicle_id))
+                .order_by_desc(repair_order::Column::Number)
+                .limit(100),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(rows)
+}
+
 /// One card of the board.
 #[derive(Debug, Clone)]
 pub struct BoardCard {

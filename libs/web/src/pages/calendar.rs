@@ -338,7 +338,14 @@ async fn detail_page(req: &Request, state: &AppState, id: Uuid, view: DetailView
     );
     let next_states: Vec<AppointmentStatus> = AppointmentStatus::ALL
         .into_iter()
-        .filter(|s| status.can_become(*s) && *s != AppointmentStatus::CheckedIn)
+        // Checking in takes the mileage; a visit goes into the workshop as a repair order.
+        .filter(|s| {
+            status.can_become(*s)
+                && !matches!(
+                    s,
+                    AppointmentStatus::CheckedIn | AppointmentStatus::Converted
+                )
+        })
         .collect();
     let local_start = a
         .starts_at
@@ -394,6 +401,22 @@ async fn detail_page(req: &Request, state: &AppState, id: Uuid, view: DetailView
                     }
                 }
             }
+            @if a.vehicle_id.is_some()
+                && matches!(status, AppointmentStatus::Confirmed | AppointmentStatus::CheckedIn)
+                && ctx.auth.as_ref().is_some_and(|x| x.actor.can(pitlane_domain::permissions::Permission::RepairOrdersWrite)) {
+                section class="card" aria-labelledby="ro-heading" {
+                    h2 id="ro-heading" { "Repair order" }
+                    p { "Open the repair order for this visit: estimate, inspection and the mechanics' jobs." }
+                    form class="stack" method="post" action=(ctx.link("/portal/repair-orders")) novalidate {
+                        (csrf_input(&ctx))
+                        input type="hidden" name="appointment_id" value=(a.id);
+                        @if a.arrival_mileage.is_none() {
+                            (Field::new("mileage_in", "Mileage in", &typed("ro", "mileage_in", String::new())).kind("number").render(errors_for("ro")))
+                        }
+                        div { button class="button" type="submit" { "Open repair order" } }
+                    }
+                }
+            }
             @if can_write && status.is_open() {
                 section class="card" aria-labelledby="move-heading" {
                     h2 id="move-heading" { "Move" }
@@ -417,6 +440,28 @@ async fn detail_page(req: &Request, state: &AppState, id: Uuid, view: DetailView
         },
     );
     (status_for(&view.errors), body).into_response()
+}
+
+/// The appointment's page again with one of its forms' errors (`form` names the form).
+pub(crate) async fn appointment_again(
+    req: &Request,
+    state: &AppState,
+    id: Uuid,
+    form: &'static str,
+    pairs: Pairs,
+    errors: FieldErrors,
+) -> Response {
+    detail_page(
+        req,
+        state,
+        id,
+        DetailView {
+            form,
+            pairs,
+            errors,
+        },
+    )
+    .await
 }
 
 #[handler]

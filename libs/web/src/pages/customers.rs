@@ -51,6 +51,11 @@ const LABELS: &[(&str, &str)] = &[
     ("source", "How consent was given"),
     ("duplicate", "Duplicate"),
     ("confirm", "Confirmation"),
+    ("branch_id", "Branch"),
+    ("mileage_in", "Mileage in"),
+    ("concern", "What the customer says"),
+    ("vehicle_id", "Vehicle"),
+    ("customer_id", "Customer"),
     ("csrf", "Form"),
 ];
 
@@ -806,6 +811,22 @@ async fn vehicle_page(
     };
     let due = vehicles::maintenance_due(v, chrono::Utc::now().date_naive(), 30);
     let when = visit_clock(state, actor).await;
+    let can_open = actor.can(pitlane_domain::permissions::Permission::RepairOrdersWrite);
+    let repair_orders = pitlane_workshop::orders::of_vehicle(&state.workshop, actor, v.id)
+        .await
+        .unwrap_or_default();
+    let declined =
+        pitlane_workshop::approval::declined_services(&state.workshop, actor, Some(v.id))
+            .await
+            .unwrap_or_default();
+    let branches: Vec<(String, String)> =
+        pitlane_tenancy::branches::overview(&state.store, actor, 500)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|b| (b.id.to_string(), b.name))
+            .collect();
+    let ro_errors = if form == "ro" { errors } else { &none };
     let body = page(
         &ctx,
         &vehicles::describe(v),
@@ -818,6 +839,21 @@ async fn vehicle_page(
                 dt { "VIN" } dd { (v.vin.as_deref().unwrap_or("—")) }
                 dt { "Mileage" } dd { @if let Some(m) = v.last_mileage { (m) " " (v.mileage_unit) } @else { "—" } }
                 dt { "Owner" } dd { @if let Some(o) = &owner { (o.name) } @else { "None on record" } }
+            }
+            @if can_open && v.customer_id.is_some() {
+                section class="card" aria-labelledby="ro-heading" {
+                    h2 id="ro-heading" { "Open a repair order" }
+                    (error_summary(ro_errors, LABELS))
+                    form class="stack" method="post" action=(ctx.link("/portal/repair-orders")) novalidate {
+                        (csrf_input(&ctx))
+                        input type="hidden" name="vehicle_id" value=(v.id);
+                        input type="hidden" name="customer_id" value=[v.customer_id];
+                        (select("branch_id", "Branch", &branches, if form == "ro" { typed.get("branch_id") } else { "" }, ro_errors))
+                        (Field::new("mileage_in", "Mileage in", if form == "ro" { typed.get("mileage_in") } else { "" }).kind("number").render(ro_errors))
+                        (Field::new("concern", "What the customer says", if form == "ro" { typed.get("concern") } else { "" }).render(ro_errors))
+                        div { button class="button" type="submit" { "Open repair order" } }
+                    }
+                }
             }
             @if can_write {
                 section class="card" aria-labelledby="mileage-heading" {
@@ -853,6 +889,18 @@ async fn vehicle_page(
                 h2 id="service-heading" { "Service history" }
                 @if h.appointments.is_empty() { p class="muted" { "No visits yet." } }
                 ul { @for a in &h.appointments { li { a href=(ctx.link(&format!("/portal/appointments/{}", a.id))) { (when(a)) } " · " (AppointmentStatus::label_for(&a.status)) } } }
+                @if !repair_orders.is_empty() {
+                    h3 { "Repair orders" }
+                    ul { @for o in &repair_orders {
+                        li { a href=(ctx.link(&format!("/portal/repair-orders/{}", o.id))) { (pitlane_domain::repair_order::display_number(o.number)) }
+                            " · " (o.created_at.format("%Y-%m-%d"))
+                            " · " (pitlane_domain::repair_order::RepairOrderStatus::parse(&o.status).map_or("", |s| s.label())) }
+                    } }
+                }
+                @if !declined.is_empty() {
+                    h3 { "Declined work to offer again" }
+                    ul { @for (o, line) in &declined { li { (line.description) " (" (pitlane_domain::repair_order::display_number(o.number)) ")" } } }
+                }
             }
         },
     );
@@ -880,6 +928,18 @@ fn vehicle_pairs(v: &vehicle::Model) -> Pairs {
             s(v.next_service_mileage.map(|m| m.to_string())),
         ),
     ])
+}
+
+/// The vehicle's page again with one of its forms' errors.
+pub(crate) async fn vehicle_again(
+    req: &Request,
+    state: &AppState,
+    id: Uuid,
+    form: &str,
+    typed: &Pairs,
+    errors: &FieldErrors,
+) -> Response {
+    vehicle_page(req, state, id, form, typed, errors).await
 }
 
 #[handler]

@@ -170,6 +170,24 @@ pub fn page(ctx: &PageCtx, title: &str, nav: Option<&str>, content: Markup) -> M
                     can(Permission::CustomersRead),
                 ),
                 (
+                    "workshop",
+                    "Repair orders",
+                    "/portal/repair-orders",
+                    can(Permission::RepairOrdersRead),
+                ),
+                (
+                    "my-jobs",
+                    "My jobs",
+                    "/portal/my-jobs",
+                    can(Permission::JobsWork) && !can(Permission::RepairOrdersWrite),
+                ),
+                (
+                    "inventory",
+                    "Parts",
+                    "/portal/inventory",
+                    can(Permission::InventoryRead),
+                ),
+                (
                     "messages",
                     "Messages",
                     "/portal/messages",

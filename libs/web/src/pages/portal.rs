@@ -38,6 +38,23 @@ pub async fn dashboard(req: &Request, state: Data<&AppState>) -> Response {
     } else {
         None
     };
+    use pitlane_domain::permissions::Permission;
+    // The workshop floor and the parts room at a glance.
+    let open_orders = if auth.actor.can(Permission::RepairOrdersRead) {
+        pitlane_workshop::orders::board(&state.workshop, &auth.actor, None)
+            .await
+            .ok()
+            .map(|(_, cards)| cards.len())
+    } else {
+        None
+    };
+    let low_stock = if auth.actor.can(Permission::InventoryRead) {
+        pitlane_inventory::stock::low_count(&state.inventory, &auth.actor)
+            .await
+            .ok()
+    } else {
+        None
+    };
     let body = html! {
         h1 { "Hello, " (auth.name) }
         p class="muted" { "You are signed in as " (auth.actor.role.label()) "." }
@@ -50,6 +67,19 @@ pub async fn dashboard(req: &Request, state: Data<&AppState>) -> Response {
                         @match unread { 0 => "No unread conversations", 1 => "1 unread conversation", n => (format!("{n} unread conversations")) }
                     }
                     " · " a href=(ctx.link("/portal/appointments/new")) { "New appointment" }
+                }
+            }
+        }
+        @if open_orders.is_some() || low_stock.is_some() {
+            section class="card" aria-labelledby="floor-heading" {
+                h2 id="floor-heading" { "Workshop" }
+                p {
+                    @if let Some(n) = open_orders {
+                        a href=(ctx.link("/portal/repair-orders")) { @match n { 1 => "1 open repair order", n => (format!("{n} open repair orders")) } }
+                    }
+                    @if let Some(low) = low_stock {
+                        " · " a href=(ctx.link("/portal/inventory")) { @match low { 0 => "No parts low on stock", 1 => "1 part low on stock", n => (format!("{n} parts low on stock")) } }
+                    }
                 }
             }
         }
@@ -125,6 +155,7 @@ fn settings_page(
     let body = html! {
         h1 { "Brand settings" }
         p { a href=(ctx.link("/portal/settings/front-desk")) { "Front desk: services, bays, closures, online booking" } }
+        p { a href=(ctx.link("/portal/settings/workshop")) { "Workshop: labour rates, tax, parts markup, canned jobs, inspection checklists" } }
         p { a href=(ctx.link("/portal/settings/messages")) { "Message settings: sender name, reply-to, test e-mail" } }
         p { a href=(ctx.link("/portal/settings/api-keys")) { "API keys for programs that use the workshop's data" } }
         p { a href=(ctx.link("/portal/settings/security")) { "Sign-in security: single sign-on, two-factor" } }

@@ -1,0 +1,288 @@
+//! The mechanic's side of the portal, made for a phone in the workshop: "my jobs" with the
+//! time clock, the job board to apply from, and earnings per pay period.
+
+use chrono::{Duration, NaiveDate};
+use maud::{Markup, html};
+use pitlane_domain::{
+    FieldErrors,
+    labour::{ClockAction, ClockState, PayScheme},
+    permissions::Permission,
+    quantity::format_quantity,
+};
+use pitlane_workshop::{earnings, jobs};
+use poem::{
+    IntoResponse, Request, Response, handler,
+    web::{Data, Path, Query},
+};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{
+    customers::staff,
+    errors::service_error_page,
+    forms::{csrf_input, error_summary, query_link, signed_in_post, status_for},
+    layout::{PageCtx, page},
+    workshop::money,
+};
+use crate::{links::site_of_request, state::AppState, tenant::TenantScope};
+
+const LABELS: &[(&str, &str)] = &[
+    ("action", "Clock"),
+    ("job_id", "Job"),
+    ("status", "Repair order"),
+    ("note", "Note"),
+    ("csrf", "Form"),
+];
+
+fn hours(d: Duration) -> String {
+    let minutes = d.num_minutes();
+    format!("{}:{:02}", minutes / 60, minutes % 60)
+}
+
+fn job_card(ctx: &PageCtx, c: &jobs::JobCard, actions: Markup) -> Markup {
+    html! {
+        article class="job-card" id=(format!("job-{}", c.job.id)) data-status=(c.job.status) {
+            h2 { (c.job.title) }
+            p { (c.vehicle) " · " (c.number()) }
+            p class="muted" {
+                "Billed " (format_quantity(c.billed_milli)) " h · clocked " (hours(c.clocked))
+                @if let Some(skill) = &c.job.skill { " · " (skill) }
+            }
+            (actions)
+            p { a href=(ctx.link(&format!("/portal/repair-orders/{}", c.order.id))) { "Open the repair order" } }
+        }
+    }
+}
+
+/// The reader's jobs with the clock.
+#[handler]
+pub async fn my_jobs(req: &Request, state: Data<&AppState>) -> Response {
+    my_jobs_page(req, &state, &FieldErrors::new()).await
+}
+
+async fn my_jobs_page(req: &Request, state: &AppState, errors: &FieldErrors) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let actor = match staff(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let cards = match jobs::my_jobs(&state.workshop, actor).await {
+        Ok(c) => c,
+        Err(err) => return service_error_page(&ctx, err),
+    };
+    let clock_button = |c: &jobs::JobCard, action: &str, label: &str, class: &str| {
+        html! {
+            form method="post" action=(ctx.link(&format!("/portal/my-jobs/{}/clock", c.job.id))) {
+                (csrf_input(&ctx))
+                input type="hidden" name="action" value=(action);
+                button class=(class) type="submit" { (label) span class="visually-hidden" { ": " (c.job.title) } }
+            }
+        }
+    };
+    let body = page(
+        &ctx,
+        "My jobs",
+        Some("my-jobs"),
+        html! {
+            h1 { "My jobs" }
+            (error_summary(errors, LABELS))
+            div id="my-jobs" data-live="workshop" data-refresh=(ctx.link("/portal/my-jobs")) {
+                @if cards.is_empty() {
+                    p { "No jobs for you right now. " a href=(ctx.link("/portal/job-board")) { "See the job board" } "." }
+                }
+                @for c in &cards {
+                    @let actions = match c.clock_state() {
+                        ClockState::NotStarted => html! { div class="actions" { (clock_button(c, "start", "Start", "button")) } },
+                        ClockState::Running => html! { div class="actions" {
+                            strong { "Running" }
+                            (clock_button(c, "pause", "Pause", "button secondary"))
+                            (clock_button(c, "finish", "Finish", "button"))
+                        } },
+                        ClockState::Paused => html! { div class="actions" {
+                            (clock_button(c, "start", "Resume", "button"))
+                            (clock_button(c, "finish", "Finish", "button secondary"))
+                        } },
+                        ClockState::Finished => html! { p { strong { "Finished" } } },
+                    };
+                    (job_card(&ctx, c, actions))
+                }
+            }
+            p { a href=(ctx.link("/portal/job-board")) { "Job board" } " · " a href=(ctx.link("/portal/earnings")) { "My earnings" } }
+        },
+    );
+    (status_for(errors), body).into_response()
+}
+
+#[handler]
+pub async fn clock(
+    req: &Request,
+    state: Data<&AppState>,
+    scope: Data<&TenantScope>,
+    Path(id): Path<Uuid>,
+    body: String,
+) -> Response {
+    let site = site_of_request(&state.config, req, &scope);
+    let ws = &state.workshop;
+    signed_in_post(
+        req,
+        &body,
+        |actor, p| async move {
+            let action = match p.get("action") {
+                "start" => ClockAction::Start,
+                "pause" => ClockAction::Pause,
+                "finish" => ClockAction::Finish,
+                _ => {
+                    return Err(
+                        FieldErrors::single("action", "choose start, pause or finish").into(),
+                    );
+                }
+            };
+            jobs::clock_job(ws, &actor, id, action, &site).await?;
+            Ok(format!("/portal/my-jobs#job-{id}"))
+        },
+        |_, errors| async move { my_jobs_page(req, &state, &errors).await },
+    )
+    .await
+}
+
+/// The open jobs the reader may apply for (all of them, for an advisor).
+#[handler]
+pub async fn job_board(req: &Request, state: Data<&AppState>) -> Response {
+    job_board_page(req, &state, &FieldErrors::new()).await
+}
+
+async fn job_board_page(req: &Request, state: &AppState, errors: &FieldErrors) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let actor = match staff(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let cards = match jobs::board(&state.workshop, actor).await {
+        Ok(c) => c,
+        Err(err) => return service_error_page(&ctx, err),
+    };
+    let may_apply = actor.can(Permission::JobsWork) && !actor.can(Permission::RepairOrdersWrite);
+    let body = page(
+        &ctx,
+        "Job board",
+        Some("my-jobs"),
+        html! {
+            h1 { "Job board" }
+            (error_summary(errors, LABELS))
+            div id="job-board" data-live="workshop" data-refresh=(ctx.link("/portal/job-board")) {
+                @if cards.is_empty() { p { "No open jobs on the board." } }
+                @for c in &cards {
+                    @let actions = if c.applied {
+                        html! { p { strong { "You applied" } } }
+                    } else if may_apply {
+                        html! {
+                            form class="stack" method="post" action=(ctx.link(&format!("/portal/job-board/{}/apply", c.job.id))) {
+                                (csrf_input(&ctx))
+                                div class="field" {
+                                    label for=(format!("note-{}", c.job.id)) { "Note for the advisor (optional)" }
+                                    input id=(format!("note-{}", c.job.id)) name="note" type="text";
+                                }
+                                div { button class="button" type="submit" { "Apply" span class="visually-hidden" { " for " (c.job.title) } } }
+                            }
+                        }
+                    } else {
+                        html! {}
+                    };
+                    (job_card(&ctx, c, actions))
+                }
+            }
+        },
+    );
+    (status_for(errors), body).into_response()
+}
+
+#[handler]
+pub async fn apply(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<Uuid>,
+    body: String,
+) -> Response {
+    let ws = &state.workshop;
+    signed_in_post(
+        req,
+        &body,
+        |actor, p| async move {
+            jobs::apply(ws, &actor, id, p.optional("note").as_deref()).await?;
+            Ok("/portal/job-board".to_owned())
+        },
+        |_, errors| async move { job_board_page(req, &state, &errors).await },
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+pub struct EarningsQuery {
+    #[serde(default)]
+    day: Option<NaiveDate>,
+}
+
+/// Earnings for a pay period: the reader's own, or everyone's for those who manage staff.
+#[handler]
+pub async fn earnings_page(
+    req: &Request,
+    state: Data<&AppState>,
+    Query(q): Query<EarningsQuery>,
+) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let actor = match staff(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let ((start, end), rows) = match earnings::for_period(&state.workshop, actor, q.day).await {
+        Ok(e) => e,
+        Err(err) => return service_error_page(&ctx, err),
+    };
+    let currency = ctx.tenant().map(|t| t.currency.clone()).unwrap_or_default();
+    let link =
+        |day: NaiveDate| ctx.link(&query_link("/portal/earnings", &[("day", day.to_string())]));
+    let scheme = |s: &PayScheme| match s {
+        PayScheme::Hourly { rate } => format!("{} per clocked hour", money(*rate, &currency)),
+        PayScheme::FlatRate { rate } => format!("{} per billed hour", money(*rate, &currency)),
+        PayScheme::Commission { share } => format!(
+            "{}% of labour sold",
+            (*share * rust_decimal::Decimal::from(100)).normalize()
+        ),
+    };
+    let body = page(
+        &ctx,
+        "Earnings",
+        Some("my-jobs"),
+        html! {
+            h1 { "Earnings" }
+            nav class="week-nav" aria-label="Pay periods" {
+                a href=(link(start - Duration::days(1))) { "← Earlier" }
+                strong { (start.format("%-d %b %Y")) " – " ((end - Duration::days(1)).format("%-d %b %Y")) }
+                a href=(link(end)) { "Later →" }
+            }
+            div class="table-scroll" {
+                table {
+                    thead { tr {
+                        th scope="col" { "Mechanic" } th scope="col" { "Pay" } th scope="col" { "Clocked" }
+                        th scope="col" { "Billed hours" } th scope="col" { "Efficiency" } th scope="col" { "Earned" }
+                    } }
+                    tbody {
+                        @for e in &rows {
+                            tr {
+                                td { (e.name) }
+                                td { (scheme(&e.scheme)) }
+                                td { (hours(e.work.clocked)) }
+                                td { (e.work.billed_hours.normalize()) }
+                                td { @if let Some(x) = e.efficiency { ((x * rust_decimal::Decimal::from(100)).round().normalize()) "%" } @else { "—" } }
+                                td { strong { (money(e.earned, &currency)) } }
+                            }
+                        }
+                    }
+                }
+            }
+            @if rows.is_empty() { p class="muted" { "Nobody clocked time in this period." } }
+            p class="muted" { "Efficiency is billed hours ÷ clocked hours. Hours count jobs finished in the period." }
+        },
+    );
+    body.into_response()
+}

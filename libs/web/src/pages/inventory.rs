@@ -1,0 +1,493 @@
+//! Parts in the portal: the catalogue with stock and low-stock marks, a part's page with its
+//! levels per branch, receiving, adjusting, returning and transferring stock, the reorder
+//! point, and the ledger that explains every level.
+
+use maud::html;
+use pitlane_domain::{FieldErrors, permissions::Permission, quantity::format_quantity};
+use pitlane_inventory::{parts, stock};
+use poem::{
+    IntoResponse, Request, Response, handler,
+    web::{Data, Path, Query},
+};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{
+    customers::staff,
+    errors::service_error_page,
+    forms::{Field, Pairs, csrf_input, error_summary, select, signed_in_post, status_for},
+    layout::{PageCtx, page},
+    workshop::money,
+};
+use crate::state::AppState;
+
+const LABELS: &[(&str, &str)] = &[
+    ("sku", "Part number"),
+    ("name", "Name"),
+    ("brand", "Brand"),
+    ("fitment_notes", "Fits"),
+    ("cost", "Cost"),
+    ("price", "Price"),
+    ("tax_class", "Tax"),
+    ("barcode", "Barcode"),
+    ("supplier_id", "Supplier"),
+    ("kind", "Movement"),
+    ("quantity", "Quantity"),
+    ("reason", "Reason"),
+    ("branch_id", "Branch"),
+    ("to_branch_id", "To branch"),
+    ("from_branch_id", "From branch"),
+    ("reorder_at", "Reorder at"),
+    ("bin_location", "Bin"),
+    ("csrf", "Form"),
+];
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: Option<String>,
+}
+
+fn part_input(p: &Pairs) -> parts::PartInput {
+    parts::PartInput {
+        sku: p.get("sku").to_owned(),
+        name: p.get("name").to_owned(),
+        brand: p.optional("brand"),
+        fitment_notes: p.optional("fitment_notes"),
+        cost: p.get("cost").to_owned(),
+        price: p.optional("price"),
+        tax_class: p.optional("tax_class"),
+        barcode: p.optional("barcode"),
+        supplier_id: p.id("supplier_id"),
+        active: p.get("active") != "no",
+    }
+}
+
+fn part_fields(p: &Pairs, errors: &FieldErrors) -> maud::Markup {
+    let tax = [
+        ("standard".to_owned(), "Standard".to_owned()),
+        ("exempt".to_owned(), "Exempt".to_owned()),
+    ];
+    html! {
+        (Field::new("sku", "Part number", p.get("sku")).required().render(errors))
+        (Field::new("name", "Name", p.get("name")).required().render(errors))
+        (Field::new("brand", "Brand", p.get("brand")).render(errors))
+        (Field::new("fitment_notes", "Fits", p.get("fitment_notes")).hint("Makes, models, years").render(errors))
+        (Field::new("cost", "Cost", p.get("cost")).hint("What it costs the workshop, such as 18.40").required().render(errors))
+        (Field::new("price", "Price", p.get("price")).hint("Empty: the workshop's markup on the cost").render(errors))
+        (select("tax_class", "Tax", &tax, p.get("tax_class"), errors))
+        (Field::new("barcode", "Barcode", p.get("barcode")).render(errors))
+    }
+}
+
+/// The catalogue, with what is available at the reader's branches.
+#[handler]
+pub async fn catalogue(
+    req: &Request,
+    state: Data<&AppState>,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    catalogue_page(
+        req,
+        &state,
+        q.q.as_deref(),
+        &Pairs::default(),
+        &FieldErrors::new(),
+    )
+    .await
+}
+
+async fn catalogue_page(
+    req: &Request,
+    state: &AppState,
+    search: Option<&str>,
+    typed: &Pairs,
+    errors: &FieldErrors,
+) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let actor = match staff(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let inv = &state.inventory;
+    let page_of = match parts::list(inv, actor, search, None, 200).await {
+        Ok(p) => p,
+        Err(err) => return service_error_page(&ctx, err),
+    };
+    let levels = stock::levels(inv, actor, None, false)
+        .await
+        .unwrap_or_default();
+    let low = levels.iter().filter(|l| l.is_low()).count();
+    let currency = ctx.tenant().map(|t| t.currency.clone()).unwrap_or_default();
+    let workshop = ctx.tenant().cloned();
+    let can_adjust = actor.can(Permission::InventoryAdjust);
+    let body = page(
+        &ctx,
+        "Parts",
+        Some("inventory"),
+        html! {
+            h1 { "Parts" }
+            @if low > 0 { div class="notice" role="status" { (low) " parts at or below their reorder point." } }
+            form class="toolbar" method="get" action=(ctx.link("/portal/inventory")) role="search" {
+                div class="field" {
+                    label for="q" { "Find a part" }
+                    input id="q" name="q" type="search" value=(search.unwrap_or("")) placeholder="Number, name, brand or barcode";
+                }
+                button class="button secondary" type="submit" { "Search" }
+            }
+            div class="table-scroll" {
+                table {
+                    thead { tr { th scope="col" { "Part" } th scope="col" { "Brand" } th scope="col" { "Price" } th scope="col" { "Available" } } }
+                    tbody {
+                        @for p in &page_of.items {
+                            @let here: Vec<_> = levels.iter().filter(|l| l.part.id == p.id).collect();
+                            @let available: i64 = here.iter().map(|l| l.available_milli()).sum();
+                            tr {
+                                td { a href=(ctx.link(&format!("/portal/inventory/parts/{}", p.id))) { (p.sku) " · " (p.name) } }
+                                td { (p.brand.as_deref().unwrap_or("")) }
+                                td { @if let Some(w) = &workshop { (money(parts::selling_price(w, p), &currency)) } }
+                                td { (format_quantity(available)) @if here.iter().any(|l| l.is_low()) { " " span class="badge" { "low" } } }
+                            }
+                        }
+                    }
+                }
+            }
+            @if page_of.items.is_empty() { p class="muted" { "No parts found." } }
+            @if can_adjust {
+                section class="card" aria-labelledby="new-part" {
+                    h2 id="new-part" { "Add a part" }
+                    (error_summary(errors, LABELS))
+                    form class="stack" method="post" action=(ctx.link("/portal/inventory/parts")) novalidate {
+                        (csrf_input(&ctx))
+                        (part_fields(typed, errors))
+                        div { button class="button" type="submit" { "Add part" } }
+                    }
+                }
+            }
+        },
+    );
+    (status_for(errors), body).into_response()
+}
+
+#[handler]
+pub async fn create_part(req: &Request, state: Data<&AppState>, body: String) -> Response {
+    let inv = &state.inventory;
+    signed_in_post(
+        req,
+        &body,
+        |actor, p| async move {
+            let part = parts::create(inv, &actor, &part_input(&p)).await?;
+            Ok(format!("/portal/inventory/parts/{}", part.id))
+        },
+        |p, errors| async move { catalogue_page(req, &state, None, &p, &errors).await },
+    )
+    .await
+}
+
+#[handler]
+pub async fn part_page(req: &Request, state: Data<&AppState>, Path(id): Path<Uuid>) -> Response {
+    part_view(req, &state, id, "", &Pairs::default(), &FieldErrors::new()).await
+}
+
+async fn part_view(
+    req: &Request,
+    state: &AppState,
+    id: Uuid,
+    form: &str,
+    typed: &Pairs,
+    errors: &FieldErrors,
+) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let actor = match staff(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let inv = &state.inventory;
+    let part = match parts::get(inv, actor, id).await {
+        Ok(p) => p,
+        Err(err) => return service_error_page(&ctx, err),
+    };
+    let (levels, movements) = match stock::part_stock(inv, actor, id).await {
+        Ok(s) => s,
+        Err(err) => return service_error_page(&ctx, err),
+    };
+    let branches: Vec<(String, String)> =
+        pitlane_tenancy::branches::overview(&state.store, actor, 500)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|b| (b.id.to_string(), b.name))
+            .collect();
+    let branch_name = |id: Uuid| {
+        branches
+            .iter()
+            .find(|(b, _)| *b == id.to_string())
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default()
+    };
+    let currency = ctx
+        .tenant()
+        .and_then(|t| pitlane_domain::text::CurrencyCode::parse(&t.currency).ok());
+    let amount = |minor: i64| match &currency {
+        Some(c) => pitlane_domain::money::plain_amount(minor, c),
+        None => minor.to_string(),
+    };
+    let none = FieldErrors::new();
+    let errors_for = |f: &str| if form == f { errors } else { &none };
+    let typed_in = |f: &str| {
+        if form == f {
+            typed.clone()
+        } else {
+            Pairs::default()
+        }
+    };
+    let edit = if form == "edit" {
+        typed.clone()
+    } else {
+        Pairs(vec![
+            ("sku".into(), part.sku.clone()),
+            ("name".into(), part.name.clone()),
+            ("brand".into(), part.brand.clone().unwrap_or_default()),
+            (
+                "fitment_notes".into(),
+                part.fitment_notes.clone().unwrap_or_default(),
+            ),
+            ("cost".into(), amount(part.cost_minor)),
+            (
+                "price".into(),
+                part.price_minor.map(amount).unwrap_or_default(),
+            ),
+            ("tax_class".into(), part.tax_class.clone()),
+            ("barcode".into(), part.barcode.clone().unwrap_or_default()),
+        ])
+    };
+    let can_adjust = actor.can(Permission::InventoryAdjust);
+    let kinds = [
+        ("receive".to_owned(), "Receive".to_owned()),
+        (
+            "adjust".to_owned(),
+            "Adjust (counted, damaged, found…)".to_owned(),
+        ),
+        (
+            "return_to_supplier".to_owned(),
+            "Return to supplier".to_owned(),
+        ),
+    ];
+    let movement = typed_in("move");
+    let transfer = typed_in("transfer");
+    let reorder = typed_in("reorder");
+    let body = page(
+        &ctx,
+        &part.name,
+        Some("inventory"),
+        html! {
+            p { a href=(ctx.link("/portal/inventory")) { "← Parts" } }
+            h1 { (part.sku) " · " (part.name) }
+            (error_summary(errors, LABELS))
+            section class="card" aria-labelledby="stock-heading" {
+                h2 id="stock-heading" { "Stock" }
+                table {
+                    thead { tr { th scope="col" { "Branch" } th scope="col" { "On hand" } th scope="col" { "Held for orders" } th scope="col" { "Available" } th scope="col" { "Reorder at" } th scope="col" { "Bin" } } }
+                    tbody {
+                        @for l in &levels {
+                            tr {
+                                td { (branch_name(l.branch_id)) }
+                                td { (format_quantity(l.on_hand_milli)) }
+                                td { (format_quantity(l.reserved_milli)) }
+                                td { (format_quantity(l.on_hand_milli - l.reserved_milli))
+                                    @if l.reorder_at_milli.is_some_and(|at| l.on_hand_milli - l.reserved_milli <= at) { " " span class="badge" { "low" } } }
+                                td { (l.reorder_at_milli.map(format_quantity).unwrap_or_else(|| "—".into())) }
+                                td { (l.bin_location.as_deref().unwrap_or("—")) }
+                            }
+                        }
+                    }
+                }
+                @if levels.is_empty() { p class="muted" { "Not stocked anywhere yet." } }
+            }
+            @if can_adjust {
+                section class="card" aria-labelledby="move-heading" {
+                    h2 id="move-heading" { "Receive, adjust or return" }
+                    form class="stack" method="post" action=(ctx.link(&format!("/portal/inventory/parts/{id}/movements"))) novalidate {
+                        (csrf_input(&ctx))
+                        (select("branch_id", "Branch", &branches, movement.get("branch_id"), errors_for("move")))
+                        (select("kind", "Movement", &kinds, movement.get("kind"), errors_for("move")))
+                        (Field::new("quantity", "Quantity", movement.get("quantity")).hint("An adjustment may be negative: -2").render(errors_for("move")))
+                        (Field::new("reason", "Reason", movement.get("reason")).hint("Needed for an adjustment").render(errors_for("move")))
+                        div { button class="button" type="submit" { "Record" } }
+                    }
+                }
+                @if branches.len() > 1 {
+                    section class="card" aria-labelledby="transfer-heading" {
+                        h2 id="transfer-heading" { "Transfer to another branch" }
+                        form class="stack" method="post" action=(ctx.link(&format!("/portal/inventory/parts/{id}/transfers"))) novalidate {
+                            (csrf_input(&ctx))
+                            (select("from_branch_id", "From", &branches, transfer.get("from_branch_id"), errors_for("transfer")))
+                            (select("to_branch_id", "To", &branches, transfer.get("to_branch_id"), errors_for("transfer")))
+                            (Field::new("quantity", "Quantity", transfer.get("quantity")).render(errors_for("transfer")))
+                            div { button class="button secondary" type="submit" { "Transfer" } }
+                        }
+                    }
+                }
+                section class="card" aria-labelledby="reorder-heading" {
+                    h2 id="reorder-heading" { "Reorder point" }
+                    form class="stack" method="post" action=(ctx.link(&format!("/portal/inventory/parts/{id}/reorder"))) novalidate {
+                        (csrf_input(&ctx))
+                        (select("branch_id", "Branch", &branches, reorder.get("branch_id"), errors_for("reorder")))
+                        (Field::new("reorder_at", "Tell staff when available falls to", reorder.get("reorder_at")).render(errors_for("reorder")))
+                        (Field::new("bin_location", "Bin", reorder.get("bin_location")).render(errors_for("reorder")))
+                        div { button class="button secondary" type="submit" { "Save" } }
+                    }
+                }
+                section class="card" aria-labelledby="edit-heading" {
+                    h2 id="edit-heading" { "Details" }
+                    form class="stack" method="post" action=(ctx.link(&format!("/portal/inventory/parts/{id}"))) novalidate {
+                        (csrf_input(&ctx))
+                        (part_fields(&edit, errors_for("edit")))
+                        div { button class="button" type="submit" { "Save" } }
+                    }
+                }
+            }
+            section class="card" aria-labelledby="ledger-heading" {
+                h2 id="ledger-heading" { "Movements" }
+                div class="table-scroll" {
+                    table {
+                        thead { tr { th scope="col" { "When" } th scope="col" { "Branch" } th scope="col" { "What" } th scope="col" { "Quantity" } th scope="col" { "Why" } th scope="col" { "By" } } }
+                        tbody {
+                            @for m in &movements {
+                                tr {
+                                    td { (m.created_at.format("%Y-%m-%d %H:%M")) }
+                                    td { (branch_name(m.branch_id)) }
+                                    td { (m.kind.replace('_', " ")) }
+                                    td { (format_quantity(m.quantity_milli)) }
+                                    td {
+                                        (m.reason.as_deref().unwrap_or(""))
+                                        @if let Some(o) = m.repair_order_id { a href=(ctx.link(&format!("/portal/repair-orders/{o}"))) { "repair order" } }
+                                    }
+                                    td { (m.by_name.as_deref().unwrap_or("")) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    );
+    (status_for(errors), body).into_response()
+}
+
+async fn part_action<F, Fut>(
+    req: &Request,
+    state: &AppState,
+    id: Uuid,
+    form: &'static str,
+    body: &str,
+    action: F,
+) -> Response
+where
+    F: FnOnce(pitlane_domain::Actor, Pairs) -> Fut,
+    Fut: std::future::Future<Output = Result<(), pitlane_domain::ServiceError>>,
+{
+    signed_in_post(
+        req,
+        body,
+        |actor, p| async move {
+            action(actor, p).await?;
+            Ok(format!("/portal/inventory/parts/{id}"))
+        },
+        |p, errors| async move { part_view(req, state, id, form, &p, &errors).await },
+    )
+    .await
+}
+
+#[handler]
+pub async fn update_part(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<Uuid>,
+    body: String,
+) -> Response {
+    let inv = &state.inventory;
+    part_action(req, &state, id, "edit", &body, |actor, p| async move {
+        parts::update(inv, &actor, id, &part_input(&p))
+            .await
+            .map(|_| ())
+    })
+    .await
+}
+
+#[handler]
+pub async fn record_movement(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<Uuid>,
+    body: String,
+) -> Response {
+    let inv = &state.inventory;
+    part_action(req, &state, id, "move", &body, |actor, p| async move {
+        let branch_id = p
+            .id("branch_id")
+            .ok_or_else(|| FieldErrors::single("branch_id", "choose a branch"))?;
+        stock::record(
+            inv,
+            &actor,
+            &stock::MovementInput {
+                part_id: id,
+                branch_id,
+                kind: p.get("kind").to_owned(),
+                quantity: p.get("quantity").to_owned(),
+                reason: p.optional("reason"),
+            },
+        )
+        .await
+        .map(|_| ())
+    })
+    .await
+}
+
+#[handler]
+pub async fn transfer_stock(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<Uuid>,
+    body: String,
+) -> Response {
+    let inv = &state.inventory;
+    part_action(req, &state, id, "transfer", &body, |actor, p| async move {
+        let from = p
+            .id("from_branch_id")
+            .ok_or_else(|| FieldErrors::single("from_branch_id", "choose a branch"))?;
+        let to = p
+            .id("to_branch_id")
+            .ok_or_else(|| FieldErrors::single("to_branch_id", "choose a branch"))?;
+        stock::transfer(inv, &actor, id, from, to, p.get("quantity"))
+            .await
+            .map(|_| ())
+    })
+    .await
+}
+
+#[handler]
+pub async fn set_reorder_point(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<Uuid>,
+    body: String,
+) -> Response {
+    let inv = &state.inventory;
+    part_action(req, &state, id, "reorder", &body, |actor, p| async move {
+        let branch_id = p
+            .id("branch_id")
+            .ok_or_else(|| FieldErrors::single("branch_id", "choose a branch"))?;
+        stock::set_reorder(
+            inv,
+            &actor,
+            id,
+            branch_id,
+            p.optional("reorder_at").as_deref(),
+            p.optional("bin_location").as_deref(),
+        )
+        .await
+        .map(|_| ())
+    })
+    .await
+}

@@ -1,0 +1,1057 @@
+//! The workshop in the portal: the repair-order board, a repair order's page (lines and
+//! totals, the estimate sent or answered, jobs, inspections, timeline), and the inspection
+//! page a mechanic fills in on a phone, photos included.
+
+use maud::{Markup, html};
+use pitlane_domain::{
+    FieldErrors, ServiceError,
+    money::format_amount,
+    permissions::Permission,
+    quantity::format_quantity,
+    repair_order::{LineDecision, RepairOrderStatus},
+    text::CurrencyCode,
+};
+use pitlane_workshop::{
+    approval::{self, Method},
+    canned,
+    inspections::{self, InspectionView},
+    jobs, lines,
+    orders::{self, OrderInput, OrderView, StatusChange},
+};
+use poem::{
+    IntoResponse, Request, Response, handler,
+    web::{Data, Multipart, Path, Query, Redirect},
+};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{
+    customers::staff,
+    errors::{service_error_page, sign_in_redirect},
+    forms::{
+        Field, Pairs, csrf_errors, csrf_input, error_summary, query_link, select, signed_in_post,
+        status_for,
+    },
+    layout::{PageCtx, page},
+};
+use crate::{links::site_of_request, state::AppState, tenant::TenantScope};
+
+const LABELS: &[(&str, &str)] = &[
+    ("kind", "Kind"),
+    ("description", "Description"),
+    ("quantity", "Quantity or hours"),
+    ("unit_price", "Price"),
+    ("part_id", "Part"),
+    ("mechanic_id", "Mechanic"),
+    ("skill", "Skill"),
+    ("status", "Status"),
+    ("decisions", "Answers"),
+    ("method", "How they answered"),
+    ("note", "Note"),
+    ("mileage_in", "Mileage in"),
+    ("mileage_out", "Mileage out"),
+    ("lines", "Lines"),
+    ("customer", "Customer"),
+    ("canned_job_id", "Canned job"),
+    ("rating", "Rating"),
+    ("photo", "Photo"),
+    ("items", "Points"),
+    ("concern", "Concern"),
+    ("vehicle_id", "Vehicle"),
+    ("branch_id", "Branch"),
+    ("appointment_id", "Appointment"),
+    ("action", "Clock"),
+    ("job_id", "Job"),
+    ("csrf", "Form"),
+];
+
+pub(crate) fn money(minor: i64, currency: &str) -> String {
+    match CurrencyCode::parse(currency) {
+        Ok(code) => format_amount(minor, &code),
+        Err(_) => minor.to_string(),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct BoardQuery {
+    #[serde(default)]
+    branch_id: Option<String>,
+}
+
+/// The repair-order board: open orders by status, live.
+#[handler]
+pub async fn board(req: &Request, state: Data<&AppState>, Query(q): Query<BoardQuery>) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let actor = match staff(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let branch = q.branch_id.as_deref().and_then(|b| Uuid::try_parse(b).ok());
+    let (currency, cards) = match orders::board(&state.workshop, actor, branch).await {
+        Ok(b) => b,
+        Err(err) => return service_error_page(&ctx, err),
+    };
+    let branches = pitlane_tenancy::branches::overview(&state.store, actor, 500)
+        .await
+        .unwrap_or_default();
+    let mut options = vec![(String::new(), "All branches".to_owned())];
+    options.extend(branches.iter().map(|b| (b.id.to_string(), b.name.clone())));
+    let here = match branch {
+        Some(b) => query_link("/portal/repair-orders", &[("branch_id", b.to_string())]),
+        None => "/portal/repair-orders".to_owned(),
+    };
+    let columns: Vec<RepairOrderStatus> = RepairOrderStatus::ALL
+        .into_iter()
+        .filter(|s| s.is_open())
+        .collect();
+    let body = page(
+        &ctx,
+        "Repair orders",
+        Some("workshop"),
+        html! {
+            h1 { "Repair orders" }
+            form class="toolbar" method="get" action=(ctx.link("/portal/repair-orders")) {
+                (select("branch_id", "Branch", &options, q.branch_id.as_deref().unwrap_or(""), &FieldErrors::new()))
+                button class="button secondary" type="submit" { "Show" }
+                a class="button secondary" href=(ctx.link("/portal/job-board")) { "Job board" }
+                a class="button secondary" href=(ctx.link("/portal/inventory")) { "Parts" }
+            }
+            p class="muted" { "Open a repair order from an appointment, or from a vehicle on the customer's card." }
+            div id="ro-board" data-live="workshop" data-refresh=(ctx.link(&here)) {
+                p { (cards.len()) " open" }
+                @for status in &columns {
+                    @let here: Vec<_> = cards.iter().filter(|c| c.order.status == status.key()).collect();
+                    @if !here.is_empty() {
+                        section class="card" aria-labelledby=(format!("col-{}", status.key())) {
+                            h2 id=(format!("col-{}", status.key())) { (status.label()) " " span class="badge" { (here.len()) } }
+                            div class="table-scroll" {
+                                table {
+                                    thead { tr { th scope="col" { "Order" } th scope="col" { "Vehicle" } th scope="col" { "Customer" } th scope="col" { "Jobs" } th scope="col" { "Estimate" } } }
+                                    tbody {
+                                        @for c in here {
+                                            tr {
+                                                td { a href=(ctx.link(&format!("/portal/repair-orders/{}", c.order.id))) { (pitlane_domain::repair_order::display_number(c.order.number)) } }
+                                                td { (c.vehicle) }
+                                                td { (c.customer_name) }
+                                                td { (c.jobs_done) " / " (c.jobs) }
+                                                td { (money(c.total, &currency)) }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    );
+    body.into_response()
+}
+
+/// Opens a repair order: for an appointment (from its page), or a walk-in (from a vehicle).
+#[handler]
+pub async fn open_order(
+    req: &Request,
+    state: Data<&AppState>,
+    scope: Data<&TenantScope>,
+    body: String,
+) -> Response {
+    let ws = &state.workshop;
+    let site = site_of_request(&state.config, req, &scope);
+    let pairs = Pairs::parse(&body);
+    let appointment = pairs.id("appointment_id");
+    let vehicle = pairs.id("vehicle_id");
+    signed_in_post(
+        req,
+        &body,
+        |actor, p| async move {
+            let mut errors = FieldErrors::new();
+            let mileage = p.mileage("mileage_in", &mut errors);
+            errors.into_result()?;
+            let view = match p.id("appointment_id") {
+                Some(appointment) => {
+                    orders::open_from_appointment(
+                        ws,
+                        &actor,
+                        appointment,
+                        mileage,
+                        p.optional("concern"),
+                        &site,
+                    )
+                    .await?
+                }
+                None => {
+                    let input = OrderInput {
+                        branch_id: p.id("branch_id").unwrap_or_default(),
+                        customer_id: p.id("customer_id").unwrap_or_default(),
+                        vehicle_id: p.id("vehicle_id").unwrap_or_default(),
+                        mileage_in: mileage,
+                        correction_reason: p.optional("correction_reason"),
+                        concern: p.optional("concern"),
+                        promised_at: None,
+                        follow_updates: p.get("follow_updates") == "yes",
+                    };
+                    orders::open_walk_in(ws, &actor, &input).await?
+                }
+            };
+            Ok(format!("/portal/repair-orders/{}", view.order.id))
+        },
+        |p, errors| async move {
+            match (appointment, vehicle) {
+                (Some(id), _) => {
+                    super::calendar::appointment_again(req, &state, id, "ro", p, errors).await
+                }
+                (None, Some(id)) => {
+                    super::customers::vehicle_again(req, &state, id, "ro", &p, &errors).await
+                }
+                (None, None) => {
+                    service_error_page(&PageCtx::from_request(req), ServiceError::Invalid(errors))
+                }
+            }
+        },
+    )
+    .await
+}
+
+/// Which form of the order's page came back, with what was typed.
+#[derive(Default)]
+struct Returned {
+    form: &'static str,
+    pairs: Pairs,
+    errors: FieldErrors,
+}
+
+#[handler]
+pub async fn show_order(req: &Request, state: Data<&AppState>, Path(id): Path<Uuid>) -> Response {
+    order_page(req, &state, id, Returned::default()).await
+}
+
+async fn order_page(req: &Request, state: &AppState, id: Uuid, r: Returned) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let actor = match staff(&ctx) {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let ws = &state.workshop;
+    let o = match orders::get(ws, actor, id).await {
+        Ok(o) => o,
+        Err(err) => return service_error_page(&ctx, err),
+    };
+    let mechanics = pitlane_frontdesk::resources::mechanics(&state.frontdesk, actor)
+        .await
+        .unwrap_or_default();
+    let canned_jobs = canned::list(ws, actor).await.unwrap_or_default();
+    let parts = pitlane_inventory::parts::list(&state.inventory, actor, None, None, 200)
+        .await
+        .map(|p| p.items)
+        .unwrap_or_default();
+    let mut applications = Vec::new();
+    for job in o.jobs.iter().filter(|j| j.on_board) {
+        if let Ok(list) = jobs::applications(ws, actor, job.id).await {
+            applications.extend(list.into_iter().filter(|(a, _)| a.status == "pending"));
+        }
+    }
+    let body = page(
+        &ctx,
+        &o.number(),
+        Some("workshop"),
+        order_body(
+            &ctx,
+            &o,
+            &r,
+            &mechanics,
+            &canned_jobs,
+            &parts,
+            &applications,
+        ),
+    );
+    (status_for(&r.errors), body).into_response()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn order_body(
+    ctx: &PageCtx,
+    o: &OrderView,
+    r: &Returned,
+    mechanics: &[pitlane_frontdesk::resources::Mechanic],
+    canned_jobs: &[canned::CannedJobView],
+    parts: &[pitlane_store::entity::part::Model],
+    applications: &[(pitlane_store::entity::job_application::Model, String)],
+) -> Markup {
+    let actor = ctx.auth.as_ref().map(|a| &a.actor);
+    let can = |p: Permission| actor.is_some_and(|a| a.can(p));
+    let can_write = can(Permission::RepairOrdersWrite);
+    let status = o.status();
+    let base = format!("/portal/repair-orders/{}", o.order.id);
+    let none = FieldErrors::new();
+    let errors_for = |form: &str| if r.form == form { &r.errors } else { &none };
+    let typed = |form: &str, name: &str| {
+        if r.form == form {
+            r.pairs.get(name).to_owned()
+        } else {
+            String::new()
+        }
+    };
+    let pending: Vec<_> = o
+        .lines
+        .iter()
+        .filter(|l| lines::decision(l) == LineDecision::Pending)
+        .collect();
+    let mechanic_name = |id: Option<Uuid>| {
+        id.and_then(|id| mechanics.iter().find(|m| m.membership_id == id))
+            .map(|m| m.name.clone())
+    };
+    let mut mechanic_options = vec![(String::new(), "Choose a mechanic".to_owned())];
+    mechanic_options.extend(
+        mechanics
+            .iter()
+            .map(|m| (m.membership_id.to_string(), m.name.clone())),
+    );
+    let mut part_options = vec![(String::new(), "Not from the catalogue".to_owned())];
+    part_options.extend(
+        parts
+            .iter()
+            .filter(|p| p.active)
+            .map(|p| (p.id.to_string(), format!("{} · {}", p.sku, p.name))),
+    );
+    let kinds: Vec<(String, String)> = [
+        ("labour", "Labour (hours × rate)"),
+        ("labour_flat", "Labour at a flat price"),
+        ("part", "Part"),
+        ("fee", "Fee"),
+        ("discount", "Discount"),
+    ]
+    .into_iter()
+    .map(|(k, l)| (k.to_owned(), l.to_owned()))
+    .collect();
+    html! {
+        p { a href=(ctx.link("/portal/repair-orders")) { "← Repair orders" } }
+        h1 { (o.number()) " · " (pitlane_frontdesk::vehicles::describe(&o.vehicle)) }
+        (error_summary(&r.errors, LABELS))
+        div id="ro-live" data-live="workshop" data-refresh=(ctx.link(&base)) {
+            section class="card" {
+                dl class="facts" {
+                    dt { "Status" } dd { strong data-status=(status.key()) { (status.label()) } }
+                    dt { "Customer" } dd { a href=(ctx.link(&format!("/portal/customers/{}", o.customer.id))) { (o.customer.name) } }
+                    dt { "Vehicle" } dd { a href=(ctx.link(&format!("/portal/vehicles/{}", o.vehicle.id))) { (pitlane_frontdesk::vehicles::describe(&o.vehicle)) } }
+                    dt { "Branch" } dd { (o.branch.name) }
+                    @if let Some(m) = o.order.mileage_in { dt { "Mileage in" } dd { (m) } }
+                    @if let Some(m) = o.order.mileage_out { dt { "Mileage out" } dd { (m) } }
+                    @if let Some(c) = &o.order.concern { dt { "Concern" } dd { (c) } }
+                    @if let (Some(method), Some(at), Some(by)) = (&o.order.approval_method, o.order.approved_at, &o.order.approved_by) {
+                        dt { "Answered" } dd { (Method::parse(method).map_or("", |m| m.label())) " by " (by) ", " (pitlane_frontdesk::appointments::describe_time(&o.branch, at)) }
+                    }
+                }
+                @if can_write {
+                    div class="actions" {
+                        @for next in orders::next_states(o) {
+                            form method="post" action=(ctx.link(&format!("{base}/status"))) {
+                                (csrf_input(ctx))
+                                input type="hidden" name="status" value=(next.key());
+                                button class=(if next == RepairOrderStatus::Cancelled { "button danger" } else { "button secondary" }) type="submit" { "Mark " (next.label().to_lowercase()) }
+                            }
+                        }
+                        form method="post" action=(ctx.link(&format!("/portal/customers/{}/conversation", o.customer.id))) {
+                            (csrf_input(ctx))
+                            button class="button secondary" type="submit" { "Message the customer" }
+                        }
+                    }
+                }
+            }
+            section class="card" aria-labelledby="lines-heading" {
+                h2 id="lines-heading" { "Estimate" }
+                div class="table-scroll" {
+                    table {
+                        thead { tr { th scope="col" { "Line" } th scope="col" { "Qty / hours" } th scope="col" { "Amount" } th scope="col" { "Answer" } @if status.allows_line_changes() && can_write { th scope="col" { span class="visually-hidden" { "Remove" } } } } }
+                        tbody {
+                            @for line in &o.lines {
+                                tr {
+                                    td { (line.description) " " span class="muted" { "(" (line.kind.replace('_', " ")) ")" } }
+                                    td { (format_quantity(line.quantity_milli)) }
+                                    td { (money(lines::priced(line).amount(), &o.currency)) }
+                                    td { span class="badge" data-decision=(line.decision) { (line.decision) } }
+                                    @if status.allows_line_changes() && can_write {
+                                        td {
+                                            form method="post" action=(ctx.link(&format!("{base}/lines/{}/remove", line.id))) {
+                                                (csrf_input(ctx))
+                                                button class="link-button" type="submit" { "Remove" span class="visually-hidden" { " " (line.description) } }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                dl class="facts" {
+                    dt { "Labour" } dd { (money(o.totals.labour, &o.currency)) }
+                    dt { "Parts" } dd { (money(o.totals.parts, &o.currency)) }
+                    @if o.totals.fees > 0 { dt { "Fees" } dd { (money(o.totals.fees, &o.currency)) } }
+                    @if o.totals.shop_supplies > 0 { dt { "Shop supplies" } dd { (money(o.totals.shop_supplies, &o.currency)) } }
+                    @if o.totals.discounts > 0 { dt { "Discounts" } dd { "−" (money(o.totals.discounts, &o.currency)) } }
+                    dt { "Tax (estimated)" } dd { (money(o.totals.tax, &o.currency)) }
+                    dt { "Total" } dd { strong { (money(o.totals.total, &o.currency)) } }
+                    dt { "Approved" } dd { (money(o.approved.total, &o.currency)) }
+                    @if can(Permission::ReportsView) {
+                        dt { "Gross profit" } dd { (money(o.totals.gross_profit, &o.currency)) }
+                    }
+                }
+            }
+        }
+        @if can_write && status.allows_line_changes() {
+            section class="card" aria-labelledby="add-heading" {
+                h2 id="add-heading" { "Add a line" }
+                form class="stack" method="post" action=(ctx.link(&format!("{base}/lines"))) novalidate {
+                    (csrf_input(ctx))
+                    (select("kind", "Kind", &kinds, &typed("line", "kind"), errors_for("line")))
+                    (Field::new("description", "Description", &typed("line", "description")).render(errors_for("line")))
+                    (select("part_id", "Part", &part_options, &typed("line", "part_id"), errors_for("line")))
+                    (Field::new("quantity", "Quantity or hours", &typed("line", "quantity")).hint("Hours for labour (1.5), units for parts").render(errors_for("line")))
+                    (Field::new("unit_price", "Price", &typed("line", "unit_price")).hint("Empty: the branch's labour rate, or the part's price").render(errors_for("line")))
+                    (select("mechanic_id", "Mechanic (labour)", &mechanic_options, &typed("line", "mechanic_id"), errors_for("line")))
+                    (Field::new("skill", "Skill needed (labour)", &typed("line", "skill")).render(errors_for("line")))
+                    div { button class="button" type="submit" { "Add line" } }
+                }
+                @if !canned_jobs.is_empty() {
+                    form class="toolbar" method="post" action=(ctx.link(&format!("{base}/canned-jobs"))) {
+                        (csrf_input(ctx))
+                        (select("canned_job_id", "Canned job", &canned_jobs.iter().map(|c| (c.job.id.to_string(), c.job.name.clone())).collect::<Vec<_>>(), "", errors_for("canned")))
+                        button class="button secondary" type="submit" { "Add canned job" }
+                    }
+                }
+                @if !pending.is_empty() {
+                    form method="post" action=(ctx.link(&format!("{base}/send"))) {
+                        (csrf_input(ctx))
+                        button class="button" type="submit" { "Send the estimate to the customer" }
+                    }
+                }
+            }
+        }
+        @if can_write && matches!(status, RepairOrderStatus::Estimate | RepairOrderStatus::SentForApproval) && !pending.is_empty() {
+            section class="card" aria-labelledby="answer-heading" {
+                h2 id="answer-heading" { "Record the customer's answer" }
+                form class="stack" method="post" action=(ctx.link(&format!("{base}/answer"))) novalidate {
+                    (csrf_input(ctx))
+                    @for line in &pending {
+                        @let name = format!("d_{}", line.id);
+                        fieldset class="answer" {
+                            legend { (line.description) " · " (money(lines::priced(line).amount(), &o.currency)) }
+                            label { input type="radio" name=(name) value="approved" checked[typed("answer", &name) == "approved"]; " Approved" }
+                            label { input type="radio" name=(name) value="declined" checked[typed("answer", &name) == "declined"]; " Declined" }
+                        }
+                    }
+                    (select("method", "How they answered", &[("phone".into(), "By phone".into()), ("in_person".into(), "In person".into())], &typed("answer", "method"), errors_for("answer")))
+                    (Field::new("note", "Who answered, if not the customer", &typed("answer", "note")).render(errors_for("answer")))
+                    div { button class="button" type="submit" { "Record answer" } }
+                }
+            }
+        }
+        section class="card" aria-labelledby="jobs-heading" {
+            h2 id="jobs-heading" { "Jobs" }
+            @if o.jobs.is_empty() { p class="muted" { "Labour lines become jobs for the mechanics." } }
+            @for job in &o.jobs {
+                div class="job-card" {
+                    strong { (job.title) } " · " span class="badge" { (job.status.replace('_', " ")) }
+                    @if let Some(name) = mechanic_name(job.mechanic_id) { " · " (name) }
+                    @if job.on_board { " · on the job board" }
+                    @if let Some(skill) = &job.skill { " · needs " (skill) }
+                    @if can_write && job.status != "finished" {
+                        div class="actions" {
+                            form class="toolbar" method="post" action=(ctx.link(&format!("{base}/jobs/{}/assign", job.id))) {
+                                (csrf_input(ctx))
+                                div class="field" {
+                                    label for=(format!("assign-{}", job.id)) { "Assign to" }
+                                    select id=(format!("assign-{}", job.id)) name="mechanic_id" {
+                                        @for (value, label) in &mechanic_options {
+                                            option value=(value) selected[Some(value.as_str()) == job.mechanic_id.map(|m| m.to_string()).as_deref()] { (label) }
+                                        }
+                                    }
+                                }
+                                button class="button secondary" type="submit" { "Assign" }
+                            }
+                            @if !job.on_board && matches!(job.status.as_str(), "open" | "assigned") {
+                                form method="post" action=(ctx.link(&format!("{base}/jobs/{}/board", job.id))) {
+                                    (csrf_input(ctx))
+                                    button class="button secondary" type="submit" { "Put on the job board" }
+                                }
+                            }
+                        }
+                        @for (application, name) in applications.iter().filter(|(a, _)| a.job_id == job.id) {
+                            form class="toolbar" method="post" action=(ctx.link(&format!("{base}/jobs/{}/applications/{}/accept", job.id, application.id))) {
+                                (csrf_input(ctx))
+                                span { (name) " applied" @if let Some(n) = &application.note { ": " (n) } }
+                                button class="button" type="submit" { "Give the job to " (name) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section class="card" aria-labelledby="inspections-heading" {
+            h2 id="inspections-heading" { "Inspections" }
+            ul {
+                @for i in &o.inspections {
+                    li { a href=(ctx.link(&format!("/portal/inspections/{}", i.id))) { (i.name) } " · " (i.status) }
+                }
+            }
+            @if status.is_open() && (can_write || can(Permission::JobsWork)) {
+                form method="post" action=(ctx.link(&format!("{base}/inspections"))) {
+                    (csrf_input(ctx))
+                    button class="button secondary" type="submit" { "Start an inspection" }
+                }
+            }
+        }
+        section class="card" aria-labelledby="timeline-heading" {
+            h2 id="timeline-heading" { "Timeline" }
+            ol class="timeline" {
+                @for e in o.events.iter().rev() {
+                    li {
+                        time datetime=(e.created_at.to_rfc3339()) { (pitlane_frontdesk::appointments::describe_time(&o.branch, e.created_at)) }
+                        " — " (e.detail.as_deref().unwrap_or(&e.kind))
+                        @if let Some(by) = &e.by_name { " · " (by) }
+                        @if e.visible_to_customer { " " span class="badge" { "customer sees" } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Runs one action of the order's page; a mistake comes back to the page with `form`'s errors.
+async fn order_action<F, Fut>(
+    req: &Request,
+    state: &AppState,
+    id: Uuid,
+    form: &'static str,
+    body: &str,
+    action: F,
+) -> Response
+where
+    F: FnOnce(pitlane_domain::Actor, Pairs) -> Fut,
+    Fut: std::future::Future<Output = Result<(), ServiceError>>,
+{
+    signed_in_post(
+        req,
+        body,
+        |actor, p| async move {
+            action(actor, p).await?;
+            Ok(format!("/portal/repair-orders/{id}"))
+        },
+        |pairs, errors| {
+            order_page(
+                req,
+                state,
+                id,
+                Returned {
+                    form,
+                    pairs,
+                    errors,
+                },
+            )
+        },
+    )
+    .await
+}
+
+fn site(req: &Request, state: &AppState) -> String {
+    match req.extensions().get::<TenantScope>() {
+        Some(scope) => site_of_request(&state.config, req, scope),
+        None => String::new(),
+    }
+}
+
+#[handler]
+pub async fn change_status(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<Uuid>,
+    body: String,
+) -> Response {
+    let site = site(req, &state);
+    let ws = &state.workshop;
+    order_action(req, &state, id, "status", &body, |actor, p| async move {
+        let next = RepairOrderStatus::parse(p.get("status"))
+            .ok_or_else(|| FieldErrors::single("status", "choose one of the buttons"))?;
+        let mut errors = FieldErrors::new();
+        let mileage_out = p.mileage("mileage_out", &mut errors);
+        errors.into_result()?;
+        orders::change_status(
+            ws,
+            &actor,
+            id,
+            next,
+            &StatusChange {
+                mileage_out,
+                note: p.optional("note"),
+            },
+            &site,
+        )
+        .await?;
+        Ok(())
+    })
+    .await
+}
+
+fn line_input(p: &Pairs) -> lines::LineInput {
+    lines::LineInput {
+        kind: p.get("kind").to_owned(),
+        description: p.optional("description"),
+        quantity: p.optional("quantity"),
+        unit_price: p.optional("unit_price"),
+        part_id: p.id("part_id"),
+        taxable: None,
+        mechanic_id: p.id("mechanic_id"),
+        skill: p.optional("skill"),
+    }
+}
+
+#[handler]
+pub async fn add_line(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<Uuid>,
+    body: String,
+) -> Response {
+    let ws = &state.workshop;
+    order_action(req, &state, id, "line", &body, |actor, p| async move {
+        lines::add(ws, &actor, id, &line_input(&p))
+            .await
+            .map(|_| ())
+    })
+    .await
+}
+
+#[handler]
+pub async fn remove_line(
+    req: &Request,
+    state: Data<&AppState>,
+    Path((id, line)): Path<(Uuid, Uuid)>,
+    body: String,
+) -> Response {
+    let ws = &state.workshop;
+    order_action(req, &state, id, "line", &body, |actor, _| async move {
+        lines::remove(ws, &actor, id, line).await.map(|_| ())
+    })
+    .await
+}
+
+#[handler]
+pub async fn add_canned(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<Uuid>,
+    body: String,
+) -> Response {
+    let ws = &state.workshop;
+    order_action(req, &state, id, "canned", &body, |actor, p| async move {
+        let canned = p
+            .id("canned_job_id")
+            .ok_or_else(|| FieldErrors::single("canned_job_id", "choose a canned job"))?;
+        lines::add_canned(ws, &actor, id, canned).await.map(|_| ())
+    })
+    .await
+}
+
+#[handler]
+pub async fn send_estimate(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<Uuid>,
+    body: String,
+) -> Response {
+    let site = site(req, &state);
+    let ws = &state.workshop;
+    order_action(req, &state, id, "send", &body, |actor, _| async move {
+        approval::send(ws, &actor, id, &site).await.map(|_| ())
+    })
+    .await
+}
+
+/// The `d_<line id>` answers of a form.
+pub(crate) fn answers_of(p: &Pairs) -> Result<Vec<(Uuid, LineDecision)>, FieldErrors> {
+    let mut answers = Vec::new();
+    let mut errors = FieldErrors::new();
+    for (key, value) in &p.0 {
+        let Some(id) = key
+            .strip_prefix("d_")
+            .and_then(|id| Uuid::try_parse(id).ok())
+        else {
+            continue;
+        };
+        match LineDecision::parse(value) {
+            Some(d) if d != LineDecision::Pending => answers.push((id, d)),
+            _ => errors.add("decisions", "choose approve or decline for each item"),
+        }
+    }
+    errors.into_result()?;
+    Ok(answers)
+}
+
+#[handler]
+pub async fn record_answer(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<Uuid>,
+    body: String,
+) -> Response {
+    let site = site(req, &state);
+    let ws = &state.workshop;
+    order_action(req, &state, id, "answer", &body, |actor, p| async move {
+        let answers = answers_of(&p)?;
+        let method = Method::parse(p.get("method"))
+            .ok_or_else(|| FieldErrors::single("method", "choose by phone or in person"))?;
+        approval::record_answer(
+            ws,
+            &actor,
+            id,
+            &answers,
+            method,
+            p.optional("note").as_deref(),
+            &site,
+        )
+        .await
+        .map(|_| ())
+    })
+    .await
+}
+
+#[handler]
+pub async fn assign_job(
+    req: &Request,
+    state: Data<&AppState>,
+    Path((id, job)): Path<(Uuid, Uuid)>,
+    body: String,
+) -> Response {
+    let ws = &state.workshop;
+    order_action(req, &state, id, "assign", &body, |actor, p| async move {
+        let mechanic = p
+            .id("mechanic_id")
+            .ok_or_else(|| FieldErrors::single("mechanic_id", "choose a mechanic"))?;
+        jobs::assign(ws, &actor, job, mechanic).await.map(|_| ())
+    })
+    .await
+}
+
+#[handler]
+pub async fn board_job(
+    req: &Request,
+    state: Data<&AppState>,
+    Path((id, job)): Path<(Uuid, Uuid)>,
+    body: String,
+) -> Response {
+    let ws = &state.workshop;
+    order_action(req, &state, id, "assign", &body, |actor, _| async move {
+        jobs::post_to_board(ws, &actor, job, None).await.map(|_| ())
+    })
+    .await
+}
+
+#[handler]
+pub async fn accept_application(
+    req: &Request,
+    state: Data<&AppState>,
+    Path((id, job, application)): Path<(Uuid, Uuid, Uuid)>,
+    body: String,
+) -> Response {
+    let ws = &state.workshop;
+    order_action(req, &state, id, "assign", &body, |actor, _| async move {
+        jobs::accept(ws, &actor, job, application).await.map(|_| ())
+    })
+    .await
+}
+
+#[handler]
+pub async fn start_inspection(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<Uuid>,
+    body: String,
+) -> Response {
+    let ws = &state.workshop;
+    signed_in_post(
+        req,
+        &body,
+        |actor, p| async move {
+            let view = inspections::start(ws, &actor, id, p.id("template_id")).await?;
+            Ok(format!("/portal/inspections/{}", view.inspection.id))
+        },
+        |pairs, errors| {
+            order_page(
+                req,
+                &state,
+                id,
+                Returned {
+                    form: "inspection",
+                    pairs,
+                    errors,
+                },
+            )
+        },
+    )
+    .await
+}
+
+/// The inspection page: each point rated with a note and photos, made for a phone.
+#[handler]
+pub async fn inspection(req: &Request, state: Data<&AppState>, Path(id): Path<Uuid>) -> Response {
+    inspection_page(req, &state, id, None, Returned::default()).await
+}
+
+async fn inspection_page(
+    req: &Request,
+    state: &AppState,
+    id: Uuid,
+    point: Option<Uuid>,
+    r: Returned,
+) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let actor = match staff(&ctx) {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let v = match inspections::get(&state.workshop, actor, id).await {
+        Ok(v) => v,
+        Err(err) => return service_error_page(&ctx, err),
+    };
+    let body = page(
+        &ctx,
+        &v.inspection.name,
+        Some("workshop"),
+        inspection_body(&ctx, &v, point, &r),
+    );
+    (status_for(&r.errors), body).into_response()
+}
+
+fn inspection_body(ctx: &PageCtx, v: &InspectionView, point: Option<Uuid>, r: &Returned) -> Markup {
+    let base = format!("/portal/inspections/{}", v.inspection.id);
+    let open = v.inspection.status == "open";
+    let none = FieldErrors::new();
+    html! {
+        p { a href=(ctx.link(&format!("/portal/repair-orders/{}", v.inspection.repair_order_id))) { "← Repair order" } }
+        h1 { (v.inspection.name) }
+        (error_summary(&r.errors, LABELS))
+        @for (item, photos) in &v.items {
+            @let mine = point == Some(item.id);
+            @let errors = if mine { &r.errors } else { &none };
+            @let chosen = if mine { r.pairs.get("rating").to_owned() } else { item.rating.clone().unwrap_or_default() };
+            @let note = if mine { r.pairs.get("note").to_owned() } else { item.note.clone().unwrap_or_default() };
+            section class="card" id=(format!("point-{}", item.id)) aria-labelledby=(format!("point-h-{}", item.id)) data-rating=[item.rating.as_deref()] {
+                h2 id=(format!("point-h-{}", item.id)) { span class="muted" { (item.section) ": " } (item.label) }
+                @if open {
+                    form class="stack" method="post" action=(ctx.link(&format!("{base}/items/{}", item.id))) novalidate {
+                        (csrf_input(ctx))
+                        fieldset class="answer" {
+                            legend { "Condition" }
+                            @for (value, label) in [("green", "Good"), ("yellow", "Soon"), ("red", "Now")] {
+                                label { input type="radio" name="rating" value=(value) checked[chosen == value]; " " (label) }
+                            }
+                        }
+                        div class="field" {
+                            label for=(format!("note-{}", item.id)) { "What was found" }
+                            textarea id=(format!("note-{}", item.id)) name="note" rows="2"
+                                aria-invalid=[errors.message_for("note").map(|_| "true")]
+                                aria-describedby=[errors.message_for("note").map(|_| format!("note-{}-error", item.id))] { (note) }
+                            @if let Some(e) = errors.message_for("note") { span class="error" id=(format!("note-{}-error", item.id)) { (e) } }
+                        }
+                        div { button class="button secondary" type="submit" { "Save" } }
+                    }
+                    form class="stack" method="post" enctype="multipart/form-data" action=(ctx.link(&format!("{base}/items/{}/photos", item.id))) {
+                        (csrf_input(ctx))
+                        div class="field" {
+                            label for=(format!("photo-{}", item.id)) { "Photo" }
+                            input id=(format!("photo-{}", item.id)) type="file" name="photo" accept="image/jpeg,image/png,image/webp,image/heic" capture="environment";
+                            @if let Some(e) = errors.message_for("photo") { span class="error" { (e) } }
+                        }
+                        div { button class="button secondary" type="submit" { "Upload photo" } }
+                    }
+                } @else {
+                    p { strong { (item.rating.as_deref().unwrap_or("not rated")) } @if let Some(n) = &item.note { " · " (n) } }
+                }
+                @for p in photos {
+                    img src=(ctx.link(&format!("/api/v1/inspections/{}/items/{}/photos/{}", v.inspection.id, item.id, p.id))) alt=(format!("Photo: {}", item.label)) width="160" loading="lazy";
+                }
+            }
+        }
+        @if open {
+            form method="post" action=(ctx.link(&format!("{base}/complete"))) {
+                (csrf_input(ctx))
+                button class="button" type="submit" { "Complete the inspection" }
+            }
+        }
+        @if v.findings().any(|i| i.line_id.is_none()) {
+            form method="post" action=(ctx.link(&format!("{base}/recommend"))) {
+                (csrf_input(ctx))
+                button class="button secondary" type="submit" { "Add the yellow and red findings to the estimate" }
+            }
+        }
+    }
+}
+
+#[handler]
+pub async fn rate_point(
+    req: &Request,
+    state: Data<&AppState>,
+    Path((id, item)): Path<(Uuid, Uuid)>,
+    body: String,
+) -> Response {
+    let ws = &state.workshop;
+    signed_in_post(
+        req,
+        &body,
+        |actor, p| async move {
+            inspections::rate(
+                ws,
+                &actor,
+                id,
+                item,
+                p.get("rating"),
+                p.optional("note").as_deref(),
+            )
+            .await?;
+            Ok(format!("/portal/inspections/{id}#point-{item}"))
+        },
+        |pairs, errors| {
+            inspection_page(
+                req,
+                &state,
+                id,
+                Some(item),
+                Returned {
+                    form: "rate",
+                    pairs,
+                    errors,
+                },
+            )
+        },
+    )
+    .await
+}
+
+/// A photo from the phone's camera, sent as a multipart form.
+#[handler]
+pub async fn upload_photo(
+    req: &Request,
+    state: Data<&AppState>,
+    Path((id, item)): Path<(Uuid, Uuid)>,
+    mut form: Multipart,
+) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let Some(auth) = &ctx.auth else {
+        return sign_in_redirect(&ctx);
+    };
+    let mut csrf = String::new();
+    let mut bytes = Vec::new();
+    let mut errors = FieldErrors::new();
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) => match field.name() {
+                Some("csrf") => csrf = field.text().await.unwrap_or_default(),
+                Some("photo") => match field.bytes().await {
+                    Ok(b) => bytes = b,
+                    Err(_) => errors.add("photo", "the photo could not be read; try again"),
+                },
+                _ => {}
+            },
+            Ok(None) => break,
+            Err(_) => {
+                errors.add(
+                    "photo",
+                    "the upload was cut off or too large; photos up to 10 MB",
+                );
+                break;
+            }
+        }
+    }
+    if errors.is_empty() {
+        errors = csrf_errors(req, &csrf);
+    }
+    if errors.is_empty() {
+        match inspections::add_photo(&state.workshop, &auth.actor, id, item, bytes).await {
+            Ok(_) => {
+                return Redirect::see_other(
+                    ctx.link(&format!("/portal/inspections/{id}#point-{item}")),
+                )
+                .into_response();
+            }
+            Err(ServiceError::Invalid(e) | ServiceError::Conflict(e)) => errors = e,
+            Err(err) => return service_error_page(&ctx, err),
+        }
+    }
+    inspection_page(
+        req,
+        &state,
+        id,
+        Some(item),
+        Returned {
+            form: "photo",
+            pairs: Pairs::default(),
+            errors,
+        },
+    )
+    .await
+}
+
+#[handler]
+pub async fn complete_inspection(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<Uuid>,
+    body: String,
+) -> Response {
+    let ws = &state.workshop;
+    signed_in_post(
+        req,
+        &body,
+        |actor, _| async move {
+            inspections::complete(ws, &actor, id).await?;
+            Ok(format!("/portal/inspections/{id}"))
+        },
+        |pairs, errors| {
+            inspection_page(
+                req,
+                &state,
+                id,
+                None,
+                Returned {
+                    form: "complete",
+                    pairs,
+                    errors,
+                },
+            )
+        },
+    )
+    .await
+}
+
+#[handler]
+pub async fn recommend(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<Uuid>,
+    body: String,
+) -> Response {
+    let ws = &state.workshop;
+    signed_in_post(
+        req,
+        &body,
+        |actor, _| async move {
+            let order = inspections::recommend(ws, &actor, id).await?;
+            Ok(format!("/portal/repair-orders/{}", order.order.id))
+        },
+        |pairs, errors| {
+            inspection_page(
+                req,
+                &state,
+                id,
+                None,
+                Returned {
+                    form: "recommend",
+                    pairs,
+                    errors,
+                },
+            )
+        },
+    )
+    .await
+}
