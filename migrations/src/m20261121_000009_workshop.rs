@@ -148,6 +148,9 @@ create table stock_counts (
     foreign key (tenant_id, branch_id) references branches (tenant_id, id)
 );
 
+-- One open count per branch.
+create unique index stock_counts_one_open on stock_counts (tenant_id, branch_id) where status = 'open';
+
 create table stock_count_lines (
     tenant_id uuid not null references tenants (id),
     id uuid not null,
@@ -186,6 +189,11 @@ create table repair_orders (
     approval_version integer not null default 0,
     -- The customer wants a message at every status change, not only when it is ready.
     follow_updates boolean not null default false,
+    -- What the board shows, kept with the order so the board is one query: the customer's
+    -- name and the vehicle as they were at opening, and the estimate's total (not declined).
+    customer_name text not null default '',
+    vehicle_label text not null default '',
+    total_minor bigint not null default 0,
     created_at timestamptz not null default now(),
     updated_at timestamptz not null default now(),
     closed_at timestamptz null,
@@ -197,7 +205,10 @@ create table repair_orders (
     foreign key (tenant_id, appointment_id) references appointments (tenant_id, id),
     foreign key (tenant_id, advisor_id) references memberships (tenant_id, id)
 );
-create index repair_orders_board on repair_orders (tenant_id, branch_id, status, number);
+create index repair_orders_board on repair_orders (tenant_id, updated_at, id);
+-- One repair order per appointment, however two advisors race.
+create unique index repair_orders_appointment on repair_orders (tenant_id, appointment_id)
+    where appointment_id is not null;
 create index repair_orders_customer on repair_orders (tenant_id, customer_id);
 create index repair_orders_vehicle on repair_orders (tenant_id, vehicle_id);
 

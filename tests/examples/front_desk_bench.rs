@@ -10,7 +10,7 @@
 //!
 //!   cargo run --release -p pitlane-tests --example front_desk_bench
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use pitlane_domain::permissions::Role;
 use pitlane_frontdesk::{
@@ -20,21 +20,8 @@ use pitlane_frontdesk::{
     resources::{self, BayInput},
 };
 use pitlane_store::TenantCtx;
-use pitlane_testkit::TestApp;
+use pitlane_testkit::{TestApp, print_timings as summary};
 use sea_orm::ConnectionTrait;
-
-fn summary(label: &str, mut samples: Vec<Duration>) {
-    samples.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
-    println!(
-        "{label:<48} median {:>7.2} ms   p95 {:>7.2} ms   max {:>7.2} ms   ({} calls)",
-        ms(at(0.5)),
-        ms(at(0.95)),
-        ms(*samples.last().expect("samples")),
-        samples.len()
-    );
-}
 
 async fn free_slots(app: &TestApp) -> anyhow::Result<()> {
     let fd = &app.state().frontdesk;

@@ -195,6 +195,13 @@ async fn pages_with_b_ids(a: &Client, a_base: &str, world: &World) -> Vec<String
         id("services"),
         id("closures"),
     );
+    let (order, inspection, part, job, branch) = (
+        id("repair-orders"),
+        id("inspections"),
+        id("parts"),
+        id("jobs"),
+        id("branches"),
+    );
     let page = a
         .get(&format!("{a_base}/portal/customers"))
         .await
@@ -210,8 +217,11 @@ async fn pages_with_b_ids(a: &Client, a_base: &str, world: &World) -> Vec<String
         format!("/portal/appointments/new?customer_id={customer}"),
         format!("/portal/inbox/{conversation}"),
         format!("/portal/settings/front-desk/services/{service}"),
+        format!("/portal/repair-orders/{order}"),
+        format!("/portal/inspections/{inspection}"),
+        format!("/portal/inventory/parts/{part}"),
     ];
-    let posts: [(String, &str); 16] = [
+    let posts: Vec<(String, &str)> = vec![
         (format!("/portal/customers/{customer}/conversation"), ""),
         (format!("/portal/customers/{customer}"), "name=Mallory"),
         (
@@ -249,6 +259,44 @@ async fn pages_with_b_ids(a: &Client, a_base: &str, world: &World) -> Vec<String
             "",
         ),
         (format!("/portal/customers/{customer}/notes"), "body=second"),
+        (
+            format!("/portal/repair-orders/{order}/status"),
+            "status=cancelled",
+        ),
+        (
+            format!("/portal/repair-orders/{order}/lines"),
+            "kind=fee&description=x&unit_price=1",
+        ),
+        (format!("/portal/repair-orders/{order}/send"), ""),
+        (
+            format!("/portal/repair-orders/{order}/answer"),
+            "method=phone",
+        ),
+        (format!("/portal/repair-orders/{order}/inspections"), ""),
+        (
+            format!("/portal/repair-orders/{order}/jobs/{job}/board"),
+            "",
+        ),
+        (format!("/portal/inspections/{inspection}/complete"), ""),
+        (format!("/portal/inspections/{inspection}/recommend"), ""),
+        (
+            format!("/portal/inventory/parts/{part}"),
+            "sku=X1&name=Mallory&cost=1",
+        ),
+        (
+            format!("/portal/inventory/parts/{part}/movements"),
+            "kind=receive&quantity=1",
+        ),
+        (
+            format!("/portal/inventory/parts/{part}/reorder"),
+            "reorder_at=1",
+        ),
+        (format!("/portal/my-jobs/{job}/clock"), "action=start"),
+        (format!("/portal/job-board/{job}/apply"), ""),
+        (
+            format!("/portal/settings/workshop/branches/{branch}"),
+            "labour_rate=1&labour_cost=1&tax_percent=1",
+        ),
     ];
     let mut checked = Vec::new();
     let requests = gets

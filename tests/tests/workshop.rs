@@ -1146,7 +1146,11 @@ async fn the_customer_approves_on_their_page_and_watches_it_live_from_another_in
         .submit(
             &link,
             &answer_path,
-            &[("token", &token), (&format!("d_{labour}"), "approved")],
+            &[
+                ("token", &token),
+                ("version", "1"),
+                (&format!("d_{labour}"), "approved"),
+            ],
         )
         .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -1163,6 +1167,7 @@ async fn the_customer_approves_on_their_page_and_watches_it_live_from_another_in
             &answer_path,
             &[
                 ("token", &token),
+                ("version", "1"),
                 (&format!("d_{labour}"), "approved"),
                 (&format!("d_{fee}"), "declined"),
             ],
@@ -1210,4 +1215,226 @@ async fn the_customer_approves_on_their_page_and_watches_it_live_from_another_in
     assert!(html.contains("Answered online by Dana Driver"), "{html}");
     drop(stream);
     second.stop().await;
+}
+
+#[tokio::test]
+async fn photos_go_to_an_s3_compatible_bucket_in_the_saas_shape() {
+    let s3 = pitlane_testkit::FakeS3::start().await;
+    let db = pitlane_testkit::TestDatabase::create().await;
+    let mut vars = pitlane_testkit::test_vars(&db);
+    vars.extend(s3.vars());
+    let app = TestApp::spawn_with(
+        pitlane_testkit::Backend::Postgres(db),
+        pitlane_testkit::config_from(&vars),
+    )
+    .await;
+    let tenant = app.tenant("bucket").await;
+    let owner = app.client();
+    owner.sign_in(&tenant).await;
+    let base = format!("/t/{}/api/v1", tenant.slug);
+    let call = |method: Method, path: String, body: Value| {
+        let owner = owner.clone();
+        async move {
+            let (status, json) = owner.call(method, &path, Some(body)).await;
+            assert!(status.is_success(), "{path}: {status} {json}");
+            json
+        }
+    };
+    let (_, branches) = owner
+        .call(Method::GET, &format!("{base}/branches"), None)
+        .await;
+    let customer = call(
+        Method::POST,
+        format!("{base}/customers"),
+        json!({"name": "Bo"}),
+    )
+    .await;
+    let vehicle = call(
+        Method::POST,
+        format!("{base}/vehicles"),
+        json!({"customer_id": customer["id"], "plate": "S3 1"}),
+    )
+    .await;
+    let order = call(
+        Method::POST,
+        format!("{base}/repair-orders"),
+        json!({"branch_id": branches["items"][0]["id"], "customer_id": customer["id"], "vehicle_id": vehicle["id"]}),
+    )
+    .await;
+    let inspection = call(
+        Method::POST,
+        format!(
+            "{base}/repair-orders/{}/inspections",
+            order["id"].as_str().unwrap()
+        ),
+        json!({}),
+    )
+    .await;
+    let (inspection_id, point) = (
+        inspection["id"].as_str().unwrap(),
+        inspection["items"][0]["id"].as_str().unwrap(),
+    );
+    let photos = format!("{base}/inspections/{inspection_id}/items/{point}/photos");
+    let response = owner
+        .http
+        .post(owner.url(&photos))
+        .header("content-type", "application/octet-stream")
+        .body(TINY_JPEG.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let photo: Value = response.json().await.unwrap();
+    let keys = s3.keys();
+    assert_eq!(keys.len(), 1);
+    assert!(keys[0].starts_with(&tenant.id.0.to_string()), "{keys:?}");
+    let path = format!("{photos}/{}", photo["id"].as_str().unwrap());
+    let response = owner.get(&path).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.bytes().await.unwrap().as_ref(), TINY_JPEG);
+    let (status, _) = owner.call(Method::DELETE, &path, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(s3.keys().is_empty());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_part_approved_while_short_must_be_in_stock_before_the_car_is_ready_and_leaves_once() {
+    let s = shop().await;
+    // Nothing on the shelf: the customer approves online anyway; the order goes ahead.
+    s.ok(
+        Method::POST,
+        "/stock-movements",
+        json!({"part_id": s.part, "branch_id": s.branch, "kind": "adjust", "quantity": "-3",
+               "reason": "sent back"}),
+    )
+    .await;
+    let order = s.walk_in().await;
+    let id = order["id"].as_str().unwrap().to_owned();
+    s.ok(
+        Method::POST,
+        &format!("/repair-orders/{id}/lines"),
+        json!({"kind": "part", "part_id": s.part}),
+    )
+    .await;
+    s.ok(
+        Method::POST,
+        &format!("/repair-orders/{id}/estimate/send"),
+        json!({}),
+    )
+    .await;
+    let link = customer_link(&s, "estimate_ready").await;
+    let customer = s.app.client();
+    let page = customer.get(&link).await.text().await.unwrap();
+    let line = page
+        .split("name=\"d_")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let token = link.split("token=").nth(1).unwrap().to_owned();
+    let answer = format!("/t/{}/repair/answer", s.tenant.slug);
+    // An answer from a page of an earlier version of the estimate is refused.
+    let response = customer
+        .submit(
+            &link,
+            &answer,
+            &[
+                ("token", &token),
+                ("version", "0"),
+                (&format!("d_{line}"), "approved"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("changed this estimate")
+    );
+    let response = customer
+        .submit(
+            &link,
+            &answer,
+            &[
+                ("token", &token),
+                ("version", "1"),
+                (&format!("d_{line}"), "approved"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (_, order) = s
+        .call(Method::GET, &format!("/repair-orders/{id}"), None)
+        .await;
+    assert_eq!(order["status"], "approved");
+    assert!(
+        order["timeline"].to_string().contains("Not reserved"),
+        "{}",
+        order["timeline"]
+    );
+    // Answered lines cannot be answered again.
+    let (status, problem) = s
+        .call(
+            Method::POST,
+            &format!("/repair-orders/{id}/estimate/answer"),
+            Some(json!({"method": "phone", "decisions": [{"line_id": line, "decision": "declined"}]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+
+    for status in ["in_progress", "quality_check"] {
+        s.ok(
+            Method::POST,
+            &format!("/repair-orders/{id}/status"),
+            json!({"status": status}),
+        )
+        .await;
+    }
+    let (status, problem) = s
+        .call(
+            Method::POST,
+            &format!("/repair-orders/{id}/status"),
+            Some(json!({"status": "ready_for_pickup"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert!(
+        message_for(&problem, "status").contains("only 0 of Brake pads"),
+        "{problem}"
+    );
+    s.ok(
+        Method::POST,
+        "/stock-movements",
+        json!({"part_id": s.part, "branch_id": s.branch, "kind": "receive", "quantity": "2"}),
+    )
+    .await;
+    // Two taps on "ready" at once: one wins, the part leaves stock once.
+    let mut handles = Vec::new();
+    for _ in 0..2 {
+        let client = s.owner.clone();
+        let url = format!("{}/repair-orders/{id}/status", s.base);
+        handles.push(tokio::spawn(async move {
+            client
+                .call(
+                    Method::POST,
+                    &url,
+                    Some(json!({"status": "ready_for_pickup"})),
+                )
+                .await
+                .0
+        }));
+    }
+    let mut statuses = Vec::new();
+    for handle in handles {
+        statuses.push(handle.await.unwrap());
+    }
+    statuses.sort();
+    assert!(statuses[0] == StatusCode::OK, "{statuses:?}");
+    assert!(statuses[1].is_client_error(), "{statuses:?}");
+    let (_, levels) = s.call(Method::GET, "/stock-levels", None).await;
+    assert_eq!(levels["items"][0]["on_hand"], "1");
+    assert_eq!(levels["items"][0]["reserved"], "0");
 }

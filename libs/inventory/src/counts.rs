@@ -11,7 +11,8 @@ use pitlane_store::{
     TenantCtx, TenantTx,
     entity::{part, stock_count, stock_count_line, stock_level},
     sea_orm::{
-        ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+        ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+        QuerySelect, sea_query::Expr,
     },
 };
 use uuid::Uuid;
@@ -87,6 +88,12 @@ pub async fn start(
     actor.require(Permission::InventoryAdjust)?;
     let tx = inv.store.tx(&TenantCtx::of(actor)).await?;
     known_branch(&tx, branch_id).await?;
+    let already_open = || {
+        ServiceError::Conflict(FieldErrors::single(
+            "branch_id",
+            "a count is already open at this branch; complete it first",
+        ))
+    };
     let open = tx
         .first(
             tx.select::<stock_count::Entity>()
@@ -95,10 +102,7 @@ pub async fn start(
         )
         .await?;
     if open.is_some() {
-        return Err(ServiceError::Conflict(FieldErrors::single(
-            "branch_id",
-            "a count is already open at this branch; complete it first",
-        )));
+        return Err(already_open());
     }
     let by = tx.actor_name(actor).await?;
     let count = tx
@@ -111,7 +115,14 @@ pub async fn start(
             started_at: Set(Utc::now()),
             completed_at: Set(None),
         })
-        .await?;
+        .await
+        .map_err(|e| {
+            if e.is_conflict_on("stock_counts_one_open") {
+                already_open()
+            } else {
+                e.into()
+            }
+        })?;
     let levels = tx
         .all(
             tx.select::<stock_level::Entity>()
@@ -216,18 +227,28 @@ pub async fn complete(inv: &Inventory, actor: &Actor, id: Uuid) -> Result<CountV
     if count.status != "open" {
         return Err(FieldErrors::single("status", "this count is already completed").into());
     }
+    // Claimed first: of two completions at once, one adjusts and the other is told.
+    let claimed = tx
+        .update_all(
+            stock_count::Entity::update_many()
+                .col_expr(stock_count::Column::Status, Expr::value("completed"))
+                .col_expr(stock_count::Column::CompletedAt, Expr::value(Utc::now()))
+                .filter(stock_count::Column::Id.eq(count.id))
+                .filter(stock_count::Column::Status.eq("open")),
+        )
+        .await?;
+    if claimed == 0 {
+        return Err(FieldErrors::single("status", "this count is already completed").into());
+    }
     let by = tx.actor_name(actor).await?;
     let current = view(&tx, count.clone()).await?;
     let mut notified = pitlane_notify::staff::Notified::default();
     for line in &current.lines {
-        let Some(counted) = line.line.counted_milli else {
+        // The variance against the level when the count began: what moved meanwhile (a part
+        // used on an order during the count) stays counted.
+        let Some(change) = line.variance_milli().filter(|v| *v != 0) else {
             continue;
         };
-        let level = stock::level_row(&tx, line.part.id, count.branch_id).await?;
-        let change = counted - level.on_hand_milli;
-        if change == 0 {
-            continue;
-        }
         let mut movement =
             Movement::new(line.part.id, count.branch_id, MovementKind::Adjust, change);
         movement.reason = Some("stock count".into());
@@ -235,10 +256,7 @@ pub async fn complete(inv: &Inventory, actor: &Actor, id: Uuid) -> Result<CountV
         let (_, heard) = stock::apply(&tx, movement, 0, by.clone()).await?;
         notified.merge(heard);
     }
-    let mut row = count.into_active_model();
-    row.status = Set("completed".into());
-    row.completed_at = Set(Some(Utc::now()));
-    let count = tx.update(row).await?;
+    let count = tx.get::<stock_count::Entity>(count.id).await?;
     let result = view(&tx, count).await?;
     tx.commit().await?;
     notified.publish(&inv.live).await;

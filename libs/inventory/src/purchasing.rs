@@ -13,7 +13,9 @@ use pitlane_store::{
     TenantCtx, TenantTx,
     entity::{purchase_order, purchase_order_line, supplier},
     sea_orm::{
-        ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+        ActiveValue::Set,
+        ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+        sea_query::{Expr, ExprTrait},
     },
 };
 use uuid::Uuid;
@@ -281,6 +283,16 @@ pub async fn receive(
             errors.add(&format!("lines[{i}].line_id"), "not a line of this order");
             continue;
         };
+        if arrived
+            .iter()
+            .any(|(l, _): &(purchase_order_line::Model, i64)| l.id == line.id)
+        {
+            errors.add(
+                &format!("lines[{i}].line_id"),
+                "this line is already in the delivery",
+            );
+            continue;
+        }
         if let Some(q) = errors.check(&field, parse_quantity(raw)) {
             arrived.push((line.clone(), q));
         }
@@ -303,9 +315,16 @@ pub async fn receive(
         movement.unit_cost_minor = Some(line.unit_cost_minor);
         let (_, heard) = stock::apply(&tx, movement, 0, by.clone()).await?;
         notified.merge(heard);
-        let mut row = line.clone().into_active_model();
-        row.received_milli = Set(line.received_milli + quantity);
-        tx.update(row).await?;
+        // Added in SQL, so two deliveries booked at once both count.
+        tx.update_all(
+            purchase_order_line::Entity::update_many()
+                .col_expr(
+                    purchase_order_line::Column::ReceivedMilli,
+                    Expr::col(purchase_order_line::Column::ReceivedMilli).add(*quantity),
+                )
+                .filter(purchase_order_line::Column::Id.eq(line.id)),
+        )
+        .await?;
     }
     let after = view(&tx, order.clone()).await?;
     let status = PurchaseOrderStatus::after_delivery(

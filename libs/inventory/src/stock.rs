@@ -276,6 +276,13 @@ pub async fn reserve(
         let now = tx.get::<stock_level::Entity>(level.id).await?;
         return Err(refuse(now.on_hand_milli, now.reserved_milli));
     }
+    // A line reserved again (changed, or approved after a decline) replaces its old record.
+    tx.delete_all(
+        stock_reservation::Entity::delete_many()
+            .filter(stock_reservation::Column::LineId.eq(line_id))
+            .filter(stock_reservation::Column::Status.ne("held")),
+    )
+    .await?;
     let now = Utc::now();
     tx.insert(stock_reservation::ActiveModel {
         tenant_id: Set(tx.tenant_id().0),
@@ -305,52 +312,112 @@ async fn held(
         .await?)
 }
 
+/// Moves a line's held reservation to `status`, if it is still held; returns it when this
+/// call made the change (of two at once, one does).
+async fn settle(
+    tx: &TenantTx,
+    line_id: Uuid,
+    status: &str,
+) -> Result<Option<stock_reservation::Model>, ServiceError> {
+    let Some(reservation) = held(tx, line_id).await? else {
+        return Ok(None);
+    };
+    let changed = tx
+        .update_all(
+            stock_reservation::Entity::update_many()
+                .col_expr(stock_reservation::Column::Status, Expr::value(status))
+                .col_expr(
+                    stock_reservation::Column::UpdatedAt,
+                    Expr::value(Utc::now()),
+                )
+                .filter(stock_reservation::Column::Id.eq(reservation.id))
+                .filter(stock_reservation::Column::Status.eq("held")),
+        )
+        .await?;
+    Ok((changed == 1).then_some(reservation))
+}
+
 /// Gives back what a line held (the line was declined, removed or the order cancelled).
 pub async fn release(tx: &TenantTx, line_id: Uuid) -> Result<(), ServiceError> {
-    let Some(reservation) = held(tx, line_id).await? else {
+    let Some(reservation) = settle(tx, line_id, "released").await? else {
         return Ok(());
     };
-    let level = level_row(tx, reservation.part_id, reservation.branch_id).await?;
     tx.update_all(
         stock_level::Entity::update_many()
             .col_expr(
                 stock_level::Column::ReservedMilli,
                 Expr::col(stock_level::Column::ReservedMilli).sub(reservation.quantity_milli),
             )
-            .filter(stock_level::Column::Id.eq(level.id)),
+            .filter(stock_level::Column::PartId.eq(reservation.part_id))
+            .filter(stock_level::Column::BranchId.eq(reservation.branch_id)),
     )
     .await?;
-    let mut row = reservation.into_active_model();
-    row.status = Set("released".into());
-    row.updated_at = Set(Utc::now());
-    tx.update(row).await?;
     Ok(())
 }
 
-/// Takes what a line held out of stock for its repair order (the work is done).
-pub async fn consume(
+/// An approved part line being used up on its order.
+#[derive(Debug, Clone, Copy)]
+pub struct LineUse {
+    pub line_id: Uuid,
+    pub part_id: Uuid,
+    pub branch_id: Uuid,
+    pub quantity_milli: i64,
+    pub repair_order_id: Uuid,
+}
+
+/// Takes a line's part out of stock for its order (the work is done): what it held, or, when
+/// nothing could be held at approval, from what is there now (refused when it is not there,
+/// unless the workshop allows negative stock). A line is used up once.
+pub async fn consume_line(
     tx: &TenantTx,
-    line_id: Uuid,
-    repair_order_id: Uuid,
+    line: LineUse,
     by: Option<String>,
 ) -> Result<Notified, ServiceError> {
-    let Some(reservation) = held(tx, line_id).await? else {
+    let already = tx
+        .count(
+            tx.select::<stock_reservation::Entity>()
+                .filter(stock_reservation::Column::LineId.eq(line.line_id))
+                .filter(stock_reservation::Column::Status.eq("consumed")),
+        )
+        .await?;
+    if already > 0 {
         return Ok(Notified::default());
+    }
+    let part = tx.get::<part::Entity>(line.part_id).await?;
+    let (quantity, release) = match settle(tx, line.line_id, "consumed").await? {
+        Some(reservation) => (reservation.quantity_milli, reservation.quantity_milli),
+        None => {
+            // Nothing was held: record the use as a consumed reservation, so it happens once.
+            tx.delete_all(
+                stock_reservation::Entity::delete_many()
+                    .filter(stock_reservation::Column::LineId.eq(line.line_id)),
+            )
+            .await?;
+            let now = Utc::now();
+            tx.insert(stock_reservation::ActiveModel {
+                tenant_id: Set(tx.tenant_id().0),
+                id: Set(Uuid::now_v7()),
+                line_id: Set(line.line_id),
+                part_id: Set(line.part_id),
+                branch_id: Set(line.branch_id),
+                quantity_milli: Set(line.quantity_milli),
+                status: Set("consumed".into()),
+                created_at: Set(now),
+                updated_at: Set(now),
+            })
+            .await?;
+            (line.quantity_milli, 0)
+        }
     };
-    let part = tx.get::<part::Entity>(reservation.part_id).await?;
     let mut movement = Movement::new(
-        reservation.part_id,
-        reservation.branch_id,
+        line.part_id,
+        line.branch_id,
         MovementKind::Consume,
-        reservation.quantity_milli,
+        quantity,
     );
-    movement.repair_order_id = Some(repair_order_id);
+    movement.repair_order_id = Some(line.repair_order_id);
     movement.unit_cost_minor = Some(part.cost_minor);
-    let (_, notified) = apply(tx, movement, reservation.quantity_milli, by).await?;
-    let mut row = reservation.into_active_model();
-    row.status = Set("consumed".into());
-    row.updated_at = Set(Utc::now());
-    tx.update(row).await?;
+    let (_, notified) = apply(tx, movement, release, by).await?;
     Ok(notified)
 }
 

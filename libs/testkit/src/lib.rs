@@ -10,6 +10,7 @@ mod browser;
 mod http;
 mod idp;
 mod messaging;
+mod s3;
 pub mod sms;
 mod smtp;
 mod sse;
@@ -22,6 +23,7 @@ pub use browser::Browser;
 pub use http::{Client, csrf_token};
 pub use idp::{FakeIdp, IdpUser};
 pub use messaging::{DEPLOYMENT_SMS_FROM, MessagingOptions, WorkerProcess, messaging_vars};
+pub use s3::FakeS3;
 pub use sms::{FakeSms, SentSms};
 pub use smtp::{ReceivedMail, SmtpSink};
 pub use sse::{EventStream, SseEvent};
@@ -143,6 +145,20 @@ pub struct TestApp {
     pub backend: Backend,
     /// `http://127.0.0.1:{port}`
     pub origin: String,
+}
+
+/// Prints the median, 95th percentile and maximum of timed calls, for the benchmarks.
+pub fn print_timings(label: &str, mut samples: Vec<std::time::Duration>) {
+    samples.sort();
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
+    println!(
+        "{label:<48} median {:>7.2} ms   p95 {:>7.2} ms   max {:>7.2} ms   ({} calls)",
+        ms(at(0.5)),
+        ms(at(0.95)),
+        ms(*samples.last().expect("samples")),
+        samples.len()
+    );
 }
 
 /// The smallest JPEG header a photo check accepts: for tests that upload a photo.

@@ -45,6 +45,8 @@ pub struct Config {
     /// Where inspection photos are kept (`PITLANE_PHOTO_DIR`; beside the SQLite file when
     /// embedded). Several server instances must share it.
     pub photo_dir: PathBuf,
+    /// Photos in an S3-compatible bucket instead (`PITLANE_S3_*`), for several instances.
+    pub photo_s3: Option<pitlane_workshop::storage::S3Settings>,
 }
 
 impl std::fmt::Debug for Config {
@@ -228,6 +230,27 @@ impl Config {
                 .unwrap_or_else(|| PathBuf::from("data"))
                 .join("photos"),
         };
+        let photo_s3 = match var("PITLANE_S3_ENDPOINT").filter(|e| !e.trim().is_empty()) {
+            None => None,
+            Some(endpoint) => {
+                url::Url::parse(endpoint.trim())
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https"))
+                    .ok_or_else(|| bad("PITLANE_S3_ENDPOINT", "must be an http(s) URL"))?;
+                let required = |name: &'static str| {
+                    var(name)
+                        .filter(|v| !v.trim().is_empty())
+                        .ok_or_else(|| bad(name, "is needed with PITLANE_S3_ENDPOINT"))
+                };
+                Some(pitlane_workshop::storage::S3Settings {
+                    endpoint: endpoint.trim().to_owned(),
+                    bucket: required("PITLANE_S3_BUCKET")?,
+                    region: var("PITLANE_S3_REGION").unwrap_or_else(|| "us-east-1".into()),
+                    access_key: required("PITLANE_S3_ACCESS_KEY")?,
+                    secret_key: required("PITLANE_S3_SECRET_KEY")?,
+                })
+            }
+        };
         let notify = pitlane_notify::NotifyConfig::from_lookup(
             var,
             &mail_domain,
@@ -262,6 +285,7 @@ impl Config {
             signin_lockout,
             oauth_providers,
             photo_dir,
+            photo_s3,
             addr,
             database_url,
             database_admin_url,

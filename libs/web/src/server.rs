@@ -194,9 +194,15 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
     let workshop = pitlane_workshop::Workshop {
         desk: frontdesk.clone(),
         inventory: inventory.clone(),
-        photos: Arc::new(pitlane_workshop::storage::LocalDisk::new(
-            config.photo_dir.clone(),
-        )),
+        photos: match &config.photo_s3 {
+            Some(s3) => Arc::new(
+                pitlane_workshop::storage::S3Bucket::new(s3)
+                    .map_err(|e| StartError::Setup(format!("photo storage: {e}")))?,
+            ),
+            None => Arc::new(pitlane_workshop::storage::LocalDisk::new(
+                config.photo_dir.clone(),
+            )),
+        },
     };
     if let Some(credentials) = demo_created {
         // The demo's front desk and workshop come with it, so a first start has a calendar,
@@ -399,6 +405,7 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/book/manage/calendar.ics", get(booking::calendar_file))
         .at("/repair", get(repair::show_order))
         .at("/repair/answer", post(repair::answer_estimate))
+        .at("/repair/follow", post(repair::follow))
         .at("/repair/events", get(repair::order_events))
         .at("/repair/photos/:id", get(repair::order_photo))
         .at("/account/password", post(customer::save_password))
@@ -442,6 +449,10 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
             post(workshop::change_status),
         )
         .at("/portal/repair-orders/:id/lines", post(workshop::add_line))
+        .at(
+            "/portal/repair-orders/:id/follow",
+            post(workshop::follow_updates),
+        )
         .at(
             "/portal/repair-orders/:id/lines/:line/remove",
             post(workshop::remove_line),

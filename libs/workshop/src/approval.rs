@@ -139,6 +139,30 @@ pub async fn for_customer(
     Ok(result)
 }
 
+/// The customer chooses, from their page, whether to hear of every step or only when the
+/// vehicle is ready.
+pub async fn follow_by_link(
+    ws: &Workshop,
+    tenant: TenantCtx,
+    token: &str,
+    follow: bool,
+) -> Result<(), ServiceError> {
+    let id = order_of_link(ws, token)?;
+    let tx = ws.store().tx(&tenant).await?;
+    let order = tx.get::<repair_order::Entity>(id).await?;
+    let mut row = order.clone().into_active_model();
+    row.follow_updates = Set(follow);
+    let order = tx.update(row).await?;
+    let detail = if follow {
+        "The customer asked to hear of every step"
+    } else {
+        "The customer asked to hear only when it is ready"
+    };
+    orders::record(&tx, &order, "follow", Some(detail.to_owned()), None, false).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The order id a customer's link names, for following it live.
 pub fn order_of_link(ws: &Workshop, token: &str) -> Result<Uuid, ServiceError> {
     ws.desk
@@ -184,6 +208,10 @@ async fn answer(
             None => errors.add(
                 &format!("decisions[{i}].line_id"),
                 "not a line of this estimate",
+            ),
+            Some(line) if decision(line) != LineDecision::Pending => errors.add(
+                &format!("decisions[{i}].line_id"),
+                format!("\"{}\" was already answered", line.description),
             ),
             Some(_) if *d == LineDecision::Pending => errors.add(
                 &format!("decisions[{i}].decision"),
@@ -286,6 +314,8 @@ async fn answer(
             }
         }
     }
+    orders::refresh_total(tx, order.id).await?;
+    let order = tx.get::<repair_order::Entity>(order.id).await?;
     let mut row = order.clone().into_active_model();
     row.approval_method = Set(Some(method.key().to_owned()));
     row.approved_at = Set(Some(now));
@@ -321,12 +351,22 @@ pub async fn answer_online(
     ws: &Workshop,
     tenant: TenantCtx,
     token: &str,
+    version: i32,
     answers: &[(Uuid, LineDecision)],
     site: &str,
 ) -> Result<OrderView, ServiceError> {
     let id = order_of_link(ws, token)?;
     let tx = ws.store().tx(&tenant).await?;
     let order = tx.get::<repair_order::Entity>(id).await?;
+    // The estimate the customer read must be the one waiting: a page left open while the
+    // workshop changed and re-sent it answers nothing.
+    if order.approval_version != version {
+        return Err(FieldErrors::single(
+            "decisions",
+            "the workshop has changed this estimate since you opened it; here is the new one",
+        )
+        .into());
+    }
     if status_of(&order)? != RepairOrderStatus::SentForApproval {
         return Err(FieldErrors::single(
             "decisions",
@@ -437,6 +477,8 @@ pub async fn mark_followed_up(
     actor.require(Permission::RepairOrdersWrite)?;
     let tx = ws.store().tx(&TenantCtx::of(actor)).await?;
     let line = tx.get::<repair_order_line::Entity>(line_id).await?;
+    // Its order decides whether the reader may see it (branch-limited staff).
+    tx.get::<repair_order::Entity>(line.repair_order_id).await?;
     if line.decision != "declined" {
         return Err(FieldErrors::single("line_id", "only declined work is followed up").into());
     }

@@ -43,6 +43,13 @@ pub async fn for_period(
     if !everyone {
         actor.require(Permission::JobsWork)?;
     }
+    if day.is_some_and(|d| !(2000..=2100).contains(&chrono::Datelike::year(&d))) {
+        return Err(pitlane_domain::FieldErrors::single(
+            "day",
+            "choose a date between 2000 and 2100",
+        )
+        .into());
+    }
     let tx = ws.store().tx(&TenantCtx::of(actor)).await?;
     let workshop = tx.get::<tenant::Entity>(tx.tenant_id().0).await?;
     let period = PayPeriod::parse(&workshop.pay_period)

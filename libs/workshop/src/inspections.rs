@@ -325,14 +325,27 @@ pub async fn recent(
                 .limit(limit),
         )
         .await?;
+    let orders: Vec<Uuid> = rows.iter().map(|r| r.repair_order_id).collect();
+    let seen: Vec<Uuid> = tx
+        .all(
+            tx.select::<repair_order::Entity>()
+                .filter(repair_order::Column::Id.is_in(orders)),
+        )
+        .await?
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
     tx.commit().await?;
-    Ok(rows)
+    Ok(rows
+        .into_iter()
+        .filter(|r| seen.contains(&r.repair_order_id))
+        .collect())
 }
 
 pub async fn get(ws: &Workshop, actor: &Actor, id: Uuid) -> Result<InspectionView, ServiceError> {
     actor.require(Permission::RepairOrdersRead)?;
     let tx = ws.store().tx(&TenantCtx::of(actor)).await?;
-    let row = tx.get::<inspection::Entity>(id).await?;
+    let row = visible(&tx, tx.get::<inspection::Entity>(id).await?).await?;
     let result = view(&tx, row).await?;
     tx.commit().await?;
     Ok(result)
@@ -356,8 +369,19 @@ async fn item_of(
     if item.inspection_id != inspection_id {
         return Err(ServiceError::NotFound);
     }
-    let inspection = tx.get::<inspection::Entity>(item.inspection_id).await?;
+    let inspection = visible(tx, tx.get::<inspection::Entity>(item.inspection_id).await?).await?;
     Ok((item, inspection))
+}
+
+/// The inspection, if its order is one the reader may see (staff limited to some branches
+/// see only their branches' orders, and so only their inspections).
+async fn visible(
+    tx: &TenantTx,
+    inspection: inspection::Model,
+) -> Result<inspection::Model, ServiceError> {
+    tx.get::<repair_order::Entity>(inspection.repair_order_id)
+        .await?;
+    Ok(inspection)
 }
 
 async fn open_item(
@@ -510,7 +534,7 @@ pub async fn complete(
 ) -> Result<InspectionView, ServiceError> {
     may_inspect(actor)?;
     let tx = ws.store().tx(&TenantCtx::of(actor)).await?;
-    let row = tx.get::<inspection::Entity>(id).await?;
+    let row = visible(&tx, tx.get::<inspection::Entity>(id).await?).await?;
     if row.status != "open" {
         return Err(FieldErrors::single("status", "this inspection is already completed").into());
     }
@@ -624,6 +648,8 @@ pub async fn recommend(ws: &Workshop, actor: &Actor, id: Uuid) -> Result<OrderVi
         false,
     )
     .await?;
+    orders::refresh_total(&tx, order.id).await?;
+    let order = tx.get::<repair_order::Entity>(order.id).await?;
     let result = orders::view(&tx, order).await?;
     tx.commit().await?;
     orders::publish(ws, &result.order, "repair_order.lines").await;

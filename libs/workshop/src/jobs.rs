@@ -90,25 +90,34 @@ fn skills_of(profile: Option<&mechanic_profile::Model>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Whether the mechanic may take the job: its skill (if any) is theirs, and a member limited
-/// to some branches works at the job's.
+/// Whether the member works at the branch (a member limited to some branches works only there).
+async fn works_at(
+    tx: &TenantTx,
+    member: &membership::Model,
+    branch_id: Uuid,
+) -> Result<bool, ServiceError> {
+    if !member.branch_limited {
+        return Ok(true);
+    }
+    Ok(tx
+        .count(
+            tx.select::<membership_branch::Entity>()
+                .filter(membership_branch::Column::MembershipId.eq(member.id))
+                .filter(membership_branch::Column::BranchId.eq(branch_id)),
+        )
+        .await?
+        > 0)
+}
+
+/// Whether the mechanic may take the job: its skill (if any) is theirs, and they work at its
+/// branch.
 async fn qualified(
     tx: &TenantTx,
     member: &membership::Model,
     job: &job::Model,
 ) -> Result<bool, ServiceError> {
-    if member.branch_limited {
-        let at_branch = tx
-            .count(
-                tx.select::<membership_branch::Entity>()
-                    .filter(membership_branch::Column::MembershipId.eq(member.id))
-                    .filter(membership_branch::Column::BranchId.eq(job.branch_id)),
-            )
-            .await?
-            > 0;
-        if !at_branch {
-            return Ok(false);
-        }
+    if !works_at(tx, member, job.branch_id).await? {
+        return Ok(false);
     }
     let Some(skill) = &job.skill else {
         return Ok(true);
@@ -159,6 +168,11 @@ pub async fn assign(
         return Err(FieldErrors::single("status", "this job is finished").into());
     }
     let member = known_mechanic(&tx, mechanic_id).await?;
+    if !works_at(&tx, &member, job.branch_id).await? {
+        return Err(
+            FieldErrors::single("mechanic_id", "this mechanic works at another branch").into(),
+        );
+    }
     let running = matches!(job.status.as_str(), "in_progress" | "paused");
     if running && job.mechanic_id != Some(mechanic_id) {
         return Err(FieldErrors::single(
@@ -591,6 +605,13 @@ pub async fn accept(
         )));
     }
     let member = known_mechanic(&tx, application.mechanic_id).await?;
+    if !qualified(&tx, &member, &job).await? {
+        return Err(FieldErrors::single(
+            "application_id",
+            "this mechanic no longer has the skill or branch the job needs",
+        )
+        .into());
+    }
     // Only one acceptance wins, however two advisors race: the job must still be open.
     let taken = tx
         .update_all(

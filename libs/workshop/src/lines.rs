@@ -32,6 +32,9 @@ use crate::{
     orders::{self, OrderView, status_of},
 };
 
+/// The most one line may come to, in minor units (a billion in a two-decimal currency).
+const MAX_LINE_MINOR: i64 = 100_000_000_000;
+
 pub const KINDS: [&str; 5] = ["labour", "labour_flat", "part", "fee", "discount"];
 
 pub(crate) async fn of_order(
@@ -67,34 +70,43 @@ pub(crate) async fn rules(tx: &TenantTx, branch: &branch::Model) -> Result<Rules
 
 /// A stored line in the pricing's terms.
 pub fn priced(line: &repair_order_line::Model) -> Line {
-    let quantity = from_milli(line.quantity_milli);
-    let kind = match line.kind.as_str() {
+    priced_as(
+        &line.kind,
+        line.quantity_milli,
+        line.unit_price_minor,
+        line.unit_cost_minor,
+        line.taxable,
+    )
+}
+
+fn priced_as(
+    kind: &str,
+    quantity_milli: i64,
+    unit_price: i64,
+    unit_cost: i64,
+    taxable: bool,
+) -> Line {
+    let quantity = from_milli(quantity_milli);
+    let kind = match kind {
         "labour" => LineKind::Labour {
             hours: quantity,
-            rate: line.unit_price_minor,
-            cost_rate: line.unit_cost_minor,
+            rate: unit_price,
+            cost_rate: unit_cost,
         },
         "labour_flat" => LineKind::LabourFlat {
-            price: line.unit_price_minor,
+            price: unit_price,
             hours: quantity,
-            cost_rate: line.unit_cost_minor,
+            cost_rate: unit_cost,
         },
         "part" => LineKind::Part {
             quantity,
-            unit_price: line.unit_price_minor,
-            unit_cost: line.unit_cost_minor,
+            unit_price,
+            unit_cost,
         },
-        "discount" => LineKind::Discount {
-            amount: line.unit_price_minor,
-        },
-        _ => LineKind::Fee {
-            amount: line.unit_price_minor,
-        },
+        "discount" => LineKind::Discount { amount: unit_price },
+        _ => LineKind::Fee { amount: unit_price },
     };
-    Line {
-        kind,
-        taxable: line.taxable,
-    }
+    Line { kind, taxable }
 }
 
 pub fn decision(line: &repair_order_line::Model) -> LineDecision {
@@ -255,6 +267,22 @@ async fn parse(
     let taxable = input
         .taxable
         .unwrap_or_else(|| part.as_ref().is_none_or(|p| p.tax_class != "exempt"));
+    // Large enough for any repair, small enough that an order's sums cannot overflow.
+    let amount = priced_as(
+        kind,
+        quantity.unwrap_or(MILLI),
+        unit_price,
+        unit_cost,
+        taxable,
+    )
+    .amount();
+    if amount.abs() > MAX_LINE_MINOR {
+        return Err(FieldErrors::single(
+            "unit_price",
+            "the line comes to more than this workshop can bill",
+        )
+        .into());
+    }
     Ok(Parsed {
         kind: kind.to_owned(),
         description: description
@@ -404,6 +432,8 @@ pub async fn add(
         false,
     )
     .await?;
+    orders::refresh_total(&tx, order.id).await?;
+    let order = tx.get::<repair_order::Entity>(order.id).await?;
     let result = orders::view(&tx, order).await?;
     tx.commit().await?;
     orders::publish(ws, &result.order, "repair_order.lines").await;
@@ -422,8 +452,21 @@ pub async fn update(
     let order = editable_order(&tx, order_id).await?;
     let line = line_of(&tx, &order, line_id).await?;
     let p = parse(&tx, &order, input).await?;
+    let is_labour = |kind: &str| kind.starts_with("labour");
+    // Labour is a mechanic's job; a line that stops being labour leaves its job, one that
+    // becomes labour gets one.
+    let job_id = match (is_labour(&line.kind), is_labour(&p.kind), line.job_id) {
+        (_, true, Some(job)) => Some(job),
+        (_, true, None) => {
+            let skill = pitlane_frontdesk::catalogue::label(input.skill.as_deref())
+                .map_err(|e| FieldErrors::single("skill", e))?;
+            Some(job_for(&tx, &order, &p.description, input.mechanic_id, skill).await?)
+        }
+        (_, false, _) => None,
+    };
     let mut row = line.clone().into_active_model();
-    row.kind = Set(p.kind);
+    row.job_id = Set(job_id);
+    row.kind = Set(p.kind.clone());
     row.description = Set(p.description.clone());
     row.quantity_milli = Set(p.quantity_milli);
     row.unit_price_minor = Set(p.unit_price);
@@ -435,6 +478,9 @@ pub async fn update(
     row.decided_at = Set(None);
     row.updated_at = Set(Utc::now());
     tx.update(row).await?;
+    if let (Some(old), None) = (line.job_id, job_id) {
+        drop_job_if_empty(&tx, order.id, old).await?;
+    }
     pitlane_inventory::stock::release(&tx, line.id).await?;
     let by = tx.actor_name(actor).await?;
     orders::record(
@@ -446,10 +492,28 @@ pub async fn update(
         false,
     )
     .await?;
+    orders::refresh_total(&tx, order.id).await?;
+    let order = tx.get::<repair_order::Entity>(order.id).await?;
     let result = orders::view(&tx, order).await?;
     tx.commit().await?;
     orders::publish(ws, &result.order, "repair_order.lines").await;
     Ok(result)
+}
+
+/// Removes a job no line needs any more, unless time was clocked on it (that stays on record).
+async fn drop_job_if_empty(
+    tx: &TenantTx,
+    order_id: Uuid,
+    job_id: Uuid,
+) -> Result<(), ServiceError> {
+    let others = of_order(tx, order_id)
+        .await?
+        .iter()
+        .any(|l| l.job_id == Some(job_id));
+    if !others && !crate::jobs::has_time(tx, job_id).await? {
+        tx.delete::<job::Entity>(job_id).await?;
+    }
+    Ok(())
 }
 
 async fn line_of(
@@ -487,14 +551,7 @@ pub async fn remove(
     .await?;
     tx.delete::<repair_order_line::Entity>(line.id).await?;
     if let Some(job_id) = line.job_id {
-        let others = of_order(&tx, order.id)
-            .await?
-            .iter()
-            .any(|l| l.job_id == Some(job_id));
-        let clocked = crate::jobs::has_time(&tx, job_id).await?;
-        if !others && !clocked {
-            tx.delete::<job::Entity>(job_id).await?;
-        }
+        drop_job_if_empty(&tx, order.id, job_id).await?;
     }
     let by = tx.actor_name(actor).await?;
     orders::record(
@@ -506,6 +563,8 @@ pub async fn remove(
         false,
     )
     .await?;
+    orders::refresh_total(&tx, order.id).await?;
+    let order = tx.get::<repair_order::Entity>(order.id).await?;
     let result = orders::view(&tx, order).await?;
     tx.commit().await?;
     orders::publish(ws, &result.order, "repair_order.lines").await;
@@ -570,6 +629,8 @@ pub async fn add_canned(
         false,
     )
     .await?;
+    orders::refresh_total(&tx, order.id).await?;
+    let order = tx.get::<repair_order::Entity>(order.id).await?;
     let result = orders::view(&tx, order).await?;
     tx.commit().await?;
     orders::publish(ws, &result.order, "repair_order.lines").await;

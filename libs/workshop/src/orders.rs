@@ -2,7 +2,7 @@
 //! workshop (`RO-1042`), moved through their life cycle with every change on the timeline,
 //! and listed on the branch's board.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use pitlane_domain::{
@@ -27,7 +27,8 @@ use pitlane_store::{
         repair_order_event, repair_order_line, vehicle,
     },
     sea_orm::{
-        ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+        ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+        QuerySelect, sea_query::Expr,
     },
 };
 use serde_json::json;
@@ -217,6 +218,8 @@ async fn insert(
     appointment_id: Option<Uuid>,
 ) -> Result<repair_order::Model, ServiceError> {
     let number = tx.next_number("repair_order", FIRST_NUMBER).await?;
+    let customer = tx.get::<customer::Entity>(input.customer_id).await?;
+    let vehicle = tx.get::<vehicle::Entity>(input.vehicle_id).await?;
     let now = Utc::now();
     let advisor = advisor_of(tx, actor).await?;
     let row = tx
@@ -239,6 +242,9 @@ async fn insert(
             approved_by: Set(None),
             approval_version: Set(0),
             follow_updates: Set(input.follow_updates),
+            customer_name: Set(customer.name),
+            vehicle_label: Set(vehicles::describe(&vehicle)),
+            total_minor: Set(0),
             created_at: Set(now),
             updated_at: Set(now),
             closed_at: Set(None),
@@ -335,7 +341,17 @@ pub async fn open_from_appointment(
     let converted = appointments::convert(&ws.desk, &tx, appointment_id, mileage_in, by, site)
         .await
         .map_err(|e| rename(e, "mileage", "mileage_in"))?;
-    let row = insert(&tx, actor, &input, concern, Some(appointment_id)).await?;
+    let row = insert(&tx, actor, &input, concern, Some(appointment_id))
+        .await
+        .map_err(|e| match e {
+            ServiceError::Internal(m) if m.contains("repair_orders_appointment") => {
+                ServiceError::Conflict(FieldErrors::single(
+                    "appointment_id",
+                    "a repair order was just opened for this appointment",
+                ))
+            }
+            other => other,
+        })?;
     let result = view(&tx, row).await?;
     tx.commit().await?;
     appointments::announce(&ws.desk, &converted).await;
@@ -420,25 +436,58 @@ pub async fn of_vehicle(
     Ok(rows)
 }
 
-/// One card of the board.
-#[derive(Debug, Clone)]
-pub struct BoardCard {
-    pub order: repair_order::Model,
-    pub customer_name: String,
-    pub vehicle: String,
-    pub total: i64,
-    /// Jobs done of all jobs.
-    pub jobs_done: usize,
-    pub jobs: usize,
+/// Which cards the board shows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BoardFilter {
+    pub branch_id: Option<Uuid>,
+    pub status: Option<RepairOrderStatus>,
+    /// 1–200; 50 when unset.
+    pub limit: Option<u64>,
 }
 
-/// The branch's open orders (every branch the actor sees when none is named), oldest first,
-/// with the customer, the vehicle, the estimate's total and the jobs' progress.
+/// One card of the board, with its jobs' progress.
+#[derive(Debug, Clone)]
+pub struct BoardCard {
+    pub card: repair_order::BoardCard,
+    pub jobs: usize,
+    pub jobs_done: usize,
+}
+
+/// The board: the most recently changed open orders, and how many are in each state.
+#[derive(Debug, Clone)]
+pub struct Board {
+    pub currency: String,
+    pub cards: Vec<BoardCard>,
+    pub counts: Vec<(RepairOrderStatus, u64)>,
+}
+
+impl Board {
+    pub fn open(&self) -> u64 {
+        self.counts.iter().map(|(_, n)| n).sum()
+    }
+}
+
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct JobState {
+    repair_order_id: Uuid,
+    status: String,
+}
+
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct StatusCount {
+    status: String,
+    n: i64,
+}
+
+/// The open orders of a branch (every branch the actor sees when none is named), most
+/// recently changed first, read from the order rows alone (customer, vehicle and total are
+/// kept on them), with their jobs' progress and the count of open orders in each state.
 pub async fn board(
     ws: &Workshop,
     actor: &Actor,
-    branch_id: Option<Uuid>,
-) -> Result<(String, Vec<BoardCard>), ServiceError> {
+    filter: BoardFilter,
+) -> Result<Board, ServiceError> {
+    use pitlane_store::sea_orm::sea_query::{Expr, Func};
     actor.require(Permission::RepairOrdersRead)?;
     let tx = ws.store().tx(&TenantCtx::of(actor)).await?;
     let open: Vec<&str> = RepairOrderStatus::ALL
@@ -446,91 +495,86 @@ pub async fn board(
         .filter(|s| s.is_open())
         .map(|s| s.key())
         .collect();
-    let mut query = tx
+    let mut scope = tx
         .select::<repair_order::Entity>()
         .filter(repair_order::Column::Status.is_in(open));
-    if let Some(branch_id) = branch_id {
-        query = query.filter(repair_order::Column::BranchId.eq(branch_id));
+    if let Some(branch_id) = filter.branch_id {
+        scope = scope.filter(repair_order::Column::BranchId.eq(branch_id));
     }
-    let orders = tx
-        .all(query.order_by_asc(repair_order::Column::Number).limit(1000))
+    let mut cards_query = scope.clone();
+    if let Some(status) = filter.status {
+        cards_query = cards_query.filter(repair_order::Column::Status.eq(status.key()));
+    }
+    let limit = filter.limit.unwrap_or(50).clamp(1, 200);
+    let cards: Vec<repair_order::BoardCard> = tx
+        .all_as(
+            repair_order::BoardCard::select(cards_query)
+                .order_by_desc(repair_order::Column::UpdatedAt)
+                .order_by_desc(repair_order::Column::Id)
+                .limit(limit),
+        )
         .await?;
-    let ids: Vec<Uuid> = orders.iter().map(|o| o.id).collect();
-    let customer_ids: Vec<Uuid> = orders.iter().map(|o| o.customer_id).collect();
-    let vehicle_ids: Vec<Uuid> = orders.iter().map(|o| o.vehicle_id).collect();
-    let customers: HashMap<Uuid, String> = tx
-        .all(
-            tx.select::<customer::Entity>()
-                .filter(customer::Column::Id.is_in(customer_ids)),
+    let counts: Vec<StatusCount> = tx
+        .all_as(
+            scope
+                .select_only()
+                .column(repair_order::Column::Status)
+                .column_as(
+                    Expr::from(Func::count(Expr::col(repair_order::Column::Id))),
+                    "n",
+                )
+                .group_by(repair_order::Column::Status),
         )
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
-    let vehicles: HashMap<Uuid, String> = tx
-        .all(
-            tx.select::<vehicle::Entity>()
-                .filter(vehicle::Column::Id.is_in(vehicle_ids)),
-        )
-        .await?
-        .into_iter()
-        .map(|v| (v.id, vehicles::describe(&v)))
-        .collect();
-    let mut lines_by_order: BTreeMap<Uuid, Vec<repair_order_line::Model>> = BTreeMap::new();
-    for line in tx
-        .all(
-            tx.select::<repair_order_line::Entity>()
-                .filter(repair_order_line::Column::RepairOrderId.is_in(ids.clone())),
-        )
-        .await?
-    {
-        lines_by_order
-            .entry(line.repair_order_id)
-            .or_default()
-            .push(line);
-    }
-    let mut jobs_by_order: HashMap<Uuid, (usize, usize)> = HashMap::new();
-    for j in tx
-        .all(
+        .await?;
+    let ids: Vec<Uuid> = cards.iter().map(|c| c.id).collect();
+    let jobs: Vec<JobState> = tx
+        .all_as(
             tx.select::<job::Entity>()
+                .select_only()
+                .columns([job::Column::RepairOrderId, job::Column::Status])
                 .filter(job::Column::RepairOrderId.is_in(ids)),
         )
-        .await?
-    {
-        let entry = jobs_by_order.entry(j.repair_order_id).or_default();
-        entry.1 += 1;
-        if j.status == "finished" {
-            entry.0 += 1;
-        }
-    }
-    let mut branch_rules = HashMap::new();
-    let mut cards = Vec::with_capacity(orders.len());
-    for order in orders {
-        if let std::collections::hash_map::Entry::Vacant(slot) = branch_rules.entry(order.branch_id)
-        {
-            let branch = tx.get::<branch::Entity>(order.branch_id).await?;
-            slot.insert(lines::rules(&tx, &branch).await?);
-        }
-        let lines = lines_by_order.remove(&order.id).unwrap_or_default();
-        let totals = lines::totals_of(&lines, &branch_rules[&order.branch_id], |d| {
-            d != LineDecision::Declined
-        });
-        let (jobs_done, jobs) = jobs_by_order.get(&order.id).copied().unwrap_or_default();
-        cards.push(BoardCard {
-            customer_name: customers
-                .get(&order.customer_id)
-                .cloned()
-                .unwrap_or_default(),
-            vehicle: vehicles.get(&order.vehicle_id).cloned().unwrap_or_default(),
-            total: totals.total,
-            jobs_done,
-            jobs,
-            order,
-        });
-    }
+        .await?;
     let currency = lines::currency(&tx).await?.as_str().to_owned();
     tx.commit().await?;
-    Ok((currency, cards))
+    Ok(Board {
+        currency,
+        cards: cards
+            .into_iter()
+            .map(|card| {
+                let mine = jobs.iter().filter(|j| j.repair_order_id == card.id);
+                BoardCard {
+                    jobs: mine.clone().count(),
+                    jobs_done: mine.filter(|j| j.status == "finished").count(),
+                    card,
+                }
+            })
+            .collect(),
+        counts: RepairOrderStatus::ALL
+            .into_iter()
+            .filter_map(|status| {
+                counts
+                    .iter()
+                    .find(|c| c.status == status.key())
+                    .map(|c| (status, c.n.max(0) as u64))
+            })
+            .collect(),
+    })
+}
+
+/// Keeps the order's board summary (the estimate's total) in step with its lines; call in
+/// the transaction that changed them.
+pub(crate) async fn refresh_total(tx: &TenantTx, order_id: Uuid) -> Result<(), ServiceError> {
+    let order = tx.get::<repair_order::Entity>(order_id).await?;
+    let branch = tx.get::<branch::Entity>(order.branch_id).await?;
+    let order_lines = lines::of_order(tx, order_id).await?;
+    let rules = lines::rules(tx, &branch).await?;
+    let totals = lines::totals_of(&order_lines, &rules, |d| d != LineDecision::Declined);
+    let mut row = order.into_active_model();
+    row.total_minor = Set(totals.total);
+    row.updated_at = Set(Utc::now());
+    tx.update(row).await?;
+    Ok(())
 }
 
 /// Details staff may give with a status change.
@@ -601,17 +645,55 @@ pub(crate) async fn transition(
     if !now.can_become(next) {
         return Err(FieldErrors::single("status", now.refusal(next)).into());
     }
+    // The move is claimed first, on the row as it is now: of two requests making the same
+    // change at once (two taps on "ready"), the second finds the status changed and stops
+    // before any stock moves. On PostgreSQL the update also holds the row until commit.
+    let claimed = tx
+        .update_all(
+            repair_order::Entity::update_many()
+                .col_expr(repair_order::Column::Status, Expr::value(next.key()))
+                .filter(repair_order::Column::Id.eq(row.id))
+                .filter(repair_order::Column::Status.eq(now.key())),
+        )
+        .await?;
+    if claimed == 0 {
+        return Err(ServiceError::Conflict(FieldErrors::single(
+            "status",
+            "the order changed meanwhile; reload it and try again",
+        )));
+    }
     let mut notified = pitlane_notify::staff::Notified::default();
     let order_lines = lines::of_order(tx, row.id).await?;
     match next {
         RepairOrderStatus::ReadyForPickup => {
+            // Every approved part leaves stock now: what was reserved, and what could not be
+            // (short when approved), which must be there by now unless stock may go negative.
             for line in order_lines
                 .iter()
                 .filter(|l| l.kind == "part" && l.decision == "approved")
             {
-                notified.merge(
-                    pitlane_inventory::stock::consume(tx, line.id, row.id, by.clone()).await?,
-                );
+                if let Some(part_id) = line.part_id {
+                    notified.merge(
+                        pitlane_inventory::stock::consume_line(
+                            tx,
+                            pitlane_inventory::stock::LineUse {
+                                line_id: line.id,
+                                part_id,
+                                branch_id: row.branch_id,
+                                quantity_milli: line.quantity_milli,
+                                repair_order_id: row.id,
+                            },
+                            by.clone(),
+                        )
+                        .await
+                        .map_err(|e| match e {
+                            ServiceError::Conflict(f) => {
+                                ServiceError::Conflict(f.renamed("quantity", "status"))
+                            }
+                            other => other,
+                        })?,
+                    );
+                }
             }
             if let Some(mileage) = mileage_out {
                 let vehicle = tx.get::<vehicle::Entity>(row.vehicle_id).await?;

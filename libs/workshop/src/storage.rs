@@ -92,3 +92,140 @@ impl PhotoStorage for LocalDisk {
         Ok(())
     }
 }
+
+/// Where an S3-compatible object store is, and the key to it.
+#[derive(Clone)]
+pub struct S3Settings {
+    /// `https://s3.eu-central-1.amazonaws.com`, or a MinIO / R2 / Ceph address.
+    pub endpoint: String,
+    pub bucket: String,
+    pub region: String,
+    pub access_key: String,
+    pub secret_key: String,
+}
+
+impl std::fmt::Debug for S3Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The secret stays out of logs.
+        f.debug_struct("S3Settings")
+            .field("endpoint", &self.endpoint)
+            .field("bucket", &self.bucket)
+            .field("region", &self.region)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Photos in an S3-compatible bucket (path-style addressing, which every compatible store
+/// accepts). Requests are signed (SigV4) by `rusty-s3` and sent with the HTTP client; each
+/// signature is good for a minute.
+pub struct S3Bucket {
+    bucket: rusty_s3::Bucket,
+    credentials: rusty_s3::Credentials,
+    http: reqwest::Client,
+}
+
+const SIGNED_FOR: std::time::Duration = std::time::Duration::from_secs(60);
+
+impl S3Bucket {
+    pub fn new(settings: &S3Settings) -> Result<Self, String> {
+        let endpoint = settings
+            .endpoint
+            .parse()
+            .map_err(|e| format!("the S3 endpoint {:?}: {e}", settings.endpoint))?;
+        let bucket = rusty_s3::Bucket::new(
+            endpoint,
+            rusty_s3::UrlStyle::Path,
+            settings.bucket.clone(),
+            settings.region.clone(),
+        )
+        .map_err(|e| format!("the S3 bucket: {e}"))?;
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Self {
+            bucket,
+            credentials: rusty_s3::Credentials::new(
+                settings.access_key.clone(),
+                settings.secret_key.clone(),
+            ),
+            http,
+        })
+    }
+}
+
+fn failed(what: &str, err: impl std::fmt::Display) -> String {
+    format!("S3 {what}: {err}")
+}
+
+#[async_trait]
+impl PhotoStorage for S3Bucket {
+    async fn put(&self, key: &str, photo: StoredPhoto) -> Result<(), String> {
+        use rusty_s3::S3Action;
+        let url = self
+            .bucket
+            .put_object(Some(&self.credentials), key)
+            .sign(SIGNED_FOR);
+        let response = self
+            .http
+            .put(url)
+            .header("content-type", photo.content_type)
+            .body(photo.bytes)
+            .send()
+            .await
+            .map_err(|e| failed("put", e))?;
+        if !response.status().is_success() {
+            return Err(failed("put", response.status()));
+        }
+        Ok(())
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<StoredPhoto>, String> {
+        use rusty_s3::S3Action;
+        let url = self
+            .bucket
+            .get_object(Some(&self.credentials), key)
+            .sign(SIGNED_FOR);
+        let response = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| failed("get", e))?;
+        if response.status() == reqwest::StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        if !response.status().is_success() {
+            return Err(failed("get", response.status()));
+        }
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("application/octet-stream")
+            .to_owned();
+        let bytes = response.bytes().await.map_err(|e| failed("get", e))?;
+        Ok(Some(StoredPhoto {
+            bytes: bytes.to_vec(),
+            content_type,
+        }))
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), String> {
+        use rusty_s3::S3Action;
+        let url = self
+            .bucket
+            .delete_object(Some(&self.credentials), key)
+            .sign(SIGNED_FOR);
+        let response = self
+            .http
+            .delete(url)
+            .send()
+            .await
+            .map_err(|e| failed("delete", e))?;
+        if !response.status().is_success() && response.status() != reqwest::StatusCode::NOT_FOUND {
+            return Err(failed("delete", response.status()));
+        }
+        Ok(())
+    }
+}

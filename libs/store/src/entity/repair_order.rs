@@ -24,6 +24,9 @@ pub struct Model {
     pub approved_by: Option<String>,
     pub approval_version: i32,
     pub follow_updates: bool,
+    pub customer_name: String,
+    pub vehicle_label: String,
+    pub total_minor: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub closed_at: Option<DateTimeUtc>,
@@ -33,3 +36,38 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// A card of the repair-order board: the columns it shows, read in one query.
+#[derive(Clone, Debug, PartialEq, Eq, sea_orm::FromQueryResult)]
+pub struct BoardCard {
+    pub id: Uuid,
+    pub number: i64,
+    pub branch_id: Uuid,
+    pub customer_id: Uuid,
+    pub vehicle_id: Uuid,
+    pub status: String,
+    pub customer_name: String,
+    pub vehicle_label: String,
+    pub total_minor: i64,
+    pub promised_at: Option<DateTimeUtc>,
+    pub updated_at: DateTimeUtc,
+}
+
+impl BoardCard {
+    pub fn select(query: Select<Entity>) -> Select<Entity> {
+        use sea_orm::QuerySelect;
+        query.select_only().columns([
+            Column::Id,
+            Column::Number,
+            Column::BranchId,
+            Column::CustomerId,
+            Column::VehicleId,
+            Column::Status,
+            Column::CustomerName,
+            Column::VehicleLabel,
+            Column::TotalMinor,
+            Column::PromisedAt,
+            Column::UpdatedAt,
+        ])
+    }
+}

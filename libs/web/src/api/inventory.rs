@@ -29,7 +29,8 @@ pub struct Part {
     pub name: String,
     pub brand: Option<String>,
     pub fitment_notes: Option<String>,
-    pub cost_minor: i64,
+    /// What it costs the workshop; only for callers with `inventory.adjust` or `reports.view`.
+    pub cost_minor: Option<i64>,
     /// Its own price; unset when priced by the workshop's markup.
     pub price_minor: Option<i64>,
     /// What it sells for now (its price, or the markup applied to its cost).
@@ -41,14 +42,14 @@ pub struct Part {
     pub active: bool,
 }
 
-fn part_api(p: part::Model, selling: i64) -> Part {
+fn part_api(p: part::Model, selling: i64, sees_cost: bool) -> Part {
     Part {
         id: p.id,
         sku: p.sku,
         name: p.name,
         brand: p.brand,
         fitment_notes: p.fitment_notes,
-        cost_minor: p.cost_minor,
+        cost_minor: sees_cost.then_some(p.cost_minor),
         price_minor: p.price_minor,
         selling_price_minor: selling,
         tax_class: p.tax_class,
@@ -56,6 +57,12 @@ fn part_api(p: part::Model, selling: i64) -> Part {
         supplier_id: p.supplier_id,
         active: p.active,
     }
+}
+
+/// Costs are for those who buy parts or read the figures, not for everyone who looks one up.
+fn sees_cost(auth: &crate::session::Auth) -> bool {
+    use pitlane_domain::permissions::Permission;
+    auth.actor.can(Permission::InventoryAdjust) || auth.actor.can(Permission::ReportsView)
 }
 
 async fn selling(
@@ -632,7 +639,7 @@ impl InventoryApi {
                 .into_iter()
                 .map(|p| {
                     let price = parts::selling_price(&workshop, &p);
-                    part_api(p, price)
+                    part_api(p, price, sees_cost(&auth))
                 })
                 .collect(),
             next_cursor: page.next,
@@ -652,7 +659,11 @@ impl InventoryApi {
         let row = parts::create(&state.inventory, &auth.actor, &part_input(body.0)).await?;
         let workshop = selling(&state, auth.actor.tenant_id).await?;
         let price = parts::selling_price(&workshop, &row);
-        Ok(PartCreated::Created(Json(part_api(row, price))))
+        Ok(PartCreated::Created(Json(part_api(
+            row,
+            price,
+            sees_cost(&auth),
+        ))))
     }
 
     /// A part
@@ -668,7 +679,7 @@ impl InventoryApi {
         let row = parts::get(&state.inventory, &auth.actor, part_id.0).await?;
         let workshop = selling(&state, auth.actor.tenant_id).await?;
         let price = parts::selling_price(&workshop, &row);
-        Ok(Json(part_api(row, price)))
+        Ok(Json(part_api(row, price, sees_cost(&auth))))
     }
 
     /// Change a part
@@ -691,7 +702,7 @@ impl InventoryApi {
         .await?;
         let workshop = selling(&state, auth.actor.tenant_id).await?;
         let price = parts::selling_price(&workshop, &row);
-        Ok(Json(part_api(row, price)))
+        Ok(Json(part_api(row, price, sees_cost(&auth))))
     }
 
     /// A part's stock

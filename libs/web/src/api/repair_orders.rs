@@ -54,9 +54,20 @@ pub struct RepairOrderSummary {
 }
 
 #[derive(Object)]
+pub struct StatusCount {
+    pub status: String,
+    pub count: u64,
+}
+
+#[derive(Object)]
 pub struct RepairOrderBoard {
+    /// The most recently changed open orders first.
     pub items: Vec<RepairOrderSummary>,
     pub currency: String,
+    /// Open orders in all (of the branch, when one is named).
+    pub open: u64,
+    /// Open orders in each state.
+    pub counts: Vec<StatusCount>,
 }
 
 /// Money of an order, in minor units of the workshop's currency.
@@ -839,7 +850,8 @@ pub struct BranchRates {
     pub id: Uuid,
     pub name: String,
     pub labour_rate_minor: i64,
-    pub labour_cost_minor: i64,
+    /// Only for callers with `settings.manage` or `reports.view`.
+    pub labour_cost_minor: Option<i64>,
     pub tax: String,
 }
 
@@ -859,7 +871,10 @@ pub struct WorkshopSettings {
     pub branches: Vec<BranchRates>,
 }
 
-fn settings_api(s: pitlane_workshop::settings::WorkshopSettings) -> WorkshopSettings {
+fn settings_api(
+    s: pitlane_workshop::settings::WorkshopSettings,
+    sees_cost: bool,
+) -> WorkshopSettings {
     use pitlane_domain::quantity::format_percent;
     WorkshopSettings {
         currency: s.currency,
@@ -876,16 +891,20 @@ fn settings_api(s: pitlane_workshop::settings::WorkshopSettings) -> WorkshopSett
         shop_supplies_cap_minor: s.shop_supplies_cap_minor,
         allow_negative_stock: s.allow_negative_stock,
         pay_period: s.pay_period,
-        branches: s.branches.into_iter().map(rates_api).collect(),
+        branches: s
+            .branches
+            .into_iter()
+            .map(|b| rates_api(b, sees_cost))
+            .collect(),
     }
 }
 
-fn rates_api(b: pitlane_store::entity::branch::Model) -> BranchRates {
+fn rates_api(b: pitlane_store::entity::branch::Model, sees_cost: bool) -> BranchRates {
     BranchRates {
         id: b.id,
         name: b.name,
         labour_rate_minor: b.labour_rate_minor,
-        labour_cost_minor: b.labour_cost_minor,
+        labour_cost_minor: sees_cost.then_some(b.labour_cost_minor),
         tax: pitlane_domain::quantity::format_percent(b.tax_rate_bp),
     }
 }
@@ -952,6 +971,10 @@ impl Example for BranchRatesWrite {
     }
 }
 
+fn sees_settings_cost(auth: &crate::session::Auth) -> bool {
+    auth.actor.can(Permission::SettingsManage) || auth.actor.can(Permission::ReportsView)
+}
+
 fn show_profit(auth: &crate::session::Auth) -> bool {
     auth.actor.can(Permission::ReportsView)
 }
@@ -962,8 +985,9 @@ pub struct RepairOrdersApi;
 impl RepairOrdersApi {
     /// The repair-order board
     ///
-    /// Needs `repair_orders.read`. Open orders (not invoiced, closed or cancelled), oldest
-    /// first, of one branch or of every branch the caller works at.
+    /// Needs `repair_orders.read`. Open orders (not invoiced, closed or cancelled), the most
+    /// recently changed first, of one branch or of every branch the caller works at, with the
+    /// count in each state.
     #[oai(
         path = "/repair-orders",
         method = "get",
@@ -974,29 +998,58 @@ impl RepairOrdersApi {
         Caller(auth): Caller,
         state: Data<&AppState>,
         branch_id: Query<Option<Uuid>>,
+        /// One state only (e.g. `waiting_for_parts`).
+        status: Query<Option<String>>,
+        /// 1–200 (default 50).
+        limit: Query<Option<u64>>,
     ) -> Result<Json<RepairOrderBoard>, Problem> {
-        let (currency, cards) = orders::board(&state.workshop, &auth.actor, branch_id.0).await?;
+        let status = match status.0.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(raw) => Some(RepairOrderStatus::parse(raw).ok_or_else(|| {
+                pitlane_domain::FieldErrors::single("status", "not a repair-order status")
+            })?),
+        };
+        let board = orders::board(
+            &state.workshop,
+            &auth.actor,
+            orders::BoardFilter {
+                branch_id: branch_id.0,
+                status,
+                limit: limit.0,
+            },
+        )
+        .await?;
         Ok(Json(RepairOrderBoard {
-            currency,
-            items: cards
+            open: board.open(),
+            counts: board
+                .counts
+                .iter()
+                .map(|(s, n)| StatusCount {
+                    status: s.key().to_owned(),
+                    count: *n,
+                })
+                .collect(),
+            currency: board.currency,
+            items: board
+                .cards
                 .into_iter()
                 .map(|c| RepairOrderSummary {
-                    id: c.order.id,
-                    number: display_number(c.order.number),
-                    status_label: RepairOrderStatus::parse(&c.order.status)
+                    id: c.card.id,
+                    number: display_number(c.card.number),
+                    status_label: RepairOrderStatus::parse(&c.card.status)
                         .map(|s| s.label().to_owned())
                         .unwrap_or_default(),
-                    status: c.order.status,
-                    branch_id: c.order.branch_id,
-                    customer_id: c.order.customer_id,
-                    customer_name: c.customer_name,
-                    vehicle_id: c.order.vehicle_id,
-                    vehicle: c.vehicle,
-                    total_minor: c.total,
+                    status: c.card.status,
+                    branch_id: c.card.branch_id,
+                    customer_id: c.card.customer_id,
+                    customer_name: c.card.customer_name,
+                    vehicle_id: c.card.vehicle_id,
+                    vehicle: c.card.vehicle_label,
+                    total_minor: c.card.total_minor,
                     jobs: c.jobs as u32,
                     jobs_finished: c.jobs_done as u32,
-                    promised_at: c.order.promised_at,
-                    updated_at: c.order.updated_at,
+                    promised_at: c.card.promised_at,
+                    updated_at: c.card.updated_at,
                 })
                 .collect(),
         }))
@@ -1121,7 +1174,8 @@ impl RepairOrdersApi {
 
     /// The customer's link to the order
     ///
-    /// Needs `repair_orders.read`. To pass on by hand; the estimate message carries it too.
+    /// Needs `repair_orders.write` (the link answers the estimate). To pass on by hand; the
+    /// estimate message carries it too.
     #[oai(
         path = "/repair-orders/:order_id/customer-link",
         method = "get",
@@ -1134,6 +1188,8 @@ impl RepairOrdersApi {
         req: &Request,
         order_id: Path<Uuid>,
     ) -> Result<Json<CustomerLink>, Problem> {
+        auth.actor
+            .require(pitlane_domain::permissions::Permission::RepairOrdersWrite)?;
         let view = orders::get(&state.workshop, &auth.actor, order_id.0).await?;
         let site = site(&state, req)?;
         Ok(Json(CustomerLink {
@@ -1358,7 +1414,7 @@ impl RepairOrdersApi {
         state: Data<&AppState>,
     ) -> Result<Json<WorkshopSettings>, Problem> {
         let s = pitlane_workshop::settings::get(&state.workshop, &auth.actor).await?;
-        Ok(Json(settings_api(s)))
+        Ok(Json(settings_api(s, sees_settings_cost(&auth))))
     }
 
     /// Change the pricing and pay settings
@@ -1394,7 +1450,7 @@ impl RepairOrdersApi {
             },
         )
         .await?;
-        Ok(Json(settings_api(s)))
+        Ok(Json(settings_api(s, sees_settings_cost(&auth))))
     }
 
     /// Set a branch's labour rate and tax
@@ -1423,7 +1479,7 @@ impl RepairOrdersApi {
             },
         )
         .await?;
-        Ok(Json(rates_api(b)))
+        Ok(Json(rates_api(b, true)))
     }
 
     /// Declined services

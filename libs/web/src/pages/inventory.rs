@@ -387,10 +387,13 @@ where
     F: FnOnce(pitlane_domain::Actor, Pairs) -> Fut,
     Fut: std::future::Future<Output = Result<(), pitlane_domain::ServiceError>>,
 {
+    let inv = &state.inventory;
     signed_in_post(
         req,
         body,
         |actor, p| async move {
+            // The part is the address: another workshop's is not found, whatever the form says.
+            parts::get(inv, &actor, id).await?;
             action(actor, p).await?;
             Ok(format!("/portal/inventory/parts/{id}"))
         },

@@ -41,10 +41,17 @@ pub async fn dashboard(req: &Request, state: Data<&AppState>) -> Response {
     use pitlane_domain::permissions::Permission;
     // The workshop floor and the parts room at a glance.
     let open_orders = if auth.actor.can(Permission::RepairOrdersRead) {
-        pitlane_workshop::orders::board(&state.workshop, &auth.actor, None)
-            .await
-            .ok()
-            .map(|(_, cards)| cards.len())
+        pitlane_workshop::orders::board(
+            &state.workshop,
+            &auth.actor,
+            pitlane_workshop::orders::BoardFilter {
+                limit: Some(1),
+                ..Default::default()
+            },
+        )
+        .await
+        .ok()
+        .map(|board| board.open())
     } else {
         None
     };

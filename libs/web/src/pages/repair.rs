@@ -185,6 +185,7 @@ fn repair_body(
                 form class="stack" method="post" action=(ctx.link("/repair/answer")) novalidate {
                     (csrf_input(ctx))
                     input type="hidden" name="token" value=(view.token);
+                    input type="hidden" name="version" value=(o.order.approval_version);
                     @for line in &pending {
                         @let name = format!("d_{}", line.id);
                         @let chosen = view.form.get(&name);
@@ -202,7 +203,8 @@ fn repair_body(
                 }
             }
         }
-        @if !o.lines.is_empty() {
+        // A draft estimate is the workshop's until it is sent.
+        @if !o.lines.is_empty() && status != RepairOrderStatus::Estimate {
             section class="card" aria-labelledby="estimate-heading" {
                 h2 id="estimate-heading" { @if answering { "All items" } @else { "The work" } }
                 div class="table-scroll" {
@@ -256,6 +258,20 @@ fn repair_body(
                 p class="muted" { (good) " points checked and fine." }
             }
         }
+        @if status.is_open() {
+            section class="card" aria-labelledby="follow-heading" {
+                h2 id="follow-heading" { "Messages" }
+                p { @if o.order.follow_updates { "We will message you at every step." } @else { "We will message you when your vehicle is ready." } }
+                form method="post" action=(ctx.link("/repair/follow")) {
+                    (csrf_input(ctx))
+                    input type="hidden" name="token" value=(view.token);
+                    input type="hidden" name="follow" value=(if o.order.follow_updates { "no" } else { "yes" });
+                    button class="button secondary" type="submit" {
+                        @if o.order.follow_updates { "Only tell me when it is ready" } @else { "Tell me at every step" }
+                    }
+                }
+            }
+        }
         @if let Some(phone) = &o.branch.phone {
             p { "Questions? Call us on " a href=(format!("tel:{}", phone.replace(' ', ""))) { (phone) } "." }
         }
@@ -271,6 +287,7 @@ pub async fn show_order(
 ) -> Response {
     let notice = match q.done.as_deref() {
         Some("answered") => Some("Thank you: your answer is with the workshop."),
+        Some("messages") => Some("Your choice of messages is saved."),
         _ => None,
     };
     repair_page(
@@ -313,8 +330,16 @@ pub async fn answer_estimate(
         }
         if errors.is_empty() {
             let site = site_of_request(&state.config, req, &scope);
-            match approval::answer_online(&state.workshop, scope.ctx(), &token, &answers, &site)
-                .await
+            let version = pairs.get("version").parse().unwrap_or(-1);
+            match approval::answer_online(
+                &state.workshop,
+                scope.ctx(),
+                &token,
+                version,
+                &answers,
+                &site,
+            )
+            .await
             {
                 Ok(_) => {
                     let next =
@@ -338,6 +363,37 @@ pub async fn answer_estimate(
         },
     )
     .await
+}
+
+/// The customer's choice of messages: every step, or only when it is ready.
+#[handler]
+pub async fn follow(
+    req: &Request,
+    state: Data<&AppState>,
+    scope: Data<&TenantScope>,
+    body: String,
+) -> Response {
+    let pairs = Pairs::parse(&body);
+    let token = pairs.get("token").to_owned();
+    let ctx = PageCtx::from_request(req);
+    let errors = csrf_errors(req, pairs.get("csrf"));
+    if !errors.is_empty() {
+        return super::errors::expired_form(&ctx);
+    }
+    match approval::follow_by_link(
+        &state.workshop,
+        scope.ctx(),
+        &token,
+        pairs.get("follow") == "yes",
+    )
+    .await
+    {
+        Ok(()) => {
+            let next = query_link("/repair", &[("token", token), ("done", "messages".into())]);
+            Redirect::see_other(scope.link(&next)).into_response()
+        }
+        Err(err) => service_error_page(&ctx, err),
+    }
 }
 
 /// A photo of the order's inspection, for the customer holding its link.

@@ -76,9 +76,12 @@ pub(crate) fn money(minor: i64, currency: &str) -> String {
 pub struct BoardQuery {
     #[serde(default)]
     branch_id: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
 }
 
-/// The repair-order board: open orders by status, live.
+/// The repair-order board: the open orders most recently changed, the count in each state
+/// (each a filter), live.
 #[handler]
 pub async fn board(req: &Request, state: Data<&AppState>, Query(q): Query<BoardQuery>) -> Response {
     let ctx = PageCtx::from_request(req);
@@ -87,7 +90,13 @@ pub async fn board(req: &Request, state: Data<&AppState>, Query(q): Query<BoardQ
         Err(r) => return r,
     };
     let branch = q.branch_id.as_deref().and_then(|b| Uuid::try_parse(b).ok());
-    let (currency, cards) = match orders::board(&state.workshop, actor, branch).await {
+    let status = q.status.as_deref().and_then(RepairOrderStatus::parse);
+    let filter = orders::BoardFilter {
+        branch_id: branch,
+        status,
+        limit: Some(50),
+    };
+    let board = match orders::board(&state.workshop, actor, filter).await {
         Ok(b) => b,
         Err(err) => return service_error_page(&ctx, err),
     };
@@ -96,14 +105,25 @@ pub async fn board(req: &Request, state: Data<&AppState>, Query(q): Query<BoardQ
         .unwrap_or_default();
     let mut options = vec![(String::new(), "All branches".to_owned())];
     options.extend(branches.iter().map(|b| (b.id.to_string(), b.name.clone())));
-    let here = match branch {
-        Some(b) => query_link("/portal/repair-orders", &[("branch_id", b.to_string())]),
-        None => "/portal/repair-orders".to_owned(),
+    let link = |status: Option<RepairOrderStatus>| {
+        let mut pairs = Vec::new();
+        if let Some(b) = branch {
+            pairs.push(("branch_id", b.to_string()));
+        }
+        if let Some(s) = status {
+            pairs.push(("status", s.key().to_owned()));
+        }
+        query_link("/portal/repair-orders", &pairs)
     };
-    let columns: Vec<RepairOrderStatus> = RepairOrderStatus::ALL
-        .into_iter()
-        .filter(|s| s.is_open())
-        .collect();
+    let here = link(status);
+    let shown = board.cards.len() as u64;
+    let in_view = status.map_or(board.open(), |s| {
+        board
+            .counts
+            .iter()
+            .find(|(c, _)| *c == s)
+            .map_or(0, |(_, n)| *n)
+    });
     let body = page(
         &ctx,
         "Repair orders",
@@ -118,29 +138,34 @@ pub async fn board(req: &Request, state: Data<&AppState>, Query(q): Query<BoardQ
             }
             p class="muted" { "Open a repair order from an appointment, or from a vehicle on the customer's card." }
             div id="ro-board" data-live="workshop" data-refresh=(ctx.link(&here)) {
-                p { (cards.len()) " open" }
-                @for status in &columns {
-                    @let here: Vec<_> = cards.iter().filter(|c| c.order.status == status.key()).collect();
-                    @if !here.is_empty() {
-                        section class="card" aria-labelledby=(format!("col-{}", status.key())) {
-                            h2 id=(format!("col-{}", status.key())) { (status.label()) " " span class="badge" { (here.len()) } }
-                            div class="table-scroll" {
-                                table {
-                                    thead { tr { th scope="col" { "Order" } th scope="col" { "Vehicle" } th scope="col" { "Customer" } th scope="col" { "Jobs" } th scope="col" { "Estimate" } } }
-                                    tbody {
-                                        @for c in here {
-                                            tr {
-                                                td { a href=(ctx.link(&format!("/portal/repair-orders/{}", c.order.id))) { (pitlane_domain::repair_order::display_number(c.order.number)) } }
-                                                td { (c.vehicle) }
-                                                td { (c.customer_name) }
-                                                td { (c.jobs_done) " / " (c.jobs) }
-                                                td { (money(c.total, &currency)) }
-                                            }
-                                        }
+                nav class="actions" aria-label="By state" {
+                    a href=(ctx.link(&link(None))) aria-current=[status.is_none().then_some("page")] { "All open " span class="badge" { (board.open()) } }
+                    @for (s, n) in &board.counts {
+                        a href=(ctx.link(&link(Some(*s)))) aria-current=[(status == Some(*s)).then_some("page")] { (s.label()) " " span class="badge" { (n) } }
+                    }
+                }
+                @if board.cards.is_empty() { p { "No open repair orders here." } }
+                @if !board.cards.is_empty() {
+                    div class="table-scroll" {
+                        table {
+                            caption class="visually-hidden" { "Open repair orders, most recently changed first" }
+                            thead { tr { th scope="col" { "Order" } th scope="col" { "Status" } th scope="col" { "Vehicle" } th scope="col" { "Customer" } th scope="col" { "Jobs" } th scope="col" { "Estimate" } } }
+                            tbody {
+                                @for c in &board.cards {
+                                    tr {
+                                        td { a href=(ctx.link(&format!("/portal/repair-orders/{}", c.card.id))) { (pitlane_domain::repair_order::display_number(c.card.number)) } }
+                                        td { span data-status=(c.card.status) { (RepairOrderStatus::parse(&c.card.status).map_or("", |s| s.label())) } }
+                                        td { (c.card.vehicle_label) }
+                                        td { (c.card.customer_name) }
+                                        td { (c.jobs_done) " / " (c.jobs) }
+                                        td { (money(c.card.total_minor, &board.currency)) }
                                     }
                                 }
                             }
                         }
+                    }
+                    @if shown < in_view {
+                        p class="muted" { "The " (shown) " most recently changed of " (in_view) "; choose a state to see fewer at once." }
                     }
                 }
             }
@@ -355,6 +380,13 @@ fn order_body(
                         form method="post" action=(ctx.link(&format!("/portal/customers/{}/conversation", o.customer.id))) {
                             (csrf_input(ctx))
                             button class="button secondary" type="submit" { "Message the customer" }
+                        }
+                        form method="post" action=(ctx.link(&format!("{base}/follow"))) {
+                            (csrf_input(ctx))
+                            input type="hidden" name="follow" value=(if o.order.follow_updates { "no" } else { "yes" });
+                            button class="button secondary" type="submit" {
+                                @if o.order.follow_updates { "Message the customer only when ready" } @else { "Message the customer at every step" }
+                            }
                         }
                     }
                 }
@@ -604,6 +636,20 @@ fn line_input(p: &Pairs) -> lines::LineInput {
         mechanic_id: p.id("mechanic_id"),
         skill: p.optional("skill"),
     }
+}
+
+#[handler]
+pub async fn follow_updates(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<Uuid>,
+    body: String,
+) -> Response {
+    let ws = &state.workshop;
+    order_action(req, &state, id, "status", &body, |actor, p| async move {
+        orders::set_follow_updates(ws, &actor, id, p.get("follow") == "yes").await
+    })
+    .await
 }
 
 #[handler]

@@ -68,6 +68,10 @@ async fn settings_page(
         Err(r) => return r,
     };
     let ws = &state.workshop;
+    // Costs and pay are for those who set them.
+    if let Err(err) = actor.require(pitlane_domain::permissions::Permission::SettingsManage) {
+        return service_error_page(&ctx, err);
+    }
     let s = match settings::get(ws, actor).await {
         Ok(s) => s,
         Err(err) => return service_error_page(&ctx, err),
