@@ -1588,6 +1588,103 @@ async fn repair_order_journey(
     Ok(())
 }
 
+/// The parts room by its pages: a part added (a bad cost kept and refused first), a supplier,
+/// a purchase order drafted, ordered and received, and a stock count with its variance.
+async fn parts_room_journey(
+    client: Client,
+    origin: String,
+    alpha: &TenantFixture,
+) -> anyhow::Result<()> {
+    // Still signed in as the owner from the repair-order journey.
+    let _ = alpha;
+    client
+        .goto(&format!("{origin}/t/alpha/portal/inventory"))
+        .await?;
+    fill(&client, "f-sku", "oil-5w30").await?;
+    fill(&client, "f-name", "Engine oil 5W-30").await?;
+    fill(&client, "f-cost", "seven").await?;
+    submit_to(&client, "/portal/inventory/parts").await?;
+    let error = text_of(&client, "#f-cost-error").await?;
+    ensure!(error.contains("amount"), "{error}");
+    ensure!(
+        value_of(&client, "f-name").await? == "Engine oil 5W-30",
+        "kept"
+    );
+    fill(&client, "f-cost", "7.20").await?;
+    submit_to(&client, "/portal/inventory/parts").await?;
+    wait_for_text(&client, "main h1", "OIL-5W30").await?;
+    let part_url = client.current_url().await?.to_string();
+    let part_id = part_url.rsplit('/').next().context("part id")?.to_owned();
+
+    client
+        .goto(&format!(
+            "{origin}/t/alpha/portal/inventory/purchase-orders"
+        ))
+        .await?;
+    fill(&client, "f-name", "Oil Direct").await?;
+    submit_to(&client, "/portal/inventory/suppliers").await?;
+    client.wait().for_element(Locator::Css("#new-po")).await?;
+    client
+        .find(Locator::Css(&format!("#part-0 option[value='{part_id}']")))
+        .await?
+        .click()
+        .await?;
+    fill(&client, "qty-0", "20").await?;
+    submit_to(&client, "/portal/inventory/purchase-orders").await?;
+    wait_for_text(&client, "main h1", "PO-1001").await?;
+    let mut problems = Vec::new();
+    for theme in ["light", "dark"] {
+        audit(&client, theme, "purchase order", &mut problems).await?;
+    }
+    submit_to(&client, "/order").await?;
+    wait_for_text(&client, "[data-status]", "Ordered").await?;
+    let field = client.find(Locator::Css("input[name^=q_]")).await?;
+    field.send_keys("20").await?;
+    submit_to(&client, "/deliveries").await?;
+    wait_for_text(&client, "[data-status]", "Received").await?;
+
+    client
+        .goto(&format!("{origin}/t/alpha/portal/inventory/counts"))
+        .await?;
+    submit_to(&client, "/portal/inventory/counts").await?;
+    wait_for_text(&client, "main h1", "Stock count").await?;
+    let counted = client
+        .find(Locator::Id(&format!("counted-{part_id}")))
+        .await?;
+    counted.clear().await?;
+    counted.send_keys("18").await?;
+    submit_to(&client, "/counted").await?;
+    wait_for_text(&client, "main table", "-2").await?;
+    for theme in ["light", "dark"] {
+        audit(&client, theme, "stock count", &mut problems).await?;
+    }
+    submit_to(&client, "/complete").await?;
+    wait_for_text(&client, "#count-status", "completed").await?;
+    client.goto(&part_url).await?;
+    let stock = text_of(&client, "#stock-heading + table").await?;
+    ensure!(stock.contains("18"), "{stock}");
+    let ledger = text_of(&client, "#ledger-heading + .table-scroll").await?;
+    ensure!(
+        ledger.contains("stock count") && ledger.contains("receive"),
+        "{ledger}"
+    );
+    for page in [
+        "/portal/inventory/purchase-orders",
+        "/portal/inventory/counts",
+    ] {
+        client.goto(&format!("{origin}/t/alpha{page}")).await?;
+        for theme in ["light", "dark"] {
+            audit(&client, theme, page, &mut problems).await?;
+        }
+    }
+    ensure!(
+        problems.is_empty(),
+        "accessibility problems:\n{}",
+        problems.join("\n")
+    );
+    Ok(())
+}
+
 #[tokio::test]
 async fn repair_order_journey_in_chromium() -> anyhow::Result<()> {
     let app = TestApp::spawn().await;
@@ -1598,6 +1695,11 @@ async fn repair_order_journey_in_chromium() -> anyhow::Result<()> {
         browser
             .journey("repair-order", |c| {
                 repair_order_journey(c, origin.clone(), &app, &alpha)
+            })
+            .await?;
+        browser
+            .journey("parts-room", |c| {
+                parts_room_journey(c, origin.clone(), &alpha)
             })
             .await?;
         snapshot_pages(

@@ -202,6 +202,7 @@ async fn pages_with_b_ids(a: &Client, a_base: &str, world: &World) -> Vec<String
         id("jobs"),
         id("branches"),
     );
+    let (purchase_order, count) = (id("purchase-orders"), id("stock-counts"));
     let page = a
         .get(&format!("{a_base}/portal/customers"))
         .await
@@ -220,6 +221,8 @@ async fn pages_with_b_ids(a: &Client, a_base: &str, world: &World) -> Vec<String
         format!("/portal/repair-orders/{order}"),
         format!("/portal/inspections/{inspection}"),
         format!("/portal/inventory/parts/{part}"),
+        format!("/portal/inventory/purchase-orders/{purchase_order}"),
+        format!("/portal/inventory/counts/{count}"),
     ];
     let posts: Vec<(String, &str)> = vec![
         (format!("/portal/customers/{customer}/conversation"), ""),
@@ -297,6 +300,20 @@ async fn pages_with_b_ids(a: &Client, a_base: &str, world: &World) -> Vec<String
             format!("/portal/settings/workshop/branches/{branch}"),
             "labour_rate=1&labour_cost=1&tax_percent=1",
         ),
+        (
+            format!("/portal/inventory/purchase-orders/{purchase_order}/order"),
+            "",
+        ),
+        (
+            format!("/portal/inventory/purchase-orders/{purchase_order}/cancel"),
+            "",
+        ),
+        (
+            format!("/portal/inventory/purchase-orders/{purchase_order}/deliveries"),
+            "",
+        ),
+        (format!("/portal/inventory/counts/{count}/counted"), ""),
+        (format!("/portal/inventory/counts/{count}/complete"), ""),
     ];
     let mut checked = Vec::new();
     let requests = gets

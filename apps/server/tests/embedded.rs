@@ -57,7 +57,10 @@ async fn runs_embedded_with_a_demo_tenant_and_stops_on_sigterm() {
         let Ok(line) = lines.recv_timeout(Duration::from_millis(200)) else {
             continue;
         };
-        if let Some(p) = line.trim().strip_prefix("password: ") {
+        // The owner's comes first; the demo mechanic's follows.
+        if let Some(p) = line.trim().strip_prefix("password: ")
+            && password.is_none()
+        {
             password = Some(p.to_owned());
         }
         let listening = line.contains("listening");
@@ -69,7 +72,8 @@ async fn runs_embedded_with_a_demo_tenant_and_stops_on_sigterm() {
     let password =
         password.unwrap_or_else(|| panic!("the demo password is printed:\n{}", output.join("\n")));
     assert!(
-        output.iter().any(|l| l.contains("owner@demo.pitlane.test")),
+        output.iter().any(|l| l.contains("owner@demo.pitlane.test"))
+            && output.iter().any(|l| l.contains("mo@demo.pitlane.test")),
         "{}",
         output.join("\n")
     );

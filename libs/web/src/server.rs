@@ -25,7 +25,7 @@ use crate::{
     pages::{
         access, account, auth, booking, calendar, campaigns, customer, customers, desk_settings,
         errors::PageErrors, floor, inbox, inventory, messages, notifications, operator, picker,
-        portal, public, repair, signup, sso, staff, templates, two_factor, workshop,
+        portal, public, purchasing, repair, signup, sso, staff, templates, two_factor, workshop,
         workshop_settings,
     },
     problem,
@@ -524,6 +524,43 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
             post(workshop_settings::add_checklist),
         )
         .at("/portal/inventory", get(inventory::catalogue))
+        .at(
+            "/portal/inventory/purchase-orders",
+            get(purchasing::orders).post(purchasing::create_order),
+        )
+        .at(
+            "/portal/inventory/purchase-orders/:id",
+            get(purchasing::order_page),
+        )
+        .at(
+            "/portal/inventory/purchase-orders/:id/order",
+            post(purchasing::mark_ordered),
+        )
+        .at(
+            "/portal/inventory/purchase-orders/:id/cancel",
+            post(purchasing::cancel_order),
+        )
+        .at(
+            "/portal/inventory/purchase-orders/:id/deliveries",
+            post(purchasing::receive),
+        )
+        .at(
+            "/portal/inventory/suppliers",
+            post(purchasing::create_supplier),
+        )
+        .at(
+            "/portal/inventory/counts",
+            get(purchasing::counts_list).post(purchasing::start_count),
+        )
+        .at("/portal/inventory/counts/:id", get(purchasing::count_page))
+        .at(
+            "/portal/inventory/counts/:id/counted",
+            post(purchasing::save_counted),
+        )
+        .at(
+            "/portal/inventory/counts/:id/complete",
+            post(purchasing::complete_count),
+        )
         .at("/portal/inventory/parts", post(inventory::create_part))
         .at(
             "/portal/inventory/parts/:id",

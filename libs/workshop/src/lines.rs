@@ -422,22 +422,8 @@ pub async fn add(
     let tx = ws.store().tx(&TenantCtx::of(actor)).await?;
     let order = editable_order(&tx, order_id).await?;
     let line = add_in(&tx, &order, input, "manual", None).await?;
-    let by = tx.actor_name(actor).await?;
-    orders::record(
-        &tx,
-        &order,
-        "line",
-        Some(format!("added: {}", line.description)),
-        by,
-        false,
-    )
-    .await?;
-    orders::refresh_total(&tx, order.id).await?;
-    let order = tx.get::<repair_order::Entity>(order.id).await?;
-    let result = orders::view(&tx, order).await?;
-    tx.commit().await?;
-    orders::publish(ws, &result.order, "repair_order.lines").await;
-    Ok(result)
+    let detail = format!("added: {}", line.description);
+    changed(ws, actor, tx, order.id, detail).await
 }
 
 pub async fn update(
@@ -482,16 +468,22 @@ pub async fn update(
         drop_job_if_empty(&tx, order.id, old).await?;
     }
     pitlane_inventory::stock::release(&tx, line.id).await?;
+    let detail = format!("changed: {}", p.description);
+    changed(ws, actor, tx, order.id, detail).await
+}
+
+/// Ends a change of the order's lines: on the timeline, the total kept for the board, the
+/// transaction committed, and the boards and the customer's page told.
+async fn changed(
+    ws: &Workshop,
+    actor: &Actor,
+    tx: TenantTx,
+    order_id: Uuid,
+    detail: String,
+) -> Result<OrderView, ServiceError> {
+    let order = tx.get::<repair_order::Entity>(order_id).await?;
     let by = tx.actor_name(actor).await?;
-    orders::record(
-        &tx,
-        &order,
-        "line",
-        Some(format!("changed: {}", p.description)),
-        by,
-        false,
-    )
-    .await?;
+    orders::record(&tx, &order, "line", Some(detail), by, false).await?;
     orders::refresh_total(&tx, order.id).await?;
     let order = tx.get::<repair_order::Entity>(order.id).await?;
     let result = orders::view(&tx, order).await?;
@@ -553,22 +545,8 @@ pub async fn remove(
     if let Some(job_id) = line.job_id {
         drop_job_if_empty(&tx, order.id, job_id).await?;
     }
-    let by = tx.actor_name(actor).await?;
-    orders::record(
-        &tx,
-        &order,
-        "line",
-        Some(format!("removed: {}", line.description)),
-        by,
-        false,
-    )
-    .await?;
-    orders::refresh_total(&tx, order.id).await?;
-    let order = tx.get::<repair_order::Entity>(order.id).await?;
-    let result = orders::view(&tx, order).await?;
-    tx.commit().await?;
-    orders::publish(ws, &result.order, "repair_order.lines").await;
-    Ok(result)
+    let detail = format!("removed: {}", line.description);
+    changed(ws, actor, tx, order.id, detail).await
 }
 
 /// Adds a canned job's lines in one step: its labour as one job, its parts at today's prices.
@@ -619,20 +597,6 @@ pub async fn add_canned(
         };
         add_in(&tx, &order, &input, "canned", job_id).await?;
     }
-    let by = tx.actor_name(actor).await?;
-    orders::record(
-        &tx,
-        &order,
-        "line",
-        Some(format!("added canned job: {}", canned.name)),
-        by,
-        false,
-    )
-    .await?;
-    orders::refresh_total(&tx, order.id).await?;
-    let order = tx.get::<repair_order::Entity>(order.id).await?;
-    let result = orders::view(&tx, order).await?;
-    tx.commit().await?;
-    orders::publish(ws, &result.order, "repair_order.lines").await;
-    Ok(result)
+    let detail = format!("added canned job: {}", canned.name);
+    changed(ws, actor, tx, order.id, detail).await
 }

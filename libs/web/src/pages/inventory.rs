@@ -127,6 +127,10 @@ async fn catalogue_page(
         Some("inventory"),
         html! {
             h1 { "Parts" }
+            p class="actions" {
+                a class="button secondary" href=(ctx.link("/portal/inventory/purchase-orders")) { "Purchase orders and suppliers" }
+                a class="button secondary" href=(ctx.link("/portal/inventory/counts")) { "Stock counts" }
+            }
             @if low > 0 { div class="notice" role="status" { (low) " parts at or below their reorder point." } }
             form class="toolbar" method="get" action=(ctx.link("/portal/inventory")) role="search" {
                 div class="field" {

@@ -21,6 +21,7 @@ pub mod operator;
 pub mod picker;
 pub mod portal;
 pub mod public;
+pub mod purchasing;
 pub mod repair;
 pub mod signup;
 pub mod sso;
