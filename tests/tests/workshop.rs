@@ -1438,3 +1438,27 @@ async fn a_part_approved_while_short_must_be_in_stock_before_the_car_is_ready_an
     assert_eq!(levels["items"][0]["on_hand"], "1");
     assert_eq!(levels["items"][0]["reserved"], "0");
 }
+
+#[tokio::test]
+async fn the_board_follows_the_customers_name_and_forgets_an_erased_one() {
+    let s = shop().await;
+    let order = s.walk_in().await;
+    let (_, board) = s.call(Method::GET, "/repair-orders", None).await;
+    assert_eq!(board["items"][0]["customer_name"], "Dana Driver");
+    assert_eq!(board["open"], 1);
+    s.ok(
+        Method::PUT,
+        &format!("/customers/{}", s.customer),
+        json!({"name": "Dana Driver-Smith", "email": "dana@example.com"}),
+    )
+    .await;
+    let (_, board) = s.call(Method::GET, "/repair-orders", None).await;
+    assert_eq!(board["items"][0]["customer_name"], "Dana Driver-Smith");
+    let (status, _) = s
+        .call(Method::DELETE, &format!("/customers/{}", s.customer), None)
+        .await;
+    assert!(status.is_success(), "{status}");
+    let (_, board) = s.call(Method::GET, "/repair-orders", None).await;
+    assert_eq!(board["items"][0]["customer_name"], "Erased customer");
+    assert_eq!(board["items"][0]["id"], order["id"]);
+}

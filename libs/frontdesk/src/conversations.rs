@@ -144,14 +144,20 @@ pub async fn inbox(
 pub async fn unread_count(fd: &FrontDesk, actor: &Actor) -> Result<u64, ServiceError> {
     actor.require(Permission::CustomersRead)?;
     let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
-    let n = tx
+    let n = unread_in(&tx).await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// Conversations with messages staff have not read, in an open transaction (the caller has
+/// checked `customers.read`).
+pub async fn unread_in(tx: &TenantTx) -> Result<u64, ServiceError> {
+    Ok(tx
         .count(
             tx.select::<conversation::Entity>()
                 .filter(conversation::Column::UnreadForStaff.gt(0)),
         )
-        .await?;
-    tx.commit().await?;
-    Ok(n)
+        .await?)
 }
 
 pub struct Thread {

@@ -187,6 +187,16 @@ pub async fn erase(fd: &FrontDesk, actor: &Actor, id: Uuid) -> Result<Erased, Se
         conversation::Entity::delete_many().filter(conversation::Column::CustomerId.eq(id)),
     )
     .await?;
+    // Repair orders keep the name for the board; it goes with the rest.
+    tx.update_all(
+        pitlane_store::entity::repair_order::Entity::update_many()
+            .col_expr(
+                pitlane_store::entity::repair_order::Column::CustomerName,
+                Expr::value(ERASED_NAME),
+            )
+            .filter(pitlane_store::entity::repair_order::Column::CustomerId.eq(id)),
+    )
+    .await?;
     tx.update_all(
         vehicle_owner::Entity::update_many()
             .col_expr(vehicle_owner::Column::OwnerName, Expr::value(ERASED_NAME))

@@ -635,7 +635,14 @@ pub(crate) async fn levels_in(
 pub async fn low_count(inv: &Inventory, actor: &Actor) -> Result<u64, ServiceError> {
     actor.require(Permission::InventoryRead)?;
     let tx = inv.store.tx(&TenantCtx::of(actor)).await?;
-    let count = tx
+    let count = low_in(&tx).await?;
+    tx.commit().await?;
+    Ok(count)
+}
+
+/// [`low_count`] in an open transaction (the caller has checked `inventory.read`).
+pub async fn low_in(tx: &TenantTx) -> Result<u64, ServiceError> {
+    Ok(tx
         .count(
             tx.select::<stock_level::Entity>().filter(
                 Expr::col(stock_level::Column::OnHandMilli)
@@ -643,9 +650,7 @@ pub async fn low_count(inv: &Inventory, actor: &Actor) -> Result<u64, ServiceErr
                     .lte(Expr::col(stock_level::Column::ReorderAtMilli)),
             ),
         )
-        .await?;
-    tx.commit().await?;
-    Ok(count)
+        .await?)
 }
 
 /// Every level of a part, one per branch the actor sees, with the latest movements.

@@ -12,6 +12,7 @@
 
 pub mod approval;
 pub mod canned;
+pub mod dashboard;
 pub mod demo;
 pub mod earnings;
 pub mod inspections;

@@ -457,6 +457,8 @@ pub struct BoardCard {
 #[derive(Debug, Clone)]
 pub struct Board {
     pub currency: String,
+    /// The branches the reader sees, for the board's branch filter.
+    pub branches: Vec<(Uuid, String)>,
     pub cards: Vec<BoardCard>,
     pub counts: Vec<(RepairOrderStatus, u64)>,
 }
@@ -536,9 +538,20 @@ pub async fn board(
         )
         .await?;
     let currency = lines::currency(&tx).await?.as_str().to_owned();
+    let branches = tx
+        .all(
+            tx.select::<branch::Entity>()
+                .order_by_asc(branch::Column::Name)
+                .limit(500),
+        )
+        .await?
+        .into_iter()
+        .map(|b| (b.id, b.name))
+        .collect();
     tx.commit().await?;
     Ok(Board {
         currency,
+        branches,
         cards: cards
             .into_iter()
             .map(|card| {
@@ -560,6 +573,22 @@ pub async fn board(
             })
             .collect(),
     })
+}
+
+/// How many orders are open at the branches the reader sees, in an open transaction (the
+/// caller has checked `repair_orders.read`).
+pub async fn open_in(tx: &TenantTx) -> Result<u64, ServiceError> {
+    let open: Vec<&str> = RepairOrderStatus::ALL
+        .into_iter()
+        .filter(|s| s.is_open())
+        .map(|s| s.key())
+        .collect();
+    Ok(tx
+        .count(
+            tx.select::<repair_order::Entity>()
+                .filter(repair_order::Column::Status.is_in(open)),
+        )
+        .await?)
 }
 
 /// Keeps the order's board summary (the estimate's total) in step with its lines; call in

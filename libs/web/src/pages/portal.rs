@@ -23,45 +23,15 @@ pub async fn dashboard(req: &Request, state: Data<&AppState>) -> Response {
     let Some(auth) = ctx.auth.as_ref() else {
         return sign_in_redirect(&ctx);
     };
-    let branches = match pitlane_tenancy::branches::overview(&state.store, &auth.actor, 100).await {
-        Ok(rows) => rows,
+    // Everything the dashboard shows, in one transaction.
+    let glance = match pitlane_workshop::dashboard::glance(&state.workshop, &auth.actor).await {
+        Ok(glance) => glance,
         Err(err) => return service_error_page(&ctx, err),
     };
-    // The front desk's day at a glance, for those who work it.
-    let unread = if auth
-        .actor
-        .can(pitlane_domain::permissions::Permission::CustomersRead)
-    {
-        pitlane_frontdesk::conversations::unread_count(&state.frontdesk, &auth.actor)
-            .await
-            .ok()
-    } else {
-        None
-    };
-    use pitlane_domain::permissions::Permission;
-    // The workshop floor and the parts room at a glance.
-    let open_orders = if auth.actor.can(Permission::RepairOrdersRead) {
-        pitlane_workshop::orders::board(
-            &state.workshop,
-            &auth.actor,
-            pitlane_workshop::orders::BoardFilter {
-                limit: Some(1),
-                ..Default::default()
-            },
-        )
-        .await
-        .ok()
-        .map(|board| board.open())
-    } else {
-        None
-    };
-    let low_stock = if auth.actor.can(Permission::InventoryRead) {
-        pitlane_inventory::stock::low_count(&state.inventory, &auth.actor)
-            .await
-            .ok()
-    } else {
-        None
-    };
+    let branches = glance.branches;
+    let unread = glance.unread_conversations;
+    let open_orders = glance.open_orders;
+    let low_stock = glance.low_stock;
     let body = html! {
         h1 { "Hello, " (auth.name) }
         p class="muted" { "You are signed in as " (auth.actor.role.label()) "." }

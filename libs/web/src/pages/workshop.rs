@@ -100,11 +100,13 @@ pub async fn board(req: &Request, state: Data<&AppState>, Query(q): Query<BoardQ
         Ok(b) => b,
         Err(err) => return service_error_page(&ctx, err),
     };
-    let branches = pitlane_tenancy::branches::overview(&state.store, actor, 500)
-        .await
-        .unwrap_or_default();
     let mut options = vec![(String::new(), "All branches".to_owned())];
-    options.extend(branches.iter().map(|b| (b.id.to_string(), b.name.clone())));
+    options.extend(
+        board
+            .branches
+            .iter()
+            .map(|(id, name)| (id.to_string(), name.clone())),
+    );
     let link = |status: Option<RepairOrderStatus>| {
         let mut pairs = Vec::new();
         if let Some(b) = branch {
