@@ -1454,6 +1454,20 @@ async fn the_board_follows_the_customers_name_and_forgets_an_erased_one() {
     .await;
     let (_, board) = s.call(Method::GET, "/repair-orders", None).await;
     assert_eq!(board["items"][0]["customer_name"], "Dana Driver-Smith");
+    // The customer's export holds their repair orders.
+    let (status, export) = s
+        .call(
+            Method::GET,
+            &format!("/customers/{}/export", s.customer),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(export["repair_orders"][0]["number"], "RO-1001", "{export}");
+    assert_eq!(
+        export["repair_orders"][0]["concern"],
+        "Grinding noise when braking"
+    );
     let (status, _) = s
         .call(Method::DELETE, &format!("/customers/{}", s.customer), None)
         .await;

@@ -11,7 +11,7 @@ use pitlane_store::{
     audit::{self, By, Event},
     entity::{
         appointment, appointment_event, conversation, conversation_message, customer_note,
-        mileage_reading, vehicle, vehicle_owner,
+        mileage_reading, repair_order, repair_order_line, vehicle, vehicle_owner,
     },
     sea_orm::{
         ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
@@ -84,6 +84,20 @@ pub async fn export(fd: &FrontDesk, actor: &Actor, id: Uuid) -> Result<Value, Se
         }
         None => Vec::new(),
     };
+    let orders = tx
+        .all(
+            tx.select::<repair_order::Entity>()
+                .filter(repair_order::Column::CustomerId.eq(id))
+                .order_by_asc(repair_order::Column::Number),
+        )
+        .await?;
+    let order_lines = tx
+        .all(
+            tx.select::<repair_order_line::Entity>()
+                .filter(repair_order_line::Column::RepairOrderId.is_in(orders.iter().map(|o| o.id)))
+                .order_by_asc(repair_order_line::Column::Position),
+        )
+        .await?;
     let doc = json!({
         "exported_at": Utc::now(),
         "customer": {
@@ -117,6 +131,15 @@ pub async fn export(fd: &FrontDesk, actor: &Actor, id: Uuid) -> Result<Value, Se
             "history": events.iter().filter(|e| e.appointment_id == a.id).map(|e| json!({"at": e.at, "status": e.status, "detail": e.detail})).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "messages": messages.iter().map(|m| json!({"at": m.created_at, "direction": m.direction, "channel": m.channel, "text": m.body, "by": m.author_name})).collect::<Vec<_>>(),
+        "repair_orders": orders.iter().map(|o| json!({
+            "number": pitlane_domain::repair_order::display_number(o.number), "status": o.status,
+            "vehicle_id": o.vehicle_id, "opened_at": o.created_at, "mileage_in": o.mileage_in,
+            "mileage_out": o.mileage_out, "concern": o.concern,
+            "answered": {"how": o.approval_method, "at": o.approved_at, "by": o.approved_by},
+            "lines": order_lines.iter().filter(|l| l.repair_order_id == o.id).map(|l| json!({
+                "kind": l.kind, "description": l.description, "decision": l.decision, "decided_at": l.decided_at,
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
     });
     audit::record(
         &tx,
