@@ -70,6 +70,12 @@ impl Shop {
         client
     }
 
+    /// Adds a line to the order; panics on an error.
+    async fn add_line(&self, order: &str, line: Value) -> Value {
+        self.ok(Method::POST, &format!("/repair-orders/{order}/lines"), line)
+            .await
+    }
+
     async fn walk_in(&self) -> Value {
         self.ok(
             Method::POST,
@@ -181,28 +187,24 @@ async fn an_estimate_prices_its_lines_and_the_customer_answers_by_phone() {
     let id = order["id"].as_str().expect("id").to_owned();
 
     // Labour at the branch's rate, a catalogue part at its markup, a fee and a discount.
-    s.ok(
-        Method::POST,
-        &format!("/repair-orders/{id}/lines"),
+    s.add_line(
+        &id,
         json!({"kind": "labour", "description": "Replace front pads", "quantity": "1.5"}),
     )
     .await;
-    s.ok(
-        Method::POST,
-        &format!("/repair-orders/{id}/lines"),
+    s.add_line(
+        &id,
         json!({"kind": "part", "part_id": s.part, "quantity": "1"}),
     )
     .await;
-    s.ok(
-        Method::POST,
-        &format!("/repair-orders/{id}/lines"),
+    s.add_line(
+        &id,
         json!({"kind": "fee", "description": "Disposal", "unit_price": "5.00"}),
     )
     .await;
     let order = s
-        .ok(
-            Method::POST,
-            &format!("/repair-orders/{id}/lines"),
+        .add_line(
+            &id,
             json!({"kind": "discount", "description": "Loyalty", "unit_price": "10.00"}),
         )
         .await;
@@ -435,11 +437,7 @@ async fn two_advisors_reserving_the_last_unit_one_is_told_how_many_are_left() {
         let order = s.walk_in().await;
         let id = order["id"].as_str().unwrap().to_owned();
         let order = s
-            .ok(
-                Method::POST,
-                &format!("/repair-orders/{id}/lines"),
-                json!({"kind": "part", "part_id": s.part}),
-            )
+            .add_line(&id, json!({"kind": "part", "part_id": s.part}))
             .await;
         let line = order["lines"][0]["id"].as_str().unwrap().to_owned();
         orders.push((id, line));
@@ -860,18 +858,9 @@ async fn a_mechanic_takes_a_job_from_the_board_clocks_it_and_the_part_is_consume
     .await;
     let order = s.walk_in().await;
     let id = order["id"].as_str().unwrap().to_owned();
-    s.ok(
-        Method::POST,
-        &format!("/repair-orders/{id}/lines"),
-        json!({"kind": "labour", "description": "Front brakes", "quantity": "2", "skill": "brakes"}),
-    )
-    .await;
+    s.add_line(&id, json!({"kind": "labour", "description": "Front brakes", "quantity": "2", "skill": "brakes"})).await;
     let order = s
-        .ok(
-            Method::POST,
-            &format!("/repair-orders/{id}/lines"),
-            json!({"kind": "part", "part_id": s.part}),
-        )
+        .add_line(&id, json!({"kind": "part", "part_id": s.part}))
         .await;
     let job = order["jobs"][0]["id"].as_str().unwrap().to_owned();
     let decisions: Vec<Value> = order["lines"]
@@ -1096,16 +1085,14 @@ async fn the_customer_approves_on_their_page_and_watches_it_live_from_another_in
     let s = shop().await;
     let order = s.walk_in().await;
     let id = order["id"].as_str().unwrap().to_owned();
-    s.ok(
-        Method::POST,
-        &format!("/repair-orders/{id}/lines"),
+    s.add_line(
+        &id,
         json!({"kind": "labour", "description": "Replace front pads", "quantity": "1"}),
     )
     .await;
     let order = s
-        .ok(
-            Method::POST,
-            &format!("/repair-orders/{id}/lines"),
+        .add_line(
+            &id,
             json!({"kind": "fee", "description": "Wiper blades", "unit_price": "25.00"}),
         )
         .await;
@@ -1311,12 +1298,8 @@ async fn a_part_approved_while_short_must_be_in_stock_before_the_car_is_ready_an
     .await;
     let order = s.walk_in().await;
     let id = order["id"].as_str().unwrap().to_owned();
-    s.ok(
-        Method::POST,
-        &format!("/repair-orders/{id}/lines"),
-        json!({"kind": "part", "part_id": s.part}),
-    )
-    .await;
+    s.add_line(&id, json!({"kind": "part", "part_id": s.part}))
+        .await;
     s.ok(
         Method::POST,
         &format!("/repair-orders/{id}/estimate/send"),
