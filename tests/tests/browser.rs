@@ -1590,13 +1590,8 @@ async fn repair_order_journey(
 
 /// The parts room by its pages: a part added (a bad cost kept and refused first), a supplier,
 /// a purchase order drafted, ordered and received, and a stock count with its variance.
-async fn parts_room_journey(
-    client: Client,
-    origin: String,
-    alpha: &TenantFixture,
-) -> anyhow::Result<()> {
+async fn parts_room_journey(client: Client, origin: String) -> anyhow::Result<()> {
     // Still signed in as the owner from the repair-order journey.
-    let _ = alpha;
     client
         .goto(&format!("{origin}/t/alpha/portal/inventory"))
         .await?;
@@ -1698,9 +1693,7 @@ async fn repair_order_journey_in_chromium() -> anyhow::Result<()> {
             })
             .await?;
         browser
-            .journey("parts-room", |c| {
-                parts_room_journey(c, origin.clone(), &alpha)
-            })
+            .journey("parts-room", |c| parts_room_journey(c, origin.clone()))
             .await?;
         snapshot_pages(
             &browser,

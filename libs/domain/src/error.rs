@@ -102,6 +102,18 @@ pub enum ServiceError {
     Internal(String),
 }
 
+impl ServiceError {
+    /// The same answer with field `from` called `to`: a service's field shown on a form (or in
+    /// an API) that names it differently.
+    pub fn renamed(self, from: &str, to: &str) -> Self {
+        match self {
+            ServiceError::Invalid(e) => ServiceError::Invalid(e.renamed(from, to)),
+            ServiceError::Conflict(e) => ServiceError::Conflict(e.renamed(from, to)),
+            other => other,
+        }
+    }
+}
+
 impl From<FieldErrors> for ServiceError {
     fn from(errors: FieldErrors) -> Self {
         ServiceError::Invalid(errors)

@@ -426,12 +426,7 @@ pub async fn convert(
             site,
         )
         .await
-        .map_err(|e| match e {
-            ServiceError::Invalid(errors) => {
-                ServiceError::Invalid(errors.renamed("status", "appointment_id"))
-            }
-            other => other,
-        })?;
+        .map_err(|e| e.renamed("status", "appointment_id"))?;
     }
     transition(
         fd,

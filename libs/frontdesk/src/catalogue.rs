@@ -10,7 +10,7 @@ use pitlane_domain::{
 };
 use pitlane_store::{
     Store, TenantCtx,
-    entity::{service, tenant},
+    entity::service,
     sea_orm::{ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter, QueryOrder},
 };
 use uuid::Uuid;
@@ -108,11 +108,6 @@ fn taken_name(err: pitlane_store::StoreError) -> ServiceError {
     }
 }
 
-async fn currency_of(tx: &pitlane_store::TenantTx) -> Result<CurrencyCode, ServiceError> {
-    let t = tx.get::<tenant::Entity>(tx.tenant_id().0).await?;
-    CurrencyCode::parse(&t.currency).map_err(crate::internal)
-}
-
 pub async fn create(
     fd: &FrontDesk,
     actor: &Actor,
@@ -120,7 +115,7 @@ pub async fn create(
 ) -> Result<service::Model, ServiceError> {
     actor.require(Permission::SettingsManage)?;
     let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
-    let p = parse(&input, &currency_of(&tx).await?)?;
+    let p = parse(&input, &tx.currency().await?)?;
     let now = Utc::now();
     let row = tx
         .insert(service::ActiveModel {
@@ -152,7 +147,7 @@ pub async fn update(
 ) -> Result<service::Model, ServiceError> {
     actor.require(Permission::SettingsManage)?;
     let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
-    let p = parse(&input, &currency_of(&tx).await?)?;
+    let p = parse(&input, &tx.currency().await?)?;
     let mut row = tx.get::<service::Entity>(id).await?.into_active_model();
     row.name = Set(p.name);
     row.description = Set(p.description);

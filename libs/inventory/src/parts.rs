@@ -153,12 +153,6 @@ pub fn selling_price(workshop: &tenant::Model, row: &part::Model) -> i64 {
         .unwrap_or_else(|| price_matrix(workshop).price_for(row.cost_minor))
 }
 
-pub(crate) async fn currency_of(tx: &TenantTx) -> Result<CurrencyCode, ServiceError> {
-    let workshop = tx.get::<tenant::Entity>(tx.tenant_id().0).await?;
-    CurrencyCode::parse(&workshop.currency)
-        .map_err(|e| ServiceError::Internal(format!("stored currency: {e}")))
-}
-
 async fn known_supplier(tx: &TenantTx, id: Option<Uuid>) -> Result<Option<Uuid>, ServiceError> {
     let Some(id) = id else { return Ok(None) };
     match tx.get::<supplier::Entity>(id).await {
@@ -233,7 +227,7 @@ pub async fn create(
 ) -> Result<part::Model, ServiceError> {
     actor.require(Permission::InventoryAdjust)?;
     let tx = inv.store.tx(&TenantCtx::of(actor)).await?;
-    let p = parse(input, &currency_of(&tx).await?)?;
+    let p = parse(input, &tx.currency().await?)?;
     let supplier_id = known_supplier(&tx, input.supplier_id).await?;
     let now = Utc::now();
     let row = tx
@@ -268,7 +262,7 @@ pub async fn update(
 ) -> Result<part::Model, ServiceError> {
     actor.require(Permission::InventoryAdjust)?;
     let tx = inv.store.tx(&TenantCtx::of(actor)).await?;
-    let p = parse(input, &currency_of(&tx).await?)?;
+    let p = parse(input, &tx.currency().await?)?;
     let supplier_id = known_supplier(&tx, input.supplier_id).await?;
     let mut row = tx.get::<part::Entity>(id).await?.into_active_model();
     row.search = Set(search_text(&p));

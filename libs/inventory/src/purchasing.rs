@@ -22,7 +22,6 @@ use uuid::Uuid;
 
 use crate::{
     Inventory, optional,
-    parts::currency_of,
     stock::{self, Movement, known_branch, known_part},
 };
 
@@ -81,7 +80,7 @@ pub async fn create(
 ) -> Result<PurchaseOrderView, ServiceError> {
     actor.require(Permission::InventoryAdjust)?;
     let tx = inv.store.tx(&TenantCtx::of(actor)).await?;
-    let currency = currency_of(&tx).await?;
+    let currency = tx.currency().await?;
     let mut errors = FieldErrors::new();
     let notes = optional(&mut errors, "notes", input.notes.as_deref(), 2000);
     if input.lines.is_empty() {

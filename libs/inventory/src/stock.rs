@@ -536,10 +536,10 @@ pub async fn transfer(
     known_part(&tx, part_id).await?;
     known_branch(&tx, from)
         .await
-        .map_err(|e| rename(e, "branch_id", "from_branch_id"))?;
+        .map_err(|e| e.renamed("branch_id", "from_branch_id"))?;
     known_branch(&tx, to)
         .await
-        .map_err(|e| rename(e, "branch_id", "to_branch_id"))?;
+        .map_err(|e| e.renamed("branch_id", "to_branch_id"))?;
     let by = tx.actor_name(actor).await?;
     let transfer_id = Uuid::now_v7();
     let mut out = Movement::new(part_id, from, MovementKind::TransferOut, quantity);
@@ -551,13 +551,6 @@ pub async fn transfer(
     tx.commit().await?;
     notified.publish(&inv.live).await;
     Ok(transfer_id)
-}
-
-fn rename(err: ServiceError, from: &str, to: &str) -> ServiceError {
-    match err {
-        ServiceError::Invalid(e) => ServiceError::Invalid(e.renamed(from, to)),
-        other => other,
-    }
 }
 
 /// A part's level at one branch, as lists show it.

@@ -343,6 +343,13 @@ impl TenantTx {
         Ok(person.map(|p| p.name))
     }
 
+    /// The currency the tenant bills in: what every `_minor` amount of theirs is in.
+    pub async fn currency(&self) -> Result<pitlane_domain::text::CurrencyCode, StoreError> {
+        let workshop = self.get::<tenant::Entity>(self.tenant.0).await?;
+        pitlane_domain::text::CurrencyCode::parse(&workshop.currency)
+            .map_err(|e| StoreError::Config(format!("the stored currency: {e}")))
+    }
+
     /// The global person tables (users, their links and identities) within this transaction.
     pub fn people(&self) -> People<'_> {
         People { conn: &self.tx }

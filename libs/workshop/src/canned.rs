@@ -18,10 +18,7 @@ use pitlane_store::{
 };
 use uuid::Uuid;
 
-use crate::{
-    Workshop,
-    lines::{KINDS, currency},
-};
+use crate::{Workshop, lines::KINDS};
 
 #[derive(Debug, Clone, Default)]
 pub struct CannedLineInput {
@@ -101,7 +98,7 @@ pub async fn save(
 ) -> Result<CannedJobView, ServiceError> {
     actor.require(Permission::SettingsManage)?;
     let tx = ws.store().tx(&TenantCtx::of(actor)).await?;
-    let currency = currency(&tx).await?;
+    let currency = tx.currency().await?;
     let mut errors = FieldErrors::new();
     let name = errors.check("name", DisplayName::parse(&input.name, 120));
     let description = errors

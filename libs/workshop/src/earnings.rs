@@ -184,7 +184,7 @@ pub async fn set_pay(
     let tx = ws.store().tx(&TenantCtx::of(actor)).await?;
     // The mechanic is the address: unknown is not found, before anything else is checked.
     tx.get::<membership::Entity>(mechanic_id).await?;
-    let currency = crate::lines::currency(&tx).await?;
+    let currency = tx.currency().await?;
     let mut errors = FieldErrors::new();
     if !["hourly", "flat_rate", "commission"].contains(&scheme) {
         errors.add("scheme", "must be hourly, flat_rate or commission");

@@ -11,7 +11,6 @@ use pitlane_domain::{
     pricing::{Line, LineKind, Rules, ShopSupplies, Totals, totals},
     quantity::{MILLI, from_bp, from_milli, parse_quantity},
     repair_order::LineDecision,
-    text::CurrencyCode,
 };
 use pitlane_inventory::parts::selling_price;
 use pitlane_store::{
@@ -28,7 +27,7 @@ use pitlane_store::{
 use uuid::Uuid;
 
 use crate::{
-    Workshop, internal,
+    Workshop,
     orders::{self, OrderView, status_of},
 };
 
@@ -127,14 +126,9 @@ pub fn totals_of(
     totals(&priced, rules)
 }
 
-pub(crate) async fn currency(tx: &TenantTx) -> Result<CurrencyCode, ServiceError> {
-    let workshop = tx.get::<tenant::Entity>(tx.tenant_id().0).await?;
-    CurrencyCode::parse(&workshop.currency).map_err(internal)
-}
-
 /// An amount in the workshop's currency, as messages show it.
 pub(crate) async fn money(tx: &TenantTx, minor: i64) -> Result<String, ServiceError> {
-    Ok(format_amount(minor, &currency(tx).await?))
+    Ok(format_amount(minor, &tx.currency().await?))
 }
 
 /// A line as staff enter it.
@@ -179,7 +173,7 @@ async fn parse(
         errors.add("kind", "must be labour, labour_flat, part, fee or discount");
         return Err(errors.into());
     }
-    let currency = currency(tx).await?;
+    let currency = tx.currency().await?;
     let branch = tx.get::<branch::Entity>(order.branch_id).await?;
     let workshop = tx.get::<tenant::Entity>(tx.tenant_id().0).await?;
     let typed_price = match input
@@ -579,7 +573,7 @@ pub async fn add_canned(
     } else {
         None
     };
-    let currency = currency(&tx).await?;
+    let currency = tx.currency().await?;
     for line in &canned_lines {
         let input = LineInput {
             kind: line.kind.clone(),

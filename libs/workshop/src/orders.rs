@@ -126,7 +126,7 @@ pub(crate) async fn view(
         customer,
         vehicle,
         branch,
-        currency: lines::currency(tx).await?.as_str().to_owned(),
+        currency: tx.currency().await?.as_str().to_owned(),
         lines,
         totals,
         approved,
@@ -249,7 +249,18 @@ async fn insert(
             updated_at: Set(now),
             closed_at: Set(None),
         })
-        .await?;
+        .await
+        .map_err(|e| {
+            // Two advisors opening the same appointment's order at once: one wins.
+            if e.is_conflict_on("repair_orders_appointment") {
+                ServiceError::Conflict(FieldErrors::single(
+                    "appointment_id",
+                    "a repair order was just opened for this appointment",
+                ))
+            } else {
+                e.into()
+            }
+        })?;
     let by = tx.actor_name(actor).await?;
     record(
         tx,
@@ -284,7 +295,7 @@ pub async fn open_walk_in(
             "repair order",
         )
         .await
-        .map_err(|e| rename(e, "mileage", "mileage_in"))?;
+        .map_err(|e| e.renamed("mileage", "mileage_in"))?;
     }
     let row = insert(&tx, actor, input, concern, None).await?;
     let result = view(&tx, row).await?;
@@ -340,30 +351,13 @@ pub async fn open_from_appointment(
     let by = tx.actor_name(actor).await?;
     let converted = appointments::convert(&ws.desk, &tx, appointment_id, mileage_in, by, site)
         .await
-        .map_err(|e| rename(e, "mileage", "mileage_in"))?;
-    let row = insert(&tx, actor, &input, concern, Some(appointment_id))
-        .await
-        .map_err(|e| match e {
-            ServiceError::Internal(m) if m.contains("repair_orders_appointment") => {
-                ServiceError::Conflict(FieldErrors::single(
-                    "appointment_id",
-                    "a repair order was just opened for this appointment",
-                ))
-            }
-            other => other,
-        })?;
+        .map_err(|e| e.renamed("mileage", "mileage_in"))?;
+    let row = insert(&tx, actor, &input, concern, Some(appointment_id)).await?;
     let result = view(&tx, row).await?;
     tx.commit().await?;
     appointments::announce(&ws.desk, &converted).await;
     publish(ws, &result.order, "repair_order.opened").await;
     Ok(result)
-}
-
-fn rename(err: ServiceError, from: &str, to: &str) -> ServiceError {
-    match err {
-        ServiceError::Invalid(e) => ServiceError::Invalid(e.renamed(from, to)),
-        other => other,
-    }
 }
 
 async fn known_vehicle(
@@ -537,7 +531,7 @@ pub async fn board(
                 .filter(job::Column::RepairOrderId.is_in(ids)),
         )
         .await?;
-    let currency = lines::currency(&tx).await?.as_str().to_owned();
+    let currency = tx.currency().await?.as_str().to_owned();
     let branches = tx
         .all(
             tx.select::<branch::Entity>()
@@ -715,12 +709,7 @@ pub(crate) async fn transition(
                             by.clone(),
                         )
                         .await
-                        .map_err(|e| match e {
-                            ServiceError::Conflict(f) => {
-                                ServiceError::Conflict(f.renamed("quantity", "status"))
-                            }
-                            other => other,
-                        })?,
+                        .map_err(|e| e.renamed("quantity", "status"))?,
                     );
                 }
             }
@@ -729,7 +718,7 @@ pub(crate) async fn transition(
                 if vehicle.last_mileage != Some(mileage) {
                     vehicles::set_mileage(tx, vehicle, mileage, None, "repair order")
                         .await
-                        .map_err(|e| rename(e, "mileage", "mileage_out"))?;
+                        .map_err(|e| e.renamed("mileage", "mileage_out"))?;
                 }
             }
         }

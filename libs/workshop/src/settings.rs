@@ -14,7 +14,7 @@ use pitlane_store::{
 };
 use uuid::Uuid;
 
-use crate::{Workshop, lines::currency};
+use crate::Workshop;
 
 /// The settings as stored.
 #[derive(Debug, Clone)]
@@ -77,7 +77,7 @@ pub async fn update(
 ) -> Result<WorkshopSettings, ServiceError> {
     actor.require(Permission::SettingsManage)?;
     let tx = ws.store().tx(&TenantCtx::of(actor)).await?;
-    let currency = currency(&tx).await?;
+    let currency = tx.currency().await?;
     let mut errors = FieldErrors::new();
     let markup = errors.check(
         "parts_markup_percent",
@@ -179,7 +179,7 @@ pub async fn set_branch_rates(
     actor.require(Permission::SettingsManage)?;
     let tx = ws.store().tx(&TenantCtx::of(actor)).await?;
     let row = tx.get::<branch::Entity>(branch_id).await?;
-    let currency = currency(&tx).await?;
+    let currency = tx.currency().await?;
     let mut errors = FieldErrors::new();
     let rate = errors.check("labour_rate", parse_amount(&input.labour_rate, &currency));
     let cost = errors.check("labour_cost", parse_amount(&input.labour_cost, &currency));

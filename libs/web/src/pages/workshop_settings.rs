@@ -208,7 +208,7 @@ async fn settings_page(
                 ul { @for t in &templates { li { strong { (t.template.name) } " · " (t.items.len()) " points" } } }
                 form class="stack" method="post" action=(ctx.link("/portal/settings/workshop/checklists")) novalidate {
                     (csrf_input(&ctx))
-                    (Field::new("checklist_name", "Name", template_typed.get("checklist_name")).render(&errors_for("template").clone().renamed("name", "checklist_name")))
+                    (Field::new("checklist_name", "Name", template_typed.get("checklist_name")).render(errors_for("template")))
                     (textarea("items", "Points, one a line: Section: point", template_typed.get("items"), errors_for("template")))
                     div { button class="button secondary" type="submit" { "Add checklist" } }
                 }
@@ -347,15 +347,7 @@ pub async fn add_checklist(req: &Request, state: Data<&AppState>, body: String) 
                 .collect();
             inspections::save_template(ws, &actor, None, p.get("checklist_name"), &points)
                 .await
-                .map_err(|e| match e {
-                    pitlane_domain::ServiceError::Invalid(f) => {
-                        pitlane_domain::ServiceError::Invalid(f.renamed("name", "checklist_name"))
-                    }
-                    pitlane_domain::ServiceError::Conflict(f) => {
-                        pitlane_domain::ServiceError::Conflict(f.renamed("name", "checklist_name"))
-                    }
-                    other => other,
-                })?;
+                .map_err(|e| e.renamed("name", "checklist_name"))?;
             Ok("/portal/settings/workshop#templates-heading".to_owned())
         },
         |p, errors| async move { settings_page(req, &state, "template", &p, &errors).await },
