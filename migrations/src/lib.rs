@@ -17,6 +17,7 @@ mod m20261121_000006_front_desk;
 mod m20261121_000007_customer_search;
 mod m20261121_000008_owner_policies;
 mod m20261121_000009_workshop;
+mod m20261121_000010_billing;
 
 pub use sea_orm_migration::MigratorTrait;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000007_customer_search::Migration),
             Box::new(m20261121_000008_owner_policies::Migration),
             Box::new(m20261121_000009_workshop::Migration),
+            Box::new(m20261121_000010_billing::Migration),
         ]
     }
 }

@@ -1711,3 +1711,159 @@ async fn repair_order_journey_in_chromium() -> anyhow::Result<()> {
     app.stop().await;
     result
 }
+
+/// The customer opens the invoice from their e-mail, pays by card on Stripe's page (the fake),
+/// comes back to "payment received, confirming…", and sees it paid once the webhook lands;
+/// the owner sees it paid in the portal.
+async fn card_payment_journey(
+    client: Client,
+    origin: String,
+    app: &TestApp,
+    alpha: &TenantFixture,
+    stripe: &pitlane_testkit::FakeStripe,
+) -> anyhow::Result<()> {
+    use reqwest::Method;
+    use serde_json::json;
+    let api = app.client();
+    api.sign_in(alpha).await;
+    let base = "/t/alpha/api/v1";
+    let ok = |(status, json): (reqwest::StatusCode, serde_json::Value)| -> anyhow::Result<serde_json::Value> {
+        ensure!(status.is_success(), "{status} {json}");
+        Ok(json)
+    };
+    let branch = ok(api
+        .call(Method::GET, &format!("{base}/branches"), None)
+        .await)?["items"][0]["id"]
+        .clone();
+    let customer = ok(api
+        .call(
+            Method::POST,
+            &format!("{base}/customers"),
+            Some(json!({"name": "Dana Driver", "email": "dana@driver.example"})),
+        )
+        .await)?;
+    let onboarding = ok(api
+        .call(
+            Method::POST,
+            &format!("{base}/billing/stripe-onboarding"),
+            Some(json!({})),
+        )
+        .await)?;
+    let account = onboarding["url"]
+        .as_str()
+        .and_then(|u| u.rsplit('/').next())
+        .unwrap_or_default()
+        .to_owned();
+    stripe.enable_account(&account);
+    sign_in(&client, &origin, alpha, &alpha.owner_password).await?;
+    // The owner comes back from Stripe's onboarding: the settings page asks Stripe.
+    client
+        .goto(&format!("{origin}/t/alpha/portal/settings/payments/return"))
+        .await?;
+    let status = client
+        .wait()
+        .for_element(Locator::Css("[data-connect-status]"))
+        .await?
+        .attr("data-connect-status")
+        .await?;
+    ensure!(status.as_deref() == Some("active"), "connected: {status:?}");
+    let draft = ok(api
+        .call(
+            Method::POST,
+            &format!("{base}/invoices"),
+            Some(json!({"branch_id": branch, "customer_id": customer["id"]})),
+        )
+        .await)?;
+    let id = draft["id"].as_str().unwrap_or_default().to_owned();
+    ok(api
+        .call(
+            Method::POST,
+            &format!("{base}/invoices/{id}/lines"),
+            Some(json!({"kind": "labour", "description": "Brake service", "unit_price": "120.00"})),
+        )
+        .await)?;
+    ok(api
+        .call(
+            Method::POST,
+            &format!("{base}/invoices/{id}/issue"),
+            Some(json!({})),
+        )
+        .await)?;
+    let link = pitlane_billing::invoices::customer_link(
+        &app.state().billing,
+        &format!("{origin}/t/alpha"),
+        id.parse()?,
+    );
+    client.goto(&link).await?;
+    client
+        .wait()
+        .for_element(Locator::Css("[data-pay]"))
+        .await?
+        .click()
+        .await?;
+    // Stripe's page.
+    client
+        .wait()
+        .for_element(Locator::Id("pay"))
+        .await?
+        .click()
+        .await?;
+    // Back on the workshop's page: paid as soon as the webhook is worked.
+    // The page updates by itself: live, or by reloading while it waits.
+    let mut paid = false;
+    for _ in 0..150 {
+        let text = client.source().await?;
+        ensure!(
+            text.contains("Invoice INV-"),
+            "back on the invoice page: {text}"
+        );
+        if text.contains("Paid. Thank you!") {
+            paid = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    ensure!(paid, "the page shows the invoice paid by itself");
+    // The owner sees it paid.
+    client
+        .goto(&format!("{origin}/t/alpha/portal/invoices/{id}"))
+        .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn card_payment_journey_in_chromium() -> anyhow::Result<()> {
+    let stripe = pitlane_testkit::FakeStripe::start().await;
+    let db = pitlane_testkit::TestDatabase::create().await;
+    let mut vars = pitlane_testkit::test_vars(&db);
+    vars.extend(stripe.vars());
+    let app = TestApp::spawn_with(
+        pitlane_testkit::Backend::Postgres(db),
+        pitlane_testkit::config_from(&vars),
+    )
+    .await;
+    stripe.deliver_to(&app.origin);
+    let alpha = app.tenant("alpha").await;
+    let browser = Browser::start().await.context("start Chromium")?;
+    let origin = app.origin.clone();
+    let result = async {
+        browser
+            .journey("card-payment", |c| {
+                card_payment_journey(c, origin.clone(), &app, &alpha, &stripe)
+            })
+            .await?;
+        snapshot_pages(
+            &browser,
+            &origin,
+            &[
+                ("invoices", "/portal/invoices"),
+                ("payment-settings", "/portal/settings/payments"),
+            ],
+        )
+        .await
+    }
+    .await;
+    browser.close().await;
+    app.stop().await;
+    result
+}

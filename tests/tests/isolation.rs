@@ -203,6 +203,13 @@ async fn pages_with_b_ids(a: &Client, a_base: &str, world: &World) -> Vec<String
         id("branches"),
     );
     let (purchase_order, count) = (id("purchase-orders"), id("stock-counts"));
+    let invoice = id("invoices");
+    let payment = world
+        .harvested
+        .get(&format!("/api/v1/invoices/{invoice}/payments"))
+        .and_then(|ids| ids.first())
+        .cloned()
+        .unwrap_or_else(|| uuid::Uuid::nil().to_string());
     let page = a
         .get(&format!("{a_base}/portal/customers"))
         .await
@@ -223,6 +230,8 @@ async fn pages_with_b_ids(a: &Client, a_base: &str, world: &World) -> Vec<String
         format!("/portal/inventory/parts/{part}"),
         format!("/portal/inventory/purchase-orders/{purchase_order}"),
         format!("/portal/inventory/counts/{count}"),
+        format!("/portal/invoices/{invoice}"),
+        format!("/portal/invoices/{invoice}/pdf"),
     ];
     let posts: Vec<(String, &str)> = vec![
         (format!("/portal/customers/{customer}/conversation"), ""),
@@ -295,6 +304,25 @@ async fn pages_with_b_ids(a: &Client, a_base: &str, world: &World) -> Vec<String
             "reorder_at=1",
         ),
         (format!("/portal/my-jobs/{job}/clock"), "action=start"),
+        (
+            format!("/portal/invoices/{invoice}/lines"),
+            "kind=fee&description=x&unit_price=1",
+        ),
+        (format!("/portal/invoices/{invoice}/issue"), ""),
+        (format!("/portal/invoices/{invoice}/void"), "reason=x"),
+        (
+            format!("/portal/invoices/{invoice}/payments"),
+            "method=cash&amount=1",
+        ),
+        (
+            format!("/portal/invoices/{invoice}/payments/{payment}/refund"),
+            "amount=1&reason=x",
+        ),
+        (
+            format!("/portal/invoices/{invoice}/credit-notes"),
+            "reason=x&amount=1",
+        ),
+        (format!("/portal/repair-orders/{order}/invoice"), ""),
         (format!("/portal/job-board/{job}/apply"), ""),
         (
             format!("/portal/settings/workshop/branches/{branch}"),
@@ -454,7 +482,16 @@ async fn tenant_a_cannot_reach_tenant_b_through_any_operation() {
 
         // Nothing of B changed, whatever A tried.
         let after = snapshot_of_b(&b, &b_base, &ops).await;
-        assert_eq!(before, after, "tenant B's data changed");
+        let changed: Vec<String> = before
+            .iter()
+            .filter(|(path, json)| after.get(*path) != Some(*json))
+            .map(|(path, json)| format!("{path}:\n  before {json}\n  after  {:?}", after.get(path)))
+            .collect();
+        assert!(
+            changed.is_empty(),
+            "tenant B's data changed:\n{}",
+            changed.join("\n")
+        );
         eprintln!(
             "isolation suite checked {} calls over {} operations",
             checked.len(),

@@ -17,16 +17,19 @@ pub enum Topic {
     /// A repair order's progress as its customer follows it: events are addressed to the
     /// order (the listener's "user" is the order's id), so a reader hears only their car.
     Repair,
+    /// An invoice as its customer follows it while paying (addressed to the invoice's id).
+    Invoice,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 6] = [
+    pub const ALL: [Topic; 7] = [
         Topic::Messages,
         Topic::Notifications,
         Topic::Calendar,
         Topic::Conversations,
         Topic::Workshop,
         Topic::Repair,
+        Topic::Invoice,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -37,6 +40,7 @@ impl Topic {
             Topic::Conversations => "conversations",
             Topic::Workshop => "workshop",
             Topic::Repair => "repair",
+            Topic::Invoice => "invoice",
         }
     }
 
@@ -79,7 +83,9 @@ impl Topic {
             Topic::Conversations => actor.require(Permission::CustomersRead),
             Topic::Workshop => actor.require(Permission::RepairOrdersRead),
             // Followed through the order's signed link, never as a workshop-wide stream.
-            Topic::Repair => Err(ServiceError::Forbidden(Permission::RepairOrdersRead.key())),
+            Topic::Repair | Topic::Invoice => {
+                Err(ServiceError::Forbidden(Permission::RepairOrdersRead.key()))
+            }
         }
     }
 }

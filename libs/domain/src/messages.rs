@@ -55,6 +55,10 @@ pub enum MessageKind {
     /// The work is done: the vehicle can be collected.
     VehicleReady,
     InvoiceIssued,
+    /// Money received against an invoice: the receipt.
+    PaymentReceipt,
+    /// Money given back.
+    RefundIssued,
     /// A tenant's campaign: bulk, paced per tenant, with an unsubscribe link.
     Newsletter,
 }
@@ -63,7 +67,7 @@ pub enum MessageKind {
 pub const COMMON_VARIABLES: [&str; 2] = ["workshop_name", "workshop_phone"];
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 17] = [
+    pub const ALL: [MessageKind; 19] = [
         MessageKind::TestMessage,
         MessageKind::EmailVerification,
         MessageKind::StaffInvitation,
@@ -80,6 +84,8 @@ impl MessageKind {
         MessageKind::RepairStatus,
         MessageKind::VehicleReady,
         MessageKind::InvoiceIssued,
+        MessageKind::PaymentReceipt,
+        MessageKind::RefundIssued,
         MessageKind::Newsletter,
     ];
 
@@ -101,6 +107,8 @@ impl MessageKind {
             MessageKind::RepairStatus => "repair_status",
             MessageKind::VehicleReady => "vehicle_ready",
             MessageKind::InvoiceIssued => "invoice_issued",
+            MessageKind::PaymentReceipt => "payment_receipt",
+            MessageKind::RefundIssued => "refund_issued",
             MessageKind::Newsletter => "newsletter",
         }
     }
@@ -128,6 +136,8 @@ impl MessageKind {
             MessageKind::RepairStatus => "Repair status",
             MessageKind::VehicleReady => "Vehicle ready for pickup",
             MessageKind::InvoiceIssued => "Invoice issued",
+            MessageKind::PaymentReceipt => "Payment receipt",
+            MessageKind::RefundIssued => "Refund confirmation",
             MessageKind::Newsletter => "Newsletter",
         }
     }
@@ -157,6 +167,14 @@ impl MessageKind {
             MessageKind::RepairStatus => &["customer_name", "vehicle", "number", "status", "link"],
             MessageKind::VehicleReady => &["customer_name", "vehicle", "number", "branch", "link"],
             MessageKind::InvoiceIssued => &["customer_name", "number", "total", "due_date", "link"],
+            MessageKind::PaymentReceipt | MessageKind::RefundIssued => &[
+                "customer_name",
+                "number",
+                "amount",
+                "receipt",
+                "balance",
+                "link",
+            ],
             MessageKind::Newsletter => &["customer_name", "headline", "body", "unsubscribe_link"],
         }
     }
@@ -188,6 +206,9 @@ impl MessageKind {
                 "total" => "£412.50",
                 "number" => "INV-2026-000123",
                 "due_date" => "17 March 2026",
+                "amount" => "£100.00",
+                "receipt" => "RCT-2026-000045",
+                "balance" => "£312.50",
                 "headline" => "Winter check: 20% off",
                 "body" => "Beat the cold with a free battery test at any visit.",
                 "code" => "482913",

@@ -3,7 +3,7 @@
 
 use crate::text::CurrencyCode;
 
-fn exponent(currency: &CurrencyCode) -> u32 {
+pub fn exponent(currency: &CurrencyCode) -> u32 {
     iso_currency::Currency::from_code(currency.as_str())
         .and_then(|c| c.exponent())
         .map(u32::from)

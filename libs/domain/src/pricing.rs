@@ -110,6 +110,9 @@ pub struct Rules {
     pub shop_supplies: Option<ShopSupplies>,
     /// `0.0825` for 8.25 %.
     pub tax_rate: Decimal,
+    /// Prices already contain the tax: it is taken out of them, not added on top (see
+    /// [`crate::invoicing`], whose rule this follows).
+    pub prices_include_tax: bool,
 }
 
 /// An order's figures, all in minor units.
@@ -160,9 +163,17 @@ pub fn totals(lines: &[Line], rules: &Rules) -> Totals {
             taxable += t.shop_supplies;
         }
     }
-    t.subtotal = (t.labour + t.parts + t.fees + t.shop_supplies - t.discounts).max(0);
-    t.tax = round_minor(Decimal::from(taxable.max(0)) * rules.tax_rate).max(0);
-    t.total = t.subtotal + t.tax;
+    let sum = (t.labour + t.parts + t.fees + t.shop_supplies - t.discounts).max(0);
+    let taxable = Decimal::from(taxable.max(0));
+    if rules.prices_include_tax {
+        t.tax = round_minor(taxable * rules.tax_rate / (Decimal::ONE + rules.tax_rate)).max(0);
+        t.total = sum;
+        t.subtotal = sum - t.tax;
+    } else {
+        t.tax = round_minor(taxable * rules.tax_rate).max(0);
+        t.subtotal = sum;
+        t.total = sum + t.tax;
+    }
     t.gross_profit = t.subtotal - t.cost;
     t
 }
@@ -244,6 +255,7 @@ mod tests {
                 taxable: true,
             }),
             tax_rate: dec("0.0825"),
+            prices_include_tax: false,
         };
         let t = totals(&lines, &rules);
         assert_eq!(t.labour, 18_000);
@@ -319,6 +331,7 @@ mod tests {
                     taxable,
                 }),
                 tax_rate: Decimal::new(tax, 4),
+                prices_include_tax: false,
             })
     }
 

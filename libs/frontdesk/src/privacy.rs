@@ -91,6 +91,13 @@ pub async fn export(fd: &FrontDesk, actor: &Actor, id: Uuid) -> Result<Value, Se
                 .order_by_asc(repair_order::Column::Number),
         )
         .await?;
+    let invoices = tx
+        .all(
+            tx.select::<pitlane_store::entity::invoice::Entity>()
+                .filter(pitlane_store::entity::invoice::Column::CustomerId.eq(id))
+                .order_by_asc(pitlane_store::entity::invoice::Column::Id),
+        )
+        .await?;
     let order_lines = tx
         .all(
             tx.select::<repair_order_line::Entity>()
@@ -131,6 +138,11 @@ pub async fn export(fd: &FrontDesk, actor: &Actor, id: Uuid) -> Result<Value, Se
             "history": events.iter().filter(|e| e.appointment_id == a.id).map(|e| json!({"at": e.at, "status": e.status, "detail": e.detail})).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "messages": messages.iter().map(|m| json!({"at": m.created_at, "direction": m.direction, "channel": m.channel, "text": m.body, "by": m.author_name})).collect::<Vec<_>>(),
+        "invoices": invoices.iter().map(|i| json!({
+            "number": i.number, "status": i.status, "currency": i.currency, "issued_at": i.issued_at,
+            "total_minor": i.total_minor, "paid_minor": i.paid_minor, "refunded_minor": i.refunded_minor,
+            "credited_minor": i.credited_minor,
+        })).collect::<Vec<_>>(),
         "repair_orders": orders.iter().map(|o| json!({
             "number": pitlane_domain::repair_order::display_number(o.number), "status": o.status,
             "vehicle_id": o.vehicle_id, "opened_at": o.created_at, "mileage_in": o.mileage_in,
@@ -166,7 +178,7 @@ pub const ERASED_NAME: &str = "Erased customer";
 /// Erases a customer on request. Personal data is blanked; pending appointments (requested,
 /// confirmed) are cancelled — their reminders withdrawn — and removed; past visits stay as
 /// anonymous records; vehicles stay with the workshop's history but no longer point at the
-/// person. Invoices (when they exist) keep their numbers and amounts under the anonymous name.
+/// person. Invoices keep their numbers and amounts under the anonymous name.
 pub async fn erase(fd: &FrontDesk, actor: &Actor, id: Uuid) -> Result<Erased, ServiceError> {
     actor.require(Permission::CustomersWrite)?;
     let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
@@ -208,6 +220,29 @@ pub async fn erase(fd: &FrontDesk, actor: &Actor, id: Uuid) -> Result<Erased, Se
         .await?;
     tx.delete_all(
         conversation::Entity::delete_many().filter(conversation::Column::CustomerId.eq(id)),
+    )
+    .await?;
+    // Invoices are kept for the tax authorities with their numbers and amounts, but not
+    // whom they were for: the name and contact details copied onto them go.
+    tx.update_all(
+        pitlane_store::entity::invoice::Entity::update_many()
+            .col_expr(
+                pitlane_store::entity::invoice::Column::CustomerName,
+                Expr::value(ERASED_NAME),
+            )
+            .col_expr(
+                pitlane_store::entity::invoice::Column::CustomerEmail,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                pitlane_store::entity::invoice::Column::CustomerPhone,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                pitlane_store::entity::invoice::Column::VehicleLabel,
+                Expr::value(""),
+            )
+            .filter(pitlane_store::entity::invoice::Column::CustomerId.eq(id)),
     )
     .await?;
     // Repair orders keep the name for the board; it goes with the rest.

@@ -32,6 +32,8 @@ pub enum Purpose {
     Unsubscribe,
     /// A customer's view of their repair order: status, estimate approval, inspection.
     RepairOrder,
+    /// A customer's view of one invoice, where they pay it by card; good for a year.
+    Invoice,
 }
 
 impl Purpose {
@@ -44,6 +46,7 @@ impl Purpose {
             Purpose::ManageBooking => "manage_booking",
             Purpose::Unsubscribe => "unsubscribe",
             Purpose::RepairOrder => "repair_order",
+            Purpose::Invoice => "invoice",
         }
     }
 
@@ -57,6 +60,7 @@ impl Purpose {
             Purpose::ManageBooking => Duration::days(180),
             Purpose::Unsubscribe => Duration::days(365),
             Purpose::RepairOrder => Duration::days(180),
+            Purpose::Invoice => Duration::days(365),
         }
     }
 }

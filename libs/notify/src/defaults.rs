@@ -131,6 +131,22 @@ pub fn template(kind: MessageKind, channel: Channel) -> (Option<&'static str>, &
             None,
             "{{ workshop_name }}: invoice {{ number }}, {{ total }}, due {{ due_date }}. Pay: {{ link }}",
         ),
+        (Channel::Email, PaymentReceipt) => (
+            Some("Receipt {{ receipt }}: {{ amount }} received"),
+            "Hello {{ customer_name }},\n\nThank you: we received {{ amount }} for invoice {{ number }} (receipt {{ receipt }}). Still due: {{ balance }}.\n\nThe invoice and its payments:\n\n{{ link }}\n\n{{ workshop_name }}",
+        ),
+        (Channel::Sms, PaymentReceipt) => (
+            None,
+            "{{ workshop_name }}: {{ amount }} received for invoice {{ number }}, receipt {{ receipt }}. Still due: {{ balance }}. {{ link }}",
+        ),
+        (Channel::Email, RefundIssued) => (
+            Some("Refund of {{ amount }} for invoice {{ number }}"),
+            "Hello {{ customer_name }},\n\nWe have refunded {{ amount }} of payment {{ receipt }} for invoice {{ number }}. A card refund takes 5 to 10 days to reach your account.\n\nThe invoice and its payments:\n\n{{ link }}\n\n{{ workshop_name }}",
+        ),
+        (Channel::Sms, RefundIssued) => (
+            None,
+            "{{ workshop_name }}: we refunded {{ amount }} for invoice {{ number }}. {{ link }}",
+        ),
         (Channel::Email, Newsletter) => (
             Some("{{ headline }}"),
             "Hello {{ customer_name }},\n\n{{ body }}\n\n{{ workshop_name }}\n{{ workshop_phone }}",

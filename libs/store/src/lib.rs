@@ -12,6 +12,7 @@ mod error;
 mod outbox;
 mod postgres;
 mod scoped;
+mod stripe_inbox;
 
 use std::time::Duration;
 
@@ -26,6 +27,7 @@ pub use error::StoreError;
 pub use outbox::{ClaimedBatch, Enqueued, NewOutboxRow, OutboxStat, Outcome};
 pub use scoped::{Page, People, PeopleTx, PersonTable, TenantScoped, TenantTx, Writable};
 pub use sea_orm;
+pub use stripe_inbox::{MAX_ATTEMPTS as STRIPE_EVENT_MAX_ATTEMPTS, ReceivedEvent};
 
 /// `text` with LIKE's own characters (`%`, `_`, `\\`) taken literally, for patterns that use
 /// `\\` as their escape character.

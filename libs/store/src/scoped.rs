@@ -12,15 +12,16 @@ use crate::{
     StoreError,
     entity::{
         api_key, appointment, appointment_event, audit_entry, auth_link, bay, booking_code, branch,
-        branch_closure, canned_job, canned_job_line, conversation, conversation_message, customer,
-        customer_note, inspection, inspection_item, inspection_photo, inspection_template,
-        inspection_template_item, invitation, job, job_application, mechanic_application,
+        branch_closure, canned_job, canned_job_line, checkout_session, conversation,
+        conversation_message, credit_note, credit_note_line, customer, customer_note, inspection,
+        inspection_item, inspection_photo, inspection_template, inspection_template_item,
+        invitation, invoice, invoice_line, job, job_application, mechanic_application,
         mechanic_profile, membership, membership_branch, message_template, mileage_reading,
-        notification, outbox, part, purchase_order, purchase_order_line, recovery_code,
-        repair_order, repair_order_event, repair_order_line, role, service, sms_consent,
+        notification, outbox, part, payment, purchase_order, purchase_order_line, recovery_code,
+        refund, repair_order, repair_order_event, repair_order_line, role, service, sms_consent,
         sms_inbound, staff_absence, stock_count, stock_count_line, stock_level, stock_movement,
-        stock_reservation, supplier, tenant, tenant_counter, tenant_domain, time_entry, user,
-        user_identity, vehicle, vehicle_owner,
+        stock_reservation, supplier, tax_rate, tenant, tenant_counter, tenant_domain, time_entry,
+        user, user_identity, vehicle, vehicle_owner,
     },
 };
 
@@ -104,6 +105,14 @@ tenant_scoped!(
     inspection_photo: TenantId;
     job_application: TenantId;
     time_entry: TenantId;
+    tax_rate: TenantId, branch BranchId;
+    invoice: TenantId, branch BranchId;
+    invoice_line: TenantId;
+    credit_note: TenantId;
+    credit_note_line: TenantId;
+    payment: TenantId;
+    refund: TenantId;
+    checkout_session: TenantId;
 );
 
 impl TenantScoped for audit_entry::Entity {

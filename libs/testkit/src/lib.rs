@@ -14,6 +14,7 @@ mod s3;
 pub mod sms;
 mod smtp;
 mod sse;
+pub mod stripe;
 mod world;
 
 use pitlane_store::sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -27,6 +28,7 @@ pub use s3::FakeS3;
 pub use sms::{FakeSms, SentSms};
 pub use smtp::{ReceivedMail, SmtpSink};
 pub use sse::{EventStream, SseEvent};
+pub use stripe::{FakeStripe, StripeCall};
 pub use world::TenantFixture;
 
 pub const APP_ROLE: &str = "pitlane_app";

@@ -682,6 +682,138 @@ impl TestApp {
                 .await
                 .expect("clocked");
         }
+        self.billing_desk(fixture, branch, customer, order_id, site)
+            .await;
+    }
+
+    /// Invoices: one from the order, issued, part paid, part refunded with a credit note;
+    /// a draft on its own; a branch tax rate; a card payment started on the branded page.
+    async fn billing_desk(
+        &self,
+        fixture: &TenantFixture,
+        branch: uuid::Uuid,
+        customer: uuid::Uuid,
+        order_id: uuid::Uuid,
+        site: &str,
+    ) {
+        use pitlane_billing::{invoices, payments, tax_rates};
+        let billing = &self.state().billing;
+        let owner = &fixture.owner;
+        let rate = tax_rates::add(billing, owner, branch, "Reduced", "5")
+            .await
+            .expect("a tax rate");
+        let invoice = invoices::draft_from_order(billing, owner, order_id)
+            .await
+            .expect("an invoice of the order");
+        let id = invoice.invoice.id;
+        invoices::add_line(
+            billing,
+            owner,
+            id,
+            &invoices::LineInput {
+                kind: "part".into(),
+                description: format!("{} wiper blades", fixture.slug),
+                quantity: "2".into(),
+                unit_price: "10.00".into(),
+                tax_rate_id: Some(rate.id),
+                taxable: true,
+            },
+        )
+        .await
+        .expect("a line at the reduced rate");
+        let issued = invoices::issue(billing, owner, id, site)
+            .await
+            .expect("issued");
+        let view = payments::record_payment(
+            billing,
+            owner,
+            id,
+            &payments::PaymentInput {
+                method: "cash".into(),
+                amount: "20.00".into(),
+                reference: Some(format!("{} till", fixture.slug)),
+                received_at: None,
+            },
+            site,
+        )
+        .await
+        .expect("a cash payment");
+        payments::refund(
+            billing,
+            owner,
+            view.payments[0].id,
+            &payments::RefundInput {
+                amount: "5.00".into(),
+                reason: format!("{} goodwill", fixture.slug),
+                credit_note: true,
+            },
+            site,
+        )
+        .await
+        .expect("a refund with its credit note");
+        let draft = invoices::draft(
+            billing,
+            owner,
+            &invoices::DraftInput {
+                branch_id: branch,
+                customer_id: customer,
+                vehicle_id: None,
+                notes: Some(format!("{} counter sale", fixture.slug)),
+            },
+        )
+        .await
+        .expect("a draft");
+        invoices::add_line(
+            billing,
+            owner,
+            draft.invoice.id,
+            &invoices::LineInput {
+                kind: "other".into(),
+                description: format!("{} floor mats", fixture.slug),
+                quantity: String::new(),
+                unit_price: "30.00".into(),
+                tax_rate_id: None,
+                taxable: true,
+            },
+        )
+        .await
+        .expect("a line on the draft");
+        payments::record_payment(
+            billing,
+            owner,
+            draft.invoice.id,
+            &payments::PaymentInput {
+                method: "card_terminal".into(),
+                amount: "10.00".into(),
+                reference: Some(format!("{} deposit", fixture.slug)),
+                received_at: None,
+            },
+            site,
+        )
+        .await
+        .expect("a deposit on the draft");
+        // A card payment started on the branded page, as Checkout would leave it.
+        let tx = self
+            .state()
+            .store
+            .tx(&pitlane_store::TenantCtx::new(fixture.id))
+            .await
+            .expect("tx");
+        use pitlane_store::sea_orm::ActiveValue::Set;
+        tx.insert(pitlane_store::entity::checkout_session::ActiveModel {
+            id: Set(uuid::Uuid::now_v7()),
+            invoice_id: Set(issued.invoice.id),
+            stripe_session_id: Set(format!("cs_test_{}", fixture.slug)),
+            amount_minor: Set(issued.invoice.total_minor - 2000),
+            status: Set("open".into()),
+            url: Set(format!("https://checkout.stripe.test/{}", fixture.slug)),
+            created_at: Set(chrono::Utc::now()),
+            updated_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        })
+        .await
+        .expect("a checkout session");
+        tx.commit().await.expect("commit");
     }
 
     /// Adds a staff member with this role to a tenant; returns their e-mail and password.

@@ -114,7 +114,8 @@
     "conversation.message", "conversation.read", "conversation.assigned",
     "repair_order.opened", "repair_order.status", "repair_order.lines", "repair_order.approval",
     "job.assigned", "job.board", "job.application", "job.clock",
-    "inspection.started", "inspection.rated", "inspection.photo", "inspection.completed"
+    "inspection.started", "inspection.rated", "inspection.photo", "inspection.completed",
+    "invoice.issued", "invoice.payment", "invoice.refund", "invoice.credit", "invoice.void"
   ];
   function connect() {
     if (events) return;
@@ -134,4 +135,15 @@
   });
   window.addEventListener("pageshow", connect);
   connect();
+})();
+
+// A page waiting for something another system reports (a card payment's confirmation from
+// Stripe) reloads itself until it is there, in case the live update came before the page
+// was listening.
+(function () {
+  "use strict";
+  var waiting = document.querySelector("[data-poll]");
+  if (!waiting) return;
+  var every = parseInt(waiting.getAttribute("data-poll"), 10) || 3000;
+  window.setTimeout(function () { window.location.reload(); }, every);
 })();

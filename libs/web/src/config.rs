@@ -47,6 +47,9 @@ pub struct Config {
     pub photo_dir: PathBuf,
     /// Photos in an S3-compatible bucket instead (`PITLANE_S3_*`), for several instances.
     pub photo_s3: Option<pitlane_workshop::storage::S3Settings>,
+    /// Stripe (`STRIPE_SECRET_KEY`, `STRIPE_WEBHOOK_SECRET`, `STRIPE_API_BASE`,
+    /// `STRIPE_PRICE_STARTER|GROWTH|CHAIN`); card payments and plans are off without it.
+    pub stripe: Option<pitlane_billing::StripeSettings>,
 }
 
 impl std::fmt::Debug for Config {
@@ -251,6 +254,54 @@ impl Config {
                 })
             }
         };
+        let stripe = match var("STRIPE_SECRET_KEY").filter(|k| !k.trim().is_empty()) {
+            None => None,
+            Some(key) => {
+                let key = key.trim().to_owned();
+                if !["sk_test_", "sk_live_", "rk_test_", "rk_live_"]
+                    .iter()
+                    .any(|p| key.starts_with(p))
+                {
+                    return Err(bad(
+                        "STRIPE_SECRET_KEY",
+                        "must be a Stripe secret key (sk_test_… or sk_live_…)",
+                    ));
+                }
+                let webhook_secrets: Vec<String> = var("STRIPE_WEBHOOK_SECRET")
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                if webhook_secrets.is_empty() {
+                    return Err(bad(
+                        "STRIPE_WEBHOOK_SECRET",
+                        "is needed with STRIPE_SECRET_KEY (whsec_…; several comma-separated while rotating)",
+                    ));
+                }
+                let api_base = var("STRIPE_API_BASE").filter(|b| !b.trim().is_empty());
+                if let Some(base) = &api_base
+                    && !url::Url::parse(base.trim())
+                        .is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+                {
+                    return Err(bad("STRIPE_API_BASE", "must be an http(s) URL"));
+                }
+                let plan_prices = pitlane_domain::plans::PLANS
+                    .iter()
+                    .filter_map(|plan| {
+                        var(&format!("STRIPE_PRICE_{}", plan.key.to_uppercase()))
+                            .filter(|p| !p.trim().is_empty())
+                            .map(|price| (plan.key.to_owned(), price.trim().to_owned()))
+                    })
+                    .collect();
+                Some(pitlane_billing::StripeSettings {
+                    secret_key: key,
+                    webhook_secrets,
+                    api_base: api_base.map(|b| b.trim().trim_end_matches('/').to_owned() + "/"),
+                    plan_prices,
+                })
+            }
+        };
         let notify = pitlane_notify::NotifyConfig::from_lookup(
             var,
             &mail_domain,
@@ -286,6 +337,7 @@ impl Config {
             oauth_providers,
             photo_dir,
             photo_s3,
+            stripe,
             addr,
             database_url,
             database_admin_url,

@@ -44,16 +44,34 @@ pub async fn events(
         .header("Last-Event-ID")
         .map(str::to_owned)
         .or(q.last_event_id);
-    let listener = Listener::of(&auth.actor, &topics);
-    let stream = state
-        .live
-        .subscribe(listener, last_event_id)
-        .await
-        .map(|event| {
-            Event::message(event.data.to_string())
-                .event_type(event.kind.clone())
-                .id(event.id.clone())
-        });
+    sse_response(&state, Listener::of(&auth.actor, &topics), last_event_id).await
+}
+
+/// The stream of a page followed by a signed link rather than a session (a customer's repair
+/// order or invoice): only events addressed to that one `subject` on `topic`.
+pub async fn link_stream(
+    state: &AppState,
+    req: &Request,
+    tenant: uuid::Uuid,
+    subject: uuid::Uuid,
+    topic: Topic,
+) -> Response {
+    let listener = Listener {
+        tenant,
+        user: subject,
+        topics: [topic.as_str()].into_iter().collect(),
+        own_only: true,
+    };
+    let last = req.header("Last-Event-ID").map(str::to_owned);
+    sse_response(state, listener, last).await
+}
+
+async fn sse_response(state: &AppState, listener: Listener, last: Option<String>) -> Response {
+    let stream = state.live.subscribe(listener, last).await.map(|event| {
+        Event::message(event.data.to_string())
+            .event_type(event.kind.clone())
+            .id(event.id.clone())
+    });
     // `Connection: close`: when the reader leaves, the browser drops the connection instead of
     // keeping it to reuse, which for an endless stream would hold one of its few connections
     // to this host until a timeout.

@@ -24,9 +24,9 @@ use crate::{
     observe::Observe,
     pages::{
         access, account, auth, booking, calendar, campaigns, customer, customers, desk_settings,
-        errors::PageErrors, floor, inbox, inventory, messages, notifications, operator, picker,
-        portal, public, purchasing, repair, signup, sso, staff, templates, two_factor, workshop,
-        workshop_settings,
+        errors::PageErrors, floor, inbox, inventory, invoices, messages, notifications, operator,
+        pay, picker, portal, public, purchasing, repair, signup, sso, staff, templates, two_factor,
+        workshop, workshop_settings,
     },
     problem,
     session::{BusSessions, Csrf, LoadAuth, SESSION_COOKIE, SESSION_LIFETIME},
@@ -229,7 +229,10 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
         }
         print_demo_credentials(&config, &credentials, mechanic.as_ref());
     }
+    let billing = pitlane_billing::Billing::new(workshop.clone(), config.stripe.clone())
+        .map_err(|e| StartError::Setup(format!("Stripe: {e}")))?;
     Ok(AppState {
+        billing,
         outbox,
         identity,
         frontdesk,
@@ -407,6 +410,11 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/repair/answer", post(repair::answer_estimate))
         .at("/repair/follow", post(repair::follow))
         .at("/repair/events", get(repair::order_events))
+        .at("/invoice", get(pay::show))
+        .at("/invoice/pay", post(pay::pay))
+        .at("/invoice/paid", get(pay::paid))
+        .at("/invoice/pdf", get(pay::pdf))
+        .at("/invoice/events", get(pay::invoice_events))
         .at("/repair/photos/:id", get(repair::order_photo))
         .at("/account/password", post(customer::save_password))
         .at("/portal/staff/applications", get(staff::applications))
@@ -507,6 +515,47 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/portal/job-board", get(floor::job_board))
         .at("/portal/job-board/:id/apply", post(floor::apply))
         .at("/portal/earnings", get(floor::earnings_page))
+        .at("/portal/invoices", get(invoices::list))
+        .at("/portal/invoices/:id", get(invoices::show))
+        .at("/portal/invoices/:id/pdf", get(invoices::pdf))
+        .at("/portal/invoices/:id/lines", post(invoices::add_line))
+        .at(
+            "/portal/invoices/:id/lines/:line/remove",
+            post(invoices::remove_line),
+        )
+        .at("/portal/invoices/:id/issue", post(invoices::issue))
+        .at("/portal/invoices/:id/void", post(invoices::void))
+        .at(
+            "/portal/invoices/:id/payments",
+            post(invoices::record_payment),
+        )
+        .at(
+            "/portal/invoices/:id/payments/:payment/refund",
+            post(invoices::refund),
+        )
+        .at("/portal/invoices/:id/credit-notes", post(invoices::credit))
+        .at(
+            "/portal/repair-orders/:id/invoice",
+            post(invoices::from_order),
+        )
+        .at("/portal/settings/payments", get(invoices::payment_settings))
+        .at(
+            "/portal/settings/payments/connect",
+            post(invoices::connect_stripe),
+        )
+        .at(
+            "/portal/settings/payments/return",
+            get(invoices::stripe_return),
+        )
+        .at(
+            "/portal/settings/payments/refresh",
+            get(invoices::stripe_refresh),
+        )
+        .at(
+            "/portal/settings/plan",
+            get(invoices::payment_settings).post(invoices::choose_plan),
+        )
+        .at("/portal/settings/plan/portal", post(invoices::plan_portal))
         .at(
             "/portal/settings/workshop",
             get(workshop_settings::show).post(workshop_settings::save),
@@ -741,6 +790,7 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
         cache: state.tenants.clone(),
         base_domain: config.base_domain.clone(),
         platform_hosts,
+        plans_enforced: state.billing.gateway.is_some(),
     };
 
     Route::new()
@@ -754,6 +804,7 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
             get(sso::callback).with(CookieJarManager::new()),
         )
         .at("/webhooks/sms/inbound", post(crate::webhooks::inbound_sms))
+        .at("/webhooks/stripe", post(crate::webhooks::stripe))
         .at("/webhooks/sms/status", post(crate::webhooks::sms_status))
         .at("/api/openapi.json", spec)
         .nest("/api/docs", docs)

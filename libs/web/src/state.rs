@@ -23,6 +23,8 @@ pub struct AppState {
     pub frontdesk: pitlane_frontdesk::FrontDesk,
     /// Repair orders, inspections, jobs, the time clock and earnings.
     pub workshop: pitlane_workshop::Workshop,
+    /// Invoices, payments, refunds, Stripe and the workshops' plans.
+    pub billing: pitlane_billing::Billing,
     /// Parts, stock, suppliers, purchase orders and stock counts.
     pub inventory: pitlane_inventory::Inventory,
     /// The shared workers, when this process runs them itself (embedded mode).

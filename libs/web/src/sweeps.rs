@@ -64,15 +64,31 @@ pub async fn claim_this_hour(state: &AppState) -> bool {
         .map_or(true, |n| n == 1)
 }
 
-/// Runs the rounds until the task is aborted.
+/// Runs the rounds, and works the inbox of Stripe events, until the task is aborted.
 pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        tokio::time::sleep(FIRST_ROUND_AFTER).await;
-        loop {
-            if claim_this_hour(&state).await {
-                maintenance_round(&state).await;
+        let rounds = async {
+            tokio::time::sleep(FIRST_ROUND_AFTER).await;
+            loop {
+                if claim_this_hour(&state).await {
+                    maintenance_round(&state).await;
+                }
+                tokio::time::sleep(MAINTENANCE_EVERY).await;
             }
-            tokio::time::sleep(MAINTENANCE_EVERY).await;
-        }
+        };
+        let stripe = async {
+            if state.billing.gateway.is_some() {
+                pitlane_billing::events::run(state.billing.clone(), stripe_sites(&state)).await;
+            }
+        };
+        tokio::join!(rounds, stripe);
+    })
+}
+
+/// The site of each workshop, for the links in messages Stripe's events cause.
+pub fn stripe_sites(state: &AppState) -> pitlane_billing::events::SiteOf {
+    let config = state.config.clone();
+    std::sync::Arc::new(move |t: &pitlane_store::entity::tenant::Model| {
+        site_of_tenant(&config, &t.slug, None)
     })
 }

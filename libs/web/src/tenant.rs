@@ -176,6 +176,9 @@ pub struct TenantDispatch<T, P> {
     pub base_domain: Option<String>,
     /// Hosts that always mean the platform (the public URL's host).
     pub platform_hosts: Vec<String>,
+    /// The platform bills workshops for their plan (Stripe is configured): a workshop past
+    /// due becomes read-only. A self-hosted deployment without Stripe has no plans to enforce.
+    pub plans_enforced: bool,
 }
 
 impl<T: Endpoint, P: Endpoint> Endpoint for TenantDispatch<T, P> {
@@ -218,12 +221,46 @@ impl<T: Endpoint, P: Endpoint> Endpoint for TenantDispatch<T, P> {
         if !base.is_empty() {
             strip_prefix(&mut req, &base);
         }
+        if let Some(banner) = self
+            .plans_enforced
+            .then(|| refused_while_read_only(&req, &tenant))
+            .flatten()
+        {
+            return Ok(crate::pages::errors::tenant_read_only(&banner, is_api));
+        }
         req.extensions_mut().insert(TenantScope { tenant, base });
         self.tenant_app
             .call(req)
             .await
             .map(IntoResponse::into_response)
     }
+}
+
+/// A workshop past its grace period (or its trial) may read, pay and choose a plan, but
+/// staff changes are refused with the banner saying what to do.
+fn refused_while_read_only(req: &Request, tenant: &tenant::Model) -> Option<String> {
+    use pitlane_billing::subscriptions::Standing;
+    if matches!(
+        *req.method(),
+        poem::http::Method::GET | poem::http::Method::HEAD | poem::http::Method::OPTIONS
+    ) {
+        return None;
+    }
+    let standing = Standing::of(tenant, chrono::Utc::now());
+    if standing.allows_changes() {
+        return None;
+    }
+    let path = req.uri().path();
+    let staff_change = path.starts_with("/portal") || path.starts_with("/api/v1");
+    let always_open = [
+        "/portal/settings/plan",
+        "/portal/settings/payments",
+        "/api/v1/billing",
+    ];
+    if !staff_change || always_open.iter().any(|p| path.starts_with(p)) {
+        return None;
+    }
+    standing.banner()
 }
 
 /// `/t/demo/portal?x=1` → `/portal?x=1`, so the tenant's routes are the same in both modes.

@@ -162,3 +162,40 @@ pub async fn sms_status(req: &Request, state: Data<&AppState>, body: Body) -> Re
         Err(err) => Problem::from(err).into_response(),
     }
 }
+
+/// Stripe's webhook, for platform and Connect events alike. The signature is checked on the
+/// raw body before anything is read from it; a verified event is stored once by its id and
+/// answered at once, and the work is done in the background (`pitlane_billing::events`).
+#[handler]
+pub async fn stripe(req: &Request, state: Data<&AppState>, body: Body) -> Response {
+    let bytes = match body.into_bytes_limit(1024 * 1024).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            return bad_request("the body must be a Stripe event of at most 1 MiB").into_response();
+        }
+    };
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return bad_request("the body is not UTF-8").into_response();
+    };
+    match pitlane_billing::events::receive(&state.billing, text, req.header("Stripe-Signature"))
+        .await
+    {
+        Ok(new) => poem::web::Json(serde_json::json!({ "received": true, "duplicate": !new }))
+            .into_response(),
+        Err(refused) => {
+            tracing::warn!(?refused, "Stripe webhook refused");
+            let status = if refused == pitlane_billing::events::Refused::NotConfigured {
+                StatusCode::NOT_FOUND
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            Problem::new(
+                status,
+                "stripe-webhook-refused",
+                "The Stripe event was not accepted",
+                Some(refused.detail().into()),
+            )
+            .into_response()
+        }
+    }
+}

@@ -51,7 +51,7 @@ pub(crate) async fn of_order(
 }
 
 /// The pricing of orders at this branch: the workshop's shop supplies, the branch's tax.
-pub(crate) async fn rules(tx: &TenantTx, branch: &branch::Model) -> Result<Rules, ServiceError> {
+pub async fn rules(tx: &TenantTx, branch: &branch::Model) -> Result<Rules, ServiceError> {
     let workshop = tx.get::<tenant::Entity>(tx.tenant_id().0).await?;
     Ok(Rules {
         shop_supplies: (workshop.shop_supplies_bp > 0).then(|| ShopSupplies {
@@ -64,6 +64,7 @@ pub(crate) async fn rules(tx: &TenantTx, branch: &branch::Model) -> Result<Rules
             taxable: true,
         }),
         tax_rate: from_bp(branch.tax_rate_bp),
+        prices_include_tax: workshop.prices_include_tax,
     })
 }
 
@@ -593,4 +594,82 @@ pub async fn add_canned(
     }
     let detail = format!("added canned job: {}", canned.name);
     changed(ws, actor, tx, order.id, detail).await
+}
+
+/// A line as an invoice takes it over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BillableLine {
+    /// `labour`, `part`, `fee` or `discount`.
+    pub kind: &'static str,
+    pub description: String,
+    pub quantity_milli: i64,
+    /// Negative for a discount.
+    pub unit_price: i64,
+    pub taxable: bool,
+}
+
+/// What the customer is billed for: every line not declined, and the shop supplies, in the
+/// order's own figures (so the invoice's total is the estimate's).
+pub async fn billable(
+    tx: &TenantTx,
+    order: &repair_order::Model,
+) -> Result<Vec<BillableLine>, ServiceError> {
+    let branch = tx.get::<branch::Entity>(order.branch_id).await?;
+    let rules = rules(tx, &branch).await?;
+    let lines: Vec<repair_order_line::Model> = of_order(tx, order.id)
+        .await?
+        .into_iter()
+        .filter(|l| decision(l) != LineDecision::Declined)
+        .collect();
+    let totals = totals_of(&lines, &rules, |_| true);
+    let mut out: Vec<BillableLine> = lines
+        .iter()
+        .map(|l| match l.kind.as_str() {
+            "labour" => BillableLine {
+                kind: "labour",
+                description: l.description.clone(),
+                quantity_milli: l.quantity_milli,
+                unit_price: l.unit_price_minor,
+                taxable: l.taxable,
+            },
+            "labour_flat" => BillableLine {
+                kind: "labour",
+                description: l.description.clone(),
+                quantity_milli: 1000,
+                unit_price: l.unit_price_minor,
+                taxable: l.taxable,
+            },
+            "part" => BillableLine {
+                kind: "part",
+                description: l.description.clone(),
+                quantity_milli: l.quantity_milli,
+                unit_price: l.unit_price_minor,
+                taxable: l.taxable,
+            },
+            "discount" => BillableLine {
+                kind: "discount",
+                description: l.description.clone(),
+                quantity_milli: 1000,
+                unit_price: -l.unit_price_minor,
+                taxable: l.taxable,
+            },
+            _ => BillableLine {
+                kind: "fee",
+                description: l.description.clone(),
+                quantity_milli: 1000,
+                unit_price: l.unit_price_minor,
+                taxable: l.taxable,
+            },
+        })
+        .collect();
+    if totals.shop_supplies > 0 {
+        out.push(BillableLine {
+            kind: "fee",
+            description: "Shop supplies".into(),
+            quantity_milli: 1000,
+            unit_price: totals.shop_supplies,
+            taxable: rules.shop_supplies.as_ref().is_some_and(|s| s.taxable),
+        });
+    }
+    Ok(out)
 }

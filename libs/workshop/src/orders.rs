@@ -869,3 +869,40 @@ pub async fn set_follow_updates(
     tx.commit().await?;
     Ok(())
 }
+
+/// Notes an issued invoice on its order, in the invoice's transaction, and moves an order
+/// whose work is done (ready for pickup) to invoiced.
+pub async fn mark_invoiced(
+    ws: &Workshop,
+    tx: &TenantTx,
+    order_id: Uuid,
+    number: &str,
+    by: Option<String>,
+    site: &str,
+) -> Result<(), ServiceError> {
+    let row = tx.get::<repair_order::Entity>(order_id).await?;
+    if status_of(&row)? == RepairOrderStatus::ReadyForPickup {
+        transition(
+            ws,
+            tx,
+            row,
+            RepairOrderStatus::Invoiced,
+            None,
+            Some(format!("invoice {number}")),
+            by,
+            site,
+        )
+        .await?;
+    } else {
+        record(
+            tx,
+            &row,
+            "invoice",
+            Some(format!("Invoice {number} issued")),
+            by,
+            true,
+        )
+        .await?;
+    }
+    Ok(())
+}

@@ -180,7 +180,14 @@ impl BranchesApi {
         state: Data<&AppState>,
         body: Json<BranchWrite>,
     ) -> Result<Created, Problem> {
-        let created = branches::create(&state.store, &auth.actor, to_input(body.0)?).await?;
+        let input = to_input(body.0)?;
+        pitlane_billing::subscriptions::allow_one_more(
+            &state.billing,
+            &auth.actor,
+            pitlane_billing::subscriptions::Limit::Branches,
+        )
+        .await?;
+        let created = branches::create(&state.store, &auth.actor, input).await?;
         Ok(Created::Created(Json(to_api(created))))
     }
 

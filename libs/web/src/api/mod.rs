@@ -7,6 +7,7 @@ mod conversations;
 mod customers;
 mod domains;
 mod inventory;
+mod invoices;
 mod jobs;
 mod me;
 mod messages;
@@ -26,6 +27,7 @@ use poem_openapi::{
 
 use crate::session::Auth;
 
+pub(crate) use invoices::pdf_response;
 pub(crate) use repair_orders::photo_file;
 
 #[derive(Tags)]
@@ -58,6 +60,9 @@ pub enum ApiTags {
     Jobs,
     /// Parts, stock levels and movements, suppliers, purchase orders and stock counts.
     Inventory,
+    /// Invoices, payments with receipts, refunds and credit notes; the Stripe connection and
+    /// the workshop's plan.
+    Invoices,
 }
 
 /// A signed-in member of the workshop, by the portal's session cookie.
@@ -144,6 +149,7 @@ pub type Apis = (
     repair_orders::RepairOrdersApi,
     jobs::JobsApi,
     inventory::InventoryApi,
+    invoices::InvoicesApi,
 );
 
 pub fn service() -> OpenApiService<Apis, ()> {
@@ -164,6 +170,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             repair_orders::RepairOrdersApi,
             jobs::JobsApi,
             inventory::InventoryApi,
+            invoices::InvoicesApi,
         ),
         "Pitlane API",
         env!("CARGO_PKG_VERSION"),

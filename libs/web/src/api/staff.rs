@@ -372,8 +372,15 @@ impl StaffApi {
             role: body.0.role,
             branches: body.0.branch_ids,
         };
-        let row =
-            invitations::invite(&state.identity, &auth.actor, &auth.name, input, &site).await?;
+        let row = {
+            pitlane_billing::subscriptions::allow_one_more(
+                &state.billing,
+                &auth.actor,
+                pitlane_billing::subscriptions::Limit::Staff,
+            )
+            .await?;
+            invitations::invite(&state.identity, &auth.actor, &auth.name, input, &site).await?
+        };
         Ok(InvitationCreated::Created(Json(invitation_api(row))))
     }
 

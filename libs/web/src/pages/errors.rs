@@ -82,6 +82,21 @@ pub fn tenant_suspended(tenant: &tenant::Model, is_api: bool) -> Response {
     )
 }
 
+/// A change refused because the workshop is read-only for non-payment (or an expired trial):
+/// reading, paying and choosing a plan still work.
+pub fn tenant_read_only(banner: &str, is_api: bool) -> Response {
+    if is_api {
+        return Problem::new(
+            StatusCode::FORBIDDEN,
+            "workshop-read-only",
+            "The workshop is read-only until its plan is paid",
+            Some(banner.to_owned()),
+        )
+        .into_response();
+    }
+    error_page(&platform_ctx(), StatusCode::FORBIDDEN, "Read-only", banner)
+}
+
 /// Answers a failed page action: sign-in for the unauthenticated, a readable page otherwise.
 pub fn service_error_page(ctx: &PageCtx, err: ServiceError) -> Response {
     match err {

@@ -176,6 +176,12 @@ pub fn page(ctx: &PageCtx, title: &str, nav: Option<&str>, content: Markup) -> M
                     can(Permission::RepairOrdersRead),
                 ),
                 (
+                    "invoices",
+                    "Invoices",
+                    "/portal/invoices",
+                    can(Permission::InvoicesWrite),
+                ),
+                (
                     "my-jobs",
                     "My jobs",
                     "/portal/my-jobs",

@@ -32,7 +32,21 @@ pub async fn dashboard(req: &Request, state: Data<&AppState>) -> Response {
     let unread = glance.unread_conversations;
     let open_orders = glance.open_orders;
     let low_stock = glance.low_stock;
+    // Owners are told where the workshop stands with its plan (trial ending, payment failed).
+    let plan_banner = ctx
+        .tenant()
+        .filter(|_| state.billing.gateway.is_some())
+        .filter(|_| {
+            auth.actor
+                .can(pitlane_domain::permissions::Permission::BillingManage)
+        })
+        .and_then(|t| pitlane_billing::subscriptions::Standing::of(t, chrono::Utc::now()).banner());
     let body = html! {
+        @if let Some(banner) = &plan_banner {
+            div class="notice" role="status" data-plan-banner {
+                (banner) " " a href=(ctx.link("/portal/settings/payments")) { "Go to the plan" }
+            }
+        }
         h1 { "Hello, " (auth.name) }
         p class="muted" { "You are signed in as " (auth.actor.role.label()) "." }
         @if let Some(unread) = unread {
@@ -133,6 +147,7 @@ fn settings_page(
         h1 { "Brand settings" }
         p { a href=(ctx.link("/portal/settings/front-desk")) { "Front desk: services, bays, closures, online booking" } }
         p { a href=(ctx.link("/portal/settings/workshop")) { "Workshop: labour rates, tax, parts markup, canned jobs, inspection checklists" } }
+        p { a href=(ctx.link("/portal/settings/payments")) { "Payments and plan: Stripe, card payments, your Pitlane plan" } }
         p { a href=(ctx.link("/portal/settings/messages")) { "Message settings: sender name, reply-to, test e-mail" } }
         p { a href=(ctx.link("/portal/settings/api-keys")) { "API keys for programs that use the workshop's data" } }
         p { a href=(ctx.link("/portal/settings/security")) { "Sign-in security: single sign-on, two-factor" } }

@@ -3,9 +3,6 @@
 //! approve or decline line by line, the inspection report with its photos, and the timeline.
 //! Made for a phone; works without JavaScript.
 
-use std::time::Duration;
-
-use futures_util::StreamExt;
 use maud::{Markup, html};
 use pitlane_domain::{
     FieldErrors, ServiceError,
@@ -13,7 +10,6 @@ use pitlane_domain::{
     repair_order::{LineDecision, RepairOrderStatus},
     text::CurrencyCode,
 };
-use pitlane_notify::Listener;
 use pitlane_workshop::{
     approval,
     inspections::{self, InspectionView},
@@ -22,10 +18,7 @@ use pitlane_workshop::{
 };
 use poem::{
     IntoResponse, Request, Response, handler,
-    web::{
-        Data, Path, Query, Redirect,
-        sse::{Event, SSE},
-    },
+    web::{Data, Path, Query, Redirect},
 };
 use serde::Deserialize;
 
@@ -431,26 +424,12 @@ pub async fn order_events(
     if let Err(err) = approval::for_customer(&state.workshop, scope.ctx(), &q.token).await {
         return service_error_page(&PageCtx::from_request(req), err);
     }
-    let listener = Listener {
-        tenant: scope.tenant.id,
-        user: order,
-        topics: [pitlane_domain::live::Topic::Repair.as_str()]
-            .into_iter()
-            .collect(),
-        own_only: true,
-    };
-    let last = req.header("Last-Event-ID").map(str::to_owned);
-    let stream = state.live.subscribe(listener, last).await.map(|event| {
-        Event::message(event.data.to_string())
-            .event_type(event.kind.clone())
-            .id(event.id.clone())
-    });
-    let mut response = SSE::new(stream)
-        .keep_alive(Duration::from_secs(15))
-        .into_response();
-    response.headers_mut().insert(
-        poem::http::header::CONNECTION,
-        poem::http::HeaderValue::from_static("close"),
-    );
-    response
+    crate::events::link_stream(
+        &state,
+        req,
+        scope.tenant.id,
+        order,
+        pitlane_domain::live::Topic::Repair,
+    )
+    .await
 }

@@ -261,7 +261,17 @@ pub async fn invite(
         branches: branches_from(&pairs),
     };
     let site = site_of_request(&state.config, req, &scope);
-    match invitations::invite(&state.identity, &auth.actor, &auth.name, input, &site).await {
+    let invited = match pitlane_billing::subscriptions::allow_one_more(
+        &state.billing,
+        &auth.actor,
+        pitlane_billing::subscriptions::Limit::Staff,
+    )
+    .await
+    {
+        Ok(()) => invitations::invite(&state.identity, &auth.actor, &auth.name, input, &site).await,
+        Err(err) => Err(err),
+    };
+    match invited {
         Ok(_) => Redirect::see_other(ctx.link("/portal/staff?invited")).into_response(),
         Err(ServiceError::Invalid(errors) | ServiceError::Conflict(errors)) => {
             staff_page(

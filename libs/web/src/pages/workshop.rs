@@ -379,6 +379,12 @@ fn order_body(
                                 button class=(if next == RepairOrderStatus::Cancelled { "button danger" } else { "button secondary" }) type="submit" { "Mark " (next.label().to_lowercase()) }
                             }
                         }
+                        @if can(Permission::InvoicesWrite) && !matches!(status, RepairOrderStatus::Estimate | RepairOrderStatus::SentForApproval | RepairOrderStatus::Cancelled) {
+                            form method="post" action=(ctx.link(&format!("{base}/invoice"))) {
+                                (csrf_input(ctx))
+                                button class="button" type="submit" data-invoice { "Invoice" }
+                            }
+                        }
                         form method="post" action=(ctx.link(&format!("/portal/customers/{}/conversation", o.customer.id))) {
                             (csrf_input(ctx))
                             button class="button secondary" type="submit" { "Message the customer" }

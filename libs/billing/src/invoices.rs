@@ -1,0 +1,894 @@
+//! Invoices: drafted from a repair order or on their own, edited while draft, issued with a
+//! gap-free number (`INV-2026-000123`), then never edited: corrected by credit notes, settled
+//! by payments, or voided while nothing was paid.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Utc};
+use pitlane_domain::{
+    Actor, FieldErrors, ServiceError,
+    invoicing::{
+        self, InvoiceStatus, InvoiceTotals, PricedLine, Settlement, TaxMode, document_number,
+    },
+    live::Topic,
+    messages::MessageKind,
+    money::{format_amount, parse_amount},
+    permissions::Permission,
+    phone::PhoneE164,
+    quantity::{format_percent, parse_quantity},
+    text::{CurrencyCode, Email, optional_text},
+};
+use pitlane_frontdesk::{customers::known_customer, resources::known_branch, vehicles};
+use pitlane_identity::{
+    audit::{self, By, Event},
+    links::Purpose,
+};
+use pitlane_notify::{OutgoingMessage, Recipient};
+use pitlane_store::{
+    TenantCtx, TenantTx,
+    entity::{
+        branch, credit_note, customer, invoice, invoice_line, payment, refund, repair_order,
+        tax_rate, tenant, vehicle,
+    },
+    sea_orm::{
+        ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+    },
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{Billing, internal};
+
+/// An invoice with everything its pages and PDF show.
+#[derive(Debug, Clone)]
+pub struct InvoiceView {
+    pub invoice: invoice::Model,
+    pub lines: Vec<invoice_line::Model>,
+    pub totals: InvoiceTotals,
+    pub payments: Vec<payment::Model>,
+    pub refunds: Vec<refund::Model>,
+    pub credit_notes: Vec<credit_note::Model>,
+    pub branch: branch::Model,
+    pub workshop: tenant::Model,
+}
+
+impl InvoiceView {
+    pub fn status(&self) -> InvoiceStatus {
+        InvoiceStatus::parse(&self.invoice.status).unwrap_or(InvoiceStatus::Draft)
+    }
+
+    pub fn money(&self) -> Settlement {
+        settlement(&self.invoice)
+    }
+
+    pub fn currency(&self) -> CurrencyCode {
+        currency_of(&self.invoice)
+    }
+
+    pub fn amount(&self, minor: i64) -> String {
+        format_amount(minor, &self.currency())
+    }
+
+    /// The number people see: the issued number, or "Draft".
+    pub fn title(&self) -> String {
+        self.invoice
+            .number
+            .clone()
+            .unwrap_or_else(|| "Draft invoice".into())
+    }
+
+    pub fn mode(&self) -> TaxMode {
+        TaxMode::from_flag(self.invoice.prices_include_tax)
+    }
+}
+
+pub fn settlement(row: &invoice::Model) -> Settlement {
+    Settlement {
+        total: row.total_minor,
+        credited: row.credited_minor,
+        paid: row.paid_minor,
+        refunded: row.refunded_minor,
+    }
+}
+
+pub(crate) fn currency_of(row: &invoice::Model) -> CurrencyCode {
+    CurrencyCode::parse(&row.currency).unwrap_or_else(|_| CurrencyCode::parse("EUR").expect("EUR"))
+}
+
+pub fn status_of(row: &invoice::Model) -> Result<InvoiceStatus, ServiceError> {
+    InvoiceStatus::parse(&row.status)
+        .ok_or_else(|| internal(format!("stored status {}", row.status)))
+}
+
+pub(crate) async fn view(
+    tx: &TenantTx,
+    invoice: invoice::Model,
+) -> Result<InvoiceView, ServiceError> {
+    let lines = lines_of(tx, invoice.id).await?;
+    let totals = totals_of(&lines, TaxMode::from_flag(invoice.prices_include_tax))?;
+    let payments = tx
+        .all(
+            tx.select::<payment::Entity>()
+                .filter(payment::Column::InvoiceId.eq(invoice.id))
+                .order_by_asc(payment::Column::Id),
+        )
+        .await?;
+    let refunds = tx
+        .all(
+            tx.select::<refund::Entity>()
+                .filter(refund::Column::InvoiceId.eq(invoice.id))
+                .order_by_asc(refund::Column::Id),
+        )
+        .await?;
+    let credit_notes = tx
+        .all(
+            tx.select::<credit_note::Entity>()
+                .filter(credit_note::Column::InvoiceId.eq(invoice.id))
+                .order_by_asc(credit_note::Column::Id),
+        )
+        .await?;
+    let branch = tx.get::<branch::Entity>(invoice.branch_id).await?;
+    let workshop = tx.get::<tenant::Entity>(tx.tenant_id().0).await?;
+    Ok(InvoiceView {
+        invoice,
+        lines,
+        totals,
+        payments,
+        refunds,
+        credit_notes,
+        branch,
+        workshop,
+    })
+}
+
+async fn lines_of(
+    tx: &TenantTx,
+    invoice_id: Uuid,
+) -> Result<Vec<invoice_line::Model>, ServiceError> {
+    Ok(tx
+        .all(
+            tx.select::<invoice_line::Entity>()
+                .filter(invoice_line::Column::InvoiceId.eq(invoice_id))
+                .order_by_asc(invoice_line::Column::Position)
+                .order_by_asc(invoice_line::Column::Id),
+        )
+        .await?)
+}
+
+fn priced(line: &invoice_line::Model) -> PricedLine {
+    PricedLine {
+        quantity_milli: line.quantity_milli,
+        unit_price: line.unit_price_minor,
+        tax_rate_bp: line.tax_rate_bp,
+    }
+}
+
+fn totals_of(lines: &[invoice_line::Model], mode: TaxMode) -> Result<InvoiceTotals, ServiceError> {
+    let priced: Vec<PricedLine> = lines.iter().map(priced).collect();
+    invoicing::totals(&priced, mode)
+        .map_err(|e| ServiceError::Invalid(FieldErrors::single("lines", e.to_string())))
+}
+
+/// Reads an invoice for staff.
+pub async fn get(billing: &Billing, actor: &Actor, id: Uuid) -> Result<InvoiceView, ServiceError> {
+    actor.require(Permission::RepairOrdersRead)?;
+    let tx = billing.store().tx(&TenantCtx::of(actor)).await?;
+    let row = tx.get::<invoice::Entity>(id).await?;
+    let result = view(&tx, row).await?;
+    tx.commit().await?;
+    Ok(result)
+}
+
+/// What the invoice list can be narrowed to.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub status: Option<InvoiceStatus>,
+    pub customer_id: Option<Uuid>,
+    /// Issued, partly paid or overdue: what is still owed.
+    pub unpaid: bool,
+}
+
+/// Invoices newest first, 100 at a time (`before` is the last id of the previous page).
+pub async fn list(
+    billing: &Billing,
+    actor: &Actor,
+    filter: &ListFilter,
+    before: Option<Uuid>,
+) -> Result<Vec<invoice::Model>, ServiceError> {
+    actor.require(Permission::RepairOrdersRead)?;
+    let tx = billing.store().tx(&TenantCtx::of(actor)).await?;
+    let mut query = tx
+        .select::<invoice::Entity>()
+        .order_by_desc(invoice::Column::Id)
+        .limit(100);
+    if let Some(status) = filter.status {
+        query = query.filter(invoice::Column::Status.eq(status.key()));
+    }
+    if filter.unpaid {
+        query = query.filter(invoice::Column::Status.is_in(["issued", "partly_paid"]));
+    }
+    if let Some(customer) = filter.customer_id {
+        query = query.filter(invoice::Column::CustomerId.eq(customer));
+    }
+    if let Some(before) = before {
+        query = query.filter(invoice::Column::Id.lt(before));
+    }
+    let rows = tx.all(query).await?;
+    tx.commit().await?;
+    Ok(rows)
+}
+
+/// A new invoice for a customer, not from a repair order.
+#[derive(Debug, Clone, Default)]
+pub struct DraftInput {
+    pub branch_id: Uuid,
+    pub customer_id: Uuid,
+    pub vehicle_id: Option<Uuid>,
+    pub notes: Option<String>,
+}
+
+async fn new_draft(
+    tx: &TenantTx,
+    actor: &Actor,
+    branch_id: Uuid,
+    customer: &customer::Model,
+    vehicle: Option<&vehicle::Model>,
+    repair_order_id: Option<Uuid>,
+    notes: Option<String>,
+) -> Result<invoice::Model, ServiceError> {
+    let workshop = tx.get::<tenant::Entity>(tx.tenant_id().0).await?;
+    let now = Utc::now();
+    let row = tx
+        .insert(invoice::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            number: Set(None),
+            branch_id: Set(branch_id),
+            customer_id: Set(customer.id),
+            vehicle_id: Set(vehicle.map(|v| v.id)),
+            repair_order_id: Set(repair_order_id),
+            status: Set(InvoiceStatus::Draft.key().into()),
+            currency: Set(workshop.currency.clone()),
+            prices_include_tax: Set(workshop.prices_include_tax),
+            customer_name: Set(customer.name.clone()),
+            customer_email: Set(customer.email.clone()),
+            customer_phone: Set(customer.phone.clone()),
+            vehicle_label: Set(vehicle.map(vehicles::describe).unwrap_or_default()),
+            notes: Set(notes),
+            net_minor: Set(0),
+            tax_minor: Set(0),
+            total_minor: Set(0),
+            credited_minor: Set(0),
+            paid_minor: Set(0),
+            refunded_minor: Set(0),
+            issued_at: Set(None),
+            due_at: Set(None),
+            voided_at: Set(None),
+            void_reason: Set(None),
+            created_by: Set(tx.actor_name(actor).await?),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .await
+        .map_err(|err| {
+            if err.is_conflict_on("repair_order_id") {
+                ServiceError::Conflict(FieldErrors::single(
+                    "repair_order_id",
+                    "this repair order already has an invoice; open it, or void it first",
+                ))
+            } else {
+                err.into()
+            }
+        })?;
+    Ok(row)
+}
+
+/// Starts a draft for a customer (and one of their vehicles).
+pub async fn draft(
+    billing: &Billing,
+    actor: &Actor,
+    input: &DraftInput,
+) -> Result<InvoiceView, ServiceError> {
+    actor.require(Permission::InvoicesWrite)?;
+    let mut errors = FieldErrors::new();
+    let notes = errors
+        .check("notes", optional_text(input.notes.as_deref(), 2000))
+        .flatten();
+    errors.into_result()?;
+    let tx = billing.store().tx(&TenantCtx::of(actor)).await?;
+    known_branch(&tx, input.branch_id, "branch_id").await?;
+    let customer = known_customer(&tx, input.customer_id, "customer_id").await?;
+    let vehicle = match input.vehicle_id {
+        Some(id) => Some(
+            tx.first(
+                tx.select::<vehicle::Entity>()
+                    .filter(vehicle::Column::Id.eq(id)),
+            )
+            .await?
+            .ok_or_else(|| FieldErrors::single("vehicle_id", "no such vehicle"))?,
+        ),
+        None => None,
+    };
+    let row = new_draft(
+        &tx,
+        actor,
+        input.branch_id,
+        &customer,
+        vehicle.as_ref(),
+        None,
+        notes,
+    )
+    .await?;
+    record(&tx, actor, "invoice.draft", &row, json!({})).await?;
+    let result = view(&tx, row).await?;
+    tx.commit().await?;
+    Ok(result)
+}
+
+/// A draft with the repair order's lines (all not declined), its shop supplies and tax.
+pub async fn draft_from_order(
+    billing: &Billing,
+    actor: &Actor,
+    order_id: Uuid,
+) -> Result<InvoiceView, ServiceError> {
+    actor.require(Permission::InvoicesWrite)?;
+    let tx = billing.store().tx(&TenantCtx::of(actor)).await?;
+    let order = tx.get::<repair_order::Entity>(order_id).await?;
+    if matches!(
+        order.status.as_str(),
+        "cancelled" | "estimate" | "sent_for_approval"
+    ) {
+        return Err(FieldErrors::single(
+            "repair_order_id",
+            "only an approved repair order can be invoiced",
+        )
+        .into());
+    }
+    let customer = tx.get::<customer::Entity>(order.customer_id).await?;
+    let vehicle = tx.get::<vehicle::Entity>(order.vehicle_id).await?;
+    let row = new_draft(
+        &tx,
+        actor,
+        order.branch_id,
+        &customer,
+        Some(&vehicle),
+        Some(order.id),
+        None,
+    )
+    .await?;
+    let branch = tx.get::<branch::Entity>(order.branch_id).await?;
+    let standard = branch.tax_rate_bp;
+    let lines = pitlane_workshop::lines::billable(&tx, &order).await?;
+    for (position, line) in lines.into_iter().enumerate() {
+        let rate = if line.taxable { standard } else { 0 };
+        insert_line(
+            &tx,
+            row.id,
+            position as i32,
+            LineFacts {
+                kind: line.kind,
+                description: line.description,
+                quantity_milli: line.quantity_milli,
+                unit_price: line.unit_price,
+                tax_rate_bp: rate,
+                tax_name: rate_name(rate, None),
+            },
+        )
+        .await?;
+    }
+    let row = refresh(&tx, row).await?;
+    record(
+        &tx,
+        actor,
+        "invoice.draft",
+        &row,
+        json!({ "repair_order_id": order.id }),
+    )
+    .await?;
+    let result = view(&tx, row).await?;
+    tx.commit().await?;
+    Ok(result)
+}
+
+/// How a rate is named on the invoice: the branch's own name for it, or its percentage.
+fn rate_name(rate_bp: i32, name: Option<&str>) -> String {
+    match name {
+        Some(name) => format!("{name} {}", format_percent(rate_bp)),
+        None if rate_bp == 0 => "No tax".into(),
+        None => format!("Tax {}", format_percent(rate_bp)),
+    }
+}
+
+struct LineFacts {
+    kind: &'static str,
+    description: String,
+    quantity_milli: i64,
+    unit_price: i64,
+    tax_rate_bp: i32,
+    tax_name: String,
+}
+
+async fn insert_line(
+    tx: &TenantTx,
+    invoice_id: Uuid,
+    position: i32,
+    facts: LineFacts,
+) -> Result<invoice_line::Model, ServiceError> {
+    let amount = PricedLine {
+        quantity_milli: facts.quantity_milli,
+        unit_price: facts.unit_price,
+        tax_rate_bp: facts.tax_rate_bp,
+    }
+    .amount();
+    Ok(tx
+        .insert(invoice_line::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            invoice_id: Set(invoice_id),
+            position: Set(position),
+            kind: Set(facts.kind.into()),
+            description: Set(facts.description),
+            quantity_milli: Set(facts.quantity_milli),
+            unit_price_minor: Set(facts.unit_price),
+            tax_rate_bp: Set(facts.tax_rate_bp),
+            tax_name: Set(facts.tax_name),
+            amount_minor: Set(amount),
+            ..Default::default()
+        })
+        .await?)
+}
+
+/// Recomputes a draft's stored totals from its lines.
+async fn refresh(tx: &TenantTx, row: invoice::Model) -> Result<invoice::Model, ServiceError> {
+    let lines = lines_of(tx, row.id).await?;
+    let totals = totals_of(&lines, TaxMode::from_flag(row.prices_include_tax))?;
+    let mut active = row.into_active_model();
+    active.net_minor = Set(totals.net);
+    active.tax_minor = Set(totals.tax);
+    active.total_minor = Set(totals.total);
+    active.updated_at = Set(Utc::now());
+    Ok(tx.update(active).await?)
+}
+
+/// A line typed on a draft.
+#[derive(Debug, Clone, Default)]
+pub struct LineInput {
+    /// `labour`, `part`, `fee`, `discount` or `other`.
+    pub kind: String,
+    pub description: String,
+    /// Hours or units; empty means 1.
+    pub quantity: String,
+    /// The price of one, as typed (a discount's amount is typed positive).
+    pub unit_price: String,
+    /// One of the branch's extra rates; `None` is the branch's standard rate.
+    pub tax_rate_id: Option<Uuid>,
+    /// Off: the line carries no tax.
+    pub taxable: bool,
+}
+
+async fn draft_row(tx: &TenantTx, id: Uuid) -> Result<invoice::Model, ServiceError> {
+    let row = tx.get::<invoice::Entity>(id).await?;
+    if !status_of(&row)?.is_editable() {
+        return Err(ServiceError::Conflict(FieldErrors::single(
+            "status",
+            "an issued invoice cannot be changed; issue a credit note instead",
+        )));
+    }
+    Ok(row)
+}
+
+/// Adds a line to a draft.
+pub async fn add_line(
+    billing: &Billing,
+    actor: &Actor,
+    invoice_id: Uuid,
+    input: &LineInput,
+) -> Result<InvoiceView, ServiceError> {
+    actor.require(Permission::InvoicesWrite)?;
+    let tx = billing.store().tx(&TenantCtx::of(actor)).await?;
+    let row = draft_row(&tx, invoice_id).await?;
+    let currency = currency_of(&row);
+    let mut errors = FieldErrors::new();
+    let kind = match input.kind.as_str() {
+        "labour" => Some("labour"),
+        "part" => Some("part"),
+        "fee" => Some("fee"),
+        "discount" => Some("discount"),
+        "other" | "" => Some("other"),
+        _ => {
+            errors.add("kind", "choose labour, part, fee, discount or other");
+            None
+        }
+    };
+    let description = input.description.trim();
+    if description.is_empty() {
+        errors.add("description", "say what the line is for");
+    } else if description.chars().count() > 500 {
+        errors.add("description", "must be at most 500 characters");
+    }
+    let quantity = if input.quantity.trim().is_empty() {
+        Some(1000)
+    } else {
+        errors.check("quantity", parse_quantity(&input.quantity))
+    };
+    let price = errors.check("unit_price", parse_amount(&input.unit_price, &currency));
+    errors.into_result()?;
+    let (kind, quantity, price) = (
+        kind.unwrap_or("other"),
+        quantity.unwrap_or(1000),
+        price.unwrap_or(0),
+    );
+    let branch = tx.get::<branch::Entity>(row.branch_id).await?;
+    let (rate, name) = if !input.taxable {
+        (0, rate_name(0, None))
+    } else if let Some(rate_id) = input.tax_rate_id {
+        let rate = tx
+            .first(
+                tx.select::<tax_rate::Entity>()
+                    .filter(tax_rate::Column::Id.eq(rate_id))
+                    .filter(tax_rate::Column::BranchId.eq(row.branch_id)),
+            )
+            .await?
+            .ok_or_else(|| FieldErrors::single("tax_rate_id", "no such tax rate at this branch"))?;
+        (rate.rate_bp, rate_name(rate.rate_bp, Some(&rate.name)))
+    } else {
+        (branch.tax_rate_bp, rate_name(branch.tax_rate_bp, None))
+    };
+    let position = lines_of(&tx, row.id).await?.len() as i32;
+    let unit_price = if kind == "discount" { -price } else { price };
+    insert_line(
+        &tx,
+        row.id,
+        position,
+        LineFacts {
+            kind,
+            description: description.to_owned(),
+            quantity_milli: quantity,
+            unit_price,
+            tax_rate_bp: rate,
+            tax_name: name,
+        },
+    )
+    .await?;
+    // A discount larger than what it discounts is refused here, not at issue time.
+    let row = refresh(&tx, row)
+        .await
+        .map_err(|e| e.renamed("lines", "unit_price"))?;
+    let result = view(&tx, row).await?;
+    tx.commit().await?;
+    Ok(result)
+}
+
+/// Removes a line from a draft.
+pub async fn remove_line(
+    billing: &Billing,
+    actor: &Actor,
+    invoice_id: Uuid,
+    line_id: Uuid,
+) -> Result<InvoiceView, ServiceError> {
+    actor.require(Permission::InvoicesWrite)?;
+    let tx = billing.store().tx(&TenantCtx::of(actor)).await?;
+    let row = draft_row(&tx, invoice_id).await?;
+    let line = tx.get::<invoice_line::Entity>(line_id).await?;
+    if line.invoice_id != row.id {
+        return Err(ServiceError::NotFound);
+    }
+    tx.delete::<invoice_line::Entity>(line.id).await?;
+    let row = refresh(&tx, row).await?;
+    let result = view(&tx, row).await?;
+    tx.commit().await?;
+    Ok(result)
+}
+
+/// The year a number is counted in, from the moment it is given.
+fn year_of(at: DateTime<Utc>) -> i32 {
+    at.year()
+}
+
+/// Gives the next number of a document kind in this tenant, in the caller's transaction: the
+/// counter row stays locked until commit, so numbers have no gaps even under concurrent issuing.
+pub(crate) async fn next_document_number(
+    tx: &TenantTx,
+    prefix: &str,
+    at: DateTime<Utc>,
+) -> Result<String, ServiceError> {
+    let year = year_of(at);
+    let sequence = tx
+        .next_number(&format!("{}-{year}", prefix.to_lowercase()), 1)
+        .await?;
+    Ok(document_number(prefix, year, sequence))
+}
+
+/// Issues a draft: numbers it, fixes its due date, tells the customer with a pay link, and
+/// marks its repair order invoiced. From here on it is never edited.
+pub async fn issue(
+    billing: &Billing,
+    actor: &Actor,
+    id: Uuid,
+    site: &str,
+) -> Result<InvoiceView, ServiceError> {
+    actor.require(Permission::InvoicesWrite)?;
+    let tx = billing.store().tx(&TenantCtx::of(actor)).await?;
+    let row = draft_row(&tx, id).await?;
+    let lines = lines_of(&tx, row.id).await?;
+    if lines.is_empty() {
+        return Err(FieldErrors::single("lines", "add at least one line before issuing").into());
+    }
+    let row = refresh(&tx, row).await?;
+    let workshop = tx.get::<tenant::Entity>(tx.tenant_id().0).await?;
+    let now = Utc::now();
+    let number = next_document_number(&tx, "INV", now).await?;
+    let status = InvoiceStatus::Issued.after(&settlement(&row));
+    let mut active = row.into_active_model();
+    active.number = Set(Some(number.clone()));
+    active.status = Set(status.key().into());
+    active.issued_at = Set(Some(now));
+    active.due_at = Set(Some(
+        now + chrono::Duration::days(i64::from(workshop.invoice_due_days)),
+    ));
+    active.updated_at = Set(now);
+    let row = tx.update(active).await?;
+    if let Some(order_id) = row.repair_order_id {
+        let by = tx.actor_name(actor).await?;
+        pitlane_workshop::orders::mark_invoiced(
+            &billing.workshop,
+            &tx,
+            order_id,
+            &number,
+            by,
+            site,
+        )
+        .await?;
+    }
+    record(
+        &tx,
+        actor,
+        "invoice.issue",
+        &row,
+        json!({ "total_minor": row.total_minor }),
+    )
+    .await?;
+    let link = customer_link(billing, site, row.id);
+    let pdf = crate::pdf::render(&view(&tx, row.clone()).await?);
+    tell_customer(
+        billing,
+        &tx,
+        &row,
+        MessageKind::InvoiceIssued,
+        [
+            ("number", number.clone()),
+            ("total", format_amount(row.total_minor, &currency_of(&row))),
+            (
+                "due_date",
+                row.due_at
+                    .map(|d| d.format("%-d %B %Y").to_string())
+                    .unwrap_or_default(),
+            ),
+            ("link", link),
+        ],
+        vec![pitlane_notify::Attachment {
+            filename: format!("{number}.pdf"),
+            content_type: "application/pdf".into(),
+            content: pdf,
+        }],
+        format!("invoice:{}:issued", row.id),
+    )
+    .await?;
+    let result = view(&tx, row).await?;
+    tx.commit().await?;
+    publish(billing, &result.invoice, "invoice.issued").await;
+    Ok(result)
+}
+
+/// Voids an invoice nobody has paid: a draft, or an issued one with no money kept and no
+/// credit note. Corrections to anything else are credit notes.
+pub async fn void(
+    billing: &Billing,
+    actor: &Actor,
+    id: Uuid,
+    reason: &str,
+) -> Result<InvoiceView, ServiceError> {
+    actor.require(Permission::InvoicesWrite)?;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(FieldErrors::single("reason", "say why the invoice is void").into());
+    }
+    if reason.chars().count() > 500 {
+        return Err(FieldErrors::single("reason", "must be at most 500 characters").into());
+    }
+    let tx = billing.store().tx(&TenantCtx::of(actor)).await?;
+    let row = tx.get::<invoice::Entity>(id).await?;
+    let status = status_of(&row)?;
+    let money = settlement(&row);
+    if status == InvoiceStatus::Void {
+        return Err(ServiceError::Conflict(FieldErrors::single(
+            "status",
+            "the invoice is already void",
+        )));
+    }
+    if money.paid > 0 || money.credited > 0 {
+        return Err(ServiceError::Conflict(FieldErrors::single(
+            "status",
+            "money was received or credited against this invoice: issue a credit note (and refund) instead",
+        )));
+    }
+    let mut active = row.into_active_model();
+    active.status = Set(InvoiceStatus::Void.key().into());
+    active.voided_at = Set(Some(Utc::now()));
+    active.void_reason = Set(Some(reason.to_owned()));
+    active.updated_at = Set(Utc::now());
+    let row = tx.update(active).await?;
+    record(
+        &tx,
+        actor,
+        "invoice.void",
+        &row,
+        json!({ "reason": reason }),
+    )
+    .await?;
+    let result = view(&tx, row).await?;
+    tx.commit().await?;
+    publish(billing, &result.invoice, "invoice.void").await;
+    Ok(result)
+}
+
+/// The customer's link to the invoice on the workshop's site.
+pub fn customer_link(billing: &Billing, site: &str, invoice_id: Uuid) -> String {
+    let expires = Utc::now() + Purpose::Invoice.lifetime();
+    let token = billing
+        .workshop
+        .desk
+        .signer
+        .sign(Purpose::Invoice, invoice_id, expires);
+    format!("{site}/invoice?token={token}")
+}
+
+/// The invoice a customer's link opens.
+pub async fn for_customer(
+    billing: &Billing,
+    tenant: TenantCtx,
+    token: &str,
+) -> Result<InvoiceView, ServiceError> {
+    let id = invoice_of_link(billing, token)?;
+    let tx = billing.store().tx(&tenant).await?;
+    let row = tx.get::<invoice::Entity>(id).await?;
+    if status_of(&row)? == InvoiceStatus::Draft {
+        return Err(ServiceError::NotFound);
+    }
+    let result = view(&tx, row).await?;
+    tx.commit().await?;
+    Ok(result)
+}
+
+pub(crate) fn invoice_of_link(billing: &Billing, token: &str) -> Result<Uuid, ServiceError> {
+    billing
+        .workshop
+        .desk
+        .signer
+        .verify(Purpose::Invoice, token)
+        .map_err(|_| ServiceError::NotFound)
+}
+
+/// Writes a message about the invoice to the customer: e-mail if they have an address (it
+/// carries the PDF), else SMS with consent.
+pub(crate) async fn tell_customer<const N: usize>(
+    billing: &Billing,
+    tx: &TenantTx,
+    row: &invoice::Model,
+    kind: MessageKind,
+    vars: [(&str, String); N],
+    attachments: Vec<pitlane_notify::Attachment>,
+    key: String,
+) -> Result<(), ServiceError> {
+    let customer = tx.get::<customer::Entity>(row.customer_id).await?;
+    let mut all: BTreeMap<String, String> =
+        vars.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    all.insert("customer_name".into(), customer.name.clone());
+    let email = customer.email.as_deref().and_then(|e| Email::parse(e).ok());
+    let phone = customer
+        .phone
+        .as_deref()
+        .filter(|_| customer.sms_consent_at.is_some())
+        .and_then(|p| PhoneE164::parse(p, None).ok());
+    let (to, attachments) = match (email, phone) {
+        (Some(address), _) => (
+            Recipient::Email {
+                address,
+                name: Some(customer.name.clone()),
+            },
+            attachments,
+        ),
+        (None, Some(phone)) => (
+            Recipient::Sms {
+                phone: phone.as_str().to_owned(),
+            },
+            Vec::new(),
+        ),
+        (None, None) => return Ok(()),
+    };
+    billing
+        .workshop
+        .desk
+        .outbox
+        .enqueue(
+            tx,
+            OutgoingMessage {
+                kind,
+                to,
+                vars: all,
+                attachments,
+                send_at: None,
+                idempotency_key: key,
+            },
+        )
+        .await?;
+    Ok(())
+}
+
+/// Tells the workshop's open pages and the customer's open invoice page; after commit.
+pub async fn publish(billing: &Billing, row: &invoice::Model, kind: &str) {
+    let data = json!({
+        "id": row.id,
+        "number": row.number,
+        "status": row.status,
+        "balance_minor": settlement(row).balance_due(),
+    });
+    let live = &billing.workshop.desk.live;
+    live.publish(row.tenant_id, Topic::Workshop, None, kind, data.clone())
+        .await;
+    live.publish(row.tenant_id, Topic::Invoice, Some(row.id), kind, data)
+        .await;
+}
+
+pub(crate) async fn record(
+    tx: &TenantTx,
+    actor: &Actor,
+    action: &'static str,
+    row: &invoice::Model,
+    detail: serde_json::Value,
+) -> Result<(), ServiceError> {
+    audit::record(
+        tx,
+        By::Member(actor),
+        Event::new(action)
+            .subject(row.number.clone().unwrap_or_else(|| row.id.to_string()))
+            .detail(detail),
+    )
+    .await
+}
+
+/// Re-reads an invoice's money from its payments, refunds and credit notes, and moves its
+/// status to match. Every change of money goes through here, in its own transaction.
+pub(crate) async fn resettle(
+    tx: &TenantTx,
+    row: invoice::Model,
+) -> Result<invoice::Model, ServiceError> {
+    let payments = tx
+        .all(
+            tx.select::<payment::Entity>()
+                .filter(payment::Column::InvoiceId.eq(row.id)),
+        )
+        .await?;
+    let credited: i64 = tx
+        .all(
+            tx.select::<credit_note::Entity>()
+                .filter(credit_note::Column::InvoiceId.eq(row.id)),
+        )
+        .await?
+        .iter()
+        .map(|c| c.total_minor)
+        .sum();
+    let money = Settlement {
+        total: row.total_minor,
+        credited,
+        paid: payments.iter().map(|p| p.amount_minor).sum(),
+        refunded: payments.iter().map(|p| p.refunded_minor).sum(),
+    };
+    let status = status_of(&row)?.after(&money);
+    let mut active = row.into_active_model();
+    active.credited_minor = Set(money.credited);
+    active.paid_minor = Set(money.paid);
+    active.refunded_minor = Set(money.refunded);
+    active.status = Set(status.key().into());
+    active.updated_at = Set(Utc::now());
+    Ok(tx.update(active).await?)
+}

@@ -1,0 +1,24 @@
+use sea_orm::entity::prelude::*;
+
+/// One line of a credit note.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "credit_note_lines")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub tenant_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub credit_note_id: Uuid,
+    pub position: i32,
+    pub description: String,
+    pub quantity_milli: i64,
+    pub unit_price_minor: i64,
+    pub tax_rate_bp: i32,
+    pub tax_name: String,
+    pub amount_minor: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

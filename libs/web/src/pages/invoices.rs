@@ -1,0 +1,818 @@
+//! Invoices in the portal: the list (what is owed first), an invoice's page (lines while
+//! draft, issue, payments with receipts, refunds, credit notes, void, PDF and pay link), and
+//! Settings → Payments (Stripe Connect, prices with or without tax) and Settings → Plan.
+
+use maud::{Markup, html};
+use pitlane_billing::{
+    checkout::card_payments,
+    connect::{self, ConnectStatus},
+    invoices::{self, InvoiceView, LineInput, ListFilter},
+    payments::{self, CreditInput, PaymentInput, RefundInput},
+    subscriptions::{self, Standing},
+};
+use pitlane_domain::{
+    FieldErrors, ServiceError,
+    invoicing::{InvoiceStatus, PaymentMethod},
+    money::plain_amount,
+    permissions::Permission,
+    plans,
+    quantity::{format_percent, format_quantity},
+};
+use poem::{
+    IntoResponse, Request, Response, handler,
+    web::{Data, Path, Query, Redirect},
+};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{
+    customers::staff,
+    errors::{service_error_page, sign_in_redirect},
+    forms::{Field, Pairs, csrf_input, error_summary, select, signed_in_post, status_for},
+    layout::{PageCtx, page},
+    workshop::money,
+};
+use crate::{links::site_of_request, state::AppState, tenant::TenantScope};
+
+const LABELS: &[(&str, &str)] = &[
+    ("kind", "Kind"),
+    ("description", "Description"),
+    ("quantity", "Quantity"),
+    ("unit_price", "Price"),
+    ("tax_rate_id", "Tax rate"),
+    ("lines", "Lines"),
+    ("status", "Invoice"),
+    ("reason", "Reason"),
+    ("method", "Method"),
+    ("amount", "Amount"),
+    ("reference", "Reference"),
+    ("tax_rate_bp", "Tax rate"),
+    ("repair_order_id", "Repair order"),
+    ("stripe", "Stripe"),
+    ("plan", "Plan"),
+    ("csrf", "Form"),
+];
+
+fn site(req: &Request, state: &AppState) -> String {
+    match req.extensions().get::<TenantScope>() {
+        Some(scope) => site_of_request(&state.config, req, scope),
+        None => String::new(),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    status: Option<String>,
+}
+
+/// The invoice list: unpaid first by default, or one state.
+#[handler]
+pub async fn list(req: &Request, state: Data<&AppState>, Query(q): Query<ListQuery>) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let actor = match staff(&ctx) {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let status = q.status.as_deref().and_then(InvoiceStatus::parse);
+    let filter = ListFilter {
+        status,
+        unpaid: q.status.as_deref() == Some("unpaid"),
+        customer_id: None,
+    };
+    let rows = match invoices::list(&state.billing, actor, &filter, None).await {
+        Ok(rows) => rows,
+        Err(err) => return service_error_page(&ctx, err),
+    };
+    let tabs = [
+        ("", "All"),
+        ("unpaid", "Unpaid"),
+        ("draft", "Drafts"),
+        ("paid", "Paid"),
+        ("void", "Void"),
+    ];
+    let current = q.status.clone().unwrap_or_default();
+    let body = html! {
+        h1 { "Invoices" }
+        nav class="toolbar" aria-label="Filter invoices" {
+            @for (key, label) in tabs {
+                @let href = if key.is_empty() { ctx.link("/portal/invoices") } else { ctx.link(&format!("/portal/invoices?status={key}")) };
+                a class=(if current == key { "button" } else { "button secondary" }) href=(href) aria-current=[(current == key).then_some("page")] { (label) }
+            }
+        }
+        @if rows.is_empty() {
+            p class="muted" { "No invoices here yet. Invoice a repair order from its page." }
+        } @else {
+            div class="table-scroll" {
+                table {
+                    thead { tr { th scope="col" { "Number" } th scope="col" { "Customer" } th scope="col" { "Status" } th scope="col" { "Total" } th scope="col" { "Balance due" } th scope="col" { "Due" } } }
+                    tbody {
+                        @for row in &rows {
+                            tr {
+                                td { a href=(ctx.link(&format!("/portal/invoices/{}", row.id))) { (row.number.clone().unwrap_or_else(|| "Draft".into())) } }
+                                td { (row.customer_name) }
+                                td { span class="badge" data-status=(row.status) { (InvoiceStatus::parse(&row.status).map_or("", |s| s.label())) } }
+                                td { (money(row.total_minor, &row.currency)) }
+                                td { (money(invoices::settlement(row).balance_due(), &row.currency)) }
+                                td { (row.due_at.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    page(&ctx, "Invoices", Some("invoices"), body).into_response()
+}
+
+/// Which form of the invoice's page came back, with what was typed.
+#[derive(Default)]
+struct Returned {
+    form: &'static str,
+    pairs: Pairs,
+    errors: FieldErrors,
+}
+
+#[handler]
+pub async fn show(req: &Request, state: Data<&AppState>, Path(id): Path<Uuid>) -> Response {
+    invoice_page(req, &state, id, Returned::default()).await
+}
+
+async fn invoice_page(req: &Request, state: &AppState, id: Uuid, r: Returned) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let actor = match staff(&ctx) {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let v = match invoices::get(&state.billing, actor, id).await {
+        Ok(v) => v,
+        Err(err) => return service_error_page(&ctx, err),
+    };
+    let link = invoices::customer_link(&state.billing, &site(req, state), v.invoice.id);
+    let cards = card_payments(&v.workshop, &state.billing).err();
+    let title = v.title();
+    let body = page(
+        &ctx,
+        &title,
+        Some("invoices"),
+        invoice_body(&ctx, &v, &r, &link, cards),
+    );
+    (status_for(&r.errors), body).into_response()
+}
+
+fn invoice_body(
+    ctx: &PageCtx,
+    v: &InvoiceView,
+    r: &Returned,
+    pay_link: &str,
+    cards_off: Option<&str>,
+) -> Markup {
+    let actor = ctx.auth.as_ref().map(|a| &a.actor);
+    let can = |p: Permission| actor.is_some_and(|a| a.can(p));
+    let can_write = can(Permission::InvoicesWrite);
+    let can_refund = can(Permission::InvoicesRefund);
+    let status = v.status();
+    let inv = &v.invoice;
+    let base = format!("/portal/invoices/{}", inv.id);
+    let none = FieldErrors::new();
+    let errors_for = |form: &str| if r.form == form { &r.errors } else { &none };
+    let typed = |form: &str, name: &str| {
+        if r.form == form {
+            r.pairs.get(name).to_owned()
+        } else {
+            String::new()
+        }
+    };
+    let currency = &inv.currency;
+    let money_of = |minor: i64| money(minor, currency);
+    let kinds: Vec<(String, String)> = [
+        ("labour", "Labour"),
+        ("part", "Part"),
+        ("fee", "Fee"),
+        ("discount", "Discount"),
+        ("other", "Other"),
+    ]
+    .into_iter()
+    .map(|(k, l)| (k.to_owned(), l.to_owned()))
+    .collect();
+    let methods: Vec<(String, String)> = PaymentMethod::RECORDED
+        .iter()
+        .map(|m| (m.key().to_owned(), m.label().to_owned()))
+        .collect();
+    let rates: Vec<(String, String)> = v
+        .totals
+        .groups
+        .iter()
+        .map(|g| (g.rate_bp.to_string(), format_percent(g.rate_bp)))
+        .collect();
+    let money = v.money();
+    let amount_due = plain_amount(money.balance_due().max(0), &v.currency());
+    html! {
+        p { a href=(ctx.link("/portal/invoices")) { "← Invoices" } }
+        h1 { (v.title()) " · " (inv.customer_name) }
+        (error_summary(&r.errors, LABELS))
+        div id="invoice-live" data-live="workshop" data-refresh=(ctx.link(&base)) {
+            section class="card" {
+                dl class="facts" {
+                    dt { "Status" } dd { strong data-status=(status.key()) { (status.label()) } }
+                    dt { "Customer" } dd { a href=(ctx.link(&format!("/portal/customers/{}", inv.customer_id))) { (inv.customer_name) } }
+                    @if !inv.vehicle_label.is_empty() { dt { "Vehicle" } dd { (inv.vehicle_label) } }
+                    @if let Some(ro) = inv.repair_order_id { dt { "Repair order" } dd { a href=(ctx.link(&format!("/portal/repair-orders/{ro}"))) { "Open the repair order" } } }
+                    dt { "Branch" } dd { (v.branch.name) }
+                    @if let Some(at) = inv.issued_at { dt { "Issued" } dd { (at.format("%Y-%m-%d")) } }
+                    @if let Some(at) = inv.due_at { dt { "Due" } dd { (at.format("%Y-%m-%d")) } }
+                    @if let Some(reason) = &inv.void_reason { dt { "Void because" } dd { (reason) } }
+                    dt { "Prices" } dd { @if inv.prices_include_tax { "include tax" } @else { "exclude tax" } }
+                }
+                div class="actions" {
+                    a class="button secondary" href=(ctx.link(&format!("{base}/pdf"))) { "PDF" }
+                    @if status.is_issued() {
+                        a class="button secondary" href=(pay_link) data-pay-link { "Customer's page" }
+                    }
+                }
+                @if status.is_issued() && money.balance_due() > 0 {
+                    @if let Some(why) = cards_off {
+                        p class="notice" role="note" data-cards-off { "Customers cannot pay this by card: " (why) "." }
+                    } @else {
+                        p class="muted" { "The customer can pay the balance by card from their page." }
+                    }
+                }
+            }
+            section class="card" aria-labelledby="lines-heading" {
+                h2 id="lines-heading" { "Lines" }
+                div class="table-scroll" {
+                    table {
+                        thead { tr { th scope="col" { "Description" } th scope="col" { "Qty" } th scope="col" { "Unit price" } th scope="col" { "Tax" } th scope="col" { "Amount" } @if status.is_editable() && can_write { th scope="col" { span class="visually-hidden" { "Remove" } } } } }
+                        tbody {
+                            @for line in &v.lines {
+                                tr {
+                                    td { (line.description) }
+                                    td { (format_quantity(line.quantity_milli)) }
+                                    td { (money_of(line.unit_price_minor)) }
+                                    td { (line.tax_name) }
+                                    td { (money_of(line.amount_minor)) }
+                                    @if status.is_editable() && can_write {
+                                        td {
+                                            form method="post" action=(ctx.link(&format!("{base}/lines/{}/remove", line.id))) {
+                                                (csrf_input(ctx))
+                                                button class="link-button" type="submit" { "Remove" span class="visually-hidden" { " " (line.description) } }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                dl class="facts" data-totals {
+                    dt { "Net" } dd { (money_of(v.totals.net)) }
+                    @for g in &v.totals.groups {
+                        dt { "Tax " (format_percent(g.rate_bp)) " on " (money_of(g.net)) } dd { (money_of(g.tax)) }
+                    }
+                    dt { "Total" } dd { strong data-total { (money_of(inv.total_minor)) } }
+                    @if money.credited > 0 { dt { "Credited" } dd { "−" (money_of(money.credited)) } }
+                    @if money.paid > 0 { dt { "Paid" } dd { "−" (money_of(money.paid)) } }
+                    @if money.refunded > 0 { dt { "Refunded" } dd { (money_of(money.refunded)) } }
+                    dt { "Balance due" } dd { strong data-balance { (money_of(money.balance_due())) } }
+                }
+            }
+            @if status.is_editable() && can_write {
+                section class="card" aria-labelledby="add-heading" {
+                    h2 id="add-heading" { "Add a line" }
+                    form class="stack" method="post" action=(ctx.link(&format!("{base}/lines"))) novalidate {
+                        (csrf_input(ctx))
+                        (select("kind", "Kind", &kinds, &typed("line", "kind"), errors_for("line")))
+                        (Field::new("description", "Description", &typed("line", "description")).render(errors_for("line")))
+                        (Field::new("quantity", "Quantity", &typed("line", "quantity")).hint("Hours or units; empty means 1").render(errors_for("line")))
+                        (Field::new("unit_price", "Price", &typed("line", "unit_price")).hint(if inv.prices_include_tax { "Tax included; a discount's amount as a positive number" } else { "Before tax; a discount's amount as a positive number" }).render(errors_for("line")))
+                        label { input type="checkbox" name="no_tax" value="yes" checked[typed("line", "no_tax") == "yes"]; " No tax on this line" }
+                        div { button class="button" type="submit" { "Add line" } }
+                    }
+                    form method="post" action=(ctx.link(&format!("{base}/issue"))) {
+                        (csrf_input(ctx))
+                        button class="button" type="submit" data-issue { "Issue the invoice" }
+                        span class="hint" { " It gets its number and goes to the customer with a pay link; it cannot be changed after." }
+                    }
+                }
+            }
+            @if can_write && matches!(status, InvoiceStatus::Draft | InvoiceStatus::Issued | InvoiceStatus::PartlyPaid) && money.balance_due() > 0 {
+                section class="card" aria-labelledby="pay-heading" {
+                    h2 id="pay-heading" { @if status.is_editable() { "Take a deposit" } @else { "Record a payment" } }
+                    form class="stack" method="post" action=(ctx.link(&format!("{base}/payments"))) novalidate {
+                        (csrf_input(ctx))
+                        (select("method", "Method", &methods, &typed("payment", "method"), errors_for("payment")))
+                        (Field::new("amount", "Amount", &(if r.form == "payment" { typed("payment", "amount") } else { amount_due.clone() })).render(errors_for("payment")))
+                        (Field::new("reference", "Reference (slip or transfer)", &typed("payment", "reference")).render(errors_for("payment")))
+                        div { button class="button" type="submit" { "Record payment" } }
+                    }
+                }
+            }
+            @if !v.payments.is_empty() {
+                section class="card" aria-labelledby="payments-heading" {
+                    h2 id="payments-heading" { "Payments" }
+                    table {
+                        thead { tr { th scope="col" { "Receipt" } th scope="col" { "Method" } th scope="col" { "Amount" } th scope="col" { "Refunded" } th scope="col" { "Received" } } }
+                        tbody {
+                            @for p in &v.payments {
+                                tr data-payment=(p.number) {
+                                    td { (p.number) }
+                                    td { (PaymentMethod::parse(&p.method).map_or("", |m| m.label())) }
+                                    td { (money_of(p.amount_minor)) }
+                                    td { (money_of(p.refunded_minor)) }
+                                    td { (p.received_at.format("%Y-%m-%d %H:%M")) @if let Some(by) = &p.recorded_by { " · " (by) } }
+                                }
+                            }
+                        }
+                    }
+                    @if can_refund {
+                        @for p in v.payments.iter().filter(|p| p.amount_minor > p.refunded_minor && p.method != "rounding") {
+                            details open[r.form == "refund" && r.pairs.get("payment_id") == p.id.to_string()] {
+                                summary { "Refund from " (p.number) }
+                                form class="stack" method="post" action=(ctx.link(&format!("{base}/payments/{}/refund", p.id))) novalidate {
+                                    (csrf_input(ctx))
+                                    input type="hidden" name="payment_id" value=(p.id);
+                                    (Field::new("amount", "Amount", &typed("refund", "amount")).hint(&format!("At most {}", money_of(p.amount_minor - p.refunded_minor))).render(errors_for("refund")))
+                                    (Field::new("reason", "Reason", &typed("refund", "reason")).render(errors_for("refund")))
+                                    label { input type="checkbox" name="credit_note" value="yes" checked; " Also issue a credit note, so the invoice stays settled" }
+                                    div { button class="button danger" type="submit" { @if p.method == "card_online" { "Refund to the card" } @else { "Record the refund" } } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if !v.refunds.is_empty() {
+                section class="card" aria-labelledby="refunds-heading" {
+                    h2 id="refunds-heading" { "Refunds" }
+                    ul {
+                        @for rf in &v.refunds {
+                            li data-refund { (money_of(rf.amount_minor)) " · " (rf.reason) " · " (rf.status) @if let Some(by) = &rf.created_by { " · " (by) } }
+                        }
+                    }
+                }
+            }
+            @if !v.credit_notes.is_empty() || (can_write && status.is_issued()) {
+                section class="card" aria-labelledby="credit-heading" {
+                    h2 id="credit-heading" { "Credit notes" }
+                    ul {
+                        @for c in &v.credit_notes {
+                            li data-credit-note=(c.number) { (c.number) ": " (money_of(c.total_minor)) " · " (c.reason) }
+                        }
+                    }
+                    @if can_write && status.is_issued() && inv.total_minor > inv.credited_minor {
+                        form class="stack" method="post" action=(ctx.link(&format!("{base}/credit-notes"))) novalidate {
+                            (csrf_input(ctx))
+                            (Field::new("reason", "What it corrects", &typed("credit", "reason")).render(errors_for("credit")))
+                            (Field::new("amount", "Amount", &typed("credit", "amount")).hint("Tax included: what the customer is credited").render(errors_for("credit")))
+                            @if rates.len() > 1 {
+                                (select("tax_rate_bp", "Tax rate", &rates, &typed("credit", "tax_rate_bp"), errors_for("credit")))
+                            }
+                            div { button class="button secondary" type="submit" { "Issue credit note" } }
+                        }
+                    }
+                }
+            }
+            @if can_write && status != InvoiceStatus::Void && money.paid == 0 && money.credited == 0 {
+                section class="card" aria-labelledby="void-heading" {
+                    h2 id="void-heading" { "Void" }
+                    form class="stack" method="post" action=(ctx.link(&format!("{base}/void"))) novalidate {
+                        (csrf_input(ctx))
+                        (Field::new("reason", "Why", &typed("void", "reason")).render(errors_for("void")))
+                        div { button class="button danger" type="submit" { "Void the invoice" } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Runs one action of the invoice's page; a mistake comes back to the page with `form`'s errors.
+async fn invoice_action<F, Fut>(
+    req: &Request,
+    state: &AppState,
+    id: Uuid,
+    form: &'static str,
+    body: &str,
+    action: F,
+) -> Response
+where
+    F: FnOnce(pitlane_domain::Actor, Pairs) -> Fut,
+    Fut: std::future::Future<Output = Result<(), ServiceError>>,
+{
+    signed_in_post(
+        req,
+        body,
+        |actor, p| async move {
+            action(actor, p).await?;
+            Ok(format!("/portal/invoices/{id}"))
+        },
+        |pairs, errors| {
+            invoice_page(
+                req,
+                state,
+                id,
+                Returned {
+                    form,
+                    pairs,
+                    errors,
+                },
+            )
+        },
+    )
+    .await
+}
+
+/// Invoices a repair order (or opens its live invoice).
+#[handler]
+pub async fn from_order(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(order): Path<Uuid>,
+    body: String,
+) -> Response {
+    let billing = &state.billing;
+    signed_in_post(
+        req,
+        &body,
+        |actor, _| async move {
+            match invoices::draft_from_order(billing, &actor, order).await {
+                Ok(v) => Ok(format!("/portal/invoices/{}", v.invoice.id)),
+                Err(ServiceError::Conflict(e)) if e.message_for("repair_order_id").is_some() => {
+                    let existing = invoices::list(billing, &actor, &ListFilter::default(), None)
+                        .await?
+                        .into_iter()
+                        .find(|i| i.repair_order_id == Some(order) && i.status != "void");
+                    match existing {
+                        Some(i) => Ok(format!("/portal/invoices/{}", i.id)),
+                        None => Err(ServiceError::Conflict(e)),
+                    }
+                }
+                Err(err) => Err(err),
+            }
+        },
+        |_, errors| async move {
+            let ctx = PageCtx::from_request(req);
+            let message = errors
+                .0
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("; ");
+            service_error_page(
+                &ctx,
+                ServiceError::Conflict(FieldErrors::single("repair_order_id", message)),
+            )
+        },
+    )
+    .await
+}
+
+#[handler]
+pub async fn add_line(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<Uuid>,
+    body: String,
+) -> Response {
+    let billing = &state.billing;
+    invoice_action(req, &state, id, "line", &body, |actor, p| async move {
+        invoices::add_line(
+            billing,
+            &actor,
+            id,
+            &LineInput {
+                kind: p.get("kind").to_owned(),
+                description: p.get("description").to_owned(),
+                quantity: p.get("quantity").to_owned(),
+                unit_price: p.get("unit_price").to_owned(),
+                tax_rate_id: p.id("tax_rate_id"),
+                taxable: p.get("no_tax") != "yes",
+            },
+        )
+        .await
+        .map(|_| ())
+    })
+    .await
+}
+
+#[handler]
+pub async fn remove_line(
+    req: &Request,
+    state: Data<&AppState>,
+    Path((id, line)): Path<(Uuid, Uuid)>,
+    body: String,
+) -> Response {
+    let billing = &state.billing;
+    invoice_action(req, &state, id, "line", &body, |actor, _| async move {
+        invoices::remove_line(billing, &actor, id, line)
+            .await
+            .map(|_| ())
+    })
+    .await
+}
+
+#[handler]
+pub async fn issue(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<Uuid>,
+    body: String,
+) -> Response {
+    let site = site(req, &state);
+    let billing = &state.billing;
+    invoice_action(req, &state, id, "line", &body, |actor, _| async move {
+        invoices::issue(billing, &actor, id, &site)
+            .await
+            .map(|_| ())
+    })
+    .await
+}
+
+#[handler]
+pub async fn void(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<Uuid>,
+    body: String,
+) -> Response {
+    let billing = &state.billing;
+    invoice_action(req, &state, id, "void", &body, |actor, p| async move {
+        invoices::void(billing, &actor, id, p.get("reason"))
+            .await
+            .map(|_| ())
+    })
+    .await
+}
+
+#[handler]
+pub async fn record_payment(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<Uuid>,
+    body: String,
+) -> Response {
+    let site = site(req, &state);
+    let billing = &state.billing;
+    invoice_action(req, &state, id, "payment", &body, |actor, p| async move {
+        payments::record_payment(
+            billing,
+            &actor,
+            id,
+            &PaymentInput {
+                method: p.get("method").to_owned(),
+                amount: p.get("amount").to_owned(),
+                reference: p.optional("reference"),
+                received_at: None,
+            },
+            &site,
+        )
+        .await
+        .map(|_| ())
+    })
+    .await
+}
+
+#[handler]
+pub async fn refund(
+    req: &Request,
+    state: Data<&AppState>,
+    Path((id, payment)): Path<(Uuid, Uuid)>,
+    body: String,
+) -> Response {
+    let site = site(req, &state);
+    let billing = &state.billing;
+    invoice_action(req, &state, id, "refund", &body, |actor, p| async move {
+        let (_, view) = payments::receipt(billing, &actor, payment).await?;
+        if view.invoice.id != id {
+            return Err(ServiceError::NotFound);
+        }
+        payments::refund(
+            billing,
+            &actor,
+            payment,
+            &RefundInput {
+                amount: p.get("amount").to_owned(),
+                reason: p.get("reason").to_owned(),
+                credit_note: p.get("credit_note") == "yes",
+            },
+            &site,
+        )
+        .await
+        .map(|_| ())
+    })
+    .await
+}
+
+#[handler]
+pub async fn credit(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<Uuid>,
+    body: String,
+) -> Response {
+    let billing = &state.billing;
+    invoice_action(req, &state, id, "credit", &body, |actor, p| async move {
+        payments::credit(
+            billing,
+            &actor,
+            id,
+            &CreditInput {
+                reason: p.get("reason").to_owned(),
+                description: String::new(),
+                amount: p.get("amount").to_owned(),
+                tax_rate_bp: p.get("tax_rate_bp").parse().ok(),
+            },
+        )
+        .await
+        .map(|_| ())
+    })
+    .await
+}
+
+#[handler]
+pub async fn pdf(req: &Request, state: Data<&AppState>, Path(id): Path<Uuid>) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let actor = match staff(&ctx) {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    match invoices::get(&state.billing, actor, id).await {
+        Ok(v) => crate::api::pdf_response(&v).into_response(),
+        Err(err) => service_error_page(&ctx, err),
+    }
+}
+
+// ---- Settings → Payments and Settings → Plan ----
+
+#[derive(Deserialize, Default)]
+pub struct SettingsQuery {
+    #[serde(default)]
+    done: Option<String>,
+}
+
+/// Settings → Payments: the Stripe connection and its state, and whether prices include tax.
+#[handler]
+pub async fn payment_settings(
+    req: &Request,
+    state: Data<&AppState>,
+    Query(q): Query<SettingsQuery>,
+) -> Response {
+    settings_page(req, &state, q.done.as_deref(), FieldErrors::new()).await
+}
+
+async fn settings_page(
+    req: &Request,
+    state: &AppState,
+    done: Option<&str>,
+    errors: FieldErrors,
+) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let Some(auth) = &ctx.auth else {
+        return sign_in_redirect(&ctx);
+    };
+    let workshop = match connect::workshop(&state.billing, &auth.actor).await {
+        Ok(w) => w,
+        Err(err) => return service_error_page(&ctx, err),
+    };
+    let can_manage = auth.actor.can(Permission::BillingManage);
+    let status = ConnectStatus::of(&workshop);
+    let cards_off = card_payments(&workshop, &state.billing).err();
+    let standing = Standing::of(&workshop, chrono::Utc::now());
+    let plan = plans::plan(&workshop.plan);
+    let body = html! {
+        h1 { "Payments and plan" }
+        (error_summary(&errors, LABELS))
+        @match done {
+            Some("returned") => div class="notice success" role="status" { "Welcome back from Stripe. The account's state is below." },
+            Some("saved") => div class="notice success" role="status" { "Saved." },
+            _ => {}
+        }
+        section class="card" aria-labelledby="stripe-heading" {
+            h2 id="stripe-heading" { "Card payments (Stripe)" }
+            p { "Customers pay invoices by card on your branded page, straight into your own Stripe account." }
+            dl class="facts" {
+                dt { "Stripe" } dd { strong data-connect-status=(status.key()) { (status.label()) } }
+                dt { "Platform fee" } dd { (format_percent(plan.application_fee_bp as i32)) " of each card payment (" (plan.name) " plan)" }
+            }
+            @if let Some(why) = cards_off { p class="notice" role="note" { "Card payments are off: " (why) "." } }
+            @if can_manage && state.billing.gateway.is_some() && status != ConnectStatus::Active {
+                form method="post" action=(ctx.link("/portal/settings/payments/connect")) {
+                    (csrf_input(&ctx))
+                    button class="button" type="submit" data-connect { @if status == ConnectStatus::NotConnected { "Connect Stripe" } @else { "Continue Stripe setup" } }
+                }
+            }
+        }
+        section class="card" aria-labelledby="plan-heading" {
+            h2 id="plan-heading" { "Plan" }
+            @if let Some(banner) = standing.banner().filter(|_| state.billing.gateway.is_some()) { p class="notice" role="status" data-plan-banner { (banner) } }
+            dl class="facts" {
+                dt { "Plan" } dd { strong data-plan=(plan.key) { (plan.name) } }
+                dt { "Branches" } dd { (plan.max_branches.map_or("as many as you have".to_owned(), |n| format!("up to {n}"))) }
+                dt { "Staff" } dd { (plan.max_staff.map_or("as many as you have".to_owned(), |n| format!("up to {n}"))) }
+            }
+            @if can_manage && state.billing.gateway.is_some() {
+                div class="actions" {
+                    @for p in plans::PLANS {
+                        form method="post" action=(ctx.link("/portal/settings/plan")) {
+                            (csrf_input(&ctx))
+                            input type="hidden" name="plan" value=(p.key);
+                            button class="button secondary" type="submit" { "Choose " (p.name) " (" (money(p.monthly_per_branch_cents, "EUR")) " per branch a month)" }
+                        }
+                    }
+                    @if workshop.stripe_customer_id.is_some() {
+                        form method="post" action=(ctx.link("/portal/settings/plan/portal")) {
+                            (csrf_input(&ctx))
+                            button class="button secondary" type="submit" { "Card and invoices (Stripe)" }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    (
+        status_for(&errors),
+        page(&ctx, "Payments and plan", Some("settings"), body),
+    )
+        .into_response()
+}
+
+/// Sends the owner to Stripe's onboarding (creating the account the first time).
+#[handler]
+pub async fn connect_stripe(req: &Request, state: Data<&AppState>, body: String) -> Response {
+    let site = site(req, &state);
+    redirect_out(req, &state, &body, |actor| async move {
+        connect::onboarding_link(&state.billing, &actor, &site).await
+    })
+    .await
+}
+
+/// Back from Stripe's onboarding: asks Stripe how the account stands.
+#[handler]
+pub async fn stripe_return(req: &Request, state: Data<&AppState>) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let Some(auth) = &ctx.auth else {
+        return sign_in_redirect(&ctx);
+    };
+    if let Err(err) = connect::refresh_status(&state.billing, &auth.actor).await {
+        return service_error_page(&ctx, err);
+    }
+    Redirect::see_other(ctx.link("/portal/settings/payments?done=returned")).into_response()
+}
+
+/// Stripe's onboarding link went stale: a new one.
+#[handler]
+pub async fn stripe_refresh(req: &Request, state: Data<&AppState>) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let Some(auth) = &ctx.auth else {
+        return sign_in_redirect(&ctx);
+    };
+    match connect::onboarding_link(&state.billing, &auth.actor, &site(req, &state)).await {
+        Ok(url) => Redirect::see_other(url).into_response(),
+        Err(err) => service_error_page(&ctx, err),
+    }
+}
+
+#[handler]
+pub async fn choose_plan(req: &Request, state: Data<&AppState>, body: String) -> Response {
+    let site = site(req, &state);
+    redirect_out(req, &state, &body, |actor| {
+        let site = site.clone();
+        let plan = Pairs::parse(&body).get("plan").to_owned();
+        let billing = state.billing.clone();
+        async move { subscriptions::choose_plan(&billing, &actor, &plan, &site).await }
+    })
+    .await
+}
+
+#[handler]
+pub async fn plan_portal(req: &Request, state: Data<&AppState>, body: String) -> Response {
+    let site = site(req, &state);
+    redirect_out(req, &state, &body, |actor| async move {
+        subscriptions::portal_link(&state.billing, &actor, &site).await
+    })
+    .await
+}
+
+/// A form whose answer is a page at Stripe; a refusal comes back to the settings page.
+async fn redirect_out<F, Fut>(req: &Request, state: &AppState, body: &str, go: F) -> Response
+where
+    F: FnOnce(pitlane_domain::Actor) -> Fut,
+    Fut: std::future::Future<Output = Result<String, ServiceError>>,
+{
+    let ctx = PageCtx::from_request(req);
+    let pairs = Pairs::parse(body);
+    let errors = super::forms::csrf_errors(req, pairs.get("csrf"));
+    if !errors.is_empty() {
+        return super::errors::expired_form(&ctx);
+    }
+    let Some(auth) = &ctx.auth else {
+        return sign_in_redirect(&ctx);
+    };
+    match go(auth.actor.clone()).await {
+        Ok(url) => Redirect::see_other(url).into_response(),
+        Err(ServiceError::Invalid(e) | ServiceError::Conflict(e)) => {
+            settings_page(req, state, None, e).await
+        }
+        Err(err) => service_error_page(&ctx, err),
+    }
+}

@@ -1,0 +1,219 @@
+//! The customer's invoice on the workshop's branded site (`/invoice?token=`): the invoice as
+//! issued, its payments, the PDF, and paying the balance by card through Stripe Checkout. The
+//! return page says "payment received, confirming…" and follows the invoice live until the
+//! verified webhook has made it paid; the redirect itself never marks anything paid.
+
+use maud::{Markup, html};
+use pitlane_billing::{
+    checkout,
+    invoices::{self, InvoiceView},
+};
+use pitlane_domain::{
+    FieldErrors, ServiceError, invoicing::InvoiceStatus, quantity::format_quantity,
+};
+use poem::{
+    IntoResponse, Request, Response, handler,
+    web::{Data, Query, Redirect},
+};
+use serde::Deserialize;
+
+use super::{
+    errors::{not_found_page, service_error_page},
+    forms::{Pairs, csrf_errors, csrf_input, error_summary, query_link, status_for},
+    layout::{PageCtx, page},
+    workshop::money,
+};
+use crate::{links::site_of_request, state::AppState, tenant::TenantScope};
+
+#[derive(Deserialize)]
+pub struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+async fn invoice_page(
+    req: &Request,
+    state: &AppState,
+    scope: &TenantScope,
+    token: &str,
+    confirming: bool,
+    errors: FieldErrors,
+) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let v = match invoices::for_customer(&state.billing, scope.ctx(), token).await {
+        Ok(v) => v,
+        Err(err) => return service_error_page(&ctx, err),
+    };
+    let can_pay_by_card = checkout::card_payments(&v.workshop, &state.billing).is_ok();
+    let title = format!("Invoice {}", v.title());
+    let body = page(
+        &ctx,
+        &title,
+        None,
+        invoice_body(&ctx, &v, token, confirming, can_pay_by_card, &errors),
+    );
+    (status_for(&errors), body).into_response()
+}
+
+fn invoice_body(
+    ctx: &PageCtx,
+    v: &InvoiceView,
+    token: &str,
+    confirming: bool,
+    can_pay_by_card: bool,
+    errors: &FieldErrors,
+) -> Markup {
+    let inv = &v.invoice;
+    let status = v.status();
+    let money_of = |minor: i64| money(minor, &inv.currency);
+    let due = v.money().balance_due();
+    let stream = query_link("/invoice/events", &[("token", token.to_owned())]);
+    let here = query_link(
+        if confirming {
+            "/invoice/paid"
+        } else {
+            "/invoice"
+        },
+        &[("token", token.to_owned())],
+    );
+    html! {
+        h1 { "Invoice " (v.title()) }
+        (error_summary(errors, &[("invoice", "Payment"), ("csrf", "Form")]))
+        div id="invoice-live" data-live="invoice" data-events-src=(ctx.link(&stream)) data-refresh=(ctx.link(&here)) {
+            @if status == InvoiceStatus::Paid {
+                div class="notice success" role="status" data-paid { "Paid. Thank you!" }
+            } @else if confirming {
+                div class="notice" role="status" data-confirming data-poll="2000" { "Payment received, confirming… This page updates by itself in a few seconds." }
+            } @else if status == InvoiceStatus::Void {
+                div class="notice" role="status" { "This invoice was withdrawn: there is nothing to pay." }
+            }
+            section class="card" {
+                dl class="facts" {
+                    dt { "From" } dd { (v.workshop.name) " · " (v.branch.name) }
+                    dt { "For" } dd { (inv.customer_name) }
+                    @if !inv.vehicle_label.is_empty() { dt { "Vehicle" } dd { (inv.vehicle_label) } }
+                    @if let Some(at) = inv.issued_at { dt { "Issued" } dd { (at.format("%-d %B %Y")) } }
+                    @if let Some(at) = inv.due_at { dt { "Due" } dd { (at.format("%-d %B %Y")) } }
+                }
+                div class="table-scroll" {
+                    table {
+                        thead { tr { th scope="col" { "Item" } th scope="col" { "Qty" } th scope="col" { "Amount" } } }
+                        tbody {
+                            @for line in &v.lines {
+                                tr { td { (line.description) } td { (format_quantity(line.quantity_milli)) } td { (money_of(line.amount_minor)) } }
+                            }
+                        }
+                    }
+                }
+                dl class="facts" {
+                    @for g in &v.totals.groups {
+                        dt { "Tax " (pitlane_domain::quantity::format_percent(g.rate_bp)) } dd { (money_of(g.tax)) }
+                    }
+                    dt { "Total" } dd { strong { (money_of(inv.total_minor)) } }
+                    @if inv.credited_minor > 0 { dt { "Credited" } dd { "−" (money_of(inv.credited_minor)) } }
+                    @if inv.paid_minor > 0 { dt { "Paid" } dd { "−" (money_of(inv.paid_minor)) } }
+                    @if inv.refunded_minor > 0 { dt { "Refunded" } dd { (money_of(inv.refunded_minor)) } }
+                    dt { "Still to pay" } dd { strong data-balance { (money_of(due.max(0))) } }
+                }
+                div class="actions" {
+                    a class="button secondary" href=(ctx.link(&query_link("/invoice/pdf", &[("token", token.to_owned())]))) { "Download PDF" }
+                }
+            }
+            @if matches!(status, InvoiceStatus::Issued | InvoiceStatus::PartlyPaid) && due > 0 && !confirming {
+                section class="card" aria-labelledby="pay-heading" {
+                    h2 id="pay-heading" { "Pay " (money_of(due)) }
+                    @if can_pay_by_card {
+                        form method="post" action=(ctx.link("/invoice/pay")) {
+                            (csrf_input(ctx))
+                            input type="hidden" name="token" value=(token);
+                            button class="button" type="submit" data-pay { "Pay by card" }
+                        }
+                        p class="hint" { "You pay on Stripe's secure page and come back here." }
+                    } @else {
+                        p { "Please pay at the counter or by bank transfer quoting " strong { (v.title()) } "." }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[handler]
+pub async fn show(
+    req: &Request,
+    state: Data<&AppState>,
+    scope: Data<&TenantScope>,
+    Query(q): Query<TokenQuery>,
+) -> Response {
+    invoice_page(req, &state, &scope, &q.token, false, FieldErrors::new()).await
+}
+
+/// Back from Stripe: "payment received, confirming…" until the webhook has made it paid.
+#[handler]
+pub async fn paid(
+    req: &Request,
+    state: Data<&AppState>,
+    scope: Data<&TenantScope>,
+    Query(q): Query<TokenQuery>,
+) -> Response {
+    invoice_page(req, &state, &scope, &q.token, true, FieldErrors::new()).await
+}
+
+/// Sends the customer to Stripe Checkout for the balance.
+#[handler]
+pub async fn pay(
+    req: &Request,
+    state: Data<&AppState>,
+    scope: Data<&TenantScope>,
+    body: String,
+) -> Response {
+    let pairs = Pairs::parse(&body);
+    let token = pairs.get("token").to_owned();
+    let errors = csrf_errors(req, pairs.get("csrf"));
+    if !errors.is_empty() {
+        return super::errors::expired_form(&PageCtx::from_request(req));
+    }
+    let site = site_of_request(&state.config, req, &scope);
+    match checkout::start(&state.billing, scope.ctx(), &token, &site).await {
+        Ok(url) => Redirect::see_other(url).into_response(),
+        Err(ServiceError::Invalid(e) | ServiceError::Conflict(e)) => {
+            invoice_page(req, &state, &scope, &token, false, e).await
+        }
+        Err(err) => service_error_page(&PageCtx::from_request(req), err),
+    }
+}
+
+#[handler]
+pub async fn pdf(
+    req: &Request,
+    state: Data<&AppState>,
+    scope: Data<&TenantScope>,
+    Query(q): Query<TokenQuery>,
+) -> Response {
+    match invoices::for_customer(&state.billing, scope.ctx(), &q.token).await {
+        Ok(v) => crate::api::pdf_response(&v).into_response(),
+        Err(err) => service_error_page(&PageCtx::from_request(req), err),
+    }
+}
+
+/// The invoice's live updates for the customer holding its link: only this invoice's.
+#[handler]
+pub async fn invoice_events(
+    req: &Request,
+    state: Data<&AppState>,
+    scope: Data<&TenantScope>,
+    Query(q): Query<TokenQuery>,
+) -> Response {
+    let v = match invoices::for_customer(&state.billing, scope.ctx(), &q.token).await {
+        Ok(v) => v,
+        Err(_) => return not_found_page(&PageCtx::from_request(req)),
+    };
+    crate::events::link_stream(
+        &state,
+        req,
+        scope.tenant.id,
+        v.invoice.id,
+        pitlane_domain::live::Topic::Invoice,
+    )
+    .await
+}
