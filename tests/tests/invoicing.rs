@@ -1047,3 +1047,111 @@ async fn plan_events_move_the_workshop_through_dunning_whatever_their_order() {
     );
     assert_eq!(s.get("/billing").await["can_change"], false);
 }
+
+#[tokio::test]
+async fn invoice_settings_and_tax_rates_are_set_from_the_portal_and_used_on_invoices() {
+    let s = shop("EUR").await;
+    let page = format!("/t/{}/portal/settings/payments", s.tenant.slug);
+    // A rate that is not a percentage comes back with the reason, nothing saved.
+    let refused = s
+        .owner
+        .submit(
+            &page,
+            &format!("{page}/tax-rates"),
+            &[
+                ("branch_id", &s.branch),
+                ("name", "Reduced"),
+                ("rate", "five"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        s.get("/tax-rates").await["items"]
+            .as_array()
+            .is_some_and(Vec::is_empty)
+    );
+    let saved = s
+        .owner
+        .submit(
+            &page,
+            &format!("{page}/tax-rates"),
+            &[("branch_id", &s.branch), ("name", "Reduced"), ("rate", "5")],
+        )
+        .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let rate = s.get("/tax-rates").await["items"][0].clone();
+    assert_eq!(rate["rate_bp"], 500);
+    let saved = s
+        .owner
+        .submit(
+            &page,
+            &format!("{page}/invoices"),
+            &[
+                ("prices_include_tax", "yes"),
+                ("due_days", "30"),
+                ("footer", "IBAN DE00 1234"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+
+    // Tax-inclusive now: 105.00 at the reduced rate holds 5.00 of tax; 120.00 at 20 % 20.00.
+    let draft = s
+        .ok(
+            Method::POST,
+            "/invoices",
+            json!({"branch_id": s.branch, "customer_id": s.customer}),
+        )
+        .await;
+    let id = id_of(&draft);
+    s.ok(
+        Method::POST,
+        &format!("/invoices/{id}/lines"),
+        json!({"kind": "part", "description": "Child seat", "unit_price": "105.00", "tax_rate_id": rate["id"]}),
+    )
+    .await;
+    s.ok(
+        Method::POST,
+        &format!("/invoices/{id}/lines"),
+        json!({"kind": "labour", "description": "Fitting", "unit_price": "120.00"}),
+    )
+    .await;
+    let issued = s
+        .ok(Method::POST, &format!("/invoices/{id}/issue"), json!({}))
+        .await;
+    assert_eq!(issued["prices_include_tax"], true);
+    assert_eq!(issued["total_minor"], 22_500);
+    assert_eq!(issued["tax_minor"], 2_500);
+    assert_eq!(
+        issued["tax_groups"],
+        json!([{"rate_bp": 500, "net_minor": 10_000, "tax_minor": 500},
+               {"rate_bp": 2000, "net_minor": 10_000, "tax_minor": 2_000}])
+    );
+    let issued_at = chrono::DateTime::parse_from_rfc3339(issued["issued_at"].as_str().expect("at"))
+        .expect("time");
+    let due_at =
+        chrono::DateTime::parse_from_rfc3339(issued["due_at"].as_str().expect("at")).expect("time");
+    assert_eq!((due_at - issued_at).num_days(), 30);
+    // The staff page and the customer's page show the same figures.
+    let staff_page = s
+        .owner
+        .get(&format!("/t/{}/portal/invoices/{id}", s.tenant.slug))
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(
+        staff_page.contains("225.00 EUR") && staff_page.contains("Tax 5%"),
+        "{staff_page}"
+    );
+    let customer_page = s
+        .app
+        .client()
+        .get(&s.pay_page(&id))
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(customer_page.contains("225.00 EUR"), "{customer_page}");
+}

@@ -892,3 +892,23 @@ pub(crate) async fn resettle(
     active.updated_at = Set(Utc::now());
     Ok(tx.update(active).await?)
 }
+
+/// A signed-in customer's own invoices (issued ones, newest first), for their account page.
+pub async fn of_signed_in_customer(
+    billing: &Billing,
+    actor: &Actor,
+) -> Result<Vec<invoice::Model>, ServiceError> {
+    let (me, _, _) = pitlane_frontdesk::booking::me(&billing.workshop.desk, actor).await?;
+    let tx = billing.store().tx(&TenantCtx::new(actor.tenant_id)).await?;
+    let rows = tx
+        .all(
+            tx.select::<invoice::Entity>()
+                .filter(invoice::Column::CustomerId.eq(me.id))
+                .filter(invoice::Column::Status.ne(InvoiceStatus::Draft.key()))
+                .order_by_desc(invoice::Column::Id)
+                .limit(50),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(rows)
+}

@@ -540,6 +540,14 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
         )
         .at("/portal/settings/payments", get(invoices::payment_settings))
         .at(
+            "/portal/settings/payments/invoices",
+            post(invoices::save_invoice_settings),
+        )
+        .at(
+            "/portal/settings/payments/tax-rates",
+            post(invoices::add_tax_rate),
+        )
+        .at(
             "/portal/settings/payments/connect",
             post(invoices::connect_stripe),
         )

@@ -121,6 +121,9 @@ async fn mine(req: &Request, state: &AppState, scope: &TenantScope, ctx: &PageCt
         return html! { p class="muted" { "Your visits could not be loaded just now." } };
     };
     let site = site_of_request(&state.config, req, scope);
+    let invoices = pitlane_billing::invoices::of_signed_in_customer(&state.billing, &auth.actor)
+        .await
+        .unwrap_or_default();
     let now = chrono::Utc::now();
     let branches = pitlane_tenancy::branches::public_list(&state.store, &scope.ctx())
         .await
@@ -138,6 +141,20 @@ async fn mine(req: &Request, state: &AppState, scope: &TenantScope, ctx: &PageCt
         @if !vehicles.is_empty() {
             h3 { "Vehicles" }
             ul { @for v in &vehicles { li { (pitlane_frontdesk::vehicles::describe(v)) } } }
+        }
+        @if !invoices.is_empty() {
+            h3 { "Invoices" }
+            ul {
+                @for i in &invoices {
+                    li data-invoice {
+                        a href=(pitlane_billing::invoices::customer_link(&state.billing, &site, i.id)) { (i.number.clone().unwrap_or_default()) }
+                        " · " (super::workshop::money(i.total_minor, &i.currency))
+                        " · " (pitlane_domain::invoicing::InvoiceStatus::parse(&i.status).map_or("", |s| s.label()))
+                        @let due = pitlane_billing::invoices::settlement(i).balance_due();
+                        @if due > 0 && i.status != "void" { " · " strong { (super::workshop::money(due, &i.currency)) " to pay" } }
+                    }
+                }
+            }
         }
         h3 { "Visits" }
         @if visits.is_empty() { p class="muted" { "No visits yet." } }

@@ -679,6 +679,24 @@ async fn settings_page(
     let cards_off = card_payments(&workshop, &state.billing).err();
     let standing = Standing::of(&workshop, chrono::Utc::now());
     let plan = plans::plan(&workshop.plan);
+    let can_settle = auth.actor.can(Permission::SettingsManage);
+    let rates = pitlane_billing::tax_rates::list(&state.billing, &auth.actor)
+        .await
+        .unwrap_or_default();
+    let branches = pitlane_tenancy::branches::list(&state.store, &auth.actor, None, 200)
+        .await
+        .map(|page| page.items)
+        .unwrap_or_default();
+    let branch_options: Vec<(String, String)> = branches
+        .iter()
+        .map(|b| (b.id.to_string(), b.name.clone()))
+        .collect();
+    let branch_name = |id: Uuid| {
+        branches
+            .iter()
+            .find(|b| b.id == id)
+            .map_or(String::new(), |b| b.name.clone())
+    };
     let body = html! {
         h1 { "Payments and plan" }
         (error_summary(&errors, LABELS))
@@ -699,6 +717,35 @@ async fn settings_page(
                 form method="post" action=(ctx.link("/portal/settings/payments/connect")) {
                     (csrf_input(&ctx))
                     button class="button" type="submit" data-connect { @if status == ConnectStatus::NotConnected { "Connect Stripe" } @else { "Continue Stripe setup" } }
+                }
+            }
+        }
+        section class="card" aria-labelledby="invoice-settings-heading" {
+            h2 id="invoice-settings-heading" { "Invoices" }
+            @if can_settle {
+                form class="stack" method="post" action=(ctx.link("/portal/settings/payments/invoices")) novalidate {
+                    (csrf_input(&ctx))
+                    label { input type="checkbox" name="prices_include_tax" value="yes" checked[workshop.prices_include_tax]; " Prices include tax (invoices show the tax contained in them)" }
+                    (Field::new("due_days", "Days to pay", &workshop.invoice_due_days.to_string()).hint("From the day an invoice is issued").render(&errors))
+                    (super::forms::textarea("footer", "Footer on every invoice (bank details, registration number)", workshop.invoice_footer.as_deref().unwrap_or_default(), &errors))
+                    div { button class="button" type="submit" { "Save invoice settings" } }
+                }
+            }
+        }
+        section class="card" aria-labelledby="rates-heading" {
+            h2 id="rates-heading" { "Tax rates" }
+            p class="muted" { "Each branch charges its standard rate (Settings → Workshop); add reduced or zero rates here to choose them on invoice lines." }
+            @if rates.is_empty() { p class="muted" { "No extra rates yet." } }
+            ul {
+                @for r in &rates { li data-tax-rate { (branch_name(r.branch_id)) ": " (r.name) " " (format_percent(r.rate_bp)) } }
+            }
+            @if can_settle {
+                form class="stack" method="post" action=(ctx.link("/portal/settings/payments/tax-rates")) novalidate {
+                    (csrf_input(&ctx))
+                    (select("branch_id", "Branch", &branch_options, "", &errors))
+                    (Field::new("name", "Name", "").hint("Such as Reduced").render(&errors))
+                    (Field::new("rate", "Rate (%)", "").render(&errors))
+                    div { button class="button secondary" type="submit" { "Add tax rate" } }
                 }
             }
         }
@@ -734,6 +781,67 @@ async fn settings_page(
         page(&ctx, "Payments and plan", Some("settings"), body),
     )
         .into_response()
+}
+
+/// Saves whether prices include tax, the days to pay and the invoice footer.
+#[handler]
+pub async fn save_invoice_settings(
+    req: &Request,
+    state: Data<&AppState>,
+    body: String,
+) -> Response {
+    settings_form(req, &state, &body, |actor, p| async move {
+        pitlane_billing::tax_rates::save_settings(
+            &state.billing,
+            &actor,
+            &pitlane_billing::tax_rates::InvoiceSettings {
+                prices_include_tax: p.get("prices_include_tax") == "yes",
+                due_days: p.get("due_days").to_owned(),
+                footer: p.optional("footer"),
+            },
+        )
+        .await
+        .map(|_| ())
+    })
+    .await
+}
+
+/// Adds a tax rate to a branch.
+#[handler]
+pub async fn add_tax_rate(req: &Request, state: Data<&AppState>, body: String) -> Response {
+    settings_form(req, &state, &body, |actor, p| async move {
+        let branch = p
+            .id("branch_id")
+            .ok_or_else(|| FieldErrors::single("branch_id", "choose a branch"))?;
+        pitlane_billing::tax_rates::add(
+            &state.billing,
+            &actor,
+            branch,
+            p.get("name"),
+            p.get("rate"),
+        )
+        .await
+        .map(|_| ())
+    })
+    .await
+}
+
+/// A settings form: saved, back to the page with a notice; refused, back with the errors.
+async fn settings_form<F, Fut>(req: &Request, state: &AppState, body: &str, save: F) -> Response
+where
+    F: FnOnce(pitlane_domain::Actor, Pairs) -> Fut,
+    Fut: std::future::Future<Output = Result<(), ServiceError>>,
+{
+    signed_in_post(
+        req,
+        body,
+        |actor, p| async move {
+            save(actor, p).await?;
+            Ok("/portal/settings/payments?done=saved".to_owned())
+        },
+        |_, errors| settings_page(req, state, None, errors),
+    )
+    .await
 }
 
 /// Sends the owner to Stripe's onboarding (creating the account the first time).
