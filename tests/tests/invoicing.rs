@@ -470,6 +470,21 @@ async fn cash_then_card_for_the_rest_and_a_payment_for_a_paid_invoice_is_given_b
             .is_some_and(|n| n.starts_with("RCT-")),
         "a numbered receipt"
     );
+    let receipt = s
+        .owner
+        .get(&format!(
+            "/t/{}/portal/invoices/{id}/payments/{}",
+            s.tenant.slug,
+            part["payments"][0]["id"].as_str().expect("payment")
+        ))
+        .await
+        .text()
+        .await
+        .expect("receipt page");
+    assert!(
+        receipt.contains("80.00 EUR") && receipt.contains("400.00 EUR"),
+        "the receipt shows the amount and the balance: {receipt}"
+    );
     // The rest by card.
     let customer = s.app.client();
     let session = s.start_card_payment(&customer, &id).await;
@@ -911,6 +926,30 @@ async fn stripe_down_at_checkout_tells_the_customer_and_changes_nothing() {
     let tries = &tries[before..];
     assert_eq!(tries.len(), 2);
     assert_eq!(tries[0].idempotency_key, tries[1].idempotency_key);
+
+    // The customer leaves Stripe's page until the session lapses: back on the workshop's
+    // page they are told it did not go through, and can try again.
+    let (account, session) = s.stripe.last_session().expect("a session");
+    let lapsed = s.stripe.expire_session(session["id"].as_str().expect("id"));
+    s.webhook("checkout.session.expired", lapsed, account.as_deref())
+        .await;
+    s.drain().await;
+    let mut back = String::new();
+    for _ in 0..100 {
+        back = customer
+            .get(&page.replace("/invoice?", "/invoice/paid?"))
+            .await
+            .text()
+            .await
+            .expect("page");
+        if back.contains("did not go through") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(back.contains("did not go through"), "{back}");
+    assert!(back.contains("data-pay"), "the button is offered again");
+    assert_eq!(s.invoice(&id).await["status"], "issued");
 }
 
 #[tokio::test]

@@ -232,6 +232,7 @@ async fn pages_with_b_ids(a: &Client, a_base: &str, world: &World) -> Vec<String
         format!("/portal/inventory/counts/{count}"),
         format!("/portal/invoices/{invoice}"),
         format!("/portal/invoices/{invoice}/pdf"),
+        format!("/portal/invoices/{invoice}/payments/{payment}"),
     ];
     let posts: Vec<(String, &str)> = vec![
         (format!("/portal/customers/{customer}/conversation"), ""),

@@ -284,7 +284,7 @@ async fn handle(
         | "customer.subscription.trial_will_end"
         | "invoice.payment_failed"
         | "invoice.paid" => {
-            crate::subscriptions::handle_event(billing, gateway, &event.kind, &payload)
+            crate::subscriptions::handle_event(billing, gateway, &event.kind, &payload, site_of)
                 .await
                 .map_err(Failure::from)
         }

@@ -27,8 +27,8 @@ use pitlane_notify::{OutgoingMessage, Recipient};
 use pitlane_store::{
     TenantCtx, TenantTx,
     entity::{
-        branch, credit_note, customer, invoice, invoice_line, payment, refund, repair_order,
-        tax_rate, tenant, vehicle,
+        branch, checkout_session, credit_note, customer, invoice, invoice_line, payment, refund,
+        repair_order, tax_rate, tenant, vehicle,
     },
     sea_orm::{
         ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
@@ -50,6 +50,8 @@ pub struct InvoiceView {
     pub credit_notes: Vec<credit_note::Model>,
     pub branch: branch::Model,
     pub workshop: tenant::Model,
+    /// The latest card payment started on the branded page, and how it stands.
+    pub last_checkout: Option<checkout_session::Model>,
 }
 
 impl InvoiceView {
@@ -129,7 +131,15 @@ pub(crate) async fn view(
         .await?;
     let branch = tx.get::<branch::Entity>(invoice.branch_id).await?;
     let workshop = tx.get::<tenant::Entity>(tx.tenant_id().0).await?;
+    let last_checkout = tx
+        .first(
+            tx.select::<checkout_session::Entity>()
+                .filter(checkout_session::Column::InvoiceId.eq(invoice.id))
+                .order_by_desc(checkout_session::Column::CreatedAt),
+        )
+        .await?;
     Ok(InvoiceView {
+        last_checkout,
         invoice,
         lines,
         totals,

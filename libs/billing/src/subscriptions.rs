@@ -120,6 +120,7 @@ pub async fn allow_one_more(
     billing: &Billing,
     actor: &Actor,
     what: Limit,
+    site: &str,
 ) -> Result<(), ServiceError> {
     if billing.gateway.is_none() {
         return Ok(());
@@ -160,8 +161,13 @@ pub async fn allow_one_more(
         tx.commit().await?;
         return Ok(());
     }
-    let notified =
-        crate::owners::note(&tx, crate::owners::Notice::LimitReached { what: noun }).await?;
+    let notified = crate::owners::note(
+        billing,
+        &tx,
+        crate::owners::Notice::LimitReached { what: noun },
+        site,
+    )
+    .await?;
     tx.commit().await?;
     notified.publish(&billing.workshop.desk.live).await;
     Err(ServiceError::Conflict(FieldErrors::single(
@@ -376,6 +382,7 @@ pub(crate) async fn handle_event(
     gateway: &Gateway,
     kind: &str,
     payload: &Value,
+    site_of: &crate::events::SiteOf,
 ) -> Result<String, ServiceError> {
     let object = &payload["data"]["object"];
     let subscription_id = if kind.starts_with("customer.subscription.") {
@@ -397,7 +404,13 @@ pub(crate) async fn handle_event(
     let ctx = TenantCtx::new(TenantId(workshop.id));
     if kind == "customer.subscription.trial_will_end" {
         let tx = billing.store().tx(&ctx).await?;
-        let notified = crate::owners::note(&tx, crate::owners::Notice::TrialEnding).await?;
+        let notified = crate::owners::note(
+            billing,
+            &tx,
+            crate::owners::Notice::TrialEnding,
+            &site_of(&workshop),
+        )
+        .await?;
         tx.commit().await?;
         notified.publish(&billing.workshop.desk.live).await;
         return Ok("owners told the trial ends".into());
@@ -442,7 +455,13 @@ pub(crate) async fn handle_event(
     active.updated_at = Set(Utc::now());
     tx.update(active).await?;
     let notified = if status == "past_due" && was != "past_due" {
-        crate::owners::note(&tx, crate::owners::Notice::PaymentFailed).await?
+        crate::owners::note(
+            billing,
+            &tx,
+            crate::owners::Notice::PaymentFailed,
+            &site_of(&workshop),
+        )
+        .await?
     } else {
         Default::default()
     };

@@ -59,6 +59,8 @@ pub enum MessageKind {
     PaymentReceipt,
     /// Money given back.
     RefundIssued,
+    /// To a workshop's owners about its Pitlane plan: trial ending, payment failed, a limit.
+    PlanNotice,
     /// A tenant's campaign: bulk, paced per tenant, with an unsubscribe link.
     Newsletter,
 }
@@ -67,7 +69,7 @@ pub enum MessageKind {
 pub const COMMON_VARIABLES: [&str; 2] = ["workshop_name", "workshop_phone"];
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 19] = [
+    pub const ALL: [MessageKind; 20] = [
         MessageKind::TestMessage,
         MessageKind::EmailVerification,
         MessageKind::StaffInvitation,
@@ -86,6 +88,7 @@ impl MessageKind {
         MessageKind::InvoiceIssued,
         MessageKind::PaymentReceipt,
         MessageKind::RefundIssued,
+        MessageKind::PlanNotice,
         MessageKind::Newsletter,
     ];
 
@@ -109,6 +112,7 @@ impl MessageKind {
             MessageKind::InvoiceIssued => "invoice_issued",
             MessageKind::PaymentReceipt => "payment_receipt",
             MessageKind::RefundIssued => "refund_issued",
+            MessageKind::PlanNotice => "plan_notice",
             MessageKind::Newsletter => "newsletter",
         }
     }
@@ -138,6 +142,7 @@ impl MessageKind {
             MessageKind::InvoiceIssued => "Invoice issued",
             MessageKind::PaymentReceipt => "Payment receipt",
             MessageKind::RefundIssued => "Refund confirmation",
+            MessageKind::PlanNotice => "Notice about the Pitlane plan (to owners)",
             MessageKind::Newsletter => "Newsletter",
         }
     }
@@ -175,6 +180,7 @@ impl MessageKind {
                 "balance",
                 "link",
             ],
+            MessageKind::PlanNotice => &["name", "headline", "body", "link"],
             MessageKind::Newsletter => &["customer_name", "headline", "body", "unsubscribe_link"],
         }
     }

@@ -147,6 +147,11 @@ pub fn template(kind: MessageKind, channel: Channel) -> (Option<&'static str>, &
             None,
             "{{ workshop_name }}: we refunded {{ amount }} for invoice {{ number }}. {{ link }}",
         ),
+        (Channel::Email, PlanNotice) => (
+            Some("{{ headline }}"),
+            "Hello {{ name }},\n\n{{ body }}\n\n{{ link }}\n\nPitlane",
+        ),
+        (Channel::Sms, PlanNotice) => (None, "Pitlane: {{ headline }}. {{ link }}"),
         (Channel::Email, Newsletter) => (
             Some("{{ headline }}"),
             "Hello {{ customer_name }},\n\n{{ body }}\n\n{{ workshop_name }}\n{{ workshop_phone }}",

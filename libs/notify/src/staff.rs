@@ -33,6 +33,11 @@ pub struct NewNotification {
 pub struct Notified(Vec<(Uuid, notification::Model)>);
 
 impl Notified {
+    /// Who was notified.
+    pub fn users(&self) -> Vec<Uuid> {
+        self.0.iter().map(|(user, _)| *user).collect()
+    }
+
     /// Adds those notified by another step of the same transaction.
     pub fn merge(&mut self, other: Notified) {
         self.0.extend(other.0);

@@ -530,6 +530,10 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
             post(invoices::record_payment),
         )
         .at(
+            "/portal/invoices/:id/payments/:payment",
+            get(invoices::receipt),
+        )
+        .at(
             "/portal/invoices/:id/payments/:payment/refund",
             post(invoices::refund),
         )

@@ -178,6 +178,7 @@ impl BranchesApi {
         &self,
         Caller(auth): Caller,
         state: Data<&AppState>,
+        req: &poem::Request,
         body: Json<BranchWrite>,
     ) -> Result<Created, Problem> {
         let input = to_input(body.0)?;
@@ -185,6 +186,7 @@ impl BranchesApi {
             &state.billing,
             &auth.actor,
             pitlane_billing::subscriptions::Limit::Branches,
+            &super::site(&state, req)?,
         )
         .await?;
         let created = branches::create(&state.store, &auth.actor, input).await?;

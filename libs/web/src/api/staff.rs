@@ -377,6 +377,7 @@ impl StaffApi {
                 &state.billing,
                 &auth.actor,
                 pitlane_billing::subscriptions::Limit::Staff,
+                &site,
             )
             .await?;
             invitations::invite(&state.identity, &auth.actor, &auth.name, input, &site).await?

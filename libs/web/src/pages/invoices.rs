@@ -315,7 +315,7 @@ fn invoice_body(
                         tbody {
                             @for p in &v.payments {
                                 tr data-payment=(p.number) {
-                                    td { (p.number) }
+                                    td { a href=(ctx.link(&format!("{base}/payments/{}", p.id))) { (p.number) } }
                                     td { (PaymentMethod::parse(&p.method).map_or("", |m| m.label())) }
                                     td { (money_of(p.amount_minor)) }
                                     td { (money_of(p.refunded_minor)) }
@@ -627,6 +627,45 @@ pub async fn credit(
         .map(|_| ())
     })
     .await
+}
+
+/// A payment's receipt, to print or hand over at the counter.
+#[handler]
+pub async fn receipt(
+    req: &Request,
+    state: Data<&AppState>,
+    Path((id, payment)): Path<(Uuid, Uuid)>,
+) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let actor = match staff(&ctx) {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let (paid, v) = match payments::receipt(&state.billing, actor, payment).await {
+        Ok(found) if found.1.invoice.id == id => found,
+        Ok(_) => return service_error_page(&ctx, ServiceError::NotFound),
+        Err(err) => return service_error_page(&ctx, err),
+    };
+    let money_of = |minor: i64| money(minor, &v.invoice.currency);
+    let title = format!("Receipt {}", paid.number);
+    let body = html! {
+        p class="no-print" { a href=(ctx.link(&format!("/portal/invoices/{id}"))) { "← " (v.title()) } }
+        section class="card receipt" data-receipt=(paid.number) {
+            h1 { (title) }
+            dl class="facts" {
+                dt { "From" } dd { (v.workshop.name) " · " (v.branch.name) }
+                dt { "Received from" } dd { (v.invoice.customer_name) }
+                dt { "For" } dd { (v.title()) }
+                dt { "Amount" } dd { strong { (money_of(paid.amount_minor)) } }
+                dt { "Method" } dd { (PaymentMethod::parse(&paid.method).map_or("", |m| m.label())) @if let Some(r) = &paid.reference { " (" (r) ")" } }
+                dt { "Received" } dd { (paid.received_at.format("%Y-%m-%d %H:%M UTC")) }
+                @if paid.refunded_minor > 0 { dt { "Refunded since" } dd { (money_of(paid.refunded_minor)) } }
+                dt { "Invoice balance now" } dd { (money_of(v.money().balance_due().max(0))) }
+                @if let Some(by) = &paid.recorded_by { dt { "Recorded by" } dd { (by) } }
+            }
+        }
+    };
+    page(&ctx, &title, Some("invoices"), body).into_response()
 }
 
 #[handler]

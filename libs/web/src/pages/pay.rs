@@ -67,6 +67,12 @@ fn invoice_body(
     let status = v.status();
     let money_of = |minor: i64| money(minor, &inv.currency);
     let due = v.money().balance_due();
+    // The customer came back from Stripe but the payment failed or lapsed: say so, and offer
+    // the button again, rather than "confirming…" for ever.
+    let card_failed = v
+        .last_checkout
+        .as_ref()
+        .is_some_and(|c| matches!(c.status.as_str(), "failed" | "expired"));
     let stream = query_link("/invoice/events", &[("token", token.to_owned())]);
     let here = query_link(
         if confirming {
@@ -82,6 +88,8 @@ fn invoice_body(
         div id="invoice-live" data-live="invoice" data-events-src=(ctx.link(&stream)) data-refresh=(ctx.link(&here)) {
             @if status == InvoiceStatus::Paid {
                 div class="notice success" role="status" data-paid { "Paid. Thank you!" }
+            } @else if confirming && card_failed {
+                div class="notice error" role="alert" data-card-failed { "The card payment did not go through, and nothing was charged. You can try again below." }
             } @else if confirming {
                 div class="notice" role="status" data-confirming data-poll="2000" { "Payment received, confirming… This page updates by itself in a few seconds." }
             } @else if status == InvoiceStatus::Void {
@@ -119,7 +127,7 @@ fn invoice_body(
                     a class="button secondary" href=(ctx.link(&query_link("/invoice/pdf", &[("token", token.to_owned())]))) { "Download PDF" }
                 }
             }
-            @if matches!(status, InvoiceStatus::Issued | InvoiceStatus::PartlyPaid) && due > 0 && !confirming {
+            @if matches!(status, InvoiceStatus::Issued | InvoiceStatus::PartlyPaid) && due > 0 && (!confirming || card_failed) {
                 section class="card" aria-labelledby="pay-heading" {
                     h2 id="pay-heading" { "Pay " (money_of(due)) }
                     @if can_pay_by_card {

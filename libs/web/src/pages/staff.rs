@@ -265,6 +265,7 @@ pub async fn invite(
         &state.billing,
         &auth.actor,
         pitlane_billing::subscriptions::Limit::Staff,
+        &site,
     )
     .await
     {
