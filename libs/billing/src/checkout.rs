@@ -276,7 +276,7 @@ pub(crate) async fn settle_session(
     state: &SessionState,
     failed: bool,
 ) -> Result<Settled, ServiceError> {
-    let row = tx.get::<invoice::Entity>(invoice_id).await?;
+    let row = tx.get_for_update::<invoice::Entity>(invoice_id).await?;
     let local = tx
         .first(
             tx.select::<checkout_session::Entity>()
@@ -359,9 +359,14 @@ pub(crate) async fn settle_session(
         .await?;
         row = resettle(tx, row).await?;
     }
-    let overpaid = (-settlement(&row).balance_due())
-        .max(0)
-        .min(paid.amount_minor);
+    // Money for an invoice that is not out for payment (voided meanwhile) goes back whole.
+    let overpaid = if status_of(&row)?.is_issued() {
+        (-settlement(&row).balance_due())
+            .max(0)
+            .min(paid.amount_minor)
+    } else {
+        paid.amount_minor
+    };
     Ok(Settled {
         invoice: row,
         payment: Some(paid),

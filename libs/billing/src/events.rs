@@ -9,8 +9,12 @@ use chrono::Utc;
 use pitlane_domain::{ServiceError, ids::TenantId};
 use pitlane_store::{
     ReceivedEvent, STRIPE_EVENT_MAX_ATTEMPTS, TenantCtx,
-    entity::{payment, refund, stripe_event, tenant},
-    sea_orm::{ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter},
+    entity::{invoice, payment, refund, stripe_event, tenant},
+    sea_orm::{
+        ActiveValue::Set,
+        ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
+        sea_query::{Expr, ExprTrait},
+    },
 };
 use serde_json::Value;
 use stripe::StripeRequest;
@@ -342,7 +346,7 @@ async fn give_back_overpayment(
         .stripe_payment_intent
         .clone()
         .ok_or(Failure::Payload("card payment without intent"))?;
-    let amount = amount.min(paid.amount_minor - paid.refunded_minor);
+    let amount = Ord::min(amount, paid.amount_minor - paid.refunded_minor);
     if amount <= 0 {
         return Ok(());
     }
@@ -396,7 +400,8 @@ async fn refunds_of(
         )
         .await?
     else {
-        return Ok("ignored: no payment with this intent".into());
+        // The refund can come before the payment it refunds is recorded: try again later.
+        return Err(Failure::Payload("no payment with this intent yet"));
     };
     let mut recorded = 0;
     for (id, amount, status) in listed {
@@ -414,10 +419,29 @@ async fn refunds_of(
                     _ => "pending",
                 };
                 if row.status != status {
+                    let undone = status == "failed" && row.status != "failed";
+                    let amount = row.amount_minor;
+                    let invoice_id = row.invoice_id;
                     let mut active = row.into_active_model();
                     active.status = Set(status.into());
                     active.updated_at = Set(Utc::now());
                     tx.update(active).await?;
+                    if undone {
+                        // The money never went back: the payment keeps it, and the invoice's
+                        // balance says so again.
+                        tx.update_all(
+                            payment::Entity::update_many()
+                                .col_expr(
+                                    payment::Column::RefundedMinor,
+                                    Expr::col(payment::Column::RefundedMinor).sub(amount),
+                                )
+                                .filter(payment::Column::Id.eq(paid.id))
+                                .filter(payment::Column::RefundedMinor.gte(amount)),
+                        )
+                        .await?;
+                        let invoice = tx.get_for_update::<invoice::Entity>(invoice_id).await?;
+                        crate::invoices::resettle(&tx, invoice).await?;
+                    }
                 }
             }
             None if status != "failed" && status != "canceled" => {

@@ -228,6 +228,11 @@ pub async fn list(
     Ok(rows)
 }
 
+/// The most one line may come to, and one invoice, in minor units: far beyond any repair, and
+/// far from overflowing the sums.
+const MAX_LINE_MINOR: i64 = 100_000_000_000;
+const MAX_INVOICE_MINOR: i64 = 1_000_000_000_000;
+
 /// A new invoice for a customer, not from a repair order.
 #[derive(Debug, Clone, Default)]
 pub struct DraftInput {
@@ -476,7 +481,7 @@ pub struct LineInput {
 }
 
 async fn draft_row(tx: &TenantTx, id: Uuid) -> Result<invoice::Model, ServiceError> {
-    let row = tx.get::<invoice::Entity>(id).await?;
+    let row = tx.get_for_update::<invoice::Entity>(id).await?;
     if !status_of(&row)?.is_editable() {
         return Err(ServiceError::Conflict(FieldErrors::single(
             "status",
@@ -545,6 +550,17 @@ pub async fn add_line(
     };
     let position = lines_of(&tx, row.id).await?.len() as i32;
     let unit_price = if kind == "discount" { -price } else { price };
+    let amount = PricedLine {
+        quantity_milli: quantity,
+        unit_price,
+        tax_rate_bp: 0,
+    }
+    .amount();
+    if amount.abs() > MAX_LINE_MINOR
+        || row.total_minor.saturating_add(amount.abs()) > MAX_INVOICE_MINOR
+    {
+        return Err(FieldErrors::single("unit_price", "is too large for one invoice").into());
+    }
     insert_line(
         &tx,
         row.id,
@@ -706,7 +722,7 @@ pub async fn void(
         return Err(FieldErrors::single("reason", "must be at most 500 characters").into());
     }
     let tx = billing.store().tx(&TenantCtx::of(actor)).await?;
-    let row = tx.get::<invoice::Entity>(id).await?;
+    let row = tx.get_for_update::<invoice::Entity>(id).await?;
     let status = status_of(&row)?;
     let money = settlement(&row);
     if status == InvoiceStatus::Void {

@@ -16,7 +16,7 @@ use pitlane_store::{
     entity::{credit_note, credit_note_line, invoice, payment, refund, tenant},
     sea_orm::{
         ActiveValue::Set,
-        ColumnTrait, EntityTrait, QueryFilter,
+        ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
         sea_query::{Expr, ExprTrait},
     },
 };
@@ -55,7 +55,7 @@ pub async fn record_payment(
 ) -> Result<InvoiceView, ServiceError> {
     actor.require(Permission::InvoicesWrite)?;
     let tx = billing.store().tx(&TenantCtx::of(actor)).await?;
-    let row = tx.get::<invoice::Entity>(invoice_id).await?;
+    let row = tx.get_for_update::<invoice::Entity>(invoice_id).await?;
     let currency = currency_of(&row);
     let mut errors = FieldErrors::new();
     let method =
@@ -253,6 +253,20 @@ pub async fn refund(
     if paid.method == PaymentMethod::Rounding.key() {
         return Err(FieldErrors::single("amount", "a rounding entry cannot be refunded").into());
     }
+    // Everything that could refuse the refund is checked before Stripe moves any money.
+    if input.credit_note {
+        let creditable = row.total_minor - row.credited_minor;
+        if !status_of(&row)?.is_issued() || amount > creditable {
+            return Err(FieldErrors::single(
+                "amount",
+                format!(
+                    "a credit note can cover at most the {} not yet credited; refund without one, or less",
+                    format_amount(Ord::max(creditable, 0), &currency)
+                ),
+            )
+            .into());
+        }
+    }
     let stripe = if paid.method == PaymentMethod::CardOnline.key() {
         let gateway = billing
             .gateway()
@@ -330,6 +344,9 @@ pub(crate) async fn stripe_refund(
             CreateRefund::new()
                 .payment_intent(payment_intent.to_owned())
                 .amount(amount)
+                // The platform's fee goes back in proportion: the workshop does not pay a fee
+                // on money it returned.
+                .refund_application_fee(true)
                 .customize()
                 .account_id(account.clone())
                 .request_strategy(Gateway::idempotent(key))
@@ -363,7 +380,9 @@ pub(crate) async fn apply_refund(
     facts: RefundFacts,
 ) -> Result<Refunded, ServiceError> {
     let paid = tx.get::<payment::Entity>(payment_id).await?;
-    let row = tx.get::<invoice::Entity>(paid.invoice_id).await?;
+    let row = tx
+        .get_for_update::<invoice::Entity>(paid.invoice_id)
+        .await?;
     if let Some(stripe) = &facts.stripe {
         let known = tx
             .first(
@@ -371,7 +390,31 @@ pub(crate) async fn apply_refund(
                     .filter(refund::Column::StripeRefundId.eq(stripe.id.clone())),
             )
             .await?;
-        if known.is_some() {
+        if let Some(known) = known {
+            // The webhook recorded this refund first; the credit note staff asked for is
+            // still theirs to have.
+            if facts.credit_note && known.credit_note_id.is_none() {
+                let note = insert_credit_note(
+                    tx,
+                    &row,
+                    &format!("Refund: {}", facts.reason),
+                    &[CreditLine {
+                        description: format!("Refund of receipt {}", paid.number),
+                        amount: known.amount_minor,
+                        tax_rate_bp: main_rate(tx, &row).await?,
+                    }],
+                    facts.by.clone(),
+                )
+                .await?;
+                let mut active = known.into_active_model();
+                active.credit_note_id = Set(Some(note.id));
+                tx.update(active).await?;
+                let invoice = resettle(tx, row).await?;
+                return Ok(Refunded {
+                    invoice,
+                    new: false,
+                });
+            }
             return Ok(Refunded {
                 invoice: row,
                 new: false,
@@ -590,16 +633,17 @@ pub struct CreditInput {
     pub tax_rate_bp: Option<i32>,
 }
 
-/// Issues a credit note against an issued invoice, numbered `CN-2026-000007`.
+/// Issues a credit note against an issued invoice, numbered `CN-2026-000007`. It lowers what
+/// the customer owes, so it needs the same right as giving money back.
 pub async fn credit(
     billing: &Billing,
     actor: &Actor,
     invoice_id: Uuid,
     input: &CreditInput,
 ) -> Result<InvoiceView, ServiceError> {
-    actor.require(Permission::InvoicesWrite)?;
+    actor.require(Permission::InvoicesRefund)?;
     let tx = billing.store().tx(&TenantCtx::of(actor)).await?;
-    let row = tx.get::<invoice::Entity>(invoice_id).await?;
+    let row = tx.get_for_update::<invoice::Entity>(invoice_id).await?;
     let currency = currency_of(&row);
     let mut errors = FieldErrors::new();
     let reason = input.reason.trim();

@@ -214,6 +214,15 @@ pub async fn choose_plan(
         )
         .into());
     }
+    if workshop.stripe_subscription_id.is_some()
+        && matches!(workshop.billing_status.as_str(), "active" | "past_due")
+    {
+        return Err(FieldErrors::single(
+            "plan",
+            "the workshop already has a plan: change it in Stripe's portal (Card and invoices), so it is not billed twice",
+        )
+        .into());
+    }
     let customer = match &workshop.stripe_customer_id {
         Some(id) => id.clone(),
         None => {
@@ -423,6 +432,18 @@ pub(crate) async fn handle_event(
         .map_err(|e| ServiceError::Internal(e.to_string()))?;
     if state.customer != customer {
         return Ok("ignored: subscription of another customer".into());
+    }
+    // Only the workshop's current subscription decides its standing: an event about an older
+    // one (replaced, then deleted) changes nothing, unless the current one is no longer live.
+    if let Some(current) = &workshop.stripe_subscription_id
+        && current != &state.id
+        && workshop.billing_status != "canceled"
+        && !matches!(state.status.as_str(), "active" | "trialing")
+    {
+        return Ok(format!(
+            "ignored: {} is not the current subscription",
+            state.id
+        ));
     }
     let plan = state.price.as_deref().and_then(|price| {
         gateway

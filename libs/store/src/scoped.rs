@@ -216,6 +216,14 @@ impl TenantTx {
         self.first(query).await?.ok_or(StoreError::NotFound)
     }
 
+    /// The row with this id, held until the transaction ends (`FOR UPDATE` on PostgreSQL;
+    /// SQLite's write transactions run one at a time anyway), so what is checked on it stays
+    /// true until commit: two payments of one invoice wait for each other.
+    pub async fn get_for_update<E: TenantScoped>(&self, id: Uuid) -> Result<E::Model, StoreError> {
+        let query = E::find().filter(E::id_column().eq(id)).lock_exclusive();
+        self.first(query).await?.ok_or(StoreError::NotFound)
+    }
+
     /// A page of rows in id order, after the `after` cursor.
     pub async fn page<E: TenantScoped>(
         &self,
