@@ -107,8 +107,9 @@ pub async fn receive(
 /// The address of a workshop's site, for links in the messages events cause.
 pub type SiteOf = Arc<dyn Fn(&tenant::Model) -> String + Send + Sync>;
 
-/// How long a claimed event is held before another instance may take it over.
-const LEASE: Duration = Duration::from_secs(120);
+/// How long a claimed event is held before another instance may take it over: longer than the
+/// longest event can take (three Stripe calls, each up to four tries of 20 s with backoff).
+const LEASE: Duration = Duration::from_secs(600);
 
 /// Works the inbox until the process ends: at once when an event arrives here, and every
 /// few seconds for events stored by other instances or due for a retry.
