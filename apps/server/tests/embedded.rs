@@ -128,6 +128,15 @@ async fn runs_embedded_with_a_demo_tenant_and_stops_on_sigterm() {
         .expect("portal");
     assert_eq!(portal.status(), 200);
     assert!(portal.text().await.expect("html").contains("Demo Motors"));
+    // The demo comes with an issued invoice to look at.
+    let invoices = client
+        .get(format!("{origin}/t/demo/portal/invoices"))
+        .send()
+        .await
+        .expect("invoices");
+    assert_eq!(invoices.status(), 200);
+    let list = invoices.text().await.expect("html");
+    assert!(list.contains("INV-"), "the demo invoice is listed: {list}");
 
     let terminated = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

@@ -11,6 +11,7 @@
 
 pub mod checkout;
 pub mod connect;
+pub mod demo;
 pub mod events;
 pub mod gateway;
 pub mod invoices;

@@ -204,6 +204,8 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
             )),
         },
     };
+    let billing = pitlane_billing::Billing::new(workshop.clone(), config.stripe.clone())
+        .map_err(|e| StartError::Setup(format!("Stripe: {e}")))?;
     if let Some(credentials) = demo_created {
         // The demo's front desk and workshop come with it, so a first start has a calendar,
         // repair orders and parts to look at.
@@ -221,6 +223,9 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
                     if let Err(err) = pitlane_workshop::demo::seed(&workshop, tenant).await {
                         tracing::warn!(error = %err, "the demo workshop's floor could not be filled");
                     }
+                    if let Err(err) = pitlane_billing::demo::seed(&billing, tenant, &site).await {
+                        tracing::warn!(error = %err, "the demo workshop's invoice could not be made");
+                    }
                 }
                 Err(err) => {
                     tracing::warn!(error = %err, "the demo workshop's front desk could not be filled");
@@ -229,8 +234,6 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
         }
         print_demo_credentials(&config, &credentials, mechanic.as_ref());
     }
-    let billing = pitlane_billing::Billing::new(workshop.clone(), config.stripe.clone())
-        .map_err(|e| StartError::Setup(format!("Stripe: {e}")))?;
     Ok(AppState {
         billing,
         outbox,
