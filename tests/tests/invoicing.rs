@@ -1029,9 +1029,7 @@ async fn plan_events_move_the_workshop_through_dunning_whatever_their_order() {
     assert!(billing["banner"].is_null(), "{billing}");
 
     // A smaller plan's limits are enforced with a clear message, and the owners are told.
-    let starter = s
-        .stripe
-        .set_subscription(&customer, "active", PRICE_STARTER);
+    let starter = s.stripe.change_price(&sub_id, PRICE_STARTER);
     s.webhook("customer.subscription.updated", starter, None)
         .await;
     s.drain().await;

@@ -263,6 +263,16 @@ impl FakeStripe {
         sub
     }
 
+    /// The owner changed plan in Stripe's portal: the same subscription, a new price.
+    pub fn change_price(&self, id: &str, price: &str) -> Value {
+        let mut shared = lock(&self.shared);
+        let sub = shared.subscriptions.get_mut(id).expect("a subscription");
+        if let Some(item) = sub["items"]["data"].get_mut(0) {
+            item["price"]["id"] = json!(price);
+        }
+        sub.clone()
+    }
+
     pub fn update_subscription(&self, id: &str, status: &str) -> Value {
         let mut shared = lock(&self.shared);
         let sub = shared.subscriptions.get_mut(id).expect("a subscription");
