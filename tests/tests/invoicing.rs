@@ -85,16 +85,21 @@ impl Shop {
         )
     }
 
-    /// The customer presses "Pay by card": the Checkout page Stripe sent them to.
-    async fn start_card_payment(&self, customer: &Client, id: &str) -> String {
+    /// The customer presses "Pay by card" on their invoice's page.
+    async fn press_pay(&self, customer: &Client, id: &str) -> reqwest::Response {
         let page = self.pay_page(id);
-        let response = customer
+        customer
             .submit(
                 &page,
                 &format!("/t/{}/invoice/pay", self.tenant.slug),
                 &[("token", token_of(&page))],
             )
-            .await;
+            .await
+    }
+
+    /// The customer presses "Pay by card": the Checkout page Stripe sent them to.
+    async fn start_card_payment(&self, customer: &Client, id: &str) -> String {
+        let response = self.press_pay(customer, id).await;
         assert_eq!(
             response.status(),
             StatusCode::SEE_OTHER,
@@ -909,13 +914,7 @@ async fn stripe_down_at_checkout_tells_the_customer_and_changes_nothing() {
     s.stripe.fail_next(4, 502);
     let page = s.pay_page(&id);
     let customer = s.app.client();
-    let response = customer
-        .submit(
-            &page,
-            &format!("/t/{}/invoice/pay", s.tenant.slug),
-            &[("token", token_of(&page))],
-        )
-        .await;
+    let response = s.press_pay(&customer, &id).await;
     assert_eq!(
         response.status(),
         StatusCode::UNPROCESSABLE_ENTITY,

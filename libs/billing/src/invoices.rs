@@ -67,10 +67,6 @@ impl InvoiceView {
         currency_of(&self.invoice)
     }
 
-    pub fn amount(&self, minor: i64) -> String {
-        format_amount(minor, &self.currency())
-    }
-
     /// The number people see: the issued number, or "Draft".
     pub fn title(&self) -> String {
         self.invoice
@@ -605,11 +601,6 @@ pub async fn remove_line(
     Ok(result)
 }
 
-/// The year a number is counted in, from the moment it is given.
-fn year_of(at: DateTime<Utc>) -> i32 {
-    at.year()
-}
-
 /// Gives the next number of a document kind in this tenant, in the caller's transaction: the
 /// counter row stays locked until commit, so numbers have no gaps even under concurrent issuing.
 pub(crate) async fn next_document_number(
@@ -617,7 +608,7 @@ pub(crate) async fn next_document_number(
     prefix: &str,
     at: DateTime<Utc>,
 ) -> Result<String, ServiceError> {
-    let year = year_of(at);
+    let year = at.year();
     let sequence = tx
         .next_number(&format!("{}-{year}", prefix.to_lowercase()), 1)
         .await?;

@@ -707,25 +707,6 @@ pub async fn credit(
     Ok(result)
 }
 
-/// The lines of a credit note, for its page and PDF.
-pub async fn credit_note_lines(
-    billing: &Billing,
-    actor: &Actor,
-    credit_note_id: Uuid,
-) -> Result<(credit_note::Model, Vec<credit_note_line::Model>), ServiceError> {
-    actor.require(Permission::RepairOrdersRead)?;
-    let tx = billing.store().tx(&TenantCtx::of(actor)).await?;
-    let note = tx.get::<credit_note::Entity>(credit_note_id).await?;
-    let lines = tx
-        .all(
-            tx.select::<credit_note_line::Entity>()
-                .filter(credit_note_line::Column::CreditNoteId.eq(note.id)),
-        )
-        .await?;
-    tx.commit().await?;
-    Ok((note, lines))
-}
-
 /// Reads one payment (the receipt) for staff.
 pub async fn receipt(
     billing: &Billing,
