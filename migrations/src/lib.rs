@@ -18,6 +18,7 @@ mod m20261121_000007_customer_search;
 mod m20261121_000008_owner_policies;
 mod m20261121_000009_workshop;
 mod m20261121_000010_billing;
+mod m20261204_000011_hardening;
 
 pub use sea_orm_migration::MigratorTrait;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000008_owner_policies::Migration),
             Box::new(m20261121_000009_workshop::Migration),
             Box::new(m20261121_000010_billing::Migration),
+            Box::new(m20261204_000011_hardening::Migration),
         ]
     }
 }

@@ -1036,10 +1036,7 @@ async fn conversation_journey(
     ensure!(response.status().is_success(), "{}", response.status());
     let count = sink.received().len() + 1;
     let link = mailed_link(sink, count, "gina@guest.example", "/account/magic?token=").await?;
-    let path = link
-        .split_once("/t/alpha")
-        .map(|(_, p)| format!("/t/alpha{p}"))
-        .context("path")?;
+    let path = pitlane_testkit::tenant_path(&link);
     let signed_in = gina.get(&path).await;
     ensure!(
         signed_in.status().is_redirection(),

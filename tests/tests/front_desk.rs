@@ -803,10 +803,7 @@ async fn campaigns_reach_consenting_customers_and_unsubscribing_is_immediate() {
         .as_str()
         .expect("an unsubscribe link")
         .to_owned();
-    let path = link
-        .split_once("/t/")
-        .map(|(_, p)| format!("/t/{p}"))
-        .expect("path");
+    let path = pitlane_testkit::tenant_path(&link);
     let page_html = d.owner.get(&path).await.text().await.expect("page");
     assert!(
         page_html.contains("Unsubscribe"),
@@ -1047,7 +1044,7 @@ async fn sms_replies_thread_into_the_customers_conversation() {
     let (status, _) = fake
         .text_in(
             &app.origin,
-            "http://127.0.0.1",
+            &app.origin,
             "+447911123457",
             "+447911000555",
             "Is my car ready?",
@@ -1168,10 +1165,7 @@ async fn customers_check_themselves_in_on_the_day_by_their_link() {
         .find(|m| m.recipient == "ivy@example.com")
         .and_then(|m| m.data["vars"]["manage_link"].as_str().map(str::to_owned))
         .expect("the manage link");
-    let path = link
-        .split_once("/t/")
-        .map(|(_, p)| format!("/t/{p}"))
-        .expect("path");
+    let path = pitlane_testkit::tenant_path(&link);
     let token = path
         .split_once("token=")
         .map(|(_, t)| t.to_owned())
@@ -1444,10 +1438,7 @@ async fn consent_keeps_its_record_and_unsubscribing_follows_merges() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let path = link
-        .split_once("/t/")
-        .map(|(_, p)| format!("/t/{p}"))
-        .expect("path");
+    let path = pitlane_testkit::tenant_path(&link);
     let response = reqwest::Client::new()
         .post(d.owner.url(&path))
         .body("List-Unsubscribe=One-Click")

@@ -311,7 +311,7 @@ async fn a_password_reset_link_works_once_and_ends_every_session() {
     let link = mail[0]
         .link("/reset-password?token=")
         .expect("a reset link");
-    let path = &link[link.find("/t/alpha").expect("tenant path")..];
+    let path = &pitlane_testkit::tenant_path(&link);
     let token = link.split("token=").nth(1).expect("token").to_owned();
     assert_eq!(visitor.get(path).await.status(), StatusCode::OK);
 
@@ -348,7 +348,7 @@ async fn a_password_reset_link_works_once_and_ends_every_session() {
         "{page}"
     );
 
-    let signer = LinkSigner::new(&app.state().config.secret_key);
+    let signer = LinkSigner::new(app.state().config.keyring());
     let expired = signer.sign(
         Purpose::ResetPassword,
         uuid::Uuid::now_v7(),
@@ -1039,7 +1039,7 @@ async fn an_invited_mechanic_joins_with_the_offered_role_and_branches() {
     let link = mail[0]
         .link("/invitations/accept?token=")
         .expect("an invitation link");
-    let path = link[link.find("/t/alpha").expect("path")..].to_owned();
+    let path = pitlane_testkit::tenant_path(&link);
     let token = link.split("token=").nth(1).expect("token").to_owned();
     let sam = app.client();
     let page = sam.get(&path).await.text().await.expect("page");
@@ -1116,7 +1116,7 @@ async fn an_invited_mechanic_joins_with_the_offered_role_and_branches() {
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(
         app.client()
-            .get(&link[link.find("/t/alpha").expect("path")..])
+            .get(&pitlane_testkit::tenant_path(&link))
             .await
             .status(),
         StatusCode::GONE

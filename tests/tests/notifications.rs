@@ -11,7 +11,6 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 const WAIT: Duration = Duration::from_secs(20);
-const PUBLIC_URL: &str = "http://127.0.0.1";
 
 async fn send_json(
     client: &Client,
@@ -137,7 +136,7 @@ async fn sms_goes_through_the_provider_and_stop_then_start_is_honoured() {
     let (status, twiml) = fake
         .text_in(
             &app.origin,
-            PUBLIC_URL,
+            &app.origin,
             "+447911123456",
             "+447911000555",
             "Stop",
@@ -165,7 +164,7 @@ async fn sms_goes_through_the_provider_and_stop_then_start_is_honoured() {
     let (status, twiml) = fake
         .text_in(
             &app.origin,
-            PUBLIC_URL,
+            &app.origin,
             "+447911123456",
             "+447911000555",
             "START",
@@ -181,7 +180,7 @@ async fn sms_goes_through_the_provider_and_stop_then_start_is_honoured() {
     let (status, twiml) = fake
         .text_in(
             &app.origin,
-            PUBLIC_URL,
+            &app.origin,
             "+447911123456",
             "+447911000555",
             "Is my car ready?",
@@ -222,7 +221,7 @@ async fn sms_goes_through_the_provider_and_stop_then_start_is_honoured() {
     let (status, _) = fake
         .text_in(
             &app.origin,
-            PUBLIC_URL,
+            &app.origin,
             "+447911123456",
             "+447911000999",
             "hello",

@@ -357,7 +357,7 @@ async fn two_factor_codes_guard_the_second_step_and_can_be_required() {
     .try_get_by_index(0)
     .expect("secret");
     assert!(
-        stored.starts_with("v1:") && !stored.contains(&secret),
+        stored.starts_with("v2:") && !stored.contains(&secret),
         "{stored}"
     );
 
@@ -424,17 +424,51 @@ async fn two_factor_codes_guard_the_second_step_and_can_be_required() {
         )
         .await;
     assert_eq!(reused.status(), StatusCode::UNAUTHORIZED);
+    // An authenticator code works once too: the one that turned two-factor on is spent.
+    let replayed = other
+        .submit(
+            "/t/alpha/signin/two-factor",
+            "/t/alpha/signin/two-factor",
+            &[("code", &code)],
+        )
+        .await;
+    assert_eq!(
+        replayed.status(),
+        StatusCode::UNAUTHORIZED,
+        "the set-up code is not taken again"
+    );
+    let next = pitlane_identity::two_factor::next_code(&secret).expect("code");
     let by_app = other
         .submit(
             "/t/alpha/signin/two-factor",
             "/t/alpha/signin/two-factor",
-            &[(
-                "code",
-                &pitlane_identity::two_factor::current_code(&secret).expect("code"),
-            )],
+            &[("code", &next)],
         )
         .await;
     assert_eq!(by_app.status(), StatusCode::SEE_OTHER);
+    let third = app.client();
+    third
+        .submit(
+            "/t/alpha/signin",
+            "/t/alpha/signin",
+            &[
+                ("email", &alpha.owner_email),
+                ("password", &alpha.owner_password),
+            ],
+        )
+        .await;
+    let twice = third
+        .submit(
+            "/t/alpha/signin/two-factor",
+            "/t/alpha/signin/two-factor",
+            &[("code", &next)],
+        )
+        .await;
+    assert_eq!(
+        twice.status(),
+        StatusCode::UNAUTHORIZED,
+        "a code used to sign in is not taken a second time"
+    );
     app.stop().await;
 }
 
@@ -481,7 +515,7 @@ async fn customers_sign_in_with_a_magic_link_on_the_branded_page() {
     let mail = sink.wait_for(1, WAIT).await;
     assert_eq!(mail.len(), 1, "only the customer got a link");
     let link = mail[0].link("/account/magic?token=").expect("a magic link");
-    let path = link[link.find("/t/alpha").expect("path")..].to_owned();
+    let path = pitlane_testkit::tenant_path(&link);
     let signed_in = customer.get(&path).await;
     assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
     let home = customer.get("/t/alpha/account").await;

@@ -33,6 +33,8 @@ pub enum MessageKind {
     /// The owner checking the sender setup from the settings page.
     TestMessage,
     EmailVerification,
+    /// A person who already had a Pitlane login signed up another workshop: where to sign in.
+    WorkshopCreated,
     StaffInvitation,
     PasswordReset,
     /// A customer's one-time sign-in link to the workshop's site.
@@ -69,9 +71,10 @@ pub enum MessageKind {
 pub const COMMON_VARIABLES: [&str; 2] = ["workshop_name", "workshop_phone"];
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 20] = [
+    pub const ALL: [MessageKind; 21] = [
         MessageKind::TestMessage,
         MessageKind::EmailVerification,
+        MessageKind::WorkshopCreated,
         MessageKind::StaffInvitation,
         MessageKind::PasswordReset,
         MessageKind::MagicLink,
@@ -96,6 +99,7 @@ impl MessageKind {
         match self {
             MessageKind::TestMessage => "test_message",
             MessageKind::EmailVerification => "email_verification",
+            MessageKind::WorkshopCreated => "workshop_created",
             MessageKind::StaffInvitation => "staff_invitation",
             MessageKind::PasswordReset => "password_reset",
             MessageKind::MagicLink => "magic_link",
@@ -126,6 +130,7 @@ impl MessageKind {
         match self {
             MessageKind::TestMessage => "Test message",
             MessageKind::EmailVerification => "E-mail verification",
+            MessageKind::WorkshopCreated => "Workshop created (to an owner who had a login)",
             MessageKind::StaffInvitation => "Staff invitation",
             MessageKind::PasswordReset => "Password reset",
             MessageKind::MagicLink => "Customer sign-in link",
@@ -151,9 +156,13 @@ impl MessageKind {
     pub fn variables(self) -> &'static [&'static str] {
         match self {
             MessageKind::TestMessage => &["sent_by"],
-            MessageKind::EmailVerification => &["name", "link"],
-            MessageKind::StaffInvitation => &["name", "invited_by", "role", "link"],
-            MessageKind::PasswordReset | MessageKind::MagicLink => &["name", "link"],
+            // The link of a message that carries a security token is Pitlane's, placed after
+            // the workshop's text: it is no variable, so no template can move it or wrap it
+            // in another address.
+            MessageKind::EmailVerification => &["name"],
+            MessageKind::WorkshopCreated => &["name", "link"],
+            MessageKind::StaffInvitation => &["name", "invited_by", "role"],
+            MessageKind::PasswordReset | MessageKind::MagicLink => &["name"],
             MessageKind::BookingConfirmation
             | MessageKind::AppointmentChanged
             | MessageKind::AppointmentCancelled
@@ -183,6 +192,18 @@ impl MessageKind {
             MessageKind::PlanNotice => &["name", "headline", "body", "link"],
             MessageKind::Newsletter => &["customer_name", "headline", "body", "unsubscribe_link"],
         }
+    }
+
+    /// Messages whose `link` carries a security token (verification, reset, magic link,
+    /// invitation): the link and its button are rendered by Pitlane, outside editable text.
+    pub fn carries_security_link(self) -> bool {
+        matches!(
+            self,
+            MessageKind::EmailVerification
+                | MessageKind::StaffInvitation
+                | MessageKind::PasswordReset
+                | MessageKind::MagicLink
+        )
     }
 
     pub fn allows(self, variable: &str) -> bool {
@@ -357,7 +378,7 @@ mod tests {
         let err = Template::parse("Hi {{ first_name }}", MessageKind::PasswordReset).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "{{ first_name }} is not a variable of this message; use one of: workshop_name, workshop_phone, name, link"
+            "{{ first_name }} is not a variable of this message; use one of: workshop_name, workshop_phone, name"
         );
         assert_eq!(
             Template::parse("Hi {{ name", MessageKind::PasswordReset),

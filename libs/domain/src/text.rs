@@ -32,6 +32,30 @@ pub enum TextError {
     BadCountry,
     #[error("is not a currency code (use three letters, such as EUR or USD)")]
     BadCurrency,
+    #[error("{CONTROL_CHARACTERS}")]
+    ControlCharacter,
+}
+
+/// What people are told when text holds characters nobody types (NUL, escape, …).
+pub const CONTROL_CHARACTERS: &str =
+    "contains a control character (such as NUL); remove it and try again";
+
+/// Whether text holds a character that no field stores: NUL and the other C0 and C1 control
+/// characters, and DEL. Line breaks and tabs are allowed only in `multiline` text.
+/// PostgreSQL refuses NUL in text outright; the others are refused so that both deployment
+/// shapes store exactly the same text.
+pub fn has_control_character(text: &str, multiline: bool) -> bool {
+    text.chars()
+        .any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')))
+}
+
+/// Refuses text with control characters (see [`has_control_character`]).
+pub fn plain(text: &str, multiline: bool) -> Result<&str, TextError> {
+    if has_control_character(text, multiline) {
+        Err(TextError::ControlCharacter)
+    } else {
+        Ok(text)
+    }
 }
 
 macro_rules! string_newtype {
@@ -132,6 +156,8 @@ string_newtype!(DisplayName);
 
 impl DisplayName {
     pub fn parse(raw: &str, max: usize) -> Result<Self, TextError> {
+        // Line breaks and tabs are folded into spaces below; nothing else unprintable stays.
+        plain(raw, true)?;
         let s: String = raw.split_whitespace().collect::<Vec<_>>().join(" ");
         if s.is_empty() {
             return Err(TextError::Required);

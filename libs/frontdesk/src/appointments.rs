@@ -870,6 +870,7 @@ pub(crate) async fn messages(
             IcsMethod::Request
         };
         let ics = calendar_file(
+            fd,
             &CalendarParts {
                 row,
                 service: &service,
@@ -877,7 +878,6 @@ pub(crate) async fn messages(
                 workshop: &workshop,
                 customer: &customer,
                 link: &link,
-                site,
             },
             method,
         );
@@ -969,27 +969,18 @@ pub(crate) struct CalendarParts<'a> {
     pub workshop: &'a tenant::Model,
     pub customer: &'a customer::Model,
     pub link: &'a str,
-    pub site: &'a str,
 }
 
 /// The appointment as an iCalendar file: the same UID and SEQUENCE in the e-mail attachment
 /// and the booking page's download, so calendars update one event instead of adding another.
-pub(crate) fn calendar_file(p: &CalendarParts<'_>, method: IcsMethod) -> String {
-    let host = p
-        .site
-        .split("://")
-        .nth(1)
-        .unwrap_or(p.site)
-        .split(['/', ':'])
-        .next()
-        .unwrap_or("pitlane.local")
-        .to_owned();
+/// Both the UID and the organizer come from configuration, never from the request's host.
+pub(crate) fn calendar_file(fd: &FrontDesk, p: &CalendarParts<'_>, method: IcsMethod) -> String {
     let organizer = p
         .workshop
         .email_reply_to
         .clone()
-        .unwrap_or_else(|| format!("bookings@{host}"));
-    let uid = format!("{}@{host}", p.row.id);
+        .unwrap_or_else(|| fd.mail_from.clone());
+    let uid = format!("{}@{}", p.row.id, fd.calendar_domain);
     let summary = format!("{} at {}", p.service.name, p.workshop.name);
     let location = format!("{}, {}", p.branch.name, branch_address(p.branch));
     pitlane_domain::ics::calendar(&IcsEvent {

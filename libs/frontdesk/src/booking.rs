@@ -18,7 +18,11 @@ use pitlane_notify::{OutgoingMessage, Recipient};
 use pitlane_store::{
     TenantCtx, TenantTx,
     entity::{appointment, booking_code, branch, customer, service, tenant, vehicle},
-    sea_orm::{ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter, QueryOrder},
+    sea_orm::{
+        ActiveValue::Set,
+        ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+        sea_query::{Expr, ExprTrait},
+    },
 };
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -298,6 +302,7 @@ pub async fn start_guest(
     fd: &FrontDesk,
     tenant: &TenantCtx,
     req: BookingRequest,
+    ip: Option<&str>,
 ) -> Result<PendingBooking, ServiceError> {
     let tx = fd.store.tx(tenant).await?;
     let checked = check(&tx, &req, false).await?;
@@ -343,6 +348,9 @@ pub async fn start_guest(
         Recipient::Email { address, .. } => address.as_str().to_owned(),
         Recipient::Sms { phone } => phone.clone(),
     };
+    if let Err(reason) = fd.send_limits.allow(tx.tenant_id(), ip, &destination).await {
+        return Err(FieldErrors::single("code_by", reason).into());
+    }
     let recent = tx
         .count(
             tx.select::<booking_code::Entity>()
@@ -425,18 +433,32 @@ pub async fn confirm_guest(
             "this booking is already confirmed; see the e-mail we sent",
         ));
     }
-    if row.expires_at <= Utc::now() || row.attempts >= CODE_ATTEMPTS {
+    // Every guess spends one attempt in one conditional update, so guesses made at the same
+    // moment cannot together try more than CODE_ATTEMPTS codes.
+    let counted = tx
+        .update_all(
+            booking_code::Entity::update_many()
+                .col_expr(
+                    booking_code::Column::Attempts,
+                    Expr::col(booking_code::Column::Attempts).add(1),
+                )
+                .filter(booking_code::Column::Id.eq(id))
+                .filter(booking_code::Column::UsedAt.is_null())
+                .filter(booking_code::Column::Attempts.lt(CODE_ATTEMPTS))
+                .filter(booking_code::Column::ExpiresAt.gt(Utc::now())),
+        )
+        .await?;
+    if counted == 0 {
+        tx.commit().await?;
         return Err(wrong(
             "this code has expired; start the booking again for a new one",
         ));
     }
     let given = hash_code(id, code);
     if subtle_eq(given.as_bytes(), row.code_hash.as_bytes()) != 1 {
-        let mut active = row.clone().into_active_model();
-        active.attempts = Set(row.attempts + 1);
-        tx.update(active).await?;
+        let attempts = tx.get::<booking_code::Entity>(id).await?.attempts;
         tx.commit().await?;
-        let left = CODE_ATTEMPTS - row.attempts - 1;
+        let left = CODE_ATTEMPTS - attempts;
         return Err(wrong(&if left > 0 {
             format!("that is not the code we sent; {left} tries left")
         } else {
@@ -919,6 +941,7 @@ pub async fn calendar_for_token(
         pitlane_domain::ics::IcsMethod::Request
     };
     Ok(appointments::calendar_file(
+        fd,
         &appointments::CalendarParts {
             row: &row,
             service: &service,
@@ -926,7 +949,6 @@ pub async fn calendar_for_token(
             workshop: &workshop,
             customer: &customer,
             link: &link,
-            site,
         },
         method,
     ))

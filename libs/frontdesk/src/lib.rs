@@ -28,6 +28,14 @@ pub struct FrontDesk {
     pub outbox: Outbox,
     pub live: Live,
     pub signer: LinkSigner,
+    /// The deployment's own domain, from configuration: the right-hand side of calendar UIDs,
+    /// so the UID of one appointment is the same wherever its file was made.
+    pub calendar_domain: String,
+    /// The deployment's sending address, the organizer of calendar entries when the workshop
+    /// has no reply-to address of its own.
+    pub mail_from: String,
+    /// Limits on messages guests cause (booking codes).
+    pub send_limits: pitlane_notify::abuse::SendLimits,
 }
 
 /// The name of the person acting, for records staff read later ("note by …").

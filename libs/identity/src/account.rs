@@ -75,12 +75,16 @@ pub async fn request_password_reset(
     tenant: TenantId,
     email: &str,
     link_base: &str,
+    ip: Option<&str>,
 ) -> Result<(), ServiceError> {
     let Ok(email) = Email::parse(email) else {
         return Err(
             FieldErrors::single("email", "enter the e-mail address you sign in with").into(),
         );
     };
+    if let Err(reason) = identity.send_limits.allow(tenant, ip, email.as_str()).await {
+        return Err(FieldErrors::single("email", reason).into());
+    }
     // At most three reset e-mails an hour per address: the form cannot be used to flood anyone.
     let key = format!("throttle:reset:{tenant}:{}", email.as_str());
     if identity
@@ -141,8 +145,10 @@ pub async fn check_link(
     let link = tx.people().first(auth_link::Entity::find_by_id(id)).await?;
     tx.commit().await?;
     Ok(match link {
-        Some(link) if link.used_at.is_none() => Ok(()),
-        Some(_) => Err(LinkError::Used),
+        Some(link) if link.purpose != purpose.key() => Err(LinkError::Invalid),
+        Some(link) if link.used_at.is_some() => Err(LinkError::Used),
+        Some(link) if link.expires_at <= Utc::now() => Err(LinkError::Expired),
+        Some(_) => Ok(()),
         None => Err(LinkError::Invalid),
     })
 }

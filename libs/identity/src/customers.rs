@@ -33,6 +33,7 @@ pub async fn request_link(
     email: &str,
     name: &str,
     site: &str,
+    ip: Option<&str>,
 ) -> Result<(), ServiceError> {
     let mut errors = FieldErrors::new();
     let email = errors.check("email", Email::parse(email));
@@ -46,6 +47,9 @@ pub async fn request_link(
     if !errors.is_empty() {
         return Err(errors.into());
     }
+    if let Err(reason) = identity.send_limits.allow(tenant, ip, email.as_str()).await {
+        return Err(FieldErrors::single("email", reason).into());
+    }
     let key = format!("throttle:magic:{tenant}:{}", email.as_str());
     if identity
         .throttle
@@ -57,7 +61,7 @@ pub async fn request_link(
     }
     let tx = identity.store.tx(&TenantCtx::new(tenant)).await?;
     let existing = crate::access::person_by_email(&tx.people(), email.as_str()).await?;
-    let person = match existing {
+    let (token, to_name) = match existing {
         Some(person) => {
             let member = tx
                 .first(
@@ -70,38 +74,37 @@ pub async fn request_link(
                 tx.commit().await?;
                 return Ok(());
             }
-            person
+            let token = links::issue(
+                &tx.people(),
+                &identity.signer,
+                person.id,
+                Purpose::MagicLink,
+            )
+            .await?;
+            (token, person.name)
         }
         None => {
-            let fallback = email
-                .as_str()
-                .split('@')
-                .next()
-                .unwrap_or("Customer")
-                .to_owned();
-            tx.people()
-                .insert(crate::new_user(
-                    email.as_str().to_owned(),
-                    name.map(DisplayName::into_inner).unwrap_or(fallback),
-                    None,
-                    false,
-                ))
-                .await?
+            // Nobody is created until the link is used: an address someone merely typed
+            // stays free for its owner to sign up with.
+            let name = name.map(DisplayName::into_inner);
+            let token = links::issue_to_address(
+                &tx.people(),
+                &identity.signer,
+                email.as_str(),
+                name.as_deref(),
+                Purpose::MagicLink,
+            )
+            .await?;
+            let fallback = email.as_str().split('@').next().unwrap_or("Customer");
+            (token, name.unwrap_or_else(|| fallback.to_owned()))
         }
     };
-    let token = links::issue(
-        &tx.people(),
-        &identity.signer,
-        person.id,
-        Purpose::MagicLink,
-    )
-    .await?;
     identity
         .mail(
             &tx,
             MessageKind::MagicLink,
-            &person.email,
-            &person.name,
+            email.as_str(),
+            &to_name,
             &[("link", format!("{site}/account/magic?token={token}"))],
             format!("magic-link:{token}"),
         )
@@ -118,12 +121,33 @@ pub async fn sign_in_by_link(
     token: &str,
 ) -> Result<Result<(Actor, user::Model), LinkError>, ServiceError> {
     let tx = identity.store.tx(&TenantCtx::new(tenant)).await?;
-    let user_id =
-        match links::spend(&tx.people(), &identity.signer, Purpose::MagicLink, token).await? {
-            Ok(id) => id,
+    let link =
+        match links::spend_row(&tx.people(), &identity.signer, Purpose::MagicLink, token).await? {
+            Ok(link) => link,
             Err(err) => return Ok(Err(err)),
         };
-    let person = crate::access::person(&tx.people(), user_id).await?;
+    let person = match (link.user_id, link.email) {
+        (Some(user_id), _) => crate::access::person(&tx.people(), user_id).await?,
+        (None, Some(email)) => {
+            // A first link: the address is proven now, so the person is made now (or found,
+            // if they signed up meanwhile).
+            match crate::access::person_by_email(&tx.people(), &email).await? {
+                Some(person) => person,
+                None => {
+                    let fallback = email.split('@').next().unwrap_or("Customer").to_owned();
+                    tx.people()
+                        .insert(crate::new_user(
+                            email.clone(),
+                            link.name.unwrap_or(fallback),
+                            None,
+                            true,
+                        ))
+                        .await?
+                }
+            }
+        }
+        (None, None) => return Ok(Err(LinkError::Invalid)),
+    };
     let person = if person.email_verified_at.is_none() {
         let mut row = person.into_active_model();
         row.email_verified_at = Set(Some(Utc::now()));
@@ -155,21 +179,72 @@ pub async fn sign_in_by_link(
 }
 
 /// A customer chooses (or changes) a password for signing in without a link.
+///
+/// Changing one needs the current password. Choosing a first one needs only the signed-in
+/// session (its link proved the address), unless the person is staff in any workshop: a
+/// customer's session is no proof for a staff login, which takes a reset link instead. Every
+/// other session of the person ends.
 pub async fn set_password(
     identity: &Identity,
     actor: &Actor,
+    current: &str,
     password: &str,
 ) -> Result<(), ServiceError> {
-    let password =
-        NewPassword::parse(password).map_err(|e| FieldErrors::single("password", e.to_string()))?;
+    let tx = identity.store.tx(&TenantCtx::of(actor)).await?;
+    let person = crate::access::person(&tx.people(), actor.user_id.0).await?;
+    tx.commit().await?;
+    let mut errors = FieldErrors::new();
+    match &person.password_hash {
+        Some(_) => {
+            let scope = actor.tenant_id.to_string();
+            let account = format!("password-change:{}", person.id);
+            if let Err(locked) = identity.throttle.check(&scope, &account, None).await {
+                return Err(FieldErrors::single(
+                    "current_password",
+                    format!(
+                        "too many wrong passwords: try again in {} minutes",
+                        locked.minutes
+                    ),
+                )
+                .into());
+            }
+            if !crate::verify_password(person.password_hash.clone(), current.to_owned()).await {
+                identity.throttle.failed(&scope, &account, None).await;
+                errors.add("current_password", "that is not your current password");
+            }
+        }
+        None if identity.store.has_staff_login(person.id).await? => {
+            return Err(FieldErrors::single(
+                "password",
+                "this address also signs in as workshop staff: set its password from a reset link on the staff sign-in page",
+            )
+            .into());
+        }
+        None => {}
+    }
+    let password = errors.check("password", NewPassword::parse(password));
+    let Some(password) = password.filter(|_| errors.is_empty()) else {
+        return Err(errors.into());
+    };
     let hash = hash_password(password.expose().to_owned()).await?;
     let tx = identity.store.tx(&TenantCtx::of(actor)).await?;
     let person = crate::access::person(&tx.people(), actor.user_id.0).await?;
+    let now = Utc::now();
     let mut row = person.into_active_model();
     row.password_hash = Set(Some(hash));
-    row.updated_at = Set(Utc::now());
+    // Every session ends; the caller starts this one again.
+    row.sessions_valid_after = Set(Some(now - chrono::Duration::milliseconds(1)));
+    row.updated_at = Set(now);
     tx.people().update(row).await?;
     audit::record(&tx, By::Member(actor), Event::new("password.changed")).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Whether the person has a password yet (the form then asks for it).
+pub async fn has_password(identity: &Identity, actor: &Actor) -> Result<bool, ServiceError> {
+    let tx = identity.store.people_tx().await?;
+    let person = crate::access::person(&tx.people(), actor.user_id.0).await?;
+    tx.commit().await?;
+    Ok(person.password_hash.is_some())
 }

@@ -225,6 +225,10 @@ pub async fn open(
     if row.revoked_at.is_some() {
         return Ok(Err(LinkError::Invalid));
     }
+    // The row's own expiry decides, whatever the token says.
+    if row.expires_at <= Utc::now() {
+        return Ok(Err(LinkError::Expired));
+    }
     Ok(Ok((row, has_login)))
 }
 
@@ -264,7 +268,8 @@ pub async fn accept(
                 )
                 .filter(invitation::Column::Id.eq(invitation.id))
                 .filter(invitation::Column::AcceptedAt.is_null())
-                .filter(invitation::Column::RevokedAt.is_null()),
+                .filter(invitation::Column::RevokedAt.is_null())
+                .filter(invitation::Column::ExpiresAt.gt(now)),
         )
         .await?;
     if spent == 0 {

@@ -9,6 +9,7 @@ pub mod applications;
 pub mod audit;
 pub mod customers;
 pub mod invitations;
+pub mod keys;
 pub mod links;
 pub mod members;
 pub mod oauth;
@@ -55,6 +56,7 @@ pub fn new_user(
         sessions_valid_after: Set(None),
         totp_secret: Set(None),
         totp_enabled_at: Set(None),
+        totp_last_step: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }

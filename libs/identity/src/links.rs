@@ -1,11 +1,10 @@
 //! Signed, single-use links: e-mail verification (3 days), password reset (30 minutes), a
 //! customer's magic link, a staff invitation (7 days).
 //!
-//! A token is `{id}.{expiry}.{signature}`: the signature (HMAC-SHA256 under
-//! `PITLANE_SECRET_KEY`) covers the purpose, id and expiry, so a token cannot be made up,
-//! stretched or used for another purpose; the row named by the id makes it single use.
-
-use std::sync::Arc;
+//! A token is `{id}.{expiry}.{signature}`: the signature (HMAC-SHA256 under a key derived for
+//! that purpose alone, see [`crate::keys`]) covers the id and expiry, so a token cannot be made
+//! up, stretched or used for another purpose; the row named by the id makes it single use, and
+//! where the row has an expiry of its own, that one is checked too.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Duration, Utc};
@@ -18,6 +17,8 @@ use pitlane_store::{
 };
 use sha2::Sha256;
 use uuid::Uuid;
+
+use crate::keys::{KeyUse, Keyring};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
@@ -37,6 +38,17 @@ pub enum Purpose {
 }
 
 impl Purpose {
+    pub const ALL: [Purpose; 8] = [
+        Purpose::VerifyEmail,
+        Purpose::ResetPassword,
+        Purpose::MagicLink,
+        Purpose::Invitation,
+        Purpose::ManageBooking,
+        Purpose::Unsubscribe,
+        Purpose::RepairOrder,
+        Purpose::Invoice,
+    ];
+
     pub fn key(self) -> &'static str {
         match self {
             Purpose::VerifyEmail => "verify_email",
@@ -78,36 +90,29 @@ pub enum LinkError {
 
 #[derive(Clone)]
 pub struct LinkSigner {
-    key: Arc<Vec<u8>>,
+    keys: Keyring,
 }
 
 impl LinkSigner {
-    pub fn new(secret: &[u8]) -> Self {
-        Self {
-            key: Arc::new(secret.to_vec()),
-        }
+    pub fn new(keys: Keyring) -> Self {
+        Self { keys }
     }
 
-    /// A key for another use, derived from the secret key (so one secret serves all, and no
-    /// two uses share a key).
-    pub fn derive_key(&self, label: &str) -> [u8; 32] {
-        let mut mac =
-            Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC accepts keys of any length");
-        mac.update(b"pitlane derived key: ");
-        mac.update(label.as_bytes());
-        mac.finalize().into_bytes().into()
+    /// The deployment's keys, for the other uses that derive their own.
+    pub fn keyring(&self) -> &Keyring {
+        &self.keys
     }
 
-    fn signature(&self, purpose: Purpose, id: Uuid, expires: i64) -> Vec<u8> {
-        let mut mac =
-            Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC accepts keys of any length");
-        mac.update(format!("{}|{}|{expires}", purpose.key(), id.simple()).as_bytes());
+    fn signature(key: &[u8], id: Uuid, expires: i64) -> Vec<u8> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC accepts keys of any length");
+        mac.update(format!("{}|{expires}", id.simple()).as_bytes());
         mac.finalize().into_bytes().to_vec()
     }
 
     pub fn sign(&self, purpose: Purpose, id: Uuid, expires: DateTime<Utc>) -> String {
         let expires = expires.timestamp();
-        let signature = URL_SAFE_NO_PAD.encode(self.signature(purpose, id, expires));
+        let key = self.keys.key(KeyUse::Link(purpose));
+        let signature = URL_SAFE_NO_PAD.encode(Self::signature(&key, id, expires));
         format!("{}.{expires}.{signature}", id.simple())
     }
 
@@ -123,11 +128,15 @@ impl LinkSigner {
         let given = URL_SAFE_NO_PAD
             .decode(signature)
             .map_err(|_| LinkError::Invalid)?;
-        let expected = self.signature(purpose, id, expires);
-        if !bool::from(subtle::ConstantTimeEq::ct_eq(
-            given.as_slice(),
-            expected.as_slice(),
-        )) {
+        let genuine = self
+            .keys
+            .verifying_keys(KeyUse::Link(purpose))
+            .iter()
+            .any(|key| {
+                let expected = Self::signature(key, id, expires);
+                subtle::ConstantTimeEq::ct_eq(given.as_slice(), expected.as_slice()).into()
+            });
+        if !genuine {
             return Err(LinkError::Invalid);
         }
         if Utc::now().timestamp() >= expires {
@@ -144,13 +153,39 @@ pub async fn issue(
     user_id: Uuid,
     purpose: Purpose,
 ) -> Result<String, ServiceError> {
+    insert(people, signer, Some(user_id), None, purpose).await
+}
+
+/// Creates a link for an address that has no login yet (a customer's first magic link): the
+/// person is made only when the link is used, so asking for one creates nobody.
+pub async fn issue_to_address(
+    people: &People<'_>,
+    signer: &LinkSigner,
+    email: &str,
+    name: Option<&str>,
+    purpose: Purpose,
+) -> Result<String, ServiceError> {
+    let row = (email.to_owned(), name.map(str::to_owned));
+    insert(people, signer, None, Some(row), purpose).await
+}
+
+async fn insert(
+    people: &People<'_>,
+    signer: &LinkSigner,
+    user_id: Option<Uuid>,
+    address: Option<(String, Option<String>)>,
+    purpose: Purpose,
+) -> Result<String, ServiceError> {
     let id = Uuid::now_v7();
     let now = Utc::now();
     let expires = now + purpose.lifetime();
+    let (email, name) = address.unzip();
     people
         .insert(auth_link::ActiveModel {
             id: Set(id),
             user_id: Set(user_id),
+            email: Set(email),
+            name: Set(name.flatten()),
             purpose: Set(purpose.key().to_owned()),
             expires_at: Set(expires),
             used_at: Set(None),
@@ -160,14 +195,26 @@ pub async fn issue(
     Ok(signer.sign(purpose, id, expires))
 }
 
-/// Spends a link: the person it was for, or why it cannot be used. Spending is one conditional
-/// update, so two clicks at once cannot both succeed.
+/// Spends a link: the person it was for, or why it cannot be used.
 pub async fn spend(
     people: &People<'_>,
     signer: &LinkSigner,
     purpose: Purpose,
     token: &str,
 ) -> Result<Result<Uuid, LinkError>, ServiceError> {
+    Ok(spend_row(people, signer, purpose, token)
+        .await?
+        .and_then(|row| row.user_id.ok_or(LinkError::Invalid)))
+}
+
+/// Spends a link and returns its row (whom it was for). Spending is one conditional update
+/// (unused, unexpired by the row's own expiry), so two clicks at once cannot both succeed.
+pub async fn spend_row(
+    people: &People<'_>,
+    signer: &LinkSigner,
+    purpose: Purpose,
+    token: &str,
+) -> Result<Result<auth_link::Model, LinkError>, ServiceError> {
     let id = match signer.verify(purpose, token) {
         Ok(id) => id,
         Err(err) => return Ok(Err(err)),
@@ -178,17 +225,22 @@ pub async fn spend(
                 .col_expr(auth_link::Column::UsedAt, Expr::value(Utc::now()))
                 .filter(auth_link::Column::Id.eq(id))
                 .filter(auth_link::Column::Purpose.eq(purpose.key()))
-                .filter(auth_link::Column::UsedAt.is_null()),
+                .filter(auth_link::Column::UsedAt.is_null())
+                .filter(auth_link::Column::ExpiresAt.gt(Utc::now())),
         )
         .await?;
+    let row = people.first(auth_link::Entity::find_by_id(id)).await?;
     if spent == 0 {
-        return Ok(Err(LinkError::Used));
+        // Say why: the row decides, not the token.
+        return Ok(Err(match row {
+            Some(row) if row.purpose != purpose.key() => LinkError::Invalid,
+            Some(row) if row.used_at.is_some() => LinkError::Used,
+            Some(_) => LinkError::Expired,
+            None => LinkError::Invalid,
+        }));
     }
-    let link = people
-        .first(auth_link::Entity::find_by_id(id))
-        .await?
-        .ok_or_else(|| ServiceError::Internal("a spent link vanished".into()))?;
-    Ok(Ok(link.user_id))
+    row.map(Ok)
+        .ok_or_else(|| ServiceError::Internal("a spent link vanished".into()))
 }
 
 #[cfg(test)]
@@ -197,7 +249,7 @@ mod tests {
 
     #[test]
     fn tokens_verify_only_for_their_purpose_and_until_they_expire() {
-        let signer = LinkSigner::new(b"a test secret key of some length");
+        let signer = LinkSigner::new(Keyring::new(b"a test secret key of some length", None));
         let id = Uuid::now_v7();
         let token = signer.sign(
             Purpose::ResetPassword,
@@ -209,7 +261,7 @@ mod tests {
             signer.verify(Purpose::VerifyEmail, &token),
             Err(LinkError::Invalid)
         );
-        let other = LinkSigner::new(b"another key entirely, not ours!!");
+        let other = LinkSigner::new(Keyring::new(b"another key entirely, not ours!!", None));
         assert_eq!(
             other.verify(Purpose::ResetPassword, &token),
             Err(LinkError::Invalid)

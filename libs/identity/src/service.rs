@@ -17,11 +17,13 @@ pub struct Identity {
     pub signer: LinkSigner,
     /// Short-lived sign-in state (provider round trips, hand-offs): Redis or memory.
     pub kv: std::sync::Arc<dyn pitlane_bus::KeyValue>,
+    /// Limits on messages anyone may cause without signing in (links, resets).
+    pub send_limits: pitlane_notify::abuse::SendLimits,
 }
 
 impl Identity {
     /// Queues one of the identity e-mails in the caller's transaction.
-    pub(crate) async fn mail(
+    pub async fn mail(
         &self,
         tx: &TenantTx,
         kind: MessageKind,

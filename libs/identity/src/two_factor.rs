@@ -22,6 +22,7 @@ use uuid::Uuid;
 use crate::{
     Identity,
     audit::{self, By, Event},
+    keys::KeyUse,
 };
 
 pub const RECOVERY_CODES: usize = 10;
@@ -69,12 +70,28 @@ pub fn current_code(secret_base32: &str) -> Result<String, ServiceError> {
         .map_err(|e| ServiceError::Internal(e.to_string()))
 }
 
-const SEALED: &str = "v1:";
+/// Sealed under the key derived for TOTP sealing alone (see [`crate::keys`]).
+/// The code the authenticator will show in the next 30-second step (accepted now, since one
+/// step of clock skew is allowed): for tests that need a second, unused code at once.
+pub fn next_code(secret_base32: &str) -> Result<String, ServiceError> {
+    let totp = totp(secret_base32)?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|e| ServiceError::Internal(e.to_string()))?
+        .as_secs();
+    Ok(totp.generate(now + totp.step))
+}
+
+const SEALED: &str = "v2:";
+/// Sealed before keys were derived with HKDF: readable for now, sealed again as `v2:` the next
+/// time the code is checked.
+const SEALED_LEGACY: &str = "v1:";
 
 /// Seals a base32 secret for storage.
 fn seal(identity: &Identity, secret_base32: &str) -> Result<String, ServiceError> {
     use aes_gcm::{Aes256Gcm, KeyInit, Nonce, aead::Aead};
-    let cipher = Aes256Gcm::new(&identity.signer.derive_key("totp secrets").into());
+    let key = identity.signer.keyring().key(KeyUse::TotpSealing);
+    let cipher = Aes256Gcm::new(&key.into());
     let nonce: [u8; 12] = rand::random();
     let sealed = cipher
         .encrypt(Nonce::from_slice(&nonce), secret_base32.as_bytes())
@@ -84,10 +101,30 @@ fn seal(identity: &Identity, secret_base32: &str) -> Result<String, ServiceError
     Ok(format!("{SEALED}{}", URL_SAFE_NO_PAD.encode(bytes)))
 }
 
-/// The base32 secret of a stored one.
-fn unseal(identity: &Identity, stored: &str) -> Result<String, ServiceError> {
+/// The key the first sealed secrets used (an HMAC of a label under the raw secret).
+fn legacy_key(secret: &[u8]) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC accepts keys of any length");
+    mac.update(b"pitlane derived key: totp secrets");
+    mac.finalize().into_bytes().into()
+}
+
+/// The base32 secret of a stored one, and whether it should be sealed again (it was sealed
+/// the old way, or under the previous secret key).
+fn unseal(identity: &Identity, stored: &str) -> Result<(String, bool), ServiceError> {
     use aes_gcm::{Aes256Gcm, KeyInit, Nonce, aead::Aead};
-    let Some(sealed) = stored.strip_prefix(SEALED) else {
+    let (sealed, keys) = if let Some(sealed) = stored.strip_prefix(SEALED) {
+        (
+            sealed,
+            identity
+                .signer
+                .keyring()
+                .verifying_keys(KeyUse::TotpSealing),
+        )
+    } else if let Some(sealed) = stored.strip_prefix(SEALED_LEGACY) {
+        let legacy = identity.signer.keyring().legacy_secrets();
+        (sealed, legacy.iter().map(|s| legacy_key(s)).collect())
+    } else {
         return Err(ServiceError::Internal("a TOTP secret is not sealed".into()));
     };
     let bytes = URL_SAFE_NO_PAD
@@ -99,20 +136,91 @@ fn unseal(identity: &Identity, stored: &str) -> Result<String, ServiceError> {
         ));
     }
     let (nonce, ciphertext) = bytes.split_at(12);
-    let cipher = Aes256Gcm::new(&identity.signer.derive_key("totp secrets").into());
-    let plain = cipher
-        .decrypt(Nonce::from_slice(nonce), ciphertext)
-        .map_err(|_| {
-            ServiceError::Internal("a TOTP secret does not open with this secret key".into())
-        })?;
-    String::from_utf8(plain).map_err(|_| ServiceError::Internal("a TOTP secret is not text".into()))
+    for (index, key) in keys.iter().enumerate() {
+        let cipher = Aes256Gcm::new(&(*key).into());
+        if let Ok(plain) = cipher.decrypt(Nonce::from_slice(nonce), ciphertext) {
+            let text = String::from_utf8(plain)
+                .map_err(|_| ServiceError::Internal("a TOTP secret is not text".into()))?;
+            let reseal = index > 0 || !stored.starts_with(SEALED);
+            return Ok((text, reseal));
+        }
+    }
+    Err(ServiceError::Internal(
+        "a TOTP secret does not open with this secret key (nor PITLANE_SECRET_KEY_PREVIOUS)".into(),
+    ))
 }
 
-fn code_matches(secret_base32: &str, code: &str) -> Result<bool, ServiceError> {
+/// The 30-second time step whose code this is (one step of clock skew either way), if any.
+fn matching_step(secret_base32: &str, code: &str) -> Result<Option<i64>, ServiceError> {
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-    totp(secret_base32)?
-        .check_current(&code)
-        .map_err(|e| ServiceError::Internal(e.to_string()))
+    let totp = totp(secret_base32)?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|e| ServiceError::Internal(e.to_string()))?
+        .as_secs();
+    let current = now / totp.step;
+    Ok([current.saturating_sub(1), current, current + 1]
+        .into_iter()
+        .find(|step| {
+            let expected = totp.generate(step * totp.step);
+            subtle::ConstantTimeEq::ct_eq(expected.as_bytes(), code.as_bytes()).into()
+        })
+        .and_then(|step| i64::try_from(step).ok()))
+}
+
+/// Spends an authenticator code's time step: true only the first time a step (or an earlier
+/// one) is offered, so a code seen over a shoulder or in a log cannot be used again.
+async fn spend_step(
+    people: &pitlane_store::People<'_>,
+    user_id: Uuid,
+    step: i64,
+) -> Result<bool, ServiceError> {
+    let spent = people
+        .update_all(
+            user::Entity::update_many()
+                .col_expr(user::Column::TotpLastStep, Expr::value(step))
+                .filter(user::Column::Id.eq(user_id))
+                .filter(
+                    pitlane_store::sea_orm::Condition::any()
+                        .add(user::Column::TotpLastStep.is_null())
+                        .add(user::Column::TotpLastStep.lt(step)),
+                ),
+        )
+        .await?;
+    Ok(spent == 1)
+}
+
+/// Whether `code` is a current, unused code of the person's stored secret; spends it if so.
+async fn accept_code(
+    identity: &Identity,
+    people: &pitlane_store::People<'_>,
+    person: &user::Model,
+    code: &str,
+) -> Result<bool, ServiceError> {
+    let Some(stored) = &person.totp_secret else {
+        return Ok(false);
+    };
+    let (secret, reseal) = unseal(identity, stored)?;
+    let Some(step) = matching_step(&secret, code)? else {
+        return Ok(false);
+    };
+    if !spend_step(people, person.id, step).await? {
+        return Ok(false);
+    }
+    if reseal {
+        // Sealed the old way or under the previous secret: seal it under today's key.
+        people
+            .update_all(
+                user::Entity::update_many()
+                    .col_expr(
+                        user::Column::TotpSecret,
+                        Expr::value(seal(identity, &secret)?),
+                    )
+                    .filter(user::Column::Id.eq(person.id)),
+            )
+            .await?;
+    }
+    Ok(true)
 }
 
 fn digest(code: &str) -> String {
@@ -135,18 +243,19 @@ pub async fn enable(
     secret: &str,
     code: &str,
 ) -> Result<Vec<String>, ServiceError> {
-    if !code_matches(secret, code)? {
+    let Some(step) = matching_step(secret, code)? else {
         return Err(FieldErrors::single(
             "code",
             "that code does not match; check the time on your phone and try the current code",
         )
         .into());
-    }
+    };
     let tx = identity.store.tx(&TenantCtx::of(actor)).await?;
     let person = crate::access::person(&tx.people(), actor.user_id.0).await?;
     let mut row = person.into_active_model();
     row.totp_secret = Set(Some(seal(identity, secret)?));
     row.totp_enabled_at = Set(Some(Utc::now()));
+    row.totp_last_step = Set(Some(step));
     row.updated_at = Set(Utc::now());
     tx.people().update(row).await?;
     let codes = replace_recovery_codes(&tx.people(), actor.user_id.0).await?;
@@ -192,11 +301,15 @@ async fn replace_recovery_codes(
 pub async fn disable(identity: &Identity, actor: &Actor, code: &str) -> Result<(), ServiceError> {
     let tx = identity.store.tx(&TenantCtx::of(actor)).await?;
     let person = crate::access::person(&tx.people(), actor.user_id.0).await?;
-    let Some(stored) = person.totp_secret.clone() else {
+    if person.totp_secret.is_none() {
         return Ok(());
-    };
-    if !code_matches(&unseal(identity, &stored)?, code)? {
-        return Err(FieldErrors::single("code", "that code does not match").into());
+    }
+    if !accept_code(identity, &tx.people(), &person, code).await? {
+        return Err(FieldErrors::single(
+            "code",
+            "that code does not match (each code works once: wait for the next one)",
+        )
+        .into());
     }
     let mut row = person.into_active_model();
     row.totp_secret = Set(None);
@@ -231,10 +344,7 @@ pub async fn verify(
     }
     let tx = identity.store.tx(&TenantCtx::of(actor)).await?;
     let person = crate::access::person(&tx.people(), actor.user_id.0).await?;
-    let by_app = match &person.totp_secret {
-        Some(stored) => code_matches(&unseal(identity, stored)?, code)?,
-        None => false,
-    };
+    let by_app = accept_code(identity, &tx.people(), &person, code).await?;
     let by_recovery = !by_app
         && tx
             .people()
@@ -290,6 +400,7 @@ mod tests {
         assert_eq!(base32_decode(&secret).map(|b| b.len()), Some(20));
         assert!(uri.starts_with("otpauth://totp/Alpha+Motors:ada%40example.com?secret="));
         let code = current_code(&secret).unwrap();
-        assert!(code_matches(&secret, &code).unwrap());
+        assert!(matching_step(&secret, &code).unwrap().is_some());
+        assert_eq!(matching_step(&secret, "000000x").unwrap(), None);
     }
 }

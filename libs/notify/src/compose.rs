@@ -43,30 +43,47 @@ pub fn compose(
     vars: &BTreeMap<String, String>,
     custom: Option<CustomTemplate<'_>>,
 ) -> Result<Composed, TemplateError> {
-    let (subject, body) = custom.unwrap_or_else(|| crate::defaults::template(kind, channel));
+    let default = crate::defaults::template(kind, channel);
     let mut all = vars.clone();
     all.insert("workshop_name".into(), sender.name.clone());
     all.insert(
         "workshop_phone".into(),
         sender.phone.clone().unwrap_or_default(),
     );
-    let body = Template::parse(body, kind)?;
-    // A variable with nothing in it (no phone, say) must not leave an empty line behind.
-    let text = body.render(&all).trim_end().to_owned();
-    let subject = match subject {
-        Some(subject) => Some(
-            Template::parse(subject, kind)?
-                .render(&all)
-                .replace(['\r', '\n'], " "),
-        ),
-        None => None,
+    // A security message's link is Pitlane's, kept out of the editable text.
+    let security_link = kind
+        .carries_security_link()
+        .then(|| all.remove("link"))
+        .flatten();
+    let parsed = |(subject, body): CustomTemplate<'_>| -> Result<_, TemplateError> {
+        let subject = subject.map(|s| Template::parse(s, kind)).transpose()?;
+        Ok((subject, Template::parse(body, kind)?))
     };
+    let (subject, body) = match custom.map(parsed) {
+        Some(Ok(template)) => template,
+        // A workshop's template that no longer parses (one written when a security link was
+        // still a variable, say) gives way to the built-in one rather than stop the message.
+        Some(Err(err)) if kind.carries_security_link() => {
+            tracing::warn!(kind = kind.as_str(), error = %err, "custom template refused; using the built-in one");
+            parsed(default)?
+        }
+        Some(Err(err)) => return Err(err),
+        None => parsed(default)?,
+    };
+    // A variable with nothing in it (no phone, say) must not leave an empty line behind.
+    let mut text = body.render(&all).trim_end().to_owned();
+    if let Some(link) = &security_link {
+        let gap = if channel == Channel::Sms { " " } else { "\n\n" };
+        text = format!("{text}{gap}{link}");
+    }
+    let subject = subject.map(|s| s.render(&all).replace(['\r', '\n'], " "));
     let html = match channel {
         Channel::Email => Some(
             email_html(
                 sender,
                 subject.as_deref().unwrap_or(""),
                 &text,
+                security_link.as_deref(),
                 all.get("unsubscribe_link"),
             )
             .into_string(),
@@ -86,10 +103,13 @@ fn is_link(paragraph: &str) -> bool {
 }
 
 /// The HTML part: inline styles only, since mail clients drop style sheets.
+/// With a `security_link`, only that link becomes a button: the workshop's text around it is
+/// shown as text, so no address of a template's can pose as the real one.
 fn email_html(
     sender: &TenantSender,
     subject: &str,
     text: &str,
+    security_link: Option<&str>,
     unsubscribe: Option<&String>,
 ) -> Markup {
     let color = pitlane_domain::brand::Color::parse(&sender.primary_color)
@@ -113,7 +133,7 @@ fn email_html(
                             tr { td style={"padding:18px 24px;border-bottom:4px solid " (color) ";font-size:20px;font-weight:700"} { (sender.name) } }
                             tr { td style="padding:24px;font-size:16px;line-height:1.5" {
                                 @for paragraph in text.split("\n\n") {
-                                    @if is_link(paragraph) {
+                                    @if security_link.is_some_and(|l| paragraph.trim() == l) || (security_link.is_none() && is_link(paragraph)) {
                                         p { a href=(paragraph.trim()) style=(button) { "Open" } }
                                         p style="font-size:13px;color:#57606a;word-break:break-all" { (paragraph.trim()) }
                                     } @else {
@@ -167,6 +187,7 @@ mod tests {
         let kind = MessageKind::PasswordReset;
         let mut vars = kind.sample();
         vars.insert("name".into(), "<script>x</script>".into());
+        vars.insert("link".into(), "https://example.test/link".into());
         let out = compose(kind, Channel::Email, &sender(), &vars, None).unwrap();
         assert_eq!(out.subject.as_deref(), Some("Reset your password"));
         assert!(out.text.contains("Hello <script>x</script>,"));
@@ -175,6 +196,47 @@ mod tests {
         assert!(html.contains("Bolt &amp; Nut &lt;Garage&gt;"));
         assert!(html.contains("#0a7d2c"), "in the tenant's colour");
         assert!(html.contains(r#"href="https://example.test/link""#));
+    }
+
+    #[test]
+    fn a_template_cannot_move_or_wrap_a_security_link() {
+        let kind = MessageKind::PasswordReset;
+        let wrapped = "Reset here: https://evil.example/?u={{ link }}";
+        assert!(
+            Template::parse(wrapped, kind).is_err(),
+            "the token link is no variable"
+        );
+        let mut vars = kind.sample();
+        vars.insert("link".into(), "https://alpha.example/reset?token=t".into());
+        let phishing = "Hello {{ name }}, reset it at\n\nhttps://evil.example/reset";
+        let out = compose(
+            kind,
+            Channel::Email,
+            &sender(),
+            &vars,
+            Some((Some("Reset"), phishing)),
+        )
+        .unwrap();
+        assert!(
+            out.text
+                .ends_with("\n\nhttps://alpha.example/reset?token=t")
+        );
+        let html = out.html.unwrap();
+        assert!(html.contains(r#"href="https://alpha.example/reset?token=t""#));
+        assert!(
+            !html.contains(r#"href="https://evil.example"#),
+            "the template's own address is no button"
+        );
+        // A template saved while the link was a variable gives way to the built-in one.
+        let old = compose(
+            kind,
+            Channel::Sms,
+            &sender(),
+            &vars,
+            Some((None, "Reset: {{ link }}")),
+        )
+        .unwrap();
+        assert!(old.text.ends_with(" https://alpha.example/reset?token=t"));
     }
 
     #[test]

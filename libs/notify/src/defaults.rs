@@ -16,36 +16,39 @@ pub fn template(kind: MessageKind, channel: Channel) -> (Option<&'static str>, &
         ),
         (Channel::Email, EmailVerification) => (
             Some("Confirm your e-mail address"),
-            "Hello {{ name }},\n\nPlease confirm your e-mail address for {{ workshop_name }}:\n\n{{ link }}\n\nThe link works for 3 days. If you did not sign up, ignore this message.",
+            "Hello {{ name }},\n\nPlease confirm your e-mail address for {{ workshop_name }} with the link below. It works for 3 days. If you did not sign up, ignore this message.",
         ),
         (Channel::Sms, EmailVerification) => (
             None,
-            "{{ workshop_name }}: confirm your e-mail at {{ link }}",
+            "{{ workshop_name }}: confirm your e-mail with this link:",
         ),
+        (Channel::Email, WorkshopCreated) => (
+            Some("{{ workshop_name }} is ready on Pitlane"),
+            "Hello {{ name }},\n\n{{ workshop_name }} is ready. Sign in with the Pitlane password you already have:\n\n{{ link }}",
+        ),
+        (Channel::Sms, WorkshopCreated) => {
+            (None, "{{ workshop_name }} is ready on Pitlane: {{ link }}")
+        }
         (Channel::Email, StaffInvitation) => (
             Some("{{ invited_by }} invited you to {{ workshop_name }}"),
-            "Hello {{ name }},\n\n{{ invited_by }} invited you to join {{ workshop_name }} on Pitlane as {{ role }}.\n\n{{ link }}",
+            "Hello {{ name }},\n\n{{ invited_by }} invited you to join {{ workshop_name }} on Pitlane as {{ role }}. Accept with the link below.",
         ),
-        (Channel::Sms, StaffInvitation) => (
-            None,
-            "{{ invited_by }} invited you to {{ workshop_name }}: {{ link }}",
-        ),
+        (Channel::Sms, StaffInvitation) => {
+            (None, "{{ invited_by }} invited you to {{ workshop_name }}:")
+        }
         (Channel::Email, PasswordReset) => (
             Some("Reset your password"),
-            "Hello {{ name }},\n\nSomeone asked to reset your password for {{ workshop_name }}. If it was you, choose a new one here:\n\n{{ link }}\n\nThe link works for 30 minutes. If it was not you, ignore this message.",
+            "Hello {{ name }},\n\nSomeone asked to reset your password for {{ workshop_name }}. If it was you, choose a new one with the link below. It works for 30 minutes. If it was not you, ignore this message.",
         ),
         (Channel::Sms, PasswordReset) => (
             None,
-            "{{ workshop_name }}: reset your password at {{ link }} (valid 30 minutes)",
+            "{{ workshop_name }}: reset your password (valid 30 minutes):",
         ),
         (Channel::Email, MagicLink) => (
             Some("Your sign-in link for {{ workshop_name }}"),
-            "Hello {{ name }},\n\nSign in to {{ workshop_name }} with this link:\n\n{{ link }}\n\nIt works once, for 15 minutes. If you did not ask for it, ignore this message.",
+            "Hello {{ name }},\n\nSign in to {{ workshop_name }} with the link below. It works once, for 15 minutes. If you did not ask for it, ignore this message.",
         ),
-        (Channel::Sms, MagicLink) => (
-            None,
-            "{{ workshop_name }}: sign in with {{ link }} (valid 15 minutes)",
-        ),
+        (Channel::Sms, MagicLink) => (None, "{{ workshop_name }}: sign in (valid 15 minutes):"),
         (Channel::Email, BookingConfirmation) => (
             Some("Your booking at {{ workshop_name }}: {{ when }}"),
             "Hello {{ customer_name }},\n\nYour {{ service }} is booked for {{ when }} at {{ branch }}, {{ branch_address }}.\n\nTo change or cancel it:\n\n{{ manage_link }}\n\nSee you soon,\n{{ workshop_name }}\n{{ workshop_phone }}",

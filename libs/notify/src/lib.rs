@@ -6,6 +6,7 @@
 //! due messages from the outbox onto a queue (a Redis Stream, or in process), and the senders,
 //! which take each message, send it, record the delivery by message id, then acknowledge.
 
+pub mod abuse;
 mod backoff;
 mod compose;
 mod config;

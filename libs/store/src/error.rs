@@ -15,6 +15,13 @@ pub enum StoreError {
     Config(String),
     #[error("database error: {0}")]
     Db(DbErr),
+    /// Text the database cannot (or must not) store, refused before it is sent: the column
+    /// and what is wrong, for the person who typed it.
+    #[error("{column} {message}")]
+    Invalid {
+        column: String,
+        message: &'static str,
+    },
 }
 
 impl From<DbErr> for StoreError {
@@ -42,6 +49,9 @@ impl From<StoreError> for pitlane_domain::ServiceError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::NotFound => pitlane_domain::ServiceError::NotFound,
+            StoreError::Invalid { column, message } => pitlane_domain::ServiceError::Invalid(
+                pitlane_domain::FieldErrors::single(&column, message),
+            ),
             other => pitlane_domain::ServiceError::Internal(other.to_string()),
         }
     }

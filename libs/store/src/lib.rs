@@ -13,6 +13,7 @@ mod outbox;
 mod postgres;
 mod scoped;
 mod stripe_inbox;
+mod text_guard;
 
 use std::time::Duration;
 
@@ -363,6 +364,32 @@ impl Store {
             );
         }
         Ok(query.all(&self.db).await?)
+    }
+
+    /// Whether a person is (or was) staff in any workshop. On PostgreSQL this is the
+    /// security-definer function: memberships are invisible without tenant context.
+    pub async fn has_staff_login(&self, user: uuid::Uuid) -> Result<bool, StoreError> {
+        if self.is_postgres() {
+            let row = self
+                .db
+                .query_one_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "select pitlane_has_staff_login($1) as staff",
+                    [user.into()],
+                ))
+                .await?;
+            return Ok(match row {
+                Some(row) => row.try_get::<bool>("", "staff")?,
+                None => false,
+            });
+        }
+        use entity::membership::{Column, Entity};
+        Ok(Entity::find()
+            .filter(Column::UserId.eq(user))
+            .filter(Column::Role.ne("customer"))
+            .one(&self.db)
+            .await?
+            .is_some())
     }
 
     /// The tenants where a person has an active membership (the platform's workshop picker).

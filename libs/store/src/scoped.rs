@@ -253,6 +253,7 @@ impl TenantTx {
         A: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send,
         E::Model: IntoActiveModel<A>,
     {
+        crate::text_guard::check_text(&row)?;
         row.set(E::tenant_column(), self.tenant.0.into());
         Ok(row.insert(&self.tx).await?)
     }
@@ -270,6 +271,7 @@ impl TenantTx {
         A: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send,
     {
         use sea_orm::sea_query::OnConflict;
+        crate::text_guard::check_text(&row)?;
         row.set(E::tenant_column(), self.tenant.0.into());
         let result = E::insert(row)
             .on_conflict(
@@ -290,6 +292,7 @@ impl TenantTx {
         A: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send,
         E::Model: IntoActiveModel<A>,
     {
+        crate::text_guard::check_text(&row)?;
         row.set(E::tenant_column(), self.tenant.0.into());
         row.update(&self.tx).await.map_err(|err| match err {
             sea_orm::DbErr::RecordNotUpdated => StoreError::NotFound,
@@ -486,6 +489,7 @@ impl People<'_> {
         A: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send,
         E::Model: IntoActiveModel<A>,
     {
+        crate::text_guard::check_text(&row)?;
         Ok(row.insert(self.conn).await?)
     }
 
@@ -495,6 +499,7 @@ impl People<'_> {
         A: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send,
         E::Model: IntoActiveModel<A>,
     {
+        crate::text_guard::check_text(&row)?;
         row.update(self.conn).await.map_err(|err| match err {
             sea_orm::DbErr::RecordNotUpdated => StoreError::NotFound,
             other => other.into(),

@@ -9,6 +9,6 @@ pub mod security;
 mod seed;
 
 pub use seed::{
-    DEMO_SLUG, DemoCredentials, NewTenant, Signup, TRIAL_DAYS, create_tenant, ensure_demo_tenant,
-    sign_up,
+    DEMO_SLUG, DemoCredentials, NewTenant, SignedUp, Signup, TRIAL_DAYS, create_tenant,
+    ensure_demo_tenant, sign_up,
 };

@@ -4,6 +4,7 @@ use chrono::Utc;
 use pitlane_domain::{
     FieldErrors, ServiceError,
     ids::TenantId,
+    messages::MessageKind,
     permissions::Role,
     text::{CountryCode, CurrencyCode, DisplayName, Email, NewPassword, Slug, TimeZone},
 };
@@ -127,17 +128,30 @@ pub struct Signup {
     pub time_zone: String,
 }
 
+/// How a sign-up ended.
+pub enum SignedUp {
+    /// A new login and its workshop: the owner confirms the address from the e-mail sent.
+    Created(Box<tenant::Model>),
+    /// The address already has a login. Whether the password was right (the workshop is
+    /// created and the owner is told by e-mail where to sign in) or wrong, or the address is
+    /// locked after too many wrong ones (nothing happens), the answer is this same one:
+    /// the form is no way to test a password.
+    CheckEmail,
+}
+
 /// A chain signs up: its tenant (in trial), first branch and owner membership in one
 /// transaction, and the owner's e-mail verification link sent through the outbox.
 /// `site_of(slug)` is the absolute address of a tenant's site, for the link.
 ///
 /// An address that already has a Pitlane login must come with that login's password: one
-/// person, one login, many workshops.
+/// person, one login, many workshops. Wrong passwords count towards the sign-in lockout of
+/// that login (and of `ip`).
 pub async fn sign_up(
     identity: &Identity,
     input: Signup,
+    ip: Option<&str>,
     site_of: impl Fn(&str) -> String,
-) -> Result<tenant::Model, ServiceError> {
+) -> Result<SignedUp, ServiceError> {
     let mut errors = FieldErrors::new();
     let company = errors.check("company", DisplayName::parse(&input.company, 120));
     let slug = errors.check("slug", Slug::parse(&input.slug));
@@ -160,15 +174,7 @@ pub async fn sign_up(
         None => None,
     };
     let password = match &existing {
-        Some(person) => {
-            if !verify_password(person.password_hash.clone(), input.password.clone()).await {
-                errors.add(
-                    "password",
-                    "this e-mail already has a Pitlane login: enter its password (or reset it from your workshop's sign-in page)",
-                );
-            }
-            None
-        }
+        Some(_) => None,
         None => errors.check("password", NewPassword::parse(&input.password)),
     };
     if let Some(slug) = &slug
@@ -191,6 +197,23 @@ pub async fn sign_up(
     if !errors.is_empty() {
         return Err(errors.into());
     }
+    if let Some(person) = &existing {
+        // Checked last, after every other field, and answered alike either way.
+        let scope = "platform-signup";
+        if identity
+            .throttle
+            .check(scope, &person.email, ip)
+            .await
+            .is_err()
+        {
+            return Ok(SignedUp::CheckEmail);
+        }
+        if !verify_password(person.password_hash.clone(), input.password.clone()).await {
+            identity.throttle.failed(scope, &person.email, ip).await;
+            return Ok(SignedUp::CheckEmail);
+        }
+        identity.throttle.succeeded(scope, &person.email).await;
+    }
     let id = TenantId::new();
     let tx = store.tx(&TenantCtx::new(id)).await?;
     let tenant = insert_tenant(
@@ -211,6 +234,7 @@ pub async fn sign_up(
         },
     )
     .await?;
+    let had_login = existing.is_some();
     let (person, membership) = match (existing, password) {
         (Some(person), _) => {
             let membership = add_membership(&tx, &person, Role::Owner).await?;
@@ -237,12 +261,27 @@ pub async fn sign_up(
         Event::new("tenant.signed_up").subject(tenant.slug.clone()),
     )
     .await?;
-    if person.email_verified_at.is_none() {
+    if had_login {
+        identity
+            .mail(
+                &tx,
+                MessageKind::WorkshopCreated,
+                &person.email,
+                &person.name,
+                &[("link", format!("{}/signin", site_of(&tenant.slug)))],
+                format!("workshop-created:{}", tenant.id),
+            )
+            .await?;
+    } else if person.email_verified_at.is_none() {
         send_verification(identity, &tx, &person, &site_of(&tenant.slug)).await?;
     }
     tx.commit().await?;
     tracing::info!(tenant = %id, slug = %tenant.slug, "chain signed up");
-    Ok(tenant)
+    Ok(if had_login {
+        SignedUp::CheckEmail
+    } else {
+        SignedUp::Created(Box::new(tenant))
+    })
 }
 
 /// What the console shows once after creating the demo tenant.

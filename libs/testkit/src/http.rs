@@ -21,6 +21,22 @@ pub fn csrf_token(html: &str) -> Option<String> {
     Some(html[start..end].to_owned())
 }
 
+/// The platform path (`/t/{slug}/…`) of an absolute link to a workshop, whether it names
+/// the workshop's own host (`http://{slug}.localhost:{port}/…`) or the platform's address:
+/// tests follow links on the platform host, where their sessions live.
+pub fn tenant_path(link: &str) -> String {
+    let url = url::Url::parse(link).unwrap_or_else(|e| panic!("{link:?} is not a link: {e}"));
+    let query = url.query().map(|q| format!("?{q}")).unwrap_or_default();
+    if url.path().starts_with("/t/") {
+        return format!("{}{query}", url.path());
+    }
+    let host = url.host_str().unwrap_or_default();
+    let slug = host
+        .strip_suffix(".localhost")
+        .unwrap_or_else(|| panic!("{link:?} is not on a workshop's host"));
+    format!("/t/{slug}{}{query}", url.path())
+}
+
 impl Client {
     pub fn new(origin: &str, port: u16) -> Self {
         let loopback = SocketAddr::from(([127, 0, 0, 1], port));

@@ -21,7 +21,7 @@ use pitlane_store::sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use pitlane_web::{AppState, Config, RunningServer};
 
 pub use browser::Browser;
-pub use http::{Client, csrf_token};
+pub use http::{Client, csrf_token, tenant_path};
 pub use idp::{FakeIdp, IdpUser};
 pub use messaging::{DEPLOYMENT_SMS_FROM, MessagingOptions, WorkerProcess, messaging_vars};
 pub use s3::FakeS3;
@@ -183,7 +183,6 @@ pub fn test_vars(db: &TestDatabase) -> Vec<(&'static str, String)> {
         ("DATABASE_ADMIN_URL", db.admin_url.clone()),
         ("REDIS_URL", redis_url()),
         ("PITLANE_REDIS_PREFIX", redis_prefix),
-        ("PITLANE_PUBLIC_URL", "http://127.0.0.1".to_owned()),
         ("PITLANE_BASE_DOMAIN", BASE_DOMAIN.to_owned()),
         (
             "PITLANE_SECRET_KEY",
@@ -228,7 +227,6 @@ pub fn embedded_config(dir: &std::path::Path) -> Config {
             "DATABASE_URL",
             format!("sqlite://{}/pitlane.db?mode=rwc", dir.display()),
         ),
-        ("PITLANE_PUBLIC_URL", "http://127.0.0.1".to_owned()),
         (
             "PITLANE_SECRET_KEY",
             "test-secret-key-that-is-long-enough-0123456789".to_owned(),

@@ -100,6 +100,7 @@ impl WorkerProcess {
         }
         command
             .env("PITLANE_WORKER_ADDR", "127.0.0.1:0")
+            .env("PITLANE_PUBLIC_URL", &app.origin)
             .env("RUST_LOG", "info")
             .env("PATH", std::env::var("PATH").unwrap_or_default());
         for (name, value) in extra {

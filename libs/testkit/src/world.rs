@@ -451,6 +451,7 @@ impl TestApp {
                 code_by: "email".into(),
                 ..Default::default()
             },
+            None,
         )
         .await
         .expect("a guest booking waiting for its code");

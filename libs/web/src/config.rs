@@ -28,8 +28,11 @@ pub struct Config {
     pub public_url: url::Url,
     /// Tenants live at `{slug}.{base_domain}` (`PITLANE_BASE_DOMAIN`).
     pub base_domain: Option<String>,
-    /// Signs CSRF tokens and links (`PITLANE_SECRET_KEY`).
+    /// The secret every key is derived from (`PITLANE_SECRET_KEY`); see `pitlane_identity::keys`.
     pub secret_key: Vec<u8>,
+    /// The secret before the last rotation (`PITLANE_SECRET_KEY_PREVIOUS`): still verifies
+    /// links and CSRF tokens and opens sealed TOTP secrets, never signs anything new.
+    pub secret_key_previous: Option<Vec<u8>>,
     pub log_format: LogFormat,
     /// Create the demo tenant on start (`PITLANE_DEMO`; on by default when embedded).
     pub demo: bool,
@@ -47,6 +50,9 @@ pub struct Config {
     pub photo_dir: PathBuf,
     /// Photos in an S3-compatible bucket instead (`PITLANE_S3_*`), for several instances.
     pub photo_s3: Option<pitlane_workshop::storage::S3Settings>,
+    /// Proxies whose `X-Forwarded-For` / `Forwarded` headers are believed
+    /// (`PITLANE_TRUSTED_PROXIES`, addresses or CIDR ranges); none by default.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Stripe (`STRIPE_SECRET_KEY`, `STRIPE_WEBHOOK_SECRET`, `STRIPE_API_BASE`,
     /// `STRIPE_PRICE_STARTER|GROWTH|CHAIN`); card payments and plans are off without it.
     pub stripe: Option<pitlane_billing::StripeSettings>,
@@ -198,6 +204,23 @@ impl Config {
             }
         };
 
+        let secret_key_previous = match var("PITLANE_SECRET_KEY_PREVIOUS") {
+            Some(key) if key.len() >= 32 => Some(key.into_bytes()),
+            Some(_) => {
+                return Err(bad(
+                    "PITLANE_SECRET_KEY_PREVIOUS",
+                    "must be at least 32 characters",
+                ));
+            }
+            None => None,
+        };
+        if secret_key_previous.as_deref() == Some(secret_key.as_slice()) {
+            return Err(bad(
+                "PITLANE_SECRET_KEY_PREVIOUS",
+                "is the same as PITLANE_SECRET_KEY; after a rotation it holds the old key",
+            ));
+        }
+
         let log_format = match var("PITLANE_LOG_FORMAT").as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -322,6 +345,11 @@ impl Config {
             },
         };
         let oauth_providers = oauth_providers(&var)?;
+        let trusted_proxies = match var("PITLANE_TRUSTED_PROXIES") {
+            None => Vec::new(),
+            Some(raw) => crate::client_ip::parse_trusted(&raw)
+                .map_err(|e| bad("PITLANE_TRUSTED_PROXIES", e))?,
+        };
         let operator_token = var("PITLANE_OPERATOR_TOKEN");
         if operator_token.as_ref().is_some_and(|t| t.len() < 24) {
             return Err(bad(
@@ -335,6 +363,7 @@ impl Config {
             operator_token,
             signin_lockout,
             oauth_providers,
+            trusted_proxies,
             photo_dir,
             photo_s3,
             stripe,
@@ -347,9 +376,15 @@ impl Config {
             public_url,
             base_domain,
             secret_key,
+            secret_key_previous,
             log_format,
             demo,
         })
+    }
+
+    /// Every key of the deployment, derived from the secret (and the previous one).
+    pub fn keyring(&self) -> pitlane_identity::keys::Keyring {
+        pitlane_identity::keys::Keyring::new(&self.secret_key, self.secret_key_previous.as_deref())
     }
 
     pub fn is_embedded(&self) -> bool {

@@ -2,8 +2,10 @@
 //! the portal (maud), and the start-up that ties the store and the bus to it.
 
 pub mod api;
+pub mod client_ip;
 pub mod config;
 pub mod events;
+pub mod input_guard;
 pub mod links;
 pub mod metrics;
 pub mod observe;

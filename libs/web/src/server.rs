@@ -178,14 +178,18 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
                 ..pitlane_identity::throttle::Limits::default()
             },
         ),
-        signer: pitlane_identity::links::LinkSigner::new(&config.secret_key),
+        signer: pitlane_identity::links::LinkSigner::new(config.keyring()),
         kv: bus.kv.clone(),
+        send_limits: pitlane_notify::abuse::SendLimits::new(bus.kv.clone()),
     };
     let frontdesk = pitlane_frontdesk::FrontDesk {
         store: store.clone(),
         outbox,
         live: live.clone(),
         signer: identity.signer.clone(),
+        calendar_domain: crate::links::deployment_host(&config),
+        mail_from: config.notify.mail_from.clone(),
+        send_limits: identity.send_limits.clone(),
     };
     let inventory = pitlane_inventory::Inventory {
         store: store.clone(),
@@ -215,7 +219,7 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
             .map_err(|e| StartError::Database(e.to_string()))?;
         let mut mechanic = None;
         if let Some(demo) = demo {
-            let site = crate::links::site_of_tenant(&config, &demo.slug, None);
+            let site = crate::links::site_of_tenant(&config, &demo.slug);
             let tenant = pitlane_domain::ids::TenantId(demo.id);
             match pitlane_frontdesk::demo::seed(&frontdesk, tenant, &site).await {
                 Ok(login) => {
@@ -337,10 +341,7 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
     let spec = api_service.spec_endpoint();
     let docs = api_service.swagger_ui();
 
-    let csrf = Csrf {
-        key: Arc::new(config.secret_key.clone()),
-        secure: config.is_https(),
-    };
+    let csrf = Csrf::new(&config.keyring(), config.is_https());
     let cookie = CookieConfig::default()
         .name(SESSION_COOKIE)
         .path("/")
@@ -778,6 +779,7 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/", get(public::platform_home))
         .at("/go", get(public::go))
         .at("/signup", get(signup::signup_form).post(signup::signup))
+        .at("/signup/sent", get(signup::sent))
         .at("/signin", get(picker::sign_in_form).post(picker::sign_in))
         .at("/operator/queues", get(operator::queues_page))
         .at("/operator/api/queues", get(operator::queues_json))
@@ -823,8 +825,14 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/webhooks/sms/status", post(crate::webhooks::sms_status))
         .at("/api/openapi.json", spec)
         .nest("/api/docs", docs)
-        .nest("/", dispatch)
+        .nest(
+            "/",
+            dispatch.with(crate::input_guard::RefuseControlCharacters),
+        )
         .data(state.clone())
+        .with(crate::client_ip::ResolveClientIp {
+            trusted: Arc::new(config.trusted_proxies.clone()),
+        })
         .with(Observe {
             metrics: state.metrics.clone(),
         })
@@ -861,9 +869,8 @@ impl RunningServer {
 }
 
 /// Prepares and starts listening; returns once the port is bound.
-pub async fn start(config: Config) -> Result<RunningServer, StartError> {
+pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
     let addr = config.addr;
-    let state = prepare(config).await?;
     let acceptor = TcpListener::bind(addr.to_string())
         .into_acceptor()
         .await
@@ -876,6 +883,13 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         .into_iter()
         .find_map(|a| a.as_socket_addr().copied())
         .unwrap_or(addr);
+    // Listening on any free port (`:0`, as tests do) with the public URL left to its default:
+    // links name the port actually bound.
+    if config.public_url.port() == Some(0) {
+        let _ = config.public_url.set_port(Some(bound.port()));
+        config.notify.public_url = config.public_url.as_str().trim_end_matches('/').to_owned();
+    }
+    let state = prepare(config).await?;
     let app = routes(state.clone());
     let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {

@@ -390,33 +390,84 @@ impl<E: Endpoint> Endpoint for LoadAuthEndpoint<E> {
 #[derive(Debug, Clone)]
 pub struct CsrfToken(pub String);
 
-/// Signed double-submit CSRF protection: every visitor has a random cookie, and a form's token
-/// is the HMAC of that cookie under the secret key. Another site can neither read the cookie
-/// nor compute the token, so it cannot forge a form post.
+/// Signed double-submit CSRF protection, with server randomness only.
+///
+/// Every visitor gets a cookie `{nonce}.{seal}`: a random nonce the server drew, and a MAC of
+/// it under the key derived for CSRF cookies. A cookie whose seal does not verify was not
+/// issued here (a visitor or a sibling host planted it) and is replaced by a fresh one. A
+/// form's token is the MAC of the same nonce under a second, separate key. Another site can
+/// neither read the cookie nor compute the token; and since only nonces the server drew are
+/// ever MACed, no answer hands back a MAC of anything a visitor chose.
 #[derive(Clone)]
 pub struct Csrf {
-    pub key: Arc<Vec<u8>>,
+    cookie_keys: Arc<Vec<pitlane_identity::keys::Key>>,
+    token_keys: Arc<Vec<pitlane_identity::keys::Key>>,
     pub secure: bool,
 }
 
+fn mac(key: &[u8], nonce: &[u8]) -> Vec<u8> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC accepts keys of any length");
+    mac.update(nonce);
+    mac.finalize().into_bytes().to_vec()
+}
+
+fn matches_any(keys: &[pitlane_identity::keys::Key], nonce: &[u8], given: &[u8]) -> bool {
+    keys.iter().any(|key| {
+        let expected = mac(key, nonce);
+        subtle::ConstantTimeEq::ct_eq(expected.as_slice(), given).into()
+    })
+}
+
 impl Csrf {
-    fn token_for(&self, cookie: &str) -> String {
-        let mut mac =
-            Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC accepts keys of any length");
-        mac.update(cookie.as_bytes());
-        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    pub fn new(keys: &pitlane_identity::keys::Keyring, secure: bool) -> Self {
+        use pitlane_identity::keys::KeyUse;
+        Self {
+            cookie_keys: Arc::new(keys.verifying_keys(KeyUse::CsrfCookie)),
+            token_keys: Arc::new(keys.verifying_keys(KeyUse::CsrfToken)),
+            secure,
+        }
     }
 
-    /// Whether a submitted token matches this request's cookie (in constant time).
+    /// A new cookie value: a fresh nonce and its seal.
+    fn issue_cookie(&self) -> (String, Vec<u8>) {
+        let nonce: [u8; 32] = rand::random();
+        let seal = mac(&self.cookie_keys[0], &nonce);
+        let value = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(nonce),
+            URL_SAFE_NO_PAD.encode(seal)
+        );
+        (value, nonce.to_vec())
+    }
+
+    /// The nonce of a cookie this server issued; `None` for anything else.
+    fn nonce_of(&self, cookie: &str) -> Option<Vec<u8>> {
+        let (nonce, seal) = cookie.split_once('.')?;
+        let nonce = URL_SAFE_NO_PAD.decode(nonce).ok()?;
+        let seal = URL_SAFE_NO_PAD.decode(seal).ok()?;
+        (nonce.len() == 32 && matches_any(&self.cookie_keys, &nonce, &seal)).then_some(nonce)
+    }
+
+    fn token_for(&self, nonce: &[u8]) -> String {
+        URL_SAFE_NO_PAD.encode(mac(&self.token_keys[0], nonce))
+    }
+
+    /// Whether a submitted token belongs to this request's (genuine) cookie, in constant time.
     pub fn verify(req: &Request, submitted: &str) -> bool {
         let Some(csrf) = req.extensions().get::<Csrf>() else {
             return false;
         };
-        let Some(cookie) = req.cookie().get(CSRF_COOKIE) else {
+        let Some(nonce) = req
+            .cookie()
+            .get(CSRF_COOKIE)
+            .and_then(|cookie| csrf.nonce_of(cookie.value_str()))
+        else {
             return false;
         };
-        let expected = csrf.token_for(cookie.value_str());
-        subtle::ConstantTimeEq::ct_eq(expected.as_bytes(), submitted.as_bytes()).into()
+        let Ok(given) = URL_SAFE_NO_PAD.decode(submitted.trim()) else {
+            return false;
+        };
+        matches_any(&csrf.token_keys, &nonce, &given)
     }
 }
 
@@ -440,26 +491,25 @@ impl<E: Endpoint> Endpoint for CsrfEndpoint<E> {
     type Output = E::Output;
 
     async fn call(&self, mut req: Request) -> poem::Result<Self::Output> {
-        let existing = req
+        let genuine = req
             .cookie()
             .get(CSRF_COOKIE)
-            .map(|c| c.value_str().to_owned());
-        let value = match existing.filter(|v| v.len() >= 32) {
-            Some(v) => v,
+            .and_then(|c| self.csrf.nonce_of(c.value_str()));
+        let nonce = match genuine {
+            Some(nonce) => nonce,
             None => {
-                let random: [u8; 32] = rand::random();
-                let value = URL_SAFE_NO_PAD.encode(random);
+                let (value, nonce) = self.csrf.issue_cookie();
                 let mut cookie = Cookie::new_with_str(CSRF_COOKIE, &value);
                 cookie.set_http_only(true);
                 cookie.set_same_site(SameSite::Lax);
                 cookie.set_secure(self.csrf.secure);
                 cookie.set_path("/");
                 req.cookie().add(cookie);
-                value
+                nonce
             }
         };
         req.extensions_mut()
-            .insert(CsrfToken(self.csrf.token_for(&value)));
+            .insert(CsrfToken(self.csrf.token_for(&nonce)));
         req.extensions_mut().insert(self.csrf.clone());
         self.inner.call(req).await
     }

@@ -25,7 +25,7 @@ pub async fn maintenance_round(state: &AppState) -> u64 {
     let today = chrono::Utc::now().date_naive();
     let mut total = 0;
     for t in tenants.into_iter().filter(|t| !t.is_suspended()) {
-        let site = site_of_tenant(&state.config, &t.slug, None);
+        let site = site_of_tenant(&state.config, &t.slug);
         match pitlane_frontdesk::campaigns::maintenance_sweep(
             &state.frontdesk,
             &TenantCtx::new(TenantId(t.id)),
@@ -89,6 +89,6 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
 pub fn stripe_sites(state: &AppState) -> pitlane_billing::events::SiteOf {
     let config = state.config.clone();
     std::sync::Arc::new(move |t: &pitlane_store::entity::tenant::Model| {
-        site_of_tenant(&config, &t.slug, None)
+        site_of_tenant(&config, &t.slug)
     })
 }

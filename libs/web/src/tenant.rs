@@ -20,6 +20,9 @@ pub struct TenantScope {
     pub tenant: Arc<tenant::Model>,
     /// `""` when the tenant is the host, `/t/{slug}` when it came from the path.
     pub base: String,
+    /// The tenant's own (DNS-verified) custom domain, when the request came through one:
+    /// links made for this request may point there.
+    pub verified_host: Option<String>,
 }
 
 impl TenantScope {
@@ -136,8 +139,15 @@ fn host_of(req: &Request) -> Option<String> {
 }
 
 fn target(req: &Request, base_domain: Option<&str>, platform_hosts: &[String]) -> Target {
-    let path = req.uri().path();
-    if let Some(rest) = path.strip_prefix("/t/") {
+    let by_host = match host_of(req) {
+        None => Target::Platform,
+        Some(host) => target_of_host(host, base_domain, platform_hosts),
+    };
+    // `/t/{slug}/…` is the platform's way to reach a workshop: never honoured under a
+    // workshop's own host, so one workshop's domain cannot serve another's pages.
+    if let Target::Platform = by_host
+        && let Some(rest) = req.uri().path().strip_prefix("/t/")
+    {
         let slug = rest
             .split('/')
             .next()
@@ -145,9 +155,10 @@ fn target(req: &Request, base_domain: Option<&str>, platform_hosts: &[String]) -
             .to_ascii_lowercase();
         return Target::Slug(slug.clone(), format!("/t/{slug}"));
     }
-    let Some(host) = host_of(req) else {
-        return Target::Platform;
-    };
+    by_host
+}
+
+fn target_of_host(host: String, base_domain: Option<&str>, platform_hosts: &[String]) -> Target {
     if platform_hosts.contains(&host) {
         return Target::Platform;
     }
@@ -161,7 +172,7 @@ fn target(req: &Request, base_domain: Option<&str>, platform_hosts: &[String]) -
             return Target::Slug(slug.to_owned(), String::new());
         }
     }
-    if host.parse::<std::net::IpAddr>().is_ok() || host == "localhost" {
+    if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') || host == "localhost" {
         return Target::Platform;
     }
     Target::CustomHost(host)
@@ -186,7 +197,7 @@ impl<T: Endpoint, P: Endpoint> Endpoint for TenantDispatch<T, P> {
 
     async fn call(&self, mut req: Request) -> poem::Result<Response> {
         let is_api = req.uri().path().contains("/api/");
-        let (tenant, base, label) =
+        let (tenant, base, label, verified_host) =
             match target(&req, self.base_domain.as_deref(), &self.platform_hosts) {
                 Target::Platform => {
                     return self
@@ -195,13 +206,17 @@ impl<T: Endpoint, P: Endpoint> Endpoint for TenantDispatch<T, P> {
                         .await
                         .map(IntoResponse::into_response);
                 }
-                Target::Slug(slug, base) => {
-                    (self.cache.by_slug(&self.store, &slug).await, base, slug)
-                }
+                Target::Slug(slug, base) => (
+                    self.cache.by_slug(&self.store, &slug).await,
+                    base,
+                    slug,
+                    None,
+                ),
                 Target::CustomHost(host) => (
                     self.cache.by_host(&self.store, &host).await,
                     String::new(),
-                    host,
+                    host.clone(),
+                    Some(host),
                 ),
             };
         let tenant = match tenant {
@@ -228,7 +243,11 @@ impl<T: Endpoint, P: Endpoint> Endpoint for TenantDispatch<T, P> {
         {
             return Ok(crate::pages::errors::tenant_read_only(&banner, is_api));
         }
-        req.extensions_mut().insert(TenantScope { tenant, base });
+        req.extensions_mut().insert(TenantScope {
+            tenant,
+            base,
+            verified_host,
+        });
         self.tenant_app
             .call(req)
             .await

@@ -14,6 +14,8 @@ pub struct Model {
     pub sessions_valid_after: Option<DateTimeUtc>,
     pub totp_secret: Option<String>,
     pub totp_enabled_at: Option<DateTimeUtc>,
+    /// The time step of the last authenticator code accepted (each code is good once).
+    pub totp_last_step: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

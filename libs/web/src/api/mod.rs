@@ -192,7 +192,7 @@ pub fn site(
         .extensions()
         .get::<crate::tenant::TenantScope>()
         .ok_or(pitlane_domain::ServiceError::NotFound)?;
-    Ok(crate::links::site_of_request(&state.config, req, scope))
+    Ok(crate::links::site_of(&state.config, scope))
 }
 
 /// The page size of list operations: 50 unless asked, at most 200.

@@ -19,7 +19,7 @@ use poem_openapi::{
 use uuid::Uuid;
 
 use super::{ApiTags, Caller};
-use crate::{links::site_of_request, problem::Problem, state::AppState, tenant::TenantScope};
+use crate::{links::site_of, problem::Problem, state::AppState, tenant::TenantScope};
 
 /// A member of the workshop's staff.
 #[derive(Object)]
@@ -365,7 +365,7 @@ impl StaffApi {
             .extensions()
             .get::<TenantScope>()
             .ok_or(pitlane_domain::ServiceError::NotFound)?;
-        let site = site_of_request(&state.config, req, scope);
+        let site = site_of(&state.config, scope);
         let input = InvitationInput {
             email: body.0.email,
             name: body.0.name,
@@ -587,7 +587,7 @@ async fn decide(
         .extensions()
         .get::<TenantScope>()
         .ok_or(pitlane_domain::ServiceError::NotFound)?;
-    let site = site_of_request(&state.config, req, scope);
+    let site = site_of(&state.config, scope);
     let row =
         applications::decide(&state.identity, &auth.actor, &auth.name, id, approve, &site).await?;
     Ok(Json(application_api(row)))

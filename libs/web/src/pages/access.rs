@@ -25,7 +25,7 @@ use super::{
     forms::{Field, Pairs, checkbox_group, csrf_errors, csrf_input, error_summary},
     layout::{PageCtx, page},
 };
-use crate::{links::site_of_request, session::Auth, state::AppState, tenant::TenantScope};
+use crate::{links::site_of, session::Auth, state::AppState, tenant::TenantScope};
 
 fn when(at: Option<DateTime<Utc>>) -> String {
     at.map_or_else(
@@ -357,7 +357,7 @@ pub async fn resend_verification(
     if !csrf_errors(req, Pairs::parse(&body).get("csrf")).is_empty() {
         return expired_form(&ctx);
     }
-    let site = site_of_request(&state.config, req, &scope);
+    let site = site_of(&state.config, &scope);
     match pitlane_identity::account::resend_verification(&state.identity, &auth.actor, &site).await
     {
         Ok(()) => Redirect::see_other(ctx.link("/portal/account?sent")).into_response(),

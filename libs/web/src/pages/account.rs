@@ -21,7 +21,7 @@ use super::{
     forms::{Field, csrf_errors, csrf_input, error_summary},
     layout::{PageCtx, page},
 };
-use crate::{links::site_of_request, session::start_session, state::AppState, tenant::TenantScope};
+use crate::{links::site_of, session::start_session, state::AppState, tenant::TenantScope};
 
 #[derive(Deserialize, Default)]
 pub struct TokenQuery {
@@ -115,9 +115,16 @@ pub async fn forgot(
     if !csrf.is_empty() {
         return forgot_page(&ctx, &form, &csrf, false);
     }
-    let site = site_of_request(&state.config, req, &scope);
-    match account::request_password_reset(&state.identity, scope.tenant_id(), &form.email, &site)
-        .await
+    let site = site_of(&state.config, &scope);
+    let ip = crate::client_ip::client_ip(req);
+    match account::request_password_reset(
+        &state.identity,
+        scope.tenant_id(),
+        &form.email,
+        &site,
+        ip.as_deref(),
+    )
+    .await
     {
         Ok(()) => forgot_page(&ctx, &form, &FieldErrors::new(), true),
         Err(ServiceError::Invalid(errors)) => forgot_page(&ctx, &form, &errors, false),

@@ -213,12 +213,7 @@ pub async fn sign_in(
     }
 }
 
-/// The address a request came from, for throttling and the audit log.
-pub fn client_ip(req: &Request) -> Option<String> {
-    req.remote_addr()
-        .as_socket_addr()
-        .map(|addr| addr.ip().to_string())
-}
+pub use crate::client_ip::client_ip;
 
 #[derive(Deserialize)]
 pub struct SignOutForm {

@@ -29,7 +29,7 @@ use super::{
     forms::{Field, Pairs, csrf_errors, csrf_input, error_summary, query_link, status_for},
     layout::{PageCtx, page},
 };
-use crate::{links::site_of_request, state::AppState, tenant::TenantScope};
+use crate::{links::site_of, state::AppState, tenant::TenantScope};
 
 /// How many days of free times one page shows.
 const DAYS_SHOWN: u32 = 7;
@@ -374,14 +374,19 @@ pub async fn submit(
         Err(errors) => return again(errors, pairs).await,
     };
     let ctx = PageCtx::from_request(req);
-    let site = site_of_request(&state.config, req, &scope);
+    let site = site_of(&state.config, &scope);
     let outcome = match customer_actor(&ctx) {
         Some(actor) => booking::book_as_customer(&state.frontdesk, actor, request, &site)
             .await
             .map(|booked| format!("{}&booked=1", booked.manage_link)),
-        None => booking::start_guest(&state.frontdesk, &scope.ctx(), request)
-            .await
-            .map(|pending| scope.link(&format!("/book/code?id={}", pending.id))),
+        None => booking::start_guest(
+            &state.frontdesk,
+            &scope.ctx(),
+            request,
+            crate::client_ip::client_ip(req).as_deref(),
+        )
+        .await
+        .map(|pending| scope.link(&format!("/book/code?id={}", pending.id))),
     };
     match outcome {
         Ok(next) => Redirect::see_other(next).into_response(),
@@ -480,7 +485,7 @@ pub async fn confirm(
     let Ok(id) = Uuid::try_parse(pairs.get("id")) else {
         return super::errors::not_found_page(&ctx);
     };
-    let site = site_of_request(&state.config, req, &scope);
+    let site = site_of(&state.config, &scope);
     match booking::confirm_guest(&state.frontdesk, &scope.ctx(), id, pairs.get("code"), &site).await
     {
         Ok(booked) => {
@@ -684,7 +689,7 @@ async fn change(
     let token = pairs.get("token").to_owned();
     let mut errors = csrf_errors(req, pairs.get("csrf"));
     if errors.is_empty() {
-        let site = site_of_request(&state.config, req, scope);
+        let site = site_of(&state.config, scope);
         let fd = &state.frontdesk;
         let tenant = scope.ctx();
         let outcome = match what {
@@ -786,7 +791,7 @@ pub async fn calendar_file(
     scope: Data<&TenantScope>,
     Query(q): Query<ManageQuery>,
 ) -> Response {
-    let site = site_of_request(&state.config, req, &scope);
+    let site = site_of(&state.config, &scope);
     match booking::calendar_for_token(&state.frontdesk, &scope.ctx(), &q.token, &site).await {
         Ok(ics) => Response::builder()
             .content_type("text/calendar; charset=utf-8")

@@ -32,7 +32,7 @@ use super::{
     },
     layout::{PageCtx, page},
 };
-use crate::{links::site_of_request, state::AppState, tenant::TenantScope};
+use crate::{links::site_of, state::AppState, tenant::TenantScope};
 
 const LABELS: &[(&str, &str)] = &[
     ("starts_at", "Time"),
@@ -504,7 +504,7 @@ async fn appointment_action(
     moving: bool,
 ) -> Response {
     let fd = &state.frontdesk;
-    let site = site_of_request(&state.config, req, scope);
+    let site = site_of(&state.config, scope);
     let site = &site;
     signed_in_post(
         req,
@@ -800,7 +800,7 @@ pub async fn create(
     body: String,
 ) -> Response {
     let fd = &state.frontdesk;
-    let site = site_of_request(&state.config, req, &scope);
+    let site = site_of(&state.config, &scope);
     let site = &site;
     signed_in_post(
         req,

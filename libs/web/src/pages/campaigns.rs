@@ -16,7 +16,7 @@ use super::{
     forms::{Field, Pairs, csrf_errors, csrf_input, error_summary, status_for, textarea},
     layout::{PageCtx, page},
 };
-use crate::{links::site_of_request, state::AppState, tenant::TenantScope};
+use crate::{links::site_of, state::AppState, tenant::TenantScope};
 
 const LABELS: &[(&str, &str)] = &[
     ("headline", "Headline"),
@@ -118,7 +118,7 @@ pub async fn submit(
             (notice, None)
         })
     } else {
-        let site = site_of_request(&state.config, req, &scope);
+        let site = site_of(&state.config, &scope);
         let input = CampaignInput {
             headline: p.get("headline").to_owned(),
             body: p.get("body").to_owned(),

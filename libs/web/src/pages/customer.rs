@@ -17,7 +17,7 @@ use super::{
     forms::{Field, Pairs, csrf_errors, csrf_input, error_summary},
     layout::{PageCtx, page},
 };
-use crate::{links::site_of_request, session::start_session, state::AppState, tenant::TenantScope};
+use crate::{links::site_of, session::start_session, state::AppState, tenant::TenantScope};
 
 fn link_page(ctx: &PageCtx, form: &Pairs, errors: &FieldErrors, sent: bool) -> Response {
     let status = if errors.is_empty() {
@@ -72,13 +72,14 @@ pub async fn send_link(
     if !csrf.is_empty() {
         return link_page(&ctx, &pairs, &csrf, false);
     }
-    let site = site_of_request(&state.config, req, &scope);
+    let site = site_of(&state.config, &scope);
     match customers::request_link(
         &state.identity,
         scope.tenant_id(),
         pairs.get("email"),
         pairs.get("name"),
         &site,
+        crate::client_ip::client_ip(req).as_deref(),
     )
     .await
     {
@@ -112,7 +113,7 @@ pub async fn magic(
 }
 
 /// The customer's vehicles and visits, each visit with its own link to change it.
-async fn mine(req: &Request, state: &AppState, scope: &TenantScope, ctx: &PageCtx) -> Markup {
+async fn mine(state: &AppState, scope: &TenantScope, ctx: &PageCtx) -> Markup {
     let Some(auth) = &ctx.auth else {
         return html! {};
     };
@@ -120,7 +121,7 @@ async fn mine(req: &Request, state: &AppState, scope: &TenantScope, ctx: &PageCt
     let Ok((_, vehicles, visits)) = pitlane_frontdesk::booking::me(fd, &auth.actor).await else {
         return html! { p class="muted" { "Your visits could not be loaded just now." } };
     };
-    let site = site_of_request(&state.config, req, scope);
+    let site = site_of(&state.config, scope);
     let invoices = pitlane_billing::invoices::of_signed_in_customer(&state.billing, &auth.actor)
         .await
         .unwrap_or_default();
@@ -171,7 +172,13 @@ async fn mine(req: &Request, state: &AppState, scope: &TenantScope, ctx: &PageCt
     }
 }
 
-fn home_page(ctx: &PageCtx, errors: &FieldErrors, saved: bool, visits: Markup) -> Response {
+fn home_page(
+    ctx: &PageCtx,
+    errors: &FieldErrors,
+    saved: bool,
+    has_password: bool,
+    visits: Markup,
+) -> Response {
     let Some(auth) = &ctx.auth else {
         return sign_in_redirect(ctx);
     };
@@ -194,10 +201,14 @@ fn home_page(ctx: &PageCtx, errors: &FieldErrors, saved: bool, visits: Markup) -
             section class="card" aria-labelledby="password-heading" {
                 h2 id="password-heading" { "Password (optional)" }
                 @if saved { div class="notice success" role="status" { "Your password is saved." } }
-                (error_summary(errors, &[("password", "Password"), ("csrf", "Form")]))
+                (error_summary(errors, &[("current_password", "Current password"), ("password", "Password"), ("csrf", "Form")]))
                 form class="stack" method="post" action=(ctx.link("/account/password")) novalidate {
                     (csrf_input(ctx))
-                    (Field::new("password", "Choose a password", "").kind("password").autocomplete("new-password")
+                    @if has_password {
+                        (Field::new("current_password", "Current password", "").kind("password").autocomplete("current-password")
+                            .required().render(errors))
+                    }
+                    (Field::new("password", if has_password { "New password" } else { "Choose a password" }, "").kind("password").autocomplete("new-password")
                         .hint("To sign in without waiting for an e-mail. At least 10 characters.").required().render(errors))
                     div { button class="button" type="submit" { "Save the password" } }
                 }
@@ -220,11 +231,14 @@ pub async fn home(req: &Request, state: Data<&AppState>, scope: Data<&TenantScop
         None => Redirect::see_other(ctx.link("/account/signin")).into_response(),
         // Staff have the portal; this page is the customers'.
         Some(_) if !is_customer(&ctx) => Redirect::see_other(ctx.link("/portal")).into_response(),
-        Some(_) => home_page(
+        Some(auth) => home_page(
             &ctx,
             &FieldErrors::new(),
             req.uri().query() == Some("saved"),
-            mine(req, &state, &scope, &ctx).await,
+            customers::has_password(&state.identity, &auth.actor)
+                .await
+                .unwrap_or(true),
+            mine(&state, &scope, &ctx).await,
         ),
     }
 }
@@ -234,6 +248,7 @@ pub async fn save_password(
     req: &Request,
     state: Data<&AppState>,
     scope: Data<&TenantScope>,
+    session: &Session,
     body: String,
 ) -> Response {
     let ctx = PageCtx::from_request(req);
@@ -241,15 +256,39 @@ pub async fn save_password(
         return sign_in_redirect(&ctx);
     };
     let pairs = Pairs::parse(&body);
+    let has_password = customers::has_password(&state.identity, &auth.actor)
+        .await
+        .unwrap_or(true);
     let csrf = csrf_errors(req, pairs.get("csrf"));
     if !csrf.is_empty() {
-        return home_page(&ctx, &csrf, false, mine(req, &state, &scope, &ctx).await);
+        return home_page(
+            &ctx,
+            &csrf,
+            false,
+            has_password,
+            mine(&state, &scope, &ctx).await,
+        );
     }
-    match customers::set_password(&state.identity, &auth.actor, pairs.get("password")).await {
-        Ok(()) => Redirect::see_other(ctx.link("/account?saved")).into_response(),
-        Err(ServiceError::Invalid(errors)) => {
-            home_page(&ctx, &errors, false, mine(req, &state, &scope, &ctx).await)
+    match customers::set_password(
+        &state.identity,
+        &auth.actor,
+        pairs.get("current_password"),
+        pairs.get("password"),
+    )
+    .await
+    {
+        Ok(()) => {
+            // Every session of the person ended with the change; this one goes on.
+            start_session(session, &auth.actor, auth.name.clone(), auth.email.clone());
+            Redirect::see_other(ctx.link("/account?saved")).into_response()
         }
+        Err(ServiceError::Invalid(errors)) => home_page(
+            &ctx,
+            &errors,
+            false,
+            has_password,
+            mine(&state, &scope, &ctx).await,
+        ),
         Err(err) => service_error_page(&ctx, err),
     }
 }

@@ -24,7 +24,7 @@ use super::{
     layout::{PageCtx, page},
     workshop::money,
 };
-use crate::{links::site_of_request, state::AppState, tenant::TenantScope};
+use crate::{links::site_of, state::AppState, tenant::TenantScope};
 
 const LABELS: &[(&str, &str)] = &[
     ("action", "Clock"),
@@ -121,7 +121,7 @@ pub async fn clock(
     Path(id): Path<Uuid>,
     body: String,
 ) -> Response {
-    let site = site_of_request(&state.config, req, &scope);
+    let site = site_of(&state.config, &scope);
     let ws = &state.workshop;
     signed_in_post(
         req,

@@ -122,10 +122,14 @@ pub fn csrf_errors(req: &Request, submitted: &str) -> FieldErrors {
 
 /// A local path to go back to after a form, or `fallback`; never another site.
 pub fn local_path(raw: &str, fallback: &str) -> String {
+    // Browsers drop tabs and line breaks from addresses and read `\` as `/`, so
+    // `/\t/evil.example` would become `//evil.example`: another site. Only a plain path on
+    // this site passes.
     let ok = raw.starts_with('/')
         && !raw.starts_with("//")
         && !raw.contains('\\')
-        && !raw.contains("://");
+        && !raw.contains("://")
+        && !raw.chars().any(|c| c.is_control() || c.is_whitespace());
     if ok {
         raw.to_owned()
     } else {

@@ -22,7 +22,7 @@ use super::{
     forms::{csrf_input, error_summary, select, signed_in_post, status_for, textarea},
     layout::{PageCtx, page},
 };
-use crate::{links::site_of_request, state::AppState, tenant::TenantScope};
+use crate::{links::site_of, state::AppState, tenant::TenantScope};
 
 const LABELS: &[(&str, &str)] = &[("body", "Message"), ("csrf", "Form")];
 
@@ -202,7 +202,7 @@ pub async fn reply(
     body: String,
 ) -> Response {
     let fd = &state.frontdesk;
-    let site = site_of_request(&state.config, req, &scope);
+    let site = site_of(&state.config, &scope);
     let site = &site;
     signed_in_post(
         req,

@@ -32,7 +32,7 @@ use super::{
     layout::{PageCtx, page},
     workshop::money,
 };
-use crate::{links::site_of_request, state::AppState, tenant::TenantScope};
+use crate::{links::site_of, state::AppState, tenant::TenantScope};
 
 const LABELS: &[(&str, &str)] = &[
     ("kind", "Kind"),
@@ -55,7 +55,7 @@ const LABELS: &[(&str, &str)] = &[
 
 fn site(req: &Request, state: &AppState) -> String {
     match req.extensions().get::<TenantScope>() {
-        Some(scope) => site_of_request(&state.config, req, scope),
+        Some(scope) => site_of(&state.config, scope),
         None => String::new(),
     }
 }

@@ -23,7 +23,7 @@ use super::{
     layout::{PageCtx, page},
     workshop::money,
 };
-use crate::{links::site_of_request, state::AppState, tenant::TenantScope};
+use crate::{links::site_of, state::AppState, tenant::TenantScope};
 
 #[derive(Deserialize)]
 pub struct TokenQuery {
@@ -181,7 +181,7 @@ pub async fn pay(
     if !errors.is_empty() {
         return super::errors::expired_form(&PageCtx::from_request(req));
     }
-    let site = site_of_request(&state.config, req, &scope);
+    let site = site_of(&state.config, &scope);
     match checkout::start(&state.billing, scope.ctx(), &token, &site).await {
         Ok(url) => Redirect::see_other(url).into_response(),
         Err(ServiceError::Invalid(e) | ServiceError::Conflict(e)) => {

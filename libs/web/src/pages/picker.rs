@@ -16,7 +16,7 @@ use super::{
     forms::{Field, csrf_errors, csrf_input, error_summary},
     layout::{PageCtx, page},
 };
-use crate::{links::site_of_slug, state::AppState};
+use crate::{links::site_of_tenant, state::AppState};
 
 #[derive(Deserialize, Default)]
 pub struct PlatformSignIn {
@@ -90,7 +90,7 @@ pub async fn sign_in(
                         ul class="workshops" {
                             @for w in &workshops {
                                 li {
-                                    a class="button" href=(format!("{}/signin/handoff?token={}", site_of_slug(&state.config, req, &w.tenant.slug), w.handoff)) { (w.tenant.name) }
+                                    a class="button" href=(format!("{}/signin/handoff?token={}", site_of_tenant(&state.config, &w.tenant.slug), w.handoff)) { (w.tenant.name) }
                                     " " span class="muted" { (w.role) }
                                 }
                             }

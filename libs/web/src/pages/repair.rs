@@ -27,7 +27,7 @@ use super::{
     forms::{Pairs, csrf_errors, csrf_input, error_summary, query_link, status_for},
     layout::{PageCtx, page},
 };
-use crate::{links::site_of_request, state::AppState, tenant::TenantScope};
+use crate::{links::site_of, state::AppState, tenant::TenantScope};
 
 #[derive(Deserialize)]
 pub struct TokenQuery {
@@ -322,7 +322,7 @@ pub async fn answer_estimate(
             }
         }
         if errors.is_empty() {
-            let site = site_of_request(&state.config, req, &scope);
+            let site = site_of(&state.config, &scope);
             let version = pairs.get("version").parse().unwrap_or(-1);
             match approval::answer_online(
                 &state.workshop,

@@ -2,7 +2,7 @@
 
 use maud::html;
 use pitlane_domain::{FieldErrors, ServiceError};
-use pitlane_tenancy::{Signup, TRIAL_DAYS, sign_up};
+use pitlane_tenancy::{SignedUp, Signup, TRIAL_DAYS, sign_up};
 use poem::{
     IntoResponse, Request, Response, handler,
     http::StatusCode,
@@ -15,7 +15,7 @@ use super::{
     forms::{Field, csrf_errors, csrf_input, error_summary},
     layout::{PageCtx, page},
 };
-use crate::{links::site_of_slug, state::AppState};
+use crate::{links::site_of_tenant, state::AppState};
 
 #[derive(Deserialize, Default)]
 pub struct SignupForm {
@@ -124,18 +124,41 @@ pub async fn signup(
         time_zone: form.time_zone.clone(),
     };
     let config = state.config.clone();
-    match sign_up(&state.identity, input, |slug| {
-        site_of_slug(&config, req, slug)
+    let ip = super::auth::client_ip(req);
+    match sign_up(&state.identity, input, ip.as_deref(), |slug| {
+        site_of_tenant(&config, slug)
     })
     .await
     {
-        Ok(tenant) => {
-            let site = site_of_slug(&state.config, req, &tenant.slug);
+        Ok(SignedUp::Created(tenant)) => {
+            let site = site_of_tenant(&state.config, &tenant.slug);
             Redirect::see_other(format!("{site}/signin?notice=verify")).into_response()
         }
+        Ok(SignedUp::CheckEmail) => Redirect::see_other("/signup/sent").into_response(),
         Err(ServiceError::Invalid(errors) | ServiceError::Conflict(errors)) => {
             signup_page(&ctx, &form, &errors, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(other) => service_error_page(&ctx, other),
     }
+}
+
+/// After a sign-up with an address that already has a login: the same page whatever
+/// happened, so it tells nobody whether the password was right.
+#[handler]
+pub fn sent(req: &Request) -> Response {
+    let ctx = PageCtx::from_request(req);
+    page(
+        &ctx,
+        "Check your e-mail",
+        None,
+        html! {
+            h1 { "Check your e-mail" }
+            div class="notice" role="status" {
+                p { "This address already has a Pitlane login. If the password you entered is that login's, your workshop is ready and we have e-mailed you where to sign in." }
+                p { "No message? The password was not the one of your login: try again, or reset it from any of your workshops' sign-in pages." }
+            }
+            p { a href="/signup" { "Back to sign-up" } }
+        },
+    )
+    .into_response()
 }

@@ -16,7 +16,7 @@ use super::{
     forms::local_path,
     layout::{PageCtx, page},
 };
-use crate::{links::site_of_request, session::start_session, state::AppState, tenant::TenantScope};
+use crate::{links::site_of, session::start_session, state::AppState, tenant::TenantScope};
 
 #[derive(Deserialize, Default)]
 pub struct StartQuery {
@@ -41,7 +41,7 @@ pub async fn start(
     else {
         return super::errors::not_found_page(&ctx);
     };
-    let site = site_of_request(&state.config, req, &scope);
+    let site = site_of(&state.config, &scope);
     let portal = scope.link("/portal");
     let next = local_path(&q.next, &portal);
     let public = state.config.public_url.as_str();

@@ -23,7 +23,7 @@ use super::{
     forms::{Field, Pairs, checkbox_group, csrf_errors, csrf_input, error_summary, select},
     layout::{PageCtx, page},
 };
-use crate::{links::site_of_request, session::Auth, state::AppState, tenant::TenantScope};
+use crate::{links::site_of, session::Auth, state::AppState, tenant::TenantScope};
 
 /// The roles `actor` could hand out, for selects: built-in (but customer) and custom ones.
 async fn role_options(
@@ -260,7 +260,7 @@ pub async fn invite(
         role: pairs.get("role").to_owned(),
         branches: branches_from(&pairs),
     };
-    let site = site_of_request(&state.config, req, &scope);
+    let site = site_of(&state.config, &scope);
     let invited = match pitlane_billing::subscriptions::allow_one_more(
         &state.billing,
         &auth.actor,
@@ -850,7 +850,7 @@ async fn decide(
     if !csrf_errors(req, Pairs::parse(body).get("csrf")).is_empty() {
         return expired_form(&ctx);
     }
-    let site = site_of_request(&state.config, req, scope);
+    let site = site_of(&state.config, scope);
     match pitlane_identity::applications::decide(
         &state.identity,
         &auth.actor,

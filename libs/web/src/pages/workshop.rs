@@ -34,7 +34,7 @@ use super::{
     },
     layout::{PageCtx, page},
 };
-use crate::{links::site_of_request, state::AppState, tenant::TenantScope};
+use crate::{links::site_of, state::AppState, tenant::TenantScope};
 
 const LABELS: &[(&str, &str)] = &[
     ("kind", "Kind"),
@@ -185,7 +185,7 @@ pub async fn open_order(
     body: String,
 ) -> Response {
     let ws = &state.workshop;
-    let site = site_of_request(&state.config, req, &scope);
+    let site = site_of(&state.config, &scope);
     let pairs = Pairs::parse(&body);
     let appointment = pairs.id("appointment_id");
     let vehicle = pairs.id("vehicle_id");
@@ -596,7 +596,7 @@ where
 
 fn site(req: &Request, state: &AppState) -> String {
     match req.extensions().get::<TenantScope>() {
-        Some(scope) => site_of_request(&state.config, req, scope),
+        Some(scope) => site_of(&state.config, scope),
         None => String::new(),
     }
 }

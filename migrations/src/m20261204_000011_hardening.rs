@@ -1,0 +1,84 @@
+//! Hardening (issue 17):
+//! - TOTP codes are single use (the last accepted time step is kept);
+//! - a customer's first magic link names the address it was sent to, not a person made for
+//!   it, so asking for a link creates no login that would then block that address's sign-up
+//!   (`auth_links.user_id` may be empty, with `email` and `name` instead);
+//! - every security-definer function resolves names in `public` then `pg_temp` only.
+
+use sea_orm_migration::prelude::*;
+
+use crate::run_ddl;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+const TABLES: &str = "
+-- The 30-second step of the last authenticator code accepted: a code is good once.
+alter table users add column totp_last_step bigint null;
+";
+
+/// `pg_temp` last: a temporary object can never shadow ours inside a security definer.
+/// Also the one platform path that asks whether a person is staff anywhere (a customer's
+/// session may not give such a person a password without proof).
+const SEARCH_PATH: &str = "
+create function pitlane_has_staff_login(p_user uuid) returns boolean
+    language sql stable security definer
+    as $$ select exists (select 1 from memberships where user_id = p_user and role <> 'customer') $$;
+revoke all on function pitlane_has_staff_login(uuid) from public;
+do $$
+declare f record;
+begin
+    for f in
+        select p.oid::regprocedure as signature
+        from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+        where n.nspname = 'public' and p.prosecdef
+    loop
+        execute format('alter function %s set search_path = public, pg_temp', f.signature);
+    end loop;
+end $$;
+";
+
+/// A link for a person, or (a first magic link) for an address with no person yet.
+const AUTH_LINKS_POSTGRES: &str = "
+alter table auth_links alter column user_id drop not null;
+alter table auth_links add column email text null;
+alter table auth_links add column name text null;
+alter table auth_links add constraint auth_links_for_someone
+    check (user_id is not null or email is not null);
+";
+
+/// SQLite cannot drop a NOT NULL: the table is built again.
+const AUTH_LINKS_SQLITE: &str = "
+create table auth_links_new (
+    id blob primary key,
+    user_id blob null references users (id),
+    email text null,
+    name text null,
+    purpose text not null check (purpose in ('verify_email', 'reset_password', 'magic_link')),
+    expires_at text not null,
+    used_at text null,
+    created_at text not null,
+    check (user_id is not null or email is not null)
+);
+insert into auth_links_new (id, user_id, purpose, expires_at, used_at, created_at)
+    select id, user_id, purpose, expires_at, used_at, created_at from auth_links;
+drop table auth_links;
+alter table auth_links_new rename to auth_links;
+create index auth_links_user on auth_links (user_id, purpose);
+";
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run_ddl(manager, TABLES, SEARCH_PATH).await?;
+        let auth_links = match manager.get_database_backend() {
+            sea_orm::DbBackend::Sqlite => AUTH_LINKS_SQLITE,
+            _ => AUTH_LINKS_POSTGRES,
+        };
+        manager
+            .get_connection()
+            .execute_unprepared(auth_links)
+            .await
+            .map(|_| ())
+    }
+}
