@@ -1,0 +1,931 @@
+//! The attacks of the security review (issue 17), each tried over HTTP against the real
+//! server as an attacker would: with a browser's requests, a chosen cookie, a poisoned
+//! `Host`, NUL characters, control characters in a redirect, guesses in parallel, a second
+//! try at a password or a code. Where a point holds in both deployment shapes, it is tried in
+//! both.
+
+use std::time::Duration;
+
+use pitlane_store::{
+    TenantCtx,
+    entity::{appointment, booking_code, invitation, invoice, outbox, repair_order, user},
+    sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter},
+};
+use pitlane_testkit::{SHAPES, TenantFixture, TestApp, csrf_token};
+use reqwest::{Method, StatusCode, header};
+use serde_json::json;
+use uuid::Uuid;
+
+/// The links and other variables of a tenant's queued messages of one kind, newest last.
+async fn queued(
+    app: &TestApp,
+    tenant: pitlane_domain::ids::TenantId,
+    kind: &str,
+) -> Vec<serde_json::Value> {
+    let tx = app
+        .state()
+        .store
+        .tx(&TenantCtx::new(tenant))
+        .await
+        .expect("tx");
+    let rows = tx
+        .all(
+            tx.select::<outbox::Entity>()
+                .filter(outbox::Column::Kind.eq(kind)),
+        )
+        .await
+        .expect("outbox");
+    tx.commit().await.expect("commit");
+    rows.into_iter().map(|r| r.data["vars"].clone()).collect()
+}
+
+async fn first_id<E>(app: &TestApp, tenant: &TenantFixture) -> Uuid
+where
+    E: pitlane_store::TenantScoped,
+    E::Model: HasId,
+{
+    let tx = app
+        .state()
+        .store
+        .tx(&TenantCtx::new(tenant.id))
+        .await
+        .expect("tx");
+    let row = tx
+        .first(tx.select::<E>())
+        .await
+        .expect("query")
+        .expect("a row");
+    tx.commit().await.expect("commit");
+    row.id()
+}
+
+trait HasId {
+    fn id(&self) -> Uuid;
+}
+macro_rules! has_id {
+    ($($m:ty),*) => { $(impl HasId for $m { fn id(&self) -> Uuid { self.id } })* };
+}
+has_id!(
+    repair_order::Model,
+    invoice::Model,
+    appointment::Model,
+    invitation::Model,
+    booking_code::Model
+);
+
+fn set_cookies(response: &reqwest::Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_owned))
+        .collect()
+}
+
+/// Point 1: the CSRF token of a form was the HMAC of the visitor's own cookie under the key
+/// that signed links, so a visitor could read back a valid signature for any link. Now a
+/// cookie the server did not issue is replaced, and no form token signs anything else.
+#[tokio::test]
+async fn a_chosen_csrf_cookie_yields_no_valid_link_for_any_purpose() {
+    for shape in SHAPES {
+        let app = TestApp::spawn_shape(shape).await;
+        let alpha = app.populated_tenant("alpha").await;
+        let expires = 4_102_444_800_i64; // 2100-01-01
+        let targets = [
+            (
+                "repair_order",
+                first_id::<repair_order::Entity>(&app, &alpha).await,
+                "/repair",
+            ),
+            (
+                "invoice",
+                first_id::<invoice::Entity>(&app, &alpha).await,
+                "/invoice",
+            ),
+            (
+                "manage_booking",
+                first_id::<appointment::Entity>(&app, &alpha).await,
+                "/book/manage",
+            ),
+            (
+                "invitation",
+                first_id::<invitation::Entity>(&app, &alpha).await,
+                "/invitations/accept",
+            ),
+        ];
+        let visitor = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        for (purpose, id, path) in targets {
+            // The message the old scheme signed for a link: purpose, id and expiry.
+            let chosen = format!("{purpose}|{}|{expires}", id.simple());
+            let page = visitor
+                .get(format!("{}/t/alpha/signin", app.origin))
+                .header(header::COOKIE, format!("pitlane_csrf={chosen}"))
+                .send()
+                .await
+                .expect("page");
+            let cookies = set_cookies(&page);
+            let issued = cookies
+                .iter()
+                .find_map(|c| c.strip_prefix("pitlane_csrf="))
+                .unwrap_or_else(|| {
+                    panic!("{shape:?}: a cookie it did not issue is replaced: {cookies:?}")
+                });
+            assert!(
+                !issued.starts_with(&chosen),
+                "{shape:?}: the chosen value is not kept"
+            );
+            let token = csrf_token(&page.text().await.expect("html")).expect("a form token");
+            let forged = format!("{}.{expires}.{token}", id.simple());
+            let response = app
+                .client()
+                .get(&format!("/t/alpha{path}?token={forged}"))
+                .await;
+            let status = response.status();
+            let body = response.text().await.expect("body");
+            assert!(
+                matches!(status, StatusCode::NOT_FOUND | StatusCode::GONE),
+                "{shape:?}: a form token opened a {purpose} link: {status} {body}"
+            );
+            assert!(
+                !body.contains("invitee@alpha-garage.example"),
+                "{shape:?}: the forged invitation shows nothing of the real one"
+            );
+        }
+        app.stop().await;
+    }
+}
+
+/// A request with a poisoned `Host` (the platform's host on another port, and a forwarded
+/// host) on each page that e-mails a link.
+struct Poisoned<'a> {
+    app: &'a TestApp,
+    http: reqwest::Client,
+}
+
+const FAKE_HOST: &str = "127.0.0.1:1";
+
+impl<'a> Poisoned<'a> {
+    fn new(app: &'a TestApp) -> Self {
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Self { app, http }
+    }
+
+    fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.app.origin))
+            .header(header::HOST, FAKE_HOST)
+            .header("x-forwarded-host", "evil.example")
+            .header("forwarded", "host=evil.example")
+    }
+
+    async fn submit(&self, page: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let html = self
+            .request(Method::GET, page)
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("html");
+        let token = csrf_token(&html).unwrap_or_else(|| panic!("a form on {page}: {html}"));
+        let mut form = vec![("csrf", token.as_str())];
+        form.extend_from_slice(fields);
+        self.request(Method::POST, page)
+            .form(&form)
+            .send()
+            .await
+            .expect("post")
+    }
+}
+
+/// Point 2: every e-mailed link names the configured address (the public URL, with its real
+/// port, or `{slug}.{base domain}`), whatever `Host` the request came with.
+#[tokio::test]
+async fn mailed_links_come_from_configuration_whatever_the_host_header() {
+    for shape in SHAPES {
+        let app = TestApp::spawn_shape(shape).await;
+        let alpha = app.populated_tenant("alpha").await;
+        let site = format!("{}/t/alpha", app.origin);
+        let evil = Poisoned::new(&app);
+
+        // A workshop's path is not served under a host that is not the platform's.
+        let foreign = evil
+            .http
+            .get(format!("{}/t/alpha/forgot-password", app.origin))
+            .header(header::HOST, "evil.example")
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(foreign.status(), StatusCode::NOT_FOUND, "{shape:?}");
+
+        let reset = evil
+            .submit("/t/alpha/forgot-password", &[("email", &alpha.owner_email)])
+            .await;
+        assert_eq!(reset.status(), StatusCode::OK, "{shape:?}");
+        let magic = evil
+            .submit(
+                "/t/alpha/account/signin",
+                &[("email", "new.customer@example.com")],
+            )
+            .await;
+        assert_eq!(magic.status(), StatusCode::OK, "{shape:?}");
+
+        // Staff invite through the API, signed in on the same poisoned host.
+        let signed_in = evil
+            .submit(
+                "/t/alpha/signin",
+                &[
+                    ("email", &alpha.owner_email),
+                    ("password", &alpha.owner_password),
+                ],
+            )
+            .await;
+        assert_eq!(signed_in.status(), StatusCode::SEE_OTHER, "{shape:?}");
+        let invited = evil
+            .request(Method::POST, "/t/alpha/api/v1/invitations")
+            .json(&json!({"email": "new.hire@example.com", "role": "mechanic"}))
+            .send()
+            .await
+            .expect("invite");
+        assert_eq!(
+            invited.status(),
+            StatusCode::CREATED,
+            "{shape:?}: {:?}",
+            invited.text().await
+        );
+
+        let signup = evil
+            .submit(
+                "/signup",
+                &[
+                    ("company", "Charlie Cars"),
+                    ("slug", "charlie"),
+                    ("owner_name", "Cy Charlie"),
+                    ("email", "cy@charlie.example"),
+                    ("password", "torque-wrench-42"),
+                    ("country", "GB"),
+                    ("currency", "GBP"),
+                    ("time_zone", "Europe/London"),
+                ],
+            )
+            .await;
+        assert_eq!(signup.status(), StatusCode::SEE_OTHER, "{shape:?}");
+        let landing = signup
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|l| l.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            landing.starts_with(&format!("http://charlie.localhost:{}/", app.port())),
+            "{shape:?}: {landing}"
+        );
+
+        let mut links: Vec<String> = Vec::new();
+        for kind in ["password_reset", "magic_link", "staff_invitation"] {
+            let vars = queued(&app, alpha.id, kind).await;
+            assert!(!vars.is_empty(), "{shape:?}: a {kind} was queued");
+            links.extend(
+                vars.iter()
+                    .filter_map(|v| v["link"].as_str().map(str::to_owned)),
+            );
+        }
+        let charlie = app
+            .state()
+            .store
+            .tenant_by_slug("charlie")
+            .await
+            .expect("query")
+            .expect("charlie signed up");
+        let verification = queued(
+            &app,
+            pitlane_domain::ids::TenantId(charlie.id),
+            "email_verification",
+        )
+        .await;
+        links.extend(
+            verification
+                .iter()
+                .filter_map(|v| v["link"].as_str().map(str::to_owned)),
+        );
+        for link in &links {
+            assert!(
+                link.starts_with(&format!("{site}/"))
+                    || link.starts_with(&format!("http://charlie.localhost:{}/", app.port())),
+                "{shape:?}: a link from configuration, not the request: {link}"
+            );
+            assert!(
+                !link.contains("evil") && !link.contains(FAKE_HOST),
+                "{shape:?}: {link}"
+            );
+        }
+        app.stop().await;
+    }
+}
+
+/// Point 2: the calendar entry of one appointment has one UID, from configuration, in the
+/// e-mail and in the download, whatever host either was asked on.
+#[tokio::test]
+async fn a_calendar_entry_keeps_its_uid_whatever_the_host() {
+    let app = TestApp::spawn().await;
+    let alpha = app.populated_tenant("alpha").await;
+    let confirmation = queued(&app, alpha.id, "booking_confirmation").await;
+    let manage = confirmation
+        .iter()
+        .find_map(|v| v["manage_link"].as_str())
+        .expect("a manage link")
+        .to_owned();
+    let path = pitlane_testkit::tenant_path(&manage)
+        .replace("/book/manage?", "/book/manage/calendar.ics?");
+    let evil = Poisoned::new(&app);
+    let poisoned = evil
+        .request(Method::GET, &path)
+        .send()
+        .await
+        .expect("ics")
+        .text()
+        .await
+        .expect("text");
+    let plain = app.client().get(&path).await.text().await.expect("text");
+    let uid = |ics: &str| {
+        ics.lines()
+            .find_map(|l| l.strip_prefix("UID:"))
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("a UID in {ics}"))
+    };
+    assert_eq!(uid(&poisoned), uid(&plain));
+    assert!(uid(&plain).ends_with("@localhost"), "{}", uid(&plain));
+    assert!(!poisoned.contains("evil") && !poisoned.contains("bookings@127.0.0.1"));
+    app.stop().await;
+}
+
+/// Point 1: an invitation whose row has expired is refused, whatever its token says.
+#[tokio::test]
+async fn an_invitation_is_refused_once_its_row_has_expired() {
+    for shape in SHAPES {
+        let app = TestApp::spawn_shape(shape).await;
+        let alpha = app.tenant("alpha").await;
+        let owner = app.client();
+        owner.sign_in(&alpha).await;
+        let (status, _) = owner
+            .call(
+                Method::POST,
+                "/t/alpha/api/v1/invitations",
+                Some(json!({"email": "late@example.com", "role": "mechanic"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{shape:?}");
+        let link = queued(&app, alpha.id, "staff_invitation").await[0]["link"]
+            .as_str()
+            .expect("link")
+            .to_owned();
+        let path = pitlane_testkit::tenant_path(&link);
+        assert!(
+            app.client()
+                .get(&path)
+                .await
+                .text()
+                .await
+                .expect("page")
+                .contains("late@example.com")
+        );
+
+        // The workshop's row expires (the token still says seven days).
+        let tx = app
+            .state()
+            .store
+            .tx(&TenantCtx::new(alpha.id))
+            .await
+            .expect("tx");
+        let row = tx
+            .first(tx.select::<invitation::Entity>())
+            .await
+            .expect("q")
+            .expect("row");
+        let mut row = row.into_active_model();
+        row.expires_at = Set(chrono::Utc::now() - chrono::Duration::minutes(1));
+        tx.update(row).await.expect("expire");
+        tx.commit().await.expect("commit");
+
+        let visitor = app.client();
+        let page = visitor.get(&path).await.text().await.expect("page");
+        assert!(page.contains("expired"), "{shape:?}: {page}");
+        let token = link.split("token=").nth(1).expect("token");
+        let accepted = visitor
+            .submit(
+                &path,
+                "/t/alpha/invitations/accept",
+                &[
+                    ("token", token),
+                    ("name", "Late Larry"),
+                    ("password", "torque-wrench-42"),
+                ],
+            )
+            .await;
+        assert_ne!(
+            accepted.status(),
+            StatusCode::SEE_OTHER,
+            "{shape:?}: not accepted"
+        );
+        let (status, staff) = owner.call(Method::GET, "/t/alpha/api/v1/staff", None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            !staff.to_string().contains("late@example.com"),
+            "{shape:?}: {staff}"
+        );
+        app.stop().await;
+    }
+}
+
+/// Point 9: NUL and other control characters are refused with 422 naming the field, in the
+/// API, in query strings and in page forms, the same in both shapes; nothing is stored.
+#[tokio::test]
+async fn nul_characters_are_refused_by_name_never_a_500() {
+    for shape in SHAPES {
+        let app = TestApp::spawn_shape(shape).await;
+        let alpha = app.tenant("alpha").await;
+        let owner = app.client();
+        owner.sign_in(&alpha).await;
+        for (body, field) in [
+            (json!({"name": "Ann\u{0}Smith"}), "name"),
+            (
+                json!({"name": "Ann Smith", "notes": "keys \u{0} under the mat"}),
+                "notes",
+            ),
+            (
+                json!({"name": "Ann Smith", "tags": ["vip", "fl\u{1b}eet"]}),
+                "tags[1]",
+            ),
+        ] {
+            let (status, problem) = owner
+                .call(Method::POST, "/t/alpha/api/v1/customers", Some(body))
+                .await;
+            assert_eq!(
+                status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{shape:?}: {problem}"
+            );
+            assert_eq!(problem["errors"][0]["field"], field, "{shape:?}: {problem}");
+        }
+        let (status, problem) = owner
+            .call(Method::GET, "/t/alpha/api/v1/customers?search=a%00b", None)
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{shape:?}: {problem}"
+        );
+        assert_eq!(problem["errors"][0]["field"], "search");
+
+        // A staff form keeps what was typed and names the field.
+        let page = owner
+            .submit(
+                "/t/alpha/portal/customers/new",
+                "/t/alpha/portal/customers",
+                &[("name", "Zed Zimmer"), ("company", "Zed\u{0}Fleet")],
+            )
+            .await;
+        assert_eq!(page.status(), StatusCode::UNPROCESSABLE_ENTITY, "{shape:?}");
+        let html = page.text().await.expect("page");
+        assert!(
+            html.contains("control character") && html.contains("Zed Zimmer"),
+            "{shape:?}: {html}"
+        );
+
+        // Signed out: the sign-up form answers with its messages too.
+        let visitor = app.client();
+        let signup = visitor
+            .submit(
+                "/signup",
+                "/signup",
+                &[
+                    ("company", "Nul\u{0}Motors"),
+                    ("slug", "nulmotors"),
+                    ("owner_name", "Nora Nul"),
+                    ("email", "nora@nul.example"),
+                    ("password", "torque-wrench-42"),
+                    ("country", "GB"),
+                    ("currency", "GBP"),
+                    ("time_zone", "Europe/London"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            signup.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{shape:?}"
+        );
+        assert!(signup.text().await.expect("page").contains("nulmotors"));
+        let (status, list) = owner
+            .call(Method::GET, "/t/alpha/api/v1/customers", None)
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            !list.to_string().contains("Zed"),
+            "{shape:?}: nothing was stored"
+        );
+        app.stop().await;
+    }
+}
+
+/// Point 8: after sign-in, `next` may only be a plain path of this site.
+#[tokio::test]
+async fn sign_in_never_redirects_to_another_site() {
+    let app = TestApp::spawn().await;
+    let alpha = app.tenant("alpha").await;
+    for next in [
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/\\evil.example",
+        "//evil.example",
+        "https://evil.example",
+        "/ /evil.example",
+    ] {
+        let client = app.client();
+        let response = client
+            .submit(
+                "/t/alpha/signin",
+                "/t/alpha/signin",
+                &[
+                    ("email", &alpha.owner_email),
+                    ("password", &alpha.owner_password),
+                    ("next", next),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let location = response.headers()[header::LOCATION]
+            .to_str()
+            .expect("location")
+            .to_owned();
+        assert_eq!(location, "/t/alpha/portal", "{next:?} went to {location}");
+    }
+    app.stop().await;
+}
+
+/// Point 5: guesses at a booking code made at the same moment cannot together try more
+/// than five codes.
+#[tokio::test]
+async fn parallel_guesses_at_a_booking_code_try_at_most_five() {
+    for shape in SHAPES {
+        let app = TestApp::spawn_shape(shape).await;
+        let alpha = app.populated_tenant("alpha").await;
+        let id = first_id::<booking_code::Entity>(&app, &alpha).await;
+        let guest = app.client();
+        let page = guest
+            .get(&format!("/t/alpha/book/code?id={id}"))
+            .await
+            .text()
+            .await
+            .expect("page");
+        let token = csrf_token(&page).expect("token");
+        let guesses = (0..20).map(|n| {
+            let guest = guest.clone();
+            let token = token.clone();
+            async move {
+                let code = format!("{:06}", 100_000 + n);
+                guest
+                    .http
+                    .post(guest.url("/t/alpha/book/code"))
+                    .form(&[
+                        ("csrf", token.as_str()),
+                        ("id", &id.to_string()),
+                        ("code", &code),
+                    ])
+                    .send()
+                    .await
+                    .expect("guess")
+                    .text()
+                    .await
+                    .expect("page")
+            }
+        });
+        let answers = futures_util::future::join_all(guesses).await;
+        let compared = answers
+            .iter()
+            .filter(|a| a.contains("not the code we sent"))
+            .count();
+        assert!(compared <= 5, "{shape:?}: {compared} guesses were compared");
+        let tx = app
+            .state()
+            .store
+            .tx(&TenantCtx::new(alpha.id))
+            .await
+            .expect("tx");
+        let row = tx.get::<booking_code::Entity>(id).await.expect("row");
+        tx.commit().await.expect("commit");
+        assert_eq!(row.attempts, 5, "{shape:?}");
+        app.stop().await;
+    }
+}
+
+/// Point 4: signing up with an address that has a login answers the same whether the
+/// password is right or wrong, and wrong ones lock like sign-in does.
+#[tokio::test]
+async fn sign_up_is_no_password_oracle() {
+    let app = TestApp::spawn().await;
+    let alpha = app.tenant("alpha").await;
+    let form = |slug: &'static str, password: &'static str| {
+        vec![
+            ("company", "Second Shop"),
+            ("slug", slug),
+            ("owner_name", "Ada"),
+            ("country", "GB"),
+            ("currency", "GBP"),
+            ("time_zone", "Europe/London"),
+            ("password", password),
+        ]
+    };
+    let answer = |response: reqwest::Response| async move {
+        let status = response.status();
+        let location = response
+            .headers()
+            .get(header::LOCATION)
+            .map(|l| l.to_str().unwrap_or_default().to_owned());
+        (status, location)
+    };
+    let visitor = app.client();
+    let mut wrong = form("second-a", "not-the-password-1");
+    wrong.push(("email", &alpha.owner_email));
+    let wrong_answer = answer(visitor.submit("/signup", "/signup", &wrong).await).await;
+    let mut right = form("second-b", "");
+    right.retain(|(k, _)| *k != "password");
+    right.push(("password", &alpha.owner_password));
+    right.push(("email", &alpha.owner_email));
+    let right_answer = answer(visitor.submit("/signup", "/signup", &right).await).await;
+    assert_eq!(wrong_answer, right_answer, "the same answer either way");
+    assert_eq!(right_answer.1.as_deref(), Some("/signup/sent"));
+    let store = &app.state().store;
+    assert!(store.tenant_by_slug("second-a").await.expect("q").is_none());
+    let created = store
+        .tenant_by_slug("second-b")
+        .await
+        .expect("q")
+        .expect("created");
+    let told = queued(
+        &app,
+        pitlane_domain::ids::TenantId(created.id),
+        "workshop_created",
+    )
+    .await;
+    assert_eq!(told.len(), 1, "the owner is told where to sign in");
+
+    // Wrong passwords lock the login: then even the right one creates nothing, with the same answer.
+    for n in 0..5 {
+        let slug: &'static str = Box::leak(format!("guess-{n}").into_boxed_str());
+        let mut guess = form(slug, "still-not-it-42");
+        guess.push(("email", &alpha.owner_email));
+        visitor.submit("/signup", "/signup", &guess).await;
+    }
+    let mut late = form("second-c", "");
+    late.retain(|(k, _)| *k != "password");
+    late.push(("password", &alpha.owner_password));
+    late.push(("email", &alpha.owner_email));
+    let locked_answer = answer(visitor.submit("/signup", "/signup", &late).await).await;
+    assert_eq!(locked_answer, wrong_answer);
+    assert!(
+        store.tenant_by_slug("second-c").await.expect("q").is_none(),
+        "locked"
+    );
+    app.stop().await;
+}
+
+/// Point 4: asking for a sign-in link for an unknown address creates nobody; the address can
+/// still sign up as a new login.
+#[tokio::test]
+async fn a_magic_link_request_creates_no_login_that_blocks_sign_up() {
+    for shape in SHAPES {
+        let app = TestApp::spawn_shape(shape).await;
+        app.tenant("alpha").await;
+        let visitor = app.client();
+        let response = visitor
+            .submit(
+                "/t/alpha/account/signin",
+                "/t/alpha/account/signin",
+                &[("email", "fresh@example.com")],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "{shape:?}");
+        let tx = app.state().store.people_tx().await.expect("tx");
+        let nobody = tx
+            .people()
+            .first(user::Entity::find().filter(user::Column::Email.eq("fresh@example.com")))
+            .await
+            .expect("q");
+        tx.commit().await.expect("commit");
+        assert!(
+            nobody.is_none(),
+            "{shape:?}: no person is made for a request"
+        );
+        let signup = visitor
+            .submit(
+                "/signup",
+                "/signup",
+                &[
+                    ("company", "Fresh Garage"),
+                    ("slug", "fresh"),
+                    ("owner_name", "Fay Fresh"),
+                    ("email", "fresh@example.com"),
+                    ("password", "torque-wrench-42"),
+                    ("country", "GB"),
+                    ("currency", "GBP"),
+                    ("time_zone", "Europe/London"),
+                ],
+            )
+            .await;
+        let location = signup.headers()[header::LOCATION]
+            .to_str()
+            .expect("loc")
+            .to_owned();
+        assert!(
+            location.ends_with("/signin?notice=verify"),
+            "{shape:?}: a new login: {location}"
+        );
+        app.stop().await;
+    }
+}
+
+/// Point 4: a customer changes their password only with the current one, every other
+/// session ends, and a customer's session cannot give a staff login a password.
+#[tokio::test]
+async fn changing_a_password_takes_the_current_one_and_ends_other_sessions() {
+    let app = TestApp::spawn().await;
+    let alpha = app.tenant("alpha").await;
+    let bravo = app.tenant("bravo").await;
+
+    // A customer of alpha by magic link, who sets a first password, then changes it.
+    let magic_sign_in = |email: &'static str| {
+        let app = &app;
+        async move {
+            let client = app.client();
+            client
+                .submit(
+                    "/t/alpha/account/signin",
+                    "/t/alpha/account/signin",
+                    &[("email", email)],
+                )
+                .await;
+            let link = queued(app, alpha.id, "magic_link")
+                .await
+                .iter()
+                .rev()
+                .find_map(|v| v["link"].as_str().map(str::to_owned))
+                .expect("a link");
+            let signed = client.get(&pitlane_testkit::tenant_path(&link)).await;
+            assert_eq!(signed.status(), StatusCode::SEE_OTHER);
+            client
+        }
+    };
+    let customer = magic_sign_in("cara@example.com").await;
+    let first = customer
+        .submit(
+            "/t/alpha/account",
+            "/t/alpha/account/password",
+            &[("password", "first-password-1")],
+        )
+        .await;
+    assert_eq!(
+        first.status(),
+        StatusCode::SEE_OTHER,
+        "a first password needs the session only"
+    );
+    let elsewhere = magic_sign_in("cara@example.com").await;
+    let wrong = customer
+        .submit(
+            "/t/alpha/account",
+            "/t/alpha/account/password",
+            &[
+                ("current_password", "not-it-at-all"),
+                ("password", "second-password-2"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        wrong
+            .text()
+            .await
+            .expect("page")
+            .contains("not your current password")
+    );
+    let changed = customer
+        .submit(
+            "/t/alpha/account",
+            "/t/alpha/account/password",
+            &[
+                ("current_password", "first-password-1"),
+                ("password", "second-password-2"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        customer.get("/t/alpha/account").await.status(),
+        StatusCode::OK,
+        "this session goes on"
+    );
+    assert_eq!(
+        elsewhere.get("/t/alpha/account").await.status(),
+        StatusCode::SEE_OTHER,
+        "the other session ended"
+    );
+
+    // Bravo's owner has no password here... but is staff: a customer's session at alpha is no
+    // proof for that login.
+    let tx = app.state().store.people_tx().await.expect("tx");
+    let person = tx
+        .people()
+        .first(user::Entity::find().filter(user::Column::Email.eq(&bravo.owner_email)))
+        .await
+        .expect("q")
+        .expect("bravo's owner");
+    let mut row = person.into_active_model();
+    row.password_hash = Set(None);
+    tx.people().update(row).await.expect("no password");
+    tx.commit().await.expect("commit");
+    let bravo_email: &'static str = Box::leak(bravo.owner_email.clone().into_boxed_str());
+    let impostor = magic_sign_in(bravo_email).await;
+    let taken = impostor
+        .submit(
+            "/t/alpha/account",
+            "/t/alpha/account/password",
+            &[("password", "attacker-chose-1")],
+        )
+        .await;
+    assert_eq!(taken.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(taken.text().await.expect("page").contains("reset link"));
+    app.stop().await;
+}
+
+/// Point 5: behind trusted proxies the client's address comes from `X-Forwarded-For` (its
+/// rightmost untrusted entry); otherwise the header is ignored. Throttles key on it.
+#[tokio::test]
+async fn the_client_address_is_believed_only_through_trusted_proxies() {
+    let db = pitlane_testkit::TestDatabase::create().await;
+    let mut vars = pitlane_testkit::test_vars(&db);
+    vars.push(("PITLANE_TRUSTED_PROXIES", "127.0.0.1/32".to_owned()));
+    vars.push(("PITLANE_SIGNIN_LOCKOUT_SECONDS", "600".to_owned()));
+    let app = TestApp::spawn_with(
+        pitlane_testkit::Backend::Postgres(db),
+        pitlane_testkit::config_from(&vars),
+    )
+    .await;
+    let alpha = app.tenant("alpha").await;
+    // Guest booking codes are capped per address: ten an hour from one network.
+    let sends = |from: &'static str| {
+        let app = &app;
+        async move {
+            let client = app.client();
+            let mut refused = 0;
+            for n in 0..12 {
+                let page = client
+                    .http
+                    .get(client.url("/t/alpha/account/signin"))
+                    .header("x-forwarded-for", format!("198.51.100.200, {from}"))
+                    .send()
+                    .await
+                    .expect("page")
+                    .text()
+                    .await
+                    .expect("html");
+                let token = csrf_token(&page).expect("token");
+                let email = format!("visitor{n}.{from}@example.com");
+                let answer = client
+                    .http
+                    .post(client.url("/t/alpha/account/signin"))
+                    .header("x-forwarded-for", format!("198.51.100.200, {from}"))
+                    .form(&[("csrf", token.as_str()), ("email", email.as_str())])
+                    .send()
+                    .await
+                    .expect("post")
+                    .text()
+                    .await
+                    .expect("html");
+                if answer.contains("from your network") {
+                    refused += 1;
+                }
+            }
+            refused
+        }
+    };
+    assert_eq!(
+        sends("203.0.113.1").await,
+        2,
+        "the eleventh and twelfth are refused"
+    );
+    assert_eq!(
+        sends("203.0.113.2").await,
+        2,
+        "another client has its own count"
+    );
+    let _ = alpha;
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    app.stop().await;
+}
