@@ -3,6 +3,8 @@
 //! - a customer's first magic link names the address it was sent to, not a person made for
 //!   it, so asking for a link creates no login that would then block that address's sign-up
 //!   (`auth_links.user_id` may be empty, with `email` and `name` instead);
+//! - a workshop may trust its identity provider's second factor (else two-factor people
+//!   still enter their code after single sign-on);
 //! - every security-definer function resolves names in `public` then `pg_temp` only.
 
 use sea_orm_migration::prelude::*;
@@ -15,6 +17,9 @@ pub struct Migration;
 const TABLES: &str = "
 -- The 30-second step of the last authenticator code accepted: a code is good once.
 alter table users add column totp_last_step bigint null;
+-- A person with two-factor still enters a code after single sign-on, unless the workshop
+-- trusts its identity provider's own second factor.
+alter table tenants add column sso_trusts_mfa boolean not null default false;
 ";
 
 /// `pg_temp` last: a temporary object can never shadow ours inside a security definer.

@@ -929,3 +929,201 @@ async fn the_client_address_is_believed_only_through_trusted_proxies() {
     tokio::time::sleep(Duration::from_millis(1)).await;
     app.stop().await;
 }
+
+/// A provider sign-in followed by one client from the workshop's button to the hand-off.
+/// Returns the hand-off's answer (or the callback's, when that refused).
+async fn provider_round_trip(
+    starter: &pitlane_testkit::Client,
+    finisher: &pitlane_testkit::Client,
+    provider: &str,
+) -> reqwest::Response {
+    let location = |r: &reqwest::Response| {
+        r.headers()
+            .get(header::LOCATION)
+            .and_then(|l| l.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let local = |url: &str| {
+        let url = url::Url::parse(url).expect("url");
+        format!("{}?{}", url.path(), url.query().unwrap_or_default())
+    };
+    let start = starter
+        .get(&format!("/t/alpha/signin/oauth/{provider}"))
+        .await;
+    assert_eq!(start.status(), StatusCode::SEE_OTHER);
+    let back = starter
+        .http
+        .get(location(&start))
+        .send()
+        .await
+        .expect("provider");
+    assert_eq!(back.status(), StatusCode::FOUND);
+    let callback = finisher.get(&local(&location(&back))).await;
+    if callback.status() != StatusCode::SEE_OTHER {
+        return callback;
+    }
+    finisher
+        .get(&pitlane_testkit::tenant_path(&location(&callback)))
+        .await
+}
+
+async fn app_with_provider(vars: Vec<(&'static str, String)>) -> TestApp {
+    let db = pitlane_testkit::TestDatabase::create().await;
+    let mut all = pitlane_testkit::test_vars(&db);
+    all.extend(vars);
+    TestApp::spawn_with(
+        pitlane_testkit::Backend::Postgres(db),
+        pitlane_testkit::config_from(&all),
+    )
+    .await
+}
+
+const DIRECTORY: &str = "6f1c2a4e-1111-4c3b-9d2e-0a1b2c3d4e5f";
+const OTHER_DIRECTORY: &str = "0c9b8a7d-2222-4e5f-8a9b-1c2d3e4f5a6b";
+
+/// Point 4: Microsoft sign-in takes only the configured directories, and links a login only
+/// when the address is asserted verified: without the claim, no provider is believed.
+#[tokio::test]
+async fn single_sign_on_links_only_asserted_addresses_of_listed_directories() {
+    let idp = pitlane_testkit::FakeIdp::start().await;
+    let app = app_with_provider(idp.microsoft_vars(DIRECTORY)).await;
+    let alpha = app.tenant("alpha").await;
+    let person = |verified: bool| pitlane_testkit::IdpUser {
+        sub: format!("entra-{verified}"),
+        email: alpha.owner_email.clone(),
+        email_verified: verified,
+        name: "Ada".into(),
+    };
+
+    idp.as_microsoft(OTHER_DIRECTORY);
+    idp.signs_in(person(true));
+    let client = app.client();
+    let foreign = provider_round_trip(&client, &client, "microsoft").await;
+    assert_eq!(foreign.status(), StatusCode::BAD_REQUEST);
+    assert!(foreign.text().await.expect("page").contains("directory"));
+
+    idp.as_microsoft(DIRECTORY);
+    idp.signs_in(person(false));
+    let client = app.client();
+    let unverified = provider_round_trip(&client, &client, "microsoft").await;
+    assert_eq!(
+        unverified.status(),
+        StatusCode::BAD_REQUEST,
+        "no claim, no link"
+    );
+    assert!(
+        unverified
+            .text()
+            .await
+            .expect("page")
+            .contains("did not confirm")
+    );
+
+    idp.signs_in(person(true));
+    let client = app.client();
+    let linked = provider_round_trip(&client, &client, "microsoft").await;
+    assert_eq!(linked.status(), StatusCode::SEE_OTHER);
+    let (status, _) = client.call(Method::GET, "/t/alpha/api/v1/me", None).await;
+    assert_eq!(status, StatusCode::OK, "signed in");
+
+    // `common` would let any Microsoft account in: refused at start-up.
+    let db = pitlane_testkit::TestDatabase::create().await;
+    let mut vars = pitlane_testkit::test_vars(&db);
+    vars.extend(idp.microsoft_vars("common"));
+    let refused = pitlane_web::Config::from_lookup(|name| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+    });
+    assert!(refused.is_err_and(|e| e.var == "OAUTH_MICROSOFT_TENANT"));
+    db.drop().await;
+    app.stop().await;
+}
+
+/// Point 4: a sign-in started in one browser cannot be finished in another (login CSRF: an
+/// attacker sends a victim their own callback to sign the victim in as the attacker).
+#[tokio::test]
+async fn a_provider_sign_in_finishes_only_in_the_browser_that_started_it() {
+    let idp = pitlane_testkit::FakeIdp::start().await;
+    let app = app_with_provider(idp.vars()).await;
+    let alpha = app.tenant("alpha").await;
+    idp.signs_in(pitlane_testkit::IdpUser {
+        sub: "attacker".into(),
+        email: alpha.owner_email.clone(),
+        email_verified: true,
+        name: "Mallory".into(),
+    });
+    let attacker = app.client();
+    let victim = app.client();
+    let planted = provider_round_trip(&attacker, &victim, "sso").await;
+    assert_eq!(
+        planted.status(),
+        StatusCode::BAD_REQUEST,
+        "refused in the victim's browser"
+    );
+    let (status, _) = victim.call(Method::GET, "/t/alpha/api/v1/me", None).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the victim is not signed in as anyone"
+    );
+    let own = provider_round_trip(&attacker, &attacker, "sso").await;
+    assert_eq!(
+        own.status(),
+        StatusCode::SEE_OTHER,
+        "the same flow in one browser works"
+    );
+    app.stop().await;
+}
+
+/// Point 4: a person with two-factor sign-in enters their code after single sign-on too,
+/// unless the workshop trusts the provider's own second factor.
+#[tokio::test]
+async fn two_factor_still_applies_after_single_sign_on_unless_trusted() {
+    let idp = pitlane_testkit::FakeIdp::start().await;
+    let app = app_with_provider(idp.vars()).await;
+    let alpha = app.tenant("alpha").await;
+    let (secret, _) = pitlane_identity::two_factor::new_secret("ALPHA", &alpha.owner_email);
+    let code = pitlane_identity::two_factor::current_code(&secret).expect("code");
+    pitlane_identity::two_factor::enable(&app.state().identity, &alpha.owner, &secret, &code)
+        .await
+        .expect("two-factor on");
+    idp.signs_in(pitlane_testkit::IdpUser {
+        sub: "ada".into(),
+        email: alpha.owner_email.clone(),
+        email_verified: true,
+        name: "Ada".into(),
+    });
+    let client = app.client();
+    let handed = provider_round_trip(&client, &client, "sso").await;
+    assert_eq!(handed.status(), StatusCode::SEE_OTHER);
+    let to = handed.headers()[header::LOCATION]
+        .to_str()
+        .expect("loc")
+        .to_owned();
+    assert!(to.ends_with("/signin/two-factor"), "{to}");
+    let (status, _) = client.call(Method::GET, "/t/alpha/api/v1/me", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "not before the code");
+
+    pitlane_tenancy::security::update(
+        &app.state().store,
+        &alpha.owner,
+        pitlane_tenancy::security::SecuritySettings {
+            require_sso: false,
+            require_two_factor: false,
+            sso_trusts_mfa: true,
+        },
+        true,
+    )
+    .await
+    .expect("trust the provider");
+    let trusted = app.client();
+    let handed = provider_round_trip(&trusted, &trusted, "sso").await;
+    let to = handed.headers()[header::LOCATION]
+        .to_str()
+        .expect("loc")
+        .to_owned();
+    assert!(to.ends_with("/t/alpha/portal"), "{to}");
+    app.stop().await;
+}

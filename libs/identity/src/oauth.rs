@@ -8,9 +8,17 @@
 //! taken once. After the callback, a one-time hand-off token carries the sign-in to the
 //! workshop's own site, which starts the session there.
 //!
-//! A provider's account is linked to a Pitlane user only when the provider says the e-mail
-//! address is verified and a user with that address exists; after that, the provider's
-//! subject id finds the user even if the address changes.
+//! A provider's account is linked to a Pitlane user only when the provider asserts that the
+//! e-mail address is verified (`email_verified` true: no provider is taken at its word
+//! without it) and a user with that address exists; after that, the provider's subject id
+//! finds the user even if the address changes.
+//!
+//! The state is bound to the browser that started: a random value goes into a cookie on the
+//! workshop's site and its digest into the state, and the hand-off back on that site takes
+//! the sign-in only with the cookie. Someone who sends a victim their own callback address
+//! (to sign the victim in as themselves) fails there. A person with two-factor sign-in
+//! enters their code after the provider too, unless the workshop trusts the provider's own
+//! second factor.
 
 use std::time::Duration;
 
@@ -47,6 +55,65 @@ pub struct Provider {
     pub token_url: String,
     pub userinfo_url: String,
     pub scopes: Vec<String>,
+    /// Directories (Microsoft Entra tenant ids) whose accounts may sign in; empty for
+    /// providers without directories. Checked against the ID token's `tid`.
+    pub directories: Vec<String>,
+}
+
+/// The ID token next to the access token, when the provider sends one (OpenID Connect).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct IdTokenField {
+    #[serde(default)]
+    id_token: Option<String>,
+}
+
+impl oauth2::ExtraTokenFields for IdTokenField {}
+
+/// `BasicClient` whose token response keeps the ID token.
+type OidcClient<HasTokenUrl> = oauth2::Client<
+    oauth2::basic::BasicErrorResponse,
+    oauth2::StandardTokenResponse<IdTokenField, oauth2::basic::BasicTokenType>,
+    oauth2::basic::BasicTokenIntrospectionResponse,
+    oauth2::StandardRevocableToken,
+    oauth2::basic::BasicRevocationErrorResponse,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    HasTokenUrl,
+>;
+
+/// The claims Pitlane reads from an ID token. The token came straight from the provider's
+/// token endpoint over TLS, in exchange for our code and secret, which OpenID Connect
+/// accepts in place of checking its signature (Core 1.0, 3.1.3.7).
+#[derive(Debug, Default, Deserialize)]
+struct IdClaims {
+    /// Microsoft: the directory the account belongs to.
+    #[serde(default)]
+    tid: Option<String>,
+    #[serde(default)]
+    email_verified: Option<serde_json::Value>,
+    /// Microsoft: the address's domain is verified by the directory that owns it.
+    #[serde(default)]
+    xms_edov: Option<serde_json::Value>,
+}
+
+fn claims_of(id_token: Option<&str>) -> IdClaims {
+    id_token
+        .and_then(|t| t.split('.').nth(1))
+        .and_then(|payload| {
+            base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload).ok()
+        })
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default()
+}
+
+fn is_true(value: Option<&serde_json::Value>) -> bool {
+    match value {
+        Some(serde_json::Value::Bool(b)) => *b,
+        Some(serde_json::Value::String(s)) => s == "true",
+        _ => false,
+    }
 }
 
 /// What waits between sending someone to the provider and their return.
@@ -58,6 +125,30 @@ struct Pending {
     /// The workshop's site (absolute), where the sign-in is handed off.
     site: String,
     next: String,
+    /// SHA-256 of the browser's binding cookie (see [`BROWSER_COOKIE`]).
+    #[serde(default)]
+    browser: Option<String>,
+}
+
+/// The cookie that binds a provider sign-in to the browser that started it.
+pub const BROWSER_COOKIE: &str = "pitlane_sso";
+
+/// A new binding value for the cookie, and its digest for the state.
+pub fn browser_binding() -> (String, String) {
+    let value = {
+        let bytes: [u8; 32] = rand::random();
+        base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes)
+    };
+    let digest = binding_digest(&value);
+    (value, digest)
+}
+
+fn binding_digest(value: &str) -> String {
+    use sha2::{Digest, Sha256};
+    base64::Engine::encode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        Sha256::digest(value.as_bytes()),
+    )
 }
 
 /// A finished sign-in on its way to the workshop's site.
@@ -75,6 +166,9 @@ pub struct Handoff {
     /// provider sign-in (audited when it finished).
     #[serde(default)]
     pub via: String,
+    /// The digest of the browser cookie that must come with the hand-off (provider sign-ins).
+    #[serde(default)]
+    pub browser: Option<String>,
 }
 
 /// Why a provider sign-in did not end in a session.
@@ -113,6 +207,7 @@ pub async fn start(
     tenant: TenantId,
     site: &str,
     next: &str,
+    browser_digest: &str,
 ) -> Result<String, ServiceError> {
     let client = BasicClient::new(ClientId::new(provider.client_id.clone()))
         .set_client_secret(ClientSecret::new(provider.client_secret.clone()))
@@ -132,6 +227,7 @@ pub async fn start(
         verifier: verifier.secret().clone(),
         site: site.to_owned(),
         next: next.to_owned(),
+        browser: Some(browser_digest.to_owned()),
     };
     let raw = serde_json::to_vec(&pending).map_err(|e| ServiceError::Internal(e.to_string()))?;
     identity
@@ -165,13 +261,12 @@ struct UserInfo {
 }
 
 impl UserInfo {
-    /// Providers send `true` or `"true"`; Microsoft's userinfo omits it for work accounts,
-    /// whose addresses the directory owns.
-    fn verified(&self, provider: &str) -> bool {
+    /// Providers send `true` or `"true"`. Without the claim the address is not taken as
+    /// verified, from any provider: an unverified address must never find someone's login.
+    fn verified(&self) -> bool {
         match &self.email_verified {
             Some(serde_json::Value::Bool(b)) => *b,
             Some(serde_json::Value::String(s)) => s == "true",
-            None => provider == "microsoft",
             _ => false,
         }
     }
@@ -194,10 +289,11 @@ pub async fn finish(
     let Some(provider) = providers.iter().find(|p| p.key == pending.provider) else {
         return Ok(Err(OAuthRefusal::UnknownState));
     };
-    let client = BasicClient::new(ClientId::new(provider.client_id.clone()))
-        .set_client_secret(ClientSecret::new(provider.client_secret.clone()))
-        .set_token_uri(TokenUrl::new(provider.token_url.clone()).map_err(bad_config)?)
-        .set_redirect_uri(RedirectUrl::new(callback_url(public_url)).map_err(bad_config)?);
+    let client: OidcClient<oauth2::EndpointSet> =
+        oauth2::Client::new(ClientId::new(provider.client_id.clone()))
+            .set_client_secret(ClientSecret::new(provider.client_secret.clone()))
+            .set_token_uri(TokenUrl::new(provider.token_url.clone()).map_err(bad_config)?)
+            .set_redirect_uri(RedirectUrl::new(callback_url(public_url)).map_err(bad_config)?);
     let http = oauth2::reqwest::Client::builder()
         .redirect(oauth2::reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(10))
@@ -250,6 +346,28 @@ pub async fn finish(
             .await;
         }
     };
+    let claims = claims_of(token.extra_fields().id_token.as_deref());
+    if !provider.directories.is_empty()
+        && !claims.tid.as_ref().is_some_and(|tid| {
+            provider
+                .directories
+                .iter()
+                .any(|d| d.eq_ignore_ascii_case(tid))
+        })
+    {
+        return refuse(
+            identity,
+            &pending,
+            info.email.as_deref().unwrap_or("unknown"),
+            OAuthRefusal::Provider(
+                "this account's directory is not one this Pitlane deployment accepts".into(),
+            ),
+        )
+        .await;
+    }
+    let verified = info.verified()
+        || is_true(claims.email_verified.as_ref())
+        || (!provider.directories.is_empty() && is_true(claims.xms_edov.as_ref()));
     let claimed = info.email.clone().unwrap_or_default().trim().to_lowercase();
     let tx = identity.store.tx(&TenantCtx::new(pending.tenant)).await?;
     let linked = tx
@@ -267,7 +385,7 @@ pub async fn finish(
                 .await?
         }
         None => {
-            if claimed.is_empty() || !info.verified(&provider.key) {
+            if claimed.is_empty() || !verified {
                 tx.commit().await?;
                 return refuse(identity, &pending, &claimed, OAuthRefusal::UnverifiedEmail).await;
             }
@@ -308,12 +426,18 @@ pub async fn finish(
         .await;
     };
     let actor: Actor = actor_of(&tx, &member).await?;
-    audit::record(
-        &tx,
-        By::Member(&actor),
-        Event::new("sign_in.succeeded").detail(serde_json::json!({ "via": provider.key })),
-    )
-    .await?;
+    let workshop = tx
+        .get::<pitlane_store::entity::tenant::Entity>(pending.tenant.0)
+        .await?;
+    let needs_second_factor = person.totp_enabled_at.is_some() && !workshop.sso_trusts_mfa;
+    if !needs_second_factor {
+        audit::record(
+            &tx,
+            By::Member(&actor),
+            Event::new("sign_in.succeeded").detail(serde_json::json!({ "via": provider.key })),
+        )
+        .await?;
+    }
     tx.commit().await?;
     let handoff = Handoff {
         tenant: pending.tenant,
@@ -324,8 +448,9 @@ pub async fn finish(
             .unwrap_or(person.name),
         email: person.email,
         next: pending.next.clone(),
-        needs_second_factor: false,
+        needs_second_factor,
         via: provider.key.clone(),
+        browser: pending.browser.clone(),
     };
     let token = issue_handoff(identity, &handoff, HANDOFF_TTL).await?;
     Ok(Ok((pending.site, token)))
@@ -382,11 +507,13 @@ async fn refuse(
 }
 
 /// Takes a hand-off on the workshop's site: the sign-in it carries, once, for this tenant
-/// only, and only while its membership is still active.
+/// only, only while its membership is still active, and, for a provider sign-in, only in the
+/// browser that started it (`browser_cookie`, the value of [`BROWSER_COOKIE`]).
 pub async fn take_handoff(
     identity: &Identity,
     tenant: TenantId,
     token: &str,
+    browser_cookie: Option<&str>,
 ) -> Result<Option<(Actor, Handoff)>, ServiceError> {
     let Some(raw) = take(identity, &format!("oauth:handoff:{token}")).await? else {
         return Ok(None);
@@ -395,6 +522,19 @@ pub async fn take_handoff(
         serde_json::from_slice(&raw).map_err(|e| ServiceError::Internal(e.to_string()))?;
     if handoff.tenant != tenant {
         return Ok(None);
+    }
+    if let Some(expected) = &handoff.browser {
+        let presented = browser_cookie.map(binding_digest);
+        let same = presented.is_some_and(|p| {
+            bool::from(subtle::ConstantTimeEq::ct_eq(
+                p.as_bytes(),
+                expected.as_bytes(),
+            ))
+        });
+        if !same {
+            tracing::warn!(%tenant, "a provider sign-in arrived in another browser; refused");
+            return Ok(None);
+        }
     }
     let tx = identity.store.tx(&TenantCtx::new(tenant)).await?;
     let actor =

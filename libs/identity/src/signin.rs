@@ -231,6 +231,8 @@ pub async fn platform_sign_in(
             next: String::new(),
             needs_second_factor: person.totp_enabled_at.is_some(),
             via: "platform".into(),
+            // The platform's picker lists these links to the person signed in there only.
+            browser: None,
         };
         let token =
             crate::oauth::issue_handoff(identity, &handoff, std::time::Duration::from_secs(300))

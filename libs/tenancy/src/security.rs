@@ -13,6 +13,9 @@ use pitlane_store::{
 pub struct SecuritySettings {
     pub require_sso: bool,
     pub require_two_factor: bool,
+    /// A sign-in through the identity provider needs no authenticator code here: the
+    /// provider asks for its own second factor.
+    pub sso_trusts_mfa: bool,
 }
 
 /// The workshop's current rules.
@@ -24,6 +27,7 @@ pub async fn get(store: &Store, actor: &Actor) -> Result<SecuritySettings, Servi
     Ok(SecuritySettings {
         require_sso: tenant.require_sso,
         require_two_factor: tenant.require_two_factor,
+        sso_trusts_mfa: tenant.sso_trusts_mfa,
     })
 }
 
@@ -45,10 +49,15 @@ pub async fn update(
     }
     let tx = store.tx(&TenantCtx::of(actor)).await?;
     let existing = tx.get::<tenant::Entity>(actor.tenant_id.0).await?;
-    let before = serde_json::json!({ "require_sso": existing.require_sso, "require_two_factor": existing.require_two_factor });
+    let before = serde_json::json!({
+        "require_sso": existing.require_sso,
+        "require_two_factor": existing.require_two_factor,
+        "sso_trusts_mfa": existing.sso_trusts_mfa,
+    });
     let mut row = existing.into_active_model();
     row.require_sso = Set(settings.require_sso);
     row.require_two_factor = Set(settings.require_two_factor);
+    row.sso_trusts_mfa = Set(settings.sso_trusts_mfa);
     row.updated_at = Set(Utc::now());
     let updated = tx.update(row).await?;
     audit::record(
@@ -56,7 +65,11 @@ pub async fn update(
         By::Member(actor),
         Event::new("settings.security_changed").detail(serde_json::json!({
             "before": before,
-            "after": { "require_sso": settings.require_sso, "require_two_factor": settings.require_two_factor },
+            "after": {
+                "require_sso": settings.require_sso,
+                "require_two_factor": settings.require_two_factor,
+                "sso_trusts_mfa": settings.sso_trusts_mfa,
+            },
         })),
     )
     .await?;

@@ -94,6 +94,7 @@ async fn insert_tenant(
         trial_ends_at: Set(Some(now + chrono::Duration::days(TRIAL_DAYS))),
         require_sso: Set(false),
         require_two_factor: Set(false),
+        sso_trusts_mfa: Set(false),
         booking_auto_confirm: Set(false),
         booking_cutoff_hours: Set(24),
         reminder_offsets: Set("1440 120".into()),

@@ -44,6 +44,9 @@ struct Grant {
 
 #[derive(Default)]
 struct IdpState {
+    /// Speak as Microsoft Entra does: no `email_verified` in userinfo, and an ID token with
+    /// the account's directory (`tid`) and whether its domain is verified (`xms_edov`).
+    microsoft_directory: Option<String>,
     user: Option<IdpUser>,
     grants: HashMap<String, Grant>,
     tokens: HashMap<String, IdpUser>,
@@ -158,9 +161,20 @@ fn token_endpoint(
     }
     let user = grant.user.clone();
     let access = random();
-    shared.tokens.insert(access.clone(), user);
-    Json(json!({ "access_token": access, "token_type": "Bearer", "expires_in": 3600 }))
-        .into_response()
+    shared.tokens.insert(access.clone(), user.clone());
+    let mut answer = json!({ "access_token": access, "token_type": "Bearer", "expires_in": 3600 });
+    if let Some(tid) = &shared.microsoft_directory {
+        // An unsigned JWT is enough here: the server reads it straight from this endpoint.
+        let part = |v: serde_json::Value| URL_SAFE_NO_PAD.encode(v.to_string());
+        answer["id_token"] = json!(format!(
+            "{}.{}.",
+            part(json!({"alg": "none", "typ": "JWT"})),
+            part(
+                json!({"sub": user.sub, "tid": tid, "email": user.email, "xms_edov": user.email_verified})
+            )
+        ));
+    }
+    Json(answer).into_response()
 }
 
 #[handler]
@@ -174,6 +188,12 @@ fn userinfo(req: &Request, state: Data<&Shared>) -> Response {
         .to_owned();
     let shared = state.lock().expect("idp state");
     match shared.tokens.get(&token) {
+        Some(user) if shared.microsoft_directory.is_some() => Json(json!({
+            "sub": user.sub,
+            "email": user.email,
+            "name": user.name,
+        }))
+        .into_response(),
         Some(user) => Json(json!({
             "sub": user.sub,
             "email": user.email,
@@ -200,6 +220,8 @@ impl FakeIdp {
         let app = Route::new()
             .at("/authorize", get(authorize))
             .at("/token", post(token_endpoint))
+            .at("/:directory/oauth2/v2.0/authorize", get(authorize))
+            .at("/:directory/oauth2/v2.0/token", post(token_endpoint))
             .at("/userinfo", get(userinfo))
             .data(state.clone());
         tokio::spawn(async move {
@@ -215,6 +237,23 @@ impl FakeIdp {
 
     pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// Speaks as Microsoft Entra for accounts of `directory` from now on.
+    pub fn as_microsoft(&self, directory: &str) {
+        self.state.lock().expect("idp state").microsoft_directory = Some(directory.to_owned());
+    }
+
+    /// The server's variables for this provider as "Sign in with Microsoft", accepting
+    /// accounts of `directories`.
+    pub fn microsoft_vars(&self, directories: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("OAUTH_MICROSOFT_CLIENT_ID", CLIENT_ID.into()),
+            ("OAUTH_MICROSOFT_CLIENT_SECRET", CLIENT_SECRET.into()),
+            ("OAUTH_MICROSOFT_TENANT", directories.into()),
+            ("OAUTH_MICROSOFT_LOGIN_URL", self.url("")),
+            ("OAUTH_MICROSOFT_USERINFO_URL", self.url("/userinfo")),
+        ]
     }
 
     /// The server's variables for this provider, as the generic provider "Test SSO".

@@ -448,23 +448,54 @@ fn oauth_providers(
             token_url: "https://oauth2.googleapis.com/token".into(),
             userinfo_url: "https://openidconnect.googleapis.com/v1/userinfo".into(),
             scopes: scopes(None),
+            directories: Vec::new(),
         });
     }
     if let Some((client_id, client_secret)) =
         pair("OAUTH_MICROSOFT_CLIENT_ID", "OAUTH_MICROSOFT_CLIENT_SECRET")?
     {
-        let directory = var("OAUTH_MICROSOFT_TENANT").unwrap_or_else(|| "common".into());
+        // Only named directories: `common`, `organizations` or `consumers` would let any
+        // Microsoft account in, verified address or not.
+        let directories: Vec<String> = var("OAUTH_MICROSOFT_TENANT")
+            .unwrap_or_default()
+            .split(',')
+            .map(|d| d.trim().to_ascii_lowercase())
+            .filter(|d| !d.is_empty())
+            .collect();
+        if directories.is_empty()
+            || directories.iter().any(|d| {
+                ["common", "organizations", "consumers"].contains(&d.as_str())
+                    || uuid::Uuid::try_parse(d).is_err()
+            })
+        {
+            return Err(bad(
+                "OAUTH_MICROSOFT_TENANT",
+                "needs the directory (tenant) id of each Microsoft Entra directory whose staff may sign in, comma-separated; common, organizations and consumers are not accepted",
+            ));
+        }
+        // One directory signs in at its own endpoints; several at the work-account ones,
+        // and the ID token's directory is checked against the list either way.
+        let endpoint = if directories.len() == 1 {
+            directories[0].clone()
+        } else {
+            "organizations".to_owned()
+        };
+        // Other clouds (US Government, China) have their own sign-in and Graph hosts.
+        let login = var("OAUTH_MICROSOFT_LOGIN_URL")
+            .unwrap_or_else(|| "https://login.microsoftonline.com".into());
+        let login = login.trim_end_matches('/');
+        let userinfo = var("OAUTH_MICROSOFT_USERINFO_URL")
+            .unwrap_or_else(|| "https://graph.microsoft.com/oidc/userinfo".into());
         providers.push(Provider {
             key: "microsoft".into(),
             label: "Microsoft".into(),
             client_id,
             client_secret,
-            authorize_url: format!(
-                "https://login.microsoftonline.com/{directory}/oauth2/v2.0/authorize"
-            ),
-            token_url: format!("https://login.microsoftonline.com/{directory}/oauth2/v2.0/token"),
-            userinfo_url: "https://graph.microsoft.com/oidc/userinfo".into(),
+            authorize_url: format!("{login}/{endpoint}/oauth2/v2.0/authorize"),
+            token_url: format!("{login}/{endpoint}/oauth2/v2.0/token"),
+            userinfo_url: userinfo,
             scopes: scopes(None),
+            directories,
         });
     }
     if let Some((client_id, client_secret)) =
@@ -479,6 +510,7 @@ fn oauth_providers(
             token_url: url("OAUTH_GENERIC_TOKEN_URL")?,
             userinfo_url: url("OAUTH_GENERIC_USERINFO_URL")?,
             scopes: scopes(var("OAUTH_GENERIC_SCOPES")),
+            directories: Vec::new(),
         });
     }
     Ok(providers)

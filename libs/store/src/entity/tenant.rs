@@ -22,6 +22,8 @@ pub struct Model {
     pub trial_ends_at: Option<DateTimeUtc>,
     pub require_sso: bool,
     pub require_two_factor: bool,
+    /// Single sign-on counts as two-factor: the provider enforces its own second factor.
+    pub sso_trusts_mfa: bool,
     pub booking_auto_confirm: bool,
     pub booking_cutoff_hours: i32,
     pub reminder_offsets: String,

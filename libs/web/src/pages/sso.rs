@@ -7,7 +7,10 @@ use poem::{
     IntoResponse, Request, Response, handler,
     http::StatusCode,
     session::Session,
-    web::{Data, Path, Query, Redirect},
+    web::{
+        Data, Path, Query, Redirect,
+        cookie::{Cookie, SameSite},
+    },
 };
 use serde::Deserialize;
 
@@ -45,6 +48,7 @@ pub async fn start(
     let portal = scope.link("/portal");
     let next = local_path(&q.next, &portal);
     let public = state.config.public_url.as_str();
+    let (binding, digest) = oauth::browser_binding();
     match oauth::start(
         &state.identity,
         provider,
@@ -52,10 +56,21 @@ pub async fn start(
         scope.tenant_id(),
         &site,
         &next,
+        &digest,
     )
     .await
     {
-        Ok(url) => Redirect::see_other(url).into_response(),
+        Ok(url) => {
+            // Only this browser can take the sign-in back on the workshop's site.
+            let mut cookie = Cookie::new_with_str(oauth::BROWSER_COOKIE, binding);
+            cookie.set_http_only(true);
+            cookie.set_same_site(SameSite::Lax);
+            cookie.set_secure(state.config.is_https());
+            cookie.set_path("/");
+            cookie.set_max_age(std::time::Duration::from_secs(10 * 60));
+            req.cookie().add(cookie);
+            Redirect::see_other(url).into_response()
+        }
         Err(err) => service_error_page(&ctx, err),
     }
 }
@@ -139,7 +154,18 @@ pub async fn handoff(
     Query(q): Query<HandoffQuery>,
 ) -> Response {
     let ctx = PageCtx::from_request(req);
-    match oauth::take_handoff(&state.identity, scope.tenant_id(), &q.token).await {
+    let binding = req
+        .cookie()
+        .get(oauth::BROWSER_COOKIE)
+        .map(|c| c.value_str().to_owned());
+    match oauth::take_handoff(
+        &state.identity,
+        scope.tenant_id(),
+        &q.token,
+        binding.as_deref(),
+    )
+    .await
+    {
         Ok(Some((_, handoff))) if handoff.needs_second_factor => {
             session.renew();
             session.set(

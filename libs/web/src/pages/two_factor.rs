@@ -337,6 +337,13 @@ fn security_page(
                         " Owners and admins must use two-factor sign-in"
                     }
                 }
+                div class="field" {
+                    label class="check" {
+                        input type="checkbox" name="sso_trusts_mfa" value="yes" checked[settings.sso_trusts_mfa];
+                        " Trust the identity provider's own second factor"
+                    }
+                    span class="hint" { "Leave this off unless your provider asks everyone for a second factor: otherwise people with two-factor sign-in also enter their code after single sign-on." }
+                }
                 div { button class="button" type="submit" { "Save" } }
             }
         },
@@ -372,6 +379,7 @@ pub async fn save_security(req: &Request, state: Data<&AppState>, body: String) 
     let settings = SecuritySettings {
         require_sso: pairs.get("require_sso") == "yes",
         require_two_factor: pairs.get("require_two_factor") == "yes",
+        sso_trusts_mfa: pairs.get("sso_trusts_mfa") == "yes",
     };
     let csrf = csrf_errors(req, pairs.get("csrf"));
     if !csrf.is_empty() {
