@@ -1127,3 +1127,105 @@ async fn two_factor_still_applies_after_single_sign_on_unless_trusted() {
     assert!(to.ends_with("/t/alpha/portal"), "{to}");
     app.stop().await;
 }
+
+/// Point 8: `/metrics` only with the token on the platform's host, or on its own address;
+/// never on a workshop's host.
+#[tokio::test]
+async fn metrics_are_served_only_with_the_token_or_on_their_own_address() {
+    let db = pitlane_testkit::TestDatabase::create().await;
+    let mut vars = pitlane_testkit::test_vars(&db);
+    vars.push(("PITLANE_METRICS_ADDR", "127.0.0.1:0".to_owned()));
+    let app = TestApp::spawn_with(
+        pitlane_testkit::Backend::Postgres(db),
+        pitlane_testkit::config_from(&vars),
+    )
+    .await;
+    app.tenant("alpha").await;
+    let client = app.client();
+    assert_eq!(
+        client.get("/metrics").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let with_token = |url: String| {
+        let client = client.clone();
+        async move {
+            client
+                .http
+                .get(url)
+                .bearer_auth(pitlane_testkit::METRICS_TOKEN)
+                .send()
+                .await
+                .expect("metrics")
+                .status()
+        }
+    };
+    assert_eq!(with_token(client.url("/metrics")).await, StatusCode::OK);
+    assert_eq!(
+        with_token(format!("http://alpha.localhost:{}/metrics", app.port())).await,
+        StatusCode::NOT_FOUND,
+        "a workshop's host has no metrics"
+    );
+    assert_eq!(
+        with_token(client.url("/t/alpha/metrics")).await,
+        StatusCode::NOT_FOUND
+    );
+    let own = app.server.metrics_addr.expect("the metrics address");
+    let body = reqwest::get(format!("http://{own}/metrics"))
+        .await
+        .expect("scrape")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        body.contains("pitlane_http_requests_total") && body.ends_with("# EOF\n"),
+        "{body}"
+    );
+    app.stop().await;
+}
+
+/// Point 8: the web server's role cannot claim, finish or purge outbox messages; the
+/// workers' role can. Security definers resolve names in `public` and `pg_temp` only.
+#[tokio::test]
+async fn the_web_role_cannot_run_the_workers_outbox_functions() {
+    use pitlane_store::sea_orm::{ConnectionTrait, Database};
+    let app = TestApp::spawn().await;
+    let db = app.db();
+    let web = db.app().await;
+    for call in [
+        "select * from pitlane_outbox_claim(1, 1, 1)",
+        "select * from pitlane_outbox_purge(1, 1)",
+        "select * from pitlane_outbox_requeue_stale(1, 1)",
+    ] {
+        let err = web.execute_unprepared(call).await.expect_err(call);
+        assert!(
+            err.to_string().contains("permission denied"),
+            "{call}: {err}"
+        );
+    }
+    let worker = Database::connect(&db.worker_url)
+        .await
+        .expect("worker role");
+    worker
+        .execute_unprepared("begin; select * from pitlane_outbox_claim(1, 1, 1); rollback;")
+        .await
+        .expect("the workers' role claims");
+    let admin = db.admin().await;
+    let unsafe_paths = admin
+        .query_all_raw(pitlane_store::sea_orm::Statement::from_string(
+            pitlane_store::sea_orm::DbBackend::Postgres,
+            "select p.proname::text as name from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+              where n.nspname = 'public' and p.prosecdef
+                and not coalesce(p.proconfig, '{}') @> array['search_path=public, pg_temp']",
+        ))
+        .await
+        .expect("query");
+    let names: Vec<String> = unsafe_paths
+        .iter()
+        .map(|r| r.try_get::<String>("", "name").expect("name"))
+        .collect();
+    assert!(
+        names.is_empty(),
+        "security definers without a safe search_path: {names:?}"
+    );
+    app.stop().await;
+}

@@ -442,6 +442,7 @@ async fn the_operator_sees_every_tenants_queue() {
 
     let metrics = http
         .get(format!("{}/metrics", app.origin))
+        .bearer_auth(pitlane_testkit::METRICS_TOKEN)
         .send()
         .await
         .unwrap()

@@ -68,7 +68,20 @@ async fn probes_metrics_and_request_ids() {
         "{spec}"
     );
 
-    let metrics = client.get("/metrics").await.text().await.expect("metrics");
+    assert_eq!(
+        client.get("/metrics").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let metrics = client
+        .http
+        .get(client.url("/metrics"))
+        .bearer_auth(pitlane_testkit::METRICS_TOKEN)
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("metrics");
     assert!(
         metrics.contains(
             "pitlane_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"}"

@@ -88,8 +88,12 @@ async fn run(config: Config, addr: String) -> anyhow::Result<()> {
     let Some(redis_url) = config.redis_url.clone() else {
         anyhow::bail!("REDIS_URL is required: in embedded mode the server runs the workers itself");
     };
+    // The workers' own role (DATABASE_WORKER_URL): the web server's cannot claim messages.
     let store = Store::connect(&StoreOptions {
-        url: config.database_url.clone(),
+        url: config
+            .database_worker_url
+            .clone()
+            .unwrap_or_else(|| config.database_url.clone()),
         max_connections: 8,
     })
     .await?;

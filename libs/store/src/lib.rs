@@ -11,6 +11,7 @@ pub mod entity;
 mod error;
 mod outbox;
 mod postgres;
+pub use postgres::RoleUse;
 mod scoped;
 mod stripe_inbox;
 mod text_guard;
@@ -130,9 +131,10 @@ impl Store {
     }
 
     /// Creates (if missing) the application role named by `app_url` and grants it data access,
-    /// nothing more: it owns nothing and cannot bypass row-level security.
-    pub async fn grant_app_role(&self, app_url: &str) -> Result<(), StoreError> {
-        postgres::grant_app_role(&self.db, app_url).await
+    /// nothing more: it owns nothing and cannot bypass row-level security. The web role may
+    /// not execute the workers' outbox functions; the worker role may.
+    pub async fn grant_app_role(&self, app_url: &str, role_use: RoleUse) -> Result<(), StoreError> {
+        postgres::grant_app_role(&self.db, app_url, role_use).await
     }
 
     /// Refuses a PostgreSQL connection whose role could read around row-level security.

@@ -29,9 +29,23 @@ fn role_of(app_url: &str) -> Result<(String, Option<String>), StoreError> {
     Ok((user, password))
 }
 
+/// What a role connects for: the web server, or the shared workers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleUse {
+    Web,
+    Worker,
+}
+
+/// The functions only the workers call: they claim, lease, finish (which makes dead
+/// letters), requeue and purge any tenant's messages. The web role cannot execute them, so a
+/// flaw in a page can never drain or kill another workshop's mail.
+const WORKER_FUNCTIONS: &str = "'pitlane_outbox_claim', 'pitlane_outbox_release', 'pitlane_outbox_take', \
+    'pitlane_outbox_finish', 'pitlane_outbox_finish_many', 'pitlane_outbox_requeue_stale', 'pitlane_outbox_purge'";
+
 pub(crate) async fn grant_app_role(
     db: &DatabaseConnection,
     app_url: &str,
+    role_use: RoleUse,
 ) -> Result<(), StoreError> {
     let (role, password) = role_of(app_url)?;
     let current: String = db
@@ -71,6 +85,19 @@ pub(crate) async fn grant_app_role(
          revoke update, delete, truncate on audit_log from \"{role}\";"
     ))
     .await?;
+    if role_use == RoleUse::Web {
+        db.execute_unprepared(&format!(
+            "do $$ declare f record; begin
+                 for f in select p.oid::regprocedure as signature from pg_proc p
+                          join pg_namespace n on n.oid = p.pronamespace
+                          where n.nspname = 'public' and p.proname in ({WORKER_FUNCTIONS})
+                 loop
+                     execute format('revoke execute on function %s from %I', f.signature, '{role}');
+                 end loop;
+             end $$;"
+        ))
+        .await?;
+    }
     Ok(())
 }
 

@@ -32,6 +32,10 @@ pub use stripe::{FakeStripe, StripeCall};
 pub use world::TenantFixture;
 
 pub const APP_ROLE: &str = "pitlane_app";
+/// The shared workers' role: the only one that may claim and finish outbox messages.
+pub const WORKER_ROLE: &str = "pitlane_worker";
+/// The bearer token that opens `/metrics` on a test server's platform host.
+pub const METRICS_TOKEN: &str = "test-metrics-token-0123456789abcdef";
 /// Tenant hosts in tests: `{slug}.localhost` reaches 127.0.0.1 in Chromium with no DNS.
 pub const BASE_DOMAIN: &str = "localhost";
 
@@ -75,6 +79,8 @@ pub struct TestDatabase {
     pub admin_url: String,
     /// The application role's connection string: what the server uses.
     pub app_url: String,
+    /// The workers' role's connection string.
+    pub worker_url: String,
 }
 
 impl TestDatabase {
@@ -91,10 +97,12 @@ impl TestDatabase {
         server.close().await.ok();
         let admin_url = with_database(&admin, &name);
         let app_url = with_user(&admin_url, APP_ROLE);
+        let worker_url = with_user(&admin_url, WORKER_ROLE);
         Self {
             name,
             admin_url,
             app_url,
+            worker_url,
         }
     }
 
@@ -181,6 +189,7 @@ pub fn test_vars(db: &TestDatabase) -> Vec<(&'static str, String)> {
         ("PITLANE_ADDR", "127.0.0.1:0".to_owned()),
         ("DATABASE_URL", db.app_url.clone()),
         ("DATABASE_ADMIN_URL", db.admin_url.clone()),
+        ("DATABASE_WORKER_URL", db.worker_url.clone()),
         ("REDIS_URL", redis_url()),
         ("PITLANE_REDIS_PREFIX", redis_prefix),
         ("PITLANE_BASE_DOMAIN", BASE_DOMAIN.to_owned()),
@@ -190,6 +199,7 @@ pub fn test_vars(db: &TestDatabase) -> Vec<(&'static str, String)> {
         ),
         ("PITLANE_DEMO", "false".to_owned()),
         ("PITLANE_DB_POOL", "4".to_owned()),
+        ("PITLANE_METRICS_TOKEN", METRICS_TOKEN.to_owned()),
         // Instances of one test share photos, as servers behind one load balancer would.
         (
             "PITLANE_PHOTO_DIR",

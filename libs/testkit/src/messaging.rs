@@ -152,7 +152,10 @@ impl TestApp {
     pub async fn start_workers(&self, name: &str) -> WorkersHandle {
         let config = &self.state().config;
         let store = Store::connect(&StoreOptions {
-            url: config.database_url.clone(),
+            url: config
+                .database_worker_url
+                .clone()
+                .unwrap_or_else(|| config.database_url.clone()),
             max_connections: 4,
         })
         .await

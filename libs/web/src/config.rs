@@ -19,6 +19,9 @@ pub struct Config {
     pub database_url: String,
     /// The owner role used by migrations on PostgreSQL (`DATABASE_ADMIN_URL`).
     pub database_admin_url: Option<String>,
+    /// The shared workers' own role on PostgreSQL (`DATABASE_WORKER_URL`): the only one that
+    /// may claim, finish and purge messages of the outbox.
+    pub database_worker_url: Option<String>,
     pub database_pool_size: u32,
     /// Redis for sessions, pub/sub and queues (`REDIS_URL`); in-process when absent.
     pub redis_url: Option<String>,
@@ -40,6 +43,12 @@ pub struct Config {
     pub notify: pitlane_notify::NotifyConfig,
     /// `PITLANE_OPERATOR_TOKEN`: opens the operator's queue view (`/operator/queues`).
     pub operator_token: Option<String>,
+    /// `PITLANE_METRICS_ADDR`: a second address that serves `/metrics` alone (an internal
+    /// network for the scraper).
+    pub metrics_addr: Option<SocketAddr>,
+    /// `PITLANE_METRICS_TOKEN`: `/metrics` on the platform's own host, for this bearer token.
+    /// With neither, `/metrics` is not served at all.
+    pub metrics_token: Option<String>,
     /// How long sign-in stays locked after too many wrong passwords (and the window they
     /// are counted in).
     pub signin_lockout: std::time::Duration,
@@ -136,6 +145,13 @@ impl Config {
                 .map_err(|e| bad("DATABASE_URL", format!("not a valid URL: {e}")))?;
         }
         let database_admin_url = var("DATABASE_ADMIN_URL");
+        let database_worker_url = var("DATABASE_WORKER_URL");
+        if database_worker_url
+            .as_ref()
+            .is_some_and(|w| !(w.starts_with("postgres://") || w.starts_with("postgresql://")))
+        {
+            return Err(bad("DATABASE_WORKER_URL", "must be a postgres:// URL"));
+        }
         if let Some(admin) = &database_admin_url {
             if embedded {
                 return Err(bad(
@@ -350,6 +366,22 @@ impl Config {
             Some(raw) => crate::client_ip::parse_trusted(&raw)
                 .map_err(|e| bad("PITLANE_TRUSTED_PROXIES", e))?,
         };
+        let metrics_addr = match var("PITLANE_METRICS_ADDR") {
+            None => None,
+            Some(raw) => Some(raw.parse::<SocketAddr>().map_err(|_| {
+                bad(
+                    "PITLANE_METRICS_ADDR",
+                    format!("{raw:?} is not an address like 10.0.0.5:9100"),
+                )
+            })?),
+        };
+        let metrics_token = var("PITLANE_METRICS_TOKEN");
+        if metrics_token.as_ref().is_some_and(|t| t.len() < 24) {
+            return Err(bad(
+                "PITLANE_METRICS_TOKEN",
+                "must be at least 24 characters",
+            ));
+        }
         let operator_token = var("PITLANE_OPERATOR_TOKEN");
         if operator_token.as_ref().is_some_and(|t| t.len() < 24) {
             return Err(bad(
@@ -361,6 +393,8 @@ impl Config {
         Ok(Self {
             notify,
             operator_token,
+            metrics_addr,
+            metrics_token,
             signin_lockout,
             oauth_providers,
             trusted_proxies,
@@ -370,6 +404,7 @@ impl Config {
             addr,
             database_url,
             database_admin_url,
+            database_worker_url,
             database_pool_size,
             redis_url,
             redis_prefix,

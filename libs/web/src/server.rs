@@ -108,9 +108,15 @@ pub async fn migrate(config: &Config) -> Result<(), StartError> {
     admin.migrate().await.map_err(db_error)?;
     if admin.is_postgres() && config.database_admin_url.is_some() {
         admin
-            .grant_app_role(&config.database_url)
+            .grant_app_role(&config.database_url, pitlane_store::RoleUse::Web)
             .await
             .map_err(db_error)?;
+        if let Some(worker_url) = &config.database_worker_url {
+            admin
+                .grant_app_role(worker_url, pitlane_store::RoleUse::Worker)
+                .await
+                .map_err(db_error)?;
+        }
     }
     Ok(())
 }
@@ -150,13 +156,23 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
     };
 
     let live = pitlane_notify::Live::new(bus.clone());
-    // Embedded: one process, so it runs the workers itself, on the in-process queue.
+    // Embedded: one process, so it runs the workers itself, on the in-process queue. On
+    // PostgreSQL they connect as the workers' role, which alone may claim messages.
     let workers = if bus.is_redis() {
         None
     } else {
+        let worker_store = match (&config.database_worker_url, store.is_postgres()) {
+            (Some(url), true) => Store::connect(&StoreOptions {
+                url: url.clone(),
+                max_connections: 4,
+            })
+            .await
+            .map_err(db_error)?,
+            _ => store.clone(),
+        };
         Some(
             pitlane_notify::Workers::new(
-                store.clone(),
+                worker_store,
                 bus.clone(),
                 live.clone(),
                 config.notify.clone(),
@@ -251,6 +267,7 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
         bus,
         config: Arc::new(config),
         metrics: Arc::new(Metrics::default()),
+        queue_figures: Arc::default(),
         tenants: Arc::new(TenantCache::default()),
     })
 }
@@ -309,22 +326,47 @@ async fn readyz(state: Data<&AppState>) -> Response {
     (status, Json(body)).into_response()
 }
 
-#[handler]
-async fn metrics(state: Data<&AppState>) -> Response {
+/// The outbox's figures for `/metrics`, read at most every 15 seconds however often the
+/// scraper (or someone else) asks.
+#[derive(Default)]
+pub struct QueueFigures {
+    cached: tokio::sync::Mutex<Option<(Instant, String)>>,
+}
+
+const QUEUE_FIGURES_TTL: Duration = Duration::from_secs(15);
+
+impl QueueFigures {
+    async fn render(&self, store: &pitlane_store::Store) -> String {
+        let mut cached = self.cached.lock().await;
+        if let Some((at, text)) = cached.as_ref()
+            && at.elapsed() < QUEUE_FIGURES_TTL
+        {
+            return text.clone();
+        }
+        let text = match store.outbox_stats().await {
+            Ok(stats) => {
+                let rows: Vec<_> = crate::pages::operator::summarize(&stats)
+                    .into_values()
+                    .collect();
+                crate::metrics::queue_metrics(&rows)
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "outbox figures for /metrics");
+                String::new()
+            }
+        };
+        *cached = Some((Instant::now(), text.clone()));
+        text
+    }
+}
+
+async fn metrics_body(state: &AppState) -> Response {
     let mut body = state.metrics.render();
     // The OpenMetrics end marker must stay last.
     if let Some(stripped) = body.strip_suffix("# EOF\n") {
         body.truncate(stripped.len());
     }
-    match state.store.outbox_stats().await {
-        Ok(stats) => {
-            let rows: Vec<_> = crate::pages::operator::summarize(&stats)
-                .into_values()
-                .collect();
-            body.push_str(&crate::metrics::queue_metrics(&rows));
-        }
-        Err(err) => tracing::warn!(error = %err, "outbox figures for /metrics"),
-    }
+    body.push_str(&state.queue_figures.render(&state.store).await);
     if let Some(workers) = &state.workers {
         body.push_str(&crate::metrics::worker_metrics(&workers.stats()));
     }
@@ -332,6 +374,37 @@ async fn metrics(state: Data<&AppState>) -> Response {
     Response::builder()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(body)
+}
+
+/// `/metrics` on the platform's host: only with `PITLANE_METRICS_TOKEN` as a bearer token
+/// (not served at all without one). Workshops' hosts never serve it.
+#[handler]
+async fn metrics(req: &poem::Request, state: Data<&AppState>) -> Response {
+    let Some(expected) = &state.config.metrics_token else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let given = req
+        .headers()
+        .get(poem::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if !bool::from(subtle::ConstantTimeEq::ct_eq(
+        given.as_bytes(),
+        expected.as_bytes(),
+    )) {
+        return Response::builder()
+            .status(StatusCode::UNAUTHORIZED)
+            .header("WWW-Authenticate", "Bearer")
+            .finish();
+    }
+    metrics_body(&state).await
+}
+
+/// `/metrics` on `PITLANE_METRICS_ADDR`, the scraper's own address.
+#[handler]
+async fn metrics_on_own_address(state: Data<&AppState>) -> Response {
+    metrics_body(&state).await
 }
 
 /// The whole route tree.
@@ -791,6 +864,7 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
             post(operator::tenant_status),
         )
         .at("/theme", post(public::set_theme))
+        .at("/metrics", get(metrics))
         .with(PageErrors)
         .with(csrf)
         .with(CookieJarManager::new());
@@ -813,7 +887,6 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
     Route::new()
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
-        .at("/metrics", get(metrics))
         .at("/static/app.css", get(public::stylesheet))
         .at("/static/app.js", get(public::script))
         .at(
@@ -841,6 +914,9 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
 /// A server running in this process (tests and `serve` both use it).
 pub struct RunningServer {
     pub addr: std::net::SocketAddr,
+    /// Where `/metrics` is served on its own (`PITLANE_METRICS_ADDR`), once bound.
+    pub metrics_addr: Option<std::net::SocketAddr>,
+    metrics_task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     pub state: AppState,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
@@ -852,6 +928,9 @@ impl RunningServer {
     /// Stops accepting, lets requests in flight finish (up to 10 s), and waits.
     pub async fn stop(mut self) {
         self.sweeps.abort();
+        if let Some(task) = self.metrics_task.take() {
+            task.abort();
+        }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -890,6 +969,27 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
         config.notify.public_url = config.public_url.as_str().trim_end_matches('/').to_owned();
     }
     let state = prepare(config).await?;
+    let (metrics_addr, metrics_task) = match state.config.metrics_addr {
+        None => (None, None),
+        Some(at) => {
+            let acceptor = TcpListener::bind(at.to_string())
+                .into_acceptor()
+                .await
+                .map_err(|e| StartError::Listen {
+                    addr: at.to_string(),
+                    error: e.to_string(),
+                })?;
+            let bound_metrics = acceptor
+                .local_addr()
+                .into_iter()
+                .find_map(|a| a.as_socket_addr().copied());
+            let app = Route::new()
+                .at("/metrics", get(metrics_on_own_address))
+                .data(state.clone());
+            let task = tokio::spawn(Server::new_with_acceptor(acceptor).run(app));
+            (bound_metrics, Some(task))
+        }
+    };
     let app = routes(state.clone());
     let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -907,6 +1007,8 @@ pub async fn start(mut config: Config) -> Result<RunningServer, StartError> {
     let sweeps = crate::sweeps::spawn(state.clone());
     Ok(RunningServer {
         addr: bound,
+        metrics_addr,
+        metrics_task,
         state,
         shutdown: Some(shutdown_tx),
         task,

@@ -12,6 +12,8 @@ pub struct AppState {
     pub bus: Bus,
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
+    /// The outbox's figures for `/metrics`, cached between scrapes.
+    pub queue_figures: Arc<crate::server::QueueFigures>,
     pub tenants: Arc<TenantCache>,
     /// Where capabilities write their messages.
     pub outbox: pitlane_notify::Outbox,
