@@ -816,7 +816,18 @@ async fn guest_booking_journey(
         .await?;
     click(&client, "input[name=service_id]").await?;
     click(&client, "main form[method=get] button[type=submit]").await?;
-    click(&client, "input[name=starts_at]").await?;
+    // The last time offered: far enough ahead to be moved later, whatever the hour now.
+    client
+        .wait()
+        .for_element(Locator::Css("input[name=starts_at]"))
+        .await?;
+    client
+        .find_all(Locator::Css("input[name=starts_at]"))
+        .await?
+        .last()
+        .context("free times")?
+        .click()
+        .await?;
     fill(&client, "f-make", "Volkswagen").await?;
     fill(&client, "f-model", "Golf").await?;
     fill(&client, "f-plate", "AB12 CDE").await?;

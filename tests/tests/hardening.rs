@@ -1229,3 +1229,55 @@ async fn the_web_role_cannot_run_the_workers_outbox_functions() {
     );
     app.stop().await;
 }
+
+/// Point 8: a POST repeated with the same `Idempotency-Key` answers with the first answer
+/// and acts once; the same key with another body is 422; each caller has its own keys.
+#[tokio::test]
+async fn an_idempotency_key_makes_a_retried_post_act_once() {
+    for shape in SHAPES {
+        let app = TestApp::spawn_shape(shape).await;
+        let alpha = app.tenant("alpha").await;
+        let owner = app.client();
+        owner.sign_in(&alpha).await;
+        let send = |key: &'static str, to: &'static str| {
+            let owner = owner.clone();
+            async move {
+                let response = owner
+                    .http
+                    .post(owner.url("/t/alpha/api/v1/messages/test"))
+                    .header("Idempotency-Key", key)
+                    .json(&json!({"to": to}))
+                    .send()
+                    .await
+                    .expect("send");
+                let replayed = response.headers().contains_key("idempotent-replayed");
+                let status = response.status();
+                let body: serde_json::Value = response.json().await.expect("json");
+                (status, replayed, body)
+            }
+        };
+        let (first, replayed, body) = send("retry-me-1", "ops@alpha.example").await;
+        assert_eq!(first, StatusCode::ACCEPTED, "{shape:?}: {body}");
+        assert!(!replayed);
+        let (again, replayed, body_again) = send("retry-me-1", "ops@alpha.example").await;
+        assert_eq!(again, StatusCode::ACCEPTED);
+        assert!(replayed, "{shape:?}: the first answer, replayed");
+        assert_eq!(body_again["id"], body["id"], "{shape:?}: the same message");
+        let (other, _, problem) = send("retry-me-1", "someone.else@alpha.example").await;
+        assert_eq!(
+            other,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{shape:?}: {problem}"
+        );
+        assert_eq!(problem["errors"][0]["field"], "Idempotency-Key");
+        let (fresh, replayed, _) = send("retry-me-2", "ops@alpha.example").await;
+        assert_eq!(fresh, StatusCode::ACCEPTED);
+        assert!(!replayed);
+        assert_eq!(
+            queued(&app, alpha.id, "test_message").await.len(),
+            2,
+            "{shape:?}: two sends, not three"
+        );
+        app.stop().await;
+    }
+}

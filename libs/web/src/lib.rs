@@ -5,6 +5,7 @@ pub mod api;
 pub mod client_ip;
 pub mod config;
 pub mod events;
+pub mod idempotency;
 pub mod input_guard;
 pub mod links;
 pub mod metrics;

@@ -837,7 +837,8 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
             "/api/v1",
             api_service
                 .into_endpoint()
-                .catch_all_error(|err| async move { problem::from_poem_error(err) }),
+                .catch_all_error(|err| async move { problem::from_poem_error(err) })
+                .with(crate::idempotency::Idempotency),
         )
         .at("/events", get(crate::events::events))
         .nest("/", pages)

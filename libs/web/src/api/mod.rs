@@ -179,7 +179,12 @@ pub fn service() -> OpenApiService<Apis, ()> {
         "The Pitlane workshop API. Every operation acts within one workshop (tenant), chosen by the \
          host name (`{slug}.{base domain}` or a custom domain) or a `/t/{slug}` path prefix. \
          Errors are RFC 9457 problem documents (`application/problem+json`). Lists are paged with \
-         `cursor` and `limit`; pass the `next_cursor` of one page as the `cursor` of the next.",
+         `cursor` and `limit`; pass the `next_cursor` of one page as the `cursor` of the next. \
+         Any POST may carry an `Idempotency-Key` header (1 to 255 characters, unique per request \
+         of yours): sent again with the same key and body within 24 hours, it answers with the \
+         first answer (header `Idempotent-Replayed: true`) instead of acting twice; with another \
+         body, 422; while the first is still running, 409. Use it for payments, refunds, credit \
+         notes, invoices and messages.",
     )
 }
 
