@@ -5,6 +5,9 @@
 //!   (`auth_links.user_id` may be empty, with `email` and `name` instead);
 //! - a workshop may trust its identity provider's second factor (else two-factor people
 //!   still enter their code after single sign-on);
+//! - a custom domain serves only once the workshop proved it owns it by DNS: a TXT record
+//!   `_pitlane-challenge.{host}` holding `pitlane-verify={verification_token}`; Pitlane checks
+//!   it again every hour and unverifies a domain whose record has been gone for three days;
 //! - every security-definer function resolves names in `public` then `pg_temp` only.
 
 use sea_orm_migration::prelude::*;
@@ -20,12 +23,25 @@ alter table users add column totp_last_step bigint null;
 -- A person with two-factor still enters a code after single sign-on, unless the workshop
 -- trusts its identity provider's own second factor.
 alter table tenants add column sso_trusts_mfa boolean not null default false;
+-- Custom domains are verified by DNS before they serve or appear in links.
+alter table tenant_domains add column verification_token text null;
+alter table tenant_domains add column verified_at timestamptz null;
+alter table tenant_domains add column checked_at timestamptz null;
+alter table tenant_domains add column failing_since timestamptz null;
+alter table tenant_domains add column check_error text null;
 ";
 
 /// `pg_temp` last: a temporary object can never shadow ours inside a security definer.
 /// Also the one platform path that asks whether a person is staff anywhere (a customer's
 /// session may not give such a person a password without proof).
 const SEARCH_PATH: &str = "
+update tenant_domains set verification_token = md5(random()::text || id::text)
+    where verification_token is null;
+-- Only a verified domain finds its workshop.
+create or replace function pitlane_tenant_for_host(p_host text) returns uuid
+    language sql stable security definer
+    as $$ select tenant_id from tenant_domains where host = lower(p_host) and verified_at is not null $$;
+revoke all on function pitlane_tenant_for_host(text) from public;
 create function pitlane_has_staff_login(p_user uuid) returns boolean
     language sql stable security definer
     as $$ select exists (select 1 from memberships where user_id = p_user and role <> 'customer') $$;
@@ -70,6 +86,8 @@ insert into auth_links_new (id, user_id, purpose, expires_at, used_at, created_a
 drop table auth_links;
 alter table auth_links_new rename to auth_links;
 create index auth_links_user on auth_links (user_id, purpose);
+update tenant_domains set verification_token = lower(hex(randomblob(16)))
+    where verification_token is null;
 ";
 
 #[async_trait::async_trait]

@@ -310,6 +310,7 @@ async fn accessibility_journey(client: Client, origin: String) -> anyhow::Result
                 "/portal/audit",
                 "/portal/settings/api-keys",
                 "/portal/settings/security",
+                "/portal/settings/domains",
                 "/portal/account",
                 "/",
             ] {

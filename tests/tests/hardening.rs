@@ -1281,3 +1281,157 @@ async fn an_idempotency_key_makes_a_retried_post_act_once() {
         app.stop().await;
     }
 }
+
+/// Point 3: a custom domain serves, and appears in links, only once its DNS record proves
+/// the workshop owns it; it never serves another workshop's `/t/` pages; it stops serving
+/// when the record has been gone for three days.
+#[tokio::test]
+async fn custom_domains_serve_only_once_verified_by_dns() {
+    for shape in SHAPES {
+        let dns = pitlane_testkit::FakeDns::start().await;
+        let app = TestApp::spawn_shape_with(shape, |c| c.dns_server = Some(dns.addr())).await;
+        let alpha = app.tenant("alpha").await;
+        app.tenant("bravo").await;
+        let port = app.port();
+        let owner = app.client();
+        owner.sign_in(&alpha).await;
+
+        // The owner adds the host in the portal and sees the record to publish.
+        let added = owner
+            .submit(
+                "/t/alpha/portal/settings/domains",
+                "/t/alpha/portal/settings/domains",
+                &[("host", "shop.example.test")],
+            )
+            .await;
+        assert_eq!(added.status(), StatusCode::SEE_OTHER, "{shape:?}");
+        let page = owner
+            .get("/t/alpha/portal/settings/domains")
+            .await
+            .text()
+            .await
+            .expect("page");
+        assert!(
+            page.contains("_pitlane-challenge.shop.example.test"),
+            "{shape:?}: {page}"
+        );
+        let (_, list) = owner
+            .call(Method::GET, "/t/alpha/api/v1/domains", None)
+            .await;
+        let domain = list["items"][0].clone();
+        assert_eq!(domain["verified"], false);
+        let custom =
+            pitlane_testkit::Client::new(&format!("http://shop.example.test:{port}"), port);
+        assert_eq!(
+            custom.get("/").await.status(),
+            StatusCode::NOT_FOUND,
+            "{shape:?}: unverified"
+        );
+
+        // Checking before the record exists says what to publish.
+        let id = domain["id"].as_str().expect("id");
+        let (status, problem) = owner
+            .call(
+                Method::POST,
+                &format!("/t/alpha/api/v1/domains/{id}/verify"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{shape:?}: {problem}"
+        );
+        assert!(problem.to_string().contains("pitlane-verify="), "{problem}");
+
+        // A record with another value proves nothing; the right one does.
+        let name = domain["verification_record"]["name"]
+            .as_str()
+            .expect("name")
+            .to_owned();
+        let value = domain["verification_record"]["value"]
+            .as_str()
+            .expect("value")
+            .to_owned();
+        dns.set_txt(&name, &["pitlane-verify=someone-elses-token"]);
+        let (status, _) = owner
+            .call(
+                Method::POST,
+                &format!("/t/alpha/api/v1/domains/{id}/verify"),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        dns.set_txt(&name, &["v=spf1 -all", &value]);
+        let verified = owner
+            .submit(
+                "/t/alpha/portal/settings/domains",
+                &format!("/t/alpha/portal/settings/domains/{id}/verify"),
+                &[],
+            )
+            .await;
+        assert_eq!(verified.status(), StatusCode::SEE_OTHER, "{shape:?}");
+        let home = custom.get("/").await;
+        assert_eq!(home.status(), StatusCode::OK, "{shape:?}");
+        assert!(home.text().await.expect("html").contains("ALPHA Motors"));
+
+        // Another workshop's pages are not served under this one's domain.
+        assert_eq!(
+            custom.get("/t/bravo/").await.status(),
+            StatusCode::NOT_FOUND,
+            "{shape:?}"
+        );
+        assert_eq!(
+            custom.get("/t/bravo/signin").await.status(),
+            StatusCode::NOT_FOUND
+        );
+
+        // Links made on the verified domain name it.
+        let reset = custom
+            .submit(
+                "/forgot-password",
+                "/forgot-password",
+                &[("email", &alpha.owner_email)],
+            )
+            .await;
+        assert_eq!(reset.status(), StatusCode::OK);
+        let link = queued(&app, alpha.id, "password_reset").await[0]["link"]
+            .as_str()
+            .expect("link")
+            .to_owned();
+        assert!(
+            link.starts_with(&format!(
+                "http://shop.example.test:{port}/reset-password?token="
+            )),
+            "{shape:?}: {link}"
+        );
+
+        // The record goes: after the grace period the hourly check unverifies the domain.
+        dns.remove(&name);
+        let ctx = TenantCtx::new(alpha.id);
+        let state = app.state();
+        let now = chrono::Utc::now();
+        pitlane_tenancy::domains::recheck(&state.store, state.dns.as_ref(), &ctx, now)
+            .await
+            .expect("recheck");
+        state.tenants.invalidate(alpha.id);
+        assert_eq!(
+            custom.get("/").await.status(),
+            StatusCode::OK,
+            "{shape:?}: within the grace period"
+        );
+        let later = now + pitlane_tenancy::domains::GRACE + chrono::Duration::minutes(1);
+        let changed =
+            pitlane_tenancy::domains::recheck(&state.store, state.dns.as_ref(), &ctx, later)
+                .await
+                .expect("recheck");
+        assert_eq!(changed, 1, "{shape:?}");
+        state.tenants.invalidate(alpha.id);
+        assert_eq!(
+            custom.get("/").await.status(),
+            StatusCode::NOT_FOUND,
+            "{shape:?}: unverified again"
+        );
+        app.stop().await;
+    }
+}

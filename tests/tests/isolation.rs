@@ -225,6 +225,7 @@ async fn pages_with_b_ids(a: &Client, a_base: &str, world: &World) -> Vec<String
     );
     let (purchase_order, count) = (id("purchase-orders"), id("stock-counts"));
     let invoice = id("invoices");
+    let domain = id("domains");
     let payment = world
         .harvested
         .get(&format!("/api/v1/invoices/{invoice}/payments"))
@@ -263,6 +264,8 @@ async fn pages_with_b_ids(a: &Client, a_base: &str, world: &World) -> Vec<String
             "marketing_consent=yes&source=x",
         ),
         (format!("/portal/customers/{customer}/notes"), "body=x"),
+        (format!("/portal/settings/domains/{domain}/verify"), ""),
+        (format!("/portal/settings/domains/{domain}/remove"), ""),
         (format!("/portal/customers/{customer}/vehicles"), "plate=X1"),
         (
             format!("/portal/customers/{customer}/merge"),

@@ -99,7 +99,8 @@ async fn probes_metrics_and_request_ids() {
 async fn tenants_resolve_by_path_host_and_custom_domain() {
     for shape in SHAPES {
         eprintln!("deployment shape: {shape:?}");
-        let app = TestApp::spawn_shape(shape).await;
+        let dns = pitlane_testkit::FakeDns::start().await;
+        let app = TestApp::spawn_shape_with(shape, |c| c.dns_server = Some(dns.addr())).await;
         let alpha = app.tenant("alpha").await;
         let port = app.port();
 
@@ -135,7 +136,31 @@ async fn tenants_resolve_by_path_host_and_custom_domain() {
             .await
             .expect("post");
         assert_eq!(added.status(), StatusCode::CREATED);
+        let domain: Value = added.json().await.expect("domain");
         let custom = Client::new(&format!("http://shop.example.test:{port}"), port);
+        assert_eq!(
+            custom.get("/").await.status(),
+            StatusCode::NOT_FOUND,
+            "not before the workshop proves it owns the host"
+        );
+        dns.set_txt(
+            domain["verification_record"]["name"]
+                .as_str()
+                .expect("name"),
+            &[domain["verification_record"]["value"]
+                .as_str()
+                .expect("value")],
+        );
+        let verified = by_host
+            .http
+            .post(by_host.url(&format!(
+                "/api/v1/domains/{}/verify",
+                domain["id"].as_str().expect("id")
+            )))
+            .send()
+            .await
+            .expect("verify");
+        assert_eq!(verified.status(), StatusCode::OK);
         let page = custom.get("/").await;
         assert_eq!(page.status(), StatusCode::OK);
         assert!(page.text().await.expect("html").contains("ALPHA Motors"));

@@ -230,8 +230,8 @@ impl Store {
             .await?)
     }
 
-    /// Resolves a custom domain. On PostgreSQL this is the audited security-definer function,
-    /// because `tenant_domains` is invisible without tenant context.
+    /// Resolves a custom domain, verified ones only. On PostgreSQL this is the audited
+    /// security-definer function, because `tenant_domains` is invisible without tenant context.
     pub async fn tenant_by_host(
         &self,
         host: &str,
@@ -253,6 +253,7 @@ impl Store {
             use entity::tenant_domain::{Column, Entity};
             Entity::find()
                 .filter(Column::Host.eq(host))
+                .filter(Column::VerifiedAt.is_not_null())
                 .one(&self.db)
                 .await?
                 .map(|d| d.tenant_id)

@@ -3,6 +3,7 @@
 
 pub mod branches;
 pub mod brand;
+pub mod dns;
 pub mod domains;
 pub mod operator;
 pub mod security;

@@ -7,6 +7,7 @@
 //! and `TEST_REDIS_URL` (default `redis://127.0.0.1:6379`) say where they are.
 
 mod browser;
+mod dns;
 mod http;
 mod idp;
 mod messaging;
@@ -21,6 +22,7 @@ use pitlane_store::sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use pitlane_web::{AppState, Config, RunningServer};
 
 pub use browser::Browser;
+pub use dns::FakeDns;
 pub use http::{Client, csrf_token, tenant_path};
 pub use idp::{FakeIdp, IdpUser};
 pub use messaging::{DEPLOYMENT_SMS_FROM, MessagingOptions, WorkerProcess, messaging_vars};
@@ -266,6 +268,24 @@ impl TestApp {
         match shape {
             Shape::Saas => Self::spawn().await,
             Shape::Embedded => Self::spawn_embedded().await,
+        }
+    }
+
+    /// A shape with its configuration changed first (a fake service's address, say).
+    pub async fn spawn_shape_with(shape: Shape, change: impl FnOnce(&mut Config)) -> Self {
+        match shape {
+            Shape::Saas => {
+                let db = TestDatabase::create().await;
+                let mut config = test_config(&db);
+                change(&mut config);
+                Self::spawn_with(Backend::Postgres(db), config).await
+            }
+            Shape::Embedded => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let mut config = embedded_config(dir.path());
+                change(&mut config);
+                Self::spawn_with(Backend::Sqlite(dir), config).await
+            }
         }
     }
 

@@ -59,6 +59,9 @@ pub struct Config {
     pub photo_dir: PathBuf,
     /// Photos in an S3-compatible bucket instead (`PITLANE_S3_*`), for several instances.
     pub photo_s3: Option<pitlane_workshop::storage::S3Settings>,
+    /// The name server that checks custom domains' TXT records (`PITLANE_DNS_SERVER`, an
+    /// address like 1.1.1.1:53); the system's (`/etc/resolv.conf`) when unset.
+    pub dns_server: Option<SocketAddr>,
     /// Proxies whose `X-Forwarded-For` / `Forwarded` headers are believed
     /// (`PITLANE_TRUSTED_PROXIES`, addresses or CIDR ranges); none by default.
     pub trusted_proxies: Vec<ipnet::IpNet>,
@@ -361,6 +364,15 @@ impl Config {
             },
         };
         let oauth_providers = oauth_providers(&var)?;
+        let dns_server = match var("PITLANE_DNS_SERVER") {
+            None => None,
+            Some(raw) => Some(raw.parse::<SocketAddr>().map_err(|_| {
+                bad(
+                    "PITLANE_DNS_SERVER",
+                    format!("{raw:?} is not an address like 1.1.1.1:53"),
+                )
+            })?),
+        };
         let trusted_proxies = match var("PITLANE_TRUSTED_PROXIES") {
             None => Vec::new(),
             Some(raw) => crate::client_ip::parse_trusted(&raw)
@@ -398,6 +410,7 @@ impl Config {
             signin_lockout,
             oauth_providers,
             trusted_proxies,
+            dns_server,
             photo_dir,
             photo_s3,
             stripe,

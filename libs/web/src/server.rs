@@ -24,9 +24,9 @@ use crate::{
     observe::Observe,
     pages::{
         access, account, auth, booking, calendar, campaigns, customer, customers, desk_settings,
-        errors::PageErrors, floor, inbox, inventory, invoices, messages, notifications, operator,
-        pay, picker, portal, public, purchasing, repair, signup, sso, staff, templates, two_factor,
-        workshop, workshop_settings,
+        domains, errors::PageErrors, floor, inbox, inventory, invoices, messages, notifications,
+        operator, pay, picker, portal, public, purchasing, repair, signup, sso, staff, templates,
+        two_factor, workshop, workshop_settings,
     },
     problem,
     session::{BusSessions, Csrf, LoadAuth, SESSION_COOKIE, SESSION_LIFETIME},
@@ -155,6 +155,19 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
         None
     };
 
+    let dns: Arc<dyn pitlane_tenancy::dns::TxtResolver> = match config.dns_server {
+        Some(server) => Arc::new(
+            pitlane_tenancy::dns::DnsResolver::at(server)
+                .map_err(|e| StartError::Setup(format!("PITLANE_DNS_SERVER: {e}")))?,
+        ),
+        None => match pitlane_tenancy::dns::DnsResolver::system() {
+            Ok(resolver) => Arc::new(resolver),
+            Err(err) => {
+                tracing::warn!(error = %err, "no system DNS configuration: custom domains cannot be checked (set PITLANE_DNS_SERVER)");
+                Arc::new(pitlane_tenancy::dns::NoDns)
+            }
+        },
+    };
     let live = pitlane_notify::Live::new(bus.clone());
     // Embedded: one process, so it runs the workers itself, on the in-process queue. On
     // PostgreSQL they connect as the workers' role, which alone may claim messages.
@@ -268,6 +281,7 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
         config: Arc::new(config),
         metrics: Arc::new(Metrics::default()),
         queue_figures: Arc::default(),
+        dns,
         tenants: Arc::new(TenantCache::default()),
     })
 }
@@ -445,6 +459,12 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
             "/portal/settings/security",
             get(two_factor::security).post(two_factor::save_security),
         )
+        .at(
+            "/portal/settings/domains",
+            get(domains::list).post(domains::add),
+        )
+        .at("/portal/settings/domains/:id/verify", post(domains::verify))
+        .at("/portal/settings/domains/:id/remove", post(domains::remove))
         .at(
             "/forgot-password",
             get(account::forgot_form).post(account::forgot),

@@ -29,6 +29,8 @@ pub struct AppState {
     pub billing: pitlane_billing::Billing,
     /// Parts, stock, suppliers, purchase orders and stock counts.
     pub inventory: pitlane_inventory::Inventory,
+    /// Looks up the DNS records that prove custom domains.
+    pub dns: Arc<dyn pitlane_tenancy::dns::TxtResolver>,
     /// The shared workers, when this process runs them itself (embedded mode).
     pub workers: Option<pitlane_notify::Workers>,
 }

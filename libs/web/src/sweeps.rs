@@ -25,6 +25,21 @@ pub async fn maintenance_round(state: &AppState) -> u64 {
     let today = chrono::Utc::now().date_naive();
     let mut total = 0;
     for t in tenants.into_iter().filter(|t| !t.is_suspended()) {
+        let ctx = TenantCtx::new(TenantId(t.id));
+        match pitlane_tenancy::domains::recheck(
+            &state.store,
+            state.dns.as_ref(),
+            &ctx,
+            chrono::Utc::now(),
+        )
+        .await
+        {
+            Ok(0) => {}
+            Ok(_) => state.tenants.invalidate(TenantId(t.id)),
+            Err(err) => {
+                tracing::warn!(tenant = %t.id, error = %err, "checking custom domains failed")
+            }
+        }
         let site = site_of_tenant(&state.config, &t.slug);
         match pitlane_frontdesk::campaigns::maintenance_sweep(
             &state.frontdesk,

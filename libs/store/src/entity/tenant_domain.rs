@@ -10,6 +10,14 @@ pub struct Model {
     #[sea_orm(unique)]
     pub host: String,
     pub created_at: DateTimeUtc,
+    /// The value the workshop publishes in DNS to prove it owns the host.
+    pub verification_token: Option<String>,
+    /// When the proof was found; `None` until then, and after the record was gone too long.
+    pub verified_at: Option<DateTimeUtc>,
+    pub checked_at: Option<DateTimeUtc>,
+    /// Since when the record has been missing, while the domain is still verified.
+    pub failing_since: Option<DateTimeUtc>,
+    pub check_error: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

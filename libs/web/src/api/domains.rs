@@ -8,12 +8,30 @@ use uuid::Uuid;
 use super::{ApiTags, Caller};
 use crate::{problem::Problem, state::AppState};
 
-/// A host name that serves the workshop's pages.
+/// A host name that serves the workshop's pages once the workshop has proved by DNS that it
+/// owns it.
 #[derive(Object)]
 pub struct Domain {
     pub id: Uuid,
     pub host: String,
     pub created_at: DateTime<Utc>,
+    /// Whether the domain serves the workshop's pages and appears in its links.
+    pub verified: bool,
+    pub verified_at: Option<DateTime<Utc>>,
+    /// The TXT record to publish: its name and value.
+    pub verification_record: VerificationRecord,
+    /// When Pitlane last looked, and what was wrong then.
+    pub checked_at: Option<DateTime<Utc>>,
+    pub check_error: Option<String>,
+}
+
+/// The DNS TXT record that proves the workshop owns a host.
+#[derive(Object)]
+pub struct VerificationRecord {
+    /// `_pitlane-challenge.{host}`
+    pub name: String,
+    /// `pitlane-verify={token}`
+    pub value: String,
 }
 
 /// A host name to add. Point its DNS at the platform first.
@@ -52,8 +70,14 @@ pub enum Deleted {
 }
 
 fn to_api(d: tenant_domain::Model) -> Domain {
+    let (name, value) = domains::challenge(&d);
     Domain {
         id: d.id,
+        verified: d.verified_at.is_some(),
+        verified_at: d.verified_at,
+        verification_record: VerificationRecord { name, value },
+        checked_at: d.checked_at,
+        check_error: d.check_error,
         host: d.host,
         created_at: d.created_at,
     }
@@ -110,6 +134,28 @@ impl DomainsApi {
         Ok(Json(to_api(
             domains::get(&state.store, &auth.actor, domain_id.0).await?,
         )))
+    }
+
+    /// Check a custom domain's DNS record now
+    ///
+    /// Needs `settings.manage`. Looks up the TXT record `verification_record` names: found,
+    /// the domain is verified and serves the workshop's pages; not found, 422 says what to
+    /// publish. Pitlane also checks every hour by itself.
+    #[oai(
+        path = "/domains/:domain_id/verify",
+        method = "post",
+        operation_id = "verify_domain"
+    )]
+    async fn verify(
+        &self,
+        Caller(auth): Caller,
+        state: Data<&AppState>,
+        domain_id: Path<Uuid>,
+    ) -> Result<Json<Domain>, Problem> {
+        let row =
+            domains::verify(&state.store, state.dns.as_ref(), &auth.actor, domain_id.0).await?;
+        state.tenants.invalidate(auth.actor.tenant_id);
+        Ok(Json(to_api(row)))
     }
 
     /// Remove a custom domain

@@ -9,6 +9,7 @@ pub mod campaigns;
 pub mod customer;
 pub mod customers;
 pub mod desk_settings;
+pub mod domains;
 pub mod errors;
 pub mod floor;
 pub mod forms;

@@ -151,6 +151,7 @@ fn settings_page(
         p { a href=(ctx.link("/portal/settings/messages")) { "Message settings: sender name, reply-to, test e-mail" } }
         p { a href=(ctx.link("/portal/settings/api-keys")) { "API keys for programs that use the workshop's data" } }
         p { a href=(ctx.link("/portal/settings/security")) { "Sign-in security: single sign-on, two-factor" } }
+        p { a href=(ctx.link("/portal/settings/domains")) { "Custom domains: your pages on your own address" } }
         @if saved { div class="notice success" role="status" { "Saved. Your pages now use the new brand." } }
         (error_summary(errors, &[
             ("name", "Workshop name"),
