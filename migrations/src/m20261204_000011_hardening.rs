@@ -8,6 +8,7 @@
 //! - a custom domain serves only once the workshop proved it owns it by DNS: a TXT record
 //!   `_pitlane-challenge.{host}` holding `pitlane-verify={verification_token}`; Pitlane checks
 //!   it again every hour and unverifies a domain whose record has been gone for three days;
+//! - texts to the deployment's shared SMS number find the workshops that texted that phone;
 //! - every security-definer function resolves names in `public` then `pg_temp` only.
 
 use sea_orm_migration::prelude::*;
@@ -42,6 +43,15 @@ create or replace function pitlane_tenant_for_host(p_host text) returns uuid
     language sql stable security definer
     as $$ select tenant_id from tenant_domains where host = lower(p_host) and verified_at is not null $$;
 revoke all on function pitlane_tenant_for_host(text) from public;
+-- Replies to the deployment's shared SMS number: the workshops (without a number of their
+-- own) that texted this phone, the most recent first.
+create function pitlane_tenants_texting(p_phone text) returns table (tenant_id uuid)
+    language sql stable security definer
+    as $$ select o.tenant_id from outbox o join tenants t on t.id = o.tenant_id
+          where o.channel = 'sms' and o.recipient = p_phone and o.sent_at is not null
+            and t.sms_sender is null
+          group by o.tenant_id order by max(o.sent_at) desc $$;
+revoke all on function pitlane_tenants_texting(text) from public;
 create function pitlane_has_staff_login(p_user uuid) returns boolean
     language sql stable security definer
     as $$ select exists (select 1 from memberships where user_id = p_user and role <> 'customer') $$;

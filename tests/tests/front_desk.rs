@@ -1013,6 +1013,7 @@ async fn sms_replies_thread_into_the_customers_conversation() {
         TestApp::spawn_messaging(&pitlane_testkit::MessagingOptions::to(&sink).with_sms(&fake))
             .await;
     fake.call_back_to(&app.origin);
+    fake.owns("+447911000555");
     let tenant = app.tenant("alpha").await;
     let workers = app.start_workers("inbox").await;
     let owner = app.client();

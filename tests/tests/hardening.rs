@@ -1435,3 +1435,133 @@ async fn custom_domains_serve_only_once_verified_by_dns() {
         app.stop().await;
     }
 }
+
+/// Point 7: a workshop's SMS sender is proven (never the shared number, and on the
+/// provider's account); replies to the shared number find the workshop that texted last;
+/// STOP there is honoured for every workshop that texted that person.
+#[tokio::test]
+async fn sms_numbers_are_proven_and_the_shared_number_routes_replies() {
+    use pitlane_store::entity::{sms_consent, sms_inbound};
+    let sink = pitlane_testkit::SmtpSink::start().await;
+    let fake = pitlane_testkit::FakeSms::start().await;
+    let app =
+        TestApp::spawn_messaging(&pitlane_testkit::MessagingOptions::to(&sink).with_sms(&fake))
+            .await;
+    fake.call_back_to(&app.origin);
+    let workers = app.start_workers("sms").await;
+    let alpha = app.tenant("alpha").await;
+    let bravo = app.tenant("bravo").await;
+    let customer = "+447911123456";
+    let mut sent = 0;
+    for tenant in [&alpha, &bravo] {
+        let staff = app.client();
+        staff.sign_in(tenant).await;
+        let (status, body) = staff
+            .call(
+                Method::POST,
+                &format!("/t/{}/api/v1/messages/test", tenant.slug),
+                Some(json!({"channel": "sms", "to": customer})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+        sent += 1;
+        fake.wait_for(sent, Duration::from_secs(20)).await;
+        // Recorded as sent before the next workshop texts.
+        for _ in 0..100 {
+            if !app
+                .state()
+                .store
+                .tenants_texting(customer)
+                .await
+                .expect("q")
+                .is_empty()
+                && app
+                    .state()
+                    .store
+                    .tenants_texting(customer)
+                    .await
+                    .expect("q")
+                    .len()
+                    == sent
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    let inbound = |tenant: pitlane_domain::ids::TenantId| {
+        let app = &app;
+        async move {
+            let tx = app
+                .state()
+                .store
+                .tx(&TenantCtx::new(tenant))
+                .await
+                .expect("tx");
+            let rows = tx.all(tx.select::<sms_inbound::Entity>()).await.expect("q");
+            let consent = tx
+                .first(
+                    tx.select::<sms_consent::Entity>()
+                        .filter(sms_consent::Column::Phone.eq(customer)),
+                )
+                .await
+                .expect("q");
+            tx.commit().await.expect("commit");
+            (rows.len(), consent.and_then(|c| c.opted_out_at).is_some())
+        }
+    };
+    let shared = pitlane_testkit::DEPLOYMENT_SMS_FROM;
+    let (status, _) = fake
+        .text_in(&app.origin, &app.origin, customer, shared, "Is it ready?")
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        inbound(bravo.id).await,
+        (1, false),
+        "the reply answers bravo, who texted last"
+    );
+    assert_eq!(inbound(alpha.id).await, (0, false));
+
+    let (status, twiml) = fake
+        .text_in(&app.origin, &app.origin, customer, shared, "STOP")
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        twiml.contains("ALPHA Motors") && twiml.contains("BRAVO Motors"),
+        "{twiml}"
+    );
+    assert!(inbound(alpha.id).await.1, "STOP reaches alpha");
+    assert!(inbound(bravo.id).await.1, "and bravo");
+
+    // Sender numbers: never the shared one, only one the provider's account holds.
+    let owner = app.client();
+    owner.sign_in(&alpha).await;
+    let claim = |number: &'static str| {
+        let owner = owner.clone();
+        async move {
+            owner
+                .call(
+                    Method::PUT,
+                    "/t/alpha/api/v1/workshop/sender",
+                    Some(json!({"sms_sender": number})),
+                )
+                .await
+        }
+    };
+    let (status, problem) = claim(pitlane_testkit::DEPLOYMENT_SMS_FROM).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert!(problem.to_string().contains("shared number"), "{problem}");
+    let (status, problem) = claim("+447911000777").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert!(
+        problem
+            .to_string()
+            .contains("not on the platform's SMS account"),
+        "{problem}"
+    );
+    fake.owns("+447911000777");
+    let (status, sender) = claim("+447911000777").await;
+    assert_eq!(status, StatusCode::OK, "{sender}");
+    workers.stop().await;
+    app.stop().await;
+}

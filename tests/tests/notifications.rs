@@ -71,6 +71,7 @@ async fn sms_goes_through_the_provider_and_stop_then_start_is_honoured() {
     let fake = FakeSms::start().await;
     let app = TestApp::spawn_messaging(&MessagingOptions::to(&sink).with_sms(&fake)).await;
     fake.call_back_to(&app.origin);
+    fake.owns("+447911000555");
     let alpha = app.tenant("alpha").await;
     let workers = app.start_workers("w1").await;
     let client = app.client();

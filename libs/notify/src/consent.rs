@@ -167,18 +167,81 @@ pub struct NewInbound {
 /// Records an inbound SMS for the tenant that owns the number it was sent to, honours STOP /
 /// START, and tells the staff about a reply. A repeated delivery of the same message changes
 /// nothing.
+///
+/// A text to the deployment's shared number (`shared`, `SMS_FROM`) belongs to the
+/// conversation it answers: the workshop (without a number of its own) that last texted that
+/// phone. STOP and START there apply to every workshop that texted the phone from it.
 pub async fn receive(
     store: &Store,
     live: &Live,
+    shared: Option<&str>,
     sms: InboundSms,
 ) -> Result<InboundReply, ServiceError> {
     let to = PhoneE164::parse(&sms.to, None)
         .map_err(|_| ServiceError::NotFound)?
         .into_inner();
+    let shared = shared
+        .and_then(|s| PhoneE164::parse(s, None).ok())
+        .map(PhoneE164::into_inner);
+    if shared.as_deref() == Some(to.as_str()) {
+        let from = PhoneE164::parse(&sms.from, None)
+            .map(PhoneE164::into_inner)
+            .unwrap_or_else(|_| sms.from.trim().to_owned());
+        let tenants = store.tenants_texting(&from).await?;
+        let Some(latest) = tenants.first() else {
+            return Err(ServiceError::NotFound);
+        };
+        let latest = store
+            .tenant_by_id(pitlane_domain::ids::TenantId(*latest))
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let keyword = Keyword::of(&sms.body);
+        if matches!(keyword, Some(Keyword::Stop | Keyword::Start)) {
+            let mut names = Vec::new();
+            for id in &tenants {
+                let Some(tenant) = store
+                    .tenant_by_id(pitlane_domain::ids::TenantId(*id))
+                    .await?
+                else {
+                    continue;
+                };
+                names.push(
+                    tenant
+                        .email_sender_name
+                        .clone()
+                        .unwrap_or(tenant.name.clone()),
+                );
+                receive_for(store, live, tenant, &to, sms.clone()).await?;
+            }
+            let list = names.join(", ");
+            let reply = if keyword == Some(Keyword::Stop) {
+                format!("You will get no more SMS from {list}. Reply START to receive them again.")
+            } else {
+                format!("You will receive SMS from {list} again. Reply STOP to opt out.")
+            };
+            return Ok(InboundReply {
+                reply: Some(reply),
+                message: None,
+            });
+        }
+        return receive_for(store, live, latest, &to, sms).await;
+    }
     let tenant = store
         .tenant_by_sms_number(&to)
         .await?
         .ok_or(ServiceError::NotFound)?;
+    receive_for(store, live, tenant, &to, sms).await
+}
+
+/// An inbound SMS for one workshop.
+async fn receive_for(
+    store: &Store,
+    live: &Live,
+    tenant: pitlane_store::entity::tenant::Model,
+    to: &str,
+    sms: InboundSms,
+) -> Result<InboundReply, ServiceError> {
+    let to = to.to_owned();
     let from = PhoneE164::parse(&sms.from, None)
         .map(PhoneE164::into_inner)
         .unwrap_or_else(|_| sms.from.trim().to_owned());

@@ -76,8 +76,13 @@ pub struct SenderInput<'a> {
 }
 
 /// Sets the name recipients see, where their replies go, and the SMS number.
+///
+/// An SMS number must be proven: it can never be the deployment's shared number, and with an
+/// SMS provider configured, the provider's account must hold it (so a workshop cannot send
+/// as a number that is someone else's). Without a provider SMS are only written to files.
 pub async fn update_sender(
     store: &Store,
+    config: &crate::NotifyConfig,
     actor: &Actor,
     input: SenderInput<'_>,
 ) -> Result<SenderSettings, ServiceError> {
@@ -112,16 +117,42 @@ pub async fn update_sender(
             .map(|p| Some(p.into_inner())),
         None => Some(None),
     };
-    if let Some(Some(number)) = &sms
-        && store
+    if let Some(Some(number)) = &sms {
+        let shared = config
+            .sms_from
+            .as_deref()
+            .and_then(|f| PhoneE164::parse(f, None).ok())
+            .is_some_and(|f| f.as_str() == number);
+        if shared {
+            errors.add(
+                "sms_sender",
+                "this is the platform's shared number, which every workshop without its own number sends from; it cannot be one workshop's",
+            );
+        } else if store
             .tenant_by_sms_number(number)
             .await?
             .is_some_and(|t| t.id != actor.tenant_id.0)
-    {
-        errors.add(
-            "sms_sender",
-            "this number already sends for another workshop on this platform",
-        );
+        {
+            errors.add(
+                "sms_sender",
+                "this number already sends for another workshop on this platform",
+            );
+        } else if let Some(provider) = &config.sms_provider {
+            match crate::sms::account_owns_number(provider, number).await {
+                Ok(true) => {}
+                Ok(false) => errors.add(
+                    "sms_sender",
+                    "this number is not on the platform's SMS account; ask the platform for a number of your own",
+                ),
+                Err(err) => {
+                    tracing::warn!(error = %err, "checking an SMS sender number");
+                    errors.add(
+                        "sms_sender",
+                        "the SMS provider could not confirm this number just now; try again in a moment",
+                    );
+                }
+            }
+        }
     }
     let (Some(name), Some(reply), Some(sms)) = (name, reply, sms) else {
         return Err(ServiceError::Invalid(errors));

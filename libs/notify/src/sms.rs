@@ -31,6 +31,50 @@ impl std::fmt::Debug for SmsProvider {
     }
 }
 
+#[derive(Deserialize)]
+struct IncomingNumbers {
+    #[serde(default)]
+    incoming_phone_numbers: Vec<IncomingNumber>,
+}
+
+#[derive(Deserialize)]
+struct IncomingNumber {
+    phone_number: String,
+}
+
+/// Whether the deployment's provider account holds `number` (E.164), by the provider's
+/// IncomingPhoneNumbers list: the proof that a workshop's sender number is the platform's
+/// to send from, not someone else's.
+pub async fn account_owns_number(provider: &SmsProvider, number: &str) -> Result<bool, String> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(15))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let url = format!(
+        "{}/2010-04-01/Accounts/{}/IncomingPhoneNumbers.json",
+        provider.api_url.trim_end_matches('/'),
+        provider.account_sid
+    );
+    let response = client
+        .get(url)
+        .basic_auth(&provider.account_sid, Some(&provider.auth_token))
+        .query(&[("PhoneNumber", number)])
+        .send()
+        .await
+        .map_err(|e| format!("the SMS provider did not answer: {e}"))?;
+    if !response.status().is_success() {
+        return Err(format!("the SMS provider answered {}", response.status()));
+    }
+    let list: IncomingNumbers = response
+        .json()
+        .await
+        .map_err(|e| format!("the SMS provider's answer could not be read: {e}"))?;
+    Ok(list
+        .incoming_phone_numbers
+        .iter()
+        .any(|n| n.phone_number == number))
+}
+
 pub enum Texter {
     Provider {
         client: reqwest::Client,

@@ -221,6 +221,36 @@ impl Store {
             .await?)
     }
 
+    /// The workshops without a number of their own that texted `phone` from the shared
+    /// number, most recent first: whom a reply to the shared number is for. On PostgreSQL the
+    /// security-definer function (the outbox is the workers').
+    pub async fn tenants_texting(&self, phone: &str) -> Result<Vec<uuid::Uuid>, StoreError> {
+        let (backend, sql) = if self.is_postgres() {
+            (
+                DbBackend::Postgres,
+                "select tenant_id from pitlane_tenants_texting($1)",
+            )
+        } else {
+            (
+                DbBackend::Sqlite,
+                "select o.tenant_id as tenant_id from outbox o join tenants t on t.id = o.tenant_id
+                  where o.channel = 'sms' and o.recipient = ? and o.sent_at is not null
+                    and t.sms_sender is null
+                  group by o.tenant_id order by max(o.sent_at) desc",
+            )
+        };
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_sql_and_values(backend, sql, [phone.into()]))
+            .await?;
+        rows.into_iter()
+            .map(|row| {
+                row.try_get::<uuid::Uuid>("", "tenant_id")
+                    .map_err(StoreError::from)
+            })
+            .collect()
+    }
+
     pub async fn tenant_by_id(
         &self,
         id: TenantId,

@@ -39,6 +39,8 @@ struct Shared {
     refusals: Vec<(u16, i64, String)>,
     /// Where the app really listens; callbacks go there, signed for the URL as given.
     callback_origin: Option<String>,
+    /// The numbers the account holds (IncomingPhoneNumbers).
+    numbers: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -100,6 +102,10 @@ impl FakeSms {
                 "/2010-04-01/Accounts/:account/Messages.json",
                 poem::post(create_message),
             )
+            .at(
+                "/2010-04-01/Accounts/:account/IncomingPhoneNumbers.json",
+                poem::get(incoming_numbers),
+            )
             .data(shared.clone());
         tokio::spawn(Server::new_with_acceptor(acceptor).run(app));
         Self { port, shared }
@@ -114,6 +120,11 @@ impl FakeSms {
     /// public URL has none).
     pub fn call_back_to(&self, origin: &str) {
         lock(&self.shared).callback_origin = Some(origin.to_owned());
+    }
+
+    /// The account holds `number` (E.164) from now on.
+    pub fn owns(&self, number: &str) {
+        lock(&self.shared).numbers.push(number.to_owned());
     }
 
     pub fn sent(&self) -> Vec<SentSms> {
@@ -247,6 +258,34 @@ async fn create_message(
         "account_sid": ACCOUNT_SID, "num_segments": "1",
     });
     (StatusCode::CREATED, poem::web::Json(answer)).into_response()
+}
+
+/// `GET …/IncomingPhoneNumbers.json?PhoneNumber=` as Twilio answers it.
+#[handler]
+fn incoming_numbers(req: &Request, shared: Data<&Arc<Mutex<Shared>>>) -> Response {
+    let expected = format!(
+        "Basic {}",
+        STANDARD.encode(format!("{ACCOUNT_SID}:{AUTH_TOKEN}"))
+    );
+    if req.header("Authorization") != Some(expected.as_str()) {
+        return error(401, 20003, "Authenticate");
+    }
+    let wanted = req
+        .uri()
+        .query()
+        .and_then(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "PhoneNumber")
+                .map(|(_, v)| v.into_owned())
+        })
+        .unwrap_or_default();
+    let numbers: Vec<serde_json::Value> = lock(&shared)
+        .numbers
+        .iter()
+        .filter(|n| wanted.is_empty() || **n == wanted)
+        .map(|n| serde_json::json!({ "phone_number": n, "account_sid": ACCOUNT_SID }))
+        .collect();
+    poem::web::Json(serde_json::json!({ "incoming_phone_numbers": numbers })).into_response()
 }
 
 fn error(status: u16, code: i64, message: &str) -> Response {

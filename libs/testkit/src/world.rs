@@ -130,6 +130,7 @@ impl TestApp {
         let number = fixture_sms_number();
         pitlane_notify::service::update_sender(
             store,
+            &self.state().config.notify,
             &fixture.owner,
             pitlane_notify::service::SenderInput {
                 sender_name: "",
@@ -142,6 +143,7 @@ impl TestApp {
         pitlane_notify::consent::receive(
             store,
             &self.state().live,
+            None,
             pitlane_notify::consent::InboundSms {
                 provider_ref: format!("SM-fixture-{slug}"),
                 from: "+447911123456".into(),

@@ -98,7 +98,8 @@ pub async fn inbound_sms(req: &Request, state: Data<&AppState>, body: Body) -> R
         Ok(sms) => sms,
         Err(problem) => return problem.into_response(),
     };
-    match consent::receive(&state.store, &state.live, sms).await {
+    let shared = state.config.notify.sms_from.as_deref();
+    match consent::receive(&state.store, &state.live, shared, sms).await {
         Ok(received) => {
             if let Some(new) = &received.message {
                 // A text from a known customer joins their conversation in the inbox.

@@ -303,6 +303,7 @@ impl MessagesApi {
     ) -> Result<Json<Sender>, Problem> {
         let s = service::update_sender(
             &state.store,
+            &state.config.notify,
             &auth.actor,
             service::SenderInput {
                 sender_name: body.0.sender_name.as_deref().unwrap_or(""),

@@ -383,7 +383,7 @@ pub async fn save_sender(
         reply_to: &form.reply_to,
         sms_sender: &form.sms_sender,
     };
-    match service::update_sender(&state.store, &auth.actor, input).await {
+    match service::update_sender(&state.store, &state.config.notify, &auth.actor, input).await {
         Ok(_) => Redirect::see_other(ctx.link("/portal/settings/messages?saved=1")).into_response(),
         Err(ServiceError::Invalid(errors)) => show(&errors, StatusCode::UNPROCESSABLE_ENTITY),
         Err(err) => service_error_page(&ctx, err),
