@@ -619,3 +619,56 @@ async fn requests_succeed_while_redis_is_down_and_the_backlog_drains_after() {
     workers.stop().await;
     app.stop().await;
 }
+
+/// Point 10 of the hardening review: messages whose queue entries were lost because Redis
+/// restarted empty before any worker read them are put back at once, not after the
+/// five-minute queued lease.
+#[tokio::test]
+async fn messages_queued_in_a_redis_that_restarted_empty_are_sent() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap();
+    let mut redis = PrivateRedis::start(port).await;
+    let sink = SmtpSink::start().await;
+    let options = MessagingOptions::to(&sink);
+    let db = pitlane_testkit::TestDatabase::create().await;
+    let mut vars = pitlane_testkit::messaging_vars(&db, &options);
+    vars.retain(|(name, _)| *name != "REDIS_URL");
+    vars.push(("REDIS_URL", redis.url()));
+    let app = TestApp::spawn_with(
+        pitlane_testkit::Backend::Postgres(db),
+        pitlane_testkit::config_from(&vars),
+    )
+    .await;
+    let alpha = app.tenant("alpha").await;
+    let client = app.client();
+    client.sign_in(&alpha).await;
+    for i in 0..3 {
+        let response = client
+            .http
+            .post(client.url("/t/alpha/api/v1/messages/test"))
+            .json(&json!({ "to": format!("lost{i}@alpha.example") }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+    }
+    // A relay moves them onto the stream; no sender reads them before Redis goes.
+    let relay = app.workers("relay-only").await;
+    assert_eq!(relay.relay_once().await.expect("relayed"), 3);
+    let queued = app.outbox_rows().await;
+    assert!(
+        queued.iter().all(|(_, status, _)| status == "queued"),
+        "{queued:?}"
+    );
+    redis.stop();
+    let _redis = PrivateRedis::start(port).await;
+
+    // The workers notice the empty Redis and send all three, long before the queued lease.
+    let workers = app.start_workers("w1").await;
+    let mail = sink.wait_for(3, Duration::from_secs(30)).await;
+    assert_eq!(mail.len(), 3, "every message, though its entry was lost");
+    workers.stop().await;
+    app.stop().await;
+}

@@ -87,3 +87,35 @@ async fn two_workers_share_the_backlog_and_send_each_message_once() {
     assert_eq!(mail, 200, "none twice");
     app.stop().await;
 }
+
+/// Point 10 of the hardening review: a worker killed (SIGKILL) in the middle of a backlog
+/// re-sends at most the messages it had in flight, because each delivery is recorded as
+/// soon as the provider accepts it.
+#[tokio::test]
+async fn a_worker_killed_mid_backlog_resends_at_most_its_messages_in_flight() {
+    let sink = SmtpSink::start().await;
+    let options = MessagingOptions::to(&sink);
+    let app = TestApp::spawn_messaging(&options).await;
+    send_tests(&app, 200).await;
+    let concurrency = 8;
+    let mut doomed = WorkerProcess::spawn(
+        WORKER,
+        &app,
+        &options,
+        &[("PITLANE_WORKER_CONCURRENCY", &concurrency.to_string())],
+    );
+    sink.wait_for(40, Duration::from_secs(30)).await;
+    doomed.kill();
+    let _rescuer = WorkerProcess::spawn(WORKER, &app, &options, &[]);
+    sink.wait_for(200, Duration::from_secs(60)).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let received = sink.received();
+    let distinct: BTreeSet<String> = received.iter().map(|m| m.to[0].clone()).collect();
+    assert_eq!(distinct.len(), 200, "every message arrived");
+    let twice = received.len() - distinct.len();
+    assert!(
+        twice <= concurrency,
+        "{twice} messages went out twice; at most the {concurrency} in flight may"
+    );
+    app.stop().await;
+}

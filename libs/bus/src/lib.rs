@@ -87,6 +87,11 @@ pub trait Queue: Send + Sync {
         count: usize,
         block: Duration,
     ) -> BusResult<Vec<Delivery>>;
+    /// Whether the queue's store may have lost entries since this was last asked (by any
+    /// process): a marker kept beside the queue is missing, so Redis restarted empty or was
+    /// flushed (or this is the first look ever). The first caller to see it missing puts it
+    /// back and gets `true`; everyone else, `false`.
+    async fn lost_entries(&self, queue: &str) -> BusResult<bool>;
     /// Acknowledges a message and removes it from the queue (each queue has one group).
     async fn ack(&self, queue: &str, group: &str, id: &str) -> BusResult<()>;
     /// Messages another consumer read but has not acknowledged for `min_idle` (it crashed, or

@@ -189,6 +189,24 @@ impl PubSub for MemoryBus {
 
 #[async_trait::async_trait]
 impl Queue for MemoryBus {
+    /// The queue lives in this process: at its first look, whatever an earlier run of the
+    /// process had queued is gone.
+    async fn lost_entries(&self, queue: &str) -> BusResult<bool> {
+        let mut values = lock(&self.values);
+        let key = format!("queue-marker:{queue}");
+        if values.contains_key(&key) {
+            return Ok(false);
+        }
+        values.insert(
+            key,
+            Entry {
+                value: b"1".to_vec(),
+                expires: None,
+            },
+        );
+        Ok(true)
+    }
+
     async fn push(&self, queue: &str, payload: &str) -> BusResult<String> {
         let id = {
             let mut queues = lock(&self.queues);

@@ -272,6 +272,17 @@ impl Queue for RedisBus {
             .collect())
     }
 
+    async fn lost_entries(&self, queue: &str) -> BusResult<bool> {
+        // SET NX answers OK only to whoever finds the marker gone.
+        let set: Option<String> = redis::cmd("SET")
+            .arg(format!("{}:marker", self.key(queue)))
+            .arg("1")
+            .arg("NX")
+            .query_async(&mut self.shared.clone())
+            .await?;
+        Ok(set.is_some())
+    }
+
     async fn depth(&self, queue: &str, group: &str) -> BusResult<QueueDepth> {
         let key = self.key(queue);
         let mut conn = self.shared.clone();

@@ -13,7 +13,7 @@ use futures_util::{StreamExt, stream::BoxStream};
 use pitlane_bus::{Bus, entry_order};
 use pitlane_domain::{Actor, live::Topic, permissions::Role};
 use serde::{Deserialize, Serialize};
-use tokio::sync::{OnceCell, broadcast};
+use tokio::sync::{OnceCell, broadcast, mpsc};
 use uuid::Uuid;
 
 const CHANNEL: &str = "live";
@@ -78,7 +78,17 @@ struct LiveInner {
     bus: Bus,
     local: broadcast::Sender<Arc<LiveEvent>>,
     listening: OnceCell<()>,
+    /// Updates on their way to the bus: requests hand them over and go on (see `publish`).
+    outgoing: std::sync::OnceLock<mpsc::Sender<LiveEvent>>,
+    /// Set while updates are being dropped, so that is logged once, not per request.
+    dropping: std::sync::atomic::AtomicBool,
 }
+
+/// Updates waiting for the bus at most; beyond that they are dropped (a page that missed
+/// one catches up on its next reload or reconnect).
+const OUTGOING: usize = 4096;
+/// How long one update may take to reach the bus before the publisher gives up on it.
+const PUBLISH_TIMEOUT: Duration = Duration::from_secs(2);
 
 fn history_key(tenant: Uuid) -> String {
     format!("live:{tenant}")
@@ -91,11 +101,18 @@ impl Live {
                 bus,
                 local: broadcast::channel(4096).0,
                 listening: OnceCell::new(),
+                outgoing: std::sync::OnceLock::new(),
+                dropping: std::sync::atomic::AtomicBool::new(false),
             }),
         }
     }
 
     /// Publishes a change; call it after the change's transaction committed.
+    ///
+    /// It never holds the request: the update is handed to this process's publisher and
+    /// sent from there. While the bus (Redis) is down or slow, updates wait in a bounded
+    /// buffer and then are dropped, which is logged once when it starts and once when
+    /// updates flow again; the change itself is committed and pages catch up on reload.
     pub async fn publish(
         &self,
         tenant: Uuid,
@@ -104,7 +121,7 @@ impl Live {
         kind: &str,
         data: serde_json::Value,
     ) {
-        let mut event = LiveEvent {
+        let event = LiveEvent {
             id: String::new(),
             tenant,
             topic: topic.as_str().to_owned(),
@@ -112,19 +129,18 @@ impl Live {
             kind: kind.to_owned(),
             data,
         };
-        let bus = &self.inner.bus;
-        let result = async {
-            let body = serde_json::to_string(&event).unwrap_or_default();
-            event.id = bus
-                .pubsub
-                .log_append(&history_key(tenant), &body, HISTORY)
-                .await?;
-            let announced = serde_json::to_string(&event).unwrap_or_default();
-            bus.pubsub.publish(CHANNEL, &announced).await
-        }
-        .await;
-        if let Err(err) = result {
-            tracing::warn!(error = %err, topic = topic.as_str(), "publishing a live update");
+        let outgoing = self.inner.outgoing.get_or_init(|| {
+            let (sender, receiver) = mpsc::channel(OUTGOING);
+            tokio::spawn(publisher(self.inner.clone(), receiver));
+            sender
+        });
+        if outgoing.try_send(event).is_err()
+            && !self
+                .inner
+                .dropping
+                .swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            tracing::warn!("live updates are not reaching the bus; dropping them until it answers");
         }
     }
 
@@ -218,6 +234,44 @@ impl Live {
             },
         );
         futures_util::stream::iter(missed).chain(live).boxed()
+    }
+}
+
+/// Sends this process's live updates to the bus, one at a time, in order.
+async fn publisher(inner: Arc<LiveInner>, mut updates: mpsc::Receiver<LiveEvent>) {
+    use std::sync::atomic::Ordering;
+    while let Some(mut event) = updates.recv().await {
+        let bus = &inner.bus;
+        let tenant = event.tenant;
+        let sent = tokio::time::timeout(PUBLISH_TIMEOUT, async {
+            let body = serde_json::to_string(&event).unwrap_or_default();
+            event.id = bus
+                .pubsub
+                .log_append(&history_key(tenant), &body, HISTORY)
+                .await?;
+            let announced = serde_json::to_string(&event).unwrap_or_default();
+            bus.pubsub.publish(CHANNEL, &announced).await
+        })
+        .await;
+        match sent {
+            Ok(Ok(())) => {
+                if inner.dropping.swap(false, Ordering::Relaxed) {
+                    tracing::info!("live updates reach the bus again");
+                }
+            }
+            Ok(Err(err)) => {
+                if !inner.dropping.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(error = %err, "live updates are not reaching the bus; dropping them until it answers");
+                }
+            }
+            Err(_) => {
+                if !inner.dropping.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(
+                        "live updates are not reaching the bus in time; dropping them until it answers"
+                    );
+                }
+            }
+        }
     }
 }
 

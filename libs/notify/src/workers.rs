@@ -33,10 +33,7 @@ use pitlane_store::{
     entity::{outbox, sms_consent},
 };
 use serde_json::json;
-use tokio::{
-    sync::{mpsc, oneshot, watch},
-    task::JoinHandle,
-};
+use tokio::{sync::watch, task::JoinHandle};
 use uuid::Uuid;
 
 use crate::{
@@ -102,15 +99,8 @@ struct TenantContext {
     consent: HashMap<String, sms_consent::Model>,
 }
 
-/// A finished send on its way to the group commit; `done` fires once it is recorded.
-struct Record {
-    key: (Uuid, Uuid),
-    outcome: Outcome,
-    done: oneshot::Sender<()>,
-}
-
-/// Sends finished while one record statement runs are recorded together by the next.
-const RECORD_BATCH: usize = 512;
+/// How often the queue's store is asked whether it lost its entries.
+const QUEUE_WATCH_EVERY: Duration = Duration::from_secs(2);
 
 /// Running workers; `stop` lets sends in flight finish.
 pub struct WorkersHandle {
@@ -185,7 +175,12 @@ impl Workers {
         let stop = watch.clone();
         tasks.push(tokio::spawn(async move { me.send_loop(stop).await }));
         let me = self.clone();
-        tasks.push(tokio::spawn(async move { me.upkeep_loop(watch).await }));
+        let stop = watch.clone();
+        tasks.push(tokio::spawn(async move { me.upkeep_loop(stop).await }));
+        let me = self.clone();
+        tasks.push(tokio::spawn(
+            async move { me.queue_watch_loop(watch).await },
+        ));
         WorkersHandle { shutdown, tasks }
     }
 
@@ -208,6 +203,7 @@ impl Workers {
             .iter()
             .map(|(tenant, id)| format!("{tenant}:{id}"))
             .collect();
+        // Committed first: a worker must never read an entry before its row says queued.
         batch.commit().await.map_err(|e| e.to_string())?;
         if let Err(err) = self.inner.bus.queue.push_many(QUEUE, &payloads).await {
             // The queue is unreachable: the messages go back to pending and wait for it. (Had
@@ -321,94 +317,65 @@ impl Workers {
             self.ack(&id).await;
         }
         let contexts = self.contexts(to_send.iter().map(|(row, _)| row)).await;
-        let (records, pending) = mpsc::channel::<Record>(RECORD_BATCH);
         let contexts = &contexts;
-        let senders = async {
-            // Moved in here so the channel closes (and the recorder ends) with the last send.
-            let records = records;
-            futures_util::stream::iter(to_send)
-                .for_each_concurrent(inner.config.concurrency, |(row, ids)| {
-                    let context = contexts.get(&row.tenant_id).cloned();
-                    self.send_one(row, ids, context, records.clone())
-                })
-                .await;
-        };
-        tokio::join!(senders, self.record_loop(pending));
+        futures_util::stream::iter(to_send)
+            .for_each_concurrent(inner.config.concurrency, |(row, ids)| {
+                let context = contexts.get(&row.tenant_id).cloned();
+                self.send_one(row, ids, context)
+            })
+            .await;
     }
 
-    /// Sends one message, has it recorded, then acknowledges its queue entries.
+    /// Sends one message, records it at once, then acknowledges its queue entries.
+    ///
+    /// Each delivery is recorded by itself as soon as the provider accepted it, not with
+    /// others in a group commit: if this process is killed, at most the messages in flight
+    /// at that instant (one per concurrent send) can go out a second time.
     async fn send_one(
         &self,
         row: outbox::Model,
         ids: Vec<String>,
         context: Option<Result<Arc<TenantContext>, SendError>>,
-        records: mpsc::Sender<Record>,
     ) {
         let outcome = match context {
             Some(Ok(context)) => self.deliver(&row, &context).await,
             Some(Err(err)) => self.failed(&row, err),
             None => self.failed(&row, SendError::temporary("tenant not loaded")),
         };
-        let (done, recorded) = oneshot::channel();
-        let record = Record {
-            key: (row.tenant_id, row.id),
-            outcome,
-            done,
+        let key = (row.tenant_id, row.id);
+        let recorded = match self
+            .inner
+            .store
+            .outbox_finish_many(&self.inner.consumer, &[(key, outcome.clone())])
+            .await
+        {
+            Ok(recorded) => recorded,
+            Err(err) => {
+                // Unrecorded: the entry stays unacknowledged, to be claimed after the lease.
+                tracing::error!(error = %err, message = %row.id, "recording a delivery");
+                return;
+            }
         };
-        if records.send(record).await.is_err() {
-            return;
+        if self.inner.config.abort_after_send {
+            tracing::error!(message = %row.id, "PITLANE_FAULT: aborting after send, before acknowledging");
+            std::process::abort();
         }
-        // Unrecorded: the entry stays unacknowledged, to be claimed after the lease.
-        if recorded.await.is_ok() {
-            if self.inner.config.abort_after_send {
-                tracing::error!(message = %row.id, "PITLANE_FAULT: aborting after send, before acknowledging");
-                std::process::abort();
-            }
-            for id in ids {
-                self.ack(&id).await;
-            }
+        for id in ids {
+            self.ack(&id).await;
         }
-    }
-
-    /// The group commit: records every finished send that is waiting in one statement, then
-    /// tells each sender, and publishes the changes to the tenants' live pages.
-    async fn record_loop(&self, mut pending: mpsc::Receiver<Record>) {
-        let inner = &self.inner;
-        let mut batch = Vec::with_capacity(RECORD_BATCH);
-        while pending.recv_many(&mut batch, RECORD_BATCH).await > 0 {
-            let outcomes: Vec<((Uuid, Uuid), Outcome)> =
-                batch.iter().map(|r| (r.key, r.outcome.clone())).collect();
-            match inner
-                .store
-                .outbox_finish_many(&inner.consumer, &outcomes)
-                .await
-            {
-                Ok(recorded) => {
-                    let recorded: HashSet<(Uuid, Uuid)> = recorded.into_iter().collect();
-                    let mut changes: HashMap<Uuid, Vec<serde_json::Value>> = HashMap::new();
-                    let mut dead = Vec::new();
-                    for record in batch.drain(..) {
-                        if recorded.contains(&record.key) {
-                            changes.entry(record.key.0).or_default().push(
-                                json!({ "id": record.key.1, "status": status_of(&record.outcome) }),
-                            );
-                            if let Outcome::Dead { error } = &record.outcome {
-                                dead.push((record.key, error.clone()));
-                            }
-                        }
-                        // Not recorded by us: another worker took the message over; either
-                        // way this entry is handled.
-                        let _ = record.done.send(());
-                    }
-                    let me = self.clone();
-                    tokio::spawn(async move { me.announce(changes, dead).await });
-                }
-                Err(err) => {
-                    tracing::error!(error = %err, messages = batch.len(), "recording deliveries");
-                    // Dropping `done` leaves the entries unacknowledged.
-                    batch.clear();
-                }
-            }
+        // Not recorded by us: another worker took the message over; nothing to announce.
+        if recorded.contains(&key) {
+            let mut changes: HashMap<Uuid, Vec<serde_json::Value>> = HashMap::new();
+            changes
+                .entry(key.0)
+                .or_default()
+                .push(json!({ "id": key.1, "status": status_of(&outcome) }));
+            let dead = match &outcome {
+                Outcome::Dead { error } => vec![(key, error.clone())],
+                _ => Vec::new(),
+            };
+            let me = self.clone();
+            tokio::spawn(async move { me.announce(changes, dead).await });
         }
     }
 
@@ -597,6 +564,40 @@ impl Workers {
                         body: &composed.text,
                     })
                     .await
+            }
+        }
+    }
+
+    // ---- Noticing a queue that lost its entries ----
+
+    /// Every two seconds, asks the queue's store whether it lost entries (Redis restarted
+    /// empty, or was flushed; the in-process queue of an earlier run). If so, messages marked
+    /// `queued` may have no entry any more: they are put back at once for the relay, instead
+    /// of waiting out the queued lease. An entry that did survive finds its message taken or
+    /// sent and is simply acknowledged.
+    async fn queue_watch_loop(self, mut stop: watch::Receiver<bool>) {
+        loop {
+            // Down (an error): the relay and the senders say so; this looks again later.
+            if let Ok(true) = self.inner.bus.queue.lost_entries(QUEUE).await {
+                match self
+                    .inner
+                    .store
+                    .outbox_requeue_stale(Duration::ZERO, self.inner.config.lease)
+                    .await
+                {
+                    Ok(0) => {}
+                    Ok(n) => tracing::warn!(
+                        messages = n,
+                        "the queue lost its entries (Redis restarted empty?): requeued its queued messages"
+                    ),
+                    Err(err) => {
+                        tracing::warn!(error = %err, "requeueing after the queue lost its entries")
+                    }
+                }
+            }
+            tokio::select! {
+                _ = stop.changed() => return,
+                () = tokio::time::sleep(QUEUE_WATCH_EVERY) => {}
             }
         }
     }

@@ -150,6 +150,11 @@ impl TestApp {
     /// Shared workers in this process, as a `pitlane-worker` runs them, under `name`, with
     /// the server's own configuration (database, Redis, mail).
     pub async fn start_workers(&self, name: &str) -> WorkersHandle {
+        self.workers(name).await.start()
+    }
+
+    /// The shared workers, not started: for a test that drives one part (the relay) itself.
+    pub async fn workers(&self, name: &str) -> Workers {
         let config = &self.state().config;
         let store = Store::connect(&StoreOptions {
             url: config
@@ -167,9 +172,7 @@ impl TestApp {
         .await
         .expect("worker redis");
         let live = pitlane_notify::Live::new(bus.clone());
-        Workers::new(store, bus, live, config.notify.clone(), name.to_owned())
-            .expect("workers")
-            .start()
+        Workers::new(store, bus, live, config.notify.clone(), name.to_owned()).expect("workers")
     }
 
     /// Outbox rows as the owner sees them: (recipient, status, attempts), oldest first.
