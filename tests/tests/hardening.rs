@@ -16,6 +16,43 @@ use reqwest::{Method, StatusCode, header};
 use serde_json::json;
 use uuid::Uuid;
 
+/// A server of this shape with workshop alpha, and its owner signed in.
+async fn signed_in_shop(
+    shape: pitlane_testkit::Shape,
+) -> (TestApp, TenantFixture, pitlane_testkit::Client) {
+    let app = TestApp::spawn_shape(shape).await;
+    let alpha = app.tenant("alpha").await;
+    let owner = app.client();
+    owner.sign_in(&alpha).await;
+    (app, alpha, owner)
+}
+
+/// Signs a workshop up from the platform's page, in pounds and London time.
+async fn sign_up(
+    visitor: &pitlane_testkit::Client,
+    company: &str,
+    slug: &str,
+    owner: &str,
+    email: &str,
+) -> reqwest::Response {
+    visitor
+        .submit(
+            "/signup",
+            "/signup",
+            &[
+                ("company", company),
+                ("slug", slug),
+                ("owner_name", owner),
+                ("email", email),
+                ("password", "torque-wrench-42"),
+                ("country", "GB"),
+                ("currency", "GBP"),
+                ("time_zone", "Europe/London"),
+            ],
+        )
+        .await
+}
+
 /// The links and other variables of a tenant's queued messages of one kind, newest last.
 async fn queued(
     app: &TestApp,
@@ -370,10 +407,7 @@ async fn a_calendar_entry_keeps_its_uid_whatever_the_host() {
 #[tokio::test]
 async fn an_invitation_is_refused_once_its_row_has_expired() {
     for shape in SHAPES {
-        let app = TestApp::spawn_shape(shape).await;
-        let alpha = app.tenant("alpha").await;
-        let owner = app.client();
-        owner.sign_in(&alpha).await;
+        let (app, alpha, owner) = signed_in_shop(shape).await;
         let (status, _) = owner
             .call(
                 Method::POST,
@@ -449,10 +483,7 @@ async fn an_invitation_is_refused_once_its_row_has_expired() {
 #[tokio::test]
 async fn nul_characters_are_refused_by_name_never_a_500() {
     for shape in SHAPES {
-        let app = TestApp::spawn_shape(shape).await;
-        let alpha = app.tenant("alpha").await;
-        let owner = app.client();
-        owner.sign_in(&alpha).await;
+        let (app, _alpha, owner) = signed_in_shop(shape).await;
         for (body, field) in [
             (json!({"name": "Ann\u{0}Smith"}), "name"),
             (
@@ -501,22 +532,14 @@ async fn nul_characters_are_refused_by_name_never_a_500() {
 
         // Signed out: the sign-up form answers with its messages too.
         let visitor = app.client();
-        let signup = visitor
-            .submit(
-                "/signup",
-                "/signup",
-                &[
-                    ("company", "Nul\u{0}Motors"),
-                    ("slug", "nulmotors"),
-                    ("owner_name", "Nora Nul"),
-                    ("email", "nora@nul.example"),
-                    ("password", "torque-wrench-42"),
-                    ("country", "GB"),
-                    ("currency", "GBP"),
-                    ("time_zone", "Europe/London"),
-                ],
-            )
-            .await;
+        let signup = sign_up(
+            &visitor,
+            "Nul\u{0}Motors",
+            "nulmotors",
+            "Nora Nul",
+            "nora@nul.example",
+        )
+        .await;
         assert_eq!(
             signup.status(),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -724,22 +747,14 @@ async fn a_magic_link_request_creates_no_login_that_blocks_sign_up() {
             nobody.is_none(),
             "{shape:?}: no person is made for a request"
         );
-        let signup = visitor
-            .submit(
-                "/signup",
-                "/signup",
-                &[
-                    ("company", "Fresh Garage"),
-                    ("slug", "fresh"),
-                    ("owner_name", "Fay Fresh"),
-                    ("email", "fresh@example.com"),
-                    ("password", "torque-wrench-42"),
-                    ("country", "GB"),
-                    ("currency", "GBP"),
-                    ("time_zone", "Europe/London"),
-                ],
-            )
-            .await;
+        let signup = sign_up(
+            &visitor,
+            "Fresh Garage",
+            "fresh",
+            "Fay Fresh",
+            "fresh@example.com",
+        )
+        .await;
         let location = signup.headers()[header::LOCATION]
             .to_str()
             .expect("loc")
@@ -1235,10 +1250,7 @@ async fn the_web_role_cannot_run_the_workers_outbox_functions() {
 #[tokio::test]
 async fn an_idempotency_key_makes_a_retried_post_act_once() {
     for shape in SHAPES {
-        let app = TestApp::spawn_shape(shape).await;
-        let alpha = app.tenant("alpha").await;
-        let owner = app.client();
-        owner.sign_in(&alpha).await;
+        let (app, alpha, owner) = signed_in_shop(shape).await;
         let send = |key: &'static str, to: &'static str| {
             let owner = owner.clone();
             async move {

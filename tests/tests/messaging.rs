@@ -556,13 +556,19 @@ impl Drop for PrivateRedis {
     }
 }
 
-#[tokio::test]
-async fn requests_succeed_while_redis_is_down_and_the_backlog_drains_after() {
+/// A messaging app on a Redis of the test's own (on a free port), with alpha's owner signed in.
+async fn on_private_redis() -> (
+    PrivateRedis,
+    u16,
+    SmtpSink,
+    TestApp,
+    pitlane_testkit::Client,
+) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
-        .unwrap();
-    let mut redis = PrivateRedis::start(port).await;
+        .expect("a free port");
+    let redis = PrivateRedis::start(port).await;
     let sink = SmtpSink::start().await;
     let options = MessagingOptions::to(&sink);
     let db = pitlane_testkit::TestDatabase::create().await;
@@ -577,6 +583,12 @@ async fn requests_succeed_while_redis_is_down_and_the_backlog_drains_after() {
     let alpha = app.tenant("alpha").await;
     let client = app.client();
     client.sign_in(&alpha).await;
+    (redis, port, sink, app, client)
+}
+
+#[tokio::test]
+async fn requests_succeed_while_redis_is_down_and_the_backlog_drains_after() {
+    let (mut redis, port, sink, app, client) = on_private_redis().await;
     let workers = app.start_workers("w1").await;
 
     redis.stop();
@@ -625,25 +637,7 @@ async fn requests_succeed_while_redis_is_down_and_the_backlog_drains_after() {
 /// five-minute queued lease.
 #[tokio::test]
 async fn messages_queued_in_a_redis_that_restarted_empty_are_sent() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap();
-    let mut redis = PrivateRedis::start(port).await;
-    let sink = SmtpSink::start().await;
-    let options = MessagingOptions::to(&sink);
-    let db = pitlane_testkit::TestDatabase::create().await;
-    let mut vars = pitlane_testkit::messaging_vars(&db, &options);
-    vars.retain(|(name, _)| *name != "REDIS_URL");
-    vars.push(("REDIS_URL", redis.url()));
-    let app = TestApp::spawn_with(
-        pitlane_testkit::Backend::Postgres(db),
-        pitlane_testkit::config_from(&vars),
-    )
-    .await;
-    let alpha = app.tenant("alpha").await;
-    let client = app.client();
-    client.sign_in(&alpha).await;
+    let (mut redis, port, sink, app, client) = on_private_redis().await;
     for i in 0..3 {
         let response = client
             .http

@@ -148,6 +148,38 @@ pub async fn add(req: &Request, state: Data<&AppState>, body: String) -> Respons
     finish(&ctx, &state, pairs.get("host"), outcome).await
 }
 
+/// What the buttons on a domain do.
+enum DomainAction {
+    Verify,
+    Remove,
+}
+
+async fn act(
+    req: &Request,
+    state: &AppState,
+    id: Uuid,
+    body: &str,
+    action: DomainAction,
+) -> Response {
+    let ctx = PageCtx::from_request(req);
+    let Some(auth) = ctx.auth.clone() else {
+        return sign_in_redirect(&ctx);
+    };
+    let csrf = csrf_errors(req, Pairs::parse(body).get("csrf"));
+    if !csrf.is_empty() {
+        return show(&ctx, state, "", &csrf, None).await;
+    }
+    let outcome = match action {
+        DomainAction::Verify => domains::verify(&state.store, state.dns.as_ref(), &auth.actor, id)
+            .await
+            .map(|_| "verified"),
+        DomainAction::Remove => domains::remove(&state.store, &auth.actor, id)
+            .await
+            .map(|()| "removed"),
+    };
+    finish(&ctx, state, "", outcome).await
+}
+
 #[handler]
 pub async fn verify(
     req: &Request,
@@ -155,18 +187,7 @@ pub async fn verify(
     Path(id): Path<Uuid>,
     body: String,
 ) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = ctx.auth.clone() else {
-        return sign_in_redirect(&ctx);
-    };
-    let csrf = csrf_errors(req, Pairs::parse(&body).get("csrf"));
-    if !csrf.is_empty() {
-        return show(&ctx, &state, "", &csrf, None).await;
-    }
-    let outcome = domains::verify(&state.store, state.dns.as_ref(), &auth.actor, id)
-        .await
-        .map(|_| "verified");
-    finish(&ctx, &state, "", outcome).await
+    act(req, &state, id, &body, DomainAction::Verify).await
 }
 
 #[handler]
@@ -176,16 +197,5 @@ pub async fn remove(
     Path(id): Path<Uuid>,
     body: String,
 ) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = ctx.auth.clone() else {
-        return sign_in_redirect(&ctx);
-    };
-    let csrf = csrf_errors(req, Pairs::parse(&body).get("csrf"));
-    if !csrf.is_empty() {
-        return show(&ctx, &state, "", &csrf, None).await;
-    }
-    let outcome = domains::remove(&state.store, &auth.actor, id)
-        .await
-        .map(|()| "removed");
-    finish(&ctx, &state, "", outcome).await
+    act(req, &state, id, &body, DomainAction::Remove).await
 }
