@@ -9,6 +9,7 @@
 //!   `_pitlane-challenge.{host}` holding `pitlane-verify={verification_token}`; Pitlane checks
 //!   it again every hour and unverifies a domain whose record has been gone for three days;
 //! - texts to the deployment's shared SMS number find the workshops that texted that phone;
+//! - the relay names itself on the messages it queues, so a dead relay's are put back;
 //! - every security-definer function resolves names in `public` then `pg_temp` only.
 
 use sea_orm_migration::prelude::*;
@@ -52,6 +53,49 @@ create function pitlane_tenants_texting(p_phone text) returns table (tenant_id u
             and t.sms_sender is null
           group by o.tenant_id order by max(o.sent_at) desc $$;
 revoke all on function pitlane_tenants_texting(text) from public;
+-- The relay names itself on the messages it queues (locked_by), so messages of a relay that
+-- died between committing them as queued and adding them to the stream are noticed (its
+-- heartbeat is gone) and put back within seconds.
+drop function pitlane_outbox_claim(integer, integer, integer);
+create function pitlane_outbox_claim(p_limit integer, p_per_tenant integer, p_max_in_flight integer, p_relay text)
+returns table (tenant_id uuid, id uuid)
+language sql volatile security definer as $$
+    with in_flight as (
+        select count(*) as n from (
+            select 1 from outbox where status in ('queued', 'sending') limit p_max_in_flight
+        ) f
+    ), due as (
+        select d.tenant_id, d.id,
+               row_number() over (partition by d.tenant_id order by d.not_before, d.id) as turn
+          from (select o.tenant_id, o.id, o.not_before from outbox o
+                 where o.status = 'pending' and o.not_before <= now()
+                 order by o.not_before limit p_limit * 10
+                 for update skip locked) d
+    ), chosen as (
+        select due.tenant_id, due.id from due
+         where due.turn <= p_per_tenant
+         order by due.turn, due.id
+         limit greatest(0, least(p_limit, p_max_in_flight - (select n from in_flight)))
+    )
+    update outbox o set status = 'queued', locked_by = p_relay, locked_at = now(), updated_at = now()
+      from chosen c
+     where o.tenant_id = c.tenant_id and o.id = c.id
+    returning o.tenant_id, o.id
+$$;
+revoke all on function pitlane_outbox_claim(integer, integer, integer, text) from public;
+create function pitlane_outbox_relays() returns setof text
+    language sql stable security definer
+    as $$ select distinct locked_by from outbox where status = 'queued' and locked_by is not null $$;
+revoke all on function pitlane_outbox_relays() from public;
+create function pitlane_outbox_requeue_relayed_by(p_relays text[]) returns integer
+    language sql volatile security definer as $$
+    with back as (
+        update outbox set status = 'pending', locked_by = null, locked_at = null, updated_at = now()
+         where status = 'queued' and locked_by = any(p_relays)
+        returning 1)
+    select count(*)::integer from back
+$$;
+revoke all on function pitlane_outbox_requeue_relayed_by(text[]) from public;
 create function pitlane_has_staff_login(p_user uuid) returns boolean
     language sql stable security definer
     as $$ select exists (select 1 from memberships where user_id = p_user and role <> 'customer') $$;

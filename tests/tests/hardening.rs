@@ -1207,7 +1207,7 @@ async fn the_web_role_cannot_run_the_workers_outbox_functions() {
     let db = app.db();
     let web = db.app().await;
     for call in [
-        "select * from pitlane_outbox_claim(1, 1, 1)",
+        "select * from pitlane_outbox_claim(1, 1, 1, 'web')",
         "select * from pitlane_outbox_purge(1, 1)",
         "select * from pitlane_outbox_requeue_stale(1, 1)",
     ] {
@@ -1221,7 +1221,7 @@ async fn the_web_role_cannot_run_the_workers_outbox_functions() {
         .await
         .expect("worker role");
     worker
-        .execute_unprepared("begin; select * from pitlane_outbox_claim(1, 1, 1); rollback;")
+        .execute_unprepared("begin; select * from pitlane_outbox_claim(1, 1, 1, 'w'); rollback;")
         .await
         .expect("the workers' role claims");
     let admin = db.admin().await;

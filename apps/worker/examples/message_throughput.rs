@@ -113,7 +113,7 @@ async fn main() {
     for _ in 0..20 {
         let t = Instant::now();
         db.execute_unprepared(
-            "begin; select * from pitlane_outbox_claim(500, 50, 5000); rollback;",
+            "begin; select * from pitlane_outbox_claim(500, 50, 5000, 'bench'); rollback;",
         )
         .await
         .expect("claim");

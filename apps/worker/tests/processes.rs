@@ -119,3 +119,39 @@ async fn a_worker_killed_mid_backlog_resends_at_most_its_messages_in_flight() {
     );
     app.stop().await;
 }
+
+/// A relay killed after committing messages as queued and before adding them to the queue
+/// strands nothing: its heartbeat stops, and another worker puts its messages back within
+/// seconds (not after the five-minute queued lease). Each is sent once.
+#[tokio::test]
+async fn a_relay_killed_between_commit_and_queue_strands_nothing() {
+    let sink = SmtpSink::start().await;
+    let options = MessagingOptions::to(&sink);
+    let app = TestApp::spawn_messaging(&options).await;
+    send_tests(&app, 5).await;
+    let mut doomed = WorkerProcess::spawn(
+        WORKER,
+        &app,
+        &options,
+        &[("PITLANE_FAULT", "abort-in-relay")],
+    );
+    let status = doomed
+        .wait_exit(Duration::from_secs(30))
+        .await
+        .expect("the relay crashed as told");
+    assert!(!status.success());
+    let rows = app.outbox_rows().await;
+    assert!(
+        rows.iter().all(|(_, status, _)| status == "queued"),
+        "committed as queued, never queued: {rows:?}"
+    );
+    let _rescuer = WorkerProcess::spawn(WORKER, &app, &options, &[]);
+    let mail = sink.wait_for(5, Duration::from_secs(40)).await;
+    assert_eq!(mail.len(), 5, "every message, well before the queued lease");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let received = sink.received();
+    let distinct: BTreeSet<String> = received.iter().map(|m| m.to[0].clone()).collect();
+    assert_eq!(distinct.len(), 5);
+    assert_eq!(received.len(), 5, "none twice");
+    app.stop().await;
+}

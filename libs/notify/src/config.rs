@@ -43,6 +43,9 @@ pub struct NotifyConfig {
     /// `PITLANE_FAULT=abort-after-send`: crash right after recording a delivery and before
     /// acknowledging it. Only for the crash tests; never set it in production.
     pub abort_after_send: bool,
+    /// `PITLANE_FAULT=abort-in-relay`: crash after committing a batch as queued and before
+    /// adding it to the queue. Only for the crash tests; never set it in production.
+    pub abort_in_relay: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -150,13 +153,16 @@ impl NotifyConfig {
                     .into_inner(),
             ),
         };
-        let abort_after_send = match var("PITLANE_FAULT").as_deref() {
-            None => false,
-            Some("abort-after-send") => true,
+        let (abort_after_send, abort_in_relay) = match var("PITLANE_FAULT").as_deref() {
+            None => (false, false),
+            Some("abort-after-send") => (true, false),
+            Some("abort-in-relay") => (false, true),
             Some(other) => {
                 return Err(NotifyConfigError {
                     var: "PITLANE_FAULT",
-                    problem: format!("{other:?} is not a known fault (abort-after-send)"),
+                    problem: format!(
+                        "{other:?} is not a known fault (abort-after-send, abort-in-relay)"
+                    ),
                 });
             }
         };
@@ -180,6 +186,7 @@ impl NotifyConfig {
             max_in_flight: 5_000,
             relay_interval: Duration::from_millis(200),
             abort_after_send,
+            abort_in_relay,
             sms_provider,
             sms_dir,
             sms_from,

@@ -99,6 +99,13 @@ struct TenantContext {
     consent: HashMap<String, sms_consent::Model>,
 }
 
+/// A worker's heartbeat lasts this long unless renewed (every [`QUEUE_WATCH_EVERY`]).
+const HEARTBEAT_TTL: Duration = Duration::from_secs(6);
+
+fn heartbeat(consumer: &str) -> String {
+    format!("worker:alive:{consumer}")
+}
+
 /// How often the queue's store is asked whether it lost its entries.
 const QUEUE_WATCH_EVERY: Duration = Duration::from_secs(2);
 
@@ -192,7 +199,12 @@ impl Workers {
         let batch = self
             .inner
             .store
-            .outbox_claim(500, c.per_tenant_batch, c.max_in_flight)
+            .outbox_claim(
+                500,
+                c.per_tenant_batch,
+                c.max_in_flight,
+                &self.inner.consumer,
+            )
             .await
             .map_err(|e| e.to_string())?;
         if batch.messages.is_empty() {
@@ -205,9 +217,16 @@ impl Workers {
             .collect();
         // Committed first: a worker must never read an entry before its row says queued.
         batch.commit().await.map_err(|e| e.to_string())?;
+        if self.inner.config.abort_in_relay {
+            tracing::error!(
+                "PITLANE_FAULT: aborting in the relay, after committing, before queueing"
+            );
+            std::process::abort();
+        }
         if let Err(err) = self.inner.bus.queue.push_many(QUEUE, &payloads).await {
             // The queue is unreachable: the messages go back to pending and wait for it. (Had
-            // this process died here instead, the sweeper would requeue them after a while.)
+            // this process died here instead, its heartbeat would stop and another worker
+            // would put them back within seconds: see `queue_watch_loop`.)
             if let Err(release) = self.inner.store.outbox_release(&keys).await {
                 tracing::warn!(error = %release, "releasing messages the queue refused");
             }
@@ -575,8 +594,17 @@ impl Workers {
     /// `queued` may have no entry any more: they are put back at once for the relay, instead
     /// of waiting out the queued lease. An entry that did survive finds its message taken or
     /// sent and is simply acknowledged.
+    ///
+    /// It also keeps this worker's heartbeat, and puts back the queued messages of relays
+    /// whose heartbeat is gone: a relay that died between committing messages as queued and
+    /// adding them to the queue.
     async fn queue_watch_loop(self, mut stop: watch::Receiver<bool>) {
+        let kv = &self.inner.bus.kv;
         loop {
+            let _ = kv
+                .set(&heartbeat(&self.inner.consumer), b"1", Some(HEARTBEAT_TTL))
+                .await;
+            self.requeue_dead_relays().await;
             // Down (an error): the relay and the senders say so; this looks again later.
             if let Ok(true) = self.inner.bus.queue.lost_entries(QUEUE).await {
                 match self
@@ -599,6 +627,31 @@ impl Workers {
                 _ = stop.changed() => return,
                 () = tokio::time::sleep(QUEUE_WATCH_EVERY) => {}
             }
+        }
+    }
+
+    async fn requeue_dead_relays(&self) {
+        let Ok(relays) = self.inner.store.outbox_relays().await else {
+            return;
+        };
+        let mut dead = Vec::new();
+        for relay in relays.into_iter().filter(|r| *r != self.inner.consumer) {
+            // Only a clear "no heartbeat" counts; a store that cannot answer proves nothing.
+            if let Ok(None) = self.inner.bus.kv.get(&heartbeat(&relay)).await {
+                dead.push(relay);
+            }
+        }
+        if dead.is_empty() {
+            return;
+        }
+        match self.inner.store.outbox_requeue_relayed_by(&dead).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                messages = n,
+                relays = ?dead,
+                "put back the queued messages of relays that stopped"
+            ),
+            Err(err) => tracing::warn!(error = %err, "putting back a stopped relay's messages"),
         }
     }
 

@@ -207,23 +207,26 @@ fn secs(duration: Duration) -> f64 {
 }
 
 impl Store {
-    /// Claims up to `limit` due messages for the relay (see `pitlane_outbox_claim`).
+    /// Claims up to `limit` due messages for the relay named `relay` (see
+    /// `pitlane_outbox_claim`).
     pub async fn outbox_claim(
         &self,
         limit: u32,
         per_tenant: u32,
         max_in_flight: u32,
+        relay: &str,
     ) -> Result<ClaimedBatch, StoreError> {
         let tx = self.begin().await?;
         let messages = if self.is_postgres() {
             let rows = tx
                 .query_all_raw(Statement::from_sql_and_values(
                     DbBackend::Postgres,
-                    "select tenant_id, id from pitlane_outbox_claim($1, $2, $3)",
+                    "select tenant_id, id from pitlane_outbox_claim($1, $2, $3, $4)",
                     [
                         (limit as i32).into(),
                         (per_tenant as i32).into(),
                         (max_in_flight as i32).into(),
+                        relay.into(),
                     ],
                 ))
                 .await?;
@@ -234,6 +237,43 @@ impl Store {
             sqlite_claim(&tx, limit, per_tenant, max_in_flight).await?
         };
         Ok(ClaimedBatch { tx, messages })
+    }
+
+    /// The relays that have messages queued now (PostgreSQL; embedded, the relay is this
+    /// process, which cannot outlive itself).
+    pub async fn outbox_relays(&self) -> Result<Vec<String>, StoreError> {
+        if !self.is_postgres() {
+            return Ok(Vec::new());
+        }
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "select pitlane_outbox_relays() as relay",
+            ))
+            .await?;
+        rows.iter()
+            .map(|row| row.try_get::<String>("", "relay").map_err(StoreError::from))
+            .collect()
+    }
+
+    /// Puts the queued messages of relays that died back to pending; returns how many.
+    pub async fn outbox_requeue_relayed_by(&self, relays: &[String]) -> Result<u32, StoreError> {
+        if relays.is_empty() || !self.is_postgres() {
+            return Ok(0);
+        }
+        let row = self
+            .db
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "select pitlane_outbox_requeue_relayed_by($1) as n",
+                [relays.to_vec().into()],
+            ))
+            .await?;
+        Ok(match row {
+            Some(row) => u32::try_from(row.try_get::<i32>("", "n")?).unwrap_or(0),
+            None => 0,
+        })
     }
 
     /// Puts claimed messages back to pending: the queue did not take them.

@@ -40,7 +40,8 @@ pub enum RoleUse {
 /// letters), requeue and purge any tenant's messages. The web role cannot execute them, so a
 /// flaw in a page can never drain or kill another workshop's mail.
 const WORKER_FUNCTIONS: &str = "'pitlane_outbox_claim', 'pitlane_outbox_release', 'pitlane_outbox_take', \
-    'pitlane_outbox_finish', 'pitlane_outbox_finish_many', 'pitlane_outbox_requeue_stale', 'pitlane_outbox_purge'";
+    'pitlane_outbox_finish', 'pitlane_outbox_finish_many', 'pitlane_outbox_requeue_stale', 'pitlane_outbox_purge', \
+    'pitlane_outbox_relays', 'pitlane_outbox_requeue_relayed_by'";
 
 pub(crate) async fn grant_app_role(
     db: &DatabaseConnection,
