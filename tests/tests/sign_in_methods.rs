@@ -31,6 +31,34 @@ fn local(url: &str) -> String {
     }
 }
 
+/// The password step of a sign-in at alpha (two-factor people land on the code step).
+async fn password_step(
+    client: &Client,
+    tenant: &pitlane_testkit::TenantFixture,
+) -> reqwest::Response {
+    client
+        .submit(
+            "/t/alpha/signin",
+            "/t/alpha/signin",
+            &[
+                ("email", &tenant.owner_email),
+                ("password", &tenant.owner_password),
+            ],
+        )
+        .await
+}
+
+/// The code step of a sign-in at alpha.
+async fn code_step(client: &Client, code: &str) -> reqwest::Response {
+    client
+        .submit(
+            "/t/alpha/signin/two-factor",
+            "/t/alpha/signin/two-factor",
+            &[("code", code)],
+        )
+        .await
+}
+
 async fn app_with_idp(idp: &FakeIdp) -> TestApp {
     let db = TestDatabase::create().await;
     let mut vars = test_vars(&db);
@@ -363,16 +391,7 @@ async fn two_factor_codes_guard_the_second_step_and_can_be_required() {
 
     // Signing in now takes the password and then a code.
     let fresh = app.client();
-    let step = fresh
-        .submit(
-            "/t/alpha/signin",
-            "/t/alpha/signin",
-            &[
-                ("email", &alpha.owner_email),
-                ("password", &alpha.owner_password),
-            ],
-        )
-        .await;
+    let step = password_step(&fresh, &alpha).await;
     assert_eq!(step.status(), StatusCode::SEE_OTHER);
     assert!(location(&step).ends_with("/signin/two-factor"));
     let (status, _) = fresh.call(Method::GET, "/t/alpha/api/v1/me", None).await;
@@ -381,21 +400,9 @@ async fn two_factor_codes_guard_the_second_step_and_can_be_required() {
         StatusCode::UNAUTHORIZED,
         "no session before the code"
     );
-    let bad = fresh
-        .submit(
-            "/t/alpha/signin/two-factor",
-            "/t/alpha/signin/two-factor",
-            &[("code", "123456")],
-        )
-        .await;
+    let bad = code_step(&fresh, "123456").await;
     assert_eq!(bad.status(), StatusCode::UNAUTHORIZED);
-    let good = fresh
-        .submit(
-            "/t/alpha/signin/two-factor",
-            "/t/alpha/signin/two-factor",
-            &[("code", &codes[0])],
-        )
-        .await;
+    let good = code_step(&fresh, &codes[0]).await;
     assert_eq!(
         good.status(),
         StatusCode::SEE_OTHER,
@@ -406,64 +413,22 @@ async fn two_factor_codes_guard_the_second_step_and_can_be_required() {
 
     // A recovery code works once.
     let other = app.client();
-    other
-        .submit(
-            "/t/alpha/signin",
-            "/t/alpha/signin",
-            &[
-                ("email", &alpha.owner_email),
-                ("password", &alpha.owner_password),
-            ],
-        )
-        .await;
-    let reused = other
-        .submit(
-            "/t/alpha/signin/two-factor",
-            "/t/alpha/signin/two-factor",
-            &[("code", &codes[0])],
-        )
-        .await;
+    password_step(&other, &alpha).await;
+    let reused = code_step(&other, &codes[0]).await;
     assert_eq!(reused.status(), StatusCode::UNAUTHORIZED);
     // An authenticator code works once too: the one that turned two-factor on is spent.
-    let replayed = other
-        .submit(
-            "/t/alpha/signin/two-factor",
-            "/t/alpha/signin/two-factor",
-            &[("code", &code)],
-        )
-        .await;
+    let replayed = code_step(&other, &code).await;
     assert_eq!(
         replayed.status(),
         StatusCode::UNAUTHORIZED,
         "the set-up code is not taken again"
     );
     let next = pitlane_identity::two_factor::next_code(&secret).expect("code");
-    let by_app = other
-        .submit(
-            "/t/alpha/signin/two-factor",
-            "/t/alpha/signin/two-factor",
-            &[("code", &next)],
-        )
-        .await;
+    let by_app = code_step(&other, &next).await;
     assert_eq!(by_app.status(), StatusCode::SEE_OTHER);
     let third = app.client();
-    third
-        .submit(
-            "/t/alpha/signin",
-            "/t/alpha/signin",
-            &[
-                ("email", &alpha.owner_email),
-                ("password", &alpha.owner_password),
-            ],
-        )
-        .await;
-    let twice = third
-        .submit(
-            "/t/alpha/signin/two-factor",
-            "/t/alpha/signin/two-factor",
-            &[("code", &next)],
-        )
-        .await;
+    password_step(&third, &alpha).await;
+    let twice = code_step(&third, &next).await;
     assert_eq!(
         twice.status(),
         StatusCode::UNAUTHORIZED,
