@@ -87,6 +87,18 @@ async fn sign_in(
     submit(client).await
 }
 
+/// Signs the owner in and waits for the dashboard, so the next navigation cannot cancel the
+/// sign-in before its cookie is set.
+async fn sign_in_as_owner(
+    client: &Client,
+    origin: &str,
+    tenant: &TenantFixture,
+) -> anyhow::Result<()> {
+    sign_in(client, origin, tenant, &tenant.owner_password).await?;
+    text_of(client, "#branches-heading").await?;
+    Ok(())
+}
+
 async fn sign_in_journey(
     client: Client,
     origin: String,
@@ -730,8 +742,7 @@ async fn desk_settings_journey(
     origin: String,
     alpha: &TenantFixture,
 ) -> anyhow::Result<()> {
-    sign_in(&client, &origin, alpha, &alpha.owner_password).await?;
-    text_of(&client, "#branches-heading").await?;
+    sign_in_as_owner(&client, &origin, alpha).await?;
     client
         .goto(&format!("{origin}/t/alpha/portal/settings/front-desk"))
         .await?;
@@ -916,8 +927,7 @@ async fn front_desk_pages_journey(
     origin: String,
     alpha: &TenantFixture,
 ) -> anyhow::Result<()> {
-    sign_in(&client, &origin, alpha, &alpha.owner_password).await?;
-    text_of(&client, "#branches-heading").await?;
+    sign_in_as_owner(&client, &origin, alpha).await?;
     click(&client, "nav a[href$='/portal/calendar']").await?;
     // The booking is within the coming seven days: this week's view or the next shows it.
     let today = chrono::NaiveDate::parse_from_str(&value_of(&client, "f-date").await?, "%Y-%m-%d")?;
@@ -1301,7 +1311,7 @@ async fn repair_order_journey(
         .await)?;
 
     // The owner opens the repair order from the appointment.
-    sign_in(&client, &origin, alpha, &alpha.owner_password).await?;
+    sign_in_as_owner(&client, &origin, alpha).await?;
     client
         .goto(&format!(
             "{origin}/t/alpha/portal/appointments/{}",
@@ -1764,7 +1774,7 @@ async fn card_payment_journey(
         .unwrap_or_default()
         .to_owned();
     stripe.enable_account(&account);
-    sign_in(&client, &origin, alpha, &alpha.owner_password).await?;
+    sign_in_as_owner(&client, &origin, alpha).await?;
     // The owner comes back from Stripe's onboarding: the settings page asks Stripe.
     client
         .goto(&format!("{origin}/t/alpha/portal/settings/payments/return"))
