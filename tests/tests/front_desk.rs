@@ -921,14 +921,14 @@ async fn maintenance_reminders_go_once_to_owners_who_agreed() {
     }
     give_marketing_consent(&d, &ids[0]).await;
     // One server an hour runs the round.
-    assert!(pitlane_web::sweeps::claim_this_hour(d.app.state()).await);
-    assert!(!pitlane_web::sweeps::claim_this_hour(d.app.state()).await);
+    assert!(pitlane_app::sweeps::claim_this_hour(d.app.state()).await);
+    assert!(!pitlane_app::sweeps::claim_this_hour(d.app.state()).await);
     assert_eq!(
-        pitlane_web::sweeps::maintenance_round(d.app.state()).await,
+        pitlane_app::sweeps::maintenance_round(d.app.state()).await,
         1
     );
     assert_eq!(
-        pitlane_web::sweeps::maintenance_round(d.app.state()).await,
+        pitlane_app::sweeps::maintenance_round(d.app.state()).await,
         0,
         "told once"
     );

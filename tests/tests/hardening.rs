@@ -1044,7 +1044,7 @@ async fn single_sign_on_links_only_asserted_addresses_of_listed_directories() {
     let db = pitlane_testkit::TestDatabase::create().await;
     let mut vars = pitlane_testkit::test_vars(&db);
     vars.extend(idp.microsoft_vars("common"));
-    let refused = pitlane_web::Config::from_lookup(|name| {
+    let refused = pitlane_app::Config::from_lookup(|name| {
         vars.iter()
             .find(|(k, _)| *k == name)
             .map(|(_, v)| v.clone())

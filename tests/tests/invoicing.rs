@@ -140,7 +140,7 @@ impl Shop {
     /// Works every stored event now, as the background worker would.
     async fn drain(&self) {
         let state = self.app.state();
-        pitlane_billing::events::drain(&state.billing, &pitlane_web::sweeps::stripe_sites(state))
+        pitlane_billing::events::drain(&state.billing, &pitlane_app::sweeps::stripe_sites(state))
             .await;
     }
 

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use pitlane_web::{Config, StartError};
+use pitlane_app::{Config, StartError};
 
 // Pages allocate many small strings; glibc's allocator spent a third of the server's time on
 // them under load (and fragmented memory). mimalloc is made for this.
@@ -22,7 +22,7 @@ Configuration comes from environment variables (and .env); see README.md.";
 fn main() -> ExitCode {
     let command = std::env::args().nth(1).unwrap_or_else(|| "serve".into());
     if command == "openapi" {
-        println!("{}", pitlane_web::api::service().spec());
+        println!("{}", pitlane_web::api::document());
         return ExitCode::SUCCESS;
     }
     if !matches!(command.as_str(), "serve" | "migrate") {
@@ -40,7 +40,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    pitlane_web::init_logging(config.log_format);
+    pitlane_app::init_logging(config.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -53,7 +53,7 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match command.as_str() {
-            "migrate" => pitlane_web::migrate(&config)
+            "migrate" => pitlane_app::migrate(&config)
                 .await
                 .map(|()| println!("migrations applied")),
             _ => pitlane_web::serve(config).await,

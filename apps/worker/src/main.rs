@@ -2,58 +2,17 @@
 //! each runs the outbox relay and the senders (a member of the Redis Stream consumer group),
 //! claims the messages of crashed peers, and answers `/healthz`, `/readyz` and `/metrics`.
 
-use std::{process::ExitCode, time::Duration};
+mod probe;
 
+use std::process::ExitCode;
+
+use pitlane_app::Config;
 use pitlane_bus::Bus;
 use pitlane_notify::Workers;
 use pitlane_store::{Store, StoreOptions};
-use pitlane_web::Config;
-use poem::{
-    EndpointExt, IntoResponse, Response, Route, Server, get, handler, http::StatusCode,
-    listener::TcpListener, web::Data,
-};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-#[derive(Clone)]
-struct Probe {
-    store: Store,
-    bus: Bus,
-    workers: Workers,
-}
-
-#[handler]
-fn healthz() -> &'static str {
-    "ok"
-}
-
-#[handler]
-async fn readyz(probe: Data<&Probe>) -> Response {
-    let check = Duration::from_secs(2);
-    let db = matches!(
-        tokio::time::timeout(check, probe.store.ping()).await,
-        Ok(Ok(()))
-    );
-    let redis = matches!(
-        tokio::time::timeout(check, probe.bus.ping()).await,
-        Ok(Ok(()))
-    );
-    if db && redis {
-        "ok".into_response()
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "unavailable").into_response()
-    }
-}
-
-#[handler]
-fn metrics(probe: Data<&Probe>) -> Response {
-    let mut body = pitlane_web::metrics::worker_metrics(&probe.workers.stats());
-    body.push_str("# EOF\n");
-    Response::builder()
-        .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(body)
-}
 
 fn main() -> ExitCode {
     let config = match Config::from_env() {
@@ -63,7 +22,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    pitlane_web::init_logging(config.log_format);
+    pitlane_app::init_logging(config.log_format);
     let addr = std::env::var("PITLANE_WORKER_ADDR").unwrap_or_else(|_| "127.0.0.1:8081".into());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -109,26 +68,19 @@ async fn run(config: Config, addr: String) -> anyhow::Result<()> {
     )
     .map_err(|e| anyhow::anyhow!("mail: {e}"))?;
     let running = workers.start();
-    let listener = TcpListener::bind(addr.clone());
+    let listener = tokio::net::TcpListener::bind(&addr).await?;
     tracing::info!(%addr, "worker ready");
-    let app = Route::new()
-        .at("/healthz", get(healthz))
-        .at("/readyz", get(readyz))
-        .at("/metrics", get(metrics))
-        .data(Probe {
+    probe::serve(
+        listener,
+        probe::Probe {
             store,
             bus,
             workers,
-        });
-    let served = Server::new(listener)
-        .run_with_graceful_shutdown(
-            app,
-            pitlane_web::shutdown_signal(),
-            Some(Duration::from_secs(10)),
-        )
-        .await;
+        },
+        pitlane_app::shutdown_signal(),
+    )
+    .await;
     tracing::info!("stopping: finishing messages in flight");
     running.stop().await;
-    served?;
     Ok(())
 }

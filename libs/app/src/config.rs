@@ -375,8 +375,7 @@ impl Config {
         };
         let trusted_proxies = match var("PITLANE_TRUSTED_PROXIES") {
             None => Vec::new(),
-            Some(raw) => crate::client_ip::parse_trusted(&raw)
-                .map_err(|e| bad("PITLANE_TRUSTED_PROXIES", e))?,
+            Some(raw) => parse_trusted(&raw).map_err(|e| bad("PITLANE_TRUSTED_PROXIES", e))?,
         };
         let metrics_addr = match var("PITLANE_METRICS_ADDR") {
             None => None,
@@ -583,6 +582,20 @@ fn embedded_secret() -> Result<Vec<u8>, String> {
     }
     std::fs::write(&path, &secret).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(secret.into_bytes())
+}
+
+/// Parses `PITLANE_TRUSTED_PROXIES`: addresses or CIDR ranges, comma-separated.
+pub fn parse_trusted(raw: &str) -> Result<Vec<ipnet::IpNet>, String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|entry| {
+            entry
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| format!("{entry:?} is not an address or a CIDR range"))
+        })
+        .collect()
 }
 
 #[cfg(test)]

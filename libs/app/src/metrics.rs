@@ -87,8 +87,76 @@ pub fn route_label(path: &str, matched: bool) -> String {
     format!("/{}", out.join("/"))
 }
 
+/// One tenant's line of the outbox: the operator's queue view and `/metrics` both show it.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct TenantQueue {
+    pub tenant_id: uuid::Uuid,
+    pub tenant: String,
+    pub due: i64,
+    pub scheduled: i64,
+    pub in_flight: i64,
+    pub dead: i64,
+    pub suppressed: i64,
+    pub sent_last_5_minutes: i64,
+}
+
+pub fn summarize(
+    stats: &[pitlane_store::OutboxStat],
+) -> std::collections::BTreeMap<uuid::Uuid, TenantQueue> {
+    let mut tenants: std::collections::BTreeMap<uuid::Uuid, TenantQueue> =
+        std::collections::BTreeMap::new();
+    for s in stats {
+        let t = tenants.entry(s.tenant_id).or_insert_with(|| TenantQueue {
+            tenant_id: s.tenant_id,
+            ..TenantQueue::default()
+        });
+        match (s.status.as_str(), s.due) {
+            ("pending", true) => t.due += s.messages,
+            ("pending", false) => t.scheduled += s.messages,
+            ("queued" | "sending", _) => t.in_flight += s.messages,
+            ("dead", _) => t.dead += s.messages,
+            ("suppressed", _) => t.suppressed += s.messages,
+            ("sent", _) => t.sent_last_5_minutes += s.messages,
+            _ => {}
+        }
+    }
+    tenants
+}
+
+/// The outbox's figures for `/metrics`, read at most every 15 seconds however often the
+/// scraper (or someone else) asks.
+#[derive(Default)]
+pub struct QueueFigures {
+    cached: tokio::sync::Mutex<Option<(std::time::Instant, String)>>,
+}
+
+const QUEUE_FIGURES_TTL: std::time::Duration = std::time::Duration::from_secs(15);
+
+impl QueueFigures {
+    pub async fn render(&self, store: &pitlane_store::Store) -> String {
+        let mut cached = self.cached.lock().await;
+        if let Some((at, text)) = cached.as_ref()
+            && at.elapsed() < QUEUE_FIGURES_TTL
+        {
+            return text.clone();
+        }
+        let text = match store.outbox_stats().await {
+            Ok(stats) => {
+                let rows: Vec<_> = summarize(&stats).into_values().collect();
+                queue_metrics(&rows)
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "outbox figures for /metrics");
+                String::new()
+            }
+        };
+        *cached = Some((std::time::Instant::now(), text.clone()));
+        text
+    }
+}
+
 /// The outbox per tenant, as gauges (read from the database at scrape time).
-pub fn queue_metrics(rows: &[crate::pages::operator::TenantQueue]) -> String {
+pub fn queue_metrics(rows: &[TenantQueue]) -> String {
     use std::fmt::Write;
     let mut out = String::from(
         "# HELP pitlane_outbox_messages Messages in the outbox by tenant and state.\n# TYPE pitlane_outbox_messages gauge\n",

@@ -1,9 +1,16 @@
+//! The application's state: every capability, connected once at start and shared by the
+//! web layer, the background rounds and the tests.
+
 use std::sync::Arc;
 
 use pitlane_bus::Bus;
 use pitlane_store::Store;
 
-use crate::{config::Config, metrics::Metrics, tenant::TenantCache};
+use crate::{
+    config::Config,
+    metrics::{Metrics, QueueFigures},
+    tenants::TenantCache,
+};
 
 /// What every handler may need. Cheap to clone; nothing in it is needed by another instance.
 #[derive(Clone)]
@@ -13,7 +20,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
     /// The outbox's figures for `/metrics`, cached between scrapes.
-    pub queue_figures: Arc<crate::server::QueueFigures>,
+    pub queue_figures: Arc<QueueFigures>,
     pub tenants: Arc<TenantCache>,
     /// Where capabilities write their messages.
     pub outbox: pitlane_notify::Outbox,

@@ -84,6 +84,8 @@ impl fmt::Display for CallError {
     }
 }
 
+impl std::error::Error for CallError {}
+
 impl CallError {
     /// What a customer or member of staff is told: never Stripe's own words about our keys.
     pub fn into_service_error(self, field: &str) -> ServiceError {

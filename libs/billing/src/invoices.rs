@@ -37,7 +37,7 @@ use pitlane_store::{
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::{Billing, internal};
+use crate::Billing;
 
 /// An invoice with everything its pages and PDF show.
 #[derive(Debug, Clone)]
@@ -94,8 +94,9 @@ pub(crate) fn currency_of(row: &invoice::Model) -> CurrencyCode {
 }
 
 pub fn status_of(row: &invoice::Model) -> Result<InvoiceStatus, ServiceError> {
-    InvoiceStatus::parse(&row.status)
-        .ok_or_else(|| internal(format!("stored status {}", row.status)))
+    InvoiceStatus::parse(&row.status).ok_or_else(|| {
+        pitlane_domain::ServiceError::internal(format!("stored status {}", row.status))
+    })
 }
 
 pub(crate) async fn view(

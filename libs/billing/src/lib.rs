@@ -11,6 +11,7 @@
 
 pub mod checkout;
 pub mod connect;
+pub mod customer_copies;
 pub mod demo;
 pub mod events;
 pub mod gateway;
@@ -65,9 +66,4 @@ impl Billing {
             ))
         })
     }
-}
-
-/// Internal errors from our own stored values.
-pub(crate) fn internal(err: impl std::fmt::Display) -> ServiceError {
-    ServiceError::Internal(err.to_string())
 }

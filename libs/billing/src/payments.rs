@@ -281,7 +281,7 @@ pub async fn refund(
             FieldErrors::single("amount", "the workshop's Stripe account is not connected")
         })?;
         let intent = paid.stripe_payment_intent.clone().ok_or_else(|| {
-            ServiceError::Internal(format!("card payment {} has no payment intent", paid.id))
+            ServiceError::internal(format!("card payment {} has no payment intent", paid.id))
         })?;
         // The key names what was refunded before: a retry after a lost answer gets Stripe's
         // first refund back, while a second refund of the same amount is a new one.

@@ -429,7 +429,7 @@ pub(crate) async fn handle_event(
     };
     let state = fetch_subscription(gateway, &subscription_id)
         .await
-        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        .map_err(ServiceError::internal)?;
     if state.customer != customer {
         return Ok("ignored: subscription of another customer".into());
     }

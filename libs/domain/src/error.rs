@@ -97,12 +97,30 @@ pub enum ServiceError {
     /// Well-formed but clashing with existing data (a taken name, say), per field.
     #[error("conflict: {0}")]
     Conflict(FieldErrors),
-    /// Something broke on our side; the text is for logs, never for responses.
+    /// Something broke on our side. The cause (with its own causes) is for the logs, never
+    /// for responses.
     #[error("internal error: {0}")]
-    Internal(String),
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
 }
 
 impl ServiceError {
+    /// Something broke on our side, because of `cause` (an error, or a sentence saying what).
+    pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Self {
+        ServiceError::Internal(cause.into())
+    }
+
+    /// The whole chain of causes of an internal error, for its log line. The message names
+    /// the first cause already; the causes of that cause follow.
+    pub fn chain(&self) -> String {
+        let mut text = self.to_string();
+        let mut cause = std::error::Error::source(self).and_then(|first| first.source());
+        while let Some(err) = cause {
+            text.push_str(": ");
+            text.push_str(&err.to_string());
+            cause = err.source();
+        }
+        text
+    }
     /// The same answer with field `from` called `to`: a service's field shown on a form (or in
     /// an API) that names it differently.
     pub fn renamed(self, from: &str, to: &str) -> Self {

@@ -360,7 +360,7 @@ pub(crate) async fn move_in(
 
 fn status_of(row: &appointment::Model) -> Result<AppointmentStatus, ServiceError> {
     AppointmentStatus::parse(&row.status)
-        .ok_or_else(|| ServiceError::Internal(format!("unknown appointment status {}", row.status)))
+        .ok_or_else(|| ServiceError::internal(format!("unknown appointment status {}", row.status)))
 }
 
 /// Refuses an appointment outside the member's branches (as a 404).

@@ -60,7 +60,7 @@ pub(crate) async fn board(
         schedule::start_of_day(tz, from),
         schedule::start_of_day(tz, until),
     )
-    .ok_or_else(|| ServiceError::Internal("empty scheduling window".into()))?;
+    .ok_or_else(|| ServiceError::internal("empty scheduling window"))?;
     let hours = pitlane_tenancy::branches::hours_of(branch);
     let closures: Vec<(Span, String)> = tx
         .all(

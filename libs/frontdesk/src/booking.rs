@@ -374,7 +374,7 @@ pub async fn start_guest(
         id: Set(id),
         destination: Set(destination),
         code_hash: Set(hash_code(id, &code)),
-        request: Set(serde_json::to_value(&stored).map_err(crate::internal)?),
+        request: Set(serde_json::to_value(&stored).map_err(pitlane_domain::ServiceError::internal)?),
         attempts: Set(0),
         expires_at: Set(Utc::now() + Duration::minutes(CODE_MINUTES)),
         used_at: Set(None),
@@ -407,7 +407,7 @@ pub async fn pending(
     let tx = fd.store.tx(tenant).await?;
     let row = tx.get::<booking_code::Entity>(id).await?;
     tx.commit().await?;
-    serde_json::from_value(row.request).map_err(crate::internal)
+    serde_json::from_value(row.request).map_err(pitlane_domain::ServiceError::internal)
 }
 
 /// A booking made, with the customer's link to it.
@@ -465,8 +465,8 @@ pub async fn confirm_guest(
             "that is not the code we sent; start the booking again for a new one".to_owned()
         }));
     }
-    let req: BookingRequest =
-        serde_json::from_value(row.request.clone()).map_err(crate::internal)?;
+    let req: BookingRequest = serde_json::from_value(row.request.clone())
+        .map_err(pitlane_domain::ServiceError::internal)?;
     let checked = check(&tx, &req, false).await?;
     let by_sms = row.destination.starts_with('+');
     let customer = guest_customer(

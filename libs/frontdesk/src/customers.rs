@@ -249,21 +249,11 @@ pub async fn update(
     tx.update(active).await?;
     refresh_search(&tx, id).await?;
     let row = tx.get::<customer::Entity>(id).await?;
-    rename_on_orders(&tx, id, &row.name).await?;
+    for hook in fd.customer_hooks.iter() {
+        hook.renamed(&tx, id, &row.name).await?;
+    }
     tx.commit().await?;
     Ok(row)
-}
-
-/// The customer's name as the repair-order board shows it, on all their orders.
-async fn rename_on_orders(tx: &TenantTx, id: Uuid, name: &str) -> Result<(), ServiceError> {
-    use pitlane_store::entity::repair_order;
-    tx.update_all(
-        repair_order::Entity::update_many()
-            .col_expr(repair_order::Column::CustomerName, Expr::value(name))
-            .filter(repair_order::Column::CustomerId.eq(id)),
-    )
-    .await?;
-    Ok(())
 }
 
 /// A customer that is still a customer: merged-away and erased records answer 404.
@@ -701,15 +691,9 @@ pub async fn merge(
             .filter(appointment::Column::CustomerId.eq(duplicate)),
     )
     .await?;
-    tx.update_all(
-        pitlane_store::entity::repair_order::Entity::update_many()
-            .col_expr(
-                pitlane_store::entity::repair_order::Column::CustomerId,
-                Expr::value(keep),
-            )
-            .filter(pitlane_store::entity::repair_order::Column::CustomerId.eq(duplicate)),
-    )
-    .await?;
+    for hook in fd.customer_hooks.iter() {
+        hook.merged(&tx, keep, duplicate).await?;
+    }
     tx.update_all(
         customer_note::Entity::update_many()
             .col_expr(customer_note::Column::CustomerId, Expr::value(keep))
@@ -774,7 +758,9 @@ pub async fn merge(
     )
     .await?;
     let merged = tx.get::<customer::Entity>(keep).await?;
-    rename_on_orders(&tx, keep, &merged.name).await?;
+    for hook in fd.customer_hooks.iter() {
+        hook.renamed(&tx, keep, &merged.name).await?;
+    }
     tx.commit().await?;
     Ok(merged)
 }

@@ -56,9 +56,11 @@ pub async fn seed(
         pitlane_identity::add_member(
             &tx,
             pitlane_identity::NewMember {
-                email: Email::parse(email).map_err(crate::internal)?,
-                name: DisplayName::parse(name, 120).map_err(crate::internal)?,
-                password: NewPassword::parse(&password).map_err(crate::internal)?,
+                email: Email::parse(email).map_err(pitlane_domain::ServiceError::internal)?,
+                name: DisplayName::parse(name, 120)
+                    .map_err(pitlane_domain::ServiceError::internal)?,
+                password: NewPassword::parse(&password)
+                    .map_err(pitlane_domain::ServiceError::internal)?,
                 role: Role::Mechanic,
             },
         )

@@ -11,6 +11,7 @@ pub mod catalogue;
 pub mod conversations;
 pub mod customers;
 pub mod demo;
+pub mod hooks;
 pub mod privacy;
 pub mod resources;
 mod search;
@@ -36,6 +37,9 @@ pub struct FrontDesk {
     pub mail_from: String,
     /// Limits on messages guests cause (booking codes).
     pub send_limits: pitlane_notify::abuse::SendLimits,
+    /// Told when a customer is renamed, merged or erased, by the capabilities that keep a
+    /// copy of their details (see [`hooks`]).
+    pub customer_hooks: hooks::CustomerHooks,
 }
 
 /// The name of the person acting, for records staff read later ("note by …").
@@ -44,9 +48,4 @@ pub(crate) async fn author_name(
     actor: &pitlane_domain::Actor,
 ) -> Result<Option<String>, pitlane_store::StoreError> {
     tx.actor_name(actor).await
-}
-
-/// Internal errors from serialising our own values.
-pub(crate) fn internal(err: impl std::fmt::Display) -> pitlane_domain::ServiceError {
-    pitlane_domain::ServiceError::Internal(err.to_string())
 }

@@ -222,39 +222,10 @@ pub async fn erase(fd: &FrontDesk, actor: &Actor, id: Uuid) -> Result<Erased, Se
         conversation::Entity::delete_many().filter(conversation::Column::CustomerId.eq(id)),
     )
     .await?;
-    // Invoices are kept for the tax authorities with their numbers and amounts, but not
-    // whom they were for: the name and contact details copied onto them go.
-    tx.update_all(
-        pitlane_store::entity::invoice::Entity::update_many()
-            .col_expr(
-                pitlane_store::entity::invoice::Column::CustomerName,
-                Expr::value(ERASED_NAME),
-            )
-            .col_expr(
-                pitlane_store::entity::invoice::Column::CustomerEmail,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                pitlane_store::entity::invoice::Column::CustomerPhone,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                pitlane_store::entity::invoice::Column::VehicleLabel,
-                Expr::value(""),
-            )
-            .filter(pitlane_store::entity::invoice::Column::CustomerId.eq(id)),
-    )
-    .await?;
-    // Repair orders keep the name for the board; it goes with the rest.
-    tx.update_all(
-        pitlane_store::entity::repair_order::Entity::update_many()
-            .col_expr(
-                pitlane_store::entity::repair_order::Column::CustomerName,
-                Expr::value(ERASED_NAME),
-            )
-            .filter(pitlane_store::entity::repair_order::Column::CustomerId.eq(id)),
-    )
-    .await?;
+    // Invoices and repair orders are their owners' to blank (see `hooks`).
+    for hook in fd.customer_hooks.iter() {
+        hook.erased(&tx, id, ERASED_NAME).await?;
+    }
     tx.update_all(
         vehicle_owner::Entity::update_many()
             .col_expr(vehicle_owner::Column::OwnerName, Expr::value(ERASED_NAME))

@@ -285,7 +285,7 @@ pub async fn set_profile(
         .as_ref()
         .map(serde_json::to_value)
         .transpose()
-        .map_err(crate::internal)?;
+        .map_err(pitlane_domain::ServiceError::internal)?;
     let existing = tx
         .first(
             tx.select::<mechanic_profile::Entity>()

@@ -117,7 +117,7 @@ fn assigned_role(
     custom: Option<(uuid::Uuid, String, &str)>,
     membership: uuid::Uuid,
 ) -> Result<(AssignedRole, PermissionSet), ServiceError> {
-    let unknown = || ServiceError::Internal(format!("membership {membership} has an unknown role"));
+    let unknown = || ServiceError::internal(format!("membership {membership} has an unknown role"));
     let permissions = membership_permissions(role, custom.as_ref().map(|(_, _, stored)| *stored))
         .ok_or_else(unknown)?;
     let assigned = match custom.filter(|_| role == CUSTOM_ROLE) {

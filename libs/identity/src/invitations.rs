@@ -287,8 +287,7 @@ pub async fn accept(
             tx.people().update(row).await?
         }
         (None, login) => {
-            let (name, hash) =
-                login.ok_or_else(|| ServiceError::Internal("no login chosen".into()))?;
+            let (name, hash) = login.ok_or_else(|| ServiceError::internal("no login chosen"))?;
             tx.people()
                 .insert(crate::new_user(
                     invitation.email.clone(),

@@ -240,7 +240,7 @@ pub async fn spend_row(
         }));
     }
     row.map(Ok)
-        .ok_or_else(|| ServiceError::Internal("a spent link vanished".into()))
+        .ok_or_else(|| ServiceError::internal("a spent link vanished"))
 }
 
 #[cfg(test)]

@@ -196,7 +196,7 @@ fn callback_url(public_url: &str) -> String {
 }
 
 fn bad_config(err: impl std::fmt::Display) -> ServiceError {
-    ServiceError::Internal(format!("identity provider configuration: {err}"))
+    ServiceError::internal(format!("identity provider configuration: {err}"))
 }
 
 /// Where to send the person to sign in with `provider`.
@@ -229,7 +229,7 @@ pub async fn start(
         next: next.to_owned(),
         browser: Some(browser_digest.to_owned()),
     };
-    let raw = serde_json::to_vec(&pending).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let raw = serde_json::to_vec(&pending).map_err(|e| ServiceError::internal(e))?;
     identity
         .kv
         .set(
@@ -238,7 +238,7 @@ pub async fn start(
             Some(PENDING_TTL),
         )
         .await
-        .map_err(|e| ServiceError::Internal(format!("storing the sign-in state: {e}")))?;
+        .map_err(|e| ServiceError::internal(format!("storing the sign-in state: {e}")))?;
     Ok(url.to_string())
 }
 
@@ -248,7 +248,7 @@ async fn take(identity: &Identity, key: &str) -> Result<Option<Vec<u8>>, Service
         .kv
         .take(key)
         .await
-        .map_err(|e| ServiceError::Internal(format!("reading the sign-in state: {e}")))
+        .map_err(|e| ServiceError::internal(format!("reading the sign-in state: {e}")))
 }
 
 #[derive(Deserialize)]
@@ -284,8 +284,7 @@ pub async fn finish(
     let Some(raw) = take(identity, &format!("oauth:state:{state}")).await? else {
         return Ok(Err(OAuthRefusal::UnknownState));
     };
-    let pending: Pending =
-        serde_json::from_slice(&raw).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let pending: Pending = serde_json::from_slice(&raw).map_err(|e| ServiceError::internal(e))?;
     let Some(provider) = providers.iter().find(|p| p.key == pending.provider) else {
         return Ok(Err(OAuthRefusal::UnknownState));
     };
@@ -298,7 +297,7 @@ pub async fn finish(
         .redirect(oauth2::reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(10))
         .build()
-        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        .map_err(|e| ServiceError::internal(e))?;
     let token = match client
         .exchange_code(AuthorizationCode::new(code.to_owned()))
         .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier.clone()))
@@ -466,12 +465,12 @@ pub async fn issue_handoff(
         let bytes: [u8; 32] = rand::random();
         base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes)
     };
-    let raw = serde_json::to_vec(handoff).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let raw = serde_json::to_vec(handoff).map_err(|e| ServiceError::internal(e))?;
     identity
         .kv
         .set(&format!("oauth:handoff:{token}"), &raw, Some(ttl))
         .await
-        .map_err(|e| ServiceError::Internal(format!("storing the hand-off: {e}")))?;
+        .map_err(|e| ServiceError::internal(format!("storing the hand-off: {e}")))?;
     Ok(token)
 }
 
@@ -518,8 +517,7 @@ pub async fn take_handoff(
     let Some(raw) = take(identity, &format!("oauth:handoff:{token}")).await? else {
         return Ok(None);
     };
-    let handoff: Handoff =
-        serde_json::from_slice(&raw).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let handoff: Handoff = serde_json::from_slice(&raw).map_err(|e| ServiceError::internal(e))?;
     if handoff.tenant != tenant {
         return Ok(None);
     }

@@ -14,10 +14,10 @@ pub async fn hash_password(password: String) -> Result<String, ServiceError> {
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .map(|hash| hash.to_string())
-            .map_err(|e| ServiceError::Internal(format!("hashing a password: {e}")))
+            .map_err(|e| ServiceError::internal(format!("hashing a password: {e}")))
     })
     .await
-    .map_err(|e| ServiceError::Internal(format!("hashing task: {e}")))?
+    .map_err(|e| ServiceError::internal(format!("hashing task: {e}")))?
 }
 
 /// A hash of a password nobody knows: verified against when the user does not exist,

@@ -33,7 +33,7 @@ impl Identity {
         idempotency_key: String,
     ) -> Result<(), ServiceError> {
         let address = Email::parse(to)
-            .map_err(|_| ServiceError::Internal(format!("stored address {to} is not valid")))?;
+            .map_err(|_| ServiceError::internal(format!("stored address {to} is not valid")))?;
         let mut values: BTreeMap<String, String> = vars
             .iter()
             .map(|(k, v)| ((*k).to_owned(), v.clone()))

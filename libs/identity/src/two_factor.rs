@@ -29,9 +29,9 @@ pub const RECOVERY_CODES: usize = 10;
 
 fn totp(secret_base32: &str) -> Result<TOTP, ServiceError> {
     let raw = base32_decode(secret_base32)
-        .ok_or_else(|| ServiceError::Internal("a stored TOTP secret is not base32".into()))?;
+        .ok_or_else(|| ServiceError::internal("a stored TOTP secret is not base32"))?;
     TOTP::new(Algorithm::SHA1, 6, 1, 30, raw)
-        .map_err(|e| ServiceError::Internal(format!("TOTP: {e}")))
+        .map_err(|e| ServiceError::internal(format!("TOTP: {e}")))
 }
 
 /// RFC 4648 base32 without padding, as authenticator apps take secrets.
@@ -67,7 +67,7 @@ pub fn new_secret(issuer: &str, account: &str) -> (String, String) {
 pub fn current_code(secret_base32: &str) -> Result<String, ServiceError> {
     totp(secret_base32)?
         .generate_current()
-        .map_err(|e| ServiceError::Internal(e.to_string()))
+        .map_err(|e| ServiceError::internal(e))
 }
 
 /// Sealed under the key derived for TOTP sealing alone (see [`crate::keys`]).
@@ -77,7 +77,7 @@ pub fn next_code(secret_base32: &str) -> Result<String, ServiceError> {
     let totp = totp(secret_base32)?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_err(|e| ServiceError::Internal(e.to_string()))?
+        .map_err(|e| ServiceError::internal(e))?
         .as_secs();
     Ok(totp.generate(now + totp.step))
 }
@@ -95,7 +95,7 @@ fn seal(identity: &Identity, secret_base32: &str) -> Result<String, ServiceError
     let nonce: [u8; 12] = rand::random();
     let sealed = cipher
         .encrypt(Nonce::from_slice(&nonce), secret_base32.as_bytes())
-        .map_err(|_| ServiceError::Internal("sealing a TOTP secret".into()))?;
+        .map_err(|_| ServiceError::internal("sealing a TOTP secret"))?;
     let mut bytes = nonce.to_vec();
     bytes.extend(sealed);
     Ok(format!("{SEALED}{}", URL_SAFE_NO_PAD.encode(bytes)))
@@ -125,28 +125,26 @@ fn unseal(identity: &Identity, stored: &str) -> Result<(String, bool), ServiceEr
         let legacy = identity.signer.keyring().legacy_secrets();
         (sealed, legacy.iter().map(|s| legacy_key(s)).collect())
     } else {
-        return Err(ServiceError::Internal("a TOTP secret is not sealed".into()));
+        return Err(ServiceError::internal("a TOTP secret is not sealed"));
     };
     let bytes = URL_SAFE_NO_PAD
         .decode(sealed)
-        .map_err(|_| ServiceError::Internal("a sealed TOTP secret is not base64".into()))?;
+        .map_err(|_| ServiceError::internal("a sealed TOTP secret is not base64"))?;
     if bytes.len() < 12 {
-        return Err(ServiceError::Internal(
-            "a sealed TOTP secret is too short".into(),
-        ));
+        return Err(ServiceError::internal("a sealed TOTP secret is too short"));
     }
     let (nonce, ciphertext) = bytes.split_at(12);
     for (index, key) in keys.iter().enumerate() {
         let cipher = Aes256Gcm::new(&(*key).into());
         if let Ok(plain) = cipher.decrypt(Nonce::from_slice(nonce), ciphertext) {
             let text = String::from_utf8(plain)
-                .map_err(|_| ServiceError::Internal("a TOTP secret is not text".into()))?;
+                .map_err(|_| ServiceError::internal("a TOTP secret is not text"))?;
             let reseal = index > 0 || !stored.starts_with(SEALED);
             return Ok((text, reseal));
         }
     }
-    Err(ServiceError::Internal(
-        "a TOTP secret does not open with this secret key (nor PITLANE_SECRET_KEY_PREVIOUS)".into(),
+    Err(ServiceError::internal(
+        "a TOTP secret does not open with this secret key (nor PITLANE_SECRET_KEY_PREVIOUS)",
     ))
 }
 
@@ -156,7 +154,7 @@ fn matching_step(secret_base32: &str, code: &str) -> Result<Option<i64>, Service
     let totp = totp(secret_base32)?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_err(|e| ServiceError::Internal(e.to_string()))?
+        .map_err(|e| ServiceError::internal(e))?
         .as_secs();
     let current = now / totp.step;
     Ok([current.saturating_sub(1), current, current + 1]

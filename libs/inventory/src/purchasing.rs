@@ -56,7 +56,7 @@ pub struct PurchaseOrderView {
 
 fn status_of(row: &purchase_order::Model) -> Result<PurchaseOrderStatus, ServiceError> {
     PurchaseOrderStatus::parse(&row.status)
-        .ok_or_else(|| ServiceError::Internal(format!("stored status {}", row.status)))
+        .ok_or_else(|| ServiceError::internal(format!("stored status {}", row.status)))
 }
 
 async fn view(

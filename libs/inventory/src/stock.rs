@@ -142,7 +142,7 @@ pub async fn apply(
     };
     check(level.on_hand_milli, level.reserved_milli).map_err(|e| insufficient(&part, e))?;
     let delta = to_milli(kind.delta(from_milli(movement.quantity_milli)))
-        .ok_or_else(|| ServiceError::Internal("quantity out of range".into()))?;
+        .ok_or_else(|| ServiceError::internal("quantity out of range"))?;
     let mut update = stock_level::Entity::update_many()
         .col_expr(
             stock_level::Column::OnHandMilli,
@@ -478,7 +478,7 @@ pub async fn record(
     }
     errors.into_result()?;
     let (Some(kind), Some(quantity)) = (kind, quantity) else {
-        return Err(ServiceError::Internal("checked above".into()));
+        return Err(ServiceError::internal("checked above"));
     };
     let tx = inv.store.tx(&TenantCtx::of(actor)).await?;
     known_branch(&tx, input.branch_id).await?;

@@ -114,14 +114,14 @@ impl Outbox {
             .find(|name| !message.vars.contains_key(**name))
         {
             // A capability forgot a variable: a bug in our code, caught before anything is sent.
-            return Err(ServiceError::Internal(format!(
+            return Err(ServiceError::internal(format!(
                 "{} message without its {missing} variable",
                 kind.as_str()
             )));
         }
         if message.idempotency_key.is_empty() || message.idempotency_key.len() > 200 {
-            return Err(ServiceError::Internal(
-                "an idempotency key of 1 to 200 characters is required".into(),
+            return Err(ServiceError::internal(
+                "an idempotency key of 1 to 200 characters is required",
             ));
         }
         let (to_name, attachments) = match &message.to {
@@ -137,7 +137,7 @@ impl Outbox {
             kind: kind.as_str().to_owned(),
             channel: message.to.channel().as_str().to_owned(),
             recipient: message.to.address().to_owned(),
-            data: serde_json::to_value(&data).map_err(|e| ServiceError::Internal(e.to_string()))?,
+            data: serde_json::to_value(&data).map_err(|e| ServiceError::internal(e))?,
             idempotency_key: message.idempotency_key,
             bulk: kind.is_bulk(),
             not_before: message.send_at.unwrap_or_else(Utc::now),

@@ -52,7 +52,7 @@ impl From<StoreError> for pitlane_domain::ServiceError {
             StoreError::Invalid { column, message } => pitlane_domain::ServiceError::Invalid(
                 pitlane_domain::FieldErrors::single(&column, message),
             ),
-            other => pitlane_domain::ServiceError::Internal(other.to_string()),
+            other => pitlane_domain::ServiceError::internal(other),
         }
     }
 }

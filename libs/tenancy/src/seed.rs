@@ -253,7 +253,7 @@ pub async fn sign_up(
             )
             .await?
         }
-        (None, None) => return Err(ServiceError::Internal("sign-up without a password".into())),
+        (None, None) => return Err(ServiceError::internal("sign-up without a password")),
     };
     let actor = pitlane_identity::access::actor_of(&tx, &membership).await?;
     audit::record(

@@ -63,14 +63,15 @@ impl Client {
     }
 
     /// Calls the API with an optional JSON body; the status and the JSON answer (or, when the
-    /// answer is not JSON, its text as a JSON string).
+    /// answer is not JSON, its text as a JSON string). The answer is checked against the
+    /// OpenAPI document first (see [`crate::openapi`]).
     pub async fn call(
         &self,
         method: reqwest::Method,
         path: &str,
         body: Option<serde_json::Value>,
     ) -> (reqwest::StatusCode, serde_json::Value) {
-        let mut request = self.http.request(method, self.url(path));
+        let mut request = self.http.request(method.clone(), self.url(path));
         if let Some(body) = body {
             request = request.json(&body);
         }
@@ -78,6 +79,7 @@ impl Client {
         let status = response.status();
         let text = response.text().await.expect("body");
         let json = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+        crate::openapi::check_response(method.as_str(), path, status.as_u16(), &json);
         (status, json)
     }
 

@@ -11,6 +11,7 @@ mod dns;
 mod http;
 mod idp;
 mod messaging;
+pub mod openapi;
 mod s3;
 pub mod sms;
 mod smtp;
@@ -18,8 +19,9 @@ mod sse;
 pub mod stripe;
 mod world;
 
+use pitlane_app::{AppState, Config};
 use pitlane_store::sea_orm::{ConnectionTrait, Database, DatabaseConnection};
-use pitlane_web::{AppState, Config, RunningServer};
+use pitlane_web::RunningServer;
 
 pub use browser::Browser;
 pub use dns::FakeDns;
@@ -342,5 +344,5 @@ impl TestApp {
 
 /// The OpenAPI document, as `pitlane-server openapi` prints it.
 pub fn openapi_spec() -> String {
-    pitlane_web::api::service().spec()
+    pitlane_web::api::document()
 }

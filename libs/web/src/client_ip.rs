@@ -15,19 +15,7 @@ use poem::{Endpoint, Middleware, Request};
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub Option<IpAddr>);
 
-/// Parses `PITLANE_TRUSTED_PROXIES`: addresses or CIDR ranges, comma-separated.
-pub fn parse_trusted(raw: &str) -> Result<Vec<IpNet>, String> {
-    raw.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|entry| {
-            entry
-                .parse::<IpNet>()
-                .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
-                .map_err(|_| format!("{entry:?} is not an address or a CIDR range"))
-        })
-        .collect()
-}
+pub use pitlane_app::config::parse_trusted;
 
 /// The client of a request whose peer is `peer`, given the forwarding headers.
 pub fn resolve(

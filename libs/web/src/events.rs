@@ -15,7 +15,8 @@ use poem::{
 };
 use serde::Deserialize;
 
-use crate::{problem::Problem, session::Auth, state::AppState};
+use crate::{problem::Problem, session::Auth};
+use pitlane_app::state::AppState;
 
 #[derive(Deserialize, Default)]
 pub struct EventsQuery {

@@ -18,7 +18,8 @@ use poem::{
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::{problem::Problem, session::Auth, state::AppState, tenant::TenantScope};
+use crate::{problem::Problem, session::Auth, tenant::TenantScope};
+use pitlane_app::state::AppState;
 
 pub const HEADER: &str = "idempotency-key";
 const KEEP: Duration = Duration::from_secs(24 * 60 * 60);

@@ -11,7 +11,7 @@ use pitlane_domain::{
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, http::StatusCode};
 
 use crate::{
-    pages::{errors::error_page, layout::PageCtx},
+    pages::kit::{PageCtx, errors::error_page},
     problem::Problem,
 };
 

@@ -7,7 +7,10 @@
 //! The request only chooses among these forms (the one it came through, so a sign-in that
 //! passes through another host comes back to the same one); it never supplies a host name.
 
-use crate::{config::Config, tenant::TenantScope};
+pub use pitlane_app::links::{deployment_host, site_of_tenant};
+use pitlane_app::{Config, links::port_of};
+
+use crate::tenant::TenantScope;
 
 /// The tenant's site for links made while serving one of its requests.
 pub fn site_of(config: &Config, scope: &TenantScope) -> String {
@@ -21,34 +24,4 @@ pub fn site_of(config: &Config, scope: &TenantScope) -> String {
         ),
         None => site_of_tenant(config, &scope.tenant.slug),
     }
-}
-
-/// A tenant's site by slug: `{slug}.{base domain}` with the public URL's scheme and port,
-/// or the public URL with the `/t/{slug}` prefix when the deployment has no base domain.
-pub fn site_of_tenant(config: &Config, slug: &str) -> String {
-    let scheme = config.public_url.scheme();
-    match &config.base_domain {
-        Some(base) => format!("{scheme}://{slug}.{base}{}", port_of(config)),
-        None => format!(
-            "{}/t/{slug}",
-            config.public_url.as_str().trim_end_matches('/')
-        ),
-    }
-}
-
-/// The host that names this deployment in stable identifiers (calendar UIDs, message ids).
-pub fn deployment_host(config: &Config) -> String {
-    config
-        .base_domain
-        .clone()
-        .or_else(|| config.public_url.host_str().map(str::to_owned))
-        .unwrap_or_else(|| "localhost".to_owned())
-}
-
-fn port_of(config: &Config) -> String {
-    config
-        .public_url
-        .port()
-        .map(|p| format!(":{p}"))
-        .unwrap_or_default()
 }

@@ -11,7 +11,7 @@ use poem::{
 };
 use tracing::Instrument;
 
-use crate::metrics::{LatencyLabels, Metrics, RequestLabels, route_label};
+use pitlane_app::metrics::{LatencyLabels, Metrics, RequestLabels, route_label};
 
 tokio::task_local! {
     static REQUEST_ID: String;
@@ -127,7 +127,7 @@ mod tests {
     use poem::{EndpointExt, Route, get, handler, test::TestClient};
 
     use super::{Observe, REQUEST_ID_HEADER};
-    use crate::metrics::Metrics;
+    use pitlane_app::metrics::Metrics;
 
     #[handler]
     fn boom() -> &'static str {

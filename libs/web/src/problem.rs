@@ -133,8 +133,8 @@ impl From<ServiceError> for Problem {
                 "That clashes with existing data",
                 &errors,
             ),
-            ServiceError::Internal(message) => {
-                tracing::error!(error = %message, "internal error");
+            err @ ServiceError::Internal(_) => {
+                tracing::error!(error = %err.chain(), "internal error");
                 Self::internal()
             }
         }
@@ -167,7 +167,15 @@ const DOCUMENTED: &[(u16, &str)] = &[
     (403, "Signed in, but the role does not allow this"),
     (404, "No such resource in this workshop"),
     (409, "Clashes with existing data"),
+    (
+        415,
+        "The body is not in a format this operation reads (send `Content-Type: application/json`)",
+    ),
     (422, "Some fields are invalid; `errors` lists them"),
+    (
+        500,
+        "Something went wrong on our side; quote `request_id` when asking for help",
+    ),
 ];
 
 impl ApiResponse for Problem {

@@ -19,7 +19,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::Sha256;
 
-use crate::{state::AppState, tenant::TenantScope};
+use crate::tenant::TenantScope;
+use pitlane_app::state::AppState;
 
 pub const SESSION_COOKIE: &str = "pitlane_session";
 pub const CSRF_COOKIE: &str = "pitlane_csrf";

@@ -8,7 +8,8 @@ use pitlane_domain::ServiceError;
 use pitlane_notify::{consent, service, sms};
 use poem::{Body, IntoResponse, Request, Response, handler, http::StatusCode, web::Data};
 
-use crate::{problem::Problem, state::AppState};
+use crate::problem::Problem;
+use pitlane_app::state::AppState;
 
 /// The form fields of a signed provider request, or the problem to answer with.
 async fn signed_form(

@@ -457,7 +457,7 @@ pub async fn add_photo(
             },
         )
         .await
-        .map_err(ServiceError::Internal)?;
+        .map_err(ServiceError::internal)?;
     let row = tx
         .insert(inspection_photo::ActiveModel {
             tenant_id: Set(tx.tenant_id().0),
@@ -484,7 +484,7 @@ async fn load_photo(
     ws.photos
         .get(&row.storage_key)
         .await
-        .map_err(ServiceError::Internal)?
+        .map_err(ServiceError::internal)?
         .ok_or(ServiceError::NotFound)
 }
 

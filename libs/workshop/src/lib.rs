@@ -12,6 +12,7 @@
 
 pub mod approval;
 pub mod canned;
+pub mod customer_copies;
 pub mod dashboard;
 pub mod demo;
 pub mod earnings;
@@ -41,9 +42,4 @@ impl Workshop {
     pub fn store(&self) -> &pitlane_store::Store {
         &self.desk.store
     }
-}
-
-/// Internal errors from our own stored values.
-pub(crate) fn internal(err: impl std::fmt::Display) -> pitlane_domain::ServiceError {
-    pitlane_domain::ServiceError::Internal(err.to_string())
 }

@@ -34,7 +34,7 @@ use pitlane_store::{
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::{Workshop, internal, lines};
+use crate::{Workshop, lines};
 
 /// The first number a workshop's repair orders get.
 pub const FIRST_NUMBER: i64 = 1001;
@@ -84,8 +84,9 @@ impl OrderView {
 }
 
 pub fn status_of(row: &repair_order::Model) -> Result<RepairOrderStatus, ServiceError> {
-    RepairOrderStatus::parse(&row.status)
-        .ok_or_else(|| internal(format!("stored status {}", row.status)))
+    RepairOrderStatus::parse(&row.status).ok_or_else(|| {
+        pitlane_domain::ServiceError::internal(format!("stored status {}", row.status))
+    })
 }
 
 pub(crate) async fn view(

@@ -150,7 +150,7 @@ pub async fn update(
     row.price_matrix = Set(if tiers.is_empty() {
         None
     } else {
-        Some(serde_json::to_value(&tiers).map_err(crate::internal)?)
+        Some(serde_json::to_value(&tiers).map_err(pitlane_domain::ServiceError::internal)?)
     });
     row.shop_supplies_bp = Set(supplies.unwrap_or_default());
     row.shop_supplies_cap_minor = Set(cap.unwrap_or_default());

@@ -1,22 +1,51 @@
 //! The REST API under `/api/v1`, documented by poem-openapi. Handlers are thin: they turn the
 //! request into service input and the service's answer into JSON; errors are problem+json.
 
-mod access;
+mod absences;
+mod api_keys;
+mod applications;
+mod appointments;
+mod audit;
+mod bays;
+mod billing;
+mod booking_settings;
 mod branches;
+mod canned_jobs;
+mod closures;
 mod conversations;
 mod customers;
+mod declined_services;
 mod domains;
-mod inventory;
+mod earnings;
+mod inspection_templates;
+mod inspections;
+mod invitations;
 mod invoices;
+mod job_board;
 mod jobs;
 mod me;
+mod mechanics;
 mod messages;
+mod my_jobs;
 mod notifications;
+mod parts;
+mod permissions;
+mod purchase_orders;
 mod repair_orders;
-mod scheduling;
+mod roles;
+mod services;
+pub mod shapes;
 mod staff;
+mod stock_counts;
+mod stock_levels;
+mod stock_movements;
+mod stock_transfers;
+mod suppliers;
+mod tax_rates;
 mod templates;
-mod tenant;
+mod vehicles;
+mod workshop;
+mod workshop_settings;
 
 use poem::Request;
 use poem_openapi::{
@@ -27,8 +56,8 @@ use poem_openapi::{
 
 use crate::session::Auth;
 
+pub(crate) use inspections::photo_file;
 pub(crate) use invoices::pdf_response;
-pub(crate) use repair_orders::photo_file;
 
 #[derive(Tags)]
 pub enum ApiTags {
@@ -133,45 +162,133 @@ impl<'a> ApiExtractor<'a> for Caller {
     }
 }
 
-pub type Apis = (
-    me::MeApi,
-    tenant::TenantApi,
-    branches::BranchesApi,
-    domains::DomainsApi,
-    messages::MessagesApi,
-    templates::TemplatesApi,
-    notifications::NotificationsApi,
-    staff::StaffApi,
-    access::AccessApi,
-    customers::CustomersApi,
-    scheduling::SchedulingApi,
-    conversations::ConversationsApi,
-    repair_orders::RepairOrdersApi,
-    jobs::JobsApi,
-    inventory::InventoryApi,
-    invoices::InvoicesApi,
+// poem-openapi composes at most 16 APIs in one tuple, so they are grouped.
+
+/// The workshop, its people, customers and the front desk.
+type DeskApis = (
+    (
+        me::MeApi,
+        workshop::WorkshopApi,
+        branches::BranchesApi,
+        domains::DomainsApi,
+        messages::MessagesApi,
+        templates::TemplatesApi,
+        notifications::NotificationsApi,
+        staff::StaffApi,
+        invitations::InvitationsApi,
+        applications::ApplicationsApi,
+        permissions::PermissionsApi,
+        roles::RolesApi,
+        api_keys::ApiKeysApi,
+        audit::AuditApi,
+        customers::CustomersApi,
+        vehicles::VehiclesApi,
+    ),
+    (
+        services::ServicesApi,
+        bays::BaysApi,
+        mechanics::MechanicsApi,
+        absences::AbsencesApi,
+        closures::ClosuresApi,
+        appointments::AppointmentsApi,
+        booking_settings::BookingSettingsApi,
+        conversations::ConversationsApi,
+    ),
 );
 
+/// The floor: repair orders, jobs, parts and money.
+type FloorApis = (
+    (
+        repair_orders::RepairOrdersApi,
+        canned_jobs::CannedJobsApi,
+        declined_services::DeclinedServicesApi,
+        inspection_templates::InspectionTemplatesApi,
+        inspections::InspectionsApi,
+        workshop_settings::WorkshopSettingsApi,
+        branches::workshop_rates::BranchWorkshopRatesApi,
+        jobs::JobsApi,
+        job_board::JobBoardApi,
+        my_jobs::MyJobsApi,
+        earnings::EarningsApi,
+        mechanics::pay::MechanicPayApi,
+    ),
+    (
+        parts::PartsApi,
+        stock_levels::StockLevelsApi,
+        stock_movements::StockMovementsApi,
+        stock_transfers::StockTransfersApi,
+        suppliers::SuppliersApi,
+        purchase_orders::PurchaseOrdersApi,
+        stock_counts::StockCountsApi,
+        invoices::InvoicesApi,
+        tax_rates::TaxRatesApi,
+        billing::BillingApi,
+    ),
+);
+
+pub type Apis = (DeskApis, FloorApis);
+
 pub fn service() -> OpenApiService<Apis, ()> {
-    OpenApiService::new(
+    let desk: DeskApis = (
         (
             me::MeApi,
-            tenant::TenantApi,
+            workshop::WorkshopApi,
             branches::BranchesApi,
             domains::DomainsApi,
             messages::MessagesApi,
             templates::TemplatesApi,
             notifications::NotificationsApi,
             staff::StaffApi,
-            access::AccessApi,
+            invitations::InvitationsApi,
+            applications::ApplicationsApi,
+            permissions::PermissionsApi,
+            roles::RolesApi,
+            api_keys::ApiKeysApi,
+            audit::AuditApi,
             customers::CustomersApi,
-            scheduling::SchedulingApi,
-            conversations::ConversationsApi,
-            repair_orders::RepairOrdersApi,
-            jobs::JobsApi,
-            inventory::InventoryApi,
-            invoices::InvoicesApi,
+            vehicles::VehiclesApi,
         ),
+        (
+            services::ServicesApi,
+            bays::BaysApi,
+            mechanics::MechanicsApi,
+            absences::AbsencesApi,
+            closures::ClosuresApi,
+            appointments::AppointmentsApi,
+            booking_settings::BookingSettingsApi,
+            conversations::ConversationsApi,
+        ),
+    );
+    let floor: FloorApis = (
+        (
+            repair_orders::RepairOrdersApi,
+            canned_jobs::CannedJobsApi,
+            declined_services::DeclinedServicesApi,
+            inspection_templates::InspectionTemplatesApi,
+            inspections::InspectionsApi,
+            workshop_settings::WorkshopSettingsApi,
+            branches::workshop_rates::BranchWorkshopRatesApi,
+            jobs::JobsApi,
+            job_board::JobBoardApi,
+            my_jobs::MyJobsApi,
+            earnings::EarningsApi,
+            mechanics::pay::MechanicPayApi,
+        ),
+        (
+            parts::PartsApi,
+            stock_levels::StockLevelsApi,
+            stock_movements::StockMovementsApi,
+            stock_transfers::StockTransfersApi,
+            suppliers::SuppliersApi,
+            purchase_orders::PurchaseOrdersApi,
+            stock_counts::StockCountsApi,
+            invoices::InvoicesApi,
+            tax_rates::TaxRatesApi,
+            billing::BillingApi,
+        ),
+    );
+    OpenApiService::new(
+        (desk, floor),
         "Pitlane API",
         env!("CARGO_PKG_VERSION"),
     )
@@ -188,9 +305,46 @@ pub fn service() -> OpenApiService<Apis, ()> {
     )
 }
 
+/// The API's OpenAPI document: poem-openapi's, and what its derives cannot say: the
+/// `Idempotency-Key` header every POST honours (see `crate::idempotency`).
+pub fn document() -> String {
+    let raw = service().spec();
+    let Ok(mut spec) = serde_json::from_str::<serde_json::Value>(&raw) else {
+        return raw;
+    };
+    let idempotency_key = serde_json::json!({
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": false,
+        "description": "Unique per request of yours (1 to 255 characters). Sent again with the same key and body within 24 hours, the first answer comes back (with `Idempotent-Replayed: true`) instead of acting twice; with another body, 422; while the first is still running, 409.",
+        "schema": { "type": "string", "minLength": 1, "maxLength": 255 }
+    });
+    if let Some(paths) = spec["paths"].as_object_mut() {
+        for operations in paths.values_mut() {
+            if let Some(post) = operations.get_mut("post").and_then(|p| p.as_object_mut()) {
+                let parameters = post
+                    .entry("parameters")
+                    .or_insert_with(|| serde_json::Value::Array(Vec::new()));
+                if let Some(list) = parameters.as_array_mut() {
+                    list.push(idempotency_key.clone());
+                }
+            }
+        }
+    }
+    serde_json::to_string_pretty(&spec).unwrap_or(raw)
+}
+
+/// The interactive API documentation, over [`document`].
+pub fn docs_html() -> String {
+    let service = service();
+    service
+        .swagger_ui_html()
+        .replace(&service.spec(), &document())
+}
+
 /// The workshop's public site (`https://{slug}.{base}` or its path form), for links in messages.
 pub fn site(
-    state: &crate::state::AppState,
+    state: &pitlane_app::state::AppState,
     req: &Request,
 ) -> Result<String, crate::problem::Problem> {
     let scope = req

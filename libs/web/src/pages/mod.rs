@@ -1,35 +1,33 @@
-//! The portal and the tenant's public pages, server-rendered with maud.
+//! The pages, server-rendered with maud, grouped by who uses them: [`portal`] (staff),
+//! [`site`] (the workshop's customers), [`platform`] (the platform's own address), and the
+//! [`kit`] they are all made with. Each module adds its routes; this one assembles the two
+//! page trees with the pipeline's middleware (see [`kit::pipeline`]).
 
-pub mod access;
-pub mod account;
-pub mod auth;
-pub mod booking;
-pub mod calendar;
-pub mod campaigns;
-pub mod customer;
-pub mod customers;
-pub mod desk_settings;
-pub mod domains;
-pub mod errors;
-pub mod floor;
-pub mod forms;
-pub mod inbox;
-pub mod inventory;
-pub mod invoices;
-pub mod layout;
-pub mod messages;
-pub mod notifications;
-pub mod operator;
-pub mod pay;
-pub mod picker;
+pub mod kit;
+pub mod platform;
 pub mod portal;
-pub mod public;
-pub mod purchasing;
-pub mod repair;
-pub mod signup;
-pub mod sso;
-pub mod staff;
-pub mod templates;
-pub mod two_factor;
-pub mod workshop;
-pub mod workshop_settings;
+pub mod site;
+
+use poem::{Endpoint, EndpointExt, Response, Route};
+
+use kit::{PageErrors, bell::LoadUnread, csrf::RequireFormToken};
+
+/// A workshop's pages: the staff's portal and the customers' site.
+pub fn tenant_routes() -> impl Endpoint<Output = Response> {
+    let pages = [portal::routes, site::routes, kit::theme::routes]
+        .into_iter()
+        .fold(Route::new(), |routes, add| add(routes));
+    site::unsubscribe::routes(Route::new())
+        .nest("/", pages.with(RequireFormToken))
+        .with(LoadUnread)
+        .with(PageErrors)
+}
+
+/// The platform's pages.
+pub fn platform_routes() -> impl Endpoint<Output = Response> {
+    [platform::routes, kit::theme::routes]
+        .into_iter()
+        .fold(Route::new(), |routes, add| add(routes))
+        .with(RequireFormToken)
+        .with(PageErrors)
+}

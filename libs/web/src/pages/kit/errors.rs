@@ -7,7 +7,10 @@ use poem::{
     Endpoint, IntoResponse, Middleware, Request, Response, http::StatusCode, web::Redirect,
 };
 
-use super::layout::{PageCtx, page};
+use super::{
+    layout::{PageCtx, page},
+    pipeline::PageError,
+};
 use crate::{observe::Unmatched, observe::current_request_id, problem::Problem};
 
 pub fn error_page(ctx: &PageCtx, status: StatusCode, title: &str, message: &str) -> Response {
@@ -116,8 +119,8 @@ pub fn service_error_page(ctx: &PageCtx, err: ServiceError) -> Response {
             "Please check your input",
             &errors.to_string(),
         ),
-        ServiceError::Internal(message) => {
-            tracing::error!(error = %message, "internal error");
+        err @ ServiceError::Internal(_) => {
+            tracing::error!(error = %err.chain(), "internal error");
             internal_error_page(ctx)
         }
     }
@@ -141,21 +144,13 @@ pub fn internal_error_page(ctx: &PageCtx) -> Response {
     )
 }
 
-/// The answer to a form posted with a stale or missing CSRF token.
-pub fn expired_form(ctx: &PageCtx) -> Response {
-    service_error_page(
-        ctx,
-        ServiceError::Forbidden("the form expired; reload the page and try again"),
-    )
-}
-
 pub fn sign_in_redirect(ctx: &PageCtx) -> Response {
     let next: String = url::form_urlencoded::byte_serialize(ctx.path.as_bytes()).collect();
     Redirect::see_other(format!("{}?next={next}", ctx.link("/signin"))).into_response()
 }
 
-/// Turns errors that escape page handlers (no such route, a form that is not a form)
-/// into themed pages.
+/// Turns what page handlers fail with (a service's error in a [`PageError`], no such route,
+/// a form that is not a form) into themed pages.
 pub struct PageErrors;
 
 impl<E: Endpoint> Middleware<E> for PageErrors {
@@ -177,6 +172,11 @@ impl<E: Endpoint> Endpoint for PageErrorsEndpoint<E> {
         let ctx = PageCtx::from_request(&req);
         match self.inner.call(req).await {
             Ok(response) => Ok(response.into_response()),
+            Err(err) if err.is::<PageError>() => Ok(match err.downcast::<PageError>() {
+                Ok(PageError::Service(err)) => service_error_page(&ctx, err),
+                Ok(PageError::Elsewhere(to)) => Redirect::see_other(to).into_response(),
+                Err(err) => err.into_response(),
+            }),
             Err(err) if err.is_from_response() => Ok(err.into_response()),
             Err(err) => {
                 let status = err.status();

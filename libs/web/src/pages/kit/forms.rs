@@ -3,10 +3,8 @@
 
 use maud::{Markup, html};
 use pitlane_domain::FieldErrors;
-use poem::Request;
 
 use super::layout::PageCtx;
-use crate::session::Csrf;
 
 pub struct Field<'a> {
     pub name: &'a str,
@@ -108,18 +106,6 @@ pub fn error_summary(errors: &FieldErrors, labels: &[(&str, &str)]) -> Markup {
     }
 }
 
-/// Checks the form's CSRF token; a mismatch is reported as a field error on the form itself.
-pub fn csrf_errors(req: &Request, submitted: &str) -> FieldErrors {
-    if Csrf::verify(req, submitted) {
-        FieldErrors::new()
-    } else {
-        FieldErrors::single(
-            "csrf",
-            "this form expired or came from another site; please submit it again",
-        )
-    }
-}
-
 /// A local path to go back to after a form, or `fallback`; never another site.
 pub fn local_path(raw: &str, fallback: &str) -> String {
     // Browsers drop tabs and line breaks from addresses and read `\` as `/`, so
@@ -137,17 +123,18 @@ pub fn local_path(raw: &str, fallback: &str) -> String {
     }
 }
 
-/// A form with repeated fields (checkbox groups), which `Form<T>` cannot read.
+/// A posted form, as the name–value pairs it was sent as (repeated names included, for
+/// checkbox groups). The one way pages read a form: handlers take it as an extractor.
 #[derive(Debug, Clone, Default)]
 pub struct Pairs(pub Vec<(String, String)>);
 
 impl Pairs {
     pub fn parse(body: &str) -> Self {
-        Self(
-            url::form_urlencoded::parse(body.as_bytes())
-                .into_owned()
-                .collect(),
-        )
+        Self::parse_bytes(body.as_bytes())
+    }
+
+    pub fn parse_bytes(body: &[u8]) -> Self {
+        Self(url::form_urlencoded::parse(body).into_owned().collect())
     }
 
     /// The first value of `name`, or `""`.
@@ -293,40 +280,47 @@ pub fn status_for(errors: &FieldErrors) -> poem::http::StatusCode {
     }
 }
 
-/// A signed-in person's form post, the one way the front-desk forms are handled: check the form's
-/// token, run `action` as the signed-in member and go where it says; a mistake (invalid input,
-/// a conflict) shows the page again through `again`, with the form's errors and everything
-/// typed; anything else is the error page.
-pub async fn signed_in_post<A, AF, G, GF>(
-    req: &Request,
-    body: &str,
-    action: A,
-    again: G,
-) -> poem::Response
-where
-    A: FnOnce(pitlane_domain::Actor, Pairs) -> AF,
-    AF: std::future::Future<Output = Result<String, pitlane_domain::ServiceError>>,
-    G: FnOnce(Pairs, FieldErrors) -> GF,
-    GF: std::future::Future<Output = poem::Response>,
-{
-    use poem::{IntoResponse, web::Redirect};
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = &ctx.auth else {
-        return super::errors::sign_in_redirect(&ctx);
-    };
-    let p = Pairs::parse(body);
-    let csrf = csrf_errors(req, p.get("csrf"));
-    let outcome = if csrf.is_empty() {
-        action(auth.actor.clone(), p.clone()).await
-    } else {
-        Err(csrf.into())
-    };
-    match outcome {
-        Ok(next) => Redirect::see_other(ctx.link(&next)).into_response(),
-        Err(
-            pitlane_domain::ServiceError::Invalid(errors)
-            | pitlane_domain::ServiceError::Conflict(errors),
-        ) => again(p, errors).await,
-        Err(err) => super::errors::service_error_page(&ctx, err),
+/// The form of a page that came back with errors, and what was typed in it; the page draws
+/// that form with both and every other form as it would anyway.
+#[derive(Debug, Default)]
+pub struct Returned {
+    pub form: &'static str,
+    pub pairs: Pairs,
+    pub errors: FieldErrors,
+}
+
+static NO_ERRORS: std::sync::LazyLock<FieldErrors> = std::sync::LazyLock::new(FieldErrors::new);
+
+impl Returned {
+    pub fn new(form: &'static str, pairs: Pairs, errors: FieldErrors) -> Self {
+        Self {
+            form,
+            pairs,
+            errors,
+        }
+    }
+
+    /// Whether `form` is the one that came back.
+    pub fn is(&self, form: &str) -> bool {
+        !self.form.is_empty() && self.form == form
+    }
+
+    /// The messages for `form`: its errors if it came back, none otherwise.
+    pub fn errors_of(&self, form: &str) -> &FieldErrors {
+        if self.is(form) {
+            &self.errors
+        } else {
+            &NO_ERRORS
+        }
+    }
+
+    /// What was typed into `form`, if it came back.
+    pub fn typed(&self, form: &str) -> Option<&Pairs> {
+        self.is(form).then_some(&self.pairs)
+    }
+
+    /// The value of `name` as typed into `form`, or `""`.
+    pub fn value(&self, form: &str, name: &str) -> &str {
+        self.typed(form).map_or("", |p| p.get(name))
     }
 }

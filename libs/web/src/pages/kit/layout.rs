@@ -12,8 +12,8 @@ use crate::{
 };
 
 pub const THEME_COOKIE: &str = "pitlane_theme";
-pub const CSS: &str = include_str!("../../assets/app.css");
-pub const JS: &str = include_str!("../../assets/app.js");
+pub const CSS: &str = include_str!("../../../assets/app.css");
+pub const JS: &str = include_str!("../../../assets/app.js");
 /// Changes whenever the assets do, so browsers may cache them for a year.
 pub const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -51,7 +51,7 @@ impl PageCtx {
                 .and_then(|c| ThemePreference::parse(c.value_str()).ok()),
             unread: req
                 .extensions()
-                .get::<super::notifications::UnreadCount>()
+                .get::<super::bell::UnreadCount>()
                 .map(|u| u.0),
             scope,
             path,

@@ -3,21 +3,33 @@
 //! throughput, failures and dead letters per tenant). Opened with `PITLANE_OPERATOR_TOKEN` (HTTP Basic,
 //! any user name); without that variable the view does not exist.
 
-use std::collections::BTreeMap;
-
 use base64::{Engine, engine::general_purpose::STANDARD};
 use maud::html;
-use pitlane_store::OutboxStat;
 use poem::{
-    IntoResponse, Request, Response, handler,
+    FromRequest, IntoResponse, Request, RequestBody, Response, Route, get, handler,
     http::{StatusCode, header},
-    web::{Data, Form, Json, Path, Query, Redirect},
+    post,
+    web::{Data, Json, Path, Query, Redirect},
 };
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
-use super::layout::{PageCtx, page};
-use crate::state::AppState;
+use pitlane_app::{
+    AppState,
+    metrics::{TenantQueue, summarize},
+};
+
+use crate::pages::kit::{PageCtx, PageResult, Pairs, page};
+
+pub fn routes(routes: Route) -> Route {
+    routes
+        .at("/operator/queues", get(queues_page))
+        .at("/operator/api/queues", get(queues_json))
+        .at("/operator/tenants", get(tenants_page))
+        .at("/operator/api/tenants", get(tenants_json))
+        .at("/operator/tenants/:id", get(tenant_page))
+        .at("/operator/tenants/:id/status", post(tenant_status))
+}
 
 fn authorized(req: &Request, token: &str) -> bool {
     let Some(value) = req
@@ -39,53 +51,26 @@ fn authorized(req: &Request, token: &str) -> bool {
     given.is_some_and(|g| bool::from(g.as_bytes().ct_eq(token.as_bytes())))
 }
 
-fn gate(req: &Request, state: &AppState) -> Option<Response> {
-    let Some(token) = state.config.operator_token.as_deref() else {
-        return Some(StatusCode::NOT_FOUND.into_response());
-    };
-    if authorized(req, token) {
-        None
-    } else {
-        Some(
-            Response::builder()
-                .status(StatusCode::UNAUTHORIZED)
-                .header(header::WWW_AUTHENTICATE, "Basic realm=\"Pitlane operator\"")
-                .body("operator token required"),
-        )
-    }
-}
+/// The operator, holding `PITLANE_OPERATOR_TOKEN`; everyone else is answered before any
+/// handler runs (404 when the deployment has no operator token, 401 otherwise).
+pub struct Operator;
 
-/// One tenant's line in the view.
-#[derive(Debug, Default, serde::Serialize)]
-pub struct TenantQueue {
-    pub tenant_id: Uuid,
-    pub tenant: String,
-    pub due: i64,
-    pub scheduled: i64,
-    pub in_flight: i64,
-    pub dead: i64,
-    pub suppressed: i64,
-    pub sent_last_5_minutes: i64,
-}
-
-pub fn summarize(stats: &[OutboxStat]) -> BTreeMap<Uuid, TenantQueue> {
-    let mut tenants: BTreeMap<Uuid, TenantQueue> = BTreeMap::new();
-    for s in stats {
-        let t = tenants.entry(s.tenant_id).or_insert_with(|| TenantQueue {
-            tenant_id: s.tenant_id,
-            ..TenantQueue::default()
-        });
-        match (s.status.as_str(), s.due) {
-            ("pending", true) => t.due += s.messages,
-            ("pending", false) => t.scheduled += s.messages,
-            ("queued" | "sending", _) => t.in_flight += s.messages,
-            ("dead", _) => t.dead += s.messages,
-            ("suppressed", _) => t.suppressed += s.messages,
-            ("sent", _) => t.sent_last_5_minutes += s.messages,
-            _ => {}
+impl<'a> FromRequest<'a> for Operator {
+    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        let token = req
+            .data::<AppState>()
+            .and_then(|state| state.config.operator_token.as_deref());
+        match token {
+            None => Err(poem::Error::from_status(StatusCode::NOT_FOUND)),
+            Some(token) if authorized(req, token) => Ok(Operator),
+            Some(_) => Err(poem::Error::from_response(
+                Response::builder()
+                    .status(StatusCode::UNAUTHORIZED)
+                    .header(header::WWW_AUTHENTICATE, "Basic realm=\"Pitlane operator\"")
+                    .body("operator token required"),
+            )),
         }
     }
-    tenants
 }
 
 async fn queues(state: &AppState) -> Result<Vec<TenantQueue>, String> {
@@ -109,10 +94,7 @@ async fn queues(state: &AppState) -> Result<Vec<TenantQueue>, String> {
 }
 
 #[handler]
-pub async fn queues_json(req: &Request, state: Data<&AppState>) -> Response {
-    if let Some(denied) = gate(req, &state) {
-        return denied;
-    }
+async fn queues_json(_: Operator, state: Data<&AppState>) -> Response {
     match queues(&state).await {
         Ok(rows) => Json(serde_json::json!({ "tenants": rows })).into_response(),
         Err(err) => {
@@ -123,11 +105,7 @@ pub async fn queues_json(req: &Request, state: Data<&AppState>) -> Response {
 }
 
 #[handler]
-pub async fn queues_page(req: &Request, state: Data<&AppState>) -> Response {
-    if let Some(denied) = gate(req, &state) {
-        return denied;
-    }
-    let ctx = PageCtx::from_request(req);
+async fn queues_page(_: Operator, ctx: PageCtx, state: Data<&AppState>) -> Response {
     let (rows, dead) = match (queues(&state).await, state.store.outbox_dead(50).await) {
         (Ok(rows), Ok(dead)) => (rows, dead),
         _ => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
@@ -200,14 +178,11 @@ async fn tenant_lines(
 }
 
 #[handler]
-pub async fn tenants_json(
-    req: &Request,
+async fn tenants_json(
+    _: Operator,
     state: Data<&AppState>,
     Query(q): Query<TenantSearch>,
 ) -> Response {
-    if let Some(denied) = gate(req, &state) {
-        return denied;
-    }
     match tenant_lines(&state, &q.q).await {
         Ok(rows) => Json(serde_json::json!({ "tenants": rows })).into_response(),
         Err(err) => {
@@ -218,15 +193,12 @@ pub async fn tenants_json(
 }
 
 #[handler]
-pub async fn tenants_page(
-    req: &Request,
+async fn tenants_page(
+    _: Operator,
+    ctx: PageCtx,
     state: Data<&AppState>,
     Query(q): Query<TenantSearch>,
 ) -> Response {
-    if let Some(denied) = gate(req, &state) {
-        return denied;
-    }
-    let ctx = PageCtx::from_request(req);
     let Ok(rows) = tenant_lines(&state, &q.q).await else {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     };
@@ -283,15 +255,15 @@ fn usage_page(
             dt { "Branches" } dd { (usage.branches) }
             dt { "Messages in the last 30 days" } dd { (usage.messages_last_30_days) }
         }
-        (super::forms::error_summary(errors, &[("reason", "Reason")]))
+        (crate::pages::kit::forms::error_summary(errors, &[("reason", "Reason")]))
         form class="stack" method="post" action=(format!("/operator/tenants/{}/status", t.id)) {
-            (super::forms::csrf_input(ctx))
+            (crate::pages::kit::forms::csrf_input(ctx))
             @if t.is_suspended() {
                 input type="hidden" name="active" value="true";
                 button class="button" type="submit" { "Reactivate " (t.name) }
             } @else {
                 input type="hidden" name="active" value="false";
-                (super::forms::Field::new("reason", "Why suspend it", "").hint("Kept in the workshop's audit log.").required().render(errors))
+                (crate::pages::kit::forms::Field::new("reason", "Why suspend it", "").hint("Kept in the workshop's audit log.").required().render(errors))
                 button class="button danger" type="submit" { "Suspend " (t.name) }
             }
         }
@@ -300,60 +272,46 @@ fn usage_page(
 }
 
 #[handler]
-pub async fn tenant_page(req: &Request, state: Data<&AppState>, Path(id): Path<Uuid>) -> Response {
-    if let Some(denied) = gate(req, &state) {
-        return denied;
-    }
-    let ctx = PageCtx::from_request(req);
-    match pitlane_tenancy::operator::usage(&state.store, pitlane_domain::ids::TenantId(id)).await {
-        Ok(usage) => usage_page(&ctx, &usage, &pitlane_domain::FieldErrors::new()),
-        Err(err) => super::errors::service_error_page(&ctx, err),
-    }
-}
-
-#[derive(serde::Deserialize, Default)]
-pub struct StatusForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    active: String,
-    #[serde(default)]
-    reason: String,
+async fn tenant_page(
+    _: Operator,
+    ctx: PageCtx,
+    state: Data<&AppState>,
+    Path(id): Path<Uuid>,
+) -> PageResult {
+    let usage =
+        pitlane_tenancy::operator::usage(&state.store, pitlane_domain::ids::TenantId(id)).await?;
+    Ok(usage_page(
+        &ctx,
+        &usage,
+        &pitlane_domain::FieldErrors::new(),
+    ))
 }
 
 #[handler]
-pub async fn tenant_status(
-    req: &Request,
+async fn tenant_status(
+    _: Operator,
+    ctx: PageCtx,
     state: Data<&AppState>,
     Path(id): Path<Uuid>,
-    Form(form): Form<StatusForm>,
-) -> Response {
-    if let Some(denied) = gate(req, &state) {
-        return denied;
-    }
-    let ctx = PageCtx::from_request(req);
-    if !super::forms::csrf_errors(req, &form.csrf).is_empty() {
-        return super::errors::expired_form(&ctx);
-    }
+    form: Pairs,
+) -> PageResult {
     let tenant = pitlane_domain::ids::TenantId(id);
     match pitlane_tenancy::operator::set_active(
         &state.store,
         tenant,
-        form.active == "true",
-        &form.reason,
+        form.get("active") == "true",
+        form.get("reason"),
     )
     .await
     {
         Ok(_) => {
             state.tenants.invalidate(tenant);
-            Redirect::see_other(format!("/operator/tenants/{id}")).into_response()
+            Ok(Redirect::see_other(format!("/operator/tenants/{id}")).into_response())
         }
         Err(pitlane_domain::ServiceError::Invalid(errors)) => {
-            match pitlane_tenancy::operator::usage(&state.store, tenant).await {
-                Ok(usage) => usage_page(&ctx, &usage, &errors),
-                Err(err) => super::errors::service_error_page(&ctx, err),
-            }
+            let usage = pitlane_tenancy::operator::usage(&state.store, tenant).await?;
+            Ok(usage_page(&ctx, &usage, &errors))
         }
-        Err(err) => super::errors::service_error_page(&ctx, err),
+        Err(err) => Err(err.into()),
     }
 }

@@ -3,29 +3,34 @@
 use maud::html;
 use pitlane_domain::FieldErrors;
 use pitlane_identity::{Refusal, signin::platform_sign_in};
-use poem::{
-    IntoResponse, Request, Response, handler,
-    http::StatusCode,
-    web::{Data, Form},
-};
-use serde::Deserialize;
+use poem::{IntoResponse, Request, Response, Route, get, handler, http::StatusCode, web::Data};
 
-use super::{
-    auth::client_ip,
-    errors::service_error_page,
-    forms::{Field, csrf_errors, csrf_input, error_summary},
-    layout::{PageCtx, page},
+use crate::links::site_of_tenant;
+use crate::pages::kit::{
+    PageCtx, PageResult, Pairs,
+    forms::{Field, csrf_input, error_summary},
+    page,
 };
-use crate::{links::site_of_tenant, state::AppState};
+use crate::pages::portal::signin::client_ip;
+use pitlane_app::state::AppState;
 
-#[derive(Deserialize, Default)]
+pub fn routes(routes: Route) -> Route {
+    routes.at("/signin", get(sign_in_form).post(sign_in))
+}
+
+#[derive(Default)]
 pub struct PlatformSignIn {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     email: String,
-    #[serde(default)]
     password: String,
+}
+
+impl From<&Pairs> for PlatformSignIn {
+    fn from(p: &Pairs) -> Self {
+        Self {
+            email: p.get("email").to_owned(),
+            password: p.get("password").to_owned(),
+        }
+    }
 }
 
 fn form_page(
@@ -41,7 +46,7 @@ fn form_page(
         html! {
             h1 { "Sign in to Pitlane" }
             p { "One login for every workshop you work for." }
-            (error_summary(errors, &[("email", "E-mail"), ("password", "Password"), ("csrf", "Form")]))
+            (error_summary(errors, &[("email", "E-mail"), ("password", "Password")]))
             form class="stack" method="post" action="/signin" novalidate {
                 (csrf_input(ctx))
                 (Field::new("email", "E-mail", &form.email).kind("email").autocomplete("username").required().render(errors))
@@ -55,9 +60,9 @@ fn form_page(
 }
 
 #[handler]
-pub fn sign_in_form(req: &Request) -> Response {
+fn sign_in_form(ctx: PageCtx) -> Response {
     form_page(
-        &PageCtx::from_request(req),
+        &ctx,
         &PlatformSignIn::default(),
         &FieldErrors::new(),
         StatusCode::OK,
@@ -65,19 +70,13 @@ pub fn sign_in_form(req: &Request) -> Response {
 }
 
 #[handler]
-pub async fn sign_in(
-    req: &Request,
-    state: Data<&AppState>,
-    Form(form): Form<PlatformSignIn>,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let csrf = csrf_errors(req, &form.csrf);
-    if !csrf.is_empty() {
-        return form_page(&ctx, &form, &csrf, StatusCode::FORBIDDEN);
-    }
+async fn sign_in(req: &Request, ctx: PageCtx, state: Data<&AppState>, pairs: Pairs) -> PageResult {
+    let form = PlatformSignIn::from(&pairs);
     let ip = client_ip(req);
-    match platform_sign_in(&state.identity, &form.email, &form.password, ip.as_deref()).await {
-        Ok(Ok(workshops)) => {
+    let answer = match platform_sign_in(&state.identity, &form.email, &form.password, ip.as_deref())
+        .await?
+    {
+        Ok(workshops) => {
             let body = page(
                 &ctx,
                 "Choose a workshop",
@@ -101,7 +100,7 @@ pub async fn sign_in(
             );
             body.into_response()
         }
-        Ok(Err(Refusal::Locked(locked))) => form_page(
+        Err(Refusal::Locked(locked)) => form_page(
             &ctx,
             &form,
             &FieldErrors::single(
@@ -113,12 +112,12 @@ pub async fn sign_in(
             ),
             StatusCode::TOO_MANY_REQUESTS,
         ),
-        Ok(Err(_)) => form_page(
+        Err(_) => form_page(
             &ctx,
             &form,
             &FieldErrors::single("password", "the e-mail or password is not right"),
             StatusCode::UNAUTHORIZED,
         ),
-        Err(err) => service_error_page(&ctx, err),
-    }
+    };
+    Ok(answer)
 }

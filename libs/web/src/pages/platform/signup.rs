@@ -4,39 +4,50 @@ use maud::html;
 use pitlane_domain::{FieldErrors, ServiceError};
 use pitlane_tenancy::{SignedUp, Signup, TRIAL_DAYS, sign_up};
 use poem::{
-    IntoResponse, Request, Response, handler,
+    IntoResponse, Request, Response, Route, get, handler,
     http::StatusCode,
-    web::{Data, Form, Redirect},
+    web::{Data, Redirect},
 };
-use serde::Deserialize;
 
-use super::{
-    errors::service_error_page,
-    forms::{Field, csrf_errors, csrf_input, error_summary},
-    layout::{PageCtx, page},
+use crate::links::site_of_tenant;
+use crate::pages::kit::{
+    PageCtx, PageResult, Pairs,
+    forms::{Field, csrf_input, error_summary},
+    page,
 };
-use crate::{links::site_of_tenant, state::AppState};
+use pitlane_app::state::AppState;
 
-#[derive(Deserialize, Default)]
+pub fn routes(routes: Route) -> Route {
+    routes
+        .at("/signup", get(signup_form).post(signup))
+        .at("/signup/sent", get(sent))
+}
+
+#[derive(Default)]
 pub struct SignupForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     company: String,
-    #[serde(default)]
     slug: String,
-    #[serde(default)]
     owner_name: String,
-    #[serde(default)]
     email: String,
-    #[serde(default)]
     password: String,
-    #[serde(default)]
     country: String,
-    #[serde(default)]
     currency: String,
-    #[serde(default)]
     time_zone: String,
+}
+
+impl From<&Pairs> for SignupForm {
+    fn from(p: &Pairs) -> Self {
+        Self {
+            company: p.get("company").to_owned(),
+            slug: p.get("slug").to_owned(),
+            owner_name: p.get("owner_name").to_owned(),
+            email: p.get("email").to_owned(),
+            password: p.get("password").to_owned(),
+            country: p.get("country").to_owned(),
+            currency: p.get("currency").to_owned(),
+            time_zone: p.get("time_zone").to_owned(),
+        }
+    }
 }
 
 const LABELS: &[(&str, &str)] = &[
@@ -48,7 +59,6 @@ const LABELS: &[(&str, &str)] = &[
     ("country", "Country"),
     ("currency", "Currency"),
     ("time_zone", "Time zone"),
-    ("csrf", "Form"),
 ];
 
 fn signup_page(
@@ -89,30 +99,17 @@ fn signup_page(
 }
 
 #[handler]
-pub fn signup_form(req: &Request) -> Response {
+fn signup_form(ctx: PageCtx) -> Response {
     let form = SignupForm {
         currency: "USD".into(),
         ..SignupForm::default()
     };
-    signup_page(
-        &PageCtx::from_request(req),
-        &form,
-        &FieldErrors::new(),
-        StatusCode::OK,
-    )
+    signup_page(&ctx, &form, &FieldErrors::new(), StatusCode::OK)
 }
 
 #[handler]
-pub async fn signup(
-    req: &Request,
-    state: Data<&AppState>,
-    Form(form): Form<SignupForm>,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let csrf = csrf_errors(req, &form.csrf);
-    if !csrf.is_empty() {
-        return signup_page(&ctx, &form, &csrf, StatusCode::FORBIDDEN);
-    }
+async fn signup(req: &Request, ctx: PageCtx, state: Data<&AppState>, pairs: Pairs) -> PageResult {
+    let form = SignupForm::from(&pairs);
     let input = Signup {
         company: form.company.clone(),
         slug: form.slug.clone(),
@@ -124,7 +121,7 @@ pub async fn signup(
         time_zone: form.time_zone.clone(),
     };
     let config = state.config.clone();
-    let ip = super::auth::client_ip(req);
+    let ip = crate::pages::portal::signin::client_ip(req);
     match sign_up(&state.identity, input, ip.as_deref(), |slug| {
         site_of_tenant(&config, slug)
     })
@@ -132,21 +129,23 @@ pub async fn signup(
     {
         Ok(SignedUp::Created(tenant)) => {
             let site = site_of_tenant(&state.config, &tenant.slug);
-            Redirect::see_other(format!("{site}/signin?notice=verify")).into_response()
+            Ok(Redirect::see_other(format!("{site}/signin?notice=verify")).into_response())
         }
-        Ok(SignedUp::CheckEmail) => Redirect::see_other("/signup/sent").into_response(),
-        Err(ServiceError::Invalid(errors) | ServiceError::Conflict(errors)) => {
-            signup_page(&ctx, &form, &errors, StatusCode::UNPROCESSABLE_ENTITY)
-        }
-        Err(other) => service_error_page(&ctx, other),
+        Ok(SignedUp::CheckEmail) => Ok(Redirect::see_other("/signup/sent").into_response()),
+        Err(ServiceError::Invalid(errors) | ServiceError::Conflict(errors)) => Ok(signup_page(
+            &ctx,
+            &form,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )),
+        Err(other) => Err(other.into()),
     }
 }
 
 /// After a sign-up with an address that already has a login: the same page whatever
 /// happened, so it tells nobody whether the password was right.
 #[handler]
-pub fn sent(req: &Request) -> Response {
-    let ctx = PageCtx::from_request(req);
+fn sent(ctx: PageCtx) -> Response {
     page(
         &ctx,
         "Check your e-mail",

@@ -12,20 +12,33 @@ use pitlane_identity::{
     audit::{self, Filter},
 };
 use poem::{
-    IntoResponse, Request, Response, handler,
-    http::StatusCode,
+    IntoResponse, Request, Route, get, handler, post,
     session::Session,
     web::{Data, Path, Query, Redirect},
 };
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{
-    errors::{expired_form, service_error_page, sign_in_redirect},
-    forms::{Field, Pairs, checkbox_group, csrf_errors, csrf_input, error_summary},
-    layout::{PageCtx, page},
+use crate::pages::kit::{
+    PageResult, Pairs, Staff,
+    forms::{Field, checkbox_group, csrf_input, error_summary, status_for},
+    page,
 };
-use crate::{links::site_of, session::Auth, state::AppState, tenant::TenantScope};
+use crate::{links::site_of, tenant::TenantScope};
+use pitlane_app::state::AppState;
+
+pub fn routes(routes: Route) -> Route {
+    routes
+        .at("/portal/account", get(account))
+        .at("/portal/account/verify-email", post(resend_verification))
+        .at(
+            "/portal/account/sign-out-everywhere",
+            post(sign_out_everywhere),
+        )
+        .at("/portal/settings/api-keys", get(keys_list).post(create_key))
+        .at("/portal/settings/api-keys/:id/revoke", post(revoke_key))
+        .at("/portal/audit", get(audit_log))
+}
 
 fn when(at: Option<DateTime<Utc>>) -> String {
     at.map_or_else(
@@ -34,28 +47,21 @@ fn when(at: Option<DateTime<Utc>>) -> String {
     )
 }
 
+/// The keys and the form for a new one; `secret` is the key just made, shown only this once.
 async fn keys_page(
-    ctx: &PageCtx,
+    staff: &Staff,
     state: &AppState,
-    auth: &Auth,
     form: &Pairs,
     errors: &FieldErrors,
     secret: Option<String>,
-) -> Response {
-    let keys = match api_keys::list(&state.store, &auth.actor).await {
-        Ok(rows) => rows,
-        Err(err) => return service_error_page(ctx, err),
-    };
+) -> PageResult {
+    let ctx = &staff.ctx;
+    let keys = api_keys::list(&state.store, &staff.actor).await?;
     let grantable: Vec<(String, String)> = Permission::ALL
         .iter()
-        .filter(|p| auth.actor.can(**p))
+        .filter(|p| staff.actor.can(**p))
         .map(|p| (p.key().to_owned(), format!("{} ({})", p.label(), p.key())))
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
     let body = page(
         ctx,
         "API keys",
@@ -111,98 +117,70 @@ async fn keys_page(
             }
         },
     );
-    (status, body).into_response()
+    Ok((status_for(errors), body).into_response())
 }
 
 #[handler]
-pub async fn keys_list(req: &Request, state: Data<&AppState>) -> Response {
-    let ctx = PageCtx::from_request(req);
-    match ctx.auth.clone() {
-        Some(auth) => {
-            keys_page(
-                &ctx,
-                &state,
-                &auth,
-                &Pairs(Vec::new()),
-                &FieldErrors::new(),
-                None,
-            )
-            .await
-        }
-        None => sign_in_redirect(&ctx),
-    }
+async fn keys_list(staff: Staff, state: Data<&AppState>) -> PageResult {
+    keys_page(&staff, &state, &Pairs::default(), &FieldErrors::new(), None).await
 }
 
-#[handler]
-pub async fn create_key(req: &Request, state: Data<&AppState>, body: String) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = ctx.auth.clone() else {
-        return sign_in_redirect(&ctx);
-    };
-    let pairs = Pairs::parse(&body);
-    let csrf = csrf_errors(req, pairs.get("csrf"));
-    if !csrf.is_empty() {
-        return keys_page(&ctx, &state, &auth, &pairs, &csrf, None).await;
-    }
-    let expires_at = match pairs.get("expires_at").trim() {
+/// The new key's form as a service input; a date that does not parse is the form's mistake.
+fn key_input(form: &Pairs) -> Result<KeyInput, ServiceError> {
+    let expires_at = match form.get("expires_at").trim() {
         "" => None,
         raw => match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
             Ok(day) => day.and_hms_opt(23, 59, 59).map(|t| t.and_utc()),
             Err(_) => {
-                let errors = FieldErrors::single("expires_at", "must be a date such as 2027-01-31");
-                return keys_page(&ctx, &state, &auth, &pairs, &errors, None).await;
+                return Err(
+                    FieldErrors::single("expires_at", "must be a date such as 2027-01-31").into(),
+                );
             }
         },
     };
-    let input = KeyInput {
-        name: pairs.get("name").to_owned(),
-        permissions: pairs.all("permissions"),
+    Ok(KeyInput {
+        name: form.get("name").to_owned(),
+        permissions: form.all("permissions"),
         expires_at,
+    })
+}
+
+/// Not `submit`: the new key's secret is shown on this answer only, never in a URL, a log or
+/// the session.
+#[handler]
+async fn create_key(staff: Staff, state: Data<&AppState>, form: Pairs) -> PageResult {
+    let created = match key_input(&form) {
+        Ok(input) => api_keys::create(&state.store, &staff.actor, input).await,
+        Err(err) => Err(err),
     };
-    match api_keys::create(&state.store, &auth.actor, input).await {
-        // The secret is rendered in this response only: never in a URL, a log or the session.
+    match created {
         Ok(created) => {
             keys_page(
-                &ctx,
+                &staff,
                 &state,
-                &auth,
-                &Pairs(Vec::new()),
+                &Pairs::default(),
                 &FieldErrors::new(),
                 Some(created.secret),
             )
             .await
         }
         Err(ServiceError::Invalid(errors) | ServiceError::Conflict(errors)) => {
-            keys_page(&ctx, &state, &auth, &pairs, &errors, None).await
+            keys_page(&staff, &state, &form, &errors, None).await
         }
-        Err(other) => service_error_page(&ctx, other),
+        Err(other) => Err(other.into()),
     }
 }
 
 #[handler]
-pub async fn revoke_key(
-    req: &Request,
-    state: Data<&AppState>,
-    Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = ctx.auth.clone() else {
-        return sign_in_redirect(&ctx);
-    };
-    if !csrf_errors(req, Pairs::parse(&body).get("csrf")).is_empty() {
-        return expired_form(&ctx);
-    }
-    match api_keys::revoke(&state.store, &auth.actor, id).await {
-        Ok(_) => Redirect::see_other(ctx.link("/portal/settings/api-keys")).into_response(),
-        Err(err) => service_error_page(&ctx, err),
-    }
+async fn revoke_key(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>) -> PageResult {
+    api_keys::revoke(&state.store, &staff.actor, id).await?;
+    Ok(Redirect::see_other(staff.ctx.link("/portal/settings/api-keys")).into_response())
 }
 
 // ---- Audit log ----
 
 #[derive(Deserialize, Default)]
-pub struct AuditQuery {
+struct AuditQuery {
     #[serde(default)]
     action: String,
     #[serde(default)]
@@ -233,15 +211,12 @@ fn day(raw: &str, field: &str, errors: &mut FieldErrors, end: bool) -> Option<Da
 }
 
 #[handler]
-pub async fn audit_log(
-    req: &Request,
+async fn audit_log(
+    staff: Staff,
     state: Data<&AppState>,
     Query(q): Query<AuditQuery>,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = ctx.auth.clone() else {
-        return sign_in_redirect(&ctx);
-    };
+) -> PageResult {
+    let ctx = &staff.ctx;
     let mut errors = FieldErrors::new();
     let filter = Filter {
         action: Some(q.action.clone()),
@@ -249,10 +224,7 @@ pub async fn audit_log(
         since: day(&q.since, "since", &mut errors, false),
         until: day(&q.until, "until", &mut errors, true),
     };
-    let page_of = match audit::list(&state.store, &auth.actor, &filter, q.before, 100).await {
-        Ok(p) => p,
-        Err(err) => return service_error_page(&ctx, err),
-    };
+    let page_of = audit::list(&state.store, &staff.actor, &filter, q.before, 100).await?;
     let next = page_of.next.map(|id| {
         let query = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("action", &q.action)
@@ -264,7 +236,7 @@ pub async fn audit_log(
         format!("{}?{query}", ctx.link("/portal/audit"))
     });
     let body = page(
-        &ctx,
+        ctx,
         "Audit log",
         Some("audit"),
         html! {
@@ -297,34 +269,30 @@ pub async fn audit_log(
             @if let Some(next) = next { p { a href=(next) { "Older entries" } } }
         },
     );
-    body.into_response()
+    Ok(body.into_response())
 }
 
 // ---- The person's own account ----
 
 #[handler]
-pub async fn account(req: &Request, state: Data<&AppState>) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = ctx.auth.clone() else {
-        return sign_in_redirect(&ctx);
+async fn account(staff: Staff, req: &Request, state: Data<&AppState>) -> PageResult {
+    let ctx = &staff.ctx;
+    let Some(auth) = &ctx.auth else {
+        return Err(ServiceError::Unauthenticated.into());
     };
-    let verified = match pitlane_identity::account::is_verified(&state.identity, &auth.actor).await
-    {
-        Ok(v) => v,
-        Err(err) => return service_error_page(&ctx, err),
-    };
+    let verified = pitlane_identity::account::is_verified(&state.identity, &staff.actor).await?;
     let sent = req.uri().query() == Some("sent");
-    page(&ctx, "Your account", Some("account"), html! {
+    Ok(page(ctx, "Your account", Some("account"), html! {
         h1 { "Your account" }
         @if sent { div class="notice success" role="status" { "We sent a new verification link to " (auth.email) "." } }
         dl {
             dt { "Name" } dd { (auth.name) }
             dt { "E-mail" } dd { (auth.email) " " @if verified { "(verified)" } @else { "(not verified yet)" } }
-            dt { "Role" } dd { (auth.actor.role.label()) }
+            dt { "Role" } dd { (staff.actor.role.label()) }
         }
         @if !verified {
             form method="post" action=(ctx.link("/portal/account/verify-email")) {
-                (csrf_input(&ctx))
+                (csrf_input(ctx))
                 button class="button" type="submit" { "Send me a new verification link" }
             }
         }
@@ -336,54 +304,31 @@ pub async fn account(req: &Request, state: Data<&AppState>) -> Response {
             h2 id="sessions-heading" { "Sessions" }
             p { "Lost a phone, or signed in on a shared computer? Sign out on every device, this one included." }
             form method="post" action=(ctx.link("/portal/account/sign-out-everywhere")) {
-                (csrf_input(&ctx))
+                (csrf_input(ctx))
                 button class="button danger" type="submit" { "Sign out everywhere" }
             }
         }
-    }).into_response()
+    }).into_response())
 }
 
 #[handler]
-pub async fn resend_verification(
-    req: &Request,
+async fn resend_verification(
+    staff: Staff,
     state: Data<&AppState>,
     scope: Data<&TenantScope>,
-    body: String,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = ctx.auth.clone() else {
-        return sign_in_redirect(&ctx);
-    };
-    if !csrf_errors(req, Pairs::parse(&body).get("csrf")).is_empty() {
-        return expired_form(&ctx);
-    }
+) -> PageResult {
     let site = site_of(&state.config, &scope);
-    match pitlane_identity::account::resend_verification(&state.identity, &auth.actor, &site).await
-    {
-        Ok(()) => Redirect::see_other(ctx.link("/portal/account?sent")).into_response(),
-        Err(err) => service_error_page(&ctx, err),
-    }
+    pitlane_identity::account::resend_verification(&state.identity, &staff.actor, &site).await?;
+    Ok(Redirect::see_other(staff.ctx.link("/portal/account?sent")).into_response())
 }
 
 #[handler]
-pub async fn sign_out_everywhere(
-    req: &Request,
+async fn sign_out_everywhere(
+    staff: Staff,
     session: &Session,
     state: Data<&AppState>,
-    body: String,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = ctx.auth.clone() else {
-        return sign_in_redirect(&ctx);
-    };
-    if !csrf_errors(req, Pairs::parse(&body).get("csrf")).is_empty() {
-        return expired_form(&ctx);
-    }
-    match pitlane_identity::sign_out_everywhere(&state.identity, &auth.actor).await {
-        Ok(()) => {
-            session.purge();
-            Redirect::see_other(ctx.link("/signin?notice=signed-out-everywhere")).into_response()
-        }
-        Err(err) => service_error_page(&ctx, err),
-    }
+) -> PageResult {
+    pitlane_identity::sign_out_everywhere(&state.identity, &staff.actor).await?;
+    session.purge();
+    Ok(Redirect::see_other(staff.ctx.link("/signin?notice=signed-out-everywhere")).into_response())
 }

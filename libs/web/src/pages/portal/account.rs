@@ -9,19 +9,28 @@ use pitlane_identity::{
     links::{LinkError, Purpose},
 };
 use poem::{
-    IntoResponse, Request, Response, handler,
+    IntoResponse, Request, Response, Route, get, handler,
     http::StatusCode,
     session::Session,
-    web::{Data, Form, Query, Redirect},
+    web::{Data, Query, Redirect},
 };
 use serde::Deserialize;
 
-use super::{
-    errors::service_error_page,
-    forms::{Field, csrf_errors, csrf_input, error_summary},
-    layout::{PageCtx, page},
+use crate::pages::kit::{
+    PageCtx, PageResult, Pairs,
+    forms::{Field, csrf_input, error_summary, status_for},
+    page,
 };
-use crate::{links::site_of, session::start_session, state::AppState, tenant::TenantScope};
+use crate::{links::site_of, session::start_session, tenant::TenantScope};
+use pitlane_app::state::AppState;
+
+pub fn routes(routes: Route) -> Route {
+    routes
+        .at("/forgot-password", get(forgot_form).post(forgot))
+        .at("/reset-password", get(reset_form).post(reset))
+        .at("/verify-email", get(verify_email))
+        .at("/invitations/accept", get(accept_form).post(accept))
+}
 
 #[derive(Deserialize, Default)]
 pub struct TokenQuery {
@@ -56,20 +65,7 @@ pub fn link_problem(ctx: &PageCtx, err: LinkError, offer: Markup) -> Response {
 
 // ---- Forgotten password ----
 
-#[derive(Deserialize, Default)]
-pub struct ForgotForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    email: String,
-}
-
-fn forgot_page(ctx: &PageCtx, form: &ForgotForm, errors: &FieldErrors, sent: bool) -> Response {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+fn forgot_page(ctx: &PageCtx, form: &Pairs, errors: &FieldErrors, sent: bool) -> Response {
     let body = page(
         ctx,
         "Reset your password",
@@ -84,76 +80,52 @@ fn forgot_page(ctx: &PageCtx, form: &ForgotForm, errors: &FieldErrors, sent: boo
             (error_summary(errors, &[("email", "E-mail"), ("csrf", "Form")]))
             form class="stack" method="post" action=(ctx.link("/forgot-password")) novalidate {
                 (csrf_input(ctx))
-                (Field::new("email", "E-mail", &form.email).kind("email").autocomplete("username").required().render(errors))
+                (Field::new("email", "E-mail", form.get("email")).kind("email").autocomplete("username").required().render(errors))
                 div { button class="button" type="submit" { "Send me a link" } }
             }
             p { a href=(ctx.link("/signin")) { "Back to sign in" } }
         },
     );
-    (status, body).into_response()
+    (status_for(errors), body).into_response()
 }
 
 #[handler]
-pub fn forgot_form(req: &Request) -> Response {
-    forgot_page(
-        &PageCtx::from_request(req),
-        &ForgotForm::default(),
-        &FieldErrors::new(),
-        false,
-    )
+fn forgot_form(ctx: PageCtx) -> Response {
+    forgot_page(&ctx, &Pairs::default(), &FieldErrors::new(), false)
 }
 
 #[handler]
-pub async fn forgot(
+async fn forgot(
+    ctx: PageCtx,
     req: &Request,
     state: Data<&AppState>,
     scope: Data<&TenantScope>,
-    Form(form): Form<ForgotForm>,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let csrf = csrf_errors(req, &form.csrf);
-    if !csrf.is_empty() {
-        return forgot_page(&ctx, &form, &csrf, false);
-    }
+    form: Pairs,
+) -> PageResult {
     let site = site_of(&state.config, &scope);
     let ip = crate::client_ip::client_ip(req);
     match account::request_password_reset(
         &state.identity,
         scope.tenant_id(),
-        &form.email,
+        form.get("email"),
         &site,
         ip.as_deref(),
     )
     .await
     {
-        Ok(()) => forgot_page(&ctx, &form, &FieldErrors::new(), true),
-        Err(ServiceError::Invalid(errors)) => forgot_page(&ctx, &form, &errors, false),
-        Err(other) => service_error_page(&ctx, other),
+        Ok(()) => Ok(forgot_page(&ctx, &form, &FieldErrors::new(), true)),
+        Err(ServiceError::Invalid(errors)) => Ok(forgot_page(&ctx, &form, &errors, false)),
+        Err(other) => Err(other.into()),
     }
 }
 
 // ---- Reset ----
-
-#[derive(Deserialize, Default)]
-pub struct ResetForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    token: String,
-    #[serde(default)]
-    password: String,
-}
 
 fn ask_for_new_reset(ctx: &PageCtx) -> Markup {
     html! { p { a class="button" href=(ctx.link("/forgot-password")) { "Send me a new link" } } }
 }
 
 fn reset_page(ctx: &PageCtx, token: &str, errors: &FieldErrors) -> Response {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
     let body = page(
         ctx,
         "Choose a new password",
@@ -170,66 +142,63 @@ fn reset_page(ctx: &PageCtx, token: &str, errors: &FieldErrors) -> Response {
             }
         },
     );
-    (status, body).into_response()
+    (status_for(errors), body).into_response()
 }
 
 #[handler]
-pub async fn reset_form(
-    req: &Request,
+async fn reset_form(
+    ctx: PageCtx,
     state: Data<&AppState>,
     Query(q): Query<TokenQuery>,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    match account::check_link(&state.identity, Purpose::ResetPassword, &q.token).await {
-        Ok(Ok(())) => reset_page(&ctx, &q.token, &FieldErrors::new()),
-        Ok(Err(err)) => link_problem(&ctx, err, ask_for_new_reset(&ctx)),
-        Err(other) => service_error_page(&ctx, other),
-    }
+) -> PageResult {
+    Ok(
+        match account::check_link(&state.identity, Purpose::ResetPassword, &q.token).await? {
+            Ok(()) => reset_page(&ctx, &q.token, &FieldErrors::new()),
+            Err(err) => link_problem(&ctx, err, ask_for_new_reset(&ctx)),
+        },
+    )
 }
 
 #[handler]
-pub async fn reset(
-    req: &Request,
+async fn reset(
+    ctx: PageCtx,
     state: Data<&AppState>,
     scope: Data<&TenantScope>,
-    Form(form): Form<ResetForm>,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let csrf = csrf_errors(req, &form.csrf);
-    if !csrf.is_empty() {
-        return reset_page(&ctx, &form.token, &csrf);
-    }
+    form: Pairs,
+) -> PageResult {
+    let token = form.get("token");
     match account::reset_password(
         &state.identity,
         scope.tenant_id(),
-        &form.token,
-        &form.password,
+        token,
+        form.get("password"),
     )
     .await
     {
-        Ok(Ok(_)) => Redirect::see_other(ctx.link("/signin?notice=password-reset")).into_response(),
-        Ok(Err(err)) => link_problem(&ctx, err, ask_for_new_reset(&ctx)),
-        Err(ServiceError::Invalid(errors)) => reset_page(&ctx, &form.token, &errors),
-        Err(other) => service_error_page(&ctx, other),
+        Ok(Ok(_)) => {
+            Ok(Redirect::see_other(ctx.link("/signin?notice=password-reset")).into_response())
+        }
+        Ok(Err(err)) => Ok(link_problem(&ctx, err, ask_for_new_reset(&ctx))),
+        Err(ServiceError::Invalid(errors)) => Ok(reset_page(&ctx, token, &errors)),
+        Err(other) => Err(other.into()),
     }
 }
 
 // ---- E-mail verification ----
 
 #[handler]
-pub async fn verify_email(
-    req: &Request,
+async fn verify_email(
+    ctx: PageCtx,
     state: Data<&AppState>,
     Query(q): Query<TokenQuery>,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    match account::verify_email(&state.identity, &q.token).await {
-        Ok(Ok(person)) => page(&ctx, "E-mail address verified", None, html! {
+) -> PageResult {
+    Ok(match account::verify_email(&state.identity, &q.token).await? {
+        Ok(person) => page(&ctx, "E-mail address verified", None, html! {
             h1 { "Thank you, your e-mail address is verified" }
             p { (person.email) " is confirmed." }
             p { a class="button" href=(ctx.link(if ctx.auth.is_some() { "/portal" } else { "/signin" })) { "Continue" } }
         }).into_response(),
-        Ok(Err(err)) => {
+        Err(err) => {
             let offer = if ctx.auth.is_some() {
                 html! {
                     form method="post" action=(ctx.link("/portal/account/verify-email")) {
@@ -242,40 +211,23 @@ pub async fn verify_email(
             };
             link_problem(&ctx, err, offer)
         }
-        Err(other) => service_error_page(&ctx, other),
-    }
+    })
 }
 
 // ---- Invitations ----
-
-#[derive(Deserialize, Default)]
-pub struct AcceptForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    token: String,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    password: String,
-}
 
 fn no_new_invitation(_: &PageCtx) -> Markup {
     html! { p { "Ask whoever invited you to send a new invitation." } }
 }
 
+/// The invitation's form; `form` is what was typed (`token`, `name`), never the password.
 fn accept_page(
     ctx: &PageCtx,
-    form: &AcceptForm,
+    form: &Pairs,
     email: &str,
     has_login: bool,
     errors: &FieldErrors,
 ) -> Response {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
     let workshop = ctx.tenant().map(|t| t.name.clone()).unwrap_or_default();
     let body = page(
         ctx,
@@ -287,11 +239,11 @@ fn accept_page(
             (error_summary(errors, &[("name", "Your name"), ("password", "Password"), ("csrf", "Form")]))
             form class="stack" method="post" action=(ctx.link("/invitations/accept")) novalidate {
                 (csrf_input(ctx))
-                input type="hidden" name="token" value=(form.token);
+                input type="hidden" name="token" value=(form.get("token"));
                 @if has_login {
                     p { "You already have a Pitlane login; accept, then sign in with it." }
                 } @else {
-                    (Field::new("name", "Your name", &form.name).autocomplete("name").required().render(errors))
+                    (Field::new("name", "Your name", form.get("name")).autocomplete("name").required().render(errors))
                     (Field::new("password", "Choose a password", "").kind("password").autocomplete("new-password")
                         .hint("At least 10 characters.").required().render(errors))
                 }
@@ -299,86 +251,87 @@ fn accept_page(
             }
         },
     );
-    (status, body).into_response()
+    (status_for(errors), body).into_response()
 }
 
 #[handler]
-pub async fn accept_form(
-    req: &Request,
+async fn accept_form(
+    ctx: PageCtx,
     state: Data<&AppState>,
     scope: Data<&TenantScope>,
     Query(q): Query<TokenQuery>,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    match invitations::open(&state.identity, scope.tenant_id(), &q.token).await {
-        Ok(Ok((invitation, has_login))) => {
-            let form = AcceptForm {
-                token: q.token,
-                name: invitation.name.clone().unwrap_or_default(),
-                ..AcceptForm::default()
-            };
-            accept_page(
-                &ctx,
-                &form,
-                &invitation.email,
-                has_login,
-                &FieldErrors::new(),
-            )
-        }
-        Ok(Err(err)) => link_problem(&ctx, err, no_new_invitation(&ctx)),
-        Err(other) => service_error_page(&ctx, other),
-    }
+) -> PageResult {
+    Ok(
+        match invitations::open(&state.identity, scope.tenant_id(), &q.token).await? {
+            Ok((invitation, has_login)) => {
+                let form = Pairs(vec![
+                    ("token".to_owned(), q.token),
+                    (
+                        "name".to_owned(),
+                        invitation.name.clone().unwrap_or_default(),
+                    ),
+                ]);
+                accept_page(
+                    &ctx,
+                    &form,
+                    &invitation.email,
+                    has_login,
+                    &FieldErrors::new(),
+                )
+            }
+            Err(err) => link_problem(&ctx, err, no_new_invitation(&ctx)),
+        },
+    )
 }
 
 #[handler]
-pub async fn accept(
-    req: &Request,
+async fn accept(
+    ctx: PageCtx,
     session: &Session,
     state: Data<&AppState>,
     scope: Data<&TenantScope>,
-    Form(form): Form<AcceptForm>,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let opened = match invitations::open(&state.identity, scope.tenant_id(), &form.token).await {
-        Ok(Ok(found)) => found,
-        Ok(Err(err)) => return link_problem(&ctx, err, no_new_invitation(&ctx)),
-        Err(other) => return service_error_page(&ctx, other),
-    };
-    let csrf = csrf_errors(req, &form.csrf);
-    if !csrf.is_empty() {
-        return accept_page(&ctx, &form, &opened.0.email, opened.1, &csrf);
-    }
+    form: Pairs,
+) -> PageResult {
+    let token = form.get("token");
+    let (invitation, has_login) =
+        match invitations::open(&state.identity, scope.tenant_id(), token).await? {
+            Ok(found) => found,
+            Err(err) => return Ok(link_problem(&ctx, err, no_new_invitation(&ctx))),
+        };
     match invitations::accept(
         &state.identity,
         scope.tenant_id(),
-        &form.token,
-        &form.name,
-        &form.password,
+        token,
+        form.get("name"),
+        form.get("password"),
     )
     .await
     {
-        Ok(Ok(person)) if !opened.1 => {
+        Ok(Ok(person)) if !has_login => {
             // A new login, made just now through the e-mailed link: signed in straight away.
-            match pitlane_identity::signin::session_for(
+            let actor = pitlane_identity::signin::session_for(
                 &state.identity,
                 scope.tenant_id(),
                 person.id,
             )
-            .await
-            {
-                Ok(Some(actor)) => {
+            .await?;
+            Ok(match actor {
+                Some(actor) => {
                     start_session(session, &actor, person.name, person.email);
                     Redirect::see_other(ctx.link("/portal")).into_response()
                 }
-                Ok(None) => Redirect::see_other(ctx.link("/signin")).into_response(),
-                Err(other) => service_error_page(&ctx, other),
-            }
+                None => Redirect::see_other(ctx.link("/signin")).into_response(),
+            })
         }
-        Ok(Ok(_)) => Redirect::see_other(ctx.link("/signin?notice=joined")).into_response(),
-        Ok(Err(err)) => link_problem(&ctx, err, no_new_invitation(&ctx)),
-        Err(ServiceError::Invalid(errors) | ServiceError::Conflict(errors)) => {
-            accept_page(&ctx, &form, &opened.0.email, opened.1, &errors)
-        }
-        Err(other) => service_error_page(&ctx, other),
+        Ok(Ok(_)) => Ok(Redirect::see_other(ctx.link("/signin?notice=joined")).into_response()),
+        Ok(Err(err)) => Ok(link_problem(&ctx, err, no_new_invitation(&ctx))),
+        Err(ServiceError::Invalid(errors) | ServiceError::Conflict(errors)) => Ok(accept_page(
+            &ctx,
+            &form,
+            &invitation.email,
+            has_login,
+            &errors,
+        )),
+        Err(other) => Err(other.into()),
     }
 }

@@ -17,22 +17,29 @@ use pitlane_frontdesk::{
 };
 use pitlane_store::entity::branch;
 use poem::{
-    IntoResponse, Request, Response, handler,
+    IntoResponse, Route, get, handler, post,
     web::{Data, Path, Query},
 };
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{
-    customers::staff,
-    errors::service_error_page,
-    forms::{
-        Field, Pairs, csrf_input, error_summary, query_link, select, signed_in_post, status_for,
-        textarea,
-    },
-    layout::{PageCtx, page},
+use crate::pages::kit::{
+    PageCtx, PageResult, Pairs, Returned, Staff,
+    forms::{Field, csrf_input, error_summary, query_link, select, status_for, textarea},
+    page, submit,
 };
-use crate::{links::site_of, state::AppState, tenant::TenantScope};
+use crate::{links::site_of, tenant::TenantScope};
+use pitlane_app::state::AppState;
+
+pub fn routes(routes: Route) -> Route {
+    routes
+        .at("/portal/calendar", get(calendar))
+        .at("/portal/appointments", post(create))
+        .at("/portal/appointments/new", get(new_form))
+        .at("/portal/appointments/:id", get(appointment))
+        .at("/portal/appointments/:id/move", post(move_appointment))
+        .at("/portal/appointments/:id/status", post(change_status))
+}
 
 const LABELS: &[(&str, &str)] = &[
     ("starts_at", "Time"),
@@ -62,7 +69,7 @@ pub struct CalendarQuery {
 }
 
 /// A time on a branch's clock, for staff lists that span branches.
-pub(super) fn on_clock(time_zone: &str, at: DateTime<Utc>) -> String {
+pub fn on_clock(time_zone: &str, at: DateTime<Utc>) -> String {
     let tz: chrono_tz::Tz = time_zone.parse().unwrap_or(chrono_tz::UTC);
     at.with_timezone(&tz)
         .format("%a %-d %b %Y, %H:%M")
@@ -176,26 +183,19 @@ fn board(ctx: &PageCtx, cal: &Calendar, by_mechanic: bool) -> Markup {
 }
 
 #[handler]
-pub async fn calendar(
-    req: &Request,
+async fn calendar(
+    staff: Staff,
     state: Data<&AppState>,
     Query(q): Query<CalendarQuery>,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let branches = match pitlane_tenancy::branches::overview(&state.store, actor, 500).await {
-        Ok(b) => b,
-        Err(err) => return service_error_page(&ctx, err),
-    };
+) -> PageResult {
+    let (ctx, actor) = (&staff.ctx, &staff.actor);
+    let branches = pitlane_tenancy::branches::overview(&state.store, actor, 500).await?;
     let Some(branch) = branches
         .iter()
         .find(|b| b.id.to_string() == q.branch_id)
         .or(branches.first())
     else {
-        return service_error_page(&ctx, ServiceError::NotFound);
+        return Err(ServiceError::NotFound.into());
     };
     let today = local_today(&branch.time_zone);
     let date = NaiveDate::parse_from_str(&q.date, "%Y-%m-%d").unwrap_or(today);
@@ -211,14 +211,8 @@ pub async fn calendar(
         date
     };
     let days = if week { 7 } else { 1 };
-    let cal = match appointments::calendar(&state.frontdesk, actor, branch.id, from, days).await {
-        Ok(c) => c,
-        Err(err) => return service_error_page(&ctx, err),
-    };
-    let waiting = match appointments::waiting(&state.frontdesk, actor, branch.id).await {
-        Ok(w) => w,
-        Err(err) => return service_error_page(&ctx, err),
-    };
+    let cal = appointments::calendar(&state.frontdesk, actor, branch.id, from, days).await?;
+    let waiting = appointments::waiting(&state.frontdesk, actor, branch.id).await?;
     let step = Duration::days(days.into());
     let nav = |d: NaiveDate| {
         ctx.link(&query_link(
@@ -239,7 +233,7 @@ pub async fn calendar(
     };
     let none = FieldErrors::new();
     let body = page(
-        &ctx,
+        ctx,
         "Calendar",
         Some("calendar"),
         html! {
@@ -279,49 +273,27 @@ pub async fn calendar(
                     }
                 }
             }
-                (board(&ctx, &cal, by_mechanic))
+                (board(ctx, &cal, by_mechanic))
             }
         },
     );
-    body.into_response()
+    Ok(body.into_response())
 }
 
-struct DetailView {
-    form: &'static str,
-    pairs: Pairs,
-    errors: FieldErrors,
-}
-
-async fn detail_page(req: &Request, state: &AppState, id: Uuid, view: DetailView) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let detail = match appointments::get(&state.frontdesk, actor, id).await {
-        Ok(d) => d,
-        Err(err) => return service_error_page(&ctx, err),
-    };
+/// The appointment's page; `view` is the form that came back with errors, if one did.
+async fn detail_page(staff: &Staff, state: &AppState, id: Uuid, view: Returned) -> PageResult {
+    let (ctx, actor) = (&staff.ctx, &staff.actor);
+    let detail = appointments::get(&state.frontdesk, actor, id).await?;
     let a = &detail.view.appointment;
     let b = &detail.branch;
     let tz = zone(b);
     let day = a.starts_at.with_timezone(&tz).date_naive();
-    let cal = match appointments::calendar(&state.frontdesk, actor, b.id, day, 1).await {
-        Ok(c) => c,
-        Err(err) => return service_error_page(&ctx, err),
-    };
+    let cal = appointments::calendar(&state.frontdesk, actor, b.id, day, 1).await?;
     let status = status_of(&detail.view);
     let can_write = actor.can(Permission::AppointmentsWrite);
-    let none = FieldErrors::new();
-    let errors_for = |form: &str| {
-        if view.form == form {
-            &view.errors
-        } else {
-            &none
-        }
-    };
+    let errors_for = |form: &str| view.errors_of(form);
     let typed = |form: &str, name: &str, fallback: String| -> String {
-        if view.form == form {
+        if view.is(form) {
             view.pairs.get(name).to_owned()
         } else {
             fallback
@@ -353,7 +325,7 @@ async fn detail_page(req: &Request, state: &AppState, id: Uuid, view: DetailView
         .format("%Y-%m-%dT%H:%M")
         .to_string();
     let body = page(
-        &ctx,
+        ctx,
         "Appointment",
         Some("calendar"),
         html! {
@@ -380,7 +352,7 @@ async fn detail_page(req: &Request, state: &AppState, id: Uuid, view: DetailView
                     div class="actions" {
                         @for s in &next_states {
                             form method="post" action=(ctx.link(&format!("{base}/status"))) {
-                                (csrf_input(&ctx))
+                                (csrf_input(ctx))
                                 input type="hidden" name="status" value=(s.key());
                                 button class=(if *s == AppointmentStatus::Cancelled || *s == AppointmentStatus::NoShow { "button danger" } else { "button secondary" }) type="submit" { "Mark " (s.label().to_lowercase()) }
                             }
@@ -392,7 +364,7 @@ async fn detail_page(req: &Request, state: &AppState, id: Uuid, view: DetailView
                 section class="card" aria-labelledby="checkin-heading" {
                     h2 id="checkin-heading" { "Check in" }
                     form class="stack" method="post" action=(ctx.link(&format!("{base}/status"))) novalidate {
-                        (csrf_input(&ctx))
+                        (csrf_input(ctx))
                         input type="hidden" name="status" value="checked_in";
                         (Field::new("mileage", "Mileage", &typed("checkin", "mileage", String::new())).kind("number").render(errors_for("checkin")))
                         (Field::new("correction_reason", "Reason, if lower than before", &typed("checkin", "correction_reason", String::new())).render(errors_for("checkin")))
@@ -403,12 +375,12 @@ async fn detail_page(req: &Request, state: &AppState, id: Uuid, view: DetailView
             }
             @if a.vehicle_id.is_some()
                 && matches!(status, AppointmentStatus::Confirmed | AppointmentStatus::CheckedIn)
-                && ctx.auth.as_ref().is_some_and(|x| x.actor.can(pitlane_domain::permissions::Permission::RepairOrdersWrite)) {
+                && actor.can(Permission::RepairOrdersWrite) {
                 section class="card" aria-labelledby="ro-heading" {
                     h2 id="ro-heading" { "Repair order" }
                     p { "Open the repair order for this visit: estimate, inspection and the mechanics' jobs." }
                     form class="stack" method="post" action=(ctx.link("/portal/repair-orders")) novalidate {
-                        (csrf_input(&ctx))
+                        (csrf_input(ctx))
                         input type="hidden" name="appointment_id" value=(a.id);
                         @if a.arrival_mileage.is_none() {
                             (Field::new("mileage_in", "Mileage in", &typed("ro", "mileage_in", String::new())).kind("number").render(errors_for("ro")))
@@ -421,7 +393,7 @@ async fn detail_page(req: &Request, state: &AppState, id: Uuid, view: DetailView
                 section class="card" aria-labelledby="move-heading" {
                     h2 id="move-heading" { "Move" }
                     form class="stack" method="post" action=(ctx.link(&format!("{base}/move"))) novalidate {
-                        (csrf_input(&ctx))
+                        (csrf_input(ctx))
                         (Field::new("starts_at", &format!("New start ({})", b.time_zone), &typed("move", "starts_at", local_start)).kind("datetime-local").required().render(errors_for("move")))
                         (select("bay_id", "Bay", &bays, view.pairs.get("bay_id"), errors_for("move")))
                         (select("mechanic_id", "Mechanic", &mechanics, view.pairs.get("mechanic_id"), errors_for("move")))
@@ -439,44 +411,24 @@ async fn detail_page(req: &Request, state: &AppState, id: Uuid, view: DetailView
             }
         },
     );
-    (status_for(&view.errors), body).into_response()
+    Ok((status_for(&view.errors), body).into_response())
 }
 
 /// The appointment's page again with one of its forms' errors (`form` names the form).
-pub(crate) async fn appointment_again(
-    req: &Request,
+pub async fn appointment_again(
+    staff: &Staff,
     state: &AppState,
     id: Uuid,
     form: &'static str,
     pairs: Pairs,
     errors: FieldErrors,
-) -> Response {
-    detail_page(
-        req,
-        state,
-        id,
-        DetailView {
-            form,
-            pairs,
-            errors,
-        },
-    )
-    .await
+) -> PageResult {
+    detail_page(staff, state, id, Returned::new(form, pairs, errors)).await
 }
 
 #[handler]
-pub async fn appointment(req: &Request, state: Data<&AppState>, Path(id): Path<Uuid>) -> Response {
-    detail_page(
-        req,
-        &state,
-        id,
-        DetailView {
-            form: "",
-            pairs: Pairs::default(),
-            errors: FieldErrors::new(),
-        },
-    )
-    .await
+async fn appointment(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>) -> PageResult {
+    detail_page(&staff, &state, id, Returned::default()).await
 }
 
 /// A local date-time as typed into a `datetime-local` field, at the branch's clock.
@@ -495,110 +447,93 @@ fn local_time(raw: &str, b: &branch::Model) -> Result<DateTime<Utc>, FieldErrors
         })
 }
 
-async fn appointment_action(
-    req: &Request,
-    state: &AppState,
-    scope: &TenantScope,
-    id: Uuid,
-    body: &str,
-    moving: bool,
-) -> Response {
+#[handler]
+async fn move_appointment(
+    staff: Staff,
+    Data(state): Data<&AppState>,
+    Data(scope): Data<&TenantScope>,
+    Path(id): Path<Uuid>,
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
     let fd = &state.frontdesk;
     let site = site_of(&state.config, scope);
     let site = &site;
-    signed_in_post(
-        req,
-        body,
-        |actor, p| async move {
-            if moving {
-                let d = appointments::get(fd, &actor, id).await?;
-                let at = local_time(p.get("starts_at"), &d.branch)?;
-                appointments::reschedule(
-                    fd,
-                    &actor,
-                    id,
-                    at,
-                    p.id("bay_id"),
-                    p.id("mechanic_id"),
-                    site,
-                )
-                .await?;
-            } else {
-                let mut e = FieldErrors::new();
-                let mileage = p.mileage("mileage", &mut e);
-                let next = AppointmentStatus::parse(p.get("status"))
-                    .ok_or_else(|| FieldErrors::single("status", "choose a status"))?;
-                if !e.is_empty() {
-                    return Err(e.into());
-                }
-                let arrival = Arrival {
-                    mileage,
-                    correction_reason: p.optional("correction_reason"),
-                    key_location: p.optional("key_location"),
-                };
-                appointments::change_status(fd, &actor, id, next, arrival, site).await?;
-            }
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            let actor = &staff.actor;
+            let d = appointments::get(fd, actor, id).await?;
+            let at = local_time(p.get("starts_at"), &d.branch)?;
+            appointments::reschedule(
+                fd,
+                actor,
+                id,
+                at,
+                p.id("bay_id"),
+                p.id("mechanic_id"),
+                site,
+            )
+            .await?;
             Ok(format!("/portal/appointments/{id}"))
         },
-        |pairs, errors| async move {
-            let form = if moving {
-                "move"
-            } else if pairs.get("status") == "checked_in" {
-                "checkin"
-            } else {
-                "status"
-            };
-            detail_page(
-                req,
-                state,
-                id,
-                DetailView {
-                    form,
-                    pairs,
-                    errors,
-                },
-            )
-            .await
+        |p, errors| async move {
+            detail_page(staff, state, id, Returned::new("move", p, errors)).await
         },
     )
     .await
 }
 
 #[handler]
-pub async fn move_appointment(
-    req: &Request,
-    state: Data<&AppState>,
-    scope: Data<&TenantScope>,
+async fn change_status(
+    staff: Staff,
+    Data(state): Data<&AppState>,
+    Data(scope): Data<&TenantScope>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
-    appointment_action(req, &state, &scope, id, &body, true).await
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
+    let fd = &state.frontdesk;
+    let site = site_of(&state.config, scope);
+    let site = &site;
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            let mut e = FieldErrors::new();
+            let mileage = p.mileage("mileage", &mut e);
+            let next = AppointmentStatus::parse(p.get("status"))
+                .ok_or_else(|| FieldErrors::single("status", "choose a status"))?;
+            if !e.is_empty() {
+                return Err(e.into());
+            }
+            let arrival = Arrival {
+                mileage,
+                correction_reason: p.optional("correction_reason"),
+                key_location: p.optional("key_location"),
+            };
+            appointments::change_status(fd, &staff.actor, id, next, arrival, site).await?;
+            Ok(format!("/portal/appointments/{id}"))
+        },
+        |p, errors| async move {
+            let form = if p.get("status") == "checked_in" {
+                "checkin"
+            } else {
+                "status"
+            };
+            detail_page(staff, state, id, Returned::new(form, p, errors)).await
+        },
+    )
+    .await
 }
 
-#[handler]
-pub async fn change_status(
-    req: &Request,
-    state: Data<&AppState>,
-    scope: Data<&TenantScope>,
-    Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
-    appointment_action(req, &state, &scope, id, &body, false).await
-}
-
-async fn new_page(req: &Request, state: &AppState, p: &Pairs, errors: &FieldErrors) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+async fn new_page(staff: &Staff, state: &AppState, p: &Pairs, errors: &FieldErrors) -> PageResult {
+    let (ctx, actor) = (&staff.ctx, &staff.actor);
     let fd = &state.frontdesk;
     let none = FieldErrors::new();
     let customer = match p.id("customer_id") {
-        Some(id) => match customers::history(fd, actor, id).await {
-            Ok(h) => Some(h),
-            Err(err) => return service_error_page(&ctx, err),
-        },
+        Some(id) => Some(customers::history(fd, actor, id).await?),
         None => None,
     };
     let Some(history) = customer else {
@@ -607,7 +542,7 @@ async fn new_page(req: &Request, state: &AppState, p: &Pairs, errors: &FieldErro
         let found = if q.trim().is_empty() {
             Vec::new()
         } else {
-            match customers::list(
+            customers::list(
                 fd,
                 actor,
                 CustomerQuery {
@@ -616,14 +551,11 @@ async fn new_page(req: &Request, state: &AppState, p: &Pairs, errors: &FieldErro
                     ..Default::default()
                 },
             )
-            .await
-            {
-                Ok(f) => f.items,
-                Err(err) => return service_error_page(&ctx, err),
-            }
+            .await?
+            .items
         };
         let body = page(
-            &ctx,
+            ctx,
             "New appointment",
             Some("calendar"),
             html! {
@@ -638,19 +570,10 @@ async fn new_page(req: &Request, state: &AppState, p: &Pairs, errors: &FieldErro
                 }
             },
         );
-        return body.into_response();
+        return Ok(body.into_response());
     };
-    let loaded = async {
-        Ok::<_, ServiceError>((
-            pitlane_tenancy::branches::overview(&state.store, actor, 500).await?,
-            catalogue::list_for(fd, actor).await?,
-        ))
-    }
-    .await;
-    let (branches, services) = match loaded {
-        Ok(l) => l,
-        Err(err) => return service_error_page(&ctx, err),
-    };
+    let branches = pitlane_tenancy::branches::overview(&state.store, actor, 500).await?;
+    let services = catalogue::list_for(fd, actor).await?;
     let services: Vec<_> = services.into_iter().filter(|s| s.active).collect();
     let branch = branches
         .iter()
@@ -665,21 +588,20 @@ async fn new_page(req: &Request, state: &AppState, p: &Pairs, errors: &FieldErro
             .unwrap_or(today)
     });
     let slots: Vec<Slot> = match (branch, service) {
-        (Some(b), Some(s)) => match appointments::free_slots(
-            fd,
-            actor,
-            SlotRequest {
-                service_id: s.id,
-                branch_id: Some(b.id),
-                from,
-                days: Some(7),
-            },
-        )
-        .await
-        {
-            Ok(f) => f.slots,
-            Err(err) => return service_error_page(&ctx, err),
-        },
+        (Some(b), Some(s)) => {
+            appointments::free_slots(
+                fd,
+                actor,
+                SlotRequest {
+                    service_id: s.id,
+                    branch_id: Some(b.id),
+                    from,
+                    days: Some(7),
+                },
+            )
+            .await?
+            .slots
+        }
         _ => Vec::new(),
     };
     let c = &history.customer;
@@ -706,7 +628,7 @@ async fn new_page(req: &Request, state: &AppState, p: &Pairs, errors: &FieldErro
     let chosen_branch = branch.map(|b| b.id.to_string()).unwrap_or_default();
     let chosen_service = service.map(|s| s.id.to_string()).unwrap_or_default();
     let body = page(
-        &ctx,
+        ctx,
         "New appointment",
         Some("calendar"),
         html! {
@@ -723,7 +645,7 @@ async fn new_page(req: &Request, state: &AppState, p: &Pairs, errors: &FieldErro
             }
             @if let (Some(b), Some(s)) = (branch, service) {
                 form class="stack card" method="post" action=(ctx.link("/portal/appointments")) novalidate {
-                    (csrf_input(&ctx))
+                    (csrf_input(ctx))
                     input type="hidden" name="customer_id" value=(c.id);
                     input type="hidden" name="branch_id" value=(b.id);
                     input type="hidden" name="service_id" value=(s.id);
@@ -736,12 +658,12 @@ async fn new_page(req: &Request, state: &AppState, p: &Pairs, errors: &FieldErro
             }
         },
     );
-    (status_for(errors), body).into_response()
+    Ok((status_for(errors), body).into_response())
 }
 
 /// Free times as one radio group per day, in the branch's clock; `extra` ends the group
 /// (links to other weeks, say).
-pub(super) fn time_choices(
+pub fn time_choices(
     time_zone: &str,
     slots: &[Slot],
     chosen: &str,
@@ -784,28 +706,29 @@ pub(super) fn time_choices(
 }
 
 #[handler]
-pub async fn new_form(
-    req: &Request,
+async fn new_form(
+    staff: Staff,
     state: Data<&AppState>,
     Query(q): Query<Vec<(String, String)>>,
-) -> Response {
-    new_page(req, &state, &Pairs(q), &FieldErrors::new()).await
+) -> PageResult {
+    new_page(&staff, &state, &Pairs(q), &FieldErrors::new()).await
 }
 
 #[handler]
-pub async fn create(
-    req: &Request,
-    state: Data<&AppState>,
-    scope: Data<&TenantScope>,
-    body: String,
-) -> Response {
+async fn create(
+    staff: Staff,
+    Data(state): Data<&AppState>,
+    Data(scope): Data<&TenantScope>,
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
     let fd = &state.frontdesk;
-    let site = site_of(&state.config, &scope);
+    let site = site_of(&state.config, scope);
     let site = &site;
-    signed_in_post(
-        req,
-        &body,
-        |actor, p| async move {
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
             let starts_at = match p.get("starts_at") {
                 "" => None,
                 raw => DateTime::parse_from_rfc3339(raw)
@@ -822,10 +745,10 @@ pub async fn create(
                 mechanic_id: None,
                 notes: p.optional("notes"),
             };
-            let a = appointments::book(fd, &actor, input, site).await?;
+            let a = appointments::book(fd, &staff.actor, input, site).await?;
             Ok(format!("/portal/appointments/{}", a.id))
         },
-        |p, errors| async move { new_page(req, &state, &p, &errors).await },
+        |p, errors| async move { new_page(staff, state, &p, &errors).await },
     )
     .await
 }

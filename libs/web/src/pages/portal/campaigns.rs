@@ -1,22 +1,25 @@
-//! Campaigns to customers who agreed to offers, and the public one-click unsubscribe.
+//! Campaigns to customers who agreed to offers.
 
 use maud::html;
 use pitlane_domain::{FieldErrors, ServiceError};
 use pitlane_frontdesk::campaigns::{self, CampaignInput, Segment};
 use poem::{
-    IntoResponse, Request, Response, handler,
-    http::StatusCode,
-    web::{Data, Query, Redirect},
+    IntoResponse, Route, get, handler,
+    web::{Data, Query},
 };
 use serde::Deserialize;
 
-use super::{
-    customers::staff,
-    errors::{error_page, service_error_page},
-    forms::{Field, Pairs, csrf_errors, csrf_input, error_summary, status_for, textarea},
-    layout::{PageCtx, page},
+use crate::pages::kit::{
+    self, PageResult, Pairs, Staff,
+    forms::{Field, csrf_input, error_summary, status_for, textarea},
+    page,
 };
-use crate::{links::site_of, state::AppState, tenant::TenantScope};
+use crate::{links::site_of, tenant::TenantScope};
+use pitlane_app::state::AppState;
+
+pub fn routes(routes: Route) -> Route {
+    routes.at("/portal/campaigns", get(campaign_form).post(submit))
+}
 
 const LABELS: &[(&str, &str)] = &[
     ("headline", "Headline"),
@@ -33,22 +36,18 @@ fn segment_of(p: &Pairs, errors: &mut FieldErrors) -> Segment {
     }
 }
 
-async fn campaign_page(
-    req: &Request,
+fn campaign_page(
+    staff: &Staff,
     p: &Pairs,
     errors: &FieldErrors,
     notice: Option<String>,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    if let Err(err) = actor.require(pitlane_domain::permissions::Permission::SettingsManage) {
-        return service_error_page(&ctx, err);
-    }
+) -> PageResult {
+    let ctx = &staff.ctx;
+    staff
+        .actor
+        .require(pitlane_domain::permissions::Permission::SettingsManage)?;
     let body = page(
-        &ctx,
+        ctx,
         "Campaigns",
         Some("customers"),
         html! {
@@ -58,7 +57,7 @@ async fn campaign_page(
             @if let Some(n) = &notice { div class="notice success" role="status" { (n) } }
             (error_summary(errors, LABELS))
             form class="stack card" method="post" action=(ctx.link("/portal/campaigns")) novalidate {
-                (csrf_input(&ctx))
+                (csrf_input(ctx))
                 h2 { "Who" }
                 div class="grid-2" {
                     (Field::new("tag", "Customers tagged (optional)", p.get("tag")).hint("Such as fleet").render(errors))
@@ -74,7 +73,7 @@ async fn campaign_page(
             }
         },
     );
-    (status_for(errors), body).into_response()
+    Ok((status_for(errors), body).into_response())
 }
 
 #[derive(Deserialize)]
@@ -83,118 +82,59 @@ pub struct SentQuery {
 }
 
 #[handler]
-pub async fn campaign_form(req: &Request, Query(q): Query<SentQuery>) -> Response {
+async fn campaign_form(staff: Staff, Query(q): Query<SentQuery>) -> PageResult {
     let notice = q.sent.map(|n| {
         format!("Sending to {n} customers. Their e-mails go out paced over the next minutes.")
     });
-    campaign_page(req, &Pairs::default(), &FieldErrors::new(), notice).await
+    campaign_page(&staff, &Pairs::default(), &FieldErrors::new(), notice)
 }
 
+/// Counting the recipients answers with the form and the count; sending goes on to a fresh
+/// page, so a reload cannot send the campaign again.
 #[handler]
-pub async fn submit(
-    req: &Request,
-    state: Data<&AppState>,
-    scope: Data<&TenantScope>,
-    body: String,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let p = Pairs::parse(&body);
-    let mut errors = csrf_errors(req, p.get("csrf"));
-    if !errors.is_empty() {
-        return campaign_page(req, &p, &errors, None).await;
-    }
-    let segment = segment_of(&p, &mut errors);
-    if !errors.is_empty() {
-        return campaign_page(req, &p, &errors, None).await;
-    }
+async fn submit(
+    staff: Staff,
+    Data(state): Data<&AppState>,
+    Data(scope): Data<&TenantScope>,
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
     let fd = &state.frontdesk;
-    let outcome = if p.get("action") == "preview" {
-        campaigns::preview(fd, actor, &segment).await.map(|n| {
-            let notice = format!("{n} customers would receive this campaign now.");
-            (notice, None)
-        })
-    } else {
-        let site = site_of(&state.config, &scope);
-        let input = CampaignInput {
-            headline: p.get("headline").to_owned(),
-            body: p.get("body").to_owned(),
-            segment,
-        };
-        // Sent: on to a fresh page, so a reload cannot send the campaign again.
-        campaigns::send(fd, actor, input, &site).await.map(|sent| {
-            let next = ctx.link(&format!("/portal/campaigns?sent={}", sent.recipients));
-            (String::new(), Some(next))
-        })
-    };
-    match outcome {
-        Ok((_, Some(next))) => Redirect::see_other(next).into_response(),
-        Ok((notice, None)) => campaign_page(req, &p, &FieldErrors::new(), Some(notice)).await,
-        Err(ServiceError::Invalid(e)) => campaign_page(req, &p, &e, None).await,
-        Err(err) => service_error_page(&ctx, err),
-    }
-}
-
-#[derive(Deserialize)]
-pub struct UnsubscribeQuery {
-    #[serde(default)]
-    token: String,
-}
-
-/// The link in a message: a button, so mail scanners that follow links do not unsubscribe
-/// anyone; mail programs' one-click unsubscribe posts straight to [`unsubscribe`].
-#[handler]
-pub fn unsubscribe_form(req: &Request, Query(q): Query<UnsubscribeQuery>) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let workshop = ctx.tenant().map(|t| t.name.clone()).unwrap_or_default();
-    let action = format!(
-        "{}?token={}",
-        ctx.link("/unsubscribe"),
-        url::form_urlencoded::byte_serialize(q.token.as_bytes()).collect::<String>()
-    );
-    page(
-        &ctx,
-        "Unsubscribe",
-        None,
-        html! {
-            h1 { "Unsubscribe" }
-            p { "Stop offers and service reminders from " (workshop) "? Messages about your bookings still reach you." }
-            form method="post" action=(action) {
-                button class="button" type="submit" { "Unsubscribe" }
+    if form.get("action") == "preview" {
+        let mut errors = FieldErrors::new();
+        let segment = segment_of(&form, &mut errors);
+        if !errors.is_empty() {
+            return campaign_page(staff, &form, &errors, None);
+        }
+        return match campaigns::preview(fd, &staff.actor, &segment).await {
+            Ok(n) => {
+                let notice = format!("{n} customers would receive this campaign now.");
+                campaign_page(staff, &form, &FieldErrors::new(), Some(notice))
             }
-        },
-    )
-    .into_response()
-}
-
-#[handler]
-pub async fn unsubscribe(
-    req: &Request,
-    state: Data<&AppState>,
-    scope: Data<&TenantScope>,
-    Query(q): Query<UnsubscribeQuery>,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    match campaigns::unsubscribe(&state.frontdesk, &scope.ctx(), &q.token).await {
-        Ok(_) => page(
-            &ctx,
-            "Unsubscribed",
-            None,
-            html! {
-                h1 { "You are unsubscribed" }
-                p { "You will get no more offers or service reminders from " (scope.tenant.name) ". Messages about your bookings still reach you." }
-            },
-        )
-        .into_response(),
-        Err(ServiceError::NotFound) => error_page(
-            &ctx,
-            StatusCode::NOT_FOUND,
-            "Link not recognised",
-            "This unsubscribe link is not valid here. Reply to the e-mail and the workshop will take you off the list.",
-        ),
-        Err(err) => service_error_page(&ctx, err),
+            Err(ServiceError::Invalid(e)) => campaign_page(staff, &form, &e, None),
+            Err(err) => Err(err.into()),
+        };
     }
+    let site = site_of(&state.config, scope);
+    let site = &site;
+    kit::submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            let mut errors = FieldErrors::new();
+            let segment = segment_of(&p, &mut errors);
+            if !errors.is_empty() {
+                return Err(errors.into());
+            }
+            let input = CampaignInput {
+                headline: p.get("headline").to_owned(),
+                body: p.get("body").to_owned(),
+                segment,
+            };
+            let sent = campaigns::send(fd, &staff.actor, input, site).await?;
+            Ok(format!("/portal/campaigns?sent={}", sent.recipients))
+        },
+        |p, errors| async move { campaign_page(staff, &p, &errors, None) },
+    )
+    .await
 }

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use maud::{Markup, html};
-use pitlane_domain::{Actor, FieldErrors, ServiceError, appointment::AppointmentStatus};
+use pitlane_domain::{Actor, FieldErrors, appointment::AppointmentStatus};
 use pitlane_frontdesk::{
     customers::{self, ConsentChange, CustomerInput, CustomerQuery, CustomerSort},
     privacy,
@@ -12,23 +12,43 @@ use pitlane_frontdesk::{
 };
 use pitlane_store::entity::{customer, vehicle};
 use poem::{
-    IntoResponse, Request, Response, handler,
+    IntoResponse, Response, Route, get, handler,
     http::header,
+    post,
     web::{Data, Path, Query},
 };
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{
-    calendar::on_clock,
-    errors::{service_error_page, sign_in_redirect},
-    forms::{
-        Field, Pairs, csrf_input, error_summary, query_link, select, signed_in_post, status_for,
-        textarea,
-    },
-    layout::{PageCtx, page},
+use super::calendar::on_clock;
+use crate::pages::kit::{
+    PageResult, Pairs, Returned, Staff,
+    forms::{Field, csrf_input, error_summary, query_link, select, status_for, textarea},
+    page, submit,
 };
-use crate::state::AppState;
+use pitlane_app::state::AppState;
+
+pub fn routes(routes: Route) -> Route {
+    routes
+        .at("/portal/customers", get(list).post(create))
+        .at("/portal/customers/:id", get(show).post(update))
+        .at("/portal/customers/:id/consent", post(save_consent))
+        .at("/portal/customers/:id/notes", post(add_note))
+        .at(
+            "/portal/customers/:id/conversation",
+            post(open_conversation),
+        )
+        .at("/portal/customers/:id/vehicles", post(add_vehicle))
+        .at("/portal/customers/:id/merge", post(merge))
+        .at("/portal/customers/:id/erase", post(erase))
+        .at("/portal/customers/:id/export", get(export))
+        .at("/portal/customers/:id/data", get(data_page))
+        .at(
+            "/portal/vehicles/:id",
+            get(show_vehicle).post(update_vehicle),
+        )
+        .at("/portal/vehicles/:id/mileage", post(record_mileage))
+}
 
 const LABELS: &[(&str, &str)] = &[
     ("name", "Name"),
@@ -58,16 +78,6 @@ const LABELS: &[(&str, &str)] = &[
     ("customer_id", "Customer"),
     ("csrf", "Form"),
 ];
-
-/// The signed-in staff member, or the page to send anyone else to. The error is the
-/// response itself, returned once per request, so its size does not matter.
-#[allow(clippy::result_large_err)]
-pub(super) fn staff(ctx: &PageCtx) -> Result<&Actor, Response> {
-    match &ctx.auth {
-        Some(auth) => Ok(&auth.actor),
-        None => Err(sign_in_redirect(ctx)),
-    }
-}
 
 /// How a visit's time reads: on the clock of the branch it was at.
 async fn visit_clock(
@@ -136,21 +146,14 @@ pub struct ListQuery {
 }
 
 async fn list_page(
-    req: &Request,
+    staff: &Staff,
     state: &AppState,
     q: &ListQuery,
     new: &Pairs,
     errors: &FieldErrors,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let sort = match CustomerSort::parse(Some(&q.sort)) {
-        Ok(s) => s,
-        Err(err) => return service_error_page(&ctx, err),
-    };
+) -> PageResult {
+    let (ctx, actor) = (&staff.ctx, &staff.actor);
+    let sort = CustomerSort::parse(Some(&q.sort))?;
     let found = customers::list(
         &state.frontdesk,
         actor,
@@ -162,11 +165,7 @@ async fn list_page(
             limit: 50,
         },
     )
-    .await;
-    let found = match found {
-        Ok(f) => f,
-        Err(err) => return service_error_page(&ctx, err),
-    };
+    .await?;
     let can_write = actor.can(pitlane_domain::permissions::Permission::CustomersWrite);
     let next = found.next_cursor.as_ref().map(|c| {
         ctx.link(&query_link(
@@ -187,7 +186,7 @@ async fn list_page(
     ]
     .map(|(k, l)| (k.to_owned(), l.to_owned()));
     let body = page(
-        &ctx,
+        ctx,
         "Customers",
         Some("customers"),
         html! {
@@ -230,7 +229,7 @@ async fn list_page(
                     h2 id="new-heading" { "New customer" }
                     (error_summary(errors, LABELS))
                     form class="stack" method="post" action=(ctx.link("/portal/customers")) novalidate {
-                        (csrf_input(&ctx))
+                        (csrf_input(ctx))
                         (customer_fields(new, errors))
                         fieldset class="field checks" {
                             legend { "The customer agrees to" }
@@ -244,12 +243,12 @@ async fn list_page(
             }
         },
     );
-    (status_for(errors), body).into_response()
+    Ok((status_for(errors), body).into_response())
 }
 
 #[handler]
-pub async fn list(req: &Request, state: Data<&AppState>, Query(q): Query<ListQuery>) -> Response {
-    list_page(req, &state, &q, &Pairs(Vec::new()), &FieldErrors::new()).await
+async fn list(staff: Staff, state: Data<&AppState>, Query(q): Query<ListQuery>) -> PageResult {
+    list_page(&staff, &state, &q, &Pairs::default(), &FieldErrors::new()).await
 }
 
 fn consent_of(p: &Pairs, source: &str) -> ConsentChange {
@@ -263,40 +262,25 @@ fn consent_of(p: &Pairs, source: &str) -> ConsentChange {
 }
 
 #[handler]
-pub async fn create(req: &Request, state: Data<&AppState>, body: String) -> Response {
+async fn create(staff: Staff, Data(state): Data<&AppState>, form: Pairs) -> PageResult {
+    let staff = &staff;
     let fd = &state.frontdesk;
-    signed_in_post(
-        req,
-        &body,
-        |actor, p| async move {
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
             let consent = consent_of(&p, "at the front desk");
             let any =
                 consent.email.is_some() || consent.sms.is_some() || consent.marketing.is_some();
-            let c =
-                customers::create(fd, &actor, customer_input(&p), any.then_some(consent)).await?;
+            let c = customers::create(fd, &staff.actor, customer_input(&p), any.then_some(consent))
+                .await?;
             Ok(format!("/portal/customers/{}", c.id))
         },
-        |p, errors| async move { list_page(req, &state, &ListQuery::default(), &p, &errors).await },
+        |p, errors| async move {
+            list_page(staff, state, &ListQuery::default(), &p, &errors).await
+        },
     )
     .await
-}
-
-/// Which form on the customer's page came back with errors, and what was typed in it.
-#[derive(Default)]
-struct Returned {
-    form: &'static str,
-    pairs: Pairs,
-    errors: FieldErrors,
-    notice: Option<String>,
-}
-
-fn errors_in<'a>(r: &'a Returned, form: &str) -> (&'a FieldErrors, bool) {
-    static NONE: std::sync::OnceLock<FieldErrors> = std::sync::OnceLock::new();
-    if r.form == form {
-        (&r.errors, true)
-    } else {
-        (NONE.get_or_init(FieldErrors::new), false)
-    }
 }
 
 fn consent_line(
@@ -374,16 +358,9 @@ fn vehicle_input(p: &Pairs, customer_id: Option<Uuid>) -> Result<VehicleInput, F
     }
 }
 
-async fn customer_page(req: &Request, state: &AppState, id: Uuid, r: Returned) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(resp) => return resp,
-    };
-    let history = match customers::history(&state.frontdesk, actor, id).await {
-        Ok(h) => h,
-        Err(err) => return service_error_page(&ctx, err),
-    };
+async fn customer_page(staff: &Staff, state: &AppState, id: Uuid, r: Returned) -> PageResult {
+    let (ctx, actor) = (&staff.ctx, &staff.actor);
+    let history = customers::history(&state.frontdesk, actor, id).await?;
     let c = &history.customer;
     // Possible duplicates: others found by this customer's e-mail, phone or name.
     let mut duplicates: Vec<customer::Model> = Vec::new();
@@ -412,29 +389,29 @@ async fn customer_page(req: &Request, state: &AppState, id: Uuid, r: Returned) -
     let can_write = actor.can(pitlane_domain::permissions::Permission::CustomersWrite);
     let when = visit_clock(state, actor).await;
     let base = format!("/portal/customers/{}", c.id);
-    let (contact_errors, contact_back) = errors_in(&r, "contact");
-    let contact = if contact_back {
-        Pairs(r.pairs.0.clone())
-    } else {
-        contact_pairs(c)
-    };
-    let (note_errors, _) = errors_in(&r, "note");
-    let (vehicle_errors, vehicle_back) = errors_in(&r, "vehicle");
-    let (consent_errors, _) = errors_in(&r, "consent");
-    let (merge_errors, _) = errors_in(&r, "merge");
-    let (erase_errors, _) = errors_in(&r, "erase");
+    let contact_errors = r.errors_of("contact");
+    let contact = r
+        .typed("contact")
+        .cloned()
+        .unwrap_or_else(|| contact_pairs(c));
+    let note_errors = r.errors_of("note");
+    let vehicle_errors = r.errors_of("vehicle");
+    let vehicle_back = r.is("vehicle");
+    let consent_errors = r.errors_of("consent");
+    let merge_errors = r.errors_of("merge");
+    let erase_errors = r.errors_of("erase");
     let empty = Pairs::default();
-    let vehicle_typed = if vehicle_back { &r.pairs } else { &empty };
+    let vehicle_typed = r.typed("vehicle").unwrap_or(&empty);
     // The consent boxes as the form came back, or as recorded.
     let ticked = |name: &str, recorded: bool| {
-        if r.form == "consent" {
+        if r.is("consent") {
             r.pairs.get(name) == "yes"
         } else {
             recorded
         }
     };
     let body = page(
-        &ctx,
+        ctx,
         &c.name,
         Some("customers"),
         html! {
@@ -442,11 +419,10 @@ async fn customer_page(req: &Request, state: &AppState, id: Uuid, r: Returned) -
             h1 { (c.name) }
             @if can_write {
                 form class="inline" method="post" action=(ctx.link(&format!("{base}/conversation"))) {
-                    (csrf_input(&ctx))
+                    (csrf_input(ctx))
                     button class="button secondary" type="submit" { "Write to " (c.name) }
                 }
             }
-            @if let Some(n) = &r.notice { div class="notice success" role="status" { (n) } }
             @if let Some(e) = r.errors.0.first().filter(|_| r.form.is_empty()) { div class="notice error" role="alert" { (e.message) } }
             div class="grid-2" {
                 section class="card" aria-labelledby="contact-heading" {
@@ -454,7 +430,7 @@ async fn customer_page(req: &Request, state: &AppState, id: Uuid, r: Returned) -
                     @if can_write {
                         (error_summary(contact_errors, LABELS))
                         form class="stack" method="post" action=(ctx.link(&base)) novalidate {
-                            (csrf_input(&ctx))
+                            (csrf_input(ctx))
                             (customer_fields(&contact, contact_errors))
                             div { button class="button" type="submit" { "Save" } }
                         }
@@ -477,14 +453,14 @@ async fn customer_page(req: &Request, state: &AppState, id: Uuid, r: Returned) -
                     @if can_write {
                         (error_summary(consent_errors, LABELS))
                         form class="stack" method="post" action=(ctx.link(&format!("{base}/consent"))) novalidate {
-                            (csrf_input(&ctx))
+                            (csrf_input(ctx))
                             fieldset class="field checks" {
                                 legend { "The customer agrees to" }
                                 label class="check" { input type="checkbox" name="email_consent" value="yes" checked[ticked("email_consent", c.email_consent_at.is_some())]; " E-mails about their visits" }
                                 label class="check" { input type="checkbox" name="sms_consent" value="yes" checked[ticked("sms_consent", c.sms_consent_at.is_some())]; " Texts about their visits" }
                                 label class="check" { input type="checkbox" name="marketing_consent" value="yes" checked[ticked("marketing_consent", c.marketing_consent_at.is_some())]; " Offers and service reminders" }
                             }
-                            (Field::new("source", "How they told you", if r.form == "consent" { r.pairs.get("source") } else { "" }).hint("Such as: on the phone, at the counter").render(consent_errors))
+                            (Field::new("source", "How they told you", r.value("consent", "source")).hint("Such as: on the phone, at the counter").render(consent_errors))
                             div { button class="button secondary" type="submit" { "Record consent" } }
                         }
                     }
@@ -503,7 +479,7 @@ async fn customer_page(req: &Request, state: &AppState, id: Uuid, r: Returned) -
                         summary { "Add a vehicle" }
                         (error_summary(vehicle_errors, LABELS))
                         form class="stack" method="post" action=(ctx.link(&format!("{base}/vehicles"))) novalidate {
-                            (csrf_input(&ctx))
+                            (csrf_input(ctx))
                             (vehicle_fields(vehicle_typed, vehicle_errors))
                             (Field::new("mileage", "Mileage now (optional)", vehicle_typed.get("mileage")).kind("number").render(vehicle_errors))
                             div { button class="button" type="submit" { "Add the vehicle" } }
@@ -541,8 +517,8 @@ async fn customer_page(req: &Request, state: &AppState, id: Uuid, r: Returned) -
                 @if can_write {
                     (error_summary(note_errors, LABELS))
                     form class="stack" method="post" action=(ctx.link(&format!("{base}/notes"))) novalidate {
-                        (csrf_input(&ctx))
-                        (textarea("body", "Add a note", if r.form == "note" { r.pairs.get("body") } else { "" }, note_errors))
+                        (csrf_input(ctx))
+                        (textarea("body", "Add a note", r.value("note", "body"), note_errors))
                         div { button class="button secondary" type="submit" { "Add the note" } }
                     }
                 }
@@ -555,7 +531,7 @@ async fn customer_page(req: &Request, state: &AppState, id: Uuid, r: Returned) -
                     @if duplicates.is_empty() { p class="muted" { "No likely duplicates found." } }
                     @else {
                         form class="stack" method="post" action=(ctx.link(&format!("{base}/merge"))) novalidate {
-                            (csrf_input(&ctx))
+                            (csrf_input(ctx))
                             fieldset class="field" id="f-duplicate" {
                                 legend { "Possible duplicates" }
                                 @for d in &duplicates {
@@ -577,7 +553,7 @@ async fn customer_page(req: &Request, state: &AppState, id: Uuid, r: Returned) -
                     }
                     (error_summary(erase_errors, LABELS))
                     form class="stack" method="post" action=(ctx.link(&format!("{base}/erase"))) novalidate {
-                        (csrf_input(&ctx))
+                        (csrf_input(ctx))
                         p { "Erasing removes the name, contact details, notes and upcoming bookings for good. Past visits stay as anonymous records." }
                         label class="check" id="f-confirm" { input type="checkbox" name="confirm" value="yes"; " I understand this cannot be undone" }
                         div { button class="button danger" type="submit" { "Erase this customer" } }
@@ -586,212 +562,225 @@ async fn customer_page(req: &Request, state: &AppState, id: Uuid, r: Returned) -
             }
         },
     );
-    (status_for(&r.errors), body).into_response()
+    Ok((status_for(&r.errors), body).into_response())
 }
 
 #[handler]
-pub async fn show(req: &Request, state: Data<&AppState>, Path(id): Path<Uuid>) -> Response {
-    customer_page(req, &state, id, Returned::default()).await
+async fn show(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>) -> PageResult {
+    customer_page(&staff, &state, id, Returned::default()).await
 }
 
-/// One form on the customer's page; a mistake shows the page again with that form's errors.
-async fn customer_action<F, Fut>(
-    req: &Request,
-    state: &AppState,
-    id: Uuid,
-    body: &str,
-    form: &'static str,
-    action: F,
-) -> Response
-where
-    F: FnOnce(Actor, Pairs) -> Fut,
-    Fut: std::future::Future<Output = Result<String, ServiceError>>,
-{
-    signed_in_post(req, body, action, |pairs, errors| {
-        customer_page(
-            req,
-            state,
-            id,
-            Returned {
-                form,
-                pairs,
-                errors,
-                notice: None,
-            },
-        )
-    })
+#[handler]
+async fn update(
+    staff: Staff,
+    Data(state): Data<&AppState>,
+    Path(id): Path<Uuid>,
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
+    let fd = &state.frontdesk;
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            customers::update(fd, &staff.actor, id, customer_input(&p)).await?;
+            Ok(format!("/portal/customers/{id}"))
+        },
+        |p, errors| async move {
+            customer_page(staff, state, id, Returned::new("contact", p, errors)).await
+        },
+    )
     .await
 }
 
 #[handler]
-pub async fn update(
-    req: &Request,
-    state: Data<&AppState>,
+async fn save_consent(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
     let fd = &state.frontdesk;
-    customer_action(req, &state, id, &body, "contact", |actor, p| async move {
-        customers::update(fd, &actor, id, customer_input(&p)).await?;
-        Ok(format!("/portal/customers/{id}"))
-    })
-    .await
-}
-
-#[handler]
-pub async fn save_consent(
-    req: &Request,
-    state: Data<&AppState>,
-    Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
-    let fd = &state.frontdesk;
-    customer_action(req, &state, id, &body, "consent", |actor, p| async move {
-        // Only what changed: a box left as it was keeps its record (when and how it was
-        // given); a newly ticked one gives consent, a newly cleared one withdraws it.
-        let now = customers::get(fd, &actor, id).await?;
-        let changed = |name: &str, had: bool| {
-            let ticked = p.get(name) == "yes";
-            (ticked != had).then_some(ticked)
-        };
-        let change = ConsentChange {
-            email: changed("email_consent", now.email_consent_at.is_some()),
-            sms: changed("sms_consent", now.sms_consent_at.is_some()),
-            marketing: changed("marketing_consent", now.marketing_consent_at.is_some()),
-            source: p.get("source").trim().to_owned(),
-        };
-        if change.email.is_none() && change.sms.is_none() && change.marketing.is_none() {
-            return Ok(format!("/portal/customers/{id}"));
-        }
-        customers::set_consent(fd, &actor, id, change).await?;
-        Ok(format!("/portal/customers/{id}"))
-    })
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            let actor = &staff.actor;
+            // Only what changed: a box left as it was keeps its record (when and how it was
+            // given); a newly ticked one gives consent, a newly cleared one withdraws it.
+            let now = customers::get(fd, actor, id).await?;
+            let changed = |name: &str, had: bool| {
+                let ticked = p.get(name) == "yes";
+                (ticked != had).then_some(ticked)
+            };
+            let change = ConsentChange {
+                email: changed("email_consent", now.email_consent_at.is_some()),
+                sms: changed("sms_consent", now.sms_consent_at.is_some()),
+                marketing: changed("marketing_consent", now.marketing_consent_at.is_some()),
+                source: p.get("source").trim().to_owned(),
+            };
+            if change.email.is_none() && change.sms.is_none() && change.marketing.is_none() {
+                return Ok(format!("/portal/customers/{id}"));
+            }
+            customers::set_consent(fd, actor, id, change).await?;
+            Ok(format!("/portal/customers/{id}"))
+        },
+        |p, errors| async move {
+            customer_page(staff, state, id, Returned::new("consent", p, errors)).await
+        },
+    )
     .await
 }
 
 /// Opens (or finds) the conversation with the customer, to write to them from the inbox.
 #[handler]
-pub async fn open_conversation(
-    req: &Request,
-    state: Data<&AppState>,
+async fn open_conversation(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
     let fd = &state.frontdesk;
-    customer_action(req, &state, id, &body, "", |actor, _| async move {
-        let c = pitlane_frontdesk::conversations::for_customer(fd, &actor, id).await?;
-        Ok(format!("/portal/inbox/{}", c.id))
-    })
+    submit(
+        &staff.ctx,
+        form,
+        |_| async move {
+            let c = pitlane_frontdesk::conversations::for_customer(fd, &staff.actor, id).await?;
+            Ok(format!("/portal/inbox/{}", c.id))
+        },
+        // No form of its own: the page shows the message at its top.
+        |p, errors| async move { customer_page(staff, state, id, Returned::new("", p, errors)).await },
+    )
     .await
 }
 
 #[handler]
-pub async fn add_note(
-    req: &Request,
-    state: Data<&AppState>,
+async fn add_note(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
     let fd = &state.frontdesk;
-    customer_action(req, &state, id, &body, "note", |actor, p| async move {
-        customers::add_note(fd, &actor, id, p.get("body")).await?;
-        Ok(format!("/portal/customers/{id}#notes-heading"))
-    })
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            customers::add_note(fd, &staff.actor, id, p.get("body")).await?;
+            Ok(format!("/portal/customers/{id}#notes-heading"))
+        },
+        |p, errors| async move {
+            customer_page(staff, state, id, Returned::new("note", p, errors)).await
+        },
+    )
     .await
 }
 
 #[handler]
-pub async fn add_vehicle(
-    req: &Request,
-    state: Data<&AppState>,
+async fn add_vehicle(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
     let fd = &state.frontdesk;
-    customer_action(req, &state, id, &body, "vehicle", |actor, p| async move {
-        let input = vehicle_input(&p, Some(id))?;
-        let v = vehicles::create(fd, &actor, input).await?;
-        Ok(format!("/portal/vehicles/{}", v.id))
-    })
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            let input = vehicle_input(&p, Some(id))?;
+            let v = vehicles::create(fd, &staff.actor, input).await?;
+            Ok(format!("/portal/vehicles/{}", v.id))
+        },
+        |p, errors| async move {
+            customer_page(staff, state, id, Returned::new("vehicle", p, errors)).await
+        },
+    )
     .await
 }
 
 #[handler]
-pub async fn merge(
-    req: &Request,
-    state: Data<&AppState>,
+async fn merge(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
     let fd = &state.frontdesk;
-    customer_action(req, &state, id, &body, "merge", |actor, p| async move {
-        let duplicate = p
-            .id("duplicate")
-            .ok_or_else(|| FieldErrors::single("duplicate", "choose the duplicate to merge"))?;
-        customers::merge(fd, &actor, id, duplicate).await?;
-        Ok(format!("/portal/customers/{id}"))
-    })
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            let duplicate = p
+                .id("duplicate")
+                .ok_or_else(|| FieldErrors::single("duplicate", "choose the duplicate to merge"))?;
+            customers::merge(fd, &staff.actor, id, duplicate).await?;
+            Ok(format!("/portal/customers/{id}"))
+        },
+        |p, errors| async move {
+            customer_page(staff, state, id, Returned::new("merge", p, errors)).await
+        },
+    )
     .await
 }
 
 #[handler]
-pub async fn erase(
-    req: &Request,
-    state: Data<&AppState>,
+async fn erase(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
     let fd = &state.frontdesk;
-    customer_action(req, &state, id, &body, "erase", |actor, p| async move {
-        if p.get("confirm") != "yes" {
-            return Err(FieldErrors::single(
-                "confirm",
-                "tick the box to confirm; erasure cannot be undone",
-            )
-            .into());
-        }
-        privacy::erase(fd, &actor, id).await?;
-        Ok("/portal/customers?erased=1".to_owned())
-    })
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            if p.get("confirm") != "yes" {
+                return Err(FieldErrors::single(
+                    "confirm",
+                    "tick the box to confirm; erasure cannot be undone",
+                )
+                .into());
+            }
+            privacy::erase(fd, &staff.actor, id).await?;
+            Ok("/portal/customers?erased=1".to_owned())
+        },
+        |p, errors| async move {
+            customer_page(staff, state, id, Returned::new("erase", p, errors)).await
+        },
+    )
     .await
 }
 
 #[handler]
-pub async fn export(req: &Request, state: Data<&AppState>, Path(id): Path<Uuid>) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    match privacy::export(&state.frontdesk, actor, id).await {
-        Ok(doc) => Response::builder()
-            .content_type("application/json")
-            .header(
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"customer-{id}.json\""),
-            )
-            .body(serde_json::to_string_pretty(&doc).unwrap_or_default()),
-        Err(err) => service_error_page(&ctx, err),
-    }
+async fn export(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>) -> PageResult {
+    let doc = privacy::export(&state.frontdesk, &staff.actor, id).await?;
+    Ok(Response::builder()
+        .content_type("application/json")
+        .header(
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"customer-{id}.json\""),
+        )
+        .body(serde_json::to_string_pretty(&doc).unwrap_or_default()))
 }
 
 async fn vehicle_page(
-    req: &Request,
+    staff: &Staff,
     state: &AppState,
     id: Uuid,
     form: &str,
     typed: &Pairs,
     errors: &FieldErrors,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let h = match vehicles::history(&state.frontdesk, actor, id).await {
-        Ok(h) => h,
-        Err(err) => return service_error_page(&ctx, err),
-    };
+) -> PageResult {
+    let (ctx, actor) = (&staff.ctx, &staff.actor);
+    let h = vehicles::history(&state.frontdesk, actor, id).await?;
     let v = &h.vehicle;
     let owner = match v.customer_id {
         Some(cid) => customers::get(&state.frontdesk, actor, cid).await.ok(),
@@ -828,7 +817,7 @@ async fn vehicle_page(
             .collect();
     let ro_errors = if form == "ro" { errors } else { &none };
     let body = page(
-        &ctx,
+        ctx,
         &vehicles::describe(v),
         Some("customers"),
         html! {
@@ -845,7 +834,7 @@ async fn vehicle_page(
                     h2 id="ro-heading" { "Open a repair order" }
                     (error_summary(ro_errors, LABELS))
                     form class="stack" method="post" action=(ctx.link("/portal/repair-orders")) novalidate {
-                        (csrf_input(&ctx))
+                        (csrf_input(ctx))
                         input type="hidden" name="vehicle_id" value=(v.id);
                         input type="hidden" name="customer_id" value=[v.customer_id];
                         (select("branch_id", "Branch", &branches, if form == "ro" { typed.get("branch_id") } else { "" }, ro_errors))
@@ -860,7 +849,7 @@ async fn vehicle_page(
                     h2 id="mileage-heading" { "Record mileage" }
                     (error_summary(mileage_errors, LABELS))
                     form class="stack" method="post" action=(ctx.link(&format!("/portal/vehicles/{}/mileage", v.id))) novalidate {
-                        (csrf_input(&ctx))
+                        (csrf_input(ctx))
                         (Field::new("mileage", "Odometer now", if form == "mileage" { typed.get("mileage") } else { "" }).kind("number").required().render(mileage_errors))
                         (Field::new("correction_reason", "Reason, if lower than before", if form == "mileage" { typed.get("correction_reason") } else { "" }).hint("Such as: odometer replaced").render(mileage_errors))
                         div { button class="button secondary" type="submit" { "Record" } }
@@ -870,7 +859,7 @@ async fn vehicle_page(
                     h2 id="edit-heading" { "Details" }
                     (error_summary(edit_errors, LABELS))
                     form class="stack" method="post" action=(ctx.link(&format!("/portal/vehicles/{}", v.id))) novalidate {
-                        (csrf_input(&ctx))
+                        (csrf_input(ctx))
                         (vehicle_fields(&edit, edit_errors))
                         div { button class="button" type="submit" { "Save" } }
                     }
@@ -904,7 +893,7 @@ async fn vehicle_page(
             }
         },
     );
-    (status_for(errors), body).into_response()
+    Ok((status_for(errors), body).into_response())
 }
 
 fn vehicle_pairs(v: &vehicle::Model) -> Pairs {
@@ -931,79 +920,85 @@ fn vehicle_pairs(v: &vehicle::Model) -> Pairs {
 }
 
 /// The vehicle's page again with one of its forms' errors.
-pub(crate) async fn vehicle_again(
-    req: &Request,
+pub async fn vehicle_again(
+    staff: &Staff,
     state: &AppState,
     id: Uuid,
     form: &str,
     typed: &Pairs,
     errors: &FieldErrors,
-) -> Response {
-    vehicle_page(req, state, id, form, typed, errors).await
+) -> PageResult {
+    vehicle_page(staff, state, id, form, typed, errors).await
 }
 
 #[handler]
-pub async fn show_vehicle(req: &Request, state: Data<&AppState>, Path(id): Path<Uuid>) -> Response {
-    vehicle_page(req, &state, id, "", &Pairs::default(), &FieldErrors::new()).await
-}
-
-async fn vehicle_action(
-    req: &Request,
-    state: &AppState,
-    id: Uuid,
-    body: &str,
-    form: &'static str,
-) -> Response {
-    let fd = &state.frontdesk;
-    signed_in_post(
-        req,
-        body,
-        |actor, p| async move {
-            if form == "mileage" {
-                let mut e = FieldErrors::new();
-                let value = p.mileage("mileage", &mut e);
-                let Some(value) = value.filter(|_| e.is_empty()) else {
-                    if e.is_empty() {
-                        e.add("mileage", "give the odometer reading");
-                    }
-                    return Err(e.into());
-                };
-                vehicles::record_mileage(
-                    fd,
-                    &actor,
-                    id,
-                    value,
-                    p.optional("correction_reason").as_deref(),
-                )
-                .await?;
-            } else {
-                vehicles::update(fd, &actor, id, vehicle_input(&p, None)?).await?;
-            }
-            Ok(format!("/portal/vehicles/{id}"))
-        },
-        |p, errors| async move { vehicle_page(req, state, id, form, &p, &errors).await },
+async fn show_vehicle(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>) -> PageResult {
+    vehicle_page(
+        &staff,
+        &state,
+        id,
+        "",
+        &Pairs::default(),
+        &FieldErrors::new(),
     )
     .await
 }
 
 #[handler]
-pub async fn update_vehicle(
-    req: &Request,
-    state: Data<&AppState>,
+async fn update_vehicle(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
-    vehicle_action(req, &state, id, &body, "edit").await
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
+    let fd = &state.frontdesk;
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            vehicles::update(fd, &staff.actor, id, vehicle_input(&p, None)?).await?;
+            Ok(format!("/portal/vehicles/{id}"))
+        },
+        |p, errors| async move { vehicle_page(staff, state, id, "edit", &p, &errors).await },
+    )
+    .await
 }
 
 #[handler]
-pub async fn record_mileage(
-    req: &Request,
-    state: Data<&AppState>,
+async fn record_mileage(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
-    vehicle_action(req, &state, id, &body, "mileage").await
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
+    let fd = &state.frontdesk;
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            let mut e = FieldErrors::new();
+            let value = p.mileage("mileage", &mut e);
+            let Some(value) = value.filter(|_| e.is_empty()) else {
+                if e.is_empty() {
+                    e.add("mileage", "give the odometer reading");
+                }
+                return Err(e.into());
+            };
+            vehicles::record_mileage(
+                fd,
+                &staff.actor,
+                id,
+                value,
+                p.optional("correction_reason").as_deref(),
+            )
+            .await?;
+            Ok(format!("/portal/vehicles/{id}"))
+        },
+        |p, errors| async move { vehicle_page(staff, state, id, "mileage", &p, &errors).await },
+    )
+    .await
 }
 
 /// A JSON value as nested lists a person can read (and print for the customer).
@@ -1028,25 +1023,19 @@ fn readable(value: &serde_json::Value) -> Markup {
 
 /// The export as a readable page: the same document the JSON download holds.
 #[handler]
-pub async fn data_page(req: &Request, state: Data<&AppState>, Path(id): Path<Uuid>) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    match privacy::export(&state.frontdesk, actor, id).await {
-        Ok(doc) => page(
-            &ctx,
-            "Everything we hold",
-            Some("customers"),
-            html! {
-                p { a href=(ctx.link(&format!("/portal/customers/{id}"))) { "← Back to the customer" } }
-                h1 { "Everything we hold about this customer" }
-                p class="muted" { "The same as the JSON download; print this page to hand it over." }
-                (readable(&doc))
-            },
-        )
-        .into_response(),
-        Err(err) => service_error_page(&ctx, err),
-    }
+async fn data_page(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>) -> PageResult {
+    let ctx = &staff.ctx;
+    let doc = privacy::export(&state.frontdesk, &staff.actor, id).await?;
+    Ok(page(
+        ctx,
+        "Everything we hold",
+        Some("customers"),
+        html! {
+            p { a href=(ctx.link(&format!("/portal/customers/{id}"))) { "← Back to the customer" } }
+            h1 { "Everything we hold about this customer" }
+            p class="muted" { "The same as the JSON download; print this page to hand it over." }
+            (readable(&doc))
+        },
+    )
+    .into_response())
 }

@@ -4,30 +4,32 @@ use maud::html;
 use pitlane_domain::{FieldErrors, ServiceError, brand::Color};
 use pitlane_tenancy::brand::{BrandInput, update_brand};
 use poem::{
-    IntoResponse, Request, Response, handler,
-    http::StatusCode,
-    web::{Data, Form, Query, Redirect},
+    IntoResponse, Response, Route, get, handler,
+    web::{Data, Query},
 };
 use serde::Deserialize;
 
-use super::{
-    errors::{service_error_page, sign_in_redirect},
-    forms::{Field, csrf_errors, csrf_input, describedby, error_summary},
-    layout::{PageCtx, page},
+use crate::pages::kit::{
+    PageCtx, PageResult, Pairs, Staff,
+    forms::{Field, csrf_input, describedby, error_summary, status_for},
+    page, submit,
 };
-use crate::state::AppState;
+use pitlane_app::state::AppState;
+
+pub fn routes(routes: Route) -> Route {
+    routes
+        .at("/portal", get(dashboard))
+        .at("/portal/settings", get(settings).post(save_settings))
+}
 
 #[handler]
-pub async fn dashboard(req: &Request, state: Data<&AppState>) -> Response {
-    let ctx = PageCtx::from_request(req);
+async fn dashboard(staff: Staff, state: Data<&AppState>) -> PageResult {
+    let ctx = &staff.ctx;
     let Some(auth) = ctx.auth.as_ref() else {
-        return sign_in_redirect(&ctx);
+        return Err(ServiceError::Unauthenticated.into());
     };
     // Everything the dashboard shows, in one transaction.
-    let glance = match pitlane_workshop::dashboard::glance(&state.workshop, &auth.actor).await {
-        Ok(glance) => glance,
-        Err(err) => return service_error_page(&ctx, err),
-    };
+    let glance = pitlane_workshop::dashboard::glance(&state.workshop, &staff.actor).await?;
     let branches = glance.branches;
     let unread = glance.unread_conversations;
     let open_orders = glance.open_orders;
@@ -37,7 +39,8 @@ pub async fn dashboard(req: &Request, state: Data<&AppState>) -> Response {
         .tenant()
         .filter(|_| state.billing.gateway.is_some())
         .filter(|_| {
-            auth.actor
+            staff
+                .actor
                 .can(pitlane_domain::permissions::Permission::BillingManage)
         })
         .and_then(|t| pitlane_billing::subscriptions::Standing::of(t, chrono::Utc::now()).banner());
@@ -48,7 +51,7 @@ pub async fn dashboard(req: &Request, state: Data<&AppState>) -> Response {
             }
         }
         h1 { "Hello, " (auth.name) }
-        p class="muted" { "You are signed in as " (auth.actor.role.label()) "." }
+        p class="muted" { "You are signed in as " (staff.actor.role.label()) "." }
         @if let Some(unread) = unread {
             section class="card" aria-labelledby="today-heading" {
                 h2 id="today-heading" { "Front desk" }
@@ -91,38 +94,18 @@ pub async fn dashboard(req: &Request, state: Data<&AppState>) -> Response {
             }
         }
     };
-    page(&ctx, "Dashboard", Some("dashboard"), body).into_response()
+    Ok(page(ctx, "Dashboard", Some("dashboard"), body).into_response())
 }
 
 #[derive(Deserialize, Default)]
-pub struct SettingsQuery {
+struct SettingsQuery {
     #[serde(default)]
     saved: Option<String>,
 }
 
-#[derive(Deserialize, Default)]
-pub struct BrandForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    primary_color: String,
-    #[serde(default)]
-    accent_color: String,
-    #[serde(default)]
-    logo_url: String,
-    #[serde(default)]
-    default_theme: String,
-}
-
-fn settings_page(
-    ctx: &PageCtx,
-    form: &BrandForm,
-    errors: &FieldErrors,
-    saved: bool,
-    status: StatusCode,
-) -> Response {
+/// The brand form; `form` holds its fields (`name`, `primary_color`, `accent_color`,
+/// `logo_url`, `default_theme`), as stored or as typed.
+fn settings_page(ctx: &PageCtx, form: &Pairs, errors: &FieldErrors, saved: bool) -> Response {
     let color_field = |name: &'static str, label: &'static str, value: &str| {
         let error = errors.message_for(name);
         let id = format!("f-{name}");
@@ -164,17 +147,17 @@ fn settings_page(
         div class="grid" {
             form class="stack" method="post" action=(ctx.link("/portal/settings")) novalidate {
                 (csrf_input(ctx))
-                (Field::new("name", "Workshop name", &form.name).required().autocomplete("organization").render(errors))
-                (color_field("primary_color", "Primary colour", &form.primary_color))
-                (color_field("accent_color", "Accent colour", &form.accent_color))
-                (Field::new("logo_url", "Logo address", &form.logo_url).kind("url")
+                (Field::new("name", "Workshop name", form.get("name")).required().autocomplete("organization").render(errors))
+                (color_field("primary_color", "Primary colour", form.get("primary_color")))
+                (color_field("accent_color", "Accent colour", form.get("accent_color")))
+                (Field::new("logo_url", "Logo address", form.get("logo_url")).kind("url")
                     .hint("Optional. An https:// link to a PNG, JPEG or SVG logo.").render(errors))
                 div class="field" {
                     label for="f-default_theme" { "Default theme for visitors" }
                     select id="f-default_theme" name="default_theme" aria-invalid=[theme_error.map(|_| "true")]
                         aria-describedby=[describedby("f-default_theme", false, theme_error.is_some())] {
                         @for (value, label) in [("system", "Follow the visitor's device"), ("light", "Day"), ("dark", "Night")] {
-                            option value=(value) selected[form.default_theme == value] { (label) }
+                            option value=(value) selected[form.get("default_theme") == value] { (label) }
                         }
                     }
                     @if let Some(error) = theme_error { span class="error" id="f-default_theme-error" { (error) } }
@@ -189,73 +172,54 @@ fn settings_page(
             }
         }
     };
-    (status, page(ctx, "Brand settings", Some("settings"), body)).into_response()
+    (
+        status_for(errors),
+        page(ctx, "Brand settings", Some("settings"), body),
+    )
+        .into_response()
 }
 
 #[handler]
-pub async fn settings(
-    req: &Request,
+async fn settings(
+    staff: Staff,
     state: Data<&AppState>,
     Query(q): Query<SettingsQuery>,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = ctx.auth.as_ref() else {
-        return sign_in_redirect(&ctx);
-    };
-    let current = match pitlane_tenancy::brand::editable_brand(&state.store, &auth.actor).await {
-        Ok(brand) => brand,
-        Err(err) => return service_error_page(&ctx, err),
-    };
-    let form = BrandForm {
-        name: current.name,
-        primary_color: current.primary_color,
-        accent_color: current.accent_color,
-        logo_url: current.logo_url.unwrap_or_default(),
-        default_theme: current.default_theme,
-        ..BrandForm::default()
-    };
-    settings_page(
-        &ctx,
+) -> PageResult {
+    let current = pitlane_tenancy::brand::editable_brand(&state.store, &staff.actor).await?;
+    let form = Pairs(vec![
+        ("name".to_owned(), current.name),
+        ("primary_color".to_owned(), current.primary_color),
+        ("accent_color".to_owned(), current.accent_color),
+        ("logo_url".to_owned(), current.logo_url.unwrap_or_default()),
+        ("default_theme".to_owned(), current.default_theme),
+    ]);
+    Ok(settings_page(
+        &staff.ctx,
         &form,
         &FieldErrors::new(),
         q.saved.is_some(),
-        StatusCode::OK,
-    )
+    ))
 }
 
 #[handler]
-pub async fn save_settings(
-    req: &Request,
-    state: Data<&AppState>,
-    Form(form): Form<BrandForm>,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = ctx.auth.as_ref() else {
-        return sign_in_redirect(&ctx);
-    };
-    let csrf = csrf_errors(req, &form.csrf);
-    if !csrf.is_empty() {
-        return settings_page(&ctx, &form, &csrf, false, StatusCode::FORBIDDEN);
-    }
-    let input = BrandInput {
-        name: form.name.clone(),
-        primary_color: form.primary_color.clone(),
-        accent_color: form.accent_color.clone(),
-        logo_url: Some(form.logo_url.clone()),
-        default_theme: form.default_theme.clone(),
-    };
-    match update_brand(&state.store, &auth.actor, input).await {
-        Ok(_) => {
-            state.tenants.invalidate(auth.actor.tenant_id);
-            Redirect::see_other(ctx.link("/portal/settings?saved=1")).into_response()
-        }
-        Err(ServiceError::Invalid(errors)) => settings_page(
-            &ctx,
-            &form,
-            &errors,
-            false,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ),
-        Err(err) => service_error_page(&ctx, err),
-    }
+async fn save_settings(staff: Staff, Data(state): Data<&AppState>, form: Pairs) -> PageResult {
+    let staff = &staff;
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            let input = BrandInput {
+                name: p.get("name").to_owned(),
+                primary_color: p.get("primary_color").to_owned(),
+                accent_color: p.get("accent_color").to_owned(),
+                logo_url: Some(p.get("logo_url").to_owned()),
+                default_theme: p.get("default_theme").to_owned(),
+            };
+            update_brand(&state.store, &staff.actor, input).await?;
+            state.tenants.invalidate(staff.actor.tenant_id);
+            Ok("/portal/settings?saved=1".to_owned())
+        },
+        |p, errors| async move { Ok(settings_page(&staff.ctx, &p, &errors, false)) },
+    )
+    .await
 }

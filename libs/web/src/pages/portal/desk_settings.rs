@@ -11,20 +11,34 @@ use pitlane_frontdesk::{
 };
 use pitlane_store::entity::service;
 use poem::{
-    IntoResponse, Request, Response, handler,
+    IntoResponse, Route, get, handler, post,
     web::{Data, Path},
 };
 use uuid::Uuid;
 
-use super::{
-    customers::staff,
-    errors::{expired_form, service_error_page},
-    forms::{
-        Field, Pairs, csrf_input, error_summary, select, signed_in_post, status_for, textarea,
-    },
-    layout::{PageCtx, page},
+use crate::pages::kit::{
+    PageResult, Pairs, Returned, Staff,
+    forms::{Field, csrf_input, error_summary, select, status_for, textarea},
+    page, submit,
 };
-use crate::state::AppState;
+use pitlane_app::state::AppState;
+
+pub fn routes(routes: Route) -> Route {
+    routes
+        .at("/portal/settings/front-desk", get(show))
+        .at("/portal/settings/front-desk/services", post(add_service))
+        .at(
+            "/portal/settings/front-desk/services/:id",
+            get(show_service).post(update_service),
+        )
+        .at("/portal/settings/front-desk/bays", post(add_bay))
+        .at("/portal/settings/front-desk/closures", post(add_closure))
+        .at(
+            "/portal/settings/front-desk/closures/:id/delete",
+            post(remove_closure),
+        )
+        .at("/portal/settings/front-desk/booking", post(save_booking))
+}
 
 const LABELS: &[(&str, &str)] = &[
     ("name", "Name"),
@@ -48,13 +62,6 @@ const LABELS: &[(&str, &str)] = &[
 ];
 
 const PATH: &str = "/portal/settings/front-desk";
-
-#[derive(Default)]
-struct Returned {
-    form: &'static str,
-    pairs: Pairs,
-    errors: FieldErrors,
-}
 
 fn amount(minor: Option<i64>, currency: &str) -> String {
     match (minor, CurrencyCode::parse(currency)) {
@@ -122,36 +129,20 @@ fn service_pairs(s: &service::Model, currency: &str) -> Pairs {
     ])
 }
 
-async fn settings_page(req: &Request, state: &AppState, r: Returned) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(resp) => return resp,
-    };
+async fn settings_page(staff: &Staff, state: &AppState, r: Returned) -> PageResult {
+    let (ctx, actor) = (&staff.ctx, &staff.actor);
     // Only those who may change these see the forms.
-    if let Err(err) = actor.require(pitlane_domain::permissions::Permission::SettingsManage) {
-        return service_error_page(&ctx, err);
-    }
+    actor.require(pitlane_domain::permissions::Permission::SettingsManage)?;
     let fd = &state.frontdesk;
-    let loaded = async {
-        Ok::<_, ServiceError>((
-            catalogue::list_for(fd, actor).await?,
-            resources::bays(fd, actor, None).await?,
-            resources::closures(fd, actor, None).await?,
-            booking::settings_for(fd, actor).await?,
-            pitlane_tenancy::branches::overview(&state.store, actor, 500).await?,
-        ))
-    }
-    .await;
-    let (services, bays, closures, settings, branches) = match loaded {
-        Ok(l) => l,
-        Err(err) => return service_error_page(&ctx, err),
-    };
+    let services = catalogue::list_for(fd, actor).await?;
+    let bays = resources::bays(fd, actor, None).await?;
+    let closures = resources::closures(fd, actor, None).await?;
+    let settings = booking::settings_for(fd, actor).await?;
+    let branches = pitlane_tenancy::branches::overview(&state.store, actor, 500).await?;
     let currency = ctx.tenant().map(|t| t.currency.clone()).unwrap_or_default();
-    let none = FieldErrors::new();
-    let errs = |form: &str| if r.form == form { &r.errors } else { &none };
+    let errs = |form: &str| r.errors_of(form);
     let empty = Pairs::default();
-    let typed = |form: &str| if r.form == form { &r.pairs } else { &empty };
+    let typed = |form: &str| r.typed(form).unwrap_or(&empty);
     let branch_options: Vec<(String, String)> = branches
         .iter()
         .map(|b| (b.id.to_string(), b.name.clone()))
@@ -162,17 +153,15 @@ async fn settings_page(req: &Request, state: &AppState, r: Returned) -> Response
             .find(|b| b.id == id)
             .map_or_else(String::new, |b| b.name.clone())
     };
-    let new_service = if r.form == "service" {
-        Pairs(r.pairs.0.clone())
-    } else {
+    let new_service = r.typed("service").cloned().unwrap_or_else(|| {
         Pairs(vec![
             ("duration_minutes".into(), "60".into()),
             ("bookable_online".into(), "yes".into()),
             ("active".into(), "yes".into()),
         ])
-    };
-    let booking_form = if r.form == "booking" {
-        Pairs(r.pairs.0.clone())
+    });
+    let booking_form = if let Some(typed) = r.typed("booking") {
+        typed.clone()
     } else {
         Pairs(vec![
             (
@@ -192,7 +181,7 @@ async fn settings_page(req: &Request, state: &AppState, r: Returned) -> Response
         ])
     };
     let body = page(
-        &ctx,
+        ctx,
         "Front-desk settings",
         Some("settings"),
         html! {
@@ -203,7 +192,7 @@ async fn settings_page(req: &Request, state: &AppState, r: Returned) -> Response
                 p { "Your booking page: " a href=(ctx.link("/book")) { "Book a visit" } }
                 (error_summary(errs("booking"), LABELS))
                 form class="stack" method="post" action=(ctx.link(&format!("{PATH}/booking"))) novalidate {
-                    (csrf_input(&ctx))
+                    (csrf_input(ctx))
                     label class="check" { input type="checkbox" name="auto_confirm" value="yes" checked[booking_form.get("auto_confirm") == "yes"]; " Confirm online bookings at once (otherwise they wait for you as requests)" }
                     (Field::new("cutoff_hours", "Customers may change or cancel until (hours before)", booking_form.get("cutoff_hours")).kind("number").render(errs("booking")))
                     (Field::new("reminder_minutes", "Reminders (minutes before, separated by spaces)", booking_form.get("reminder_minutes")).hint("1440 is a day; 120 is two hours").render(errs("booking")))
@@ -226,11 +215,11 @@ async fn settings_page(req: &Request, state: &AppState, r: Returned) -> Response
                         }
                     }
                 }
-                details open[r.form == "service"] {
+                details open[r.is("service")] {
                     summary { "Add a service" }
                     (error_summary(errs("service"), LABELS))
                     form class="stack" method="post" action=(ctx.link(&format!("{PATH}/services"))) novalidate {
-                        (csrf_input(&ctx))
+                        (csrf_input(ctx))
                         (service_fields(&new_service, errs("service")))
                         div { button class="button" type="submit" { "Add the service" } }
                     }
@@ -244,7 +233,7 @@ async fn settings_page(req: &Request, state: &AppState, r: Returned) -> Response
                 }
                 (error_summary(errs("bay"), LABELS))
                 form class="stack" method="post" action=(ctx.link(&format!("{PATH}/bays"))) novalidate {
-                    (csrf_input(&ctx))
+                    (csrf_input(ctx))
                     div class="grid-3" {
                         (select("bay_branch_id", "Branch", &branch_options, typed("bay").get("bay_branch_id"), errs("bay")))
                         (Field::new("bay_name", "Name", typed("bay").get("bay_name")).hint("Such as Bay 3").render(errs("bay")))
@@ -261,7 +250,7 @@ async fn settings_page(req: &Request, state: &AppState, r: Returned) -> Response
                         li {
                             (branch_name(c.branch_id)) ": " (c.starts_on) " – " (c.ends_on) " · " (c.reason) " "
                             form class="inline" method="post" action=(ctx.link(&format!("{PATH}/closures/{}/delete", c.id))) {
-                                (csrf_input(&ctx))
+                                (csrf_input(ctx))
                                 button class="link-button" type="submit" { "Remove" span class="visually-hidden" { " the closure from " (c.starts_on) } }
                             }
                         }
@@ -269,7 +258,7 @@ async fn settings_page(req: &Request, state: &AppState, r: Returned) -> Response
                 }
                 (error_summary(errs("closure"), LABELS))
                 form class="stack" method="post" action=(ctx.link(&format!("{PATH}/closures"))) novalidate {
-                    (csrf_input(&ctx))
+                    (csrf_input(ctx))
                     div class="grid-3" {
                         (select("closure_branch_id", "Branch", &branch_options, typed("closure").get("closure_branch_id"), errs("closure")))
                         (Field::new("starts_on", "First day", typed("closure").get("starts_on")).kind("date").render(errs("closure")))
@@ -281,12 +270,12 @@ async fn settings_page(req: &Request, state: &AppState, r: Returned) -> Response
             }
         },
     );
-    (status_for(&r.errors), body).into_response()
+    Ok((status_for(&r.errors), body).into_response())
 }
 
 #[handler]
-pub async fn show(req: &Request, state: Data<&AppState>) -> Response {
-    settings_page(req, &state, Returned::default()).await
+async fn show(staff: Staff, state: Data<&AppState>) -> PageResult {
+    settings_page(&staff, &state, Returned::default()).await
 }
 
 fn date(p: &Pairs, name: &str, errors: &mut FieldErrors) -> Option<NaiveDate> {
@@ -297,185 +286,184 @@ fn date(p: &Pairs, name: &str, errors: &mut FieldErrors) -> Option<NaiveDate> {
     parsed
 }
 
-/// The settings page's forms: the action, then back to the page or the form's errors.
-async fn settings_action(
-    req: &Request,
-    state: &AppState,
-    body: &str,
-    form: &'static str,
-) -> Response {
+/// The bay and closure forms share the page with the service form: their fields carry a
+/// prefix, so each id on the page is unique; the service's messages name the fields without it.
+fn prefixed(prefix: &str, fields: &[&str], mut errors: FieldErrors) -> FieldErrors {
+    for e in &mut errors.0 {
+        if fields.contains(&e.field.as_str()) {
+            e.field = format!("{prefix}{}", e.field);
+        }
+    }
+    errors
+}
+
+#[handler]
+async fn add_service(staff: Staff, Data(state): Data<&AppState>, form: Pairs) -> PageResult {
+    let staff = &staff;
     let fd = &state.frontdesk;
-    signed_in_post(
-        req,
-        body,
-        |actor, p| async move {
-            let outcome: Result<(), ServiceError> = match form {
-                "service" => match service_input(&p) {
-                    Ok(input) => catalogue::create(fd, &actor, input).await.map(|_| ()),
-                    Err(e) => Err(e.into()),
-                },
-                "bay" => resources::create_bay(
-                    fd,
-                    &actor,
-                    BayInput {
-                        branch_id: p.id("bay_branch_id").unwrap_or_default(),
-                        name: p.get("bay_name").to_owned(),
-                        kind: p.get("kind").to_owned(),
-                        active: true,
-                    },
-                )
-                .await
-                .map(|_| ()),
-                "closure" => {
-                    let mut e = FieldErrors::new();
-                    let starts = date(&p, "starts_on", &mut e);
-                    let ends = date(&p, "ends_on", &mut e);
-                    match (starts, ends) {
-                        (Some(s), Some(en)) => resources::add_closure(
-                            fd,
-                            &actor,
-                            p.id("closure_branch_id").unwrap_or_default(),
-                            s,
-                            en,
-                            p.get("reason"),
-                        )
-                        .await
-                        .map(|_| ()),
-                        _ => Err(e.into()),
-                    }
-                }
-                _ => {
-                    let mut e = FieldErrors::new();
-                    let cutoff = p.parsed("cutoff_hours", "write whole hours", &mut e);
-                    let reminders: Result<Vec<i64>, _> = p
-                        .get("reminder_minutes")
-                        .split([' ', ','])
-                        .filter(|s| !s.is_empty())
-                        .map(str::parse)
-                        .collect();
-                    if reminders.is_err() {
-                        e.add(
-                            "reminder_minutes",
-                            "write minutes as whole numbers, such as 1440 120",
-                        );
-                    }
-                    match (cutoff, reminders) {
-                        (Some(cutoff_hours), Ok(reminder_minutes)) if e.is_empty() => {
-                            booking::update_settings(
-                                fd,
-                                &actor,
-                                BookingSettings {
-                                    auto_confirm: p.get("auto_confirm") == "yes",
-                                    cutoff_hours,
-                                    reminder_minutes,
-                                },
-                            )
-                            .await
-                            .map(|_| ())
-                        }
-                        _ => {
-                            if e.is_empty() {
-                                e.add("cutoff_hours", "give the cut-off in hours");
-                            }
-                            Err(e.into())
-                        }
-                    }
-                }
-            };
-            outcome.map(|()| PATH.to_owned())
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            catalogue::create(fd, &staff.actor, service_input(&p)?).await?;
+            Ok(PATH.to_owned())
         },
-        |pairs, mut errors| async move {
-            // The bay and closure forms share the page with the service form: their fields
-            // carry a prefix, so each id on the page is unique.
-            let prefix = match form {
-                "bay" => Some("bay_"),
-                "closure" => Some("closure_"),
-                _ => None,
-            };
-            if let Some(prefix) = prefix {
-                for e in &mut errors.0 {
-                    if e.field == "branch_id" || (form == "bay" && e.field == "name") {
-                        e.field = format!("{prefix}{}", e.field);
-                    }
-                }
-            }
-            settings_page(
-                req,
-                state,
-                Returned {
-                    form,
-                    pairs,
-                    errors,
-                },
-            )
-            .await
+        |p, errors| async move {
+            settings_page(staff, state, Returned::new("service", p, errors)).await
         },
     )
     .await
 }
 
 #[handler]
-pub async fn add_service(req: &Request, state: Data<&AppState>, body: String) -> Response {
-    settings_action(req, &state, &body, "service").await
-}
-
-#[handler]
-pub async fn add_bay(req: &Request, state: Data<&AppState>, body: String) -> Response {
-    settings_action(req, &state, &body, "bay").await
-}
-
-#[handler]
-pub async fn add_closure(req: &Request, state: Data<&AppState>, body: String) -> Response {
-    settings_action(req, &state, &body, "closure").await
-}
-
-#[handler]
-pub async fn save_booking(req: &Request, state: Data<&AppState>, body: String) -> Response {
-    settings_action(req, &state, &body, "booking").await
-}
-
-#[handler]
-pub async fn remove_closure(
-    req: &Request,
-    state: Data<&AppState>,
-    Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
+async fn add_bay(staff: Staff, Data(state): Data<&AppState>, form: Pairs) -> PageResult {
+    let staff = &staff;
     let fd = &state.frontdesk;
-    signed_in_post(
-        req,
-        &body,
-        |actor, _| async move {
-            resources::remove_closure(fd, &actor, id).await?;
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            resources::create_bay(
+                fd,
+                &staff.actor,
+                BayInput {
+                    branch_id: p.id("bay_branch_id").unwrap_or_default(),
+                    name: p.get("bay_name").to_owned(),
+                    kind: p.get("kind").to_owned(),
+                    active: true,
+                },
+            )
+            .await?;
             Ok(PATH.to_owned())
         },
-        |_, _| async { expired_form(&PageCtx::from_request(req)) },
+        |p, errors| async move {
+            let errors = prefixed("bay_", &["branch_id", "name"], errors);
+            settings_page(staff, state, Returned::new("bay", p, errors)).await
+        },
+    )
+    .await
+}
+
+#[handler]
+async fn add_closure(staff: Staff, Data(state): Data<&AppState>, form: Pairs) -> PageResult {
+    let staff = &staff;
+    let fd = &state.frontdesk;
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            let mut e = FieldErrors::new();
+            let starts = date(&p, "starts_on", &mut e);
+            let ends = date(&p, "ends_on", &mut e);
+            let (Some(starts), Some(ends)) = (starts, ends) else {
+                return Err(e.into());
+            };
+            resources::add_closure(
+                fd,
+                &staff.actor,
+                p.id("closure_branch_id").unwrap_or_default(),
+                starts,
+                ends,
+                p.get("reason"),
+            )
+            .await?;
+            Ok(PATH.to_owned())
+        },
+        |p, errors| async move {
+            let errors = prefixed("closure_", &["branch_id"], errors);
+            settings_page(staff, state, Returned::new("closure", p, errors)).await
+        },
+    )
+    .await
+}
+
+#[handler]
+async fn save_booking(staff: Staff, Data(state): Data<&AppState>, form: Pairs) -> PageResult {
+    let staff = &staff;
+    let fd = &state.frontdesk;
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            let mut e = FieldErrors::new();
+            let cutoff = p.parsed("cutoff_hours", "write whole hours", &mut e);
+            let reminders: Result<Vec<i64>, _> = p
+                .get("reminder_minutes")
+                .split([' ', ','])
+                .filter(|s| !s.is_empty())
+                .map(str::parse)
+                .collect();
+            if reminders.is_err() {
+                e.add(
+                    "reminder_minutes",
+                    "write minutes as whole numbers, such as 1440 120",
+                );
+            }
+            match (cutoff, reminders) {
+                (Some(cutoff_hours), Ok(reminder_minutes)) if e.is_empty() => {
+                    booking::update_settings(
+                        fd,
+                        &staff.actor,
+                        BookingSettings {
+                            auto_confirm: p.get("auto_confirm") == "yes",
+                            cutoff_hours,
+                            reminder_minutes,
+                        },
+                    )
+                    .await?;
+                    Ok(PATH.to_owned())
+                }
+                _ => {
+                    if e.is_empty() {
+                        e.add("cutoff_hours", "give the cut-off in hours");
+                    }
+                    Err(e.into())
+                }
+            }
+        },
+        |p, errors| async move {
+            settings_page(staff, state, Returned::new("booking", p, errors)).await
+        },
+    )
+    .await
+}
+
+#[handler]
+async fn remove_closure(
+    staff: Staff,
+    Data(state): Data<&AppState>,
+    Path(id): Path<Uuid>,
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
+    let fd = &state.frontdesk;
+    submit(
+        &staff.ctx,
+        form,
+        |_| async move {
+            resources::remove_closure(fd, &staff.actor, id).await?;
+            Ok(PATH.to_owned())
+        },
+        |_, errors| async move { Err(ServiceError::Invalid(errors).into()) },
     )
     .await
 }
 
 async fn service_page(
-    req: &Request,
+    staff: &Staff,
     state: &AppState,
     id: Uuid,
     typed: Option<&Pairs>,
     errors: &FieldErrors,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let s = match catalogue::get(&state.frontdesk, actor, id).await {
-        Ok(s) => s,
-        Err(err) => return service_error_page(&ctx, err),
-    };
+) -> PageResult {
+    let ctx = &staff.ctx;
+    let s = catalogue::get(&state.frontdesk, &staff.actor, id).await?;
     let currency = ctx.tenant().map(|t| t.currency.clone()).unwrap_or_default();
     let form = typed
         .cloned()
         .unwrap_or_else(|| service_pairs(&s, &currency));
     let body = page(
-        &ctx,
+        ctx,
         &s.name,
         Some("settings"),
         html! {
@@ -483,36 +471,37 @@ async fn service_page(
             h1 { (s.name) }
             (error_summary(errors, LABELS))
             form class="stack card" method="post" action=(ctx.link(&format!("{PATH}/services/{id}"))) novalidate {
-                (csrf_input(&ctx))
+                (csrf_input(ctx))
                 (service_fields(&form, errors))
                 div { button class="button" type="submit" { "Save" } }
             }
         },
     );
-    (status_for(errors), body).into_response()
+    Ok((status_for(errors), body).into_response())
 }
 
 #[handler]
-pub async fn show_service(req: &Request, state: Data<&AppState>, Path(id): Path<Uuid>) -> Response {
-    service_page(req, &state, id, None, &FieldErrors::new()).await
+async fn show_service(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>) -> PageResult {
+    service_page(&staff, &state, id, None, &FieldErrors::new()).await
 }
 
 #[handler]
-pub async fn update_service(
-    req: &Request,
-    state: Data<&AppState>,
+async fn update_service(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
     let fd = &state.frontdesk;
-    signed_in_post(
-        req,
-        &body,
-        |actor, p| async move {
-            catalogue::update(fd, &actor, id, service_input(&p)?).await?;
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            catalogue::update(fd, &staff.actor, id, service_input(&p)?).await?;
             Ok(PATH.to_owned())
         },
-        |p, errors| async move { service_page(req, &state, id, Some(&p), &errors).await },
+        |p, errors| async move { service_page(staff, state, id, Some(&p), &errors).await },
     )
     .await
 }

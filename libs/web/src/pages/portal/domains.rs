@@ -1,22 +1,28 @@
 //! Settings → Custom domains: add a host, publish the TXT record shown, check it, remove it.
 
 use maud::html;
-use pitlane_domain::{FieldErrors, ServiceError};
+use pitlane_domain::FieldErrors;
 use pitlane_store::entity::tenant_domain;
 use pitlane_tenancy::domains;
 use poem::{
-    IntoResponse, Request, Response, handler,
-    http::StatusCode,
-    web::{Data, Path, Redirect},
+    IntoResponse, Request, Response, Route, get, handler, post,
+    web::{Data, Path},
 };
 use uuid::Uuid;
 
-use super::{
-    errors::{service_error_page, sign_in_redirect},
-    forms::{Field, Pairs, csrf_errors, csrf_input, error_summary},
-    layout::{PageCtx, page},
+use crate::pages::kit::{
+    PageCtx, PageResult, Pairs, Staff,
+    forms::{Field, csrf_input, error_summary, status_for},
+    page, submit,
 };
-use crate::state::AppState;
+use pitlane_app::state::AppState;
+
+pub fn routes(routes: Route) -> Route {
+    routes
+        .at("/portal/settings/domains", get(list).post(add))
+        .at("/portal/settings/domains/:id/verify", post(verify))
+        .at("/portal/settings/domains/:id/remove", post(remove))
+}
 
 fn domains_page(
     ctx: &PageCtx,
@@ -25,11 +31,6 @@ fn domains_page(
     errors: &FieldErrors,
     notice: Option<&str>,
 ) -> Response {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
     let body = page(
         ctx,
         "Custom domains",
@@ -76,126 +77,93 @@ fn domains_page(
             }
         },
     );
-    (status, body).into_response()
+    (status_for(errors), body).into_response()
 }
 
 async fn show(
-    ctx: &PageCtx,
+    staff: &Staff,
     state: &AppState,
     typed: &str,
     errors: &FieldErrors,
     notice: Option<&str>,
-) -> Response {
-    let Some(auth) = &ctx.auth else {
-        return sign_in_redirect(ctx);
-    };
-    match domains::list(&state.store, &auth.actor).await {
-        Ok(rows) => domains_page(ctx, &rows, typed, errors, notice),
-        Err(err) => service_error_page(ctx, err),
-    }
+) -> PageResult {
+    let rows = domains::list(&state.store, &staff.actor).await?;
+    Ok(domains_page(&staff.ctx, &rows, typed, errors, notice))
 }
 
 #[handler]
-pub async fn list(req: &Request, state: Data<&AppState>) -> Response {
-    let ctx = PageCtx::from_request(req);
+async fn list(staff: Staff, req: &Request, state: Data<&AppState>) -> PageResult {
     let notice = match req.uri().query() {
         Some("verified") => Some("Verified: the domain now serves your pages."),
         Some("added") => Some("Added. Publish the TXT record below, then check."),
         Some("removed") => Some("Removed."),
         _ => None,
     };
-    show(&ctx, &state, "", &FieldErrors::new(), notice).await
+    show(&staff, &state, "", &FieldErrors::new(), notice).await
 }
 
-/// One ending for the three forms: back to the list with a notice, or the list again
-/// with the message (and what was typed).
-async fn finish(
-    ctx: &PageCtx,
-    state: &AppState,
-    typed: &str,
-    outcome: Result<&str, ServiceError>,
-) -> Response {
-    match outcome {
-        Ok(notice) => {
-            if let Some(auth) = &ctx.auth {
-                state.tenants.invalidate(auth.actor.tenant_id);
-            }
-            Redirect::see_other(ctx.link(&format!("/portal/settings/domains?{notice}")))
-                .into_response()
-        }
-        Err(ServiceError::Invalid(errors) | ServiceError::Conflict(errors)) => {
-            show(ctx, state, typed, &errors, None).await
-        }
-        Err(err) => service_error_page(ctx, err),
-    }
-}
-
-#[handler]
-pub async fn add(req: &Request, state: Data<&AppState>, body: String) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = ctx.auth.clone() else {
-        return sign_in_redirect(&ctx);
-    };
-    let pairs = Pairs::parse(&body);
-    let csrf = csrf_errors(req, pairs.get("csrf"));
-    if !csrf.is_empty() {
-        return show(&ctx, &state, pairs.get("host"), &csrf, None).await;
-    }
-    let base = state.config.base_domain.as_deref();
-    let outcome = domains::add(&state.store, &auth.actor, pairs.get("host"), base)
-        .await
-        .map(|_| "added");
-    finish(&ctx, &state, pairs.get("host"), outcome).await
-}
-
-/// What the buttons on a domain do.
+/// What the forms do.
 enum DomainAction {
-    Verify,
-    Remove,
+    Add,
+    Verify(Uuid),
+    Remove(Uuid),
 }
 
-async fn act(
-    req: &Request,
-    state: &AppState,
-    id: Uuid,
-    body: &str,
-    action: DomainAction,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = ctx.auth.clone() else {
-        return sign_in_redirect(&ctx);
-    };
-    let csrf = csrf_errors(req, Pairs::parse(body).get("csrf"));
-    if !csrf.is_empty() {
-        return show(&ctx, state, "", &csrf, None).await;
-    }
-    let outcome = match action {
-        DomainAction::Verify => domains::verify(&state.store, state.dns.as_ref(), &auth.actor, id)
-            .await
-            .map(|_| "verified"),
-        DomainAction::Remove => domains::remove(&state.store, &auth.actor, id)
-            .await
-            .map(|()| "removed"),
-    };
-    finish(&ctx, state, "", outcome).await
+/// One way for the three forms: back to the list with a notice, or the list again with the
+/// message (and what was typed).
+async fn act(staff: Staff, state: &AppState, form: Pairs, action: DomainAction) -> PageResult {
+    let staff = &staff;
+    let typed = form.get("host").to_owned();
+    let typed = typed.as_str();
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            let actor = &staff.actor;
+            let notice = match action {
+                DomainAction::Add => {
+                    let base = state.config.base_domain.as_deref();
+                    domains::add(&state.store, actor, p.get("host"), base).await?;
+                    "added"
+                }
+                DomainAction::Verify(id) => {
+                    domains::verify(&state.store, state.dns.as_ref(), actor, id).await?;
+                    "verified"
+                }
+                DomainAction::Remove(id) => {
+                    domains::remove(&state.store, actor, id).await?;
+                    "removed"
+                }
+            };
+            state.tenants.invalidate(actor.tenant_id);
+            Ok(format!("/portal/settings/domains?{notice}"))
+        },
+        |_, errors| async move { show(staff, state, typed, &errors, None).await },
+    )
+    .await
 }
 
 #[handler]
-pub async fn verify(
-    req: &Request,
-    state: Data<&AppState>,
-    Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
-    act(req, &state, id, &body, DomainAction::Verify).await
+async fn add(staff: Staff, state: Data<&AppState>, form: Pairs) -> PageResult {
+    act(staff, &state, form, DomainAction::Add).await
 }
 
 #[handler]
-pub async fn remove(
-    req: &Request,
+async fn verify(
+    staff: Staff,
     state: Data<&AppState>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
-    act(req, &state, id, &body, DomainAction::Remove).await
+    form: Pairs,
+) -> PageResult {
+    act(staff, &state, form, DomainAction::Verify(id)).await
+}
+
+#[handler]
+async fn remove(
+    staff: Staff,
+    state: Data<&AppState>,
+    Path(id): Path<Uuid>,
+    form: Pairs,
+) -> PageResult {
+    act(staff, &state, form, DomainAction::Remove(id)).await
 }

@@ -11,20 +11,30 @@ use pitlane_domain::{
 };
 use pitlane_workshop::{earnings, jobs};
 use poem::{
-    IntoResponse, Request, Response, handler,
+    IntoResponse, Route, get, handler, post,
     web::{Data, Path, Query},
 };
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{
-    customers::staff,
-    errors::service_error_page,
-    forms::{csrf_input, error_summary, query_link, signed_in_post, status_for},
-    layout::{PageCtx, page},
-    workshop::money,
+use super::workshop::money;
+use crate::pages::kit::{
+    PageResult, Pairs, Staff,
+    forms::{csrf_input, error_summary, query_link, status_for},
+    layout::PageCtx,
+    page, submit,
 };
-use crate::{links::site_of, state::AppState, tenant::TenantScope};
+use crate::{links::site_of, tenant::TenantScope};
+use pitlane_app::state::AppState;
+
+pub fn routes(routes: Route) -> Route {
+    routes
+        .at("/portal/my-jobs", get(my_jobs))
+        .at("/portal/my-jobs/:id/clock", post(clock))
+        .at("/portal/job-board", get(job_board))
+        .at("/portal/job-board/:id/apply", post(apply))
+        .at("/portal/earnings", get(earnings_page))
+}
 
 const LABELS: &[(&str, &str)] = &[
     ("action", "Clock"),
@@ -56,31 +66,24 @@ fn job_card(ctx: &PageCtx, c: &jobs::JobCard, actions: Markup) -> Markup {
 
 /// The reader's jobs with the clock.
 #[handler]
-pub async fn my_jobs(req: &Request, state: Data<&AppState>) -> Response {
-    my_jobs_page(req, &state, &FieldErrors::new()).await
+async fn my_jobs(staff: Staff, state: Data<&AppState>) -> PageResult {
+    my_jobs_page(&staff, &state, &FieldErrors::new()).await
 }
 
-async fn my_jobs_page(req: &Request, state: &AppState, errors: &FieldErrors) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let cards = match jobs::my_jobs(&state.workshop, actor).await {
-        Ok(c) => c,
-        Err(err) => return service_error_page(&ctx, err),
-    };
+async fn my_jobs_page(staff: &Staff, state: &AppState, errors: &FieldErrors) -> PageResult {
+    let ctx = &staff.ctx;
+    let cards = jobs::my_jobs(&state.workshop, &staff.actor).await?;
     let clock_button = |c: &jobs::JobCard, action: &str, label: &str, class: &str| {
         html! {
             form method="post" action=(ctx.link(&format!("/portal/my-jobs/{}/clock", c.job.id))) {
-                (csrf_input(&ctx))
+                (csrf_input(ctx))
                 input type="hidden" name="action" value=(action);
                 button class=(class) type="submit" { (label) span class="visually-hidden" { ": " (c.job.title) } }
             }
         }
     };
     let body = page(
-        &ctx,
+        ctx,
         "My jobs",
         Some("my-jobs"),
         html! {
@@ -104,29 +107,30 @@ async fn my_jobs_page(req: &Request, state: &AppState, errors: &FieldErrors) -> 
                         } },
                         ClockState::Finished => html! { p { strong { "Finished" } } },
                     };
-                    (job_card(&ctx, c, actions))
+                    (job_card(ctx, c, actions))
                 }
             }
             p { a href=(ctx.link("/portal/job-board")) { "Job board" } " · " a href=(ctx.link("/portal/earnings")) { "My earnings" } }
         },
     );
-    (status_for(errors), body).into_response()
+    Ok((status_for(errors), body).into_response())
 }
 
 #[handler]
-pub async fn clock(
-    req: &Request,
-    state: Data<&AppState>,
-    scope: Data<&TenantScope>,
+async fn clock(
+    staff: Staff,
+    Data(state): Data<&AppState>,
+    Data(scope): Data<&TenantScope>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
-    let site = site_of(&state.config, &scope);
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
+    let site = site_of(&state.config, scope);
     let ws = &state.workshop;
-    signed_in_post(
-        req,
-        &body,
-        |actor, p| async move {
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
             let action = match p.get("action") {
                 "start" => ClockAction::Start,
                 "pause" => ClockAction::Pause,
@@ -137,33 +141,26 @@ pub async fn clock(
                     );
                 }
             };
-            jobs::clock_job(ws, &actor, id, action, &site).await?;
+            jobs::clock_job(ws, &staff.actor, id, action, &site).await?;
             Ok(format!("/portal/my-jobs#job-{id}"))
         },
-        |_, errors| async move { my_jobs_page(req, &state, &errors).await },
+        |_, errors| async move { my_jobs_page(staff, state, &errors).await },
     )
     .await
 }
 
 /// The open jobs the reader may apply for (all of them, for an advisor).
 #[handler]
-pub async fn job_board(req: &Request, state: Data<&AppState>) -> Response {
-    job_board_page(req, &state, &FieldErrors::new()).await
+async fn job_board(staff: Staff, state: Data<&AppState>) -> PageResult {
+    job_board_page(&staff, &state, &FieldErrors::new()).await
 }
 
-async fn job_board_page(req: &Request, state: &AppState, errors: &FieldErrors) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let cards = match jobs::board(&state.workshop, actor).await {
-        Ok(c) => c,
-        Err(err) => return service_error_page(&ctx, err),
-    };
+async fn job_board_page(staff: &Staff, state: &AppState, errors: &FieldErrors) -> PageResult {
+    let (ctx, actor) = (&staff.ctx, &staff.actor);
+    let cards = jobs::board(&state.workshop, actor).await?;
     let may_apply = actor.can(Permission::JobsWork) && !actor.can(Permission::RepairOrdersWrite);
     let body = page(
-        &ctx,
+        ctx,
         "Job board",
         Some("my-jobs"),
         html! {
@@ -177,7 +174,7 @@ async fn job_board_page(req: &Request, state: &AppState, errors: &FieldErrors) -
                     } else if may_apply {
                         html! {
                             form class="stack" method="post" action=(ctx.link(&format!("/portal/job-board/{}/apply", c.job.id))) {
-                                (csrf_input(&ctx))
+                                (csrf_input(ctx))
                                 div class="field" {
                                     label for=(format!("note-{}", c.job.id)) { "Note for the advisor (optional)" }
                                     input id=(format!("note-{}", c.job.id)) name="note" type="text";
@@ -188,30 +185,31 @@ async fn job_board_page(req: &Request, state: &AppState, errors: &FieldErrors) -
                     } else {
                         html! {}
                     };
-                    (job_card(&ctx, c, actions))
+                    (job_card(ctx, c, actions))
                 }
             }
         },
     );
-    (status_for(errors), body).into_response()
+    Ok((status_for(errors), body).into_response())
 }
 
 #[handler]
-pub async fn apply(
-    req: &Request,
-    state: Data<&AppState>,
+async fn apply(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
     let ws = &state.workshop;
-    signed_in_post(
-        req,
-        &body,
-        |actor, p| async move {
-            jobs::apply(ws, &actor, id, p.optional("note").as_deref()).await?;
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            jobs::apply(ws, &staff.actor, id, p.optional("note").as_deref()).await?;
             Ok("/portal/job-board".to_owned())
         },
-        |_, errors| async move { job_board_page(req, &state, &errors).await },
+        |_, errors| async move { job_board_page(staff, state, &errors).await },
     )
     .await
 }
@@ -224,20 +222,13 @@ pub struct EarningsQuery {
 
 /// Earnings for a pay period: the reader's own, or everyone's for those who manage staff.
 #[handler]
-pub async fn earnings_page(
-    req: &Request,
+async fn earnings_page(
+    staff: Staff,
     state: Data<&AppState>,
     Query(q): Query<EarningsQuery>,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let ((start, end), rows) = match earnings::for_period(&state.workshop, actor, q.day).await {
-        Ok(e) => e,
-        Err(err) => return service_error_page(&ctx, err),
-    };
+) -> PageResult {
+    let ctx = &staff.ctx;
+    let ((start, end), rows) = earnings::for_period(&state.workshop, &staff.actor, q.day).await?;
     let currency = ctx.tenant().map(|t| t.currency.clone()).unwrap_or_default();
     let link =
         |day: NaiveDate| ctx.link(&query_link("/portal/earnings", &[("day", day.to_string())]));
@@ -250,7 +241,7 @@ pub async fn earnings_page(
         ),
     };
     let body = page(
-        &ctx,
+        ctx,
         "Earnings",
         Some("my-jobs"),
         html! {
@@ -284,5 +275,5 @@ pub async fn earnings_page(
             p class="muted" { "Efficiency is billed hours ÷ clocked hours. Hours count jobs finished in the period." }
         },
     );
-    body.into_response()
+    Ok(body.into_response())
 }

@@ -6,20 +6,41 @@ use maud::html;
 use pitlane_domain::{FieldErrors, permissions::Permission, quantity::format_quantity};
 use pitlane_inventory::{parts, stock};
 use poem::{
-    IntoResponse, Request, Response, handler,
+    IntoResponse, Route, get, handler, post,
     web::{Data, Path, Query},
 };
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{
-    customers::staff,
-    errors::service_error_page,
-    forms::{Field, Pairs, csrf_input, error_summary, select, signed_in_post, status_for},
-    layout::{PageCtx, page},
-    workshop::money,
+use super::workshop::money;
+use crate::pages::kit::{
+    PageResult, Pairs, Returned, Staff,
+    forms::{Field, csrf_input, error_summary, select, status_for},
+    page, submit,
 };
-use crate::state::AppState;
+use pitlane_app::state::AppState;
+
+pub fn routes(routes: Route) -> Route {
+    routes
+        .at("/portal/inventory", get(catalogue))
+        .at("/portal/inventory/parts", post(create_part))
+        .at(
+            "/portal/inventory/parts/:id",
+            get(part_page).post(update_part),
+        )
+        .at(
+            "/portal/inventory/parts/:id/movements",
+            post(record_movement),
+        )
+        .at(
+            "/portal/inventory/parts/:id/transfers",
+            post(transfer_stock),
+        )
+        .at(
+            "/portal/inventory/parts/:id/reorder",
+            post(set_reorder_point),
+        )
+}
 
 const LABELS: &[(&str, &str)] = &[
     ("sku", "Part number"),
@@ -82,13 +103,9 @@ fn part_fields(p: &Pairs, errors: &FieldErrors) -> maud::Markup {
 
 /// The catalogue, with what is available at the reader's branches.
 #[handler]
-pub async fn catalogue(
-    req: &Request,
-    state: Data<&AppState>,
-    Query(q): Query<ListQuery>,
-) -> Response {
+async fn catalogue(staff: Staff, state: Data<&AppState>, Query(q): Query<ListQuery>) -> PageResult {
     catalogue_page(
-        req,
+        &staff,
         &state,
         q.q.as_deref(),
         &Pairs::default(),
@@ -98,22 +115,15 @@ pub async fn catalogue(
 }
 
 async fn catalogue_page(
-    req: &Request,
+    staff: &Staff,
     state: &AppState,
     search: Option<&str>,
     typed: &Pairs,
     errors: &FieldErrors,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let (ctx, actor) = (&staff.ctx, &staff.actor);
     let inv = &state.inventory;
-    let page_of = match parts::list(inv, actor, search, None, 200).await {
-        Ok(p) => p,
-        Err(err) => return service_error_page(&ctx, err),
-    };
+    let page_of = parts::list(inv, actor, search, None, 200).await?;
     let levels = stock::levels(inv, actor, None, false)
         .await
         .unwrap_or_default();
@@ -122,7 +132,7 @@ async fn catalogue_page(
     let workshop = ctx.tenant().cloned();
     let can_adjust = actor.can(Permission::InventoryAdjust);
     let body = page(
-        &ctx,
+        ctx,
         "Parts",
         Some("inventory"),
         html! {
@@ -162,7 +172,7 @@ async fn catalogue_page(
                     h2 id="new-part" { "Add a part" }
                     (error_summary(errors, LABELS))
                     form class="stack" method="post" action=(ctx.link("/portal/inventory/parts")) novalidate {
-                        (csrf_input(&ctx))
+                        (csrf_input(ctx))
                         (part_fields(typed, errors))
                         div { button class="button" type="submit" { "Add part" } }
                     }
@@ -170,51 +180,41 @@ async fn catalogue_page(
             }
         },
     );
-    (status_for(errors), body).into_response()
+    Ok((status_for(errors), body).into_response())
 }
 
 #[handler]
-pub async fn create_part(req: &Request, state: Data<&AppState>, body: String) -> Response {
+async fn create_part(staff: Staff, Data(state): Data<&AppState>, form: Pairs) -> PageResult {
+    let staff = &staff;
     let inv = &state.inventory;
-    signed_in_post(
-        req,
-        &body,
-        |actor, p| async move {
-            let part = parts::create(inv, &actor, &part_input(&p)).await?;
-            Ok(format!("/portal/inventory/parts/{}", part.id))
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            let part = parts::create(inv, &staff.actor, &part_input(&p)).await?;
+            Ok(part_path(part.id))
         },
-        |p, errors| async move { catalogue_page(req, &state, None, &p, &errors).await },
+        |p, errors| async move { catalogue_page(staff, state, None, &p, &errors).await },
     )
     .await
 }
 
 #[handler]
-pub async fn part_page(req: &Request, state: Data<&AppState>, Path(id): Path<Uuid>) -> Response {
-    part_view(req, &state, id, "", &Pairs::default(), &FieldErrors::new()).await
+async fn part_page(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>) -> PageResult {
+    part_view(&staff, &state, id, Returned::default()).await
 }
 
-async fn part_view(
-    req: &Request,
-    state: &AppState,
-    id: Uuid,
-    form: &str,
-    typed: &Pairs,
-    errors: &FieldErrors,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+/// Where a part's page is.
+fn part_path(id: Uuid) -> String {
+    format!("/portal/inventory/parts/{id}")
+}
+
+/// The part's page; `r` is the form that came back, if one did.
+async fn part_view(staff: &Staff, state: &AppState, id: Uuid, r: Returned) -> PageResult {
+    let (ctx, actor) = (&staff.ctx, &staff.actor);
     let inv = &state.inventory;
-    let part = match parts::get(inv, actor, id).await {
-        Ok(p) => p,
-        Err(err) => return service_error_page(&ctx, err),
-    };
-    let (levels, movements) = match stock::part_stock(inv, actor, id).await {
-        Ok(s) => s,
-        Err(err) => return service_error_page(&ctx, err),
-    };
+    let part = parts::get(inv, actor, id).await?;
+    let (levels, movements) = stock::part_stock(inv, actor, id).await?;
     let branches: Vec<(String, String)> =
         pitlane_tenancy::branches::overview(&state.store, actor, 500)
             .await
@@ -236,16 +236,9 @@ async fn part_view(
         Some(c) => pitlane_domain::money::plain_amount(minor, c),
         None => minor.to_string(),
     };
-    let none = FieldErrors::new();
-    let errors_for = |f: &str| if form == f { errors } else { &none };
-    let typed_in = |f: &str| {
-        if form == f {
-            typed.clone()
-        } else {
-            Pairs::default()
-        }
-    };
-    let edit = if form == "edit" {
+    let errors_for = |f: &str| r.errors_of(f);
+    let typed_in = |f: &str| r.typed(f).cloned().unwrap_or_default();
+    let edit = if let Some(typed) = r.typed("edit") {
         typed.clone()
     } else {
         Pairs(vec![
@@ -281,13 +274,13 @@ async fn part_view(
     let transfer = typed_in("transfer");
     let reorder = typed_in("reorder");
     let body = page(
-        &ctx,
+        ctx,
         &part.name,
         Some("inventory"),
         html! {
             p { a href=(ctx.link("/portal/inventory")) { "← Parts" } }
             h1 { (part.sku) " · " (part.name) }
-            (error_summary(errors, LABELS))
+            (error_summary(&r.errors, LABELS))
             section class="card" aria-labelledby="stock-heading" {
                 h2 id="stock-heading" { "Stock" }
                 table {
@@ -312,7 +305,7 @@ async fn part_view(
                 section class="card" aria-labelledby="move-heading" {
                     h2 id="move-heading" { "Receive, adjust or return" }
                     form class="stack" method="post" action=(ctx.link(&format!("/portal/inventory/parts/{id}/movements"))) novalidate {
-                        (csrf_input(&ctx))
+                        (csrf_input(ctx))
                         (select("branch_id", "Branch", &branches, movement.get("branch_id"), errors_for("move")))
                         (select("kind", "Movement", &kinds, movement.get("kind"), errors_for("move")))
                         (Field::new("quantity", "Quantity", movement.get("quantity")).hint("An adjustment may be negative: -2").render(errors_for("move")))
@@ -324,7 +317,7 @@ async fn part_view(
                     section class="card" aria-labelledby="transfer-heading" {
                         h2 id="transfer-heading" { "Transfer to another branch" }
                         form class="stack" method="post" action=(ctx.link(&format!("/portal/inventory/parts/{id}/transfers"))) novalidate {
-                            (csrf_input(&ctx))
+                            (csrf_input(ctx))
                             (select("from_branch_id", "From", &branches, transfer.get("from_branch_id"), errors_for("transfer")))
                             (select("to_branch_id", "To", &branches, transfer.get("to_branch_id"), errors_for("transfer")))
                             (Field::new("quantity", "Quantity", transfer.get("quantity")).render(errors_for("transfer")))
@@ -335,7 +328,7 @@ async fn part_view(
                 section class="card" aria-labelledby="reorder-heading" {
                     h2 id="reorder-heading" { "Reorder point" }
                     form class="stack" method="post" action=(ctx.link(&format!("/portal/inventory/parts/{id}/reorder"))) novalidate {
-                        (csrf_input(&ctx))
+                        (csrf_input(ctx))
                         (select("branch_id", "Branch", &branches, reorder.get("branch_id"), errors_for("reorder")))
                         (Field::new("reorder_at", "Tell staff when available falls to", reorder.get("reorder_at")).render(errors_for("reorder")))
                         (Field::new("bin_location", "Bin", reorder.get("bin_location")).render(errors_for("reorder")))
@@ -345,7 +338,7 @@ async fn part_view(
                 section class="card" aria-labelledby="edit-heading" {
                     h2 id="edit-heading" { "Details" }
                     form class="stack" method="post" action=(ctx.link(&format!("/portal/inventory/parts/{id}"))) novalidate {
-                        (csrf_input(&ctx))
+                        (csrf_input(ctx))
                         (part_fields(&edit, errors_for("edit")))
                         div { button class="button" type="submit" { "Save" } }
                     }
@@ -376,125 +369,129 @@ async fn part_view(
             }
         },
     );
-    (status_for(errors), body).into_response()
+    Ok((status_for(&r.errors), body).into_response())
 }
 
-async fn part_action<F, Fut>(
-    req: &Request,
-    state: &AppState,
-    id: Uuid,
-    form: &'static str,
-    body: &str,
-    action: F,
-) -> Response
-where
-    F: FnOnce(pitlane_domain::Actor, Pairs) -> Fut,
-    Fut: std::future::Future<Output = Result<(), pitlane_domain::ServiceError>>,
-{
+#[handler]
+async fn update_part(
+    staff: Staff,
+    Data(state): Data<&AppState>,
+    Path(id): Path<Uuid>,
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
     let inv = &state.inventory;
-    signed_in_post(
-        req,
-        body,
-        |actor, p| async move {
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            let actor = &staff.actor;
             // The part is the address: another workshop's is not found, whatever the form says.
-            parts::get(inv, &actor, id).await?;
-            action(actor, p).await?;
-            Ok(format!("/portal/inventory/parts/{id}"))
+            parts::get(inv, actor, id).await?;
+            parts::update(inv, actor, id, &part_input(&p)).await?;
+            Ok(part_path(id))
         },
-        |p, errors| async move { part_view(req, state, id, form, &p, &errors).await },
+        |p, errors| part_view(staff, state, id, Returned::new("edit", p, errors)),
     )
     .await
 }
 
 #[handler]
-pub async fn update_part(
-    req: &Request,
-    state: Data<&AppState>,
+async fn record_movement(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
     let inv = &state.inventory;
-    part_action(req, &state, id, "edit", &body, |actor, p| async move {
-        parts::update(inv, &actor, id, &part_input(&p))
-            .await
-            .map(|_| ())
-    })
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            let actor = &staff.actor;
+            parts::get(inv, actor, id).await?;
+            let branch_id = p
+                .id("branch_id")
+                .ok_or_else(|| FieldErrors::single("branch_id", "choose a branch"))?;
+            stock::record(
+                inv,
+                actor,
+                &stock::MovementInput {
+                    part_id: id,
+                    branch_id,
+                    kind: p.get("kind").to_owned(),
+                    quantity: p.get("quantity").to_owned(),
+                    reason: p.optional("reason"),
+                },
+            )
+            .await?;
+            Ok(part_path(id))
+        },
+        |p, errors| part_view(staff, state, id, Returned::new("move", p, errors)),
+    )
     .await
 }
 
 #[handler]
-pub async fn record_movement(
-    req: &Request,
-    state: Data<&AppState>,
+async fn transfer_stock(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
     let inv = &state.inventory;
-    part_action(req, &state, id, "move", &body, |actor, p| async move {
-        let branch_id = p
-            .id("branch_id")
-            .ok_or_else(|| FieldErrors::single("branch_id", "choose a branch"))?;
-        stock::record(
-            inv,
-            &actor,
-            &stock::MovementInput {
-                part_id: id,
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            let actor = &staff.actor;
+            parts::get(inv, actor, id).await?;
+            let from = p
+                .id("from_branch_id")
+                .ok_or_else(|| FieldErrors::single("from_branch_id", "choose a branch"))?;
+            let to = p
+                .id("to_branch_id")
+                .ok_or_else(|| FieldErrors::single("to_branch_id", "choose a branch"))?;
+            stock::transfer(inv, actor, id, from, to, p.get("quantity")).await?;
+            Ok(part_path(id))
+        },
+        |p, errors| part_view(staff, state, id, Returned::new("transfer", p, errors)),
+    )
+    .await
+}
+
+#[handler]
+async fn set_reorder_point(
+    staff: Staff,
+    Data(state): Data<&AppState>,
+    Path(id): Path<Uuid>,
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
+    let inv = &state.inventory;
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            let actor = &staff.actor;
+            parts::get(inv, actor, id).await?;
+            let branch_id = p
+                .id("branch_id")
+                .ok_or_else(|| FieldErrors::single("branch_id", "choose a branch"))?;
+            stock::set_reorder(
+                inv,
+                actor,
+                id,
                 branch_id,
-                kind: p.get("kind").to_owned(),
-                quantity: p.get("quantity").to_owned(),
-                reason: p.optional("reason"),
-            },
-        )
-        .await
-        .map(|_| ())
-    })
-    .await
-}
-
-#[handler]
-pub async fn transfer_stock(
-    req: &Request,
-    state: Data<&AppState>,
-    Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
-    let inv = &state.inventory;
-    part_action(req, &state, id, "transfer", &body, |actor, p| async move {
-        let from = p
-            .id("from_branch_id")
-            .ok_or_else(|| FieldErrors::single("from_branch_id", "choose a branch"))?;
-        let to = p
-            .id("to_branch_id")
-            .ok_or_else(|| FieldErrors::single("to_branch_id", "choose a branch"))?;
-        stock::transfer(inv, &actor, id, from, to, p.get("quantity"))
-            .await
-            .map(|_| ())
-    })
-    .await
-}
-
-#[handler]
-pub async fn set_reorder_point(
-    req: &Request,
-    state: Data<&AppState>,
-    Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
-    let inv = &state.inventory;
-    part_action(req, &state, id, "reorder", &body, |actor, p| async move {
-        let branch_id = p
-            .id("branch_id")
-            .ok_or_else(|| FieldErrors::single("branch_id", "choose a branch"))?;
-        stock::set_reorder(
-            inv,
-            &actor,
-            id,
-            branch_id,
-            p.optional("reorder_at").as_deref(),
-            p.optional("bin_location").as_deref(),
-        )
-        .await
-        .map(|_| ())
-    })
+                p.optional("reorder_at").as_deref(),
+                p.optional("bin_location").as_deref(),
+            )
+            .await?;
+            Ok(part_path(id))
+        },
+        |p, errors| part_view(staff, state, id, Returned::new("reorder", p, errors)),
+    )
     .await
 }

@@ -19,20 +19,53 @@ use pitlane_domain::{
     quantity::{format_percent, format_quantity},
 };
 use poem::{
-    IntoResponse, Request, Response, handler,
+    IntoResponse, Route, get, handler, post,
     web::{Data, Path, Query, Redirect},
 };
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{
-    customers::staff,
-    errors::{service_error_page, sign_in_redirect},
-    forms::{Field, Pairs, csrf_input, error_summary, select, signed_in_post, status_for},
-    layout::{PageCtx, page},
-    workshop::money,
+use super::workshop::money;
+use crate::links::site_of;
+use crate::pages::kit::{
+    PageCtx, PageResult, Pairs, Returned, Staff,
+    forms::{Field, csrf_input, error_summary, select, status_for},
+    page, submit,
 };
-use crate::{links::site_of, state::AppState, tenant::TenantScope};
+use pitlane_app::state::AppState;
+
+pub fn routes(routes: Route) -> Route {
+    routes
+        .at("/portal/invoices", get(list))
+        .at("/portal/invoices/:id", get(show))
+        .at("/portal/invoices/:id/pdf", get(pdf))
+        .at("/portal/invoices/:id/lines", post(add_line))
+        .at("/portal/invoices/:id/lines/:line/remove", post(remove_line))
+        .at("/portal/invoices/:id/issue", post(issue))
+        .at("/portal/invoices/:id/void", post(void))
+        .at("/portal/invoices/:id/payments", post(record_payment))
+        .at("/portal/invoices/:id/payments/:payment", get(receipt))
+        .at(
+            "/portal/invoices/:id/payments/:payment/refund",
+            post(refund),
+        )
+        .at("/portal/invoices/:id/credit-notes", post(credit))
+        .at("/portal/repair-orders/:id/invoice", post(from_order))
+        .at("/portal/settings/payments", get(payment_settings))
+        .at(
+            "/portal/settings/payments/invoices",
+            post(save_invoice_settings),
+        )
+        .at("/portal/settings/payments/tax-rates", post(add_tax_rate))
+        .at("/portal/settings/payments/connect", post(connect_stripe))
+        .at("/portal/settings/payments/return", get(stripe_return))
+        .at("/portal/settings/payments/refresh", get(stripe_refresh))
+        .at(
+            "/portal/settings/plan",
+            get(payment_settings).post(choose_plan),
+        )
+        .at("/portal/settings/plan/portal", post(plan_portal))
+}
 
 const LABELS: &[(&str, &str)] = &[
     ("kind", "Kind"),
@@ -53,8 +86,9 @@ const LABELS: &[(&str, &str)] = &[
     ("csrf", "Form"),
 ];
 
-fn site(req: &Request, state: &AppState) -> String {
-    match req.extensions().get::<TenantScope>() {
+/// The workshop's own address, for pay links and Stripe's way back.
+fn site(ctx: &PageCtx, state: &AppState) -> String {
+    match &ctx.scope {
         Some(scope) => site_of(&state.config, scope),
         None => String::new(),
     }
@@ -68,22 +102,15 @@ pub struct ListQuery {
 
 /// The invoice list: unpaid first by default, or one state.
 #[handler]
-pub async fn list(req: &Request, state: Data<&AppState>, Query(q): Query<ListQuery>) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(resp) => return resp,
-    };
+async fn list(staff: Staff, state: Data<&AppState>, Query(q): Query<ListQuery>) -> PageResult {
+    let (ctx, actor) = (&staff.ctx, &staff.actor);
     let status = q.status.as_deref().and_then(InvoiceStatus::parse);
     let filter = ListFilter {
         status,
         unpaid: q.status.as_deref() == Some("unpaid"),
         customer_id: None,
     };
-    let rows = match invoices::list(&state.billing, actor, &filter, None).await {
-        Ok(rows) => rows,
-        Err(err) => return service_error_page(&ctx, err),
-    };
+    let rows = invoices::list(&state.billing, actor, &filter, None).await?;
     let tabs = [
         ("", "All"),
         ("unpaid", "Unpaid"),
@@ -122,42 +149,28 @@ pub async fn list(req: &Request, state: Data<&AppState>, Query(q): Query<ListQue
             }
         }
     };
-    page(&ctx, "Invoices", Some("invoices"), body).into_response()
-}
-
-/// Which form of the invoice's page came back, with what was typed.
-#[derive(Default)]
-struct Returned {
-    form: &'static str,
-    pairs: Pairs,
-    errors: FieldErrors,
+    Ok(page(ctx, "Invoices", Some("invoices"), body).into_response())
 }
 
 #[handler]
-pub async fn show(req: &Request, state: Data<&AppState>, Path(id): Path<Uuid>) -> Response {
-    invoice_page(req, &state, id, Returned::default()).await
+async fn show(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>) -> PageResult {
+    invoice_page(&staff, &state, id, Returned::default()).await
 }
 
-async fn invoice_page(req: &Request, state: &AppState, id: Uuid, r: Returned) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(resp) => return resp,
-    };
-    let v = match invoices::get(&state.billing, actor, id).await {
-        Ok(v) => v,
-        Err(err) => return service_error_page(&ctx, err),
-    };
-    let link = invoices::customer_link(&state.billing, &site(req, state), v.invoice.id);
+/// The invoice's page; `r` is the form that came back, if one did.
+async fn invoice_page(staff: &Staff, state: &AppState, id: Uuid, r: Returned) -> PageResult {
+    let ctx = &staff.ctx;
+    let v = invoices::get(&state.billing, &staff.actor, id).await?;
+    let link = invoices::customer_link(&state.billing, &site(ctx, state), v.invoice.id);
     let cards = card_payments(&v.workshop, &state.billing).err();
     let title = v.title();
     let body = page(
-        &ctx,
+        ctx,
         &title,
         Some("invoices"),
-        invoice_body(&ctx, &v, &r, &link, cards),
+        invoice_body(ctx, &v, &r, &link, cards),
     );
-    (status_for(&r.errors), body).into_response()
+    Ok((status_for(&r.errors), body).into_response())
 }
 
 fn invoice_body(
@@ -174,15 +187,8 @@ fn invoice_body(
     let status = v.status();
     let inv = &v.invoice;
     let base = format!("/portal/invoices/{}", inv.id);
-    let none = FieldErrors::new();
-    let errors_for = |form: &str| if r.form == form { &r.errors } else { &none };
-    let typed = |form: &str, name: &str| {
-        if r.form == form {
-            r.pairs.get(name).to_owned()
-        } else {
-            String::new()
-        }
-    };
+    let errors_for = |form: &str| r.errors_of(form);
+    let typed = |form: &str, name: &str| r.value(form, name).to_owned();
     let currency = &inv.currency;
     let money_of = |minor: i64| money(minor, currency);
     let kinds: Vec<(String, String)> = [
@@ -301,7 +307,7 @@ fn invoice_body(
                     form class="stack" method="post" action=(ctx.link(&format!("{base}/payments"))) novalidate {
                         (csrf_input(ctx))
                         (select("method", "Method", &methods, &typed("payment", "method"), errors_for("payment")))
-                        (Field::new("amount", "Amount", &(if r.form == "payment" { typed("payment", "amount") } else { amount_due.clone() })).render(errors_for("payment")))
+                        (Field::new("amount", "Amount", &(if r.is("payment") { typed("payment", "amount") } else { amount_due.clone() })).render(errors_for("payment")))
                         (Field::new("reference", "Reference (slip or transfer)", &typed("payment", "reference")).render(errors_for("payment")))
                         div { button class="button" type="submit" { "Record payment" } }
                     }
@@ -326,7 +332,7 @@ fn invoice_body(
                     }
                     @if can_refund {
                         @for p in v.payments.iter().filter(|p| p.amount_minor > p.refunded_minor && p.method != "rounding") {
-                            details open[r.form == "refund" && r.pairs.get("payment_id") == p.id.to_string()] {
+                            details open[r.value("refund", "payment_id") == p.id.to_string()] {
                                 summary { "Refund from " (p.number) }
                                 form class="stack" method="post" action=(ctx.link(&format!("{base}/payments/{}/refund", p.id))) novalidate {
                                     (csrf_input(ctx))
@@ -386,266 +392,269 @@ fn invoice_body(
     }
 }
 
-/// Runs one action of the invoice's page; a mistake comes back to the page with `form`'s errors.
-async fn invoice_action<F, Fut>(
-    req: &Request,
-    state: &AppState,
-    id: Uuid,
-    form: &'static str,
-    body: &str,
-    action: F,
-) -> Response
-where
-    F: FnOnce(pitlane_domain::Actor, Pairs) -> Fut,
-    Fut: std::future::Future<Output = Result<(), ServiceError>>,
-{
-    signed_in_post(
-        req,
-        body,
-        |actor, p| async move {
-            action(actor, p).await?;
-            Ok(format!("/portal/invoices/{id}"))
-        },
-        |pairs, errors| {
-            invoice_page(
-                req,
-                state,
-                id,
-                Returned {
-                    form,
-                    pairs,
-                    errors,
-                },
-            )
-        },
-    )
-    .await
+/// Where an invoice's page is.
+fn invoice_path(id: Uuid) -> String {
+    format!("/portal/invoices/{id}")
 }
 
 /// Invoices a repair order (or opens its live invoice).
 #[handler]
-pub async fn from_order(
-    req: &Request,
-    state: Data<&AppState>,
+async fn from_order(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path(order): Path<Uuid>,
-    body: String,
-) -> Response {
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
     let billing = &state.billing;
-    signed_in_post(
-        req,
-        &body,
-        |actor, _| async move {
-            match invoices::draft_from_order(billing, &actor, order).await {
-                Ok(v) => Ok(format!("/portal/invoices/{}", v.invoice.id)),
+    submit(
+        &staff.ctx,
+        form,
+        |_| async move {
+            let actor = &staff.actor;
+            match invoices::draft_from_order(billing, actor, order).await {
+                Ok(v) => Ok(invoice_path(v.invoice.id)),
                 Err(ServiceError::Conflict(e)) if e.message_for("repair_order_id").is_some() => {
-                    let existing = invoices::list(billing, &actor, &ListFilter::default(), None)
+                    let existing = invoices::list(billing, actor, &ListFilter::default(), None)
                         .await?
                         .into_iter()
                         .find(|i| i.repair_order_id == Some(order) && i.status != "void");
                     match existing {
-                        Some(i) => Ok(format!("/portal/invoices/{}", i.id)),
+                        Some(i) => Ok(invoice_path(i.id)),
                         None => Err(ServiceError::Conflict(e)),
                     }
                 }
                 Err(err) => Err(err),
             }
         },
+        // No form of this page to show again: the reasons, on the error page.
         |_, errors| async move {
-            let ctx = PageCtx::from_request(req);
             let message = errors
                 .0
                 .iter()
                 .map(|e| e.message.clone())
                 .collect::<Vec<_>>()
                 .join("; ");
-            service_error_page(
-                &ctx,
-                ServiceError::Conflict(FieldErrors::single("repair_order_id", message)),
-            )
+            Err(ServiceError::Conflict(FieldErrors::single("repair_order_id", message)).into())
         },
     )
     .await
 }
 
 #[handler]
-pub async fn add_line(
-    req: &Request,
-    state: Data<&AppState>,
+async fn add_line(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
     let billing = &state.billing;
-    invoice_action(req, &state, id, "line", &body, |actor, p| async move {
-        invoices::add_line(
-            billing,
-            &actor,
-            id,
-            &LineInput {
-                kind: p.get("kind").to_owned(),
-                description: p.get("description").to_owned(),
-                quantity: p.get("quantity").to_owned(),
-                unit_price: p.get("unit_price").to_owned(),
-                tax_rate_id: p.id("tax_rate_id"),
-                taxable: p.get("no_tax") != "yes",
-            },
-        )
-        .await
-        .map(|_| ())
-    })
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            invoices::add_line(
+                billing,
+                &staff.actor,
+                id,
+                &LineInput {
+                    kind: p.get("kind").to_owned(),
+                    description: p.get("description").to_owned(),
+                    quantity: p.get("quantity").to_owned(),
+                    unit_price: p.get("unit_price").to_owned(),
+                    tax_rate_id: p.id("tax_rate_id"),
+                    taxable: p.get("no_tax") != "yes",
+                },
+            )
+            .await?;
+            Ok(invoice_path(id))
+        },
+        |p, errors| invoice_page(staff, state, id, Returned::new("line", p, errors)),
+    )
     .await
 }
 
 #[handler]
-pub async fn remove_line(
-    req: &Request,
-    state: Data<&AppState>,
+async fn remove_line(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path((id, line)): Path<(Uuid, Uuid)>,
-    body: String,
-) -> Response {
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
     let billing = &state.billing;
-    invoice_action(req, &state, id, "line", &body, |actor, _| async move {
-        invoices::remove_line(billing, &actor, id, line)
-            .await
-            .map(|_| ())
-    })
+    submit(
+        &staff.ctx,
+        form,
+        |_| async move {
+            invoices::remove_line(billing, &staff.actor, id, line).await?;
+            Ok(invoice_path(id))
+        },
+        |p, errors| invoice_page(staff, state, id, Returned::new("line", p, errors)),
+    )
     .await
 }
 
 #[handler]
-pub async fn issue(
-    req: &Request,
-    state: Data<&AppState>,
+async fn issue(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
-    let site = site(req, &state);
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
+    let site = site(&staff.ctx, state);
     let billing = &state.billing;
-    invoice_action(req, &state, id, "line", &body, |actor, _| async move {
-        invoices::issue(billing, &actor, id, &site)
-            .await
-            .map(|_| ())
-    })
+    submit(
+        &staff.ctx,
+        form,
+        |_| async move {
+            invoices::issue(billing, &staff.actor, id, &site).await?;
+            Ok(invoice_path(id))
+        },
+        |p, errors| invoice_page(staff, state, id, Returned::new("line", p, errors)),
+    )
     .await
 }
 
 #[handler]
-pub async fn void(
-    req: &Request,
-    state: Data<&AppState>,
+async fn void(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
     let billing = &state.billing;
-    invoice_action(req, &state, id, "void", &body, |actor, p| async move {
-        invoices::void(billing, &actor, id, p.get("reason"))
-            .await
-            .map(|_| ())
-    })
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            invoices::void(billing, &staff.actor, id, p.get("reason")).await?;
+            Ok(invoice_path(id))
+        },
+        |p, errors| invoice_page(staff, state, id, Returned::new("void", p, errors)),
+    )
     .await
 }
 
 #[handler]
-pub async fn record_payment(
-    req: &Request,
-    state: Data<&AppState>,
+async fn record_payment(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
-    let site = site(req, &state);
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
+    let site = site(&staff.ctx, state);
     let billing = &state.billing;
-    invoice_action(req, &state, id, "payment", &body, |actor, p| async move {
-        payments::record_payment(
-            billing,
-            &actor,
-            id,
-            &PaymentInput {
-                method: p.get("method").to_owned(),
-                amount: p.get("amount").to_owned(),
-                reference: p.optional("reference"),
-                received_at: None,
-            },
-            &site,
-        )
-        .await
-        .map(|_| ())
-    })
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            payments::record_payment(
+                billing,
+                &staff.actor,
+                id,
+                &PaymentInput {
+                    method: p.get("method").to_owned(),
+                    amount: p.get("amount").to_owned(),
+                    reference: p.optional("reference"),
+                    received_at: None,
+                },
+                &site,
+            )
+            .await?;
+            Ok(invoice_path(id))
+        },
+        |p, errors| invoice_page(staff, state, id, Returned::new("payment", p, errors)),
+    )
     .await
 }
 
 #[handler]
-pub async fn refund(
-    req: &Request,
-    state: Data<&AppState>,
+async fn refund(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path((id, payment)): Path<(Uuid, Uuid)>,
-    body: String,
-) -> Response {
-    let site = site(req, &state);
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
+    let site = site(&staff.ctx, state);
     let billing = &state.billing;
-    invoice_action(req, &state, id, "refund", &body, |actor, p| async move {
-        let (_, view) = payments::receipt(billing, &actor, payment).await?;
-        if view.invoice.id != id {
-            return Err(ServiceError::NotFound);
-        }
-        payments::refund(
-            billing,
-            &actor,
-            payment,
-            &RefundInput {
-                amount: p.get("amount").to_owned(),
-                reason: p.get("reason").to_owned(),
-                credit_note: p.get("credit_note") == "yes",
-            },
-            &site,
-        )
-        .await
-        .map(|_| ())
-    })
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            let actor = &staff.actor;
+            let (_, view) = payments::receipt(billing, actor, payment).await?;
+            if view.invoice.id != id {
+                return Err(ServiceError::NotFound);
+            }
+            payments::refund(
+                billing,
+                actor,
+                payment,
+                &RefundInput {
+                    amount: p.get("amount").to_owned(),
+                    reason: p.get("reason").to_owned(),
+                    credit_note: p.get("credit_note") == "yes",
+                },
+                &site,
+            )
+            .await?;
+            Ok(invoice_path(id))
+        },
+        |p, errors| invoice_page(staff, state, id, Returned::new("refund", p, errors)),
+    )
     .await
 }
 
 #[handler]
-pub async fn credit(
-    req: &Request,
-    state: Data<&AppState>,
+async fn credit(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
     let billing = &state.billing;
-    invoice_action(req, &state, id, "credit", &body, |actor, p| async move {
-        payments::credit(
-            billing,
-            &actor,
-            id,
-            &CreditInput {
-                reason: p.get("reason").to_owned(),
-                description: String::new(),
-                amount: p.get("amount").to_owned(),
-                tax_rate_bp: p.get("tax_rate_bp").parse().ok(),
-            },
-        )
-        .await
-        .map(|_| ())
-    })
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            payments::credit(
+                billing,
+                &staff.actor,
+                id,
+                &CreditInput {
+                    reason: p.get("reason").to_owned(),
+                    description: String::new(),
+                    amount: p.get("amount").to_owned(),
+                    tax_rate_bp: p.get("tax_rate_bp").parse().ok(),
+                },
+            )
+            .await?;
+            Ok(invoice_path(id))
+        },
+        |p, errors| invoice_page(staff, state, id, Returned::new("credit", p, errors)),
+    )
     .await
 }
 
 /// A payment's receipt, to print or hand over at the counter.
 #[handler]
-pub async fn receipt(
-    req: &Request,
+async fn receipt(
+    staff: Staff,
     state: Data<&AppState>,
     Path((id, payment)): Path<(Uuid, Uuid)>,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(resp) => return resp,
-    };
-    let (paid, v) = match payments::receipt(&state.billing, actor, payment).await {
-        Ok(found) if found.1.invoice.id == id => found,
-        Ok(_) => return service_error_page(&ctx, ServiceError::NotFound),
-        Err(err) => return service_error_page(&ctx, err),
-    };
+) -> PageResult {
+    let ctx = &staff.ctx;
+    let (paid, v) = payments::receipt(&state.billing, &staff.actor, payment).await?;
+    if v.invoice.id != id {
+        return Err(ServiceError::NotFound.into());
+    }
     let money_of = |minor: i64| money(minor, &v.invoice.currency);
     let title = format!("Receipt {}", paid.number);
     let body = html! {
@@ -665,20 +674,13 @@ pub async fn receipt(
             }
         }
     };
-    page(&ctx, &title, Some("invoices"), body).into_response()
+    Ok(page(ctx, &title, Some("invoices"), body).into_response())
 }
 
 #[handler]
-pub async fn pdf(req: &Request, state: Data<&AppState>, Path(id): Path<Uuid>) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(resp) => return resp,
-    };
-    match invoices::get(&state.billing, actor, id).await {
-        Ok(v) => crate::api::pdf_response(&v).into_response(),
-        Err(err) => service_error_page(&ctx, err),
-    }
+async fn pdf(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>) -> PageResult {
+    let v = invoices::get(&state.billing, &staff.actor, id).await?;
+    Ok(crate::api::pdf_response(&v).into_response())
 }
 
 // ---- Settings → Payments and Settings → Plan ----
@@ -691,38 +693,32 @@ pub struct SettingsQuery {
 
 /// Settings → Payments: the Stripe connection and its state, and whether prices include tax.
 #[handler]
-pub async fn payment_settings(
-    req: &Request,
+async fn payment_settings(
+    staff: Staff,
     state: Data<&AppState>,
     Query(q): Query<SettingsQuery>,
-) -> Response {
-    settings_page(req, &state, q.done.as_deref(), FieldErrors::new()).await
+) -> PageResult {
+    settings_page(&staff, &state, q.done.as_deref(), FieldErrors::new()).await
 }
 
 async fn settings_page(
-    req: &Request,
+    staff: &Staff,
     state: &AppState,
     done: Option<&str>,
     errors: FieldErrors,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = &ctx.auth else {
-        return sign_in_redirect(&ctx);
-    };
-    let workshop = match connect::workshop(&state.billing, &auth.actor).await {
-        Ok(w) => w,
-        Err(err) => return service_error_page(&ctx, err),
-    };
-    let can_manage = auth.actor.can(Permission::BillingManage);
+) -> PageResult {
+    let (ctx, actor) = (&staff.ctx, &staff.actor);
+    let workshop = connect::workshop(&state.billing, actor).await?;
+    let can_manage = actor.can(Permission::BillingManage);
     let status = ConnectStatus::of(&workshop);
     let cards_off = card_payments(&workshop, &state.billing).err();
     let standing = Standing::of(&workshop, chrono::Utc::now());
     let plan = plans::plan(&workshop.plan);
-    let can_settle = auth.actor.can(Permission::SettingsManage);
-    let rates = pitlane_billing::tax_rates::list(&state.billing, &auth.actor)
+    let can_settle = actor.can(Permission::SettingsManage);
+    let rates = pitlane_billing::tax_rates::list(&state.billing, actor)
         .await
         .unwrap_or_default();
-    let branches = pitlane_tenancy::branches::list(&state.store, &auth.actor, None, 200)
+    let branches = pitlane_tenancy::branches::list(&state.store, actor, None, 200)
         .await
         .map(|page| page.items)
         .unwrap_or_default();
@@ -754,7 +750,7 @@ async fn settings_page(
             @if let Some(why) = cards_off { p class="notice" role="note" { "Card payments are off: " (why) "." } }
             @if can_manage && state.billing.gateway.is_some() && status != ConnectStatus::Active {
                 form method="post" action=(ctx.link("/portal/settings/payments/connect")) {
-                    (csrf_input(&ctx))
+                    (csrf_input(ctx))
                     button class="button" type="submit" data-connect { @if status == ConnectStatus::NotConnected { "Connect Stripe" } @else { "Continue Stripe setup" } }
                 }
             }
@@ -763,10 +759,10 @@ async fn settings_page(
             h2 id="invoice-settings-heading" { "Invoices" }
             @if can_settle {
                 form class="stack" method="post" action=(ctx.link("/portal/settings/payments/invoices")) novalidate {
-                    (csrf_input(&ctx))
+                    (csrf_input(ctx))
                     label { input type="checkbox" name="prices_include_tax" value="yes" checked[workshop.prices_include_tax]; " Prices include tax (invoices show the tax contained in them)" }
                     (Field::new("due_days", "Days to pay", &workshop.invoice_due_days.to_string()).hint("From the day an invoice is issued").render(&errors))
-                    (super::forms::textarea("footer", "Footer on every invoice (bank details, registration number)", workshop.invoice_footer.as_deref().unwrap_or_default(), &errors))
+                    (crate::pages::kit::forms::textarea("footer", "Footer on every invoice (bank details, registration number)", workshop.invoice_footer.as_deref().unwrap_or_default(), &errors))
                     div { button class="button" type="submit" { "Save invoice settings" } }
                 }
             }
@@ -780,7 +776,7 @@ async fn settings_page(
             }
             @if can_settle {
                 form class="stack" method="post" action=(ctx.link("/portal/settings/payments/tax-rates")) novalidate {
-                    (csrf_input(&ctx))
+                    (csrf_input(ctx))
                     (select("branch_id", "Branch", &branch_options, "", &errors))
                     (Field::new("name", "Name", "").hint("Such as Reduced").render(&errors))
                     (Field::new("rate", "Rate (%)", "").render(&errors))
@@ -800,14 +796,14 @@ async fn settings_page(
                 div class="actions" {
                     @for p in plans::PLANS {
                         form method="post" action=(ctx.link("/portal/settings/plan")) {
-                            (csrf_input(&ctx))
+                            (csrf_input(ctx))
                             input type="hidden" name="plan" value=(p.key);
                             button class="button secondary" type="submit" { "Choose " (p.name) " (" (money(p.monthly_per_branch_cents, "EUR")) " per branch a month)" }
                         }
                     }
                     @if workshop.stripe_customer_id.is_some() {
                         form method="post" action=(ctx.link("/portal/settings/plan/portal")) {
-                            (csrf_input(&ctx))
+                            (csrf_input(ctx))
                             button class="button secondary" type="submit" { "Card and invoices (Stripe)" }
                         }
                     }
@@ -815,151 +811,124 @@ async fn settings_page(
             }
         }
     };
-    (
+    Ok((
         status_for(&errors),
-        page(&ctx, "Payments and plan", Some("settings"), body),
+        page(ctx, "Payments and plan", Some("settings"), body),
     )
-        .into_response()
+        .into_response())
 }
 
 /// Saves whether prices include tax, the days to pay and the invoice footer.
 #[handler]
-pub async fn save_invoice_settings(
-    req: &Request,
-    state: Data<&AppState>,
-    body: String,
-) -> Response {
-    settings_form(req, &state, &body, |actor, p| async move {
-        pitlane_billing::tax_rates::save_settings(
-            &state.billing,
-            &actor,
-            &pitlane_billing::tax_rates::InvoiceSettings {
-                prices_include_tax: p.get("prices_include_tax") == "yes",
-                due_days: p.get("due_days").to_owned(),
-                footer: p.optional("footer"),
-            },
-        )
-        .await
-        .map(|_| ())
-    })
+async fn save_invoice_settings(
+    staff: Staff,
+    Data(state): Data<&AppState>,
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            pitlane_billing::tax_rates::save_settings(
+                &state.billing,
+                &staff.actor,
+                &pitlane_billing::tax_rates::InvoiceSettings {
+                    prices_include_tax: p.get("prices_include_tax") == "yes",
+                    due_days: p.get("due_days").to_owned(),
+                    footer: p.optional("footer"),
+                },
+            )
+            .await?;
+            Ok(SETTINGS_SAVED.to_owned())
+        },
+        |_, errors| settings_page(staff, state, None, errors),
+    )
     .await
 }
 
 /// Adds a tax rate to a branch.
 #[handler]
-pub async fn add_tax_rate(req: &Request, state: Data<&AppState>, body: String) -> Response {
-    settings_form(req, &state, &body, |actor, p| async move {
-        let branch = p
-            .id("branch_id")
-            .ok_or_else(|| FieldErrors::single("branch_id", "choose a branch"))?;
-        pitlane_billing::tax_rates::add(
-            &state.billing,
-            &actor,
-            branch,
-            p.get("name"),
-            p.get("rate"),
-        )
-        .await
-        .map(|_| ())
-    })
-    .await
-}
-
-/// A settings form: saved, back to the page with a notice; refused, back with the errors.
-async fn settings_form<F, Fut>(req: &Request, state: &AppState, body: &str, save: F) -> Response
-where
-    F: FnOnce(pitlane_domain::Actor, Pairs) -> Fut,
-    Fut: std::future::Future<Output = Result<(), ServiceError>>,
-{
-    signed_in_post(
-        req,
-        body,
-        |actor, p| async move {
-            save(actor, p).await?;
-            Ok("/portal/settings/payments?done=saved".to_owned())
+async fn add_tax_rate(staff: Staff, Data(state): Data<&AppState>, form: Pairs) -> PageResult {
+    let staff = &staff;
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            let branch = p
+                .id("branch_id")
+                .ok_or_else(|| FieldErrors::single("branch_id", "choose a branch"))?;
+            pitlane_billing::tax_rates::add(
+                &state.billing,
+                &staff.actor,
+                branch,
+                p.get("name"),
+                p.get("rate"),
+            )
+            .await?;
+            Ok(SETTINGS_SAVED.to_owned())
         },
-        |_, errors| settings_page(req, state, None, errors),
+        |_, errors| settings_page(staff, state, None, errors),
     )
     .await
 }
 
+/// Where a saved settings form goes: back to the page, with a notice.
+const SETTINGS_SAVED: &str = "/portal/settings/payments?done=saved";
+
 /// Sends the owner to Stripe's onboarding (creating the account the first time).
 #[handler]
-pub async fn connect_stripe(req: &Request, state: Data<&AppState>, body: String) -> Response {
-    let site = site(req, &state);
-    redirect_out(req, &state, &body, |actor| async move {
-        connect::onboarding_link(&state.billing, &actor, &site).await
-    })
-    .await
+async fn connect_stripe(staff: Staff, Data(state): Data<&AppState>) -> PageResult {
+    let site = site(&staff.ctx, state);
+    let outcome = connect::onboarding_link(&state.billing, &staff.actor, &site).await;
+    to_stripe(&staff, state, outcome).await
 }
 
 /// Back from Stripe's onboarding: asks Stripe how the account stands.
 #[handler]
-pub async fn stripe_return(req: &Request, state: Data<&AppState>) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = &ctx.auth else {
-        return sign_in_redirect(&ctx);
-    };
-    if let Err(err) = connect::refresh_status(&state.billing, &auth.actor).await {
-        return service_error_page(&ctx, err);
-    }
-    Redirect::see_other(ctx.link("/portal/settings/payments?done=returned")).into_response()
+async fn stripe_return(staff: Staff, state: Data<&AppState>) -> PageResult {
+    connect::refresh_status(&state.billing, &staff.actor).await?;
+    Ok(
+        Redirect::see_other(staff.ctx.link("/portal/settings/payments?done=returned"))
+            .into_response(),
+    )
 }
 
 /// Stripe's onboarding link went stale: a new one.
 #[handler]
-pub async fn stripe_refresh(req: &Request, state: Data<&AppState>) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = &ctx.auth else {
-        return sign_in_redirect(&ctx);
-    };
-    match connect::onboarding_link(&state.billing, &auth.actor, &site(req, &state)).await {
-        Ok(url) => Redirect::see_other(url).into_response(),
-        Err(err) => service_error_page(&ctx, err),
-    }
+async fn stripe_refresh(staff: Staff, Data(state): Data<&AppState>) -> PageResult {
+    let url =
+        connect::onboarding_link(&state.billing, &staff.actor, &site(&staff.ctx, state)).await?;
+    Ok(Redirect::see_other(url).into_response())
 }
 
 #[handler]
-pub async fn choose_plan(req: &Request, state: Data<&AppState>, body: String) -> Response {
-    let site = site(req, &state);
-    redirect_out(req, &state, &body, |actor| {
-        let site = site.clone();
-        let plan = Pairs::parse(&body).get("plan").to_owned();
-        let billing = state.billing.clone();
-        async move { subscriptions::choose_plan(&billing, &actor, &plan, &site).await }
-    })
-    .await
+async fn choose_plan(staff: Staff, Data(state): Data<&AppState>, form: Pairs) -> PageResult {
+    let site = site(&staff.ctx, state);
+    let outcome =
+        subscriptions::choose_plan(&state.billing, &staff.actor, form.get("plan"), &site).await;
+    to_stripe(&staff, state, outcome).await
 }
 
 #[handler]
-pub async fn plan_portal(req: &Request, state: Data<&AppState>, body: String) -> Response {
-    let site = site(req, &state);
-    redirect_out(req, &state, &body, |actor| async move {
-        subscriptions::portal_link(&state.billing, &actor, &site).await
-    })
-    .await
+async fn plan_portal(staff: Staff, Data(state): Data<&AppState>) -> PageResult {
+    let site = site(&staff.ctx, state);
+    let outcome = subscriptions::portal_link(&state.billing, &staff.actor, &site).await;
+    to_stripe(&staff, state, outcome).await
 }
 
-/// A form whose answer is a page at Stripe; a refusal comes back to the settings page.
-async fn redirect_out<F, Fut>(req: &Request, state: &AppState, body: &str, go: F) -> Response
-where
-    F: FnOnce(pitlane_domain::Actor) -> Fut,
-    Fut: std::future::Future<Output = Result<String, ServiceError>>,
-{
-    let ctx = PageCtx::from_request(req);
-    let pairs = Pairs::parse(body);
-    let errors = super::forms::csrf_errors(req, pairs.get("csrf"));
-    if !errors.is_empty() {
-        return super::errors::expired_form(&ctx);
-    }
-    let Some(auth) = &ctx.auth else {
-        return sign_in_redirect(&ctx);
-    };
-    match go(auth.actor.clone()).await {
-        Ok(url) => Redirect::see_other(url).into_response(),
-        Err(ServiceError::Invalid(e) | ServiceError::Conflict(e)) => {
-            settings_page(req, state, None, e).await
+/// The answer to a form whose next page is at Stripe (not inside the workshop, so not
+/// [`submit`]): there on success; a refusal comes back to the settings page with its errors.
+async fn to_stripe(
+    staff: &Staff,
+    state: &AppState,
+    outcome: Result<String, ServiceError>,
+) -> PageResult {
+    match outcome {
+        Ok(url) => Ok(Redirect::see_other(url).into_response()),
+        Err(ServiceError::Invalid(errors) | ServiceError::Conflict(errors)) => {
+            settings_page(staff, state, None, errors).await
         }
-        Err(err) => service_error_page(&ctx, err),
+        Err(err) => Err(err.into()),
     }
 }

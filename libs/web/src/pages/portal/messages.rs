@@ -5,22 +5,29 @@ use maud::{Markup, html};
 use pitlane_domain::{FieldErrors, ServiceError, messages::Channel};
 use pitlane_notify::service::{self, STATUSES, SenderSettings};
 use poem::{
-    IntoResponse, Request, Response, handler,
-    http::StatusCode,
-    web::{Data, Form, Path, Query, Redirect},
+    IntoResponse, Response, Route, get, handler, post,
+    web::{Data, Path, Query, Redirect},
 };
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{
-    errors::{expired_form, service_error_page, sign_in_redirect},
-    forms::{Field, csrf_errors, csrf_input, error_summary},
-    layout::{PageCtx, page},
+use crate::pages::kit::{
+    PageCtx, PageResult, Pairs, Staff,
+    forms::{Field, csrf_input, error_summary, status_for},
+    page, submit,
 };
-use crate::state::AppState;
+use pitlane_app::state::AppState;
+
+pub fn routes(routes: Route) -> Route {
+    routes
+        .at("/portal/messages", get(list))
+        .at("/portal/messages/:id/retry", post(retry))
+        .at("/portal/settings/messages", get(settings).post(save_sender))
+        .at("/portal/settings/messages/test", post(send_test))
+}
 
 #[derive(Deserialize, Default)]
-pub struct ListQuery {
+struct ListQuery {
     #[serde(default)]
     status: Option<String>,
     #[serde(default)]
@@ -50,20 +57,14 @@ fn kind_label(kind: &str) -> &'static str {
 }
 
 #[handler]
-pub async fn list(req: &Request, state: Data<&AppState>, Query(q): Query<ListQuery>) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = ctx.auth.as_ref() else {
-        return sign_in_redirect(&ctx);
-    };
+async fn list(staff: Staff, state: Data<&AppState>, Query(q): Query<ListQuery>) -> PageResult {
     if q.view.as_deref() == Some("received") {
-        return received(&ctx, &state, auth).await;
+        return received(&staff, &state).await;
     }
+    let ctx = &staff.ctx;
     let status = q.status.as_deref().filter(|s| !s.is_empty());
     let page_rows =
-        match service::list_messages(&state.store, &auth.actor, status, q.cursor, 50).await {
-            Ok(page) => page,
-            Err(err) => return service_error_page(&ctx, err),
-        };
+        service::list_messages(&state.store, &staff.actor, status, q.cursor, 50).await?;
     let body = html! {
         h1 { "Messages" }
         p id="live-notice" class="notice" role="status" hidden { "New messages have arrived. " a href=(ctx.path) { "Show them" } }
@@ -102,7 +103,7 @@ pub async fn list(req: &Request, state: Data<&AppState>, Query(q): Query<ListQue
                             td {
                                 @if m.status == "dead" {
                                     form method="post" action=(ctx.link(&format!("/portal/messages/{}/retry", m.id))) {
-                                        (csrf_input(&ctx))
+                                        (csrf_input(ctx))
                                         button class="button" type="submit" { "Send again" }
                                     }
                                 }
@@ -116,13 +117,13 @@ pub async fn list(req: &Request, state: Data<&AppState>, Query(q): Query<ListQue
             }
         }
     };
-    page(
-        &ctx,
+    Ok(page(
+        ctx,
         "Messages",
         Some("messages"),
         live_region(body, "messages"),
     )
-    .into_response()
+    .into_response())
 }
 
 /// Marks a page's content as following live updates on `topic` (app.js subscribes).
@@ -130,11 +131,9 @@ pub fn live_region(content: Markup, topic: &str) -> Markup {
     html! { div data-live=(topic) { (content) } }
 }
 
-async fn received(ctx: &PageCtx, state: &AppState, auth: &crate::session::Auth) -> Response {
-    let rows = match service::received_sms(&state.store, &auth.actor, 100).await {
-        Ok(rows) => rows,
-        Err(err) => return service_error_page(ctx, err),
-    };
+async fn received(staff: &Staff, state: &AppState) -> PageResult {
+    let ctx = &staff.ctx;
+    let rows = service::received_sms(&state.store, &staff.actor, 100).await?;
     let body = html! {
         h1 { "Received SMS" }
         p class="muted" { "What customers texted to your number, newest first. STOP and START replies are honoured automatically: nothing is texted to a number that opted out." }
@@ -159,60 +158,25 @@ async fn received(ctx: &PageCtx, state: &AppState, auth: &crate::session::Auth) 
             }
         }
     };
-    page(ctx, "Received SMS", Some("messages"), body).into_response()
-}
-
-#[derive(Deserialize, Default)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
+    Ok(page(ctx, "Received SMS", Some("messages"), body).into_response())
 }
 
 #[handler]
-pub async fn retry(
-    req: &Request,
-    state: Data<&AppState>,
-    Path(id): Path<Uuid>,
-    Form(form): Form<CsrfOnly>,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = ctx.auth.as_ref() else {
-        return sign_in_redirect(&ctx);
-    };
-    if !csrf_errors(req, &form.csrf).is_empty() {
-        return expired_form(&ctx);
-    }
-    match service::retry_message(&state.store, &state.live, &auth.actor, id).await {
-        Ok(()) => Redirect::see_other(ctx.link("/portal/messages?retried=1")).into_response(),
-        Err(err) => service_error_page(&ctx, err),
+async fn retry(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>) -> PageResult {
+    service::retry_message(&state.store, &state.live, &staff.actor, id).await?;
+    Ok(Redirect::see_other(staff.ctx.link("/portal/messages?retried=1")).into_response())
+}
+
+/// The address a test form sends to: `to` on the e-mail form, `sms_to` on the SMS one.
+fn test_to(form: &Pairs) -> &str {
+    match form.get("to") {
+        "" => form.get("sms_to"),
+        to => to,
     }
 }
 
 #[derive(Deserialize, Default)]
-pub struct SenderForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    sender_name: String,
-    #[serde(default)]
-    reply_to: String,
-    #[serde(default)]
-    sms_sender: String,
-}
-
-#[derive(Deserialize, Default)]
-pub struct TestForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default, alias = "sms_to")]
-    to: String,
-    /// `sms` for the SMS test; e-mail otherwise.
-    #[serde(default)]
-    channel: String,
-}
-
-#[derive(Deserialize, Default)]
-pub struct SettingsQuery {
+struct SettingsQuery {
     #[serde(default)]
     saved: Option<String>,
     #[serde(default)]
@@ -220,17 +184,19 @@ pub struct SettingsQuery {
 }
 
 struct SettingsView<'a> {
-    sender: &'a SenderForm,
-    test: &'a TestForm,
-    /// The SMS test form's number, kept when the e-mail test is the one sent back.
-    test_sms: &'a TestForm,
+    /// The sender form's fields (`sender_name`, `reply_to`, `sms_sender`), stored or typed.
+    sender: &'a Pairs,
+    /// The e-mail test form's address.
+    test_to: &'a str,
+    /// The SMS test form's number, kept when the SMS test is the one sent back.
+    test_sms_to: &'a str,
     sms_provider: bool,
     errors: &'a FieldErrors,
     workshop_name: &'a str,
     notice: Option<Markup>,
 }
 
-fn settings_page(ctx: &PageCtx, view: SettingsView<'_>, status: StatusCode) -> Response {
+fn settings_page(ctx: &PageCtx, view: SettingsView<'_>) -> Response {
     let body = html! {
         h1 { "Message settings" }
         @if let Some(notice) = view.notice { (notice) }
@@ -246,12 +212,12 @@ fn settings_page(ctx: &PageCtx, view: SettingsView<'_>, status: StatusCode) -> R
             form class="stack card" method="post" action=(ctx.link("/portal/settings/messages")) novalidate {
                 h2 { "Sender" }
                 (csrf_input(ctx))
-                (Field::new("sender_name", "Sender name", &view.sender.sender_name)
+                (Field::new("sender_name", "Sender name", view.sender.get("sender_name"))
                     .hint(&format!("What customers see as the sender. Leave empty to use \u{201c}{}\u{201d}.", view.workshop_name))
                     .render(view.errors))
-                (Field::new("reply_to", "Reply-to address", &view.sender.reply_to).kind("email").autocomplete("email")
+                (Field::new("reply_to", "Reply-to address", view.sender.get("reply_to")).kind("email").autocomplete("email")
                     .hint("Where customers' replies go, such as your front desk. Optional.").render(view.errors))
-                (Field::new("sms_sender", "SMS number", &view.sender.sms_sender).kind("tel")
+                (Field::new("sms_sender", "SMS number", view.sender.get("sms_sender")).kind("tel")
                     .hint("The number your SMS come from and customers reply to, such as +44 7700 900123. Leave empty to use the platform's number.").render(view.errors))
                 div { button class="button" type="submit" { "Save sender" } }
             }
@@ -259,7 +225,7 @@ fn settings_page(ctx: &PageCtx, view: SettingsView<'_>, status: StatusCode) -> R
                 h2 { "Send a test e-mail" }
                 p class="muted" { "Check your sender setup: the test uses your sender name, reply-to address and brand." }
                 (csrf_input(ctx))
-                (Field::new("to", "Send the test to", &view.test.to).kind("email").required().autocomplete("email").render(view.errors))
+                (Field::new("to", "Send the test to", view.test_to).kind("email").required().autocomplete("email").render(view.errors))
                 div { button class="button" type="submit" { "Send test e-mail" } }
             }
             form class="stack card" method="post" action=(ctx.link("/portal/settings/messages/test")) novalidate {
@@ -270,47 +236,48 @@ fn settings_page(ctx: &PageCtx, view: SettingsView<'_>, status: StatusCode) -> R
                 }
                 (csrf_input(ctx))
                 input type="hidden" name="channel" value="sms";
-                (Field::new("sms_to", "Send the test SMS to", &view.test_sms.to).kind("tel").required().autocomplete("tel")
+                (Field::new("sms_to", "Send the test SMS to", view.test_sms_to).kind("tel").required().autocomplete("tel")
                     .hint("With + and the country code, or a number in your first branch's country.").render(view.errors))
                 div { button class="button" type="submit" { "Send test SMS" } }
             }
         }
     };
     (
-        status,
+        status_for(view.errors),
         page(ctx, "Message settings", Some("settings"), body),
     )
         .into_response()
 }
 
-fn sender_form(s: &SenderSettings) -> SenderForm {
-    SenderForm {
-        sender_name: s.sender_name.clone().unwrap_or_default(),
-        reply_to: s.reply_to.clone().unwrap_or_default(),
-        sms_sender: s
-            .sms_sender
-            .as_deref()
-            .and_then(|n| pitlane_domain::phone::PhoneE164::parse(n, None).ok())
-            .map(|n| n.international())
-            .unwrap_or_default(),
-        ..SenderForm::default()
-    }
+fn sender_form(s: &SenderSettings) -> Pairs {
+    let sms_sender = s
+        .sms_sender
+        .as_deref()
+        .and_then(|n| pitlane_domain::phone::PhoneE164::parse(n, None).ok())
+        .map(|n| n.international())
+        .unwrap_or_default();
+    Pairs(vec![
+        (
+            "sender_name".to_owned(),
+            s.sender_name.clone().unwrap_or_default(),
+        ),
+        (
+            "reply_to".to_owned(),
+            s.reply_to.clone().unwrap_or_default(),
+        ),
+        ("sms_sender".to_owned(), sms_sender),
+    ])
 }
 
 #[handler]
-pub async fn settings(
-    req: &Request,
+async fn settings(
+    staff: Staff,
     state: Data<&AppState>,
     Query(q): Query<SettingsQuery>,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = ctx.auth.as_ref() else {
-        return sign_in_redirect(&ctx);
-    };
-    let current = match service::sender_settings(&state.store, &auth.actor).await {
-        Ok(s) => s,
-        Err(err) => return service_error_page(&ctx, err),
-    };
+) -> PageResult {
+    let ctx = &staff.ctx;
+    let email = ctx.auth.as_ref().map_or("", |a| a.email.as_str());
+    let current = service::sender_settings(&state.store, &staff.actor).await?;
     let notice = if q.saved.is_some() {
         Some(
             html! { div class="notice success" role="status" { "Saved. New messages use these settings." } },
@@ -325,141 +292,110 @@ pub async fn settings(
             }
         })
     };
-    let test = TestForm {
-        to: auth.email.clone(),
-        ..TestForm::default()
-    };
-    settings_page(
-        &ctx,
+    Ok(settings_page(
+        ctx,
         SettingsView {
             sender: &sender_form(&current),
-            test: &test,
-            test_sms: &TestForm::default(),
+            test_to: email,
+            test_sms_to: "",
             sms_provider: state.config.notify.sms_provider.is_some(),
             errors: &FieldErrors::new(),
             workshop_name: &current.workshop_name,
             notice,
         },
-        StatusCode::OK,
-    )
+    ))
 }
 
 #[handler]
-pub async fn save_sender(
-    req: &Request,
-    state: Data<&AppState>,
-    Form(form): Form<SenderForm>,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = ctx.auth.as_ref() else {
-        return sign_in_redirect(&ctx);
-    };
-    let test = TestForm {
-        to: auth.email.clone(),
-        ..TestForm::default()
-    };
-    let workshop = ctx.tenant().map(|t| t.name.clone()).unwrap_or_default();
-    let show = |errors: &FieldErrors, status| {
-        settings_page(
-            &ctx,
-            SettingsView {
-                sender: &form,
-                test: &test,
-                test_sms: &TestForm::default(),
-                sms_provider: state.config.notify.sms_provider.is_some(),
-                errors,
-                workshop_name: &workshop,
-                notice: None,
-            },
-            status,
-        )
-    };
-    let csrf = csrf_errors(req, &form.csrf);
-    if !csrf.is_empty() {
-        return show(&csrf, StatusCode::FORBIDDEN);
-    }
-    let input = service::SenderInput {
-        sender_name: &form.sender_name,
-        reply_to: &form.reply_to,
-        sms_sender: &form.sms_sender,
-    };
-    match service::update_sender(&state.store, &state.config.notify, &auth.actor, input).await {
-        Ok(_) => Redirect::see_other(ctx.link("/portal/settings/messages?saved=1")).into_response(),
-        Err(ServiceError::Invalid(errors)) => show(&errors, StatusCode::UNPROCESSABLE_ENTITY),
-        Err(err) => service_error_page(&ctx, err),
-    }
-}
-
-#[handler]
-pub async fn send_test(
-    req: &Request,
-    state: Data<&AppState>,
-    Form(form): Form<TestForm>,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = ctx.auth.as_ref() else {
-        return sign_in_redirect(&ctx);
-    };
-    let current = match service::sender_settings(&state.store, &auth.actor).await {
-        Ok(s) => s,
-        Err(err) => return service_error_page(&ctx, err),
-    };
-    let sms = form.channel == "sms";
-    let own_email = TestForm {
-        to: auth.email.clone(),
-        ..TestForm::default()
-    };
-    let (email_form, sms_form) = if sms {
-        (&own_email, &form)
-    } else {
-        (&form, &TestForm::default())
-    };
-    let show = |errors: &FieldErrors, status| {
-        settings_page(
-            &ctx,
-            SettingsView {
-                sender: &sender_form(&current),
-                test: email_form,
-                test_sms: sms_form,
-                sms_provider: state.config.notify.sms_provider.is_some(),
-                errors,
-                workshop_name: &current.workshop_name,
-                notice: None,
-            },
-            status,
-        )
-    };
-    let csrf = csrf_errors(req, &form.csrf);
-    if !csrf.is_empty() {
-        return show(&csrf, StatusCode::FORBIDDEN);
-    }
-    let channel = if sms { Channel::Sms } else { Channel::Email };
-    match service::send_test(
-        &state.store,
-        &state.outbox,
-        &state.live,
-        &auth.actor,
-        channel,
-        &auth.name,
-        &form.to,
+async fn save_sender(staff: Staff, Data(state): Data<&AppState>, form: Pairs) -> PageResult {
+    let staff = &staff;
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            let input = service::SenderInput {
+                sender_name: p.get("sender_name"),
+                reply_to: p.get("reply_to"),
+                sms_sender: p.get("sms_sender"),
+            };
+            service::update_sender(&state.store, &state.config.notify, &staff.actor, input).await?;
+            Ok("/portal/settings/messages?saved=1".to_owned())
+        },
+        |p, errors| async move {
+            let ctx = &staff.ctx;
+            let workshop = ctx.tenant().map(|t| t.name.clone()).unwrap_or_default();
+            Ok(settings_page(
+                ctx,
+                SettingsView {
+                    sender: &p,
+                    test_to: ctx.auth.as_ref().map_or("", |a| a.email.as_str()),
+                    test_sms_to: "",
+                    sms_provider: state.config.notify.sms_provider.is_some(),
+                    errors: &errors,
+                    workshop_name: &workshop,
+                    notice: None,
+                },
+            ))
+        },
     )
     .await
-    {
-        Ok(_) => {
-            let to: String =
-                url::form_urlencoded::byte_serialize(form.to.trim().as_bytes()).collect();
-            Redirect::see_other(ctx.link(&format!("/portal/settings/messages?sent_to={to}")))
-                .into_response()
-        }
-        Err(ServiceError::Invalid(errors)) => {
+}
+
+#[handler]
+async fn send_test(staff: Staff, Data(state): Data<&AppState>, form: Pairs) -> PageResult {
+    let staff = &staff;
+    let Some(auth) = staff.ctx.auth.as_ref() else {
+        return Err(ServiceError::Unauthenticated.into());
+    };
+    let current = &service::sender_settings(&state.store, &staff.actor).await?;
+    let sms = form.get("channel") == "sms";
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            let channel = if sms { Channel::Sms } else { Channel::Email };
+            let to = test_to(&p);
+            service::send_test(
+                &state.store,
+                &state.outbox,
+                &state.live,
+                &staff.actor,
+                channel,
+                &auth.name,
+                to,
+            )
+            .await
             // The SMS form's field has its own name, so its message shows beside it.
-            let errors = if sms {
-                errors.renamed("to", "sms_to")
+            .map_err(|err| {
+                if sms {
+                    err.renamed("to", "sms_to")
+                } else {
+                    err
+                }
+            })?;
+            let to: String = url::form_urlencoded::byte_serialize(to.trim().as_bytes()).collect();
+            Ok(format!("/portal/settings/messages?sent_to={to}"))
+        },
+        |p, errors| async move {
+            // The form sent back keeps what was typed; the other one shows what it always does.
+            let (email_to, sms_to) = if sms {
+                (auth.email.as_str(), test_to(&p))
             } else {
-                errors
+                (test_to(&p), "")
             };
-            show(&errors, StatusCode::UNPROCESSABLE_ENTITY)
-        }
-        Err(err) => service_error_page(&ctx, err),
-    }
+            Ok(settings_page(
+                &staff.ctx,
+                SettingsView {
+                    sender: &sender_form(current),
+                    test_to: email_to,
+                    test_sms_to: sms_to,
+                    sms_provider: state.config.notify.sms_provider.is_some(),
+                    errors: &errors,
+                    workshop_name: &current.workshop_name,
+                    notice: None,
+                },
+            ))
+        },
+    )
+    .await
 }

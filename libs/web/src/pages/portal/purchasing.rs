@@ -2,24 +2,53 @@
 //! received in one or several deliveries) and stock counts with their variance report.
 
 use maud::html;
-use pitlane_domain::{
-    FieldErrors, ServiceError, quantity::format_quantity, stock::PurchaseOrderStatus,
-};
+use pitlane_domain::{FieldErrors, quantity::format_quantity, stock::PurchaseOrderStatus};
 use pitlane_inventory::{counts, parts, purchasing, suppliers};
 use poem::{
-    IntoResponse, Request, Response, handler,
+    IntoResponse, Route, get, handler, post,
     web::{Data, Path},
 };
 use uuid::Uuid;
 
-use super::{
-    customers::staff,
-    errors::service_error_page,
-    forms::{Field, Pairs, csrf_input, error_summary, select, signed_in_post, status_for},
-    layout::{PageCtx, page},
-    workshop::money,
+use super::workshop::money;
+use crate::pages::kit::{
+    PageResult, Pairs, Staff,
+    forms::{Field, csrf_input, error_summary, select, status_for},
+    page, submit,
 };
-use crate::state::AppState;
+use pitlane_app::state::AppState;
+
+pub fn routes(routes: Route) -> Route {
+    routes
+        .at(
+            "/portal/inventory/purchase-orders",
+            get(orders).post(create_order),
+        )
+        .at("/portal/inventory/purchase-orders/:id", get(order_page))
+        .at(
+            "/portal/inventory/purchase-orders/:id/order",
+            post(mark_ordered),
+        )
+        .at(
+            "/portal/inventory/purchase-orders/:id/cancel",
+            post(cancel_order),
+        )
+        .at(
+            "/portal/inventory/purchase-orders/:id/deliveries",
+            post(receive),
+        )
+        .at("/portal/inventory/suppliers", post(create_supplier))
+        .at(
+            "/portal/inventory/counts",
+            get(counts_list).post(start_count),
+        )
+        .at("/portal/inventory/counts/:id", get(count_page))
+        .at("/portal/inventory/counts/:id/counted", post(save_counted))
+        .at(
+            "/portal/inventory/counts/:id/complete",
+            post(complete_count),
+        )
+}
 
 const LABELS: &[(&str, &str)] = &[
     ("branch_id", "Branch"),
@@ -69,26 +98,19 @@ async fn lookups(
 }
 
 #[handler]
-pub async fn orders(req: &Request, state: Data<&AppState>) -> Response {
-    orders_page(req, &state, "", &Pairs::default(), &FieldErrors::new()).await
+async fn orders(staff: Staff, state: Data<&AppState>) -> PageResult {
+    orders_page(&staff, &state, "", &Pairs::default(), &FieldErrors::new()).await
 }
 
 async fn orders_page(
-    req: &Request,
+    staff: &Staff,
     state: &AppState,
     form: &str,
     typed: &Pairs,
     errors: &FieldErrors,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let list = match purchasing::list(&state.inventory, actor, None).await {
-        Ok(l) => l,
-        Err(err) => return service_error_page(&ctx, err),
-    };
+) -> PageResult {
+    let (ctx, actor) = (&staff.ctx, &staff.actor);
+    let list = purchasing::list(&state.inventory, actor, None).await?;
     let (branches, supplier_options, part_options) = lookups(state, actor).await;
     let supplier_name = |id: Uuid| {
         supplier_options
@@ -110,7 +132,7 @@ async fn orders_page(
     let supplier = typed_in("supplier");
     let can_adjust = actor.can(pitlane_domain::permissions::Permission::InventoryAdjust);
     let body = page(
-        &ctx,
+        ctx,
         "Purchase orders",
         Some("inventory"),
         html! {
@@ -137,7 +159,7 @@ async fn orders_page(
                 section class="card" aria-labelledby="new-po" {
                     h2 id="new-po" { "New purchase order" }
                     form class="stack" method="post" action=(ctx.link("/portal/inventory/purchase-orders")) novalidate {
-                        (csrf_input(&ctx))
+                        (csrf_input(ctx))
                         (select("branch_id", "Deliver to", &branches, order.get("branch_id"), errors_for("order")))
                         (select("supplier_id", "Supplier", &supplier_options, order.get("supplier_id"), errors_for("order")))
                         @for i in 0..FORM_LINES {
@@ -165,7 +187,7 @@ async fn orders_page(
                 section class="card" aria-labelledby="new-supplier" {
                     h2 id="new-supplier" { "Add a supplier" }
                     form class="stack" method="post" action=(ctx.link("/portal/inventory/suppliers")) novalidate {
-                        (csrf_input(&ctx))
+                        (csrf_input(ctx))
                         (Field::new("name", "Name", supplier.get("name")).required().render(errors_for("supplier")))
                         (Field::new("email", "E-mail", supplier.get("email")).kind("email").render(errors_for("supplier")))
                         (Field::new("phone", "Phone", supplier.get("phone")).render(errors_for("supplier")))
@@ -175,16 +197,17 @@ async fn orders_page(
             }
         },
     );
-    (status_for(errors), body).into_response()
+    Ok((status_for(errors), body).into_response())
 }
 
 #[handler]
-pub async fn create_order(req: &Request, state: Data<&AppState>, body: String) -> Response {
+async fn create_order(staff: Staff, Data(state): Data<&AppState>, form: Pairs) -> PageResult {
+    let staff = &staff;
     let inv = &state.inventory;
-    signed_in_post(
-        req,
-        &body,
-        |actor, p| async move {
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
             let lines = (0..FORM_LINES)
                 .filter_map(|i| {
                     p.id(&format!("part_{i}"))
@@ -197,7 +220,7 @@ pub async fn create_order(req: &Request, state: Data<&AppState>, body: String) -
                 .collect();
             let order = purchasing::create(
                 inv,
-                &actor,
+                &staff.actor,
                 &purchasing::PurchaseOrderInput {
                     branch_id: p.id("branch_id").unwrap_or_default(),
                     supplier_id: p.id("supplier_id").unwrap_or_default(),
@@ -212,21 +235,22 @@ pub async fn create_order(req: &Request, state: Data<&AppState>, body: String) -
                 order.order.id
             ))
         },
-        |p, errors| async move { orders_page(req, &state, "order", &p, &errors).await },
+        |p, errors| async move { orders_page(staff, state, "order", &p, &errors).await },
     )
     .await
 }
 
 #[handler]
-pub async fn create_supplier(req: &Request, state: Data<&AppState>, body: String) -> Response {
+async fn create_supplier(staff: Staff, Data(state): Data<&AppState>, form: Pairs) -> PageResult {
+    let staff = &staff;
     let inv = &state.inventory;
-    signed_in_post(
-        req,
-        &body,
-        |actor, p| async move {
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
             suppliers::create(
                 inv,
-                &actor,
+                &staff.actor,
                 &suppliers::SupplierInput {
                     name: p.get("name").to_owned(),
                     email: p.optional("email"),
@@ -237,32 +261,25 @@ pub async fn create_supplier(req: &Request, state: Data<&AppState>, body: String
             .await?;
             Ok("/portal/inventory/purchase-orders".to_owned())
         },
-        |p, errors| async move { orders_page(req, &state, "supplier", &p, &errors).await },
+        |p, errors| async move { orders_page(staff, state, "supplier", &p, &errors).await },
     )
     .await
 }
 
 #[handler]
-pub async fn order_page(req: &Request, state: Data<&AppState>, Path(id): Path<Uuid>) -> Response {
-    order_view(req, &state, id, &Pairs::default(), &FieldErrors::new()).await
+async fn order_page(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>) -> PageResult {
+    order_view(&staff, &state, id, &Pairs::default(), &FieldErrors::new()).await
 }
 
 async fn order_view(
-    req: &Request,
+    staff: &Staff,
     state: &AppState,
     id: Uuid,
     typed: &Pairs,
     errors: &FieldErrors,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let v = match purchasing::get(&state.inventory, actor, id).await {
-        Ok(v) => v,
-        Err(err) => return service_error_page(&ctx, err),
-    };
+) -> PageResult {
+    let (ctx, actor) = (&staff.ctx, &staff.actor);
+    let v = purchasing::get(&state.inventory, actor, id).await?;
     let (_, _, part_options) = lookups(state, actor).await;
     let part_name = |id: Uuid| {
         part_options
@@ -276,7 +293,7 @@ async fn order_view(
     let base = format!("/portal/inventory/purchase-orders/{id}");
     let can_adjust = actor.can(pitlane_domain::permissions::Permission::InventoryAdjust);
     let body = page(
-        &ctx,
+        ctx,
         &purchasing::display_number(v.order.number),
         Some("inventory"),
         html! {
@@ -286,7 +303,7 @@ async fn order_view(
             p { "Status: " strong data-status=(v.order.status) { (status.label()) } }
             @if status.accepts_deliveries() && can_adjust {
                 form class="stack" method="post" action=(ctx.link(&format!("{base}/deliveries"))) novalidate {
-                    (csrf_input(&ctx))
+                    (csrf_input(ctx))
                     (delivery_table(&v, &part_name, &currency, Some(typed)))
                     div { button class="button" type="submit" { "Book in the delivery" } }
                 }
@@ -297,13 +314,13 @@ async fn order_view(
                 div class="actions" {
                     @if status == PurchaseOrderStatus::Draft {
                         form method="post" action=(ctx.link(&format!("{base}/order"))) {
-                            (csrf_input(&ctx))
+                            (csrf_input(ctx))
                             button class="button" type="submit" { "Mark ordered" }
                         }
                     }
                     @if status.can_cancel() {
                         form method="post" action=(ctx.link(&format!("{base}/cancel"))) {
-                            (csrf_input(&ctx))
+                            (csrf_input(ctx))
                             button class="button danger" type="submit" { "Cancel the order" }
                         }
                     }
@@ -311,7 +328,7 @@ async fn order_view(
             }
         },
     );
-    (status_for(errors), body).into_response()
+    Ok((status_for(errors), body).into_response())
 }
 
 fn delivery_table(
@@ -348,95 +365,84 @@ fn delivery_table(
     }
 }
 
-async fn order_action<F, Fut>(
-    req: &Request,
-    state: &AppState,
-    id: Uuid,
-    body: &str,
-    action: F,
-) -> Response
-where
-    F: FnOnce(pitlane_domain::Actor, Pairs) -> Fut,
-    Fut: std::future::Future<Output = Result<(), ServiceError>>,
-{
-    signed_in_post(
-        req,
-        body,
-        |actor, p| async move {
-            action(actor, p).await?;
+#[handler]
+async fn mark_ordered(
+    staff: Staff,
+    Data(state): Data<&AppState>,
+    Path(id): Path<Uuid>,
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
+    let inv = &state.inventory;
+    submit(
+        &staff.ctx,
+        form,
+        |_| async move {
+            purchasing::mark_ordered(inv, &staff.actor, id).await?;
             Ok(format!("/portal/inventory/purchase-orders/{id}"))
         },
-        |p, errors| async move { order_view(req, state, id, &p, &errors).await },
+        |p, errors| async move { order_view(staff, state, id, &p, &errors).await },
     )
     .await
 }
 
 #[handler]
-pub async fn mark_ordered(
-    req: &Request,
-    state: Data<&AppState>,
+async fn cancel_order(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
     let inv = &state.inventory;
-    order_action(req, &state, id, &body, |actor, _| async move {
-        purchasing::mark_ordered(inv, &actor, id).await.map(|_| ())
-    })
+    submit(
+        &staff.ctx,
+        form,
+        |_| async move {
+            purchasing::cancel(inv, &staff.actor, id).await?;
+            Ok(format!("/portal/inventory/purchase-orders/{id}"))
+        },
+        |p, errors| async move { order_view(staff, state, id, &p, &errors).await },
+    )
     .await
 }
 
 #[handler]
-pub async fn cancel_order(
-    req: &Request,
-    state: Data<&AppState>,
+async fn receive(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
     let inv = &state.inventory;
-    order_action(req, &state, id, &body, |actor, _| async move {
-        purchasing::cancel(inv, &actor, id).await.map(|_| ())
-    })
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            let lines =
+                p.0.iter()
+                    .filter_map(|(k, v)| {
+                        let line = Uuid::try_parse(k.strip_prefix("q_")?).ok()?;
+                        Some((line, v.clone()))
+                    })
+                    .collect();
+            purchasing::receive(inv, &staff.actor, id, &purchasing::Delivery { lines }).await?;
+            Ok(format!("/portal/inventory/purchase-orders/{id}"))
+        },
+        |p, errors| async move { order_view(staff, state, id, &p, &errors).await },
+    )
     .await
 }
 
 #[handler]
-pub async fn receive(
-    req: &Request,
-    state: Data<&AppState>,
-    Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
-    let inv = &state.inventory;
-    order_action(req, &state, id, &body, |actor, p| async move {
-        let lines =
-            p.0.iter()
-                .filter_map(|(k, v)| {
-                    let line = Uuid::try_parse(k.strip_prefix("q_")?).ok()?;
-                    Some((line, v.clone()))
-                })
-                .collect();
-        purchasing::receive(inv, &actor, id, &purchasing::Delivery { lines })
-            .await
-            .map(|_| ())
-    })
-    .await
+async fn counts_list(staff: Staff, state: Data<&AppState>) -> PageResult {
+    counts_page(&staff, &state, &FieldErrors::new()).await
 }
 
-#[handler]
-pub async fn counts_list(req: &Request, state: Data<&AppState>) -> Response {
-    counts_page(req, &state, &FieldErrors::new()).await
-}
-
-async fn counts_page(req: &Request, state: &AppState, errors: &FieldErrors) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let list = match counts::list(&state.inventory, actor).await {
-        Ok(l) => l,
-        Err(err) => return service_error_page(&ctx, err),
-    };
+async fn counts_page(staff: &Staff, state: &AppState, errors: &FieldErrors) -> PageResult {
+    let (ctx, actor) = (&staff.ctx, &staff.actor);
+    let list = counts::list(&state.inventory, actor).await?;
     let (branches, _, _) = lookups(state, actor).await;
     let branch_name = |id: Uuid| {
         branches
@@ -446,7 +452,7 @@ async fn counts_page(req: &Request, state: &AppState, errors: &FieldErrors) -> R
             .unwrap_or_default()
     };
     let body = page(
-        &ctx,
+        ctx,
         "Stock counts",
         Some("inventory"),
         html! {
@@ -460,61 +466,55 @@ async fn counts_page(req: &Request, state: &AppState, errors: &FieldErrors) -> R
             }
             @if actor.can(pitlane_domain::permissions::Permission::InventoryAdjust) {
                 form class="toolbar" method="post" action=(ctx.link("/portal/inventory/counts")) {
-                    (csrf_input(&ctx))
+                    (csrf_input(ctx))
                     (select("branch_id", "Branch", &branches, "", errors))
                     button class="button" type="submit" { "Start a count" }
                 }
             }
         },
     );
-    (status_for(errors), body).into_response()
+    Ok((status_for(errors), body).into_response())
 }
 
 #[handler]
-pub async fn start_count(req: &Request, state: Data<&AppState>, body: String) -> Response {
+async fn start_count(staff: Staff, Data(state): Data<&AppState>, form: Pairs) -> PageResult {
+    let staff = &staff;
     let inv = &state.inventory;
-    signed_in_post(
-        req,
-        &body,
-        |actor, p| async move {
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
             let branch = p
                 .id("branch_id")
                 .ok_or_else(|| FieldErrors::single("branch_id", "choose a branch"))?;
-            let count = counts::start(inv, &actor, branch).await?;
+            let count = counts::start(inv, &staff.actor, branch).await?;
             Ok(format!("/portal/inventory/counts/{}", count.count.id))
         },
-        |_, errors| async move { counts_page(req, &state, &errors).await },
+        |_, errors| async move { counts_page(staff, state, &errors).await },
     )
     .await
 }
 
 #[handler]
-pub async fn count_page(req: &Request, state: Data<&AppState>, Path(id): Path<Uuid>) -> Response {
-    count_view(req, &state, id, &Pairs::default(), &FieldErrors::new()).await
+async fn count_page(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>) -> PageResult {
+    count_view(&staff, &state, id, &Pairs::default(), &FieldErrors::new()).await
 }
 
 async fn count_view(
-    req: &Request,
+    staff: &Staff,
     state: &AppState,
     id: Uuid,
     typed: &Pairs,
     errors: &FieldErrors,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let v = match counts::get(&state.inventory, actor, id).await {
-        Ok(v) => v,
-        Err(err) => return service_error_page(&ctx, err),
-    };
+) -> PageResult {
+    let ctx = &staff.ctx;
+    let v = counts::get(&state.inventory, &staff.actor, id).await?;
     let currency = ctx.tenant().map(|t| t.currency.clone()).unwrap_or_default();
     let open = v.count.status == "open";
     let base = format!("/portal/inventory/counts/{id}");
     let total: i64 = v.lines.iter().filter_map(|l| l.variance_value()).sum();
     let body = page(
-        &ctx,
+        ctx,
         "Stock count",
         Some("inventory"),
         html! {
@@ -523,7 +523,7 @@ async fn count_view(
             (error_summary(errors, LABELS))
             p id="count-status" { "Started " (v.count.started_at.format("%Y-%m-%d %H:%M")) @if let Some(by) = &v.count.started_by { " by " (by) } " · " strong { (v.count.status) } }
             form class="stack" method="post" action=(ctx.link(&format!("{base}/counted"))) novalidate {
-                (csrf_input(&ctx))
+                (csrf_input(ctx))
                 div class="table-scroll" {
                     table {
                         thead { tr { th scope="col" { "Part" } th scope="col" { "Expected" } th scope="col" { "Counted" } th scope="col" { "Variance" } th scope="col" { "Value" } } }
@@ -553,27 +553,29 @@ async fn count_view(
             }
             @if open {
                 form method="post" action=(ctx.link(&format!("{base}/complete"))) {
-                    (csrf_input(&ctx))
+                    (csrf_input(ctx))
                     button class="button" type="submit" { "Complete: adjust stock to the count" }
                 }
             }
         },
     );
-    (status_for(errors), body).into_response()
+    Ok((status_for(errors), body).into_response())
 }
 
 #[handler]
-pub async fn save_counted(
-    req: &Request,
-    state: Data<&AppState>,
+async fn save_counted(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
     let inv = &state.inventory;
-    signed_in_post(
-        req,
-        &body,
-        |actor, p| async move {
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            let actor = &staff.actor;
             for (key, value) in &p.0 {
                 let Some(part) = key.strip_prefix("c_").and_then(|k| Uuid::try_parse(k).ok())
                 else {
@@ -582,33 +584,34 @@ pub async fn save_counted(
                 if value.trim().is_empty() {
                     continue;
                 }
-                counts::record(inv, &actor, id, part, value).await?;
+                counts::record(inv, actor, id, part, value).await?;
             }
             // An address that is not a count is not found, even with nothing typed.
-            counts::get(inv, &actor, id).await?;
+            counts::get(inv, actor, id).await?;
             Ok(format!("/portal/inventory/counts/{id}"))
         },
-        |p, errors| async move { count_view(req, &state, id, &p, &errors).await },
+        |p, errors| async move { count_view(staff, state, id, &p, &errors).await },
     )
     .await
 }
 
 #[handler]
-pub async fn complete_count(
-    req: &Request,
-    state: Data<&AppState>,
+async fn complete_count(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
     let inv = &state.inventory;
-    signed_in_post(
-        req,
-        &body,
-        |actor, _| async move {
-            counts::complete(inv, &actor, id).await?;
+    submit(
+        &staff.ctx,
+        form,
+        |_| async move {
+            counts::complete(inv, &staff.actor, id).await?;
             Ok(format!("/portal/inventory/counts/{id}"))
         },
-        |p, errors| async move { count_view(req, &state, id, &p, &errors).await },
+        |p, errors| async move { count_view(staff, state, id, &p, &errors).await },
     )
     .await
 }

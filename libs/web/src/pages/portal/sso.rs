@@ -2,9 +2,10 @@
 //! one callback, and the hand-off back to the workshop's site where the session starts.
 
 use maud::html;
+use pitlane_domain::ServiceError;
 use pitlane_identity::oauth::{self, OAuthRefusal};
 use poem::{
-    IntoResponse, Request, Response, handler,
+    IntoResponse, Request, Response, Route, get, handler,
     http::StatusCode,
     session::Session,
     web::{
@@ -14,42 +15,44 @@ use poem::{
 };
 use serde::Deserialize;
 
-use super::{
-    errors::{error_page, service_error_page},
-    forms::local_path,
-    layout::{PageCtx, page},
-};
-use crate::{links::site_of, session::start_session, state::AppState, tenant::TenantScope};
+use crate::pages::kit::{PageCtx, PageResult, errors::error_page, forms::local_path, page};
+use crate::{links::site_of, session::start_session, tenant::TenantScope};
+use pitlane_app::state::AppState;
+
+pub fn routes(routes: Route) -> Route {
+    routes
+        .at("/signin/oauth/:provider", get(start))
+        .at("/signin/handoff", get(handoff))
+}
 
 #[derive(Deserialize, Default)]
-pub struct StartQuery {
+struct StartQuery {
     #[serde(default)]
     next: String,
 }
 
 #[handler]
-pub async fn start(
+async fn start(
     req: &Request,
     state: Data<&AppState>,
     scope: Data<&TenantScope>,
     Path(provider): Path<String>,
     Query(q): Query<StartQuery>,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
+) -> PageResult {
     let Some(provider) = state
         .config
         .oauth_providers
         .iter()
         .find(|p| p.key == provider)
     else {
-        return super::errors::not_found_page(&ctx);
+        return Err(ServiceError::NotFound.into());
     };
     let site = site_of(&state.config, &scope);
     let portal = scope.link("/portal");
     let next = local_path(&q.next, &portal);
     let public = state.config.public_url.as_str();
     let (binding, digest) = oauth::browser_binding();
-    match oauth::start(
+    let url = oauth::start(
         &state.identity,
         provider,
         public,
@@ -58,21 +61,16 @@ pub async fn start(
         &next,
         &digest,
     )
-    .await
-    {
-        Ok(url) => {
-            // Only this browser can take the sign-in back on the workshop's site.
-            let mut cookie = Cookie::new_with_str(oauth::BROWSER_COOKIE, binding);
-            cookie.set_http_only(true);
-            cookie.set_same_site(SameSite::Lax);
-            cookie.set_secure(state.config.is_https());
-            cookie.set_path("/");
-            cookie.set_max_age(std::time::Duration::from_secs(10 * 60));
-            req.cookie().add(cookie);
-            Redirect::see_other(url).into_response()
-        }
-        Err(err) => service_error_page(&ctx, err),
-    }
+    .await?;
+    // Only this browser can take the sign-in back on the workshop's site.
+    let mut cookie = Cookie::new_with_str(oauth::BROWSER_COOKIE, binding);
+    cookie.set_http_only(true);
+    cookie.set_same_site(SameSite::Lax);
+    cookie.set_secure(state.config.is_https());
+    cookie.set_path("/");
+    cookie.set_max_age(std::time::Duration::from_secs(10 * 60));
+    req.cookie().add(cookie);
+    Ok(Redirect::see_other(url).into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -85,10 +83,9 @@ pub struct CallbackQuery {
     error: String,
 }
 
-fn refused(req: &Request, refusal: &OAuthRefusal) -> Response {
-    let ctx = PageCtx::from_request(req);
+fn refused(ctx: &PageCtx, refusal: &OAuthRefusal) -> Response {
     let body = page(
-        &ctx,
+        ctx,
         "Sign-in did not work",
         None,
         html! {
@@ -100,18 +97,19 @@ fn refused(req: &Request, refusal: &OAuthRefusal) -> Response {
     (StatusCode::BAD_REQUEST, body).into_response()
 }
 
-/// `{public URL}/oauth/callback`: where every provider sends people back.
+/// `{public URL}/oauth/callback`: where every provider sends people back. It is mounted
+/// outside the page trees (no error middleware there), so it draws every answer itself.
 #[handler]
 pub async fn callback(
-    req: &Request,
+    ctx: PageCtx,
     state: Data<&AppState>,
     Query(q): Query<CallbackQuery>,
 ) -> Response {
     if !q.error.is_empty() {
-        return refused(req, &OAuthRefusal::Provider(q.error.clone()));
+        return refused(&ctx, &OAuthRefusal::Provider(q.error.clone()));
     }
     if q.code.is_empty() || q.state.is_empty() {
-        return refused(req, &OAuthRefusal::UnknownState);
+        return refused(&ctx, &OAuthRefusal::UnknownState);
     }
     let public = state.config.public_url.as_str();
     match oauth::finish(
@@ -126,11 +124,11 @@ pub async fn callback(
         Ok(Ok((site, token))) => {
             Redirect::see_other(format!("{site}/signin/handoff?token={token}")).into_response()
         }
-        Ok(Err(refusal)) => refused(req, &refusal),
+        Ok(Err(refusal)) => refused(&ctx, &refusal),
         Err(err) => {
             tracing::error!(error = %err, "finishing a provider sign-in");
             error_page(
-                &PageCtx::from_request(req),
+                &ctx,
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Sign-in is unavailable",
                 "Please try again in a moment.",
@@ -140,33 +138,33 @@ pub async fn callback(
 }
 
 #[derive(Deserialize, Default)]
-pub struct HandoffQuery {
+struct HandoffQuery {
     #[serde(default)]
     token: String,
 }
 
 #[handler]
-pub async fn handoff(
+async fn handoff(
+    ctx: PageCtx,
     req: &Request,
     session: &Session,
     state: Data<&AppState>,
     scope: Data<&TenantScope>,
     Query(q): Query<HandoffQuery>,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
+) -> PageResult {
     let binding = req
         .cookie()
         .get(oauth::BROWSER_COOKIE)
         .map(|c| c.value_str().to_owned());
-    match oauth::take_handoff(
+    let taken = oauth::take_handoff(
         &state.identity,
         scope.tenant_id(),
         &q.token,
         binding.as_deref(),
     )
-    .await
-    {
-        Ok(Some((_, handoff))) if handoff.needs_second_factor => {
+    .await?;
+    Ok(match taken {
+        Some((_, handoff)) if handoff.needs_second_factor => {
             session.renew();
             session.set(
                 super::two_factor::SECOND_FACTOR_KEY,
@@ -180,7 +178,7 @@ pub async fn handoff(
             );
             Redirect::see_other(scope.link("/signin/two-factor")).into_response()
         }
-        Ok(Some((actor, handoff))) => {
+        Some((actor, handoff)) => {
             start_session(session, &actor, handoff.name, handoff.email);
             let portal = scope.link("/portal");
             let next = local_path(&handoff.next, &portal);
@@ -191,7 +189,6 @@ pub async fn handoff(
             };
             Redirect::see_other(next).into_response()
         }
-        Ok(None) => refused(req, &OAuthRefusal::UnknownState),
-        Err(err) => service_error_page(&ctx, err),
-    }
+        None => refused(&ctx, &OAuthRefusal::UnknownState),
+    })
 }

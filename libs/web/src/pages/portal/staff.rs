@@ -12,18 +12,34 @@ use pitlane_identity::{
     roles::{self, RoleInput},
 };
 use poem::{
-    IntoResponse, Request, Response, handler,
-    http::StatusCode,
+    IntoResponse, Request, Response, Route, get, handler, post,
     web::{Data, Path, Redirect},
 };
 use uuid::Uuid;
 
-use super::{
-    errors::{expired_form, service_error_page, sign_in_redirect},
-    forms::{Field, Pairs, checkbox_group, csrf_errors, csrf_input, error_summary, select},
-    layout::{PageCtx, page},
+use crate::pages::kit::{
+    PageCtx, PageResult, Pairs, Staff,
+    forms::{Field, checkbox_group, csrf_input, error_summary, select, status_for},
+    page, submit,
 };
-use crate::{links::site_of, session::Auth, state::AppState, tenant::TenantScope};
+use crate::{links::site_of, tenant::TenantScope};
+use pitlane_app::state::AppState;
+
+pub fn routes(routes: Route) -> Route {
+    routes
+        .at("/portal/staff", get(list))
+        .at("/portal/staff/invitations", post(invite))
+        .at("/apply", get(apply_form).post(apply))
+        .at("/portal/staff/applications", get(applications))
+        .at("/portal/staff/applications/:id/approve", post(approve))
+        .at("/portal/staff/applications/:id/reject", post(reject))
+        .at("/portal/staff/invitations/:id/revoke", post(revoke))
+        .at("/portal/staff/roles", get(roles_list).post(create_role))
+        .at("/portal/staff/roles/:id", get(role_detail).post(save_role))
+        .at("/portal/staff/roles/:id/delete", post(delete_role))
+        .at("/portal/staff/:id", get(member_detail).post(save_member))
+        .at("/portal/staff/:id/status", post(member_status))
+}
 
 /// The roles `actor` could hand out, for selects: built-in (but customer) and custom ones.
 async fn role_options(
@@ -101,31 +117,22 @@ struct StaffView {
     notice: Option<String>,
 }
 
-async fn staff_page(ctx: &PageCtx, state: &AppState, auth: &Auth, view: StaffView) -> Response {
-    let actor = &auth.actor;
-    let loaded = async {
-        Ok::<_, ServiceError>((
-            members::list(&state.store, actor).await?,
-            invitations::pending(&state.store, actor).await?,
-            role_options(state, actor).await?,
-            branch_options(state, actor).await?,
-        ))
-    }
-    .await;
-    let (people, pending, role_choices, branches) = match loaded {
-        Ok(found) => found,
-        Err(err) => return service_error_page(ctx, err),
-    };
+/// The signed-in member's name, as their invitations are signed.
+fn name_of(staff: &Staff) -> &str {
+    staff.ctx.auth.as_ref().map_or("", |a| a.name.as_str())
+}
+
+async fn staff_page(staff: &Staff, state: &AppState, view: StaffView) -> PageResult {
+    let (ctx, actor) = (&staff.ctx, &staff.actor);
+    let people = members::list(&state.store, actor).await?;
+    let pending = invitations::pending(&state.store, actor).await?;
+    let role_choices = role_options(state, actor).await?;
+    let branches = branch_options(state, actor).await?;
     let branch_name = |id: &Uuid| {
         branches
             .iter()
             .find(|(b, _)| *b == id.to_string())
             .map_or_else(|| id.to_string(), |(_, n)| n.clone())
-    };
-    let status = if view.errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
     };
     let chosen_branches = if view.invite.0.is_empty() {
         None
@@ -200,15 +207,11 @@ async fn staff_page(ctx: &PageCtx, state: &AppState, auth: &Auth, view: StaffVie
             }
         },
     );
-    (status, body).into_response()
+    Ok((status_for(&view.errors), body).into_response())
 }
 
 #[handler]
-pub async fn list(req: &Request, state: Data<&AppState>) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = ctx.auth.clone() else {
-        return sign_in_redirect(&ctx);
-    };
+async fn list(staff: Staff, req: &Request, state: Data<&AppState>) -> PageResult {
     let notice = req.uri().query().and_then(|q| match q {
         "invited" => Some("The invitation is on its way.".to_owned()),
         "revoked" => Some("The invitation was revoked; its link no longer works.".to_owned()),
@@ -216,11 +219,10 @@ pub async fn list(req: &Request, state: Data<&AppState>) -> Response {
         _ => None,
     });
     staff_page(
-        &ctx,
+        &staff,
         &state,
-        &auth,
         StaffView {
-            invite: Pairs(Vec::new()),
+            invite: Pairs::default(),
             errors: FieldErrors::new(),
             notice,
         },
@@ -229,108 +231,63 @@ pub async fn list(req: &Request, state: Data<&AppState>) -> Response {
 }
 
 #[handler]
-pub async fn invite(
-    req: &Request,
-    state: Data<&AppState>,
+async fn invite(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     scope: Data<&TenantScope>,
-    body: String,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = ctx.auth.clone() else {
-        return sign_in_redirect(&ctx);
-    };
-    let pairs = Pairs::parse(&body);
-    let csrf = csrf_errors(req, pairs.get("csrf"));
-    if !csrf.is_empty() {
-        return staff_page(
-            &ctx,
-            &state,
-            &auth,
-            StaffView {
-                invite: pairs,
-                errors: csrf,
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
+    let site = &site_of(&state.config, &scope);
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            let input = InvitationInput {
+                email: p.get("email").to_owned(),
+                name: Some(p.get("name").to_owned()),
+                role: p.get("role").to_owned(),
+                branches: branches_from(&p),
+            };
+            pitlane_billing::subscriptions::allow_one_more(
+                &state.billing,
+                &staff.actor,
+                pitlane_billing::subscriptions::Limit::Staff,
+                site,
+            )
+            .await?;
+            invitations::invite(&state.identity, &staff.actor, name_of(staff), input, site).await?;
+            Ok("/portal/staff?invited".to_owned())
+        },
+        |p, errors| async move {
+            let view = StaffView {
+                invite: p,
+                errors,
                 notice: None,
-            },
-        )
-        .await;
-    }
-    let input = InvitationInput {
-        email: pairs.get("email").to_owned(),
-        name: Some(pairs.get("name").to_owned()),
-        role: pairs.get("role").to_owned(),
-        branches: branches_from(&pairs),
-    };
-    let site = site_of(&state.config, &scope);
-    let invited = match pitlane_billing::subscriptions::allow_one_more(
-        &state.billing,
-        &auth.actor,
-        pitlane_billing::subscriptions::Limit::Staff,
-        &site,
+            };
+            staff_page(staff, state, view).await
+        },
     )
     .await
-    {
-        Ok(()) => invitations::invite(&state.identity, &auth.actor, &auth.name, input, &site).await,
-        Err(err) => Err(err),
-    };
-    match invited {
-        Ok(_) => Redirect::see_other(ctx.link("/portal/staff?invited")).into_response(),
-        Err(ServiceError::Invalid(errors) | ServiceError::Conflict(errors)) => {
-            staff_page(
-                &ctx,
-                &state,
-                &auth,
-                StaffView {
-                    invite: pairs,
-                    errors,
-                    notice: None,
-                },
-            )
-            .await
-        }
-        Err(other) => service_error_page(&ctx, other),
-    }
 }
 
 #[handler]
-pub async fn revoke(
-    req: &Request,
-    state: Data<&AppState>,
-    Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = ctx.auth.clone() else {
-        return sign_in_redirect(&ctx);
-    };
-    if !csrf_errors(req, Pairs::parse(&body).get("csrf")).is_empty() {
-        return expired_form(&ctx);
-    }
-    match invitations::revoke(&state.store, &auth.actor, id).await {
-        Ok(()) => Redirect::see_other(ctx.link("/portal/staff?revoked")).into_response(),
-        Err(err) => service_error_page(&ctx, err),
-    }
+async fn revoke(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>) -> PageResult {
+    invitations::revoke(&state.store, &staff.actor, id).await?;
+    Ok(Redirect::see_other(staff.ctx.link("/portal/staff?revoked")).into_response())
 }
 
 async fn member_page(
-    ctx: &PageCtx,
+    staff: &Staff,
     state: &AppState,
-    auth: &Auth,
     id: Uuid,
     form: Option<&Pairs>,
     errors: &FieldErrors,
-) -> Response {
-    let loaded = async {
-        Ok::<_, ServiceError>((
-            members::get(&state.store, &auth.actor, id).await?,
-            role_options(state, &auth.actor).await?,
-            branch_options(state, &auth.actor).await?,
-        ))
-    }
-    .await;
-    let (member, mut role_choices, branches) = match loaded {
-        Ok(found) => found,
-        Err(err) => return service_error_page(ctx, err),
-    };
+) -> PageResult {
+    let ctx = &staff.ctx;
+    let member = members::get(&state.store, &staff.actor, id).await?;
+    let mut role_choices = role_options(state, &staff.actor).await?;
+    let branches = branch_options(state, &staff.actor).await?;
     if !role_choices.iter().any(|(k, _)| *k == member.role.key()) {
         role_choices.insert(0, (member.role.key(), member.role.label().to_owned()));
     }
@@ -338,11 +295,6 @@ async fn member_page(
     let chosen = match form {
         Some(f) => branches_from(f),
         None => member.branches.limited().map(<[Uuid]>::to_vec),
-    };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
     };
     let body = page(
         ctx,
@@ -372,93 +324,68 @@ async fn member_page(
             }
         },
     );
-    (status, body).into_response()
+    Ok((status_for(errors), body).into_response())
 }
 
 #[handler]
-pub async fn member_detail(
-    req: &Request,
-    state: Data<&AppState>,
-    Path(id): Path<Uuid>,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    match ctx.auth.clone() {
-        Some(auth) => member_page(&ctx, &state, &auth, id, None, &FieldErrors::new()).await,
-        None => sign_in_redirect(&ctx),
-    }
+async fn member_detail(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>) -> PageResult {
+    member_page(&staff, &state, id, None, &FieldErrors::new()).await
 }
 
+/// The member form (role and branches), or with `status_only` the (de)activation button.
 async fn change_member(
-    req: &Request,
+    staff: Staff,
     state: &AppState,
     id: Uuid,
-    body: &str,
+    form: Pairs,
     status_only: bool,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = ctx.auth.clone() else {
-        return sign_in_redirect(&ctx);
-    };
-    let pairs = Pairs::parse(body);
-    let csrf = csrf_errors(req, pairs.get("csrf"));
-    if !csrf.is_empty() {
-        return member_page(
-            &ctx,
-            state,
-            &auth,
-            id,
-            (!status_only).then_some(&pairs),
-            &csrf,
-        )
-        .await;
-    }
-    let change = if status_only {
-        MemberChange {
-            active: Some(pairs.get("active") == "true"),
-            ..MemberChange::default()
-        }
-    } else {
-        MemberChange {
-            role: Some(pairs.get("role").to_owned()),
-            branches: Some(branches_from(&pairs)),
-            active: None,
-        }
-    };
-    match members::update(&state.store, &auth.actor, id, change).await {
-        Ok(_) => Redirect::see_other(ctx.link("/portal/staff?saved")).into_response(),
-        Err(ServiceError::Invalid(errors) | ServiceError::Conflict(errors)) => {
-            member_page(
-                &ctx,
-                state,
-                &auth,
-                id,
-                (!status_only).then_some(&pairs),
-                &errors,
-            )
-            .await
-        }
-        Err(other) => service_error_page(&ctx, other),
-    }
+) -> PageResult {
+    let staff = &staff;
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            let change = if status_only {
+                MemberChange {
+                    active: Some(p.get("active") == "true"),
+                    ..MemberChange::default()
+                }
+            } else {
+                MemberChange {
+                    role: Some(p.get("role").to_owned()),
+                    branches: Some(branches_from(&p)),
+                    active: None,
+                }
+            };
+            members::update(&state.store, &staff.actor, id, change).await?;
+            Ok("/portal/staff?saved".to_owned())
+        },
+        |p, errors| async move {
+            let typed = (!status_only).then_some(&p);
+            member_page(staff, state, id, typed, &errors).await
+        },
+    )
+    .await
 }
 
 #[handler]
-pub async fn save_member(
-    req: &Request,
+async fn save_member(
+    staff: Staff,
     state: Data<&AppState>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
-    change_member(req, &state, id, &body, false).await
+    form: Pairs,
+) -> PageResult {
+    change_member(staff, &state, id, form, false).await
 }
 
 #[handler]
-pub async fn member_status(
-    req: &Request,
+async fn member_status(
+    staff: Staff,
     state: Data<&AppState>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
-    change_member(req, &state, id, &body, true).await
+    form: Pairs,
+) -> PageResult {
+    change_member(staff, &state, id, form, true).await
 }
 
 // ---- Roles ----
@@ -483,21 +410,13 @@ fn role_form(
 }
 
 async fn roles_page(
-    ctx: &PageCtx,
+    staff: &Staff,
     state: &AppState,
-    auth: &Auth,
     form: &Pairs,
     errors: &FieldErrors,
-) -> Response {
-    let custom = match roles::list(&state.store, &auth.actor).await {
-        Ok(rows) => rows,
-        Err(err) => return service_error_page(ctx, err),
-    };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+) -> PageResult {
+    let ctx = &staff.ctx;
+    let custom = roles::list(&state.store, &staff.actor).await?;
     let body = page(
         ctx,
         "Roles",
@@ -540,18 +459,12 @@ async fn roles_page(
             }
         },
     );
-    (status, body).into_response()
+    Ok((status_for(errors), body).into_response())
 }
 
 #[handler]
-pub async fn roles_list(req: &Request, state: Data<&AppState>) -> Response {
-    let ctx = PageCtx::from_request(req);
-    match ctx.auth.clone() {
-        Some(auth) => {
-            roles_page(&ctx, &state, &auth, &Pairs(Vec::new()), &FieldErrors::new()).await
-        }
-        None => sign_in_redirect(&ctx),
-    }
+async fn roles_list(staff: Staff, state: Data<&AppState>) -> PageResult {
+    roles_page(&staff, &state, &Pairs::default(), &FieldErrors::new()).await
 }
 
 fn role_input(pairs: &Pairs) -> RoleInput {
@@ -563,37 +476,29 @@ fn role_input(pairs: &Pairs) -> RoleInput {
 }
 
 #[handler]
-pub async fn create_role(req: &Request, state: Data<&AppState>, body: String) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = ctx.auth.clone() else {
-        return sign_in_redirect(&ctx);
-    };
-    let pairs = Pairs::parse(&body);
-    let csrf = csrf_errors(req, pairs.get("csrf"));
-    if !csrf.is_empty() {
-        return roles_page(&ctx, &state, &auth, &pairs, &csrf).await;
-    }
-    match roles::create(&state.store, &auth.actor, role_input(&pairs)).await {
-        Ok(_) => Redirect::see_other(ctx.link("/portal/staff/roles")).into_response(),
-        Err(ServiceError::Invalid(errors) | ServiceError::Conflict(errors)) => {
-            roles_page(&ctx, &state, &auth, &pairs, &errors).await
-        }
-        Err(other) => service_error_page(&ctx, other),
-    }
+async fn create_role(staff: Staff, Data(state): Data<&AppState>, form: Pairs) -> PageResult {
+    let staff = &staff;
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            roles::create(&state.store, &staff.actor, role_input(&p)).await?;
+            Ok("/portal/staff/roles".to_owned())
+        },
+        |p, errors| async move { roles_page(staff, state, &p, &errors).await },
+    )
+    .await
 }
 
 async fn role_page(
-    ctx: &PageCtx,
+    staff: &Staff,
     state: &AppState,
-    auth: &Auth,
     id: Uuid,
     form: Option<Pairs>,
     errors: &FieldErrors,
-) -> Response {
-    let role = match roles::get(&state.store, &auth.actor, id).await {
-        Ok(r) => r,
-        Err(err) => return service_error_page(ctx, err),
-    };
+) -> PageResult {
+    let ctx = &staff.ctx;
+    let role = roles::get(&state.store, &staff.actor, id).await?;
     let form = form.unwrap_or_else(|| {
         let mut pairs = vec![
             ("name".to_owned(), role.name.clone()),
@@ -610,11 +515,6 @@ async fn role_page(
         );
         Pairs(pairs)
     });
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
     let body = page(
         ctx,
         &role.name,
@@ -629,65 +529,53 @@ async fn role_page(
             }
         },
     );
-    (status, body).into_response()
+    Ok((status_for(errors), body).into_response())
 }
 
 #[handler]
-pub async fn role_detail(req: &Request, state: Data<&AppState>, Path(id): Path<Uuid>) -> Response {
-    let ctx = PageCtx::from_request(req);
-    match ctx.auth.clone() {
-        Some(auth) => role_page(&ctx, &state, &auth, id, None, &FieldErrors::new()).await,
-        None => sign_in_redirect(&ctx),
-    }
+async fn role_detail(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>) -> PageResult {
+    role_page(&staff, &state, id, None, &FieldErrors::new()).await
 }
 
 #[handler]
-pub async fn save_role(
-    req: &Request,
-    state: Data<&AppState>,
+async fn save_role(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = ctx.auth.clone() else {
-        return sign_in_redirect(&ctx);
-    };
-    let pairs = Pairs::parse(&body);
-    let csrf = csrf_errors(req, pairs.get("csrf"));
-    if !csrf.is_empty() {
-        return role_page(&ctx, &state, &auth, id, Some(pairs), &csrf).await;
-    }
-    match roles::update(&state.store, &auth.actor, id, role_input(&pairs)).await {
-        Ok(_) => Redirect::see_other(ctx.link("/portal/staff/roles")).into_response(),
-        Err(ServiceError::Invalid(errors) | ServiceError::Conflict(errors)) => {
-            role_page(&ctx, &state, &auth, id, Some(pairs), &errors).await
-        }
-        Err(other) => service_error_page(&ctx, other),
-    }
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            roles::update(&state.store, &staff.actor, id, role_input(&p)).await?;
+            Ok("/portal/staff/roles".to_owned())
+        },
+        |p, errors| async move { role_page(staff, state, id, Some(p), &errors).await },
+    )
+    .await
 }
 
 #[handler]
-pub async fn delete_role(
-    req: &Request,
-    state: Data<&AppState>,
+async fn delete_role(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = ctx.auth.clone() else {
-        return sign_in_redirect(&ctx);
-    };
-    let pairs = Pairs::parse(&body);
-    if !csrf_errors(req, pairs.get("csrf")).is_empty() {
-        return expired_form(&ctx);
-    }
-    match roles::delete(&state.store, &auth.actor, id).await {
-        Ok(()) => Redirect::see_other(ctx.link("/portal/staff/roles")).into_response(),
-        Err(ServiceError::Conflict(errors)) => {
-            role_page(&ctx, &state, &auth, id, None, &errors).await
-        }
-        Err(other) => service_error_page(&ctx, other),
-    }
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
+    submit(
+        &staff.ctx,
+        form,
+        |_| async move {
+            roles::delete(&state.store, &staff.actor, id).await?;
+            Ok("/portal/staff/roles".to_owned())
+        },
+        // A role still given to someone: its page again, saying so.
+        |_, errors| async move { role_page(staff, state, id, None, &errors).await },
+    )
+    .await
 }
 
 // ---- Mechanic applications ----
@@ -699,11 +587,6 @@ fn apply_page(
     errors: &FieldErrors,
     sent: bool,
 ) -> Response {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
     let workshop = ctx.tenant().map(|t| t.name.clone()).unwrap_or_default();
     let body = page(
         ctx,
@@ -729,7 +612,7 @@ fn apply_page(
             }
         },
     );
-    (status, body).into_response()
+    (status_for(errors), body).into_response()
 }
 
 async fn public_branches(state: &AppState, scope: &TenantScope) -> Vec<(String, String)> {
@@ -744,69 +627,59 @@ async fn public_branches(state: &AppState, scope: &TenantScope) -> Vec<(String, 
 }
 
 #[handler]
-pub async fn apply_form(
-    req: &Request,
-    state: Data<&AppState>,
-    scope: Data<&TenantScope>,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
+async fn apply_form(ctx: PageCtx, state: Data<&AppState>, scope: Data<&TenantScope>) -> Response {
     let branches = public_branches(&state, &scope).await;
     apply_page(
         &ctx,
         &branches,
-        &Pairs(Vec::new()),
+        &Pairs::default(),
         &FieldErrors::new(),
         false,
     )
 }
 
+/// Not `submit`: the answer is the page itself, thanking the applicant.
 #[handler]
-pub async fn apply(
-    req: &Request,
+async fn apply(
+    ctx: PageCtx,
     state: Data<&AppState>,
     scope: Data<&TenantScope>,
-    body: String,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
+    form: Pairs,
+) -> PageResult {
     let branches = public_branches(&state, &scope).await;
-    let pairs = Pairs::parse(&body);
-    let csrf = csrf_errors(req, pairs.get("csrf"));
-    if !csrf.is_empty() {
-        return apply_page(&ctx, &branches, &pairs, &csrf, false);
-    }
     let input = pitlane_identity::applications::ApplicationInput {
-        name: pairs.get("name").into(),
-        email: pairs.get("email").into(),
-        phone: pairs.get("phone").into(),
-        experience_years: pairs.get("experience_years").into(),
-        certifications: pairs.get("certifications").into(),
-        branches: pairs
+        name: form.get("name").into(),
+        email: form.get("email").into(),
+        phone: form.get("phone").into(),
+        experience_years: form.get("experience_years").into(),
+        certifications: form.get("certifications").into(),
+        branches: form
             .all("branches")
             .iter()
             .filter_map(|b| Uuid::try_parse(b).ok())
             .collect(),
-        message: pairs.get("message").into(),
+        message: form.get("message").into(),
     };
     match pitlane_identity::applications::apply(&state.store, scope.tenant_id(), input).await {
-        Ok(_) => apply_page(&ctx, &branches, &pairs, &FieldErrors::new(), true),
+        Ok(_) => Ok(apply_page(
+            &ctx,
+            &branches,
+            &form,
+            &FieldErrors::new(),
+            true,
+        )),
         Err(ServiceError::Invalid(errors) | ServiceError::Conflict(errors)) => {
-            apply_page(&ctx, &branches, &pairs, &errors, false)
+            Ok(apply_page(&ctx, &branches, &form, &errors, false))
         }
-        Err(other) => service_error_page(&ctx, other),
+        Err(other) => Err(other.into()),
     }
 }
 
 #[handler]
-pub async fn applications(req: &Request, state: Data<&AppState>) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = ctx.auth.clone() else {
-        return sign_in_redirect(&ctx);
-    };
-    let rows = match pitlane_identity::applications::list(&state.store, &auth.actor).await {
-        Ok(rows) => rows,
-        Err(err) => return service_error_page(&ctx, err),
-    };
-    page(&ctx, "Mechanic applications", Some("staff"), html! {
+async fn applications(staff: Staff, state: Data<&AppState>) -> PageResult {
+    let ctx = &staff.ctx;
+    let rows = pitlane_identity::applications::list(&state.store, &staff.actor).await?;
+    Ok(page(ctx, "Mechanic applications", Some("staff"), html! {
         p { a href=(ctx.link("/portal/staff")) { "← Staff" } }
         h1 { "Mechanic applications" }
         p { "Mechanics apply at " a href=(ctx.link("/apply")) { "your site's application page" } ". Approving one sends them an invitation as a mechanic." }
@@ -820,11 +693,11 @@ pub async fn applications(req: &Request, state: Data<&AppState>) -> Response {
                 @if a.status == "pending" {
                     div class="actions" {
                         form method="post" action=(ctx.link(&format!("/portal/staff/applications/{}/approve", a.id))) {
-                            (csrf_input(&ctx))
+                            (csrf_input(ctx))
                             button class="button" type="submit" { "Approve and invite" span class="visually-hidden" { " " (a.name) } }
                         }
                         form method="post" action=(ctx.link(&format!("/portal/staff/applications/{}/reject", a.id))) {
-                            (csrf_input(&ctx))
+                            (csrf_input(ctx))
                             button class="button danger" type="submit" { "Reject" span class="visually-hidden" { " " (a.name) } }
                         }
                     }
@@ -832,58 +705,45 @@ pub async fn applications(req: &Request, state: Data<&AppState>) -> Response {
             }
         }
     })
-    .into_response()
+    .into_response())
 }
 
 async fn decide(
-    req: &Request,
+    staff: &Staff,
     state: &AppState,
     scope: &TenantScope,
     id: Uuid,
-    body: &str,
     approving: bool,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = ctx.auth.clone() else {
-        return sign_in_redirect(&ctx);
-    };
-    if !csrf_errors(req, Pairs::parse(body).get("csrf")).is_empty() {
-        return expired_form(&ctx);
-    }
+) -> PageResult {
     let site = site_of(&state.config, scope);
-    match pitlane_identity::applications::decide(
+    pitlane_identity::applications::decide(
         &state.identity,
-        &auth.actor,
-        &auth.name,
+        &staff.actor,
+        name_of(staff),
         id,
         approving,
         &site,
     )
-    .await
-    {
-        Ok(_) => Redirect::see_other(ctx.link("/portal/staff/applications")).into_response(),
-        Err(err) => service_error_page(&ctx, err),
-    }
+    .await?;
+    Ok(Redirect::see_other(staff.ctx.link("/portal/staff/applications")).into_response())
 }
 
 #[handler]
-pub async fn approve(
-    req: &Request,
+async fn approve(
+    staff: Staff,
     state: Data<&AppState>,
     scope: Data<&TenantScope>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
-    decide(req, &state, &scope, id, &body, true).await
+) -> PageResult {
+    decide(&staff, &state, &scope, id, true).await
 }
 
 #[handler]
-pub async fn reject(
-    req: &Request,
+async fn reject(
+    staff: Staff,
     state: Data<&AppState>,
     scope: Data<&TenantScope>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
-    decide(req, &state, &scope, id, &body, false).await
+) -> PageResult {
+    decide(&staff, &state, &scope, id, false).await
 }

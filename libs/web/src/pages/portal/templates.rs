@@ -9,18 +9,30 @@ use pitlane_domain::{
 };
 use pitlane_notify::{Composed, templates};
 use poem::{
-    IntoResponse, Request, Response, handler,
-    http::StatusCode,
-    web::{Data, Form, Path, Query, Redirect},
+    IntoResponse, Response, Route, get, handler, post,
+    web::{Data, Path, Query, Redirect},
 };
 use serde::Deserialize;
 
-use super::{
-    errors::{expired_form, service_error_page, sign_in_redirect},
-    forms::{Field, csrf_errors, csrf_input, describedby, error_summary},
-    layout::{PageCtx, page},
+use crate::pages::kit::{
+    PageCtx, PageResult, Pairs, Staff,
+    forms::{Field, csrf_input, describedby, error_summary, status_for},
+    page, submit,
 };
-use crate::state::AppState;
+use pitlane_app::state::AppState;
+
+pub fn routes(routes: Route) -> Route {
+    routes
+        .at("/portal/settings/templates", get(list))
+        .at(
+            "/portal/settings/templates/:kind/:channel",
+            get(edit).post(save),
+        )
+        .at(
+            "/portal/settings/templates/:kind/:channel/reset",
+            post(reset),
+        )
+}
 
 fn channel_label(channel: Channel) -> &'static str {
     match channel {
@@ -30,15 +42,9 @@ fn channel_label(channel: Channel) -> &'static str {
 }
 
 #[handler]
-pub async fn list(req: &Request, state: Data<&AppState>) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = ctx.auth.as_ref() else {
-        return sign_in_redirect(&ctx);
-    };
-    let all = match templates::list(&state.store, &auth.actor).await {
-        Ok(all) => all,
-        Err(err) => return service_error_page(&ctx, err),
-    };
+async fn list(staff: Staff, state: Data<&AppState>) -> PageResult {
+    let ctx = &staff.ctx;
+    let all = templates::list(&state.store, &staff.actor).await?;
     let body = html! {
         h1 { "Message templates" }
         p class="muted" { "The wording of every message your workshop sends. Until you change one, the built-in wording is used." }
@@ -56,24 +62,11 @@ pub async fn list(req: &Request, state: Data<&AppState>) -> Response {
             }
         }
     };
-    page(&ctx, "Message templates", Some("settings"), body).into_response()
+    Ok(page(ctx, "Message templates", Some("settings"), body).into_response())
 }
 
 #[derive(Deserialize, Default)]
-pub struct TemplateForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    subject: String,
-    #[serde(default)]
-    body: String,
-    /// `preview` shows the result without saving.
-    #[serde(default)]
-    action: String,
-}
-
-#[derive(Deserialize, Default)]
-pub struct EditQuery {
+struct EditQuery {
     #[serde(default)]
     saved: Option<String>,
     #[serde(default)]
@@ -87,14 +80,15 @@ fn key(kind: &str, channel: &str) -> Option<(MessageKind, Channel)> {
 struct EditView<'a> {
     kind: MessageKind,
     channel: Channel,
-    form: &'a TemplateForm,
+    /// The template's `subject` and `body`, stored or typed.
+    form: &'a Pairs,
     custom: bool,
     errors: &'a FieldErrors,
     preview: Option<Composed>,
     notice: Option<&'a str>,
 }
 
-fn edit_page(ctx: &PageCtx, view: EditView<'_>, status: StatusCode) -> Response {
+fn edit_page(ctx: &PageCtx, view: EditView<'_>) -> Response {
     let EditView {
         kind,
         channel,
@@ -125,7 +119,7 @@ fn edit_page(ctx: &PageCtx, view: EditView<'_>, status: StatusCode) -> Response 
             form class="stack card" method="post" action=(ctx.link(&path)) novalidate {
                 (csrf_input(ctx))
                 @if channel == Channel::Email {
-                    (Field::new("subject", "Subject", &form.subject).required().render(errors))
+                    (Field::new("subject", "Subject", form.get("subject")).required().render(errors))
                 }
                 div class="field" {
                     label for="f-body" { "Text" }
@@ -139,7 +133,7 @@ fn edit_page(ctx: &PageCtx, view: EditView<'_>, status: StatusCode) -> Response 
                     }
                     textarea id="f-body" name="body" rows="10" required
                         aria-invalid=[body_error.map(|_| "true")]
-                        aria-describedby=[describedby("f-body", true, body_error.is_some())] { (form.body) }
+                        aria-describedby=[describedby("f-body", true, body_error.is_some())] { (form.get("body")) }
                     @if let Some(error) = body_error { span class="error" id="f-body-error" { (error) } }
                 }
                 div class="actions" {
@@ -171,51 +165,48 @@ fn edit_page(ctx: &PageCtx, view: EditView<'_>, status: StatusCode) -> Response 
             }
         }
     };
-    (status, page(ctx, &title, Some("settings"), body)).into_response()
+    (
+        status_for(errors),
+        page(ctx, &title, Some("settings"), body),
+    )
+        .into_response()
 }
 
 async fn preview_of(
     state: &AppState,
-    auth: &crate::session::Auth,
+    staff: &Staff,
     kind: MessageKind,
     channel: Channel,
-    form: &TemplateForm,
+    form: &Pairs,
 ) -> Result<Composed, ServiceError> {
     templates::preview(
         &state.store,
-        &auth.actor,
+        &staff.actor,
         kind,
         channel,
-        Some(form.subject.as_str()).filter(|_| channel == Channel::Email),
-        &form.body,
+        Some(form.get("subject")).filter(|_| channel == Channel::Email),
+        form.get("body"),
     )
     .await
 }
 
 #[handler]
-pub async fn edit(
-    req: &Request,
+async fn edit(
+    staff: Staff,
     state: Data<&AppState>,
     Path((kind, channel)): Path<(String, String)>,
     Query(q): Query<EditQuery>,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = ctx.auth.as_ref() else {
-        return sign_in_redirect(&ctx);
-    };
-    let Some((kind, channel)) = key(&kind, &channel) else {
-        return service_error_page(&ctx, ServiceError::NotFound);
-    };
-    let current = match templates::get(&state.store, &auth.actor, kind, channel).await {
-        Ok(t) => t,
-        Err(err) => return service_error_page(&ctx, err),
-    };
-    let form = TemplateForm {
-        subject: current.subject.clone().unwrap_or_default(),
-        body: current.body.clone(),
-        ..TemplateForm::default()
-    };
-    let preview = preview_of(&state, auth, kind, channel, &form).await.ok();
+) -> PageResult {
+    let (kind, channel) = key(&kind, &channel).ok_or(ServiceError::NotFound)?;
+    let current = templates::get(&state.store, &staff.actor, kind, channel).await?;
+    let form = Pairs(vec![
+        (
+            "subject".to_owned(),
+            current.subject.clone().unwrap_or_default(),
+        ),
+        ("body".to_owned(), current.body.clone()),
+    ]);
+    let preview = preview_of(&state, &staff, kind, channel, &form).await.ok();
     let notice = if q.saved.is_some() {
         Some("Saved. New messages use this wording.")
     } else if q.reset.is_some() {
@@ -223,8 +214,8 @@ pub async fn edit(
     } else {
         None
     };
-    edit_page(
-        &ctx,
+    Ok(edit_page(
+        &staff.ctx,
         EditView {
             kind,
             channel,
@@ -234,108 +225,81 @@ pub async fn edit(
             preview,
             notice,
         },
-        StatusCode::OK,
-    )
+    ))
 }
 
+/// Saves the template, or (`action=preview`) shows it with sample data without saving.
 #[handler]
-pub async fn save(
-    req: &Request,
-    state: Data<&AppState>,
+async fn save(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path((kind, channel)): Path<(String, String)>,
-    Form(form): Form<TemplateForm>,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = ctx.auth.as_ref() else {
-        return sign_in_redirect(&ctx);
-    };
-    let Some((kind, channel)) = key(&kind, &channel) else {
-        return service_error_page(&ctx, ServiceError::NotFound);
-    };
-    let custom = templates::get(&state.store, &auth.actor, kind, channel)
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
+    let (kind, channel) = key(&kind, &channel).ok_or(ServiceError::NotFound)?;
+    let custom = templates::get(&state.store, &staff.actor, kind, channel)
         .await
         .map(|t| t.custom)
         .unwrap_or(false);
-    let show = |errors: &FieldErrors, preview: Option<Composed>, status| {
+    let show = |form: &Pairs, errors: &FieldErrors, preview: Option<Composed>| {
         edit_page(
-            &ctx,
+            &staff.ctx,
             EditView {
                 kind,
                 channel,
-                form: &form,
+                form,
                 custom,
                 errors,
                 preview,
                 notice: None,
             },
-            status,
         )
     };
-    let csrf = csrf_errors(req, &form.csrf);
-    if !csrf.is_empty() {
-        return show(&csrf, None, StatusCode::FORBIDDEN);
-    }
-    let subject = Some(form.subject.as_str()).filter(|_| channel == Channel::Email);
-    if form.action == "preview" {
-        return match preview_of(&state, auth, kind, channel, &form).await {
-            Ok(preview) => show(&FieldErrors::new(), Some(preview), StatusCode::OK),
-            Err(ServiceError::Invalid(errors)) => {
-                show(&errors, None, StatusCode::UNPROCESSABLE_ENTITY)
-            }
-            Err(err) => service_error_page(&ctx, err),
+    if form.get("action") == "preview" {
+        return match preview_of(state, staff, kind, channel, &form).await {
+            Ok(preview) => Ok(show(&form, &FieldErrors::new(), Some(preview))),
+            Err(ServiceError::Invalid(errors)) => Ok(show(&form, &errors, None)),
+            Err(err) => Err(err.into()),
         };
     }
-    match templates::save(
-        &state.store,
-        &auth.actor,
-        kind,
-        channel,
-        subject,
-        &form.body,
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            let subject = Some(p.get("subject")).filter(|_| channel == Channel::Email);
+            templates::save(
+                &state.store,
+                &staff.actor,
+                kind,
+                channel,
+                subject,
+                p.get("body"),
+            )
+            .await?;
+            Ok(format!(
+                "/portal/settings/templates/{}/{}?saved=1",
+                kind.as_str(),
+                channel.as_str()
+            ))
+        },
+        |p, errors| async move { Ok(show(&p, &errors, None)) },
     )
     .await
-    {
-        Ok(_) => Redirect::see_other(ctx.link(&format!(
-            "/portal/settings/templates/{}/{}?saved=1",
-            kind.as_str(),
-            channel.as_str()
-        )))
-        .into_response(),
-        Err(ServiceError::Invalid(errors)) => show(&errors, None, StatusCode::UNPROCESSABLE_ENTITY),
-        Err(err) => service_error_page(&ctx, err),
-    }
-}
-
-#[derive(Deserialize, Default)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 #[handler]
-pub async fn reset(
-    req: &Request,
+async fn reset(
+    staff: Staff,
     state: Data<&AppState>,
     Path((kind, channel)): Path<(String, String)>,
-    Form(form): Form<CsrfForm>,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = ctx.auth.as_ref() else {
-        return sign_in_redirect(&ctx);
-    };
-    let Some((kind, channel)) = key(&kind, &channel) else {
-        return service_error_page(&ctx, ServiceError::NotFound);
-    };
-    if !csrf_errors(req, &form.csrf).is_empty() {
-        return expired_form(&ctx);
-    }
-    match templates::reset(&state.store, &auth.actor, kind, channel).await {
-        Ok(_) => Redirect::see_other(ctx.link(&format!(
-            "/portal/settings/templates/{}/{}?reset=1",
-            kind.as_str(),
-            channel.as_str()
-        )))
-        .into_response(),
-        Err(err) => service_error_page(&ctx, err),
-    }
+) -> PageResult {
+    let (kind, channel) = key(&kind, &channel).ok_or(ServiceError::NotFound)?;
+    templates::reset(&state.store, &staff.actor, kind, channel).await?;
+    Ok(Redirect::see_other(staff.ctx.link(&format!(
+        "/portal/settings/templates/{}/{}?reset=1",
+        kind.as_str(),
+        channel.as_str()
+    )))
+    .into_response())
 }

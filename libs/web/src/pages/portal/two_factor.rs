@@ -7,20 +7,33 @@ use pitlane_domain::{FieldErrors, ServiceError, ids::MembershipId};
 use pitlane_identity::two_factor;
 use pitlane_tenancy::security::SecuritySettings;
 use poem::{
-    IntoResponse, Request, Response, handler,
+    IntoResponse, Request, Response, Route, get, handler,
     http::StatusCode,
+    post,
     session::Session,
     web::{Data, Redirect},
 };
 use serde::{Deserialize, Serialize};
 
-use super::{
-    auth::client_ip,
-    errors::{expired_form, service_error_page, sign_in_redirect},
-    forms::{Field, Pairs, csrf_errors, csrf_input, error_summary, local_path},
-    layout::{PageCtx, page},
+use super::signin::client_ip;
+use crate::pages::kit::{
+    PageCtx, PageResult, Pairs, Staff,
+    forms::{Field, csrf_input, error_summary, local_path, status_for},
+    page, submit,
 };
-use crate::{session::start_session, state::AppState, tenant::TenantScope};
+use crate::{session::start_session, tenant::TenantScope};
+use pitlane_app::state::AppState;
+
+pub fn routes(routes: Route) -> Route {
+    routes
+        .at("/signin/two-factor", get(code_form).post(check_code))
+        .at("/portal/account/two-factor", get(setup_form).post(enable))
+        .at("/portal/account/two-factor/disable", post(disable))
+        .at(
+            "/portal/settings/security",
+            get(security).post(save_security),
+        )
+}
 
 pub const SECOND_FACTOR_KEY: &str = "second_factor";
 const SETUP_KEY: &str = "totp_setup";
@@ -57,8 +70,7 @@ fn code_page(ctx: &PageCtx, errors: &FieldErrors, status: StatusCode) -> Respons
 }
 
 #[handler]
-pub fn code_form(req: &Request, session: &Session) -> Response {
-    let ctx = PageCtx::from_request(req);
+fn code_form(ctx: PageCtx, session: &Session) -> Response {
     if session
         .get::<PendingSecondFactor>(SECOND_FACTOR_KEY)
         .is_none()
@@ -69,69 +81,61 @@ pub fn code_form(req: &Request, session: &Session) -> Response {
 }
 
 #[handler]
-pub async fn check_code(
+async fn check_code(
+    ctx: PageCtx,
     req: &Request,
     session: &Session,
     state: Data<&AppState>,
     scope: Data<&TenantScope>,
-    body: String,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let pairs = Pairs::parse(&body);
-    let csrf = csrf_errors(req, pairs.get("csrf"));
-    if !csrf.is_empty() {
-        return code_page(&ctx, &csrf, StatusCode::FORBIDDEN);
-    }
+    form: Pairs,
+) -> PageResult {
     let Some(pending) = session
         .get::<PendingSecondFactor>(SECOND_FACTOR_KEY)
         .filter(|p| chrono::Utc::now().timestamp() - p.at < SECOND_FACTOR_WINDOW_SECS)
     else {
         session.remove(SECOND_FACTOR_KEY);
-        return Redirect::see_other(ctx.link("/signin")).into_response();
+        return Ok(Redirect::see_other(ctx.link("/signin")).into_response());
     };
     let actor = pitlane_identity::access::current_actor(
         &state.store,
         scope.tenant_id(),
         pending.membership_id,
     )
-    .await;
-    let actor = match actor {
-        Ok(Some(actor)) => actor,
-        Ok(None) => return sign_in_redirect(&ctx),
-        Err(err) => return service_error_page(&ctx, err),
-    };
+    .await?
+    .ok_or(ServiceError::Unauthenticated)?;
     let ip = client_ip(req);
-    match two_factor::verify(&state.identity, &actor, pairs.get("code"), ip.as_deref()).await {
-        Ok(Ok(())) => {
-            session.remove(SECOND_FACTOR_KEY);
-            start_session(session, &actor, pending.name, pending.email);
-            let portal = scope.link("/portal");
-            let next = local_path(&pending.next, &portal);
-            let next = if next.starts_with(&format!("{}/", scope.base)) {
-                next
-            } else {
-                portal
-            };
-            Redirect::see_other(next).into_response()
-        }
-        Ok(Err(pitlane_identity::Refusal::Locked(locked))) => code_page(
-            &ctx,
-            &FieldErrors::single(
-                "code",
-                format!(
-                    "too many wrong codes; try again in {} minute(s)",
-                    locked.minutes
+    Ok(
+        match two_factor::verify(&state.identity, &actor, form.get("code"), ip.as_deref()).await? {
+            Ok(()) => {
+                session.remove(SECOND_FACTOR_KEY);
+                start_session(session, &actor, pending.name, pending.email);
+                let portal = scope.link("/portal");
+                let next = local_path(&pending.next, &portal);
+                let next = if next.starts_with(&format!("{}/", scope.base)) {
+                    next
+                } else {
+                    portal
+                };
+                Redirect::see_other(next).into_response()
+            }
+            Err(pitlane_identity::Refusal::Locked(locked)) => code_page(
+                &ctx,
+                &FieldErrors::single(
+                    "code",
+                    format!(
+                        "too many wrong codes; try again in {} minute(s)",
+                        locked.minutes
+                    ),
                 ),
+                StatusCode::TOO_MANY_REQUESTS,
             ),
-            StatusCode::TOO_MANY_REQUESTS,
-        ),
-        Ok(Err(_)) => code_page(
-            &ctx,
-            &FieldErrors::single("code", "that code is not right"),
-            StatusCode::UNAUTHORIZED,
-        ),
-        Err(err) => service_error_page(&ctx, err),
-    }
+            Err(_) => code_page(
+                &ctx,
+                &FieldErrors::single("code", "that code is not right"),
+                StatusCode::UNAUTHORIZED,
+            ),
+        },
+    )
 }
 
 // ---- Setting up an authenticator ----
@@ -143,32 +147,23 @@ struct Setup {
 }
 
 async fn setup_page(
-    ctx: &PageCtx,
+    staff: &Staff,
     state: &AppState,
     session: &Session,
     errors: &FieldErrors,
     codes: Option<Vec<String>>,
-) -> Response {
-    let Some(auth) = &ctx.auth else {
-        return sign_in_redirect(ctx);
-    };
-    let enabled = match two_factor::is_enabled(&state.identity, auth.actor.user_id.0).await {
-        Ok(e) => e,
-        Err(err) => return service_error_page(ctx, err),
-    };
+) -> PageResult {
+    let ctx = &staff.ctx;
+    let enabled = two_factor::is_enabled(&state.identity, staff.actor.user_id.0).await?;
     let setup = session.get::<Setup>(SETUP_KEY).unwrap_or_else(|| {
         let issuer = ctx.tenant().map_or("Pitlane", |t| t.name.as_str());
-        let (secret, uri) = two_factor::new_secret(issuer, &auth.email);
+        let email = ctx.auth.as_ref().map_or("", |a| a.email.as_str());
+        let (secret, uri) = two_factor::new_secret(issuer, email);
         let setup = Setup { secret, uri };
         session.set(SETUP_KEY, &setup);
         setup
     });
     let required = req_required(ctx);
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
     let body = page(
         ctx,
         "Two-factor sign-in",
@@ -207,7 +202,7 @@ async fn setup_page(
             }
         },
     );
-    (status, body).into_response()
+    Ok((status_for(errors), body).into_response())
 }
 
 fn req_required(ctx: &PageCtx) -> bool {
@@ -215,30 +210,20 @@ fn req_required(ctx: &PageCtx) -> bool {
 }
 
 #[handler]
-pub async fn setup_form(req: &Request, session: &Session, state: Data<&AppState>) -> Response {
-    let ctx = PageCtx::from_request(req);
-    setup_page(&ctx, &state, session, &FieldErrors::new(), None).await
+async fn setup_form(staff: Staff, session: &Session, state: Data<&AppState>) -> PageResult {
+    setup_page(&staff, &state, session, &FieldErrors::new(), None).await
 }
 
 #[handler]
-pub async fn enable(
-    req: &Request,
+async fn enable(
+    staff: Staff,
     session: &Session,
     state: Data<&AppState>,
-    body: String,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = ctx.auth.clone() else {
-        return sign_in_redirect(&ctx);
-    };
-    let pairs = Pairs::parse(&body);
-    let csrf = csrf_errors(req, pairs.get("csrf"));
-    if !csrf.is_empty() {
-        return setup_page(&ctx, &state, session, &csrf, None).await;
-    }
+    form: Pairs,
+) -> PageResult {
     let Some(setup) = session.get::<Setup>(SETUP_KEY) else {
         return setup_page(
-            &ctx,
+            &staff,
             &state,
             session,
             &FieldErrors::single("code", "start again: scan the new key"),
@@ -246,47 +231,44 @@ pub async fn enable(
         )
         .await;
     };
+    // Not `submit`: the recovery codes are shown on this answer, once, never in a redirect.
     match two_factor::enable(
         &state.identity,
-        &auth.actor,
+        &staff.actor,
         &setup.secret,
-        pairs.get("code"),
+        form.get("code"),
     )
     .await
     {
         Ok(codes) => {
             session.remove(SETUP_KEY);
-            setup_page(&ctx, &state, session, &FieldErrors::new(), Some(codes)).await
+            setup_page(&staff, &state, session, &FieldErrors::new(), Some(codes)).await
         }
         Err(ServiceError::Invalid(errors)) => {
-            setup_page(&ctx, &state, session, &errors, None).await
+            setup_page(&staff, &state, session, &errors, None).await
         }
-        Err(err) => service_error_page(&ctx, err),
+        Err(err) => Err(err.into()),
     }
 }
 
 #[handler]
-pub async fn disable(
-    req: &Request,
+async fn disable(
+    staff: Staff,
     session: &Session,
-    state: Data<&AppState>,
-    body: String,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = ctx.auth.clone() else {
-        return sign_in_redirect(&ctx);
-    };
-    let pairs = Pairs::parse(&body);
-    if !csrf_errors(req, pairs.get("csrf")).is_empty() {
-        return expired_form(&ctx);
-    }
-    match two_factor::disable(&state.identity, &auth.actor, pairs.get("code")).await {
-        Ok(()) => Redirect::see_other(ctx.link("/portal/account/two-factor")).into_response(),
-        Err(ServiceError::Invalid(errors)) => {
-            setup_page(&ctx, &state, session, &errors, None).await
-        }
-        Err(err) => service_error_page(&ctx, err),
-    }
+    Data(state): Data<&AppState>,
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            two_factor::disable(&state.identity, &staff.actor, p.get("code")).await?;
+            Ok("/portal/account/two-factor".to_owned())
+        },
+        |_, errors| async move { setup_page(staff, state, session, &errors, None).await },
+    )
+    .await
 }
 
 // ---- The workshop's security settings ----
@@ -304,11 +286,6 @@ fn security_page(
         .iter()
         .map(|p| p.label.as_str())
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
     let body = page(
         ctx,
         "Security",
@@ -348,52 +325,57 @@ fn security_page(
             }
         },
     );
-    (status, body).into_response()
+    (status_for(errors), body).into_response()
 }
 
 #[handler]
-pub async fn security(req: &Request, state: Data<&AppState>) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = &ctx.auth else {
-        return sign_in_redirect(&ctx);
-    };
-    match pitlane_tenancy::security::get(&state.store, &auth.actor).await {
-        Ok(settings) => security_page(
-            &ctx,
-            &state,
-            settings,
-            &FieldErrors::new(),
-            req.uri().query() == Some("saved"),
-        ),
-        Err(err) => service_error_page(&ctx, err),
+async fn security(staff: Staff, req: &Request, state: Data<&AppState>) -> PageResult {
+    let settings = pitlane_tenancy::security::get(&state.store, &staff.actor).await?;
+    Ok(security_page(
+        &staff.ctx,
+        &state,
+        settings,
+        &FieldErrors::new(),
+        req.uri().query() == Some("saved"),
+    ))
+}
+
+/// The settings as ticked on the form.
+fn settings_of(form: &Pairs) -> SecuritySettings {
+    SecuritySettings {
+        require_sso: form.get("require_sso") == "yes",
+        require_two_factor: form.get("require_two_factor") == "yes",
+        sso_trusts_mfa: form.get("sso_trusts_mfa") == "yes",
     }
 }
 
 #[handler]
-pub async fn save_security(req: &Request, state: Data<&AppState>, body: String) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = ctx.auth.clone() else {
-        return sign_in_redirect(&ctx);
-    };
-    let pairs = Pairs::parse(&body);
-    let settings = SecuritySettings {
-        require_sso: pairs.get("require_sso") == "yes",
-        require_two_factor: pairs.get("require_two_factor") == "yes",
-        sso_trusts_mfa: pairs.get("sso_trusts_mfa") == "yes",
-    };
-    let csrf = csrf_errors(req, pairs.get("csrf"));
-    if !csrf.is_empty() {
-        return security_page(&ctx, &state, settings, &csrf, false);
-    }
-    let sso_available = !state.config.oauth_providers.is_empty();
-    match pitlane_tenancy::security::update(&state.store, &auth.actor, settings, sso_available)
-        .await
-    {
-        Ok(_) => {
-            state.tenants.invalidate(auth.actor.tenant_id);
-            Redirect::see_other(ctx.link("/portal/settings/security?saved")).into_response()
-        }
-        Err(ServiceError::Invalid(errors)) => security_page(&ctx, &state, settings, &errors, false),
-        Err(err) => service_error_page(&ctx, err),
-    }
+async fn save_security(staff: Staff, Data(state): Data<&AppState>, form: Pairs) -> PageResult {
+    let staff = &staff;
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            let sso_available = !state.config.oauth_providers.is_empty();
+            pitlane_tenancy::security::update(
+                &state.store,
+                &staff.actor,
+                settings_of(&p),
+                sso_available,
+            )
+            .await?;
+            state.tenants.invalidate(staff.actor.tenant_id);
+            Ok("/portal/settings/security?saved".to_owned())
+        },
+        |p, errors| async move {
+            Ok(security_page(
+                &staff.ctx,
+                state,
+                settings_of(&p),
+                &errors,
+                false,
+            ))
+        },
+    )
+    .await
 }

@@ -19,22 +19,59 @@ use pitlane_workshop::{
     orders::{self, OrderInput, OrderView, StatusChange},
 };
 use poem::{
-    IntoResponse, Request, Response, handler,
-    web::{Data, Multipart, Path, Query, Redirect},
+    IntoResponse, Route, get, handler, post,
+    web::{Data, Multipart, Path, Query},
 };
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{
-    customers::staff,
-    errors::{service_error_page, sign_in_redirect},
-    forms::{
-        Field, Pairs, csrf_errors, csrf_input, error_summary, query_link, select, signed_in_post,
-        status_for,
-    },
-    layout::{PageCtx, page},
+use crate::pages::kit::{
+    PageCtx, PageResult, Pairs, Returned, Staff,
+    forms::{Field, csrf_input, error_summary, query_link, select, status_for},
+    page, submit,
 };
-use crate::{links::site_of, state::AppState, tenant::TenantScope};
+use crate::{links::site_of, tenant::TenantScope};
+use pitlane_app::state::AppState;
+
+pub fn routes(routes: Route) -> Route {
+    routes
+        .at("/portal/repair-orders", get(board).post(open_order))
+        .at("/portal/repair-orders/:id", get(show_order))
+        .at("/portal/repair-orders/:id/status", post(change_status))
+        .at("/portal/repair-orders/:id/lines", post(add_line))
+        .at("/portal/repair-orders/:id/follow", post(follow_updates))
+        .at(
+            "/portal/repair-orders/:id/lines/:line/remove",
+            post(remove_line),
+        )
+        .at("/portal/repair-orders/:id/canned-jobs", post(add_canned))
+        .at("/portal/repair-orders/:id/send", post(send_estimate))
+        .at("/portal/repair-orders/:id/answer", post(record_answer))
+        .at(
+            "/portal/repair-orders/:id/jobs/:job/assign",
+            post(assign_job),
+        )
+        .at("/portal/repair-orders/:id/jobs/:job/board", post(board_job))
+        .at(
+            "/portal/repair-orders/:id/jobs/:job/applications/:application/accept",
+            post(accept_application),
+        )
+        .at(
+            "/portal/repair-orders/:id/inspections",
+            post(start_inspection),
+        )
+        .at("/portal/inspections/:id", get(inspection))
+        .at("/portal/inspections/:id/items/:item", post(rate_point))
+        .at(
+            "/portal/inspections/:id/items/:item/photos",
+            post(upload_photo),
+        )
+        .at(
+            "/portal/inspections/:id/complete",
+            post(complete_inspection),
+        )
+        .at("/portal/inspections/:id/recommend", post(recommend))
+}
 
 const LABELS: &[(&str, &str)] = &[
     ("kind", "Kind"),
@@ -65,7 +102,7 @@ const LABELS: &[(&str, &str)] = &[
     ("csrf", "Form"),
 ];
 
-pub(crate) fn money(minor: i64, currency: &str) -> String {
+pub fn money(minor: i64, currency: &str) -> String {
     match CurrencyCode::parse(currency) {
         Ok(code) => format_amount(minor, &code),
         Err(_) => minor.to_string(),
@@ -83,12 +120,8 @@ pub struct BoardQuery {
 /// The repair-order board: the open orders most recently changed, the count in each state
 /// (each a filter), live.
 #[handler]
-pub async fn board(req: &Request, state: Data<&AppState>, Query(q): Query<BoardQuery>) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+async fn board(staff: Staff, state: Data<&AppState>, Query(q): Query<BoardQuery>) -> PageResult {
+    let (ctx, actor) = (&staff.ctx, &staff.actor);
     let branch = q.branch_id.as_deref().and_then(|b| Uuid::try_parse(b).ok());
     let status = q.status.as_deref().and_then(RepairOrderStatus::parse);
     let filter = orders::BoardFilter {
@@ -96,10 +129,7 @@ pub async fn board(req: &Request, state: Data<&AppState>, Query(q): Query<BoardQ
         status,
         limit: Some(50),
     };
-    let board = match orders::board(&state.workshop, actor, filter).await {
-        Ok(b) => b,
-        Err(err) => return service_error_page(&ctx, err),
-    };
+    let board = orders::board(&state.workshop, actor, filter).await?;
     let mut options = vec![(String::new(), "All branches".to_owned())];
     options.extend(
         board
@@ -127,7 +157,7 @@ pub async fn board(req: &Request, state: Data<&AppState>, Query(q): Query<BoardQ
             .map_or(0, |(_, n)| *n)
     });
     let body = page(
-        &ctx,
+        ctx,
         "Repair orders",
         Some("workshop"),
         html! {
@@ -173,26 +203,27 @@ pub async fn board(req: &Request, state: Data<&AppState>, Query(q): Query<BoardQ
             }
         },
     );
-    body.into_response()
+    Ok(body.into_response())
 }
 
 /// Opens a repair order: for an appointment (from its page), or a walk-in (from a vehicle).
 #[handler]
-pub async fn open_order(
-    req: &Request,
-    state: Data<&AppState>,
-    scope: Data<&TenantScope>,
-    body: String,
-) -> Response {
+async fn open_order(
+    staff: Staff,
+    Data(state): Data<&AppState>,
+    Data(scope): Data<&TenantScope>,
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
     let ws = &state.workshop;
-    let site = site_of(&state.config, &scope);
-    let pairs = Pairs::parse(&body);
-    let appointment = pairs.id("appointment_id");
-    let vehicle = pairs.id("vehicle_id");
-    signed_in_post(
-        req,
-        &body,
-        |actor, p| async move {
+    let site = site_of(&state.config, scope);
+    let appointment = form.id("appointment_id");
+    let vehicle = form.id("vehicle_id");
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            let actor = &staff.actor;
             let mut errors = FieldErrors::new();
             let mileage = p.mileage("mileage_in", &mut errors);
             errors.into_result()?;
@@ -200,7 +231,7 @@ pub async fn open_order(
                 Some(appointment) => {
                     orders::open_from_appointment(
                         ws,
-                        &actor,
+                        actor,
                         appointment,
                         mileage,
                         p.optional("concern"),
@@ -219,52 +250,41 @@ pub async fn open_order(
                         promised_at: None,
                         follow_updates: p.get("follow_updates") == "yes",
                     };
-                    orders::open_walk_in(ws, &actor, &input).await?
+                    orders::open_walk_in(ws, actor, &input).await?
                 }
             };
-            Ok(format!("/portal/repair-orders/{}", view.order.id))
+            Ok(order_path(view.order.id))
         },
         |p, errors| async move {
             match (appointment, vehicle) {
                 (Some(id), _) => {
-                    super::calendar::appointment_again(req, &state, id, "ro", p, errors).await
+                    super::calendar::appointment_again(staff, state, id, "ro", p, errors).await
                 }
                 (None, Some(id)) => {
-                    super::customers::vehicle_again(req, &state, id, "ro", &p, &errors).await
+                    super::customers::vehicle_again(staff, state, id, "ro", &p, &errors).await
                 }
-                (None, None) => {
-                    service_error_page(&PageCtx::from_request(req), ServiceError::Invalid(errors))
-                }
+                (None, None) => Err(ServiceError::Invalid(errors).into()),
             }
         },
     )
     .await
 }
 
-/// Which form of the order's page came back, with what was typed.
-#[derive(Default)]
-struct Returned {
-    form: &'static str,
-    pairs: Pairs,
-    errors: FieldErrors,
+/// Where a repair order's page is.
+fn order_path(id: Uuid) -> String {
+    format!("/portal/repair-orders/{id}")
 }
 
 #[handler]
-pub async fn show_order(req: &Request, state: Data<&AppState>, Path(id): Path<Uuid>) -> Response {
-    order_page(req, &state, id, Returned::default()).await
+async fn show_order(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>) -> PageResult {
+    order_page(&staff, &state, id, Returned::default()).await
 }
 
-async fn order_page(req: &Request, state: &AppState, id: Uuid, r: Returned) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(resp) => return resp,
-    };
+/// The order's page; `r` is the form that came back, if one did.
+async fn order_page(staff: &Staff, state: &AppState, id: Uuid, r: Returned) -> PageResult {
+    let (ctx, actor) = (&staff.ctx, &staff.actor);
     let ws = &state.workshop;
-    let o = match orders::get(ws, actor, id).await {
-        Ok(o) => o,
-        Err(err) => return service_error_page(&ctx, err),
-    };
+    let o = orders::get(ws, actor, id).await?;
     let mechanics = pitlane_frontdesk::resources::mechanics(&state.frontdesk, actor)
         .await
         .unwrap_or_default();
@@ -280,20 +300,12 @@ async fn order_page(req: &Request, state: &AppState, id: Uuid, r: Returned) -> R
         }
     }
     let body = page(
-        &ctx,
+        ctx,
         &o.number(),
         Some("workshop"),
-        order_body(
-            &ctx,
-            &o,
-            &r,
-            &mechanics,
-            &canned_jobs,
-            &parts,
-            &applications,
-        ),
+        order_body(ctx, &o, &r, &mechanics, &canned_jobs, &parts, &applications),
     );
-    (status_for(&r.errors), body).into_response()
+    Ok((status_for(&r.errors), body).into_response())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -311,15 +323,8 @@ fn order_body(
     let can_write = can(Permission::RepairOrdersWrite);
     let status = o.status();
     let base = format!("/portal/repair-orders/{}", o.order.id);
-    let none = FieldErrors::new();
-    let errors_for = |form: &str| if r.form == form { &r.errors } else { &none };
-    let typed = |form: &str, name: &str| {
-        if r.form == form {
-            r.pairs.get(name).to_owned()
-        } else {
-            String::new()
-        }
-    };
+    let errors_for = |form: &str| r.errors_of(form);
+    let typed = |form: &str, name: &str| r.value(form, name).to_owned();
     let pending: Vec<_> = o
         .lines
         .iter()
@@ -558,78 +563,49 @@ fn order_body(
     }
 }
 
-/// Runs one action of the order's page; a mistake comes back to the page with `form`'s errors.
-async fn order_action<F, Fut>(
-    req: &Request,
-    state: &AppState,
-    id: Uuid,
-    form: &'static str,
-    body: &str,
-    action: F,
-) -> Response
-where
-    F: FnOnce(pitlane_domain::Actor, Pairs) -> Fut,
-    Fut: std::future::Future<Output = Result<(), ServiceError>>,
-{
-    signed_in_post(
-        req,
-        body,
-        |actor, p| async move {
-            action(actor, p).await?;
-            Ok(format!("/portal/repair-orders/{id}"))
-        },
-        |pairs, errors| {
-            order_page(
-                req,
-                state,
-                id,
-                Returned {
-                    form,
-                    pairs,
-                    errors,
-                },
-            )
-        },
-    )
-    .await
-}
-
-fn site(req: &Request, state: &AppState) -> String {
-    match req.extensions().get::<TenantScope>() {
+/// The workshop's own address, for the links in the customer's messages.
+fn site(ctx: &PageCtx, state: &AppState) -> String {
+    match &ctx.scope {
         Some(scope) => site_of(&state.config, scope),
         None => String::new(),
     }
 }
 
 #[handler]
-pub async fn change_status(
-    req: &Request,
-    state: Data<&AppState>,
+async fn change_status(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
-    let site = site(req, &state);
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
+    let site = site(&staff.ctx, state);
     let ws = &state.workshop;
-    order_action(req, &state, id, "status", &body, |actor, p| async move {
-        let next = RepairOrderStatus::parse(p.get("status"))
-            .ok_or_else(|| FieldErrors::single("status", "choose one of the buttons"))?;
-        let mut errors = FieldErrors::new();
-        let mileage_out = p.mileage("mileage_out", &mut errors);
-        errors.into_result()?;
-        orders::change_status(
-            ws,
-            &actor,
-            id,
-            next,
-            &StatusChange {
-                mileage_out,
-                note: p.optional("note"),
-            },
-            &site,
-        )
-        .await?;
-        Ok(())
-    })
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            let next = RepairOrderStatus::parse(p.get("status"))
+                .ok_or_else(|| FieldErrors::single("status", "choose one of the buttons"))?;
+            let mut errors = FieldErrors::new();
+            let mileage_out = p.mileage("mileage_out", &mut errors);
+            errors.into_result()?;
+            orders::change_status(
+                ws,
+                &staff.actor,
+                id,
+                next,
+                &StatusChange {
+                    mileage_out,
+                    note: p.optional("note"),
+                },
+                &site,
+            )
+            .await?;
+            Ok(order_path(id))
+        },
+        |p, errors| order_page(staff, state, id, Returned::new("status", p, errors)),
+    )
     .await
 }
 
@@ -647,78 +623,111 @@ fn line_input(p: &Pairs) -> lines::LineInput {
 }
 
 #[handler]
-pub async fn follow_updates(
-    req: &Request,
-    state: Data<&AppState>,
+async fn follow_updates(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
     let ws = &state.workshop;
-    order_action(req, &state, id, "status", &body, |actor, p| async move {
-        orders::set_follow_updates(ws, &actor, id, p.get("follow") == "yes").await
-    })
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            orders::set_follow_updates(ws, &staff.actor, id, p.get("follow") == "yes").await?;
+            Ok(order_path(id))
+        },
+        |p, errors| order_page(staff, state, id, Returned::new("status", p, errors)),
+    )
     .await
 }
 
 #[handler]
-pub async fn add_line(
-    req: &Request,
-    state: Data<&AppState>,
+async fn add_line(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
     let ws = &state.workshop;
-    order_action(req, &state, id, "line", &body, |actor, p| async move {
-        lines::add(ws, &actor, id, &line_input(&p))
-            .await
-            .map(|_| ())
-    })
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            lines::add(ws, &staff.actor, id, &line_input(&p)).await?;
+            Ok(order_path(id))
+        },
+        |p, errors| order_page(staff, state, id, Returned::new("line", p, errors)),
+    )
     .await
 }
 
 #[handler]
-pub async fn remove_line(
-    req: &Request,
-    state: Data<&AppState>,
+async fn remove_line(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path((id, line)): Path<(Uuid, Uuid)>,
-    body: String,
-) -> Response {
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
     let ws = &state.workshop;
-    order_action(req, &state, id, "line", &body, |actor, _| async move {
-        lines::remove(ws, &actor, id, line).await.map(|_| ())
-    })
+    submit(
+        &staff.ctx,
+        form,
+        |_| async move {
+            lines::remove(ws, &staff.actor, id, line).await?;
+            Ok(order_path(id))
+        },
+        |p, errors| order_page(staff, state, id, Returned::new("line", p, errors)),
+    )
     .await
 }
 
 #[handler]
-pub async fn add_canned(
-    req: &Request,
-    state: Data<&AppState>,
+async fn add_canned(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
     let ws = &state.workshop;
-    order_action(req, &state, id, "canned", &body, |actor, p| async move {
-        let canned = p
-            .id("canned_job_id")
-            .ok_or_else(|| FieldErrors::single("canned_job_id", "choose a canned job"))?;
-        lines::add_canned(ws, &actor, id, canned).await.map(|_| ())
-    })
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            let canned = p
+                .id("canned_job_id")
+                .ok_or_else(|| FieldErrors::single("canned_job_id", "choose a canned job"))?;
+            lines::add_canned(ws, &staff.actor, id, canned).await?;
+            Ok(order_path(id))
+        },
+        |p, errors| order_page(staff, state, id, Returned::new("canned", p, errors)),
+    )
     .await
 }
 
 #[handler]
-pub async fn send_estimate(
-    req: &Request,
-    state: Data<&AppState>,
+async fn send_estimate(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
-    let site = site(req, &state);
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
+    let site = site(&staff.ctx, state);
     let ws = &state.workshop;
-    order_action(req, &state, id, "send", &body, |actor, _| async move {
-        approval::send(ws, &actor, id, &site).await.map(|_| ())
-    })
+    submit(
+        &staff.ctx,
+        form,
+        |_| async move {
+            approval::send(ws, &staff.actor, id, &site).await?;
+            Ok(order_path(id))
+        },
+        |p, errors| order_page(staff, state, id, Returned::new("send", p, errors)),
+    )
     .await
 }
 
@@ -743,138 +752,149 @@ pub(crate) fn answers_of(p: &Pairs) -> Result<Vec<(Uuid, LineDecision)>, FieldEr
 }
 
 #[handler]
-pub async fn record_answer(
-    req: &Request,
-    state: Data<&AppState>,
+async fn record_answer(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
-    let site = site(req, &state);
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
+    let site = site(&staff.ctx, state);
     let ws = &state.workshop;
-    order_action(req, &state, id, "answer", &body, |actor, p| async move {
-        let answers = answers_of(&p)?;
-        let method = Method::parse(p.get("method"))
-            .ok_or_else(|| FieldErrors::single("method", "choose by phone or in person"))?;
-        approval::record_answer(
-            ws,
-            &actor,
-            id,
-            &answers,
-            method,
-            p.optional("note").as_deref(),
-            &site,
-        )
-        .await
-        .map(|_| ())
-    })
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            let answers = answers_of(&p)?;
+            let method = Method::parse(p.get("method"))
+                .ok_or_else(|| FieldErrors::single("method", "choose by phone or in person"))?;
+            approval::record_answer(
+                ws,
+                &staff.actor,
+                id,
+                &answers,
+                method,
+                p.optional("note").as_deref(),
+                &site,
+            )
+            .await?;
+            Ok(order_path(id))
+        },
+        |p, errors| order_page(staff, state, id, Returned::new("answer", p, errors)),
+    )
     .await
 }
 
 #[handler]
-pub async fn assign_job(
-    req: &Request,
-    state: Data<&AppState>,
+async fn assign_job(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path((id, job)): Path<(Uuid, Uuid)>,
-    body: String,
-) -> Response {
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
     let ws = &state.workshop;
-    order_action(req, &state, id, "assign", &body, |actor, p| async move {
-        let mechanic = p
-            .id("mechanic_id")
-            .ok_or_else(|| FieldErrors::single("mechanic_id", "choose a mechanic"))?;
-        jobs::assign(ws, &actor, job, mechanic).await.map(|_| ())
-    })
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            let mechanic = p
+                .id("mechanic_id")
+                .ok_or_else(|| FieldErrors::single("mechanic_id", "choose a mechanic"))?;
+            jobs::assign(ws, &staff.actor, job, mechanic).await?;
+            Ok(order_path(id))
+        },
+        |p, errors| order_page(staff, state, id, Returned::new("assign", p, errors)),
+    )
     .await
 }
 
 #[handler]
-pub async fn board_job(
-    req: &Request,
-    state: Data<&AppState>,
+async fn board_job(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path((id, job)): Path<(Uuid, Uuid)>,
-    body: String,
-) -> Response {
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
     let ws = &state.workshop;
-    order_action(req, &state, id, "assign", &body, |actor, _| async move {
-        jobs::post_to_board(ws, &actor, job, None).await.map(|_| ())
-    })
+    submit(
+        &staff.ctx,
+        form,
+        |_| async move {
+            jobs::post_to_board(ws, &staff.actor, job, None).await?;
+            Ok(order_path(id))
+        },
+        |p, errors| order_page(staff, state, id, Returned::new("assign", p, errors)),
+    )
     .await
 }
 
 #[handler]
-pub async fn accept_application(
-    req: &Request,
-    state: Data<&AppState>,
+async fn accept_application(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path((id, job, application)): Path<(Uuid, Uuid, Uuid)>,
-    body: String,
-) -> Response {
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
     let ws = &state.workshop;
-    order_action(req, &state, id, "assign", &body, |actor, _| async move {
-        jobs::accept(ws, &actor, job, application).await.map(|_| ())
-    })
+    submit(
+        &staff.ctx,
+        form,
+        |_| async move {
+            jobs::accept(ws, &staff.actor, job, application).await?;
+            Ok(order_path(id))
+        },
+        |p, errors| order_page(staff, state, id, Returned::new("assign", p, errors)),
+    )
     .await
 }
 
 #[handler]
-pub async fn start_inspection(
-    req: &Request,
-    state: Data<&AppState>,
+async fn start_inspection(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
     let ws = &state.workshop;
-    signed_in_post(
-        req,
-        &body,
-        |actor, p| async move {
-            let view = inspections::start(ws, &actor, id, p.id("template_id")).await?;
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            let view = inspections::start(ws, &staff.actor, id, p.id("template_id")).await?;
             Ok(format!("/portal/inspections/{}", view.inspection.id))
         },
-        |pairs, errors| {
-            order_page(
-                req,
-                &state,
-                id,
-                Returned {
-                    form: "inspection",
-                    pairs,
-                    errors,
-                },
-            )
-        },
+        |p, errors| order_page(staff, state, id, Returned::new("inspection", p, errors)),
     )
     .await
 }
 
 /// The inspection page: each point rated with a note and photos, made for a phone.
 #[handler]
-pub async fn inspection(req: &Request, state: Data<&AppState>, Path(id): Path<Uuid>) -> Response {
-    inspection_page(req, &state, id, None, Returned::default()).await
+async fn inspection(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>) -> PageResult {
+    inspection_page(&staff, &state, id, None, Returned::default()).await
 }
 
+/// The inspection's page; `point` is the point whose form came back in `r`, if one did.
 async fn inspection_page(
-    req: &Request,
+    staff: &Staff,
     state: &AppState,
     id: Uuid,
     point: Option<Uuid>,
     r: Returned,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(resp) => return resp,
-    };
-    let v = match inspections::get(&state.workshop, actor, id).await {
-        Ok(v) => v,
-        Err(err) => return service_error_page(&ctx, err),
-    };
+) -> PageResult {
+    let ctx = &staff.ctx;
+    let v = inspections::get(&state.workshop, &staff.actor, id).await?;
     let body = page(
-        &ctx,
+        ctx,
         &v.inspection.name,
         Some("workshop"),
-        inspection_body(&ctx, &v, point, &r),
+        inspection_body(ctx, &v, point, &r),
     );
-    (status_for(&r.errors), body).into_response()
+    Ok((status_for(&r.errors), body).into_response())
 }
 
 fn inspection_body(ctx: &PageCtx, v: &InspectionView, point: Option<Uuid>, r: &Returned) -> Markup {
@@ -910,8 +930,8 @@ fn inspection_body(ctx: &PageCtx, v: &InspectionView, point: Option<Uuid>, r: &R
                         }
                         div { button class="button secondary" type="submit" { "Save" } }
                     }
-                    form class="stack" method="post" enctype="multipart/form-data" action=(ctx.link(&format!("{base}/items/{}/photos", item.id))) {
-                        (csrf_input(ctx))
+                    // The upload is multipart: its form token travels in the address.
+                    form class="stack" method="post" enctype="multipart/form-data" action=(format!("{}?csrf={}", ctx.link(&format!("{base}/items/{}/photos", item.id)), ctx.csrf)) {
                         div class="field" {
                             label for=(format!("photo-{}", item.id)) { "Photo" }
                             input id=(format!("photo-{}", item.id)) type="file" name="photo" accept="image/jpeg,image/png,image/webp,image/heic" capture="environment";
@@ -943,20 +963,21 @@ fn inspection_body(ctx: &PageCtx, v: &InspectionView, point: Option<Uuid>, r: &R
 }
 
 #[handler]
-pub async fn rate_point(
-    req: &Request,
-    state: Data<&AppState>,
+async fn rate_point(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path((id, item)): Path<(Uuid, Uuid)>,
-    body: String,
-) -> Response {
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
     let ws = &state.workshop;
-    signed_in_post(
-        req,
-        &body,
-        |actor, p| async move {
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
             inspections::rate(
                 ws,
-                &actor,
+                &staff.actor,
                 id,
                 item,
                 p.get("rating"),
@@ -965,48 +986,41 @@ pub async fn rate_point(
             .await?;
             Ok(format!("/portal/inspections/{id}#point-{item}"))
         },
-        |pairs, errors| {
+        |p, errors| {
             inspection_page(
-                req,
-                &state,
+                staff,
+                state,
                 id,
                 Some(item),
-                Returned {
-                    form: "rate",
-                    pairs,
-                    errors,
-                },
+                Returned::new("rate", p, errors),
             )
         },
     )
     .await
 }
 
-/// A photo from the phone's camera, sent as a multipart form.
+/// A photo from the phone's camera, sent as a multipart form (its form token, checked by the
+/// middleware, is in the address).
 #[handler]
-pub async fn upload_photo(
-    req: &Request,
-    state: Data<&AppState>,
+async fn upload_photo(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path((id, item)): Path<(Uuid, Uuid)>,
-    mut form: Multipart,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = &ctx.auth else {
-        return sign_in_redirect(&ctx);
-    };
-    let mut csrf = String::new();
+    mut upload: Multipart,
+) -> PageResult {
+    let staff = &staff;
     let mut bytes = Vec::new();
     let mut errors = FieldErrors::new();
     loop {
-        match form.next_field().await {
-            Ok(Some(field)) => match field.name() {
-                Some("csrf") => csrf = field.text().await.unwrap_or_default(),
-                Some("photo") => match field.bytes().await {
-                    Ok(b) => bytes = b,
-                    Err(_) => errors.add("photo", "the photo could not be read; try again"),
-                },
-                _ => {}
-            },
+        match upload.next_field().await {
+            Ok(Some(field)) => {
+                if field.name() == Some("photo") {
+                    match field.bytes().await {
+                        Ok(b) => bytes = b,
+                        Err(_) => errors.add("photo", "the photo could not be read; try again"),
+                    }
+                }
+            }
             Ok(None) => break,
             Err(_) => {
                 errors.add(
@@ -1017,61 +1031,21 @@ pub async fn upload_photo(
             }
         }
     }
-    if errors.is_empty() {
-        errors = csrf_errors(req, &csrf);
-    }
-    if errors.is_empty() {
-        match inspections::add_photo(&state.workshop, &auth.actor, id, item, bytes).await {
-            Ok(_) => {
-                return Redirect::see_other(
-                    ctx.link(&format!("/portal/inspections/{id}#point-{item}")),
-                )
-                .into_response();
-            }
-            Err(ServiceError::Invalid(e) | ServiceError::Conflict(e)) => errors = e,
-            Err(err) => return service_error_page(&ctx, err),
-        }
-    }
-    inspection_page(
-        req,
-        &state,
-        id,
-        Some(item),
-        Returned {
-            form: "photo",
-            pairs: Pairs::default(),
-            errors,
+    submit(
+        &staff.ctx,
+        Pairs::default(),
+        |_| async move {
+            errors.into_result()?;
+            inspections::add_photo(&state.workshop, &staff.actor, id, item, bytes).await?;
+            Ok(format!("/portal/inspections/{id}#point-{item}"))
         },
-    )
-    .await
-}
-
-#[handler]
-pub async fn complete_inspection(
-    req: &Request,
-    state: Data<&AppState>,
-    Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
-    let ws = &state.workshop;
-    signed_in_post(
-        req,
-        &body,
-        |actor, _| async move {
-            inspections::complete(ws, &actor, id).await?;
-            Ok(format!("/portal/inspections/{id}"))
-        },
-        |pairs, errors| {
+        |p, errors| {
             inspection_page(
-                req,
-                &state,
+                staff,
+                state,
                 id,
-                None,
-                Returned {
-                    form: "complete",
-                    pairs,
-                    errors,
-                },
+                Some(item),
+                Returned::new("photo", p, errors),
             )
         },
     )
@@ -1079,31 +1053,49 @@ pub async fn complete_inspection(
 }
 
 #[handler]
-pub async fn recommend(
-    req: &Request,
-    state: Data<&AppState>,
+async fn complete_inspection(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
     let ws = &state.workshop;
-    signed_in_post(
-        req,
-        &body,
-        |actor, _| async move {
-            let order = inspections::recommend(ws, &actor, id).await?;
-            Ok(format!("/portal/repair-orders/{}", order.order.id))
+    submit(
+        &staff.ctx,
+        form,
+        |_| async move {
+            inspections::complete(ws, &staff.actor, id).await?;
+            Ok(format!("/portal/inspections/{id}"))
         },
-        |pairs, errors| {
+        |p, errors| inspection_page(staff, state, id, None, Returned::new("complete", p, errors)),
+    )
+    .await
+}
+
+#[handler]
+async fn recommend(
+    staff: Staff,
+    Data(state): Data<&AppState>,
+    Path(id): Path<Uuid>,
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
+    let ws = &state.workshop;
+    submit(
+        &staff.ctx,
+        form,
+        |_| async move {
+            let order = inspections::recommend(ws, &staff.actor, id).await?;
+            Ok(order_path(order.order.id))
+        },
+        |p, errors| {
             inspection_page(
-                req,
-                &state,
+                staff,
+                state,
                 id,
                 None,
-                Returned {
-                    form: "recommend",
-                    pairs,
-                    errors,
-                },
+                Returned::new("recommend", p, errors),
             )
         },
     )

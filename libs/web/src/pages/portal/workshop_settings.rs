@@ -11,21 +11,25 @@ use pitlane_domain::{
 };
 use pitlane_workshop::{canned, inspections, settings};
 use poem::{
-    IntoResponse, Request, Response, handler,
+    IntoResponse, Route, get, handler, post,
     web::{Data, Path},
 };
 use uuid::Uuid;
 
-use super::{
-    customers::staff,
-    errors::service_error_page,
-    forms::{
-        Field, Pairs, checkbox_group, csrf_input, error_summary, select, signed_in_post,
-        status_for, textarea,
-    },
-    layout::{PageCtx, page},
+use crate::pages::kit::{
+    PageResult, Pairs, Returned, Staff,
+    forms::{Field, checkbox_group, csrf_input, error_summary, select, status_for, textarea},
+    page, submit,
 };
-use crate::state::AppState;
+use pitlane_app::state::AppState;
+
+pub fn routes(routes: Route) -> Route {
+    routes
+        .at("/portal/settings/workshop", get(show).post(save))
+        .at("/portal/settings/workshop/branches/:id", post(save_rates))
+        .at("/portal/settings/workshop/canned-jobs", post(add_canned))
+        .at("/portal/settings/workshop/checklists", post(add_checklist))
+}
 
 const LABELS: &[(&str, &str)] = &[
     ("parts_markup_percent", "Parts markup"),
@@ -51,31 +55,17 @@ fn percent_value(bp: i32) -> String {
 }
 
 #[handler]
-pub async fn show(req: &Request, state: Data<&AppState>) -> Response {
-    settings_page(req, &state, "", &Pairs::default(), &FieldErrors::new()).await
+async fn show(staff: Staff, state: Data<&AppState>) -> PageResult {
+    settings_page(&staff, &state, Returned::default()).await
 }
 
-async fn settings_page(
-    req: &Request,
-    state: &AppState,
-    form: &str,
-    typed: &Pairs,
-    errors: &FieldErrors,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let actor = match staff(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+/// The settings page; `r` is the form that came back, if one did.
+async fn settings_page(staff: &Staff, state: &AppState, r: Returned) -> PageResult {
+    let (ctx, actor) = (&staff.ctx, &staff.actor);
     let ws = &state.workshop;
     // Costs and pay are for those who set them.
-    if let Err(err) = actor.require(pitlane_domain::permissions::Permission::SettingsManage) {
-        return service_error_page(&ctx, err);
-    }
-    let s = match settings::get(ws, actor).await {
-        Ok(s) => s,
-        Err(err) => return service_error_page(&ctx, err),
-    };
+    actor.require(pitlane_domain::permissions::Permission::SettingsManage)?;
+    let s = settings::get(ws, actor).await?;
     let canned_jobs = canned::list(ws, actor).await.unwrap_or_default();
     let templates = inspections::templates(ws, actor).await.unwrap_or_default();
     let parts = pitlane_inventory::parts::list(&state.inventory, actor, None, None, 200)
@@ -89,8 +79,8 @@ async fn settings_page(
             .map_or(minor.to_string(), |c| plain_amount(minor, c))
     };
     let none = FieldErrors::new();
-    let errors_for = |f: &str| if form == f { errors } else { &none };
-    let pricing = if form == "pricing" {
+    let errors_for = |f: &str| r.errors_of(f);
+    let pricing = if let Some(typed) = r.typed("pricing") {
         typed.clone()
     } else {
         Pairs(vec![
@@ -132,28 +122,20 @@ async fn settings_page(
             .iter()
             .map(|p| (p.id.to_string(), format!("{} · {}", p.sku, p.name))),
     );
-    let canned_typed = if form == "canned" {
-        typed.clone()
-    } else {
-        Pairs::default()
-    };
-    let template_typed = if form == "template" {
-        typed.clone()
-    } else {
-        Pairs::default()
-    };
+    let canned_typed = r.typed("canned").cloned().unwrap_or_default();
+    let template_typed = r.typed("template").cloned().unwrap_or_default();
     let body = page(
-        &ctx,
+        ctx,
         "Workshop settings",
         Some("settings"),
         html! {
             p { a href=(ctx.link("/portal/settings")) { "← Settings" } }
             h1 { "Workshop settings" }
-            (error_summary(errors, LABELS))
+            (error_summary(&r.errors, LABELS))
             section class="card" aria-labelledby="pricing-heading" {
                 h2 id="pricing-heading" { "Pricing and pay" }
                 form class="stack" method="post" action=(ctx.link("/portal/settings/workshop")) novalidate {
-                    (csrf_input(&ctx))
+                    (csrf_input(ctx))
                     (Field::new("parts_markup_percent", "Parts markup (%)", pricing.get("parts_markup_percent")).hint("Over cost, for parts without a price of their own").render(errors_for("pricing")))
                     (Field::new("shop_supplies_percent", "Shop supplies (% of labour)", pricing.get("shop_supplies_percent")).hint("0 turns them off").render(errors_for("pricing")))
                     (Field::new("shop_supplies_cap", "Shop supplies cap", pricing.get("shop_supplies_cap")).hint("Empty: no cap").render(errors_for("pricing")))
@@ -163,17 +145,17 @@ async fn settings_page(
                 }
             }
             @for b in &s.branches {
-                @let mine = form == "rates" && typed.get("branch_id") == b.id.to_string();
-                @let rates = if mine { typed.clone() } else { Pairs(vec![
+                @let mine = r.value("rates", "branch_id") == b.id.to_string();
+                @let rates = if mine { r.pairs.clone() } else { Pairs(vec![
                     ("labour_rate".into(), amount(b.labour_rate_minor)),
                     ("labour_cost".into(), amount(b.labour_cost_minor)),
                     ("tax_percent".into(), percent_value(b.tax_rate_bp)),
                 ]) };
-                @let e = if mine { errors } else { &none };
+                @let e = if mine { &r.errors } else { &none };
                 section class="card" aria-labelledby=(format!("rates-{}", b.id)) {
                     h2 id=(format!("rates-{}", b.id)) { (b.name) ": labour and tax" }
                     form class="stack" method="post" action=(ctx.link(&format!("/portal/settings/workshop/branches/{}", b.id))) novalidate {
-                        (csrf_input(&ctx))
+                        (csrf_input(ctx))
                         input type="hidden" name="branch_id" value=(b.id);
                         (Field::new("labour_rate", "Labour rate per hour", rates.get("labour_rate")).render(e))
                         (Field::new("labour_cost", "What an hour costs you", rates.get("labour_cost")).hint("For gross profit").render(e))
@@ -192,7 +174,7 @@ async fn settings_page(
                 }
                 h3 { "Add a canned job" }
                 form class="stack" method="post" action=(ctx.link("/portal/settings/workshop/canned-jobs")) novalidate {
-                    (csrf_input(&ctx))
+                    (csrf_input(ctx))
                     (Field::new("name", "Name", canned_typed.get("name")).hint("Such as: Front brake pads").render(errors_for("canned")))
                     (Field::new("skill", "Skill it needs", canned_typed.get("skill")).render(errors_for("canned")))
                     (Field::new("labour", "Labour", canned_typed.get("labour")).render(errors_for("canned")))
@@ -207,7 +189,7 @@ async fn settings_page(
                 p class="muted" { "Without one of your own, inspections use the built-in multi-point check (" (inspections::BUILT_IN.len()) " points)." }
                 ul { @for t in &templates { li { strong { (t.template.name) } " · " (t.items.len()) " points" } } }
                 form class="stack" method="post" action=(ctx.link("/portal/settings/workshop/checklists")) novalidate {
-                    (csrf_input(&ctx))
+                    (csrf_input(ctx))
                     (Field::new("checklist_name", "Name", template_typed.get("checklist_name")).render(errors_for("template")))
                     (textarea("items", "Points, one a line: Section: point", template_typed.get("items"), errors_for("template")))
                     div { button class="button secondary" type="submit" { "Add checklist" } }
@@ -215,19 +197,20 @@ async fn settings_page(
             }
         },
     );
-    (status_for(errors), body).into_response()
+    Ok((status_for(&r.errors), body).into_response())
 }
 
 #[handler]
-pub async fn save(req: &Request, state: Data<&AppState>, body: String) -> Response {
+async fn save(staff: Staff, Data(state): Data<&AppState>, form: Pairs) -> PageResult {
+    let staff = &staff;
     let ws = &state.workshop;
-    signed_in_post(
-        req,
-        &body,
-        |actor, p| async move {
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
             settings::update(
                 ws,
-                &actor,
+                &staff.actor,
                 &settings::SettingsInput {
                     parts_markup_percent: p.get("parts_markup_percent").to_owned(),
                     price_matrix: Vec::new(),
@@ -240,26 +223,27 @@ pub async fn save(req: &Request, state: Data<&AppState>, body: String) -> Respon
             .await?;
             Ok("/portal/settings/workshop".to_owned())
         },
-        |p, errors| async move { settings_page(req, &state, "pricing", &p, &errors).await },
+        |p, errors| settings_page(staff, state, Returned::new("pricing", p, errors)),
     )
     .await
 }
 
 #[handler]
-pub async fn save_rates(
-    req: &Request,
-    state: Data<&AppState>,
+async fn save_rates(
+    staff: Staff,
+    Data(state): Data<&AppState>,
     Path(id): Path<Uuid>,
-    body: String,
-) -> Response {
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
     let ws = &state.workshop;
-    signed_in_post(
-        req,
-        &body,
-        |actor, p| async move {
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
             settings::set_branch_rates(
                 ws,
-                &actor,
+                &staff.actor,
                 id,
                 &settings::BranchRatesInput {
                     labour_rate: p.get("labour_rate").to_owned(),
@@ -270,18 +254,19 @@ pub async fn save_rates(
             .await?;
             Ok("/portal/settings/workshop".to_owned())
         },
-        |p, errors| async move { settings_page(req, &state, "rates", &p, &errors).await },
+        |p, errors| settings_page(staff, state, Returned::new("rates", p, errors)),
     )
     .await
 }
 
 #[handler]
-pub async fn add_canned(req: &Request, state: Data<&AppState>, body: String) -> Response {
+async fn add_canned(staff: Staff, Data(state): Data<&AppState>, form: Pairs) -> PageResult {
+    let staff = &staff;
     let ws = &state.workshop;
-    signed_in_post(
-        req,
-        &body,
-        |actor, p| async move {
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
             let mut lines = Vec::new();
             if let Some(labour) = p.optional("labour") {
                 lines.push(canned::CannedLineInput {
@@ -302,7 +287,7 @@ pub async fn add_canned(req: &Request, state: Data<&AppState>, body: String) -> 
             }
             canned::save(
                 ws,
-                &actor,
+                &staff.actor,
                 None,
                 &canned::CannedJobInput {
                     name: p.get("name").to_owned(),
@@ -314,27 +299,22 @@ pub async fn add_canned(req: &Request, state: Data<&AppState>, body: String) -> 
             .await?;
             Ok("/portal/settings/workshop#canned-heading".to_owned())
         },
-        |p, errors| async move {
-            settings_page(
-                req,
-                &state,
-                "canned",
-                &p,
-                &errors.renamed("lines[0].quantity", "hours"),
-            )
-            .await
+        |p, errors| {
+            let errors = errors.renamed("lines[0].quantity", "hours");
+            settings_page(staff, state, Returned::new("canned", p, errors))
         },
     )
     .await
 }
 
 #[handler]
-pub async fn add_checklist(req: &Request, state: Data<&AppState>, body: String) -> Response {
+async fn add_checklist(staff: Staff, Data(state): Data<&AppState>, form: Pairs) -> PageResult {
+    let staff = &staff;
     let ws = &state.workshop;
-    signed_in_post(
-        req,
-        &body,
-        |actor, p| async move {
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
             let points: Vec<(String, String)> = p
                 .get("items")
                 .lines()
@@ -345,12 +325,12 @@ pub async fn add_checklist(req: &Request, state: Data<&AppState>, body: String) 
                     None => ("General".to_owned(), l.to_owned()),
                 })
                 .collect();
-            inspections::save_template(ws, &actor, None, p.get("checklist_name"), &points)
+            inspections::save_template(ws, &staff.actor, None, p.get("checklist_name"), &points)
                 .await
                 .map_err(|e| e.renamed("name", "checklist_name"))?;
             Ok("/portal/settings/workshop#templates-heading".to_owned())
         },
-        |p, errors| async move { settings_page(req, &state, "template", &p, &errors).await },
+        |p, errors| settings_page(staff, state, Returned::new("template", p, errors)),
     )
     .await
 }

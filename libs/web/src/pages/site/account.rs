@@ -2,29 +2,33 @@
 //! they chose), and their own account page.
 
 use maud::{Markup, html};
-use pitlane_domain::{FieldErrors, ServiceError, permissions::Role};
+use pitlane_domain::{FieldErrors, ServiceError};
 use pitlane_identity::customers;
 use poem::{
-    IntoResponse, Request, Response, handler,
-    http::StatusCode,
+    IntoResponse, Request, Response, Route, get, handler, post,
     session::Session,
     web::{Data, Query, Redirect},
 };
 
-use super::{
-    account::TokenQuery,
-    errors::{service_error_page, sign_in_redirect},
-    forms::{Field, Pairs, csrf_errors, csrf_input, error_summary},
-    layout::{PageCtx, page},
+use crate::pages::kit::{
+    Customer, PageCtx, PageResult, Pairs,
+    forms::{Field, csrf_input, error_summary, status_for},
+    page, submit,
 };
-use crate::{links::site_of, session::start_session, state::AppState, tenant::TenantScope};
+use crate::pages::portal::account::TokenQuery;
+use crate::{links::site_of, session::start_session, tenant::TenantScope};
+use pitlane_app::state::AppState;
+
+pub fn routes(routes: Route) -> Route {
+    routes
+        .at("/account", get(home))
+        .at("/account/signin", get(link_form).post(send_link))
+        .at("/account/magic", get(magic))
+        .at("/account/password", post(save_password))
+}
 
 fn link_page(ctx: &PageCtx, form: &Pairs, errors: &FieldErrors, sent: bool) -> Response {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = status_for(errors);
     let workshop = ctx.tenant().map(|t| t.name.clone()).unwrap_or_default();
     let body = page(
         ctx,
@@ -50,28 +54,18 @@ fn link_page(ctx: &PageCtx, form: &Pairs, errors: &FieldErrors, sent: bool) -> R
 }
 
 #[handler]
-pub fn link_form(req: &Request) -> Response {
-    link_page(
-        &PageCtx::from_request(req),
-        &Pairs(Vec::new()),
-        &FieldErrors::new(),
-        false,
-    )
+fn link_form(ctx: PageCtx) -> Response {
+    link_page(&ctx, &Pairs::default(), &FieldErrors::new(), false)
 }
 
 #[handler]
-pub async fn send_link(
+async fn send_link(
     req: &Request,
+    ctx: PageCtx,
     state: Data<&AppState>,
     scope: Data<&TenantScope>,
-    body: String,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let pairs = Pairs::parse(&body);
-    let csrf = csrf_errors(req, pairs.get("csrf"));
-    if !csrf.is_empty() {
-        return link_page(&ctx, &pairs, &csrf, false);
-    }
+    pairs: Pairs,
+) -> PageResult {
     let site = site_of(&state.config, &scope);
     match customers::request_link(
         &state.identity,
@@ -83,46 +77,44 @@ pub async fn send_link(
     )
     .await
     {
-        Ok(()) => link_page(&ctx, &pairs, &FieldErrors::new(), true),
-        Err(ServiceError::Invalid(errors)) => link_page(&ctx, &pairs, &errors, false),
-        Err(err) => service_error_page(&ctx, err),
+        Ok(()) => Ok(link_page(&ctx, &pairs, &FieldErrors::new(), true)),
+        Err(ServiceError::Invalid(errors)) => Ok(link_page(&ctx, &pairs, &errors, false)),
+        Err(err) => Err(err.into()),
     }
 }
 
 #[handler]
-pub async fn magic(
-    req: &Request,
+async fn magic(
+    ctx: PageCtx,
     session: &Session,
     state: Data<&AppState>,
     scope: Data<&TenantScope>,
     Query(q): Query<TokenQuery>,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    match customers::sign_in_by_link(&state.identity, scope.tenant_id(), &q.token).await {
-        Ok(Ok((actor, person))) => {
-            start_session(session, &actor, person.name, person.email);
-            Redirect::see_other(scope.link("/account")).into_response()
-        }
-        Ok(Err(err)) => super::account::link_problem(
-            &ctx,
-            err,
-            html! { p { a class="button" href=(ctx.link("/account/signin")) { "Send me a new link" } } },
-        ),
-        Err(err) => service_error_page(&ctx, err),
-    }
+) -> PageResult {
+    Ok(
+        match customers::sign_in_by_link(&state.identity, scope.tenant_id(), &q.token).await? {
+            Ok((actor, person)) => {
+                start_session(session, &actor, person.name, person.email);
+                Redirect::see_other(scope.link("/account")).into_response()
+            }
+            Err(err) => crate::pages::portal::account::link_problem(
+                &ctx,
+                err,
+                html! { p { a class="button" href=(ctx.link("/account/signin")) { "Send me a new link" } } },
+            ),
+        },
+    )
 }
 
 /// The customer's vehicles and visits, each visit with its own link to change it.
-async fn mine(state: &AppState, scope: &TenantScope, ctx: &PageCtx) -> Markup {
-    let Some(auth) = &ctx.auth else {
-        return html! {};
-    };
+async fn mine(state: &AppState, scope: &TenantScope, me: &Customer) -> Markup {
+    let ctx = &me.ctx;
     let fd = &state.frontdesk;
-    let Ok((_, vehicles, visits)) = pitlane_frontdesk::booking::me(fd, &auth.actor).await else {
+    let Ok((_, vehicles, visits)) = pitlane_frontdesk::booking::me(fd, &me.actor).await else {
         return html! { p class="muted" { "Your visits could not be loaded just now." } };
     };
     let site = site_of(&state.config, scope);
-    let invoices = pitlane_billing::invoices::of_signed_in_customer(&state.billing, &auth.actor)
+    let invoices = pitlane_billing::invoices::of_signed_in_customer(&state.billing, &me.actor)
         .await
         .unwrap_or_default();
     let now = chrono::Utc::now();
@@ -149,10 +141,10 @@ async fn mine(state: &AppState, scope: &TenantScope, ctx: &PageCtx) -> Markup {
                 @for i in &invoices {
                     li data-invoice {
                         a href=(pitlane_billing::invoices::customer_link(&state.billing, &site, i.id)) { (i.number.clone().unwrap_or_default()) }
-                        " · " (super::workshop::money(i.total_minor, &i.currency))
+                        " · " (crate::pages::portal::workshop::money(i.total_minor, &i.currency))
                         " · " (pitlane_domain::invoicing::InvoiceStatus::parse(&i.status).map_or("", |s| s.label()))
                         @let due = pitlane_billing::invoices::settlement(i).balance_due();
-                        @if due > 0 && i.status != "void" { " · " strong { (super::workshop::money(due, &i.currency)) " to pay" } }
+                        @if due > 0 && i.status != "void" { " · " strong { (crate::pages::portal::workshop::money(due, &i.currency)) " to pay" } }
                     }
                 }
             }
@@ -173,27 +165,26 @@ async fn mine(state: &AppState, scope: &TenantScope, ctx: &PageCtx) -> Markup {
 }
 
 fn home_page(
-    ctx: &PageCtx,
+    me: &Customer,
     errors: &FieldErrors,
     saved: bool,
     has_password: bool,
     visits: Markup,
 ) -> Response {
-    let Some(auth) = &ctx.auth else {
-        return sign_in_redirect(ctx);
-    };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let ctx = &me.ctx;
+    let (name, email) = me
+        .ctx
+        .auth
+        .as_ref()
+        .map(|a| (a.name.as_str(), a.email.as_str()))
+        .unwrap_or_default();
     let body = page(
         ctx,
         "Your account",
         None,
         html! {
-            h1 { "Hello, " (auth.name) }
-            p class="muted" { "Signed in as " (auth.email) "." }
+            h1 { "Hello, " (name) }
+            p class="muted" { "Signed in as " (email) "." }
             section class="card" aria-labelledby="mine-heading" {
                 h2 id="mine-heading" { "Your vehicles and repairs" }
                 (visits)
@@ -215,80 +206,62 @@ fn home_page(
             }
         },
     );
-    (status, body).into_response()
-}
-
-fn is_customer(ctx: &PageCtx) -> bool {
-    ctx.auth
-        .as_ref()
-        .is_some_and(|a| a.actor.role.is(Role::Customer))
+    (status_for(errors), body).into_response()
 }
 
 #[handler]
-pub async fn home(req: &Request, state: Data<&AppState>, scope: Data<&TenantScope>) -> Response {
-    let ctx = PageCtx::from_request(req);
-    match &ctx.auth {
-        None => Redirect::see_other(ctx.link("/account/signin")).into_response(),
-        // Staff have the portal; this page is the customers'.
-        Some(_) if !is_customer(&ctx) => Redirect::see_other(ctx.link("/portal")).into_response(),
-        Some(auth) => home_page(
-            &ctx,
-            &FieldErrors::new(),
-            req.uri().query() == Some("saved"),
-            customers::has_password(&state.identity, &auth.actor)
-                .await
-                .unwrap_or(true),
-            mine(&state, &scope, &ctx).await,
-        ),
-    }
-}
-
-#[handler]
-pub async fn save_password(
+async fn home(
+    me: Customer,
     req: &Request,
     state: Data<&AppState>,
     scope: Data<&TenantScope>,
-    session: &Session,
-    body: String,
 ) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Some(auth) = ctx.auth.clone() else {
-        return sign_in_redirect(&ctx);
-    };
-    let pairs = Pairs::parse(&body);
-    let has_password = customers::has_password(&state.identity, &auth.actor)
+    let has_password = customers::has_password(&state.identity, &me.actor)
         .await
         .unwrap_or(true);
-    let csrf = csrf_errors(req, pairs.get("csrf"));
-    if !csrf.is_empty() {
-        return home_page(
-            &ctx,
-            &csrf,
-            false,
-            has_password,
-            mine(&state, &scope, &ctx).await,
-        );
-    }
-    match customers::set_password(
-        &state.identity,
-        &auth.actor,
-        pairs.get("current_password"),
-        pairs.get("password"),
+    let visits = mine(&state, &scope, &me).await;
+    home_page(
+        &me,
+        &FieldErrors::new(),
+        req.uri().query() == Some("saved"),
+        has_password,
+        visits,
+    )
+}
+
+#[handler]
+async fn save_password(
+    me: Customer,
+    state: Data<&AppState>,
+    scope: Data<&TenantScope>,
+    session: &Session,
+    form: Pairs,
+) -> PageResult {
+    let (me, state) = (&me, state.0);
+    let has_password = customers::has_password(&state.identity, &me.actor)
+        .await
+        .unwrap_or(true);
+    submit(
+        &me.ctx,
+        form,
+        |p| async move {
+            customers::set_password(
+                &state.identity,
+                &me.actor,
+                p.get("current_password"),
+                p.get("password"),
+            )
+            .await?;
+            // Every session of the person ended with the change; this one goes on.
+            if let Some(auth) = &me.ctx.auth {
+                start_session(session, &me.actor, auth.name.clone(), auth.email.clone());
+            }
+            Ok("/account?saved".to_owned())
+        },
+        |_, errors| async move {
+            let visits = mine(state, &scope, me).await;
+            Ok(home_page(me, &errors, false, has_password, visits))
+        },
     )
     .await
-    {
-        Ok(()) => {
-            // Every session of the person ended with the change; this one goes on.
-            start_session(session, &auth.actor, auth.name.clone(), auth.email.clone());
-            Redirect::see_other(ctx.link("/account?saved")).into_response()
-        }
-        Err(ServiceError::Invalid(errors)) => home_page(
-            &ctx,
-            &errors,
-            false,
-            has_password,
-            mine(&state, &scope, &ctx).await,
-        ),
-        Err(err) => service_error_page(&ctx, err),
-    }
 }

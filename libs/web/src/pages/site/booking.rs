@@ -17,19 +17,33 @@ use pitlane_frontdesk::{
 };
 use pitlane_store::entity::{branch, service};
 use poem::{
-    IntoResponse, Request, Response, handler,
+    IntoResponse, Request, Response, Route, get, handler,
     http::{StatusCode, header},
+    post,
     web::{Data, Query, Redirect},
 };
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{
-    errors::{error_page, service_error_page},
-    forms::{Field, Pairs, csrf_errors, csrf_input, error_summary, query_link, status_for},
-    layout::{PageCtx, page},
+use crate::pages::kit::{
+    PageCtx, PageResult, Pairs,
+    errors::error_page,
+    forms::{Field, csrf_input, error_summary, query_link, status_for},
+    page, submit,
 };
-use crate::{links::site_of, state::AppState, tenant::TenantScope};
+use crate::{links::site_of, tenant::TenantScope};
+use pitlane_app::state::AppState;
+
+pub fn routes(routes: Route) -> Route {
+    routes
+        .at("/book", get(start_form).post(book))
+        .at("/book/code", get(code_form).post(confirm))
+        .at("/book/manage", get(manage))
+        .at("/book/manage/move", post(move_booking))
+        .at("/book/manage/cancel", post(cancel_booking))
+        .at("/book/manage/check-in", post(check_in))
+        .at("/book/manage/calendar.ics", get(calendar_file))
+}
 
 /// How many days of free times one page shows.
 const DAYS_SHOWN: u32 = 7;
@@ -107,7 +121,7 @@ fn slot_picker(
             a href=(ctx.link(&week_link(from + Duration::days(DAYS_SHOWN.into())))) { "Later times →" }
         }
     };
-    super::calendar::time_choices(&b.time_zone, slots, chosen, errors, nav)
+    crate::pages::portal::calendar::time_choices(&b.time_zone, slots, chosen, errors, nav)
 }
 
 struct BookView {
@@ -116,12 +130,11 @@ struct BookView {
 }
 
 async fn book_page(
-    req: &Request,
+    ctx: &PageCtx,
     state: &AppState,
     scope: &TenantScope,
     view: BookView,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
+) -> PageResult {
     let tenant = scope.ctx();
     let loaded = async {
         Ok::<_, ServiceError>((
@@ -130,10 +143,7 @@ async fn book_page(
         ))
     }
     .await;
-    let (branches, services) = match loaded {
-        Ok(found) => found,
-        Err(err) => return service_error_page(&ctx, err),
-    };
+    let (branches, services) = loaded?;
     let form = &view.form;
     let branch = branches
         .iter()
@@ -153,15 +163,15 @@ async fn book_page(
                 .await
             {
                 Ok(slots) => Some(slots),
-                Err(err) => return service_error_page(&ctx, err),
+                Err(err) => return Err(err.into()),
             }
         }
         _ => None,
     };
-    let me = match customer_actor(&ctx) {
+    let me = match customer_actor(ctx) {
         Some(actor) => match booking::me(&state.frontdesk, actor).await {
             Ok((me, vehicles, _)) => Some((me, vehicles)),
-            Err(err) => return service_error_page(&ctx, err),
+            Err(err) => return Err(err.into()),
         },
         None => None,
     };
@@ -187,7 +197,7 @@ async fn book_page(
         }
     };
     let body = page(
-        &ctx,
+        ctx,
         "Book a visit",
         None,
         html! {
@@ -199,7 +209,7 @@ async fn book_page(
                 form class="stack card" method="get" action=(ctx.link("/book")) {
                     h2 { "1. What and where" }
                     @if branches.len() > 1 {
-                        (super::forms::select("branch_id", "Location", &branches.iter().map(|b| (b.id.to_string(), b.name.clone())).collect::<Vec<_>>(), &chosen_branch, &view.errors))
+                        (crate::pages::kit::forms::select("branch_id", "Location", &branches.iter().map(|b| (b.id.to_string(), b.name.clone())).collect::<Vec<_>>(), &chosen_branch, &view.errors))
                     } @else if let Some(b) = branch {
                         input type="hidden" name="branch_id" value=(b.id);
                         p { "At " strong { (b.name) } }
@@ -219,7 +229,7 @@ async fn book_page(
                 }
                 @if let (Some(b), Some(s), Some(slots), Some(from)) = (branch, service, &slots, from) {
                     form class="stack card" method="post" action=(ctx.link("/book")) novalidate {
-                        (csrf_input(&ctx))
+                        (csrf_input(ctx))
                         input type="hidden" name="branch_id" value=(b.id);
                         input type="hidden" name="service_id" value=(s.id);
                         input type="hidden" name="from" value=(from);
@@ -278,23 +288,23 @@ async fn book_page(
                     }
                 }
             }
-            @if customer_actor(&ctx).is_none() {
+            @if customer_actor(ctx).is_none() {
                 p class="muted" { "Been here before? " a href=(ctx.link("/account/signin")) { "Sign in" } " to book with your saved vehicles." }
             }
         },
     );
-    (status_for(&view.errors), body).into_response()
+    Ok((status_for(&view.errors), body).into_response())
 }
 
 #[handler]
-pub async fn start_form(
-    req: &Request,
+async fn start_form(
+    ctx: PageCtx,
     state: Data<&AppState>,
     scope: Data<&TenantScope>,
     Query(q): Query<Vec<(String, String)>>,
-) -> Response {
+) -> PageResult {
     book_page(
-        req,
+        &ctx,
         &state,
         &scope,
         BookView {
@@ -345,55 +355,42 @@ fn request_of(pairs: &Pairs) -> Result<BookingRequest, FieldErrors> {
     })
 }
 
+/// A booking: a signed-in customer's is made at once; a guest's waits for the code sent to
+/// them. Both go on to pages of their own (the guest's code page, the booking's own link).
 #[handler]
-pub async fn submit(
+async fn book(
     req: &Request,
+    ctx: PageCtx,
     state: Data<&AppState>,
     scope: Data<&TenantScope>,
-    body: String,
-) -> Response {
-    let pairs = Pairs::parse(&body);
-    let again = |errors: FieldErrors, pairs: Pairs| async {
-        book_page(
-            req,
-            &state,
-            &scope,
-            BookView {
-                form: pairs,
-                errors,
-            },
-        )
-        .await
-    };
-    let csrf = csrf_errors(req, pairs.get("csrf"));
-    if !csrf.is_empty() {
-        return again(csrf, pairs).await;
-    }
-    let request = match request_of(&pairs) {
-        Ok(r) => r,
-        Err(errors) => return again(errors, pairs).await,
-    };
-    let ctx = PageCtx::from_request(req);
-    let site = site_of(&state.config, &scope);
-    let outcome = match customer_actor(&ctx) {
-        Some(actor) => booking::book_as_customer(&state.frontdesk, actor, request, &site)
+    form: Pairs,
+) -> PageResult {
+    let (ctx, state, scope) = (&ctx, state.0, scope.0);
+    let outcome = async {
+        let request = request_of(&form)?;
+        let site = site_of(&state.config, scope);
+        match customer_actor(ctx) {
+            Some(actor) => booking::book_as_customer(&state.frontdesk, actor, request, &site)
+                .await
+                .map(|booked| format!("{}&booked=1", booked.manage_link)),
+            None => booking::start_guest(
+                &state.frontdesk,
+                &scope.ctx(),
+                request,
+                crate::client_ip::client_ip(req).as_deref(),
+            )
             .await
-            .map(|booked| format!("{}&booked=1", booked.manage_link)),
-        None => booking::start_guest(
-            &state.frontdesk,
-            &scope.ctx(),
-            request,
-            crate::client_ip::client_ip(req).as_deref(),
-        )
-        .await
-        .map(|pending| scope.link(&format!("/book/code?id={}", pending.id))),
-    };
-    match outcome {
-        Ok(next) => Redirect::see_other(next).into_response(),
-        Err(ServiceError::Invalid(errors) | ServiceError::Conflict(errors)) => {
-            again(errors, pairs).await
+            .map(|pending| scope.link(&format!("/book/code?id={}", pending.id))),
         }
-        Err(err) => service_error_page(&ctx, err),
+    }
+    .await;
+    match outcome {
+        // The booking's own link is absolute, so this is not `submit`'s redirect.
+        Ok(next) => Ok(Redirect::see_other(next).into_response()),
+        Err(ServiceError::Invalid(errors) | ServiceError::Conflict(errors)) => {
+            book_page(ctx, state, scope, BookView { form, errors }).await
+        }
+        Err(err) => Err(err.into()),
     }
 }
 
@@ -404,20 +401,14 @@ pub struct CodeQuery {
 }
 
 async fn code_page(
-    req: &Request,
+    ctx: &PageCtx,
     state: &AppState,
     scope: &TenantScope,
     id: &str,
     errors: &FieldErrors,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Ok(id) = Uuid::try_parse(id) else {
-        return super::errors::not_found_page(&ctx);
-    };
-    let request = match booking::pending(&state.frontdesk, &scope.ctx(), id).await {
-        Ok(r) => r,
-        Err(err) => return service_error_page(&ctx, err),
-    };
+) -> PageResult {
+    let id = Uuid::try_parse(id).map_err(|_| ServiceError::NotFound)?;
+    let request = booking::pending(&state.frontdesk, &scope.ctx(), id).await?;
     let sent_to = if request.code_by == "sms" {
         let phone = request.phone.unwrap_or_default();
         let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
@@ -439,7 +430,7 @@ async fn code_page(
             },
         );
     let body = page(
-        &ctx,
+        ctx,
         "Confirm your booking",
         None,
         html! {
@@ -448,7 +439,7 @@ async fn code_page(
             @if let Some(start) = start { p class="muted" { "Your time is held for you once the code is entered: " (start) "." } }
             (error_summary(errors, LABELS))
             form class="stack card" method="post" action=(ctx.link("/book/code")) novalidate {
-                (csrf_input(&ctx))
+                (csrf_input(ctx))
                 input type="hidden" name="id" value=(id);
                 (Field::new("code", "Code", "").autocomplete("one-time-code").hint("6 digits").required().render(errors))
                 div { button class="button" type="submit" { "Confirm the booking" } }
@@ -456,45 +447,38 @@ async fn code_page(
             p { a href=(ctx.link("/book")) { "Start again" } }
         },
     );
-    (status_for(errors), body).into_response()
+    Ok((status_for(errors), body).into_response())
 }
 
 #[handler]
-pub async fn code_form(
-    req: &Request,
+async fn code_form(
+    ctx: PageCtx,
     state: Data<&AppState>,
     scope: Data<&TenantScope>,
     Query(q): Query<CodeQuery>,
-) -> Response {
-    code_page(req, &state, &scope, &q.id, &FieldErrors::new()).await
+) -> PageResult {
+    code_page(&ctx, &state, &scope, &q.id, &FieldErrors::new()).await
 }
 
 #[handler]
-pub async fn confirm(
-    req: &Request,
+async fn confirm(
+    ctx: PageCtx,
     state: Data<&AppState>,
     scope: Data<&TenantScope>,
-    body: String,
-) -> Response {
-    let pairs = Pairs::parse(&body);
-    let csrf = csrf_errors(req, pairs.get("csrf"));
-    if !csrf.is_empty() {
-        return code_page(req, &state, &scope, pairs.get("id"), &csrf).await;
-    }
-    let ctx = PageCtx::from_request(req);
-    let Ok(id) = Uuid::try_parse(pairs.get("id")) else {
-        return super::errors::not_found_page(&ctx);
-    };
+    form: Pairs,
+) -> PageResult {
+    let id = Uuid::try_parse(form.get("id")).map_err(|_| ServiceError::NotFound)?;
     let site = site_of(&state.config, &scope);
-    match booking::confirm_guest(&state.frontdesk, &scope.ctx(), id, pairs.get("code"), &site).await
+    match booking::confirm_guest(&state.frontdesk, &scope.ctx(), id, form.get("code"), &site).await
     {
+        // The booking's own link is absolute, so this is not `submit`'s redirect.
         Ok(booked) => {
-            Redirect::see_other(format!("{}&booked=1", booked.manage_link)).into_response()
+            Ok(Redirect::see_other(format!("{}&booked=1", booked.manage_link)).into_response())
         }
         Err(ServiceError::Invalid(errors) | ServiceError::Conflict(errors)) => {
-            code_page(req, &state, &scope, pairs.get("id"), &errors).await
+            code_page(&ctx, &state, &scope, form.get("id"), &errors).await
         }
-        Err(err) => service_error_page(&ctx, err),
+        Err(err) => Err(err.into()),
     }
 }
 
@@ -519,34 +503,28 @@ struct ManageView<'a> {
 }
 
 async fn manage_page(
-    req: &Request,
+    ctx: &PageCtx,
     state: &AppState,
     scope: &TenantScope,
     view: ManageView<'_>,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
+) -> PageResult {
     let tenant = scope.ctx();
     let managed = match booking::by_token(&state.frontdesk, &tenant, view.token).await {
         Ok(m) => m,
         Err(ServiceError::Invalid(errors)) => {
-            return error_page(
-                &ctx,
+            return Ok(error_page(
+                ctx,
                 StatusCode::GONE,
                 "This link has expired",
                 &errors.to_string(),
-            );
+            ));
         }
-        Err(err) => return service_error_page(&ctx, err),
+        Err(err) => return Err(err.into()),
     };
     let b = &managed.detail.branch;
     let from = first_day(view.from, b);
     let slots = if managed.changeable {
-        match booking::slots_for_token(&state.frontdesk, &tenant, view.token, from, DAYS_SHOWN)
-            .await
-        {
-            Ok(s) => s,
-            Err(err) => return service_error_page(&ctx, err),
-        }
+        booking::slots_for_token(&state.frontdesk, &tenant, view.token, from, DAYS_SHOWN).await?
     } else {
         Vec::new()
     };
@@ -558,12 +536,12 @@ async fn manage_page(
         )
     };
     let body = page(
-        &ctx,
+        ctx,
         "Your booking",
         None,
-        manage_body(&ctx, &managed, &view, &slots, from, &week_link),
+        manage_body(ctx, &managed, &view, &slots, from, &week_link),
     );
-    (status_for(&view.errors), body).into_response()
+    Ok((status_for(&view.errors), body).into_response())
 }
 
 fn manage_body(
@@ -641,12 +619,12 @@ fn manage_body(
 }
 
 #[handler]
-pub async fn manage(
-    req: &Request,
+async fn manage(
+    ctx: PageCtx,
     state: Data<&AppState>,
     scope: Data<&TenantScope>,
     Query(q): Query<ManageQuery>,
-) -> Response {
+) -> PageResult {
     let notice = match (q.booked.is_some(), q.done.as_deref()) {
         (true, _) => Some(
             "Booked. We have sent you a confirmation; keep this page's link to change your booking.",
@@ -657,7 +635,7 @@ pub async fn manage(
         _ => None,
     };
     manage_page(
-        req,
+        &ctx,
         &state,
         &scope,
         ManageView {
@@ -679,127 +657,111 @@ enum Change {
 }
 
 async fn change(
-    req: &Request,
+    ctx: &PageCtx,
     state: &AppState,
     scope: &TenantScope,
-    body: &str,
+    form: Pairs,
     what: Change,
-) -> Response {
-    let pairs = Pairs::parse(body);
-    let token = pairs.get("token").to_owned();
-    let mut errors = csrf_errors(req, pairs.get("csrf"));
-    if errors.is_empty() {
-        let site = site_of(&state.config, scope);
-        let fd = &state.frontdesk;
-        let tenant = scope.ctx();
-        let outcome = match what {
-            Change::Move => match DateTime::parse_from_rfc3339(pairs.get("starts_at")) {
-                Ok(at) => booking::reschedule_by_token(fd, &tenant, &token, at.into(), &site)
-                    .await
-                    .map(|_| "moved"),
-                Err(_) => {
-                    Err(FieldErrors::single("starts_at", "choose one of the times shown").into())
+) -> PageResult {
+    let token = form.get("token").to_owned();
+    submit(
+        ctx,
+        form,
+        |p| async move {
+            let site = site_of(&state.config, scope);
+            let fd = &state.frontdesk;
+            let tenant = scope.ctx();
+            let token = p.get("token");
+            let done = match what {
+                Change::Move => {
+                    let at = DateTime::parse_from_rfc3339(p.get("starts_at")).map_err(|_| {
+                        FieldErrors::single("starts_at", "choose one of the times shown")
+                    })?;
+                    booking::reschedule_by_token(fd, &tenant, token, at.into(), &site).await?;
+                    "moved"
                 }
-            },
-            Change::Cancel => booking::cancel_by_token(fd, &tenant, &token, &site)
-                .await
-                .map(|_| "cancelled"),
-            Change::CheckIn => {
-                let mut e = FieldErrors::new();
-                let mileage = pairs.mileage("mileage", &mut e);
-                let mileage = if e.is_empty() {
-                    Ok(mileage)
-                } else {
-                    Err(ServiceError::from(e))
-                };
-                match mileage {
-                    Ok(mileage) => booking::check_in_by_token(
-                        fd,
-                        &tenant,
-                        &token,
-                        Arrival {
-                            mileage,
-                            correction_reason: None,
-                            key_location: pairs.optional("key_location"),
-                        },
-                        &site,
-                    )
-                    .await
-                    .map(|_| "checked_in"),
-                    Err(e) => Err(e),
+                Change::Cancel => {
+                    booking::cancel_by_token(fd, &tenant, token, &site).await?;
+                    "cancelled"
                 }
-            }
-        };
-        match outcome {
-            Ok(done) => {
-                let next = query_link("/book/manage", &[("token", token), ("done", done.into())]);
-                return Redirect::see_other(scope.link(&next)).into_response();
-            }
-            Err(ServiceError::Invalid(e) | ServiceError::Conflict(e)) => errors = e,
-            Err(err) => return service_error_page(&PageCtx::from_request(req), err),
-        }
-    }
-    manage_page(
-        req,
-        state,
-        scope,
-        ManageView {
-            token: &token,
-            from: pairs.get("from"),
-            notice: None,
-            form: Pairs(pairs.0.clone()),
-            errors,
+                Change::CheckIn => {
+                    let mut errors = FieldErrors::new();
+                    let mileage = p.mileage("mileage", &mut errors);
+                    if !errors.is_empty() {
+                        return Err(errors.into());
+                    }
+                    let arrival = Arrival {
+                        mileage,
+                        correction_reason: None,
+                        key_location: p.optional("key_location"),
+                    };
+                    booking::check_in_by_token(fd, &tenant, token, arrival, &site).await?;
+                    "checked_in"
+                }
+            };
+            Ok(query_link(
+                "/book/manage",
+                &[("token", token.to_owned()), ("done", done.into())],
+            ))
+        },
+        |form, errors| async move {
+            let from = form.get("from").to_owned();
+            let view = ManageView {
+                token: &token,
+                from: &from,
+                notice: None,
+                form,
+                errors,
+            };
+            manage_page(ctx, state, scope, view).await
         },
     )
     .await
 }
 
 #[handler]
-pub async fn move_booking(
-    req: &Request,
+async fn move_booking(
+    ctx: PageCtx,
     state: Data<&AppState>,
     scope: Data<&TenantScope>,
-    body: String,
-) -> Response {
-    change(req, &state, &scope, &body, Change::Move).await
+    form: Pairs,
+) -> PageResult {
+    change(&ctx, &state, &scope, form, Change::Move).await
 }
 
 #[handler]
-pub async fn cancel_booking(
-    req: &Request,
+async fn cancel_booking(
+    ctx: PageCtx,
     state: Data<&AppState>,
     scope: Data<&TenantScope>,
-    body: String,
-) -> Response {
-    change(req, &state, &scope, &body, Change::Cancel).await
+    form: Pairs,
+) -> PageResult {
+    change(&ctx, &state, &scope, form, Change::Cancel).await
 }
 
 #[handler]
-pub async fn check_in(
-    req: &Request,
+async fn check_in(
+    ctx: PageCtx,
     state: Data<&AppState>,
     scope: Data<&TenantScope>,
-    body: String,
-) -> Response {
-    change(req, &state, &scope, &body, Change::CheckIn).await
+    form: Pairs,
+) -> PageResult {
+    change(&ctx, &state, &scope, form, Change::CheckIn).await
 }
 
 #[handler]
-pub async fn calendar_file(
-    req: &Request,
+async fn calendar_file(
     state: Data<&AppState>,
     scope: Data<&TenantScope>,
     Query(q): Query<ManageQuery>,
-) -> Response {
+) -> PageResult {
     let site = site_of(&state.config, &scope);
-    match booking::calendar_for_token(&state.frontdesk, &scope.ctx(), &q.token, &site).await {
-        Ok(ics) => Response::builder()
-            .content_type("text/calendar; charset=utf-8")
-            .header(
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"appointment.ics\"",
-            )
-            .body(ics),
-        Err(err) => service_error_page(&PageCtx::from_request(req), err),
-    }
+    let ics = booking::calendar_for_token(&state.frontdesk, &scope.ctx(), &q.token, &site).await?;
+    Ok(Response::builder()
+        .content_type("text/calendar; charset=utf-8")
+        .header(
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"appointment.ics\"",
+        )
+        .body(ics))
 }

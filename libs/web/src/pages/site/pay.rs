@@ -12,18 +12,28 @@ use pitlane_domain::{
     FieldErrors, ServiceError, invoicing::InvoiceStatus, quantity::format_quantity,
 };
 use poem::{
-    IntoResponse, Request, Response, handler,
+    IntoResponse, Request, Route, get, handler, post,
     web::{Data, Query, Redirect},
 };
 use serde::Deserialize;
 
-use super::{
-    errors::{not_found_page, service_error_page},
-    forms::{Pairs, csrf_errors, csrf_input, error_summary, query_link, status_for},
-    layout::{PageCtx, page},
-    workshop::money,
+use crate::pages::kit::{
+    PageCtx, PageResult, Pairs,
+    forms::{csrf_input, error_summary, query_link, status_for},
+    page,
 };
-use crate::{links::site_of, state::AppState, tenant::TenantScope};
+use crate::pages::portal::workshop::money;
+use crate::{links::site_of, tenant::TenantScope};
+use pitlane_app::state::AppState;
+
+pub fn routes(routes: Route) -> Route {
+    routes
+        .at("/invoice", get(show))
+        .at("/invoice/pay", post(pay))
+        .at("/invoice/paid", get(paid))
+        .at("/invoice/pdf", get(pdf))
+        .at("/invoice/events", get(invoice_events))
+}
 
 #[derive(Deserialize)]
 pub struct TokenQuery {
@@ -32,27 +42,23 @@ pub struct TokenQuery {
 }
 
 async fn invoice_page(
-    req: &Request,
+    ctx: &PageCtx,
     state: &AppState,
     scope: &TenantScope,
     token: &str,
     confirming: bool,
     errors: FieldErrors,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let v = match invoices::for_customer(&state.billing, scope.ctx(), token).await {
-        Ok(v) => v,
-        Err(err) => return service_error_page(&ctx, err),
-    };
+) -> PageResult {
+    let v = invoices::for_customer(&state.billing, scope.ctx(), token).await?;
     let can_pay_by_card = checkout::card_payments(&v.workshop, &state.billing).is_ok();
     let title = format!("Invoice {}", v.title());
     let body = page(
-        &ctx,
+        ctx,
         &title,
         None,
-        invoice_body(&ctx, &v, token, confirming, can_pay_by_card, &errors),
+        invoice_body(ctx, &v, token, confirming, can_pay_by_card, &errors),
     );
-    (status_for(&errors), body).into_response()
+    Ok((status_for(&errors), body).into_response())
 }
 
 fn invoice_body(
@@ -147,81 +153,73 @@ fn invoice_body(
 }
 
 #[handler]
-pub async fn show(
-    req: &Request,
+async fn show(
+    ctx: PageCtx,
     state: Data<&AppState>,
     scope: Data<&TenantScope>,
     Query(q): Query<TokenQuery>,
-) -> Response {
-    invoice_page(req, &state, &scope, &q.token, false, FieldErrors::new()).await
+) -> PageResult {
+    invoice_page(&ctx, &state, &scope, &q.token, false, FieldErrors::new()).await
 }
 
 /// Back from Stripe: "payment received, confirming…" until the webhook has made it paid.
 #[handler]
-pub async fn paid(
-    req: &Request,
+async fn paid(
+    ctx: PageCtx,
     state: Data<&AppState>,
     scope: Data<&TenantScope>,
     Query(q): Query<TokenQuery>,
-) -> Response {
-    invoice_page(req, &state, &scope, &q.token, true, FieldErrors::new()).await
+) -> PageResult {
+    invoice_page(&ctx, &state, &scope, &q.token, true, FieldErrors::new()).await
 }
 
 /// Sends the customer to Stripe Checkout for the balance.
 #[handler]
-pub async fn pay(
-    req: &Request,
+async fn pay(
+    ctx: PageCtx,
     state: Data<&AppState>,
     scope: Data<&TenantScope>,
-    body: String,
-) -> Response {
-    let pairs = Pairs::parse(&body);
-    let token = pairs.get("token").to_owned();
-    let errors = csrf_errors(req, pairs.get("csrf"));
-    if !errors.is_empty() {
-        return super::errors::expired_form(&PageCtx::from_request(req));
-    }
+    form: Pairs,
+) -> PageResult {
+    let token = form.get("token");
     let site = site_of(&state.config, &scope);
-    match checkout::start(&state.billing, scope.ctx(), &token, &site).await {
-        Ok(url) => Redirect::see_other(url).into_response(),
+    // Stripe's page is another site: not a path of the workshop's, so no `submit`.
+    match checkout::start(&state.billing, scope.ctx(), token, &site).await {
+        Ok(url) => Ok(Redirect::see_other(url).into_response()),
         Err(ServiceError::Invalid(e) | ServiceError::Conflict(e)) => {
-            invoice_page(req, &state, &scope, &token, false, e).await
+            invoice_page(&ctx, &state, &scope, token, false, e).await
         }
-        Err(err) => service_error_page(&PageCtx::from_request(req), err),
+        Err(err) => Err(err.into()),
     }
 }
 
 #[handler]
-pub async fn pdf(
-    req: &Request,
+async fn pdf(
     state: Data<&AppState>,
     scope: Data<&TenantScope>,
     Query(q): Query<TokenQuery>,
-) -> Response {
-    match invoices::for_customer(&state.billing, scope.ctx(), &q.token).await {
-        Ok(v) => crate::api::pdf_response(&v).into_response(),
-        Err(err) => service_error_page(&PageCtx::from_request(req), err),
-    }
+) -> PageResult {
+    let v = invoices::for_customer(&state.billing, scope.ctx(), &q.token).await?;
+    Ok(crate::api::pdf_response(&v).into_response())
 }
 
 /// The invoice's live updates for the customer holding its link: only this invoice's.
 #[handler]
-pub async fn invoice_events(
+async fn invoice_events(
     req: &Request,
     state: Data<&AppState>,
     scope: Data<&TenantScope>,
     Query(q): Query<TokenQuery>,
-) -> Response {
-    let v = match invoices::for_customer(&state.billing, scope.ctx(), &q.token).await {
-        Ok(v) => v,
-        Err(_) => return not_found_page(&PageCtx::from_request(req)),
-    };
-    crate::events::link_stream(
+) -> PageResult {
+    let v = invoices::for_customer(&state.billing, scope.ctx(), &q.token)
+        .await
+        .map_err(|_| ServiceError::NotFound)?;
+    Ok(crate::events::link_stream(
         &state,
         req,
         scope.tenant.id,
         v.invoice.id,
         pitlane_domain::live::Topic::Invoice,
     )
-    .await
+    .await)
 }

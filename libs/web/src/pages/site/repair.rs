@@ -17,17 +17,27 @@ use pitlane_workshop::{
     orders::{self, OrderView},
 };
 use poem::{
-    IntoResponse, Request, Response, handler,
+    IntoResponse, Request, Route, get, handler, post,
     web::{Data, Path, Query, Redirect},
 };
 use serde::Deserialize;
 
-use super::{
-    errors::{not_found_page, service_error_page},
-    forms::{Pairs, csrf_errors, csrf_input, error_summary, query_link, status_for},
-    layout::{PageCtx, page},
+use crate::pages::kit::{
+    PageCtx, PageResult, Pairs,
+    forms::{csrf_input, error_summary, query_link, status_for},
+    page, submit,
 };
-use crate::{links::site_of, state::AppState, tenant::TenantScope};
+use crate::{links::site_of, tenant::TenantScope};
+use pitlane_app::state::AppState;
+
+pub fn routes(routes: Route) -> Route {
+    routes
+        .at("/repair", get(show_order))
+        .at("/repair/answer", post(answer_estimate))
+        .at("/repair/follow", post(follow))
+        .at("/repair/events", get(order_events))
+        .at("/repair/photos/:id", get(order_photo))
+}
 
 #[derive(Deserialize)]
 pub struct TokenQuery {
@@ -84,31 +94,19 @@ struct View<'a> {
 }
 
 async fn repair_page(
-    req: &Request,
+    ctx: &PageCtx,
     state: &AppState,
     scope: &TenantScope,
     view: View<'_>,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let order = match approval::for_customer(&state.workshop, scope.ctx(), view.token).await {
-        Ok(order) => order,
-        Err(err) => return service_error_page(&ctx, err),
-    };
-    let reports = match inspections::of_order(&state.workshop, scope.ctx(), order.order.id).await {
-        Ok(reports) => reports,
-        Err(err) => return service_error_page(&ctx, err),
-    };
+) -> PageResult {
+    let order = approval::for_customer(&state.workshop, scope.ctx(), view.token).await?;
+    let reports = inspections::of_order(&state.workshop, scope.ctx(), order.order.id).await?;
     let title = format!(
         "Your {}",
         pitlane_frontdesk::vehicles::describe(&order.vehicle)
     );
-    let body = page(
-        &ctx,
-        &title,
-        None,
-        repair_body(&ctx, &order, &reports, &view),
-    );
-    (status_for(&view.errors), body).into_response()
+    let body = page(ctx, &title, None, repair_body(ctx, &order, &reports, &view));
+    Ok((status_for(&view.errors), body).into_response())
 }
 
 fn money(minor: i64, currency: &str) -> String {
@@ -272,19 +270,19 @@ fn repair_body(
 }
 
 #[handler]
-pub async fn show_order(
-    req: &Request,
+async fn show_order(
+    ctx: PageCtx,
     state: Data<&AppState>,
     scope: Data<&TenantScope>,
     Query(q): Query<TokenQuery>,
-) -> Response {
+) -> PageResult {
     let notice = match q.done.as_deref() {
         Some("answered") => Some("Thank you: your answer is with the workshop."),
         Some("messages") => Some("Your choice of messages is saved."),
         _ => None,
     };
     repair_page(
-        req,
+        &ctx,
         &state,
         &scope,
         View {
@@ -297,62 +295,62 @@ pub async fn show_order(
     .await
 }
 
+/// The customer's answer to the estimate, line by line.
 #[handler]
-pub async fn answer_estimate(
-    req: &Request,
+async fn answer_estimate(
+    ctx: PageCtx,
     state: Data<&AppState>,
     scope: Data<&TenantScope>,
-    body: String,
-) -> Response {
-    let pairs = Pairs::parse(&body);
-    let token = pairs.get("token").to_owned();
-    let mut errors = csrf_errors(req, pairs.get("csrf"));
-    if errors.is_empty() {
-        let mut answers = Vec::new();
-        for (key, value) in &pairs.0 {
-            let Some(id) = key
-                .strip_prefix("d_")
-                .and_then(|id| uuid::Uuid::try_parse(id).ok())
-            else {
-                continue;
-            };
-            match LineDecision::parse(value) {
-                Some(d) if d != LineDecision::Pending => answers.push((id, d)),
-                _ => errors.add("decisions", "choose approve or decline for each item"),
+    form: Pairs,
+) -> PageResult {
+    let token = form.get("token").to_owned();
+    let (ctx, state, scope) = (&ctx, state.0, scope.0);
+    submit(
+        ctx,
+        form,
+        |p| async move {
+            let mut answers = Vec::new();
+            let mut errors = FieldErrors::new();
+            for (key, value) in &p.0 {
+                let Some(id) = key
+                    .strip_prefix("d_")
+                    .and_then(|id| uuid::Uuid::try_parse(id).ok())
+                else {
+                    continue;
+                };
+                match LineDecision::parse(value) {
+                    Some(d) if d != LineDecision::Pending => answers.push((id, d)),
+                    _ => errors.add("decisions", "choose approve or decline for each item"),
+                }
             }
-        }
-        if errors.is_empty() {
-            let site = site_of(&state.config, &scope);
-            let version = pairs.get("version").parse().unwrap_or(-1);
-            match approval::answer_online(
+            if !errors.is_empty() {
+                return Err(errors.into());
+            }
+            let site = site_of(&state.config, scope);
+            let version = p.get("version").parse().unwrap_or(-1);
+            let token = p.get("token");
+            approval::answer_online(
                 &state.workshop,
                 scope.ctx(),
-                &token,
+                token,
                 version,
                 &answers,
                 &site,
             )
-            .await
-            {
-                Ok(_) => {
-                    let next =
-                        query_link("/repair", &[("token", token), ("done", "answered".into())]);
-                    return Redirect::see_other(scope.link(&next)).into_response();
-                }
-                Err(ServiceError::Invalid(e) | ServiceError::Conflict(e)) => errors = e,
-                Err(err) => return service_error_page(&PageCtx::from_request(req), err),
-            }
-        }
-    }
-    repair_page(
-        req,
-        &state,
-        &scope,
-        View {
-            token: &token,
-            notice: None,
-            form: pairs,
-            errors,
+            .await?;
+            Ok(query_link(
+                "/repair",
+                &[("token", token.to_owned()), ("done", "answered".into())],
+            ))
+        },
+        |form, errors| async move {
+            let view = View {
+                token: &token,
+                notice: None,
+                form,
+                errors,
+            };
+            repair_page(ctx, state, scope, view).await
         },
     )
     .await
@@ -360,76 +358,51 @@ pub async fn answer_estimate(
 
 /// The customer's choice of messages: every step, or only when it is ready.
 #[handler]
-pub async fn follow(
-    req: &Request,
-    state: Data<&AppState>,
-    scope: Data<&TenantScope>,
-    body: String,
-) -> Response {
-    let pairs = Pairs::parse(&body);
-    let token = pairs.get("token").to_owned();
-    let ctx = PageCtx::from_request(req);
-    let errors = csrf_errors(req, pairs.get("csrf"));
-    if !errors.is_empty() {
-        return super::errors::expired_form(&ctx);
-    }
-    match approval::follow_by_link(
+async fn follow(state: Data<&AppState>, scope: Data<&TenantScope>, form: Pairs) -> PageResult {
+    let token = form.get("token").to_owned();
+    approval::follow_by_link(
         &state.workshop,
         scope.ctx(),
         &token,
-        pairs.get("follow") == "yes",
+        form.get("follow") == "yes",
     )
-    .await
-    {
-        Ok(()) => {
-            let next = query_link("/repair", &[("token", token), ("done", "messages".into())]);
-            Redirect::see_other(scope.link(&next)).into_response()
-        }
-        Err(err) => service_error_page(&ctx, err),
-    }
+    .await?;
+    let next = query_link("/repair", &[("token", token), ("done", "messages".into())]);
+    Ok(Redirect::see_other(scope.link(&next)).into_response())
 }
 
 /// A photo of the order's inspection, for the customer holding its link.
 #[handler]
-pub async fn order_photo(
-    req: &Request,
+async fn order_photo(
     state: Data<&AppState>,
     scope: Data<&TenantScope>,
     Path(id): Path<String>,
     Query(q): Query<TokenQuery>,
-) -> Response {
-    let ctx = PageCtx::from_request(req);
-    let Ok(id) = uuid::Uuid::try_parse(&id) else {
-        return not_found_page(&ctx);
-    };
-    match inspections::photo_for_customer(&state.workshop, scope.ctx(), &q.token, id).await {
-        Ok(photo) => crate::api::photo_file(photo),
-        Err(err) => service_error_page(&ctx, err),
-    }
+) -> PageResult {
+    let id = uuid::Uuid::try_parse(&id).map_err(|_| ServiceError::NotFound)?;
+    let photo = inspections::photo_for_customer(&state.workshop, scope.ctx(), &q.token, id).await?;
+    Ok(crate::api::photo_file(photo))
 }
 
 /// The order's live updates for the customer holding its link: only events addressed to this
 /// order, never the workshop's other work.
 #[handler]
-pub async fn order_events(
+async fn order_events(
     req: &Request,
     state: Data<&AppState>,
     scope: Data<&TenantScope>,
     Query(q): Query<TokenQuery>,
-) -> Response {
-    let Ok(order) = approval::order_of_link(&state.workshop, &q.token) else {
-        return not_found_page(&PageCtx::from_request(req));
-    };
+) -> PageResult {
+    let order =
+        approval::order_of_link(&state.workshop, &q.token).map_err(|_| ServiceError::NotFound)?;
     // The link must belong to this workshop's order, not only carry a good signature.
-    if let Err(err) = approval::for_customer(&state.workshop, scope.ctx(), &q.token).await {
-        return service_error_page(&PageCtx::from_request(req), err);
-    }
-    crate::events::link_stream(
+    approval::for_customer(&state.workshop, scope.ctx(), &q.token).await?;
+    Ok(crate::events::link_stream(
         &state,
         req,
         scope.tenant.id,
         order,
         pitlane_domain::live::Topic::Repair,
     )
-    .await
+    .await)
 }

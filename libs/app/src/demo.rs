@@ -1,0 +1,63 @@
+//! The demo workshop of a first start: its front desk, floor and an invoice, so there is
+//! something to look at, and its credentials printed once.
+
+use pitlane_store::Store;
+
+use crate::{config::Config, start::StartError};
+
+/// Fills the demo workshop made by this start and prints how to sign in.
+pub async fn fill(
+    config: &Config,
+    store: &Store,
+    frontdesk: &pitlane_frontdesk::FrontDesk,
+    workshop: &pitlane_workshop::Workshop,
+    billing: &pitlane_billing::Billing,
+    credentials: &pitlane_tenancy::DemoCredentials,
+) -> Result<(), StartError> {
+    // The demo's front desk and workshop come with it, so a first start has a calendar,
+    // repair orders and parts to look at.
+    let demo = store
+        .tenant_by_slug(pitlane_tenancy::DEMO_SLUG)
+        .await
+        .map_err(|e| StartError::Database(e.to_string()))?;
+    let mut mechanic = None;
+    if let Some(demo) = demo {
+        let site = crate::links::site_of_tenant(config, &demo.slug);
+        let tenant = pitlane_domain::ids::TenantId(demo.id);
+        match pitlane_frontdesk::demo::seed(frontdesk, tenant, &site).await {
+            Ok(login) => {
+                mechanic = Some(login);
+                if let Err(err) = pitlane_workshop::demo::seed(workshop, tenant).await {
+                    tracing::warn!(error = %err, "the demo workshop's floor could not be filled");
+                }
+                if let Err(err) = pitlane_billing::demo::seed(billing, tenant, &site).await {
+                    tracing::warn!(error = %err, "the demo workshop's invoice could not be made");
+                }
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "the demo workshop's front desk could not be filled");
+            }
+        }
+    }
+    print_credentials(config, credentials, mechanic.as_ref());
+    Ok(())
+}
+
+fn print_credentials(
+    config: &Config,
+    credentials: &pitlane_tenancy::DemoCredentials,
+    mechanic: Option<&(String, String)>,
+) {
+    let origin = config.public_url.as_str().trim_end_matches('/');
+    println!();
+    println!("  Demo workshop created. Sign in at {origin}/t/demo/signin");
+    println!("    e-mail:   {}", credentials.email);
+    println!("    password: {}", credentials.password);
+    if let Some((email, password)) = mechanic {
+        println!("  A mechanic, for \"My jobs\" and the job board:");
+        println!("    e-mail:   {email}");
+        println!("    password: {password}");
+    }
+    println!("  The password is shown only this once.");
+    println!();
+}

@@ -1,0 +1,30 @@
+//! What other capabilities keep of a customer, and how they hear that it changed. The front
+//! desk owns customers; the workshop owns repair orders and billing owns invoices, which
+//! carry a copy of the customer's name (and contact details) for the board and for the tax
+//! authorities. The front desk does not write their tables: each owner registers a hook, and
+//! the front desk calls every hook inside the transaction of the change, so the copies change
+//! with it or not at all.
+
+use pitlane_domain::ServiceError;
+use pitlane_store::TenantTx;
+use uuid::Uuid;
+
+#[async_trait::async_trait]
+pub trait CustomerHook: Send + Sync {
+    /// The customer is now called `name`.
+    async fn renamed(&self, tx: &TenantTx, customer: Uuid, name: &str) -> Result<(), ServiceError>;
+
+    /// `duplicate` was merged into `keep`: its records are `keep`'s now.
+    async fn merged(&self, tx: &TenantTx, keep: Uuid, duplicate: Uuid) -> Result<(), ServiceError>;
+
+    /// The customer was erased: what identifies them goes; `erased_name` stands in its place.
+    async fn erased(
+        &self,
+        tx: &TenantTx,
+        customer: Uuid,
+        erased_name: &str,
+    ) -> Result<(), ServiceError>;
+}
+
+/// The hooks of every capability that keeps customers' details, in the order they run.
+pub type CustomerHooks = std::sync::Arc<[std::sync::Arc<dyn CustomerHook>]>;

@@ -1,0 +1,96 @@
+//! `/invitations`: invitations to join the staff.
+
+pub(crate) mod json;
+
+use pitlane_identity::invitations;
+use poem::{Request, web::Data};
+use poem_openapi::{OpenApi, param::Path, payload::Json};
+use uuid::Uuid;
+
+use self::json::{Invitation, InvitationList, InvitationWrite};
+use super::{
+    ApiTags, Caller,
+    shapes::{Created, NoContent},
+};
+use crate::{links::site_of, problem::Problem, tenant::TenantScope};
+use pitlane_app::state::AppState;
+
+pub struct InvitationsApi;
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Staff")]
+impl InvitationsApi {
+    /// List pending invitations
+    ///
+    /// Needs `staff.manage`.
+    #[oai(
+        path = "/invitations",
+        method = "get",
+        operation_id = "list_invitations"
+    )]
+    async fn list(
+        &self,
+        Caller(auth): Caller,
+        state: Data<&AppState>,
+    ) -> Result<Json<InvitationList>, Problem> {
+        let rows = invitations::pending(&state.store, &auth.actor).await?;
+        Ok(Json(InvitationList {
+            items: rows.into_iter().map(Invitation::from).collect(),
+        }))
+    }
+
+    /// Invite someone to the staff
+    ///
+    /// Needs `staff.manage`, and every permission of the role offered.
+    #[oai(
+        path = "/invitations",
+        method = "post",
+        operation_id = "create_invitation"
+    )]
+    async fn invite(
+        &self,
+        Caller(auth): Caller,
+        state: Data<&AppState>,
+        req: &Request,
+        body: Json<InvitationWrite>,
+    ) -> Result<Created<Invitation>, Problem> {
+        let scope = req
+            .extensions()
+            .get::<TenantScope>()
+            .ok_or(pitlane_domain::ServiceError::NotFound)?;
+        let site = site_of(&state.config, scope);
+        pitlane_billing::subscriptions::allow_one_more(
+            &state.billing,
+            &auth.actor,
+            pitlane_billing::subscriptions::Limit::Staff,
+            &site,
+        )
+        .await?;
+        let row = invitations::invite(
+            &state.identity,
+            &auth.actor,
+            &auth.name,
+            body.0.into(),
+            &site,
+        )
+        .await?;
+        Ok(Created::new(row))
+    }
+
+    /// Revoke an invitation
+    ///
+    /// Needs `staff.manage`. Its link stops working at once.
+    #[oai(
+        path = "/invitations/:invitation_id",
+        method = "delete",
+        operation_id = "revoke_invitation"
+    )]
+    async fn revoke(
+        &self,
+        Caller(auth): Caller,
+        state: Data<&AppState>,
+        invitation_id: Path<Uuid>,
+    ) -> Result<NoContent, Problem> {
+        invitations::revoke(&state.store, &auth.actor, invitation_id.0).await?;
+        Ok(NoContent::Done)
+    }
+}

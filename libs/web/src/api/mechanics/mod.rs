@@ -1,0 +1,86 @@
+//! `/mechanics`: the members who work jobs, their skills, weekly hours and absences.
+
+pub(crate) mod json;
+pub mod pay;
+
+use pitlane_frontdesk::resources::{self, ProfileInput};
+use poem::web::Data;
+use poem_openapi::{OpenApi, param::Path, payload::Json};
+use uuid::Uuid;
+
+use self::json::{MechanicInfo, MechanicList, MechanicProfileWrite};
+use super::{
+    ApiTags, Caller,
+    absences::json::{Absence, AbsenceWrite},
+    shapes::Created,
+};
+use crate::problem::Problem;
+use pitlane_app::state::AppState;
+
+pub struct MechanicsApi;
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Scheduling")]
+impl MechanicsApi {
+    /// List mechanics
+    ///
+    /// Needs `tenant.read`. Approved members who work jobs, with skills and hours.
+    #[oai(path = "/mechanics", method = "get", operation_id = "list_mechanics")]
+    async fn list(
+        &self,
+        Caller(auth): Caller,
+        state: Data<&AppState>,
+    ) -> Result<Json<MechanicList>, Problem> {
+        let rows = resources::mechanics(&state.frontdesk, &auth.actor).await?;
+        Ok(Json(MechanicList {
+            items: rows.into_iter().map(MechanicInfo::from).collect(),
+        }))
+    }
+
+    /// Set a mechanic's skills and weekly hours
+    ///
+    /// Needs `staff.manage`.
+    #[oai(
+        path = "/mechanics/:mechanic_id",
+        method = "put",
+        operation_id = "update_mechanic"
+    )]
+    async fn update(
+        &self,
+        Caller(auth): Caller,
+        state: Data<&AppState>,
+        mechanic_id: Path<Uuid>,
+        body: Json<MechanicProfileWrite>,
+    ) -> Result<Json<MechanicInfo>, Problem> {
+        let profile: ProfileInput = body.0.try_into()?;
+        let row =
+            resources::set_profile(&state.frontdesk, &auth.actor, mechanic_id.0, profile).await?;
+        Ok(Json(row.into()))
+    }
+
+    /// Record a mechanic's absence
+    ///
+    /// Needs `staff.manage`. They are offered for no slot during it.
+    #[oai(
+        path = "/mechanics/:mechanic_id/absences",
+        method = "post",
+        operation_id = "add_absence"
+    )]
+    async fn add_absence(
+        &self,
+        Caller(auth): Caller,
+        state: Data<&AppState>,
+        mechanic_id: Path<Uuid>,
+        body: Json<AbsenceWrite>,
+    ) -> Result<Created<Absence>, Problem> {
+        let row = resources::add_absence(
+            &state.frontdesk,
+            &auth.actor,
+            mechanic_id.0,
+            body.0.starts_at,
+            body.0.ends_at,
+            body.0.reason.as_deref(),
+        )
+        .await?;
+        Ok(Created::new(row))
+    }
+}

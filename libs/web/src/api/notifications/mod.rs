@@ -1,0 +1,87 @@
+//! `/notifications`: the caller's own notifications.
+
+pub(crate) mod json;
+
+use pitlane_notify::staff;
+use poem::web::Data;
+use poem_openapi::{OpenApi, param::Path, param::Query, payload::Json};
+use uuid::Uuid;
+
+use self::json::{Notification, NotificationList, Unread};
+use super::{ApiTags, Caller, page_limit};
+use crate::problem::Problem;
+use pitlane_app::state::AppState;
+
+pub struct NotificationsApi;
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Session")]
+impl NotificationsApi {
+    /// List my notifications
+    ///
+    /// Any signed-in member. Their own notifications, newest first, with the unread count.
+    #[oai(
+        path = "/notifications",
+        method = "get",
+        operation_id = "list_notifications"
+    )]
+    async fn list(
+        &self,
+        Caller(auth): Caller,
+        state: Data<&AppState>,
+        unread: Query<Option<bool>>,
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<NotificationList>, Problem> {
+        let (rows, unread) = staff::list(
+            &state.store,
+            &auth.actor,
+            unread.0.unwrap_or(false),
+            page_limit(limit.0),
+        )
+        .await?;
+        Ok(Json(NotificationList {
+            items: rows.into_iter().map(Notification::from).collect(),
+            unread,
+        }))
+    }
+
+    /// Mark a notification read
+    ///
+    /// Any signed-in member, for their own notifications.
+    #[oai(
+        path = "/notifications/:notification_id/read",
+        method = "post",
+        operation_id = "mark_notification_read"
+    )]
+    async fn read(
+        &self,
+        Caller(auth): Caller,
+        state: Data<&AppState>,
+        notification_id: Path<Uuid>,
+    ) -> Result<Json<Unread>, Problem> {
+        let unread = staff::mark_read(
+            &state.store,
+            &state.live,
+            &auth.actor,
+            Some(notification_id.0),
+        )
+        .await?;
+        Ok(Json(Unread { unread }))
+    }
+
+    /// Mark all my notifications read
+    ///
+    /// Any signed-in member, for their own notifications.
+    #[oai(
+        path = "/notifications/read-all",
+        method = "post",
+        operation_id = "mark_all_notifications_read"
+    )]
+    async fn read_all(
+        &self,
+        Caller(auth): Caller,
+        state: Data<&AppState>,
+    ) -> Result<Json<Unread>, Problem> {
+        let unread = staff::mark_read(&state.store, &state.live, &auth.actor, None).await?;
+        Ok(Json(Unread { unread }))
+    }
+}
