@@ -1,12 +1,20 @@
-//! The portal in real headless Chromium: sign-in, the day/night switch, brand settings, and an
-//! accessibility audit of every page. A failing journey leaves a screenshot in
-//! tests/screenshots/; with PITLANE_SCREENSHOTS=1 the main pages are saved there too.
+//! The portal in real headless Chromium: sign-in, the day/night switch, brand settings, the
+//! menu each role sees, and an audit of every page: accessibility in both themes, and at a
+//! phone's, a tablet's and a desktop's width no sideways scrolling and no id used twice. A
+//! failing journey leaves a screenshot in tests/screenshots/; with PITLANE_SCREENSHOTS=1 the
+//! main pages are saved there too.
 
 use anyhow::{Context, ensure};
 use fantoccini::{Client, Locator};
 use pitlane_testkit::{Browser, TenantFixture, TestApp};
 
 const AUDIT: &str = include_str!("support/a11y-audit.js");
+const REFLOW: &str = include_str!("support/reflow-check.js");
+
+/// The widths every page is checked at: a phone, a tablet, a desktop. The accessibility audit
+/// runs at the last.
+const WIDTHS: [u32; 3] = [390, 768, 1366];
+const DESKTOP: u32 = WIDTHS[2];
 
 async fn css_var(client: &Client, name: &str) -> anyhow::Result<String> {
     let script =
@@ -139,7 +147,7 @@ async fn sign_in_journey(
         url.path() == "/t/alpha/portal",
         "landed on the portal: {url}"
     );
-    let branches = text_of(&client, "#branches-heading + table tbody").await?;
+    let branches = text_of(&client, "#branches-heading + .table-scroll tbody").await?;
     ensure!(
         branches.contains("ALPHA Motors Central"),
         "the branch is listed: {branches}"
@@ -285,8 +293,113 @@ async fn audit(
     Ok(())
 }
 
+/// Makes the page `width` CSS pixels wide (correcting for any frame the window adds).
+async fn set_width(client: &Client, width: u32) -> anyhow::Result<()> {
+    let inner = |client: &Client| {
+        let client = client.clone();
+        async move {
+            let value = client.execute("return window.innerWidth;", vec![]).await?;
+            anyhow::Ok(i64::try_from(value.as_u64().unwrap_or_default())?)
+        }
+    };
+    client.set_window_size(width, 900).await?;
+    let frame = inner(client).await? - i64::from(width);
+    if frame != 0 {
+        client
+            .set_window_size(u32::try_from(i64::from(width) - frame)?, 900)
+            .await?;
+    }
+    let now = inner(client).await?;
+    ensure!(
+        now == i64::from(width),
+        "the page is {now} px wide, not {width}"
+    );
+    Ok(())
+}
+
+/// Checks the page shown at the window's width: no sideways scrolling, no id used twice.
+async fn reflow(
+    client: &Client,
+    label: &str,
+    width: u32,
+    problems: &mut Vec<String>,
+) -> anyhow::Result<()> {
+    let found = client.execute(REFLOW, vec![]).await?;
+    for problem in found.as_array().into_iter().flatten() {
+        problems.push(format!(
+            "{label} at {width} px: {}",
+            problem.as_str().unwrap_or_default()
+        ));
+    }
+    Ok(())
+}
+
+/// [`reflow`] at every width for the page shown, one that cannot be opened again by its
+/// address (a form that came back with its errors). Leaves the window at the desktop width.
+async fn reflow_here(
+    client: &Client,
+    label: &str,
+    problems: &mut Vec<String>,
+) -> anyhow::Result<()> {
+    for width in WIDTHS {
+        set_width(client, width).await?;
+        reflow(client, label, width, problems).await?;
+    }
+    Ok(())
+}
+
+/// Visits every page at each of `widths` (the window resized once per width): none may scroll
+/// sideways or use an id twice; at the desktop width each is also audited for accessibility in
+/// the day and the night theme. A page is a path in the workshop or a whole address. Leaves
+/// the window at the last width.
+async fn audit_pages<P: AsRef<str>>(
+    client: &Client,
+    origin: &str,
+    pages: &[P],
+    widths: &[u32],
+    problems: &mut Vec<String>,
+) -> anyhow::Result<()> {
+    for &width in widths {
+        set_width(client, width).await?;
+        for page in pages {
+            let page = page.as_ref();
+            let (url, label) = match page.strip_prefix(origin) {
+                Some(path) => (page.to_owned(), path),
+                None => (format!("{origin}/t/alpha{page}"), page),
+            };
+            client.goto(&url).await?;
+            reflow(client, label, width, problems).await?;
+            if width == DESKTOP {
+                for theme in ["light", "dark"] {
+                    audit(client, theme, label, problems).await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The staff pages the accessibility journey audits.
+const PORTAL_PAGES: &[&str] = &[
+    "/portal",
+    "/portal/settings",
+    "/portal/messages",
+    "/portal/settings/messages",
+    "/portal/settings/templates",
+    "/portal/notifications",
+    "/portal/staff",
+    "/portal/staff/roles",
+    "/portal/audit",
+    "/portal/settings/api-keys",
+    "/portal/settings/security",
+    "/portal/settings/domains",
+    "/portal/account",
+    "/",
+];
+
 /// Audits every portal page in the day and the night theme, with the default brand and with a
-/// brand colour that is hard to read (yellow), which the derived palette must make readable.
+/// brand colour that is hard to read (yellow), which the derived palette must make readable;
+/// with the default brand, also at every width.
 async fn accessibility_journey(client: Client, origin: String) -> anyhow::Result<()> {
     // The audit must be able to fail: text in the page's own background colour is reported.
     client.goto(&format!("{origin}/t/alpha/portal")).await?;
@@ -299,6 +412,16 @@ async fn accessibility_journey(client: Client, origin: String) -> anyhow::Result
         faint.to_string().contains("faint"),
         "the audit reports low contrast: {faint}"
     );
+    // So must the reflow check: a block wider than a phone, and an id used twice.
+    set_width(&client, WIDTHS[0]).await?;
+    let widen = "const d = document.createElement('div'); d.id = 'main'; d.style.width = '600px'; d.style.height = '1em'; \
+                 document.querySelector('main').append(d);";
+    client.execute(widen, vec![]).await?;
+    let wide = client.execute(REFLOW, vec![]).await?.to_string();
+    ensure!(
+        wide.contains("scrolls sideways") && wide.contains("is used 2 times"),
+        "the reflow check reports overflow and a repeated id: {wide}"
+    );
 
     let mut problems = Vec::new();
     for brand in ["#1f6feb", "#ffdd00"] {
@@ -309,32 +432,14 @@ async fn accessibility_journey(client: Client, origin: String) -> anyhow::Result
         fill(&client, "f-accent_color", brand).await?;
         submit(&client).await?;
         text_of(&client, "[role=status]").await?;
+        let widths: &[u32] = if brand == "#1f6feb" {
+            &WIDTHS
+        } else {
+            &[DESKTOP]
+        };
+        let before = problems.len();
+        audit_pages(&client, &origin, PORTAL_PAGES, widths, &mut problems).await?;
         for theme in ["light", "dark"] {
-            for page in [
-                "/portal",
-                "/portal/settings",
-                "/portal/messages",
-                "/portal/settings/messages",
-                "/portal/settings/templates",
-                "/portal/notifications",
-                "/portal/staff",
-                "/portal/staff/roles",
-                "/portal/audit",
-                "/portal/settings/api-keys",
-                "/portal/settings/security",
-                "/portal/settings/domains",
-                "/portal/account",
-                "/",
-            ] {
-                client.goto(&format!("{origin}/t/alpha{page}")).await?;
-                audit(
-                    &client,
-                    theme,
-                    &format!("{page}, brand {brand}"),
-                    &mut problems,
-                )
-                .await?;
-            }
             // The settings form with its errors showing.
             client
                 .goto(&format!("{origin}/t/alpha/portal/settings"))
@@ -342,13 +447,13 @@ async fn accessibility_journey(client: Client, origin: String) -> anyhow::Result
             fill(&client, "f-name", "").await?;
             submit(&client).await?;
             text_of(&client, "[role=alert]").await?;
-            audit(
-                &client,
-                theme,
-                &format!("settings with errors, brand {brand}"),
-                &mut problems,
-            )
-            .await?;
+            audit(&client, theme, "settings with errors", &mut problems).await?;
+        }
+        if brand == "#1f6feb" {
+            reflow_here(&client, "settings with errors", &mut problems).await?;
+        }
+        for problem in &mut problems[before..] {
+            problem.push_str(&format!(" (brand {brand})"));
         }
     }
     // Signed out: the sign-in page with its error showing.
@@ -367,6 +472,7 @@ async fn accessibility_journey(client: Client, origin: String) -> anyhow::Result
         text_of(&client, "[role=alert]").await?;
         audit(&client, theme, "sign-in with errors", &mut problems).await?;
     }
+    reflow_here(&client, "sign-in with errors", &mut problems).await?;
     ensure!(
         problems.is_empty(),
         "accessibility problems:\n{}",
@@ -432,6 +538,158 @@ async fn template_journey(client: Client, origin: String) -> anyhow::Result<()> 
     Ok(())
 }
 
+/// The whole menu, as an owner sees it.
+const FULL_MENU: &[&str] = &[
+    "Dashboard",
+    "Calendar",
+    "Inbox",
+    "Customers",
+    "Repair orders",
+    "Invoices",
+    "My jobs",
+    "Parts",
+    "Messages",
+    "Staff",
+    "Settings",
+    "Audit log",
+    "Account",
+];
+
+/// The main menu of a page: each entry's label and address.
+fn menu_of(html: &str) -> Vec<(String, String)> {
+    let Some(nav) = html
+        .split_once("<nav class=\"site-nav\"")
+        .and_then(|(_, rest)| rest.split_once("</nav>"))
+        .map(|(nav, _)| nav)
+    else {
+        return Vec::new();
+    };
+    nav.split("<a ")
+        .skip(1)
+        .filter_map(|a| {
+            let href = a.split_once("href=\"")?.1.split_once('"')?.0;
+            let label = a.split_once('>')?.1.split_once("</a>")?.0;
+            Some((label.to_owned(), href.to_owned()))
+        })
+        .collect()
+}
+
+/// The menu shows a member exactly what their role may open: as every built-in role, each
+/// entry opens and each page of the owner's menu left out answers 403. On a phone the menu is
+/// folded behind its button, which opens from the keyboard and fits the screen.
+async fn menu_journey(
+    client: Client,
+    origin: String,
+    app: &TestApp,
+    alpha: &TenantFixture,
+) -> anyhow::Result<()> {
+    use pitlane_domain::permissions::Role;
+    let owner = app.client();
+    owner.sign_in(alpha).await;
+    let all = menu_of(&owner.get("/t/alpha/portal").await.text().await?);
+    let labels: Vec<&str> = all.iter().map(|(label, _)| label.as_str()).collect();
+    ensure!(
+        labels == FULL_MENU,
+        "the owner sees every entry: {labels:?}"
+    );
+    let mut mechanic = None;
+    for role in [
+        Role::Admin,
+        Role::Manager,
+        Role::ServiceAdvisor,
+        Role::Mechanic,
+    ] {
+        let (email, password) = app.member(alpha, role).await;
+        let member = app.client();
+        member.sign_in_as(alpha, &email, &password).await;
+        let menu = menu_of(&member.get("/t/alpha/portal").await.text().await?);
+        ensure!(!menu.is_empty(), "{role:?} has a menu");
+        for (label, href) in &all {
+            let shown = menu.iter().any(|(l, _)| l == label);
+            let status = member.get(href).await.status().as_u16();
+            ensure!(
+                if shown { status == 200 } else { status == 403 },
+                "{role:?}: {label} ({href}) is {} the menu but answers {status}",
+                if shown { "in" } else { "not in" }
+            );
+        }
+        if role == Role::Mechanic {
+            let names: Vec<&str> = menu.iter().map(|(l, _)| l.as_str()).collect();
+            ensure!(
+                names
+                    == [
+                        "Dashboard",
+                        "Repair orders",
+                        "Invoices",
+                        "My jobs",
+                        "Parts",
+                        "Account"
+                    ],
+                "a mechanic's menu: {names:?}"
+            );
+            mechanic = Some((email, password));
+        }
+    }
+
+    // The mechanic on a phone: the links wait behind the menu button.
+    let (email, password) = mechanic.context("a mechanic")?;
+    set_width(&client, WIDTHS[0]).await?;
+    client.goto(&format!("{origin}/t/alpha/signin")).await?;
+    fill(&client, "f-email", &email).await?;
+    fill(&client, "f-password", &password).await?;
+    submit(&client).await?;
+    text_of(&client, "#branches-heading").await?;
+    let link = client
+        .find(Locator::Css("nav.site-nav a[href$='/portal/my-jobs']"))
+        .await?;
+    ensure!(
+        !link.is_displayed().await?,
+        "the links are folded on a phone"
+    );
+    let button = client
+        .find(Locator::Css("details.site-menu > summary"))
+        .await?;
+    ensure!(button.is_displayed().await?, "the menu button shows");
+    let name = button.text().await?;
+    ensure!(
+        name.trim().ends_with("Menu"),
+        "the button is named: {name:?}"
+    );
+    // Opened from the keyboard (Enter), as a disclosure does without any script.
+    button.send_keys("\u{E007}").await?;
+    client
+        .wait()
+        .for_element(Locator::Css("details.site-menu[open]"))
+        .await?;
+    ensure!(link.is_displayed().await?, "the menu opens");
+    let mut problems = Vec::new();
+    reflow(&client, "the open menu", WIDTHS[0], &mut problems).await?;
+    audit(&client, "light", "the open menu", &mut problems).await?;
+    audit(&client, "dark", "the open menu", &mut problems).await?;
+    ensure!(problems.is_empty(), "{}", problems.join("\n"));
+    link.click().await?;
+    wait_for_text(&client, "main h1", "My jobs").await?;
+
+    // On a desktop the links are a row of their own, no button.
+    set_width(&client, DESKTOP).await?;
+    ensure!(
+        !client
+            .find(Locator::Css("details.site-menu > summary"))
+            .await?
+            .is_displayed()
+            .await?,
+        "no menu button on a desktop"
+    );
+    let row = text_of(&client, "nav.site-nav").await?;
+    ensure!(
+        row.contains("My jobs") && !row.contains("Settings"),
+        "the mechanic's links: {row}"
+    );
+    click(&client, "header form button.link-button").await?;
+    client.wait().for_element(Locator::Id("f-email")).await?;
+    Ok(())
+}
+
 #[tokio::test]
 async fn portal_journeys_in_chromium() -> anyhow::Result<()> {
     let app = TestApp::spawn().await;
@@ -471,6 +729,11 @@ async fn portal_journeys_in_chromium() -> anyhow::Result<()> {
         browser
             .journey("accessibility", |c| {
                 accessibility_journey(c, origin.clone())
+            })
+            .await?;
+        browser
+            .journey("menu-by-role", |c| {
+                menu_journey(c, origin.clone(), &app, &alpha)
             })
             .await
     }
@@ -577,7 +840,7 @@ async fn signup_to_team_journey(
         .await?;
     let notice = text_of(&client, "[role=status]").await?;
     ensure!(notice.contains("on its way"), "invitation sent: {notice}");
-    let pending = text_of(&client, "#pending-heading + table").await?;
+    let pending = text_of(&client, "#pending-heading + .table-scroll").await?;
     ensure!(
         pending.contains("sam@spanner.example"),
         "listed as pending: {pending}"
@@ -642,6 +905,28 @@ async fn customer_magic_link_journey(
         brand.contains("Alpha Autos"),
         "the workshop's brand: {brand}"
     );
+    // Her menu leads to her own pages; nothing in the header leads into the staff's portal.
+    let header = client
+        .find(Locator::Css("header.site-header"))
+        .await?
+        .html(false)
+        .await?;
+    let menu: Vec<String> = menu_of(&header).into_iter().map(|(l, _)| l).collect();
+    ensure!(
+        menu == ["Your account", "Messages"] && !header.contains("/portal"),
+        "the customer's menu: {menu:?} in {header}"
+    );
+    // Her pages at every width.
+    let mut problems = Vec::new();
+    audit_pages(
+        &client,
+        &origin,
+        &["/account", "/account/messages", "/"],
+        &WIDTHS,
+        &mut problems,
+    )
+    .await?;
+    ensure!(problems.is_empty(), "{}", problems.join("\n"));
     // The link works once.
     client.goto(&link).await?;
     let heading = text_of(&client, "main h1").await?;
@@ -759,7 +1044,7 @@ async fn desk_settings_journey(
     );
     fill(&client, "f-kind", "lift").await?;
     submit_to(&client, "/front-desk/bays").await?;
-    text_of(&client, "#bays-heading + table tbody tr").await?;
+    text_of(&client, "#bays-heading + .table-scroll tbody tr").await?;
 
     click(&client, "#services-heading ~ details summary").await?;
     fill(&client, "f-name", "Brake check").await?;
@@ -775,7 +1060,7 @@ async fn desk_settings_journey(
     );
     fill(&client, "f-duration_minutes", "60").await?;
     submit_to(&client, "/front-desk/services").await?;
-    let services = text_of(&client, "#services-heading + table tbody").await?;
+    let services = text_of(&client, "#services-heading + .table-scroll tbody").await?;
     ensure!(services.contains("Brake check"), "{services}");
 
     click(&client, "input[name=auto_confirm]").await?;
@@ -861,6 +1146,8 @@ async fn guest_booking_journey(
             .is_ok(),
         "the chosen time is kept"
     );
+    let mut problems = Vec::new();
+    reflow_here(&client, "booking with errors", &mut problems).await?;
     fill(&client, "f-name", "Gina Guest").await?;
     click(&client, "main form[method=post] button[type=submit]").await?;
     wait_for_text(&client, "main h1", "Confirm").await?;
@@ -874,6 +1161,8 @@ async fn guest_booking_journey(
     wait_for_text(&client, "[role=status]", "Booked").await?;
     let status = text_of(&client, "[data-status]").await?;
     ensure!(status == "Confirmed", "confirmed at once: {status}");
+    reflow_here(&client, "the booking", &mut problems).await?;
+    ensure!(problems.is_empty(), "{}", problems.join("\n"));
 
     // The confirmation carries the calendar file; the page offers the same file.
     let mail = sink.wait_for(2, std::time::Duration::from_secs(30)).await;
@@ -950,6 +1239,7 @@ async fn front_desk_pages_journey(
     wait_for_text(&client, "#calendar-board", "Gina Guest").await?;
     click(&client, "#calendar-board .appt a").await?;
     wait_for_text(&client, "main h1", "Brake check").await?;
+    let appointment_url = client.current_url().await?.to_string();
     let history = text_of(&client, "#history-heading + ol").await?;
     ensure!(
         history.contains("Gina Guest"),
@@ -984,6 +1274,7 @@ async fn front_desk_pages_journey(
     for theme in ["light", "dark"] {
         audit(&client, theme, "appointment with errors", &mut problems).await?;
     }
+    reflow_here(&client, "appointment with errors", &mut problems).await?;
     set_start(format!("{day}T08:00")).await?;
     submit_to(&client, "/move").await?;
     wait_for_text(&client, "dl.facts", "08:00").await?;
@@ -999,8 +1290,9 @@ async fn front_desk_pages_journey(
     fill(&client, "f-q", "AB12").await?;
     submit_to(&client, "/portal/customers").await?;
     wait_for_text(&client, "#results-heading", "matching").await?;
-    click(&client, "#results-heading + table a").await?;
+    click(&client, "#results-heading + .table-scroll a").await?;
     wait_for_text(&client, "main h1", "Gina Guest").await?;
+    let customer_url = client.current_url().await?.to_string();
     fill(&client, "f-body", "Prefers texts.").await?;
     submit_to(&client, "/notes").await?;
     wait_for_text(&client, "#notes-heading ~ article", "Prefers texts.").await?;
@@ -1015,21 +1307,27 @@ async fn front_desk_pages_journey(
     for theme in ["light", "dark"] {
         audit(&client, theme, "customer with errors", &mut problems).await?;
     }
-    for page in [
-        "/portal/customers",
-        "/portal/calendar",
-        "/portal/calendar?by=mechanic&view=week",
-        "/portal/inbox",
-        "/portal/appointments/new",
-        "/portal/settings/front-desk",
-        "/portal/campaigns",
-        "/book",
-    ] {
-        client.goto(&format!("{origin}/t/alpha{page}")).await?;
-        for theme in ["light", "dark"] {
-            audit(&client, theme, page, &mut problems).await?;
-        }
-    }
+    reflow_here(&client, "customer with errors", &mut problems).await?;
+    audit_pages(
+        &client,
+        &origin,
+        &[
+            "/portal/customers",
+            "/portal/calendar",
+            "/portal/calendar?view=week",
+            "/portal/calendar?by=mechanic&view=week",
+            "/portal/inbox",
+            "/portal/appointments/new",
+            "/portal/settings/front-desk",
+            "/portal/campaigns",
+            "/book",
+            appointment_url.as_str(),
+            customer_url.as_str(),
+        ],
+        &WIDTHS,
+        &mut problems,
+    )
+    .await?;
     ensure!(
         problems.is_empty(),
         "accessibility problems:\n{}",
@@ -1103,6 +1401,10 @@ async fn conversation_journey(
     fill(&client, "f-body", "Yes, it is ready from 16:00.").await?;
     submit_to(&client, "/reply").await?;
     wait_for_text(&client, "#thread", "ready from 16:00").await?;
+    // The chat fits a phone.
+    let mut problems = Vec::new();
+    reflow_here(&client, "conversation", &mut problems).await?;
+    ensure!(problems.is_empty(), "{}", problems.join("\n"));
     let page = gina.get("/t/alpha/account/messages").await.text().await?;
     ensure!(page.contains("ready from 16:00"), "Gina sees the reply");
     // She hears of it by e-mail too.
@@ -1448,7 +1750,6 @@ async fn repair_order_journey(
     );
     submit_to(&client, "/send").await?;
     wait_for_text(&client, "[data-status]", "Sent for approval").await?;
-    let _ = inspection_url;
 
     // The customer opens the estimate on a phone, in a tab of their own.
     let staff_tab = client.window().await?;
@@ -1571,33 +1872,38 @@ async fn repair_order_journey(
     client.switch_to_window(customer_tab.handle.clone()).await?;
     wait_for_text(&client, "#status-heading", "Ready for pickup").await?;
     wait_for_text(&client, "#repair-live", "Your vehicle is ready to collect.").await?;
+    reflow_here(&client, "customer's repair page", &mut problems).await?;
 
     // The part left stock for this order.
     client.switch_to_window(staff_tab).await?;
     client.set_window_size(1280, 900).await?;
-    client
-        .goto(&format!(
-            "{origin}/t/alpha/portal/inventory/parts/{}",
-            part["id"].as_str().unwrap_or_default()
-        ))
-        .await?;
+    let part_url = format!(
+        "{origin}/t/alpha/portal/inventory/parts/{}",
+        part["id"].as_str().unwrap_or_default()
+    );
+    client.goto(&part_url).await?;
     wait_for_text(&client, "#ledger-heading + .table-scroll", "consume").await?;
-    let stock = text_of(&client, "#stock-heading + table").await?;
+    let stock = text_of(&client, "#stock-heading + .table-scroll").await?;
     ensure!(stock.contains('1'), "one pad set left: {stock}");
-    for page in [
-        "/portal/repair-orders",
-        "/portal/inventory",
-        "/portal/job-board",
-        "/portal/my-jobs",
-        "/portal/earnings",
-        "/portal/settings/workshop",
-        "/portal",
-    ] {
-        client.goto(&format!("{origin}/t/alpha{page}")).await?;
-        for theme in ["light", "dark"] {
-            audit(&client, theme, page, &mut problems).await?;
-        }
-    }
+    audit_pages(
+        &client,
+        &origin,
+        &[
+            "/portal/repair-orders",
+            "/portal/inventory",
+            "/portal/job-board",
+            "/portal/my-jobs",
+            "/portal/earnings",
+            "/portal/settings/workshop",
+            "/portal",
+            order_url.as_str(),
+            inspection_url.as_str(),
+            part_url.as_str(),
+        ],
+        &WIDTHS,
+        &mut problems,
+    )
+    .await?;
     ensure!(
         problems.is_empty(),
         "accessibility problems:\n{}",
@@ -1646,6 +1952,7 @@ async fn parts_room_journey(client: Client, origin: String) -> anyhow::Result<()
     fill(&client, "qty-0", "20").await?;
     submit_to(&client, "/portal/inventory/purchase-orders").await?;
     wait_for_text(&client, "main h1", "PO-1001").await?;
+    let order_url = client.current_url().await?.to_string();
     let mut problems = Vec::new();
     for theme in ["light", "dark"] {
         audit(&client, theme, "purchase order", &mut problems).await?;
@@ -1662,6 +1969,7 @@ async fn parts_room_journey(client: Client, origin: String) -> anyhow::Result<()
         .await?;
     submit_to(&client, "/portal/inventory/counts").await?;
     wait_for_text(&client, "main h1", "Stock count").await?;
+    let count_url = client.current_url().await?.to_string();
     let counted = client
         .find(Locator::Id(&format!("counted-{part_id}")))
         .await?;
@@ -1675,22 +1983,27 @@ async fn parts_room_journey(client: Client, origin: String) -> anyhow::Result<()
     submit_to(&client, "/complete").await?;
     wait_for_text(&client, "#count-status", "completed").await?;
     client.goto(&part_url).await?;
-    let stock = text_of(&client, "#stock-heading + table").await?;
+    let stock = text_of(&client, "#stock-heading + .table-scroll").await?;
     ensure!(stock.contains("18"), "{stock}");
     let ledger = text_of(&client, "#ledger-heading + .table-scroll").await?;
     ensure!(
         ledger.contains("stock count") && ledger.contains("receive"),
         "{ledger}"
     );
-    for page in [
-        "/portal/inventory/purchase-orders",
-        "/portal/inventory/counts",
-    ] {
-        client.goto(&format!("{origin}/t/alpha{page}")).await?;
-        for theme in ["light", "dark"] {
-            audit(&client, theme, page, &mut problems).await?;
-        }
-    }
+    audit_pages(
+        &client,
+        &origin,
+        &[
+            "/portal/inventory/purchase-orders",
+            "/portal/inventory/counts",
+            order_url.as_str(),
+            count_url.as_str(),
+            part_url.as_str(),
+        ],
+        &WIDTHS,
+        &mut problems,
+    )
+    .await?;
     ensure!(
         problems.is_empty(),
         "accessibility problems:\n{}",
@@ -1840,10 +2153,26 @@ async fn card_payment_journey(
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     ensure!(paid, "the page shows the invoice paid by itself");
-    // The owner sees it paid.
-    client
-        .goto(&format!("{origin}/t/alpha/portal/invoices/{id}"))
-        .await?;
+    // The owner sees it paid; the invoice's pages, with a payment to refund, at every width.
+    let mut problems = Vec::new();
+    audit_pages(
+        &client,
+        &origin,
+        &[
+            format!("/portal/invoices/{id}"),
+            "/portal/invoices".to_owned(),
+            "/portal/settings/payments".to_owned(),
+            link.clone(),
+        ],
+        &WIDTHS,
+        &mut problems,
+    )
+    .await?;
+    ensure!(
+        problems.is_empty(),
+        "accessibility and layout problems:\n{}",
+        problems.join("\n")
+    );
     Ok(())
 }
 

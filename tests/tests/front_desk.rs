@@ -1056,7 +1056,10 @@ async fn sms_replies_thread_into_the_customers_conversation() {
         .call(Method::GET, &format!("{base}/conversations"), None)
         .await;
     assert_eq!(status, StatusCode::OK, "{inbox}");
-    assert_eq!(inbox["unread_conversations"], 1, "{inbox}");
+    let (_, unread) = owner
+        .call(Method::GET, &format!("{base}/conversations/unread"), None)
+        .await;
+    assert_eq!(unread["unread_conversations"], 1, "{unread}");
     let conv = &inbox["items"][0];
     assert_eq!(conv["customer_name"], "Tess Texter");
     let id = conv["id"].as_str().expect("id");
@@ -1105,10 +1108,10 @@ async fn sms_replies_thread_into_the_customers_conversation() {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
-    let (_, inbox) = owner
-        .call(Method::GET, &format!("{base}/conversations"), None)
+    let (_, unread) = owner
+        .call(Method::GET, &format!("{base}/conversations/unread"), None)
         .await;
-    assert_eq!(inbox["unread_conversations"], 0);
+    assert_eq!(unread["unread_conversations"], 0);
     workers.stop().await;
     app.stop().await;
 }

@@ -193,7 +193,7 @@ async fn sms_goes_through_the_provider_and_stop_then_start_is_honoured() {
         "no automatic answer to a reply"
     );
     let received = get_json(&client, "/t/alpha/api/v1/messages/received").await;
-    let bodies: Vec<&str> = received
+    let bodies: Vec<&str> = received["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -201,7 +201,8 @@ async fn sms_goes_through_the_provider_and_stop_then_start_is_honoured() {
         .collect();
     assert_eq!(bodies, ["Is my car ready?", "START", "Stop"]);
     let notifications = get_json(&client, "/t/alpha/api/v1/notifications").await;
-    assert_eq!(notifications["unread"], 1);
+    let unread = get_json(&client, "/t/alpha/api/v1/notifications/unread").await;
+    assert_eq!(unread["unread"], 1);
     assert_eq!(notifications["items"][0]["title"], "SMS from +447911123456");
     let page = client.get("/t/alpha/portal").await.text().await.unwrap();
     assert!(

@@ -4,7 +4,7 @@
 use pitlane_domain::permissions::Role;
 use pitlane_store::sea_orm::ConnectionTrait;
 use pitlane_testkit::{Client, SHAPES, TestApp};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 async fn problem(response: reqwest::Response, status: StatusCode) -> Value {
@@ -360,6 +360,170 @@ async fn lists_are_paged_with_cursors() {
             }
         }
         assert_eq!(seen, ["ALPHA Motors Central", "B", "C", "D", "E"]);
+        app.stop().await;
+    }
+}
+
+/// Walks a list `limit=2` at a time to its end: the `key` of every item, in the list's order.
+async fn walk(client: &Client, list: &str, key: &str) -> Vec<String> {
+    let join = if list.contains('?') { '&' } else { '?' };
+    let mut seen = Vec::new();
+    let mut url = format!("{list}{join}limit=2");
+    loop {
+        let (status, page) = client.call(Method::GET, &url, None).await;
+        assert_eq!(status, StatusCode::OK, "GET {url}: {page}");
+        let items = page["items"].as_array().expect("items");
+        assert!(items.len() <= 2, "GET {url}: {page}");
+        seen.extend(
+            items
+                .iter()
+                .map(|item| item[key].as_str().expect("key").to_owned()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(next) => url = format!("{list}{join}limit=2&cursor={next}"),
+            None => break,
+        }
+    }
+    seen
+}
+
+/// The `key` of every item of a list in one page.
+async fn whole(client: &Client, list: &str, key: &str) -> Vec<String> {
+    let join = if list.contains('?') { '&' } else { '?' };
+    let (status, page) = client
+        .call(Method::GET, &format!("{list}{join}limit=200"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "GET {list}: {page}");
+    assert!(page["next_cursor"].is_null(), "all in one page: {page}");
+    page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|item| item[key].as_str().expect("key").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn long_lists_page_to_their_end_and_refuse_a_cursor_they_did_not_give() {
+    for shape in SHAPES {
+        eprintln!("deployment shape: {shape:?}");
+        let app = TestApp::spawn_shape(shape).await;
+        let alpha = app.tenant("alpha").await;
+        let client = app.client();
+        client.sign_in(&alpha).await;
+        let base = "/t/alpha/api/v1";
+        let ok = |(status, json): (StatusCode, Value)| {
+            assert!(status.is_success(), "{status} {json}");
+            json["id"].as_str().expect("id").to_owned()
+        };
+        let (_, branches) = client
+            .call(Method::GET, &format!("{base}/branches"), None)
+            .await;
+        let branch = branches["items"][0]["id"].as_str().expect("branch");
+        let customer = ok(client
+            .call(
+                Method::POST,
+                &format!("{base}/customers"),
+                Some(json!({"name": "Pat Pager", "email": "pat@example.com"})),
+            )
+            .await);
+        let vehicle = ok(client
+            .call(
+                Method::POST,
+                &format!("{base}/vehicles"),
+                Some(
+                    json!({"customer_id": customer, "plate": "PG 1", "make": "Skoda",
+                            "model": "Fabia", "mileage": 10_000}),
+                ),
+            )
+            .await);
+        for name in ["North", "South", "East", "West"] {
+            ok(client
+                .call(
+                    Method::POST,
+                    &format!("{base}/branches"),
+                    Some(json!({"name": name, "time_zone": "UTC"})),
+                )
+                .await);
+        }
+        let mut orders = Vec::new();
+        let mut invoices = Vec::new();
+        for n in 0..5 {
+            orders.push(ok(client
+                .call(
+                    Method::POST,
+                    &format!("{base}/repair-orders"),
+                    Some(json!({"branch_id": branch, "customer_id": customer,
+                                "vehicle_id": vehicle, "mileage_in": 10_000 + n,
+                                "concern": format!("Noise number {n}")})),
+                )
+                .await));
+            invoices.push(ok(client
+                .call(
+                    Method::POST,
+                    &format!("{base}/invoices"),
+                    Some(json!({"branch_id": branch, "customer_id": customer})),
+                )
+                .await));
+        }
+        // A change moves an order up the board, the most recently changed first.
+        let (status, line) = client
+            .call(
+                Method::POST,
+                &format!("{base}/repair-orders/{}/lines", orders[1]),
+                Some(json!({"kind": "fee", "description": "Diagnosis", "unit_price": "20.00"})),
+            )
+            .await;
+        assert!(status.is_success(), "{status} {line}");
+
+        let board = walk(&client, &format!("{base}/repair-orders"), "id").await;
+        assert_eq!(
+            board,
+            whole(&client, &format!("{base}/repair-orders"), "id").await
+        );
+        let expected = [1, 4, 3, 2, 0].map(|n| orders[n].clone());
+        assert_eq!(board, expected, "each order once, the changed one first");
+
+        let listed = walk(&client, &format!("{base}/invoices"), "id").await;
+        let newest_first: Vec<String> = invoices.iter().rev().cloned().collect();
+        assert_eq!(listed, newest_first, "each invoice once, newest first");
+        let drafts = walk(&client, &format!("{base}/invoices?status=draft"), "id").await;
+        assert_eq!(drafts, newest_first, "the filter holds on every page");
+
+        let audit = walk(&client, &format!("{base}/audit"), "id").await;
+        assert!(
+            audit.len() >= 5,
+            "a branch.created each, and more: {audit:?}"
+        );
+        assert_eq!(audit, whole(&client, &format!("{base}/audit"), "id").await);
+        let mut unique = audit.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), audit.len(), "no entry twice");
+
+        // A small list paged from the whole one, and the permission catalogue by its keys.
+        let permissions = walk(&client, &format!("{base}/permissions"), "key").await;
+        assert_eq!(
+            permissions,
+            whole(&client, &format!("{base}/permissions"), "key").await
+        );
+
+        // A cursor the list did not give out is a 422 naming `cursor`, in every kind of list.
+        for list in [
+            "/audit?cursor=garbage",
+            "/invoices?cursor=garbage",
+            "/repair-orders?cursor=garbage",
+            "/repair-orders?cursor=1_2",
+            &format!("/bays?cursor={}", uuid::Uuid::now_v7()),
+            "/permissions?cursor=no.such",
+        ] {
+            let body = problem(
+                client.get(&format!("{base}{list}")).await,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+            assert_eq!(body["errors"][0]["field"], "cursor", "{list}: {body}");
+        }
         app.stop().await;
     }
 }

@@ -3,7 +3,7 @@
 
 use pitlane_store::Store;
 
-use crate::{config::Config, start::StartError};
+use crate::{config::Config, error::StartError};
 
 /// Fills the demo workshop made by this start and prints how to sign in.
 pub async fn fill(

@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod demo;
+pub mod error;
 pub mod links;
 pub mod logging;
 pub mod metrics;
@@ -15,7 +16,8 @@ pub mod sweeps;
 pub mod tenants;
 
 pub use config::{Config, ConfigError, LogFormat};
+pub use error::StartError;
 pub use logging::init_logging;
 pub use shutdown::shutdown_signal;
-pub use start::{StartError, migrate, prepare};
+pub use start::{migrate, prepare};
 pub use state::AppState;

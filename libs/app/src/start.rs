@@ -4,42 +4,15 @@
 use std::sync::Arc;
 
 use pitlane_bus::Bus;
-use pitlane_store::{Store, StoreError, StoreOptions};
+use pitlane_store::{Store, StoreOptions};
 
-use crate::{config::Config, metrics::Metrics, state::AppState, tenants::TenantCache};
-
-/// Why the server could not start. Each is one readable line; `exit_code` says how to exit.
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    #[error("configuration: {0}")]
-    Config(#[from] crate::config::ConfigError),
-    #[error("database: {0}")]
-    Database(String),
-    /// The database is set up so that the server must not run on it (a role that could read
-    /// around row-level security, no schema); the text says how to fix it.
-    #[error("{0}")]
-    Setup(String),
-    #[error("redis: {0}")]
-    Redis(String),
-    #[error("cannot listen on {addr}: {error}")]
-    Listen { addr: String, error: String },
-}
-
-impl StartError {
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            StartError::Config(_) | StartError::Setup(_) => 2,
-            _ => 1,
-        }
-    }
-}
-
-pub fn db_error(err: StoreError) -> StartError {
-    match err {
-        StoreError::UnsafeRole(message) | StoreError::Config(message) => StartError::Setup(message),
-        other => StartError::Database(other.to_string()),
-    }
-}
+use crate::{
+    config::Config,
+    error::{StartError, db_error},
+    metrics::Metrics,
+    state::AppState,
+    tenants::TenantCache,
+};
 
 /// Applies migrations: as the owner role (`DATABASE_ADMIN_URL`) on PostgreSQL, which then
 /// creates or updates the application role of `DATABASE_URL` and its grants.

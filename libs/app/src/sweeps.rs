@@ -101,7 +101,7 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
 }
 
 /// The site of each workshop, for the links in messages Stripe's events cause.
-pub fn stripe_sites(state: &AppState) -> pitlane_billing::events::SiteOf {
+pub fn stripe_sites(state: &AppState) -> pitlane_billing::SiteOf {
     let config = state.config.clone();
     std::sync::Arc::new(move |t: &pitlane_store::entity::tenant::Model| {
         site_of_tenant(&config, &t.slug)

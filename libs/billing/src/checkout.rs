@@ -20,7 +20,7 @@ use uuid::Uuid;
 use crate::{
     Billing,
     gateway::{CallError, Gateway},
-    invoices::{currency_of, invoice_of_link, resettle, settlement, status_of},
+    invoice::{currency_of, invoice_of_link, resettle, settlement, status_of},
     payments::{NewPayment, insert_payment},
     plans,
 };

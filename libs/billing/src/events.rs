@@ -3,7 +3,7 @@
 //! each decides from the object's state as Stripe gives it *now* (a session is fetched, a
 //! charge's refunds are listed), and every write is keyed by Stripe's own ids.
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 use chrono::Utc;
 use pitlane_domain::{ServiceError, ids::TenantId};
@@ -25,10 +25,11 @@ use crate::{
     checkout::{fetch_session, settle_session},
     connect::{apply_account, fetch_account},
     gateway::{CallError, Gateway},
-    invoices::publish,
+    invoice::publish,
     payments::{
         RefundFacts, StripeRefund, apply_refund, receipt_message, refund_message, stripe_refund,
     },
+    site::SiteOf,
 };
 
 /// Why a webhook request was refused (nothing was stored).
@@ -103,9 +104,6 @@ pub async fn receive(
     }
     Ok(new)
 }
-
-/// The address of a workshop's site, for links in the messages events cause.
-pub type SiteOf = Arc<dyn Fn(&tenant::Model) -> String + Send + Sync>;
 
 /// How long a claimed event is held before another instance may take it over: longer than the
 /// longest event can take (three Stripe calls, each up to four tries of 20 s with backoff).
@@ -441,7 +439,7 @@ async fn refunds_of(
                         )
                         .await?;
                         let invoice = tx.get_for_update::<invoice::Entity>(invoice_id).await?;
-                        crate::invoices::resettle(&tx, invoice).await?;
+                        crate::invoice::resettle(&tx, invoice).await?;
                     }
                 }
             }

@@ -2,34 +2,20 @@
 //! gap-free number (`INV-2026-000123`), then never edited: corrected by credit notes, settled
 //! by payments, or voided while nothing was paid.
 
-use std::collections::BTreeMap;
-
-use chrono::{DateTime, Datelike, Utc};
+use chrono::Utc;
 use pitlane_domain::{
     Actor, FieldErrors, ServiceError,
-    invoicing::{
-        self, InvoiceStatus, InvoiceTotals, PricedLine, Settlement, TaxMode, document_number,
-    },
-    live::Topic,
+    invoicing::{InvoiceStatus, PricedLine, TaxMode},
     messages::MessageKind,
     money::{format_amount, parse_amount},
     permissions::Permission,
-    phone::PhoneE164,
     quantity::{format_percent, parse_quantity},
-    text::{CurrencyCode, Email, optional_text},
+    text::optional_text,
 };
 use pitlane_frontdesk::{customers::known_customer, resources::known_branch, vehicles};
-use pitlane_identity::{
-    audit::{self, By, Event},
-    links::Purpose,
-};
-use pitlane_notify::{OutgoingMessage, Recipient};
 use pitlane_store::{
-    TenantCtx, TenantTx,
-    entity::{
-        branch, checkout_session, credit_note, customer, invoice, invoice_line, payment, refund,
-        repair_order, tax_rate, tenant, vehicle,
-    },
+    Page, TenantCtx, TenantTx,
+    entity::{branch, customer, invoice, invoice_line, repair_order, tax_rate, tenant, vehicle},
     sea_orm::{
         ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
     },
@@ -37,144 +23,14 @@ use pitlane_store::{
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::Billing;
-
-/// An invoice with everything its pages and PDF show.
-#[derive(Debug, Clone)]
-pub struct InvoiceView {
-    pub invoice: invoice::Model,
-    pub lines: Vec<invoice_line::Model>,
-    pub totals: InvoiceTotals,
-    pub payments: Vec<payment::Model>,
-    pub refunds: Vec<refund::Model>,
-    pub credit_notes: Vec<credit_note::Model>,
-    pub branch: branch::Model,
-    pub workshop: tenant::Model,
-    /// The latest card payment started on the branded page, and how it stands.
-    pub last_checkout: Option<checkout_session::Model>,
-}
-
-impl InvoiceView {
-    pub fn status(&self) -> InvoiceStatus {
-        InvoiceStatus::parse(&self.invoice.status).unwrap_or(InvoiceStatus::Draft)
-    }
-
-    pub fn money(&self) -> Settlement {
-        settlement(&self.invoice)
-    }
-
-    pub fn currency(&self) -> CurrencyCode {
-        currency_of(&self.invoice)
-    }
-
-    /// The number people see: the issued number, or "Draft".
-    pub fn title(&self) -> String {
-        self.invoice
-            .number
-            .clone()
-            .unwrap_or_else(|| "Draft invoice".into())
-    }
-
-    pub fn mode(&self) -> TaxMode {
-        TaxMode::from_flag(self.invoice.prices_include_tax)
-    }
-}
-
-pub fn settlement(row: &invoice::Model) -> Settlement {
-    Settlement {
-        total: row.total_minor,
-        credited: row.credited_minor,
-        paid: row.paid_minor,
-        refunded: row.refunded_minor,
-    }
-}
-
-pub(crate) fn currency_of(row: &invoice::Model) -> CurrencyCode {
-    CurrencyCode::parse(&row.currency).unwrap_or_else(|_| CurrencyCode::parse("EUR").expect("EUR"))
-}
-
-pub fn status_of(row: &invoice::Model) -> Result<InvoiceStatus, ServiceError> {
-    InvoiceStatus::parse(&row.status).ok_or_else(|| {
-        pitlane_domain::ServiceError::internal(format!("stored status {}", row.status))
-    })
-}
-
-pub(crate) async fn view(
-    tx: &TenantTx,
-    invoice: invoice::Model,
-) -> Result<InvoiceView, ServiceError> {
-    let lines = lines_of(tx, invoice.id).await?;
-    let totals = totals_of(&lines, TaxMode::from_flag(invoice.prices_include_tax))?;
-    let payments = tx
-        .all(
-            tx.select::<payment::Entity>()
-                .filter(payment::Column::InvoiceId.eq(invoice.id))
-                .order_by_asc(payment::Column::Id),
-        )
-        .await?;
-    let refunds = tx
-        .all(
-            tx.select::<refund::Entity>()
-                .filter(refund::Column::InvoiceId.eq(invoice.id))
-                .order_by_asc(refund::Column::Id),
-        )
-        .await?;
-    let credit_notes = tx
-        .all(
-            tx.select::<credit_note::Entity>()
-                .filter(credit_note::Column::InvoiceId.eq(invoice.id))
-                .order_by_asc(credit_note::Column::Id),
-        )
-        .await?;
-    let branch = tx.get::<branch::Entity>(invoice.branch_id).await?;
-    let workshop = tx.get::<tenant::Entity>(tx.tenant_id().0).await?;
-    let last_checkout = tx
-        .first(
-            tx.select::<checkout_session::Entity>()
-                .filter(checkout_session::Column::InvoiceId.eq(invoice.id))
-                .order_by_desc(checkout_session::Column::CreatedAt),
-        )
-        .await?;
-    Ok(InvoiceView {
-        last_checkout,
-        invoice,
-        lines,
-        totals,
-        payments,
-        refunds,
-        credit_notes,
-        branch,
-        workshop,
-    })
-}
-
-async fn lines_of(
-    tx: &TenantTx,
-    invoice_id: Uuid,
-) -> Result<Vec<invoice_line::Model>, ServiceError> {
-    Ok(tx
-        .all(
-            tx.select::<invoice_line::Entity>()
-                .filter(invoice_line::Column::InvoiceId.eq(invoice_id))
-                .order_by_asc(invoice_line::Column::Position)
-                .order_by_asc(invoice_line::Column::Id),
-        )
-        .await?)
-}
-
-fn priced(line: &invoice_line::Model) -> PricedLine {
-    PricedLine {
-        quantity_milli: line.quantity_milli,
-        unit_price: line.unit_price_minor,
-        tax_rate_bp: line.tax_rate_bp,
-    }
-}
-
-fn totals_of(lines: &[invoice_line::Model], mode: TaxMode) -> Result<InvoiceTotals, ServiceError> {
-    let priced: Vec<PricedLine> = lines.iter().map(priced).collect();
-    invoicing::totals(&priced, mode)
-        .map_err(|e| ServiceError::Invalid(FieldErrors::single("lines", e.to_string())))
-}
+pub use crate::invoice::{InvoiceView, customer_link, settlement, status_of};
+use crate::{
+    Billing,
+    invoice::{
+        currency_of, invoice_of_link, lines_of, next_document_number, publish, record,
+        tell_customer, totals_of, view,
+    },
+};
 
 /// Reads an invoice for staff.
 pub async fn get(billing: &Billing, actor: &Actor, id: Uuid) -> Result<InvoiceView, ServiceError> {
@@ -202,12 +58,20 @@ pub async fn list(
     filter: &ListFilter,
     before: Option<Uuid>,
 ) -> Result<Vec<invoice::Model>, ServiceError> {
+    Ok(page(billing, actor, filter, before, 100).await?.items)
+}
+
+/// A page of invoices, newest first (by id): `after` is the last id of the page before.
+pub async fn page(
+    billing: &Billing,
+    actor: &Actor,
+    filter: &ListFilter,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Page<invoice::Model>, ServiceError> {
     actor.require(Permission::RepairOrdersRead)?;
     let tx = billing.store().tx(&TenantCtx::of(actor)).await?;
-    let mut query = tx
-        .select::<invoice::Entity>()
-        .order_by_desc(invoice::Column::Id)
-        .limit(100);
+    let mut query = tx.select::<invoice::Entity>();
     if let Some(status) = filter.status {
         query = query.filter(invoice::Column::Status.eq(status.key()));
     }
@@ -217,12 +81,9 @@ pub async fn list(
     if let Some(customer) = filter.customer_id {
         query = query.filter(invoice::Column::CustomerId.eq(customer));
     }
-    if let Some(before) = before {
-        query = query.filter(invoice::Column::Id.lt(before));
-    }
-    let rows = tx.all(query).await?;
+    let page = tx.page_newest(query, after, limit.clamp(1, 200)).await?;
     tx.commit().await?;
-    Ok(rows)
+    Ok(page)
 }
 
 /// The most one line may come to, and one invoice, in minor units: far beyond any repair, and
@@ -602,20 +463,6 @@ pub async fn remove_line(
     Ok(result)
 }
 
-/// Gives the next number of a document kind in this tenant, in the caller's transaction: the
-/// counter row stays locked until commit, so numbers have no gaps even under concurrent issuing.
-pub(crate) async fn next_document_number(
-    tx: &TenantTx,
-    prefix: &str,
-    at: DateTime<Utc>,
-) -> Result<String, ServiceError> {
-    let year = at.year();
-    let sequence = tx
-        .next_number(&format!("{}-{year}", prefix.to_lowercase()), 1)
-        .await?;
-    Ok(document_number(prefix, year, sequence))
-}
-
 /// Issues a draft: numbers it, fixes its due date, tells the customer with a pay link, and
 /// marks its repair order invoiced. From here on it is never edited.
 pub async fn issue(
@@ -749,17 +596,6 @@ pub async fn void(
     Ok(result)
 }
 
-/// The customer's link to the invoice on the workshop's site.
-pub fn customer_link(billing: &Billing, site: &str, invoice_id: Uuid) -> String {
-    let expires = Utc::now() + Purpose::Invoice.lifetime();
-    let token = billing
-        .workshop
-        .desk
-        .signer
-        .sign(Purpose::Invoice, invoice_id, expires);
-    format!("{site}/invoice?token={token}")
-}
-
 /// The invoice a customer's link opens.
 pub async fn for_customer(
     billing: &Billing,
@@ -775,140 +611,6 @@ pub async fn for_customer(
     let result = view(&tx, row).await?;
     tx.commit().await?;
     Ok(result)
-}
-
-pub(crate) fn invoice_of_link(billing: &Billing, token: &str) -> Result<Uuid, ServiceError> {
-    billing
-        .workshop
-        .desk
-        .signer
-        .verify(Purpose::Invoice, token)
-        .map_err(|_| ServiceError::NotFound)
-}
-
-/// Writes a message about the invoice to the customer: e-mail if they have an address (it
-/// carries the PDF), else SMS with consent.
-pub(crate) async fn tell_customer<const N: usize>(
-    billing: &Billing,
-    tx: &TenantTx,
-    row: &invoice::Model,
-    kind: MessageKind,
-    vars: [(&str, String); N],
-    attachments: Vec<pitlane_notify::Attachment>,
-    key: String,
-) -> Result<(), ServiceError> {
-    let customer = tx.get::<customer::Entity>(row.customer_id).await?;
-    let mut all: BTreeMap<String, String> =
-        vars.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
-    all.insert("customer_name".into(), customer.name.clone());
-    let email = customer.email.as_deref().and_then(|e| Email::parse(e).ok());
-    let phone = customer
-        .phone
-        .as_deref()
-        .filter(|_| customer.sms_consent_at.is_some())
-        .and_then(|p| PhoneE164::parse(p, None).ok());
-    let (to, attachments) = match (email, phone) {
-        (Some(address), _) => (
-            Recipient::Email {
-                address,
-                name: Some(customer.name.clone()),
-            },
-            attachments,
-        ),
-        (None, Some(phone)) => (
-            Recipient::Sms {
-                phone: phone.as_str().to_owned(),
-            },
-            Vec::new(),
-        ),
-        (None, None) => return Ok(()),
-    };
-    billing
-        .workshop
-        .desk
-        .outbox
-        .enqueue(
-            tx,
-            OutgoingMessage {
-                kind,
-                to,
-                vars: all,
-                attachments,
-                send_at: None,
-                idempotency_key: key,
-            },
-        )
-        .await?;
-    Ok(())
-}
-
-/// Tells the workshop's open pages and the customer's open invoice page; after commit.
-pub async fn publish(billing: &Billing, row: &invoice::Model, kind: &str) {
-    let data = json!({
-        "id": row.id,
-        "number": row.number,
-        "status": row.status,
-        "balance_minor": settlement(row).balance_due(),
-    });
-    let live = &billing.workshop.desk.live;
-    live.publish(row.tenant_id, Topic::Workshop, None, kind, data.clone())
-        .await;
-    live.publish(row.tenant_id, Topic::Invoice, Some(row.id), kind, data)
-        .await;
-}
-
-pub(crate) async fn record(
-    tx: &TenantTx,
-    actor: &Actor,
-    action: &'static str,
-    row: &invoice::Model,
-    detail: serde_json::Value,
-) -> Result<(), ServiceError> {
-    audit::record(
-        tx,
-        By::Member(actor),
-        Event::new(action)
-            .subject(row.number.clone().unwrap_or_else(|| row.id.to_string()))
-            .detail(detail),
-    )
-    .await
-}
-
-/// Re-reads an invoice's money from its payments, refunds and credit notes, and moves its
-/// status to match. Every change of money goes through here, in its own transaction.
-pub(crate) async fn resettle(
-    tx: &TenantTx,
-    row: invoice::Model,
-) -> Result<invoice::Model, ServiceError> {
-    let payments = tx
-        .all(
-            tx.select::<payment::Entity>()
-                .filter(payment::Column::InvoiceId.eq(row.id)),
-        )
-        .await?;
-    let credited: i64 = tx
-        .all(
-            tx.select::<credit_note::Entity>()
-                .filter(credit_note::Column::InvoiceId.eq(row.id)),
-        )
-        .await?
-        .iter()
-        .map(|c| c.total_minor)
-        .sum();
-    let money = Settlement {
-        total: row.total_minor,
-        credited,
-        paid: payments.iter().map(|p| p.amount_minor).sum(),
-        refunded: payments.iter().map(|p| p.refunded_minor).sum(),
-    };
-    let status = status_of(&row)?.after(&money);
-    let mut active = row.into_active_model();
-    active.credited_minor = Set(money.credited);
-    active.paid_minor = Set(money.paid);
-    active.refunded_minor = Set(money.refunded);
-    active.status = Set(status.key().into());
-    active.updated_at = Set(Utc::now());
-    Ok(tx.update(active).await?)
 }
 
 /// A signed-in customer's own invoices (issued ones, newest first), for their account page.

@@ -1,6 +1,8 @@
 //! Getting paid: invoices, credit notes, payments and refunds; card payments through each
 //! workshop's own Stripe account; Stripe's webhooks; and the workshops' plans.
 //!
+//! - [`invoice`]: one invoice as the others share it: its view, status, money (`resettle`),
+//!   numbering, links, messages and live announcements; it depends on none of them;
 //! - [`invoices`]: drafts from a repair order or on their own, issuing with gap-free numbers,
 //!   voiding; the customer's signed link;
 //! - [`payments`]: payments staff record, receipts, refunds, credit notes;
@@ -15,11 +17,13 @@ pub mod customer_copies;
 pub mod demo;
 pub mod events;
 pub mod gateway;
+pub mod invoice;
 pub mod invoices;
 pub mod owners;
 pub mod payments;
 pub mod pdf;
 pub mod plans;
+pub mod site;
 pub mod subscriptions;
 pub mod tax_rates;
 
@@ -29,6 +33,7 @@ use pitlane_domain::{FieldErrors, ServiceError};
 use pitlane_workshop::Workshop;
 
 pub use gateway::{Gateway, StripeSettings};
+pub use site::SiteOf;
 
 /// What the billing services share.
 #[derive(Clone)]

@@ -27,7 +27,7 @@ use uuid::Uuid;
 use crate::{
     Billing,
     gateway::Gateway,
-    invoices::{
+    invoice::{
         InvoiceView, currency_of, customer_link, next_document_number, publish, record, resettle,
         settlement, status_of, tell_customer, view,
     },

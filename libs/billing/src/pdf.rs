@@ -5,7 +5,7 @@
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
 use pitlane_domain::{money::format_amount, quantity::format_quantity};
 
-use crate::invoices::InvoiceView;
+use crate::invoice::InvoiceView;
 
 const WIDTH: f32 = 595.0;
 const HEIGHT: f32 = 842.0;

@@ -391,7 +391,7 @@ pub(crate) async fn handle_event(
     gateway: &Gateway,
     kind: &str,
     payload: &Value,
-    site_of: &crate::events::SiteOf,
+    site_of: &crate::site::SiteOf,
 ) -> Result<String, ServiceError> {
     let object = &payload["data"]["object"];
     let subscription_id = if kind.starts_with("customer.subscription.") {

@@ -27,7 +27,8 @@ pub async fn list(billing: &Billing, actor: &Actor) -> Result<Vec<tax_rate::Mode
         .all(
             tx.select::<tax_rate::Entity>()
                 .order_by_asc(tax_rate::Column::BranchId)
-                .order_by_asc(tax_rate::Column::RateBp),
+                .order_by_asc(tax_rate::Column::RateBp)
+                .order_by_asc(tax_rate::Column::Id),
         )
         .await?;
     tx.commit().await?;

@@ -62,4 +62,16 @@ typed_id!(
     MembershipId,
     /// A custom host name pointing at a tenant.
     DomainId,
+    /// A workshop's customer (a person or a business).
+    CustomerId,
+    /// A customer's vehicle.
+    VehicleId,
+    /// A booked visit to a branch.
+    AppointmentId,
+    /// A vehicle's visit on the floor, from estimate to closed.
+    RepairOrderId,
+    /// An invoice (a draft until issued).
+    InvoiceId,
+    /// A part of the workshop's catalogue.
+    PartId,
 );

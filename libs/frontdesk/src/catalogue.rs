@@ -181,7 +181,8 @@ pub async fn list(
     let tx = store.tx(tenant).await?;
     let mut query = tx
         .select::<service::Entity>()
-        .order_by_asc(service::Column::Name);
+        .order_by_asc(service::Column::Name)
+        .order_by_asc(service::Column::Id);
     if online_only {
         query = query
             .filter(service::Column::Active.eq(true))

@@ -10,10 +10,10 @@ use pitlane_domain::{
 };
 use pitlane_notify::{OutgoingMessage, Recipient};
 use pitlane_store::{
-    TenantCtx, TenantTx,
+    Page, TenantCtx, TenantTx, TimeCursor,
     entity::{conversation, conversation_message, customer, membership, user},
     sea_orm::{
-        ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+        ActiveValue::Set, ColumnTrait, IntoActiveModel, Order, QueryFilter, QueryOrder, QuerySelect,
     },
 };
 use uuid::Uuid;
@@ -105,39 +105,61 @@ pub struct InboxRow {
     pub customer_name: String,
 }
 
+/// The inbox, the conversation with the latest message first.
 pub async fn inbox(
     fd: &FrontDesk,
     actor: &Actor,
     unread_only: bool,
     limit: u64,
 ) -> Result<Vec<InboxRow>, ServiceError> {
+    Ok(inbox_page(fd, actor, unread_only, None, limit).await?.items)
+}
+
+/// A page of the inbox, the conversation with the latest message first (by the last
+/// message's time, then id, both descending): `after` is where the page before ended.
+pub async fn inbox_page(
+    fd: &FrontDesk,
+    actor: &Actor,
+    unread_only: bool,
+    after: Option<TimeCursor>,
+    limit: u64,
+) -> Result<Page<InboxRow, TimeCursor>, ServiceError> {
     actor.require(Permission::CustomersRead)?;
     let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
+    let limit = limit.clamp(1, 200);
+    let (at, id) = (
+        conversation::Column::LastMessageAt,
+        conversation::Column::Id,
+    );
     let mut query = tx
         .select::<conversation::Entity>()
-        .order_by_desc(conversation::Column::LastMessageAt)
-        .limit(limit.clamp(1, 200));
+        .order_by_desc(at)
+        .order_by_desc(id)
+        .limit(limit + 1);
     if unread_only {
         query = query.filter(conversation::Column::UnreadForStaff.gt(0));
     }
-    let rows = tx.all(query).await?;
+    if let Some(after) = after {
+        query = query.filter(after.after(at, id, &Order::Desc));
+    }
+    let rows = Page::cut(tx.all(query).await?, limit, |c| TimeCursor {
+        at: c.last_message_at,
+        id: c.id,
+    });
     let names: HashMap<Uuid, String> = tx
         .all(
             tx.select::<customer::Entity>()
-                .filter(customer::Column::Id.is_in(rows.iter().map(|c| c.customer_id))),
+                .filter(customer::Column::Id.is_in(rows.items.iter().map(|c| c.customer_id))),
         )
         .await?
         .into_iter()
         .map(|c| (c.id, c.name))
         .collect();
     tx.commit().await?;
-    Ok(rows
-        .into_iter()
-        .map(|c| InboxRow {
-            customer_name: names.get(&c.customer_id).cloned().unwrap_or_default(),
-            conversation: c,
-        })
-        .collect())
+    Ok(rows.map(|c| InboxRow {
+        customer_name: names.get(&c.customer_id).cloned().unwrap_or_default(),
+        conversation: c,
+    }))
 }
 
 /// How many conversations have messages staff have not read.

@@ -584,15 +584,26 @@ pub async fn add_note(
     Ok(note)
 }
 
+/// A page of a customer's notes, newest first (by id): `after` is the last id of the page
+/// before.
 pub async fn notes(
     fd: &FrontDesk,
     actor: &Actor,
     customer_id: Uuid,
-) -> Result<Vec<customer_note::Model>, ServiceError> {
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<pitlane_store::Page<customer_note::Model>, ServiceError> {
     actor.require(Permission::CustomersRead)?;
     let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
     live_customer(&tx, customer_id).await?;
-    let notes = notes_in(&tx, customer_id).await?;
+    let notes = tx
+        .page_newest(
+            tx.select::<customer_note::Entity>()
+                .filter(customer_note::Column::CustomerId.eq(customer_id)),
+            after,
+            limit.clamp(1, 200),
+        )
+        .await?;
     tx.commit().await?;
     Ok(notes)
 }

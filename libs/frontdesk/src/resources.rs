@@ -130,7 +130,10 @@ pub(crate) async fn bays_in(
     branch: Option<Uuid>,
     active_only: bool,
 ) -> Result<Vec<bay::Model>, StoreError> {
-    let mut query = tx.select::<bay::Entity>().order_by_asc(bay::Column::Name);
+    let mut query = tx
+        .select::<bay::Entity>()
+        .order_by_asc(bay::Column::Name)
+        .order_by_asc(bay::Column::Id);
     if let Some(b) = branch {
         query = query.filter(bay::Column::BranchId.eq(b));
     }
@@ -367,7 +370,8 @@ pub async fn absences(
         .all(
             tx.select::<staff_absence::Entity>()
                 .filter(staff_absence::Column::EndsAt.gt(from))
-                .order_by_asc(staff_absence::Column::StartsAt),
+                .order_by_asc(staff_absence::Column::StartsAt)
+                .order_by_asc(staff_absence::Column::Id),
         )
         .await?;
     tx.commit().await?;
@@ -424,7 +428,8 @@ pub async fn closures(
     let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
     let mut query = tx
         .select::<branch_closure::Entity>()
-        .order_by_asc(branch_closure::Column::StartsOn);
+        .order_by_asc(branch_closure::Column::StartsOn)
+        .order_by_asc(branch_closure::Column::Id);
     if let Some(b) = branch_id {
         query = query.filter(branch_closure::Column::BranchId.eq(b));
     }

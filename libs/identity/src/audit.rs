@@ -32,21 +32,18 @@ pub struct Filter {
     pub until: Option<DateTime<Utc>>,
 }
 
-/// Entries newest first, a page at a time (`before` is the last id of the previous page).
+/// Entries newest first (by id, which is the order they were written in), a page at a time:
+/// `after` is the last id of the page before.
 pub async fn list(
     store: &Store,
     actor: &Actor,
     filter: &Filter,
-    before: Option<Uuid>,
+    after: Option<Uuid>,
     limit: u64,
 ) -> Result<Page<audit_entry::Model>, ServiceError> {
-    use pitlane_store::sea_orm::{QueryOrder, QuerySelect};
     actor.require(Permission::AuditView)?;
     let tx = store.tx(&TenantCtx::of(actor)).await?;
-    let mut query = tx
-        .select::<audit_entry::Entity>()
-        .order_by_desc(audit_entry::Column::Id)
-        .limit(limit + 1);
+    let mut query = tx.select::<audit_entry::Entity>();
     if let Some(action) = filter.action.as_deref().filter(|a| !a.is_empty()) {
         query = query.filter(audit_entry::Column::Action.starts_with(action));
     }
@@ -59,16 +56,7 @@ pub async fn list(
     if let Some(until) = filter.until {
         query = query.filter(audit_entry::Column::At.lt(until));
     }
-    if let Some(before) = before {
-        query = query.filter(audit_entry::Column::Id.lt(before));
-    }
-    let mut items = tx.all(query).await?;
+    let page = tx.page_newest(query, after, limit.clamp(1, 200)).await?;
     tx.commit().await?;
-    let next = if items.len() as u64 > limit {
-        items.truncate(limit as usize);
-        items.last().map(|e| e.id)
-    } else {
-        None
-    };
-    Ok(Page { items, next })
+    Ok(page)
 }

@@ -21,7 +21,7 @@ pub enum KeyUse {
     /// The form token derived from the server-issued CSRF cookie.
     CsrfToken,
     /// Signed links, one key per link purpose.
-    Link(crate::links::Purpose),
+    Link(crate::purpose::Purpose),
     /// AES-256-GCM sealing of stored TOTP secrets.
     TotpSealing,
 }
@@ -94,7 +94,7 @@ impl Keyring {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::links::Purpose;
+    use crate::purpose::Purpose;
 
     #[test]
     fn every_use_gets_its_own_key() {

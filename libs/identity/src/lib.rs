@@ -14,6 +14,7 @@ pub mod links;
 pub mod members;
 pub mod oauth;
 mod password;
+pub mod purpose;
 pub mod roles;
 mod service;
 pub mod signin;

@@ -7,7 +7,7 @@
 //! where the row has an expiry of its own, that one is checked too.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use pitlane_domain::ServiceError;
 use pitlane_store::{
@@ -19,63 +19,7 @@ use sha2::Sha256;
 use uuid::Uuid;
 
 use crate::keys::{KeyUse, Keyring};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Purpose {
-    VerifyEmail,
-    ResetPassword,
-    MagicLink,
-    Invitation,
-    /// A customer's link to see, move, cancel or check in to one appointment; not single use,
-    /// it expires when the appointment ends.
-    ManageBooking,
-    /// A customer's one-click unsubscribe from a workshop's offers; works for a year.
-    Unsubscribe,
-    /// A customer's view of their repair order: status, estimate approval, inspection.
-    RepairOrder,
-    /// A customer's view of one invoice, where they pay it by card; good for a year.
-    Invoice,
-}
-
-impl Purpose {
-    pub const ALL: [Purpose; 8] = [
-        Purpose::VerifyEmail,
-        Purpose::ResetPassword,
-        Purpose::MagicLink,
-        Purpose::Invitation,
-        Purpose::ManageBooking,
-        Purpose::Unsubscribe,
-        Purpose::RepairOrder,
-        Purpose::Invoice,
-    ];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Purpose::VerifyEmail => "verify_email",
-            Purpose::ResetPassword => "reset_password",
-            Purpose::MagicLink => "magic_link",
-            Purpose::Invitation => "invitation",
-            Purpose::ManageBooking => "manage_booking",
-            Purpose::Unsubscribe => "unsubscribe",
-            Purpose::RepairOrder => "repair_order",
-            Purpose::Invoice => "invoice",
-        }
-    }
-
-    /// How long a link stays good.
-    pub fn lifetime(self) -> Duration {
-        match self {
-            Purpose::VerifyEmail => Duration::days(3),
-            Purpose::ResetPassword => Duration::minutes(30),
-            Purpose::MagicLink => Duration::minutes(15),
-            Purpose::Invitation => Duration::days(7),
-            Purpose::ManageBooking => Duration::days(180),
-            Purpose::Unsubscribe => Duration::days(365),
-            Purpose::RepairOrder => Duration::days(180),
-            Purpose::Invoice => Duration::days(365),
-        }
-    }
-}
+pub use crate::purpose::Purpose;
 
 /// Why a link was not accepted; each gets a page that offers a new one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -245,6 +189,8 @@ pub async fn spend_row(
 
 #[cfg(test)]
 mod tests {
+    use chrono::Duration;
+
     use super::*;
 
     #[test]

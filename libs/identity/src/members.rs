@@ -58,7 +58,8 @@ pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<Member>, ServiceEr
     let memberships = tx
         .all(
             tx.select::<membership::Entity>()
-                .order_by_asc(membership::Column::CreatedAt),
+                .order_by_asc(membership::Column::CreatedAt)
+                .order_by_asc(membership::Column::Id),
         )
         .await?;
     let ids: Vec<Uuid> = memberships.iter().map(|m| m.user_id).collect();

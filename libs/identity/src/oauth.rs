@@ -229,7 +229,7 @@ pub async fn start(
         next: next.to_owned(),
         browser: Some(browser_digest.to_owned()),
     };
-    let raw = serde_json::to_vec(&pending).map_err(|e| ServiceError::internal(e))?;
+    let raw = serde_json::to_vec(&pending).map_err(ServiceError::internal)?;
     identity
         .kv
         .set(
@@ -284,7 +284,7 @@ pub async fn finish(
     let Some(raw) = take(identity, &format!("oauth:state:{state}")).await? else {
         return Ok(Err(OAuthRefusal::UnknownState));
     };
-    let pending: Pending = serde_json::from_slice(&raw).map_err(|e| ServiceError::internal(e))?;
+    let pending: Pending = serde_json::from_slice(&raw).map_err(ServiceError::internal)?;
     let Some(provider) = providers.iter().find(|p| p.key == pending.provider) else {
         return Ok(Err(OAuthRefusal::UnknownState));
     };
@@ -297,7 +297,7 @@ pub async fn finish(
         .redirect(oauth2::reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(10))
         .build()
-        .map_err(|e| ServiceError::internal(e))?;
+        .map_err(ServiceError::internal)?;
     let token = match client
         .exchange_code(AuthorizationCode::new(code.to_owned()))
         .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier.clone()))
@@ -465,7 +465,7 @@ pub async fn issue_handoff(
         let bytes: [u8; 32] = rand::random();
         base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes)
     };
-    let raw = serde_json::to_vec(handoff).map_err(|e| ServiceError::internal(e))?;
+    let raw = serde_json::to_vec(handoff).map_err(ServiceError::internal)?;
     identity
         .kv
         .set(&format!("oauth:handoff:{token}"), &raw, Some(ttl))
@@ -517,7 +517,7 @@ pub async fn take_handoff(
     let Some(raw) = take(identity, &format!("oauth:handoff:{token}")).await? else {
         return Ok(None);
     };
-    let handoff: Handoff = serde_json::from_slice(&raw).map_err(|e| ServiceError::internal(e))?;
+    let handoff: Handoff = serde_json::from_slice(&raw).map_err(ServiceError::internal)?;
     if handoff.tenant != tenant {
         return Ok(None);
     }

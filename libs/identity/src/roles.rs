@@ -156,7 +156,11 @@ pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<role::Model>, Serv
     actor.require(Permission::StaffManage)?;
     let tx = store.tx(&TenantCtx::of(actor)).await?;
     let roles = tx
-        .all(tx.select::<role::Entity>().order_by_asc(role::Column::Name))
+        .all(
+            tx.select::<role::Entity>()
+                .order_by_asc(role::Column::Name)
+                .order_by_asc(role::Column::Id),
+        )
         .await?;
     tx.commit().await?;
     Ok(roles)

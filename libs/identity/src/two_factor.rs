@@ -67,7 +67,7 @@ pub fn new_secret(issuer: &str, account: &str) -> (String, String) {
 pub fn current_code(secret_base32: &str) -> Result<String, ServiceError> {
     totp(secret_base32)?
         .generate_current()
-        .map_err(|e| ServiceError::internal(e))
+        .map_err(ServiceError::internal)
 }
 
 /// Sealed under the key derived for TOTP sealing alone (see [`crate::keys`]).
@@ -77,7 +77,7 @@ pub fn next_code(secret_base32: &str) -> Result<String, ServiceError> {
     let totp = totp(secret_base32)?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_err(|e| ServiceError::internal(e))?
+        .map_err(ServiceError::internal)?
         .as_secs();
     Ok(totp.generate(now + totp.step))
 }
@@ -154,7 +154,7 @@ fn matching_step(secret_base32: &str, code: &str) -> Result<Option<i64>, Service
     let totp = totp(secret_base32)?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_err(|e| ServiceError::internal(e))?
+        .map_err(ServiceError::internal)?
         .as_secs();
     let current = now / totp.step;
     Ok([current.saturating_sub(1), current, current + 1]

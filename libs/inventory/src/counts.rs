@@ -8,7 +8,7 @@ use pitlane_domain::{
     stock::MovementKind,
 };
 use pitlane_store::{
-    TenantCtx, TenantTx,
+    Page, TenantCtx, TenantTx,
     entity::{part, stock_count, stock_count_line, stock_level},
     sea_orm::{
         ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
@@ -167,6 +167,27 @@ pub async fn list(inv: &Inventory, actor: &Actor) -> Result<Vec<stock_count::Mod
         .await?;
     tx.commit().await?;
     Ok(rows)
+}
+
+/// A page of the stock counts, newest first (by id): `after` is the last id of the page
+/// before.
+pub async fn page(
+    inv: &Inventory,
+    actor: &Actor,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Page<stock_count::Model>, ServiceError> {
+    actor.require(Permission::InventoryRead)?;
+    let tx = inv.store.tx(&TenantCtx::of(actor)).await?;
+    let page = tx
+        .page_newest(
+            tx.select::<stock_count::Entity>(),
+            after,
+            limit.clamp(1, 200),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(page)
 }
 
 /// Records what was found of one part (a part not stocked before joins the count at zero).

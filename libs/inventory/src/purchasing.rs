@@ -10,7 +10,7 @@ use pitlane_domain::{
     stock::{MovementKind, PurchaseOrderStatus},
 };
 use pitlane_store::{
-    TenantCtx, TenantTx,
+    Page, TenantCtx, TenantTx,
     entity::{purchase_order, purchase_order_line, supplier},
     sea_orm::{
         ActiveValue::Set,
@@ -185,6 +185,26 @@ pub async fn list(
         .await?;
     tx.commit().await?;
     Ok(rows)
+}
+
+/// A page of the purchase orders (of one status when named), newest first (by id): `after`
+/// is the last id of the page before.
+pub async fn page(
+    inv: &Inventory,
+    actor: &Actor,
+    status: Option<PurchaseOrderStatus>,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Page<purchase_order::Model>, ServiceError> {
+    actor.require(Permission::InventoryRead)?;
+    let tx = inv.store.tx(&TenantCtx::of(actor)).await?;
+    let mut query = tx.select::<purchase_order::Entity>();
+    if let Some(status) = status {
+        query = query.filter(purchase_order::Column::Status.eq(status.key()));
+    }
+    let page = tx.page_newest(query, after, limit.clamp(1, 200)).await?;
+    tx.commit().await?;
+    Ok(page)
 }
 
 pub async fn get(

@@ -12,11 +12,11 @@ use pitlane_domain::{
 };
 use pitlane_notify::staff::{NewNotification, Notified, notify_members_with};
 use pitlane_store::{
-    TenantCtx, TenantTx,
+    Page, TenantCtx, TenantTx,
     entity::{branch, part, stock_level, stock_movement, stock_reservation, tenant},
     sea_orm::{
         ActiveValue::Set,
-        ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+        ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Select,
         sea_query::{Expr, ExprTrait},
     },
 };
@@ -592,6 +592,41 @@ pub(crate) async fn levels_in(
     branch_id: Option<Uuid>,
     low_only: bool,
 ) -> Result<Vec<LevelView>, ServiceError> {
+    let query = levels_query(tx, branch_id, low_only).await?;
+    let rows = tx.all(query.limit(5000)).await?;
+    let mut views = with_parts(tx, rows).await?;
+    views.sort_by(|a, b| a.part.name.cmp(&b.part.name));
+    Ok(views)
+}
+
+/// A page of the stock levels (at one branch, or every branch the actor sees; only those at
+/// or below their reorder point with `low_only`), in the order the levels were first stocked
+/// (by id): `after` is the last id of the page before.
+pub async fn levels_page(
+    inv: &Inventory,
+    actor: &Actor,
+    branch_id: Option<Uuid>,
+    low_only: bool,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Page<LevelView>, ServiceError> {
+    actor.require(Permission::InventoryRead)?;
+    let tx = inv.store.tx(&TenantCtx::of(actor)).await?;
+    let query = levels_query(&tx, branch_id, low_only).await?;
+    let page = tx.page(query, after, limit.clamp(1, 200)).await?;
+    let items = with_parts(&tx, page.items).await?;
+    tx.commit().await?;
+    Ok(Page {
+        items,
+        next: page.next,
+    })
+}
+
+async fn levels_query(
+    tx: &TenantTx,
+    branch_id: Option<Uuid>,
+    low_only: bool,
+) -> Result<Select<stock_level::Entity>, ServiceError> {
     let mut query = tx.select::<stock_level::Entity>();
     if let Some(branch_id) = branch_id {
         known_branch(tx, branch_id).await?;
@@ -604,7 +639,14 @@ pub(crate) async fn levels_in(
                 .lte(Expr::col(stock_level::Column::ReorderAtMilli)),
         );
     }
-    let rows = tx.all(query.limit(5000)).await?;
+    Ok(query)
+}
+
+/// The levels with their parts, in the levels' order.
+async fn with_parts(
+    tx: &TenantTx,
+    rows: Vec<stock_level::Model>,
+) -> Result<Vec<LevelView>, ServiceError> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.part_id).collect();
     let parts = tx
         .all(
@@ -612,15 +654,13 @@ pub(crate) async fn levels_in(
                 .filter(part::Column::Id.is_in(ids)),
         )
         .await?;
-    let mut views: Vec<LevelView> = rows
+    Ok(rows
         .into_iter()
         .filter_map(|level| {
             let part = parts.iter().find(|p| p.id == level.part_id)?.clone();
             Some(LevelView { level, part })
         })
-        .collect();
-    views.sort_by(|a, b| a.part.name.cmp(&b.part.name));
-    Ok(views)
+        .collect())
 }
 
 /// How many parts are at or below their reorder point at the branches the actor sees, for
@@ -658,7 +698,8 @@ pub async fn part_stock(
     let levels = tx
         .all(
             tx.select::<stock_level::Entity>()
-                .filter(stock_level::Column::PartId.eq(part_id)),
+                .filter(stock_level::Column::PartId.eq(part_id))
+                .order_by_asc(stock_level::Column::Id),
         )
         .await?;
     let movements = tx
@@ -673,14 +714,16 @@ pub async fn part_stock(
     Ok((levels, movements))
 }
 
-/// The latest movements (of one part and/or branch when named), newest first.
+/// A page of the stock ledger (of one part and/or branch when named), newest first (by id):
+/// `after` is the last id of the page before.
 pub async fn movements(
     inv: &Inventory,
     actor: &Actor,
     part_id: Option<Uuid>,
     branch_id: Option<Uuid>,
+    after: Option<Uuid>,
     limit: u64,
-) -> Result<Vec<stock_movement::Model>, ServiceError> {
+) -> Result<Page<stock_movement::Model>, ServiceError> {
     actor.require(Permission::InventoryRead)?;
     let tx = inv.store.tx(&TenantCtx::of(actor)).await?;
     let mut query = tx.select::<stock_movement::Entity>();
@@ -690,11 +733,9 @@ pub async fn movements(
     if let Some(branch_id) = branch_id {
         query = query.filter(stock_movement::Column::BranchId.eq(branch_id));
     }
-    let rows = tx
-        .all(query.order_by_desc(stock_movement::Column::Id).limit(limit))
-        .await?;
+    let page = tx.page_newest(query, after, limit.clamp(1, 200)).await?;
     tx.commit().await?;
-    Ok(rows)
+    Ok(page)
 }
 
 /// The reorder point and bin of a stock level (by its id).

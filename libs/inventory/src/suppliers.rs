@@ -81,7 +81,8 @@ pub async fn list(inv: &Inventory, actor: &Actor) -> Result<Vec<supplier::Model>
     let rows = tx
         .all(
             tx.select::<supplier::Entity>()
-                .order_by_asc(supplier::Column::Name),
+                .order_by_asc(supplier::Column::Name)
+                .order_by_asc(supplier::Column::Id),
         )
         .await?;
     tx.commit().await?;

@@ -137,7 +137,7 @@ impl Outbox {
             kind: kind.as_str().to_owned(),
             channel: message.to.channel().as_str().to_owned(),
             recipient: message.to.address().to_owned(),
-            data: serde_json::to_value(&data).map_err(|e| ServiceError::internal(e))?,
+            data: serde_json::to_value(&data).map_err(ServiceError::internal)?,
             idempotency_key: message.idempotency_key,
             bulk: kind.is_bulk(),
             not_before: message.send_at.unwrap_or_else(Utc::now),

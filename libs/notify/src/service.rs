@@ -15,9 +15,7 @@ use pitlane_domain::{
 use pitlane_store::{
     Page, Store, StoreError, TenantCtx, TenantTx,
     entity::{branch, outbox, sms_inbound, tenant},
-    sea_orm::{
-        ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
-    },
+    sea_orm::{ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter, QueryOrder},
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -414,24 +412,31 @@ pub async fn received_sms(
     actor: &Actor,
     limit: u64,
 ) -> Result<Vec<ReceivedSms>, ServiceError> {
+    Ok(received_sms_page(store, actor, None, limit).await?.items)
+}
+
+/// A page of the SMS received, newest first (by id): `after` is the last id of the page before.
+pub async fn received_sms_page(
+    store: &Store,
+    actor: &Actor,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Page<ReceivedSms>, ServiceError> {
     actor.require(Permission::CustomersRead)?;
     let tx = store.tx(&TenantCtx::of(actor)).await?;
-    let rows = tx
-        .all(
-            tx.select::<sms_inbound::Entity>()
-                .order_by_desc(sms_inbound::Column::Id)
-                .limit(limit.clamp(1, 200)),
+    let page = tx
+        .page_newest(
+            tx.select::<sms_inbound::Entity>(),
+            after,
+            limit.clamp(1, 200),
         )
         .await?;
     tx.commit().await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| ReceivedSms {
-            id: r.id,
-            from: r.from_phone,
-            body: r.body,
-            keyword: r.keyword,
-            received_at: r.received_at,
-        })
-        .collect())
+    Ok(page.map(|r| ReceivedSms {
+        id: r.id,
+        from: r.from_phone,
+        body: r.body,
+        keyword: r.keyword,
+        received_at: r.received_at,
+    }))
 }

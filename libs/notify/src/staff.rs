@@ -7,10 +7,10 @@ use pitlane_domain::{
     permissions::{Permission, membership_permissions},
 };
 use pitlane_store::{
-    Store, StoreError, TenantCtx, TenantTx,
+    Page, Store, StoreError, TenantCtx, TenantTx,
     entity::{membership, notification, role},
     sea_orm::{
-        ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+        ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
         sea_query::Expr,
     },
 };
@@ -120,23 +120,45 @@ pub async fn list(
     limit: u64,
 ) -> Result<(Vec<notification::Model>, u64), ServiceError> {
     let tx = store.tx(&TenantCtx::of(actor)).await?;
-    let mine = tx
-        .select::<notification::Entity>()
-        .filter(notification::Column::UserId.eq(actor.user_id.0));
     let unread = count_unread(&tx, actor.user_id.0).await?;
-    let mut query = mine;
-    if unread_only {
-        query = query.filter(notification::Column::ReadAt.is_null());
-    }
     let rows = tx
         .all(
-            query
+            mine(&tx, actor, unread_only)
                 .order_by_desc(notification::Column::Id)
                 .limit(limit.clamp(1, 200)),
         )
         .await?;
     tx.commit().await?;
     Ok((rows, unread))
+}
+
+/// A page of the reader's notifications, newest first (by id): `after` is the last id of the
+/// page before.
+pub async fn page(
+    store: &Store,
+    actor: &Actor,
+    unread_only: bool,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Page<notification::Model>, ServiceError> {
+    let tx = store.tx(&TenantCtx::of(actor)).await?;
+    let page = tx
+        .page_newest(mine(&tx, actor, unread_only), after, limit.clamp(1, 200))
+        .await?;
+    tx.commit().await?;
+    Ok(page)
+}
+
+/// The reader's own notifications (only the unread ones with `unread_only`).
+fn mine(tx: &TenantTx, actor: &Actor, unread_only: bool) -> Select<notification::Entity> {
+    let query = tx
+        .select::<notification::Entity>()
+        .filter(notification::Column::UserId.eq(actor.user_id.0));
+    if unread_only {
+        query.filter(notification::Column::ReadAt.is_null())
+    } else {
+        query
+    }
 }
 
 pub async fn unread_count(store: &Store, actor: &Actor) -> Result<u64, ServiceError> {

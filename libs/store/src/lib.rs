@@ -27,7 +27,9 @@ use sea_orm::{
 
 pub use error::StoreError;
 pub use outbox::{ClaimedBatch, Enqueued, NewOutboxRow, OutboxStat, Outcome};
-pub use scoped::{Page, People, PeopleTx, PersonTable, TenantScoped, TenantTx, Writable};
+pub use scoped::{
+    Page, People, PeopleTx, PersonTable, TenantScoped, TenantTx, TimeCursor, Writable,
+};
 pub use sea_orm;
 pub use stripe_inbox::{MAX_ATTEMPTS as STRIPE_EVENT_MAX_ATTEMPTS, ReceivedEvent};
 

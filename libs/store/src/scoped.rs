@@ -3,7 +3,7 @@
 use pitlane_domain::ids::TenantId;
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction,
-    EntityTrait, FromQueryResult, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
+    EntityTrait, FromQueryResult, IntoActiveModel, Order, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Select, Value,
 };
 use uuid::Uuid;
@@ -124,11 +124,71 @@ impl TenantScoped for audit_entry::Entity {
     }
 }
 
-/// One page of a list, in id (creation) order; `next` is the cursor for the following page.
+/// One page of a list in the list's order; `next` is where the following page starts (the
+/// last row's id, or a [`TimeCursor`] for a list ordered by a time), `None` on the last page.
 #[derive(Debug, Clone)]
-pub struct Page<T> {
+pub struct Page<T, C = Uuid> {
     pub items: Vec<T>,
-    pub next: Option<Uuid>,
+    pub next: Option<C>,
+}
+
+impl<T, C> Page<T, C> {
+    /// A page from `rows` read with a limit of `limit + 1`: the first `limit` of them, and
+    /// the cursor of the last one when there were more.
+    pub fn cut(mut rows: Vec<T>, limit: u64, cursor_of: impl Fn(&T) -> C) -> Self {
+        let next = if rows.len() as u64 > limit {
+            rows.truncate(limit as usize);
+            rows.last().map(cursor_of)
+        } else {
+            None
+        };
+        Self { items: rows, next }
+    }
+
+    /// The same page with each item changed.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U, C> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next: self.next,
+        }
+    }
+}
+
+/// Where a page of a list ordered by a time and then the id ends: the last row's time and
+/// id. Written `{nanoseconds since 1970}_{id}`, which needs no escaping in a URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeCursor {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub id: Uuid,
+}
+
+impl TimeCursor {
+    pub fn parse(raw: &str) -> Option<Self> {
+        let (nanos, id) = raw.split_once('_')?;
+        Some(Self {
+            at: chrono::DateTime::from_timestamp_nanos(nanos.parse().ok()?),
+            id: Uuid::try_parse(id).ok()?,
+        })
+    }
+
+    /// The rows after this cursor in a list ordered by `(at, id)`, both in `order`.
+    pub fn after<C: ColumnTrait>(&self, at: C, id: C, order: &Order) -> Condition {
+        let (past_at, past_id) = match order {
+            Order::Desc => (at.lt(self.at), id.lt(self.id)),
+            _ => (at.gt(self.at), id.gt(self.id)),
+        };
+        Condition::any()
+            .add(past_at)
+            .add(Condition::all().add(at.eq(self.at)).add(past_id))
+    }
+}
+
+impl std::fmt::Display for TimeCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Nanoseconds fit an i64 until the year 2262.
+        let nanos = self.at.timestamp_nanos_opt().unwrap_or(i64::MAX);
+        write!(f, "{nanos}_{}", self.id.simple())
+    }
 }
 
 /// A transaction bound to one tenant. Every method adds `tenant_id = <this tenant>`;
@@ -224,26 +284,43 @@ impl TenantTx {
         self.first(query).await?.ok_or(StoreError::NotFound)
     }
 
-    /// A page of rows in id order, after the `after` cursor.
+    /// A page of rows in id (creation) order, after the `after` cursor.
     pub async fn page<E: TenantScoped>(
         &self,
         query: Select<E>,
         after: Option<Uuid>,
         limit: u64,
     ) -> Result<Page<E::Model>, StoreError> {
+        self.page_in(query, Order::Asc, after, limit).await
+    }
+
+    /// A page of rows newest first (descending id), after the `after` cursor.
+    pub async fn page_newest<E: TenantScoped>(
+        &self,
+        query: Select<E>,
+        after: Option<Uuid>,
+        limit: u64,
+    ) -> Result<Page<E::Model>, StoreError> {
+        self.page_in(query, Order::Desc, after, limit).await
+    }
+
+    async fn page_in<E: TenantScoped>(
+        &self,
+        query: Select<E>,
+        order: Order,
+        after: Option<Uuid>,
+        limit: u64,
+    ) -> Result<Page<E::Model>, StoreError> {
         let id = E::id_column();
-        let mut query = query.order_by_asc(id).limit(limit + 1);
+        let mut query = query.order_by(id, order.clone()).limit(limit + 1);
         if let Some(after) = after {
-            query = query.filter(id.gt(after));
+            query = query.filter(match order {
+                Order::Desc => id.lt(after),
+                _ => id.gt(after),
+            });
         }
-        let mut items = self.all(query).await?;
-        let next = if items.len() as u64 > limit {
-            items.truncate(limit as usize);
-            items.last().map(|row| row_id::<E>(row))
-        } else {
-            None
-        };
-        Ok(Page { items, next })
+        let rows = self.all(query).await?;
+        Ok(Page::cut(rows, limit, |row| row_id::<E>(row)))
     }
 
     /// Inserts a row, forcing its tenant to this transaction's tenant.

@@ -140,7 +140,7 @@ fn taken_name(err: pitlane_store::StoreError) -> ServiceError {
 }
 
 fn hours_json(hours: &BusinessHours) -> Result<serde_json::Value, ServiceError> {
-    serde_json::to_value(hours).map_err(|e| ServiceError::internal(e))
+    serde_json::to_value(hours).map_err(ServiceError::internal)
 }
 
 pub async fn list(

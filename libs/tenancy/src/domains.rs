@@ -13,7 +13,7 @@ use pitlane_domain::{
 use pitlane_store::{
     Store, TenantCtx, TenantTx,
     entity::tenant_domain,
-    sea_orm::{ActiveValue::Set, IntoActiveModel},
+    sea_orm::{ActiveValue::Set, IntoActiveModel, QueryOrder},
 };
 
 use crate::dns::TxtResolver;
@@ -41,7 +41,12 @@ use uuid::Uuid;
 pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<tenant_domain::Model>, ServiceError> {
     actor.require(Permission::TenantRead)?;
     let tx = store.tx(&TenantCtx::of(actor)).await?;
-    let rows = tx.all(tx.select::<tenant_domain::Entity>()).await?;
+    let rows = tx
+        .all(
+            tx.select::<tenant_domain::Entity>()
+                .order_by_asc(tenant_domain::Column::Id),
+        )
+        .await?;
     tx.commit().await?;
     Ok(rows)
 }

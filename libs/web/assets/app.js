@@ -18,6 +18,16 @@
       b.setAttribute("aria-pressed", String(b === button));
     });
   });
+  // The main menu is a disclosure that works by itself; here it is only kept open on wide
+  // screens, where it is a row of links (for browsers whose CSS cannot show it closed), and
+  // folded again when the screen narrows.
+  var menu = document.querySelector("details.site-menu");
+  if (menu && window.matchMedia) {
+    var wide = window.matchMedia("(min-width: 60em)");
+    var follow = function () { menu.open = wide.matches; };
+    follow();
+    wide.addEventListener("change", follow);
+  }
   // Keep the colour pickers and their text fields in step.
   document.querySelectorAll("[data-color-for]").forEach(function (picker) {
     var text = document.getElementById(picker.getAttribute("data-color-for"));

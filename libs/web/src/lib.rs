@@ -10,6 +10,7 @@ pub mod links;
 pub mod observe;
 pub mod pages;
 pub mod problem;
+pub mod request_id;
 pub mod server;
 pub mod session;
 pub mod tenant;

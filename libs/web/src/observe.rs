@@ -13,16 +13,7 @@ use tracing::Instrument;
 
 use pitlane_app::metrics::{LatencyLabels, Metrics, RequestLabels, route_label};
 
-tokio::task_local! {
-    static REQUEST_ID: String;
-}
-
-/// The id of the request being handled on this task, if any.
-pub fn current_request_id() -> Option<String> {
-    REQUEST_ID.try_with(Clone::clone).ok()
-}
-
-pub const REQUEST_ID_HEADER: &str = "x-request-id";
+use crate::request_id::{self, REQUEST_ID_HEADER};
 
 /// Marks a response whose route was not found, for the metrics label.
 #[derive(Clone, Copy)]
@@ -76,20 +67,15 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
         let method = req.method().to_string();
         let path = req.uri().path().to_owned();
         let span = tracing::info_span!("request", id = %request_id, %method, %path, tenant = tracing::field::Empty, status = tracing::field::Empty);
-        let result = REQUEST_ID
-            .scope(
-                request_id.clone(),
-                async { self.inner.call(req).await.map(IntoResponse::into_response) }
-                    .instrument(span.clone()),
-            )
-            .await;
+        let result = request_id::scope(
+            request_id.clone(),
+            async { self.inner.call(req).await.map(IntoResponse::into_response) }
+                .instrument(span.clone()),
+        )
+        .await;
         let mut response = match result {
             Ok(response) => response,
-            Err(err) => {
-                REQUEST_ID
-                    .scope(request_id.clone(), async { err.into_response() })
-                    .await
-            }
+            Err(err) => request_id::scope(request_id.clone(), async { err.into_response() }).await,
         };
         let status = response.status();
         let matched =
@@ -126,7 +112,8 @@ mod tests {
 
     use poem::{EndpointExt, Route, get, handler, test::TestClient};
 
-    use super::{Observe, REQUEST_ID_HEADER};
+    use super::Observe;
+    use crate::request_id::REQUEST_ID_HEADER;
     use pitlane_app::metrics::Metrics;
 
     #[handler]

@@ -8,7 +8,7 @@ use poem_openapi::{
     types::{ToJSON, Type},
 };
 
-use crate::observe::current_request_id;
+use crate::request_id::current_request_id;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 

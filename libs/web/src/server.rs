@@ -152,6 +152,7 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
         .map(|h| vec![h.to_ascii_lowercase()])
         .unwrap_or_default();
     let dispatch = TenantDispatch {
+        refuse: crate::pages::kit::errors::tenant_refusal,
         tenant_app,
         platform_app,
         store: state.store.clone(),

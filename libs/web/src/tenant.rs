@@ -9,8 +9,6 @@ use pitlane_domain::ids::TenantId;
 use pitlane_store::{Store, TenantCtx, entity::tenant};
 use poem::{Endpoint, IntoResponse, Request, Response, http::uri::PathAndQuery};
 
-use crate::pages::kit::errors::{tenant_suspended, unknown_tenant};
-
 /// The tenant a request is for, and how its links are written.
 #[derive(Clone, Debug)]
 pub struct TenantScope {
@@ -99,8 +97,25 @@ fn target_of_host(host: String, base_domain: Option<&str>, platform_hosts: &[Str
     Target::CustomHost(host)
 }
 
+/// Why a request for a workshop is refused before it reaches the workshop's routes. This layer
+/// only decides; the page kit (a themed page, or problem+json under `/api/`) renders it, given
+/// as `refuse`, so tenant resolution stays below the pages.
+#[derive(Debug, Clone)]
+pub enum TenantRefusal {
+    /// No workshop at this slug or host (the label is what was asked for).
+    Unknown { label: String },
+    /// The workshop's account is suspended; its data is kept.
+    Suspended { name: String },
+    /// A change refused while the workshop is read-only for non-payment; the banner says why.
+    ReadOnly { banner: String },
+}
+
+/// Renders a refusal: `is_api` asks for problem+json instead of a page.
+pub type RenderRefusal = fn(&TenantRefusal, bool) -> Response;
+
 /// Routes each request to the tenant's site or the platform's, after resolving the tenant.
 pub struct TenantDispatch<T, P> {
+    pub refuse: RenderRefusal,
     pub tenant_app: T,
     pub platform_app: P,
     pub store: Store,
@@ -142,7 +157,9 @@ impl<T: Endpoint, P: Endpoint> Endpoint for TenantDispatch<T, P> {
             };
         let tenant = match tenant {
             Ok(Some(tenant)) => tenant,
-            Ok(None) => return Ok(unknown_tenant(&label, is_api)),
+            Ok(None) => {
+                return Ok((self.refuse)(&TenantRefusal::Unknown { label }, is_api));
+            }
             Err(err) => {
                 tracing::error!(error = %err, "resolving tenant");
                 return Err(poem::Error::from_status(
@@ -152,7 +169,10 @@ impl<T: Endpoint, P: Endpoint> Endpoint for TenantDispatch<T, P> {
         };
         tracing::Span::current().record("tenant", tenant.slug.as_str());
         if tenant.is_suspended() {
-            return Ok(tenant_suspended(&tenant, is_api));
+            let refusal = TenantRefusal::Suspended {
+                name: tenant.name.clone(),
+            };
+            return Ok((self.refuse)(&refusal, is_api));
         }
         if !base.is_empty() {
             strip_prefix(&mut req, &base);
@@ -162,7 +182,7 @@ impl<T: Endpoint, P: Endpoint> Endpoint for TenantDispatch<T, P> {
             .then(|| refused_while_read_only(&req, &tenant))
             .flatten()
         {
-            return Ok(crate::pages::kit::errors::tenant_read_only(&banner, is_api));
+            return Ok((self.refuse)(&TenantRefusal::ReadOnly { banner }, is_api));
         }
         req.extensions_mut().insert(TenantScope {
             tenant,

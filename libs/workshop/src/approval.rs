@@ -25,8 +25,9 @@ use uuid::Uuid;
 
 use crate::{
     Workshop,
-    lines::{self, decision},
-    orders::{self, OrderView, status_of},
+    lines::decision,
+    order::{self, OrderView, status_of},
+    orders,
 };
 
 /// How the customer answered.
@@ -79,7 +80,7 @@ pub async fn send(
         )
         .into());
     }
-    let pending = lines::of_order(&tx, order.id)
+    let pending = order::lines_of(&tx, order.id)
         .await?
         .iter()
         .filter(|l| decision(l) == LineDecision::Pending)
@@ -105,7 +106,7 @@ pub async fn send(
     row.updated_at = Set(Utc::now());
     let order = tx.update(row).await?;
     let by = tx.actor_name(actor).await?;
-    orders::record(
+    order::record(
         &tx,
         &order,
         "status",
@@ -115,9 +116,9 @@ pub async fn send(
     )
     .await?;
     orders::customer_message(ws, &tx, &order, MessageKind::EstimateReady, site).await?;
-    let result = orders::view(&tx, order).await?;
+    let result = order::view(&tx, order).await?;
     tx.commit().await?;
-    orders::publish(ws, &result.order, "repair_order.status").await;
+    order::publish(ws, &result.order, "repair_order.status").await;
     Ok(result)
 }
 
@@ -134,7 +135,7 @@ pub async fn for_customer(
         .map_err(|_| ServiceError::NotFound)?;
     let tx = ws.store().tx(&tenant).await?;
     let order = tx.get::<repair_order::Entity>(id).await?;
-    let result = orders::view(&tx, order).await?;
+    let result = order::view(&tx, order).await?;
     tx.commit().await?;
     Ok(result)
 }
@@ -158,7 +159,7 @@ pub async fn follow_by_link(
     } else {
         "The customer asked to hear only when it is ready"
     };
-    orders::record(&tx, &order, "follow", Some(detail.to_owned()), None, false).await?;
+    order::record(&tx, &order, "follow", Some(detail.to_owned()), None, false).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -201,7 +202,7 @@ async fn answer(
         )
         .into());
     }
-    let order_lines = lines::of_order(tx, order.id).await?;
+    let order_lines = order::lines_of(tx, order.id).await?;
     let mut errors = FieldErrors::new();
     for (i, (line_id, d)) in answers.iter().enumerate() {
         match order_lines.iter().find(|l| l.id == *line_id) {
@@ -269,7 +270,7 @@ async fn answer(
                                 .message_for("quantity")
                                 .unwrap_or("not enough in stock")
                                 .to_owned();
-                            orders::record(
+                            order::record(
                                 tx,
                                 &order,
                                 "parts",
@@ -314,7 +315,7 @@ async fn answer(
             }
         }
     }
-    orders::refresh_total(tx, order.id).await?;
+    order::refresh_total(tx, order.id).await?;
     let order = tx.get::<repair_order::Entity>(order.id).await?;
     let mut row = order.clone().into_active_model();
     row.approval_method = Set(Some(method.key().to_owned()));
@@ -329,7 +330,7 @@ async fn answer(
     if !declined_names.is_empty() {
         detail.push_str(&format!("; declined: {}", declined_names.join(", ")));
     }
-    orders::record(tx, &order, "approval", Some(detail), by.clone(), true).await?;
+    order::record(tx, &order, "approval", Some(detail), by.clone(), true).await?;
     let next = match approval_outcome(&after) {
         ApprovalOutcome::Approved => RepairOrderStatus::Approved,
         _ => RepairOrderStatus::Estimate,
@@ -387,10 +388,10 @@ pub async fn answer_online(
         site,
     )
     .await?;
-    let result = orders::view(&tx, order).await?;
+    let result = order::view(&tx, order).await?;
     tx.commit().await?;
     notified.publish(&ws.desk.live).await;
-    orders::publish(ws, &result.order, "repair_order.approval").await;
+    order::publish(ws, &result.order, "repair_order.approval").await;
     Ok(result)
 }
 
@@ -422,10 +423,10 @@ pub async fn record_answer(
         None => customer.name.clone(),
     };
     let (order, notified) = answer(ws, &tx, order, answers, method, who, by, true, site).await?;
-    let result = orders::view(&tx, order).await?;
+    let result = order::view(&tx, order).await?;
     tx.commit().await?;
     notified.publish(&ws.desk.live).await;
-    orders::publish(ws, &result.order, "repair_order.approval").await;
+    order::publish(ws, &result.order, "repair_order.approval").await;
     Ok(result)
 }
 
@@ -448,6 +449,7 @@ pub async fn declined_services(
                 .filter(repair_order_line::Column::Decision.eq("declined"))
                 .filter(repair_order_line::Column::FollowedUpAt.is_null())
                 .order_by_desc(repair_order_line::Column::DecidedAt)
+                .order_by_desc(repair_order_line::Column::Id)
                 .limit(500),
         )
         .await?;

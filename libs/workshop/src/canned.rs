@@ -51,7 +51,8 @@ pub async fn list(ws: &Workshop, actor: &Actor) -> Result<Vec<CannedJobView>, Se
     let jobs = tx
         .all(
             tx.select::<canned_job::Entity>()
-                .order_by_asc(canned_job::Column::Name),
+                .order_by_asc(canned_job::Column::Name)
+                .order_by_asc(canned_job::Column::Id),
         )
         .await?;
     let all_lines = tx

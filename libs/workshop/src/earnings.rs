@@ -19,7 +19,7 @@ use pitlane_store::{
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use crate::{Workshop, lines::priced};
+use crate::{Workshop, order::priced};
 
 /// One mechanic's period.
 #[derive(Debug, Clone)]

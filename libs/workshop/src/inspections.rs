@@ -11,14 +11,14 @@ use pitlane_domain::{
     upload::sniff_image,
 };
 use pitlane_store::{
-    TenantCtx, TenantTx,
+    Page, TenantCtx, TenantTx,
     entity::{
         inspection, inspection_item, inspection_photo, inspection_template,
         inspection_template_item, repair_order,
     },
     sea_orm::{
         ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-        QuerySelect,
+        QuerySelect, QueryTrait,
     },
 };
 use uuid::Uuid;
@@ -26,7 +26,7 @@ use uuid::Uuid;
 use crate::{
     StoredPhoto, Workshop,
     lines::{self, LineInput},
-    orders::{self, OrderView, status_of},
+    order::{self, OrderView, status_of},
 };
 
 /// The check every workshop starts with, until it writes its own.
@@ -116,7 +116,8 @@ pub async fn templates(ws: &Workshop, actor: &Actor) -> Result<Vec<TemplateView>
     let templates = tx
         .all(
             tx.select::<inspection_template::Entity>()
-                .order_by_asc(inspection_template::Column::Name),
+                .order_by_asc(inspection_template::Column::Name)
+                .order_by_asc(inspection_template::Column::Id),
         )
         .await?;
     let items = tx
@@ -295,7 +296,7 @@ pub async fn start(
         })
         .await?;
     }
-    orders::record(
+    order::record(
         &tx,
         &order,
         "inspection",
@@ -306,40 +307,36 @@ pub async fn start(
     .await?;
     let result = view(&tx, row).await?;
     tx.commit().await?;
-    orders::publish(ws, &order, "inspection.started").await;
+    order::publish(ws, &order, "inspection.started").await;
     Ok(result)
 }
 
-/// The latest inspections, newest first.
+/// A page of the inspections of the orders the actor sees, newest first (by id): `after` is
+/// the last id of the page before.
 pub async fn recent(
     ws: &Workshop,
     actor: &Actor,
+    after: Option<Uuid>,
     limit: u64,
-) -> Result<Vec<inspection::Model>, ServiceError> {
+) -> Result<Page<inspection::Model>, ServiceError> {
     actor.require(Permission::RepairOrdersRead)?;
     let tx = ws.store().tx(&TenantCtx::of(actor)).await?;
-    let rows = tx
-        .all(
+    // A branch-limited reader sees the inspections of their branches' orders only.
+    let orders = tx
+        .select::<repair_order::Entity>()
+        .select_only()
+        .column(repair_order::Column::Id)
+        .into_query();
+    let page = tx
+        .page_newest(
             tx.select::<inspection::Entity>()
-                .order_by_desc(inspection::Column::Id)
-                .limit(limit),
+                .filter(inspection::Column::RepairOrderId.in_subquery(orders)),
+            after,
+            limit.clamp(1, 200),
         )
         .await?;
-    let orders: Vec<Uuid> = rows.iter().map(|r| r.repair_order_id).collect();
-    let seen: Vec<Uuid> = tx
-        .all(
-            tx.select::<repair_order::Entity>()
-                .filter(repair_order::Column::Id.is_in(orders)),
-        )
-        .await?
-        .into_iter()
-        .map(|o| o.id)
-        .collect();
     tx.commit().await?;
-    Ok(rows
-        .into_iter()
-        .filter(|r| seen.contains(&r.repair_order_id))
-        .collect())
+    Ok(page)
 }
 
 pub async fn get(ws: &Workshop, actor: &Actor, id: Uuid) -> Result<InspectionView, ServiceError> {
@@ -427,7 +424,7 @@ pub async fn rate(
         .get::<repair_order::Entity>(inspection.repair_order_id)
         .await?;
     tx.commit().await?;
-    orders::publish(ws, &order, "inspection.rated").await;
+    order::publish(ws, &order, "inspection.rated").await;
     Ok(item)
 }
 
@@ -473,7 +470,7 @@ pub async fn add_photo(
         .get::<repair_order::Entity>(inspection.repair_order_id)
         .await?;
     tx.commit().await?;
-    orders::publish(ws, &order, "inspection.photo").await;
+    order::publish(ws, &order, "inspection.photo").await;
     Ok(row)
 }
 
@@ -564,7 +561,7 @@ pub async fn complete(
                 _ => (y, r),
             });
     let by = tx.actor_name(actor).await?;
-    orders::record(
+    order::record(
         &tx,
         &order,
         "inspection",
@@ -578,7 +575,7 @@ pub async fn complete(
     .await?;
     let result = view(&tx, row).await?;
     tx.commit().await?;
-    orders::publish(ws, &order, "inspection.completed").await;
+    order::publish(ws, &order, "inspection.completed").await;
     Ok(result)
 }
 
@@ -636,7 +633,7 @@ pub async fn recommend(ws: &Workshop, actor: &Actor, id: Uuid) -> Result<OrderVi
         tx.update(active).await?;
     }
     let by = tx.actor_name(actor).await?;
-    orders::record(
+    order::record(
         &tx,
         &order,
         "line",
@@ -648,11 +645,11 @@ pub async fn recommend(ws: &Workshop, actor: &Actor, id: Uuid) -> Result<OrderVi
         false,
     )
     .await?;
-    orders::refresh_total(&tx, order.id).await?;
+    order::refresh_total(&tx, order.id).await?;
     let order = tx.get::<repair_order::Entity>(order.id).await?;
-    let result = orders::view(&tx, order).await?;
+    let result = order::view(&tx, order).await?;
     tx.commit().await?;
-    orders::publish(ws, &result.order, "repair_order.lines").await;
+    order::publish(ws, &result.order, "repair_order.lines").await;
     Ok(result)
 }
 

@@ -2,7 +2,7 @@
 //! approved mechanics with the skill it needs apply and the advisor accepts one. Each mechanic
 //! sees their jobs and runs a **time clock** per job (start, pause, finish; one running job at
 //! a time, held by a unique index however two taps race). Clocked time against billed hours
-//! gives technician efficiency; see [`crate::earnings`] for pay.
+//! gives technician efficiency; see the earnings module for pay.
 
 use std::collections::HashMap;
 
@@ -17,7 +17,7 @@ use pitlane_domain::{
 use pitlane_frontdesk::vehicles;
 use pitlane_notify::staff::{NewNotification, Notified, notify_users};
 use pitlane_store::{
-    TenantCtx, TenantTx,
+    Page, TenantCtx, TenantTx,
     entity::{
         job, job_application, mechanic_profile, membership, membership_branch, repair_order,
         repair_order_line, role, time_entry, user, vehicle,
@@ -29,7 +29,7 @@ use pitlane_store::{
 };
 use uuid::Uuid;
 
-use crate::{Workshop, orders};
+use crate::{Workshop, order, orders};
 
 /// A member who may work jobs: active, with `jobs.work`.
 pub(crate) async fn known_mechanic(
@@ -192,7 +192,7 @@ pub async fn assign(
     close_applications(&tx, job.id, None).await?;
     let by = tx.actor_name(actor).await?;
     let name = member_name(&tx, &member).await?;
-    orders::record(
+    order::record(
         &tx,
         &order,
         "job",
@@ -214,7 +214,7 @@ pub async fn assign(
     .await?;
     tx.commit().await?;
     notified.publish(&ws.desk.live).await;
-    orders::publish(ws, &order, "job.assigned").await;
+    order::publish(ws, &order, "job.assigned").await;
     Ok(job)
 }
 
@@ -284,7 +284,7 @@ pub async fn post_to_board(
         )
         .into());
     }
-    let status = orders::status_of(&order)?;
+    let status = order::status_of(&order)?;
     if !status.is_open() {
         return Err(FieldErrors::single("status", "this order is no longer open").into());
     }
@@ -298,7 +298,7 @@ pub async fn post_to_board(
     row.updated_at = Set(Utc::now());
     let job = tx.update(row).await?;
     let by = tx.actor_name(actor).await?;
-    orders::record(
+    order::record(
         &tx,
         &order,
         "job",
@@ -325,7 +325,7 @@ pub async fn post_to_board(
     .await?;
     tx.commit().await?;
     notified.publish(&ws.desk.live).await;
-    orders::publish(ws, &order, "job.board").await;
+    order::publish(ws, &order, "job.board").await;
     Ok(job)
 }
 
@@ -522,7 +522,7 @@ pub async fn apply(
             }
         })?;
     let name = member_name(&tx, &member).await?;
-    orders::record(
+    order::record(
         &tx,
         &order,
         "job",
@@ -555,7 +555,7 @@ pub async fn apply(
     .await?;
     tx.commit().await?;
     notified.publish(&ws.desk.live).await;
-    orders::publish(ws, &order, "job.application").await;
+    order::publish(ws, &order, "job.application").await;
     Ok(row)
 }
 
@@ -637,7 +637,7 @@ pub async fn accept(
     close_applications(&tx, job.id, Some(accepted.id)).await?;
     let by = tx.actor_name(actor).await?;
     let name = member_name(&tx, &member).await?;
-    orders::record(
+    order::record(
         &tx,
         &order,
         "job",
@@ -660,7 +660,7 @@ pub async fn accept(
     let job = tx.get::<job::Entity>(job.id).await?;
     tx.commit().await?;
     notified.publish(&ws.desk.live).await;
-    orders::publish(ws, &order, "job.assigned").await;
+    order::publish(ws, &order, "job.assigned").await;
     Ok(job)
 }
 
@@ -714,7 +714,7 @@ pub async fn clock_job(
         .await?;
     let other_running = running.as_ref().is_some_and(|r| r.job_id != job.id);
     let next = clock(state_of(&job), action, other_running).map_err(|e| clock_refusal(&e))?;
-    let mut order_status = orders::status_of(&order)?;
+    let mut order_status = order::status_of(&order)?;
     let by = tx.actor_name(actor).await?;
     let mut notified = Notified::default();
     let mut order = order;
@@ -799,7 +799,7 @@ pub async fn clock_job(
     };
     // The customer sees work starting and finishing, not each pause.
     let visible = action != ClockAction::Pause && order_status.allows_work();
-    orders::record(
+    order::record(
         &tx,
         &order,
         "job",
@@ -810,7 +810,7 @@ pub async fn clock_job(
     .await?;
     tx.commit().await?;
     notified.publish(&ws.desk.live).await;
-    orders::publish(ws, &order, "job.clock").await;
+    order::publish(ws, &order, "job.clock").await;
     Ok(job)
 }
 
@@ -823,26 +823,34 @@ fn clock_refusal(err: &ClockError) -> ServiceError {
     }
 }
 
-/// The workshop's unfinished jobs and those finished in the last week, oldest first.
-pub async fn recent_jobs(ws: &Workshop, actor: &Actor) -> Result<Vec<JobCard>, ServiceError> {
+/// A page of the workshop's unfinished jobs and those finished in the last week, oldest
+/// first (by id): `after` is the last id of the page before.
+pub async fn recent_jobs(
+    ws: &Workshop,
+    actor: &Actor,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Page<JobCard>, ServiceError> {
     actor.require(Permission::RepairOrdersRead)?;
     let tx = ws.store().tx(&TenantCtx::of(actor)).await?;
     let since = Utc::now() - Duration::days(7);
-    let jobs = tx
-        .all(
-            tx.select::<job::Entity>()
-                .filter(
-                    pitlane_store::sea_orm::Condition::any()
-                        .add(job::Column::Status.ne("finished"))
-                        .add(job::Column::FinishedAt.gte(since)),
-                )
-                .order_by_asc(job::Column::Id)
-                .limit(1000),
+    let page = tx
+        .page(
+            tx.select::<job::Entity>().filter(
+                pitlane_store::sea_orm::Condition::any()
+                    .add(job::Column::Status.ne("finished"))
+                    .add(job::Column::FinishedAt.gte(since)),
+            ),
+            after,
+            limit.clamp(1, 200),
         )
         .await?;
-    let result = cards(&tx, jobs, None).await?;
+    let items = cards(&tx, page.items, None).await?;
     tx.commit().await?;
-    Ok(result)
+    Ok(Page {
+        items,
+        next: page.next,
+    })
 }
 
 /// One job as its card shows it.

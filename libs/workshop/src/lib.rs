@@ -1,5 +1,7 @@
 //! The workshop floor: a vehicle's visit from estimate to closed.
 //!
+//! - [`order`]: one order as every service below shares it: its view, status, timeline, total,
+//!   live announcements and the pricing of its lines; it depends on none of the others;
 //! - [`orders`]: repair orders, their life cycle and timeline, the branch's board;
 //! - [`lines`]: labour, parts, fees and discounts with live totals, and canned jobs;
 //! - [`approval`]: the estimate sent to the customer, answered line by line online or by phone;
@@ -19,6 +21,7 @@ pub mod earnings;
 pub mod inspections;
 pub mod jobs;
 pub mod lines;
+pub mod order;
 pub mod orders;
 pub mod settings;
 pub mod storage;

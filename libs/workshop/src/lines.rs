@@ -6,10 +6,9 @@
 use chrono::Utc;
 use pitlane_domain::{
     Actor, FieldErrors, ServiceError,
-    money::{format_amount, parse_amount},
+    money::parse_amount,
     permissions::Permission,
-    pricing::{Line, LineKind, Rules, ShopSupplies, Totals, totals},
-    quantity::{MILLI, from_bp, from_milli, parse_quantity},
+    quantity::{MILLI, parse_quantity},
     repair_order::LineDecision,
 };
 use pitlane_inventory::parts::selling_price;
@@ -26,111 +25,16 @@ use pitlane_store::{
 };
 use uuid::Uuid;
 
+pub use crate::order::{decision, priced, rules, totals_of};
 use crate::{
     Workshop,
-    orders::{self, OrderView, status_of},
+    order::{self, OrderView, lines_of, priced_as, status_of},
 };
 
 /// The most one line may come to, in minor units (a billion in a two-decimal currency).
 const MAX_LINE_MINOR: i64 = 100_000_000_000;
 
 pub const KINDS: [&str; 5] = ["labour", "labour_flat", "part", "fee", "discount"];
-
-pub(crate) async fn of_order(
-    tx: &TenantTx,
-    order_id: Uuid,
-) -> Result<Vec<repair_order_line::Model>, ServiceError> {
-    Ok(tx
-        .all(
-            tx.select::<repair_order_line::Entity>()
-                .filter(repair_order_line::Column::RepairOrderId.eq(order_id))
-                .order_by_asc(repair_order_line::Column::Position)
-                .order_by_asc(repair_order_line::Column::Id),
-        )
-        .await?)
-}
-
-/// The pricing of orders at this branch: the workshop's shop supplies, the branch's tax.
-pub async fn rules(tx: &TenantTx, branch: &branch::Model) -> Result<Rules, ServiceError> {
-    let workshop = tx.get::<tenant::Entity>(tx.tenant_id().0).await?;
-    Ok(Rules {
-        shop_supplies: (workshop.shop_supplies_bp > 0).then(|| ShopSupplies {
-            rate: from_bp(workshop.shop_supplies_bp),
-            cap: if workshop.shop_supplies_cap_minor > 0 {
-                workshop.shop_supplies_cap_minor
-            } else {
-                i64::MAX
-            },
-            taxable: true,
-        }),
-        tax_rate: from_bp(branch.tax_rate_bp),
-        prices_include_tax: workshop.prices_include_tax,
-    })
-}
-
-/// A stored line in the pricing's terms.
-pub fn priced(line: &repair_order_line::Model) -> Line {
-    priced_as(
-        &line.kind,
-        line.quantity_milli,
-        line.unit_price_minor,
-        line.unit_cost_minor,
-        line.taxable,
-    )
-}
-
-fn priced_as(
-    kind: &str,
-    quantity_milli: i64,
-    unit_price: i64,
-    unit_cost: i64,
-    taxable: bool,
-) -> Line {
-    let quantity = from_milli(quantity_milli);
-    let kind = match kind {
-        "labour" => LineKind::Labour {
-            hours: quantity,
-            rate: unit_price,
-            cost_rate: unit_cost,
-        },
-        "labour_flat" => LineKind::LabourFlat {
-            price: unit_price,
-            hours: quantity,
-            cost_rate: unit_cost,
-        },
-        "part" => LineKind::Part {
-            quantity,
-            unit_price,
-            unit_cost,
-        },
-        "discount" => LineKind::Discount { amount: unit_price },
-        _ => LineKind::Fee { amount: unit_price },
-    };
-    Line { kind, taxable }
-}
-
-pub fn decision(line: &repair_order_line::Model) -> LineDecision {
-    LineDecision::parse(&line.decision).unwrap_or(LineDecision::Pending)
-}
-
-/// The figures of the lines whose decision `include` accepts.
-pub fn totals_of(
-    lines: &[repair_order_line::Model],
-    rules: &Rules,
-    include: impl Fn(LineDecision) -> bool,
-) -> Totals {
-    let priced: Vec<Line> = lines
-        .iter()
-        .filter(|l| include(decision(l)))
-        .map(priced)
-        .collect();
-    totals(&priced, rules)
-}
-
-/// An amount in the workshop's currency, as messages show it.
-pub(crate) async fn money(tx: &TenantTx, minor: i64) -> Result<String, ServiceError> {
-    Ok(format_amount(minor, &tx.currency().await?))
-}
 
 /// A line as staff enter it.
 #[derive(Debug, Clone, Default)]
@@ -308,7 +212,7 @@ async fn editable_order(tx: &TenantTx, id: Uuid) -> Result<repair_order::Model, 
 }
 
 async fn next_position(tx: &TenantTx, order_id: Uuid) -> Result<i32, ServiceError> {
-    Ok(of_order(tx, order_id)
+    Ok(lines_of(tx, order_id)
         .await?
         .iter()
         .map(|l| l.position)
@@ -478,12 +382,12 @@ async fn changed(
 ) -> Result<OrderView, ServiceError> {
     let order = tx.get::<repair_order::Entity>(order_id).await?;
     let by = tx.actor_name(actor).await?;
-    orders::record(&tx, &order, "line", Some(detail), by, false).await?;
-    orders::refresh_total(&tx, order.id).await?;
+    order::record(&tx, &order, "line", Some(detail), by, false).await?;
+    order::refresh_total(&tx, order.id).await?;
     let order = tx.get::<repair_order::Entity>(order.id).await?;
-    let result = orders::view(&tx, order).await?;
+    let result = order::view(&tx, order).await?;
     tx.commit().await?;
-    orders::publish(ws, &result.order, "repair_order.lines").await;
+    order::publish(ws, &result.order, "repair_order.lines").await;
     Ok(result)
 }
 
@@ -493,7 +397,7 @@ async fn drop_job_if_empty(
     order_id: Uuid,
     job_id: Uuid,
 ) -> Result<(), ServiceError> {
-    let others = of_order(tx, order_id)
+    let others = lines_of(tx, order_id)
         .await?
         .iter()
         .any(|l| l.job_id == Some(job_id));
@@ -616,7 +520,7 @@ pub async fn billable(
 ) -> Result<Vec<BillableLine>, ServiceError> {
     let branch = tx.get::<branch::Entity>(order.branch_id).await?;
     let rules = rules(tx, &branch).await?;
-    let lines: Vec<repair_order_line::Model> = of_order(tx, order.id)
+    let lines: Vec<repair_order_line::Model> = lines_of(tx, order.id)
         .await?
         .into_iter()
         .filter(|l| decision(l) != LineDecision::Declined)

@@ -7,11 +7,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use pitlane_domain::{
     Actor, FieldErrors, ServiceError,
-    live::Topic,
     messages::MessageKind,
     permissions::Permission,
     phone::PhoneE164,
-    pricing::Totals,
     repair_order::{LineDecision, RepairOrderStatus, display_number},
     text::{Email, optional_text},
 };
@@ -21,20 +19,22 @@ use pitlane_frontdesk::{
 use pitlane_identity::links::Purpose;
 use pitlane_notify::{OutgoingMessage, Recipient};
 use pitlane_store::{
-    TenantCtx, TenantTx,
+    Page, TenantCtx, TenantTx, TimeCursor,
     entity::{
-        appointment, branch, customer, inspection, job, membership, repair_order,
-        repair_order_event, repair_order_line, vehicle,
+        appointment, branch, customer, job, membership, repair_order, repair_order_event, vehicle,
     },
     sea_orm::{
-        ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-        QuerySelect, sea_query::Expr,
+        ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, Order, QueryFilter,
+        QueryOrder, QuerySelect, Select, sea_query::Expr,
     },
 };
-use serde_json::json;
 use uuid::Uuid;
 
-use crate::{Workshop, lines};
+pub use crate::order::{OrderView, status_of};
+use crate::{
+    Workshop,
+    order::{lines_of, money, publish, record, rules, totals_of, view},
+};
 
 /// The first number a workshop's repair orders get.
 pub const FIRST_NUMBER: i64 = 1001;
@@ -52,128 +52,6 @@ pub struct OrderInput {
     pub concern: Option<String>,
     pub promised_at: Option<DateTime<Utc>>,
     pub follow_updates: bool,
-}
-
-/// An order with everything its page shows.
-#[derive(Debug, Clone)]
-pub struct OrderView {
-    pub order: repair_order::Model,
-    pub customer: customer::Model,
-    pub vehicle: vehicle::Model,
-    pub branch: branch::Model,
-    /// The workshop's currency: what the `_minor` amounts are in.
-    pub currency: String,
-    pub lines: Vec<repair_order_line::Model>,
-    /// Everything not declined: what the estimate comes to.
-    pub totals: Totals,
-    /// What the customer has agreed to.
-    pub approved: Totals,
-    pub events: Vec<repair_order_event::Model>,
-    pub jobs: Vec<job::Model>,
-    pub inspections: Vec<inspection::Model>,
-}
-
-impl OrderView {
-    pub fn status(&self) -> RepairOrderStatus {
-        RepairOrderStatus::parse(&self.order.status).unwrap_or(RepairOrderStatus::Estimate)
-    }
-
-    pub fn number(&self) -> String {
-        display_number(self.order.number)
-    }
-}
-
-pub fn status_of(row: &repair_order::Model) -> Result<RepairOrderStatus, ServiceError> {
-    RepairOrderStatus::parse(&row.status).ok_or_else(|| {
-        pitlane_domain::ServiceError::internal(format!("stored status {}", row.status))
-    })
-}
-
-pub(crate) async fn view(
-    tx: &TenantTx,
-    order: repair_order::Model,
-) -> Result<OrderView, ServiceError> {
-    let customer = tx.get::<customer::Entity>(order.customer_id).await?;
-    let vehicle = tx.get::<vehicle::Entity>(order.vehicle_id).await?;
-    let branch = tx.get::<branch::Entity>(order.branch_id).await?;
-    let lines = lines::of_order(tx, order.id).await?;
-    let rules = lines::rules(tx, &branch).await?;
-    let totals = lines::totals_of(&lines, &rules, |d| d != LineDecision::Declined);
-    let approved = lines::totals_of(&lines, &rules, |d| d == LineDecision::Approved);
-    let events = tx
-        .all(
-            tx.select::<repair_order_event::Entity>()
-                .filter(repair_order_event::Column::RepairOrderId.eq(order.id))
-                .order_by_asc(repair_order_event::Column::CreatedAt)
-                .order_by_asc(repair_order_event::Column::Id),
-        )
-        .await?;
-    let jobs = tx
-        .all(
-            tx.select::<job::Entity>()
-                .filter(job::Column::RepairOrderId.eq(order.id))
-                .order_by_asc(job::Column::Id),
-        )
-        .await?;
-    let inspections = tx
-        .all(
-            tx.select::<inspection::Entity>()
-                .filter(inspection::Column::RepairOrderId.eq(order.id))
-                .order_by_asc(inspection::Column::Id),
-        )
-        .await?;
-    Ok(OrderView {
-        order,
-        customer,
-        vehicle,
-        branch,
-        currency: tx.currency().await?.as_str().to_owned(),
-        lines,
-        totals,
-        approved,
-        events,
-        jobs,
-        inspections,
-    })
-}
-
-/// Adds an entry to the order's timeline.
-pub(crate) async fn record(
-    tx: &TenantTx,
-    order: &repair_order::Model,
-    kind: &str,
-    detail: Option<String>,
-    by: Option<String>,
-    visible_to_customer: bool,
-) -> Result<(), ServiceError> {
-    tx.insert(repair_order_event::ActiveModel {
-        tenant_id: Set(tx.tenant_id().0),
-        id: Set(Uuid::now_v7()),
-        repair_order_id: Set(order.id),
-        kind: Set(kind.to_owned()),
-        status: Set(Some(order.status.clone())),
-        detail: Set(detail),
-        by_name: Set(by),
-        visible_to_customer: Set(visible_to_customer),
-        created_at: Set(Utc::now()),
-    })
-    .await?;
-    Ok(())
-}
-
-/// Tells the workshop's open boards and the customer's open page; after commit.
-pub async fn publish(ws: &Workshop, order: &repair_order::Model, kind: &str) {
-    let data = json!({
-        "id": order.id,
-        "number": display_number(order.number),
-        "status": order.status,
-        "label": RepairOrderStatus::parse(&order.status).map(|s| s.label()),
-    });
-    let live = &ws.desk.live;
-    live.publish(order.tenant_id, Topic::Workshop, None, kind, data.clone())
-        .await;
-    live.publish(order.tenant_id, Topic::Repair, Some(order.id), kind, data)
-        .await;
 }
 
 /// The customer's link to the order on the workshop's site.
@@ -484,20 +362,9 @@ pub async fn board(
     actor: &Actor,
     filter: BoardFilter,
 ) -> Result<Board, ServiceError> {
-    use pitlane_store::sea_orm::sea_query::{Expr, Func};
     actor.require(Permission::RepairOrdersRead)?;
     let tx = ws.store().tx(&TenantCtx::of(actor)).await?;
-    let open: Vec<&str> = RepairOrderStatus::ALL
-        .into_iter()
-        .filter(|s| s.is_open())
-        .map(|s| s.key())
-        .collect();
-    let mut scope = tx
-        .select::<repair_order::Entity>()
-        .filter(repair_order::Column::Status.is_in(open));
-    if let Some(branch_id) = filter.branch_id {
-        scope = scope.filter(repair_order::Column::BranchId.eq(branch_id));
-    }
+    let scope = open_orders(&tx, filter.branch_id);
     let mut cards_query = scope.clone();
     if let Some(status) = filter.status {
         cards_query = cards_query.filter(repair_order::Column::Status.eq(status.key()));
@@ -511,27 +378,8 @@ pub async fn board(
                 .limit(limit),
         )
         .await?;
-    let counts: Vec<StatusCount> = tx
-        .all_as(
-            scope
-                .select_only()
-                .column(repair_order::Column::Status)
-                .column_as(
-                    Expr::from(Func::count(Expr::col(repair_order::Column::Id))),
-                    "n",
-                )
-                .group_by(repair_order::Column::Status),
-        )
-        .await?;
-    let ids: Vec<Uuid> = cards.iter().map(|c| c.id).collect();
-    let jobs: Vec<JobState> = tx
-        .all_as(
-            tx.select::<job::Entity>()
-                .select_only()
-                .columns([job::Column::RepairOrderId, job::Column::Status])
-                .filter(job::Column::RepairOrderId.is_in(ids)),
-        )
-        .await?;
+    let counts = counts_in(&tx, scope).await?;
+    let cards = with_progress(&tx, cards).await?;
     let currency = tx.currency().await?.as_str().to_owned();
     let branches = tx
         .all(
@@ -547,27 +395,140 @@ pub async fn board(
     Ok(Board {
         currency,
         branches,
-        cards: cards
-            .into_iter()
-            .map(|card| {
-                let mine = jobs.iter().filter(|j| j.repair_order_id == card.id);
-                BoardCard {
-                    jobs: mine.clone().count(),
-                    jobs_done: mine.filter(|j| j.status == "finished").count(),
-                    card,
-                }
-            })
-            .collect(),
-        counts: RepairOrderStatus::ALL
-            .into_iter()
-            .filter_map(|status| {
-                counts
-                    .iter()
-                    .find(|c| c.status == status.key())
-                    .map(|c| (status, c.n.max(0) as u64))
-            })
-            .collect(),
+        cards,
+        counts,
     })
+}
+
+/// A page of the open orders (of one branch, or of every branch the actor sees; of one state
+/// when named), most recently changed first: by `updated_at`, then id, both descending.
+/// Returns the workshop's currency with it, which the totals are in.
+pub async fn open_page(
+    ws: &Workshop,
+    actor: &Actor,
+    branch_id: Option<Uuid>,
+    status: Option<RepairOrderStatus>,
+    after: Option<TimeCursor>,
+    limit: u64,
+) -> Result<(String, Page<BoardCard, TimeCursor>), ServiceError> {
+    actor.require(Permission::RepairOrdersRead)?;
+    let tx = ws.store().tx(&TenantCtx::of(actor)).await?;
+    let mut query = open_orders(&tx, branch_id);
+    if let Some(status) = status {
+        query = query.filter(repair_order::Column::Status.eq(status.key()));
+    }
+    let (at, id) = (repair_order::Column::UpdatedAt, repair_order::Column::Id);
+    if let Some(after) = after {
+        query = query.filter(after.after(at, id, &Order::Desc));
+    }
+    let limit = limit.clamp(1, 200);
+    let rows: Vec<repair_order::BoardCard> = tx
+        .all_as(
+            repair_order::BoardCard::select(query)
+                .order_by_desc(at)
+                .order_by_desc(id)
+                .limit(limit + 1),
+        )
+        .await?;
+    let page = Page::cut(rows, limit, |c| TimeCursor {
+        at: c.updated_at,
+        id: c.id,
+    });
+    let cards = with_progress(&tx, page.items).await?;
+    let currency = tx.currency().await?.as_str().to_owned();
+    tx.commit().await?;
+    Ok((
+        currency,
+        Page {
+            items: cards,
+            next: page.next,
+        },
+    ))
+}
+
+/// How many open orders there are in each state (of one branch, or of every branch the actor
+/// sees), in the life cycle's order; states with none are left out.
+pub async fn open_counts(
+    ws: &Workshop,
+    actor: &Actor,
+    branch_id: Option<Uuid>,
+) -> Result<Vec<(RepairOrderStatus, u64)>, ServiceError> {
+    actor.require(Permission::RepairOrdersRead)?;
+    let tx = ws.store().tx(&TenantCtx::of(actor)).await?;
+    let counts = counts_in(&tx, open_orders(&tx, branch_id)).await?;
+    tx.commit().await?;
+    Ok(counts)
+}
+
+/// The open orders (not invoiced, closed or cancelled) of a branch, or of every branch.
+fn open_orders(tx: &TenantTx, branch_id: Option<Uuid>) -> Select<repair_order::Entity> {
+    let open: Vec<&str> = RepairOrderStatus::ALL
+        .into_iter()
+        .filter(|s| s.is_open())
+        .map(|s| s.key())
+        .collect();
+    let mut scope = tx
+        .select::<repair_order::Entity>()
+        .filter(repair_order::Column::Status.is_in(open));
+    if let Some(branch_id) = branch_id {
+        scope = scope.filter(repair_order::Column::BranchId.eq(branch_id));
+    }
+    scope
+}
+
+async fn counts_in(
+    tx: &TenantTx,
+    scope: Select<repair_order::Entity>,
+) -> Result<Vec<(RepairOrderStatus, u64)>, ServiceError> {
+    use pitlane_store::sea_orm::sea_query::Func;
+    let counts: Vec<StatusCount> = tx
+        .all_as(
+            scope
+                .select_only()
+                .column(repair_order::Column::Status)
+                .column_as(
+                    Expr::from(Func::count(Expr::col(repair_order::Column::Id))),
+                    "n",
+                )
+                .group_by(repair_order::Column::Status),
+        )
+        .await?;
+    Ok(RepairOrderStatus::ALL
+        .into_iter()
+        .filter_map(|status| {
+            counts
+                .iter()
+                .find(|c| c.status == status.key())
+                .map(|c| (status, c.n.max(0) as u64))
+        })
+        .collect())
+}
+
+/// The cards with their jobs' progress.
+async fn with_progress(
+    tx: &TenantTx,
+    cards: Vec<repair_order::BoardCard>,
+) -> Result<Vec<BoardCard>, ServiceError> {
+    let ids: Vec<Uuid> = cards.iter().map(|c| c.id).collect();
+    let jobs: Vec<JobState> = tx
+        .all_as(
+            tx.select::<job::Entity>()
+                .select_only()
+                .columns([job::Column::RepairOrderId, job::Column::Status])
+                .filter(job::Column::RepairOrderId.is_in(ids)),
+        )
+        .await?;
+    Ok(cards
+        .into_iter()
+        .map(|card| {
+            let mine = jobs.iter().filter(|j| j.repair_order_id == card.id);
+            BoardCard {
+                jobs: mine.clone().count(),
+                jobs_done: mine.filter(|j| j.status == "finished").count(),
+                card,
+            }
+        })
+        .collect())
 }
 
 /// How many orders are open at the branches the reader sees, in an open transaction (the
@@ -586,21 +547,6 @@ pub async fn open_in(tx: &TenantTx) -> Result<u64, ServiceError> {
         .await?)
 }
 
-/// Keeps the order's board summary (the estimate's total) in step with its lines; call in
-/// the transaction that changed them.
-pub(crate) async fn refresh_total(tx: &TenantTx, order_id: Uuid) -> Result<(), ServiceError> {
-    let order = tx.get::<repair_order::Entity>(order_id).await?;
-    let branch = tx.get::<branch::Entity>(order.branch_id).await?;
-    let order_lines = lines::of_order(tx, order_id).await?;
-    let rules = lines::rules(tx, &branch).await?;
-    let totals = lines::totals_of(&order_lines, &rules, |d| d != LineDecision::Declined);
-    let mut row = order.into_active_model();
-    row.total_minor = Set(totals.total);
-    row.updated_at = Set(Utc::now());
-    tx.update(row).await?;
-    Ok(())
-}
-
 /// Details staff may give with a status change.
 #[derive(Debug, Clone, Default)]
 pub struct StatusChange {
@@ -608,7 +554,7 @@ pub struct StatusChange {
     pub note: Option<String>,
 }
 
-/// Moves an order along its life cycle. Approval goes through [`crate::approval`] (it needs
+/// Moves an order along its life cycle. Approval goes through the approval module (it needs
 /// the customer's answers); a change the cycle does not allow is refused with the states it
 /// may go to.
 pub async fn change_status(
@@ -687,7 +633,7 @@ pub(crate) async fn transition(
         )));
     }
     let mut notified = pitlane_notify::staff::Notified::default();
-    let order_lines = lines::of_order(tx, row.id).await?;
+    let order_lines = lines_of(tx, row.id).await?;
     match next {
         RepairOrderStatus::ReadyForPickup => {
             // Every approved part leaves stock now: what was reserved, and what could not be
@@ -785,10 +731,10 @@ pub(crate) async fn customer_message(
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
     if kind == MessageKind::EstimateReady {
-        let lines = lines::of_order(tx, order.id).await?;
-        let rules = lines::rules(tx, &branch).await?;
-        let totals = lines::totals_of(&lines, &rules, |d| d != LineDecision::Declined);
-        vars.insert("total".into(), lines::money(tx, totals.total).await?);
+        let lines = lines_of(tx, order.id).await?;
+        let rules = rules(tx, &branch).await?;
+        let totals = totals_of(&lines, &rules, |d| d != LineDecision::Declined);
+        vars.insert("total".into(), money(tx, totals.total).await?);
     }
     let key = format!(
         "ro:{}:{}:{}:{}",

@@ -353,8 +353,3 @@ pub fn site(
         .ok_or(pitlane_domain::ServiceError::NotFound)?;
     Ok(crate::links::site_of(&state.config, scope))
 }
-
-/// The page size of list operations: 50 unless asked, at most 200.
-pub fn page_limit(limit: Option<u64>) -> u64 {
-    limit.unwrap_or(50).clamp(1, 200)
-}

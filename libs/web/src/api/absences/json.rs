@@ -47,8 +47,3 @@ impl Example for AbsenceWrite {
         }
     }
 }
-
-#[derive(Object)]
-pub struct AbsenceList {
-    pub items: Vec<Absence>,
-}

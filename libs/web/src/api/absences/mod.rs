@@ -6,11 +6,18 @@ pub(crate) mod json;
 use chrono::Utc;
 use pitlane_frontdesk::resources;
 use poem::web::Data;
-use poem_openapi::{OpenApi, param::Path, payload::Json};
+use poem_openapi::{
+    OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
 use uuid::Uuid;
 
-use self::json::{Absence, AbsenceList};
-use super::{ApiTags, Caller, shapes::NoContent};
+use self::json::Absence;
+use super::{
+    ApiTags, Caller,
+    shapes::{NoContent, Page, PageQuery},
+};
 use crate::problem::Problem;
 use pitlane_app::state::AppState;
 
@@ -20,17 +27,21 @@ pub struct AbsencesApi;
 impl AbsencesApi {
     /// List absences
     ///
-    /// Needs `tenant.read`. Current and future ones.
+    /// Needs `tenant.read`. Current and future ones, by start.
     #[oai(path = "/absences", method = "get", operation_id = "list_absences")]
     async fn list(
         &self,
         Caller(auth): Caller,
         state: Data<&AppState>,
-    ) -> Result<Json<AbsenceList>, Problem> {
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<Page<Absence>>, Problem> {
         let rows = resources::absences(&state.frontdesk, &auth.actor, Utc::now()).await?;
-        Ok(Json(AbsenceList {
-            items: rows.into_iter().map(Absence::from).collect(),
-        }))
+        let items = rows.into_iter().map(Absence::from).collect();
+        let page = PageQuery::new(cursor.0, limit.0);
+        Ok(Json(Page::from_ordered(items, &page, |item| item.id)?))
     }
 
     /// Remove an absence

@@ -36,11 +36,6 @@ impl From<api_key::Model> for ApiKey {
     }
 }
 
-#[derive(Object)]
-pub struct ApiKeyList {
-    pub items: Vec<ApiKey>,
-}
-
 /// A new key: its secret is in `secret`, shown this once.
 #[derive(Object)]
 pub struct NewApiKey {

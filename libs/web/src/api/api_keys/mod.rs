@@ -4,11 +4,18 @@ pub(crate) mod json;
 
 use pitlane_identity::api_keys;
 use poem::web::Data;
-use poem_openapi::{OpenApi, param::Path, payload::Json};
+use poem_openapi::{
+    OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
 use uuid::Uuid;
 
-use self::json::{ApiKey, ApiKeyList, ApiKeyWrite, NewApiKey};
-use super::{ApiTags, Caller, shapes::Created};
+use self::json::{ApiKey, ApiKeyWrite, NewApiKey};
+use super::{
+    ApiTags, Caller,
+    shapes::{Created, Page, PageQuery},
+};
 use crate::problem::Problem;
 use pitlane_app::state::AppState;
 
@@ -18,17 +25,21 @@ pub struct ApiKeysApi;
 impl ApiKeysApi {
     /// List API keys
     ///
-    /// Needs `api_keys.manage`.
+    /// Needs `api_keys.manage`. Newest first.
     #[oai(path = "/api-keys", method = "get", operation_id = "list_api_keys")]
     async fn list(
         &self,
         Caller(auth): Caller,
         state: Data<&AppState>,
-    ) -> Result<Json<ApiKeyList>, Problem> {
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<Page<ApiKey>>, Problem> {
         let rows = api_keys::list(&state.store, &auth.actor).await?;
-        Ok(Json(ApiKeyList {
-            items: rows.into_iter().map(ApiKey::from).collect(),
-        }))
+        let items = rows.into_iter().map(ApiKey::from).collect();
+        let page = PageQuery::new(cursor.0, limit.0);
+        Ok(Json(Page::from_ordered(items, &page, |item| item.id)?))
     }
 
     /// Create an API key

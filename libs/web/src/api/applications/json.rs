@@ -46,8 +46,3 @@ impl From<mechanic_application::Model> for MechanicApplication {
         }
     }
 }
-
-#[derive(Object)]
-pub struct MechanicApplicationList {
-    pub items: Vec<MechanicApplication>,
-}

@@ -4,11 +4,18 @@ pub(crate) mod json;
 
 use pitlane_identity::applications;
 use poem::{Request, web::Data};
-use poem_openapi::{OpenApi, param::Path, payload::Json};
+use poem_openapi::{
+    OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
 use uuid::Uuid;
 
-use self::json::{MechanicApplication, MechanicApplicationList};
-use super::{ApiTags, Caller};
+use self::json::MechanicApplication;
+use super::{
+    ApiTags, Caller,
+    shapes::{Page, PageQuery},
+};
 use crate::{links::site_of, problem::Problem, tenant::TenantScope};
 use pitlane_app::state::AppState;
 
@@ -18,7 +25,7 @@ pub struct ApplicationsApi;
 impl ApplicationsApi {
     /// List mechanic applications
     ///
-    /// Needs `staff.manage`. Pending first.
+    /// Needs `staff.manage`. Pending first, then the others; newest first within each.
     #[oai(
         path = "/applications",
         method = "get",
@@ -28,11 +35,15 @@ impl ApplicationsApi {
         &self,
         Caller(auth): Caller,
         state: Data<&AppState>,
-    ) -> Result<Json<MechanicApplicationList>, Problem> {
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<Page<MechanicApplication>>, Problem> {
         let rows = applications::list(&state.store, &auth.actor).await?;
-        Ok(Json(MechanicApplicationList {
-            items: rows.into_iter().map(MechanicApplication::from).collect(),
-        }))
+        let items = rows.into_iter().map(MechanicApplication::from).collect();
+        let page = PageQuery::new(cursor.0, limit.0);
+        Ok(Json(Page::from_ordered(items, &page, |item| item.id)?))
     }
 
     /// Get a mechanic application

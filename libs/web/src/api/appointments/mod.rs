@@ -85,6 +85,7 @@ impl AppointmentsApi {
         status: Query<Option<String>>,
         from: Query<Option<DateTime<Utc>>>,
         to: Query<Option<DateTime<Utc>>>,
+        /// The `next_cursor` of the previous page.
         cursor: Query<Option<String>>,
         /// Page size, 1–200 (default 50).
         limit: Query<Option<u64>>,

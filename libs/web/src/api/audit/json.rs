@@ -39,13 +39,3 @@ impl From<audit_entry::Model> for AuditEntry {
         }
     }
 }
-
-// One page of the log. Its cursor goes in `before`, not `cursor`, so it is not a
-// `shapes::Page`.
-#[derive(Object)]
-pub struct AuditPage {
-    pub items: Vec<AuditEntry>,
-    /// Pass as `before` for older entries.
-    #[oai(nullable)]
-    pub next_cursor: Option<Uuid>,
-}

@@ -6,10 +6,12 @@ use chrono::{DateTime, Utc};
 use pitlane_identity::audit::{self, Filter};
 use poem::web::Data;
 use poem_openapi::{OpenApi, param::Query, payload::Json};
-use uuid::Uuid;
 
-use self::json::{AuditEntry, AuditPage};
-use super::{ApiTags, Caller, page_limit};
+use self::json::AuditEntry;
+use super::{
+    ApiTags, Caller,
+    shapes::{Page, PageQuery},
+};
 use crate::problem::Problem;
 use pitlane_app::state::AppState;
 
@@ -19,8 +21,9 @@ pub struct AuditApi;
 impl AuditApi {
     /// Read the audit log
     ///
-    /// Needs `audit.view`. Newest first. `action` matches an action or its start
-    /// (`member.`); `actor` matches part of who; `since`/`until` bound the time.
+    /// Needs `audit.view`. Newest first (the order entries were written in). `action` matches
+    /// an action or its start (`member.`); `actor` matches part of who; `since`/`until` bound
+    /// the time.
     #[oai(path = "/audit", method = "get", operation_id = "list_audit_entries")]
     #[allow(clippy::too_many_arguments)]
     async fn list(
@@ -31,26 +34,26 @@ impl AuditApi {
         actor: Query<Option<String>>,
         since: Query<Option<DateTime<Utc>>>,
         until: Query<Option<DateTime<Utc>>>,
-        before: Query<Option<Uuid>>,
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
         limit: Query<Option<u64>>,
-    ) -> Result<Json<AuditPage>, Problem> {
+    ) -> Result<Json<Page<AuditEntry>>, Problem> {
+        let page = PageQuery::new(cursor.0, limit.0);
         let filter = Filter {
             action: action.0,
             actor: actor.0,
             since: since.0,
             until: until.0,
         };
-        let page = audit::list(
+        let found = audit::list(
             &state.store,
             &auth.actor,
             &filter,
-            before.0,
-            page_limit(limit.0),
+            page.cursor_id()?,
+            page.limit,
         )
         .await?;
-        Ok(Json(AuditPage {
-            items: page.items.into_iter().map(AuditEntry::from).collect(),
-            next_cursor: page.next,
-        }))
+        Ok(Json(Page::of(found.items, found.next)))
     }
 }

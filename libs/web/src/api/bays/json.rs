@@ -62,8 +62,3 @@ impl From<BayWrite> for BayInput {
         }
     }
 }
-
-#[derive(Object)]
-pub struct BayList {
-    pub items: Vec<Bay>,
-}

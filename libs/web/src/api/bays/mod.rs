@@ -11,8 +11,11 @@ use poem_openapi::{
 };
 use uuid::Uuid;
 
-use self::json::{Bay, BayList, BayWrite};
-use super::{ApiTags, Caller, shapes::Created};
+use self::json::{Bay, BayWrite};
+use super::{
+    ApiTags, Caller,
+    shapes::{Created, Page, PageQuery},
+};
 use crate::problem::Problem;
 use pitlane_app::state::AppState;
 
@@ -22,18 +25,22 @@ pub struct BaysApi;
 impl BaysApi {
     /// List bays
     ///
-    /// Needs `tenant.read`. `branch_id` limits to one branch.
+    /// Needs `tenant.read`. By name. `branch_id` limits to one branch.
     #[oai(path = "/bays", method = "get", operation_id = "list_bays")]
     async fn list(
         &self,
         Caller(auth): Caller,
         state: Data<&AppState>,
         branch_id: Query<Option<Uuid>>,
-    ) -> Result<Json<BayList>, Problem> {
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<Page<Bay>>, Problem> {
         let rows = resources::bays(&state.frontdesk, &auth.actor, branch_id.0).await?;
-        Ok(Json(BayList {
-            items: rows.into_iter().map(Bay::from).collect(),
-        }))
+        let items = rows.into_iter().map(Bay::from).collect();
+        let page = PageQuery::new(cursor.0, limit.0);
+        Ok(Json(Page::from_ordered(items, &page, |item| item.id)?))
     }
 
     /// Add a bay

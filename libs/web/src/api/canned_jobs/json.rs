@@ -55,11 +55,6 @@ impl From<CannedJobView> for CannedJob {
 }
 
 #[derive(Object)]
-pub struct CannedJobList {
-    pub items: Vec<CannedJob>,
-}
-
-#[derive(Object)]
 pub struct CannedLineWrite {
     pub kind: String,
     pub description: String,

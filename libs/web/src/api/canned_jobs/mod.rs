@@ -5,13 +5,17 @@ pub(crate) mod json;
 
 use pitlane_workshop::canned;
 use poem::web::Data;
-use poem_openapi::{OpenApi, param::Path, payload::Json};
+use poem_openapi::{
+    OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
 use uuid::Uuid;
 
-use self::json::{CannedJob, CannedJobList, CannedJobWrite};
+use self::json::{CannedJob, CannedJobWrite};
 use super::{
     ApiTags, Caller,
-    shapes::{Created, NoContent},
+    shapes::{Created, NoContent, Page, PageQuery},
 };
 use crate::problem::Problem;
 use pitlane_app::state::AppState;
@@ -22,7 +26,7 @@ pub struct CannedJobsApi;
 impl CannedJobsApi {
     /// Canned jobs
     ///
-    /// Needs `repair_orders.read`.
+    /// Needs `repair_orders.read`. By name.
     #[oai(
         path = "/canned-jobs",
         method = "get",
@@ -32,11 +36,15 @@ impl CannedJobsApi {
         &self,
         Caller(auth): Caller,
         state: Data<&AppState>,
-    ) -> Result<Json<CannedJobList>, Problem> {
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<Page<CannedJob>>, Problem> {
         let rows = canned::list(&state.workshop, &auth.actor).await?;
-        Ok(Json(CannedJobList {
-            items: rows.into_iter().map(CannedJob::from).collect(),
-        }))
+        let items = rows.into_iter().map(CannedJob::from).collect();
+        let page = PageQuery::new(cursor.0, limit.0);
+        Ok(Json(Page::from_ordered(items, &page, |item| item.id)?))
     }
 
     /// Create a canned job

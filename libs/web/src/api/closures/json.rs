@@ -46,8 +46,3 @@ impl Example for ClosureWrite {
         }
     }
 }
-
-#[derive(Object)]
-pub struct ClosureList {
-    pub items: Vec<Closure>,
-}

@@ -11,10 +11,10 @@ use poem_openapi::{
 };
 use uuid::Uuid;
 
-use self::json::{Closure, ClosureList, ClosureWrite};
+use self::json::{Closure, ClosureWrite};
 use super::{
     ApiTags, Caller,
-    shapes::{Created, NoContent},
+    shapes::{Created, NoContent, Page, PageQuery},
 };
 use crate::problem::Problem;
 use pitlane_app::state::AppState;
@@ -25,18 +25,22 @@ pub struct ClosuresApi;
 impl ClosuresApi {
     /// List closures and holidays
     ///
-    /// Needs `tenant.read`.
+    /// Needs `tenant.read`. By first day. `branch_id` limits to one branch.
     #[oai(path = "/closures", method = "get", operation_id = "list_closures")]
     async fn list(
         &self,
         Caller(auth): Caller,
         state: Data<&AppState>,
         branch_id: Query<Option<Uuid>>,
-    ) -> Result<Json<ClosureList>, Problem> {
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<Page<Closure>>, Problem> {
         let rows = resources::closures(&state.frontdesk, &auth.actor, branch_id.0).await?;
-        Ok(Json(ClosureList {
-            items: rows.into_iter().map(Closure::from).collect(),
-        }))
+        let items = rows.into_iter().map(Closure::from).collect();
+        let page = PageQuery::new(cursor.0, limit.0);
+        Ok(Json(Page::from_ordered(items, &page, |item| item.id)?))
     }
 
     /// Close a branch for whole days

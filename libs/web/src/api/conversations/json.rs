@@ -83,10 +83,9 @@ impl From<Thread> for ConversationThread {
     }
 }
 
+/// How many conversations have messages staff have not read.
 #[derive(Object)]
-pub struct Inbox {
-    pub items: Vec<Conversation>,
-    /// How many conversations have unread messages.
+pub struct UnreadConversations {
     pub unread_conversations: u64,
 }
 

@@ -1,4 +1,4 @@
-//! `/conversations`: conversations with customers: the inbox (unread first), a thread,
+//! `/conversations`: conversations with customers: the inbox (latest first), a thread,
 //! replies, read state and assignment. Customers write from the workshop's site; their SMS
 //! replies thread in.
 
@@ -14,11 +14,12 @@ use poem_openapi::{
 use uuid::Uuid;
 
 use self::json::{
-    AssignWrite, Conversation, ConversationMessage, ConversationThread, Inbox, ReplyWrite,
+    AssignWrite, Conversation, ConversationMessage, ConversationThread, ReplyWrite,
+    UnreadConversations,
 };
 use super::{
-    ApiTags, Caller, page_limit,
-    shapes::{Created, NoContent},
+    ApiTags, Caller,
+    shapes::{Created, NoContent, Page, PageQuery},
     site,
 };
 use crate::problem::Problem;
@@ -30,8 +31,9 @@ pub struct ConversationsApi;
 impl ConversationsApi {
     /// The inbox
     ///
-    /// Needs `customers.read`. Latest first; `unread=true` lists only conversations with
-    /// messages staff have not read.
+    /// Needs `customers.read`. The conversation with the latest message first (by the last
+    /// message's time, then id); `unread=true` lists only conversations with messages staff
+    /// have not read. How many have: `GET /conversations/unread`.
     #[oai(
         path = "/conversations",
         method = "get",
@@ -42,23 +44,45 @@ impl ConversationsApi {
         Caller(auth): Caller,
         state: Data<&AppState>,
         unread: Query<Option<bool>>,
-        /// 1–200 (default 50).
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
         limit: Query<Option<u64>>,
-    ) -> Result<Json<Inbox>, Problem> {
-        let fd = &state.frontdesk;
-        let rows = conversations::inbox(
-            fd,
+    ) -> Result<Json<Page<Conversation>>, Problem> {
+        let page = PageQuery::new(cursor.0, limit.0);
+        let found = conversations::inbox_page(
+            &state.frontdesk,
             &auth.actor,
             unread.0.unwrap_or(false),
-            page_limit(limit.0),
+            page.cursor_time()?,
+            page.limit,
         )
         .await?;
-        Ok(Json(Inbox {
-            items: rows
-                .into_iter()
-                .map(|r| Conversation::new(r.conversation, r.customer_name))
-                .collect(),
-            unread_conversations: conversations::unread_count(fd, &auth.actor).await?,
+        let items: Vec<Conversation> = found
+            .items
+            .into_iter()
+            .map(|r| Conversation::new(r.conversation, r.customer_name))
+            .collect();
+        Ok(Json(Page::of(items, found.next)))
+    }
+
+    /// How many conversations are unread
+    ///
+    /// Needs `customers.read`. Conversations with messages staff have not read.
+    #[oai(
+        path = "/conversations/unread",
+        method = "get",
+        operation_id = "count_unread_conversations"
+    )]
+    async fn unread(
+        &self,
+        Caller(auth): Caller,
+        state: Data<&AppState>,
+    ) -> Result<Json<UnreadConversations>, Problem> {
+        let unread_conversations =
+            conversations::unread_count(&state.frontdesk, &auth.actor).await?;
+        Ok(Json(UnreadConversations {
+            unread_conversations,
         }))
     }
 

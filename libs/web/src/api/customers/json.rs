@@ -179,11 +179,6 @@ impl From<customer_note::Model> for Note {
 }
 
 #[derive(Object)]
-pub struct NoteList {
-    pub items: Vec<Note>,
-}
-
-#[derive(Object)]
 #[oai(example)]
 pub struct NoteWrite {
     pub body: String,

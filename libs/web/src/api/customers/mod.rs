@@ -16,7 +16,7 @@ use poem_openapi::{
 use uuid::Uuid;
 
 use self::json::{
-    ConsentWrite, Customer, CustomerWrite, ErasureReport, MergeRequest, Note, NoteList, NoteWrite,
+    ConsentWrite, Customer, CustomerWrite, ErasureReport, MergeRequest, Note, NoteWrite,
 };
 use super::{
     ApiTags, Caller,
@@ -208,7 +208,7 @@ impl CustomersApi {
 
     /// List a customer's notes
     ///
-    /// Needs `customers.read`. Newest first.
+    /// Needs `customers.read`. Newest first (by id).
     #[oai(
         path = "/customers/:customer_id/notes",
         method = "get",
@@ -219,11 +219,21 @@ impl CustomersApi {
         Caller(auth): Caller,
         state: Data<&AppState>,
         customer_id: Path<Uuid>,
-    ) -> Result<Json<NoteList>, Problem> {
-        let notes = customers::notes(&state.frontdesk, &auth.actor, customer_id.0).await?;
-        Ok(Json(NoteList {
-            items: notes.into_iter().map(Note::from).collect(),
-        }))
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<Page<Note>>, Problem> {
+        let page = PageQuery::new(cursor.0, limit.0);
+        let found = customers::notes(
+            &state.frontdesk,
+            &auth.actor,
+            customer_id.0,
+            page.cursor_id()?,
+            page.limit,
+        )
+        .await?;
+        Ok(Json(Page::of(found.items, found.next)))
     }
 
     /// Add a note to a customer

@@ -36,8 +36,3 @@ impl From<(repair_order::Model, repair_order_line::Model)> for DeclinedService {
         }
     }
 }
-
-#[derive(Object)]
-pub struct DeclinedServiceList {
-    pub items: Vec<DeclinedService>,
-}

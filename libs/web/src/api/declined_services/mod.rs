@@ -11,8 +11,11 @@ use poem_openapi::{
 };
 use uuid::Uuid;
 
-use self::json::{DeclinedService, DeclinedServiceList};
-use super::{ApiTags, Caller, shapes::NoContent};
+use self::json::DeclinedService;
+use super::{
+    ApiTags, Caller,
+    shapes::{NoContent, Page, PageQuery},
+};
 use crate::problem::Problem;
 use pitlane_app::state::AppState;
 
@@ -23,7 +26,7 @@ impl DeclinedServicesApi {
     /// Declined services
     ///
     /// Needs `repair_orders.read`. Work customers declined and nobody has offered again yet;
-    /// one vehicle's with `vehicle_id`.
+    /// one vehicle's with `vehicle_id`. The most recently declined first.
     #[oai(
         path = "/declined-services",
         method = "get",
@@ -34,11 +37,15 @@ impl DeclinedServicesApi {
         Caller(auth): Caller,
         state: Data<&AppState>,
         vehicle_id: Query<Option<Uuid>>,
-    ) -> Result<Json<DeclinedServiceList>, Problem> {
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<Page<DeclinedService>>, Problem> {
         let rows = approval::declined_services(&state.workshop, &auth.actor, vehicle_id.0).await?;
-        Ok(Json(DeclinedServiceList {
-            items: rows.into_iter().map(DeclinedService::from).collect(),
-        }))
+        let items = rows.into_iter().map(DeclinedService::from).collect();
+        let page = PageQuery::new(cursor.0, limit.0);
+        Ok(Json(Page::from_ordered(items, &page, |item| item.id)?))
     }
 
     /// Mark a declined service followed up

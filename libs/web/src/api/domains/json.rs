@@ -65,9 +65,3 @@ impl Example for DomainWrite {
         }
     }
 }
-
-/// All the workshop's custom domains.
-#[derive(Object)]
-pub struct DomainList {
-    pub items: Vec<Domain>,
-}

@@ -4,13 +4,17 @@ pub(crate) mod json;
 
 use pitlane_tenancy::domains;
 use poem::web::Data;
-use poem_openapi::{OpenApi, param::Path, payload::Json};
+use poem_openapi::{
+    OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
 use uuid::Uuid;
 
-use self::json::{Domain, DomainList, DomainWrite};
+use self::json::{Domain, DomainWrite};
 use super::{
     ApiTags, Caller,
-    shapes::{Created, NoContent},
+    shapes::{Created, NoContent, Page, PageQuery},
 };
 use crate::problem::Problem;
 use pitlane_app::state::AppState;
@@ -21,17 +25,21 @@ pub struct DomainsApi;
 impl DomainsApi {
     /// List custom domains
     ///
-    /// Needs `tenant.read`.
+    /// Needs `tenant.read`. In the order they were added.
     #[oai(path = "/domains", method = "get", operation_id = "list_domains")]
     async fn list(
         &self,
         Caller(auth): Caller,
         state: Data<&AppState>,
-    ) -> Result<Json<DomainList>, Problem> {
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<Page<Domain>>, Problem> {
         let rows = domains::list(&state.store, &auth.actor).await?;
-        Ok(Json(DomainList {
-            items: rows.into_iter().map(Domain::from).collect(),
-        }))
+        let items = rows.into_iter().map(Domain::from).collect();
+        let page = PageQuery::new(cursor.0, limit.0);
+        Ok(Json(Page::from_ordered(items, &page, |item| item.id)?))
     }
 
     /// Add a custom domain

@@ -35,11 +35,6 @@ impl From<TemplateView> for InspectionTemplate {
 }
 
 #[derive(Object)]
-pub struct InspectionTemplateList {
-    pub items: Vec<InspectionTemplate>,
-}
-
-#[derive(Object)]
 #[oai(example)]
 pub struct InspectionTemplateWrite {
     pub name: String,

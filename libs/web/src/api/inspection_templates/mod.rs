@@ -4,11 +4,18 @@ pub(crate) mod json;
 
 use pitlane_workshop::inspections;
 use poem::web::Data;
-use poem_openapi::{OpenApi, param::Path, payload::Json};
+use poem_openapi::{
+    OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
 use uuid::Uuid;
 
-use self::json::{InspectionTemplate, InspectionTemplateList, InspectionTemplateWrite};
-use super::{ApiTags, Caller, shapes::Created};
+use self::json::{InspectionTemplate, InspectionTemplateWrite};
+use super::{
+    ApiTags, Caller,
+    shapes::{Created, Page, PageQuery},
+};
 use crate::problem::Problem;
 use pitlane_app::state::AppState;
 
@@ -18,7 +25,7 @@ pub struct InspectionTemplatesApi;
 impl InspectionTemplatesApi {
     /// Inspection templates
     ///
-    /// Needs `repair_orders.read`.
+    /// Needs `repair_orders.read`. By name.
     #[oai(
         path = "/inspection-templates",
         method = "get",
@@ -28,11 +35,15 @@ impl InspectionTemplatesApi {
         &self,
         Caller(auth): Caller,
         state: Data<&AppState>,
-    ) -> Result<Json<InspectionTemplateList>, Problem> {
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<Page<InspectionTemplate>>, Problem> {
         let rows = inspections::templates(&state.workshop, &auth.actor).await?;
-        Ok(Json(InspectionTemplateList {
-            items: rows.into_iter().map(InspectionTemplate::from).collect(),
-        }))
+        let items = rows.into_iter().map(InspectionTemplate::from).collect();
+        let page = PageQuery::new(cursor.0, limit.0);
+        Ok(Json(Page::from_ordered(items, &page, |item| item.id)?))
     }
 
     /// Create an inspection template

@@ -114,21 +114,6 @@ impl From<&inspection::Model> for InspectionSummary {
 }
 
 #[derive(Object)]
-pub struct InspectionList {
-    pub items: Vec<InspectionSummary>,
-}
-
-#[derive(Object)]
-pub struct InspectionPointList {
-    pub items: Vec<InspectionPoint>,
-}
-
-#[derive(Object)]
-pub struct InspectionPhotoList {
-    pub items: Vec<InspectionPhoto>,
-}
-
-#[derive(Object)]
 #[oai(example)]
 pub struct RatingWrite {
     /// `green`, `yellow` or `red`.

@@ -14,13 +14,13 @@ use poem_openapi::{
 use uuid::Uuid;
 
 use self::json::{
-    Inspection, InspectionList, InspectionPhoto, InspectionPhotoList, InspectionPoint,
-    InspectionPointList, InspectionSummary, PHOTO_POLICY, PhotoFile, RatingWrite,
+    Inspection, InspectionPhoto, InspectionPoint, InspectionSummary, PHOTO_POLICY, PhotoFile,
+    RatingWrite,
 };
 use super::{
-    ApiTags, Caller, page_limit,
+    ApiTags, Caller,
     repair_orders::{json::RepairOrder, show_profit},
-    shapes::{Created, NoContent},
+    shapes::{Created, NoContent, Page, PageQuery},
 };
 use crate::problem::Problem;
 use pitlane_app::state::AppState;
@@ -41,7 +41,7 @@ pub struct InspectionsApi;
 impl InspectionsApi {
     /// Recent inspections
     ///
-    /// Needs `repair_orders.read`. Newest first.
+    /// Needs `repair_orders.read`. Newest first (by id).
     #[oai(
         path = "/inspections",
         method = "get",
@@ -51,13 +51,18 @@ impl InspectionsApi {
         &self,
         Caller(auth): Caller,
         state: Data<&AppState>,
-        /// 1–200 (default 50).
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
         limit: Query<Option<u64>>,
-    ) -> Result<Json<InspectionList>, Problem> {
-        let rows = inspections::recent(&state.workshop, &auth.actor, page_limit(limit.0)).await?;
-        Ok(Json(InspectionList {
-            items: rows.iter().map(InspectionSummary::from).collect(),
-        }))
+    ) -> Result<Json<Page<InspectionSummary>>, Problem> {
+        let page = PageQuery::new(cursor.0, limit.0);
+        let found =
+            inspections::recent(&state.workshop, &auth.actor, page.cursor_id()?, page.limit)
+                .await?;
+        let items: Vec<InspectionSummary> =
+            found.items.iter().map(InspectionSummary::from).collect();
+        Ok(Json(Page::of(items, found.next)))
     }
 
     /// An inspection with its points and photos
@@ -80,7 +85,7 @@ impl InspectionsApi {
 
     /// An inspection's points
     ///
-    /// Needs `repair_orders.read`.
+    /// Needs `repair_orders.read`. By position on the inspection.
     #[oai(
         path = "/inspections/:inspection_id/items",
         method = "get",
@@ -91,15 +96,19 @@ impl InspectionsApi {
         Caller(auth): Caller,
         state: Data<&AppState>,
         inspection_id: Path<Uuid>,
-    ) -> Result<Json<InspectionPointList>, Problem> {
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<Page<InspectionPoint>>, Problem> {
         let v = inspections::get(&state.workshop, &auth.actor, inspection_id.0).await?;
-        Ok(Json(InspectionPointList {
-            items: v
-                .items
-                .iter()
-                .map(|(i, p)| InspectionPoint::new(i, p))
-                .collect(),
-        }))
+        let items = v
+            .items
+            .iter()
+            .map(|(i, p)| InspectionPoint::new(i, p))
+            .collect();
+        let page = PageQuery::new(cursor.0, limit.0);
+        Ok(Json(Page::from_ordered(items, &page, |p| p.id)?))
     }
 
     /// Rate a point
@@ -132,7 +141,7 @@ impl InspectionsApi {
 
     /// A point's photos
     ///
-    /// Needs `repair_orders.read`.
+    /// Needs `repair_orders.read`. In the order they were added.
     #[oai(
         path = "/inspections/:inspection_id/items/:item_id/photos",
         method = "get",
@@ -144,16 +153,20 @@ impl InspectionsApi {
         state: Data<&AppState>,
         inspection_id: Path<Uuid>,
         item_id: Path<Uuid>,
-    ) -> Result<Json<InspectionPhotoList>, Problem> {
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<Page<InspectionPhoto>>, Problem> {
         let v = inspections::get(&state.workshop, &auth.actor, inspection_id.0).await?;
         let (_, photos) = v
             .items
             .iter()
             .find(|(i, _)| i.id == item_id.0)
             .ok_or(pitlane_domain::ServiceError::NotFound)?;
-        Ok(Json(InspectionPhotoList {
-            items: photos.iter().map(InspectionPhoto::from).collect(),
-        }))
+        let items = photos.iter().map(InspectionPhoto::from).collect();
+        let page = PageQuery::new(cursor.0, limit.0);
+        Ok(Json(Page::from_ordered(items, &page, |p| p.id)?))
     }
 
     /// Add a photo to a point

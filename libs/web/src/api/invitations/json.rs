@@ -37,11 +37,6 @@ impl From<invitation::Model> for Invitation {
     }
 }
 
-#[derive(Object)]
-pub struct InvitationList {
-    pub items: Vec<Invitation>,
-}
-
 /// Whom to invite, with which role and branches. The link in the e-mail is good for 7 days.
 #[derive(Object)]
 #[oai(example)]

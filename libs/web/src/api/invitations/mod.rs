@@ -4,13 +4,17 @@ pub(crate) mod json;
 
 use pitlane_identity::invitations;
 use poem::{Request, web::Data};
-use poem_openapi::{OpenApi, param::Path, payload::Json};
+use poem_openapi::{
+    OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
 use uuid::Uuid;
 
-use self::json::{Invitation, InvitationList, InvitationWrite};
+use self::json::{Invitation, InvitationWrite};
 use super::{
     ApiTags, Caller,
-    shapes::{Created, NoContent},
+    shapes::{Created, NoContent, Page, PageQuery},
 };
 use crate::{links::site_of, problem::Problem, tenant::TenantScope};
 use pitlane_app::state::AppState;
@@ -21,7 +25,7 @@ pub struct InvitationsApi;
 impl InvitationsApi {
     /// List pending invitations
     ///
-    /// Needs `staff.manage`.
+    /// Needs `staff.manage`. Newest first.
     #[oai(
         path = "/invitations",
         method = "get",
@@ -31,11 +35,15 @@ impl InvitationsApi {
         &self,
         Caller(auth): Caller,
         state: Data<&AppState>,
-    ) -> Result<Json<InvitationList>, Problem> {
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<Page<Invitation>>, Problem> {
         let rows = invitations::pending(&state.store, &auth.actor).await?;
-        Ok(Json(InvitationList {
-            items: rows.into_iter().map(Invitation::from).collect(),
-        }))
+        let items = rows.into_iter().map(Invitation::from).collect();
+        let page = PageQuery::new(cursor.0, limit.0);
+        Ok(Json(Page::from_ordered(items, &page, |item| item.id)?))
     }
 
     /// Invite someone to the staff

@@ -53,27 +53,6 @@ impl From<&invoice::Model> for InvoiceSummary {
 }
 
 #[derive(Object)]
-pub struct InvoiceList {
-    /// Newest first, 100 at a time.
-    pub items: Vec<InvoiceSummary>,
-    /// Pass as `before` for the next page.
-    #[oai(nullable)]
-    pub next_before: Option<Uuid>,
-}
-
-/// A page of the list as the service answers it: 100 at a time, so a full page may have a next.
-impl From<Vec<invoice::Model>> for InvoiceList {
-    fn from(rows: Vec<invoice::Model>) -> Self {
-        Self {
-            next_before: (rows.len() == 100)
-                .then(|| rows.last().map(|r| r.id))
-                .flatten(),
-            items: rows.iter().map(InvoiceSummary::from).collect(),
-        }
-    }
-}
-
-#[derive(Object)]
 pub struct InvoiceLine {
     pub id: Uuid,
     pub position: i32,
@@ -103,11 +82,6 @@ impl From<&invoice_line::Model> for InvoiceLine {
             amount_minor: l.amount_minor,
         }
     }
-}
-
-#[derive(Object)]
-pub struct InvoiceLines {
-    pub items: Vec<InvoiceLine>,
 }
 
 /// The tax of the lines at one rate.
@@ -157,11 +131,6 @@ impl From<&payment::Model> for Payment {
             recorded_by: p.recorded_by.clone(),
         }
     }
-}
-
-#[derive(Object)]
-pub struct Payments {
-    pub items: Vec<Payment>,
 }
 
 #[derive(Object)]
@@ -221,11 +190,6 @@ impl From<&credit_note::Model> for CreditNote {
             created_at: c.created_at,
         }
     }
-}
-
-#[derive(Object)]
-pub struct CreditNotes {
-    pub items: Vec<CreditNote>,
 }
 
 /// An invoice with its lines, tax, payments, refunds and credit notes.

@@ -17,11 +17,14 @@ use poem_openapi::{
 use uuid::Uuid;
 
 use self::json::{
-    CreditNote, CreditNoteWrite, CreditNotes, Invoice, InvoiceDraftWrite, InvoiceLine,
-    InvoiceLineWrite, InvoiceLines, InvoiceList, InvoicePdf, Payment, PaymentWrite, Payments,
-    RefundWrite, VoidWrite,
+    CreditNote, CreditNoteWrite, Invoice, InvoiceDraftWrite, InvoiceLine, InvoiceLineWrite,
+    InvoicePdf, InvoiceSummary, Payment, PaymentWrite, RefundWrite, VoidWrite,
 };
-use super::{ApiTags, Caller, shapes::Created, site};
+use super::{
+    ApiTags, Caller,
+    shapes::{Created, Page, PageQuery},
+    site,
+};
 use crate::problem::Problem;
 use pitlane_app::state::AppState;
 
@@ -36,7 +39,8 @@ pub struct InvoicesApi;
 impl InvoicesApi {
     /// Invoices
     ///
-    /// Needs `repair_orders.read`. Newest first, 100 at a time.
+    /// Needs `repair_orders.read`. Newest first (the order they were started in).
+    #[allow(clippy::too_many_arguments)]
     #[oai(path = "/invoices", method = "get", operation_id = "list_invoices")]
     async fn list(
         &self,
@@ -47,15 +51,19 @@ impl InvoicesApi {
         /// Only what is still owed (issued or partly paid).
         unpaid: Query<Option<bool>>,
         customer_id: Query<Option<Uuid>>,
-        before: Query<Option<Uuid>>,
-    ) -> Result<Json<InvoiceList>, Problem> {
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<Page<InvoiceSummary>>, Problem> {
+        let page = PageQuery::new(cursor.0, limit.0);
         let status = match status.0.as_deref().filter(|s| !s.is_empty()) {
             None => None,
             Some(raw) => Some(InvoiceStatus::parse(raw).ok_or_else(|| {
                 pitlane_domain::FieldErrors::single("status", "not an invoice status")
             })?),
         };
-        let rows = invoices::list(
+        let found = invoices::page(
             &state.billing,
             &auth.actor,
             &ListFilter {
@@ -63,10 +71,12 @@ impl InvoicesApi {
                 customer_id: customer_id.0,
                 unpaid: unpaid.0.unwrap_or(false),
             },
-            before.0,
+            page.cursor_id()?,
+            page.limit,
         )
         .await?;
-        Ok(Json(rows.into()))
+        let items: Vec<InvoiceSummary> = found.items.iter().map(InvoiceSummary::from).collect();
+        Ok(Json(Page::of(items, found.next)))
     }
 
     /// Start a draft invoice
@@ -121,7 +131,7 @@ impl InvoicesApi {
 
     /// An invoice's lines
     ///
-    /// Needs `repair_orders.read`.
+    /// Needs `repair_orders.read`. By position on the invoice.
     #[oai(
         path = "/invoices/:invoice_id/lines",
         method = "get",
@@ -132,11 +142,15 @@ impl InvoicesApi {
         Caller(auth): Caller,
         state: Data<&AppState>,
         invoice_id: Path<Uuid>,
-    ) -> Result<Json<InvoiceLines>, Problem> {
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<Page<InvoiceLine>>, Problem> {
         let view = invoices::get(&state.billing, &auth.actor, invoice_id.0).await?;
-        Ok(Json(InvoiceLines {
-            items: view.lines.iter().map(InvoiceLine::from).collect(),
-        }))
+        let items = view.lines.iter().map(InvoiceLine::from).collect();
+        let page = PageQuery::new(cursor.0, limit.0);
+        Ok(Json(Page::from_ordered(items, &page, |l| l.id)?))
     }
 
     /// Add a line to a draft
@@ -222,7 +236,7 @@ impl InvoicesApi {
 
     /// An invoice's payments
     ///
-    /// Needs `repair_orders.read`.
+    /// Needs `repair_orders.read`. Oldest first.
     #[oai(
         path = "/invoices/:invoice_id/payments",
         method = "get",
@@ -233,11 +247,15 @@ impl InvoicesApi {
         Caller(auth): Caller,
         state: Data<&AppState>,
         invoice_id: Path<Uuid>,
-    ) -> Result<Json<Payments>, Problem> {
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<Page<Payment>>, Problem> {
         let view = invoices::get(&state.billing, &auth.actor, invoice_id.0).await?;
-        Ok(Json(Payments {
-            items: view.payments.iter().map(Payment::from).collect(),
-        }))
+        let items = view.payments.iter().map(Payment::from).collect();
+        let page = PageQuery::new(cursor.0, limit.0);
+        Ok(Json(Page::from_ordered(items, &page, |p| p.id)?))
     }
 
     /// Record a payment
@@ -328,7 +346,7 @@ impl InvoicesApi {
 
     /// An invoice's credit notes
     ///
-    /// Needs `repair_orders.read`.
+    /// Needs `repair_orders.read`. Oldest first.
     #[oai(
         path = "/invoices/:invoice_id/credit-notes",
         method = "get",
@@ -339,11 +357,15 @@ impl InvoicesApi {
         Caller(auth): Caller,
         state: Data<&AppState>,
         invoice_id: Path<Uuid>,
-    ) -> Result<Json<CreditNotes>, Problem> {
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<Page<CreditNote>>, Problem> {
         let view = invoices::get(&state.billing, &auth.actor, invoice_id.0).await?;
-        Ok(Json(CreditNotes {
-            items: view.credit_notes.iter().map(CreditNote::from).collect(),
-        }))
+        let items = view.credit_notes.iter().map(CreditNote::from).collect();
+        let page = PageQuery::new(cursor.0, limit.0);
+        Ok(Json(Page::from_ordered(items, &page, |c| c.id)?))
     }
 
     /// Issue a credit note

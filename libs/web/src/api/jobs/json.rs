@@ -1,5 +1,5 @@
 //! The mechanics' jobs: assignment, the job board and its applications, the time clock.
-//! `Job` and `JobList` are also the answers of `/job-board` and `/my-jobs`.
+//! `Job` is also what `/job-board` and `/my-jobs` list.
 
 use chrono::{DateTime, Utc};
 use pitlane_domain::{FieldErrors, labour::ClockAction, quantity::format_quantity};
@@ -52,19 +52,6 @@ impl From<JobCard> for Job {
             clocked_seconds: c.clocked.num_seconds(),
             applied: c.applied,
             finished_at: c.job.finished_at,
-        }
-    }
-}
-
-#[derive(Object)]
-pub struct JobList {
-    pub items: Vec<Job>,
-}
-
-impl From<Vec<JobCard>> for JobList {
-    fn from(cards: Vec<JobCard>) -> Self {
-        Self {
-            items: cards.into_iter().map(Job::from).collect(),
         }
     }
 }
@@ -125,11 +112,6 @@ impl From<(job_application::Model, String)> for Application {
             created_at: a.created_at,
         }
     }
-}
-
-#[derive(Object)]
-pub struct ApplicationList {
-    pub items: Vec<Application>,
 }
 
 #[derive(Object)]
@@ -197,9 +179,4 @@ impl From<time_entry::Model> for TimeEntry {
             ended_at: e.ended_at,
         }
     }
-}
-
-#[derive(Object)]
-pub struct TimeEntryList {
-    pub items: Vec<TimeEntry>,
 }

@@ -6,14 +6,21 @@ pub(crate) mod json;
 use pitlane_domain::labour::ClockAction;
 use pitlane_workshop::jobs;
 use poem::{Request, web::Data};
-use poem_openapi::{OpenApi, param::Path, payload::Json};
+use poem_openapi::{
+    OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
 use uuid::Uuid;
 
 use self::json::{
-    Application, ApplicationList, ApplicationWrite, BoardWrite, ClockWrite, Job, JobAssignWrite,
-    JobList, TimeEntry, TimeEntryList,
+    Application, ApplicationWrite, BoardWrite, ClockWrite, Job, JobAssignWrite, TimeEntry,
 };
-use super::{ApiTags, Caller, shapes::Created, site};
+use super::{
+    ApiTags, Caller,
+    shapes::{Created, Page, PageQuery},
+    site,
+};
 use crate::problem::Problem;
 use pitlane_app::state::AppState;
 
@@ -24,15 +31,21 @@ impl JobsApi {
     /// Jobs
     ///
     /// Needs `repair_orders.read`. Every job not finished yet, and those finished in the last
-    /// week, oldest first.
+    /// week, oldest first (by id).
     #[oai(path = "/jobs", method = "get", operation_id = "list_jobs")]
     async fn list(
         &self,
         Caller(auth): Caller,
         state: Data<&AppState>,
-    ) -> Result<Json<JobList>, Problem> {
-        let rows = jobs::recent_jobs(&state.workshop, &auth.actor).await?;
-        Ok(Json(rows.into()))
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<Page<Job>>, Problem> {
+        let page = PageQuery::new(cursor.0, limit.0);
+        let found =
+            jobs::recent_jobs(&state.workshop, &auth.actor, page.cursor_id()?, page.limit).await?;
+        Ok(Json(Page::of(found.items, found.next)))
     }
 
     /// A job
@@ -97,7 +110,7 @@ impl JobsApi {
 
     /// A job's applications
     ///
-    /// Needs `repair_orders.read`.
+    /// Needs `repair_orders.read`. Oldest first.
     #[oai(
         path = "/jobs/:job_id/applications",
         method = "get",
@@ -108,11 +121,15 @@ impl JobsApi {
         Caller(auth): Caller,
         state: Data<&AppState>,
         job_id: Path<Uuid>,
-    ) -> Result<Json<ApplicationList>, Problem> {
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<Page<Application>>, Problem> {
         let rows = jobs::applications(&state.workshop, &auth.actor, job_id.0).await?;
-        Ok(Json(ApplicationList {
-            items: rows.into_iter().map(Application::from).collect(),
-        }))
+        let items = rows.into_iter().map(Application::from).collect();
+        let page = PageQuery::new(cursor.0, limit.0);
+        Ok(Json(Page::from_ordered(items, &page, |a| a.id)?))
     }
 
     /// Apply for a job on the board
@@ -187,7 +204,7 @@ impl JobsApi {
 
     /// A job's clocked time
     ///
-    /// Needs `repair_orders.read`.
+    /// Needs `repair_orders.read`. The stretches in the order they were started.
     #[oai(
         path = "/jobs/:job_id/time-entries",
         method = "get",
@@ -198,10 +215,14 @@ impl JobsApi {
         Caller(auth): Caller,
         state: Data<&AppState>,
         job_id: Path<Uuid>,
-    ) -> Result<Json<TimeEntryList>, Problem> {
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<Page<TimeEntry>>, Problem> {
         let rows = jobs::time_of(&state.workshop, &auth.actor, job_id.0).await?;
-        Ok(Json(TimeEntryList {
-            items: rows.into_iter().map(TimeEntry::from).collect(),
-        }))
+        let items = rows.into_iter().map(TimeEntry::from).collect();
+        let page = PageQuery::new(cursor.0, limit.0);
+        Ok(Json(Page::from_ordered(items, &page, |e| e.id)?))
     }
 }

@@ -42,11 +42,6 @@ impl From<Mechanic> for MechanicInfo {
 }
 
 #[derive(Object)]
-pub struct MechanicList {
-    pub items: Vec<MechanicInfo>,
-}
-
-#[derive(Object)]
 #[oai(example)]
 pub struct MechanicProfileWrite {
     #[oai(default)]

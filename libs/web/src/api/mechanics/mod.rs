@@ -5,14 +5,18 @@ pub mod pay;
 
 use pitlane_frontdesk::resources::{self, ProfileInput};
 use poem::web::Data;
-use poem_openapi::{OpenApi, param::Path, payload::Json};
+use poem_openapi::{
+    OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
 use uuid::Uuid;
 
-use self::json::{MechanicInfo, MechanicList, MechanicProfileWrite};
+use self::json::{MechanicInfo, MechanicProfileWrite};
 use super::{
     ApiTags, Caller,
     absences::json::{Absence, AbsenceWrite},
-    shapes::Created,
+    shapes::{Created, Page, PageQuery},
 };
 use crate::problem::Problem;
 use pitlane_app::state::AppState;
@@ -23,17 +27,22 @@ pub struct MechanicsApi;
 impl MechanicsApi {
     /// List mechanics
     ///
-    /// Needs `tenant.read`. Approved members who work jobs, with skills and hours.
+    /// Needs `tenant.read`. Approved members who work jobs, with skills and hours, in the
+    /// order they joined.
     #[oai(path = "/mechanics", method = "get", operation_id = "list_mechanics")]
     async fn list(
         &self,
         Caller(auth): Caller,
         state: Data<&AppState>,
-    ) -> Result<Json<MechanicList>, Problem> {
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<Page<MechanicInfo>>, Problem> {
         let rows = resources::mechanics(&state.frontdesk, &auth.actor).await?;
-        Ok(Json(MechanicList {
-            items: rows.into_iter().map(MechanicInfo::from).collect(),
-        }))
+        let items = rows.into_iter().map(MechanicInfo::from).collect();
+        let page = PageQuery::new(cursor.0, limit.0);
+        Ok(Json(Page::from_ordered(items, &page, |item| item.id)?))
     }
 
     /// Set a mechanic's skills and weekly hours

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use self::json::{Accepted, Message, ReceivedSms, TestMessage};
 use super::{
-    ApiTags, Caller, page_limit,
+    ApiTags, Caller,
     shapes::{Page, PageQuery},
 };
 use crate::problem::Problem;
@@ -27,14 +27,17 @@ pub struct MessagesApi;
 impl MessagesApi {
     /// List messages
     ///
-    /// Needs `settings.manage`. Filter by `status` (`dead` shows the dead letters).
+    /// Needs `settings.manage`. Oldest first (by id). Filter by `status` (`dead` shows the
+    /// dead letters).
     #[oai(path = "/messages", method = "get", operation_id = "list_messages")]
     async fn list(
         &self,
         Caller(auth): Caller,
         state: Data<&AppState>,
         status: Query<Option<String>>,
+        /// The `next_cursor` of the previous page.
         cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
         limit: Query<Option<u64>>,
     ) -> Result<Json<Page<Message>>, Problem> {
         let page = PageQuery::new(cursor.0, limit.0);
@@ -120,7 +123,8 @@ impl MessagesApi {
 
     /// List received SMS
     ///
-    /// Needs `customers.read`. What customers texted to the workshop's number, newest first.
+    /// Needs `customers.read`. What customers texted to the workshop's number, newest first
+    /// (by id).
     #[oai(
         path = "/messages/received",
         method = "get",
@@ -130,9 +134,15 @@ impl MessagesApi {
         &self,
         Caller(auth): Caller,
         state: Data<&AppState>,
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
         limit: Query<Option<u64>>,
-    ) -> Result<Json<Vec<ReceivedSms>>, Problem> {
-        let rows = service::received_sms(&state.store, &auth.actor, page_limit(limit.0)).await?;
-        Ok(Json(rows.into_iter().map(ReceivedSms::from).collect()))
+    ) -> Result<Json<Page<ReceivedSms>>, Problem> {
+        let page = PageQuery::new(cursor.0, limit.0);
+        let found =
+            service::received_sms_page(&state.store, &auth.actor, page.cursor_id()?, page.limit)
+                .await?;
+        Ok(Json(Page::of(found.items, found.next)))
     }
 }

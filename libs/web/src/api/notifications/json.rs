@@ -32,14 +32,9 @@ impl From<notification::Model> for Notification {
     }
 }
 
-#[derive(Object)]
-pub struct NotificationList {
-    pub items: Vec<Notification>,
-    /// Unread notifications in all (the bell's number).
-    pub unread: u64,
-}
-
+/// How many of the caller's notifications are unread.
 #[derive(Object)]
 pub struct Unread {
+    /// Unread notifications in all (the bell's number).
     pub unread: u64,
 }

@@ -7,8 +7,11 @@ use poem::web::Data;
 use poem_openapi::{OpenApi, param::Path, param::Query, payload::Json};
 use uuid::Uuid;
 
-use self::json::{Notification, NotificationList, Unread};
-use super::{ApiTags, Caller, page_limit};
+use self::json::{Notification, Unread};
+use super::{
+    ApiTags, Caller,
+    shapes::{Page, PageQuery},
+};
 use crate::problem::Problem;
 use pitlane_app::state::AppState;
 
@@ -18,7 +21,8 @@ pub struct NotificationsApi;
 impl NotificationsApi {
     /// List my notifications
     ///
-    /// Any signed-in member. Their own notifications, newest first, with the unread count.
+    /// Any signed-in member. Their own notifications, newest first (by id); only the unread
+    /// ones with `unread=true`. How many are unread: `GET /notifications/unread`.
     #[oai(
         path = "/notifications",
         method = "get",
@@ -29,19 +33,38 @@ impl NotificationsApi {
         Caller(auth): Caller,
         state: Data<&AppState>,
         unread: Query<Option<bool>>,
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
         limit: Query<Option<u64>>,
-    ) -> Result<Json<NotificationList>, Problem> {
-        let (rows, unread) = staff::list(
+    ) -> Result<Json<Page<Notification>>, Problem> {
+        let page = PageQuery::new(cursor.0, limit.0);
+        let found = staff::page(
             &state.store,
             &auth.actor,
             unread.0.unwrap_or(false),
-            page_limit(limit.0),
+            page.cursor_id()?,
+            page.limit,
         )
         .await?;
-        Ok(Json(NotificationList {
-            items: rows.into_iter().map(Notification::from).collect(),
-            unread,
-        }))
+        Ok(Json(Page::of(found.items, found.next)))
+    }
+
+    /// How many of my notifications are unread
+    ///
+    /// Any signed-in member. The bell's number.
+    #[oai(
+        path = "/notifications/unread",
+        method = "get",
+        operation_id = "count_unread_notifications"
+    )]
+    async fn unread(
+        &self,
+        Caller(auth): Caller,
+        state: Data<&AppState>,
+    ) -> Result<Json<Unread>, Problem> {
+        let unread = staff::unread_count(&state.store, &auth.actor).await?;
+        Ok(Json(Unread { unread }))
     }
 
     /// Mark a notification read

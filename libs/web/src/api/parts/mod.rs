@@ -17,7 +17,7 @@ use self::json::{Part, PartWrite};
 use super::{
     ApiTags, Caller,
     shapes::{Created, Page, PageQuery},
-    stock_levels::json::{StockLevel, StockLevelList},
+    stock_levels::json::StockLevel,
 };
 use crate::{problem::Problem, session::Auth};
 use pitlane_app::state::AppState;
@@ -43,7 +43,8 @@ pub struct PartsApi;
 impl PartsApi {
     /// The parts catalogue
     ///
-    /// Needs `inventory.read`. `search` matches a fragment of SKU, name, brand or barcode.
+    /// Needs `inventory.read`. In creation order; `search` matches a fragment of SKU, name,
+    /// brand or barcode.
     #[oai(path = "/parts", method = "get", operation_id = "list_parts")]
     async fn list(
         &self,
@@ -127,7 +128,8 @@ impl PartsApi {
 
     /// A part's stock
     ///
-    /// Needs `inventory.read`. Its level at each branch the caller sees.
+    /// Needs `inventory.read`. Its level at each branch the caller sees, in the order the
+    /// branches first stocked it.
     #[oai(
         path = "/parts/:part_id/stock",
         method = "get",
@@ -138,10 +140,14 @@ impl PartsApi {
         Caller(auth): Caller,
         state: Data<&AppState>,
         part_id: Path<Uuid>,
-    ) -> Result<Json<StockLevelList>, Problem> {
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<Page<StockLevel>>, Problem> {
         let (levels, _) = stock::part_stock(&state.inventory, &auth.actor, part_id.0).await?;
-        Ok(Json(StockLevelList {
-            items: levels.into_iter().map(StockLevel::from).collect(),
-        }))
+        let items = levels.into_iter().map(StockLevel::from).collect();
+        let page = PageQuery::new(cursor.0, limit.0);
+        Ok(Json(Page::from_ordered(items, &page, |l| l.id)?))
     }
 }

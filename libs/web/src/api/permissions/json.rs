@@ -18,8 +18,3 @@ impl From<&Permission> for PermissionEntry {
         }
     }
 }
-
-#[derive(Object)]
-pub struct PermissionList {
-    pub items: Vec<PermissionEntry>,
-}

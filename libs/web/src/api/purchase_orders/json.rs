@@ -89,11 +89,6 @@ impl From<purchase_order::Model> for PurchaseOrderSummary {
 }
 
 #[derive(Object)]
-pub struct PurchaseOrderList {
-    pub items: Vec<PurchaseOrderSummary>,
-}
-
-#[derive(Object)]
 pub struct PurchaseLineWrite {
     pub part_id: Uuid,
     pub quantity: String,

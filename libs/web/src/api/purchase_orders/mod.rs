@@ -12,10 +12,11 @@ use poem_openapi::{
 };
 use uuid::Uuid;
 
-use self::json::{
-    DeliveryWrite, PurchaseOrder, PurchaseOrderList, PurchaseOrderSummary, PurchaseOrderWrite,
+use self::json::{DeliveryWrite, PurchaseOrder, PurchaseOrderSummary, PurchaseOrderWrite};
+use super::{
+    ApiTags, Caller,
+    shapes::{Created, Page, PageQuery},
 };
-use super::{ApiTags, Caller, shapes::Created};
 use crate::problem::Problem;
 use pitlane_app::state::AppState;
 
@@ -25,7 +26,7 @@ pub struct PurchaseOrdersApi;
 impl PurchaseOrdersApi {
     /// Purchase orders
     ///
-    /// Needs `inventory.read`. Newest first; one status with `status`.
+    /// Needs `inventory.read`. Newest first (by id); one status with `status`.
     #[oai(
         path = "/purchase-orders",
         method = "get",
@@ -36,17 +37,27 @@ impl PurchaseOrdersApi {
         Caller(auth): Caller,
         state: Data<&AppState>,
         status: Query<Option<String>>,
-    ) -> Result<Json<PurchaseOrderList>, Problem> {
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<Page<PurchaseOrderSummary>>, Problem> {
+        let page = PageQuery::new(cursor.0, limit.0);
         let status = match status.0.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => None,
             Some(raw) => Some(PurchaseOrderStatus::parse(raw).ok_or_else(|| {
                 pitlane_domain::FieldErrors::single("status", "not a purchase-order status")
             })?),
         };
-        let rows = purchasing::list(&state.inventory, &auth.actor, status).await?;
-        Ok(Json(PurchaseOrderList {
-            items: rows.into_iter().map(PurchaseOrderSummary::from).collect(),
-        }))
+        let found = purchasing::page(
+            &state.inventory,
+            &auth.actor,
+            status,
+            page.cursor_id()?,
+            page.limit,
+        )
+        .await?;
+        Ok(Json(Page::of(found.items, found.next)))
     }
 
     /// Draft a purchase order

@@ -12,7 +12,7 @@ use pitlane_store::entity::{job, repair_order_event, repair_order_line};
 use pitlane_workshop::{
     approval::Method,
     lines::{self, LineInput},
-    orders::{self, Board, BoardCard, OrderInput, OrderView, StatusChange},
+    orders::{self, BoardCard, OrderInput, OrderView, StatusChange},
 };
 use poem_openapi::{Object, types::Example};
 use uuid::Uuid;
@@ -32,6 +32,8 @@ pub struct RepairOrderSummary {
     pub vehicle: String,
     /// The estimate's total (everything not declined), tax included.
     pub total_minor: i64,
+    /// The currency of `total_minor` (the workshop's).
+    pub currency: String,
     pub jobs: u32,
     pub jobs_finished: u32,
     #[oai(nullable)]
@@ -39,8 +41,8 @@ pub struct RepairOrderSummary {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<BoardCard> for RepairOrderSummary {
-    fn from(c: BoardCard) -> Self {
+impl RepairOrderSummary {
+    pub fn new(c: BoardCard, currency: &str) -> Self {
         Self {
             id: c.card.id,
             number: display_number(c.card.number),
@@ -54,6 +56,7 @@ impl From<BoardCard> for RepairOrderSummary {
             vehicle_id: c.card.vehicle_id,
             vehicle: c.card.vehicle_label,
             total_minor: c.card.total_minor,
+            currency: currency.to_owned(),
             jobs: c.jobs as u32,
             jobs_finished: c.jobs_done as u32,
             promised_at: c.card.promised_at,
@@ -77,28 +80,20 @@ impl From<&(RepairOrderStatus, u64)> for StatusCount {
     }
 }
 
+/// How many open orders there are, in all and in each state.
 #[derive(Object)]
-pub struct RepairOrderBoard {
-    /// The most recently changed open orders first.
-    pub items: Vec<RepairOrderSummary>,
-    pub currency: String,
+pub struct RepairOrderCounts {
     /// Open orders in all (of the branch, when one is named).
     pub open: u64,
-    /// Open orders in each state.
+    /// Open orders in each state that has any, in the life cycle's order.
     pub counts: Vec<StatusCount>,
 }
 
-impl From<Board> for RepairOrderBoard {
-    fn from(board: Board) -> Self {
+impl From<Vec<(RepairOrderStatus, u64)>> for RepairOrderCounts {
+    fn from(counts: Vec<(RepairOrderStatus, u64)>) -> Self {
         Self {
-            open: board.open(),
-            counts: board.counts.iter().map(StatusCount::from).collect(),
-            currency: board.currency,
-            items: board
-                .cards
-                .into_iter()
-                .map(RepairOrderSummary::from)
-                .collect(),
+            open: counts.iter().map(|(_, n)| n).sum(),
+            counts: counts.iter().map(StatusCount::from).collect(),
         }
     }
 }
@@ -185,11 +180,6 @@ impl From<&repair_order_line::Model> for OrderLine {
             source: l.source.clone(),
         }
     }
-}
-
-#[derive(Object)]
-pub struct LineList {
-    pub items: Vec<OrderLine>,
 }
 
 #[derive(Object)]

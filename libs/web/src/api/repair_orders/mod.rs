@@ -18,11 +18,15 @@ use poem_openapi::{
 use uuid::Uuid;
 
 use self::json::{
-    AnswerWrite, CannedJobAdd, CustomerLink, EstimateAnswer, InspectionStart, LineList, LineWrite,
-    OrderLine, OrderStatusWrite, RepairOrder, RepairOrderBoard, RepairOrderWrite,
+    AnswerWrite, CannedJobAdd, CustomerLink, EstimateAnswer, InspectionStart, LineWrite, OrderLine,
+    OrderStatusWrite, RepairOrder, RepairOrderCounts, RepairOrderSummary, RepairOrderWrite,
 };
 use super::{
-    ApiTags, Caller, inspections::json::Inspection, invoices::json::Invoice, shapes::Created, site,
+    ApiTags, Caller,
+    inspections::json::Inspection,
+    invoices::json::Invoice,
+    shapes::{Created, Page, PageQuery},
+    site,
 };
 use crate::{problem::Problem, session::Auth};
 use pitlane_app::state::AppState;
@@ -39,9 +43,9 @@ pub struct RepairOrdersApi;
 impl RepairOrdersApi {
     /// The repair-order board
     ///
-    /// Needs `repair_orders.read`. Open orders (not invoiced, closed or cancelled), the most
-    /// recently changed first, of one branch or of every branch the caller works at, with the
-    /// count in each state.
+    /// Needs `repair_orders.read`. Open orders (not invoiced, closed or cancelled) of one
+    /// branch or of every branch the caller works at, the most recently changed first (by
+    /// `updated_at`, then id). How many are in each state: `GET /repair-orders/counts`.
     #[oai(
         path = "/repair-orders",
         method = "get",
@@ -55,26 +59,53 @@ impl RepairOrdersApi {
         branch_id: Query<Option<Uuid>>,
         /// One state only (e.g. `waiting_for_parts`).
         status: Query<Option<String>>,
-        /// 1–200 (default 50).
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
         limit: Query<Option<u64>>,
-    ) -> Result<Json<RepairOrderBoard>, Problem> {
+    ) -> Result<Json<Page<RepairOrderSummary>>, Problem> {
+        let page = PageQuery::new(cursor.0, limit.0);
         let status = match status.0.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => None,
             Some(raw) => Some(RepairOrderStatus::parse(raw).ok_or_else(|| {
                 pitlane_domain::FieldErrors::single("status", "not a repair-order status")
             })?),
         };
-        let board = orders::board(
+        let (currency, found) = orders::open_page(
             &state.workshop,
             &auth.actor,
-            orders::BoardFilter {
-                branch_id: branch_id.0,
-                status,
-                limit: limit.0,
-            },
+            branch_id.0,
+            status,
+            page.cursor_time()?,
+            page.limit,
         )
         .await?;
-        Ok(Json(board.into()))
+        let items: Vec<RepairOrderSummary> = found
+            .items
+            .into_iter()
+            .map(|card| RepairOrderSummary::new(card, &currency))
+            .collect();
+        Ok(Json(Page::of(items, found.next)))
+    }
+
+    /// How many orders are open
+    ///
+    /// Needs `repair_orders.read`. Open orders in all and in each state, of one branch or of
+    /// every branch the caller works at.
+    #[oai(
+        path = "/repair-orders/counts",
+        method = "get",
+        operation_id = "count_repair_orders",
+        tag = "ApiTags::RepairOrders"
+    )]
+    async fn counts(
+        &self,
+        Caller(auth): Caller,
+        state: Data<&AppState>,
+        branch_id: Query<Option<Uuid>>,
+    ) -> Result<Json<RepairOrderCounts>, Problem> {
+        let counts = orders::open_counts(&state.workshop, &auth.actor, branch_id.0).await?;
+        Ok(Json(counts.into()))
     }
 
     /// Open a repair order
@@ -195,7 +226,7 @@ impl RepairOrdersApi {
 
     /// The order's lines
     ///
-    /// Needs `repair_orders.read`.
+    /// Needs `repair_orders.read`. By position on the order.
     #[oai(
         path = "/repair-orders/:order_id/lines",
         method = "get",
@@ -207,11 +238,15 @@ impl RepairOrdersApi {
         Caller(auth): Caller,
         state: Data<&AppState>,
         order_id: Path<Uuid>,
-    ) -> Result<Json<LineList>, Problem> {
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<Page<OrderLine>>, Problem> {
         let view = orders::get(&state.workshop, &auth.actor, order_id.0).await?;
-        Ok(Json(LineList {
-            items: view.lines.iter().map(OrderLine::from).collect(),
-        }))
+        let items = view.lines.iter().map(OrderLine::from).collect();
+        let page = PageQuery::new(cursor.0, limit.0);
+        Ok(Json(Page::from_ordered(items, &page, |l| l.id)?))
     }
 
     /// Add a line

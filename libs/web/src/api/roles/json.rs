@@ -32,11 +32,6 @@ impl From<role::Model> for CustomRole {
 }
 
 #[derive(Object)]
-pub struct CustomRoleList {
-    pub items: Vec<CustomRole>,
-}
-
-#[derive(Object)]
 #[oai(example)]
 pub struct CustomRoleWrite {
     pub name: String,

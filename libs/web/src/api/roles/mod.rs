@@ -4,13 +4,17 @@ pub(crate) mod json;
 
 use pitlane_identity::roles;
 use poem::web::Data;
-use poem_openapi::{OpenApi, param::Path, payload::Json};
+use poem_openapi::{
+    OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
 use uuid::Uuid;
 
-use self::json::{CustomRole, CustomRoleList, CustomRoleWrite};
+use self::json::{CustomRole, CustomRoleWrite};
 use super::{
     ApiTags, Caller,
-    shapes::{Created, NoContent},
+    shapes::{Created, NoContent, Page, PageQuery},
 };
 use crate::problem::Problem;
 use pitlane_app::state::AppState;
@@ -21,17 +25,21 @@ pub struct RolesApi;
 impl RolesApi {
     /// List the workshop's own roles
     ///
-    /// Needs `staff.manage`.
+    /// Needs `staff.manage`. By name.
     #[oai(path = "/roles", method = "get", operation_id = "list_roles")]
     async fn list(
         &self,
         Caller(auth): Caller,
         state: Data<&AppState>,
-    ) -> Result<Json<CustomRoleList>, Problem> {
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<Page<CustomRole>>, Problem> {
         let rows = roles::list(&state.store, &auth.actor).await?;
-        Ok(Json(CustomRoleList {
-            items: rows.into_iter().map(CustomRole::from).collect(),
-        }))
+        let items = rows.into_iter().map(CustomRole::from).collect();
+        let page = PageQuery::new(cursor.0, limit.0);
+        Ok(Json(Page::from_ordered(items, &page, |item| item.id)?))
     }
 
     /// Create a role

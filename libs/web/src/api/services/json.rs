@@ -100,11 +100,6 @@ impl From<ServiceWrite> for ServiceInput {
     }
 }
 
-#[derive(Object)]
-pub struct ServiceList {
-    pub items: Vec<Service>,
-}
-
 /// A time a service can be booked.
 #[derive(Object)]
 pub struct FreeSlot {

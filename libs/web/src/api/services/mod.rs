@@ -15,8 +15,11 @@ use poem_openapi::{
 };
 use uuid::Uuid;
 
-use self::json::{FreeSlot, FreeSlotList, Service, ServiceList, ServiceWrite};
-use super::{ApiTags, Caller, shapes::Created};
+use self::json::{FreeSlot, FreeSlotList, Service, ServiceWrite};
+use super::{
+    ApiTags, Caller,
+    shapes::{Created, Page, PageQuery},
+};
 use crate::problem::Problem;
 use pitlane_app::state::AppState;
 
@@ -32,11 +35,15 @@ impl ServicesApi {
         &self,
         Caller(auth): Caller,
         state: Data<&AppState>,
-    ) -> Result<Json<ServiceList>, Problem> {
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<Page<Service>>, Problem> {
         let rows = catalogue::list_for(&state.frontdesk, &auth.actor).await?;
-        Ok(Json(ServiceList {
-            items: rows.into_iter().map(Service::from).collect(),
-        }))
+        let items = rows.into_iter().map(Service::from).collect();
+        let page = PageQuery::new(cursor.0, limit.0);
+        Ok(Json(Page::from_ordered(items, &page, |item| item.id)?))
     }
 
     /// Add a service

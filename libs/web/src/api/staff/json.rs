@@ -47,11 +47,6 @@ impl From<Member> for StaffMember {
     }
 }
 
-#[derive(Object)]
-pub struct StaffList {
-    pub items: Vec<StaffMember>,
-}
-
 /// What to change about a member; leave a field out to keep it.
 #[derive(Object)]
 #[oai(example)]

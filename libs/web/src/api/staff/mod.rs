@@ -4,11 +4,18 @@ pub(crate) mod json;
 
 use pitlane_identity::members;
 use poem::web::Data;
-use poem_openapi::{OpenApi, param::Path, payload::Json};
+use poem_openapi::{
+    OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
 use uuid::Uuid;
 
-use self::json::{StaffChange, StaffList, StaffMember};
-use super::{ApiTags, Caller};
+use self::json::{StaffChange, StaffMember};
+use super::{
+    ApiTags, Caller,
+    shapes::{Page, PageQuery},
+};
 use crate::problem::Problem;
 use pitlane_app::state::AppState;
 
@@ -18,17 +25,22 @@ pub struct StaffApi;
 impl StaffApi {
     /// List staff
     ///
-    /// Needs `staff.manage`. A branch-limited caller sees the staff of their branches.
+    /// Needs `staff.manage`. In the order they joined. A branch-limited caller sees the staff
+    /// of their branches.
     #[oai(path = "/staff", method = "get", operation_id = "list_staff")]
     async fn list(
         &self,
         Caller(auth): Caller,
         state: Data<&AppState>,
-    ) -> Result<Json<StaffList>, Problem> {
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<Page<StaffMember>>, Problem> {
         let items = members::list(&state.store, &auth.actor).await?;
-        Ok(Json(StaffList {
-            items: items.into_iter().map(StaffMember::from).collect(),
-        }))
+        let items = items.into_iter().map(StaffMember::from).collect();
+        let page = PageQuery::new(cursor.0, limit.0);
+        Ok(Json(Page::from_ordered(items, &page, |item| item.id)?))
     }
 
     /// Get a member of staff

@@ -87,11 +87,6 @@ impl From<stock_count::Model> for StockCountSummary {
 }
 
 #[derive(Object)]
-pub struct StockCountList {
-    pub items: Vec<StockCountSummary>,
-}
-
-#[derive(Object)]
 #[oai(example)]
 pub struct CountStart {
     pub branch_id: Uuid,

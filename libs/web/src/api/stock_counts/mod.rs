@@ -4,11 +4,18 @@ pub(crate) mod json;
 
 use pitlane_inventory::counts;
 use poem::web::Data;
-use poem_openapi::{OpenApi, param::Path, payload::Json};
+use poem_openapi::{
+    OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
 use uuid::Uuid;
 
-use self::json::{CountStart, CountedWrite, StockCount, StockCountList, StockCountSummary};
-use super::{ApiTags, Caller, shapes::Created};
+use self::json::{CountStart, CountedWrite, StockCount, StockCountSummary};
+use super::{
+    ApiTags, Caller,
+    shapes::{Created, Page, PageQuery},
+};
 use crate::problem::Problem;
 use pitlane_app::state::AppState;
 
@@ -18,7 +25,7 @@ pub struct StockCountsApi;
 impl StockCountsApi {
     /// Stock counts
     ///
-    /// Needs `inventory.read`. Newest first.
+    /// Needs `inventory.read`. Newest first (by id).
     #[oai(
         path = "/stock-counts",
         method = "get",
@@ -28,11 +35,15 @@ impl StockCountsApi {
         &self,
         Caller(auth): Caller,
         state: Data<&AppState>,
-    ) -> Result<Json<StockCountList>, Problem> {
-        let rows = counts::list(&state.inventory, &auth.actor).await?;
-        Ok(Json(StockCountList {
-            items: rows.into_iter().map(StockCountSummary::from).collect(),
-        }))
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<Page<StockCountSummary>>, Problem> {
+        let page = PageQuery::new(cursor.0, limit.0);
+        let found =
+            counts::page(&state.inventory, &auth.actor, page.cursor_id()?, page.limit).await?;
+        Ok(Json(Page::of(found.items, found.next)))
     }
 
     /// Start a stock count

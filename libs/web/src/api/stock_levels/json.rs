@@ -1,5 +1,5 @@
 //! Stock levels: what a branch holds of a part, what is reserved, and its reorder point.
-//! `StockLevel` is also the answer of `GET /parts/{part_id}/stock`.
+//! `StockLevel` is also what `GET /parts/{part_id}/stock` lists.
 
 use pitlane_domain::quantity::format_quantity;
 use pitlane_inventory::stock::LevelView;
@@ -62,11 +62,6 @@ impl From<stock_level::Model> for StockLevel {
             bin_location: l.bin_location,
         }
     }
-}
-
-#[derive(Object)]
-pub struct StockLevelList {
-    pub items: Vec<StockLevel>,
 }
 
 #[derive(Object)]

@@ -11,8 +11,11 @@ use poem_openapi::{
 };
 use uuid::Uuid;
 
-use self::json::{ReorderWrite, StockLevel, StockLevelList};
-use super::{ApiTags, Caller};
+use self::json::{ReorderWrite, StockLevel};
+use super::{
+    ApiTags, Caller,
+    shapes::{Page, PageQuery},
+};
 use crate::problem::Problem;
 use pitlane_app::state::AppState;
 
@@ -23,7 +26,8 @@ impl StockLevelsApi {
     /// Stock levels
     ///
     /// Needs `inventory.read`. At one branch, or every branch the caller sees; `low=true`
-    /// lists only parts at or below their reorder point.
+    /// lists only parts at or below their reorder point. In the order the levels were first
+    /// stocked (by id).
     #[oai(
         path = "/stock-levels",
         method = "get",
@@ -35,17 +39,22 @@ impl StockLevelsApi {
         state: Data<&AppState>,
         branch_id: Query<Option<Uuid>>,
         low: Query<Option<bool>>,
-    ) -> Result<Json<StockLevelList>, Problem> {
-        let rows = stock::levels(
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<Page<StockLevel>>, Problem> {
+        let page = PageQuery::new(cursor.0, limit.0);
+        let found = stock::levels_page(
             &state.inventory,
             &auth.actor,
             branch_id.0,
             low.0.unwrap_or(false),
+            page.cursor_id()?,
+            page.limit,
         )
         .await?;
-        Ok(Json(StockLevelList {
-            items: rows.into_iter().map(StockLevel::from).collect(),
-        }))
+        Ok(Json(Page::of(found.items, found.next)))
     }
 
     /// Set a reorder point and bin

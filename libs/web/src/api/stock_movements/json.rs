@@ -51,11 +51,6 @@ impl From<stock_movement::Model> for StockMovement {
 }
 
 #[derive(Object)]
-pub struct StockMovementList {
-    pub items: Vec<StockMovement>,
-}
-
-#[derive(Object)]
 #[oai(example)]
 pub struct MovementWrite {
     pub part_id: Uuid,

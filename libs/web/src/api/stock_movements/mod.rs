@@ -7,8 +7,11 @@ use poem::web::Data;
 use poem_openapi::{OpenApi, param::Query, payload::Json};
 use uuid::Uuid;
 
-use self::json::{MovementWrite, StockMovement, StockMovementList};
-use super::{ApiTags, Caller, page_limit, shapes::Created};
+use self::json::{MovementWrite, StockMovement};
+use super::{
+    ApiTags, Caller,
+    shapes::{Created, Page, PageQuery},
+};
 use crate::problem::Problem;
 use pitlane_app::state::AppState;
 
@@ -18,7 +21,7 @@ pub struct StockMovementsApi;
 impl StockMovementsApi {
     /// The stock ledger
     ///
-    /// Needs `inventory.read`. The latest movements, of a part and/or branch when named.
+    /// Needs `inventory.read`. Newest first (by id), of a part and/or branch when named.
     #[oai(
         path = "/stock-movements",
         method = "get",
@@ -30,20 +33,22 @@ impl StockMovementsApi {
         state: Data<&AppState>,
         part_id: Query<Option<Uuid>>,
         branch_id: Query<Option<Uuid>>,
-        /// 1–200 (default 50).
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
         limit: Query<Option<u64>>,
-    ) -> Result<Json<StockMovementList>, Problem> {
-        let rows = stock::movements(
+    ) -> Result<Json<Page<StockMovement>>, Problem> {
+        let page = PageQuery::new(cursor.0, limit.0);
+        let found = stock::movements(
             &state.inventory,
             &auth.actor,
             part_id.0,
             branch_id.0,
-            page_limit(limit.0),
+            page.cursor_id()?,
+            page.limit,
         )
         .await?;
-        Ok(Json(StockMovementList {
-            items: rows.into_iter().map(StockMovement::from).collect(),
-        }))
+        Ok(Json(Page::of(found.items, found.next)))
     }
 
     /// Record a stock movement

@@ -33,11 +33,6 @@ impl From<supplier::Model> for Supplier {
 }
 
 #[derive(Object)]
-pub struct SupplierList {
-    pub items: Vec<Supplier>,
-}
-
-#[derive(Object)]
 #[oai(example)]
 pub struct SupplierWrite {
     pub name: String,

@@ -4,11 +4,18 @@ pub(crate) mod json;
 
 use pitlane_inventory::suppliers;
 use poem::web::Data;
-use poem_openapi::{OpenApi, param::Path, payload::Json};
+use poem_openapi::{
+    OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
 use uuid::Uuid;
 
-use self::json::{Supplier, SupplierList, SupplierWrite};
-use super::{ApiTags, Caller, shapes::Created};
+use self::json::{Supplier, SupplierWrite};
+use super::{
+    ApiTags, Caller,
+    shapes::{Created, Page, PageQuery},
+};
 use crate::problem::Problem;
 use pitlane_app::state::AppState;
 
@@ -18,17 +25,21 @@ pub struct SuppliersApi;
 impl SuppliersApi {
     /// Suppliers
     ///
-    /// Needs `inventory.read`.
+    /// Needs `inventory.read`. By name.
     #[oai(path = "/suppliers", method = "get", operation_id = "list_suppliers")]
     async fn list(
         &self,
         Caller(auth): Caller,
         state: Data<&AppState>,
-    ) -> Result<Json<SupplierList>, Problem> {
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<Page<Supplier>>, Problem> {
         let rows = suppliers::list(&state.inventory, &auth.actor).await?;
-        Ok(Json(SupplierList {
-            items: rows.into_iter().map(Supplier::from).collect(),
-        }))
+        let items = rows.into_iter().map(Supplier::from).collect();
+        let page = PageQuery::new(cursor.0, limit.0);
+        Ok(Json(Page::from_ordered(items, &page, |item| item.id)?))
     }
 
     /// Add a supplier

@@ -24,11 +24,6 @@ impl From<tax_rate::Model> for TaxRate {
 }
 
 #[derive(Object)]
-pub struct TaxRates {
-    pub items: Vec<TaxRate>,
-}
-
-#[derive(Object)]
 #[oai(example)]
 pub struct TaxRateWrite {
     pub branch_id: Uuid,

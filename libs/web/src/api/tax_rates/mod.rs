@@ -4,10 +4,13 @@ pub(crate) mod json;
 
 use pitlane_billing::tax_rates;
 use poem::web::Data;
-use poem_openapi::{OpenApi, payload::Json};
+use poem_openapi::{OpenApi, param::Query, payload::Json};
 
-use self::json::{TaxRate, TaxRateWrite, TaxRates};
-use super::{ApiTags, Caller, shapes::Created};
+use self::json::{TaxRate, TaxRateWrite};
+use super::{
+    ApiTags, Caller,
+    shapes::{Created, Page, PageQuery},
+};
 use crate::problem::Problem;
 use pitlane_app::state::AppState;
 
@@ -17,17 +20,22 @@ pub struct TaxRatesApi;
 impl TaxRatesApi {
     /// Tax rates
     ///
-    /// Needs `tenant.read`. The rates branches charge beside their standard rate.
+    /// Needs `tenant.read`. The rates branches charge beside their standard rate, by branch
+    /// and then rate.
     #[oai(path = "/tax-rates", method = "get", operation_id = "list_tax_rates")]
     async fn list(
         &self,
         Caller(auth): Caller,
         state: Data<&AppState>,
-    ) -> Result<Json<TaxRates>, Problem> {
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<Page<TaxRate>>, Problem> {
         let rows = tax_rates::list(&state.billing, &auth.actor).await?;
-        Ok(Json(TaxRates {
-            items: rows.into_iter().map(TaxRate::from).collect(),
-        }))
+        let items = rows.into_iter().map(TaxRate::from).collect();
+        let page = PageQuery::new(cursor.0, limit.0);
+        Ok(Json(Page::from_ordered(items, &page, |item| item.id)?))
     }
 
     /// Add a tax rate to a branch

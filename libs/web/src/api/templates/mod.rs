@@ -8,10 +8,17 @@ use pitlane_domain::{
 };
 use pitlane_notify::templates;
 use poem::web::Data;
-use poem_openapi::{OpenApi, param::Path, payload::Json};
+use poem_openapi::{
+    OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
 
 use self::json::{Preview, Template, TemplateInput};
-use super::{ApiTags, Caller};
+use super::{
+    ApiTags, Caller,
+    shapes::{Page, PageQuery},
+};
 use crate::problem::Problem;
 use pitlane_app::state::AppState;
 
@@ -28,15 +35,22 @@ pub struct TemplatesApi;
 impl TemplatesApi {
     /// List message templates
     ///
-    /// Needs `settings.manage`. Every message kind on every channel, custom or built-in.
+    /// Needs `settings.manage`. Every message kind on every channel, custom or built-in, by
+    /// kind and then channel; the cursor is a template's id.
     #[oai(path = "/templates", method = "get", operation_id = "list_templates")]
     async fn list(
         &self,
         Caller(auth): Caller,
         state: Data<&AppState>,
-    ) -> Result<Json<Vec<Template>>, Problem> {
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<Page<Template>>, Problem> {
         let all = templates::list(&state.store, &auth.actor).await?;
-        Ok(Json(all.into_iter().map(Template::from).collect()))
+        let items = all.into_iter().map(Template::from).collect();
+        let page = PageQuery::new(cursor.0, limit.0);
+        Ok(Json(Page::from_ordered(items, &page, |t| t.id.clone())?))
     }
 
     /// Get a message template

@@ -2,7 +2,6 @@
 
 use maud::html;
 use pitlane_domain::ServiceError;
-use pitlane_store::entity::tenant;
 use poem::{
     Endpoint, IntoResponse, Middleware, Request, Response, http::StatusCode, web::Redirect,
 };
@@ -11,7 +10,9 @@ use super::{
     layout::{PageCtx, page},
     pipeline::PageError,
 };
-use crate::{observe::Unmatched, observe::current_request_id, problem::Problem};
+use crate::{
+    observe::Unmatched, problem::Problem, request_id::current_request_id, tenant::TenantRefusal,
+};
 
 pub fn error_page(ctx: &PageCtx, status: StatusCode, title: &str, message: &str) -> Response {
     let request_id = current_request_id();
@@ -44,60 +45,47 @@ fn platform_ctx() -> PageCtx {
     }
 }
 
-pub fn unknown_tenant(label: &str, is_api: bool) -> Response {
-    if is_api {
-        return Problem::new(
+/// A workshop refused before its routes (see [`TenantRefusal`]): problem+json on the API,
+/// a page on the platform's look otherwise (the workshop's own look is not loaded yet).
+pub fn tenant_refusal(refusal: &TenantRefusal, is_api: bool) -> Response {
+    let (status, kind, api_title, api_detail, page_title, page_text) = match refusal {
+        TenantRefusal::Unknown { label } => (
             StatusCode::NOT_FOUND,
             "unknown-tenant",
             "No workshop at this address",
             None,
-        )
-        .into_response();
-    }
-    error_page(
-        &platform_ctx(),
-        StatusCode::NOT_FOUND,
-        "No workshop here",
-        &format!("There is no workshop called “{label}” on Pitlane. Check the address for typos."),
-    )
-}
-
-pub fn tenant_suspended(tenant: &tenant::Model, is_api: bool) -> Response {
-    if is_api {
-        return Problem::new(
+            "No workshop here",
+            format!(
+                "There is no workshop called “{label}” on Pitlane. Check the address for typos."
+            ),
+        ),
+        TenantRefusal::Suspended { name } => (
             StatusCode::FORBIDDEN,
             "tenant-suspended",
             "This workshop's account is suspended",
             Some(
-                "Its data is kept; the owner can contact Pitlane support to reactivate it.".into(),
+                "Its data is kept; the owner can contact Pitlane support to reactivate it."
+                    .to_owned(),
             ),
-        )
-        .into_response();
-    }
-    error_page(
-        &platform_ctx(),
-        StatusCode::FORBIDDEN,
-        "Account suspended",
-        &format!(
-            "{}'s Pitlane account is suspended. Nothing has been deleted; the owner can contact Pitlane support to reactivate it.",
-            tenant.name
+            "Account suspended",
+            format!(
+                "{name}'s Pitlane account is suspended. Nothing has been deleted; the owner can contact Pitlane support to reactivate it."
+            ),
         ),
-    )
-}
-
-/// A change refused because the workshop is read-only for non-payment (or an expired trial):
-/// reading, paying and choosing a plan still work.
-pub fn tenant_read_only(banner: &str, is_api: bool) -> Response {
-    if is_api {
-        return Problem::new(
+        // Reading, paying and choosing a plan still work; the banner says what to do.
+        TenantRefusal::ReadOnly { banner } => (
             StatusCode::FORBIDDEN,
             "workshop-read-only",
             "The workshop is read-only until its plan is paid",
-            Some(banner.to_owned()),
-        )
-        .into_response();
+            Some(banner.clone()),
+            "Read-only",
+            banner.clone(),
+        ),
+    };
+    if is_api {
+        return Problem::new(status, kind, api_title, api_detail).into_response();
     }
-    error_page(&platform_ctx(), StatusCode::FORBIDDEN, "Read-only", banner)
+    error_page(&platform_ctx(), status, page_title, &page_text)
 }
 
 /// Answers a failed page action: sign-in for the unauthenticated, a readable page otherwise.

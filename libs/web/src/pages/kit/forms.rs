@@ -1,5 +1,10 @@
 //! Form pieces: every input has a label, its hint and error are tied to it for screen
 //! readers, and what was typed is kept when the form comes back with an error.
+//!
+//! A field's id is `f-{name}`. A page with several forms that share field names (an amount
+//! to pay and an amount to refund) gives the others a scope, `f-{scope}-{name}`
+//! ([`Field::within`], [`select_in`], [`textarea_in`], [`error_summary_in`]), so no id is
+//! used twice and every label points at its own input.
 
 use maud::{Markup, html};
 use pitlane_domain::FieldErrors;
@@ -14,6 +19,16 @@ pub struct Field<'a> {
     pub hint: Option<&'a str>,
     pub autocomplete: Option<&'a str>,
     pub required: bool,
+    /// Which of the page's forms the field is in, when it is not the page's only one.
+    pub scope: Option<&'a str>,
+}
+
+/// The id of a form field: `f-{name}`, or `f-{scope}-{name}` in a scoped form.
+pub fn field_id(scope: Option<&str>, name: &str) -> String {
+    match scope {
+        Some(scope) => format!("f-{scope}-{name}"),
+        None => format!("f-{name}"),
+    }
 }
 
 impl<'a> Field<'a> {
@@ -26,7 +41,14 @@ impl<'a> Field<'a> {
             hint: None,
             autocomplete: None,
             required: false,
+            scope: None,
         }
+    }
+
+    /// Puts the field in one of the page's forms (see the module's notes on ids).
+    pub fn within(mut self, scope: &'a str) -> Self {
+        self.scope = Some(scope);
+        self
     }
 
     pub fn kind(mut self, kind: &'a str) -> Self {
@@ -51,7 +73,7 @@ impl<'a> Field<'a> {
 
     pub fn render(&self, errors: &FieldErrors) -> Markup {
         let error = errors.message_for(self.name);
-        let id = format!("f-{}", self.name);
+        let id = field_id(self.scope, self.name);
         let described = describedby(&id, self.hint.is_some(), error.is_some());
         html! {
             div class="field" {
@@ -84,6 +106,15 @@ pub fn csrf_input(ctx: &PageCtx) -> Markup {
 /// A summary at the top of a form that failed, so nobody has to hunt for what went wrong.
 /// `labels` names the fields as the form shows them; each entry links to its field.
 pub fn error_summary(errors: &FieldErrors, labels: &[(&str, &str)]) -> Markup {
+    error_summary_in(errors, labels, None)
+}
+
+/// [`error_summary`] for a form whose fields are in `scope`: its links lead to them.
+pub fn error_summary_in(
+    errors: &FieldErrors,
+    labels: &[(&str, &str)],
+    scope: Option<&str>,
+) -> Markup {
     let label_of = |field: &str| {
         labels
             .iter()
@@ -98,7 +129,7 @@ pub fn error_summary(errors: &FieldErrors, labels: &[(&str, &str)]) -> Markup {
                     @for e in &errors.0 {
                         // The form token has no field to jump to.
                         @if e.field == "csrf" { li { (label_of(&e.field)) ": " (e.message) } }
-                        @else { li { a href=(format!("#f-{}", e.field)) { (label_of(&e.field)) ": " (e.message) } } }
+                        @else { li { a href=(format!("#{}", field_id(scope, &e.field))) { (label_of(&e.field)) ": " (e.message) } } }
                     }
                 }
             }
@@ -186,8 +217,20 @@ pub fn select(
     value: &str,
     errors: &FieldErrors,
 ) -> Markup {
+    select_in(None, name, label, options, value, errors)
+}
+
+/// [`select`] in one of the page's forms (see the module's notes on ids).
+pub fn select_in(
+    scope: Option<&str>,
+    name: &str,
+    label: &str,
+    options: &[(String, String)],
+    value: &str,
+    errors: &FieldErrors,
+) -> Markup {
     let error = errors.message_for(name);
-    let id = format!("f-{name}");
+    let id = field_id(scope, name);
     html! {
         div class="field" {
             label for=(id) { (label) }
@@ -204,8 +247,19 @@ pub fn select(
 
 /// A multi-line text field with a label, kept as typed when the form comes back.
 pub fn textarea(name: &str, label: &str, value: &str, errors: &FieldErrors) -> Markup {
+    textarea_in(None, name, label, value, errors)
+}
+
+/// [`textarea`] in one of the page's forms (see the module's notes on ids).
+pub fn textarea_in(
+    scope: Option<&str>,
+    name: &str,
+    label: &str,
+    value: &str,
+    errors: &FieldErrors,
+) -> Markup {
     let error = errors.message_for(name);
-    let id = format!("f-{name}");
+    let id = field_id(scope, name);
     html! {
         div class="field" {
             label for=(id) { (label) }

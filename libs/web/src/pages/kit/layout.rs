@@ -2,7 +2,10 @@
 //! the day/night switch (a form that works without JavaScript), and the signed-in menu.
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
-use pitlane_domain::brand::{Color, Palette, ThemePreference};
+use pitlane_domain::{
+    brand::{Color, Palette, ThemePreference},
+    permissions::{Permission, Role},
+};
 use pitlane_store::entity::tenant;
 use poem::Request;
 
@@ -138,91 +141,158 @@ fn bell(ctx: &PageCtx) -> Markup {
     }
 }
 
+/// One entry of the signed-in menu: `key` is what a page passes to [`page`] as its `nav`.
+pub struct NavItem {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub path: &'static str,
+    /// The permissions the page's services `require` to draw it: the entry is shown exactly
+    /// when the member has all of them, so the menu never offers a page that answers 403.
+    pub needs: &'static [Permission],
+}
+
+/// The signed-in menu, in order. Each `needs` is what the page behind it asks of
+/// `Actor::require` (the services named), not a rule of its own; the browser tests open every
+/// entry as every built-in role to hold the two together.
+pub const NAV: &[NavItem] = &[
+    // dashboard::glance
+    NavItem {
+        key: "dashboard",
+        label: "Dashboard",
+        path: "/portal",
+        needs: &[Permission::TenantRead],
+    },
+    // branches::overview, appointments::calendar and ::waiting
+    NavItem {
+        key: "calendar",
+        label: "Calendar",
+        path: "/portal/calendar",
+        needs: &[Permission::TenantRead, Permission::CustomersRead],
+    },
+    // conversations::inbox and ::assignable
+    NavItem {
+        key: "inbox",
+        label: "Inbox",
+        path: "/portal/inbox",
+        needs: &[Permission::CustomersRead],
+    },
+    // customers::list
+    NavItem {
+        key: "customers",
+        label: "Customers",
+        path: "/portal/customers",
+        needs: &[Permission::CustomersRead],
+    },
+    // orders::board
+    NavItem {
+        key: "workshop",
+        label: "Repair orders",
+        path: "/portal/repair-orders",
+        needs: &[Permission::RepairOrdersRead],
+    },
+    // invoices::list
+    NavItem {
+        key: "invoices",
+        label: "Invoices",
+        path: "/portal/invoices",
+        needs: &[Permission::RepairOrdersRead],
+    },
+    // jobs::my_jobs
+    NavItem {
+        key: "my-jobs",
+        label: "My jobs",
+        path: "/portal/my-jobs",
+        needs: &[Permission::JobsWork],
+    },
+    // parts::list
+    NavItem {
+        key: "inventory",
+        label: "Parts",
+        path: "/portal/inventory",
+        needs: &[Permission::InventoryRead],
+    },
+    // notify::list_messages
+    NavItem {
+        key: "messages",
+        label: "Messages",
+        path: "/portal/messages",
+        needs: &[Permission::SettingsManage],
+    },
+    // members::list, invitations::pending, roles::list, branches::overview
+    NavItem {
+        key: "staff",
+        label: "Staff",
+        path: "/portal/staff",
+        needs: &[Permission::StaffManage, Permission::TenantRead],
+    },
+    // brand::editable_brand
+    NavItem {
+        key: "settings",
+        label: "Settings",
+        path: "/portal/settings",
+        needs: &[Permission::SettingsManage],
+    },
+    // audit::list
+    NavItem {
+        key: "audit",
+        label: "Audit log",
+        path: "/portal/audit",
+        needs: &[Permission::AuditView],
+    },
+    // the member's own account: anyone signed in
+    NavItem {
+        key: "account",
+        label: "Account",
+        path: "/portal/account",
+        needs: &[],
+    },
+];
+
+/// A signed-in customer's menu: their own pages on the workshop's site.
+pub const CUSTOMER_NAV: &[NavItem] = &[
+    NavItem {
+        key: "my-account",
+        label: "Your account",
+        path: "/account",
+        needs: &[],
+    },
+    NavItem {
+        key: "my-messages",
+        label: "Messages",
+        path: "/account/messages",
+        needs: &[],
+    },
+];
+
+/// A table (or anything as wide) in a box that scrolls sideways on its own, so the page never
+/// does (WCAG 1.4.10). It is a labelled region that takes focus, so keyboard users can scroll it
+/// too. Every table of the pages is drawn in one.
+pub fn table_region(label: &str, table: Markup) -> Markup {
+    html! {
+        div class="table-scroll" role="region" aria-label=(label) tabindex="0" { (table) }
+    }
+}
+
 /// A whole page in the frame. `nav` is the active navigation entry, if any.
 pub fn page(ctx: &PageCtx, title: &str, nav: Option<&str>, content: Markup) -> Markup {
     let tenant = ctx.tenant();
     let site_name = tenant.map_or("Pitlane", |t| t.name.as_str());
     let palette = palette_of(tenant);
     let theme = ctx.theme();
-    // The menu shows what the member's role allows; the pages check again.
+    // The menu shows exactly the pages the member may open (see `NAV`); the pages check again.
+    let staff = ctx
+        .auth
+        .as_ref()
+        .filter(|auth| !auth.actor.role.is(Role::Customer));
     let links: Vec<(&str, &str, String)> = match &ctx.auth {
+        // Until they set up two-factor sign-in, only that page is open to them.
+        Some(auth) if auth.must_enroll_two_factor => Vec::new(),
         Some(auth) => {
-            use pitlane_domain::permissions::Permission;
-            let can = |p| auth.actor.can(p);
-            [
-                ("dashboard", "Dashboard", "/portal", true),
-                (
-                    "calendar",
-                    "Calendar",
-                    "/portal/calendar",
-                    can(Permission::CustomersRead),
-                ),
-                (
-                    "inbox",
-                    "Inbox",
-                    "/portal/inbox",
-                    can(Permission::CustomersRead),
-                ),
-                (
-                    "customers",
-                    "Customers",
-                    "/portal/customers",
-                    can(Permission::CustomersRead),
-                ),
-                (
-                    "workshop",
-                    "Repair orders",
-                    "/portal/repair-orders",
-                    can(Permission::RepairOrdersRead),
-                ),
-                (
-                    "invoices",
-                    "Invoices",
-                    "/portal/invoices",
-                    can(Permission::InvoicesWrite),
-                ),
-                (
-                    "my-jobs",
-                    "My jobs",
-                    "/portal/my-jobs",
-                    can(Permission::JobsWork) && !can(Permission::RepairOrdersWrite),
-                ),
-                (
-                    "inventory",
-                    "Parts",
-                    "/portal/inventory",
-                    can(Permission::InventoryRead),
-                ),
-                (
-                    "messages",
-                    "Messages",
-                    "/portal/messages",
-                    can(Permission::SettingsManage),
-                ),
-                (
-                    "staff",
-                    "Staff",
-                    "/portal/staff",
-                    can(Permission::StaffManage),
-                ),
-                (
-                    "settings",
-                    "Settings",
-                    "/portal/settings",
-                    can(Permission::TenantRead),
-                ),
-                (
-                    "audit",
-                    "Audit log",
-                    "/portal/audit",
-                    can(Permission::AuditView),
-                ),
-                ("account", "Account", "/portal/account", true),
-            ]
-            .into_iter()
-            .filter(|(_, _, _, shown)| *shown)
-            .map(|(key, label, path, _)| (key, label, ctx.link(path)))
-            .collect()
+            let menu = if staff.is_some() { NAV } else { CUSTOMER_NAV };
+            menu.iter()
+                .filter(|item| item.needs.iter().all(|p| auth.actor.can(*p)))
+                .map(|item| (item.key, item.label, ctx.link(item.path)))
+                .collect()
         }
         None => Vec::new(),
     };
@@ -241,7 +311,7 @@ pub fn page(ctx: &PageCtx, title: &str, nav: Option<&str>, content: Markup) -> M
             body data-events=[ctx.auth.as_ref().map(|_| ctx.link("/events"))] {
                 a class="skip-link" href="#main" { "Skip to content" }
                 header class="site-header" {
-                    a class="brand" href=(ctx.link(if ctx.auth.is_some() { "/portal" } else { "/" })) {
+                    a class="brand" href=(ctx.link(if staff.is_some() { "/portal" } else { "/" })) {
                         @if let Some(logo) = tenant.and_then(|t| t.brand_logo_url.as_deref()) {
                             img src=(logo) alt="";
                         } @else {
@@ -250,17 +320,23 @@ pub fn page(ctx: &PageCtx, title: &str, nav: Option<&str>, content: Markup) -> M
                         span { (site_name) }
                     }
                     @if !links.is_empty() {
-                        nav class="site-nav" aria-label="Main" {
-                            @for (key, label, href) in &links {
-                                a href=(href) aria-current=[(nav == Some(*key)).then_some("page")] { (label) }
+                        // Folded behind its button on narrow screens, laid out as a row on wide
+                        // ones (app.css); a disclosure, so it opens without JavaScript.
+                        details class="site-menu" {
+                            summary { span class="menu-icon" aria-hidden="true" { "\u{2630}" } "Menu" }
+                            nav class="site-nav" aria-label="Main" {
+                                @for (key, label, href) in &links {
+                                    a href=(href) aria-current=[(nav == Some(*key)).then_some("page")] { (label) }
+                                }
                             }
                         }
                     }
                     div class="header-tools" {
                         (theme_switch(ctx))
                         @if let Some(auth) = &ctx.auth {
-                            (bell(ctx))
-                            span class="muted" { (auth.name) }
+                            // The bell leads to the staff's notifications.
+                            @if staff.is_some() && !auth.must_enroll_two_factor { (bell(ctx)) }
+                            span class="muted signed-in-as" { (auth.name) }
                             form method="post" action=(ctx.link("/signout")) {
                                 input type="hidden" name="csrf" value=(ctx.csrf);
                                 button class="link-button" type="submit" { "Sign out" }

@@ -14,5 +14,5 @@ pub mod theme;
 
 pub use errors::PageErrors;
 pub use forms::{Pairs, Returned};
-pub use layout::{PageCtx, page};
+pub use layout::{PageCtx, page, table_region};
 pub use pipeline::{Customer, PageError, PageResult, Staff, submit};

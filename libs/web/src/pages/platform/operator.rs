@@ -19,7 +19,7 @@ use pitlane_app::{
     metrics::{TenantQueue, summarize},
 };
 
-use crate::pages::kit::{PageCtx, PageResult, Pairs, page};
+use crate::pages::kit::{PageCtx, PageResult, Pairs, page, table_region};
 
 pub fn routes(routes: Route) -> Route {
     routes
@@ -113,26 +113,30 @@ async fn queues_page(_: Operator, ctx: PageCtx, state: Data<&AppState>) -> Respo
     let body = html! {
         h1 { "Message queues" }
         p class="muted" { "All tenants. Refresh for current figures; the same numbers are on /metrics." }
-        table {
-            thead { tr {
-                th scope="col" { "Tenant" } th scope="col" { "Due now" } th scope="col" { "Scheduled" }
-                th scope="col" { "In flight" } th scope="col" { "Sent (5 min)" } th scope="col" { "Dead" } th scope="col" { "Opted out" }
-            } }
-            tbody {
-                @for r in &rows {
-                    tr { td { (r.tenant) } td { (r.due) } td { (r.scheduled) } td { (r.in_flight) } td { (r.sent_last_5_minutes) } td { (r.dead) } td { (r.suppressed) } }
+        (table_region("Message queues", html! {
+            table {
+                thead { tr {
+                    th scope="col" { "Tenant" } th scope="col" { "Due now" } th scope="col" { "Scheduled" }
+                    th scope="col" { "In flight" } th scope="col" { "Sent (5 min)" } th scope="col" { "Dead" } th scope="col" { "Opted out" }
+                } }
+                tbody {
+                    @for r in &rows {
+                        tr { td { (r.tenant) } td { (r.due) } td { (r.scheduled) } td { (r.in_flight) } td { (r.sent_last_5_minutes) } td { (r.dead) } td { (r.suppressed) } }
+                    }
                 }
             }
-        }
+        }))
         h2 { "Latest dead letters" }
-        table {
-            thead { tr { th scope="col" { "Tenant" } th scope="col" { "Message" } th scope="col" { "To" } th scope="col" { "Tries" } th scope="col" { "Last error" } } }
-            tbody {
-                @for m in &dead {
-                    tr { td { (m.tenant_id) } td { (m.kind) " · " (m.channel) } td { (m.recipient) } td { (m.attempts) } td { (m.last_error.as_deref().unwrap_or("")) } }
+        (table_region("Latest dead letters", html! {
+            table {
+                thead { tr { th scope="col" { "Tenant" } th scope="col" { "Message" } th scope="col" { "To" } th scope="col" { "Tries" } th scope="col" { "Last error" } } }
+                tbody {
+                    @for m in &dead {
+                        tr { td { (m.tenant_id) } td { (m.kind) " · " (m.channel) } td { (m.recipient) } td { (m.attempts) } td { (m.last_error.as_deref().unwrap_or("")) } }
+                    }
                 }
             }
-        }
+        }))
     };
     page(&ctx, "Message queues", None, body).into_response()
 }
@@ -212,20 +216,22 @@ async fn tenants_page(
             }
             div { button class="button" type="submit" { "Search" } }
         }
-        table {
-            thead { tr { th scope="col" { "Workshop" } th scope="col" { "Address" } th scope="col" { "Plan" } th scope="col" { "Status" } th scope="col" { "Since" } } }
-            tbody {
-                @for t in &rows {
-                    tr {
-                        td { a href=(format!("/operator/tenants/{}", t.id)) { (t.name) } }
-                        td { (t.slug) }
-                        td { (t.plan) @if let Some(end) = t.trial_ends_at { " (until " (end.format("%Y-%m-%d")) ")" } }
-                        td { (t.status) }
-                        td { (t.created_at.format("%Y-%m-%d")) }
+        (table_region("Workshops", html! {
+            table {
+                thead { tr { th scope="col" { "Workshop" } th scope="col" { "Address" } th scope="col" { "Plan" } th scope="col" { "Status" } th scope="col" { "Since" } } }
+                tbody {
+                    @for t in &rows {
+                        tr {
+                            td { a href=(format!("/operator/tenants/{}", t.id)) { (t.name) } }
+                            td { (t.slug) }
+                            td { (t.plan) @if let Some(end) = t.trial_ends_at { " (until " (end.format("%Y-%m-%d")) ")" } }
+                            td { (t.status) }
+                            td { (t.created_at.format("%Y-%m-%d")) }
+                        }
                     }
                 }
             }
-        }
+        }))
         @if rows.is_empty() { p class="muted" { "No workshop matches." } }
     };
     page(&ctx, "Workshops", None, body).into_response()

@@ -5,13 +5,13 @@ use pitlane_domain::FieldErrors;
 use pitlane_identity::{Refusal, signin::platform_sign_in};
 use poem::{IntoResponse, Request, Response, Route, get, handler, http::StatusCode, web::Data};
 
+use crate::client_ip::client_ip;
 use crate::links::site_of_tenant;
 use crate::pages::kit::{
     PageCtx, PageResult, Pairs,
     forms::{Field, csrf_input, error_summary},
     page,
 };
-use crate::pages::portal::signin::client_ip;
 use pitlane_app::state::AppState;
 
 pub fn routes(routes: Route) -> Route {

@@ -121,7 +121,7 @@ async fn signup(req: &Request, ctx: PageCtx, state: Data<&AppState>, pairs: Pair
         time_zone: form.time_zone.clone(),
     };
     let config = state.config.clone();
-    let ip = crate::pages::portal::signin::client_ip(req);
+    let ip = crate::client_ip::client_ip(req);
     match sign_up(&state.identity, input, ip.as_deref(), |slug| {
         site_of_tenant(&config, slug)
     })

@@ -22,7 +22,7 @@ use uuid::Uuid;
 use crate::pages::kit::{
     PageResult, Pairs, Staff,
     forms::{Field, checkbox_group, csrf_input, error_summary, status_for},
-    page,
+    page, table_region,
 };
 use crate::{links::site_of, tenant::TenantScope};
 use pitlane_app::state::AppState;
@@ -80,28 +80,30 @@ async fn keys_page(
                 h2 id="keys-heading" { "Keys" }
                 @if keys.is_empty() { p class="muted" { "No keys yet." } }
                 @else {
-                    table {
-                        thead { tr { th scope="col" { "Name" } th scope="col" { "Permissions" } th scope="col" { "Expires" } th scope="col" { "Last used" } th scope="col" { "Status" } th scope="col" { span class="visually-hidden" { "Actions" } } } }
-                        tbody {
-                            @for k in &keys {
-                                tr {
-                                    td { (k.name) }
-                                    td { (PermissionSet::from_stored(&k.permissions).keys().join(", ")) }
-                                    td { (when(k.expires_at)) }
-                                    td { (when(k.last_used_at)) }
-                                    td { @if k.revoked_at.is_some() { "Revoked" } @else if k.expires_at.is_some_and(|e| e <= Utc::now()) { "Expired" } @else { "Active" } }
-                                    td {
-                                        @if k.revoked_at.is_none() {
-                                            form method="post" action=(ctx.link(&format!("/portal/settings/api-keys/{}/revoke", k.id))) {
-                                                (csrf_input(ctx))
-                                                button class="link-button" type="submit" { "Revoke" span class="visually-hidden" { " " (k.name) } }
+                    (table_region("API keys", html! {
+                        table {
+                            thead { tr { th scope="col" { "Name" } th scope="col" { "Permissions" } th scope="col" { "Expires" } th scope="col" { "Last used" } th scope="col" { "Status" } th scope="col" { span class="visually-hidden" { "Actions" } } } }
+                            tbody {
+                                @for k in &keys {
+                                    tr {
+                                        td { (k.name) }
+                                        td { (PermissionSet::from_stored(&k.permissions).keys().join(", ")) }
+                                        td { (when(k.expires_at)) }
+                                        td { (when(k.last_used_at)) }
+                                        td { @if k.revoked_at.is_some() { "Revoked" } @else if k.expires_at.is_some_and(|e| e <= Utc::now()) { "Expired" } @else { "Active" } }
+                                        td {
+                                            @if k.revoked_at.is_none() {
+                                                form method="post" action=(ctx.link(&format!("/portal/settings/api-keys/{}/revoke", k.id))) {
+                                                    (csrf_input(ctx))
+                                                    button class="link-button" type="submit" { "Revoke" span class="visually-hidden" { " " (k.name) } }
+                                                }
                                             }
                                         }
                                     }
                                 }
                             }
                         }
-                    }
+                    }))
                 }
             }
             section class="card" aria-labelledby="new-key-heading" {
@@ -250,21 +252,23 @@ async fn audit_log(
                 (Field::new("until", "Until", &q.until).kind("date").render(&errors))
                 div { button class="button" type="submit" { "Filter" } }
             }
-            table {
-                thead { tr { th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "Action" } th scope="col" { "About" } th scope="col" { "Details" } th scope="col" { "Address" } } }
-                tbody {
-                    @for e in &page_of.items {
-                        tr {
-                            td { (e.at.format("%Y-%m-%d %H:%M:%S UTC")) }
-                            td { (e.actor) }
-                            td { code { (e.action) } }
-                            td { (e.subject.as_deref().unwrap_or("—")) }
-                            td { (e.detail) }
-                            td { (e.ip.as_deref().unwrap_or("—")) }
+            (table_region("Audit log", html! {
+                table {
+                    thead { tr { th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "Action" } th scope="col" { "About" } th scope="col" { "Details" } th scope="col" { "Address" } } }
+                    tbody {
+                        @for e in &page_of.items {
+                            tr {
+                                td { (e.at.format("%Y-%m-%d %H:%M:%S UTC")) }
+                                td { (e.actor) }
+                                td { code { (e.action) } }
+                                td { (e.subject.as_deref().unwrap_or("—")) }
+                                td { (e.detail) }
+                                td { (e.ip.as_deref().unwrap_or("—")) }
+                            }
                         }
                     }
                 }
-            }
+            }))
             @if page_of.items.is_empty() { p class="muted" { "Nothing matches." } }
             @if let Some(next) = next { p { a href=(next) { "Older entries" } } }
         },

@@ -26,7 +26,7 @@ use uuid::Uuid;
 use crate::pages::kit::{
     PageCtx, PageResult, Pairs, Returned, Staff,
     forms::{Field, csrf_input, error_summary, query_link, select, status_for, textarea},
-    page, submit,
+    page, submit, table_region,
 };
 use crate::{links::site_of, tenant::TenantScope};
 use pitlane_app::state::AppState;
@@ -135,7 +135,7 @@ fn board(ctx: &PageCtx, cal: &Calendar, by_mechanic: bool) -> Markup {
             .map(|o| cal.from + Duration::days(o.into()))
             .collect();
         return html! {
-            div class="table-scroll" tabindex="0" role="region" aria-label="The week" {
+            (table_region("The week", html! {
                 table class="calendar week" {
                     caption class="visually-hidden" { "Appointments by " @if by_mechanic { "mechanic" } @else { "bay" } " and day" }
                     thead { tr {
@@ -153,7 +153,7 @@ fn board(ctx: &PageCtx, cal: &Calendar, by_mechanic: bool) -> Markup {
                         }
                     }
                 }
-            }
+            }))
         };
     }
     html! {
@@ -162,21 +162,23 @@ fn board(ctx: &PageCtx, cal: &Calendar, by_mechanic: bool) -> Markup {
             @let today: Vec<&&AppointmentView> = shown.iter().filter(|a| a.appointment.starts_at.with_timezone(&tz).date_naive() == day).collect();
             section class="card day" aria-label=(day.format("%A %-d %B %Y").to_string()) {
                 h2 { (day.format("%A %-d %B")) span class="muted" { " · " (today.len()) " booked" } }
-                table class="calendar" {
-                    thead { tr { th scope="col" { @if by_mechanic { "Mechanic" } @else { "Bay" } } th scope="col" { "Appointments" } } }
-                    tbody {
-                        @for (id, name) in &rows {
-                            tr {
-                                th scope="row" { (name) }
-                                td {
-                                    @let mine: Vec<&&&AppointmentView> = today.iter().filter(|a| if by_mechanic { a.appointment.mechanic_id == *id } else { a.appointment.bay_id == *id }).collect();
-                                    @if mine.is_empty() { span class="muted" { "Free" } }
-                                    ul class="appts" { @for a in mine { (block(ctx, &cal.branch, a)) } }
+                (table_region(&day.format("%A %-d %B").to_string(), html! {
+                    table class="calendar" {
+                        thead { tr { th scope="col" { @if by_mechanic { "Mechanic" } @else { "Bay" } } th scope="col" { "Appointments" } } }
+                        tbody {
+                            @for (id, name) in &rows {
+                                tr {
+                                    th scope="row" { (name) }
+                                    td {
+                                        @let mine: Vec<&&&AppointmentView> = today.iter().filter(|a| if by_mechanic { a.appointment.mechanic_id == *id } else { a.appointment.bay_id == *id }).collect();
+                                        @if mine.is_empty() { span class="muted" { "Free" } }
+                                        ul class="appts" { @for a in mine { (block(ctx, &cal.branch, a)) } }
+                                    }
                                 }
                             }
                         }
                     }
-                }
+                }))
             }
         }
     }

@@ -24,7 +24,7 @@ use super::calendar::on_clock;
 use crate::pages::kit::{
     PageResult, Pairs, Returned, Staff,
     forms::{Field, csrf_input, error_summary, query_link, select, status_for, textarea},
-    page, submit,
+    page, submit, table_region,
 };
 use pitlane_app::state::AppState;
 
@@ -208,19 +208,21 @@ async fn list_page(
                 h2 id="results-heading" { @if q.q.trim().is_empty() { "All customers" } @else { "Customers matching “" (q.q.trim()) "”" } }
                 @if found.items.is_empty() { p class="muted" { "No customers found." } }
                 @else {
-                    table {
-                        thead { tr { th scope="col" { "Name" } th scope="col" { "E-mail" } th scope="col" { "Phone" } th scope="col" { "Tags" } } }
-                        tbody {
-                            @for c in &found.items {
-                                tr {
-                                    td { a href=(ctx.link(&format!("/portal/customers/{}", c.id))) { (c.name) } @if let Some(co) = &c.company { br; span class="muted" { (co) } } }
-                                    td { (c.email.as_deref().unwrap_or("")) }
-                                    td { (c.phone.as_deref().unwrap_or("")) }
-                                    td { (tags_text(c)) }
+                    (table_region("Customers", html! {
+                        table {
+                            thead { tr { th scope="col" { "Name" } th scope="col" { "E-mail" } th scope="col" { "Phone" } th scope="col" { "Tags" } } }
+                            tbody {
+                                @for c in &found.items {
+                                    tr {
+                                        td { a href=(ctx.link(&format!("/portal/customers/{}", c.id))) { (c.name) } @if let Some(co) = &c.company { br; span class="muted" { (co) } } }
+                                        td { (c.email.as_deref().unwrap_or("")) }
+                                        td { (c.phone.as_deref().unwrap_or("")) }
+                                        td { (tags_text(c)) }
+                                    }
                                 }
                             }
                         }
-                    }
+                    }))
                 }
                 @if let Some(next) = next { p { a href=(next) { "Next page →" } } }
             }
@@ -492,18 +494,20 @@ async fn customer_page(staff: &Staff, state: &AppState, id: Uuid, r: Returned) -
                 @if can_write { p { a class="button secondary" href=(ctx.link(&format!("/portal/appointments/new?customer_id={}", c.id))) { "Book an appointment" } } }
                 @if history.appointments.is_empty() { p class="muted" { "No visits yet." } }
                 @else {
-                    table {
-                        thead { tr { th scope="col" { "When" } th scope="col" { "Status" } th scope="col" { "Source" } } }
-                        tbody {
-                            @for a in &history.appointments {
-                                tr {
-                                    td { a href=(ctx.link(&format!("/portal/appointments/{}", a.id))) { (when(a)) } }
-                                    td { (AppointmentStatus::label_for(&a.status)) }
-                                    td { (a.source) }
+                    (table_region("Visits", html! {
+                        table {
+                            thead { tr { th scope="col" { "When" } th scope="col" { "Status" } th scope="col" { "Source" } } }
+                            tbody {
+                                @for a in &history.appointments {
+                                    tr {
+                                        td { a href=(ctx.link(&format!("/portal/appointments/{}", a.id))) { (when(a)) } }
+                                        td { (AppointmentStatus::label_for(&a.status)) }
+                                        td { (a.source) }
+                                    }
                                 }
                             }
                         }
-                    }
+                    }))
                 }
             }
             section class="card" aria-labelledby="notes-heading" {

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::pages::kit::{
     PageCtx, PageResult, Pairs, Staff,
     forms::{Field, csrf_input, describedby, error_summary, status_for},
-    page, submit,
+    page, submit, table_region,
 };
 use pitlane_app::state::AppState;
 
@@ -79,19 +79,21 @@ async fn dashboard(staff: Staff, state: Data<&AppState>) -> PageResult {
         }
         section class="card" aria-labelledby="branches-heading" {
             h2 id="branches-heading" { "Branches" }
-            table {
-                thead { tr { th scope="col" { "Name" } th scope="col" { "City" } th scope="col" { "Time zone" } th scope="col" { "Phone" } } }
-                tbody {
-                    @for b in &branches {
-                        tr {
-                            td { (b.name) }
-                            td { (b.city.as_deref().unwrap_or("—")) }
-                            td { (b.time_zone) }
-                            td { (b.phone.as_deref().unwrap_or("—")) }
+            (table_region("Branches", html! {
+                table {
+                    thead { tr { th scope="col" { "Name" } th scope="col" { "City" } th scope="col" { "Time zone" } th scope="col" { "Phone" } } }
+                    tbody {
+                        @for b in &branches {
+                            tr {
+                                td { (b.name) }
+                                td { (b.city.as_deref().unwrap_or("—")) }
+                                td { (b.time_zone) }
+                                td { (b.phone.as_deref().unwrap_or("—")) }
+                            }
                         }
                     }
                 }
-            }
+            }))
         }
     };
     Ok(page(ctx, "Dashboard", Some("dashboard"), body).into_response())

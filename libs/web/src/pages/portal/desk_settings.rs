@@ -19,7 +19,7 @@ use uuid::Uuid;
 use crate::pages::kit::{
     PageResult, Pairs, Returned, Staff,
     forms::{Field, csrf_input, error_summary, select, status_for, textarea},
-    page, submit,
+    page, submit, table_region,
 };
 use pitlane_app::state::AppState;
 
@@ -201,20 +201,22 @@ async fn settings_page(staff: &Staff, state: &AppState, r: Returned) -> PageResu
             }
             section class="card" aria-labelledby="services-heading" {
                 h2 id="services-heading" { "Services" }
-                table {
-                    thead { tr { th scope="col" { "Service" } th scope="col" { "Minutes" } th scope="col" { "Price" } th scope="col" { "Online" } th scope="col" { "Offered" } } }
-                    tbody {
-                        @for s in &services {
-                            tr {
-                                td { a href=(ctx.link(&format!("{PATH}/services/{}", s.id))) { (s.name) } }
-                                td { (s.duration_minutes) }
-                                td { (amount(s.price_from_minor, &currency)) @if s.price_to_minor.is_some() { " – " (amount(s.price_to_minor, &currency)) } }
-                                td { @if s.bookable_online { "Yes" } @else { "No" } }
-                                td { @if s.active { "Yes" } @else { "No" } }
+                (table_region("Services", html! {
+                    table {
+                        thead { tr { th scope="col" { "Service" } th scope="col" { "Minutes" } th scope="col" { "Price" } th scope="col" { "Online" } th scope="col" { "Offered" } } }
+                        tbody {
+                            @for s in &services {
+                                tr {
+                                    td { a href=(ctx.link(&format!("{PATH}/services/{}", s.id))) { (s.name) } }
+                                    td { (s.duration_minutes) }
+                                    td { (amount(s.price_from_minor, &currency)) @if s.price_to_minor.is_some() { " – " (amount(s.price_to_minor, &currency)) } }
+                                    td { @if s.bookable_online { "Yes" } @else { "No" } }
+                                    td { @if s.active { "Yes" } @else { "No" } }
+                                }
                             }
                         }
                     }
-                }
+                }))
                 details open[r.is("service")] {
                     summary { "Add a service" }
                     (error_summary(errs("service"), LABELS))
@@ -227,10 +229,12 @@ async fn settings_page(staff: &Staff, state: &AppState, r: Returned) -> PageResu
             }
             section class="card" aria-labelledby="bays-heading" {
                 h2 id="bays-heading" { "Bays" }
-                table {
-                    thead { tr { th scope="col" { "Bay" } th scope="col" { "Kind" } th scope="col" { "Branch" } th scope="col" { "In use" } } }
-                    tbody { @for b in &bays { tr { td { (b.name) } td { (b.kind) } td { (branch_name(b.branch_id)) } td { @if b.active { "Yes" } @else { "No" } } } } }
-                }
+                (table_region("Bays", html! {
+                    table {
+                        thead { tr { th scope="col" { "Bay" } th scope="col" { "Kind" } th scope="col" { "Branch" } th scope="col" { "In use" } } }
+                        tbody { @for b in &bays { tr { td { (b.name) } td { (b.kind) } td { (branch_name(b.branch_id)) } td { @if b.active { "Yes" } @else { "No" } } } } }
+                    }
+                }))
                 (error_summary(errs("bay"), LABELS))
                 form class="stack" method="post" action=(ctx.link(&format!("{PATH}/bays"))) novalidate {
                     (csrf_input(ctx))

@@ -22,7 +22,7 @@ use crate::pages::kit::{
     PageResult, Pairs, Staff,
     forms::{csrf_input, error_summary, query_link, status_for},
     layout::PageCtx,
-    page, submit,
+    page, submit, table_region,
 };
 use crate::{links::site_of, tenant::TenantScope};
 use pitlane_app::state::AppState;
@@ -251,7 +251,7 @@ async fn earnings_page(
                 strong { (start.format("%-d %b %Y")) " – " ((end - Duration::days(1)).format("%-d %b %Y")) }
                 a href=(link(end)) { "Later →" }
             }
-            div class="table-scroll" {
+            (table_region("Earnings", html! {
                 table {
                     thead { tr {
                         th scope="col" { "Mechanic" } th scope="col" { "Pay" } th scope="col" { "Clocked" }
@@ -270,7 +270,7 @@ async fn earnings_page(
                         }
                     }
                 }
-            }
+            }))
             @if rows.is_empty() { p class="muted" { "Nobody clocked time in this period." } }
             p class="muted" { "Efficiency is billed hours ÷ clocked hours. Hours count jobs finished in the period." }
         },

@@ -15,7 +15,7 @@ use crate::pages::kit::{
     PageResult, Pairs, Staff,
     chat::messages,
     forms::{csrf_input, error_summary, select, status_for, textarea},
-    page, submit,
+    page, submit, table_region,
 };
 use crate::{links::site_of, tenant::TenantScope};
 use pitlane_app::state::AppState;
@@ -66,20 +66,22 @@ async fn list(staff: Staff, state: Data<&AppState>, Query(q): Query<InboxQuery>)
             div id="inbox-list" data-live="conversations" data-refresh=(ctx.path) {
                 @if rows.is_empty() { p class="muted" { "No conversations." } }
                 @else {
-                    table {
-                        thead { tr { th scope="col" { "Customer" } th scope="col" { "Last message" } th scope="col" { "When" } th scope="col" { "Unread" } th scope="col" { "Assigned" } } }
-                        tbody {
-                            @for r in &rows {
-                                tr data-unread=(r.conversation.unread_for_staff) {
-                                    td { a href=(ctx.link(&format!("/portal/inbox/{}", r.conversation.id))) { (r.customer_name) } }
-                                    td { (r.conversation.last_message_preview) }
-                                    td { (r.conversation.last_message_at.format("%Y-%m-%d %H:%M UTC")) }
-                                    td { @if r.conversation.unread_for_staff > 0 { strong { (r.conversation.unread_for_staff) " new" } } }
-                                    td { (name_of(r.conversation.assigned_to)) }
+                    (table_region("Conversations", html! {
+                        table {
+                            thead { tr { th scope="col" { "Customer" } th scope="col" { "Last message" } th scope="col" { "When" } th scope="col" { "Unread" } th scope="col" { "Assigned" } } }
+                            tbody {
+                                @for r in &rows {
+                                    tr data-unread=(r.conversation.unread_for_staff) {
+                                        td { a href=(ctx.link(&format!("/portal/inbox/{}", r.conversation.id))) { (r.customer_name) } }
+                                        td { (r.conversation.last_message_preview) }
+                                        td { (r.conversation.last_message_at.format("%Y-%m-%d %H:%M UTC")) }
+                                        td { @if r.conversation.unread_for_staff > 0 { strong { (r.conversation.unread_for_staff) " new" } } }
+                                        td { (name_of(r.conversation.assigned_to)) }
+                                    }
                                 }
                             }
                         }
-                    }
+                    }))
                 }
             }
         },

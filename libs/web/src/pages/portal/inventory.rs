@@ -15,8 +15,8 @@ use uuid::Uuid;
 use super::workshop::money;
 use crate::pages::kit::{
     PageResult, Pairs, Returned, Staff,
-    forms::{Field, csrf_input, error_summary, select, status_for},
-    page, submit,
+    forms::{Field, csrf_input, error_summary, error_summary_in, select, select_in, status_for},
+    page, submit, table_region,
 };
 use pitlane_app::state::AppState;
 
@@ -149,7 +149,7 @@ async fn catalogue_page(
                 }
                 button class="button secondary" type="submit" { "Search" }
             }
-            div class="table-scroll" {
+            (table_region("Parts", html! {
                 table {
                     thead { tr { th scope="col" { "Part" } th scope="col" { "Brand" } th scope="col" { "Price" } th scope="col" { "Available" } } }
                     tbody {
@@ -165,7 +165,7 @@ async fn catalogue_page(
                         }
                     }
                 }
-            }
+            }))
             @if page_of.items.is_empty() { p class="muted" { "No parts found." } }
             @if can_adjust {
                 section class="card" aria-labelledby="new-part" {
@@ -280,25 +280,28 @@ async fn part_view(staff: &Staff, state: &AppState, id: Uuid, r: Returned) -> Pa
         html! {
             p { a href=(ctx.link("/portal/inventory")) { "← Parts" } }
             h1 { (part.sku) " · " (part.name) }
-            (error_summary(&r.errors, LABELS))
+            // The details form is the page's own; the others have scopes (no id twice).
+            (error_summary_in(&r.errors, LABELS, Some(r.form).filter(|f| ["move", "transfer", "reorder"].contains(f))))
             section class="card" aria-labelledby="stock-heading" {
                 h2 id="stock-heading" { "Stock" }
-                table {
-                    thead { tr { th scope="col" { "Branch" } th scope="col" { "On hand" } th scope="col" { "Held for orders" } th scope="col" { "Available" } th scope="col" { "Reorder at" } th scope="col" { "Bin" } } }
-                    tbody {
-                        @for l in &levels {
-                            tr {
-                                td { (branch_name(l.branch_id)) }
-                                td { (format_quantity(l.on_hand_milli)) }
-                                td { (format_quantity(l.reserved_milli)) }
-                                td { (format_quantity(l.on_hand_milli - l.reserved_milli))
-                                    @if l.reorder_at_milli.is_some_and(|at| l.on_hand_milli - l.reserved_milli <= at) { " " span class="badge" { "low" } } }
-                                td { (l.reorder_at_milli.map(format_quantity).unwrap_or_else(|| "—".into())) }
-                                td { (l.bin_location.as_deref().unwrap_or("—")) }
+                (table_region("Stock", html! {
+                    table {
+                        thead { tr { th scope="col" { "Branch" } th scope="col" { "On hand" } th scope="col" { "Held for orders" } th scope="col" { "Available" } th scope="col" { "Reorder at" } th scope="col" { "Bin" } } }
+                        tbody {
+                            @for l in &levels {
+                                tr {
+                                    td { (branch_name(l.branch_id)) }
+                                    td { (format_quantity(l.on_hand_milli)) }
+                                    td { (format_quantity(l.reserved_milli)) }
+                                    td { (format_quantity(l.on_hand_milli - l.reserved_milli))
+                                        @if l.reorder_at_milli.is_some_and(|at| l.on_hand_milli - l.reserved_milli <= at) { " " span class="badge" { "low" } } }
+                                    td { (l.reorder_at_milli.map(format_quantity).unwrap_or_else(|| "—".into())) }
+                                    td { (l.bin_location.as_deref().unwrap_or("—")) }
+                                }
                             }
                         }
                     }
-                }
+                }))
                 @if levels.is_empty() { p class="muted" { "Not stocked anywhere yet." } }
             }
             @if can_adjust {
@@ -306,10 +309,10 @@ async fn part_view(staff: &Staff, state: &AppState, id: Uuid, r: Returned) -> Pa
                     h2 id="move-heading" { "Receive, adjust or return" }
                     form class="stack" method="post" action=(ctx.link(&format!("/portal/inventory/parts/{id}/movements"))) novalidate {
                         (csrf_input(ctx))
-                        (select("branch_id", "Branch", &branches, movement.get("branch_id"), errors_for("move")))
-                        (select("kind", "Movement", &kinds, movement.get("kind"), errors_for("move")))
-                        (Field::new("quantity", "Quantity", movement.get("quantity")).hint("An adjustment may be negative: -2").render(errors_for("move")))
-                        (Field::new("reason", "Reason", movement.get("reason")).hint("Needed for an adjustment").render(errors_for("move")))
+                        (select_in(Some("move"), "branch_id", "Branch", &branches, movement.get("branch_id"), errors_for("move")))
+                        (select_in(Some("move"), "kind", "Movement", &kinds, movement.get("kind"), errors_for("move")))
+                        (Field::new("quantity", "Quantity", movement.get("quantity")).within("move").hint("An adjustment may be negative: -2").render(errors_for("move")))
+                        (Field::new("reason", "Reason", movement.get("reason")).within("move").hint("Needed for an adjustment").render(errors_for("move")))
                         div { button class="button" type="submit" { "Record" } }
                     }
                 }
@@ -318,9 +321,9 @@ async fn part_view(staff: &Staff, state: &AppState, id: Uuid, r: Returned) -> Pa
                         h2 id="transfer-heading" { "Transfer to another branch" }
                         form class="stack" method="post" action=(ctx.link(&format!("/portal/inventory/parts/{id}/transfers"))) novalidate {
                             (csrf_input(ctx))
-                            (select("from_branch_id", "From", &branches, transfer.get("from_branch_id"), errors_for("transfer")))
-                            (select("to_branch_id", "To", &branches, transfer.get("to_branch_id"), errors_for("transfer")))
-                            (Field::new("quantity", "Quantity", transfer.get("quantity")).render(errors_for("transfer")))
+                            (select_in(Some("transfer"), "from_branch_id", "From", &branches, transfer.get("from_branch_id"), errors_for("transfer")))
+                            (select_in(Some("transfer"), "to_branch_id", "To", &branches, transfer.get("to_branch_id"), errors_for("transfer")))
+                            (Field::new("quantity", "Quantity", transfer.get("quantity")).within("transfer").render(errors_for("transfer")))
                             div { button class="button secondary" type="submit" { "Transfer" } }
                         }
                     }
@@ -329,9 +332,9 @@ async fn part_view(staff: &Staff, state: &AppState, id: Uuid, r: Returned) -> Pa
                     h2 id="reorder-heading" { "Reorder point" }
                     form class="stack" method="post" action=(ctx.link(&format!("/portal/inventory/parts/{id}/reorder"))) novalidate {
                         (csrf_input(ctx))
-                        (select("branch_id", "Branch", &branches, reorder.get("branch_id"), errors_for("reorder")))
-                        (Field::new("reorder_at", "Tell staff when available falls to", reorder.get("reorder_at")).render(errors_for("reorder")))
-                        (Field::new("bin_location", "Bin", reorder.get("bin_location")).render(errors_for("reorder")))
+                        (select_in(Some("reorder"), "branch_id", "Branch", &branches, reorder.get("branch_id"), errors_for("reorder")))
+                        (Field::new("reorder_at", "Tell staff when available falls to", reorder.get("reorder_at")).within("reorder").render(errors_for("reorder")))
+                        (Field::new("bin_location", "Bin", reorder.get("bin_location")).within("reorder").render(errors_for("reorder")))
                         div { button class="button secondary" type="submit" { "Save" } }
                     }
                 }
@@ -346,7 +349,7 @@ async fn part_view(staff: &Staff, state: &AppState, id: Uuid, r: Returned) -> Pa
             }
             section class="card" aria-labelledby="ledger-heading" {
                 h2 id="ledger-heading" { "Movements" }
-                div class="table-scroll" {
+                (table_region("Movements", html! {
                     table {
                         thead { tr { th scope="col" { "When" } th scope="col" { "Branch" } th scope="col" { "What" } th scope="col" { "Quantity" } th scope="col" { "Why" } th scope="col" { "By" } } }
                         tbody {
@@ -365,7 +368,7 @@ async fn part_view(staff: &Staff, state: &AppState, id: Uuid, r: Returned) -> Pa
                             }
                         }
                     }
-                }
+                }))
             }
         },
     );

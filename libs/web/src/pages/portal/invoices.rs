@@ -29,8 +29,8 @@ use super::workshop::money;
 use crate::links::site_of;
 use crate::pages::kit::{
     PageCtx, PageResult, Pairs, Returned, Staff,
-    forms::{Field, csrf_input, error_summary, select, status_for},
-    page, submit,
+    forms::{Field, csrf_input, error_summary, error_summary_in, select, select_in, status_for},
+    page, submit, table_region,
 };
 use pitlane_app::state::AppState;
 
@@ -130,7 +130,7 @@ async fn list(staff: Staff, state: Data<&AppState>, Query(q): Query<ListQuery>) 
         @if rows.is_empty() {
             p class="muted" { "No invoices here yet. Invoice a repair order from its page." }
         } @else {
-            div class="table-scroll" {
+            (table_region("Invoices", html! {
                 table {
                     thead { tr { th scope="col" { "Number" } th scope="col" { "Customer" } th scope="col" { "Status" } th scope="col" { "Total" } th scope="col" { "Balance due" } th scope="col" { "Due" } } }
                     tbody {
@@ -146,7 +146,7 @@ async fn list(staff: Staff, state: Data<&AppState>, Query(q): Query<ListQuery>) 
                         }
                     }
                 }
-            }
+            }))
         }
     };
     Ok(page(ctx, "Invoices", Some("invoices"), body).into_response())
@@ -213,10 +213,17 @@ fn invoice_body(
         .collect();
     let money = v.money();
     let amount_due = plain_amount(money.balance_due().max(0), &v.currency());
+    // The line form is the page's own; the others have scopes, so no field id is used twice.
+    let refund_scope = |payment: Uuid| format!("refund-{payment}");
+    let summary_scope = match r.form {
+        "refund" => Some(refund_scope(r.pairs.id("payment_id").unwrap_or_default())),
+        "payment" | "credit" | "void" => Some(r.form.to_owned()),
+        _ => None,
+    };
     html! {
         p { a href=(ctx.link("/portal/invoices")) { "← Invoices" } }
         h1 { (v.title()) " · " (inv.customer_name) }
-        (error_summary(&r.errors, LABELS))
+        (error_summary_in(&r.errors, LABELS, summary_scope.as_deref()))
         div id="invoice-live" data-live="workshop" data-refresh=(ctx.link(&base)) {
             section class="card" {
                 dl class="facts" {
@@ -246,7 +253,7 @@ fn invoice_body(
             }
             section class="card" aria-labelledby="lines-heading" {
                 h2 id="lines-heading" { "Lines" }
-                div class="table-scroll" {
+                (table_region("Lines", html! {
                     table {
                         thead { tr { th scope="col" { "Description" } th scope="col" { "Qty" } th scope="col" { "Unit price" } th scope="col" { "Tax" } th scope="col" { "Amount" } @if status.is_editable() && can_write { th scope="col" { span class="visually-hidden" { "Remove" } } } } }
                         tbody {
@@ -269,7 +276,7 @@ fn invoice_body(
                             }
                         }
                     }
-                }
+                }))
                 dl class="facts" data-totals {
                     dt { "Net" } dd { (money_of(v.totals.net)) }
                     @for g in &v.totals.groups {
@@ -306,9 +313,9 @@ fn invoice_body(
                     h2 id="pay-heading" { @if status.is_editable() { "Take a deposit" } @else { "Record a payment" } }
                     form class="stack" method="post" action=(ctx.link(&format!("{base}/payments"))) novalidate {
                         (csrf_input(ctx))
-                        (select("method", "Method", &methods, &typed("payment", "method"), errors_for("payment")))
-                        (Field::new("amount", "Amount", &(if r.is("payment") { typed("payment", "amount") } else { amount_due.clone() })).render(errors_for("payment")))
-                        (Field::new("reference", "Reference (slip or transfer)", &typed("payment", "reference")).render(errors_for("payment")))
+                        (select_in(Some("payment"), "method", "Method", &methods, &typed("payment", "method"), errors_for("payment")))
+                        (Field::new("amount", "Amount", &(if r.is("payment") { typed("payment", "amount") } else { amount_due.clone() })).within("payment").render(errors_for("payment")))
+                        (Field::new("reference", "Reference (slip or transfer)", &typed("payment", "reference")).within("payment").render(errors_for("payment")))
                         div { button class="button" type="submit" { "Record payment" } }
                     }
                 }
@@ -316,29 +323,35 @@ fn invoice_body(
             @if !v.payments.is_empty() {
                 section class="card" aria-labelledby="payments-heading" {
                     h2 id="payments-heading" { "Payments" }
-                    table {
-                        thead { tr { th scope="col" { "Receipt" } th scope="col" { "Method" } th scope="col" { "Amount" } th scope="col" { "Refunded" } th scope="col" { "Received" } } }
-                        tbody {
-                            @for p in &v.payments {
-                                tr data-payment=(p.number) {
-                                    td { a href=(ctx.link(&format!("{base}/payments/{}", p.id))) { (p.number) } }
-                                    td { (PaymentMethod::parse(&p.method).map_or("", |m| m.label())) }
-                                    td { (money_of(p.amount_minor)) }
-                                    td { (money_of(p.refunded_minor)) }
-                                    td { (p.received_at.format("%Y-%m-%d %H:%M")) @if let Some(by) = &p.recorded_by { " · " (by) } }
+                    (table_region("Payments", html! {
+                        table {
+                            thead { tr { th scope="col" { "Receipt" } th scope="col" { "Method" } th scope="col" { "Amount" } th scope="col" { "Refunded" } th scope="col" { "Received" } } }
+                            tbody {
+                                @for p in &v.payments {
+                                    tr data-payment=(p.number) {
+                                        td { a href=(ctx.link(&format!("{base}/payments/{}", p.id))) { (p.number) } }
+                                        td { (PaymentMethod::parse(&p.method).map_or("", |m| m.label())) }
+                                        td { (money_of(p.amount_minor)) }
+                                        td { (money_of(p.refunded_minor)) }
+                                        td { (p.received_at.format("%Y-%m-%d %H:%M")) @if let Some(by) = &p.recorded_by { " · " (by) } }
+                                    }
                                 }
                             }
                         }
-                    }
+                    }))
                     @if can_refund {
                         @for p in v.payments.iter().filter(|p| p.amount_minor > p.refunded_minor && p.method != "rounding") {
-                            details open[r.value("refund", "payment_id") == p.id.to_string()] {
+                            @let scope = refund_scope(p.id);
+                            // Only the refund that came back shows what was typed and its errors.
+                            @let back = r.value("refund", "payment_id") == p.id.to_string();
+                            @let refund_errors = if back { errors_for("refund") } else { errors_for("") };
+                            details open[back] {
                                 summary { "Refund from " (p.number) }
                                 form class="stack" method="post" action=(ctx.link(&format!("{base}/payments/{}/refund", p.id))) novalidate {
                                     (csrf_input(ctx))
                                     input type="hidden" name="payment_id" value=(p.id);
-                                    (Field::new("amount", "Amount", &typed("refund", "amount")).hint(&format!("At most {}", money_of(p.amount_minor - p.refunded_minor))).render(errors_for("refund")))
-                                    (Field::new("reason", "Reason", &typed("refund", "reason")).render(errors_for("refund")))
+                                    (Field::new("amount", "Amount", if back { r.value("refund", "amount") } else { "" }).within(&scope).hint(&format!("At most {}", money_of(p.amount_minor - p.refunded_minor))).render(refund_errors))
+                                    (Field::new("reason", "Reason", if back { r.value("refund", "reason") } else { "" }).within(&scope).render(refund_errors))
                                     label { input type="checkbox" name="credit_note" value="yes" checked; " Also issue a credit note, so the invoice stays settled" }
                                     div { button class="button danger" type="submit" { @if p.method == "card_online" { "Refund to the card" } @else { "Record the refund" } } }
                                 }
@@ -368,10 +381,10 @@ fn invoice_body(
                     @if can_write && status.is_issued() && inv.total_minor > inv.credited_minor {
                         form class="stack" method="post" action=(ctx.link(&format!("{base}/credit-notes"))) novalidate {
                             (csrf_input(ctx))
-                            (Field::new("reason", "What it corrects", &typed("credit", "reason")).render(errors_for("credit")))
-                            (Field::new("amount", "Amount", &typed("credit", "amount")).hint("Tax included: what the customer is credited").render(errors_for("credit")))
+                            (Field::new("reason", "What it corrects", &typed("credit", "reason")).within("credit").render(errors_for("credit")))
+                            (Field::new("amount", "Amount", &typed("credit", "amount")).within("credit").hint("Tax included: what the customer is credited").render(errors_for("credit")))
                             @if rates.len() > 1 {
-                                (select("tax_rate_bp", "Tax rate", &rates, &typed("credit", "tax_rate_bp"), errors_for("credit")))
+                                (select_in(Some("credit"), "tax_rate_bp", "Tax rate", &rates, &typed("credit", "tax_rate_bp"), errors_for("credit")))
                             }
                             div { button class="button secondary" type="submit" { "Issue credit note" } }
                         }
@@ -383,7 +396,7 @@ fn invoice_body(
                     h2 id="void-heading" { "Void" }
                     form class="stack" method="post" action=(ctx.link(&format!("{base}/void"))) novalidate {
                         (csrf_input(ctx))
-                        (Field::new("reason", "Why", &typed("void", "reason")).render(errors_for("void")))
+                        (Field::new("reason", "Why", &typed("void", "reason")).within("void").render(errors_for("void")))
                         div { button class="button danger" type="submit" { "Void the invoice" } }
                     }
                 }

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::pages::kit::{
     PageCtx, PageResult, Pairs, Staff,
     forms::{Field, csrf_input, error_summary, status_for},
-    page, submit,
+    page, submit, table_region,
 };
 use pitlane_app::state::AppState;
 
@@ -84,34 +84,36 @@ async fn list(staff: Staff, state: Data<&AppState>, Query(q): Query<ListQuery>) 
         @if page_rows.items.is_empty() {
             p { "No messages here yet." }
         } @else {
-            table {
-                thead { tr {
-                    th scope="col" { "Message" } th scope="col" { "To" } th scope="col" { "State" }
-                    th scope="col" { "Tries" } th scope="col" { "Last error" } th scope="col" { span class="visually-hidden" { "Actions" } }
-                } }
-                tbody {
-                    @for m in &page_rows.items {
-                        tr id=(format!("m-{}", m.id)) data-message-id=(m.id) data-status=(m.status) {
-                            td { (kind_label(&m.kind)) " · " (m.channel) br; span class="muted" { (m.created_at.format("%Y-%m-%d %H:%M UTC")) } }
-                            td { (m.recipient) }
-                            td data-status-cell {
-                                (status_label(&m.status))
-                                @if let Some(report) = &m.delivery_status { br; span class="muted" { "Carrier: " (report) } }
-                            }
-                            td { (m.attempts) }
-                            td { (m.last_error.as_deref().unwrap_or("—")) }
-                            td {
-                                @if m.status == "dead" {
-                                    form method="post" action=(ctx.link(&format!("/portal/messages/{}/retry", m.id))) {
-                                        (csrf_input(ctx))
-                                        button class="button" type="submit" { "Send again" }
+            (table_region("Sent messages", html! {
+                table {
+                    thead { tr {
+                        th scope="col" { "Message" } th scope="col" { "To" } th scope="col" { "State" }
+                        th scope="col" { "Tries" } th scope="col" { "Last error" } th scope="col" { span class="visually-hidden" { "Actions" } }
+                    } }
+                    tbody {
+                        @for m in &page_rows.items {
+                            tr id=(format!("m-{}", m.id)) data-message-id=(m.id) data-status=(m.status) {
+                                td { (kind_label(&m.kind)) " · " (m.channel) br; span class="muted" { (m.created_at.format("%Y-%m-%d %H:%M UTC")) } }
+                                td { (m.recipient) }
+                                td data-status-cell {
+                                    (status_label(&m.status))
+                                    @if let Some(report) = &m.delivery_status { br; span class="muted" { "Carrier: " (report) } }
+                                }
+                                td { (m.attempts) }
+                                td { (m.last_error.as_deref().unwrap_or("—")) }
+                                td {
+                                    @if m.status == "dead" {
+                                        form method="post" action=(ctx.link(&format!("/portal/messages/{}/retry", m.id))) {
+                                            (csrf_input(ctx))
+                                            button class="button" type="submit" { "Send again" }
+                                        }
                                     }
                                 }
                             }
                         }
                     }
                 }
-            }
+            }))
             @if let Some(next) = page_rows.next {
                 p { a href=(ctx.link(&format!("/portal/messages?status={}&cursor={next}", status.unwrap_or("")))) { "Next page" } }
             }
@@ -141,21 +143,23 @@ async fn received(staff: &Staff, state: &AppState) -> PageResult {
         @if rows.is_empty() {
             p { "No SMS received yet." }
         } @else {
-            table {
-                thead { tr { th scope="col" { "From" } th scope="col" { "Message" } th scope="col" { "Received" } } }
-                tbody {
-                    @for r in &rows {
-                        tr {
-                            td { (r.from) }
-                            td {
-                                (r.body)
-                                @if let Some(k) = &r.keyword { " " span class="badge" { (k.to_uppercase()) } }
+            (table_region("Received SMS", html! {
+                table {
+                    thead { tr { th scope="col" { "From" } th scope="col" { "Message" } th scope="col" { "Received" } } }
+                    tbody {
+                        @for r in &rows {
+                            tr {
+                                td { (r.from) }
+                                td {
+                                    (r.body)
+                                    @if let Some(k) = &r.keyword { " " span class="badge" { (k.to_uppercase()) } }
+                                }
+                                td { (r.received_at.format("%Y-%m-%d %H:%M UTC")) }
                             }
-                            td { (r.received_at.format("%Y-%m-%d %H:%M UTC")) }
                         }
                     }
                 }
-            }
+            }))
         }
     };
     Ok(page(ctx, "Received SMS", Some("messages"), body).into_response())

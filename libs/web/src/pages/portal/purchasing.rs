@@ -14,7 +14,7 @@ use super::workshop::money;
 use crate::pages::kit::{
     PageResult, Pairs, Staff,
     forms::{Field, csrf_input, error_summary, select, status_for},
-    page, submit,
+    page, submit, table_region,
 };
 use pitlane_app::state::AppState;
 
@@ -139,7 +139,7 @@ async fn orders_page(
             p { a href=(ctx.link("/portal/inventory")) { "← Parts" } }
             h1 { "Purchase orders" }
             (error_summary(errors, LABELS))
-            div class="table-scroll" {
+            (table_region("Purchase orders", html! {
                 table {
                     thead { tr { th scope="col" { "Order" } th scope="col" { "Supplier" } th scope="col" { "Status" } th scope="col" { "Expected" } } }
                     tbody {
@@ -153,7 +153,7 @@ async fn orders_page(
                         }
                     }
                 }
-            }
+            }))
             @if list.is_empty() { p class="muted" { "No purchase orders yet." } }
             @if can_adjust && !supplier_options.is_empty() {
                 section class="card" aria-labelledby="new-po" {
@@ -338,7 +338,7 @@ fn delivery_table(
     arriving: Option<&Pairs>,
 ) -> maud::Markup {
     html! {
-        div class="table-scroll" {
+        (table_region("Order lines", html! {
             table {
                 thead { tr {
                     th scope="col" { "Part" } th scope="col" { "Ordered" } th scope="col" { "Received" } th scope="col" { "Cost each" }
@@ -361,7 +361,7 @@ fn delivery_table(
                     }
                 }
             }
-        }
+        }))
     }
 }
 
@@ -524,7 +524,7 @@ async fn count_view(
             p id="count-status" { "Started " (v.count.started_at.format("%Y-%m-%d %H:%M")) @if let Some(by) = &v.count.started_by { " by " (by) } " · " strong { (v.count.status) } }
             form class="stack" method="post" action=(ctx.link(&format!("{base}/counted"))) novalidate {
                 (csrf_input(ctx))
-                div class="table-scroll" {
+                (table_region("Counted parts", html! {
                     table {
                         thead { tr { th scope="col" { "Part" } th scope="col" { "Expected" } th scope="col" { "Counted" } th scope="col" { "Variance" } th scope="col" { "Value" } } }
                         tbody {
@@ -547,7 +547,7 @@ async fn count_view(
                             }
                         }
                     }
-                }
+                }))
                 p { "Variance at cost: " strong { (money(total, &currency)) } }
                 @if open { div { button class="button secondary" type="submit" { "Save what was counted" } } }
             }

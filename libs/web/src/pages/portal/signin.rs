@@ -196,7 +196,7 @@ async fn sign_in(
     )
 }
 
-pub use crate::client_ip::client_ip;
+use crate::client_ip::client_ip;
 
 #[handler]
 fn sign_out(ctx: PageCtx, session: &Session) -> Response {

@@ -20,7 +20,7 @@ use uuid::Uuid;
 use crate::pages::kit::{
     PageCtx, PageResult, Pairs, Staff,
     forms::{Field, checkbox_group, csrf_input, error_summary, select, status_for},
-    page, submit,
+    page, submit, table_region,
 };
 use crate::{links::site_of, tenant::TenantScope};
 use pitlane_app::state::AppState;
@@ -153,21 +153,23 @@ async fn staff_page(staff: &Staff, state: &AppState, view: StaffView) -> PageRes
             }
             section class="card" aria-labelledby="members-heading" {
                 h2 id="members-heading" { "Members" }
-                table {
-                    thead { tr { th scope="col" { "Name" } th scope="col" { "E-mail" } th scope="col" { "Role" } th scope="col" { "Branches" } th scope="col" { "Status" } th scope="col" { span class="visually-hidden" { "Actions" } } } }
-                    tbody {
-                        @for m in &people {
-                            tr {
-                                td { (m.name) }
-                                td { (m.email) }
-                                td { (m.role.label()) }
-                                td { @match &m.branches { BranchScope::All => "All", BranchScope::Only(ids) => (ids.iter().map(&branch_name).collect::<Vec<_>>().join(", ")) } }
-                                td { @if m.active { "Active" } @else { "Deactivated" } }
-                                td { a href=(ctx.link(&format!("/portal/staff/{}", m.membership_id))) { "Change" span class="visually-hidden" { " " (m.name) } } }
+                (table_region("Members", html! {
+                    table {
+                        thead { tr { th scope="col" { "Name" } th scope="col" { "E-mail" } th scope="col" { "Role" } th scope="col" { "Branches" } th scope="col" { "Status" } th scope="col" { span class="visually-hidden" { "Actions" } } } }
+                        tbody {
+                            @for m in &people {
+                                tr {
+                                    td { (m.name) }
+                                    td { (m.email) }
+                                    td { (m.role.label()) }
+                                    td { @match &m.branches { BranchScope::All => "All", BranchScope::Only(ids) => (ids.iter().map(&branch_name).collect::<Vec<_>>().join(", ")) } }
+                                    td { @if m.active { "Active" } @else { "Deactivated" } }
+                                    td { a href=(ctx.link(&format!("/portal/staff/{}", m.membership_id))) { "Change" span class="visually-hidden" { " " (m.name) } } }
+                                }
                             }
                         }
                     }
-                }
+                }))
             }
             section class="card" aria-labelledby="invite-heading" {
                 h2 id="invite-heading" { "Invite someone" }
@@ -185,24 +187,26 @@ async fn staff_page(staff: &Staff, state: &AppState, view: StaffView) -> PageRes
                 h2 id="pending-heading" { "Pending invitations" }
                 @if pending.is_empty() { p class="muted" { "None." } }
                 @else {
-                    table {
-                        thead { tr { th scope="col" { "E-mail" } th scope="col" { "Role" } th scope="col" { "Expires" } th scope="col" { span class="visually-hidden" { "Actions" } } } }
-                        tbody {
-                            @for i in &pending {
-                                tr {
-                                    td { (i.email) }
-                                    td { (role_choices.iter().find(|(k, _)| *k == i.custom_role_id.map_or_else(|| i.role.clone(), |id| format!("custom:{id}"))).map_or(i.role.as_str(), |(_, l)| l.as_str())) }
-                                    td { (i.expires_at.format("%Y-%m-%d %H:%M UTC")) }
-                                    td {
-                                        form method="post" action=(ctx.link(&format!("/portal/staff/invitations/{}/revoke", i.id))) {
-                                            (csrf_input(ctx))
-                                            button class="link-button" type="submit" { "Revoke" span class="visually-hidden" { " the invitation for " (i.email) } }
+                    (table_region("Pending invitations", html! {
+                        table {
+                            thead { tr { th scope="col" { "E-mail" } th scope="col" { "Role" } th scope="col" { "Expires" } th scope="col" { span class="visually-hidden" { "Actions" } } } }
+                            tbody {
+                                @for i in &pending {
+                                    tr {
+                                        td { (i.email) }
+                                        td { (role_choices.iter().find(|(k, _)| *k == i.custom_role_id.map_or_else(|| i.role.clone(), |id| format!("custom:{id}"))).map_or(i.role.as_str(), |(_, l)| l.as_str())) }
+                                        td { (i.expires_at.format("%Y-%m-%d %H:%M UTC")) }
+                                        td {
+                                            form method="post" action=(ctx.link(&format!("/portal/staff/invitations/{}/revoke", i.id))) {
+                                                (csrf_input(ctx))
+                                                button class="link-button" type="submit" { "Revoke" span class="visually-hidden" { " the invitation for " (i.email) } }
+                                            }
                                         }
                                     }
                                 }
                             }
                         }
-                    }
+                    }))
                 }
             }
         },
@@ -426,31 +430,35 @@ async fn roles_page(
             h1 { "Roles" }
             section class="card" aria-labelledby="builtin-heading" {
                 h2 id="builtin-heading" { "Built-in roles" }
-                table {
-                    thead { tr { th scope="col" { "Role" } th scope="col" { "Allows" } } }
-                    tbody {
-                        @for r in Role::ALL.iter().filter(|r| r.is_staff()) {
-                            tr { td { (r.label()) } td { (r.permissions().keys().join(", ")) } }
+                (table_region("Built-in roles", html! {
+                    table {
+                        thead { tr { th scope="col" { "Role" } th scope="col" { "Allows" } } }
+                        tbody {
+                            @for r in Role::ALL.iter().filter(|r| r.is_staff()) {
+                                tr { td { (r.label()) } td { (r.permissions().keys().join(", ")) } }
+                            }
                         }
                     }
-                }
+                }))
             }
             section class="card" aria-labelledby="custom-heading" {
                 h2 id="custom-heading" { "The workshop's own roles" }
                 @if custom.is_empty() { p class="muted" { "None yet." } }
                 @else {
-                    table {
-                        thead { tr { th scope="col" { "Role" } th scope="col" { "Allows" } th scope="col" { span class="visually-hidden" { "Actions" } } } }
-                        tbody {
-                            @for r in &custom {
-                                tr {
-                                    td { (r.name) @if let Some(d) = &r.description { br; span class="muted" { (d) } } }
-                                    td { (PermissionSet::from_stored(&r.permissions).keys().join(", ")) }
-                                    td { a href=(ctx.link(&format!("/portal/staff/roles/{}", r.id))) { "Change" span class="visually-hidden" { " " (r.name) } } }
+                    (table_region("The workshop's own roles", html! {
+                        table {
+                            thead { tr { th scope="col" { "Role" } th scope="col" { "Allows" } th scope="col" { span class="visually-hidden" { "Actions" } } } }
+                            tbody {
+                                @for r in &custom {
+                                    tr {
+                                        td { (r.name) @if let Some(d) = &r.description { br; span class="muted" { (d) } } }
+                                        td { (PermissionSet::from_stored(&r.permissions).keys().join(", ")) }
+                                        td { a href=(ctx.link(&format!("/portal/staff/roles/{}", r.id))) { "Change" span class="visually-hidden" { " " (r.name) } } }
+                                    }
                                 }
                             }
                         }
-                    }
+                    }))
                 }
             }
             section class="card" aria-labelledby="new-role-heading" {

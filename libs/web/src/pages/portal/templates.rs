@@ -17,7 +17,7 @@ use serde::Deserialize;
 use crate::pages::kit::{
     PageCtx, PageResult, Pairs, Staff,
     forms::{Field, csrf_input, describedby, error_summary, status_for},
-    page, submit,
+    page, submit, table_region,
 };
 use pitlane_app::state::AppState;
 
@@ -48,19 +48,21 @@ async fn list(staff: Staff, state: Data<&AppState>) -> PageResult {
     let body = html! {
         h1 { "Message templates" }
         p class="muted" { "The wording of every message your workshop sends. Until you change one, the built-in wording is used." }
-        table {
-            thead { tr { th scope="col" { "Message" } th scope="col" { "Channel" } th scope="col" { "Wording" } th scope="col" { span class="visually-hidden" { "Actions" } } } }
-            tbody {
-                @for t in &all {
-                    tr {
-                        td { (t.kind.label()) }
-                        td { (channel_label(t.channel)) }
-                        td { @if t.custom { "Your own" } @else { span class="muted" { "Built-in" } } }
-                        td { a href=(ctx.link(&format!("/portal/settings/templates/{}/{}", t.kind.as_str(), t.channel.as_str()))) { "Edit" span class="visually-hidden" { " " (t.kind.label()) " " (channel_label(t.channel)) } } }
+        (table_region("Message templates", html! {
+            table {
+                thead { tr { th scope="col" { "Message" } th scope="col" { "Channel" } th scope="col" { "Wording" } th scope="col" { span class="visually-hidden" { "Actions" } } } }
+                tbody {
+                    @for t in &all {
+                        tr {
+                            td { (t.kind.label()) }
+                            td { (channel_label(t.channel)) }
+                            td { @if t.custom { "Your own" } @else { span class="muted" { "Built-in" } } }
+                            td { a href=(ctx.link(&format!("/portal/settings/templates/{}/{}", t.kind.as_str(), t.channel.as_str()))) { "Edit" span class="visually-hidden" { " " (t.kind.label()) " " (channel_label(t.channel)) } } }
+                        }
                     }
                 }
             }
-        }
+        }))
     };
     Ok(page(ctx, "Message templates", Some("settings"), body).into_response())
 }

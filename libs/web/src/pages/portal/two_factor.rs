@@ -15,7 +15,7 @@ use poem::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::signin::client_ip;
+use crate::client_ip::client_ip;
 use crate::pages::kit::{
     PageCtx, PageResult, Pairs, Staff,
     forms::{Field, csrf_input, error_summary, local_path, status_for},

@@ -28,7 +28,7 @@ use uuid::Uuid;
 use crate::pages::kit::{
     PageCtx, PageResult, Pairs, Returned, Staff,
     forms::{Field, csrf_input, error_summary, query_link, select, status_for},
-    page, submit,
+    page, submit, table_region,
 };
 use crate::{links::site_of, tenant::TenantScope};
 use pitlane_app::state::AppState;
@@ -178,7 +178,7 @@ async fn board(staff: Staff, state: Data<&AppState>, Query(q): Query<BoardQuery>
                 }
                 @if board.cards.is_empty() { p { "No open repair orders here." } }
                 @if !board.cards.is_empty() {
-                    div class="table-scroll" {
+                    (table_region("Open repair orders", html! {
                         table {
                             caption class="visually-hidden" { "Open repair orders, most recently changed first" }
                             thead { tr { th scope="col" { "Order" } th scope="col" { "Status" } th scope="col" { "Vehicle" } th scope="col" { "Customer" } th scope="col" { "Jobs" } th scope="col" { "Estimate" } } }
@@ -195,7 +195,7 @@ async fn board(staff: Staff, state: Data<&AppState>, Query(q): Query<BoardQuery>
                                 }
                             }
                         }
-                    }
+                    }))
                     @if shown < in_view {
                         p class="muted" { "The " (shown) " most recently changed of " (in_view) "; choose a state to see fewer at once." }
                     }
@@ -406,7 +406,7 @@ fn order_body(
             }
             section class="card" aria-labelledby="lines-heading" {
                 h2 id="lines-heading" { "Estimate" }
-                div class="table-scroll" {
+                (table_region("Estimate", html! {
                     table {
                         thead { tr { th scope="col" { "Line" } th scope="col" { "Qty / hours" } th scope="col" { "Amount" } th scope="col" { "Answer" } @if status.allows_line_changes() && can_write { th scope="col" { span class="visually-hidden" { "Remove" } } } } }
                         tbody {
@@ -428,7 +428,7 @@ fn order_body(
                             }
                         }
                     }
-                }
+                }))
                 dl class="facts" {
                     dt { "Labour" } dd { (money(o.totals.labour, &o.currency)) }
                     dt { "Parts" } dd { (money(o.totals.parts, &o.currency)) }

@@ -181,7 +181,7 @@ fn home_page(
     let body = page(
         ctx,
         "Your account",
-        None,
+        Some("my-account"),
         html! {
             h1 { "Hello, " (name) }
             p class="muted" { "Signed in as " (email) "." }

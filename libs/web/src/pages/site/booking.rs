@@ -234,7 +234,7 @@ async fn book_page(
                         input type="hidden" name="service_id" value=(s.id);
                         input type="hidden" name="from" value=(from);
                         h2 { "2. When" }
-                        (slot_picker(&ctx, b, slots, form.get("starts_at"), from, &week_link, &view.errors))
+                        (slot_picker(ctx, b, slots, form.get("starts_at"), from, &week_link, &view.errors))
                         h2 { "3. Your vehicle" }
                         @if let Some((_, vehicles)) = &me {
                             @if !vehicles.is_empty() {

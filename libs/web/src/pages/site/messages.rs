@@ -44,7 +44,12 @@ async fn chat_page(
     errors: &FieldErrors,
 ) -> PageResult {
     let t = conversations::mine(&state.frontdesk, &me.actor).await?;
-    let body = page(&me.ctx, "Messages", None, chat(&me.ctx, &t, typed, errors));
+    let body = page(
+        &me.ctx,
+        "Messages",
+        Some("my-messages"),
+        chat(&me.ctx, &t, typed, errors),
+    );
     Ok((status_for(errors), body).into_response())
 }
 

@@ -20,7 +20,7 @@ use serde::Deserialize;
 use crate::pages::kit::{
     PageCtx, PageResult, Pairs,
     forms::{csrf_input, error_summary, query_link, status_for},
-    page,
+    page, table_region,
 };
 use crate::pages::portal::workshop::money;
 use crate::{links::site_of, tenant::TenantScope};
@@ -109,7 +109,7 @@ fn invoice_body(
                     @if let Some(at) = inv.issued_at { dt { "Issued" } dd { (at.format("%-d %B %Y")) } }
                     @if let Some(at) = inv.due_at { dt { "Due" } dd { (at.format("%-d %B %Y")) } }
                 }
-                div class="table-scroll" {
+                (table_region("Invoice lines", html! {
                     table {
                         thead { tr { th scope="col" { "Item" } th scope="col" { "Qty" } th scope="col" { "Amount" } } }
                         tbody {
@@ -118,7 +118,7 @@ fn invoice_body(
                             }
                         }
                     }
-                }
+                }))
                 dl class="facts" {
                     @for g in &v.totals.groups {
                         dt { "Tax " (pitlane_domain::quantity::format_percent(g.rate_bp)) } dd { (money_of(g.tax)) }

@@ -25,7 +25,7 @@ use serde::Deserialize;
 use crate::pages::kit::{
     PageCtx, PageResult, Pairs,
     forms::{csrf_input, error_summary, query_link, status_for},
-    page, submit,
+    page, submit, table_region,
 };
 use crate::{links::site_of, tenant::TenantScope};
 use pitlane_app::state::AppState;
@@ -198,7 +198,7 @@ fn repair_body(
         @if !o.lines.is_empty() && status != RepairOrderStatus::Estimate {
             section class="card" aria-labelledby="estimate-heading" {
                 h2 id="estimate-heading" { @if answering { "All items" } @else { "The work" } }
-                div class="table-scroll" {
+                (table_region("Items", html! {
                     table {
                         thead { tr { th scope="col" { "Item" } th scope="col" { "Amount" } th scope="col" { "Your answer" } } }
                         tbody {
@@ -217,7 +217,7 @@ fn repair_body(
                             }
                         }
                     }
-                }
+                }))
                 dl class="facts" {
                     dt { "Approved work" } dd { (money(o.approved.total, &o.currency)) " incl. " (money(o.approved.tax, &o.currency)) " tax" }
                 }
