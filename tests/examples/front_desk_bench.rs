@@ -105,7 +105,7 @@ async fn free_slots(app: &TestApp) -> anyhow::Result<()> {
             AppointmentInput {
                 branch_id: branch,
                 service_id: service.id,
-                customer_id: customer.id,
+                customer_id: customer.id.into(),
                 starts_at: Some(slot.span.start),
                 ..AppointmentInput::default()
             },

@@ -52,7 +52,7 @@ async fn workshop(
             fd,
             owner,
             pitlane_frontdesk::vehicles::VehicleInput {
-                customer_id: Some(customer.id),
+                customer_id: Some(customer.id.into()),
                 plate: Some(format!("{slug} {i}")),
                 make: Some("Volkswagen".into()),
                 model: Some("Golf".into()),
@@ -65,8 +65,8 @@ async fn workshop(
             owner,
             &orders::OrderInput {
                 branch_id: branch,
-                customer_id: customer.id,
-                vehicle_id: vehicle.id,
+                customer_id: customer.id.into(),
+                vehicle_id: vehicle.id.into(),
                 ..Default::default()
             },
         )
@@ -80,7 +80,7 @@ async fn workshop(
             lines::add(
                 ws,
                 owner,
-                order.order.id,
+                order.order.id.into(),
                 &lines::LineInput {
                     kind: kind.into(),
                     description: Some(description.into()),
@@ -91,7 +91,7 @@ async fn workshop(
             )
             .await?;
         }
-        made.push(orders::get(ws, owner, order.order.id).await?);
+        made.push(orders::get(ws, owner, order.order.id.into()).await?);
     }
     Ok((t, branch, made))
 }

@@ -6,6 +6,7 @@
 use chrono::{Duration, Utc};
 use pitlane_domain::{
     FieldErrors, ServiceError,
+    ids::InvoiceId,
     invoicing::{InvoiceStatus, PaymentMethod, card_step, chargeable},
     money::exponent,
 };
@@ -54,7 +55,7 @@ pub async fn start(
 ) -> Result<String, ServiceError> {
     let id = invoice_of_link(billing, token)?;
     let tx = billing.store().tx(&tenant).await?;
-    let row = tx.get::<invoice::Entity>(id).await?;
+    let row = tx.get::<invoice::Entity>(id.0).await?;
     let workshop = tx.get::<tenant::Entity>(tx.tenant_id().0).await?;
     let status = status_of(&row)?;
     if !matches!(status, InvoiceStatus::Issued | InvoiceStatus::PartlyPaid) {
@@ -272,11 +273,11 @@ pub struct Settled {
 /// delivered twice or late finds the work done and changes nothing.
 pub(crate) async fn settle_session(
     tx: &TenantTx,
-    invoice_id: Uuid,
+    invoice_id: InvoiceId,
     state: &SessionState,
     failed: bool,
 ) -> Result<Settled, ServiceError> {
-    let row = tx.get_for_update::<invoice::Entity>(invoice_id).await?;
+    let row = tx.get_for_update::<invoice::Entity>(invoice_id.0).await?;
     let local = tx
         .first(
             tx.select::<checkout_session::Entity>()

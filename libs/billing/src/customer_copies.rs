@@ -3,30 +3,29 @@
 //! and amounts, but not whom they were for: the name and contact details copied onto them go.
 //! The front desk calls this hook inside its transaction (see `pitlane_frontdesk::hooks`).
 
-use pitlane_domain::ServiceError;
+use pitlane_domain::{ServiceError, ids::CustomerId};
 use pitlane_store::{
     TenantTx,
     entity::invoice,
     sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr},
 };
-use uuid::Uuid;
 
 pub struct InvoicesForgetErasedCustomers;
 
 #[async_trait::async_trait]
 impl pitlane_frontdesk::hooks::CustomerHook for InvoicesForgetErasedCustomers {
-    async fn renamed(&self, _: &TenantTx, _: Uuid, _: &str) -> Result<(), ServiceError> {
+    async fn renamed(&self, _: &TenantTx, _: CustomerId, _: &str) -> Result<(), ServiceError> {
         Ok(())
     }
 
-    async fn merged(&self, _: &TenantTx, _: Uuid, _: Uuid) -> Result<(), ServiceError> {
+    async fn merged(&self, _: &TenantTx, _: CustomerId, _: CustomerId) -> Result<(), ServiceError> {
         Ok(())
     }
 
     async fn erased(
         &self,
         tx: &TenantTx,
-        customer: Uuid,
+        customer: CustomerId,
         erased_name: &str,
     ) -> Result<(), ServiceError> {
         tx.update_all(
@@ -41,7 +40,7 @@ impl pitlane_frontdesk::hooks::CustomerHook for InvoicesForgetErasedCustomers {
                     Expr::value(Option::<String>::None),
                 )
                 .col_expr(invoice::Column::VehicleLabel, Expr::value(""))
-                .filter(invoice::Column::CustomerId.eq(customer)),
+                .filter(invoice::Column::CustomerId.eq(customer.0)),
         )
         .await?;
         Ok(())

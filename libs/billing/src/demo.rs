@@ -3,7 +3,7 @@
 
 use pitlane_domain::{
     Actor, ServiceError,
-    ids::{MembershipId, TenantId, UserId},
+    ids::{CustomerId, InvoiceId, MembershipId, TenantId, UserId},
     permissions::Role,
 };
 use pitlane_store::{
@@ -46,7 +46,7 @@ pub async fn seed(billing: &Billing, tenant: TenantId, site: &str) -> Result<(),
         &owner,
         &DraftInput {
             branch_id: branch.id,
-            customer_id: customer.id,
+            customer_id: CustomerId(customer.id),
             vehicle_id: None,
             notes: Some("Fitted while you waited".into()),
         },
@@ -60,7 +60,7 @@ pub async fn seed(billing: &Billing, tenant: TenantId, site: &str) -> Result<(),
         invoices::add_line(
             billing,
             &owner,
-            draft.invoice.id,
+            InvoiceId(draft.invoice.id),
             &LineInput {
                 kind: kind.into(),
                 description: description.into(),
@@ -72,6 +72,6 @@ pub async fn seed(billing: &Billing, tenant: TenantId, site: &str) -> Result<(),
         )
         .await?;
     }
-    invoices::issue(billing, &owner, draft.invoice.id, site).await?;
+    invoices::issue(billing, &owner, InvoiceId(draft.invoice.id), site).await?;
     Ok(())
 }

@@ -6,7 +6,10 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use pitlane_domain::{ServiceError, ids::TenantId};
+use pitlane_domain::{
+    ServiceError,
+    ids::{InvoiceId, TenantId},
+};
 use pitlane_store::{
     ReceivedEvent, STRIPE_EVENT_MAX_ATTEMPTS, TenantCtx,
     entity::{invoice, payment, refund, stripe_event, tenant},
@@ -18,7 +21,6 @@ use pitlane_store::{
 };
 use serde_json::Value;
 use stripe::StripeRequest;
-use uuid::Uuid;
 
 use crate::{
     Billing,
@@ -232,7 +234,7 @@ async fn handle(
             let Some(invoice_id) = session["metadata"]["invoice_id"]
                 .as_str()
                 .or_else(|| text(session, "client_reference_id"))
-                .and_then(|id| Uuid::parse_str(id).ok())
+                .and_then(|id| id.parse::<InvoiceId>().ok())
             else {
                 return Ok("ignored: not a Pitlane invoice".into());
             };
@@ -301,7 +303,7 @@ async fn card_payment(
     billing: &Billing,
     gateway: &Gateway,
     workshop: &tenant::Model,
-    invoice_id: Uuid,
+    invoice_id: InvoiceId,
     state: &crate::checkout::SessionState,
     failed: bool,
     site: &str,

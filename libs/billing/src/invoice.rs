@@ -9,11 +9,13 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Utc};
 use pitlane_domain::{
     Actor, FieldErrors, ServiceError,
+    ids::InvoiceId,
     invoicing::{
         self, InvoiceStatus, InvoiceTotals, PricedLine, Settlement, TaxMode, document_number,
     },
     live::Topic,
     messages::MessageKind,
+    money::Money,
     phone::PhoneE164,
     text::{CurrencyCode, Email},
 };
@@ -31,7 +33,6 @@ use pitlane_store::{
     sea_orm::{ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter, QueryOrder},
 };
 use serde_json::json;
-use uuid::Uuid;
 
 use crate::Billing;
 
@@ -63,6 +64,22 @@ impl InvoiceView {
         currency_of(&self.invoice)
     }
 
+    /// An amount of this invoice (a line's, a payment's, a figure of `totals` or `money()`)
+    /// with the invoice's currency.
+    pub fn amount(&self, minor: i64) -> Money {
+        Money::new(minor, self.currency())
+    }
+
+    /// What the invoice comes to, tax included.
+    pub fn total(&self) -> Money {
+        total_of(&self.invoice)
+    }
+
+    /// What the customer still owes; negative when they paid more.
+    pub fn balance_due(&self) -> Money {
+        balance_due_of(&self.invoice)
+    }
+
     /// The number people see: the issued number, or "Draft".
     pub fn title(&self) -> String {
         self.invoice
@@ -85,6 +102,16 @@ pub fn settlement(row: &invoice::Model) -> Settlement {
     }
 }
 
+/// What an invoice comes to, tax included, in its currency.
+pub fn total_of(row: &invoice::Model) -> Money {
+    Money::new(row.total_minor, currency_of(row))
+}
+
+/// What the customer still owes on an invoice, in its currency; negative when they paid more.
+pub fn balance_due_of(row: &invoice::Model) -> Money {
+    Money::new(settlement(row).balance_due(), currency_of(row))
+}
+
 pub(crate) fn currency_of(row: &invoice::Model) -> CurrencyCode {
     CurrencyCode::parse(&row.currency).unwrap_or_else(|_| CurrencyCode::parse("EUR").expect("EUR"))
 }
@@ -99,7 +126,7 @@ pub(crate) async fn view(
     tx: &TenantTx,
     invoice: invoice::Model,
 ) -> Result<InvoiceView, ServiceError> {
-    let lines = lines_of(tx, invoice.id).await?;
+    let lines = lines_of(tx, InvoiceId(invoice.id)).await?;
     let totals = totals_of(&lines, TaxMode::from_flag(invoice.prices_include_tax))?;
     let payments = tx
         .all(
@@ -146,12 +173,12 @@ pub(crate) async fn view(
 
 pub(crate) async fn lines_of(
     tx: &TenantTx,
-    invoice_id: Uuid,
+    invoice_id: InvoiceId,
 ) -> Result<Vec<invoice_line::Model>, ServiceError> {
     Ok(tx
         .all(
             tx.select::<invoice_line::Entity>()
-                .filter(invoice_line::Column::InvoiceId.eq(invoice_id))
+                .filter(invoice_line::Column::InvoiceId.eq(invoice_id.0))
                 .order_by_asc(invoice_line::Column::Position)
                 .order_by_asc(invoice_line::Column::Id),
         )
@@ -190,23 +217,24 @@ pub(crate) async fn next_document_number(
 }
 
 /// The customer's link to the invoice on the workshop's site.
-pub fn customer_link(billing: &Billing, site: &str, invoice_id: Uuid) -> String {
+pub fn customer_link(billing: &Billing, site: &str, invoice_id: InvoiceId) -> String {
     let expires = Utc::now() + Purpose::Invoice.lifetime();
     let token = billing
         .workshop
         .desk
         .signer
-        .sign(Purpose::Invoice, invoice_id, expires);
+        .sign(Purpose::Invoice, invoice_id.0, expires);
     format!("{site}/invoice?token={token}")
 }
 
 /// The invoice a customer's link names; a bad or expired link is "not found".
-pub(crate) fn invoice_of_link(billing: &Billing, token: &str) -> Result<Uuid, ServiceError> {
+pub(crate) fn invoice_of_link(billing: &Billing, token: &str) -> Result<InvoiceId, ServiceError> {
     billing
         .workshop
         .desk
         .signer
         .verify(Purpose::Invoice, token)
+        .map(InvoiceId)
         .map_err(|_| ServiceError::NotFound)
 }
 

@@ -5,6 +5,7 @@
 use chrono::Utc;
 use pitlane_domain::{
     Actor, FieldErrors, ServiceError,
+    ids::{CustomerId, InvoiceId, RepairOrderId, VehicleId},
     invoicing::{InvoiceStatus, PricedLine, TaxMode},
     messages::MessageKind,
     money::{format_amount, parse_amount},
@@ -23,7 +24,9 @@ use pitlane_store::{
 use serde_json::json;
 use uuid::Uuid;
 
-pub use crate::invoice::{InvoiceView, customer_link, settlement, status_of};
+pub use crate::invoice::{
+    InvoiceView, balance_due_of, customer_link, settlement, status_of, total_of,
+};
 use crate::{
     Billing,
     invoice::{
@@ -33,10 +36,14 @@ use crate::{
 };
 
 /// Reads an invoice for staff.
-pub async fn get(billing: &Billing, actor: &Actor, id: Uuid) -> Result<InvoiceView, ServiceError> {
+pub async fn get(
+    billing: &Billing,
+    actor: &Actor,
+    id: InvoiceId,
+) -> Result<InvoiceView, ServiceError> {
     actor.require(Permission::RepairOrdersRead)?;
     let tx = billing.store().tx(&TenantCtx::of(actor)).await?;
-    let row = tx.get::<invoice::Entity>(id).await?;
+    let row = tx.get::<invoice::Entity>(id.0).await?;
     let result = view(&tx, row).await?;
     tx.commit().await?;
     Ok(result)
@@ -46,7 +53,7 @@ pub async fn get(billing: &Billing, actor: &Actor, id: Uuid) -> Result<InvoiceVi
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
     pub status: Option<InvoiceStatus>,
-    pub customer_id: Option<Uuid>,
+    pub customer_id: Option<CustomerId>,
     /// Issued, partly paid or overdue: what is still owed.
     pub unpaid: bool,
 }
@@ -79,7 +86,7 @@ pub async fn page(
         query = query.filter(invoice::Column::Status.is_in(["issued", "partly_paid"]));
     }
     if let Some(customer) = filter.customer_id {
-        query = query.filter(invoice::Column::CustomerId.eq(customer));
+        query = query.filter(invoice::Column::CustomerId.eq(customer.0));
     }
     let page = tx.page_newest(query, after, limit.clamp(1, 200)).await?;
     tx.commit().await?;
@@ -95,8 +102,8 @@ const MAX_INVOICE_MINOR: i64 = 1_000_000_000_000;
 #[derive(Debug, Clone, Default)]
 pub struct DraftInput {
     pub branch_id: Uuid,
-    pub customer_id: Uuid,
-    pub vehicle_id: Option<Uuid>,
+    pub customer_id: CustomerId,
+    pub vehicle_id: Option<VehicleId>,
     pub notes: Option<String>,
 }
 
@@ -175,7 +182,7 @@ pub async fn draft(
         Some(id) => Some(
             tx.first(
                 tx.select::<vehicle::Entity>()
-                    .filter(vehicle::Column::Id.eq(id)),
+                    .filter(vehicle::Column::Id.eq(id.0)),
             )
             .await?
             .ok_or_else(|| FieldErrors::single("vehicle_id", "no such vehicle"))?,
@@ -202,11 +209,11 @@ pub async fn draft(
 pub async fn draft_from_order(
     billing: &Billing,
     actor: &Actor,
-    order_id: Uuid,
+    order_id: RepairOrderId,
 ) -> Result<InvoiceView, ServiceError> {
     actor.require(Permission::InvoicesWrite)?;
     let tx = billing.store().tx(&TenantCtx::of(actor)).await?;
-    let order = tx.get::<repair_order::Entity>(order_id).await?;
+    let order = tx.get::<repair_order::Entity>(order_id.0).await?;
     if matches!(
         order.status.as_str(),
         "cancelled" | "estimate" | "sent_for_approval"
@@ -312,7 +319,7 @@ async fn insert_line(
 
 /// Recomputes a draft's stored totals from its lines.
 async fn refresh(tx: &TenantTx, row: invoice::Model) -> Result<invoice::Model, ServiceError> {
-    let lines = lines_of(tx, row.id).await?;
+    let lines = lines_of(tx, InvoiceId(row.id)).await?;
     let totals = totals_of(&lines, TaxMode::from_flag(row.prices_include_tax))?;
     let mut active = row.into_active_model();
     active.net_minor = Set(totals.net);
@@ -338,8 +345,8 @@ pub struct LineInput {
     pub taxable: bool,
 }
 
-async fn draft_row(tx: &TenantTx, id: Uuid) -> Result<invoice::Model, ServiceError> {
-    let row = tx.get_for_update::<invoice::Entity>(id).await?;
+async fn draft_row(tx: &TenantTx, id: InvoiceId) -> Result<invoice::Model, ServiceError> {
+    let row = tx.get_for_update::<invoice::Entity>(id.0).await?;
     if !status_of(&row)?.is_editable() {
         return Err(ServiceError::Conflict(FieldErrors::single(
             "status",
@@ -353,7 +360,7 @@ async fn draft_row(tx: &TenantTx, id: Uuid) -> Result<invoice::Model, ServiceErr
 pub async fn add_line(
     billing: &Billing,
     actor: &Actor,
-    invoice_id: Uuid,
+    invoice_id: InvoiceId,
     input: &LineInput,
 ) -> Result<InvoiceView, ServiceError> {
     actor.require(Permission::InvoicesWrite)?;
@@ -406,7 +413,7 @@ pub async fn add_line(
     } else {
         (branch.tax_rate_bp, rate_name(branch.tax_rate_bp, None))
     };
-    let position = lines_of(&tx, row.id).await?.len() as i32;
+    let position = lines_of(&tx, InvoiceId(row.id)).await?.len() as i32;
     let unit_price = if kind == "discount" { -price } else { price };
     let amount = PricedLine {
         quantity_milli: quantity,
@@ -446,7 +453,7 @@ pub async fn add_line(
 pub async fn remove_line(
     billing: &Billing,
     actor: &Actor,
-    invoice_id: Uuid,
+    invoice_id: InvoiceId,
     line_id: Uuid,
 ) -> Result<InvoiceView, ServiceError> {
     actor.require(Permission::InvoicesWrite)?;
@@ -468,13 +475,13 @@ pub async fn remove_line(
 pub async fn issue(
     billing: &Billing,
     actor: &Actor,
-    id: Uuid,
+    id: InvoiceId,
     site: &str,
 ) -> Result<InvoiceView, ServiceError> {
     actor.require(Permission::InvoicesWrite)?;
     let tx = billing.store().tx(&TenantCtx::of(actor)).await?;
     let row = draft_row(&tx, id).await?;
-    let lines = lines_of(&tx, row.id).await?;
+    let lines = lines_of(&tx, InvoiceId(row.id)).await?;
     if lines.is_empty() {
         return Err(FieldErrors::single("lines", "add at least one line before issuing").into());
     }
@@ -497,7 +504,7 @@ pub async fn issue(
         pitlane_workshop::orders::mark_invoiced(
             &billing.workshop,
             &tx,
-            order_id,
+            RepairOrderId(order_id),
             &number,
             by,
             site,
@@ -512,7 +519,7 @@ pub async fn issue(
         json!({ "total_minor": row.total_minor }),
     )
     .await?;
-    let link = customer_link(billing, site, row.id);
+    let link = customer_link(billing, site, InvoiceId(row.id));
     let pdf = crate::pdf::render(&view(&tx, row.clone()).await?);
     tell_customer(
         billing,
@@ -549,7 +556,7 @@ pub async fn issue(
 pub async fn void(
     billing: &Billing,
     actor: &Actor,
-    id: Uuid,
+    id: InvoiceId,
     reason: &str,
 ) -> Result<InvoiceView, ServiceError> {
     actor.require(Permission::InvoicesWrite)?;
@@ -561,7 +568,7 @@ pub async fn void(
         return Err(FieldErrors::single("reason", "must be at most 500 characters").into());
     }
     let tx = billing.store().tx(&TenantCtx::of(actor)).await?;
-    let row = tx.get_for_update::<invoice::Entity>(id).await?;
+    let row = tx.get_for_update::<invoice::Entity>(id.0).await?;
     let status = status_of(&row)?;
     let money = settlement(&row);
     if status == InvoiceStatus::Void {
@@ -604,7 +611,7 @@ pub async fn for_customer(
 ) -> Result<InvoiceView, ServiceError> {
     let id = invoice_of_link(billing, token)?;
     let tx = billing.store().tx(&tenant).await?;
-    let row = tx.get::<invoice::Entity>(id).await?;
+    let row = tx.get::<invoice::Entity>(id.0).await?;
     if status_of(&row)? == InvoiceStatus::Draft {
         return Err(ServiceError::NotFound);
     }

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use pitlane_domain::{
     Actor, FieldErrors, ServiceError,
+    ids::InvoiceId,
     invoicing::{self, InvoiceStatus, PaymentMethod, PricedLine, TaxMode},
     messages::MessageKind,
     money::{format_amount, parse_amount},
@@ -49,13 +50,13 @@ pub struct PaymentInput {
 pub async fn record_payment(
     billing: &Billing,
     actor: &Actor,
-    invoice_id: Uuid,
+    invoice_id: InvoiceId,
     input: &PaymentInput,
     site: &str,
 ) -> Result<InvoiceView, ServiceError> {
     actor.require(Permission::InvoicesWrite)?;
     let tx = billing.store().tx(&TenantCtx::of(actor)).await?;
-    let row = tx.get_for_update::<invoice::Entity>(invoice_id).await?;
+    let row = tx.get_for_update::<invoice::Entity>(invoice_id.0).await?;
     let currency = currency_of(&row);
     let mut errors = FieldErrors::new();
     let method =
@@ -190,7 +191,7 @@ pub(crate) async fn receipt_message(
                 "balance",
                 format_amount(Ord::max(settlement(row).balance_due(), 0), &currency),
             ),
-            ("link", customer_link(billing, site, row.id)),
+            ("link", customer_link(billing, site, InvoiceId(row.id))),
         ],
         Vec::new(),
         format!("payment:{}:receipt", paid.id),
@@ -507,7 +508,7 @@ pub(crate) async fn refund_message(
                 "balance",
                 format_amount(Ord::max(settlement(row).balance_due(), 0), &currency),
             ),
-            ("link", customer_link(billing, site, row.id)),
+            ("link", customer_link(billing, site, InvoiceId(row.id))),
         ],
         Vec::new(),
         format!("refund:{}:{}:{amount}", paid.id, paid.refunded_minor),
@@ -638,12 +639,12 @@ pub struct CreditInput {
 pub async fn credit(
     billing: &Billing,
     actor: &Actor,
-    invoice_id: Uuid,
+    invoice_id: InvoiceId,
     input: &CreditInput,
 ) -> Result<InvoiceView, ServiceError> {
     actor.require(Permission::InvoicesRefund)?;
     let tx = billing.store().tx(&TenantCtx::of(actor)).await?;
-    let row = tx.get_for_update::<invoice::Entity>(invoice_id).await?;
+    let row = tx.get_for_update::<invoice::Entity>(invoice_id.0).await?;
     let currency = currency_of(&row);
     let mut errors = FieldErrors::new();
     let reason = input.reason.trim();

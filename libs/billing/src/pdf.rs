@@ -3,7 +3,7 @@
 //! `pdf-writer` and the standard Helvetica fonts (nothing to embed), so it renders anywhere.
 
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
-use pitlane_domain::{money::format_amount, quantity::format_quantity};
+use pitlane_domain::quantity::format_quantity;
 
 use crate::invoice::InvoiceView;
 
@@ -170,7 +170,6 @@ pub fn render(view: &InvoiceView) -> Vec<u8> {
         .line_to(WIDTH - MARGIN, y)
         .stroke();
     w.down(13.0);
-    let currency = view.currency();
     for line in &view.lines {
         let description: String = line.description.chars().take(52).collect();
         w.text(MARGIN, REGULAR, 9.0, &description);
@@ -179,7 +178,7 @@ pub fn render(view: &InvoiceView) -> Vec<u8> {
             unit_x,
             REGULAR,
             9.0,
-            &format_amount(line.unit_price_minor, &currency),
+            &view.amount(line.unit_price_minor).to_string(),
         );
         w.right(
             tax_x,
@@ -191,7 +190,7 @@ pub fn render(view: &InvoiceView) -> Vec<u8> {
             amount_x,
             REGULAR,
             9.0,
-            &format_amount(line.amount_minor, &currency),
+            &view.amount(line.amount_minor).to_string(),
         );
         w.down(13.0);
     }
@@ -200,7 +199,7 @@ pub fn render(view: &InvoiceView) -> Vec<u8> {
     let figure = |w: &mut Writer, label: &str, minor: i64, bold: bool| {
         let font = if bold { BOLD } else { REGULAR };
         w.right(label_x, font, 10.0, label);
-        w.right(amount_x, font, 10.0, &format_amount(minor, &currency));
+        w.right(amount_x, font, 10.0, &view.amount(minor).to_string());
         w.down(14.0);
     };
     figure(&mut w, "Net", view.totals.net, false);
@@ -208,7 +207,7 @@ pub fn render(view: &InvoiceView) -> Vec<u8> {
         let label = format!(
             "Tax {} on {}",
             pitlane_domain::quantity::format_percent(group.rate_bp),
-            format_amount(group.net, &currency)
+            view.amount(group.net)
         );
         figure(&mut w, &label, group.tax, false);
     }

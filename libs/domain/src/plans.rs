@@ -2,6 +2,8 @@
 //! each card payment (the application fee). Prices live in Stripe (one price per plan, per
 //! branch per month); the limits and fees are ours.
 
+use crate::{money::Money, text::CurrencyCode};
+
 /// One plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Plan {
@@ -14,6 +16,14 @@ pub struct Plan {
     pub max_staff: Option<u32>,
     /// What the platform keeps of a card payment, in basis points.
     pub application_fee_bp: i64,
+}
+
+impl Plan {
+    /// What the pricing page says a branch costs a month: the platform bills in euros.
+    pub fn monthly_per_branch(&self) -> Money {
+        let eur = CurrencyCode::parse("EUR").expect("EUR is an ISO 4217 currency");
+        Money::new(self.monthly_per_branch_cents, eur)
+    }
 }
 
 pub const STARTER: Plan = Plan {

@@ -9,6 +9,7 @@ use pitlane_domain::{
     Actor, FieldErrors, ServiceError,
     appointment::AppointmentStatus,
     ics::{IcsEvent, IcsMethod},
+    ids::{AppointmentId, CustomerId, VehicleId},
     messages::MessageKind,
     permissions::Permission,
     phone::PhoneE164,
@@ -39,8 +40,8 @@ use crate::{
 pub struct AppointmentInput {
     pub branch_id: Uuid,
     pub service_id: Uuid,
-    pub customer_id: Uuid,
-    pub vehicle_id: Option<Uuid>,
+    pub customer_id: CustomerId,
+    pub vehicle_id: Option<VehicleId>,
     pub starts_at: Option<DateTime<Utc>>,
     /// A wish for a bay or mechanic; any suitable one when absent.
     pub bay_id: Option<Uuid>,
@@ -212,10 +213,10 @@ fn whole_tenant(actor: &Actor) -> TenantCtx {
 
 pub(crate) async fn own_vehicle(
     tx: &TenantTx,
-    id: Uuid,
+    id: VehicleId,
     customer: &customer::Model,
 ) -> Result<vehicle::Model, ServiceError> {
-    match tx.get::<vehicle::Entity>(id).await {
+    match tx.get::<vehicle::Entity>(id.0).await {
         Ok(v) if v.customer_id == Some(customer.id) => Ok(v),
         Ok(_) | Err(pitlane_store::StoreError::NotFound) => {
             Err(FieldErrors::single("vehicle_id", "not a vehicle of this customer").into())
@@ -284,7 +285,7 @@ pub async fn free_slots(
 pub async fn reschedule(
     fd: &FrontDesk,
     actor: &Actor,
-    id: Uuid,
+    id: AppointmentId,
     starts_at: DateTime<Utc>,
     bay: Option<Uuid>,
     mechanic: Option<Uuid>,
@@ -293,7 +294,7 @@ pub async fn reschedule(
     actor.require(Permission::AppointmentsWrite)?;
     visible(fd, actor, id).await?;
     let tx = fd.store.tx(&whole_tenant(actor)).await?;
-    let row = tx.get::<appointment::Entity>(id).await?;
+    let row = tx.get::<appointment::Entity>(id.0).await?;
     let by = author_name(&tx, actor).await?;
     let moved = move_in(fd, &tx, row, starts_at, bay, mechanic, by, site).await?;
     tx.commit().await?;
@@ -327,7 +328,8 @@ pub(crate) async fn move_in(
     let service = tx.get::<service::Entity>(row.service_id).await?;
     let tz = zone(&branch);
     let day = starts_at.with_timezone(&tz).date_naive();
-    let board: Board = availability::board(tx, &branch, &service, day, 2, Some(row.id)).await?;
+    let board: Board =
+        availability::board(tx, &branch, &service, day, 2, Some(AppointmentId(row.id))).await?;
     let slot = board
         .place(starts_at, Utc::now(), bay, mechanic)
         .map_err(availability::Unplaceable::into_error)?;
@@ -364,9 +366,9 @@ fn status_of(row: &appointment::Model) -> Result<AppointmentStatus, ServiceError
 }
 
 /// Refuses an appointment outside the member's branches (as a 404).
-async fn visible(fd: &FrontDesk, actor: &Actor, id: Uuid) -> Result<(), ServiceError> {
+async fn visible(fd: &FrontDesk, actor: &Actor, id: AppointmentId) -> Result<(), ServiceError> {
     let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
-    tx.get::<appointment::Entity>(id).await?;
+    tx.get::<appointment::Entity>(id.0).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -384,14 +386,14 @@ pub struct Arrival {
 pub async fn change_status(
     fd: &FrontDesk,
     actor: &Actor,
-    id: Uuid,
+    id: AppointmentId,
     next: AppointmentStatus,
     arrival: Arrival,
     site: &str,
 ) -> Result<appointment::Model, ServiceError> {
     actor.require(Permission::AppointmentsWrite)?;
     let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
-    let row = tx.get::<appointment::Entity>(id).await?;
+    let row = tx.get::<appointment::Entity>(id.0).await?;
     let by = author_name(&tx, actor).await?;
     let changed = transition(fd, &tx, row, next, arrival, by, site).await?;
     tx.commit().await?;
@@ -405,12 +407,12 @@ pub async fn change_status(
 pub async fn convert(
     fd: &FrontDesk,
     tx: &TenantTx,
-    id: Uuid,
+    id: AppointmentId,
     mileage: Option<i64>,
     by: Option<String>,
     site: &str,
 ) -> Result<appointment::Model, ServiceError> {
-    let mut row = tx.get::<appointment::Entity>(id).await?;
+    let mut row = tx.get::<appointment::Entity>(id.0).await?;
     if status_of(&row)? != AppointmentStatus::CheckedIn {
         let arrival = Arrival {
             mileage,
@@ -702,7 +704,7 @@ pub struct AppointmentDetail {
 pub async fn get(
     fd: &FrontDesk,
     actor: &Actor,
-    id: Uuid,
+    id: AppointmentId,
 ) -> Result<AppointmentDetail, ServiceError> {
     actor.require(Permission::CustomersRead)?;
     let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
@@ -711,13 +713,16 @@ pub async fn get(
     Ok(detail)
 }
 
-pub(crate) async fn detail_in(tx: &TenantTx, id: Uuid) -> Result<AppointmentDetail, ServiceError> {
-    let row = tx.get::<appointment::Entity>(id).await?;
+pub(crate) async fn detail_in(
+    tx: &TenantTx,
+    id: AppointmentId,
+) -> Result<AppointmentDetail, ServiceError> {
+    let row = tx.get::<appointment::Entity>(id.0).await?;
     let branch = tx.get::<branch::Entity>(row.branch_id).await?;
     let events = tx
         .all(
             tx.select::<appointment_event::Entity>()
-                .filter(appointment_event::Column::AppointmentId.eq(id))
+                .filter(appointment_event::Column::AppointmentId.eq(id.0))
                 .order_by_asc(appointment_event::Column::At),
         )
         .await?;
@@ -736,7 +741,7 @@ pub(crate) async fn detail_in(tx: &TenantTx, id: Uuid) -> Result<AppointmentDeta
 #[derive(Debug, Clone, Default)]
 pub struct AppointmentQuery {
     pub branch_id: Option<Uuid>,
-    pub customer_id: Option<Uuid>,
+    pub customer_id: Option<CustomerId>,
     pub status: Option<String>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
@@ -755,7 +760,7 @@ pub async fn list(
         select = select.filter(appointment::Column::BranchId.eq(b));
     }
     if let Some(c) = query.customer_id {
-        select = select.filter(appointment::Column::CustomerId.eq(c));
+        select = select.filter(appointment::Column::CustomerId.eq(c.0));
     }
     if let Some(s) = query.status.as_deref().filter(|s| !s.is_empty()) {
         let status = AppointmentStatus::parse(s).ok_or_else(|| {

@@ -6,6 +6,7 @@ use chrono_tz::Tz;
 use pitlane_domain::{
     FieldErrors, ServiceError,
     appointment::HOLDING_KEYS,
+    ids::AppointmentId,
     schedule::{self, Resource, Slot, SlotQuery, Span},
 };
 use pitlane_store::{
@@ -51,7 +52,7 @@ pub(crate) async fn board(
     service: &service::Model,
     from: NaiveDate,
     days: u32,
-    ignore: Option<Uuid>,
+    ignore: Option<AppointmentId>,
 ) -> Result<Board, ServiceError> {
     let tz = zone(branch);
     let days = days.clamp(1, MAX_DAYS);
@@ -90,7 +91,10 @@ pub(crate) async fn board(
                 .filter(appointment::Column::EndsAt.gt(window.start)),
         )
         .await?;
-    let taken: Vec<&appointment::Model> = taken.iter().filter(|a| Some(a.id) != ignore).collect();
+    let taken: Vec<&appointment::Model> = taken
+        .iter()
+        .filter(|a| Some(AppointmentId(a.id)) != ignore)
+        .collect();
     let busy = |pick: &dyn Fn(&appointment::Model) -> bool| -> Vec<Span> {
         taken
             .iter()

@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use pitlane_domain::{
     Actor, FieldErrors, ServiceError,
     appointment::AppointmentStatus,
+    ids::{AppointmentId, CustomerId, VehicleId},
     messages::MessageKind,
     permissions::{Permission, Role},
     phone::PhoneE164,
@@ -174,7 +175,7 @@ pub struct BookingRequest {
     pub email: Option<String>,
     pub phone: Option<String>,
     /// A vehicle the signed-in customer already has.
-    pub vehicle_id: Option<Uuid>,
+    pub vehicle_id: Option<VehicleId>,
     pub make: Option<String>,
     pub model: Option<String>,
     pub plate: Option<String>,
@@ -575,7 +576,7 @@ async fn guest_customer(
         source: "online booking".into(),
     };
     let row = customers::apply_consent(tx, row, &consent).await?;
-    customers::refresh_search(tx, row.id).await?;
+    customers::refresh_search(tx, CustomerId(row.id)).await?;
     Ok(row)
 }
 
@@ -709,9 +710,10 @@ pub struct Managed {
     pub can_check_in: bool,
 }
 
-fn appointment_of(fd: &FrontDesk, token: &str) -> Result<Uuid, ServiceError> {
+fn appointment_of(fd: &FrontDesk, token: &str) -> Result<AppointmentId, ServiceError> {
     fd.signer
         .verify(Purpose::ManageBooking, token)
+        .map(AppointmentId)
         .map_err(|e| match e {
             LinkError::Expired => {
                 FieldErrors::single("token", "this link has expired: the appointment is over")
@@ -721,7 +723,7 @@ fn appointment_of(fd: &FrontDesk, token: &str) -> Result<Uuid, ServiceError> {
         })
 }
 
-async fn managed_in(tx: &TenantTx, id: Uuid) -> Result<Managed, ServiceError> {
+async fn managed_in(tx: &TenantTx, id: AppointmentId) -> Result<Managed, ServiceError> {
     let detail = appointments::detail_in(tx, id).await?;
     let t = tx.get::<tenant::Entity>(tx.tenant_id().0).await?;
     let a = &detail.view.appointment;
@@ -910,10 +912,10 @@ pub async fn slots_for_token(
 ) -> Result<Vec<Slot>, ServiceError> {
     let id = appointment_of(fd, token)?;
     let tx = fd.store.tx(tenant).await?;
-    let a = tx.get::<appointment::Entity>(id).await?;
+    let a = tx.get::<appointment::Entity>(id.0).await?;
     let branch = tx.get::<branch::Entity>(a.branch_id).await?;
     let service = tx.get::<service::Entity>(a.service_id).await?;
-    let board = availability::board(&tx, &branch, &service, from, days, Some(a.id)).await?;
+    let board = availability::board(&tx, &branch, &service, from, days, Some(id)).await?;
     tx.commit().await?;
     Ok(board.free_slots(Utc::now() + Duration::minutes(LEAD_MINUTES)))
 }
@@ -928,7 +930,7 @@ pub async fn calendar_for_token(
 ) -> Result<String, ServiceError> {
     let id = appointment_of(fd, token)?;
     let tx = fd.store.tx(tenant).await?;
-    let row = tx.get::<appointment::Entity>(id).await?;
+    let row = tx.get::<appointment::Entity>(id.0).await?;
     let service = tx.get::<service::Entity>(row.service_id).await?;
     let branch = tx.get::<branch::Entity>(row.branch_id).await?;
     let workshop = tx.get::<tenant::Entity>(tx.tenant_id().0).await?;

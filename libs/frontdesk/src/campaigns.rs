@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate, Utc};
 use pitlane_domain::{
-    Actor, FieldErrors, ServiceError, messages::MessageKind, permissions::Permission, text::Email,
+    Actor, FieldErrors, ServiceError, ids::CustomerId, messages::MessageKind,
+    permissions::Permission, text::Email,
 };
 use pitlane_identity::links::Purpose;
 use pitlane_notify::{OutgoingMessage, Recipient};
@@ -53,10 +54,10 @@ fn marketing_prefix(customer: Uuid) -> String {
 }
 
 /// A customer's one-click unsubscribe link.
-pub fn unsubscribe_link(fd: &FrontDesk, site: &str, customer: Uuid) -> String {
+pub fn unsubscribe_link(fd: &FrontDesk, site: &str, customer: CustomerId) -> String {
     let token = fd.signer.sign(
         Purpose::Unsubscribe,
-        customer,
+        customer.0,
         Utc::now() + Purpose::Unsubscribe.lifetime(),
     );
     format!("{site}/unsubscribe?token={token}")
@@ -190,7 +191,10 @@ pub async fn send(
             ("customer_name", c.name.clone()),
             ("headline", headline.to_owned()),
             ("body", body.to_owned()),
-            ("unsubscribe_link", unsubscribe_link(fd, site, c.id)),
+            (
+                "unsubscribe_link",
+                unsubscribe_link(fd, site, CustomerId(c.id)),
+            ),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
@@ -316,7 +320,10 @@ pub async fn maintenance_sweep(
             ("vehicle", vehicles::describe(&v)),
             ("due", due),
             ("link", format!("{site}/book")),
-            ("unsubscribe_link", unsubscribe_link(fd, site, c.id)),
+            (
+                "unsubscribe_link",
+                unsubscribe_link(fd, site, CustomerId(c.id)),
+            ),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))

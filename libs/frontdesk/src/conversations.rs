@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::Utc;
 use pitlane_domain::{
-    Actor, FieldErrors, ServiceError, live::Topic, messages::MessageKind, permissions::Permission,
-    phone::PhoneE164, text::Email,
+    Actor, FieldErrors, ServiceError, ids::CustomerId, live::Topic, messages::MessageKind,
+    permissions::Permission, phone::PhoneE164, text::Email,
 };
 use pitlane_notify::{OutgoingMessage, Recipient};
 use pitlane_store::{
@@ -219,12 +219,12 @@ pub async fn thread(fd: &FrontDesk, actor: &Actor, id: Uuid) -> Result<Thread, S
 pub async fn for_customer(
     fd: &FrontDesk,
     actor: &Actor,
-    customer_id: Uuid,
+    customer_id: CustomerId,
 ) -> Result<conversation::Model, ServiceError> {
     actor.require(Permission::CustomersWrite)?;
     let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
     live_customer(&tx, customer_id).await?;
-    let c = conversation_of(&tx, customer_id).await?;
+    let c = conversation_of(&tx, customer_id.0).await?;
     tx.commit().await?;
     Ok(c)
 }

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use pitlane_domain::{
     Actor, FieldErrors, ServiceError,
+    ids::CustomerId,
     permissions::Permission,
     phone::PhoneE164,
     text::{DisplayName, Email, optional_text},
@@ -143,15 +144,15 @@ pub(crate) async fn tenant_country(tx: &TenantTx) -> Result<Option<String>, Stor
 }
 
 /// Rebuilds what search reads for one customer: their details and their vehicles' plates and VINs.
-pub(crate) async fn refresh_search(tx: &TenantTx, id: Uuid) -> Result<(), StoreError> {
-    let row = tx.get::<customer::Entity>(id).await?;
+pub(crate) async fn refresh_search(tx: &TenantTx, id: CustomerId) -> Result<(), StoreError> {
+    let row = tx.get::<customer::Entity>(id.0).await?;
     if row.erased_at.is_some() || row.merged_into.is_some() {
         return Ok(());
     }
     let vehicles = tx
         .all(
             tx.select::<vehicle::Entity>()
-                .filter(vehicle::Column::CustomerId.eq(id)),
+                .filter(vehicle::Column::CustomerId.eq(id.0)),
         )
         .await?;
     let national = row
@@ -222,7 +223,7 @@ pub async fn create(
     if let Some(consent) = consent {
         apply_consent(&tx, row.clone(), &consent).await?;
     }
-    refresh_search(&tx, row.id).await?;
+    refresh_search(&tx, CustomerId(row.id)).await?;
     let row = tx.get::<customer::Entity>(row.id).await?;
     tx.commit().await?;
     Ok(row)
@@ -231,7 +232,7 @@ pub async fn create(
 pub async fn update(
     fd: &FrontDesk,
     actor: &Actor,
-    id: Uuid,
+    id: CustomerId,
     input: CustomerInput,
 ) -> Result<customer::Model, ServiceError> {
     actor.require(Permission::CustomersWrite)?;
@@ -248,7 +249,7 @@ pub async fn update(
     active.updated_at = Set(Utc::now());
     tx.update(active).await?;
     refresh_search(&tx, id).await?;
-    let row = tx.get::<customer::Entity>(id).await?;
+    let row = tx.get::<customer::Entity>(id.0).await?;
     for hook in fd.customer_hooks.iter() {
         hook.renamed(&tx, id, &row.name).await?;
     }
@@ -259,9 +260,9 @@ pub async fn update(
 /// A customer that is still a customer: merged-away and erased records answer 404.
 pub(crate) async fn live_customer(
     tx: &TenantTx,
-    id: Uuid,
+    id: CustomerId,
 ) -> Result<customer::Model, ServiceError> {
-    let row = tx.get::<customer::Entity>(id).await?;
+    let row = tx.get::<customer::Entity>(id.0).await?;
     if row.merged_into.is_some() || row.erased_at.is_some() {
         return Err(ServiceError::NotFound);
     }
@@ -271,7 +272,7 @@ pub(crate) async fn live_customer(
 /// A customer named in a form field rather than in the path: unknown is a field error.
 pub async fn known_customer(
     tx: &TenantTx,
-    id: Uuid,
+    id: CustomerId,
     field: &str,
 ) -> Result<customer::Model, ServiceError> {
     live_customer(tx, id).await.map_err(|e| match e {
@@ -282,7 +283,11 @@ pub async fn known_customer(
     })
 }
 
-pub async fn get(fd: &FrontDesk, actor: &Actor, id: Uuid) -> Result<customer::Model, ServiceError> {
+pub async fn get(
+    fd: &FrontDesk,
+    actor: &Actor,
+    id: CustomerId,
+) -> Result<customer::Model, ServiceError> {
     actor.require(Permission::CustomersRead)?;
     let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
     let row = live_customer(&tx, id).await?;
@@ -293,7 +298,7 @@ pub async fn get(fd: &FrontDesk, actor: &Actor, id: Uuid) -> Result<customer::Mo
 pub async fn set_consent(
     fd: &FrontDesk,
     actor: &Actor,
-    id: Uuid,
+    id: CustomerId,
     change: ConsentChange,
 ) -> Result<customer::Model, ServiceError> {
     actor.require(Permission::CustomersWrite)?;
@@ -557,7 +562,7 @@ pub async fn list(
 pub async fn add_note(
     fd: &FrontDesk,
     actor: &Actor,
-    customer_id: Uuid,
+    customer_id: CustomerId,
     body: &str,
 ) -> Result<customer_note::Model, ServiceError> {
     actor.require(Permission::CustomersWrite)?;
@@ -574,7 +579,7 @@ pub async fn add_note(
         .insert(customer_note::ActiveModel {
             tenant_id: Set(tx.tenant_id().0),
             id: Set(Uuid::now_v7()),
-            customer_id: Set(customer_id),
+            customer_id: Set(customer_id.0),
             body: Set(body.to_owned()),
             author_name: Set(author_name(&tx, actor).await?),
             created_at: Set(Utc::now()),
@@ -589,7 +594,7 @@ pub async fn add_note(
 pub async fn notes(
     fd: &FrontDesk,
     actor: &Actor,
-    customer_id: Uuid,
+    customer_id: CustomerId,
     after: Option<Uuid>,
     limit: u64,
 ) -> Result<pitlane_store::Page<customer_note::Model>, ServiceError> {
@@ -599,7 +604,7 @@ pub async fn notes(
     let notes = tx
         .page_newest(
             tx.select::<customer_note::Entity>()
-                .filter(customer_note::Column::CustomerId.eq(customer_id)),
+                .filter(customer_note::Column::CustomerId.eq(customer_id.0)),
             after,
             limit.clamp(1, 200),
         )
@@ -610,11 +615,11 @@ pub async fn notes(
 
 async fn notes_in(
     tx: &TenantTx,
-    customer_id: Uuid,
+    customer_id: CustomerId,
 ) -> Result<Vec<customer_note::Model>, StoreError> {
     tx.all(
         tx.select::<customer_note::Entity>()
-            .filter(customer_note::Column::CustomerId.eq(customer_id))
+            .filter(customer_note::Column::CustomerId.eq(customer_id.0))
             .order_by_desc(customer_note::Column::Id),
     )
     .await
@@ -631,7 +636,7 @@ pub struct CustomerHistory {
 pub async fn history(
     fd: &FrontDesk,
     actor: &Actor,
-    id: Uuid,
+    id: CustomerId,
 ) -> Result<CustomerHistory, ServiceError> {
     actor.require(Permission::CustomersRead)?;
     let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
@@ -640,14 +645,14 @@ pub async fn history(
     let vehicles = tx
         .all(
             tx.select::<vehicle::Entity>()
-                .filter(vehicle::Column::CustomerId.eq(id))
+                .filter(vehicle::Column::CustomerId.eq(id.0))
                 .order_by_asc(vehicle::Column::Id),
         )
         .await?;
     let appointments = tx
         .all(
             tx.select::<appointment::Entity>()
-                .filter(appointment::Column::CustomerId.eq(id))
+                .filter(appointment::Column::CustomerId.eq(id.0))
                 .order_by_desc(appointment::Column::StartsAt)
                 .limit(200),
         )
@@ -667,8 +672,8 @@ pub async fn history(
 pub async fn merge(
     fd: &FrontDesk,
     actor: &Actor,
-    keep: Uuid,
-    duplicate: Uuid,
+    keep: CustomerId,
+    duplicate: CustomerId,
 ) -> Result<customer::Model, ServiceError> {
     actor.require(Permission::CustomersWrite)?;
     if keep == duplicate {
@@ -682,24 +687,24 @@ pub async fn merge(
 
     tx.update_all(
         vehicle::Entity::update_many()
-            .col_expr(vehicle::Column::CustomerId, Expr::value(keep))
-            .filter(vehicle::Column::CustomerId.eq(duplicate)),
+            .col_expr(vehicle::Column::CustomerId, Expr::value(keep.0))
+            .filter(vehicle::Column::CustomerId.eq(duplicate.0)),
     )
     .await?;
     tx.update_all(
         vehicle_owner::Entity::update_many()
-            .col_expr(vehicle_owner::Column::CustomerId, Expr::value(keep))
+            .col_expr(vehicle_owner::Column::CustomerId, Expr::value(keep.0))
             .col_expr(
                 vehicle_owner::Column::OwnerName,
                 Expr::value(kept.name.clone()),
             )
-            .filter(vehicle_owner::Column::CustomerId.eq(duplicate)),
+            .filter(vehicle_owner::Column::CustomerId.eq(duplicate.0)),
     )
     .await?;
     tx.update_all(
         appointment::Entity::update_many()
-            .col_expr(appointment::Column::CustomerId, Expr::value(keep))
-            .filter(appointment::Column::CustomerId.eq(duplicate)),
+            .col_expr(appointment::Column::CustomerId, Expr::value(keep.0))
+            .filter(appointment::Column::CustomerId.eq(duplicate.0)),
     )
     .await?;
     for hook in fd.customer_hooks.iter() {
@@ -707,8 +712,8 @@ pub async fn merge(
     }
     tx.update_all(
         customer_note::Entity::update_many()
-            .col_expr(customer_note::Column::CustomerId, Expr::value(keep))
-            .filter(customer_note::Column::CustomerId.eq(duplicate)),
+            .col_expr(customer_note::Column::CustomerId, Expr::value(keep.0))
+            .filter(customer_note::Column::CustomerId.eq(duplicate.0)),
     )
     .await?;
     merge_conversations(&tx, keep, duplicate).await?;
@@ -752,7 +757,7 @@ pub async fn merge(
     tx.update(active).await?;
 
     let mut gone = dup.clone().into_active_model();
-    gone.merged_into = Set(Some(keep));
+    gone.merged_into = Set(Some(keep.0));
     gone.user_id = Set(None);
     gone.search = Set(String::new());
     gone.updated_at = Set(Utc::now());
@@ -768,7 +773,7 @@ pub async fn merge(
             ),
     )
     .await?;
-    let merged = tx.get::<customer::Entity>(keep).await?;
+    let merged = tx.get::<customer::Entity>(keep.0).await?;
     for hook in fd.customer_hooks.iter() {
         hook.renamed(&tx, keep, &merged.name).await?;
     }
@@ -776,11 +781,15 @@ pub async fn merge(
     Ok(merged)
 }
 
-async fn merge_conversations(tx: &TenantTx, keep: Uuid, duplicate: Uuid) -> Result<(), StoreError> {
-    let of = |id: Uuid| {
+async fn merge_conversations(
+    tx: &TenantTx,
+    keep: CustomerId,
+    duplicate: CustomerId,
+) -> Result<(), StoreError> {
+    let of = |id: CustomerId| {
         tx.first(
             tx.select::<conversation::Entity>()
-                .filter(conversation::Column::CustomerId.eq(id)),
+                .filter(conversation::Column::CustomerId.eq(id.0)),
         )
     };
     let (kept, dup) = (of(keep).await?, of(duplicate).await?);
@@ -788,7 +797,7 @@ async fn merge_conversations(tx: &TenantTx, keep: Uuid, duplicate: Uuid) -> Resu
         (_, None) => {}
         (None, Some(dup)) => {
             let mut active = dup.into_active_model();
-            active.customer_id = Set(keep);
+            active.customer_id = Set(keep.0);
             tx.update(active).await?;
         }
         (Some(kept), Some(dup)) => {
@@ -864,6 +873,6 @@ pub async fn of_user(
             tx.insert(row).await?
         }
     };
-    refresh_search(tx, row.id).await?;
+    refresh_search(tx, CustomerId(row.id)).await?;
     Ok(row)
 }

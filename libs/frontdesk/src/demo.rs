@@ -5,7 +5,7 @@
 use chrono::{Datelike, Duration, NaiveTime, Utc, Weekday};
 use pitlane_domain::{
     Actor, ServiceError,
-    ids::{MembershipId, TenantId, UserId},
+    ids::{CustomerId, MembershipId, TenantId, UserId, VehicleId},
     permissions::Role,
     text::{DisplayName, Email, NewPassword},
 };
@@ -229,7 +229,7 @@ pub async fn seed(
             fd,
             &owner,
             VehicleInput {
-                customer_id: Some(customer.id),
+                customer_id: Some(CustomerId(customer.id)),
                 plate: Some(plate.into()),
                 make: Some(make.into()),
                 model: Some(model.into()),
@@ -253,8 +253,8 @@ pub async fn seed(
             appointments::AppointmentInput {
                 branch_id: branch.id,
                 service_id: services[i % services.len()].id,
-                customer_id: customer.id,
-                vehicle_id: Some(vehicle.id),
+                customer_id: CustomerId(customer.id),
+                vehicle_id: Some(VehicleId(vehicle.id)),
                 starts_at: Some(starts_at.with_timezone(&Utc)),
                 ..appointments::AppointmentInput::default()
             },
@@ -264,7 +264,7 @@ pub async fn seed(
         customers::add_note(
             fd,
             &owner,
-            customer.id,
+            CustomerId(customer.id),
             "Demo customer: try the calendar, the booking page and the inbox.",
         )
         .await?;

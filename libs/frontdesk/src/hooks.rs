@@ -5,23 +5,32 @@
 //! the front desk calls every hook inside the transaction of the change, so the copies change
 //! with it or not at all.
 
-use pitlane_domain::ServiceError;
+use pitlane_domain::{ServiceError, ids::CustomerId};
 use pitlane_store::TenantTx;
-use uuid::Uuid;
 
 #[async_trait::async_trait]
 pub trait CustomerHook: Send + Sync {
     /// The customer is now called `name`.
-    async fn renamed(&self, tx: &TenantTx, customer: Uuid, name: &str) -> Result<(), ServiceError>;
+    async fn renamed(
+        &self,
+        tx: &TenantTx,
+        customer: CustomerId,
+        name: &str,
+    ) -> Result<(), ServiceError>;
 
     /// `duplicate` was merged into `keep`: its records are `keep`'s now.
-    async fn merged(&self, tx: &TenantTx, keep: Uuid, duplicate: Uuid) -> Result<(), ServiceError>;
+    async fn merged(
+        &self,
+        tx: &TenantTx,
+        keep: CustomerId,
+        duplicate: CustomerId,
+    ) -> Result<(), ServiceError>;
 
     /// The customer was erased: what identifies them goes; `erased_name` stands in its place.
     async fn erased(
         &self,
         tx: &TenantTx,
-        customer: Uuid,
+        customer: CustomerId,
         erased_name: &str,
     ) -> Result<(), ServiceError>;
 }

@@ -4,7 +4,7 @@
 
 use chrono::Utc;
 use pitlane_domain::{
-    Actor, ServiceError, appointment::AppointmentStatus, permissions::Permission,
+    Actor, ServiceError, appointment::AppointmentStatus, ids::CustomerId, permissions::Permission,
 };
 use pitlane_store::{
     TenantCtx,
@@ -24,21 +24,21 @@ use uuid::Uuid;
 use crate::{FrontDesk, customers::live_customer, customers::tags_of};
 
 /// Everything held about a customer, as one JSON document.
-pub async fn export(fd: &FrontDesk, actor: &Actor, id: Uuid) -> Result<Value, ServiceError> {
+pub async fn export(fd: &FrontDesk, actor: &Actor, id: CustomerId) -> Result<Value, ServiceError> {
     actor.require(Permission::CustomersWrite)?;
     let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
     let c = live_customer(&tx, id).await?;
     let notes = tx
         .all(
             tx.select::<customer_note::Entity>()
-                .filter(customer_note::Column::CustomerId.eq(id))
+                .filter(customer_note::Column::CustomerId.eq(id.0))
                 .order_by_asc(customer_note::Column::Id),
         )
         .await?;
     let vehicles = tx
         .all(
             tx.select::<vehicle::Entity>()
-                .filter(vehicle::Column::CustomerId.eq(id)),
+                .filter(vehicle::Column::CustomerId.eq(id.0)),
         )
         .await?;
     let vehicle_ids: Vec<Uuid> = vehicles.iter().map(|v| v.id).collect();
@@ -52,13 +52,13 @@ pub async fn export(fd: &FrontDesk, actor: &Actor, id: Uuid) -> Result<Value, Se
     let ownerships = tx
         .all(
             tx.select::<vehicle_owner::Entity>()
-                .filter(vehicle_owner::Column::CustomerId.eq(id)),
+                .filter(vehicle_owner::Column::CustomerId.eq(id.0)),
         )
         .await?;
     let appointments = tx
         .all(
             tx.select::<appointment::Entity>()
-                .filter(appointment::Column::CustomerId.eq(id))
+                .filter(appointment::Column::CustomerId.eq(id.0))
                 .order_by_asc(appointment::Column::StartsAt),
         )
         .await?;
@@ -70,7 +70,7 @@ pub async fn export(fd: &FrontDesk, actor: &Actor, id: Uuid) -> Result<Value, Se
     let conv = tx
         .first(
             tx.select::<conversation::Entity>()
-                .filter(conversation::Column::CustomerId.eq(id)),
+                .filter(conversation::Column::CustomerId.eq(id.0)),
         )
         .await?;
     let messages = match &conv {
@@ -87,14 +87,14 @@ pub async fn export(fd: &FrontDesk, actor: &Actor, id: Uuid) -> Result<Value, Se
     let orders = tx
         .all(
             tx.select::<repair_order::Entity>()
-                .filter(repair_order::Column::CustomerId.eq(id))
+                .filter(repair_order::Column::CustomerId.eq(id.0))
                 .order_by_asc(repair_order::Column::Number),
         )
         .await?;
     let invoices = tx
         .all(
             tx.select::<pitlane_store::entity::invoice::Entity>()
-                .filter(pitlane_store::entity::invoice::Column::CustomerId.eq(id))
+                .filter(pitlane_store::entity::invoice::Column::CustomerId.eq(id.0))
                 .order_by_asc(pitlane_store::entity::invoice::Column::Id),
         )
         .await?;
@@ -179,7 +179,7 @@ pub const ERASED_NAME: &str = "Erased customer";
 /// confirmed) are cancelled — their reminders withdrawn — and removed; past visits stay as
 /// anonymous records; vehicles stay with the workshop's history but no longer point at the
 /// person. Invoices keep their numbers and amounts under the anonymous name.
-pub async fn erase(fd: &FrontDesk, actor: &Actor, id: Uuid) -> Result<Erased, ServiceError> {
+pub async fn erase(fd: &FrontDesk, actor: &Actor, id: CustomerId) -> Result<Erased, ServiceError> {
     actor.require(Permission::CustomersWrite)?;
     let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
     let c = live_customer(&tx, id).await?;
@@ -188,7 +188,7 @@ pub async fn erase(fd: &FrontDesk, actor: &Actor, id: Uuid) -> Result<Erased, Se
     let pending = tx
         .all(
             tx.select::<appointment::Entity>()
-                .filter(appointment::Column::CustomerId.eq(id))
+                .filter(appointment::Column::CustomerId.eq(id.0))
                 .filter(appointment::Column::Status.is_in([
                     AppointmentStatus::Requested.key(),
                     AppointmentStatus::Confirmed.key(),
@@ -210,16 +210,16 @@ pub async fn erase(fd: &FrontDesk, actor: &Actor, id: Uuid) -> Result<Erased, Se
                 appointment::Column::KeyLocation,
                 Expr::value(Option::<String>::None),
             )
-            .filter(appointment::Column::CustomerId.eq(id)),
+            .filter(appointment::Column::CustomerId.eq(id.0)),
     )
     .await?;
     done.notes_removed = tx
         .delete_all(
-            customer_note::Entity::delete_many().filter(customer_note::Column::CustomerId.eq(id)),
+            customer_note::Entity::delete_many().filter(customer_note::Column::CustomerId.eq(id.0)),
         )
         .await?;
     tx.delete_all(
-        conversation::Entity::delete_many().filter(conversation::Column::CustomerId.eq(id)),
+        conversation::Entity::delete_many().filter(conversation::Column::CustomerId.eq(id.0)),
     )
     .await?;
     // Invoices and repair orders are their owners' to blank (see `hooks`).
@@ -229,7 +229,7 @@ pub async fn erase(fd: &FrontDesk, actor: &Actor, id: Uuid) -> Result<Erased, Se
     tx.update_all(
         vehicle_owner::Entity::update_many()
             .col_expr(vehicle_owner::Column::OwnerName, Expr::value(ERASED_NAME))
-            .filter(vehicle_owner::Column::CustomerId.eq(id)),
+            .filter(vehicle_owner::Column::CustomerId.eq(id.0)),
     )
     .await?;
     done.vehicles_unlinked = tx
@@ -239,7 +239,7 @@ pub async fn erase(fd: &FrontDesk, actor: &Actor, id: Uuid) -> Result<Erased, Se
                     vehicle::Column::CustomerId,
                     Expr::value(Option::<Uuid>::None),
                 )
-                .filter(vehicle::Column::CustomerId.eq(id)),
+                .filter(vehicle::Column::CustomerId.eq(id.0)),
         )
         .await?;
     if let Some(phone) = c

@@ -3,8 +3,12 @@
 
 use chrono::{Datelike, NaiveDate, Utc};
 use pitlane_domain::{
-    Actor, FieldErrors, ServiceError, appointment::check_mileage, permissions::Permission,
-    text::optional_text, vin::Vin,
+    Actor, FieldErrors, ServiceError,
+    appointment::check_mileage,
+    ids::{CustomerId, VehicleId},
+    permissions::Permission,
+    text::optional_text,
+    vin::Vin,
 };
 use pitlane_store::{
     TenantCtx, TenantTx,
@@ -19,7 +23,7 @@ use crate::{FrontDesk, customers};
 
 #[derive(Debug, Clone, Default)]
 pub struct VehicleInput {
-    pub customer_id: Option<Uuid>,
+    pub customer_id: Option<CustomerId>,
     pub vin: Option<String>,
     pub plate: Option<String>,
     pub plate_region: Option<String>,
@@ -207,7 +211,7 @@ pub(crate) async fn insert(
         .map_err(taken_vin)?;
     if let Some(owner) = owner {
         start_ownership(tx, row.id, owner).await?;
-        customers::refresh_search(tx, owner.id).await?;
+        customers::refresh_search(tx, CustomerId(owner.id)).await?;
     }
     if let Some(m) = mileage {
         reading(tx, row.id, m, source, None).await?;
@@ -270,10 +274,14 @@ pub async fn create(
     Ok(row)
 }
 
-pub async fn get(fd: &FrontDesk, actor: &Actor, id: Uuid) -> Result<vehicle::Model, ServiceError> {
+pub async fn get(
+    fd: &FrontDesk,
+    actor: &Actor,
+    id: VehicleId,
+) -> Result<vehicle::Model, ServiceError> {
     actor.require(Permission::CustomersRead)?;
     let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
-    let row = tx.get::<vehicle::Entity>(id).await?;
+    let row = tx.get::<vehicle::Entity>(id.0).await?;
     tx.commit().await?;
     Ok(row)
 }
@@ -283,13 +291,13 @@ pub async fn get(fd: &FrontDesk, actor: &Actor, id: Uuid) -> Result<vehicle::Mod
 pub async fn update(
     fd: &FrontDesk,
     actor: &Actor,
-    id: Uuid,
+    id: VehicleId,
     input: VehicleInput,
 ) -> Result<vehicle::Model, ServiceError> {
     actor.require(Permission::CustomersWrite)?;
     let p = parse(&input)?;
     let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
-    let row = tx.get::<vehicle::Entity>(id).await?;
+    let row = tx.get::<vehicle::Entity>(id.0).await?;
     let owner = row.customer_id;
     let mut active = row.into_active_model();
     active.vin = Set(p.vin);
@@ -307,7 +315,7 @@ pub async fn update(
     active.updated_at = Set(Utc::now());
     let updated = tx.update(active).await.map_err(taken_vin)?;
     if let Some(owner) = owner {
-        customers::refresh_search(&tx, owner).await?;
+        customers::refresh_search(&tx, CustomerId(owner)).await?;
     }
     tx.commit().await?;
     Ok(updated)
@@ -315,7 +323,7 @@ pub async fn update(
 
 #[derive(Debug, Clone, Default)]
 pub struct VehicleQuery {
-    pub customer_id: Option<Uuid>,
+    pub customer_id: Option<CustomerId>,
     pub cursor: Option<Uuid>,
     pub limit: u64,
 }
@@ -329,7 +337,7 @@ pub async fn list(
     let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
     let mut select = tx.select::<vehicle::Entity>();
     if let Some(customer) = query.customer_id {
-        select = select.filter(vehicle::Column::CustomerId.eq(customer));
+        select = select.filter(vehicle::Column::CustomerId.eq(customer.0));
     }
     let page = tx
         .page(select, query.cursor, query.limit.clamp(1, 200))
@@ -342,13 +350,13 @@ pub async fn list(
 pub async fn record_mileage(
     fd: &FrontDesk,
     actor: &Actor,
-    id: Uuid,
+    id: VehicleId,
     value: i64,
     correction_reason: Option<&str>,
 ) -> Result<vehicle::Model, ServiceError> {
     actor.require(Permission::CustomersWrite)?;
     let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
-    let row = tx.get::<vehicle::Entity>(id).await?;
+    let row = tx.get::<vehicle::Entity>(id.0).await?;
     let updated = set_mileage(&tx, row, value, correction_reason, "front desk").await?;
     tx.commit().await?;
     Ok(updated)
@@ -384,13 +392,13 @@ pub async fn set_mileage(
 pub async fn transfer(
     fd: &FrontDesk,
     actor: &Actor,
-    id: Uuid,
-    new_owner: Option<Uuid>,
+    id: VehicleId,
+    new_owner: Option<CustomerId>,
 ) -> Result<vehicle::Model, ServiceError> {
     actor.require(Permission::CustomersWrite)?;
     let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
-    let row = tx.get::<vehicle::Entity>(id).await?;
-    if row.customer_id == new_owner {
+    let row = tx.get::<vehicle::Entity>(id.0).await?;
+    if row.customer_id == new_owner.map(Uuid::from) {
         tx.commit().await?;
         return Ok(row);
     }
@@ -402,7 +410,7 @@ pub async fn transfer(
     if let Some(open) = tx
         .first(
             tx.select::<vehicle_owner::Entity>()
-                .filter(vehicle_owner::Column::VehicleId.eq(id))
+                .filter(vehicle_owner::Column::VehicleId.eq(id.0))
                 .filter(vehicle_owner::Column::UntilAt.is_null()),
         )
         .await?
@@ -412,14 +420,14 @@ pub async fn transfer(
         tx.update(active).await?;
     }
     if let Some(owner) = &owner {
-        start_ownership(&tx, id, owner).await?;
+        start_ownership(&tx, id.0, owner).await?;
     }
     let previous = row.customer_id;
     let mut active = row.into_active_model();
-    active.customer_id = Set(new_owner);
+    active.customer_id = Set(new_owner.map(Uuid::from));
     active.updated_at = Set(now);
     let updated = tx.update(active).await?;
-    for customer in previous.into_iter().chain(new_owner) {
+    for customer in previous.map(CustomerId).into_iter().chain(new_owner) {
         customers::refresh_search(&tx, customer).await?;
     }
     tx.commit().await?;
@@ -437,22 +445,22 @@ pub struct VehicleHistory {
 pub async fn history(
     fd: &FrontDesk,
     actor: &Actor,
-    id: Uuid,
+    id: VehicleId,
 ) -> Result<VehicleHistory, ServiceError> {
     actor.require(Permission::CustomersRead)?;
     let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
-    let vehicle = tx.get::<vehicle::Entity>(id).await?;
+    let vehicle = tx.get::<vehicle::Entity>(id.0).await?;
     let owners = tx
         .all(
             tx.select::<vehicle_owner::Entity>()
-                .filter(vehicle_owner::Column::VehicleId.eq(id))
+                .filter(vehicle_owner::Column::VehicleId.eq(id.0))
                 .order_by_asc(vehicle_owner::Column::FromAt),
         )
         .await?;
     let readings = tx
         .all(
             tx.select::<mileage_reading::Entity>()
-                .filter(mileage_reading::Column::VehicleId.eq(id))
+                .filter(mileage_reading::Column::VehicleId.eq(id.0))
                 .order_by_desc(mileage_reading::Column::RecordedAt)
                 .limit(100),
         )
@@ -460,7 +468,7 @@ pub async fn history(
     let appointments = tx
         .all(
             tx.select::<appointment::Entity>()
-                .filter(appointment::Column::VehicleId.eq(id))
+                .filter(appointment::Column::VehicleId.eq(id.0))
                 .order_by_desc(appointment::Column::StartsAt)
                 .limit(200),
         )

@@ -4,8 +4,8 @@
 
 use chrono::Utc;
 use pitlane_domain::{
-    Actor, FieldErrors, ServiceError, permissions::Permission, quantity::parse_quantity,
-    stock::MovementKind,
+    Actor, FieldErrors, ServiceError, ids::PartId, permissions::Permission,
+    quantity::parse_quantity, stock::MovementKind,
 };
 use pitlane_store::{
     Page, TenantCtx, TenantTx,
@@ -195,7 +195,7 @@ pub async fn record(
     inv: &Inventory,
     actor: &Actor,
     id: Uuid,
-    part_id: Uuid,
+    part_id: PartId,
     counted: &str,
 ) -> Result<CountView, ServiceError> {
     actor.require(Permission::InventoryAdjust)?;
@@ -213,7 +213,7 @@ pub async fn record(
         .first(
             tx.select::<stock_count_line::Entity>()
                 .filter(stock_count_line::Column::StockCountId.eq(id))
-                .filter(stock_count_line::Column::PartId.eq(part_id)),
+                .filter(stock_count_line::Column::PartId.eq(part_id.0)),
         )
         .await?;
     match existing {
@@ -227,7 +227,7 @@ pub async fn record(
                 tenant_id: Set(tx.tenant_id().0),
                 id: Set(Uuid::now_v7()),
                 stock_count_id: Set(id),
-                part_id: Set(part_id),
+                part_id: Set(part_id.0),
                 expected_milli: Set(0),
                 counted_milli: Set(Some(counted)),
             })
@@ -270,8 +270,12 @@ pub async fn complete(inv: &Inventory, actor: &Actor, id: Uuid) -> Result<CountV
         let Some(change) = line.variance_milli().filter(|v| *v != 0) else {
             continue;
         };
-        let mut movement =
-            Movement::new(line.part.id, count.branch_id, MovementKind::Adjust, change);
+        let mut movement = Movement::new(
+            PartId(line.part.id),
+            count.branch_id,
+            MovementKind::Adjust,
+            change,
+        );
         movement.reason = Some("stock count".into());
         movement.stock_count_id = Some(count.id);
         let (_, heard) = stock::apply(&tx, movement, 0, by.clone()).await?;

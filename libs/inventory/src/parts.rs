@@ -4,6 +4,7 @@
 use chrono::Utc;
 use pitlane_domain::{
     Actor, FieldErrors, ServiceError,
+    ids::PartId,
     money::parse_amount,
     permissions::Permission,
     pricing::PriceMatrix,
@@ -193,10 +194,10 @@ pub async fn list(
     Ok(page)
 }
 
-pub async fn get(inv: &Inventory, actor: &Actor, id: Uuid) -> Result<part::Model, ServiceError> {
+pub async fn get(inv: &Inventory, actor: &Actor, id: PartId) -> Result<part::Model, ServiceError> {
     actor.require(Permission::InventoryRead)?;
     let tx = inv.store.tx(&TenantCtx::of(actor)).await?;
-    let row = tx.get::<part::Entity>(id).await?;
+    let row = tx.get::<part::Entity>(id.0).await?;
     tx.commit().await?;
     Ok(row)
 }
@@ -257,14 +258,14 @@ pub async fn create(
 pub async fn update(
     inv: &Inventory,
     actor: &Actor,
-    id: Uuid,
+    id: PartId,
     input: &PartInput,
 ) -> Result<part::Model, ServiceError> {
     actor.require(Permission::InventoryAdjust)?;
     let tx = inv.store.tx(&TenantCtx::of(actor)).await?;
     let p = parse(input, &tx.currency().await?)?;
     let supplier_id = known_supplier(&tx, input.supplier_id).await?;
-    let mut row = tx.get::<part::Entity>(id).await?.into_active_model();
+    let mut row = tx.get::<part::Entity>(id.0).await?.into_active_model();
     row.search = Set(search_text(&p));
     row.sku = Set(p.sku);
     row.name = Set(p.name);

@@ -4,6 +4,7 @@
 use chrono::{NaiveDate, Utc};
 use pitlane_domain::{
     Actor, FieldErrors, ServiceError,
+    ids::PartId,
     money::parse_amount,
     permissions::Permission,
     quantity::{from_milli, parse_quantity},
@@ -32,7 +33,7 @@ pub fn display_number(number: i64) -> String {
 
 #[derive(Debug, Clone, Default)]
 pub struct LineInput {
-    pub part_id: Uuid,
+    pub part_id: PartId,
     pub quantity: String,
     /// Empty: the part's cost.
     pub unit_cost: Option<String>,
@@ -102,7 +103,7 @@ pub async fn create(
                 .map(Some),
         };
         match tx
-            .get::<pitlane_store::entity::part::Entity>(line.part_id)
+            .get::<pitlane_store::entity::part::Entity>(line.part_id.0)
             .await
         {
             Ok(part) => {
@@ -323,9 +324,9 @@ pub async fn receive(
     let by = tx.actor_name(actor).await?;
     let mut notified = pitlane_notify::staff::Notified::default();
     for (line, quantity) in &arrived {
-        known_part(&tx, line.part_id).await?;
+        known_part(&tx, PartId(line.part_id)).await?;
         let mut movement = Movement::new(
-            line.part_id,
+            PartId(line.part_id),
             order.branch_id,
             MovementKind::Receive,
             *quantity,

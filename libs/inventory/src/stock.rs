@@ -6,6 +6,7 @@
 use chrono::Utc;
 use pitlane_domain::{
     Actor, FieldErrors, ServiceError,
+    ids::{PartId, RepairOrderId},
     permissions::Permission,
     quantity::{format_quantity, from_milli, parse_quantity, parse_signed_quantity, to_milli},
     stock::{self, MovementKind, StockError},
@@ -28,21 +29,21 @@ use crate::Inventory;
 /// A change of stock, before it is checked.
 #[derive(Debug, Clone)]
 pub struct Movement {
-    pub part_id: Uuid,
+    pub part_id: PartId,
     pub branch_id: Uuid,
     pub kind: MovementKind,
     /// Thousandths; positive, except for an adjustment, which is signed.
     pub quantity_milli: i64,
     pub reason: Option<String>,
     pub unit_cost_minor: Option<i64>,
-    pub repair_order_id: Option<Uuid>,
+    pub repair_order_id: Option<RepairOrderId>,
     pub purchase_order_id: Option<Uuid>,
     pub transfer_id: Option<Uuid>,
     pub stock_count_id: Option<Uuid>,
 }
 
 impl Movement {
-    pub fn new(part_id: Uuid, branch_id: Uuid, kind: MovementKind, quantity_milli: i64) -> Self {
+    pub fn new(part_id: PartId, branch_id: Uuid, kind: MovementKind, quantity_milli: i64) -> Self {
         Self {
             part_id,
             branch_id,
@@ -80,12 +81,12 @@ pub fn insufficient(part: &part::Model, err: StockError) -> ServiceError {
 /// The part's level at the branch, created empty the first time it is needed.
 pub async fn level_row(
     tx: &TenantTx,
-    part_id: Uuid,
+    part_id: PartId,
     branch_id: Uuid,
 ) -> Result<stock_level::Model, ServiceError> {
     let find = || {
         tx.select::<stock_level::Entity>()
-            .filter(stock_level::Column::PartId.eq(part_id))
+            .filter(stock_level::Column::PartId.eq(part_id.0))
             .filter(stock_level::Column::BranchId.eq(branch_id))
     };
     if let Some(row) = tx.first(find()).await? {
@@ -95,7 +96,7 @@ pub async fn level_row(
         stock_level::ActiveModel {
             tenant_id: Set(tx.tenant_id().0),
             id: Set(Uuid::now_v7()),
-            part_id: Set(part_id),
+            part_id: Set(part_id.0),
             branch_id: Set(branch_id),
             on_hand_milli: Set(0),
             reserved_milli: Set(0),
@@ -127,7 +128,7 @@ pub async fn apply(
     release_milli: i64,
     by: Option<String>,
 ) -> Result<(stock_movement::Model, Notified), ServiceError> {
-    let part = tx.get::<part::Entity>(movement.part_id).await?;
+    let part = tx.get::<part::Entity>(movement.part_id.0).await?;
     let allow_negative = negative_allowed(tx).await?;
     let level = level_row(tx, movement.part_id, movement.branch_id).await?;
     let kind = movement.kind;
@@ -181,13 +182,13 @@ pub async fn apply(
         .insert(stock_movement::ActiveModel {
             tenant_id: Set(tx.tenant_id().0),
             id: Set(Uuid::now_v7()),
-            part_id: Set(movement.part_id),
+            part_id: Set(movement.part_id.0),
             branch_id: Set(movement.branch_id),
             kind: Set(kind.key().to_owned()),
             quantity_milli: Set(delta),
             reason: Set(movement.reason),
             unit_cost_minor: Set(movement.unit_cost_minor),
-            repair_order_id: Set(movement.repair_order_id),
+            repair_order_id: Set(movement.repair_order_id.map(Uuid::from)),
             purchase_order_id: Set(movement.purchase_order_id),
             transfer_id: Set(movement.transfer_id),
             stock_count_id: Set(movement.stock_count_id),
@@ -243,11 +244,11 @@ async fn watch_level(
 pub async fn reserve(
     tx: &TenantTx,
     line_id: Uuid,
-    part_id: Uuid,
+    part_id: PartId,
     branch_id: Uuid,
     quantity_milli: i64,
 ) -> Result<Notified, ServiceError> {
-    let part = tx.get::<part::Entity>(part_id).await?;
+    let part = tx.get::<part::Entity>(part_id.0).await?;
     let allow_negative = negative_allowed(tx).await?;
     let level = level_row(tx, part_id, branch_id).await?;
     let refuse = |on_hand: i64, reserved: i64| {
@@ -288,7 +289,7 @@ pub async fn reserve(
         tenant_id: Set(tx.tenant_id().0),
         id: Set(Uuid::now_v7()),
         line_id: Set(line_id),
-        part_id: Set(part_id),
+        part_id: Set(part_id.0),
         branch_id: Set(branch_id),
         quantity_milli: Set(quantity_milli),
         status: Set("held".into()),
@@ -359,10 +360,10 @@ pub async fn release(tx: &TenantTx, line_id: Uuid) -> Result<(), ServiceError> {
 #[derive(Debug, Clone, Copy)]
 pub struct LineUse {
     pub line_id: Uuid,
-    pub part_id: Uuid,
+    pub part_id: PartId,
     pub branch_id: Uuid,
     pub quantity_milli: i64,
-    pub repair_order_id: Uuid,
+    pub repair_order_id: RepairOrderId,
 }
 
 /// Takes a line's part out of stock for its order (the work is done): what it held, or, when
@@ -383,7 +384,7 @@ pub async fn consume_line(
     if already > 0 {
         return Ok(Notified::default());
     }
-    let part = tx.get::<part::Entity>(line.part_id).await?;
+    let part = tx.get::<part::Entity>(line.part_id.0).await?;
     let (quantity, release) = match settle(tx, line.line_id, "consumed").await? {
         Some(reservation) => (reservation.quantity_milli, reservation.quantity_milli),
         None => {
@@ -398,7 +399,7 @@ pub async fn consume_line(
                 tenant_id: Set(tx.tenant_id().0),
                 id: Set(Uuid::now_v7()),
                 line_id: Set(line.line_id),
-                part_id: Set(line.part_id),
+                part_id: Set(line.part_id.0),
                 branch_id: Set(line.branch_id),
                 quantity_milli: Set(line.quantity_milli),
                 status: Set("consumed".into()),
@@ -424,7 +425,7 @@ pub async fn consume_line(
 /// A stock change as staff enter it: receive, adjust (signed, with a reason) or return.
 #[derive(Debug, Clone, Default)]
 pub struct MovementInput {
-    pub part_id: Uuid,
+    pub part_id: PartId,
     pub branch_id: Uuid,
     pub kind: String,
     /// As typed (`2`, `1.5`; an adjustment may be negative).
@@ -502,8 +503,8 @@ pub(crate) async fn known_branch(tx: &TenantTx, id: Uuid) -> Result<branch::Mode
     }
 }
 
-pub(crate) async fn known_part(tx: &TenantTx, id: Uuid) -> Result<part::Model, ServiceError> {
-    match tx.get::<part::Entity>(id).await {
+pub(crate) async fn known_part(tx: &TenantTx, id: PartId) -> Result<part::Model, ServiceError> {
+    match tx.get::<part::Entity>(id.0).await {
         Ok(p) => Ok(p),
         Err(pitlane_store::StoreError::NotFound) => {
             Err(FieldErrors::single("part_id", "no such part").into())
@@ -516,7 +517,7 @@ pub(crate) async fn known_part(tx: &TenantTx, id: Uuid) -> Result<part::Model, S
 pub async fn transfer(
     inv: &Inventory,
     actor: &Actor,
-    part_id: Uuid,
+    part_id: PartId,
     from: Uuid,
     to: Uuid,
     quantity: &str,
@@ -690,22 +691,22 @@ pub async fn low_in(tx: &TenantTx) -> Result<u64, ServiceError> {
 pub async fn part_stock(
     inv: &Inventory,
     actor: &Actor,
-    part_id: Uuid,
+    part_id: PartId,
 ) -> Result<(Vec<stock_level::Model>, Vec<stock_movement::Model>), ServiceError> {
     actor.require(Permission::InventoryRead)?;
     let tx = inv.store.tx(&TenantCtx::of(actor)).await?;
-    tx.get::<part::Entity>(part_id).await?;
+    tx.get::<part::Entity>(part_id.0).await?;
     let levels = tx
         .all(
             tx.select::<stock_level::Entity>()
-                .filter(stock_level::Column::PartId.eq(part_id))
+                .filter(stock_level::Column::PartId.eq(part_id.0))
                 .order_by_asc(stock_level::Column::Id),
         )
         .await?;
     let movements = tx
         .all(
             tx.select::<stock_movement::Entity>()
-                .filter(stock_movement::Column::PartId.eq(part_id))
+                .filter(stock_movement::Column::PartId.eq(part_id.0))
                 .order_by_desc(stock_movement::Column::Id)
                 .limit(100),
         )
@@ -719,7 +720,7 @@ pub async fn part_stock(
 pub async fn movements(
     inv: &Inventory,
     actor: &Actor,
-    part_id: Option<Uuid>,
+    part_id: Option<PartId>,
     branch_id: Option<Uuid>,
     after: Option<Uuid>,
     limit: u64,
@@ -728,7 +729,7 @@ pub async fn movements(
     let tx = inv.store.tx(&TenantCtx::of(actor)).await?;
     let mut query = tx.select::<stock_movement::Entity>();
     if let Some(part_id) = part_id {
-        query = query.filter(stock_movement::Column::PartId.eq(part_id));
+        query = query.filter(stock_movement::Column::PartId.eq(part_id.0));
     }
     if let Some(branch_id) = branch_id {
         query = query.filter(stock_movement::Column::BranchId.eq(branch_id));
@@ -756,7 +757,7 @@ pub async fn set_reorder_of_level(
     set_reorder(
         inv,
         actor,
-        level.part_id,
+        PartId(level.part_id),
         level.branch_id,
         reorder_at,
         bin_location,
@@ -768,7 +769,7 @@ pub async fn set_reorder_of_level(
 pub async fn set_reorder(
     inv: &Inventory,
     actor: &Actor,
-    part_id: Uuid,
+    part_id: PartId,
     branch_id: Uuid,
     reorder_at: Option<&str>,
     bin_location: Option<&str>,
@@ -797,7 +798,7 @@ pub async fn set_reorder(
     row.low_notified_at = Set(None);
     row.updated_at = Set(Utc::now());
     let level = tx.update(row).await?;
-    let part = tx.get::<part::Entity>(part_id).await?;
+    let part = tx.get::<part::Entity>(part_id.0).await?;
     let notified = watch_level(&tx, &part, level.id).await?;
     let level = tx.get::<stock_level::Entity>(level.id).await?;
     tx.commit().await?;

@@ -2,7 +2,7 @@
 
 use pitlane_domain::{
     Actor,
-    ids::{MembershipId, TenantId, UserId},
+    ids::{CustomerId, InvoiceId, MembershipId, RepairOrderId, TenantId, UserId, VehicleId},
     permissions::Role,
 };
 use pitlane_store::{
@@ -278,7 +278,7 @@ impl TestApp {
         fixture: &TenantFixture,
         branch: uuid::Uuid,
         site: &str,
-    ) -> (uuid::Uuid, uuid::Uuid) {
+    ) -> (CustomerId, VehicleId) {
         use pitlane_frontdesk::{appointments, catalogue, customers, resources, vehicles};
         let fd = &self.state().frontdesk;
         let owner = &fixture.owner;
@@ -362,14 +362,19 @@ impl TestApp {
         )
         .await
         .expect("a customer");
-        customers::add_note(fd, owner, customer.id, &format!("{slug} prefers mornings"))
-            .await
-            .expect("a note");
+        customers::add_note(
+            fd,
+            owner,
+            customer.id.into(),
+            &format!("{slug} prefers mornings"),
+        )
+        .await
+        .expect("a note");
         let vehicle = vehicles::create(
             fd,
             owner,
             vehicles::VehicleInput {
-                customer_id: Some(customer.id),
+                customer_id: Some(customer.id.into()),
                 plate: Some(format!("{} 1", slug.to_uppercase())),
                 make: Some("Volkswagen".into()),
                 model: Some("Golf".into()),
@@ -401,8 +406,8 @@ impl TestApp {
             appointments::AppointmentInput {
                 branch_id: branch,
                 service_id: service.id,
-                customer_id: customer.id,
-                vehicle_id: Some(vehicle.id),
+                customer_id: customer.id.into(),
+                vehicle_id: Some(vehicle.id.into()),
                 starts_at: Some(slot.span.start),
                 notes: Some(format!("{slug} rattle")),
                 ..Default::default()
@@ -412,9 +417,10 @@ impl TestApp {
         .await
         .expect("an appointment");
         // A conversation with a message, and a guest's booking waiting for its code.
-        let conversation = pitlane_frontdesk::conversations::for_customer(fd, owner, customer.id)
-            .await
-            .expect("a conversation");
+        let conversation =
+            pitlane_frontdesk::conversations::for_customer(fd, owner, customer.id.into())
+                .await
+                .expect("a conversation");
         pitlane_frontdesk::conversations::reply(
             fd,
             owner,
@@ -457,7 +463,7 @@ impl TestApp {
         )
         .await
         .expect("a guest booking waiting for its code");
-        (customer.id, vehicle.id)
+        (customer.id.into(), vehicle.id.into())
     }
 
     /// The workshop floor and parts room of a populated tenant: a supplier, a part in stock
@@ -470,8 +476,8 @@ impl TestApp {
         fixture: &TenantFixture,
         mechanic: &Actor,
         branch: uuid::Uuid,
-        customer: uuid::Uuid,
-        vehicle: uuid::Uuid,
+        customer: CustomerId,
+        vehicle: VehicleId,
         site: &str,
     ) {
         use pitlane_inventory::{counts, parts, purchasing, stock, suppliers};
@@ -508,7 +514,7 @@ impl TestApp {
             inv,
             owner,
             &stock::MovementInput {
-                part_id: part.id,
+                part_id: part.id.into(),
                 branch_id: branch,
                 kind: "receive".into(),
                 quantity: "5".into(),
@@ -517,7 +523,7 @@ impl TestApp {
         )
         .await
         .expect("stock received");
-        stock::set_reorder(inv, owner, part.id, branch, Some("1"), Some("A1"))
+        stock::set_reorder(inv, owner, part.id.into(), branch, Some("1"), Some("A1"))
             .await
             .expect("a reorder point");
         let po = purchasing::create(
@@ -529,7 +535,7 @@ impl TestApp {
                 notes: Some(format!("{slug} weekly order")),
                 expected_on: None,
                 lines: vec![purchasing::LineInput {
-                    part_id: part.id,
+                    part_id: part.id.into(),
                     quantity: "2".into(),
                     unit_cost: None,
                 }],
@@ -553,7 +559,7 @@ impl TestApp {
         let count = counts::start(inv, owner, branch)
             .await
             .expect("a stock count");
-        counts::record(inv, owner, count.count.id, part.id, "6")
+        counts::record(inv, owner, count.count.id, part.id.into(), "6")
             .await
             .expect("counted");
         counts::complete(inv, owner, count.count.id)
@@ -576,7 +582,7 @@ impl TestApp {
                     canned::CannedLineInput {
                         kind: "part".into(),
                         description: "Front pads".into(),
-                        part_id: Some(part.id),
+                        part_id: Some(part.id.into()),
                         ..Default::default()
                     },
                 ],
@@ -608,7 +614,7 @@ impl TestApp {
         )
         .await
         .expect("a repair order");
-        let order_id = order.order.id;
+        let order_id = RepairOrderId(order.order.id);
         lines::add_canned(ws, owner, order_id, canned_job.job.id)
             .await
             .expect("the canned job on the order");
@@ -695,8 +701,8 @@ impl TestApp {
         &self,
         fixture: &TenantFixture,
         branch: uuid::Uuid,
-        customer: uuid::Uuid,
-        order_id: uuid::Uuid,
+        customer: CustomerId,
+        order_id: RepairOrderId,
         site: &str,
     ) {
         use pitlane_billing::{invoices, payments, tax_rates};
@@ -708,7 +714,7 @@ impl TestApp {
         let invoice = invoices::draft_from_order(billing, owner, order_id)
             .await
             .expect("an invoice of the order");
-        let id = invoice.invoice.id;
+        let id = InvoiceId(invoice.invoice.id);
         invoices::add_line(
             billing,
             owner,
@@ -769,7 +775,7 @@ impl TestApp {
         invoices::add_line(
             billing,
             owner,
-            draft.invoice.id,
+            draft.invoice.id.into(),
             &invoices::LineInput {
                 kind: "other".into(),
                 description: format!("{} floor mats", fixture.slug),
@@ -784,7 +790,7 @@ impl TestApp {
         payments::record_payment(
             billing,
             owner,
-            draft.invoice.id,
+            draft.invoice.id.into(),
             &payments::PaymentInput {
                 method: "card_terminal".into(),
                 amount: "10.00".into(),

@@ -7,6 +7,7 @@
 use chrono::Utc;
 use pitlane_domain::{
     Actor, FieldErrors, ServiceError,
+    ids::{PartId, RepairOrderId, VehicleId},
     messages::MessageKind,
     permissions::Permission,
     repair_order::{ApprovalOutcome, LineDecision, RepairOrderStatus, approval_outcome},
@@ -66,12 +67,12 @@ impl Method {
 pub async fn send(
     ws: &Workshop,
     actor: &Actor,
-    order_id: Uuid,
+    order_id: RepairOrderId,
     site: &str,
 ) -> Result<OrderView, ServiceError> {
     actor.require(Permission::RepairOrdersWrite)?;
     let tx = ws.store().tx(&TenantCtx::of(actor)).await?;
-    let order = tx.get::<repair_order::Entity>(order_id).await?;
+    let order = tx.get::<repair_order::Entity>(order_id.0).await?;
     let status = status_of(&order)?;
     if !status.can_become(RepairOrderStatus::SentForApproval) {
         return Err(FieldErrors::single(
@@ -80,7 +81,7 @@ pub async fn send(
         )
         .into());
     }
-    let pending = order::lines_of(&tx, order.id)
+    let pending = order::lines_of(&tx, RepairOrderId(order.id))
         .await?
         .iter()
         .filter(|l| decision(l) == LineDecision::Pending)
@@ -150,7 +151,7 @@ pub async fn follow_by_link(
 ) -> Result<(), ServiceError> {
     let id = order_of_link(ws, token)?;
     let tx = ws.store().tx(&tenant).await?;
-    let order = tx.get::<repair_order::Entity>(id).await?;
+    let order = tx.get::<repair_order::Entity>(id.0).await?;
     let mut row = order.clone().into_active_model();
     row.follow_updates = Set(follow);
     let order = tx.update(row).await?;
@@ -165,10 +166,11 @@ pub async fn follow_by_link(
 }
 
 /// The order id a customer's link names, for following it live.
-pub fn order_of_link(ws: &Workshop, token: &str) -> Result<Uuid, ServiceError> {
+pub fn order_of_link(ws: &Workshop, token: &str) -> Result<RepairOrderId, ServiceError> {
     ws.desk
         .signer
         .verify(Purpose::RepairOrder, token)
+        .map(RepairOrderId)
         .map_err(|_| ServiceError::NotFound)
 }
 
@@ -202,7 +204,7 @@ async fn answer(
         )
         .into());
     }
-    let order_lines = order::lines_of(tx, order.id).await?;
+    let order_lines = order::lines_of(tx, RepairOrderId(order.id)).await?;
     let mut errors = FieldErrors::new();
     for (i, (line_id, d)) in answers.iter().enumerate() {
         match order_lines.iter().find(|l| l.id == *line_id) {
@@ -258,7 +260,7 @@ async fn answer(
                     match pitlane_inventory::stock::reserve(
                         tx,
                         line.id,
-                        part_id,
+                        PartId(part_id),
                         order.branch_id,
                         line.quantity_milli,
                     )
@@ -315,7 +317,7 @@ async fn answer(
             }
         }
     }
-    order::refresh_total(tx, order.id).await?;
+    order::refresh_total(tx, RepairOrderId(order.id)).await?;
     let order = tx.get::<repair_order::Entity>(order.id).await?;
     let mut row = order.clone().into_active_model();
     row.approval_method = Set(Some(method.key().to_owned()));
@@ -358,7 +360,7 @@ pub async fn answer_online(
 ) -> Result<OrderView, ServiceError> {
     let id = order_of_link(ws, token)?;
     let tx = ws.store().tx(&tenant).await?;
-    let order = tx.get::<repair_order::Entity>(id).await?;
+    let order = tx.get::<repair_order::Entity>(id.0).await?;
     // The estimate the customer read must be the one waiting: a page left open while the
     // workshop changed and re-sent it answers nothing.
     if order.approval_version != version {
@@ -399,7 +401,7 @@ pub async fn answer_online(
 pub async fn record_answer(
     ws: &Workshop,
     actor: &Actor,
-    order_id: Uuid,
+    order_id: RepairOrderId,
     answers: &[(Uuid, LineDecision)],
     method: Method,
     note: Option<&str>,
@@ -415,7 +417,7 @@ pub async fn record_answer(
     }
     let note = optional_text(note, 300).map_err(|e| FieldErrors::single("note", e.to_string()))?;
     let tx = ws.store().tx(&TenantCtx::of(actor)).await?;
-    let order = tx.get::<repair_order::Entity>(order_id).await?;
+    let order = tx.get::<repair_order::Entity>(order_id.0).await?;
     let customer = tx.get::<customer::Entity>(order.customer_id).await?;
     let by = tx.actor_name(actor).await?;
     let who = match note {
@@ -434,14 +436,14 @@ pub async fn record_answer(
 pub async fn declined_services(
     ws: &Workshop,
     actor: &Actor,
-    vehicle_id: Option<Uuid>,
+    vehicle_id: Option<VehicleId>,
 ) -> Result<Vec<(repair_order::Model, repair_order_line::Model)>, ServiceError> {
     actor.require(Permission::RepairOrdersRead)?;
     let tx = ws.store().tx(&TenantCtx::of(actor)).await?;
     let mut orders_query = tx.select::<repair_order::Entity>();
     if let Some(vehicle_id) = vehicle_id {
-        tx.get::<vehicle::Entity>(vehicle_id).await?;
-        orders_query = orders_query.filter(repair_order::Column::VehicleId.eq(vehicle_id));
+        tx.get::<vehicle::Entity>(vehicle_id.0).await?;
+        orders_query = orders_query.filter(repair_order::Column::VehicleId.eq(vehicle_id.0));
     }
     let declined = tx
         .all(

@@ -4,6 +4,7 @@
 use chrono::Utc;
 use pitlane_domain::{
     Actor, FieldErrors, ServiceError,
+    ids::PartId,
     money::parse_amount,
     permissions::Permission,
     quantity::{MILLI, parse_quantity},
@@ -27,7 +28,7 @@ pub struct CannedLineInput {
     pub quantity: Option<String>,
     /// Empty: the branch's labour rate or the part's price when added.
     pub unit_price: Option<String>,
-    pub part_id: Option<Uuid>,
+    pub part_id: Option<PartId>,
     pub taxable: Option<bool>,
 }
 
@@ -156,7 +157,7 @@ pub async fn save(
             errors.add(&field("unit_price"), "enter the amount");
         }
         if let Some(part_id) = line.part_id {
-            match tx.get::<part::Entity>(part_id).await {
+            match tx.get::<part::Entity>(part_id.0).await {
                 Ok(_) => {}
                 Err(pitlane_store::StoreError::NotFound) => {
                     errors.add(&field("part_id"), "no such part")
@@ -175,7 +176,7 @@ pub async fn save(
                 d.into_inner(),
                 q,
                 p,
-                line.part_id,
+                line.part_id.map(Uuid::from),
                 line.taxable.unwrap_or(true),
             ));
         }

@@ -2,27 +2,36 @@
 //! the orders to the customer kept, and an erasure blanks it. The front desk calls this hook
 //! inside its transaction (see `pitlane_frontdesk::hooks`).
 
-use pitlane_domain::ServiceError;
+use pitlane_domain::{ServiceError, ids::CustomerId};
 use pitlane_store::{
     TenantTx,
     entity::repair_order,
     sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr},
 };
-use uuid::Uuid;
 
 pub struct OrdersFollowTheirCustomer;
 
 #[async_trait::async_trait]
 impl pitlane_frontdesk::hooks::CustomerHook for OrdersFollowTheirCustomer {
-    async fn renamed(&self, tx: &TenantTx, customer: Uuid, name: &str) -> Result<(), ServiceError> {
+    async fn renamed(
+        &self,
+        tx: &TenantTx,
+        customer: CustomerId,
+        name: &str,
+    ) -> Result<(), ServiceError> {
         set_name(tx, customer, name).await
     }
 
-    async fn merged(&self, tx: &TenantTx, keep: Uuid, duplicate: Uuid) -> Result<(), ServiceError> {
+    async fn merged(
+        &self,
+        tx: &TenantTx,
+        keep: CustomerId,
+        duplicate: CustomerId,
+    ) -> Result<(), ServiceError> {
         tx.update_all(
             repair_order::Entity::update_many()
-                .col_expr(repair_order::Column::CustomerId, Expr::value(keep))
-                .filter(repair_order::Column::CustomerId.eq(duplicate)),
+                .col_expr(repair_order::Column::CustomerId, Expr::value(keep.0))
+                .filter(repair_order::Column::CustomerId.eq(duplicate.0)),
         )
         .await?;
         Ok(())
@@ -31,18 +40,18 @@ impl pitlane_frontdesk::hooks::CustomerHook for OrdersFollowTheirCustomer {
     async fn erased(
         &self,
         tx: &TenantTx,
-        customer: Uuid,
+        customer: CustomerId,
         erased_name: &str,
     ) -> Result<(), ServiceError> {
         set_name(tx, customer, erased_name).await
     }
 }
 
-async fn set_name(tx: &TenantTx, customer: Uuid, name: &str) -> Result<(), ServiceError> {
+async fn set_name(tx: &TenantTx, customer: CustomerId, name: &str) -> Result<(), ServiceError> {
     tx.update_all(
         repair_order::Entity::update_many()
             .col_expr(repair_order::Column::CustomerName, Expr::value(name))
-            .filter(repair_order::Column::CustomerId.eq(customer)),
+            .filter(repair_order::Column::CustomerId.eq(customer.0)),
     )
     .await?;
     Ok(())

@@ -4,7 +4,7 @@
 
 use pitlane_domain::{
     Actor, ServiceError,
-    ids::{MembershipId, TenantId, UserId},
+    ids::{CustomerId, MembershipId, PartId, RepairOrderId, TenantId, UserId, VehicleId},
     permissions::Role,
 };
 use pitlane_inventory::{parts, stock, suppliers};
@@ -109,7 +109,7 @@ pub async fn seed(ws: &Workshop, tenant: TenantId) -> Result<(), ServiceError> {
             inv,
             &owner,
             &stock::MovementInput {
-                part_id: part.id,
+                part_id: PartId(part.id),
                 branch_id: branch.id,
                 kind: "receive".into(),
                 quantity: on_hand.into(),
@@ -117,10 +117,18 @@ pub async fn seed(ws: &Workshop, tenant: TenantId) -> Result<(), ServiceError> {
             },
         )
         .await?;
-        stock::set_reorder(inv, &owner, part.id, branch.id, Some(reorder_at), None).await?;
+        stock::set_reorder(
+            inv,
+            &owner,
+            PartId(part.id),
+            branch.id,
+            Some(reorder_at),
+            None,
+        )
+        .await?;
         made.push(part);
     }
-    let (filter, pads, oil) = (made[0].id, made[1].id, made[3].id);
+    let (filter, pads, oil) = (PartId(made[0].id), PartId(made[1].id), PartId(made[3].id));
     let line = |kind: &str, description: &str, quantity: &str, part_id| canned::CannedLineInput {
         kind: kind.into(),
         description: description.into(),
@@ -170,15 +178,15 @@ pub async fn seed(ws: &Workshop, tenant: TenantId) -> Result<(), ServiceError> {
             &owner,
             &orders::OrderInput {
                 branch_id: branch.id,
-                customer_id: vehicle.customer_id.unwrap_or_default(),
-                vehicle_id: vehicle.id,
+                customer_id: CustomerId(vehicle.customer_id.unwrap_or_default()),
+                vehicle_id: VehicleId(vehicle.id),
                 concern: Some("Squealing from the front when braking".into()),
                 follow_updates: true,
                 ..Default::default()
             },
         )
         .await?;
-        lines::add_canned(ws, &owner, order.order.id, brakes.job.id).await?;
+        lines::add_canned(ws, &owner, RepairOrderId(order.order.id), brakes.job.id).await?;
     }
     Ok(())
 }

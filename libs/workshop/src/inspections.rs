@@ -6,6 +6,7 @@
 use chrono::Utc;
 use pitlane_domain::{
     Actor, FieldErrors, ServiceError,
+    ids::RepairOrderId,
     permissions::Permission,
     text::{DisplayName, optional_text},
     upload::sniff_image,
@@ -226,7 +227,7 @@ pub async fn save_template(
 pub async fn start(
     ws: &Workshop,
     actor: &Actor,
-    order_id: Uuid,
+    order_id: RepairOrderId,
     template_id: Option<Uuid>,
 ) -> Result<InspectionView, ServiceError> {
     actor.require(Permission::RepairOrdersRead)?;
@@ -234,7 +235,7 @@ pub async fn start(
         actor.require(Permission::RepairOrdersWrite)?;
     }
     let tx = ws.store().tx(&TenantCtx::of(actor)).await?;
-    let order = tx.get::<repair_order::Entity>(order_id).await?;
+    let order = tx.get::<repair_order::Entity>(order_id.0).await?;
     if !status_of(&order)?.is_open() {
         return Err(FieldErrors::single("status", "this order is closed").into());
     }
@@ -516,7 +517,7 @@ pub async fn photo_for_customer(
     let row = tx.get::<inspection_photo::Entity>(photo_id).await?;
     let item = tx.get::<inspection_item::Entity>(row.item_id).await?;
     let inspection = tx.get::<inspection::Entity>(item.inspection_id).await?;
-    if inspection.repair_order_id != order_id {
+    if inspection.repair_order_id != order_id.0 {
         return Err(ServiceError::NotFound);
     }
     tx.commit().await?;
@@ -645,7 +646,7 @@ pub async fn recommend(ws: &Workshop, actor: &Actor, id: Uuid) -> Result<OrderVi
         false,
     )
     .await?;
-    order::refresh_total(&tx, order.id).await?;
+    order::refresh_total(&tx, RepairOrderId(order.id)).await?;
     let order = tx.get::<repair_order::Entity>(order.id).await?;
     let result = order::view(&tx, order).await?;
     tx.commit().await?;
@@ -657,13 +658,13 @@ pub async fn recommend(ws: &Workshop, actor: &Actor, id: Uuid) -> Result<OrderVi
 pub async fn of_order(
     ws: &Workshop,
     tenant: TenantCtx,
-    order_id: Uuid,
+    order_id: RepairOrderId,
 ) -> Result<Vec<InspectionView>, ServiceError> {
     let tx = ws.store().tx(&tenant).await?;
     let rows = tx
         .all(
             tx.select::<inspection::Entity>()
-                .filter(inspection::Column::RepairOrderId.eq(order_id))
+                .filter(inspection::Column::RepairOrderId.eq(order_id.0))
                 .order_by_asc(inspection::Column::Id),
         )
         .await?;

@@ -6,6 +6,7 @@
 use chrono::Utc;
 use pitlane_domain::{
     Actor, FieldErrors, ServiceError,
+    ids::{PartId, RepairOrderId},
     money::parse_amount,
     permissions::Permission,
     quantity::{MILLI, parse_quantity},
@@ -47,7 +48,7 @@ pub struct LineInput {
     /// The hourly rate (empty: the branch's), the flat price, the part's unit price (empty:
     /// its selling price), the fee or the discount; as typed in the workshop's currency.
     pub unit_price: Option<String>,
-    pub part_id: Option<Uuid>,
+    pub part_id: Option<PartId>,
     /// Empty: taxable, except parts of the exempt tax class.
     pub taxable: Option<bool>,
     /// Labour goes to this mechanic's job (an assignment).
@@ -115,7 +116,7 @@ async fn parse(
         Some(MILLI)
     };
     let part = match (kind, input.part_id) {
-        ("part", Some(id)) => match tx.get::<part::Entity>(id).await {
+        ("part", Some(id)) => match tx.get::<part::Entity>(id.0).await {
             Ok(p) if p.active => Some(p),
             Ok(_) => {
                 errors.add("part_id", "this part is no longer sold");
@@ -195,8 +196,11 @@ async fn parse(
     })
 }
 
-async fn editable_order(tx: &TenantTx, id: Uuid) -> Result<repair_order::Model, ServiceError> {
-    let order = tx.get::<repair_order::Entity>(id).await?;
+async fn editable_order(
+    tx: &TenantTx,
+    id: RepairOrderId,
+) -> Result<repair_order::Model, ServiceError> {
+    let order = tx.get::<repair_order::Entity>(id.0).await?;
     let status = status_of(&order)?;
     if !status.allows_line_changes() {
         return Err(FieldErrors::single(
@@ -212,7 +216,7 @@ async fn editable_order(tx: &TenantTx, id: Uuid) -> Result<repair_order::Model, 
 }
 
 async fn next_position(tx: &TenantTx, order_id: Uuid) -> Result<i32, ServiceError> {
-    Ok(lines_of(tx, order_id)
+    Ok(lines_of(tx, RepairOrderId(order_id))
         .await?
         .iter()
         .map(|l| l.position)
@@ -314,7 +318,7 @@ pub(crate) async fn add_in(
 pub async fn add(
     ws: &Workshop,
     actor: &Actor,
-    order_id: Uuid,
+    order_id: RepairOrderId,
     input: &LineInput,
 ) -> Result<OrderView, ServiceError> {
     actor.require(Permission::RepairOrdersWrite)?;
@@ -328,7 +332,7 @@ pub async fn add(
 pub async fn update(
     ws: &Workshop,
     actor: &Actor,
-    order_id: Uuid,
+    order_id: RepairOrderId,
     line_id: Uuid,
     input: &LineInput,
 ) -> Result<OrderView, ServiceError> {
@@ -383,7 +387,7 @@ async fn changed(
     let order = tx.get::<repair_order::Entity>(order_id).await?;
     let by = tx.actor_name(actor).await?;
     order::record(&tx, &order, "line", Some(detail), by, false).await?;
-    order::refresh_total(&tx, order.id).await?;
+    order::refresh_total(&tx, RepairOrderId(order.id)).await?;
     let order = tx.get::<repair_order::Entity>(order.id).await?;
     let result = order::view(&tx, order).await?;
     tx.commit().await?;
@@ -397,7 +401,7 @@ async fn drop_job_if_empty(
     order_id: Uuid,
     job_id: Uuid,
 ) -> Result<(), ServiceError> {
-    let others = lines_of(tx, order_id)
+    let others = lines_of(tx, RepairOrderId(order_id))
         .await?
         .iter()
         .any(|l| l.job_id == Some(job_id));
@@ -422,7 +426,7 @@ async fn line_of(
 pub async fn remove(
     ws: &Workshop,
     actor: &Actor,
-    order_id: Uuid,
+    order_id: RepairOrderId,
     line_id: Uuid,
 ) -> Result<OrderView, ServiceError> {
     actor.require(Permission::RepairOrdersWrite)?;
@@ -452,7 +456,7 @@ pub async fn remove(
 pub async fn add_canned(
     ws: &Workshop,
     actor: &Actor,
-    order_id: Uuid,
+    order_id: RepairOrderId,
     canned_id: Uuid,
 ) -> Result<OrderView, ServiceError> {
     actor.require(Permission::RepairOrdersWrite)?;
@@ -489,7 +493,7 @@ pub async fn add_canned(
             unit_price: line
                 .unit_price_minor
                 .map(|p| pitlane_domain::money::plain_amount(p, &currency)),
-            part_id: line.part_id,
+            part_id: line.part_id.map(PartId),
             taxable: Some(line.taxable),
             mechanic_id: None,
             skill: None,
@@ -520,7 +524,7 @@ pub async fn billable(
 ) -> Result<Vec<BillableLine>, ServiceError> {
     let branch = tx.get::<branch::Entity>(order.branch_id).await?;
     let rules = rules(tx, &branch).await?;
-    let lines: Vec<repair_order_line::Model> = lines_of(tx, order.id)
+    let lines: Vec<repair_order_line::Model> = lines_of(tx, RepairOrderId(order.id))
         .await?
         .into_iter()
         .filter(|l| decision(l) != LineDecision::Declined)

@@ -6,11 +6,13 @@
 use chrono::Utc;
 use pitlane_domain::{
     ServiceError,
+    ids::RepairOrderId,
     live::Topic,
-    money::format_amount,
+    money::Money,
     pricing::{Line, LineKind, Rules, ShopSupplies, Totals, totals},
     quantity::{from_bp, from_milli},
     repair_order::{LineDecision, RepairOrderStatus, display_number},
+    text::CurrencyCode,
 };
 use pitlane_store::{
     TenantTx,
@@ -32,12 +34,12 @@ pub struct OrderView {
     pub customer: customer::Model,
     pub vehicle: vehicle::Model,
     pub branch: branch::Model,
-    /// The workshop's currency: what the `_minor` amounts are in.
-    pub currency: String,
+    /// The workshop's currency: what every amount of the order is in (see [`OrderView::money`]).
+    pub currency: CurrencyCode,
     pub lines: Vec<repair_order_line::Model>,
-    /// Everything not declined: what the estimate comes to.
+    /// Everything not declined: what the estimate comes to, in minor units of `currency`.
     pub totals: Totals,
-    /// What the customer has agreed to.
+    /// What the customer has agreed to, in minor units of `currency`.
     pub approved: Totals,
     pub events: Vec<repair_order_event::Model>,
     pub jobs: Vec<job::Model>,
@@ -51,6 +53,16 @@ impl OrderView {
 
     pub fn number(&self) -> String {
         display_number(self.order.number)
+    }
+
+    /// An amount of this order (a figure of `totals` or `approved`) with its currency.
+    pub fn money(&self, minor: i64) -> Money {
+        Money::new(minor, self.currency.clone())
+    }
+
+    /// What a line of this order comes to (negative for a discount), with its currency.
+    pub fn line_amount(&self, line: &repair_order_line::Model) -> Money {
+        self.money(priced(line).amount())
     }
 }
 
@@ -67,7 +79,7 @@ pub(crate) async fn view(
     let customer = tx.get::<customer::Entity>(order.customer_id).await?;
     let vehicle = tx.get::<vehicle::Entity>(order.vehicle_id).await?;
     let branch = tx.get::<branch::Entity>(order.branch_id).await?;
-    let lines = lines_of(tx, order.id).await?;
+    let lines = lines_of(tx, RepairOrderId(order.id)).await?;
     let rules = rules(tx, &branch).await?;
     let totals = totals_of(&lines, &rules, |d| d != LineDecision::Declined);
     let approved = totals_of(&lines, &rules, |d| d == LineDecision::Approved);
@@ -98,7 +110,7 @@ pub(crate) async fn view(
         customer,
         vehicle,
         branch,
-        currency: tx.currency().await?.as_str().to_owned(),
+        currency: tx.currency().await?,
         lines,
         totals,
         approved,
@@ -149,8 +161,11 @@ pub async fn publish(ws: &Workshop, order: &repair_order::Model, kind: &str) {
 
 /// Keeps the order's board summary (the estimate's total) in step with its lines; call in
 /// the transaction that changed them.
-pub(crate) async fn refresh_total(tx: &TenantTx, order_id: Uuid) -> Result<(), ServiceError> {
-    let order = tx.get::<repair_order::Entity>(order_id).await?;
+pub(crate) async fn refresh_total(
+    tx: &TenantTx,
+    order_id: RepairOrderId,
+) -> Result<(), ServiceError> {
+    let order = tx.get::<repair_order::Entity>(order_id.0).await?;
     let branch = tx.get::<branch::Entity>(order.branch_id).await?;
     let order_lines = lines_of(tx, order_id).await?;
     let rules = rules(tx, &branch).await?;
@@ -164,12 +179,12 @@ pub(crate) async fn refresh_total(tx: &TenantTx, order_id: Uuid) -> Result<(), S
 
 pub(crate) async fn lines_of(
     tx: &TenantTx,
-    order_id: Uuid,
+    order_id: RepairOrderId,
 ) -> Result<Vec<repair_order_line::Model>, ServiceError> {
     Ok(tx
         .all(
             tx.select::<repair_order_line::Entity>()
-                .filter(repair_order_line::Column::RepairOrderId.eq(order_id))
+                .filter(repair_order_line::Column::RepairOrderId.eq(order_id.0))
                 .order_by_asc(repair_order_line::Column::Position)
                 .order_by_asc(repair_order_line::Column::Id),
         )
@@ -253,7 +268,7 @@ pub fn totals_of(
     totals(&priced, rules)
 }
 
-/// An amount in the workshop's currency, as messages show it.
-pub(crate) async fn money(tx: &TenantTx, minor: i64) -> Result<String, ServiceError> {
-    Ok(format_amount(minor, &tx.currency().await?))
+/// An amount in the workshop's currency, for messages.
+pub(crate) async fn money(tx: &TenantTx, minor: i64) -> Result<Money, ServiceError> {
+    Ok(Money::new(minor, tx.currency().await?))
 }

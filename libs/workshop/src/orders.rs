@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use pitlane_domain::{
     Actor, FieldErrors, ServiceError,
+    ids::{AppointmentId, CustomerId, PartId, RepairOrderId, VehicleId},
     messages::MessageKind,
+    money::Money,
     permissions::Permission,
     phone::PhoneE164,
     repair_order::{LineDecision, RepairOrderStatus, display_number},
@@ -43,8 +45,8 @@ pub const FIRST_NUMBER: i64 = 1001;
 #[derive(Debug, Clone, Default)]
 pub struct OrderInput {
     pub branch_id: Uuid,
-    pub customer_id: Uuid,
-    pub vehicle_id: Uuid,
+    pub customer_id: CustomerId,
+    pub vehicle_id: VehicleId,
     pub mileage_in: Option<i64>,
     /// A lower reading than the last one needs a reason.
     pub correction_reason: Option<String>,
@@ -94,11 +96,11 @@ async fn insert(
     actor: &Actor,
     input: &OrderInput,
     concern: Option<String>,
-    appointment_id: Option<Uuid>,
+    appointment_id: Option<AppointmentId>,
 ) -> Result<repair_order::Model, ServiceError> {
     let number = tx.next_number("repair_order", FIRST_NUMBER).await?;
-    let customer = tx.get::<customer::Entity>(input.customer_id).await?;
-    let vehicle = tx.get::<vehicle::Entity>(input.vehicle_id).await?;
+    let customer = tx.get::<customer::Entity>(input.customer_id.0).await?;
+    let vehicle = tx.get::<vehicle::Entity>(input.vehicle_id.0).await?;
     let now = Utc::now();
     let advisor = advisor_of(tx, actor).await?;
     let row = tx
@@ -107,9 +109,9 @@ async fn insert(
             id: Set(Uuid::now_v7()),
             number: Set(number),
             branch_id: Set(input.branch_id),
-            customer_id: Set(input.customer_id),
-            vehicle_id: Set(input.vehicle_id),
-            appointment_id: Set(appointment_id),
+            customer_id: Set(input.customer_id.0),
+            vehicle_id: Set(input.vehicle_id.0),
+            appointment_id: Set(appointment_id.map(Uuid::from)),
             status: Set(RepairOrderStatus::Estimate.key().to_owned()),
             mileage_in: Set(input.mileage_in),
             mileage_out: Set(None),
@@ -188,14 +190,14 @@ pub async fn open_walk_in(
 pub async fn open_from_appointment(
     ws: &Workshop,
     actor: &Actor,
-    appointment_id: Uuid,
+    appointment_id: AppointmentId,
     mileage_in: Option<i64>,
     concern: Option<String>,
     site: &str,
 ) -> Result<OrderView, ServiceError> {
     actor.require(Permission::RepairOrdersWrite)?;
     let tx = ws.store().tx(&TenantCtx::of(actor)).await?;
-    let booked = tx.get::<appointment::Entity>(appointment_id).await?;
+    let booked = tx.get::<appointment::Entity>(appointment_id.0).await?;
     let Some(vehicle_id) = booked.vehicle_id else {
         return Err(FieldErrors::single(
             "appointment_id",
@@ -206,7 +208,7 @@ pub async fn open_from_appointment(
     let existing = tx
         .first(
             tx.select::<repair_order::Entity>()
-                .filter(repair_order::Column::AppointmentId.eq(appointment_id)),
+                .filter(repair_order::Column::AppointmentId.eq(appointment_id.0)),
         )
         .await?;
     if let Some(existing) = existing {
@@ -220,8 +222,8 @@ pub async fn open_from_appointment(
     }
     let input = OrderInput {
         branch_id: booked.branch_id,
-        customer_id: booked.customer_id,
-        vehicle_id,
+        customer_id: CustomerId(booked.customer_id),
+        vehicle_id: VehicleId(vehicle_id),
         mileage_in: mileage_in.or(booked.arrival_mileage),
         concern: concern.or(booked.notes.clone()),
         ..OrderInput::default()
@@ -241,11 +243,11 @@ pub async fn open_from_appointment(
 
 async fn known_vehicle(
     tx: &TenantTx,
-    id: Uuid,
-    customer_id: Uuid,
+    id: VehicleId,
+    customer_id: CustomerId,
 ) -> Result<vehicle::Model, ServiceError> {
-    match tx.get::<vehicle::Entity>(id).await {
-        Ok(v) if v.customer_id == Some(customer_id) => Ok(v),
+    match tx.get::<vehicle::Entity>(id.0).await {
+        Ok(v) if v.customer_id == Some(customer_id.0) => Ok(v),
         Ok(_) => {
             Err(FieldErrors::single("vehicle_id", "this vehicle is not the customer's").into())
         }
@@ -256,10 +258,14 @@ async fn known_vehicle(
     }
 }
 
-pub async fn get(ws: &Workshop, actor: &Actor, id: Uuid) -> Result<OrderView, ServiceError> {
+pub async fn get(
+    ws: &Workshop,
+    actor: &Actor,
+    id: RepairOrderId,
+) -> Result<OrderView, ServiceError> {
     actor.require(Permission::RepairOrdersRead)?;
     let tx = ws.store().tx(&TenantCtx::of(actor)).await?;
-    let row = tx.get::<repair_order::Entity>(id).await?;
+    let row = tx.get::<repair_order::Entity>(id.0).await?;
     let result = view(&tx, row).await?;
     tx.commit().await?;
     Ok(result)
@@ -293,14 +299,14 @@ pub async fn by_number(
 pub async fn of_vehicle(
     ws: &Workshop,
     actor: &Actor,
-    vehicle_id: Uuid,
+    vehicle_id: VehicleId,
 ) -> Result<Vec<repair_order::Model>, ServiceError> {
     actor.require(Permission::RepairOrdersRead)?;
     let tx = ws.store().tx(&TenantCtx::of(actor)).await?;
     let rows = tx
         .all(
             tx.select::<repair_order::Entity>()
-                .filter(repair_order::Column::VehicleId.eq(vehicle_id))
+                .filter(repair_order::Column::VehicleId.eq(vehicle_id.0))
                 .order_by_desc(repair_order::Column::Number)
                 .limit(100),
         )
@@ -322,6 +328,8 @@ pub struct BoardFilter {
 #[derive(Debug, Clone)]
 pub struct BoardCard {
     pub card: repair_order::BoardCard,
+    /// The estimate's total (the card's `total_minor`) in the workshop's currency.
+    pub total: Money,
     pub jobs: usize,
     pub jobs_done: usize,
 }
@@ -329,7 +337,6 @@ pub struct BoardCard {
 /// The board: the most recently changed open orders, and how many are in each state.
 #[derive(Debug, Clone)]
 pub struct Board {
-    pub currency: String,
     /// The branches the reader sees, for the board's branch filter.
     pub branches: Vec<(Uuid, String)>,
     pub cards: Vec<BoardCard>,
@@ -380,7 +387,6 @@ pub async fn board(
         .await?;
     let counts = counts_in(&tx, scope).await?;
     let cards = with_progress(&tx, cards).await?;
-    let currency = tx.currency().await?.as_str().to_owned();
     let branches = tx
         .all(
             tx.select::<branch::Entity>()
@@ -393,7 +399,6 @@ pub async fn board(
         .collect();
     tx.commit().await?;
     Ok(Board {
-        currency,
         branches,
         cards,
         counts,
@@ -402,7 +407,7 @@ pub async fn board(
 
 /// A page of the open orders (of one branch, or of every branch the actor sees; of one state
 /// when named), most recently changed first: by `updated_at`, then id, both descending.
-/// Returns the workshop's currency with it, which the totals are in.
+/// Each card's total comes with the workshop's currency.
 pub async fn open_page(
     ws: &Workshop,
     actor: &Actor,
@@ -410,7 +415,7 @@ pub async fn open_page(
     status: Option<RepairOrderStatus>,
     after: Option<TimeCursor>,
     limit: u64,
-) -> Result<(String, Page<BoardCard, TimeCursor>), ServiceError> {
+) -> Result<Page<BoardCard, TimeCursor>, ServiceError> {
     actor.require(Permission::RepairOrdersRead)?;
     let tx = ws.store().tx(&TenantCtx::of(actor)).await?;
     let mut query = open_orders(&tx, branch_id);
@@ -435,15 +440,11 @@ pub async fn open_page(
         id: c.id,
     });
     let cards = with_progress(&tx, page.items).await?;
-    let currency = tx.currency().await?.as_str().to_owned();
     tx.commit().await?;
-    Ok((
-        currency,
-        Page {
-            items: cards,
-            next: page.next,
-        },
-    ))
+    Ok(Page {
+        items: cards,
+        next: page.next,
+    })
 }
 
 /// How many open orders there are in each state (of one branch, or of every branch the actor
@@ -504,7 +505,7 @@ async fn counts_in(
         .collect())
 }
 
-/// The cards with their jobs' progress.
+/// The cards with their jobs' progress and their totals in the workshop's currency.
 async fn with_progress(
     tx: &TenantTx,
     cards: Vec<repair_order::BoardCard>,
@@ -518,11 +519,13 @@ async fn with_progress(
                 .filter(job::Column::RepairOrderId.is_in(ids)),
         )
         .await?;
+    let currency = tx.currency().await?;
     Ok(cards
         .into_iter()
         .map(|card| {
             let mine = jobs.iter().filter(|j| j.repair_order_id == card.id);
             BoardCard {
+                total: Money::new(card.total_minor, currency.clone()),
                 jobs: mine.clone().count(),
                 jobs_done: mine.filter(|j| j.status == "finished").count(),
                 card,
@@ -560,7 +563,7 @@ pub struct StatusChange {
 pub async fn change_status(
     ws: &Workshop,
     actor: &Actor,
-    id: Uuid,
+    id: RepairOrderId,
     next: RepairOrderStatus,
     change: &StatusChange,
     site: &str,
@@ -572,7 +575,7 @@ pub async fn change_status(
         .flatten();
     errors.into_result()?;
     let tx = ws.store().tx(&TenantCtx::of(actor)).await?;
-    let row = tx.get::<repair_order::Entity>(id).await?;
+    let row = tx.get::<repair_order::Entity>(id.0).await?;
     let now = status_of(&row)?;
     if next == RepairOrderStatus::Approved && now.can_become(next) {
         return Err(FieldErrors::single(
@@ -633,7 +636,7 @@ pub(crate) async fn transition(
         )));
     }
     let mut notified = pitlane_notify::staff::Notified::default();
-    let order_lines = lines_of(tx, row.id).await?;
+    let order_lines = lines_of(tx, RepairOrderId(row.id)).await?;
     match next {
         RepairOrderStatus::ReadyForPickup => {
             // Every approved part leaves stock now: what was reserved, and what could not be
@@ -648,10 +651,10 @@ pub(crate) async fn transition(
                             tx,
                             pitlane_inventory::stock::LineUse {
                                 line_id: line.id,
-                                part_id,
+                                part_id: PartId(part_id),
                                 branch_id: row.branch_id,
                                 quantity_milli: line.quantity_milli,
-                                repair_order_id: row.id,
+                                repair_order_id: RepairOrderId(row.id),
                             },
                             by.clone(),
                         )
@@ -731,10 +734,10 @@ pub(crate) async fn customer_message(
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
     if kind == MessageKind::EstimateReady {
-        let lines = lines_of(tx, order.id).await?;
+        let lines = lines_of(tx, RepairOrderId(order.id)).await?;
         let rules = rules(tx, &branch).await?;
         let totals = totals_of(&lines, &rules, |d| d != LineDecision::Declined);
-        vars.insert("total".into(), money(tx, totals.total).await?);
+        vars.insert("total".into(), money(tx, totals.total).await?.to_string());
     }
     let key = format!(
         "ro:{}:{}:{}:{}",
@@ -802,13 +805,13 @@ pub fn customer_timeline(view: &OrderView) -> Vec<&repair_order_event::Model> {
 pub async fn set_follow_updates(
     ws: &Workshop,
     actor: &Actor,
-    id: Uuid,
+    id: RepairOrderId,
     follow: bool,
 ) -> Result<(), ServiceError> {
     actor.require(Permission::RepairOrdersWrite)?;
     let tx = ws.store().tx(&TenantCtx::of(actor)).await?;
     let mut row = tx
-        .get::<repair_order::Entity>(id)
+        .get::<repair_order::Entity>(id.0)
         .await?
         .into_active_model();
     row.follow_updates = Set(follow);
@@ -822,12 +825,12 @@ pub async fn set_follow_updates(
 pub async fn mark_invoiced(
     ws: &Workshop,
     tx: &TenantTx,
-    order_id: Uuid,
+    order_id: RepairOrderId,
     number: &str,
     by: Option<String>,
     site: &str,
 ) -> Result<(), ServiceError> {
-    let row = tx.get::<repair_order::Entity>(order_id).await?;
+    let row = tx.get::<repair_order::Entity>(order_id.0).await?;
     if status_of(&row)? == RepairOrderStatus::ReadyForPickup {
         transition(
             ws,

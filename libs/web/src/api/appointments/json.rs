@@ -146,8 +146,8 @@ impl From<AppointmentWrite> for AppointmentInput {
         Self {
             branch_id: w.branch_id,
             service_id: w.service_id,
-            customer_id: w.customer_id,
-            vehicle_id: w.vehicle_id,
+            customer_id: w.customer_id.into(),
+            vehicle_id: w.vehicle_id.map(Into::into),
             starts_at: Some(w.starts_at),
             bay_id: w.bay_id,
             mechanic_id: w.mechanic_id,

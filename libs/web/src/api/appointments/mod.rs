@@ -96,7 +96,7 @@ impl AppointmentsApi {
             &auth.actor,
             AppointmentQuery {
                 branch_id: branch_id.0,
-                customer_id: customer_id.0,
+                customer_id: customer_id.0.map(Into::into),
                 status: status.0,
                 from: from.0,
                 to: to.0,
@@ -150,7 +150,7 @@ impl AppointmentsApi {
         state: Data<&AppState>,
         appointment_id: Path<Uuid>,
     ) -> Result<Json<AppointmentDetail>, Problem> {
-        let d = appointments::get(&state.frontdesk, &auth.actor, appointment_id.0).await?;
+        let d = appointments::get(&state.frontdesk, &auth.actor, appointment_id.0.into()).await?;
         Ok(Json(d.into()))
     }
 
@@ -176,7 +176,7 @@ impl AppointmentsApi {
         match appointments::reschedule(
             &state.frontdesk,
             &auth.actor,
-            appointment_id.0,
+            appointment_id.0.into(),
             w.starts_at,
             w.bay_id,
             w.mechanic_id,
@@ -186,7 +186,8 @@ impl AppointmentsApi {
         {
             Ok(row) => Ok(Json(row.into())),
             Err(e) if availability::is_taken(&e) => {
-                let d = appointments::get(&state.frontdesk, &auth.actor, appointment_id.0).await?;
+                let d = appointments::get(&state.frontdesk, &auth.actor, appointment_id.0.into())
+                    .await?;
                 let a = d.view.appointment;
                 Err(with_fresh_slots(
                     &state,
@@ -225,7 +226,7 @@ impl AppointmentsApi {
         let row = appointments::change_status(
             &state.frontdesk,
             &auth.actor,
-            appointment_id.0,
+            appointment_id.0.into(),
             next,
             arrival,
             &site,

@@ -72,7 +72,7 @@ impl From<CannedLineWrite> for CannedLineInput {
             description: l.description,
             quantity: l.quantity,
             unit_price: l.unit_price,
-            part_id: l.part_id,
+            part_id: l.part_id.map(Into::into),
             taxable: l.taxable,
         }
     }

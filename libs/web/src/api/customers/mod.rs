@@ -95,7 +95,7 @@ impl CustomersApi {
         state: Data<&AppState>,
         customer_id: Path<Uuid>,
     ) -> Result<Json<Customer>, Problem> {
-        let row = customers::get(&state.frontdesk, &auth.actor, customer_id.0).await?;
+        let row = customers::get(&state.frontdesk, &auth.actor, customer_id.0.into()).await?;
         Ok(Json(row.into()))
     }
 
@@ -114,8 +114,13 @@ impl CustomersApi {
         customer_id: Path<Uuid>,
         body: Json<CustomerWrite>,
     ) -> Result<Json<Customer>, Problem> {
-        let row =
-            customers::update(&state.frontdesk, &auth.actor, customer_id.0, body.0.into()).await?;
+        let row = customers::update(
+            &state.frontdesk,
+            &auth.actor,
+            customer_id.0.into(),
+            body.0.into(),
+        )
+        .await?;
         Ok(Json(row.into()))
     }
 
@@ -134,7 +139,7 @@ impl CustomersApi {
         state: Data<&AppState>,
         customer_id: Path<Uuid>,
     ) -> Result<Json<ErasureReport>, Problem> {
-        let done = privacy::erase(&state.frontdesk, &auth.actor, customer_id.0).await?;
+        let done = privacy::erase(&state.frontdesk, &auth.actor, customer_id.0.into()).await?;
         Ok(Json(done.into()))
     }
 
@@ -154,7 +159,7 @@ impl CustomersApi {
         customer_id: Path<Uuid>,
     ) -> Result<Json<serde_json::Value>, Problem> {
         Ok(Json(
-            privacy::export(&state.frontdesk, &auth.actor, customer_id.0).await?,
+            privacy::export(&state.frontdesk, &auth.actor, customer_id.0.into()).await?,
         ))
     }
 
@@ -174,9 +179,13 @@ impl CustomersApi {
         customer_id: Path<Uuid>,
         body: Json<ConsentWrite>,
     ) -> Result<Json<Customer>, Problem> {
-        let row =
-            customers::set_consent(&state.frontdesk, &auth.actor, customer_id.0, body.0.into())
-                .await?;
+        let row = customers::set_consent(
+            &state.frontdesk,
+            &auth.actor,
+            customer_id.0.into(),
+            body.0.into(),
+        )
+        .await?;
         Ok(Json(row.into()))
     }
 
@@ -199,8 +208,8 @@ impl CustomersApi {
         let row = customers::merge(
             &state.frontdesk,
             &auth.actor,
-            customer_id.0,
-            body.0.duplicate_id,
+            customer_id.0.into(),
+            body.0.duplicate_id.into(),
         )
         .await?;
         Ok(Json(row.into()))
@@ -228,7 +237,7 @@ impl CustomersApi {
         let found = customers::notes(
             &state.frontdesk,
             &auth.actor,
-            customer_id.0,
+            customer_id.0.into(),
             page.cursor_id()?,
             page.limit,
         )
@@ -251,8 +260,13 @@ impl CustomersApi {
         customer_id: Path<Uuid>,
         body: Json<NoteWrite>,
     ) -> Result<Created<Note>, Problem> {
-        let note =
-            customers::add_note(&state.frontdesk, &auth.actor, customer_id.0, &body.0.body).await?;
+        let note = customers::add_note(
+            &state.frontdesk,
+            &auth.actor,
+            customer_id.0.into(),
+            &body.0.body,
+        )
+        .await?;
         Ok(Created::new(note))
     }
 }

@@ -42,7 +42,9 @@ impl DeclinedServicesApi {
         /// Page size, 1–200 (default 50).
         limit: Query<Option<u64>>,
     ) -> Result<Json<Page<DeclinedService>>, Problem> {
-        let rows = approval::declined_services(&state.workshop, &auth.actor, vehicle_id.0).await?;
+        let rows =
+            approval::declined_services(&state.workshop, &auth.actor, vehicle_id.0.map(Into::into))
+                .await?;
         let items = rows.into_iter().map(DeclinedService::from).collect();
         let page = PageQuery::new(cursor.0, limit.0);
         Ok(Json(Page::from_ordered(items, &page, |item| item.id)?))

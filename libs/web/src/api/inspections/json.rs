@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use pitlane_store::entity::{inspection, inspection_item, inspection_photo};
 use pitlane_workshop::{StoredPhoto, inspections::InspectionView};
-use poem_openapi::{ApiResponse, Object, payload::Binary, types::Example};
+use poem_openapi::{ApiResponse, Object, ResponseContent, payload::Binary, types::Example};
 use uuid::Uuid;
 
 #[derive(Object)]
@@ -131,13 +131,25 @@ impl Example for RatingWrite {
     }
 }
 
+/// A photo in the image type it was stored as (uploads are sniffed to one of these four).
+#[derive(ResponseContent)]
+pub enum PhotoBytes {
+    #[oai(content_type = "image/jpeg")]
+    Jpeg(Binary<Vec<u8>>),
+    #[oai(content_type = "image/png")]
+    Png(Binary<Vec<u8>>),
+    #[oai(content_type = "image/webp")]
+    Webp(Binary<Vec<u8>>),
+    #[oai(content_type = "image/heic")]
+    Heic(Binary<Vec<u8>>),
+}
+
 #[derive(ApiResponse)]
 pub enum PhotoFile {
     /// The photo, as uploaded.
     #[oai(status = 200)]
     Ok(
-        Binary<Vec<u8>>,
-        #[oai(header = "content-type")] String,
+        PhotoBytes,
         #[oai(header = "x-content-type-options")] String,
         #[oai(header = "content-security-policy")] String,
     ),
@@ -148,11 +160,14 @@ pub(crate) const PHOTO_POLICY: &str = "sandbox; default-src 'none'";
 
 impl From<StoredPhoto> for PhotoFile {
     fn from(photo: StoredPhoto) -> Self {
-        PhotoFile::Ok(
-            Binary(photo.bytes),
-            photo.content_type,
-            "nosniff".into(),
-            PHOTO_POLICY.into(),
-        )
+        let bytes = Binary(photo.bytes);
+        // Photos are sniffed on upload (`sniff_image`), so a stored one is one of these four.
+        let body = match photo.content_type.as_str() {
+            "image/png" => PhotoBytes::Png(bytes),
+            "image/webp" => PhotoBytes::Webp(bytes),
+            "image/heic" => PhotoBytes::Heic(bytes),
+            _ => PhotoBytes::Jpeg(bytes),
+        };
+        PhotoFile::Ok(body, "nosniff".into(), PHOTO_POLICY.into())
     }
 }

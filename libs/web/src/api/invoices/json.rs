@@ -36,6 +36,7 @@ pub struct InvoiceSummary {
 
 impl From<&invoice::Model> for InvoiceSummary {
     fn from(row: &invoice::Model) -> Self {
+        let total = invoices::total_of(row);
         Self {
             id: row.id,
             number: row.number.clone(),
@@ -43,9 +44,9 @@ impl From<&invoice::Model> for InvoiceSummary {
             customer_id: row.customer_id,
             customer_name: row.customer_name.clone(),
             repair_order_id: row.repair_order_id,
-            currency: row.currency.clone(),
-            total_minor: row.total_minor,
-            balance_due_minor: invoices::settlement(row).balance_due(),
+            balance_due_minor: invoices::balance_due_of(row).minor,
+            currency: total.currency.to_string(),
+            total_minor: total.minor,
             issued_at: row.issued_at,
             due_at: row.due_at,
         }
@@ -239,6 +240,7 @@ pub struct Invoice {
 impl From<&InvoiceView> for Invoice {
     fn from(v: &InvoiceView) -> Self {
         let i = &v.invoice;
+        let total = v.total();
         Self {
             id: i.id,
             number: i.number.clone(),
@@ -249,17 +251,17 @@ impl From<&InvoiceView> for Invoice {
             vehicle_id: i.vehicle_id,
             vehicle: i.vehicle_label.clone(),
             repair_order_id: i.repair_order_id,
-            currency: i.currency.clone(),
+            currency: total.currency.to_string(),
             prices_include_tax: i.prices_include_tax,
             lines: v.lines.iter().map(InvoiceLine::from).collect(),
             tax_groups: v.totals.groups.iter().map(TaxGroup::from).collect(),
             net_minor: i.net_minor,
             tax_minor: i.tax_minor,
-            total_minor: i.total_minor,
+            total_minor: total.minor,
             credited_minor: i.credited_minor,
             paid_minor: i.paid_minor,
             refunded_minor: i.refunded_minor,
-            balance_due_minor: v.money().balance_due(),
+            balance_due_minor: v.balance_due().minor,
             payments: v.payments.iter().map(Payment::from).collect(),
             refunds: v.refunds.iter().map(Refund::from).collect(),
             credit_notes: v.credit_notes.iter().map(CreditNote::from).collect(),
@@ -298,8 +300,8 @@ impl From<InvoiceDraftWrite> for DraftInput {
     fn from(w: InvoiceDraftWrite) -> Self {
         DraftInput {
             branch_id: w.branch_id,
-            customer_id: w.customer_id,
-            vehicle_id: w.vehicle_id,
+            customer_id: w.customer_id.into(),
+            vehicle_id: w.vehicle_id.map(Into::into),
             notes: w.notes,
         }
     }
@@ -461,10 +463,9 @@ impl From<CreditNoteWrite> for CreditInput {
 #[derive(ApiResponse)]
 pub enum InvoicePdf {
     /// The invoice as a PDF.
-    #[oai(status = 200)]
+    #[oai(status = 200, content_type = "application/pdf")]
     Ok(
         Binary<Vec<u8>>,
-        #[oai(header = "content-type")] String,
         #[oai(header = "content-disposition")] String,
     ),
 }
@@ -479,7 +480,6 @@ impl From<&InvoiceView> for InvoicePdf {
             .unwrap_or_else(|| format!("draft-{}", view.invoice.id));
         InvoicePdf::Ok(
             Binary(pitlane_billing::pdf::render(view)),
-            "application/pdf".into(),
             format!("inline; filename=\"{name}.pdf\""),
         )
     }

@@ -68,7 +68,7 @@ impl InvoicesApi {
             &auth.actor,
             &ListFilter {
                 status,
-                customer_id: customer_id.0,
+                customer_id: customer_id.0.map(Into::into),
                 unpaid: unpaid.0.unwrap_or(false),
             },
             page.cursor_id()?,
@@ -107,7 +107,7 @@ impl InvoicesApi {
         state: Data<&AppState>,
         invoice_id: Path<Uuid>,
     ) -> Result<Json<Invoice>, Problem> {
-        let view = invoices::get(&state.billing, &auth.actor, invoice_id.0).await?;
+        let view = invoices::get(&state.billing, &auth.actor, invoice_id.0.into()).await?;
         Ok(Json((&view).into()))
     }
 
@@ -125,7 +125,7 @@ impl InvoicesApi {
         state: Data<&AppState>,
         invoice_id: Path<Uuid>,
     ) -> Result<InvoicePdf, Problem> {
-        let view = invoices::get(&state.billing, &auth.actor, invoice_id.0).await?;
+        let view = invoices::get(&state.billing, &auth.actor, invoice_id.0.into()).await?;
         Ok(pdf_response(&view))
     }
 
@@ -147,7 +147,7 @@ impl InvoicesApi {
         /// Page size, 1–200 (default 50).
         limit: Query<Option<u64>>,
     ) -> Result<Json<Page<InvoiceLine>>, Problem> {
-        let view = invoices::get(&state.billing, &auth.actor, invoice_id.0).await?;
+        let view = invoices::get(&state.billing, &auth.actor, invoice_id.0.into()).await?;
         let items = view.lines.iter().map(InvoiceLine::from).collect();
         let page = PageQuery::new(cursor.0, limit.0);
         Ok(Json(Page::from_ordered(items, &page, |l| l.id)?))
@@ -168,8 +168,13 @@ impl InvoicesApi {
         invoice_id: Path<Uuid>,
         body: Json<InvoiceLineWrite>,
     ) -> Result<Created<Invoice>, Problem> {
-        let view =
-            invoices::add_line(&state.billing, &auth.actor, invoice_id.0, &body.0.into()).await?;
+        let view = invoices::add_line(
+            &state.billing,
+            &auth.actor,
+            invoice_id.0.into(),
+            &body.0.into(),
+        )
+        .await?;
         Ok(Created::new(&view))
     }
 
@@ -189,7 +194,8 @@ impl InvoicesApi {
         line_id: Path<Uuid>,
     ) -> Result<Json<Invoice>, Problem> {
         let view =
-            invoices::remove_line(&state.billing, &auth.actor, invoice_id.0, line_id.0).await?;
+            invoices::remove_line(&state.billing, &auth.actor, invoice_id.0.into(), line_id.0)
+                .await?;
         Ok(Json((&view).into()))
     }
 
@@ -210,7 +216,7 @@ impl InvoicesApi {
         invoice_id: Path<Uuid>,
     ) -> Result<Json<Invoice>, Problem> {
         let site = site(&state, req)?;
-        let view = invoices::issue(&state.billing, &auth.actor, invoice_id.0, &site).await?;
+        let view = invoices::issue(&state.billing, &auth.actor, invoice_id.0.into(), &site).await?;
         Ok(Json((&view).into()))
     }
 
@@ -229,8 +235,13 @@ impl InvoicesApi {
         invoice_id: Path<Uuid>,
         body: Json<VoidWrite>,
     ) -> Result<Json<Invoice>, Problem> {
-        let view =
-            invoices::void(&state.billing, &auth.actor, invoice_id.0, &body.0.reason).await?;
+        let view = invoices::void(
+            &state.billing,
+            &auth.actor,
+            invoice_id.0.into(),
+            &body.0.reason,
+        )
+        .await?;
         Ok(Json((&view).into()))
     }
 
@@ -252,7 +263,7 @@ impl InvoicesApi {
         /// Page size, 1–200 (default 50).
         limit: Query<Option<u64>>,
     ) -> Result<Json<Page<Payment>>, Problem> {
-        let view = invoices::get(&state.billing, &auth.actor, invoice_id.0).await?;
+        let view = invoices::get(&state.billing, &auth.actor, invoice_id.0.into()).await?;
         let items = view.payments.iter().map(Payment::from).collect();
         let page = PageQuery::new(cursor.0, limit.0);
         Ok(Json(Page::from_ordered(items, &page, |p| p.id)?))
@@ -279,7 +290,7 @@ impl InvoicesApi {
         let view = payments::record_payment(
             &state.billing,
             &auth.actor,
-            invoice_id.0,
+            invoice_id.0.into(),
             &body.0.into(),
             &site,
         )
@@ -362,7 +373,7 @@ impl InvoicesApi {
         /// Page size, 1–200 (default 50).
         limit: Query<Option<u64>>,
     ) -> Result<Json<Page<CreditNote>>, Problem> {
-        let view = invoices::get(&state.billing, &auth.actor, invoice_id.0).await?;
+        let view = invoices::get(&state.billing, &auth.actor, invoice_id.0.into()).await?;
         let items = view.credit_notes.iter().map(CreditNote::from).collect();
         let page = PageQuery::new(cursor.0, limit.0);
         Ok(Json(Page::from_ordered(items, &page, |c| c.id)?))
@@ -384,8 +395,13 @@ impl InvoicesApi {
         invoice_id: Path<Uuid>,
         body: Json<CreditNoteWrite>,
     ) -> Result<Created<Invoice>, Problem> {
-        let view =
-            payments::credit(&state.billing, &auth.actor, invoice_id.0, &body.0.into()).await?;
+        let view = payments::credit(
+            &state.billing,
+            &auth.actor,
+            invoice_id.0.into(),
+            &body.0.into(),
+        )
+        .await?;
         Ok(Created::new(&view))
     }
 }

@@ -103,7 +103,7 @@ impl PartsApi {
         state: Data<&AppState>,
         part_id: Path<Uuid>,
     ) -> Result<Json<Part>, Problem> {
-        let row = parts::get(&state.inventory, &auth.actor, part_id.0).await?;
+        let row = parts::get(&state.inventory, &auth.actor, part_id.0.into()).await?;
         let workshop = selling(&state, auth.actor.tenant_id).await?;
         let price = parts::selling_price(&workshop, &row);
         Ok(Json(Part::new(row, price, sees_cost(&auth))))
@@ -120,7 +120,13 @@ impl PartsApi {
         part_id: Path<Uuid>,
         body: Json<PartWrite>,
     ) -> Result<Json<Part>, Problem> {
-        let row = parts::update(&state.inventory, &auth.actor, part_id.0, &body.0.into()).await?;
+        let row = parts::update(
+            &state.inventory,
+            &auth.actor,
+            part_id.0.into(),
+            &body.0.into(),
+        )
+        .await?;
         let workshop = selling(&state, auth.actor.tenant_id).await?;
         let price = parts::selling_price(&workshop, &row);
         Ok(Json(Part::new(row, price, sees_cost(&auth))))
@@ -145,7 +151,8 @@ impl PartsApi {
         /// Page size, 1–200 (default 50).
         limit: Query<Option<u64>>,
     ) -> Result<Json<Page<StockLevel>>, Problem> {
-        let (levels, _) = stock::part_stock(&state.inventory, &auth.actor, part_id.0).await?;
+        let (levels, _) =
+            stock::part_stock(&state.inventory, &auth.actor, part_id.0.into()).await?;
         let items = levels.into_iter().map(StockLevel::from).collect();
         let page = PageQuery::new(cursor.0, limit.0);
         Ok(Json(Page::from_ordered(items, &page, |l| l.id)?))

@@ -99,7 +99,7 @@ pub struct PurchaseLineWrite {
 impl From<PurchaseLineWrite> for LineInput {
     fn from(l: PurchaseLineWrite) -> Self {
         LineInput {
-            part_id: l.part_id,
+            part_id: l.part_id.into(),
             quantity: l.quantity,
             unit_cost: l.unit_cost,
         }

@@ -41,8 +41,8 @@ pub struct RepairOrderSummary {
     pub updated_at: DateTime<Utc>,
 }
 
-impl RepairOrderSummary {
-    pub fn new(c: BoardCard, currency: &str) -> Self {
+impl From<BoardCard> for RepairOrderSummary {
+    fn from(c: BoardCard) -> Self {
         Self {
             id: c.card.id,
             number: display_number(c.card.number),
@@ -55,8 +55,8 @@ impl RepairOrderSummary {
             customer_name: c.card.customer_name,
             vehicle_id: c.card.vehicle_id,
             vehicle: c.card.vehicle_label,
-            total_minor: c.card.total_minor,
-            currency: currency.to_owned(),
+            total_minor: c.total.minor,
+            currency: c.total.currency.to_string(),
             jobs: c.jobs as u32,
             jobs_finished: c.jobs_done as u32,
             promised_at: c.card.promised_at,
@@ -317,7 +317,7 @@ impl RepairOrder {
                 }),
                 _ => None,
             },
-            currency: v.currency.clone(),
+            currency: v.currency.to_string(),
             lines: v.lines.iter().map(OrderLine::from).collect(),
             totals: OrderTotals::new(&v.totals, show_profit),
             approved_totals: OrderTotals::new(&v.approved, show_profit),
@@ -385,8 +385,8 @@ impl TryFrom<RepairOrderWrite> for OrderInput {
         errors.into_result()?;
         Ok(OrderInput {
             branch_id: w.branch_id.unwrap_or_default(),
-            customer_id: w.customer_id.unwrap_or_default(),
-            vehicle_id: w.vehicle_id.unwrap_or_default(),
+            customer_id: w.customer_id.unwrap_or_default().into(),
+            vehicle_id: w.vehicle_id.unwrap_or_default().into(),
             mileage_in: w.mileage_in,
             correction_reason: w.correction_reason,
             concern: w.concern,
@@ -468,7 +468,7 @@ impl From<LineWrite> for LineInput {
             description: w.description,
             quantity: w.quantity,
             unit_price: w.unit_price,
-            part_id: w.part_id,
+            part_id: w.part_id.map(Into::into),
             taxable: w.taxable,
             mechanic_id: w.mechanic_id,
             skill: w.skill,

@@ -71,7 +71,7 @@ impl RepairOrdersApi {
                 pitlane_domain::FieldErrors::single("status", "not a repair-order status")
             })?),
         };
-        let (currency, found) = orders::open_page(
+        let found = orders::open_page(
             &state.workshop,
             &auth.actor,
             branch_id.0,
@@ -83,7 +83,7 @@ impl RepairOrdersApi {
         let items: Vec<RepairOrderSummary> = found
             .items
             .into_iter()
-            .map(|card| RepairOrderSummary::new(card, &currency))
+            .map(RepairOrderSummary::from)
             .collect();
         Ok(Json(Page::of(items, found.next)))
     }
@@ -133,7 +133,7 @@ impl RepairOrdersApi {
                 orders::open_from_appointment(
                     ws,
                     &auth.actor,
-                    appointment_id,
+                    appointment_id.into(),
                     w.mileage_in,
                     w.concern,
                     &site,
@@ -160,7 +160,7 @@ impl RepairOrdersApi {
         state: Data<&AppState>,
         order_id: Path<Uuid>,
     ) -> Result<Json<RepairOrder>, Problem> {
-        let view = orders::get(&state.workshop, &auth.actor, order_id.0).await?;
+        let view = orders::get(&state.workshop, &auth.actor, order_id.0.into()).await?;
         Ok(Json(RepairOrder::new(&view, show_profit(&auth))))
     }
 
@@ -190,7 +190,7 @@ impl RepairOrdersApi {
         let view = orders::change_status(
             &state.workshop,
             &auth.actor,
-            order_id.0,
+            order_id.0.into(),
             next,
             &StatusChange::from(body.0),
             &site,
@@ -217,7 +217,7 @@ impl RepairOrdersApi {
         order_id: Path<Uuid>,
     ) -> Result<Json<CustomerLink>, Problem> {
         auth.actor.require(Permission::RepairOrdersWrite)?;
-        let view = orders::get(&state.workshop, &auth.actor, order_id.0).await?;
+        let view = orders::get(&state.workshop, &auth.actor, order_id.0.into()).await?;
         let site = site(&state, req)?;
         Ok(Json(CustomerLink {
             url: orders::customer_link(&state.workshop, &site, &view.order),
@@ -243,7 +243,7 @@ impl RepairOrdersApi {
         /// Page size, 1–200 (default 50).
         limit: Query<Option<u64>>,
     ) -> Result<Json<Page<OrderLine>>, Problem> {
-        let view = orders::get(&state.workshop, &auth.actor, order_id.0).await?;
+        let view = orders::get(&state.workshop, &auth.actor, order_id.0.into()).await?;
         let items = view.lines.iter().map(OrderLine::from).collect();
         let page = PageQuery::new(cursor.0, limit.0);
         Ok(Json(Page::from_ordered(items, &page, |l| l.id)?))
@@ -266,7 +266,13 @@ impl RepairOrdersApi {
         order_id: Path<Uuid>,
         body: Json<LineWrite>,
     ) -> Result<Created<RepairOrder>, Problem> {
-        let view = lines::add(&state.workshop, &auth.actor, order_id.0, &body.0.into()).await?;
+        let view = lines::add(
+            &state.workshop,
+            &auth.actor,
+            order_id.0.into(),
+            &body.0.into(),
+        )
+        .await?;
         Ok(Created::new(RepairOrder::new(&view, show_profit(&auth))))
     }
 
@@ -291,7 +297,7 @@ impl RepairOrdersApi {
         let view = lines::update(
             &state.workshop,
             &auth.actor,
-            order_id.0,
+            order_id.0.into(),
             line_id.0,
             &body.0.into(),
         )
@@ -315,7 +321,8 @@ impl RepairOrdersApi {
         order_id: Path<Uuid>,
         line_id: Path<Uuid>,
     ) -> Result<Json<RepairOrder>, Problem> {
-        let view = lines::remove(&state.workshop, &auth.actor, order_id.0, line_id.0).await?;
+        let view =
+            lines::remove(&state.workshop, &auth.actor, order_id.0.into(), line_id.0).await?;
         Ok(Json(RepairOrder::new(&view, show_profit(&auth))))
     }
 
@@ -338,7 +345,7 @@ impl RepairOrdersApi {
         let view = lines::add_canned(
             &state.workshop,
             &auth.actor,
-            order_id.0,
+            order_id.0.into(),
             body.0.canned_job_id,
         )
         .await?;
@@ -363,7 +370,7 @@ impl RepairOrdersApi {
         order_id: Path<Uuid>,
     ) -> Result<Json<RepairOrder>, Problem> {
         let site = site(&state, req)?;
-        let view = approval::send(&state.workshop, &auth.actor, order_id.0, &site).await?;
+        let view = approval::send(&state.workshop, &auth.actor, order_id.0.into(), &site).await?;
         Ok(Json(RepairOrder::new(&view, show_profit(&auth))))
     }
 
@@ -390,7 +397,7 @@ impl RepairOrdersApi {
         let view = approval::record_answer(
             &state.workshop,
             &auth.actor,
-            order_id.0,
+            order_id.0.into(),
             &answer.decisions,
             answer.method,
             answer.note.as_deref(),
@@ -416,8 +423,13 @@ impl RepairOrdersApi {
         order_id: Path<Uuid>,
         body: Json<InspectionStart>,
     ) -> Result<Created<Inspection>, Problem> {
-        let v = inspections::start(&state.workshop, &auth.actor, order_id.0, body.0.template_id)
-            .await?;
+        let v = inspections::start(
+            &state.workshop,
+            &auth.actor,
+            order_id.0.into(),
+            body.0.template_id,
+        )
+        .await?;
         Ok(Created::new(&v))
     }
 
@@ -437,9 +449,12 @@ impl RepairOrdersApi {
         state: Data<&AppState>,
         order_id: Path<Uuid>,
     ) -> Result<Created<Invoice>, Problem> {
-        let view =
-            pitlane_billing::invoices::draft_from_order(&state.billing, &auth.actor, order_id.0)
-                .await?;
+        let view = pitlane_billing::invoices::draft_from_order(
+            &state.billing,
+            &auth.actor,
+            order_id.0.into(),
+        )
+        .await?;
         Ok(Created::new(&view))
     }
 }

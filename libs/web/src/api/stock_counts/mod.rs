@@ -101,7 +101,7 @@ impl StockCountsApi {
             &state.inventory,
             &auth.actor,
             count_id.0,
-            body.0.part_id,
+            body.0.part_id.into(),
             &body.0.counted,
         )
         .await?;

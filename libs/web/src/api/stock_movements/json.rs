@@ -77,7 +77,7 @@ impl Example for MovementWrite {
 impl From<MovementWrite> for MovementInput {
     fn from(w: MovementWrite) -> Self {
         MovementInput {
-            part_id: w.part_id,
+            part_id: w.part_id.into(),
             branch_id: w.branch_id,
             kind: w.kind,
             quantity: w.quantity,

@@ -42,7 +42,7 @@ impl StockMovementsApi {
         let found = stock::movements(
             &state.inventory,
             &auth.actor,
-            part_id.0,
+            part_id.0.map(Into::into),
             branch_id.0,
             page.cursor_id()?,
             page.limit,

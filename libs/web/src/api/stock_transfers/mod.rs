@@ -33,7 +33,7 @@ impl StockTransfersApi {
         let id = stock::transfer(
             &state.inventory,
             &auth.actor,
-            w.part_id,
+            w.part_id.into(),
             w.from_branch_id,
             w.to_branch_id,
             &w.quantity,

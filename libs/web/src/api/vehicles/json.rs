@@ -113,7 +113,7 @@ impl Example for VehicleWrite {
 impl From<VehicleWrite> for VehicleInput {
     fn from(w: VehicleWrite) -> Self {
         Self {
-            customer_id: w.customer_id,
+            customer_id: w.customer_id.map(Into::into),
             vin: w.vin,
             plate: w.plate,
             plate_region: w.plate_region,

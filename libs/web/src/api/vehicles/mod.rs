@@ -42,7 +42,7 @@ impl VehiclesApi {
             &state.frontdesk,
             &auth.actor,
             VehicleQuery {
-                customer_id: customer_id.0,
+                customer_id: customer_id.0.map(Into::into),
                 cursor: page.cursor_id()?,
                 limit: page.limit,
             },
@@ -79,7 +79,7 @@ impl VehiclesApi {
         state: Data<&AppState>,
         vehicle_id: Path<Uuid>,
     ) -> Result<Json<VehicleHistory>, Problem> {
-        let h = vehicles::history(&state.frontdesk, &auth.actor, vehicle_id.0).await?;
+        let h = vehicles::history(&state.frontdesk, &auth.actor, vehicle_id.0.into()).await?;
         Ok(Json(h.into()))
     }
 
@@ -98,8 +98,13 @@ impl VehiclesApi {
         vehicle_id: Path<Uuid>,
         body: Json<VehicleWrite>,
     ) -> Result<Json<Vehicle>, Problem> {
-        let row =
-            vehicles::update(&state.frontdesk, &auth.actor, vehicle_id.0, body.0.into()).await?;
+        let row = vehicles::update(
+            &state.frontdesk,
+            &auth.actor,
+            vehicle_id.0.into(),
+            body.0.into(),
+        )
+        .await?;
         Ok(Json(row.into()))
     }
 
@@ -121,7 +126,7 @@ impl VehiclesApi {
         let row = vehicles::record_mileage(
             &state.frontdesk,
             &auth.actor,
-            vehicle_id.0,
+            vehicle_id.0.into(),
             body.0.mileage,
             body.0.correction_reason.as_deref(),
         )
@@ -147,8 +152,8 @@ impl VehiclesApi {
         let row = vehicles::transfer(
             &state.frontdesk,
             &auth.actor,
-            vehicle_id.0,
-            body.0.customer_id,
+            vehicle_id.0.into(),
+            body.0.customer_id.map(Into::into),
         )
         .await?;
         Ok(Json(row.into()))

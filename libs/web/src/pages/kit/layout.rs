@@ -4,7 +4,9 @@
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use pitlane_domain::{
     brand::{Color, Palette, ThemePreference},
+    money::Money,
     permissions::{Permission, Role},
+    text::CurrencyCode,
 };
 use pitlane_store::entity::tenant;
 use poem::Request;
@@ -70,6 +72,13 @@ impl PageCtx {
 
     pub fn tenant(&self) -> Option<&tenant::Model> {
         self.scope.as_ref().map(|s| s.tenant.as_ref())
+    }
+
+    /// An amount in the workshop's currency, which all its `_minor` amounts are in; none
+    /// outside a workshop.
+    pub fn money(&self, minor: i64) -> Option<Money> {
+        let currency = CurrencyCode::parse(&self.tenant()?.currency).ok()?;
+        Some(Money::new(minor, currency))
     }
 
     /// The visitor's choice wins; otherwise the tenant's default; otherwise the system's.

@@ -4,7 +4,10 @@
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use maud::{Markup, html};
 use pitlane_domain::{
-    FieldErrors, ServiceError, appointment::AppointmentStatus, permissions::Permission,
+    FieldErrors, ServiceError,
+    appointment::AppointmentStatus,
+    ids::{AppointmentId, CustomerId, VehicleId},
+    permissions::Permission,
     schedule::Slot,
 };
 use pitlane_frontdesk::{
@@ -283,7 +286,12 @@ async fn calendar(
 }
 
 /// The appointment's page; `view` is the form that came back with errors, if one did.
-async fn detail_page(staff: &Staff, state: &AppState, id: Uuid, view: Returned) -> PageResult {
+async fn detail_page(
+    staff: &Staff,
+    state: &AppState,
+    id: AppointmentId,
+    view: Returned,
+) -> PageResult {
     let (ctx, actor) = (&staff.ctx, &staff.actor);
     let detail = appointments::get(&state.frontdesk, actor, id).await?;
     let a = &detail.view.appointment;
@@ -420,7 +428,7 @@ async fn detail_page(staff: &Staff, state: &AppState, id: Uuid, view: Returned) 
 pub async fn appointment_again(
     staff: &Staff,
     state: &AppState,
-    id: Uuid,
+    id: AppointmentId,
     form: &'static str,
     pairs: Pairs,
     errors: FieldErrors,
@@ -429,7 +437,11 @@ pub async fn appointment_again(
 }
 
 #[handler]
-async fn appointment(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>) -> PageResult {
+async fn appointment(
+    staff: Staff,
+    state: Data<&AppState>,
+    Path(id): Path<AppointmentId>,
+) -> PageResult {
     detail_page(&staff, &state, id, Returned::default()).await
 }
 
@@ -454,7 +466,7 @@ async fn move_appointment(
     staff: Staff,
     Data(state): Data<&AppState>,
     Data(scope): Data<&TenantScope>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<AppointmentId>,
     form: Pairs,
 ) -> PageResult {
     let staff = &staff;
@@ -492,7 +504,7 @@ async fn change_status(
     staff: Staff,
     Data(state): Data<&AppState>,
     Data(scope): Data<&TenantScope>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<AppointmentId>,
     form: Pairs,
 ) -> PageResult {
     let staff = &staff;
@@ -535,7 +547,7 @@ async fn new_page(staff: &Staff, state: &AppState, p: &Pairs, errors: &FieldErro
     let fd = &state.frontdesk;
     let none = FieldErrors::new();
     let customer = match p.id("customer_id") {
-        Some(id) => Some(customers::history(fd, actor, id).await?),
+        Some(id) => Some(customers::history(fd, actor, CustomerId(id)).await?),
         None => None,
     };
     let Some(history) = customer else {
@@ -740,8 +752,8 @@ async fn create(
             let input = AppointmentInput {
                 branch_id: p.id("branch_id").unwrap_or_default(),
                 service_id: p.id("service_id").unwrap_or_default(),
-                customer_id: p.id("customer_id").unwrap_or_default(),
-                vehicle_id: p.id("vehicle_id"),
+                customer_id: CustomerId(p.id("customer_id").unwrap_or_default()),
+                vehicle_id: p.id("vehicle_id").map(VehicleId),
                 starts_at,
                 bay_id: None,
                 mechanic_id: None,

@@ -4,7 +4,11 @@
 
 use chrono::NaiveDate;
 use maud::{Markup, html};
-use pitlane_domain::{Actor, FieldErrors, appointment::AppointmentStatus};
+use pitlane_domain::{
+    Actor, FieldErrors,
+    appointment::AppointmentStatus,
+    ids::{CustomerId, VehicleId},
+};
 use pitlane_frontdesk::{
     customers::{self, ConsentChange, CustomerInput, CustomerQuery, CustomerSort},
     privacy,
@@ -331,7 +335,7 @@ fn vehicle_fields(p: &Pairs, errors: &FieldErrors) -> Markup {
     }
 }
 
-fn vehicle_input(p: &Pairs, customer_id: Option<Uuid>) -> Result<VehicleInput, FieldErrors> {
+fn vehicle_input(p: &Pairs, customer_id: Option<CustomerId>) -> Result<VehicleInput, FieldErrors> {
     let mut errors = FieldErrors::new();
     let input = VehicleInput {
         customer_id,
@@ -360,7 +364,7 @@ fn vehicle_input(p: &Pairs, customer_id: Option<Uuid>) -> Result<VehicleInput, F
     }
 }
 
-async fn customer_page(staff: &Staff, state: &AppState, id: Uuid, r: Returned) -> PageResult {
+async fn customer_page(staff: &Staff, state: &AppState, id: CustomerId, r: Returned) -> PageResult {
     let (ctx, actor) = (&staff.ctx, &staff.actor);
     let history = customers::history(&state.frontdesk, actor, id).await?;
     let c = &history.customer;
@@ -570,7 +574,7 @@ async fn customer_page(staff: &Staff, state: &AppState, id: Uuid, r: Returned) -
 }
 
 #[handler]
-async fn show(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>) -> PageResult {
+async fn show(staff: Staff, state: Data<&AppState>, Path(id): Path<CustomerId>) -> PageResult {
     customer_page(&staff, &state, id, Returned::default()).await
 }
 
@@ -578,7 +582,7 @@ async fn show(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>) -> Pag
 async fn update(
     staff: Staff,
     Data(state): Data<&AppState>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<CustomerId>,
     form: Pairs,
 ) -> PageResult {
     let staff = &staff;
@@ -601,7 +605,7 @@ async fn update(
 async fn save_consent(
     staff: Staff,
     Data(state): Data<&AppState>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<CustomerId>,
     form: Pairs,
 ) -> PageResult {
     let staff = &staff;
@@ -642,7 +646,7 @@ async fn save_consent(
 async fn open_conversation(
     staff: Staff,
     Data(state): Data<&AppState>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<CustomerId>,
     form: Pairs,
 ) -> PageResult {
     let staff = &staff;
@@ -664,7 +668,7 @@ async fn open_conversation(
 async fn add_note(
     staff: Staff,
     Data(state): Data<&AppState>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<CustomerId>,
     form: Pairs,
 ) -> PageResult {
     let staff = &staff;
@@ -687,7 +691,7 @@ async fn add_note(
 async fn add_vehicle(
     staff: Staff,
     Data(state): Data<&AppState>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<CustomerId>,
     form: Pairs,
 ) -> PageResult {
     let staff = &staff;
@@ -711,7 +715,7 @@ async fn add_vehicle(
 async fn merge(
     staff: Staff,
     Data(state): Data<&AppState>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<CustomerId>,
     form: Pairs,
 ) -> PageResult {
     let staff = &staff;
@@ -723,7 +727,7 @@ async fn merge(
             let duplicate = p
                 .id("duplicate")
                 .ok_or_else(|| FieldErrors::single("duplicate", "choose the duplicate to merge"))?;
-            customers::merge(fd, &staff.actor, id, duplicate).await?;
+            customers::merge(fd, &staff.actor, id, CustomerId(duplicate)).await?;
             Ok(format!("/portal/customers/{id}"))
         },
         |p, errors| async move {
@@ -737,7 +741,7 @@ async fn merge(
 async fn erase(
     staff: Staff,
     Data(state): Data<&AppState>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<CustomerId>,
     form: Pairs,
 ) -> PageResult {
     let staff = &staff;
@@ -764,7 +768,7 @@ async fn erase(
 }
 
 #[handler]
-async fn export(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>) -> PageResult {
+async fn export(staff: Staff, state: Data<&AppState>, Path(id): Path<CustomerId>) -> PageResult {
     let doc = privacy::export(&state.frontdesk, &staff.actor, id).await?;
     Ok(Response::builder()
         .content_type("application/json")
@@ -778,7 +782,7 @@ async fn export(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>) -> P
 async fn vehicle_page(
     staff: &Staff,
     state: &AppState,
-    id: Uuid,
+    id: VehicleId,
     form: &str,
     typed: &Pairs,
     errors: &FieldErrors,
@@ -787,7 +791,9 @@ async fn vehicle_page(
     let h = vehicles::history(&state.frontdesk, actor, id).await?;
     let v = &h.vehicle;
     let owner = match v.customer_id {
-        Some(cid) => customers::get(&state.frontdesk, actor, cid).await.ok(),
+        Some(cid) => customers::get(&state.frontdesk, actor, CustomerId(cid))
+            .await
+            .ok(),
         None => None,
     };
     let can_write = actor.can(pitlane_domain::permissions::Permission::CustomersWrite);
@@ -805,13 +811,12 @@ async fn vehicle_page(
     let due = vehicles::maintenance_due(v, chrono::Utc::now().date_naive(), 30);
     let when = visit_clock(state, actor).await;
     let can_open = actor.can(pitlane_domain::permissions::Permission::RepairOrdersWrite);
-    let repair_orders = pitlane_workshop::orders::of_vehicle(&state.workshop, actor, v.id)
+    let repair_orders = pitlane_workshop::orders::of_vehicle(&state.workshop, actor, id)
         .await
         .unwrap_or_default();
-    let declined =
-        pitlane_workshop::approval::declined_services(&state.workshop, actor, Some(v.id))
-            .await
-            .unwrap_or_default();
+    let declined = pitlane_workshop::approval::declined_services(&state.workshop, actor, Some(id))
+        .await
+        .unwrap_or_default();
     let branches: Vec<(String, String)> =
         pitlane_tenancy::branches::overview(&state.store, actor, 500)
             .await
@@ -927,7 +932,7 @@ fn vehicle_pairs(v: &vehicle::Model) -> Pairs {
 pub async fn vehicle_again(
     staff: &Staff,
     state: &AppState,
-    id: Uuid,
+    id: VehicleId,
     form: &str,
     typed: &Pairs,
     errors: &FieldErrors,
@@ -936,7 +941,11 @@ pub async fn vehicle_again(
 }
 
 #[handler]
-async fn show_vehicle(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>) -> PageResult {
+async fn show_vehicle(
+    staff: Staff,
+    state: Data<&AppState>,
+    Path(id): Path<VehicleId>,
+) -> PageResult {
     vehicle_page(
         &staff,
         &state,
@@ -952,7 +961,7 @@ async fn show_vehicle(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>
 async fn update_vehicle(
     staff: Staff,
     Data(state): Data<&AppState>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<VehicleId>,
     form: Pairs,
 ) -> PageResult {
     let staff = &staff;
@@ -973,7 +982,7 @@ async fn update_vehicle(
 async fn record_mileage(
     staff: Staff,
     Data(state): Data<&AppState>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<VehicleId>,
     form: Pairs,
 ) -> PageResult {
     let staff = &staff;
@@ -1027,7 +1036,7 @@ fn readable(value: &serde_json::Value) -> Markup {
 
 /// The export as a readable page: the same document the JSON download holds.
 #[handler]
-async fn data_page(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>) -> PageResult {
+async fn data_page(staff: Staff, state: Data<&AppState>, Path(id): Path<CustomerId>) -> PageResult {
     let ctx = &staff.ctx;
     let doc = privacy::export(&state.frontdesk, &staff.actor, id).await?;
     Ok(page(

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use maud::{Markup, html};
-use pitlane_domain::{FieldErrors, ServiceError, money::format_amount, text::CurrencyCode};
+use pitlane_domain::{FieldErrors, ServiceError};
 use pitlane_frontdesk::{
     booking::{self, BookingSettings},
     catalogue::{self, ServiceInput},
@@ -17,7 +17,7 @@ use poem::{
 use uuid::Uuid;
 
 use crate::pages::kit::{
-    PageResult, Pairs, Returned, Staff,
+    PageCtx, PageResult, Pairs, Returned, Staff,
     forms::{Field, csrf_input, error_summary, select, status_for, textarea},
     page, submit, table_region,
 };
@@ -63,13 +63,6 @@ const LABELS: &[(&str, &str)] = &[
 
 const PATH: &str = "/portal/settings/front-desk";
 
-fn amount(minor: Option<i64>, currency: &str) -> String {
-    match (minor, CurrencyCode::parse(currency)) {
-        (Some(m), Ok(c)) => format_amount(m, &c),
-        _ => String::new(),
-    }
-}
-
 fn service_fields(p: &Pairs, errors: &FieldErrors) -> Markup {
     html! {
         (Field::new("name", "Name", p.get("name")).required().render(errors))
@@ -111,8 +104,15 @@ fn service_input(p: &Pairs) -> Result<ServiceInput, FieldErrors> {
     })
 }
 
-fn service_pairs(s: &service::Model, currency: &str) -> Pairs {
+fn service_pairs(ctx: &PageCtx, s: &service::Model) -> Pairs {
     let flag = |b: bool| if b { "yes" } else { "" }.to_owned();
+    // As the form carries an amount: without the currency, so it reads back as typed.
+    let amount = |minor: Option<i64>| {
+        minor
+            .and_then(|m| ctx.money(m))
+            .map(|m| m.plain())
+            .unwrap_or_default()
+    };
     Pairs(vec![
         ("name".into(), s.name.clone()),
         (
@@ -120,8 +120,8 @@ fn service_pairs(s: &service::Model, currency: &str) -> Pairs {
             s.description.clone().unwrap_or_default(),
         ),
         ("duration_minutes".into(), s.duration_minutes.to_string()),
-        ("price_from".into(), amount(s.price_from_minor, currency)),
-        ("price_to".into(), amount(s.price_to_minor, currency)),
+        ("price_from".into(), amount(s.price_from_minor)),
+        ("price_to".into(), amount(s.price_to_minor)),
         ("bay_kind".into(), s.bay_kind.clone().unwrap_or_default()),
         ("skill".into(), s.skill.clone().unwrap_or_default()),
         ("bookable_online".into(), flag(s.bookable_online)),
@@ -139,7 +139,6 @@ async fn settings_page(staff: &Staff, state: &AppState, r: Returned) -> PageResu
     let closures = resources::closures(fd, actor, None).await?;
     let settings = booking::settings_for(fd, actor).await?;
     let branches = pitlane_tenancy::branches::overview(&state.store, actor, 500).await?;
-    let currency = ctx.tenant().map(|t| t.currency.clone()).unwrap_or_default();
     let errs = |form: &str| r.errors_of(form);
     let empty = Pairs::default();
     let typed = |form: &str| r.typed(form).unwrap_or(&empty);
@@ -209,7 +208,10 @@ async fn settings_page(staff: &Staff, state: &AppState, r: Returned) -> PageResu
                                 tr {
                                     td { a href=(ctx.link(&format!("{PATH}/services/{}", s.id))) { (s.name) } }
                                     td { (s.duration_minutes) }
-                                    td { (amount(s.price_from_minor, &currency)) @if s.price_to_minor.is_some() { " – " (amount(s.price_to_minor, &currency)) } }
+                                    td {
+                                        @if let Some(from) = s.price_from_minor.and_then(|m| ctx.money(m)) { (from) }
+                                        @if let Some(to) = s.price_to_minor { " – " @if let Some(to) = ctx.money(to) { (to) } }
+                                    }
                                     td { @if s.bookable_online { "Yes" } @else { "No" } }
                                     td { @if s.active { "Yes" } @else { "No" } }
                                 }
@@ -462,10 +464,7 @@ async fn service_page(
 ) -> PageResult {
     let ctx = &staff.ctx;
     let s = catalogue::get(&state.frontdesk, &staff.actor, id).await?;
-    let currency = ctx.tenant().map(|t| t.currency.clone()).unwrap_or_default();
-    let form = typed
-        .cloned()
-        .unwrap_or_else(|| service_pairs(&s, &currency));
+    let form = typed.cloned().unwrap_or_else(|| service_pairs(ctx, &s));
     let body = page(
         ctx,
         &s.name,

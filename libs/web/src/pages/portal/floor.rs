@@ -17,7 +17,6 @@ use poem::{
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::workshop::money;
 use crate::pages::kit::{
     PageResult, Pairs, Staff,
     forms::{csrf_input, error_summary, query_link, status_for},
@@ -229,12 +228,16 @@ async fn earnings_page(
 ) -> PageResult {
     let ctx = &staff.ctx;
     let ((start, end), rows) = earnings::for_period(&state.workshop, &staff.actor, q.day).await?;
-    let currency = ctx.tenant().map(|t| t.currency.clone()).unwrap_or_default();
     let link =
         |day: NaiveDate| ctx.link(&query_link("/portal/earnings", &[("day", day.to_string())]));
+    let per_hour = |rate: i64, hour: &str| {
+        ctx.money(rate)
+            .map(|rate| format!("{rate} per {hour} hour"))
+            .unwrap_or_default()
+    };
     let scheme = |s: &PayScheme| match s {
-        PayScheme::Hourly { rate } => format!("{} per clocked hour", money(*rate, &currency)),
-        PayScheme::FlatRate { rate } => format!("{} per billed hour", money(*rate, &currency)),
+        PayScheme::Hourly { rate } => per_hour(*rate, "clocked"),
+        PayScheme::FlatRate { rate } => per_hour(*rate, "billed"),
         PayScheme::Commission { share } => format!(
             "{}% of labour sold",
             (*share * rust_decimal::Decimal::from(100)).normalize()
@@ -265,7 +268,7 @@ async fn earnings_page(
                                 td { (hours(e.work.clocked)) }
                                 td { (e.work.billed_hours.normalize()) }
                                 td { @if let Some(x) = e.efficiency { ((x * rust_decimal::Decimal::from(100)).round().normalize()) "%" } @else { "—" } }
-                                td { strong { (money(e.earned, &currency)) } }
+                                td { strong { @if let Some(earned) = ctx.money(e.earned) { (earned) } } }
                             }
                         }
                     }

@@ -3,7 +3,9 @@
 //! point, and the ledger that explains every level.
 
 use maud::html;
-use pitlane_domain::{FieldErrors, permissions::Permission, quantity::format_quantity};
+use pitlane_domain::{
+    FieldErrors, ids::PartId, permissions::Permission, quantity::format_quantity,
+};
 use pitlane_inventory::{parts, stock};
 use poem::{
     IntoResponse, Route, get, handler, post,
@@ -12,7 +14,6 @@ use poem::{
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::workshop::money;
 use crate::pages::kit::{
     PageResult, Pairs, Returned, Staff,
     forms::{Field, csrf_input, error_summary, error_summary_in, select, select_in, status_for},
@@ -128,7 +129,6 @@ async fn catalogue_page(
         .await
         .unwrap_or_default();
     let low = levels.iter().filter(|l| l.is_low()).count();
-    let currency = ctx.tenant().map(|t| t.currency.clone()).unwrap_or_default();
     let workshop = ctx.tenant().cloned();
     let can_adjust = actor.can(Permission::InventoryAdjust);
     let body = page(
@@ -159,7 +159,7 @@ async fn catalogue_page(
                             tr {
                                 td { a href=(ctx.link(&format!("/portal/inventory/parts/{}", p.id))) { (p.sku) " · " (p.name) } }
                                 td { (p.brand.as_deref().unwrap_or("")) }
-                                td { @if let Some(w) = &workshop { (money(parts::selling_price(w, p), &currency)) } }
+                                td { @if let Some(price) = workshop.as_ref().and_then(|w| ctx.money(parts::selling_price(w, p))) { (price) } }
                                 td { (format_quantity(available)) @if here.iter().any(|l| l.is_low()) { " " span class="badge" { "low" } } }
                             }
                         }
@@ -192,7 +192,7 @@ async fn create_part(staff: Staff, Data(state): Data<&AppState>, form: Pairs) ->
         form,
         |p| async move {
             let part = parts::create(inv, &staff.actor, &part_input(&p)).await?;
-            Ok(part_path(part.id))
+            Ok(part_path(PartId(part.id)))
         },
         |p, errors| async move { catalogue_page(staff, state, None, &p, &errors).await },
     )
@@ -200,17 +200,17 @@ async fn create_part(staff: Staff, Data(state): Data<&AppState>, form: Pairs) ->
 }
 
 #[handler]
-async fn part_page(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>) -> PageResult {
+async fn part_page(staff: Staff, state: Data<&AppState>, Path(id): Path<PartId>) -> PageResult {
     part_view(&staff, &state, id, Returned::default()).await
 }
 
 /// Where a part's page is.
-fn part_path(id: Uuid) -> String {
+fn part_path(id: PartId) -> String {
     format!("/portal/inventory/parts/{id}")
 }
 
 /// The part's page; `r` is the form that came back, if one did.
-async fn part_view(staff: &Staff, state: &AppState, id: Uuid, r: Returned) -> PageResult {
+async fn part_view(staff: &Staff, state: &AppState, id: PartId, r: Returned) -> PageResult {
     let (ctx, actor) = (&staff.ctx, &staff.actor);
     let inv = &state.inventory;
     let part = parts::get(inv, actor, id).await?;
@@ -229,13 +229,7 @@ async fn part_view(staff: &Staff, state: &AppState, id: Uuid, r: Returned) -> Pa
             .map(|(_, n)| n.clone())
             .unwrap_or_default()
     };
-    let currency = ctx
-        .tenant()
-        .and_then(|t| pitlane_domain::text::CurrencyCode::parse(&t.currency).ok());
-    let amount = |minor: i64| match &currency {
-        Some(c) => pitlane_domain::money::plain_amount(minor, c),
-        None => minor.to_string(),
-    };
+    let amount = |minor: i64| ctx.money(minor).map_or(minor.to_string(), |m| m.plain());
     let errors_for = |f: &str| r.errors_of(f);
     let typed_in = |f: &str| r.typed(f).cloned().unwrap_or_default();
     let edit = if let Some(typed) = r.typed("edit") {
@@ -379,7 +373,7 @@ async fn part_view(staff: &Staff, state: &AppState, id: Uuid, r: Returned) -> Pa
 async fn update_part(
     staff: Staff,
     Data(state): Data<&AppState>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<PartId>,
     form: Pairs,
 ) -> PageResult {
     let staff = &staff;
@@ -403,7 +397,7 @@ async fn update_part(
 async fn record_movement(
     staff: Staff,
     Data(state): Data<&AppState>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<PartId>,
     form: Pairs,
 ) -> PageResult {
     let staff = &staff;
@@ -440,7 +434,7 @@ async fn record_movement(
 async fn transfer_stock(
     staff: Staff,
     Data(state): Data<&AppState>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<PartId>,
     form: Pairs,
 ) -> PageResult {
     let staff = &staff;
@@ -469,7 +463,7 @@ async fn transfer_stock(
 async fn set_reorder_point(
     staff: Staff,
     Data(state): Data<&AppState>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<PartId>,
     form: Pairs,
 ) -> PageResult {
     let staff = &staff;

@@ -12,8 +12,8 @@ use pitlane_billing::{
 };
 use pitlane_domain::{
     FieldErrors, ServiceError,
+    ids::{InvoiceId, RepairOrderId},
     invoicing::{InvoiceStatus, PaymentMethod},
-    money::plain_amount,
     permissions::Permission,
     plans,
     quantity::{format_percent, format_quantity},
@@ -25,7 +25,6 @@ use poem::{
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::workshop::money;
 use crate::links::site_of;
 use crate::pages::kit::{
     PageCtx, PageResult, Pairs, Returned, Staff,
@@ -139,8 +138,8 @@ async fn list(staff: Staff, state: Data<&AppState>, Query(q): Query<ListQuery>) 
                                 td { a href=(ctx.link(&format!("/portal/invoices/{}", row.id))) { (row.number.clone().unwrap_or_else(|| "Draft".into())) } }
                                 td { (row.customer_name) }
                                 td { span class="badge" data-status=(row.status) { (InvoiceStatus::parse(&row.status).map_or("", |s| s.label())) } }
-                                td { (money(row.total_minor, &row.currency)) }
-                                td { (money(invoices::settlement(row).balance_due(), &row.currency)) }
+                                td { (invoices::total_of(row)) }
+                                td { (invoices::balance_due_of(row)) }
                                 td { (row.due_at.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()) }
                             }
                         }
@@ -153,15 +152,15 @@ async fn list(staff: Staff, state: Data<&AppState>, Query(q): Query<ListQuery>) 
 }
 
 #[handler]
-async fn show(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>) -> PageResult {
+async fn show(staff: Staff, state: Data<&AppState>, Path(id): Path<InvoiceId>) -> PageResult {
     invoice_page(&staff, &state, id, Returned::default()).await
 }
 
 /// The invoice's page; `r` is the form that came back, if one did.
-async fn invoice_page(staff: &Staff, state: &AppState, id: Uuid, r: Returned) -> PageResult {
+async fn invoice_page(staff: &Staff, state: &AppState, id: InvoiceId, r: Returned) -> PageResult {
     let ctx = &staff.ctx;
     let v = invoices::get(&state.billing, &staff.actor, id).await?;
-    let link = invoices::customer_link(&state.billing, &site(ctx, state), v.invoice.id);
+    let link = invoices::customer_link(&state.billing, &site(ctx, state), id);
     let cards = card_payments(&v.workshop, &state.billing).err();
     let title = v.title();
     let body = page(
@@ -189,8 +188,7 @@ fn invoice_body(
     let base = format!("/portal/invoices/{}", inv.id);
     let errors_for = |form: &str| r.errors_of(form);
     let typed = |form: &str, name: &str| r.value(form, name).to_owned();
-    let currency = &inv.currency;
-    let money_of = |minor: i64| money(minor, currency);
+    let money_of = |minor: i64| v.amount(minor);
     let kinds: Vec<(String, String)> = [
         ("labour", "Labour"),
         ("part", "Part"),
@@ -212,7 +210,7 @@ fn invoice_body(
         .map(|g| (g.rate_bp.to_string(), format_percent(g.rate_bp)))
         .collect();
     let money = v.money();
-    let amount_due = plain_amount(money.balance_due().max(0), &v.currency());
+    let amount_due = v.amount(money.balance_due().max(0)).plain();
     // The line form is the page's own; the others have scopes, so no field id is used twice.
     let refund_scope = |payment: Uuid| format!("refund-{payment}");
     let summary_scope = match r.form {
@@ -282,11 +280,11 @@ fn invoice_body(
                     @for g in &v.totals.groups {
                         dt { "Tax " (format_percent(g.rate_bp)) " on " (money_of(g.net)) } dd { (money_of(g.tax)) }
                     }
-                    dt { "Total" } dd { strong data-total { (money_of(inv.total_minor)) } }
+                    dt { "Total" } dd { strong data-total { (v.total()) } }
                     @if money.credited > 0 { dt { "Credited" } dd { "−" (money_of(money.credited)) } }
                     @if money.paid > 0 { dt { "Paid" } dd { "−" (money_of(money.paid)) } }
                     @if money.refunded > 0 { dt { "Refunded" } dd { (money_of(money.refunded)) } }
-                    dt { "Balance due" } dd { strong data-balance { (money_of(money.balance_due())) } }
+                    dt { "Balance due" } dd { strong data-balance { (v.balance_due()) } }
                 }
             }
             @if status.is_editable() && can_write {
@@ -406,7 +404,7 @@ fn invoice_body(
 }
 
 /// Where an invoice's page is.
-fn invoice_path(id: Uuid) -> String {
+fn invoice_path(id: InvoiceId) -> String {
     format!("/portal/invoices/{id}")
 }
 
@@ -415,7 +413,7 @@ fn invoice_path(id: Uuid) -> String {
 async fn from_order(
     staff: Staff,
     Data(state): Data<&AppState>,
-    Path(order): Path<Uuid>,
+    Path(order): Path<RepairOrderId>,
     form: Pairs,
 ) -> PageResult {
     let staff = &staff;
@@ -426,14 +424,14 @@ async fn from_order(
         |_| async move {
             let actor = &staff.actor;
             match invoices::draft_from_order(billing, actor, order).await {
-                Ok(v) => Ok(invoice_path(v.invoice.id)),
+                Ok(v) => Ok(invoice_path(InvoiceId(v.invoice.id))),
                 Err(ServiceError::Conflict(e)) if e.message_for("repair_order_id").is_some() => {
                     let existing = invoices::list(billing, actor, &ListFilter::default(), None)
                         .await?
                         .into_iter()
-                        .find(|i| i.repair_order_id == Some(order) && i.status != "void");
+                        .find(|i| i.repair_order_id == Some(order.0) && i.status != "void");
                     match existing {
-                        Some(i) => Ok(invoice_path(i.id)),
+                        Some(i) => Ok(invoice_path(InvoiceId(i.id))),
                         None => Err(ServiceError::Conflict(e)),
                     }
                 }
@@ -458,7 +456,7 @@ async fn from_order(
 async fn add_line(
     staff: Staff,
     Data(state): Data<&AppState>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<InvoiceId>,
     form: Pairs,
 ) -> PageResult {
     let staff = &staff;
@@ -492,7 +490,7 @@ async fn add_line(
 async fn remove_line(
     staff: Staff,
     Data(state): Data<&AppState>,
-    Path((id, line)): Path<(Uuid, Uuid)>,
+    Path((id, line)): Path<(InvoiceId, Uuid)>,
     form: Pairs,
 ) -> PageResult {
     let staff = &staff;
@@ -513,7 +511,7 @@ async fn remove_line(
 async fn issue(
     staff: Staff,
     Data(state): Data<&AppState>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<InvoiceId>,
     form: Pairs,
 ) -> PageResult {
     let staff = &staff;
@@ -535,7 +533,7 @@ async fn issue(
 async fn void(
     staff: Staff,
     Data(state): Data<&AppState>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<InvoiceId>,
     form: Pairs,
 ) -> PageResult {
     let staff = &staff;
@@ -556,7 +554,7 @@ async fn void(
 async fn record_payment(
     staff: Staff,
     Data(state): Data<&AppState>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<InvoiceId>,
     form: Pairs,
 ) -> PageResult {
     let staff = &staff;
@@ -590,7 +588,7 @@ async fn record_payment(
 async fn refund(
     staff: Staff,
     Data(state): Data<&AppState>,
-    Path((id, payment)): Path<(Uuid, Uuid)>,
+    Path((id, payment)): Path<(InvoiceId, Uuid)>,
     form: Pairs,
 ) -> PageResult {
     let staff = &staff;
@@ -602,7 +600,7 @@ async fn refund(
         |p| async move {
             let actor = &staff.actor;
             let (_, view) = payments::receipt(billing, actor, payment).await?;
-            if view.invoice.id != id {
+            if view.invoice.id != id.0 {
                 return Err(ServiceError::NotFound);
             }
             payments::refund(
@@ -628,7 +626,7 @@ async fn refund(
 async fn credit(
     staff: Staff,
     Data(state): Data<&AppState>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<InvoiceId>,
     form: Pairs,
 ) -> PageResult {
     let staff = &staff;
@@ -661,17 +659,17 @@ async fn credit(
 async fn receipt(
     staff: Staff,
     state: Data<&AppState>,
-    Path((id, payment)): Path<(Uuid, Uuid)>,
+    Path((id, payment)): Path<(InvoiceId, Uuid)>,
 ) -> PageResult {
     let ctx = &staff.ctx;
     let (paid, v) = payments::receipt(&state.billing, &staff.actor, payment).await?;
-    if v.invoice.id != id {
+    if v.invoice.id != id.0 {
         return Err(ServiceError::NotFound.into());
     }
-    let money_of = |minor: i64| money(minor, &v.invoice.currency);
+    let money_of = |minor: i64| v.amount(minor);
     let title = format!("Receipt {}", paid.number);
     let body = html! {
-        p class="no-print" { a href=(ctx.link(&format!("/portal/invoices/{id}"))) { "← " (v.title()) } }
+        p class="no-print" { a href=(ctx.link(&invoice_path(id))) { "← " (v.title()) } }
         section class="card receipt" data-receipt=(paid.number) {
             h1 { (title) }
             dl class="facts" {
@@ -682,7 +680,7 @@ async fn receipt(
                 dt { "Method" } dd { (PaymentMethod::parse(&paid.method).map_or("", |m| m.label())) @if let Some(r) = &paid.reference { " (" (r) ")" } }
                 dt { "Received" } dd { (paid.received_at.format("%Y-%m-%d %H:%M UTC")) }
                 @if paid.refunded_minor > 0 { dt { "Refunded since" } dd { (money_of(paid.refunded_minor)) } }
-                dt { "Invoice balance now" } dd { (money_of(v.money().balance_due().max(0))) }
+                dt { "Invoice balance now" } dd { (money_of(v.balance_due().minor.max(0))) }
                 @if let Some(by) = &paid.recorded_by { dt { "Recorded by" } dd { (by) } }
             }
         }
@@ -691,7 +689,7 @@ async fn receipt(
 }
 
 #[handler]
-async fn pdf(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>) -> PageResult {
+async fn pdf(staff: Staff, state: Data<&AppState>, Path(id): Path<InvoiceId>) -> PageResult {
     let v = invoices::get(&state.billing, &staff.actor, id).await?;
     Ok(crate::api::pdf_response(&v).into_response())
 }
@@ -811,7 +809,7 @@ async fn settings_page(
                         form method="post" action=(ctx.link("/portal/settings/plan")) {
                             (csrf_input(ctx))
                             input type="hidden" name="plan" value=(p.key);
-                            button class="button secondary" type="submit" { "Choose " (p.name) " (" (money(p.monthly_per_branch_cents, "EUR")) " per branch a month)" }
+                            button class="button secondary" type="submit" { "Choose " (p.name) " (" (p.monthly_per_branch()) " per branch a month)" }
                         }
                     }
                     @if workshop.stripe_customer_id.is_some() {

@@ -2,7 +2,9 @@
 //! received in one or several deliveries) and stock counts with their variance report.
 
 use maud::html;
-use pitlane_domain::{FieldErrors, quantity::format_quantity, stock::PurchaseOrderStatus};
+use pitlane_domain::{
+    FieldErrors, ids::PartId, quantity::format_quantity, stock::PurchaseOrderStatus,
+};
 use pitlane_inventory::{counts, parts, purchasing, suppliers};
 use poem::{
     IntoResponse, Route, get, handler, post,
@@ -10,9 +12,8 @@ use poem::{
 };
 use uuid::Uuid;
 
-use super::workshop::money;
 use crate::pages::kit::{
-    PageResult, Pairs, Staff,
+    PageCtx, PageResult, Pairs, Staff,
     forms::{Field, csrf_input, error_summary, select, status_for},
     page, submit, table_region,
 };
@@ -212,7 +213,7 @@ async fn create_order(staff: Staff, Data(state): Data<&AppState>, form: Pairs) -
                 .filter_map(|i| {
                     p.id(&format!("part_{i}"))
                         .map(|part_id| purchasing::LineInput {
-                            part_id,
+                            part_id: PartId(part_id),
                             quantity: p.get(&format!("qty_{i}")).to_owned(),
                             unit_cost: None,
                         })
@@ -288,7 +289,6 @@ async fn order_view(
             .map(|(_, n)| n.clone())
             .unwrap_or_default()
     };
-    let currency = ctx.tenant().map(|t| t.currency.clone()).unwrap_or_default();
     let status = PurchaseOrderStatus::parse(&v.order.status).unwrap_or(PurchaseOrderStatus::Draft);
     let base = format!("/portal/inventory/purchase-orders/{id}");
     let can_adjust = actor.can(pitlane_domain::permissions::Permission::InventoryAdjust);
@@ -304,11 +304,11 @@ async fn order_view(
             @if status.accepts_deliveries() && can_adjust {
                 form class="stack" method="post" action=(ctx.link(&format!("{base}/deliveries"))) novalidate {
                     (csrf_input(ctx))
-                    (delivery_table(&v, &part_name, &currency, Some(typed)))
+                    (delivery_table(ctx, &v, &part_name, Some(typed)))
                     div { button class="button" type="submit" { "Book in the delivery" } }
                 }
             } @else {
-                (delivery_table(&v, &part_name, &currency, None))
+                (delivery_table(ctx, &v, &part_name, None))
             }
             @if can_adjust {
                 div class="actions" {
@@ -332,9 +332,9 @@ async fn order_view(
 }
 
 fn delivery_table(
+    ctx: &PageCtx,
     v: &purchasing::PurchaseOrderView,
     part_name: &dyn Fn(Uuid) -> String,
-    currency: &str,
     arriving: Option<&Pairs>,
 ) -> maud::Markup {
     html! {
@@ -350,7 +350,7 @@ fn delivery_table(
                             td { (part_name(l.part_id)) }
                             td { (format_quantity(l.quantity_milli)) }
                             td { (format_quantity(l.received_milli)) }
-                            td { (money(l.unit_cost_minor, currency)) }
+                            td { @if let Some(cost) = ctx.money(l.unit_cost_minor) { (cost) } }
                             @if let Some(typed) = arriving {
                                 td {
                                     label class="visually-hidden" for=(format!("arrived-{}", l.id)) { "Arrived now: " (part_name(l.part_id)) }
@@ -509,7 +509,6 @@ async fn count_view(
 ) -> PageResult {
     let ctx = &staff.ctx;
     let v = counts::get(&state.inventory, &staff.actor, id).await?;
-    let currency = ctx.tenant().map(|t| t.currency.clone()).unwrap_or_default();
     let open = v.count.status == "open";
     let base = format!("/portal/inventory/counts/{id}");
     let total: i64 = v.lines.iter().filter_map(|l| l.variance_value()).sum();
@@ -542,13 +541,13 @@ async fn count_view(
                                         }
                                     }
                                     td { (l.variance_milli().map(format_quantity).unwrap_or_default()) }
-                                    td { (l.variance_value().map(|x| money(x, &currency)).unwrap_or_default()) }
+                                    td { @if let Some(value) = l.variance_value().and_then(|x| ctx.money(x)) { (value) } }
                                 }
                             }
                         }
                     }
                 }))
-                p { "Variance at cost: " strong { (money(total, &currency)) } }
+                p { "Variance at cost: " strong { @if let Some(total) = ctx.money(total) { (total) } } }
                 @if open { div { button class="button secondary" type="submit" { "Save what was counted" } } }
             }
             @if open {
@@ -584,7 +583,7 @@ async fn save_counted(
                 if value.trim().is_empty() {
                     continue;
                 }
-                counts::record(inv, actor, id, part, value).await?;
+                counts::record(inv, actor, id, PartId(part), value).await?;
             }
             // An address that is not a count is not found, even with nothing typed.
             counts::get(inv, actor, id).await?;

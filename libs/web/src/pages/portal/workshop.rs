@@ -5,11 +5,10 @@
 use maud::{Markup, html};
 use pitlane_domain::{
     FieldErrors, ServiceError,
-    money::format_amount,
+    ids::{AppointmentId, CustomerId, PartId, RepairOrderId, VehicleId},
     permissions::Permission,
     quantity::format_quantity,
     repair_order::{LineDecision, RepairOrderStatus},
-    text::CurrencyCode,
 };
 use pitlane_workshop::{
     approval::{self, Method},
@@ -102,13 +101,6 @@ const LABELS: &[(&str, &str)] = &[
     ("csrf", "Form"),
 ];
 
-pub fn money(minor: i64, currency: &str) -> String {
-    match CurrencyCode::parse(currency) {
-        Ok(code) => format_amount(minor, &code),
-        Err(_) => minor.to_string(),
-    }
-}
-
 #[derive(Deserialize, Default)]
 pub struct BoardQuery {
     #[serde(default)]
@@ -190,7 +182,7 @@ async fn board(staff: Staff, state: Data<&AppState>, Query(q): Query<BoardQuery>
                                         td { (c.card.vehicle_label) }
                                         td { (c.card.customer_name) }
                                         td { (c.jobs_done) " / " (c.jobs) }
-                                        td { (money(c.card.total_minor, &board.currency)) }
+                                        td { (c.total) }
                                     }
                                 }
                             }
@@ -232,7 +224,7 @@ async fn open_order(
                     orders::open_from_appointment(
                         ws,
                         actor,
-                        appointment,
+                        AppointmentId(appointment),
                         mileage,
                         p.optional("concern"),
                         &site,
@@ -242,8 +234,8 @@ async fn open_order(
                 None => {
                     let input = OrderInput {
                         branch_id: p.id("branch_id").unwrap_or_default(),
-                        customer_id: p.id("customer_id").unwrap_or_default(),
-                        vehicle_id: p.id("vehicle_id").unwrap_or_default(),
+                        customer_id: CustomerId(p.id("customer_id").unwrap_or_default()),
+                        vehicle_id: VehicleId(p.id("vehicle_id").unwrap_or_default()),
                         mileage_in: mileage,
                         correction_reason: p.optional("correction_reason"),
                         concern: p.optional("concern"),
@@ -253,14 +245,16 @@ async fn open_order(
                     orders::open_walk_in(ws, actor, &input).await?
                 }
             };
-            Ok(order_path(view.order.id))
+            Ok(order_path(RepairOrderId(view.order.id)))
         },
         |p, errors| async move {
             match (appointment, vehicle) {
                 (Some(id), _) => {
+                    let id = AppointmentId(id);
                     super::calendar::appointment_again(staff, state, id, "ro", p, errors).await
                 }
                 (None, Some(id)) => {
+                    let id = VehicleId(id);
                     super::customers::vehicle_again(staff, state, id, "ro", &p, &errors).await
                 }
                 (None, None) => Err(ServiceError::Invalid(errors).into()),
@@ -271,17 +265,21 @@ async fn open_order(
 }
 
 /// Where a repair order's page is.
-fn order_path(id: Uuid) -> String {
+fn order_path(id: RepairOrderId) -> String {
     format!("/portal/repair-orders/{id}")
 }
 
 #[handler]
-async fn show_order(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>) -> PageResult {
+async fn show_order(
+    staff: Staff,
+    state: Data<&AppState>,
+    Path(id): Path<RepairOrderId>,
+) -> PageResult {
     order_page(&staff, &state, id, Returned::default()).await
 }
 
 /// The order's page; `r` is the form that came back, if one did.
-async fn order_page(staff: &Staff, state: &AppState, id: Uuid, r: Returned) -> PageResult {
+async fn order_page(staff: &Staff, state: &AppState, id: RepairOrderId, r: Returned) -> PageResult {
     let (ctx, actor) = (&staff.ctx, &staff.actor);
     let ws = &state.workshop;
     let o = orders::get(ws, actor, id).await?;
@@ -414,7 +412,7 @@ fn order_body(
                                 tr {
                                     td { (line.description) " " span class="muted" { "(" (line.kind.replace('_', " ")) ")" } }
                                     td { (format_quantity(line.quantity_milli)) }
-                                    td { (money(lines::priced(line).amount(), &o.currency)) }
+                                    td { (o.line_amount(line)) }
                                     td { span class="badge" data-decision=(line.decision) { (line.decision) } }
                                     @if status.allows_line_changes() && can_write {
                                         td {
@@ -430,16 +428,16 @@ fn order_body(
                     }
                 }))
                 dl class="facts" {
-                    dt { "Labour" } dd { (money(o.totals.labour, &o.currency)) }
-                    dt { "Parts" } dd { (money(o.totals.parts, &o.currency)) }
-                    @if o.totals.fees > 0 { dt { "Fees" } dd { (money(o.totals.fees, &o.currency)) } }
-                    @if o.totals.shop_supplies > 0 { dt { "Shop supplies" } dd { (money(o.totals.shop_supplies, &o.currency)) } }
-                    @if o.totals.discounts > 0 { dt { "Discounts" } dd { "−" (money(o.totals.discounts, &o.currency)) } }
-                    dt { "Tax (estimated)" } dd { (money(o.totals.tax, &o.currency)) }
-                    dt { "Total" } dd { strong { (money(o.totals.total, &o.currency)) } }
-                    dt { "Approved" } dd { (money(o.approved.total, &o.currency)) }
+                    dt { "Labour" } dd { (o.money(o.totals.labour)) }
+                    dt { "Parts" } dd { (o.money(o.totals.parts)) }
+                    @if o.totals.fees > 0 { dt { "Fees" } dd { (o.money(o.totals.fees)) } }
+                    @if o.totals.shop_supplies > 0 { dt { "Shop supplies" } dd { (o.money(o.totals.shop_supplies)) } }
+                    @if o.totals.discounts > 0 { dt { "Discounts" } dd { "−" (o.money(o.totals.discounts)) } }
+                    dt { "Tax (estimated)" } dd { (o.money(o.totals.tax)) }
+                    dt { "Total" } dd { strong { (o.money(o.totals.total)) } }
+                    dt { "Approved" } dd { (o.money(o.approved.total)) }
                     @if can(Permission::ReportsView) {
-                        dt { "Gross profit" } dd { (money(o.totals.gross_profit, &o.currency)) }
+                        dt { "Gross profit" } dd { (o.money(o.totals.gross_profit)) }
                     }
                 }
             }
@@ -481,7 +479,7 @@ fn order_body(
                     @for line in &pending {
                         @let name = format!("d_{}", line.id);
                         fieldset class="answer" {
-                            legend { (line.description) " · " (money(lines::priced(line).amount(), &o.currency)) }
+                            legend { (line.description) " · " (o.line_amount(line)) }
                             label { input type="radio" name=(name) value="approved" checked[typed("answer", &name) == "approved"]; " Approved" }
                             label { input type="radio" name=(name) value="declined" checked[typed("answer", &name) == "declined"]; " Declined" }
                         }
@@ -575,7 +573,7 @@ fn site(ctx: &PageCtx, state: &AppState) -> String {
 async fn change_status(
     staff: Staff,
     Data(state): Data<&AppState>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<RepairOrderId>,
     form: Pairs,
 ) -> PageResult {
     let staff = &staff;
@@ -615,7 +613,7 @@ fn line_input(p: &Pairs) -> lines::LineInput {
         description: p.optional("description"),
         quantity: p.optional("quantity"),
         unit_price: p.optional("unit_price"),
-        part_id: p.id("part_id"),
+        part_id: p.id("part_id").map(PartId),
         taxable: None,
         mechanic_id: p.id("mechanic_id"),
         skill: p.optional("skill"),
@@ -626,7 +624,7 @@ fn line_input(p: &Pairs) -> lines::LineInput {
 async fn follow_updates(
     staff: Staff,
     Data(state): Data<&AppState>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<RepairOrderId>,
     form: Pairs,
 ) -> PageResult {
     let staff = &staff;
@@ -647,7 +645,7 @@ async fn follow_updates(
 async fn add_line(
     staff: Staff,
     Data(state): Data<&AppState>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<RepairOrderId>,
     form: Pairs,
 ) -> PageResult {
     let staff = &staff;
@@ -668,7 +666,7 @@ async fn add_line(
 async fn remove_line(
     staff: Staff,
     Data(state): Data<&AppState>,
-    Path((id, line)): Path<(Uuid, Uuid)>,
+    Path((id, line)): Path<(RepairOrderId, Uuid)>,
     form: Pairs,
 ) -> PageResult {
     let staff = &staff;
@@ -689,7 +687,7 @@ async fn remove_line(
 async fn add_canned(
     staff: Staff,
     Data(state): Data<&AppState>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<RepairOrderId>,
     form: Pairs,
 ) -> PageResult {
     let staff = &staff;
@@ -713,7 +711,7 @@ async fn add_canned(
 async fn send_estimate(
     staff: Staff,
     Data(state): Data<&AppState>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<RepairOrderId>,
     form: Pairs,
 ) -> PageResult {
     let staff = &staff;
@@ -755,7 +753,7 @@ pub(crate) fn answers_of(p: &Pairs) -> Result<Vec<(Uuid, LineDecision)>, FieldEr
 async fn record_answer(
     staff: Staff,
     Data(state): Data<&AppState>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<RepairOrderId>,
     form: Pairs,
 ) -> PageResult {
     let staff = &staff;
@@ -789,7 +787,7 @@ async fn record_answer(
 async fn assign_job(
     staff: Staff,
     Data(state): Data<&AppState>,
-    Path((id, job)): Path<(Uuid, Uuid)>,
+    Path((id, job)): Path<(RepairOrderId, Uuid)>,
     form: Pairs,
 ) -> PageResult {
     let staff = &staff;
@@ -813,7 +811,7 @@ async fn assign_job(
 async fn board_job(
     staff: Staff,
     Data(state): Data<&AppState>,
-    Path((id, job)): Path<(Uuid, Uuid)>,
+    Path((id, job)): Path<(RepairOrderId, Uuid)>,
     form: Pairs,
 ) -> PageResult {
     let staff = &staff;
@@ -834,7 +832,7 @@ async fn board_job(
 async fn accept_application(
     staff: Staff,
     Data(state): Data<&AppState>,
-    Path((id, job, application)): Path<(Uuid, Uuid, Uuid)>,
+    Path((id, job, application)): Path<(RepairOrderId, Uuid, Uuid)>,
     form: Pairs,
 ) -> PageResult {
     let staff = &staff;
@@ -855,7 +853,7 @@ async fn accept_application(
 async fn start_inspection(
     staff: Staff,
     Data(state): Data<&AppState>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<RepairOrderId>,
     form: Pairs,
 ) -> PageResult {
     let staff = &staff;
@@ -1087,7 +1085,7 @@ async fn recommend(
         form,
         |_| async move {
             let order = inspections::recommend(ws, &staff.actor, id).await?;
-            Ok(order_path(order.order.id))
+            Ok(order_path(RepairOrderId(order.order.id)))
         },
         |p, errors| {
             inspection_page(

@@ -5,7 +5,8 @@
 use maud::html;
 use pitlane_domain::{
     FieldErrors,
-    money::plain_amount,
+    ids::PartId,
+    money::Money,
     quantity::{format_percent, format_quantity},
     text::CurrencyCode,
 };
@@ -76,7 +77,7 @@ async fn settings_page(staff: &Staff, state: &AppState, r: Returned) -> PageResu
     let amount = |minor: i64| {
         currency
             .as_ref()
-            .map_or(minor.to_string(), |c| plain_amount(minor, c))
+            .map_or(minor.to_string(), |c| Money::new(minor, c.clone()).plain())
     };
     let none = FieldErrors::new();
     let errors_for = |f: &str| r.errors_of(f);
@@ -281,7 +282,7 @@ async fn add_canned(staff: Staff, Data(state): Data<&AppState>, form: Pairs) -> 
                     kind: "part".into(),
                     description: "Part".into(),
                     quantity: p.optional("part_quantity"),
-                    part_id: Some(part),
+                    part_id: Some(PartId(part)),
                     ..Default::default()
                 });
             }

@@ -140,11 +140,11 @@ async fn mine(state: &AppState, scope: &TenantScope, me: &Customer) -> Markup {
             ul {
                 @for i in &invoices {
                     li data-invoice {
-                        a href=(pitlane_billing::invoices::customer_link(&state.billing, &site, i.id)) { (i.number.clone().unwrap_or_default()) }
-                        " · " (crate::pages::portal::workshop::money(i.total_minor, &i.currency))
+                        a href=(pitlane_billing::invoices::customer_link(&state.billing, &site, i.id.into())) { (i.number.clone().unwrap_or_default()) }
+                        " · " (pitlane_billing::invoices::total_of(i))
                         " · " (pitlane_domain::invoicing::InvoiceStatus::parse(&i.status).map_or("", |s| s.label()))
-                        @let due = pitlane_billing::invoices::settlement(i).balance_due();
-                        @if due > 0 && i.status != "void" { " · " strong { (crate::pages::portal::workshop::money(due, &i.currency)) " to pay" } }
+                        @let due = pitlane_billing::invoices::balance_due_of(i);
+                        @if due.minor > 0 && i.status != "void" { " · " strong { (due) " to pay" } }
                     }
                 }
             }

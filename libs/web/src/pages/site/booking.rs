@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use maud::{Markup, html};
 use pitlane_domain::{
-    FieldErrors, ServiceError, appointment::AppointmentStatus, money::format_amount,
+    FieldErrors, ServiceError, appointment::AppointmentStatus, ids::VehicleId, money::Money,
     permissions::Role, schedule::Slot, text::CurrencyCode,
 };
 use pitlane_frontdesk::{
@@ -77,13 +77,10 @@ fn customer_actor(ctx: &PageCtx) -> Option<&pitlane_domain::Actor> {
 
 fn price(s: &service::Model, currency: &str) -> Option<String> {
     let currency = CurrencyCode::parse(currency).ok()?;
+    let money = |minor: i64| Money::new(minor, currency.clone());
     match (s.price_from_minor, s.price_to_minor) {
-        (Some(from), Some(to)) if to > from => Some(format!(
-            "{} – {}",
-            format_amount(from, &currency),
-            format_amount(to, &currency)
-        )),
-        (Some(from), _) => Some(format!("from {}", format_amount(from, &currency))),
+        (Some(from), Some(to)) if to > from => Some(format!("{} – {}", money(from), money(to))),
+        (Some(from), _) => Some(format!("from {}", money(from))),
         _ => None,
     }
 }
@@ -345,7 +342,7 @@ fn request_of(pairs: &Pairs) -> Result<BookingRequest, FieldErrors> {
         name: pairs.get("name").to_owned(),
         email: pairs.optional("email"),
         phone: pairs.optional("phone"),
-        vehicle_id: Uuid::try_parse(pairs.get("vehicle_id")).ok(),
+        vehicle_id: pairs.get("vehicle_id").parse::<VehicleId>().ok(),
         make: pairs.optional("make"),
         model: pairs.optional("model"),
         plate: pairs.optional("plate"),

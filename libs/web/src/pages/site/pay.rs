@@ -22,7 +22,6 @@ use crate::pages::kit::{
     forms::{csrf_input, error_summary, query_link, status_for},
     page, table_region,
 };
-use crate::pages::portal::workshop::money;
 use crate::{links::site_of, tenant::TenantScope};
 use pitlane_app::state::AppState;
 
@@ -71,8 +70,8 @@ fn invoice_body(
 ) -> Markup {
     let inv = &v.invoice;
     let status = v.status();
-    let money_of = |minor: i64| money(minor, &inv.currency);
-    let due = v.money().balance_due();
+    let money_of = |minor: i64| v.amount(minor);
+    let due = v.balance_due();
     // The customer came back from Stripe but the payment failed or lapsed: say so, and offer
     // the button again, rather than "confirming…" for ever.
     let card_failed = v
@@ -123,19 +122,19 @@ fn invoice_body(
                     @for g in &v.totals.groups {
                         dt { "Tax " (pitlane_domain::quantity::format_percent(g.rate_bp)) } dd { (money_of(g.tax)) }
                     }
-                    dt { "Total" } dd { strong { (money_of(inv.total_minor)) } }
+                    dt { "Total" } dd { strong { (v.total()) } }
                     @if inv.credited_minor > 0 { dt { "Credited" } dd { "−" (money_of(inv.credited_minor)) } }
                     @if inv.paid_minor > 0 { dt { "Paid" } dd { "−" (money_of(inv.paid_minor)) } }
                     @if inv.refunded_minor > 0 { dt { "Refunded" } dd { (money_of(inv.refunded_minor)) } }
-                    dt { "Still to pay" } dd { strong data-balance { (money_of(due.max(0))) } }
+                    dt { "Still to pay" } dd { strong data-balance { (money_of(due.minor.max(0))) } }
                 }
                 div class="actions" {
                     a class="button secondary" href=(ctx.link(&query_link("/invoice/pdf", &[("token", token.to_owned())]))) { "Download PDF" }
                 }
             }
-            @if matches!(status, InvoiceStatus::Issued | InvoiceStatus::PartlyPaid) && due > 0 && (!confirming || card_failed) {
+            @if matches!(status, InvoiceStatus::Issued | InvoiceStatus::PartlyPaid) && due.minor > 0 && (!confirming || card_failed) {
                 section class="card" aria-labelledby="pay-heading" {
-                    h2 id="pay-heading" { "Pay " (money_of(due)) }
+                    h2 id="pay-heading" { "Pay " (due) }
                     @if can_pay_by_card {
                         form method="post" action=(ctx.link("/invoice/pay")) {
                             (csrf_input(ctx))

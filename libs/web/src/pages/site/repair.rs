@@ -6,9 +6,8 @@
 use maud::{Markup, html};
 use pitlane_domain::{
     FieldErrors, ServiceError,
-    money::format_amount,
+    ids::RepairOrderId,
     repair_order::{LineDecision, RepairOrderStatus},
-    text::CurrencyCode,
 };
 use pitlane_workshop::{
     approval,
@@ -100,20 +99,14 @@ async fn repair_page(
     view: View<'_>,
 ) -> PageResult {
     let order = approval::for_customer(&state.workshop, scope.ctx(), view.token).await?;
-    let reports = inspections::of_order(&state.workshop, scope.ctx(), order.order.id).await?;
+    let reports =
+        inspections::of_order(&state.workshop, scope.ctx(), RepairOrderId(order.order.id)).await?;
     let title = format!(
         "Your {}",
         pitlane_frontdesk::vehicles::describe(&order.vehicle)
     );
     let body = page(ctx, &title, None, repair_body(ctx, &order, &reports, &view));
     Ok((status_for(&view.errors), body).into_response())
-}
-
-fn money(minor: i64, currency: &str) -> String {
-    match CurrencyCode::parse(currency) {
-        Ok(code) => format_amount(minor, &code),
-        Err(_) => minor.to_string(),
-    }
 }
 
 fn repair_body(
@@ -183,13 +176,13 @@ fn repair_body(
                         fieldset class="answer" {
                             legend {
                                 (line.description) " · "
-                                strong { (money(lines::priced(line).amount(), &o.currency)) }
+                                strong { (o.line_amount(line)) }
                             }
                             label { input type="radio" name=(name) value="approved" checked[chosen == "approved"]; " Approve" }
                             label { input type="radio" name=(name) value="declined" checked[chosen == "declined"]; " Decline" }
                         }
                     }
-                    p { "Estimated total if you approve everything: " strong { (money(o.totals.total, &o.currency)) } ", tax included." }
+                    p { "Estimated total if you approve everything: " strong { (o.money(o.totals.total)) } ", tax included." }
                     div { button class="button" type="submit" { "Send my answer" } }
                 }
             }
@@ -205,7 +198,7 @@ fn repair_body(
                             @for line in &o.lines {
                                 tr {
                                     td { (line.description) }
-                                    td { (money(lines::priced(line).amount(), &o.currency)) }
+                                    td { (o.line_amount(line)) }
                                     td { span class="badge" data-decision=(line.decision) {
                                         @match lines::decision(line) {
                                             LineDecision::Approved => "Approved",
@@ -219,7 +212,7 @@ fn repair_body(
                     }
                 }))
                 dl class="facts" {
-                    dt { "Approved work" } dd { (money(o.approved.total, &o.currency)) " incl. " (money(o.approved.tax, &o.currency)) " tax" }
+                    dt { "Approved work" } dd { (o.money(o.approved.total)) " incl. " (o.money(o.approved.tax)) " tax" }
                 }
                 @if let (Some(method), Some(at)) = (&o.order.approval_method, o.order.approved_at) {
                     p class="muted" { "Answered " (approval::Method::parse(method).map_or("", |m| m.label())) " on "
@@ -401,7 +394,7 @@ async fn order_events(
         &state,
         req,
         scope.tenant.id,
-        order,
+        order.into(),
         pitlane_domain::live::Topic::Repair,
     )
     .await)
