@@ -111,8 +111,6 @@ async fn metrics_on_own_address(state: Data<&AppState>) -> Response {
 pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
     let config = state.config.clone();
     let api_service = api::service();
-    let document = api::document();
-    let docs = api::docs_html();
 
     let csrf = Csrf::new(&config.keyring(), config.is_https());
     let cookie = CookieConfig::default()
@@ -179,7 +177,7 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
             get(poem::endpoint::make_sync(move |_| {
                 Response::builder()
                     .content_type("application/json; charset=utf-8")
-                    .body(document.clone())
+                    .body(api::served_document())
             })),
         )
         .nest(
@@ -187,7 +185,7 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
             get(poem::endpoint::make_sync(move |_| {
                 Response::builder()
                     .content_type("text/html; charset=utf-8")
-                    .body(docs.clone())
+                    .body(api::served_docs())
             })),
         )
         .nest(

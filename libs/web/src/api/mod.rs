@@ -47,6 +47,8 @@ mod vehicles;
 mod workshop;
 mod workshop_settings;
 
+use std::sync::LazyLock;
+
 use poem::Request;
 use poem_openapi::{
     ApiExtractor, ApiExtractorType, ExtractParamOptions, OpenApiService, SecurityScheme, Tags,
@@ -308,7 +310,31 @@ pub fn service() -> OpenApiService<Apis, ()> {
 /// The API's OpenAPI document: poem-openapi's, and what its derives cannot say: the
 /// `Idempotency-Key` header every POST honours (see `crate::idempotency`).
 pub fn document() -> String {
-    let raw = service().spec();
+    with_idempotency_key(service().spec())
+}
+
+/// The OpenAPI document and the interactive documentation over it, as the server serves
+/// them: built once, on the first request for either. The document is about a megabyte and
+/// building it takes tens of milliseconds, which a start-up and an idle process need not pay.
+static SERVED: LazyLock<(String, String)> = LazyLock::new(|| {
+    let service = service();
+    let raw = service.spec();
+    let document = with_idempotency_key(raw.clone());
+    let docs = service.swagger_ui_html().replace(&raw, &document);
+    (document, docs)
+});
+
+/// `/api/openapi.json`.
+pub fn served_document() -> &'static str {
+    &SERVED.0
+}
+
+/// `/api/docs`.
+pub fn served_docs() -> &'static str {
+    &SERVED.1
+}
+
+fn with_idempotency_key(raw: String) -> String {
     let Ok(mut spec) = serde_json::from_str::<serde_json::Value>(&raw) else {
         return raw;
     };
@@ -332,14 +358,6 @@ pub fn document() -> String {
         }
     }
     serde_json::to_string_pretty(&spec).unwrap_or(raw)
-}
-
-/// The interactive API documentation, over [`document`].
-pub fn docs_html() -> String {
-    let service = service();
-    service
-        .swagger_ui_html()
-        .replace(&service.spec(), &document())
 }
 
 /// The workshop's public site (`https://{slug}.{base}` or its path form), for links in messages.

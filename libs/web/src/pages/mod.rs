@@ -3,6 +3,21 @@
 //! [`kit`] they are all made with. Each module adds its routes; this one assembles the two
 //! page trees with the pipeline's middleware (see [`kit::pipeline`]).
 
+/// Declares a group's page modules and its `routes()`, which folds in each module's own
+/// `routes()`: a new page is its module and its name in its group's list, nothing else.
+macro_rules! page_modules {
+    ($($module:ident),* $(,)?) => {
+        $(pub mod $module;)*
+
+        /// Every page of this group; each module adds its own.
+        pub fn routes(routes: poem::Route) -> poem::Route {
+            [$($module::routes),*]
+                .into_iter()
+                .fold(routes, |routes, add| add(routes))
+        }
+    };
+}
+
 pub mod kit;
 pub mod platform;
 pub mod portal;
