@@ -668,19 +668,20 @@ async fn fifty_simultaneous_bookings_of_one_slot_leave_exactly_one() {
     let d = desk().await;
     let anna = customer(&d, "Racer", "racer@example.com", "").await;
     let starts = weekday_at_ten(5);
-    let url = d.owner.url(&format!("{}/appointments", d.base));
+    let path = format!("{}/appointments", d.base);
+    let url = d.owner.url(&path);
     let body = json!({"branch_id": d.branch, "service_id": d.service, "customer_id": anna["id"],
                       "starts_at": starts});
     let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(50));
     let mut tasks = Vec::new();
     for _ in 0..50 {
         let http = d.owner.http.clone();
-        let (url, body, barrier) = (url.clone(), body.clone(), barrier.clone());
+        let (url, path, body, barrier) = (url.clone(), path.clone(), body.clone(), barrier.clone());
         tasks.push(tokio::spawn(async move {
             barrier.wait().await;
             let response = http.post(&url).json(&body).send().await.expect("request");
-            let status = response.status();
-            (status, response.json::<Value>().await.expect("json"))
+            let answer = pitlane_testkit::checked("POST", &path, response).await;
+            (answer.status, answer.body)
         }));
     }
     let mut created = 0;

@@ -11,7 +11,7 @@ use pitlane_store::{
     entity::{appointment, booking_code, invitation, invoice, outbox, repair_order, user},
     sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter},
 };
-use pitlane_testkit::{SHAPES, TenantFixture, TestApp, csrf_token};
+use pitlane_testkit::{SHAPES, TenantFixture, TestApp, checked, csrf_token};
 use reqwest::{Method, StatusCode, header};
 use serde_json::json;
 use uuid::Uuid;
@@ -291,11 +291,12 @@ async fn mailed_links_come_from_configuration_whatever_the_host_header() {
             .send()
             .await
             .expect("invite");
+        let invited = checked("POST", "/t/alpha/api/v1/invitations", invited).await;
         assert_eq!(
-            invited.status(),
+            invited.status,
             StatusCode::CREATED,
-            "{shape:?}: {:?}",
-            invited.text().await
+            "{shape:?}: {}",
+            invited.body
         );
 
         let signup = evil
@@ -1252,18 +1253,18 @@ async fn an_idempotency_key_makes_a_retried_post_act_once() {
         let send = |key: &'static str, to: &'static str| {
             let owner = owner.clone();
             async move {
+                let path = "/t/alpha/api/v1/messages/test";
                 let response = owner
                     .http
-                    .post(owner.url("/t/alpha/api/v1/messages/test"))
+                    .post(owner.url(path))
                     .header("Idempotency-Key", key)
                     .json(&json!({"to": to}))
                     .send()
                     .await
                     .expect("send");
-                let replayed = response.headers().contains_key("idempotent-replayed");
-                let status = response.status();
-                let body: serde_json::Value = response.json().await.expect("json");
-                (status, replayed, body)
+                let answer = checked("POST", path, response).await;
+                let replayed = answer.headers.contains_key("idempotent-replayed");
+                (answer.status, replayed, answer.body)
             }
         };
         let (first, replayed, body) = send("retry-me-1", "ops@alpha.example").await;

@@ -9,8 +9,8 @@ use std::time::Duration;
 use pitlane_domain::permissions::{Permission, Role};
 use pitlane_identity::links::{LinkSigner, Purpose};
 use pitlane_testkit::{
-    Backend, Client, MessagingOptions, SmtpSink, TenantFixture, TestApp, TestDatabase, config_from,
-    csrf_token, test_vars,
+    Backend, Client, MessagingOptions, SmtpSink, TenantFixture, TestApp, TestDatabase, checked,
+    config_from, csrf_token, test_vars,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -18,14 +18,16 @@ use serde_json::{Value, json};
 const WAIT: Duration = Duration::from_secs(20);
 
 async fn bearer(app: &TestApp, key: &str, base: &str, path: &str) -> StatusCode {
-    app.client()
+    let path = format!("{base}{path}");
+    let response = app
+        .client()
         .http
-        .get(app.client().url(&format!("{base}{path}")))
+        .get(app.client().url(&path))
         .bearer_auth(key)
         .send()
         .await
-        .expect("request")
-        .status()
+        .expect("request");
+    checked("GET", &path, response).await.status
 }
 
 async fn signed_in(app: &TestApp, tenant: &TenantFixture, email: &str, password: &str) -> Client {
@@ -51,9 +53,8 @@ async fn membership_of(owner: &Client, base: &str, email: &str) -> String {
         .to_owned()
 }
 
-fn session_cookie(response: &reqwest::Response) -> Option<String> {
-    response
-        .headers()
+fn session_cookie(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    headers
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -409,7 +410,7 @@ async fn sessions_resist_fixation_and_end_when_they_should() {
         .await
         .expect("sign in");
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let issued = session_cookie(&response).expect("a session cookie");
+    let issued = session_cookie(response.headers()).expect("a session cookie");
     assert_ne!(issued, "planted-by-attacker");
     let cookie_header = response
         .headers()
@@ -430,18 +431,20 @@ async fn sessions_resist_fixation_and_end_when_they_should() {
         let raw = raw.clone();
         let origin = origin.clone();
         async move {
-            raw.get(format!("{origin}/t/alpha/api/v1/me"))
+            let response = raw
+                .get(format!("{origin}/t/alpha/api/v1/me"))
                 .header("cookie", format!("pitlane_session={cookie}"))
                 .send()
                 .await
-                .expect("me")
+                .expect("me");
+            checked("GET", "/t/alpha/api/v1/me", response).await
         }
     };
     assert_eq!(
-        me("planted-by-attacker".into()).await.status(),
+        me("planted-by-attacker".into()).await.status,
         StatusCode::UNAUTHORIZED
     );
-    assert_eq!(me(issued.clone()).await.status(), StatusCode::OK);
+    assert_eq!(me(issued.clone()).await.status, StatusCode::OK);
 
     // A role change takes effect on the next request, under a new session id.
     let owner = signed_in(&app, &alpha, &alpha.owner_email, &alpha.owner_password).await;
@@ -457,7 +460,7 @@ async fn sessions_resist_fixation_and_end_when_they_should() {
         .send()
         .await
         .expect("sign in");
-    let mechanic_session = session_cookie(&mechanic_login).expect("session");
+    let mechanic_session = session_cookie(mechanic_login.headers()).expect("session");
     let id = membership_of(&owner, "/t/alpha", &email).await;
     let (status, _) = owner
         .call(
@@ -468,10 +471,11 @@ async fn sessions_resist_fixation_and_end_when_they_should() {
         .await;
     assert_eq!(status, StatusCode::OK);
     let response = me(mechanic_session.clone()).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let renewed = session_cookie(&response).expect("a new session id after the role change");
+    assert_eq!(response.status, StatusCode::OK);
+    let renewed =
+        session_cookie(&response.headers).expect("a new session id after the role change");
     assert_ne!(renewed, mechanic_session);
-    let body: Value = response.json().await.expect("json");
+    let body = response.body;
     assert_eq!(body["role"], "service_advisor");
     assert!(
         body["permissions"]
@@ -489,7 +493,7 @@ async fn sessions_resist_fixation_and_end_when_they_should() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(me(renewed).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(me(renewed).await.status, StatusCode::UNAUTHORIZED);
 
     // "Sign out everywhere" ends this person's other sessions too.
     let second = signed_in(&app, &alpha, &alpha.owner_email, &alpha.owner_password).await;
@@ -505,7 +509,7 @@ async fn sessions_resist_fixation_and_end_when_they_should() {
         let (status, _) = client.call(Method::GET, "/t/alpha/api/v1/me", None).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
-    assert_eq!(me(issued).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(me(issued).await.status, StatusCode::UNAUTHORIZED);
     app.stop().await;
 }
 
@@ -590,22 +594,23 @@ async fn each_role_gets_exactly_its_permissions_in_the_api_and_the_pages() {
         };
         let client = signed_in(&app, &alpha, &email, &password).await;
         for (path, permission) in api.iter().chain(pages.iter()) {
-            let response = client.get(&format!("/t/alpha{path}")).await;
+            // Pages pass through unchecked; the API's answers are checked against the document.
+            let full = format!("/t/alpha{path}");
+            let response = pitlane_testkit::checked("GET", &full, client.get(&full).await).await;
             let expected = if role.allows(*permission) {
                 StatusCode::OK
             } else {
                 StatusCode::FORBIDDEN
             };
             assert_eq!(
-                response.status(),
+                response.status,
                 expected,
                 "{} on {path} (needs {})",
                 role.key(),
                 permission.key()
             );
             if expected == StatusCode::FORBIDDEN && path.starts_with("/api/") {
-                let problem: Value = response.json().await.expect("problem");
-                assert_eq!(problem["status"], 403);
+                assert_eq!(response.body["status"], 403, "{}", response.body);
             }
             checked += 1;
         }
@@ -676,8 +681,9 @@ async fn custom_roles_grant_what_they_list_and_the_last_owner_stays() {
     let desk = signed_in(&app, &alpha, &email, &password).await;
     let (_, me) = desk.call(Method::GET, "/t/alpha/api/v1/me", None).await;
     assert_eq!(me["permissions"], json!(["tenant.read", "customers.read"]));
+    let audit = "/t/alpha/api/v1/audit";
     assert_eq!(
-        desk.get("/t/alpha/api/v1/audit").await.status(),
+        checked("GET", audit, desk.get(audit).await).await.status,
         StatusCode::FORBIDDEN
     );
 
@@ -685,7 +691,7 @@ async fn custom_roles_grant_what_they_list_and_the_last_owner_stays() {
     let (status, _) = owner.call(Method::PUT, &format!("/t/alpha/api/v1/roles/{role_id}"), Some(json!({"name": "Front desk", "permissions": ["tenant.read", "customers.read", "audit.view"]}))).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
-        desk.get("/t/alpha/api/v1/audit").await.status(),
+        checked("GET", audit, desk.get(audit).await).await.status,
         StatusCode::OK
     );
     let (status, _) = owner
@@ -899,17 +905,15 @@ async fn api_keys_act_within_their_scopes_until_revoked() {
         bearer(&app, "pl_nonsense", "/t/alpha", "/api/v1/branches").await,
         StatusCode::UNAUTHORIZED
     );
-    let me: Value = app
+    let response = app
         .client()
         .http
         .get(app.client().url("/t/alpha/api/v1/me"))
         .bearer_auth(&secret)
         .send()
         .await
-        .expect("me")
-        .json()
-        .await
-        .expect("json");
+        .expect("me");
+    let me = checked("GET", "/t/alpha/api/v1/me", response).await.body;
     assert_eq!(me["api_key_id"], key_id.as_str());
     assert_eq!(me["permissions"], json!(["tenant.read"]));
 

@@ -879,13 +879,10 @@ async fn invoices_issued_at_once_get_numbers_without_gaps_and_are_never_edited()
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     // The PDF is a PDF, with the number.
-    let pdf = s
-        .owner
-        .get(&format!("{}/invoices/{issued}/pdf", s.base))
-        .await;
-    assert_eq!(pdf.headers()["content-type"], "application/pdf");
-    let bytes = pdf.bytes().await.expect("pdf");
-    assert!(bytes.starts_with(b"%PDF-"));
+    let path = format!("{}/invoices/{issued}/pdf", s.base);
+    let pdf = pitlane_testkit::checked("GET", &path, s.owner.get(&path).await).await;
+    assert_eq!(pdf.headers["content-type"], "application/pdf");
+    assert!(pdf.bytes.starts_with(b"%PDF-"));
 
     // The customer's export holds their invoices; erasing them keeps the invoices (numbers
     // and amounts, for the tax authorities) without whom they were for.

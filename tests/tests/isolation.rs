@@ -129,9 +129,14 @@ async fn settle_messages(client: &Client, base: &str) {
 }
 
 async fn fetch_json(client: &Client, url: &str) -> Value {
-    let response = client.get(url).await;
-    assert_eq!(response.status(), StatusCode::OK, "GET {url}");
-    response.json().await.expect("JSON")
+    let answer = pitlane_testkit::checked("GET", url, client.get(url).await).await;
+    assert_eq!(answer.status, StatusCode::OK, "GET {url}");
+    assert!(
+        !answer.body.is_string(),
+        "GET {url}: not JSON: {}",
+        answer.body
+    );
+    answer.body
 }
 
 impl World {
@@ -482,8 +487,17 @@ async fn tenant_a_cannot_reach_tenant_b_through_any_operation() {
                     None => {}
                 }
                 let response = request.send().await.expect("request");
-                let status = response.status();
-                let body = response.text().await.expect("body");
+                let answer = pitlane_testkit::checked(
+                    op.method.as_str(),
+                    &format!("{base}{path}"),
+                    response,
+                )
+                .await;
+                let status = answer.status;
+                let body = match answer.body {
+                    Value::String(text) => text,
+                    json => json.to_string(),
+                };
                 let label = format!("{} {} ({who})", op.method, op.path);
                 assert!(!status.is_server_error(), "{label}: {status} {body}");
                 for marker in &world.markers {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use pitlane_domain::permissions::Role;
 use pitlane_testkit::{
-    Client, EventStream, FakeSms, MessagingOptions, SmtpSink, SseEvent, TestApp,
+    Client, EventStream, FakeSms, MessagingOptions, SmtpSink, SseEvent, TestApp, checked,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -20,13 +20,13 @@ async fn send_json(
 ) -> (StatusCode, Value) {
     let response = client
         .http
-        .request(method, client.url(path))
+        .request(method.clone(), client.url(path))
         .json(&body)
         .send()
         .await
         .expect("request");
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
+    let answer = checked(method.as_str(), path, response).await;
+    (answer.status, answer.body)
 }
 
 async fn post_json(client: &Client, path: &str, body: Value) -> (StatusCode, Value) {
@@ -38,9 +38,9 @@ async fn put_json(client: &Client, path: &str, body: Value) -> (StatusCode, Valu
 }
 
 async fn get_json(client: &Client, path: &str) -> Value {
-    let response = client.get(path).await;
-    assert_eq!(response.status(), StatusCode::OK, "{path}");
-    response.json().await.expect("json")
+    let answer = checked("GET", path, client.get(path).await).await;
+    assert_eq!(answer.status, StatusCode::OK, "{path}");
+    answer.body
 }
 
 /// Polls a message until `check` holds (or fails with what it last was).
@@ -264,11 +264,11 @@ async fn a_template_with_an_unknown_variable_is_refused_and_the_saved_wording_is
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let missing = "/t/alpha/api/v1/templates/no_such.email";
     assert_eq!(
-        client
-            .get("/t/alpha/api/v1/templates/no_such.email")
+        checked("GET", missing, client.get(missing).await)
             .await
-            .status(),
+            .status,
         StatusCode::NOT_FOUND
     );
 
@@ -323,8 +323,9 @@ async fn a_template_with_an_unknown_variable_is_refused_and_the_saved_wording_is
     assert!(mail[0].data.contains("Our own words"));
 
     let reset = client.http.delete(client.url(path)).send().await.unwrap();
-    assert_eq!(reset.status(), StatusCode::OK);
-    let back: Value = reset.json().await.unwrap();
+    let reset = checked("DELETE", path, reset).await;
+    assert_eq!(reset.status, StatusCode::OK);
+    let back = reset.body;
     assert_eq!(back["custom"], false);
 
     workers.stop().await;

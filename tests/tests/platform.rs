@@ -3,19 +3,25 @@
 
 use pitlane_domain::permissions::Role;
 use pitlane_store::sea_orm::ConnectionTrait;
-use pitlane_testkit::{Client, SHAPES, TestApp};
+use pitlane_testkit::{Answer, Client, SHAPES, TestApp, checked};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-async fn problem(response: reqwest::Response, status: StatusCode) -> Value {
-    assert_eq!(response.status(), status);
-    let content_type = response.headers()["content-type"]
+/// A GET of the API, checked against the OpenAPI document.
+async fn get(client: &Client, path: &str) -> Answer {
+    checked("GET", path, client.get(path).await).await
+}
+
+fn problem(answer: Answer, status: StatusCode) -> Value {
+    assert_eq!(answer.status, status);
+    let content_type = answer.headers["content-type"]
         .to_str()
         .expect("ascii")
         .to_owned();
     assert_eq!(content_type, "application/problem+json");
-    assert!(response.headers().contains_key("x-request-id"));
-    let body: Value = response.json().await.expect("problem json");
+    assert!(answer.headers.contains_key("x-request-id"));
+    let body = answer.body;
+    assert!(body.is_object(), "problem json: {body}");
     assert_eq!(body["status"], status.as_u16());
     assert!(
         body["type"]
@@ -125,7 +131,7 @@ async fn tenants_resolve_by_path_host_and_custom_domain() {
             .await;
         assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
         assert_eq!(signed_in.headers()["location"], "/portal");
-        let me: Value = by_host.get("/api/v1/me").await.json().await.expect("me");
+        let me = get(&by_host, "/api/v1/me").await.body;
         assert_eq!(me["role"], "owner");
 
         let added = by_host
@@ -135,8 +141,9 @@ async fn tenants_resolve_by_path_host_and_custom_domain() {
             .send()
             .await
             .expect("post");
-        assert_eq!(added.status(), StatusCode::CREATED);
-        let domain: Value = added.json().await.expect("domain");
+        let added = checked("POST", "/api/v1/domains", added).await;
+        assert_eq!(added.status, StatusCode::CREATED);
+        let domain = added.body;
         let custom = Client::new(&format!("http://shop.example.test:{port}"), port);
         assert_eq!(
             custom.get("/").await.status(),
@@ -151,16 +158,18 @@ async fn tenants_resolve_by_path_host_and_custom_domain() {
                 .as_str()
                 .expect("value")],
         );
+        let verify = format!(
+            "/api/v1/domains/{}/verify",
+            domain["id"].as_str().expect("id")
+        );
         let verified = by_host
             .http
-            .post(by_host.url(&format!(
-                "/api/v1/domains/{}/verify",
-                domain["id"].as_str().expect("id")
-            )))
+            .post(by_host.url(&verify))
             .send()
             .await
             .expect("verify");
-        assert_eq!(verified.status(), StatusCode::OK);
+        let verified = checked("POST", &verify, verified).await;
+        assert_eq!(verified.status, StatusCode::OK);
         let page = custom.get("/").await;
         assert_eq!(page.status(), StatusCode::OK);
         assert!(page.text().await.expect("html").contains("ALPHA Motors"));
@@ -173,7 +182,8 @@ async fn tenants_resolve_by_path_host_and_custom_domain() {
             .send()
             .await
             .expect("post");
-        let body = problem(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
+        let refused = checked("POST", "/api/v1/domains", refused).await;
+        let body = problem(refused, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(body["errors"][0]["field"], "host");
         app.stop().await;
     }
@@ -195,10 +205,9 @@ async fn unknown_and_suspended_tenants_get_clear_answers() {
             .contains("No workshop here")
     );
     problem(
-        client.get("/t/no-such-shop/api/v1/me").await,
+        get(&client, "/t/no-such-shop/api/v1/me").await,
         StatusCode::NOT_FOUND,
-    )
-    .await;
+    );
 
     let admin = app.db().admin().await;
     admin
@@ -212,10 +221,9 @@ async fn unknown_and_suspended_tenants_get_clear_answers() {
     assert_eq!(suspended.status(), StatusCode::FORBIDDEN);
     assert!(suspended.text().await.expect("html").contains("suspended"));
     let body = problem(
-        client.get("/t/bravo/api/v1/me").await,
+        get(&client, "/t/bravo/api/v1/me").await,
         StatusCode::FORBIDDEN,
-    )
-    .await;
+    );
     assert!(
         body["type"]
             .as_str()
@@ -233,14 +241,14 @@ async fn the_api_answers_mistakes_with_problem_documents() {
         let alpha = app.tenant("alpha").await;
         let anonymous = app.client();
         problem(
-            anonymous.get("/t/alpha/api/v1/branches").await,
+            get(&anonymous, "/t/alpha/api/v1/branches").await,
             StatusCode::UNAUTHORIZED,
-        )
-        .await;
+        );
 
         let client = app.client();
         client.sign_in(&alpha).await;
-        let url = client.url("/t/alpha/api/v1/branches");
+        let branches = "/t/alpha/api/v1/branches";
+        let url = client.url(branches);
 
         let invalid = client
         .http
@@ -250,7 +258,8 @@ async fn the_api_answers_mistakes_with_problem_documents() {
         .send()
         .await
         .expect("post");
-        let body = problem(invalid, StatusCode::UNPROCESSABLE_ENTITY).await;
+        let invalid = checked("POST", branches, invalid).await;
+        let body = problem(invalid, StatusCode::UNPROCESSABLE_ENTITY);
         let fields: Vec<&str> = body["errors"]
             .as_array()
             .expect("errors")
@@ -270,42 +279,35 @@ async fn the_api_answers_mistakes_with_problem_documents() {
             .send()
             .await
             .expect("post");
-        problem(not_json, StatusCode::BAD_REQUEST).await;
+        let not_json = checked("POST", branches, not_json).await;
+        problem(not_json, StatusCode::BAD_REQUEST);
         problem(
-            client.get("/t/alpha/api/v1/branches/not-an-id").await,
+            get(&client, "/t/alpha/api/v1/branches/not-an-id").await,
             StatusCode::BAD_REQUEST,
-        )
-        .await;
+        );
         problem(
-            client
-                .get(&format!(
-                    "/t/alpha/api/v1/branches/{}",
-                    uuid::Uuid::now_v7()
-                ))
-                .await,
+            get(
+                &client,
+                &format!("/t/alpha/api/v1/branches/{}", uuid::Uuid::now_v7()),
+            )
+            .await,
             StatusCode::NOT_FOUND,
-        )
-        .await;
+        );
 
         // Nothing was saved by the failed attempts.
-        let list: Value = client
-            .get("/t/alpha/api/v1/branches")
-            .await
-            .json()
-            .await
-            .expect("list");
+        let list = get(&client, branches).await.body;
         assert_eq!(list["items"].as_array().expect("items").len(), 1);
 
         let first = json!({"name": "North", "time_zone": "Europe/Berlin"});
+        let created = client
+            .http
+            .post(&url)
+            .json(&first)
+            .send()
+            .await
+            .expect("post");
         assert_eq!(
-            client
-                .http
-                .post(&url)
-                .json(&first)
-                .send()
-                .await
-                .expect("post")
-                .status(),
+            checked("POST", branches, created).await.status,
             StatusCode::CREATED
         );
         let clash = client
@@ -315,7 +317,8 @@ async fn the_api_answers_mistakes_with_problem_documents() {
             .send()
             .await
             .expect("post");
-        let body = problem(clash, StatusCode::CONFLICT).await;
+        let clash = checked("POST", branches, clash).await;
+        let body = problem(clash, StatusCode::CONFLICT);
         assert_eq!(body["errors"][0]["field"], "name");
         app.stop().await;
     }
@@ -337,7 +340,8 @@ async fn lists_are_paged_with_cursors() {
                 .send()
                 .await
                 .expect("post");
-            assert_eq!(created.status(), StatusCode::CREATED);
+            let created = checked("POST", "/t/alpha/api/v1/branches", created).await;
+            assert_eq!(created.status, StatusCode::CREATED);
         }
         let mut seen = Vec::new();
         let mut cursor: Option<String> = None;
@@ -346,7 +350,7 @@ async fn lists_are_paged_with_cursors() {
                 Some(c) => format!("/t/alpha/api/v1/branches?limit=2&cursor={c}"),
                 None => "/t/alpha/api/v1/branches?limit=2".to_owned(),
             };
-            let page: Value = client.get(&path).await.json().await.expect("page");
+            let page = get(&client, &path).await.body;
             let items = page["items"].as_array().expect("items");
             assert!(items.len() <= 2);
             seen.extend(
@@ -518,10 +522,9 @@ async fn long_lists_page_to_their_end_and_refuse_a_cursor_they_did_not_give() {
             "/permissions?cursor=no.such",
         ] {
             let body = problem(
-                client.get(&format!("{base}{list}")).await,
+                get(&client, &format!("{base}{list}")).await,
                 StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            );
             assert_eq!(body["errors"][0]["field"], "cursor", "{list}: {body}");
         }
         app.stop().await;
@@ -538,12 +541,7 @@ async fn roles_limit_what_members_may_do() {
         let mechanic = app.client();
         mechanic.sign_in_as(&alpha, &email, &password).await;
 
-        let me: Value = mechanic
-            .get("/t/alpha/api/v1/me")
-            .await
-            .json()
-            .await
-            .expect("me");
+        let me = get(&mechanic, "/t/alpha/api/v1/me").await.body;
         assert_eq!(me["role"], "mechanic");
         assert!(
             !me["permissions"]
@@ -552,7 +550,7 @@ async fn roles_limit_what_members_may_do() {
                 .contains(&json!("settings.manage"))
         );
         assert_eq!(
-            mechanic.get("/t/alpha/api/v1/branches").await.status(),
+            get(&mechanic, "/t/alpha/api/v1/branches").await.status,
             StatusCode::OK
         );
 
@@ -564,7 +562,8 @@ async fn roles_limit_what_members_may_do() {
             .send()
             .await
             .expect("put");
-        let body = problem(refused, StatusCode::FORBIDDEN).await;
+        let refused = checked("PUT", "/t/alpha/api/v1/workshop/brand", refused).await;
+        let body = problem(refused, StatusCode::FORBIDDEN);
         assert!(
             body["detail"]
                 .as_str()

@@ -10,7 +10,7 @@ use pitlane_store::{
     entity::outbox,
     sea_orm::{ColumnTrait, QueryFilter, QueryOrder},
 };
-use pitlane_testkit::{Client, EventStream, TINY_JPEG, TenantFixture, TestApp};
+use pitlane_testkit::{Client, EventStream, TINY_JPEG, TenantFixture, TestApp, checked};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -702,10 +702,11 @@ async fn inspection_photos_are_checked_by_their_bytes() {
     let inspection_id = inspection["id"].as_str().unwrap().to_owned();
     let point = inspection["items"][0]["id"].as_str().unwrap().to_owned();
     let upload = |bytes: Vec<u8>| {
-        let url = s.owner.url(&format!(
+        let path = format!(
             "{}/inspections/{inspection_id}/items/{point}/photos",
             s.base
-        ));
+        );
+        let url = s.owner.url(&path);
         let http = s.owner.http.clone();
         async move {
             let response = http
@@ -715,11 +716,8 @@ async fn inspection_photos_are_checked_by_their_bytes() {
                 .send()
                 .await
                 .expect("upload");
-            let status = response.status();
-            (
-                status,
-                response.json::<Value>().await.unwrap_or(Value::Null),
-            )
+            let answer = checked("POST", &path, response).await;
+            (answer.status, answer.body)
         }
     };
     let (status, problem) = upload(b"GIF89a not a photo".to_vec()).await;
@@ -741,23 +739,21 @@ async fn inspection_photos_are_checked_by_their_bytes() {
     assert_eq!(status, StatusCode::CREATED, "{photo}");
     assert_eq!(photo["content_type"], "image/jpeg");
     let photo_id = photo["id"].as_str().unwrap();
-    let response = s
-        .owner
-        .get(&format!(
-            "{}/inspections/{inspection_id}/items/{point}/photos/{photo_id}",
-            s.base
-        ))
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(response.headers()["content-type"], "image/jpeg");
-    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    let path = format!(
+        "{}/inspections/{inspection_id}/items/{point}/photos/{photo_id}",
+        s.base
+    );
+    let response = checked("GET", &path, s.owner.get(&path).await).await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(response.headers["content-type"], "image/jpeg");
+    assert_eq!(response.headers["x-content-type-options"], "nosniff");
     assert!(
-        response.headers()["content-security-policy"]
+        response.headers["content-security-policy"]
             .to_str()
             .unwrap()
             .contains("sandbox")
     );
-    assert_eq!(response.bytes().await.unwrap().as_ref(), TINY_JPEG);
+    assert_eq!(response.bytes, TINY_JPEG);
 
     // A red point needs a note; two findings become estimate lines in one step.
     let (status, problem) = s
@@ -1270,15 +1266,16 @@ async fn photos_go_to_an_s3_compatible_bucket_in_the_saas_shape() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let photo: Value = response.json().await.unwrap();
+    let response = checked("POST", &photos, response).await;
+    assert_eq!(response.status, StatusCode::CREATED);
+    let photo = response.body;
     let keys = s3.keys();
     assert_eq!(keys.len(), 1);
     assert!(keys[0].starts_with(&tenant.id.0.to_string()), "{keys:?}");
     let path = format!("{photos}/{}", photo["id"].as_str().unwrap());
-    let response = owner.get(&path).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(response.bytes().await.unwrap().as_ref(), TINY_JPEG);
+    let response = checked("GET", &path, owner.get(&path).await).await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(response.bytes, TINY_JPEG);
     let (status, _) = owner.call(Method::DELETE, &path, None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert!(s3.keys().is_empty());

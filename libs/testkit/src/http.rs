@@ -76,11 +76,8 @@ impl Client {
             request = request.json(&body);
         }
         let response = request.send().await.expect("request");
-        let status = response.status();
-        let text = response.text().await.expect("body");
-        let json = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
-        crate::openapi::check_response(method.as_str(), path, status.as_u16(), &json);
-        (status, json)
+        let answer = crate::openapi::checked(method.as_str(), path, response).await;
+        (answer.status, answer.body)
     }
 
     /// Fetches a page and submits its form with these fields (plus its CSRF token).

@@ -28,6 +28,7 @@ pub use dns::FakeDns;
 pub use http::{Client, csrf_token, tenant_path};
 pub use idp::{FakeIdp, IdpUser};
 pub use messaging::{DEPLOYMENT_SMS_FROM, MessagingOptions, WorkerProcess, messaging_vars};
+pub use openapi::{Answer, checked};
 pub use s3::FakeS3;
 pub use sms::{FakeSms, SentSms};
 pub use smtp::{ReceivedMail, SmtpSink};

@@ -83,6 +83,44 @@ fn template_of(path: &str) -> Option<String> {
         .map(|(_, template)| template)
 }
 
+/// An API answer, read and checked against the document by [`checked`].
+#[derive(Debug)]
+pub struct Answer {
+    pub status: reqwest::StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    /// The JSON body, or (when the body is not JSON) its text as a JSON string.
+    pub body: Value,
+    /// The body as it came, for answers that are not text (a photo, a PDF).
+    pub bytes: Vec<u8>,
+}
+
+/// Reads an answer to `method path` (the path as requested, `/t/alpha/api/v1/…`; an
+/// absolute URL has its origin dropped) and checks it with [`check_response`]. Every test
+/// that calls the API, through [`crate::Client::call`] or a request of its own, reads the
+/// answer here.
+pub async fn checked(method: &str, path: &str, response: reqwest::Response) -> Answer {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.expect("body").to_vec();
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    check_response(method, without_origin(path), status.as_u16(), &body);
+    Answer {
+        status,
+        headers,
+        body,
+        bytes,
+    }
+}
+
+/// `http://alpha.localhost:8080/api/v1/me?x=1` → `/api/v1/me?x=1`; a path stays as it is.
+fn without_origin(path: &str) -> &str {
+    match path.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or("/", |slash| &rest[slash..]),
+        None => path,
+    }
+}
+
 /// Panics unless `status` is documented for the operation and `body` matches its schema.
 /// Paths outside `/api/v1` are not the API's and pass.
 pub fn check_response(method: &str, path: &str, status: u16, body: &Value) {
