@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use maud::{DOCTYPE, Markup, html};
 use pitlane_domain::messages::{Channel, MessageKind, Template, TemplateError};
 
 /// What the sender needs to know about the tenant a message is from.
@@ -78,16 +77,13 @@ pub fn compose(
     }
     let subject = subject.map(|s| s.render(&all).replace(['\r', '\n'], " "));
     let html = match channel {
-        Channel::Email => Some(
-            email_html(
-                sender,
-                subject.as_deref().unwrap_or(""),
-                &text,
-                security_link.as_deref(),
-                all.get("unsubscribe_link"),
-            )
-            .into_string(),
-        ),
+        Channel::Email => Some(email_html(
+            sender,
+            subject.as_deref().unwrap_or(""),
+            &text,
+            security_link.as_deref(),
+            all.get("unsubscribe_link"),
+        )),
         Channel::Sms => None,
     };
     Ok(Composed {
@@ -105,66 +101,73 @@ fn is_link(paragraph: &str) -> bool {
 /// The HTML part: inline styles only, since mail clients drop style sheets.
 /// With a `security_link`, only that link becomes a button: the workshop's text around it is
 /// shown as text, so no address of a template's can pose as the real one.
+///
+/// Written out rather than with the pages' template engine, so the shared workers do not link
+/// the web stack; every value goes through `text` or `attr` (html-escape) on its way in.
 fn email_html(
     sender: &TenantSender,
     subject: &str,
-    text: &str,
+    body_text: &str,
     security_link: Option<&str>,
     unsubscribe: Option<&String>,
-) -> Markup {
+) -> String {
     let color = pitlane_domain::brand::Color::parse(&sender.primary_color)
         .map(|c| c.to_string())
         .unwrap_or_else(|_| "#1f6feb".into());
     let button = format!(
         "display:inline-block;padding:10px 18px;border-radius:6px;background:{color};color:#ffffff;text-decoration:none;font-weight:600"
     );
-    html! {
-        (DOCTYPE)
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (subject) }
-            }
-            body style="margin:0;padding:0;background:#f4f5f7;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;color:#1b1f24" {
-                table role="presentation" width="100%" cellpadding="0" cellspacing="0" {
-                    tr { td align="center" style="padding:24px 12px" {
-                        table role="presentation" width="100%" style="max-width:600px;background:#ffffff;border-radius:8px" cellpadding="0" cellspacing="0" {
-                            tr { td style={"padding:18px 24px;border-bottom:4px solid " (color) ";font-size:20px;font-weight:700"} { (sender.name) } }
-                            tr { td style="padding:24px;font-size:16px;line-height:1.5" {
-                                @for paragraph in text.split("\n\n") {
-                                    @if security_link.is_some_and(|l| paragraph.trim() == l) || (security_link.is_none() && is_link(paragraph)) {
-                                        p { a href=(paragraph.trim()) style=(button) { "Open" } }
-                                        p style="font-size:13px;color:#57606a;word-break:break-all" { (paragraph.trim()) }
-                                    } @else {
-                                        p { (lines(paragraph)) }
-                                    }
-                                }
-                            } }
-                            tr { td style="padding:14px 24px;font-size:12px;color:#57606a;border-top:1px solid #e5e7eb" {
-                                (sender.name)
-                                @if let Some(phone) = &sender.phone { " · " (phone) }
-                                @if let Some(link) = unsubscribe {
-                                    br;
-                                    a href=(link) style="color:#57606a" { "Unsubscribe" }
-                                }
-                            } }
-                        }
-                    } }
-                }
-            }
+    let mut paragraphs = String::new();
+    for paragraph in body_text.split("\n\n") {
+        let link = paragraph.trim();
+        if security_link.is_some_and(|l| link == l)
+            || (security_link.is_none() && is_link(paragraph))
+        {
+            paragraphs.push_str(&format!(
+                "<p><a href=\"{}\" style=\"{}\">Open</a></p><p style=\"font-size:13px;color:#57606a;word-break:break-all\">{}</p>",
+                attr(link),
+                attr(&button),
+                text(link),
+            ));
+        } else {
+            // Single line breaks stay inside a paragraph.
+            let lines: Vec<_> = paragraph.lines().map(text).collect();
+            paragraphs.push_str(&format!("<p>{}</p>", lines.join("<br>")));
         }
     }
+    let mut footer = text(&sender.name);
+    if let Some(phone) = &sender.phone {
+        footer.push_str(&format!(" · {}", text(phone)));
+    }
+    if let Some(link) = unsubscribe {
+        footer.push_str(&format!(
+            "<br><a href=\"{}\" style=\"color:#57606a\">Unsubscribe</a>",
+            attr(link)
+        ));
+    }
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title></head>\
+         <body style=\"margin:0;padding:0;background:#f4f5f7;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;color:#1b1f24\">\
+         <table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\"><tr><td align=\"center\" style=\"padding:24px 12px\">\
+         <table role=\"presentation\" width=\"100%\" style=\"max-width:600px;background:#ffffff;border-radius:8px\" cellpadding=\"0\" cellspacing=\"0\">\
+         <tr><td style=\"padding:18px 24px;border-bottom:4px solid {color};font-size:20px;font-weight:700\">{name}</td></tr>\
+         <tr><td style=\"padding:24px;font-size:16px;line-height:1.5\">{paragraphs}</td></tr>\
+         <tr><td style=\"padding:14px 24px;font-size:12px;color:#57606a;border-top:1px solid #e5e7eb\">{footer}</td></tr>\
+         </table></td></tr></table></body></html>",
+        title = text(subject),
+        color = attr(&color),
+        name = text(&sender.name),
+    )
 }
 
-/// Keeps single line breaks inside a paragraph.
-fn lines(paragraph: &str) -> Markup {
-    html! {
-        @for (i, line) in paragraph.lines().enumerate() {
-            @if i > 0 { br; }
-            (line)
-        }
-    }
+/// A value as element text.
+fn text(value: &str) -> String {
+    html_escape::encode_text(value).into_owned()
+}
+
+/// A value inside a double-quoted attribute.
+fn attr(value: &str) -> String {
+    html_escape::encode_double_quoted_attribute(value).into_owned()
 }
 
 #[cfg(test)]
