@@ -73,14 +73,12 @@ impl<T: ParseFromJSON + ToJSON> Page<T> {
                     + 1
             }
         };
-        let mut items: Vec<T> = items.into_iter().skip(start).collect();
-        let next_cursor = if items.len() as u64 > query.limit {
-            items.truncate(query.limit as usize);
-            items.last().map(|item| key(item).to_string())
-        } else {
-            None
-        };
-        Ok(Self { items, next_cursor })
+        let rest: Vec<T> = items.into_iter().skip(start).collect();
+        let page = pitlane_store::Page::cut(rest, query.limit, |item| key(item).to_string());
+        Ok(Self {
+            items: page.items,
+            next_cursor: page.next,
+        })
     }
 }
 
