@@ -19,6 +19,7 @@ mod m20261121_000008_owner_policies;
 mod m20261121_000009_workshop;
 mod m20261121_000010_billing;
 mod m20261204_000011_hardening;
+mod m20261204_000012_reports;
 
 pub use sea_orm_migration::MigratorTrait;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000009_workshop::Migration),
             Box::new(m20261121_000010_billing::Migration),
             Box::new(m20261204_000011_hardening::Migration),
+            Box::new(m20261204_000012_reports::Migration),
         ]
     }
 }

@@ -103,7 +103,7 @@ async fn sign_in_as_owner(
     tenant: &TenantFixture,
 ) -> anyhow::Result<()> {
     sign_in(client, origin, tenant, &tenant.owner_password).await?;
-    text_of(client, "#branches-heading").await?;
+    text_of(client, "#dashboard-live").await?;
     Ok(())
 }
 
@@ -135,23 +135,20 @@ async fn sign_in_journey(
 
     fill(&client, "f-password", &alpha.owner_password).await?;
     submit(&client).await?;
-    // Only the dashboard has the branch list: wait for it, not for any heading.
-    text_of(&client, "#branches-heading").await?;
-    let heading = text_of(&client, "main h1").await?;
+    // Only the dashboard has the live tiles: wait for them, not for any heading.
+    text_of(&client, "#dashboard-live").await?;
+    let greeting = text_of(&client, "main h1 + p").await?;
     ensure!(
-        heading.contains("Hello"),
-        "the dashboard greets the owner: {heading}"
+        greeting.contains("Hello, alpha owner"),
+        "the dashboard greets the owner: {greeting}"
     );
     let url = client.current_url().await?;
     ensure!(
         url.path() == "/t/alpha/portal",
         "landed on the portal: {url}"
     );
-    let branches = text_of(&client, "#branches-heading + .table-scroll tbody").await?;
-    ensure!(
-        branches.contains("ALPHA Motors Central"),
-        "the branch is listed: {branches}"
-    );
+    let today = text_of(&client, "#today-heading").await?;
+    ensure!(today == "Today", "the owner sees today's figures: {today}");
     Ok(())
 }
 
@@ -394,6 +391,12 @@ const PORTAL_PAGES: &[&str] = &[
     "/portal/settings/security",
     "/portal/settings/domains",
     "/portal/account",
+    "/portal/reports",
+    "/portal/reports/sales?preset=year",
+    "/portal/reports/profit?preset=year",
+    "/portal/reports/car-count?preset=month&grain=day",
+    "/portal/reports/receivables?preset=year",
+    "/portal/reports/sales?preset=custom&from=2026-05-01&to=2026-04-01",
     "/",
 ];
 
@@ -481,6 +484,140 @@ async fn accessibility_journey(client: Client, origin: String) -> anyhow::Result
     Ok(())
 }
 
+/// An issued invoice of one labour hour at 120, made through the services as the owner.
+async fn an_issued_invoice(app: &TestApp, tenant: &TenantFixture) -> anyhow::Result<String> {
+    let state = app.state();
+    let owner = &tenant.owner;
+    let customer = pitlane_frontdesk::customers::create(
+        &state.frontdesk,
+        owner,
+        pitlane_frontdesk::customers::CustomerInput {
+            name: "Ria Report".into(),
+            email: Some("ria@example.com".into()),
+            ..Default::default()
+        },
+        None,
+    )
+    .await?;
+    let branches = pitlane_tenancy::branches::overview(&state.store, owner, 10).await?;
+    let draft = pitlane_billing::invoices::draft(
+        &state.billing,
+        owner,
+        &pitlane_billing::invoices::DraftInput {
+            branch_id: branches[0].id,
+            customer_id: pitlane_domain::ids::CustomerId(customer.id),
+            vehicle_id: None,
+            notes: None,
+        },
+    )
+    .await?;
+    let id = pitlane_domain::ids::InvoiceId(draft.invoice.id);
+    pitlane_billing::invoices::add_line(
+        &state.billing,
+        owner,
+        id,
+        &pitlane_billing::invoices::LineInput {
+            kind: "labour".into(),
+            description: "Diagnosis".into(),
+            quantity: "1".into(),
+            unit_price: "120".into(),
+            tax_rate_id: None,
+            taxable: true,
+        },
+    )
+    .await?;
+    pitlane_billing::invoices::issue(&state.billing, owner, id, "/t/alpha").await?;
+    Ok(draft.invoice.id.to_string())
+}
+
+/// The owner opens the dashboard and sees today's sales; an invoice is paid elsewhere (another
+/// tab, the card terminal) and the tile changes by itself; they open a report, change its range
+/// with a mistake and then properly, and download a table as CSV.
+async fn reports_journey(
+    client: Client,
+    origin: String,
+    app: &TestApp,
+    tenant: &TenantFixture,
+) -> anyhow::Result<()> {
+    let invoice = an_issued_invoice(app, tenant).await?;
+    client.goto(&format!("{origin}/t/alpha/portal")).await?;
+    wait_for_text(&client, "[data-tile=sales] .figure", "120.00").await?;
+    wait_for_text(&client, "[data-tile=payments-today]", "None yet").await?;
+    // Paid from elsewhere while the dashboard is open.
+    pitlane_billing::payments::record_payment(
+        &app.state().billing,
+        &tenant.owner,
+        pitlane_domain::ids::InvoiceId(invoice.parse()?),
+        &pitlane_billing::payments::PaymentInput {
+            method: "card_terminal".into(),
+            amount: "50".into(),
+            reference: None,
+            received_at: None,
+        },
+        "/t/alpha",
+    )
+    .await?;
+    wait_for_text(&client, "[data-tile=payments-today]", "Card terminal").await?;
+    wait_for_text(&client, "[data-tile=unpaid] .figure", "70.00").await?;
+
+    // The tile's heading leads to the report behind it.
+    click(&client, "[data-tile=sales] h3 a").await?;
+    wait_for_text(&client, "h1", "Sales summary").await?;
+    wait_for_text(&client, "[data-headline=net_sales] .figure", "120.00").await?;
+    // A range that ends before it starts is refused, with what was chosen kept.
+    client
+        .goto(&format!("{origin}/t/alpha/portal/reports/sales"))
+        .await?;
+    let preset = client.find(Locator::Id("f-preset")).await?;
+    preset.select_by_value("custom").await?;
+    // Date fields take their value as a date picker sets it.
+    client
+        .execute(
+            "document.getElementById('f-from').value = '2026-05-01'; \
+             document.getElementById('f-to').value = '2026-04-01';",
+            vec![],
+        )
+        .await?;
+    submit(&client).await?;
+    wait_for_text(&client, "#f-to-error", "on or after").await?;
+    ensure!(
+        value_of(&client, "f-from").await? == "2026-05-01",
+        "the range is kept"
+    );
+    // This year instead.
+    let preset = client.find(Locator::Id("f-preset")).await?;
+    preset.select_by_value("year").await?;
+    submit(&client).await?;
+    wait_for_text(&client, "[data-headline=net_sales] .figure", "120.00").await?;
+    ensure!(
+        client
+            .find(Locator::Css("figure.chart svg[role=img] title"))
+            .await
+            .is_ok(),
+        "the report draws its charts"
+    );
+    // The table's CSV, as the download link fetches it.
+    let link = client
+        .find(Locator::Css("#h-by_branch ~ p a[download]"))
+        .await?
+        .attr("href")
+        .await?
+        .context("a download link")?;
+    let csv = client
+        .execute(
+            "return fetch(arguments[0], {credentials: 'same-origin'}).then(r => r.text())",
+            vec![serde_json::json!(link)],
+        )
+        .await?;
+    let csv = csv.as_str().unwrap_or_default();
+    ensure!(
+        csv.starts_with("Branch,Invoices,"),
+        "a CSV of the table: {csv}"
+    );
+    ensure!(csv.contains(",120.00,"), "with the figures: {csv}");
+    Ok(())
+}
+
 /// An owner edits a message template: a typo'd variable is refused with the text kept, the
 /// preview shows the branded e-mail, saving applies it; then a test SMS is sent.
 async fn template_journey(client: Client, origin: String) -> anyhow::Result<()> {
@@ -548,6 +685,7 @@ const FULL_MENU: &[&str] = &[
     "Invoices",
     "My jobs",
     "Parts",
+    "Reports",
     "Messages",
     "Staff",
     "Settings",
@@ -638,7 +776,7 @@ async fn menu_journey(
     fill(&client, "f-email", &email).await?;
     fill(&client, "f-password", &password).await?;
     submit(&client).await?;
-    text_of(&client, "#branches-heading").await?;
+    text_of(&client, "#dashboard-live").await?;
     let link = client
         .find(Locator::Css("nav.site-nav a[href$='/portal/my-jobs']"))
         .await?;
@@ -706,6 +844,12 @@ async fn portal_journeys_in_chromium() -> anyhow::Result<()> {
             .journey("sign-in", |c| sign_in_journey(c, origin.clone(), &alpha))
             .await?;
         browser.snapshot("dashboard").await?;
+        browser
+            .journey("reports", |c| {
+                reports_journey(c, origin.clone(), &app, &alpha)
+            })
+            .await?;
+        browser.snapshot("report").await?;
         browser.journey("theme-switch", theme_journey).await?;
         browser
             .journey("brand-settings", |c| brand_journey(c, origin.clone()))
@@ -816,7 +960,7 @@ async fn signup_to_team_journey(
     fill(&client, "f-email", "ada@alpha-autos.example").await?;
     fill(&client, "f-password", "torque-wrench-42").await?;
     submit(&client).await?;
-    text_of(&client, "#branches-heading").await?;
+    text_of(&client, "#dashboard-live").await?;
 
     // Invite a mechanic from the staff page.
     client
@@ -855,12 +999,12 @@ async fn signup_to_team_journey(
     );
     fill(&client, "f-password", "spanner-and-socket").await?;
     submit(&client).await?;
-    // Only the dashboard has the branch list: wait for it, not for any heading.
-    text_of(&client, "#branches-heading").await?;
-    let heading = text_of(&client, "main h1").await?;
+    // Only the dashboard has the live tiles: wait for them, not for any heading.
+    text_of(&client, "#dashboard-live").await?;
+    let greeting = text_of(&client, "main h1 + p").await?;
     ensure!(
-        heading.contains("Sam Spanner"),
-        "Sam is signed in: {heading}"
+        greeting.contains("Sam Spanner"),
+        "Sam is signed in: {greeting}"
     );
     let nav = text_of(&client, "nav.site-nav").await?;
     ensure!(

@@ -260,7 +260,11 @@ async fn pages_with_b_ids(a: &Client, a_base: &str, world: &World) -> Vec<String
         format!("/portal/invoices/{invoice}"),
         format!("/portal/invoices/{invoice}/pdf"),
         format!("/portal/invoices/{invoice}/payments/{payment}"),
+        format!("/portal?branch_id={branch}"),
+        format!("/portal/reports/sales?branch_id={branch}"),
+        format!("/portal/reports/receivables/export?branch_id={branch}"),
     ];
+    let goal_form = format!("branch_id={branch}&weekly_goal=1");
     let posts: Vec<(String, &str)> = vec![
         (format!("/portal/customers/{customer}/conversation"), ""),
         (format!("/portal/customers/{customer}"), "name=Mallory"),
@@ -372,6 +376,7 @@ async fn pages_with_b_ids(a: &Client, a_base: &str, world: &World) -> Vec<String
         ),
         (format!("/portal/inventory/counts/{count}/counted"), ""),
         (format!("/portal/inventory/counts/{count}/complete"), ""),
+        ("/portal/goal".to_owned(), goal_form.as_str()),
     ];
     let mut checked = Vec::new();
     let requests = gets

@@ -1,5 +1,5 @@
-//! The demo workshop of a first start: its front desk, floor and an invoice, so there is
-//! something to look at, and its credentials printed once.
+//! The demo workshop of a first start: its front desk, floor, an invoice and a year of
+//! history, so there is something to look at, and its credentials printed once.
 
 use pitlane_store::Store;
 
@@ -27,11 +27,16 @@ pub async fn fill(
         match pitlane_frontdesk::demo::seed(frontdesk, tenant, &site).await {
             Ok(login) => {
                 mechanic = Some(login);
-                if let Err(err) = pitlane_workshop::demo::seed(workshop, tenant).await {
+                let floor = pitlane_workshop::demo::seed(workshop, tenant).await;
+                if let Err(err) = &floor {
                     tracing::warn!(error = %err, "the demo workshop's floor could not be filled");
                 }
-                if let Err(err) = pitlane_billing::demo::seed(billing, tenant, &site).await {
+                let invoice = pitlane_billing::demo::seed(billing, tenant, &site).await;
+                if let Err(err) = &invoice {
                     tracing::warn!(error = %err, "the demo workshop's invoice could not be made");
+                }
+                if floor.is_ok() && invoice.is_ok() {
+                    history(billing, tenant).await;
                 }
             }
             Err(err) => {
@@ -41,6 +46,28 @@ pub async fn fill(
     }
     print_credentials(config, credentials, mechanic.as_ref());
     Ok(())
+}
+
+/// A year of history for the demo workshop, so the dashboard and reports have something to
+/// show: all of it or (on failure, with a warning) none of it.
+async fn history(billing: &pitlane_billing::Billing, tenant: pitlane_domain::ids::TenantId) {
+    let reports = pitlane_reports::Reports::new(billing.clone());
+    let started = std::time::Instant::now();
+    match pitlane_reports::demo::seed_history(&reports, tenant).await {
+        Ok(Some(made)) => tracing::info!(
+            orders = made.repair_orders,
+            invoices = made.invoices,
+            payments = made.payments,
+            credit_notes = made.credit_notes,
+            customers = made.customers,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "the demo workshop's history was made"
+        ),
+        Ok(None) => {}
+        Err(err) => {
+            tracing::warn!(error = %err, "the demo workshop's history could not be made");
+        }
+    }
 }
 
 fn print_credentials(

@@ -183,6 +183,7 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
         .await?;
     }
     Ok(AppState {
+        reports: pitlane_reports::Reports::new(billing.clone()),
         billing,
         outbox,
         identity,

@@ -34,6 +34,8 @@ pub struct AppState {
     pub workshop: pitlane_workshop::Workshop,
     /// Invoices, payments, refunds, Stripe and the workshops' plans.
     pub billing: pitlane_billing::Billing,
+    /// Reports, the dashboard and the daily figures they read.
+    pub reports: pitlane_reports::Reports,
     /// Parts, stock, suppliers, purchase orders and stock counts.
     pub inventory: pitlane_inventory::Inventory,
     /// Looks up the DNS records that prove custom domains.

@@ -1,5 +1,5 @@
 //! Background rounds the server runs for every workshop: today, the maintenance-due
-//! reminders. One server a hour runs a round (they agree through the shared key-value store);
+//! reminders, custom domains' DNS checks and the dashboard digests. One server a hour runs a round (they agree through the shared key-value store);
 //! a round is idempotent anyway (a vehicle is marked when told, and its message has a stable
 //! key), so a second one changes nothing.
 
@@ -51,6 +51,12 @@ pub async fn maintenance_round(state: &AppState) -> u64 {
         {
             Ok(n) => total += n,
             Err(err) => tracing::warn!(tenant = %t.id, error = %err, "maintenance round failed"),
+        }
+        // The dashboard by e-mail, for those who asked, once their morning has come.
+        if let Err(err) =
+            pitlane_reports::digest::sweep(&state.reports, &ctx, chrono::Utc::now(), &site).await
+        {
+            tracing::warn!(tenant = %t.id, error = %err, "dashboard digests failed");
         }
     }
     if total > 0 {

@@ -423,10 +423,12 @@ async fn refunds_of(
                     let undone = status == "failed" && row.status != "failed";
                     let amount = row.amount_minor;
                     let invoice_id = row.invoice_id;
+                    let before = row.clone();
                     let mut active = row.into_active_model();
                     active.status = Set(status.into());
                     active.updated_at = Set(Utc::now());
-                    tx.update(active).await?;
+                    let after = tx.update(active).await?;
+                    crate::figures::refund_changed(&tx, Some(&before), &after).await?;
                     if undone {
                         // The money never went back: the payment keeps it, and the invoice's
                         // balance says so again.

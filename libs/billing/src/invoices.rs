@@ -113,7 +113,7 @@ async fn new_draft(
     branch_id: Uuid,
     customer: &customer::Model,
     vehicle: Option<&vehicle::Model>,
-    repair_order_id: Option<Uuid>,
+    order: Option<&repair_order::Model>,
     notes: Option<String>,
 ) -> Result<invoice::Model, ServiceError> {
     let workshop = tx.get::<tenant::Entity>(tx.tenant_id().0).await?;
@@ -125,7 +125,8 @@ async fn new_draft(
             branch_id: Set(branch_id),
             customer_id: Set(customer.id),
             vehicle_id: Set(vehicle.map(|v| v.id)),
-            repair_order_id: Set(repair_order_id),
+            repair_order_id: Set(order.map(|o| o.id)),
+            advisor_id: Set(order.and_then(|o| o.advisor_id)),
             status: Set(InvoiceStatus::Draft.key().into()),
             currency: Set(workshop.currency.clone()),
             prices_include_tax: Set(workshop.prices_include_tax),
@@ -232,7 +233,7 @@ pub async fn draft_from_order(
         order.branch_id,
         &customer,
         Some(&vehicle),
-        Some(order.id),
+        Some(&order),
         None,
     )
     .await?;
@@ -252,6 +253,12 @@ pub async fn draft_from_order(
                 unit_price: line.unit_price,
                 tax_rate_bp: rate,
                 tax_name: rate_name(rate, None),
+                costing: Costing {
+                    unit_cost: line.unit_cost,
+                    billed_hours_milli: line.billed_hours_milli,
+                    category: line.category,
+                    technician_id: line.technician_id,
+                },
             },
         )
         .await?;
@@ -286,6 +293,16 @@ struct LineFacts {
     unit_price: i64,
     tax_rate_bp: i32,
     tax_name: String,
+    costing: Costing,
+}
+
+/// What the reports need to know about a line beyond its price (see `invoice_lines`).
+#[derive(Default)]
+struct Costing {
+    unit_cost: i64,
+    billed_hours_milli: i64,
+    category: String,
+    technician_id: Option<Uuid>,
 }
 
 async fn insert_line(
@@ -312,6 +329,10 @@ async fn insert_line(
             tax_rate_bp: Set(facts.tax_rate_bp),
             tax_name: Set(facts.tax_name),
             amount_minor: Set(amount),
+            unit_cost_minor: Set(facts.costing.unit_cost),
+            billed_hours_milli: Set(facts.costing.billed_hours_milli),
+            category: Set(facts.costing.category),
+            technician_id: Set(facts.costing.technician_id),
             ..Default::default()
         })
         .await?)
@@ -437,6 +458,16 @@ pub async fn add_line(
             unit_price,
             tax_rate_bp: rate,
             tax_name: name,
+            // A typed labour line bills its hours at the branch's labour cost.
+            costing: if kind == "labour" {
+                Costing {
+                    unit_cost: branch.labour_cost_minor,
+                    billed_hours_milli: quantity,
+                    ..Costing::default()
+                }
+            } else {
+                Costing::default()
+            },
         },
     )
     .await?;
@@ -499,6 +530,7 @@ pub async fn issue(
     ));
     active.updated_at = Set(now);
     let row = tx.update(active).await?;
+    crate::figures::invoice_issued(&tx, &row).await?;
     if let Some(order_id) = row.repair_order_id {
         let by = tx.actor_name(actor).await?;
         pitlane_workshop::orders::mark_invoiced(
@@ -582,6 +614,9 @@ pub async fn void(
             "status",
             "money was received or credited against this invoice: issue a credit note (and refund) instead",
         )));
+    }
+    if status.is_issued() {
+        crate::figures::invoice_voided(&tx, &row).await?;
     }
     let mut active = row.into_active_model();
     active.status = Set(InvoiceStatus::Void.key().into());

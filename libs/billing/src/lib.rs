@@ -16,6 +16,7 @@ pub mod connect;
 pub mod customer_copies;
 pub mod demo;
 pub mod events;
+pub mod figures;
 pub mod gateway;
 pub mod invoice;
 pub mod invoices;

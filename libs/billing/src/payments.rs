@@ -148,7 +148,7 @@ pub(crate) async fn insert_payment(
     new: NewPayment,
 ) -> Result<payment::Model, ServiceError> {
     let number = next_document_number(tx, "RCT", Utc::now()).await?;
-    Ok(tx
+    let paid = tx
         .insert(payment::ActiveModel {
             id: Set(Uuid::now_v7()),
             invoice_id: Set(row.id),
@@ -164,7 +164,9 @@ pub(crate) async fn insert_payment(
             created_at: Set(Utc::now()),
             ..Default::default()
         })
-        .await?)
+        .await?;
+    crate::figures::payment_received(tx, row, &paid).await?;
+    Ok(paid)
 }
 
 pub(crate) async fn receipt_message(
@@ -464,24 +466,26 @@ pub(crate) async fn apply_refund(
         None
     };
     let now = Utc::now();
-    tx.insert(refund::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        invoice_id: Set(row.id),
-        payment_id: Set(paid.id),
-        amount_minor: Set(facts.amount),
-        reason: Set(facts.reason),
-        status: Set(match &facts.stripe {
-            Some(s) if !s.succeeded => "pending".into(),
-            _ => "succeeded".into(),
-        }),
-        stripe_refund_id: Set(facts.stripe.map(|s| s.id)),
-        credit_note_id: Set(credit_note_id),
-        created_by: Set(facts.by),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    })
-    .await?;
+    let made = tx
+        .insert(refund::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            invoice_id: Set(row.id),
+            payment_id: Set(paid.id),
+            amount_minor: Set(facts.amount),
+            reason: Set(facts.reason),
+            status: Set(match &facts.stripe {
+                Some(s) if !s.succeeded => "pending".into(),
+                _ => "succeeded".into(),
+            }),
+            stripe_refund_id: Set(facts.stripe.map(|s| s.id)),
+            credit_note_id: Set(credit_note_id),
+            created_by: Set(facts.by),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .await?;
+    crate::figures::refund_changed(tx, None, &made).await?;
     let invoice = resettle(tx, row).await?;
     Ok(Refunded { invoice, new: true })
 }
@@ -621,6 +625,7 @@ async fn insert_credit_note(
         })
         .await?;
     }
+    crate::figures::credit_note_written(tx, row, &note).await?;
     Ok(note)
 }
 

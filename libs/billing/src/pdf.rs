@@ -1,231 +1,120 @@
 //! The invoice as a PDF, from the same [`InvoiceView`] as its page: A4, the workshop's brand
-//! colour and name, the lines, tax per rate, payments and what is still due. Written with
-//! `pdf-writer` and the standard Helvetica fonts (nothing to embed), so it renders anywhere.
+//! colour and name, the branch's address, the number and dates, who is billed, the lines,
+//! tax per rate, credit notes, payments and refunds, what is still due, and the footer.
+//! Written by `pitlane-print`: embedded Unicode font subsets, so every customer's name prints
+//! in its own script (Polish, Greek, Cyrillic, Arabic, Chinese, Japanese, Korean), and a
+//! tagged PDF (headings, paragraphs, tables) that screen readers can follow.
 
-use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
-use pitlane_domain::quantity::format_quantity;
+use pitlane_domain::invoicing::TaxMode;
+use pitlane_domain::quantity::{format_percent, format_quantity};
+use pitlane_print::{Column, Document, Rgb, Row};
 
 use crate::invoice::InvoiceView;
 
-const WIDTH: f32 = 595.0;
-const HEIGHT: f32 = 842.0;
-const MARGIN: f32 = 50.0;
-const REGULAR: Name<'static> = Name(b"F1");
-const BOLD: Name<'static> = Name(b"F2");
+/// The labels are English, so is the document's language.
+const LANG: &str = "en";
 
-/// Windows-1252, which the standard fonts' WinAnsi encoding reads; what it lacks becomes `?`.
-fn ansi(text: &str) -> Vec<u8> {
-    text.chars()
-        .map(|c| match c {
-            '€' => 0x80,
-            '–' => 0x96,
-            '—' => 0x97,
-            '‘' => 0x91,
-            '’' => 0x92,
-            '“' => 0x93,
-            '”' => 0x94,
-            '•' => 0x95,
-            c if (c as u32) < 0x80 || (0xA0..=0xFF).contains(&(c as u32)) => c as u32 as u8,
-            _ => b'?',
-        })
-        .collect()
-}
-
-/// Roughly how wide Helvetica sets a text: enough to right-align figures.
-fn width(text: &str, size: f32) -> f32 {
-    text.chars().count() as f32 * size * 0.556
-}
-
-fn hex_colour(hex: &str) -> (f32, f32, f32) {
-    let hex = hex.trim_start_matches('#');
-    let part = |i: usize| {
-        hex.get(i..i + 2)
-            .and_then(|p| u8::from_str_radix(p, 16).ok())
-            .map_or(0.2, |v| f32::from(v) / 255.0)
-    };
-    (part(0), part(2), part(4))
-}
-
-struct Writer {
-    pages: Vec<Content>,
-    y: f32,
-}
-
-impl Writer {
-    fn page(&mut self) -> &mut Content {
-        self.pages.last_mut().expect("a page")
-    }
-
-    fn new_page(&mut self) {
-        self.pages.push(Content::new());
-        self.y = HEIGHT - MARGIN;
-    }
-
-    fn text(&mut self, x: f32, font: Name<'static>, size: f32, text: &str) {
-        let y = self.y;
-        let bytes = ansi(text);
-        let page = self.page();
-        page.begin_text();
-        page.set_font(font, size);
-        page.next_line(x, y);
-        page.show(Str(&bytes));
-        page.end_text();
-    }
-
-    fn right(&mut self, right_edge: f32, font: Name<'static>, size: f32, text: &str) {
-        self.text(right_edge - width(text, size), font, size, text);
-    }
-
-    fn down(&mut self, by: f32) {
-        self.y -= by;
-        if self.y < MARGIN + 40.0 {
-            self.new_page();
-        }
-    }
-}
+/// The brand band's colour when the stored one does not read as `#rrggbb`.
+const FALLBACK_BRAND: Rgb = Rgb(0x33, 0x33, 0x33);
 
 /// The invoice's PDF.
 pub fn render(view: &InvoiceView) -> Vec<u8> {
     let inv = &view.invoice;
-    let mut w = Writer {
-        pages: Vec::new(),
-        y: 0.0,
-    };
-    w.new_page();
-    let (r, g, b) = hex_colour(&view.workshop.brand_primary);
-    w.page()
-        .set_fill_rgb(r, g, b)
-        .rect(0.0, HEIGHT - 18.0, WIDTH, 18.0)
-        .fill_nonzero()
-        .set_fill_rgb(0.0, 0.0, 0.0);
-    w.down(10.0);
-    w.text(MARGIN, BOLD, 18.0, &view.workshop.name);
     let title = if inv.number.is_some() {
         format!("Invoice {}", view.title())
     } else {
         view.title()
     };
-    w.right(WIDTH - MARGIN, BOLD, 14.0, &title);
-    w.down(16.0);
-    let address: Vec<String> = [
-        view.branch.address_line1.clone(),
-        view.branch.city.clone(),
-        view.branch.postal_code.clone(),
-        view.branch.phone.clone(),
+    let mut doc = Document::new(&title, LANG);
+    doc.set_brand(Rgb::from_hex(&view.workshop.brand_primary).unwrap_or(FALLBACK_BRAND));
+
+    doc.heading(&view.workshop.name);
+    let address: Vec<&str> = [
+        &view.branch.address_line1,
+        &view.branch.city,
+        &view.branch.postal_code,
+        &view.branch.phone,
     ]
     .into_iter()
     .flatten()
+    .map(String::as_str)
     .collect();
-    w.text(
-        MARGIN,
-        REGULAR,
-        9.0,
-        &format!("{} · {}", view.branch.name, address.join(", ")),
-    );
-    if let Some(issued) = inv.issued_at {
-        w.right(
-            WIDTH - MARGIN,
-            REGULAR,
-            9.0,
-            &format!("Issued {}", issued.format("%Y-%m-%d")),
-        );
+    doc.note(&format!("{} · {}", view.branch.name, address.join(", ")));
+
+    doc.subheading(&title);
+    let dates: Vec<Row> = [("Issued", inv.issued_at), ("Due", inv.due_at)]
+        .into_iter()
+        .filter_map(|(label, at)| {
+            Some(Row::new([
+                label.to_owned(),
+                at?.format("%Y-%m-%d").to_string(),
+            ]))
+        })
+        .collect();
+    if !dates.is_empty() {
+        doc.summary(&dates);
     }
-    w.down(12.0);
-    if let Some(due) = inv.due_at {
-        w.right(
-            WIDTH - MARGIN,
-            REGULAR,
-            9.0,
-            &format!("Due {}", due.format("%Y-%m-%d")),
-        );
-    }
-    w.down(28.0);
-    w.text(MARGIN, BOLD, 10.0, "Bill to");
-    w.down(13.0);
-    w.text(MARGIN, REGULAR, 10.0, &inv.customer_name);
+
+    doc.subheading("Bill to");
+    doc.paragraph(&inv.customer_name);
     if let Some(email) = &inv.customer_email {
-        w.down(12.0);
-        w.text(MARGIN, REGULAR, 9.0, email);
+        doc.paragraph(email);
     }
     if !inv.vehicle_label.is_empty() {
-        w.down(12.0);
-        w.text(
-            MARGIN,
-            REGULAR,
-            9.0,
-            &format!("Vehicle: {}", inv.vehicle_label),
-        );
+        doc.paragraph(&format!("Vehicle: {}", inv.vehicle_label));
     }
-    w.down(28.0);
-    let (qty_x, unit_x, tax_x, amount_x) = (340.0, 420.0, 480.0, WIDTH - MARGIN);
-    w.text(MARGIN, BOLD, 9.0, "Description");
-    w.right(qty_x, BOLD, 9.0, "Qty");
-    w.right(unit_x, BOLD, 9.0, "Unit price");
-    w.right(tax_x, BOLD, 9.0, "Tax");
-    w.right(amount_x, BOLD, 9.0, "Amount");
-    w.down(6.0);
-    let y = w.y;
-    w.page()
-        .move_to(MARGIN, y)
-        .line_to(WIDTH - MARGIN, y)
-        .stroke();
-    w.down(13.0);
-    for line in &view.lines {
-        let description: String = line.description.chars().take(52).collect();
-        w.text(MARGIN, REGULAR, 9.0, &description);
-        w.right(qty_x, REGULAR, 9.0, &format_quantity(line.quantity_milli));
-        w.right(
-            unit_x,
-            REGULAR,
-            9.0,
-            &view.amount(line.unit_price_minor).to_string(),
-        );
-        w.right(
-            tax_x,
-            REGULAR,
-            9.0,
-            &pitlane_domain::quantity::format_percent(line.tax_rate_bp),
-        );
-        w.right(
-            amount_x,
-            REGULAR,
-            9.0,
-            &view.amount(line.amount_minor).to_string(),
-        );
-        w.down(13.0);
-    }
-    w.down(8.0);
-    let label_x = 420.0;
-    let figure = |w: &mut Writer, label: &str, minor: i64, bold: bool| {
-        let font = if bold { BOLD } else { REGULAR };
-        w.right(label_x, font, 10.0, label);
-        w.right(amount_x, font, 10.0, &view.amount(minor).to_string());
-        w.down(14.0);
-    };
-    figure(&mut w, "Net", view.totals.net, false);
+
+    doc.space(8.0);
+    let lines: Vec<Row> = view
+        .lines
+        .iter()
+        .map(|line| {
+            Row::new([
+                line.description.clone(),
+                format_quantity(line.quantity_milli),
+                view.amount(line.unit_price_minor).to_string(),
+                format_percent(line.tax_rate_bp),
+                view.amount(line.amount_minor).to_string(),
+            ])
+        })
+        .collect();
+    doc.table(
+        &[
+            Column::left("Description", 5.0),
+            Column::right("Qty", 1.0),
+            Column::right("Unit price", 1.6),
+            Column::right("Tax", 1.0),
+            Column::right("Amount", 1.6),
+        ],
+        &lines,
+    );
+
+    let figure = |label: String, minor: i64| Row::new([label, view.amount(minor).to_string()]);
+    let mut figures = vec![figure("Net".into(), view.totals.net)];
     for group in &view.totals.groups {
         let label = format!(
             "Tax {} on {}",
-            pitlane_domain::quantity::format_percent(group.rate_bp),
+            format_percent(group.rate_bp),
             view.amount(group.net)
         );
-        figure(&mut w, &label, group.tax, false);
+        figures.push(figure(label, group.tax));
     }
-    figure(&mut w, "Total", inv.total_minor, true);
+    figures.push(figure("Total".into(), inv.total_minor).strong());
     let money = view.money();
     if money.credited > 0 {
-        figure(&mut w, "Credited", -money.credited, false);
+        figures.push(figure("Credited".into(), -money.credited));
     }
     if money.paid > 0 {
-        figure(&mut w, "Paid", -money.paid, false);
+        figures.push(figure("Paid".into(), -money.paid));
     }
     if money.refunded > 0 {
-        figure(&mut w, "Refunded", money.refunded, false);
+        figures.push(figure("Refunded".into(), money.refunded));
     }
-    figure(&mut w, "Balance due", money.balance_due().max(0), true);
-    if view.mode() == pitlane_domain::invoicing::TaxMode::Inclusive {
-        w.down(6.0);
-        w.text(MARGIN, REGULAR, 8.0, "Prices include tax.");
+    figures.push(figure("Balance due".into(), money.balance_due().max(0)).strong());
+    doc.summary(&figures);
+
+    if view.mode() == TaxMode::Inclusive {
+        doc.note("Prices include tax.");
     }
     if let Some(footer) = view
         .workshop
@@ -233,74 +122,207 @@ pub fn render(view: &InvoiceView) -> Vec<u8> {
         .as_deref()
         .or(inv.notes.as_deref())
     {
-        w.down(18.0);
-        for chunk in footer.lines().take(6) {
-            let text: String = chunk.chars().take(100).collect();
-            w.text(MARGIN, REGULAR, 8.0, &text);
-            w.down(11.0);
-        }
+        doc.space(10.0);
+        doc.note(footer);
     }
-    assemble(w.pages, &title)
-}
-
-fn assemble(pages: Vec<Content>, title: &str) -> Vec<u8> {
-    let mut pdf = Pdf::new();
-    let catalog = Ref::new(1);
-    let tree = Ref::new(2);
-    let regular = Ref::new(3);
-    let bold = Ref::new(4);
-    let info = Ref::new(5);
-    let mut next = 6;
-    let mut page_refs = Vec::new();
-    let mut content_refs = Vec::new();
-    for _ in &pages {
-        page_refs.push(Ref::new(next));
-        content_refs.push(Ref::new(next + 1));
-        next += 2;
-    }
-    pdf.catalog(catalog).pages(tree);
-    pdf.pages(tree)
-        .kids(page_refs.iter().copied())
-        .count(pages.len() as i32);
-    for (i, content) in pages.into_iter().enumerate() {
-        let mut page = pdf.page(page_refs[i]);
-        page.media_box(Rect::new(0.0, 0.0, WIDTH, HEIGHT));
-        page.parent(tree);
-        page.contents(content_refs[i]);
-        let mut resources = page.resources();
-        let mut fonts = resources.fonts();
-        fonts.pair(REGULAR, regular);
-        fonts.pair(BOLD, bold);
-        fonts.finish();
-        resources.finish();
-        page.finish();
-        pdf.stream(content_refs[i], &content.finish());
-    }
-    pdf.type1_font(regular)
-        .base_font(Name(b"Helvetica"))
-        .encoding_predefined(Name(b"WinAnsiEncoding"));
-    pdf.type1_font(bold)
-        .base_font(Name(b"Helvetica-Bold"))
-        .encoding_predefined(Name(b"WinAnsiEncoding"));
-    let title = ansi(title);
-    pdf.document_info(info)
-        .title(pdf_writer::TextStr(&String::from_utf8_lossy(&title)))
-        .producer(pdf_writer::TextStr("Pitlane"));
-    pdf.finish()
+    doc.finish()
 }
 
 #[cfg(test)]
 mod tests {
+    use chrono::{TimeZone, Utc};
+    use pitlane_domain::invoicing::{InvoiceTotals, TaxGroup};
+    use pitlane_store::entity::{branch, invoice, invoice_line, tenant};
+    use uuid::Uuid;
+
     use super::*;
 
-    #[test]
-    fn text_is_windows_1252() {
-        assert_eq!(ansi("€5 – café"), b"\x805 \x96 caf\xe9".to_vec());
-        assert_eq!(ansi("日本"), b"??".to_vec());
+    /// An issued invoice for `customer`, half paid, with a line in another script.
+    fn view(customer: &str) -> InvoiceView {
+        let at = Utc
+            .with_ymd_and_hms(2025, 3, 14, 9, 30, 0)
+            .single()
+            .expect("a date");
+        let tenant_id = Uuid::nil();
+        let invoice_id = Uuid::from_u128(1);
+        InvoiceView {
+            invoice: invoice::Model {
+                tenant_id,
+                id: invoice_id,
+                number: Some("2025-0042".into()),
+                branch_id: Uuid::from_u128(2),
+                customer_id: Uuid::from_u128(3),
+                vehicle_id: None,
+                repair_order_id: None,
+                advisor_id: None,
+                status: "issued".into(),
+                currency: "EUR".into(),
+                prices_include_tax: false,
+                customer_name: customer.into(),
+                customer_email: Some("kunde@example.com".into()),
+                customer_phone: None,
+                vehicle_label: "Škoda Octavia · WX 12345".into(),
+                notes: None,
+                net_minor: 10_000,
+                tax_minor: 2_300,
+                total_minor: 12_300,
+                credited_minor: 0,
+                paid_minor: 5_000,
+                refunded_minor: 0,
+                issued_at: Some(at),
+                due_at: Some(at + chrono::Duration::days(14)),
+                voided_at: None,
+                void_reason: None,
+                created_by: None,
+                created_at: at,
+                updated_at: at,
+            },
+            lines: vec![invoice_line::Model {
+                tenant_id,
+                id: Uuid::from_u128(4),
+                invoice_id,
+                position: 1,
+                kind: "labour".into(),
+                description: "Wymiana oleju — 換油 — замена масла".into(),
+                quantity_milli: 1_000,
+                unit_price_minor: 10_000,
+                tax_rate_bp: 2_300,
+                tax_name: "VAT".into(),
+                amount_minor: 10_000,
+                unit_cost_minor: 0,
+                billed_hours_milli: 0,
+                category: String::new(),
+                technician_id: None,
+            }],
+            totals: InvoiceTotals {
+                groups: vec![TaxGroup {
+                    rate_bp: 2_300,
+                    net: 10_000,
+                    tax: 2_300,
+                }],
+                discounts: 0,
+                net: 10_000,
+                tax: 2_300,
+                total: 12_300,
+            },
+            payments: Vec::new(),
+            refunds: Vec::new(),
+            credit_notes: Vec::new(),
+            branch: branch::Model {
+                tenant_id,
+                id: Uuid::from_u128(2),
+                name: "Śródmieście".into(),
+                address_line1: Some("ul. Długa 5".into()),
+                address_line2: None,
+                city: Some("Warszawa".into()),
+                postal_code: Some("00-001".into()),
+                region: None,
+                country: Some("PL".into()),
+                phone: Some("+48 22 123 45 67".into()),
+                time_zone: "Europe/Warsaw".into(),
+                business_hours: serde_json::json!({}),
+                labour_rate_minor: 10_000,
+                labour_cost_minor: 5_000,
+                tax_rate_bp: 2_300,
+                weekly_sales_goal_minor: 0,
+                digest_hour: 7,
+                created_at: at,
+                updated_at: at,
+            },
+            workshop: tenant::Model {
+                id: tenant_id,
+                slug: "kowalski".into(),
+                name: "Kowalski Auto Serwis".into(),
+                status: "active".into(),
+                plan: "pro".into(),
+                brand_primary: "#1e40af".into(),
+                brand_accent: "#f59e0b".into(),
+                brand_logo_url: None,
+                default_theme: "light".into(),
+                email_sender_name: None,
+                email_reply_to: None,
+                sms_sender: None,
+                country: Some("PL".into()),
+                currency: "EUR".into(),
+                trial_ends_at: None,
+                require_sso: false,
+                require_two_factor: false,
+                sso_trusts_mfa: false,
+                booking_auto_confirm: false,
+                booking_cutoff_hours: 2,
+                reminder_offsets: String::new(),
+                parts_markup_bp: 0,
+                price_matrix: None,
+                shop_supplies_bp: 0,
+                shop_supplies_cap_minor: 0,
+                allow_negative_stock: false,
+                pay_period: "weekly".into(),
+                prices_include_tax: false,
+                invoice_due_days: 14,
+                invoice_footer: Some("Dziękujemy! IBAN PL61 1090 1014 0000 0712 1981 2874".into()),
+                stripe_account_id: None,
+                stripe_charges_enabled: false,
+                stripe_details_submitted: false,
+                stripe_customer_id: None,
+                stripe_subscription_id: None,
+                billing_status: "active".into(),
+                past_due_since: None,
+                trial_warned_at: None,
+                created_at: at,
+                updated_at: at,
+            },
+            last_checkout: None,
+        }
+    }
+
+    /// Every structure element's `ActualText`: where right-to-left text keeps its logical
+    /// order.
+    fn actual_texts(doc: &lopdf::Document) -> Vec<String> {
+        doc.objects
+            .values()
+            .filter_map(|object| object.as_dict().ok())
+            .filter_map(|dict| dict.get(b"ActualText").ok())
+            .filter_map(|text| lopdf::decode_text_string(text).ok())
+            .collect()
     }
 
     #[test]
-    fn colours_read_from_hex() {
-        assert_eq!(hex_colour("#ff0000"), (1.0, 0.0, 0.0));
+    fn a_customer_named_in_any_script_prints_and_reads_back() {
+        for name in [
+            "Zażółć Gęślą Jaźń",
+            "Αλέξανδρος Παπαδόπουλος",
+            "Дмитрий Иванов",
+            "王小明",
+            "田中 太郎",
+            "김민준",
+        ] {
+            let pdf = render(&view(name));
+            let doc = lopdf::Document::load_mem(&pdf).expect("the PDF parses");
+            // lopdf puts a space after each `TJ`, so a line set in several fonts reads with
+            // doubled spaces: compare with whitespace collapsed.
+            let collapse = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+            let text = collapse(&doc.extract_text(&[1]).expect("text"));
+            for expected in [
+                name,
+                "Kowalski Auto Serwis",
+                "Śródmieście · ul. Długa 5, Warszawa, 00-001, +48 22 123 45 67",
+                "Invoice 2025-0042",
+                "2025-03-28",
+                "Vehicle: Škoda Octavia · WX 12345",
+                "Wymiana oleju — 換油 — замена масла",
+                "Tax 23% on 100.00 EUR 23.00 EUR",
+                "Total 123.00 EUR",
+                "Paid -50.00 EUR",
+                "Balance due 73.00 EUR",
+                "Dziękujemy!",
+            ] {
+                assert!(text.contains(&collapse(expected)), "{expected} in\n{text}");
+            }
+            assert!(pdf.len() < 60_000, "{} bytes", pdf.len());
+        }
+        // Arabic is drawn right to left; its element keeps the name in logical order.
+        let pdf = render(&view("محمد العلي"));
+        let doc = lopdf::Document::load_mem(&pdf).expect("the PDF parses");
+        assert!(actual_texts(&doc).contains(&"محمد العلي".to_owned()));
     }
 }

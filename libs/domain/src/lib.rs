@@ -19,6 +19,7 @@ pub mod plans;
 pub mod pricing;
 pub mod quantity;
 pub mod repair_order;
+pub mod reports;
 pub mod schedule;
 pub mod stock;
 pub mod text;

@@ -65,13 +65,15 @@ pub enum MessageKind {
     PlanNotice,
     /// A tenant's campaign: bulk, paced per tenant, with an unsubscribe link.
     Newsletter,
+    /// The dashboard by e-mail, daily or weekly, to staff who asked for it.
+    DashboardDigest,
 }
 
 /// Provided for every kind: the workshop's own name and contact.
 pub const COMMON_VARIABLES: [&str; 2] = ["workshop_name", "workshop_phone"];
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 21] = [
+    pub const ALL: [MessageKind; 22] = [
         MessageKind::TestMessage,
         MessageKind::EmailVerification,
         MessageKind::WorkshopCreated,
@@ -93,6 +95,7 @@ impl MessageKind {
         MessageKind::RefundIssued,
         MessageKind::PlanNotice,
         MessageKind::Newsletter,
+        MessageKind::DashboardDigest,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -118,6 +121,7 @@ impl MessageKind {
             MessageKind::RefundIssued => "refund_issued",
             MessageKind::PlanNotice => "plan_notice",
             MessageKind::Newsletter => "newsletter",
+            MessageKind::DashboardDigest => "dashboard_digest",
         }
     }
 
@@ -149,6 +153,7 @@ impl MessageKind {
             MessageKind::RefundIssued => "Refund confirmation",
             MessageKind::PlanNotice => "Notice about the Pitlane plan (to owners)",
             MessageKind::Newsletter => "Newsletter",
+            MessageKind::DashboardDigest => "Dashboard digest (to staff who asked for it)",
         }
     }
 
@@ -191,6 +196,7 @@ impl MessageKind {
             ],
             MessageKind::PlanNotice => &["name", "headline", "body", "link"],
             MessageKind::Newsletter => &["customer_name", "headline", "body", "unsubscribe_link"],
+            MessageKind::DashboardDigest => &["name", "headline", "body", "link"],
         }
     }
 

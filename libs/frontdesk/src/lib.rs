@@ -14,7 +14,7 @@ pub mod demo;
 pub mod hooks;
 pub mod privacy;
 pub mod resources;
-mod search;
+pub mod search;
 pub mod vehicles;
 
 use pitlane_identity::links::LinkSigner;

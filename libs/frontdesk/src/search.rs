@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 /// The lowercase text a fragment is looked for in: names, e-mail, phone digits (with and
 /// without the country code's `+`), plates without spaces, VINs.
-pub(crate) fn search_text<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
+pub fn search_text<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
     let mut out = String::new();
     for part in parts {
         let part = part.trim();

@@ -310,6 +310,7 @@ pub async fn accept(
             branch_limited: Set(branches.is_some()),
             created_at: Set(now),
             updated_at: Set(Some(now)),
+            ..Default::default()
         })
         .await
         .map_err(|err| {

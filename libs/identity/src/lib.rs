@@ -114,6 +114,7 @@ pub async fn add_membership(
             branch_limited: Set(false),
             created_at: Set(now),
             updated_at: Set(Some(now)),
+            ..Default::default()
         })
         .await?;
     Ok(membership)

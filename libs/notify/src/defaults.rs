@@ -163,6 +163,13 @@ pub fn template(kind: MessageKind, channel: Channel) -> (Option<&'static str>, &
             None,
             "{{ workshop_name }}: {{ headline }}. Reply STOP to opt out.",
         ),
+        (Channel::Email, DashboardDigest) => (
+            Some("{{ headline }}"),
+            "Hello {{ name }},\n\n{{ body }}\n\nThe dashboard, live:\n\n{{ link }}\n\nYou asked for this summary; change it on the dashboard.\n\n{{ workshop_name }}",
+        ),
+        (Channel::Sms, DashboardDigest) => {
+            (None, "{{ workshop_name }}: {{ headline }}. {{ link }}")
+        }
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod entity;
 mod error;
+pub mod figures;
 mod outbox;
 mod postgres;
 pub use postgres::RoleUse;

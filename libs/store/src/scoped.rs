@@ -3,8 +3,8 @@
 use pitlane_domain::ids::TenantId;
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction,
-    EntityTrait, FromQueryResult, IntoActiveModel, Order, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select, Value,
+    EntityTrait, FromQueryResult, IntoActiveModel, Iterable, Order, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select, Value,
 };
 use uuid::Uuid;
 
@@ -13,15 +13,15 @@ use crate::{
     entity::{
         api_key, appointment, appointment_event, audit_entry, auth_link, bay, booking_code, branch,
         branch_closure, canned_job, canned_job_line, checkout_session, conversation,
-        conversation_message, credit_note, credit_note_line, customer, customer_note, inspection,
-        inspection_item, inspection_photo, inspection_template, inspection_template_item,
-        invitation, invoice, invoice_line, job, job_application, mechanic_application,
-        mechanic_profile, membership, membership_branch, message_template, mileage_reading,
-        notification, outbox, part, payment, purchase_order, purchase_order_line, recovery_code,
-        refund, repair_order, repair_order_event, repair_order_line, role, service, sms_consent,
-        sms_inbound, staff_absence, stock_count, stock_count_line, stock_level, stock_movement,
-        stock_reservation, supplier, tax_rate, tenant, tenant_counter, tenant_domain, time_entry,
-        user, user_identity, vehicle, vehicle_owner,
+        conversation_message, credit_note, credit_note_line, customer, customer_note, daily_figure,
+        inspection, inspection_item, inspection_photo, inspection_template,
+        inspection_template_item, invitation, invoice, invoice_line, job, job_application,
+        mechanic_application, mechanic_profile, membership, membership_branch, message_template,
+        mileage_reading, notification, outbox, part, payment, purchase_order, purchase_order_line,
+        recovery_code, refund, repair_order, repair_order_event, repair_order_line, role, service,
+        sms_consent, sms_inbound, staff_absence, stock_count, stock_count_line, stock_level,
+        stock_movement, stock_reservation, supplier, tax_rate, tenant, tenant_counter,
+        tenant_domain, time_entry, user, user_identity, vehicle, vehicle_owner,
     },
 };
 
@@ -113,6 +113,7 @@ tenant_scoped!(
     payment: TenantId;
     refund: TenantId;
     checkout_session: TenantId;
+    daily_figure: TenantId, branch BranchId;
 );
 
 impl TenantScoped for audit_entry::Entity {
@@ -333,6 +334,41 @@ impl TenantTx {
         crate::text_guard::check_text(&row)?;
         row.set(E::tenant_column(), self.tenant.0.into());
         Ok(row.insert(&self.tx).await?)
+    }
+
+    /// Inserts many rows of one table in a few statements of many rows each (for data made
+    /// in bulk, such as the demo's history), forcing each row's tenant to this transaction's
+    /// tenant and checking its text as [`TenantTx::insert`] does. `Unchanged` values are
+    /// written too, so whole models converted with `into_active_model` can be given. Every
+    /// row should give the same columns: a column given in some rows only is written NULL
+    /// in the others. Returns how many rows were inserted.
+    pub async fn insert_many<E, A>(
+        &self,
+        rows: impl IntoIterator<Item = A>,
+    ) -> Result<u64, StoreError>
+    where
+        E: Writable,
+        A: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send,
+    {
+        // Bind values per statement: below SQLite's limit (32,766; PostgreSQL allows 65,535).
+        // Fewer, larger statements are much faster on PostgreSQL.
+        const PARAMETERS: usize = 30_000;
+        let per_statement = (PARAMETERS / E::Column::iter().count().max(1)).max(1);
+        let mut inserted = 0;
+        let mut batch: Vec<A> = Vec::with_capacity(per_statement);
+        let mut rows = rows.into_iter().peekable();
+        while let Some(row) = rows.next() {
+            let mut row = row.reset_all();
+            crate::text_guard::check_text(&row)?;
+            row.set(E::tenant_column(), self.tenant.0.into());
+            batch.push(row);
+            if batch.len() == per_statement || rows.peek().is_none() {
+                inserted += E::insert_many(std::mem::take(&mut batch))
+                    .exec_without_returning(&self.tx)
+                    .await?;
+            }
+        }
+        Ok(inserted)
     }
 
     /// Inserts a row unless one with the same tenant and `unique` columns exists (then nothing happens);

@@ -15,7 +15,6 @@
 pub mod approval;
 pub mod canned;
 pub mod customer_copies;
-pub mod dashboard;
 pub mod demo;
 pub mod earnings;
 pub mod inspections;

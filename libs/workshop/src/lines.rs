@@ -514,6 +514,14 @@ pub struct BillableLine {
     /// Negative for a discount.
     pub unit_price: i64,
     pub taxable: bool,
+    /// What one unit cost: a part's cost, or for labour the branch's cost of an hour.
+    pub unit_cost: i64,
+    /// The hours a labour line bills (a flat-rate job's book hours), else 0.
+    pub billed_hours_milli: i64,
+    /// The skill of the job the line is for, '' for none.
+    pub category: String,
+    /// The mechanic of the job the line is for.
+    pub technician_id: Option<Uuid>,
 }
 
 /// What the customer is billed for: every line not declined, and the shop supplies, in the
@@ -530,44 +538,62 @@ pub async fn billable(
         .filter(|l| decision(l) != LineDecision::Declined)
         .collect();
     let totals = totals_of(&lines, &rules, |_| true);
+    // The job each line is for gives its category (the job's skill) and technician.
+    let job_ids: Vec<Uuid> = lines.iter().filter_map(|l| l.job_id).collect();
+    let jobs: std::collections::HashMap<Uuid, job::Model> = if job_ids.is_empty() {
+        Default::default()
+    } else {
+        tx.all(
+            tx.select::<job::Entity>()
+                .filter(job::Column::Id.is_in(job_ids)),
+        )
+        .await?
+        .into_iter()
+        .map(|j| (j.id, j))
+        .collect()
+    };
     let mut out: Vec<BillableLine> = lines
         .iter()
-        .map(|l| match l.kind.as_str() {
-            "labour" => BillableLine {
-                kind: "labour",
+        .map(|l| {
+            let job = l.job_id.and_then(|id| jobs.get(&id));
+            let (kind, quantity_milli, unit_price, unit_cost, billed_hours_milli) =
+                match l.kind.as_str() {
+                    "labour" => (
+                        "labour",
+                        l.quantity_milli,
+                        l.unit_price_minor,
+                        branch.labour_cost_minor,
+                        l.quantity_milli,
+                    ),
+                    // A flat-rate job bills its price once and its book hours.
+                    "labour_flat" => (
+                        "labour",
+                        1000,
+                        l.unit_price_minor,
+                        branch.labour_cost_minor,
+                        l.quantity_milli,
+                    ),
+                    "part" => (
+                        "part",
+                        l.quantity_milli,
+                        l.unit_price_minor,
+                        l.unit_cost_minor,
+                        0,
+                    ),
+                    "discount" => ("discount", 1000, -l.unit_price_minor, 0, 0),
+                    _ => ("fee", 1000, l.unit_price_minor, l.unit_cost_minor, 0),
+                };
+            BillableLine {
+                kind,
                 description: l.description.clone(),
-                quantity_milli: l.quantity_milli,
-                unit_price: l.unit_price_minor,
+                quantity_milli,
+                unit_price,
                 taxable: l.taxable,
-            },
-            "labour_flat" => BillableLine {
-                kind: "labour",
-                description: l.description.clone(),
-                quantity_milli: 1000,
-                unit_price: l.unit_price_minor,
-                taxable: l.taxable,
-            },
-            "part" => BillableLine {
-                kind: "part",
-                description: l.description.clone(),
-                quantity_milli: l.quantity_milli,
-                unit_price: l.unit_price_minor,
-                taxable: l.taxable,
-            },
-            "discount" => BillableLine {
-                kind: "discount",
-                description: l.description.clone(),
-                quantity_milli: 1000,
-                unit_price: -l.unit_price_minor,
-                taxable: l.taxable,
-            },
-            _ => BillableLine {
-                kind: "fee",
-                description: l.description.clone(),
-                quantity_milli: 1000,
-                unit_price: l.unit_price_minor,
-                taxable: l.taxable,
-            },
+                unit_cost,
+                billed_hours_milli,
+                category: job.and_then(|j| j.skill.clone()).unwrap_or_default(),
+                technician_id: job.and_then(|j| j.mechanic_id),
+            }
         })
         .collect();
     if totals.shop_supplies > 0 {
@@ -577,6 +603,10 @@ pub async fn billable(
             quantity_milli: 1000,
             unit_price: totals.shop_supplies,
             taxable: rules.shop_supplies.as_ref().is_some_and(|s| s.taxable),
+            unit_cost: 0,
+            billed_hours_milli: 0,
+            category: String::new(),
+            technician_id: None,
         });
     }
     Ok(out)

@@ -461,6 +461,25 @@ pub async fn open_counts(
     Ok(counts)
 }
 
+/// [`open_counts`] in a transaction the caller holds (the dashboard reads it with the rest).
+pub async fn open_counts_in(
+    tx: &TenantTx,
+    branch_id: Option<Uuid>,
+) -> Result<Vec<(RepairOrderStatus, u64)>, ServiceError> {
+    counts_in(tx, open_orders(tx, branch_id)).await
+}
+
+/// Open orders promised for a time already past.
+pub async fn overdue_in(
+    tx: &TenantTx,
+    branch_id: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<u64, ServiceError> {
+    Ok(tx
+        .count(open_orders(tx, branch_id).filter(repair_order::Column::PromisedAt.lt(now)))
+        .await?)
+}
+
 /// The open orders (not invoiced, closed or cancelled) of a branch, or of every branch.
 fn open_orders(tx: &TenantTx, branch_id: Option<Uuid>) -> Select<repair_order::Entity> {
     let open: Vec<&str> = RepairOrderStatus::ALL

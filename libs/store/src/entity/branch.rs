@@ -20,6 +20,10 @@ pub struct Model {
     pub labour_rate_minor: i64,
     pub labour_cost_minor: i64,
     pub tax_rate_bp: i32,
+    /// What the owner wants the branch to sell in a week (net); 0 sets no goal.
+    pub weekly_sales_goal_minor: i64,
+    /// The hour of the branch's morning when the dashboard digest goes out.
+    pub digest_hour: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -13,6 +13,8 @@ pub struct Model {
     pub customer_id: Uuid,
     pub vehicle_id: Option<Uuid>,
     pub repair_order_id: Option<Uuid>,
+    /// The repair order's service advisor, when made from one.
+    pub advisor_id: Option<Uuid>,
     pub status: String,
     pub currency: String,
     pub prices_include_tax: bool,

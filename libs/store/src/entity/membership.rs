@@ -12,6 +12,10 @@ pub struct Model {
     pub status: String,
     pub custom_role_id: Option<Uuid>,
     pub branch_limited: bool,
+    /// `off`, `daily` or `weekly`: the dashboard digest this member asked for.
+    pub digest: String,
+    /// The branch-local day the last digest went out, so one is sent once.
+    pub digest_sent_on: Option<Date>,
     pub created_at: DateTimeUtc,
     pub updated_at: Option<DateTimeUtc>,
 }

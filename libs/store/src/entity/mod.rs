@@ -18,6 +18,7 @@ pub mod credit_note;
 pub mod credit_note_line;
 pub mod customer;
 pub mod customer_note;
+pub mod daily_figure;
 pub mod inspection;
 pub mod inspection_item;
 pub mod inspection_photo;

@@ -32,6 +32,7 @@ mod parts;
 mod permissions;
 mod purchase_orders;
 mod repair_orders;
+mod reports;
 mod roles;
 mod services;
 pub mod shapes;
@@ -94,6 +95,8 @@ pub enum ApiTags {
     /// Invoices, payments with receipts, refunds and credit notes; the Stripe connection and
     /// the workshop's plan.
     Invoices,
+    /// Reports over any range of days, for a branch or the chain, and the figures behind them.
+    Reports,
 }
 
 /// A signed-in member of the workshop, by the portal's session cookie.
@@ -225,6 +228,7 @@ type FloorApis = (
         invoices::InvoicesApi,
         tax_rates::TaxRatesApi,
         billing::BillingApi,
+        reports::ReportsApi,
     ),
 );
 
@@ -287,6 +291,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             invoices::InvoicesApi,
             tax_rates::TaxRatesApi,
             billing::BillingApi,
+            reports::ReportsApi,
         ),
     );
     OpenApiService::new(

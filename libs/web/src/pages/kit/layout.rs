@@ -164,7 +164,7 @@ pub struct NavItem {
 /// `Actor::require` (the services named), not a rule of its own; the browser tests open every
 /// entry as every built-in role to hold the two together.
 pub const NAV: &[NavItem] = &[
-    // dashboard::glance
+    // reports::dashboard::glance
     NavItem {
         key: "dashboard",
         label: "Dashboard",
@@ -219,6 +219,13 @@ pub const NAV: &[NavItem] = &[
         label: "Parts",
         path: "/portal/inventory",
         needs: &[Permission::InventoryRead],
+    },
+    // reports::run
+    NavItem {
+        key: "reports",
+        label: "Reports",
+        path: "/portal/reports",
+        needs: &[Permission::ReportsView, Permission::TenantRead],
     },
     // notify::list_messages
     NavItem {

@@ -4,6 +4,7 @@
 
 pub mod assets;
 pub mod bell;
+pub mod chart;
 pub mod chat;
 pub mod csrf;
 pub mod errors;

@@ -22,6 +22,7 @@ page_modules!(
     inventory,
     purchasing,
     invoices,
+    reports,
     messages,
     templates,
 );

@@ -1,0 +1,348 @@
+//! The dashboard: how today and this week are going at one branch, or at every branch the
+//! reader may see (the chain's roll-up), on the branch's clock. Read in one transaction, each
+//! part only for readers whose role shows it; every tile links to the list behind it.
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use pitlane_domain::{
+    Actor, FieldErrors, ServiceError,
+    invoicing::PaymentMethod,
+    permissions::Permission,
+    repair_order::RepairOrderStatus,
+    reports::{Dimension, Figures, Period, Preset, period::local_day},
+};
+use pitlane_store::{
+    TenantCtx,
+    entity::{appointment, branch, membership, outbox, time_entry},
+    figures::Grouping,
+    sea_orm::{ColumnTrait, QueryFilter},
+};
+use uuid::Uuid;
+
+use crate::{Reports, names, scope::Scope};
+
+/// Today's money and the week's progress (readers with `reports.view`).
+#[derive(Debug, Clone, Default)]
+pub struct Takings {
+    pub today: Figures,
+    pub week: Figures,
+    /// The week's goal: the shown branches' weekly goals together (0: none set).
+    pub weekly_goal: i64,
+    /// Payments received today by method (label, amount), largest first.
+    pub payments_today: Vec<(String, i64)>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Appointments {
+    /// Booked for today and not here yet.
+    pub due: u64,
+    /// Checked in (or already a repair order).
+    pub arrived: u64,
+    pub no_shows: u64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Board {
+    /// Open orders by status, in the life cycle's order.
+    pub by_status: Vec<(RepairOrderStatus, u64)>,
+    /// Open orders promised for a time already past.
+    pub overdue: u64,
+}
+
+impl Board {
+    pub fn count(&self, status: RepairOrderStatus) -> u64 {
+        self.by_status
+            .iter()
+            .find(|(s, _)| *s == status)
+            .map_or(0, |(_, n)| *n)
+    }
+
+    pub fn open(&self) -> u64 {
+        self.by_status.iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// A mechanic at work today.
+#[derive(Debug, Clone)]
+pub struct Mechanic {
+    pub id: Uuid,
+    pub name: String,
+    /// On the clock right now.
+    pub clocked_in: bool,
+    /// Billed hours on today's invoices, in thousandths.
+    pub billed_today_milli: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Unpaid {
+    pub invoices: u64,
+    pub total: i64,
+    /// The unpaid invoice due longest ago: its number and due time.
+    pub oldest: Option<(String, DateTime<Utc>, Uuid)>,
+}
+
+/// What the dashboard shows; a part is `None` when the reader's role does not show it.
+#[derive(Debug, Clone)]
+pub struct Dashboard {
+    /// Every branch the reader may see.
+    pub branches: Vec<branch::Model>,
+    /// The one branch shown; `None` is all of them.
+    pub branch: Option<branch::Model>,
+    pub today: NaiveDate,
+    pub currency: String,
+    pub takings: Option<Takings>,
+    pub appointments: Option<Appointments>,
+    pub board: Option<Board>,
+    pub mechanics: Option<Vec<Mechanic>>,
+    pub unpaid: Option<Unpaid>,
+    pub low_stock: Option<u64>,
+    pub unread_conversations: Option<u64>,
+    pub dead_letters: Option<u64>,
+}
+
+/// Reads the dashboard of one branch, or of every branch the reader may see.
+pub async fn glance(
+    reports: &Reports,
+    actor: &Actor,
+    branch_id: Option<Uuid>,
+) -> Result<Dashboard, ServiceError> {
+    actor.require(Permission::TenantRead)?;
+    let tx = reports.store().tx(&TenantCtx::of(actor)).await?;
+    let query = crate::ReportQuery {
+        preset: Some("today".into()),
+        branch_id,
+        ..Default::default()
+    };
+    let scope = Scope::in_tx(tx, actor, crate::ReportKind::Sales, &query).await?;
+    let now = Utc::now();
+    let today = Period::to_date(Preset::Today, scope.today);
+    let branch = scope.branch_id();
+
+    let takings = if actor.can(Permission::ReportsView) {
+        let mut payments: Vec<(String, i64)> = scope
+            .sums(Dimension::Method, today, Grouping::default())
+            .await?
+            .into_iter()
+            .map(|s| {
+                let label = PaymentMethod::parse(&s.key)
+                    .map_or_else(|| s.key.clone(), |m| m.label().to_owned());
+                (label, s.figures.payments_minor)
+            })
+            .filter(|(_, amount)| *amount != 0)
+            .collect();
+        payments.sort_by_key(|(_, amount)| -amount);
+        Some(Takings {
+            today: scope.total(today).await?,
+            week: scope
+                .total(Period::to_date(Preset::Week, scope.today))
+                .await?,
+            weekly_goal: scope
+                .shown_branches()
+                .iter()
+                .map(|b| b.weekly_sales_goal_minor)
+                .sum(),
+            payments_today: payments,
+        })
+    } else {
+        None
+    };
+
+    let appointments = if actor.can(Permission::CustomersRead) {
+        let mut out = Appointments::default();
+        for b in scope.shown_branches() {
+            let (start, end) = today.bounds(pitlane_domain::reports::period::zone(&b.time_zone));
+            let rows = scope
+                .tx
+                .all(
+                    scope
+                        .tx
+                        .select::<appointment::Entity>()
+                        .filter(appointment::Column::BranchId.eq(b.id))
+                        .filter(appointment::Column::StartsAt.gte(start))
+                        .filter(appointment::Column::StartsAt.lt(end)),
+                )
+                .await?;
+            for a in rows {
+                match a.status.as_str() {
+                    "requested" | "confirmed" => out.due += 1,
+                    "checked_in" | "converted" => out.arrived += 1,
+                    "no_show" => out.no_shows += 1,
+                    _ => {}
+                }
+            }
+        }
+        Some(out)
+    } else {
+        None
+    };
+
+    let board = if actor.can(Permission::RepairOrdersRead) {
+        Some(Board {
+            by_status: pitlane_workshop::orders::open_counts_in(&scope.tx, branch).await?,
+            overdue: pitlane_workshop::orders::overdue_in(&scope.tx, branch, now).await?,
+        })
+    } else {
+        None
+    };
+
+    let mechanics = if actor.can(Permission::ReportsView) {
+        let running: HashSet<Uuid> = scope
+            .tx
+            .all(
+                scope
+                    .tx
+                    .select::<time_entry::Entity>()
+                    .filter(time_entry::Column::EndedAt.is_null()),
+            )
+            .await?
+            .into_iter()
+            .map(|e| e.mechanic_id)
+            .collect();
+        let billed: BTreeMap<String, i64> = scope
+            .sums(Dimension::Technician, today, Grouping::default())
+            .await?
+            .into_iter()
+            .map(|s| (s.key, s.figures.billed_hours_milli))
+            .collect();
+        let names = names::members(&scope.tx).await?;
+        let mechanics: Vec<Uuid> = scope
+            .tx
+            .all(
+                scope
+                    .tx
+                    .select::<membership::Entity>()
+                    .filter(membership::Column::Role.eq("mechanic"))
+                    .filter(membership::Column::Status.eq("active")),
+            )
+            .await?
+            .into_iter()
+            .map(|m| m.id)
+            .chain(running.iter().copied())
+            .chain(billed.keys().filter_map(|k| k.parse().ok()))
+            .collect::<std::collections::BTreeSet<Uuid>>()
+            .into_iter()
+            .collect();
+        let mut out: Vec<Mechanic> = mechanics
+            .into_iter()
+            .map(|id| Mechanic {
+                id,
+                name: names::member_label(&names, &id.to_string(), "A mechanic"),
+                clocked_in: running.contains(&id),
+                billed_today_milli: billed.get(&id.to_string()).copied().unwrap_or(0),
+            })
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Some(out)
+    } else {
+        None
+    };
+
+    let unpaid = if actor.can(Permission::RepairOrdersRead) {
+        let rows = scope.unpaid_invoices().await?;
+        Some(Unpaid {
+            invoices: rows.len() as u64,
+            total: rows
+                .iter()
+                .map(|i| pitlane_billing::invoice::settlement(i).balance_due())
+                .sum(),
+            oldest: rows
+                .first()
+                .and_then(|i| Some((i.number.clone().unwrap_or_default(), i.due_at?, i.id))),
+        })
+    } else {
+        None
+    };
+
+    let low_stock = if actor.can(Permission::InventoryRead) {
+        Some(pitlane_inventory::stock::low_in(&scope.tx).await?)
+    } else {
+        None
+    };
+    let unread_conversations = if actor.can(Permission::CustomersRead) {
+        Some(pitlane_frontdesk::conversations::unread_in(&scope.tx).await?)
+    } else {
+        None
+    };
+    let dead_letters = if actor.can(Permission::SettingsManage) {
+        Some(
+            scope
+                .tx
+                .count(
+                    scope
+                        .tx
+                        .select::<outbox::Entity>()
+                        .filter(outbox::Column::Status.eq("dead")),
+                )
+                .await?,
+        )
+    } else {
+        None
+    };
+    let today = scope.today;
+    let Scope {
+        tx,
+        branches,
+        branch,
+        currency,
+        ..
+    } = scope;
+    tx.commit().await?;
+    Ok(Dashboard {
+        branches,
+        branch,
+        today,
+        currency,
+        takings,
+        appointments,
+        board,
+        mechanics,
+        unpaid,
+        low_stock,
+        unread_conversations,
+        dead_letters,
+    })
+}
+
+/// A branch's weekly sales goal and its digest hour, set by the owner.
+#[derive(Debug, Clone, Default)]
+pub struct GoalInput {
+    /// The week's net sales goal as typed (`12000`, `12,000.00`); empty clears it.
+    pub weekly_goal: String,
+}
+
+/// Sets a branch's weekly sales goal (the dashboard's progress bar).
+pub async fn set_weekly_goal(
+    reports: &Reports,
+    actor: &Actor,
+    branch_id: Uuid,
+    input: &GoalInput,
+) -> Result<branch::Model, ServiceError> {
+    actor.require(Permission::SettingsManage)?;
+    let tx = reports.store().tx(&TenantCtx::of(actor)).await?;
+    let currency = tx.currency().await?;
+    let raw = input.weekly_goal.trim();
+    let goal = if raw.is_empty() {
+        0
+    } else {
+        pitlane_domain::money::parse_amount(raw, &currency)
+            .map_err(|e| FieldErrors::single("weekly_goal", e))?
+    };
+    let row = tx.get_for_update::<branch::Entity>(branch_id).await?;
+    let mut active: branch::ActiveModel = row.into();
+    active.weekly_sales_goal_minor = pitlane_store::sea_orm::ActiveValue::Set(goal);
+    active.updated_at = pitlane_store::sea_orm::ActiveValue::Set(Utc::now());
+    let row = tx.update(active).await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// The local day an instant falls on at a branch (for the pages' "due" dates).
+pub fn day_at(branch: Option<&branch::Model>, at: DateTime<Utc>) -> NaiveDate {
+    local_day(
+        at,
+        branch.map_or(chrono_tz::Tz::UTC, |b| {
+            pitlane_domain::reports::period::zone(&b.time_zone)
+        }),
+    )
+}

@@ -1,0 +1,54 @@
+//! Rebuilding the daily figures from the documents: for an operator after a fix, and for
+//! the test that holds the maintained figures equal to the rebuilt ones.
+
+use pitlane_domain::{Actor, ServiceError, permissions::Permission, reports::Deltas};
+use pitlane_store::{TenantCtx, TenantTx, figures::figures_of};
+
+use crate::Reports;
+
+/// The stored figures as deltas from nothing, comparable with
+/// [`pitlane_billing::figures::from_documents`].
+pub async fn stored(tx: &TenantTx) -> Result<Deltas, ServiceError> {
+    let mut out = Deltas::new();
+    for row in tx.all_figures().await? {
+        let Some(dimension) = pitlane_domain::reports::Dimension::parse(&row.dimension) else {
+            continue;
+        };
+        let figures = figures_of(&row);
+        if figures.is_zero() {
+            continue;
+        }
+        out.insert(
+            pitlane_domain::reports::FigureKey {
+                branch_id: row.branch_id,
+                day: row.day,
+                dimension,
+                key: row.key.clone(),
+            },
+            figures,
+        );
+    }
+    Ok(out)
+}
+
+/// What a rebuild found: how many rows it wrote and whether they differed from the stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rebuilt {
+    pub rows: usize,
+    pub differed: bool,
+}
+
+/// Writes the tenant's daily figures again from its documents, in one transaction.
+pub async fn rebuild(reports: &Reports, actor: &Actor) -> Result<Rebuilt, ServiceError> {
+    actor.require(Permission::SettingsManage)?;
+    let tx = reports.store().tx(&TenantCtx::of(actor)).await?;
+    let fresh = pitlane_billing::figures::from_documents(&tx).await?;
+    let differed = stored(&tx).await? != fresh;
+    tx.clear_figures().await?;
+    tx.add_figures(&fresh).await?;
+    tx.commit().await?;
+    Ok(Rebuilt {
+        rows: fresh.len(),
+        differed,
+    })
+}

@@ -1,0 +1,68 @@
+//! Reports and the dashboard: how the business is doing, for a branch or the whole chain.
+//!
+//! - [`report`]: the one shape of every report (headlines compared with earlier periods,
+//!   tables, charts), which pages, CSV and the API all draw from;
+//! - [`scope`]: who reads (permission, branches), which days, in which currency;
+//! - [`money`]: the reports made of the daily figures: sales, gross profit, car count and
+//!   average repair order, receivables;
+//! - [`floor`]: technician productivity, estimates, inspections, from the floor's records;
+//! - [`stock`]: the inventory report; [`people`]: the customers report;
+//! - [`dashboard`]: the dashboard's tiles; [`digest`]: the dashboard by e-mail; [`demo`]: the demo workshop's year of history;
+//! - [`figures`]: rebuilding the daily figures from the documents.
+//!
+//! Every figure is defined once, in `pitlane_domain::reports`.
+
+pub mod dashboard;
+pub mod demo;
+pub mod digest;
+pub mod figures;
+pub mod floor;
+pub mod money;
+pub mod names;
+pub mod people;
+pub mod report;
+pub mod scope;
+pub mod stock;
+
+use pitlane_domain::{Actor, ServiceError};
+
+pub use report::{Report, ReportKind};
+pub use scope::ReportQuery;
+
+/// What the report services share.
+#[derive(Clone)]
+pub struct Reports {
+    pub billing: pitlane_billing::Billing,
+}
+
+impl Reports {
+    pub fn new(billing: pitlane_billing::Billing) -> Self {
+        Self { billing }
+    }
+
+    pub fn store(&self) -> &pitlane_store::Store {
+        self.billing.store()
+    }
+}
+
+/// Runs one report for a reader.
+pub async fn run(
+    reports: &Reports,
+    actor: &Actor,
+    kind: ReportKind,
+    query: &ReportQuery,
+) -> Result<Report, ServiceError> {
+    let scope = scope::Scope::open(reports, actor, kind, query).await?;
+    let tables_and_headlines = match kind {
+        ReportKind::Sales => money::sales(&scope).await?,
+        ReportKind::Profit => money::profit(&scope).await?,
+        ReportKind::Trend => money::trend(&scope).await?,
+        ReportKind::Receivables => money::receivables(&scope).await?,
+        ReportKind::Technicians => floor::technicians(&scope).await?,
+        ReportKind::Estimates => floor::estimates(&scope).await?,
+        ReportKind::Inspections => floor::inspections(&scope).await?,
+        ReportKind::Inventory => stock::inventory(&scope).await?,
+        ReportKind::Customers => people::customers(&scope).await?,
+    };
+    scope.finish(tables_and_headlines).await
+}

@@ -1,0 +1,211 @@
+//! The daily figures (`daily_figures`): adding a document's deltas in its own transaction,
+//! and summing them for a report. What the figures mean and what each document adds is
+//! decided in `pitlane_domain::reports`; this file only stores and sums them.
+
+use chrono::NaiveDate;
+use pitlane_domain::reports::{Deltas, Dimension, Figures};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QueryResult, QuerySelect,
+    sea_query::{Alias, Expr, ExprTrait, OnConflict, Query},
+};
+use uuid::Uuid;
+
+use crate::{
+    StoreError, TenantTx,
+    entity::daily_figure::{self, Column},
+};
+
+/// Rows per upsert: 25 values each, well under SQLite's 32,766 and PostgreSQL's 65,535 bound
+/// values per statement.
+pub const ROWS_PER_STATEMENT: usize = 1_000;
+
+/// What a sum of figures is grouped by, besides its breakdown key.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Grouping {
+    pub by_branch: bool,
+    pub by_day: bool,
+}
+
+/// Which figures to sum: one breakdown, a range of local days, one branch or all the
+/// member may see.
+#[derive(Debug, Clone, Copy)]
+pub struct FigureQuery {
+    pub dimension: Dimension,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub branch: Option<Uuid>,
+    pub grouping: Grouping,
+}
+
+/// One group's sums.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summed {
+    pub branch_id: Option<Uuid>,
+    pub day: Option<NaiveDate>,
+    pub key: String,
+    pub figures: Figures,
+}
+
+impl FromQueryResult for Summed {
+    fn from_query_result(row: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        let mut values = Vec::with_capacity(Figures::NAMES.len());
+        for name in Figures::NAMES {
+            values.push(row.try_get::<i64>(pre, name)?);
+        }
+        Ok(Summed {
+            branch_id: row.try_get::<Option<Uuid>>(pre, "branch_id").ok().flatten(),
+            day: row.try_get::<Option<NaiveDate>>(pre, "day").ok().flatten(),
+            key: row.try_get(pre, "key")?,
+            figures: Figures::from_values(&values),
+        })
+    }
+}
+
+fn column_of(name: &str) -> Alias {
+    Alias::new(name)
+}
+
+impl TenantTx {
+    /// Adds deltas to the daily figures in this transaction, rows in key order (so concurrent
+    /// writers lock them in the same order), each row created at its first delta and added to
+    /// after. A document's few rows go in one statement; a rebuild's thousands in statements
+    /// of [`ROWS_PER_STATEMENT`], under both databases' limits on bound values.
+    pub async fn add_figures(&self, deltas: &Deltas) -> Result<(), StoreError> {
+        let rows: Vec<_> = deltas.iter().collect();
+        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+            self.add_figure_rows(chunk).await?;
+        }
+        Ok(())
+    }
+
+    async fn add_figure_rows(
+        &self,
+        deltas: &[(&pitlane_domain::reports::FigureKey, &Figures)],
+    ) -> Result<(), StoreError> {
+        if deltas.is_empty() {
+            return Ok(());
+        }
+        let mut columns = vec![
+            column_of("tenant_id"),
+            column_of("id"),
+            column_of("branch_id"),
+            column_of("day"),
+            column_of("dimension"),
+            column_of("key"),
+        ];
+        columns.extend(Figures::NAMES.iter().map(|n| column_of(n)));
+        let mut insert = Query::insert();
+        insert.into_table(daily_figure::Entity).columns(columns);
+        for (key, figures) in deltas {
+            let mut values: Vec<Expr> = vec![
+                Expr::val(self.tenant_id().0),
+                Expr::val(Uuid::now_v7()),
+                Expr::val(key.branch_id),
+                Expr::val(key.day),
+                Expr::val(key.dimension.key()),
+                Expr::val(key.key.as_str()),
+            ];
+            values.extend(figures.values().into_iter().map(Expr::val));
+            insert.values_panic(values);
+        }
+        let mut conflict = OnConflict::columns([
+            Column::TenantId,
+            Column::BranchId,
+            Column::Day,
+            Column::Dimension,
+            Column::Key,
+        ]);
+        for name in Figures::NAMES {
+            conflict.value(
+                column_of(name),
+                Expr::col((daily_figure::Entity, column_of(name)))
+                    .add(Expr::col((Alias::new("excluded"), column_of(name)))),
+            );
+        }
+        insert.on_conflict(conflict.to_owned());
+        let backend = self.conn().get_database_backend();
+        self.conn().execute_raw(backend.build(&insert)).await?;
+        Ok(())
+    }
+
+    /// Sums the figures a query names, by key (and branch or day if asked), in key order.
+    pub async fn sum_figures(&self, query: &FigureQuery) -> Result<Vec<Summed>, StoreError> {
+        let mut select = self
+            .select::<daily_figure::Entity>()
+            .select_only()
+            .column(Column::Key)
+            .filter(Column::Dimension.eq(query.dimension.key()))
+            .filter(Column::Day.between(query.from, query.to))
+            .group_by(Column::Key)
+            .order_by_asc(Column::Key);
+        if let Some(branch) = query.branch {
+            select = select.filter(Column::BranchId.eq(branch));
+        }
+        if query.grouping.by_branch {
+            select = select
+                .column(Column::BranchId)
+                .group_by(Column::BranchId)
+                .order_by_asc(Column::BranchId);
+        }
+        if query.grouping.by_day {
+            select = select
+                .column(Column::Day)
+                .group_by(Column::Day)
+                .order_by_asc(Column::Day);
+        }
+        for name in Figures::NAMES {
+            select = select.expr_as(
+                Expr::cust(format!("cast(coalesce(sum({name}), 0) as bigint)")),
+                *name,
+            );
+        }
+        self.all_as(select).await
+    }
+
+    /// Removes every daily figure of the tenant, before a rebuild writes them again.
+    pub async fn clear_figures(&self) -> Result<(), StoreError> {
+        daily_figure::Entity::delete_many()
+            .filter(Column::TenantId.eq(self.tenant_id().0))
+            .exec(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// Every stored row, in key order: what a rebuild is compared with.
+    pub async fn all_figures(&self) -> Result<Vec<daily_figure::Model>, StoreError> {
+        self.all(
+            self.select::<daily_figure::Entity>()
+                .order_by_asc(Column::BranchId)
+                .order_by_asc(Column::Day)
+                .order_by_asc(Column::Dimension)
+                .order_by_asc(Column::Key),
+        )
+        .await
+    }
+}
+
+/// The figures of a stored row.
+pub fn figures_of(row: &daily_figure::Model) -> Figures {
+    Figures {
+        invoices: row.invoices,
+        cars: row.cars,
+        labour_minor: row.labour_minor,
+        parts_minor: row.parts_minor,
+        fees_minor: row.fees_minor,
+        other_minor: row.other_minor,
+        discounts_minor: row.discounts_minor,
+        net_minor: row.net_minor,
+        tax_minor: row.tax_minor,
+        credit_notes: row.credit_notes,
+        credited_net_minor: row.credited_net_minor,
+        credited_tax_minor: row.credited_tax_minor,
+        parts_cost_minor: row.parts_cost_minor,
+        labour_cost_minor: row.labour_cost_minor,
+        billed_hours_milli: row.billed_hours_milli,
+        payments: row.payments,
+        payments_minor: row.payments_minor,
+        refunds: row.refunds,
+        refunds_minor: row.refunds_minor,
+    }
+}
