@@ -149,27 +149,41 @@ pub async fn glance(
     };
 
     let appointments = if actor.can(Permission::CustomersRead) {
-        let mut out = Appointments::default();
-        for b in scope.shown_branches() {
-            let (start, end) = today.bounds(pitlane_domain::reports::period::zone(&b.time_zone));
-            let rows = scope
-                .tx
-                .all(
-                    scope
-                        .tx
-                        .select::<appointment::Entity>()
-                        .filter(appointment::Column::BranchId.eq(b.id))
-                        .filter(appointment::Column::StartsAt.gte(start))
-                        .filter(appointment::Column::StartsAt.lt(end)),
+        // One query over the widest stretch the branches' todays cover, each appointment then
+        // placed on its own branch's day (a chain may span time zones).
+        let shown = scope.shown_branches();
+        let days: std::collections::HashMap<Uuid, (DateTime<Utc>, DateTime<Utc>)> = shown
+            .iter()
+            .map(|b| {
+                (
+                    b.id,
+                    today.bounds(pitlane_domain::reports::period::zone(&b.time_zone)),
                 )
-                .await?;
-            for a in rows {
-                match a.status.as_str() {
-                    "requested" | "confirmed" => out.due += 1,
-                    "checked_in" | "converted" => out.arrived += 1,
-                    "no_show" => out.no_shows += 1,
-                    _ => {}
-                }
+            })
+            .collect();
+        let from = days.values().map(|d| d.0).min().unwrap_or(now);
+        let until = days.values().map(|d| d.1).max().unwrap_or(now);
+        let mut query = scope
+            .tx
+            .select::<appointment::Entity>()
+            .filter(appointment::Column::StartsAt.gte(from))
+            .filter(appointment::Column::StartsAt.lt(until));
+        if let Some(branch) = branch {
+            query = query.filter(appointment::Column::BranchId.eq(branch));
+        }
+        let mut out = Appointments::default();
+        for a in scope.tx.all(query).await? {
+            let Some((start, end)) = days.get(&a.branch_id) else {
+                continue;
+            };
+            if a.starts_at < *start || a.starts_at >= *end {
+                continue;
+            }
+            match a.status.as_str() {
+                "requested" | "confirmed" => out.due += 1,
+                "checked_in" | "converted" => out.arrived += 1,
+                "no_show" => out.no_shows += 1,
+                _ => {}
             }
         }
         Some(out)
