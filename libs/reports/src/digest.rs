@@ -9,7 +9,7 @@ use pitlane_domain::{
     messages::MessageKind,
     money::format_amount,
     permissions::Permission,
-    reports::period::{local_day, zone},
+    reports::period::zone,
     text::{CurrencyCode, Email},
 };
 use pitlane_notify::{OutgoingMessage, Recipient};
@@ -278,9 +278,4 @@ async fn compose(
         lines.push(format!("Needs attention: {}.", attention.join(", ")));
     }
     Ok((headline, lines.join("\n\n")))
-}
-
-/// The day a digest written at `now` is for, at the workshop's first branch (for tests).
-pub fn digest_day(now: DateTime<Utc>, branch: &branch::Model) -> NaiveDate {
-    local_day(now, zone(&branch.time_zone))
 }

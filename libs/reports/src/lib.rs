@@ -45,6 +45,12 @@ impl Reports {
     }
 }
 
+/// The reports a reader may open, in the order the portal lists them.
+pub fn catalogue(actor: &Actor) -> Result<&'static [ReportKind], ServiceError> {
+    actor.require(pitlane_domain::permissions::Permission::ReportsView)?;
+    Ok(&ReportKind::ALL)
+}
+
 /// Runs one report for a reader.
 pub async fn run(
     reports: &Reports,

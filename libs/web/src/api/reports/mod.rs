@@ -4,7 +4,7 @@
 pub(crate) mod json;
 
 use chrono::NaiveDate;
-use pitlane_reports::{ReportKind, ReportQuery};
+use pitlane_reports::ReportQuery;
 use poem::web::Data;
 use poem_openapi::{
     OpenApi,
@@ -56,10 +56,8 @@ impl ReportsApi {
         /// Page size, 1–200 (default 50).
         limit: Query<Option<u64>>,
     ) -> Result<Json<Page<ReportEntry>>, Problem> {
-        auth.actor
-            .require(pitlane_domain::permissions::Permission::ReportsView)?;
-        let entries: Vec<ReportEntry> = ReportKind::ALL
-            .into_iter()
+        let entries: Vec<ReportEntry> = pitlane_reports::catalogue(&auth.actor)?
+            .iter()
             .map(|k| ReportEntry {
                 id: k.key().to_owned(),
                 title: k.title().to_owned(),

@@ -83,15 +83,13 @@ fn kind_of(raw: &str) -> Result<ReportKind, PageError> {
 
 #[handler]
 async fn index(staff: Staff) -> PageResult {
-    staff
-        .actor
-        .require(pitlane_domain::permissions::Permission::ReportsView)?;
+    let kinds = pitlane_reports::catalogue(&staff.actor)?;
     let ctx = &staff.ctx;
     let body = html! {
         h1 { "Reports" }
         p class="muted" { "Every report covers a range of days for one branch or the whole chain, compared with the period before and the same period last year. Each downloads as CSV and prints." }
         ul class="report-list" {
-            @for kind in ReportKind::ALL {
+            @for kind in kinds {
                 li class="card" {
                     h2 { a href=(ctx.link(&format!("/portal/reports/{}", kind.key()))) { (kind.title()) } }
                     p { (kind.summary()) }
