@@ -20,6 +20,7 @@ mod m20261121_000009_workshop;
 mod m20261121_000010_billing;
 mod m20261204_000011_hardening;
 mod m20261204_000012_reports;
+mod m20261204_000013_history_at_scale;
 
 pub use sea_orm_migration::MigratorTrait;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000010_billing::Migration),
             Box::new(m20261204_000011_hardening::Migration),
             Box::new(m20261204_000012_reports::Migration),
+            Box::new(m20261204_000013_history_at_scale::Migration),
         ]
     }
 }

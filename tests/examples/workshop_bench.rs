@@ -10,14 +10,14 @@
 //!
 //!   cargo run --release -p pitlane-tests --example workshop_bench
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use pitlane_domain::{
     Actor,
     ids::{MembershipId, UserId},
     permissions::Role,
 };
-use pitlane_testkit::{Client, TenantFixture, TestApp, print_timings};
+use pitlane_testkit::{Client, TenantFixture, TestApp, print_timings, time_calls};
 use pitlane_workshop::{jobs, lines, orders};
 
 const ORDERS: usize = 200;
@@ -96,23 +96,6 @@ async fn workshop(
     Ok((t, branch, made))
 }
 
-async fn time<F, Fut>(calls: usize, mut f: F) -> anyhow::Result<Vec<Duration>>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = anyhow::Result<()>>,
-{
-    for _ in 0..10 {
-        f().await?;
-    }
-    let mut samples = Vec::with_capacity(calls);
-    for _ in 0..calls {
-        let started = Instant::now();
-        f().await?;
-        samples.push(started.elapsed());
-    }
-    Ok(samples)
-}
-
 async fn page(client: &Client, path: &str) -> anyhow::Result<()> {
     let response = client.get(path).await;
     anyhow::ensure!(
@@ -160,14 +143,14 @@ async fn main() -> anyhow::Result<()> {
         branch_id: Some(branch),
         ..Default::default()
     };
-    let samples = time(200, || async {
+    let samples = time_calls(200, || async {
         let board = orders::board(ws, &owner, filter).await?;
         anyhow::ensure!(board.open() == ORDERS as u64 && board.cards.len() == 50);
         Ok(())
     })
     .await?;
     print_timings("board service, 50 of 200 open orders", samples);
-    let samples = time(200, || async {
+    let samples = time_calls(200, || async {
         let mine = jobs::my_jobs(ws, &mechanic).await?;
         anyhow::ensure!(mine.len() == 30);
         Ok(())
@@ -178,12 +161,12 @@ async fn main() -> anyhow::Result<()> {
     let client = app.client();
     client.sign_in(&t).await;
     let board_path = format!("/t/{}/portal/repair-orders?branch_id={branch}", t.slug);
-    let samples = time(200, || page(&client, &board_path)).await?;
+    let samples = time_calls(200, || page(&client, &board_path)).await?;
     print_timings("board page (signed in, full layout)", samples);
     let phone = app.client();
     phone.sign_in_as(&t, &email, &password).await;
     let mine_path = format!("/t/{}/portal/my-jobs", t.slug);
-    let samples = time(200, || page(&phone, &mine_path)).await?;
+    let samples = time_calls(200, || page(&phone, &mine_path)).await?;
     print_timings("my jobs page (signed in, full layout)", samples);
     app.stop().await;
     Ok(())

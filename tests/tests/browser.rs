@@ -615,6 +615,40 @@ async fn reports_journey(
         "a CSV of the table: {csv}"
     );
     ensure!(csv.contains(",120.00,"), "with the figures: {csv}");
+
+    // The customer's repair history, from their page, readable in both themes, and as a PDF.
+    let view = pitlane_billing::invoices::get(
+        &app.state().billing,
+        &tenant.owner,
+        pitlane_domain::ids::InvoiceId(invoice.parse()?),
+    )
+    .await?;
+    client
+        .goto(&format!(
+            "{origin}/t/alpha/portal/customers/{}",
+            view.invoice.customer_id
+        ))
+        .await?;
+    click(&client, "a[href$='/history']").await?;
+    wait_for_text(&client, "h1", "Repair history of Ria Report").await?;
+    wait_for_text(&client, "#t-invoices", "120.00").await?;
+    let mut problems = Vec::new();
+    audit(&client, "light", "the repair history", &mut problems).await?;
+    audit(&client, "dark", "the repair history", &mut problems).await?;
+    ensure!(problems.is_empty(), "{}", problems.join("\n"));
+    // The next journey starts from following the system's theme.
+    choose_theme(&client, "system").await?;
+    let kind = client
+        .execute(
+            "return fetch(document.querySelector('a[href$=\"/history/pdf\"]').href, \
+             {credentials: 'same-origin'}).then(r => r.headers.get('content-type'))",
+            vec![],
+        )
+        .await?;
+    ensure!(
+        kind.as_str() == Some("application/pdf"),
+        "the history downloads as a PDF: {kind}"
+    );
     Ok(())
 }
 

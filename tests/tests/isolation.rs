@@ -263,6 +263,11 @@ async fn pages_with_b_ids(a: &Client, a_base: &str, world: &World) -> Vec<String
         format!("/portal?branch_id={branch}"),
         format!("/portal/reports/sales?branch_id={branch}"),
         format!("/portal/reports/receivables/export?branch_id={branch}"),
+        format!("/portal/reports/sales/pdf?branch_id={branch}"),
+        format!("/portal/vehicles/{vehicle}/history"),
+        format!("/portal/vehicles/{vehicle}/history/pdf"),
+        format!("/portal/customers/{customer}/history"),
+        format!("/portal/customers/{customer}/history/pdf"),
     ];
     let goal_form = format!("branch_id={branch}&weekly_goal=1");
     let posts: Vec<(String, &str)> = vec![
@@ -314,6 +319,10 @@ async fn pages_with_b_ids(a: &Client, a_base: &str, world: &World) -> Vec<String
             "kind=fee&description=x&unit_price=1",
         ),
         (format!("/portal/repair-orders/{order}/send"), ""),
+        (
+            format!("/portal/repair-orders/{order}/comeback"),
+            "comeback_of=",
+        ),
         (
             format!("/portal/repair-orders/{order}/answer"),
             "method=phone",

@@ -708,3 +708,366 @@ async fn the_dashboard_digest_goes_out_once_each_morning() {
     assert!(vars.contains("1 car, 100.00 USD net sales"), "{vars}");
     assert!(vars.contains("/t/ledger/portal"), "{vars}");
 }
+
+/// A PDF answer: served as such, parses, and its text (whitespace collapsed).
+async fn pdf_text(client: &Client, path: &str) -> String {
+    let response = client.get(path).await;
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    assert_eq!(
+        response.headers()["content-type"].to_str().expect("type"),
+        "application/pdf",
+        "{path}"
+    );
+    let body = response.bytes().await.expect("body");
+    let doc = lopdf::Document::load_mem(&body).expect("the PDF parses");
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    let text = doc.extract_text(&pages).expect("text");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The orders of a vehicle's repair history, the work on them, its invoices; a comeback
+/// recorded against the earlier order and counted for its mechanic; the estimates report's
+/// declined work sent as a campaign in one click, which follows it up; report PDFs; a branch
+/// moving time zone takes its figures along.
+async fn histories_comebacks_and_follow_ups(app: TestApp) {
+    use pitlane_domain::permissions::Role;
+    let b = Books::open(app).await;
+    let (branch, customer, vehicle) = (b.branch.clone(), b.customer.clone(), b.vehicle.clone());
+    b.app.member(&b.tenant, Role::Mechanic).await;
+    let mechanics = b.get("/mechanics").await;
+    let mechanic = mechanics["items"][0]["id"]
+        .as_str()
+        .expect("a mechanic")
+        .to_owned();
+    b.ok(
+        Method::PUT,
+        &format!("/customers/{customer}/consent"),
+        json!({"marketing": true, "source": "signed form"}),
+    )
+    .await;
+
+    // The first visit: brake pads approved and done by the mechanic, wiper blades declined.
+    let first = id_of(
+        &b.ok(
+            Method::POST,
+            "/repair-orders",
+            json!({"branch_id": branch, "customer_id": customer, "vehicle_id": vehicle,
+                   "mileage_in": 50_000, "concern": "Brakes squeal"}),
+        )
+        .await,
+    );
+    b.ok(
+        Method::POST,
+        &format!("/repair-orders/{first}/lines"),
+        json!({"kind": "labour", "description": "Replace brake pads", "quantity": "1.5",
+               "mechanic_id": mechanic}),
+    )
+    .await;
+    let sent = b
+        .ok(
+            Method::POST,
+            &format!("/repair-orders/{first}/lines"),
+            json!({"kind": "fee", "description": "Wiper blades", "unit_price": "25.00"}),
+        )
+        .await;
+    let _ = sent;
+    let sent = b
+        .ok(
+            Method::POST,
+            &format!("/repair-orders/{first}/estimate/send"),
+            json!({}),
+        )
+        .await;
+    let decisions: Vec<Value> = sent["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .map(|l| {
+            let decision = if l["kind"] == "labour" {
+                "approved"
+            } else {
+                "declined"
+            };
+            json!({"line_id": l["id"], "decision": decision})
+        })
+        .collect();
+    b.ok(
+        Method::POST,
+        &format!("/repair-orders/{first}/estimate/answer"),
+        json!({"method": "phone", "decisions": decisions}),
+    )
+    .await;
+    let invoice = id_of(
+        &b.ok(
+            Method::POST,
+            &format!("/repair-orders/{first}/invoice"),
+            json!({}),
+        )
+        .await,
+    );
+    let issued = b
+        .ok(
+            Method::POST,
+            &format!("/invoices/{invoice}/issue"),
+            json!({}),
+        )
+        .await;
+    let total = issued["total_minor"].as_i64().expect("total");
+    b.pay(&invoice, "cash", "100.00", None).await;
+
+    // The second visit: the squeal is back.
+    let second = id_of(
+        &b.ok(
+            Method::POST,
+            "/repair-orders",
+            json!({"branch_id": branch, "customer_id": customer, "vehicle_id": vehicle,
+                   "mileage_in": 50_900, "concern": "Brakes squeal again"}),
+        )
+        .await,
+    );
+    let marked = b
+        .ok(
+            Method::PUT,
+            &format!("/repair-orders/{second}/comeback"),
+            json!({"comeback_of": first}),
+        )
+        .await;
+    assert_eq!(marked["comeback_of"], first.as_str());
+    // Only an earlier order of the same vehicle.
+    for (order, earlier) in [
+        (first.clone(), second.clone()),
+        (second.clone(), second.clone()),
+        (second.clone(), uuid::Uuid::now_v7().to_string()),
+    ] {
+        let (status, problem) = b
+            .call(
+                Method::PUT,
+                &format!("/repair-orders/{order}/comeback"),
+                Some(json!({"comeback_of": earlier})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert_eq!(problem["errors"][0]["field"], "comeback_of", "{problem}");
+    }
+    let technicians = b.report("technicians", "preset=month").await;
+    assert_eq!(headline(&technicians, "comebacks")["current"], 1);
+    let by = table(&technicians, "technicians");
+    let column = by["columns"]
+        .as_array()
+        .expect("columns")
+        .iter()
+        .position(|c| c["key"] == "comebacks")
+        .expect("a comebacks column");
+    assert_eq!(by["totals"][column], 1);
+
+    // Summed in the database, the estimate lines are priced as the order prices them.
+    let estimates = b.report("estimates", "preset=month").await;
+    assert_eq!(headline(&estimates, "approved_value")["current"], 15_000);
+    let by_advisor = table(&estimates, "by_advisor");
+    assert_eq!(by_advisor["totals"][1], 2, "lines presented");
+    assert_eq!(by_advisor["totals"][4], 17_500, "value presented");
+
+    // The vehicle's history: both orders, newest first, each line, the invoice and its money.
+    let history = b.get(&format!("/vehicles/{vehicle}/history")).await;
+    assert_eq!(history["subject"], "vehicle");
+    assert!(
+        history["title"]
+            .as_str()
+            .expect("title")
+            .contains("Skoda Octavia"),
+        "{history}"
+    );
+    let orders = table(&history, "orders");
+    let rows = orders["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1][6], "Brakes squeal", "the first visit is last");
+    assert_eq!(rows[1][7], 15_000, "approved work");
+    assert_eq!(rows[1][8], 2_500, "declined work");
+    assert_eq!(orders["totals"][7], 15_000);
+    let work = table(&history, "work");
+    let described: Vec<(&str, &str)> = work["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| (r[2].as_str().unwrap_or(""), r[4].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        described,
+        [
+            ("Replace brake pads", "Approved"),
+            ("Wiper blades", "Declined")
+        ]
+    );
+    let invoices = table(&history, "invoices");
+    assert_eq!(invoices["rows"].as_array().map(Vec::len), Some(1));
+    let row = &invoices["rows"][0];
+    assert_eq!(row[5], total);
+    assert_eq!(row[7], 10_000, "paid");
+    assert_eq!(row[8], total - 10_000, "still due");
+    let by_customer = b.get(&format!("/customers/{customer}/history")).await;
+    assert_eq!(
+        table(&by_customer, "orders")["rows"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    // On paper: the history and a report, from the API and the pages.
+    let text = pdf_text(
+        &b.owner,
+        &format!("{}/vehicles/{vehicle}/history/pdf", b.base),
+    )
+    .await;
+    assert!(text.contains("Brakes squeal again"), "{text}");
+    assert!(text.contains("Wiper blades"), "{text}");
+    let portal = format!("/t/{}/portal", b.tenant.slug);
+    let text = pdf_text(
+        &b.owner,
+        &format!("{portal}/customers/{customer}/history/pdf"),
+    )
+    .await;
+    assert!(text.contains("Repair history of Dana Driver"), "{text}");
+    let page = b
+        .owner
+        .get(&format!("{portal}/vehicles/{vehicle}/history"))
+        .await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.expect("page").contains("Wiper blades"));
+    let text = pdf_text(
+        &b.owner,
+        &format!("{}/reports/sales/pdf?preset=month", b.base),
+    )
+    .await;
+    assert!(text.contains("Sales summary"), "{text}");
+    let text = pdf_text(
+        &b.owner,
+        &format!("{portal}/reports/technicians/pdf?preset=month"),
+    )
+    .await;
+    assert!(text.contains("Comebacks"), "{text}");
+
+    // The declined wiper blades: the report offers the campaign, filled in, in one click.
+    let estimates = b
+        .owner
+        .get(&format!("{portal}/reports/estimates?preset=month"))
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(
+        estimates.contains("/portal/campaigns?segment=declined"),
+        "the report links the campaign"
+    );
+    let form_page = format!("{portal}/campaigns?segment=declined");
+    let form = b.owner.get(&form_page).await.text().await.expect("page");
+    assert!(form.contains("The work we recommended"), "filled in");
+    let action = format!("{portal}/campaigns");
+    let preview = b
+        .owner
+        .submit(
+            &form_page,
+            &action,
+            &[("action", "preview"), ("declined_work", "yes")],
+        )
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(preview.contains("1 customers would receive"), "Dana");
+    let sent = b
+        .owner
+        .submit(
+            &form_page,
+            &action,
+            &[
+                ("action", "send"),
+                ("declined_work", "yes"),
+                ("headline", "The work we recommended for your vehicle"),
+                ("body", "Book online when it suits you."),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+    let state = b.app.state();
+    let tx = state
+        .store
+        .tx(&TenantCtx::new(b.tenant.id))
+        .await
+        .expect("tx");
+    let mails = tx
+        .all(
+            tx.select::<pitlane_store::entity::outbox::Entity>()
+                .filter(pitlane_store::entity::outbox::Column::Kind.eq("newsletter")),
+        )
+        .await
+        .expect("outbox");
+    tx.commit().await.expect("commit");
+    assert_eq!(mails.len(), 1);
+    let vars = mails[0].data.to_string();
+    assert!(
+        vars.contains("Wiper blades (") && !vars.contains("Replace brake pads"),
+        "her own declined work: {vars}"
+    );
+    let waiting = b.get("/declined-services").await;
+    assert_eq!(
+        waiting["items"].as_array().map(Vec::len),
+        Some(0),
+        "followed up by the campaign"
+    );
+    let again = b
+        .owner
+        .submit(
+            &form_page,
+            &action,
+            &[("action", "preview"), ("declined_work", "yes")],
+        )
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(again.contains("0 customers would receive"), "nobody left");
+
+    // The branch moves to Auckland: the invoice's local day moves with it, and the kept
+    // figures still equal a rebuild.
+    b.backdate_invoice(&invoice, "2026-03-10T20:00:00Z").await;
+    b.rebuild().await;
+    let mut write = b.get(&format!("/branches/{branch}")).await;
+    write["time_zone"] = json!("Pacific/Auckland");
+    let fields = [
+        "name",
+        "address_line1",
+        "address_line2",
+        "city",
+        "postal_code",
+        "region",
+        "country",
+        "phone",
+        "time_zone",
+    ];
+    let body: serde_json::Map<String, Value> = fields
+        .iter()
+        .map(|f| ((*f).to_owned(), write[*f].clone()))
+        .collect();
+    b.ok(
+        Method::PUT,
+        &format!("/branches/{branch}"),
+        Value::Object(body),
+    )
+    .await;
+    let (kept, rebuilt) = b.kept_and_rebuilt().await;
+    assert_eq!(kept, rebuilt, "rebuilt with the zone");
+    let day = b
+        .report("sales", "preset=custom&from=2026-03-11&to=2026-03-11")
+        .await;
+    assert_eq!(headline(&day, "net_sales")["current"], 15_000, "{day}");
+    b.app.stop().await;
+}
+
+#[tokio::test]
+async fn histories_comebacks_and_follow_ups_saas() {
+    histories_comebacks_and_follow_ups(TestApp::spawn().await).await;
+}
+
+#[tokio::test]
+async fn histories_comebacks_and_follow_ups_embedded() {
+    histories_comebacks_and_follow_ups(TestApp::spawn_embedded().await).await;
+}

@@ -14,10 +14,10 @@ use pitlane_identity::links::Purpose;
 use pitlane_notify::{OutgoingMessage, Recipient};
 use pitlane_store::{
     TenantCtx, TenantTx,
-    entity::{appointment, customer, vehicle},
+    entity::{appointment, customer, repair_order, repair_order_line, vehicle},
     sea_orm::{
         ActiveValue::Set,
-        ColumnTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+        ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
         sea_query::{Expr, ExprTrait, Query},
     },
 };
@@ -25,12 +25,15 @@ use uuid::Uuid;
 
 use crate::{FrontDesk, customers, vehicles};
 
-/// Who a campaign goes to, beyond consent: a tag, and/or no visit for some days.
+/// Who a campaign goes to, beyond consent: a tag, no visit for some days, declined work.
 #[derive(Debug, Clone, Default)]
 pub struct Segment {
     pub tag: Option<String>,
     /// Only customers with no appointment starting in the last this-many days.
     pub inactive_days: Option<u32>,
+    /// Only customers with declined work nobody has followed up yet. Each one's message
+    /// lists that work, and sending marks it followed up.
+    pub declined_work: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -96,6 +99,63 @@ fn check_segment(segment: &Segment) -> Result<Option<String>, FieldErrors> {
     }
 }
 
+/// The orders holding declined work not yet followed up.
+fn declined_lines(tx: &TenantTx) -> pitlane_store::sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(repair_order_line::Column::RepairOrderId)
+        .from(repair_order_line::Entity)
+        .and_where(repair_order_line::Column::TenantId.eq(tx.tenant_id().0))
+        .and_where(repair_order_line::Column::Decision.eq("declined"))
+        .and_where(repair_order_line::Column::FollowedUpAt.is_null())
+        .to_owned()
+}
+
+/// Declined work not yet followed up, by customer: each line with its vehicle.
+async fn declined_work(
+    tx: &TenantTx,
+    customers: &[Uuid],
+) -> Result<BTreeMap<Uuid, Vec<(repair_order_line::Model, String)>>, ServiceError> {
+    let orders = tx
+        .all(
+            tx.select::<repair_order::Entity>()
+                .filter(repair_order::Column::CustomerId.is_in(customers.iter().copied()))
+                .filter(repair_order::Column::Id.in_subquery(declined_lines(tx))),
+        )
+        .await?;
+    let lines = tx
+        .all(
+            tx.select::<repair_order_line::Entity>()
+                .filter(repair_order_line::Column::RepairOrderId.is_in(orders.iter().map(|o| o.id)))
+                .filter(repair_order_line::Column::Decision.eq("declined"))
+                .filter(repair_order_line::Column::FollowedUpAt.is_null())
+                .order_by_asc(repair_order_line::Column::DecidedAt)
+                .order_by_asc(repair_order_line::Column::Id),
+        )
+        .await?;
+    let mut by_customer: BTreeMap<Uuid, Vec<(repair_order_line::Model, String)>> = BTreeMap::new();
+    for line in lines {
+        if let Some(order) = orders.iter().find(|o| o.id == line.repair_order_id) {
+            by_customer
+                .entry(order.customer_id)
+                .or_default()
+                .push((line, order.vehicle_label.clone()));
+        }
+    }
+    Ok(by_customer)
+}
+
+/// The message body with the customer's own declined work under it.
+fn with_declined_work(body: &str, work: &[(repair_order_line::Model, String)]) -> String {
+    if work.is_empty() {
+        return body.to_owned();
+    }
+    let mut out = format!("{body}\n\nThe work we recommended:");
+    for (line, vehicle) in work {
+        out.push_str(&format!("\n- {} ({vehicle})", line.description));
+    }
+    out
+}
+
 /// The customers a segment reaches by e-mail today.
 async fn audience(
     tx: &TenantTx,
@@ -111,6 +171,18 @@ async fn audience(
         .filter(customer::Column::Email.is_not_null());
     if let Some(tag) = &tag {
         query = query.filter(customer::Column::Tags.contains(tag.as_str()));
+    }
+    if segment.declined_work {
+        query = query.filter(
+            customer::Column::Id.in_subquery(
+                Query::select()
+                    .column(repair_order::Column::CustomerId)
+                    .from(repair_order::Entity)
+                    .and_where(repair_order::Column::TenantId.eq(tx.tenant_id().0))
+                    .and_where(repair_order::Column::Id.in_subquery(declined_lines(tx)))
+                    .to_owned(),
+            ),
+        );
     }
     if let Some(days) = segment.inactive_days {
         // Not seen: no appointment (other than a cancelled one) started in the window.
@@ -186,11 +258,18 @@ pub async fn send(
         )
         .into());
     }
+    let declined = if input.segment.declined_work {
+        let ids: Vec<Uuid> = people.iter().map(|(c, _)| c.id).collect();
+        declined_work(&tx, &ids).await?
+    } else {
+        BTreeMap::new()
+    };
     for (c, email) in &people {
+        let own_work = declined.get(&c.id).map_or(&[][..], Vec::as_slice);
         let vars: BTreeMap<String, String> = [
             ("customer_name", c.name.clone()),
             ("headline", headline.to_owned()),
-            ("body", body.to_owned()),
+            ("body", with_declined_work(body, own_work)),
             (
                 "unsubscribe_link",
                 unsubscribe_link(fd, site, CustomerId(c.id)),
@@ -216,6 +295,19 @@ pub async fn send(
             )
             .await?;
     }
+    // The campaign was the follow-up of the work it offered again.
+    let offered: Vec<Uuid> = declined.values().flatten().map(|(l, _)| l.id).collect();
+    for chunk in offered.chunks(1000) {
+        tx.update_all(
+            repair_order_line::Entity::update_many()
+                .col_expr(
+                    repair_order_line::Column::FollowedUpAt,
+                    Expr::value(Utc::now()),
+                )
+                .filter(repair_order_line::Column::Id.is_in(chunk.iter().copied())),
+        )
+        .await?;
+    }
     pitlane_store::audit::record(
         &tx,
         pitlane_store::audit::By::Member(actor),
@@ -226,6 +318,8 @@ pub async fn send(
                 "recipients": people.len(),
                 "tag": input.segment.tag,
                 "inactive_days": input.segment.inactive_days,
+                "declined_work": input.segment.declined_work,
+                "declined_lines_followed_up": offered.len(),
             })),
     )
     .await?;

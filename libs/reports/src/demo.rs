@@ -580,6 +580,8 @@ struct VehiclePlan {
     start: i64,
     per_day: i64,
     last: i64,
+    /// The vehicle's last order and its day: a few come back within weeks (comebacks).
+    last_order: Option<(Uuid, NaiveDate)>,
 }
 
 /// Per bay and mechanic (by id), the spans of the day's visits that hold them.
@@ -1067,6 +1069,7 @@ impl History {
                     start,
                     per_day,
                     last: start,
+                    last_order: None,
                 });
                 self.rows.vehicles.push(row);
             }
@@ -2059,6 +2062,14 @@ impl History {
             correction_reason: None,
             recorded_at: at(created),
         });
+        // About one in twenty-five visits soon after the last is the same fault again.
+        let comeback_of = match self.vehicles[vehicle].last_order {
+            Some((earlier, on)) if (day - on).num_days() <= 45 && self.rng.percent(30) => {
+                Some(earlier)
+            }
+            _ => None,
+        };
+        self.vehicles[vehicle].last_order = Some((order_id, day));
         self.rows.orders.push(repair_order::Model {
             tenant_id: self.tenant,
             id: order_id,
@@ -2084,6 +2095,7 @@ impl History {
             created_at: at(created),
             updated_at: picked_up,
             closed_at: Some(picked_up),
+            comeback_of,
         });
         self.rows.lines.extend(line_rows);
         Ok(())

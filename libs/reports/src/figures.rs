@@ -1,5 +1,6 @@
-//! Rebuilding the daily figures from the documents: for an operator after a fix, and for
-//! the test that holds the maintained figures equal to the rebuilt ones.
+//! Rebuilding the daily figures from the documents: for an operator after a fix, when a
+//! branch moves to another time zone, and for the test that holds the maintained figures
+//! equal to the rebuilt ones.
 
 use pitlane_domain::{Actor, ServiceError, permissions::Permission, reports::Deltas};
 use pitlane_store::{TenantCtx, TenantTx, figures::figures_of};
@@ -42,13 +43,36 @@ pub struct Rebuilt {
 pub async fn rebuild(reports: &Reports, actor: &Actor) -> Result<Rebuilt, ServiceError> {
     actor.require(Permission::SettingsManage)?;
     let tx = reports.store().tx(&TenantCtx::of(actor)).await?;
-    let fresh = pitlane_billing::figures::from_documents(&tx).await?;
-    let differed = stored(&tx).await? != fresh;
+    let done = rebuild_in(&tx).await?;
+    tx.commit().await?;
+    Ok(done)
+}
+
+async fn rebuild_in(tx: &TenantTx) -> Result<Rebuilt, ServiceError> {
+    let fresh = pitlane_billing::figures::from_documents(tx).await?;
+    let differed = stored(tx).await? != fresh;
     tx.clear_figures().await?;
     tx.add_figures(&fresh).await?;
-    tx.commit().await?;
     Ok(Rebuilt {
         rows: fresh.len(),
         differed,
     })
+}
+
+/// Changes a branch; when its time zone changes, its documents fall on other local days, so
+/// the daily figures are rebuilt in the same transaction and never disagree with the zone.
+pub async fn update_branch(
+    reports: &Reports,
+    actor: &Actor,
+    id: uuid::Uuid,
+    input: pitlane_tenancy::branches::BranchInput,
+) -> Result<pitlane_store::entity::branch::Model, ServiceError> {
+    let tx = reports.store().tx(&TenantCtx::of(actor)).await?;
+    let (updated, zone_changed) =
+        pitlane_tenancy::branches::update_in(&tx, actor, id, input).await?;
+    if zone_changed {
+        rebuild_in(&tx).await?;
+    }
+    tx.commit().await?;
+    Ok(updated)
 }

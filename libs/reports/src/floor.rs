@@ -9,14 +9,13 @@ use chrono::{DateTime, Utc};
 use pitlane_domain::{
     ServiceError,
     branch::BusinessHours,
-    invoicing::PricedLine,
     reports::{Dimension, per, ratio_bp},
     schedule::{self, Span},
 };
 use pitlane_store::{
     entity::{
-        inspection, inspection_item, mechanic_profile, membership, repair_order, repair_order_line,
-        staff_absence, time_entry,
+        job, mechanic_profile, membership, repair_order, repair_order_line, staff_absence,
+        time_entry,
     },
     figures::Grouping,
     sea_orm::{ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect},
@@ -24,6 +23,7 @@ use pitlane_store::{
 use uuid::Uuid;
 
 use crate::{
+    history::line_value,
     names,
     report::{ChartKind, Headline, Table, Unit, Value, col},
     scope::{Scope, only},
@@ -100,6 +100,7 @@ pub async fn technicians(scope: &Scope) -> Result<Parts, ServiceError> {
     if let Some(me) = scope.self_only {
         mechanics.retain(|m| *m == me);
     }
+    let comebacks = comebacks_by_mechanic(scope, start, end).await?;
     let open_hours = scope
         .shown_branches()
         .first()
@@ -109,7 +110,7 @@ pub async fn technicians(scope: &Scope) -> Result<Parts, ServiceError> {
     let mut table = Table::new(
         "technicians",
         "By technician",
-        "Comebacks are not recorded yet, so they are not shown. Billed hours count on the day the invoice was issued.",
+        "Billed hours count on the day the invoice was issued. A comeback (an order recorded as the same fault returning) counts against each mechanic who worked the earlier order, in the period the comeback was opened.",
         vec![
             col("technician", "Technician", Unit::Text),
             col("available", "Available", Unit::Hours),
@@ -119,10 +120,12 @@ pub async fn technicians(scope: &Scope) -> Result<Parts, ServiceError> {
             col("productivity", "Productivity", Unit::Percent),
             col("labour", "Labour sold", Unit::Money),
             col("effective_labour_rate", "Effective labour rate", Unit::Money),
+            col("comebacks", "Comebacks", Unit::Count),
         ],
     )
     .chart(ChartKind::Bars, "Efficiency by technician", &[4]);
     let (mut all_available, mut all_clocked, mut all_billed) = (0, 0, 0);
+    let mut all_comebacks = 0;
     for id in mechanics {
         let hours = profiles
             .get(&id)
@@ -152,6 +155,8 @@ pub async fn technicians(scope: &Scope) -> Result<Parts, ServiceError> {
         all_available += available;
         all_clocked += clocked;
         all_billed += f.billed_hours_milli;
+        let came_back = comebacks.get(&id).copied().unwrap_or(0);
+        all_comebacks += came_back;
         table.rows.push(vec![
             Value::text(names::member_label(&names, &id.to_string(), "A mechanic")),
             available.into(),
@@ -161,6 +166,7 @@ pub async fn technicians(scope: &Scope) -> Result<Parts, ServiceError> {
             Value::maybe(ratio_bp(clocked, available)),
             f.labour_minor.into(),
             Value::maybe(f.effective_labour_rate()),
+            came_back.into(),
         ]);
     }
     let labour: i64 = table.rows.iter().filter_map(|r| r[6].number()).sum();
@@ -177,6 +183,7 @@ pub async fn technicians(scope: &Scope) -> Result<Parts, ServiceError> {
         } else {
             per(labour * 1000, all_billed)
         }),
+        all_comebacks.into(),
     ]);
     let headlines = vec![
         only(
@@ -199,83 +206,83 @@ pub async fn technicians(scope: &Scope) -> Result<Parts, ServiceError> {
             Unit::Percent,
             ratio_bp(all_clocked, all_available),
         ),
+        only("comebacks", "Comebacks", Unit::Count, Some(all_comebacks)),
     ];
     Ok((headlines, vec![table]))
+}
+
+/// Comebacks opened in the period (at the report's branches), counted once for each
+/// mechanic who worked a job on the earlier order.
+async fn comebacks_by_mechanic(
+    scope: &Scope,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<HashMap<Uuid, i64>, ServiceError> {
+    let mut query = scope
+        .tx
+        .select::<repair_order::Entity>()
+        .filter(repair_order::Column::ComebackOf.is_not_null())
+        .filter(repair_order::Column::CreatedAt.gte(start))
+        .filter(repair_order::Column::CreatedAt.lt(end));
+    if let Some(branch) = scope.branch_id() {
+        query = query.filter(repair_order::Column::BranchId.eq(branch));
+    }
+    let returned = scope.tx.all(query).await?;
+    let earlier: Vec<Uuid> = returned.iter().filter_map(|o| o.comeback_of).collect();
+    if earlier.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let jobs = scope
+        .tx
+        .all(
+            scope
+                .tx
+                .select::<job::Entity>()
+                .filter(job::Column::RepairOrderId.is_in(earlier.iter().copied()))
+                .filter(job::Column::MechanicId.is_not_null()),
+        )
+        .await?;
+    let mut counts: HashMap<Uuid, i64> = HashMap::new();
+    for first in &earlier {
+        let worked: std::collections::BTreeSet<Uuid> = jobs
+            .iter()
+            .filter(|j| j.repair_order_id == *first)
+            .filter_map(|j| j.mechanic_id)
+            .collect();
+        for mechanic in worked {
+            *counts.entry(mechanic).or_default() += 1;
+        }
+    }
+    Ok(counts)
 }
 
 fn branch_hours(branch: &pitlane_store::entity::branch::Model) -> BusinessHours {
     serde_json::from_value(branch.business_hours.clone()).unwrap_or_default()
 }
 
-/// What a repair-order line asks of the customer, as priced on the estimate.
-fn line_value(line: &repair_order_line::Model) -> i64 {
-    let quantity = if line.kind == "labour_flat" || line.kind == "fee" || line.kind == "discount" {
-        1000
-    } else {
-        line.quantity_milli
-    };
-    let amount = PricedLine {
-        quantity_milli: quantity,
-        unit_price: line.unit_price_minor,
-        tax_rate_bp: 0,
-    }
-    .amount();
-    if line.kind == "discount" {
-        -amount
-    } else {
-        amount
-    }
-}
-
 /// Lines the customer answered in the period (approved or declined) and what they were worth,
 /// by the advisor of their order; and declined work not yet followed up.
 pub async fn estimates(scope: &Scope) -> Result<Parts, ServiceError> {
     let (start, end) = scope.period.bounds(scope.tz);
-    let lines = scope
+    let answers = scope
         .tx
-        .all(
-            scope
-                .tx
-                .select::<repair_order_line::Entity>()
-                .filter(repair_order_line::Column::DecidedAt.gte(start))
-                .filter(repair_order_line::Column::DecidedAt.lt(end))
-                .filter(repair_order_line::Column::Decision.is_in(["approved", "declined"])),
-        )
+        .estimate_answers(start, end, scope.branch_id())
         .await?;
-    let order_ids: Vec<Uuid> = lines.iter().map(|l| l.repair_order_id).collect();
-    let mut orders_query = scope
-        .tx
-        .select::<repair_order::Entity>()
-        .filter(repair_order::Column::Id.is_in(order_ids));
-    if let Some(branch) = scope.branch_id() {
-        orders_query = orders_query.filter(repair_order::Column::BranchId.eq(branch));
-    }
-    let orders: HashMap<Uuid, repair_order::Model> = scope
-        .tx
-        .all(orders_query)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o))
-        .collect();
     let names = names::members(&scope.tx).await?;
     // advisor → (presented, approved, presented value, approved value)
     let mut by_advisor: BTreeMap<String, (i64, i64, i64, i64)> = BTreeMap::new();
-    for line in &lines {
-        let Some(order) = orders.get(&line.repair_order_id) else {
-            continue;
-        };
+    for sum in &answers {
         let advisor = names::member_label(
             &names,
-            &order.advisor_id.map(|a| a.to_string()).unwrap_or_default(),
+            &sum.advisor_id.map(|a| a.to_string()).unwrap_or_default(),
             "No advisor",
         );
         let entry = by_advisor.entry(advisor).or_default();
-        let value = line_value(line);
-        entry.0 += 1;
-        entry.2 += value;
-        if line.decision == "approved" {
-            entry.1 += 1;
-            entry.3 += value;
+        entry.0 += sum.lines;
+        entry.2 += sum.value_minor;
+        if sum.decision == "approved" {
+            entry.1 += sum.lines;
+            entry.3 += sum.value_minor;
         }
     }
     let mut table = Table::new(
@@ -406,77 +413,28 @@ pub async fn estimates(scope: &Scope) -> Result<Parts, ServiceError> {
 /// technician who did them.
 pub async fn inspections(scope: &Scope) -> Result<Parts, ServiceError> {
     let (start, end) = scope.period.bounds(scope.tz);
-    let mut rows = scope
-        .tx
-        .all(
-            scope
-                .tx
-                .select::<inspection::Entity>()
-                .filter(inspection::Column::CreatedAt.gte(start))
-                .filter(inspection::Column::CreatedAt.lt(end)),
-        )
-        .await?;
-    if let Some(branch) = scope.branch_id() {
-        let orders: std::collections::HashSet<Uuid> = scope
-            .tx
-            .all(
-                scope
-                    .tx
-                    .select::<repair_order::Entity>()
-                    .filter(repair_order::Column::BranchId.eq(branch))
-                    .filter(
-                        repair_order::Column::Id
-                            .is_in(rows.iter().map(|i| i.repair_order_id).collect::<Vec<_>>()),
-                    ),
-            )
-            .await?
-            .into_iter()
-            .map(|o| o.id)
-            .collect();
-        rows.retain(|i| orders.contains(&i.repair_order_id));
-    }
-    let ids: Vec<Uuid> = rows.iter().map(|i| i.id).collect();
-    let items = scope
-        .tx
-        .all(
-            scope
-                .tx
-                .select::<inspection_item::Entity>()
-                .filter(inspection_item::Column::InspectionId.is_in(ids)),
-        )
-        .await?;
-    let inspector: HashMap<Uuid, String> = rows
-        .iter()
-        .map(|i| {
-            (
-                i.id,
-                i.inspector_name
-                    .clone()
-                    .filter(|n| !n.is_empty())
-                    .unwrap_or_else(|| "Not recorded".into()),
-            )
-        })
-        .collect();
+    let branch = scope.branch_id();
+    let name = |n: &Option<String>| {
+        n.clone()
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| "Not recorded".into())
+    };
     // inspector → [started, completed, green, yellow, red, unrated]
     let mut by: BTreeMap<String, [i64; 6]> = BTreeMap::new();
-    for i in &rows {
-        let entry = by.entry(inspector[&i.id].clone()).or_default();
-        entry[0] += 1;
-        if i.status == "completed" {
-            entry[1] += 1;
-        }
+    for sum in scope.tx.inspection_sums(start, end, branch).await? {
+        let entry = by.entry(name(&sum.inspector)).or_default();
+        entry[0] += sum.started;
+        entry[1] += sum.completed;
     }
-    for item in &items {
-        let Some(name) = inspector.get(&item.inspection_id) else {
-            continue;
+    for sum in scope.tx.finding_sums(start, end, branch).await? {
+        let entry = by.entry(name(&sum.inspector)).or_default();
+        let at = match sum.rating.as_deref() {
+            Some("green") => 2,
+            Some("yellow") => 3,
+            Some("red") => 4,
+            _ => 5,
         };
-        let entry = by.entry(name.clone()).or_default();
-        match item.rating.as_deref() {
-            Some("green") => entry[2] += 1,
-            Some("yellow") => entry[3] += 1,
-            Some("red") => entry[4] += 1,
-            _ => entry[5] += 1,
-        }
+        entry[at] += sum.items;
     }
     let mut table = Table::new(
         "by_technician",

@@ -8,7 +8,9 @@
 //! - [`floor`]: technician productivity, estimates, inspections, from the floor's records;
 //! - [`stock`]: the inventory report; [`people`]: the customers report;
 //! - [`dashboard`]: the dashboard's tiles; [`digest`]: the dashboard by e-mail; [`demo`]: the demo workshop's year of history;
-//! - [`figures`]: rebuilding the daily figures from the documents.
+//! - [`figures`]: rebuilding the daily figures from the documents;
+//! - [`history`]: a vehicle's or customer's repair history;
+//! - [`text`]: how figures read; [`print`]: reports and histories as PDFs.
 //!
 //! Every figure is defined once, in `pitlane_domain::reports`.
 
@@ -17,12 +19,15 @@ pub mod demo;
 pub mod digest;
 pub mod figures;
 pub mod floor;
+pub mod history;
 pub mod money;
 pub mod names;
 pub mod people;
+pub mod print;
 pub mod report;
 pub mod scope;
 pub mod stock;
+pub mod text;
 
 use pitlane_domain::{Actor, ServiceError};
 

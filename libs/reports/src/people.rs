@@ -7,7 +7,10 @@ use chrono::{DateTime, Months, Utc};
 use pitlane_domain::{ServiceError, reports::ratio_bp};
 use pitlane_store::{
     entity::{appointment, customer, invoice},
-    sea_orm::{ColumnTrait, FromQueryResult, QueryFilter, QuerySelect},
+    sea_orm::{
+        ColumnTrait, FromQueryResult, QueryFilter, QuerySelect,
+        sea_query::{Expr, ExprTrait, Func},
+    },
 };
 use uuid::Uuid;
 
@@ -18,18 +21,19 @@ use crate::{
 
 type Parts = (Vec<Headline>, Vec<Table>);
 
-/// An issued invoice as the customers report reads it: whose, when.
+/// One customer's visits up to the period's end, summed in the database (a year of a large
+/// chain is hundreds of thousands of invoices, a few tens of thousands of customers).
 #[derive(Debug, FromQueryResult)]
-struct Visit {
+struct Visits {
     customer_id: Uuid,
-    issued_at: Option<DateTime<Utc>>,
-}
-
-/// A customer's visits up to the period's end.
-struct Seen {
-    first: DateTime<Utc>,
-    last: DateTime<Utc>,
-    in_period: bool,
+    first: Option<DateTime<Utc>>,
+    last: Option<DateTime<Utc>>,
+    /// 1 when one was in the period.
+    in_period: i64,
+    /// 1 when one was in the year before the last twelve months.
+    earlier: i64,
+    /// 1 when one was in the last twelve months.
+    recent: i64,
 }
 
 /// A visit is an issued (not voided) invoice. New customers had their first visit in the
@@ -40,56 +44,64 @@ struct Seen {
 pub async fn customers(scope: &Scope) -> Result<Parts, ServiceError> {
     let tx = &scope.tx;
     let (start, end) = scope.period.bounds(scope.tz);
+    let year_ago = end.checked_sub_months(Months::new(12)).unwrap_or(end);
+    let two_years_ago = end.checked_sub_months(Months::new(24)).unwrap_or(end);
     let mut query = tx
         .select::<invoice::Entity>()
         .select_only()
-        .columns([invoice::Column::CustomerId, invoice::Column::IssuedAt])
+        .column(invoice::Column::CustomerId)
+        .column_as(invoice::Column::IssuedAt.min(), "first")
+        .column_as(invoice::Column::IssuedAt.max(), "last")
         .filter(invoice::Column::IssuedAt.is_not_null())
         .filter(invoice::Column::Status.ne("void"))
-        .filter(invoice::Column::IssuedAt.lt(end));
+        .filter(invoice::Column::IssuedAt.lt(end))
+        .group_by(invoice::Column::CustomerId);
+    query = query
+        .expr_as(
+            Expr::expr(Func::max(
+                Expr::case(invoice::Column::IssuedAt.gte(start), 1).finally(0),
+            ))
+            .cast_as("bigint"),
+            "in_period",
+        )
+        .expr_as(
+            Expr::expr(Func::max(
+                Expr::case(
+                    invoice::Column::IssuedAt
+                        .gte(two_years_ago)
+                        .and(invoice::Column::IssuedAt.lt(year_ago)),
+                    1,
+                )
+                .finally(0),
+            ))
+            .cast_as("bigint"),
+            "earlier",
+        )
+        .expr_as(
+            Expr::expr(Func::max(
+                Expr::case(invoice::Column::IssuedAt.gte(year_ago), 1).finally(0),
+            ))
+            .cast_as("bigint"),
+            "recent",
+        );
     if let Some(branch) = scope.branch_id() {
         query = query.filter(invoice::Column::BranchId.eq(branch));
     }
-    let visits: Vec<Visit> = tx.all_as(query).await?;
-    // Each customer's first and last visit up to the period's end, and whether they came in it.
-    let mut seen: HashMap<Uuid, Seen> = HashMap::new();
-    for v in &visits {
-        let Some(at) = v.issued_at else { continue };
-        let entry = seen.entry(v.customer_id).or_insert(Seen {
-            first: at,
-            last: at,
-            in_period: false,
-        });
-        entry.first = entry.first.min(at);
-        entry.last = entry.last.max(at);
-        entry.in_period |= at >= start;
-    }
-    let came: Vec<&Seen> = seen.values().filter(|s| s.in_period).collect();
-    let new = came.iter().filter(|s| s.first >= start).count() as i64;
-    let returning = came.len() as i64 - new;
-
-    let year_ago = end.checked_sub_months(Months::new(12)).unwrap_or(end);
-    let two_years_ago = end.checked_sub_months(Months::new(24)).unwrap_or(end);
-    let mut earlier: HashMap<Uuid, bool> = HashMap::new();
-    for v in &visits {
-        let Some(at) = v.issued_at else { continue };
-        if at >= two_years_ago && at < year_ago {
-            earlier.entry(v.customer_id).or_insert(false);
-        }
-    }
-    for v in &visits {
-        if let (Some(at), Some(back)) = (v.issued_at, earlier.get_mut(&v.customer_id))
-            && at >= year_ago
-        {
-            *back = true;
-        }
-    }
-    let retained = earlier.values().filter(|b| **b).count() as i64;
-
-    let mut lapsed: Vec<(Uuid, DateTime<Utc>)> = seen
+    let visits: Vec<Visits> = tx.all_as(query).await?;
+    let came: Vec<&Visits> = visits.iter().filter(|v| v.in_period == 1).collect();
+    let new = came
         .iter()
-        .filter(|(_, s)| s.last < year_ago)
-        .map(|(id, s)| (*id, s.last))
+        .filter(|v| v.first.is_some_and(|first| first >= start))
+        .count() as i64;
+    let returning = came.len() as i64 - new;
+    // Retention: of those who came in the year before last, who came back in the last.
+    let earlier: Vec<&Visits> = visits.iter().filter(|v| v.earlier == 1).collect();
+    let retained = earlier.iter().filter(|v| v.recent == 1).count() as i64;
+
+    let mut lapsed: Vec<(Uuid, DateTime<Utc>)> = visits
+        .iter()
+        .filter_map(|v| Some((v.customer_id, v.last?)))
+        .filter(|(_, last)| *last < year_ago)
         .collect();
     lapsed.sort_by_key(|(_, last)| std::cmp::Reverse(*last));
     let lapsed_ids: Vec<Uuid> = lapsed.iter().take(100).map(|(id, _)| *id).collect();

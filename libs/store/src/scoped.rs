@@ -215,7 +215,7 @@ impl TenantTx {
     }
 
     /// The tenant filter, plus the branch filter where the table and the member have one.
-    fn scope<E: TenantScoped>(&self) -> Condition {
+    pub(crate) fn scope<E: TenantScoped>(&self) -> Condition {
         let mut condition = Condition::all().add(E::tenant_column().eq(self.tenant.0));
         if let (Some(column), Some(branches)) = (E::branch_column(), &self.branches) {
             condition = condition.add(column.is_in(branches.iter().copied()));

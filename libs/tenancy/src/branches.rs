@@ -232,10 +232,26 @@ pub async fn update(
     id: Uuid,
     input: BranchInput,
 ) -> Result<branch::Model, ServiceError> {
+    let tx = store.tx(&TenantCtx::of(actor)).await?;
+    let (updated, _) = update_in(&tx, actor, id, input).await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// Changes a branch in a transaction the caller commits; says whether its time zone changed
+/// (the reports' local days move with it, so their figures are rebuilt in the same
+/// transaction: `pitlane_reports::figures::update_branch`).
+pub async fn update_in(
+    tx: &TenantTx,
+    actor: &Actor,
+    id: Uuid,
+    input: BranchInput,
+) -> Result<(branch::Model, bool), ServiceError> {
     actor.require(Permission::SettingsManage)?;
     let p = parse(&input)?;
-    let tx = store.tx(&TenantCtx::of(actor)).await?;
-    let mut row = tx.get::<branch::Entity>(id).await?.into_active_model();
+    let before = tx.get::<branch::Entity>(id).await?;
+    let zone_changed = before.time_zone != p.time_zone;
+    let mut row = before.into_active_model();
     row.name = Set(p.name);
     row.address_line1 = Set(p.address_line1);
     row.address_line2 = Set(p.address_line2);
@@ -251,13 +267,12 @@ pub async fn update(
     row.updated_at = Set(Utc::now());
     let updated = tx.update(row).await.map_err(taken_name)?;
     pitlane_store::audit::record(
-        &tx,
+        tx,
         pitlane_store::audit::By::Member(actor),
         pitlane_store::audit::Event::new("branch.updated").subject(updated.name.clone()),
     )
     .await?;
-    tx.commit().await?;
-    Ok(updated)
+    Ok((updated, zone_changed))
 }
 
 /// The stored hours of a branch, for display.

@@ -163,6 +163,25 @@ pub struct TestApp {
 }
 
 /// Prints the median, 95th percentile and maximum of timed calls, for the benchmarks.
+/// Calls `f` a few times to warm up, then `calls` times, and returns how long each took:
+/// what the benchmark examples hand to [`print_timings`].
+pub async fn time_calls<F, Fut>(calls: usize, mut f: F) -> anyhow::Result<Vec<std::time::Duration>>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    for _ in 0..3 {
+        f().await?;
+    }
+    let mut samples = Vec::with_capacity(calls);
+    for _ in 0..calls {
+        let started = std::time::Instant::now();
+        f().await?;
+        samples.push(started.elapsed());
+    }
+    Ok(samples)
+}
+
 pub fn print_timings(label: &str, mut samples: Vec<std::time::Duration>) {
     samples.sort();
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;

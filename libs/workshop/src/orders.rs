@@ -129,6 +129,7 @@ async fn insert(
             created_at: Set(now),
             updated_at: Set(now),
             closed_at: Set(None),
+            comeback_of: Set(None),
         })
         .await
         .map_err(|e| {
@@ -837,6 +838,56 @@ pub async fn set_follow_updates(
     tx.update(row).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Records the order as a comeback of an earlier order of the same vehicle (the fault came
+/// back after that work), or clears it with `None`. The technician report counts comebacks
+/// against the mechanics who worked the earlier order.
+pub async fn record_comeback(
+    ws: &Workshop,
+    actor: &Actor,
+    id: RepairOrderId,
+    earlier: Option<RepairOrderId>,
+) -> Result<OrderView, ServiceError> {
+    actor.require(Permission::RepairOrdersWrite)?;
+    let tx = ws.store().tx(&TenantCtx::of(actor)).await?;
+    let row = tx.get_for_update::<repair_order::Entity>(id.0).await?;
+    let detail = match earlier {
+        None => "No longer counted as a comeback".to_owned(),
+        Some(earlier) => {
+            let unknown = || FieldErrors::single("comeback_of", "no such repair order");
+            let first = match tx.get::<repair_order::Entity>(earlier.0).await {
+                Ok(o) => o,
+                Err(pitlane_store::StoreError::NotFound) => return Err(unknown().into()),
+                Err(e) => return Err(e.into()),
+            };
+            if first.vehicle_id != row.vehicle_id {
+                return Err(FieldErrors::single(
+                    "comeback_of",
+                    "a comeback is of an earlier order of the same vehicle",
+                )
+                .into());
+            }
+            if (first.created_at, first.id) >= (row.created_at, row.id) {
+                return Err(FieldErrors::single(
+                    "comeback_of",
+                    "a comeback is of an order opened before this one",
+                )
+                .into());
+            }
+            format!("A comeback of {}", display_number(first.number))
+        }
+    };
+    let mut active = row.into_active_model();
+    active.comeback_of = Set(earlier.map(|e| e.0));
+    active.updated_at = Set(Utc::now());
+    let row = tx.update(active).await?;
+    let by = tx.actor_name(actor).await?;
+    record(&tx, &row, "comeback", Some(detail), by, false).await?;
+    let result = view(&tx, row).await?;
+    tx.commit().await?;
+    publish(ws, &result.order, "repair_order.updated").await;
+    Ok(result)
 }
 
 /// Notes an issued invoice on its order, in the invoice's transaction, and moves an order

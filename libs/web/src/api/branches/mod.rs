@@ -87,6 +87,8 @@ impl BranchesApi {
     /// Change a branch
     ///
     /// Needs `settings.manage`. All fields are replaced (business hours only when sent).
+    /// Moving a branch to another time zone moves its documents to other local days: the
+    /// report figures are rebuilt in the same transaction.
     #[oai(
         path = "/branches/:branch_id",
         method = "put",
@@ -100,7 +102,13 @@ impl BranchesApi {
         body: Json<BranchWrite>,
     ) -> Result<Json<Branch>, Problem> {
         let input: BranchInput = body.0.try_into()?;
-        let updated = branches::update(&state.store, &auth.actor, branch_id.0, input).await?;
+        let updated = pitlane_reports::figures::update_branch(
+            &state.reports,
+            &auth.actor,
+            branch_id.0,
+            input,
+        )
+        .await?;
         Ok(Json(updated.into()))
     }
 }

@@ -270,6 +270,9 @@ pub struct RepairOrder {
     #[oai(nullable)]
     pub promised_at: Option<DateTime<Utc>>,
     pub follow_updates: bool,
+    /// The earlier order of the same vehicle this one comes back for (the fault returned).
+    #[oai(nullable)]
+    pub comeback_of: Option<Uuid>,
     #[oai(nullable)]
     pub approval: Option<Approval>,
     pub currency: String,
@@ -309,6 +312,7 @@ impl RepairOrder {
             concern: o.concern.clone(),
             promised_at: o.promised_at,
             follow_updates: o.follow_updates,
+            comeback_of: o.comeback_of,
             approval: match (&o.approval_method, o.approved_at, &o.approved_by) {
                 (Some(method), Some(at), Some(by)) => Some(Approval {
                     method: method.clone(),
@@ -393,6 +397,23 @@ impl TryFrom<RepairOrderWrite> for OrderInput {
             promised_at: w.promised_at,
             follow_updates: w.follow_updates.unwrap_or(false),
         })
+    }
+}
+
+/// Whether an order is a comeback, and of which earlier order.
+#[derive(Object)]
+#[oai(example)]
+pub struct ComebackWrite {
+    /// An earlier order of the same vehicle; null: not a comeback.
+    #[oai(nullable)]
+    pub comeback_of: Option<Uuid>,
+}
+
+impl Example for ComebackWrite {
+    fn example() -> Self {
+        Self {
+            comeback_of: Some(Uuid::nil()),
+        }
     }
 }
 

@@ -18,8 +18,9 @@ use poem_openapi::{
 use uuid::Uuid;
 
 use self::json::{
-    AnswerWrite, CannedJobAdd, CustomerLink, EstimateAnswer, InspectionStart, LineWrite, OrderLine,
-    OrderStatusWrite, RepairOrder, RepairOrderCounts, RepairOrderSummary, RepairOrderWrite,
+    AnswerWrite, CannedJobAdd, ComebackWrite, CustomerLink, EstimateAnswer, InspectionStart,
+    LineWrite, OrderLine, OrderStatusWrite, RepairOrder, RepairOrderCounts, RepairOrderSummary,
+    RepairOrderWrite,
 };
 use super::{
     ApiTags, Caller,
@@ -194,6 +195,34 @@ impl RepairOrdersApi {
             next,
             &StatusChange::from(body.0),
             &site,
+        )
+        .await?;
+        Ok(Json(RepairOrder::new(&view, show_profit(&auth))))
+    }
+
+    /// Record a comeback
+    ///
+    /// Needs `repair_orders.write`. Marks the order as a comeback of an earlier order of the
+    /// same vehicle (the fault came back after that work), or clears it with null. The
+    /// technician report counts comebacks against the mechanics who worked the earlier order.
+    #[oai(
+        path = "/repair-orders/:order_id/comeback",
+        method = "put",
+        operation_id = "set_repair_order_comeback",
+        tag = "ApiTags::RepairOrders"
+    )]
+    async fn comeback(
+        &self,
+        Caller(auth): Caller,
+        state: Data<&AppState>,
+        order_id: Path<Uuid>,
+        body: Json<ComebackWrite>,
+    ) -> Result<Json<RepairOrder>, Problem> {
+        let view = orders::record_comeback(
+            &state.workshop,
+            &auth.actor,
+            order_id.0.into(),
+            body.0.comeback_of.map(Into::into),
         )
         .await?;
         Ok(Json(RepairOrder::new(&view, show_profit(&auth))))

@@ -2,8 +2,11 @@
 //! periods, then tables whose columns say what unit their numbers are in).
 
 use chrono::NaiveDate;
-use pitlane_reports::report::{self, Report, ReportKind, Unit};
-use poem_openapi::{Enum, Object};
+use pitlane_reports::{
+    history::{History, Subject},
+    report::{self, Report, ReportKind, Unit},
+};
+use poem_openapi::{ApiResponse, Enum, Object, payload::Binary};
 use uuid::Uuid;
 
 /// Which report.
@@ -207,31 +210,102 @@ impl From<Report> for ReportBody {
                     last_year: h.last_year,
                 })
                 .collect(),
-            tables: r
-                .tables
+            tables: r.tables.into_iter().map(ReportTable::from).collect(),
+        }
+    }
+}
+
+impl From<report::Table> for ReportTable {
+    fn from(t: report::Table) -> Self {
+        ReportTable {
+            key: t.key.to_owned(),
+            title: t.title,
+            description: t.description,
+            columns: t
+                .columns
                 .into_iter()
-                .map(|t| ReportTable {
-                    key: t.key.to_owned(),
-                    title: t.title,
-                    description: t.description,
-                    columns: t
-                        .columns
-                        .into_iter()
-                        .map(|c| ReportColumn {
-                            key: c.key.to_owned(),
-                            label: c.label.to_owned(),
-                            unit: c.unit.into(),
-                        })
-                        .collect(),
-                    rows: t
-                        .rows
-                        .iter()
-                        .map(|r| r.iter().map(value).collect())
-                        .collect(),
-                    totals: t.totals.map(|r| r.iter().map(value).collect()),
+                .map(|c| ReportColumn {
+                    key: c.key.to_owned(),
+                    label: c.label.to_owned(),
+                    unit: c.unit.into(),
                 })
                 .collect(),
+            rows: t
+                .rows
+                .iter()
+                .map(|r| r.iter().map(value).collect())
+                .collect(),
+            totals: t.totals.map(|r| r.iter().map(value).collect()),
         }
+    }
+}
+
+/// What a repair history is of.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "snake_case")]
+pub enum HistorySubject {
+    Vehicle,
+    Customer,
+}
+
+/// A line identifying the subject of a history: `Owner`, `VIN`, `Phone`...
+#[derive(Object)]
+pub struct HistoryFact {
+    pub label: String,
+    pub value: String,
+}
+
+/// A vehicle's or customer's repair history: tables `orders`, `work` and `invoices`, newest
+/// first, shaped as a report's tables.
+#[derive(Object)]
+pub struct HistoryBody {
+    pub subject: HistorySubject,
+    pub subject_id: Uuid,
+    pub title: String,
+    pub facts: Vec<HistoryFact>,
+    /// The currency every money figure is in (ISO 4217).
+    pub currency: String,
+    pub tables: Vec<ReportTable>,
+}
+
+impl From<History> for HistoryBody {
+    fn from(h: History) -> Self {
+        let (subject, subject_id) = match h.subject {
+            Subject::Vehicle(id) => (HistorySubject::Vehicle, id.0),
+            Subject::Customer(id) => (HistorySubject::Customer, id.0),
+        };
+        HistoryBody {
+            subject,
+            subject_id,
+            title: h.title,
+            facts: h
+                .facts
+                .into_iter()
+                .map(|(label, value)| HistoryFact {
+                    label: label.to_owned(),
+                    value,
+                })
+                .collect(),
+            currency: h.currency,
+            tables: h.tables.into_iter().map(ReportTable::from).collect(),
+        }
+    }
+}
+
+/// A report or history on paper.
+#[derive(ApiResponse)]
+pub enum PrintedReport {
+    /// A tagged PDF on the workshop's letterhead.
+    #[oai(status = 200, content_type = "application/pdf")]
+    Ok(
+        Binary<Vec<u8>>,
+        #[oai(header = "content-disposition")] String,
+    ),
+}
+
+impl PrintedReport {
+    pub fn new(body: Vec<u8>, name: &str) -> Self {
+        PrintedReport::Ok(Binary(body), format!("inline; filename=\"{name}\""))
     }
 }
 

@@ -33,7 +33,26 @@ fn segment_of(p: &Pairs, errors: &mut FieldErrors) -> Segment {
     Segment {
         tag: p.optional("tag"),
         inactive_days: p.parsed("inactive_days", "write a whole number of days", errors),
+        declined_work: p.get("declined_work") == "yes",
     }
+}
+
+/// The campaign the estimates report offers in one click: its customers with declined work
+/// nobody has followed up, a headline and message ready to send.
+fn declined_work_campaign() -> Pairs {
+    Pairs(vec![
+        ("declined_work".into(), "yes".into()),
+        (
+            "headline".into(),
+            "The work we recommended for your vehicle".into(),
+        ),
+        (
+            "body".into(),
+            "On your last visit we recommended some work that you chose to leave for later. \
+             Reply to this e-mail or book online and we will get it done at a time that suits you."
+                .into(),
+        ),
+    ])
 }
 
 fn campaign_page(
@@ -63,6 +82,12 @@ fn campaign_page(
                     (Field::new("tag", "Customers tagged (optional)", p.get("tag")).hint("Such as fleet").render(errors))
                     (Field::new("inactive_days", "Not seen for at least (days, optional)", p.get("inactive_days")).kind("number").render(errors))
                 }
+                div class="field checks" {
+                    label class="check" {
+                        input type="checkbox" name="declined_work" value="yes" checked[p.get("declined_work") == "yes"];
+                        " Only customers with declined work nobody has followed up: each e-mail lists their own, and sending marks it followed up"
+                    }
+                }
                 h2 { "What" }
                 (Field::new("headline", "Headline", p.get("headline")).required().render(errors))
                 (textarea("body", "Message", p.get("body"), errors))
@@ -79,6 +104,8 @@ fn campaign_page(
 #[derive(Deserialize)]
 pub struct SentQuery {
     sent: Option<u64>,
+    /// `declined`: the estimates report's follow-up campaign, filled in.
+    segment: Option<String>,
 }
 
 #[handler]
@@ -86,7 +113,11 @@ async fn campaign_form(staff: Staff, Query(q): Query<SentQuery>) -> PageResult {
     let notice = q.sent.map(|n| {
         format!("Sending to {n} customers. Their e-mails go out paced over the next minutes.")
     });
-    campaign_page(&staff, &Pairs::default(), &FieldErrors::new(), notice)
+    let typed = match q.segment.as_deref() {
+        Some("declined") => declined_work_campaign(),
+        _ => Pairs::default(),
+    };
+    campaign_page(&staff, &typed, &FieldErrors::new(), notice)
 }
 
 /// Counting the recipients answers with the form and the count; sending goes on to a fresh

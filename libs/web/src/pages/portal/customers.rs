@@ -496,6 +496,9 @@ async fn customer_page(staff: &Staff, state: &AppState, id: CustomerId, r: Retur
             section class="card" aria-labelledby="visits-heading" {
                 h2 id="visits-heading" { "Visits" }
                 @if can_write { p { a class="button secondary" href=(ctx.link(&format!("/portal/appointments/new?customer_id={}", c.id))) { "Book an appointment" } } }
+                @if actor.can(pitlane_domain::permissions::Permission::RepairOrdersRead) {
+                    p { a href=(ctx.link(&format!("{base}/history"))) { "Repair history: every order and invoice, printable" } }
+                }
                 @if history.appointments.is_empty() { p class="muted" { "No visits yet." } }
                 @else {
                     (table_region("Visits", html! {
@@ -885,6 +888,9 @@ async fn vehicle_page(
             }
             section class="card" aria-labelledby="service-heading" {
                 h2 id="service-heading" { "Service history" }
+                @if actor.can(pitlane_domain::permissions::Permission::RepairOrdersRead) {
+                    p { a href=(ctx.link(&format!("/portal/vehicles/{}/history", v.id))) { "Repair history: every order and invoice, printable" } }
+                }
                 @if h.appointments.is_empty() { p class="muted" { "No visits yet." } }
                 ul { @for a in &h.appointments { li { a href=(ctx.link(&format!("/portal/appointments/{}", a.id))) { (when(a)) } " · " (AppointmentStatus::label_for(&a.status)) } } }
                 @if !repair_orders.is_empty() {

@@ -109,7 +109,7 @@ async fn my_jobs_page(staff: &Staff, state: &AppState, errors: &FieldErrors) -> 
                     (job_card(ctx, c, actions))
                 }
             }
-            p { a href=(ctx.link("/portal/job-board")) { "Job board" } " · " a href=(ctx.link("/portal/earnings")) { "My earnings" } }
+            p { a href=(ctx.link("/portal/job-board")) { "Job board" } " · " a href=(ctx.link("/portal/earnings")) { "My earnings" } " · " a href=(ctx.link("/portal/reports/technicians")) { "My productivity" } }
         },
     );
     Ok((status_for(errors), body).into_response())

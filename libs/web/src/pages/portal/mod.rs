@@ -23,6 +23,7 @@ page_modules!(
     purchasing,
     invoices,
     reports,
+    history,
     messages,
     templates,
 );

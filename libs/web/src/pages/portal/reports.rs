@@ -5,14 +5,15 @@
 use maud::{Markup, html};
 use pitlane_domain::{
     FieldErrors,
-    money::format_amount,
     quantity::format_quantity,
     reports::{Preset, safe_cell},
     text::CurrencyCode,
 };
 use pitlane_reports::{
     Report, ReportKind, ReportQuery,
+    print::Letterhead,
     report::{ChartKind, Headline, Table, Unit, Value},
+    text::{self, change, shown},
 };
 use poem::{
     IntoResponse, Response, Route, get, handler,
@@ -27,6 +28,7 @@ use crate::pages::kit::{
     forms::{error_summary, query_link, select, status_for},
     page, table_region,
 };
+use crate::tenant::TenantScope;
 use pitlane_app::state::AppState;
 
 pub fn routes(routes: Route) -> Route {
@@ -34,6 +36,7 @@ pub fn routes(routes: Route) -> Route {
         .at("/portal/reports", get(index))
         .at("/portal/reports/:kind", get(show))
         .at("/portal/reports/:kind/export", get(export))
+        .at("/portal/reports/:kind/pdf", get(pdf))
 }
 
 /// The report's choices as the form (and its links) carry them.
@@ -100,39 +103,6 @@ async fn index(staff: Staff) -> PageResult {
     Ok(page(ctx, "Reports", Some("reports"), body).into_response())
 }
 
-/// How a number of a column reads on the page.
-fn shown(unit: Unit, value: &Value, currency: &CurrencyCode) -> String {
-    match (unit, value) {
-        (_, Value::Empty) => "—".to_owned(),
-        (_, Value::Text(t)) => t.clone(),
-        (Unit::Money, Value::Number(n)) => format_amount(*n, currency),
-        (Unit::Hours, Value::Number(n)) => format!("{} h", format_quantity(*n)),
-        (Unit::Percent, Value::Number(n)) => percent(*n),
-        (Unit::Ratio, Value::Number(n)) => format!("{}.{:02}×", n / 100, (n % 100).abs()),
-        (_, Value::Number(n)) => n.to_string(),
-    }
-}
-
-fn percent(bp: i64) -> String {
-    let sign = if bp < 0 { "−" } else { "" };
-    let abs = bp.unsigned_abs();
-    format!("{sign}{}.{:01} %", abs / 100, (abs % 100) / 10)
-}
-
-/// "+12.5 %" against an earlier figure; nothing when there is nothing to compare.
-fn change(now: Option<i64>, before: Option<i64>) -> Option<String> {
-    let (now, before) = (now?, before?);
-    if before == 0 {
-        return None;
-    }
-    let bp = pitlane_domain::reports::ratio_bp(now - before, before.abs())?;
-    Some(if bp >= 0 {
-        format!("+{}", percent(bp))
-    } else {
-        percent(bp)
-    })
-}
-
 fn headline_card(h: &Headline, report: &Report, currency: &CurrencyCode) -> Markup {
     let value = |n: Option<i64>| shown(h.unit, &Value::maybe(n), currency);
     let compared = h.previous.is_some() || h.last_year.is_some();
@@ -157,7 +127,9 @@ fn headline_card(h: &Headline, report: &Report, currency: &CurrencyCode) -> Mark
     }
 }
 
-fn table_markup(t: &Table, currency: &CurrencyCode) -> Markup {
+/// A report table as an HTML table: the first column heads each row, figures align right,
+/// the totals in the footer. Repair histories show theirs the same way.
+pub(crate) fn table_markup(t: &Table, currency: &CurrencyCode) -> Markup {
     let numeric = |u: Unit| !matches!(u, Unit::Text | Unit::Date);
     html! {
         table id=(format!("t-{}", t.key)) {
@@ -212,22 +184,6 @@ fn charts_of(t: &Table, currency: &CurrencyCode) -> Markup {
             }
         }
     }
-}
-
-fn period_text(report: &Report) -> String {
-    let p = |p: &pitlane_domain::reports::Period| {
-        if p.from == p.to {
-            p.from.format("%-d %b %Y").to_string()
-        } else {
-            format!("{} – {}", p.from.format("%-d %b %Y"), p.to.format("%-d %b %Y"))
-        }
-    };
-    format!(
-        "{} · compared with {} and {}",
-        p(&report.period),
-        p(&report.previous),
-        p(&report.last_year)
-    )
 }
 
 fn filters_form(
@@ -306,26 +262,42 @@ async fn show(
         Err(pitlane_domain::ServiceError::Invalid(errors)) => (None, errors),
         Err(other) => return Err(other.into()),
     };
-    let currency = CurrencyCode::parse(report.as_ref().map_or("EUR", |r| r.currency.as_str()))
-        .unwrap_or_else(|_| CurrencyCode::parse("EUR").expect("EUR"));
+    let currency = text::currency(report.as_ref().map_or("EUR", |r| r.currency.as_str()));
     let export_link = |table: &str| {
         let mut pairs = filters.pairs();
         pairs.push(("table", table.to_owned()));
         ctx.link(&query_link(&format!("/portal/reports/{}/export", kind.key()), &pairs))
     };
+    // The declined work's follow-up: a campaign ready to send to those customers.
+    let can_campaign = kind == ReportKind::Estimates
+        && staff
+            .actor
+            .can(pitlane_domain::permissions::Permission::SettingsManage);
+    let pdf_link = ctx.link(&query_link(
+        &format!("/portal/reports/{}/pdf", kind.key()),
+        &filters.pairs(),
+    ));
     let body = html! {
-        p class="no-print" { a href=(ctx.link("/portal/reports")) { "All reports" } }
+        p class="no-print" {
+            @if staff.actor.can(pitlane_domain::permissions::Permission::ReportsView) {
+                a href=(ctx.link("/portal/reports")) { "All reports" }
+            } @else {
+                a href=(ctx.link("/portal/my-jobs")) { "My jobs" }
+            }
+        }
         h1 { (kind.title()) }
         p class="muted" { (kind.summary()) }
         (filters_form(ctx, kind, &filters, &branches, &errors))
         @if let Some(report) = &report {
             p class="report-period" {
                 strong { (report.branch.as_ref().map_or("All branches", |b| b.1.as_str())) }
-                " · " (period_text(report))
+                " · " (text::period(report))
             }
             p class="no-print" {
                 a href=(export_link("headlines")) download { "Download the headlines (CSV)" }
-                " · Print this page from your browser for a paper copy without the menus."
+                " · "
+                a href=(pdf_link) { "Download as PDF" }
+                " · or print this page from your browser: the menus are left off the paper."
             }
             @if !report.headlines.is_empty() {
                 section aria-labelledby="headlines-heading" {
@@ -341,6 +313,9 @@ async fn show(
                     p class="muted" { (t.description) }
                     (charts_of(t, &currency))
                     (table_region(&t.title, table_markup(t, &currency)))
+                    @if t.key == "declined" && !t.rows.is_empty() && can_campaign {
+                        p class="no-print" { a class="button" href=(ctx.link("/portal/campaigns?segment=declined")) { "Send these customers a campaign" } }
+                    }
                     p class="no-print" { a href=(export_link(t.key)) download { "Download “" (t.title) "” (CSV)" } }
                 }
             }
@@ -461,4 +436,35 @@ async fn export(
             format!("attachment; filename=\"{name}\""),
         )
         .body(body))
+}
+
+/// The report as a tagged PDF on the workshop's letterhead.
+#[handler]
+async fn pdf(
+    staff: Staff,
+    Data(state): Data<&AppState>,
+    Data(scope): Data<&TenantScope>,
+    Path(kind): Path<String>,
+    Query(filters): Query<Filters>,
+) -> Result<Response, PageError> {
+    let kind = kind_of(&kind)?;
+    let query = filters.query().map_err(pitlane_domain::ServiceError::from)?;
+    let report = pitlane_reports::run(&state.reports, &staff.actor, kind, &query).await?;
+    let body = pitlane_reports::print::report(&report, Letterhead::of(&scope.tenant));
+    Ok(pdf_file(
+        body,
+        &pitlane_reports::print::report_file_name(&report),
+    ))
+}
+
+/// A PDF to open in the browser's viewer (and save under `name`).
+pub(crate) fn pdf_file(body: Vec<u8>, name: &str) -> Response {
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "application/pdf")
+        .header(
+            header::CONTENT_DISPOSITION,
+            format!("inline; filename=\"{name}\""),
+        )
+        .body(body)
 }

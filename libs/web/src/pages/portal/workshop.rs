@@ -39,6 +39,7 @@ pub fn routes(routes: Route) -> Route {
         .at("/portal/repair-orders/:id/status", post(change_status))
         .at("/portal/repair-orders/:id/lines", post(add_line))
         .at("/portal/repair-orders/:id/follow", post(follow_updates))
+        .at("/portal/repair-orders/:id/comeback", post(record_comeback))
         .at(
             "/portal/repair-orders/:id/lines/:line/remove",
             post(remove_line),
@@ -98,6 +99,7 @@ const LABELS: &[(&str, &str)] = &[
     ("appointment_id", "Appointment"),
     ("action", "Clock"),
     ("job_id", "Job"),
+    ("comeback_of", "A comeback of"),
     ("csrf", "Form"),
 ];
 
@@ -297,11 +299,27 @@ async fn order_page(staff: &Staff, state: &AppState, id: RepairOrderId, r: Retur
             applications.extend(list.into_iter().filter(|(a, _)| a.status == "pending"));
         }
     }
+    // The vehicle's earlier orders, which this one may be a comeback of.
+    let earlier: Vec<_> = orders::of_vehicle(ws, actor, VehicleId(o.order.vehicle_id))
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|e| (e.created_at, e.id) < (o.order.created_at, o.order.id))
+        .collect();
     let body = page(
         ctx,
         &o.number(),
         Some("workshop"),
-        order_body(ctx, &o, &r, &mechanics, &canned_jobs, &parts, &applications),
+        order_body(
+            ctx,
+            &o,
+            &r,
+            &mechanics,
+            &canned_jobs,
+            &parts,
+            &applications,
+            &earlier,
+        ),
     );
     Ok((status_for(&r.errors), body).into_response())
 }
@@ -315,8 +333,32 @@ fn order_body(
     canned_jobs: &[canned::CannedJobView],
     parts: &[pitlane_store::entity::part::Model],
     applications: &[(pitlane_store::entity::job_application::Model, String)],
+    earlier: &[pitlane_store::entity::repair_order::Model],
 ) -> Markup {
     let actor = ctx.auth.as_ref().map(|a| &a.actor);
+    let comeback_of = o
+        .order
+        .comeback_of
+        .and_then(|first| earlier.iter().find(|e| e.id == first));
+    let comeback_options: Vec<(String, String)> = std::iter::once((
+        String::new(),
+        "Not a comeback".to_owned(),
+    ))
+    .chain(earlier.iter().map(|e| {
+        (
+            e.id.to_string(),
+            format!(
+                "{} · {}{}",
+                pitlane_domain::repair_order::display_number(e.number),
+                e.created_at.format("%Y-%m-%d"),
+                e.concern
+                    .as_deref()
+                    .map(|c| format!(" · {c}"))
+                    .unwrap_or_default()
+            ),
+        )
+    }))
+    .collect();
     let can = |p: Permission| actor.is_some_and(|a| a.can(p));
     let can_write = can(Permission::RepairOrdersWrite);
     let status = o.status();
@@ -369,6 +411,9 @@ fn order_body(
                     @if let Some(m) = o.order.mileage_in { dt { "Mileage in" } dd { (m) } }
                     @if let Some(m) = o.order.mileage_out { dt { "Mileage out" } dd { (m) } }
                     @if let Some(c) = &o.order.concern { dt { "Concern" } dd { (c) } }
+                    @if let Some(first) = comeback_of {
+                        dt { "Comeback of" } dd { a href=(ctx.link(&format!("/portal/repair-orders/{}", first.id))) { (pitlane_domain::repair_order::display_number(first.number)) } }
+                    }
                     @if let (Some(method), Some(at), Some(by)) = (&o.order.approval_method, o.order.approved_at, &o.order.approved_by) {
                         dt { "Answered" } dd { (Method::parse(method).map_or("", |m| m.label())) " by " (by) ", " (pitlane_frontdesk::appointments::describe_time(&o.branch, at)) }
                     }
@@ -397,6 +442,16 @@ fn order_body(
                             input type="hidden" name="follow" value=(if o.order.follow_updates { "no" } else { "yes" });
                             button class="button secondary" type="submit" {
                                 @if o.order.follow_updates { "Message the customer only when ready" } @else { "Message the customer at every step" }
+                            }
+                        }
+                    }
+                    @if !earlier.is_empty() {
+                        details open[r.is("comeback")] {
+                            summary { "Comeback: the fault came back after earlier work" }
+                            form class="stack" method="post" action=(ctx.link(&format!("{base}/comeback"))) novalidate {
+                                (csrf_input(ctx))
+                                (select("comeback_of", "A comeback of", &comeback_options, &r.typed("comeback").map_or_else(|| o.order.comeback_of.map(|c| c.to_string()).unwrap_or_default(), |p| p.get("comeback_of").to_owned()), r.errors_of("comeback")))
+                                div { button class="button secondary" type="submit" { "Save" } }
                             }
                         }
                     }
@@ -637,6 +692,31 @@ async fn follow_updates(
             Ok(order_path(id))
         },
         |p, errors| order_page(staff, state, id, Returned::new("status", p, errors)),
+    )
+    .await
+}
+
+#[handler]
+async fn record_comeback(
+    staff: Staff,
+    Data(state): Data<&AppState>,
+    Path(id): Path<RepairOrderId>,
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
+    let ws = &state.workshop;
+    submit(
+        &staff.ctx,
+        form,
+        |p| async move {
+            let earlier = p.id("comeback_of").map(RepairOrderId);
+            if earlier.is_none() && !p.get("comeback_of").trim().is_empty() {
+                return Err(FieldErrors::single("comeback_of", "no such repair order").into());
+            }
+            orders::record_comeback(ws, &staff.actor, id, earlier).await?;
+            Ok(order_path(id))
+        },
+        |p, errors| order_page(staff, state, id, Returned::new("comeback", p, errors)),
     )
     .await
 }
