@@ -8,6 +8,7 @@
 //!
 //!   cargo run --release -p pitlane-tests --example reports_bench
 //!   ORDERS=30000 NEIGHBOURS=100 cargo run --release -p pitlane-tests --example reports_bench
+//!   KEEP=1 ...    # leaves the database for EXPLAIN and prints its address
 
 use std::time::{Duration, Instant};
 
@@ -111,6 +112,15 @@ async fn main() -> anyhow::Result<()> {
             &format!("{} report, one year, whole chain", kind.key()),
             samples,
         );
+    }
+    if std::env::var_os("KEEP").is_some() {
+        // For EXPLAIN by hand: the database stays, as its owner and as the application role.
+        println!(
+            "kept: {} (app role: {})",
+            app.db().admin_url,
+            app.db().app_url
+        );
+        return Ok(());
     }
     app.stop().await;
     Ok(())

@@ -253,15 +253,11 @@ pub async fn glance(
     };
 
     let unpaid = if actor.can(Permission::RepairOrdersRead) {
-        let rows = scope.unpaid_invoices().await?;
+        let (invoices, total, oldest) = scope.unpaid_summary().await?;
         Some(Unpaid {
-            invoices: rows.len() as u64,
-            total: rows
-                .iter()
-                .map(|i| pitlane_billing::invoice::settlement(i).balance_due())
-                .sum(),
-            oldest: rows
-                .first()
+            invoices,
+            total,
+            oldest: oldest
                 .and_then(|i| Some((i.number.clone().unwrap_or_default(), i.due_at?, i.id))),
         })
     } else {

@@ -15,7 +15,9 @@ use pitlane_store::{
     TenantCtx, TenantTx,
     entity::{branch, invoice},
     figures::{FigureQuery, Grouping, Summed},
-    sea_orm::{ColumnTrait, QueryFilter, QueryOrder},
+    sea_orm::{
+        ColumnTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+    },
 };
 use uuid::Uuid;
 
@@ -316,6 +318,50 @@ pub fn only(key: &'static str, label: &'static str, unit: Unit, value: Option<i6
 impl Scope {
     /// The invoices still owed now (issued or partly paid, with a balance due), the one due
     /// longest ago first: the receivables report and the dashboard read the same list.
+    /// How many invoices are unpaid, what they still owe, and the one due longest ago,
+    /// added up in the database: the dashboard's tile, without reading a large chain's
+    /// thousands of open invoices whole. "Unpaid" and "owed" are
+    /// `Settlement::balance_due` (total − credited − paid + refunded) above zero.
+    pub async fn unpaid_summary(&self) -> Result<(u64, i64, Option<invoice::Model>), ServiceError> {
+        let owed = "(invoices.total_minor - invoices.credited_minor - invoices.paid_minor + invoices.refunded_minor)";
+        let mut query = self
+            .tx
+            .select::<invoice::Entity>()
+            .filter(invoice::Column::Status.is_in(["issued", "partly_paid"]))
+            .filter(Expr::cust(format!("{owed} > 0")));
+        if let Some(branch) = self.branch_id() {
+            query = query.filter(invoice::Column::BranchId.eq(branch));
+        }
+        #[derive(FromQueryResult)]
+        struct Owed {
+            invoices: i64,
+            owed: i64,
+        }
+        let sum: Vec<Owed> = self
+            .tx
+            .all_as(
+                query
+                    .clone()
+                    .select_only()
+                    .expr_as(Expr::cust("count(*)"), "invoices")
+                    .expr_as(
+                        Expr::cust(format!("cast(coalesce(sum({owed}), 0) as bigint)")),
+                        "owed",
+                    ),
+            )
+            .await?;
+        let oldest = self
+            .tx
+            .first(
+                query
+                    .order_by_asc(invoice::Column::DueAt)
+                    .order_by_asc(invoice::Column::Id),
+            )
+            .await?;
+        let (invoices, owed) = sum.first().map_or((0, 0), |s| (s.invoices, s.owed));
+        Ok((u64::try_from(invoices).unwrap_or(0), owed, oldest))
+    }
+
     pub async fn unpaid_invoices(&self) -> Result<Vec<invoice::Model>, ServiceError> {
         let mut query = self
             .tx
