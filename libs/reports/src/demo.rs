@@ -2062,9 +2062,10 @@ impl History {
             correction_reason: None,
             recorded_at: at(created),
         });
-        // About one in twenty-five visits soon after the last is the same fault again.
+        // A few visits soon after the last are the same fault again (a comeback): a few
+        // percent of all orders, as workshops see them.
         let comeback_of = match self.vehicles[vehicle].last_order {
-            Some((earlier, on)) if (day - on).num_days() <= 45 && self.rng.percent(30) => {
+            Some((earlier, on)) if (day - on).num_days() <= 45 && self.rng.percent(5) => {
                 Some(earlier)
             }
             _ => None,
