@@ -132,9 +132,11 @@ async fn declined_work(
                 .order_by_asc(repair_order_line::Column::Id),
         )
         .await?;
+    let orders: BTreeMap<Uuid, repair_order::Model> =
+        orders.into_iter().map(|o| (o.id, o)).collect();
     let mut by_customer: BTreeMap<Uuid, Vec<(repair_order_line::Model, String)>> = BTreeMap::new();
     for line in lines {
-        if let Some(order) = orders.iter().find(|o| o.id == line.repair_order_id) {
+        if let Some(order) = orders.get(&line.repair_order_id) {
             by_customer
                 .entry(order.customer_id)
                 .or_default()

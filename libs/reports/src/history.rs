@@ -17,7 +17,7 @@ use pitlane_domain::{
 use pitlane_store::{
     TenantCtx, TenantTx,
     entity::{branch, customer, invoice, repair_order, repair_order_line, vehicle},
-    sea_orm::{ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect},
+    sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect},
 };
 use uuid::Uuid;
 
@@ -104,7 +104,7 @@ pub async fn of(
             tx.select::<invoice::Entity>()
                 .filter(invoice::Column::RepairOrderId.is_in(order_ids.clone()))
                 .filter(invoice::Column::Status.ne(InvoiceStatus::Draft.key()))
-                .filter(Condition::all().add(invoice::Column::Id.is_not_in(known))),
+                .filter(invoice::Column::Id.is_not_in(known)),
         )
         .await?
     } else {

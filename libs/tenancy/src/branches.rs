@@ -226,18 +226,6 @@ async fn insert(tx: &TenantTx, p: ParsedBranch) -> Result<branch::Model, Service
     .map_err(taken_name)
 }
 
-pub async fn update(
-    store: &Store,
-    actor: &Actor,
-    id: Uuid,
-    input: BranchInput,
-) -> Result<branch::Model, ServiceError> {
-    let tx = store.tx(&TenantCtx::of(actor)).await?;
-    let (updated, _) = update_in(&tx, actor, id, input).await?;
-    tx.commit().await?;
-    Ok(updated)
-}
-
 /// Changes a branch in a transaction the caller commits; says whether its time zone changed
 /// (the reports' local days move with it, so their figures are rebuilt in the same
 /// transaction: `pitlane_reports::figures::update_branch`).
