@@ -21,6 +21,8 @@ mod m20261121_000010_billing;
 mod m20261204_000011_hardening;
 mod m20261204_000012_reports;
 mod m20261204_000013_history_at_scale;
+mod m20261204_000014_floor_figures;
+mod m20261204_000015_workshop_confirmation;
 
 pub use sea_orm_migration::MigratorTrait;
 
@@ -43,6 +45,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000011_hardening::Migration),
             Box::new(m20261204_000012_reports::Migration),
             Box::new(m20261204_000013_history_at_scale::Migration),
+            Box::new(m20261204_000014_floor_figures::Migration),
+            Box::new(m20261204_000015_workshop_confirmation::Migration),
         ]
     }
 }
@@ -83,6 +87,24 @@ pub async fn run_ddl(
     manager
         .get_connection()
         .execute_unprepared(&sql)
+        .await
+        .map(|_| ())
+}
+
+/// Runs a change written separately for each database: where SQLite cannot alter what
+/// PostgreSQL can (a NOT NULL, a CHECK), its table is built again.
+pub async fn run_each(
+    manager: &SchemaManager<'_>,
+    postgres: &str,
+    sqlite: &str,
+) -> Result<(), DbErr> {
+    let sql = match manager.get_database_backend() {
+        sea_orm::DbBackend::Sqlite => sqlite,
+        _ => postgres,
+    };
+    manager
+        .get_connection()
+        .execute_unprepared(sql)
         .await
         .map(|_| ())
 }

@@ -14,7 +14,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::run_ddl;
+use crate::{run_ddl, run_each};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -148,14 +148,6 @@ update tenant_domains set verification_token = lower(hex(randomblob(16)))
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         run_ddl(manager, TABLES, SEARCH_PATH).await?;
-        let auth_links = match manager.get_database_backend() {
-            sea_orm::DbBackend::Sqlite => AUTH_LINKS_SQLITE,
-            _ => AUTH_LINKS_POSTGRES,
-        };
-        manager
-            .get_connection()
-            .execute_unprepared(auth_links)
-            .await
-            .map(|_| ())
+        run_each(manager, AUTH_LINKS_POSTGRES, AUTH_LINKS_SQLITE).await
     }
 }

@@ -162,7 +162,7 @@ async fn a_year_of_history(shape: Shape) {
 
     // The daily figures are exactly what the documents add up to.
     let kept = pitlane_reports::figures::stored(&tx).await.expect("stored");
-    let fresh = pitlane_billing::figures::from_documents(&tx)
+    let fresh = pitlane_reports::figures::from_documents(&tx)
         .await
         .expect("rebuilt");
     assert!(!kept.is_empty());

@@ -149,6 +149,12 @@ async fn a_chosen_csrf_cookie_yields_no_valid_link_for_any_purpose() {
                 first_id::<invitation::Entity>(&app, &alpha).await,
                 "/invitations/accept",
             ),
+            // The links whose rows are made when they are sent: any id will do, since the
+            // signature is what a forger lacks.
+            ("reset_password", Uuid::now_v7(), "/reset-password"),
+            ("verify_email", Uuid::now_v7(), "/verify-email"),
+            ("magic_link", Uuid::now_v7(), "/account/magic"),
+            ("unsubscribe", Uuid::now_v7(), "/unsubscribe"),
         ];
         let visitor = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -176,10 +182,14 @@ async fn a_chosen_csrf_cookie_yields_no_valid_link_for_any_purpose() {
             );
             let token = csrf_token(&page.text().await.expect("html")).expect("a form token");
             let forged = format!("{}.{expires}.{token}", id.simple());
-            let response = app
-                .client()
-                .get(&format!("/t/alpha{path}?token={forged}"))
-                .await;
+            let url = format!("{}/t/alpha{path}?token={forged}", app.origin);
+            // Unsubscribing happens on the button (or the mail program's one-click post).
+            let method = if purpose == "unsubscribe" {
+                Method::POST
+            } else {
+                Method::GET
+            };
+            let response = visitor.request(method, url).send().await.expect("link");
             let status = response.status();
             let body = response.text().await.expect("body");
             assert!(
@@ -191,6 +201,23 @@ async fn a_chosen_csrf_cookie_yields_no_valid_link_for_any_purpose() {
                 "{shape:?}: the forged invitation shows nothing of the real one"
             );
         }
+        // A new workshop's confirmation, on the platform's own site.
+        let page = app.client().get("/signup/confirm?token=x").await;
+        let token = csrf_token(&page.text().await.expect("html")).expect("a form token");
+        let forged = format!("{}.{expires}.{token}", Uuid::now_v7().simple());
+        let confirmer = app.client();
+        let response = confirmer
+            .submit(
+                "/signup/confirm?token=x",
+                "/signup/confirm",
+                &[("token", forged.as_str())],
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::GONE,
+            "{shape:?}: a form token confirmed a workshop"
+        );
         app.stop().await;
     }
 }
@@ -326,7 +353,55 @@ async fn mailed_links_come_from_configuration_whatever_the_host_header() {
             "{shape:?}: {landing}"
         );
 
-        let mut links: Vec<String> = Vec::new();
+        // A repair order's customer link, asked for on the poisoned host.
+        let order = first_id::<repair_order::Entity>(&app, &alpha).await;
+        let path = format!("/t/alpha/api/v1/repair-orders/{order}/customer-link");
+        let answer = evil
+            .request(Method::GET, &path)
+            .send()
+            .await
+            .expect("customer link");
+        let answer = checked("GET", &path, answer).await;
+        assert_eq!(answer.status, StatusCode::OK, "{shape:?}: {}", answer.body);
+        let order_link = answer.body["url"].as_str().expect("url").to_owned();
+
+        // A sign-up with an address that has a login: its confirmation link is the platform's.
+        let known = evil
+            .submit(
+                "/signup",
+                &[
+                    ("company", "Delta Diesel"),
+                    ("slug", "delta"),
+                    ("owner_name", "Ada"),
+                    ("email", &alpha.owner_email),
+                    ("password", "anything-at-all-1"),
+                    ("country", "GB"),
+                    ("currency", "GBP"),
+                    ("time_zone", "Europe/London"),
+                ],
+            )
+            .await;
+        assert_eq!(known.status(), StatusCode::SEE_OTHER, "{shape:?}");
+        let delta = app
+            .state()
+            .store
+            .tenant_by_slug("delta")
+            .await
+            .expect("query")
+            .expect("delta, waiting for its owner");
+        let confirmation = queued(
+            &app,
+            pitlane_domain::ids::TenantId(delta.id),
+            "workshop_created",
+        )
+        .await;
+        let confirm_link = confirmation[0]["link"].as_str().expect("link").to_owned();
+        assert!(
+            confirm_link.starts_with(&format!("{}/signup/confirm?token=", app.origin)),
+            "{shape:?}: {confirm_link}"
+        );
+
+        let mut links: Vec<String> = vec![order_link];
         for kind in ["password_reset", "magic_link", "staff_invitation"] {
             let vars = queued(&app, alpha.id, kind).await;
             assert!(!vars.is_empty(), "{shape:?}: a {kind} was queued");
@@ -372,36 +447,38 @@ async fn mailed_links_come_from_configuration_whatever_the_host_header() {
 /// e-mail and in the download, whatever host either was asked on.
 #[tokio::test]
 async fn a_calendar_entry_keeps_its_uid_whatever_the_host() {
-    let app = TestApp::spawn().await;
-    let alpha = app.populated_tenant("alpha").await;
-    let confirmation = queued(&app, alpha.id, "booking_confirmation").await;
-    let manage = confirmation
-        .iter()
-        .find_map(|v| v["manage_link"].as_str())
-        .expect("a manage link")
-        .to_owned();
-    let path = pitlane_testkit::tenant_path(&manage)
-        .replace("/book/manage?", "/book/manage/calendar.ics?");
-    let evil = Poisoned::new(&app);
-    let poisoned = evil
-        .request(Method::GET, &path)
-        .send()
-        .await
-        .expect("ics")
-        .text()
-        .await
-        .expect("text");
-    let plain = app.client().get(&path).await.text().await.expect("text");
-    let uid = |ics: &str| {
-        ics.lines()
-            .find_map(|l| l.strip_prefix("UID:"))
-            .map(str::to_owned)
-            .unwrap_or_else(|| panic!("a UID in {ics}"))
-    };
-    assert_eq!(uid(&poisoned), uid(&plain));
-    assert!(uid(&plain).ends_with("@localhost"), "{}", uid(&plain));
-    assert!(!poisoned.contains("evil") && !poisoned.contains("bookings@127.0.0.1"));
-    app.stop().await;
+    for shape in SHAPES {
+        let app = TestApp::spawn_shape(shape).await;
+        let alpha = app.populated_tenant("alpha").await;
+        let confirmation = queued(&app, alpha.id, "booking_confirmation").await;
+        let manage = confirmation
+            .iter()
+            .find_map(|v| v["manage_link"].as_str())
+            .expect("a manage link")
+            .to_owned();
+        let path = pitlane_testkit::tenant_path(&manage)
+            .replace("/book/manage?", "/book/manage/calendar.ics?");
+        let evil = Poisoned::new(&app);
+        let poisoned = evil
+            .request(Method::GET, &path)
+            .send()
+            .await
+            .expect("ics")
+            .text()
+            .await
+            .expect("text");
+        let plain = app.client().get(&path).await.text().await.expect("text");
+        let uid = |ics: &str| {
+            ics.lines()
+                .find_map(|l| l.strip_prefix("UID:"))
+                .map(str::to_owned)
+                .unwrap_or_else(|| panic!("a UID in {ics}"))
+        };
+        assert_eq!(uid(&poisoned), uid(&plain));
+        assert!(uid(&plain).ends_with("@localhost"), "{}", uid(&plain));
+        assert!(!poisoned.contains("evil") && !poisoned.contains("bookings@127.0.0.1"));
+        app.stop().await;
+    }
 }
 
 /// Point 1: an invitation whose row has expired is refused, whatever its token says.
@@ -562,36 +639,38 @@ async fn nul_characters_are_refused_by_name_never_a_500() {
 /// Point 8: after sign-in, `next` may only be a plain path of this site.
 #[tokio::test]
 async fn sign_in_never_redirects_to_another_site() {
-    let app = TestApp::spawn().await;
-    let alpha = app.tenant("alpha").await;
-    for next in [
-        "/\t/evil.example",
-        "/\n/evil.example",
-        "/\\evil.example",
-        "//evil.example",
-        "https://evil.example",
-        "/ /evil.example",
-    ] {
-        let client = app.client();
-        let response = client
-            .submit(
-                "/t/alpha/signin",
-                "/t/alpha/signin",
-                &[
-                    ("email", &alpha.owner_email),
-                    ("password", &alpha.owner_password),
-                    ("next", next),
-                ],
-            )
-            .await;
-        assert_eq!(response.status(), StatusCode::SEE_OTHER);
-        let location = response.headers()[header::LOCATION]
-            .to_str()
-            .expect("location")
-            .to_owned();
-        assert_eq!(location, "/t/alpha/portal", "{next:?} went to {location}");
+    for shape in SHAPES {
+        let app = TestApp::spawn_shape(shape).await;
+        let alpha = app.tenant("alpha").await;
+        for next in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\\evil.example",
+            "//evil.example",
+            "https://evil.example",
+            "/ /evil.example",
+        ] {
+            let client = app.client();
+            let response = client
+                .submit(
+                    "/t/alpha/signin",
+                    "/t/alpha/signin",
+                    &[
+                        ("email", &alpha.owner_email),
+                        ("password", &alpha.owner_password),
+                        ("next", next),
+                    ],
+                )
+                .await;
+            assert_eq!(response.status(), StatusCode::SEE_OTHER);
+            let location = response.headers()[header::LOCATION]
+                .to_str()
+                .expect("location")
+                .to_owned();
+            assert_eq!(location, "/t/alpha/portal", "{next:?} went to {location}");
+        }
+        app.stop().await;
     }
-    app.stop().await;
 }
 
 /// Point 5: guesses at a booking code made at the same moment cannot together try more
@@ -654,10 +733,20 @@ async fn parallel_guesses_at_a_booking_code_try_at_most_five() {
 /// password is right or wrong, and wrong ones lock like sign-in does.
 #[tokio::test]
 async fn sign_up_is_no_password_oracle() {
-    let app = TestApp::spawn().await;
+    for shape in SHAPES {
+        sign_up_with_a_known_address(shape).await;
+    }
+}
+
+/// Signing up with an address that has a login: a wrong password and the right one give the
+/// same answer, the same closed workshop (its address taken, serving nothing) and the same
+/// e-mail; only the address's owner opens it, from the e-mail. The e-mails are capped per
+/// address.
+async fn sign_up_with_a_known_address(shape: pitlane_testkit::Shape) {
+    let app = TestApp::spawn_shape(shape).await;
     let alpha = app.tenant("alpha").await;
-    let form = |slug: &'static str, password: &'static str| {
-        vec![
+    let form = |slug: &str, password: &str| -> Vec<(String, String)> {
+        [
             ("company", "Second Shop"),
             ("slug", slug),
             ("owner_name", "Ada"),
@@ -665,59 +754,119 @@ async fn sign_up_is_no_password_oracle() {
             ("currency", "GBP"),
             ("time_zone", "Europe/London"),
             ("password", password),
+            ("email", alpha.owner_email.as_str()),
         ]
-    };
-    let answer = |response: reqwest::Response| async move {
-        let status = response.status();
-        let location = response
-            .headers()
-            .get(header::LOCATION)
-            .map(|l| l.to_str().unwrap_or_default().to_owned());
-        (status, location)
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
     };
     let visitor = app.client();
-    let mut wrong = form("second-a", "not-the-password-1");
-    wrong.push(("email", &alpha.owner_email));
-    let wrong_answer = answer(visitor.submit("/signup", "/signup", &wrong).await).await;
-    let mut right = form("second-b", "");
-    right.retain(|(k, _)| *k != "password");
-    right.push(("password", &alpha.owner_password));
-    right.push(("email", &alpha.owner_email));
-    let right_answer = answer(visitor.submit("/signup", "/signup", &right).await).await;
-    assert_eq!(wrong_answer, right_answer, "the same answer either way");
-    assert_eq!(right_answer.1.as_deref(), Some("/signup/sent"));
-    let store = &app.state().store;
-    assert!(store.tenant_by_slug("second-a").await.expect("q").is_none());
-    let created = store
-        .tenant_by_slug("second-b")
-        .await
-        .expect("q")
-        .expect("created");
-    let told = queued(
-        &app,
-        pitlane_domain::ids::TenantId(created.id),
-        "workshop_created",
-    )
-    .await;
-    assert_eq!(told.len(), 1, "the owner is told where to sign in");
+    let try_sign_up = |fields: Vec<(String, String)>| {
+        let visitor = visitor.clone();
+        async move {
+            let fields: Vec<(&str, &str)> = fields
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            let response = visitor.submit("/signup", "/signup", &fields).await;
+            let location = response
+                .headers()
+                .get(header::LOCATION)
+                .map(|l| l.to_str().unwrap_or_default().to_owned());
+            (response.status(), location)
+        }
+    };
+    let wrong = try_sign_up(form("second-a", "not-the-password-1")).await;
+    let right = try_sign_up(form("second-b", &alpha.owner_password)).await;
+    assert_eq!(wrong, right, "{shape:?}: the same answer either way");
+    assert_eq!(right.1.as_deref(), Some("/signup/sent"));
 
-    // Wrong passwords lock the login: then even the right one creates nothing, with the same answer.
-    for n in 0..5 {
-        let slug: &'static str = Box::leak(format!("guess-{n}").into_boxed_str());
-        let mut guess = form(slug, "still-not-it-42");
-        guess.push(("email", &alpha.owner_email));
-        visitor.submit("/signup", "/signup", &guess).await;
+    let store = &app.state().store;
+    let mut links = Vec::new();
+    for slug in ["second-a", "second-b"] {
+        let made = store
+            .tenant_by_slug(slug)
+            .await
+            .expect("q")
+            .expect("the address is taken either way");
+        assert!(made.awaiting_owner, "{slug} waits for its owner");
+        let probe = visitor.get(&format!("/t/{slug}/signin")).await;
+        assert_eq!(
+            probe.status(),
+            StatusCode::NOT_FOUND,
+            "{slug} serves nothing"
+        );
+        let told = queued(
+            &app,
+            pitlane_domain::ids::TenantId(made.id),
+            "workshop_created",
+        )
+        .await;
+        assert_eq!(told.len(), 1, "{slug}: the address is asked to confirm");
+        let link = told[0]["link"].as_str().expect("a link").to_owned();
+        assert!(link.starts_with(&app.origin), "{link}");
+        links.push(link);
     }
-    let mut late = form("second-c", "");
-    late.retain(|(k, _)| *k != "password");
-    late.push(("password", &alpha.owner_password));
-    late.push(("email", &alpha.owner_email));
-    let locked_answer = answer(visitor.submit("/signup", "/signup", &late).await).await;
-    assert_eq!(locked_answer, wrong_answer);
+
+    // The address's owner confirms the second one: it opens, with them as its owner.
+    let path = links[1].trim_start_matches(&app.origin).to_owned();
+    let page = visitor.get(&path).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let token = path.split("token=").nth(1).expect("token").to_owned();
+    let confirmed = visitor
+        .submit(&path, "/signup/confirm", &[("token", token.as_str())])
+        .await;
+    assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
+    let to = confirmed.headers()[header::LOCATION]
+        .to_str()
+        .expect("location")
+        .to_owned();
     assert!(
-        store.tenant_by_slug("second-c").await.expect("q").is_none(),
-        "locked"
+        to.contains("second-b") && to.ends_with("/signin?notice=confirmed"),
+        "{to}"
     );
+    let open = visitor.get("/t/second-b/signin").await;
+    assert_eq!(open.status(), StatusCode::OK);
+    let owner = app.client();
+    let signed_in = owner
+        .submit(
+            "/t/second-b/signin",
+            "/t/second-b/signin",
+            &[
+                ("email", alpha.owner_email.as_str()),
+                ("password", alpha.owner_password.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        signed_in.status(),
+        StatusCode::SEE_OTHER,
+        "the owner signs in"
+    );
+    let again = visitor
+        .submit(&path, "/signup/confirm", &[("token", token.as_str())])
+        .await;
+    assert_eq!(
+        again.status(),
+        StatusCode::GONE,
+        "a confirmation works once"
+    );
+
+    // Every such sign-up e-mails the address: a sixth within the hour is refused, alike.
+    for n in 0..3 {
+        let answer = try_sign_up(form(&format!("more-{n}"), "whatever-it-is-1")).await;
+        assert_eq!(answer, right, "{n}");
+    }
+    let fields = form("more-3", "whatever-it-is-1");
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let capped = visitor.submit("/signup", "/signup", &fields).await;
+    assert_eq!(capped.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = capped.text().await.unwrap_or_default();
+    assert!(html.contains("too many messages"), "{html}");
+    assert!(store.tenant_by_slug("more-3").await.expect("q").is_none());
     app.stop().await;
 }
 
@@ -772,112 +921,114 @@ async fn a_magic_link_request_creates_no_login_that_blocks_sign_up() {
 /// session ends, and a customer's session cannot give a staff login a password.
 #[tokio::test]
 async fn changing_a_password_takes_the_current_one_and_ends_other_sessions() {
-    let app = TestApp::spawn().await;
-    let alpha = app.tenant("alpha").await;
-    let bravo = app.tenant("bravo").await;
+    for shape in SHAPES {
+        let app = TestApp::spawn_shape(shape).await;
+        let alpha = app.tenant("alpha").await;
+        let bravo = app.tenant("bravo").await;
 
-    // A customer of alpha by magic link, who sets a first password, then changes it.
-    let magic_sign_in = |email: &'static str| {
-        let app = &app;
-        async move {
-            let client = app.client();
-            client
-                .submit(
-                    "/t/alpha/account/signin",
-                    "/t/alpha/account/signin",
-                    &[("email", email)],
-                )
-                .await;
-            let link = queued(app, alpha.id, "magic_link")
+        // A customer of alpha by magic link, who sets a first password, then changes it.
+        let magic_sign_in = |email: &'static str| {
+            let app = &app;
+            async move {
+                let client = app.client();
+                client
+                    .submit(
+                        "/t/alpha/account/signin",
+                        "/t/alpha/account/signin",
+                        &[("email", email)],
+                    )
+                    .await;
+                let link = queued(app, alpha.id, "magic_link")
+                    .await
+                    .iter()
+                    .rev()
+                    .find_map(|v| v["link"].as_str().map(str::to_owned))
+                    .expect("a link");
+                let signed = client.get(&pitlane_testkit::tenant_path(&link)).await;
+                assert_eq!(signed.status(), StatusCode::SEE_OTHER);
+                client
+            }
+        };
+        let customer = magic_sign_in("cara@example.com").await;
+        let first = customer
+            .submit(
+                "/t/alpha/account",
+                "/t/alpha/account/password",
+                &[("password", "first-password-1")],
+            )
+            .await;
+        assert_eq!(
+            first.status(),
+            StatusCode::SEE_OTHER,
+            "a first password needs the session only"
+        );
+        let elsewhere = magic_sign_in("cara@example.com").await;
+        let wrong = customer
+            .submit(
+                "/t/alpha/account",
+                "/t/alpha/account/password",
+                &[
+                    ("current_password", "not-it-at-all"),
+                    ("password", "second-password-2"),
+                ],
+            )
+            .await;
+        assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            wrong
+                .text()
                 .await
-                .iter()
-                .rev()
-                .find_map(|v| v["link"].as_str().map(str::to_owned))
-                .expect("a link");
-            let signed = client.get(&pitlane_testkit::tenant_path(&link)).await;
-            assert_eq!(signed.status(), StatusCode::SEE_OTHER);
-            client
-        }
-    };
-    let customer = magic_sign_in("cara@example.com").await;
-    let first = customer
-        .submit(
-            "/t/alpha/account",
-            "/t/alpha/account/password",
-            &[("password", "first-password-1")],
-        )
-        .await;
-    assert_eq!(
-        first.status(),
-        StatusCode::SEE_OTHER,
-        "a first password needs the session only"
-    );
-    let elsewhere = magic_sign_in("cara@example.com").await;
-    let wrong = customer
-        .submit(
-            "/t/alpha/account",
-            "/t/alpha/account/password",
-            &[
-                ("current_password", "not-it-at-all"),
-                ("password", "second-password-2"),
-            ],
-        )
-        .await;
-    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        wrong
-            .text()
-            .await
-            .expect("page")
-            .contains("not your current password")
-    );
-    let changed = customer
-        .submit(
-            "/t/alpha/account",
-            "/t/alpha/account/password",
-            &[
-                ("current_password", "first-password-1"),
-                ("password", "second-password-2"),
-            ],
-        )
-        .await;
-    assert_eq!(changed.status(), StatusCode::SEE_OTHER);
-    assert_eq!(
-        customer.get("/t/alpha/account").await.status(),
-        StatusCode::OK,
-        "this session goes on"
-    );
-    assert_eq!(
-        elsewhere.get("/t/alpha/account").await.status(),
-        StatusCode::SEE_OTHER,
-        "the other session ended"
-    );
+                .expect("page")
+                .contains("not your current password")
+        );
+        let changed = customer
+            .submit(
+                "/t/alpha/account",
+                "/t/alpha/account/password",
+                &[
+                    ("current_password", "first-password-1"),
+                    ("password", "second-password-2"),
+                ],
+            )
+            .await;
+        assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            customer.get("/t/alpha/account").await.status(),
+            StatusCode::OK,
+            "this session goes on"
+        );
+        assert_eq!(
+            elsewhere.get("/t/alpha/account").await.status(),
+            StatusCode::SEE_OTHER,
+            "the other session ended"
+        );
 
-    // Bravo's owner has no password here... but is staff: a customer's session at alpha is no
-    // proof for that login.
-    let tx = app.state().store.people_tx().await.expect("tx");
-    let person = tx
-        .people()
-        .first(user::Entity::find().filter(user::Column::Email.eq(&bravo.owner_email)))
-        .await
-        .expect("q")
-        .expect("bravo's owner");
-    let mut row = person.into_active_model();
-    row.password_hash = Set(None);
-    tx.people().update(row).await.expect("no password");
-    tx.commit().await.expect("commit");
-    let bravo_email: &'static str = Box::leak(bravo.owner_email.clone().into_boxed_str());
-    let impostor = magic_sign_in(bravo_email).await;
-    let taken = impostor
-        .submit(
-            "/t/alpha/account",
-            "/t/alpha/account/password",
-            &[("password", "attacker-chose-1")],
-        )
-        .await;
-    assert_eq!(taken.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(taken.text().await.expect("page").contains("reset link"));
-    app.stop().await;
+        // Bravo's owner has no password here... but is staff: a customer's session at alpha is no
+        // proof for that login.
+        let tx = app.state().store.people_tx().await.expect("tx");
+        let person = tx
+            .people()
+            .first(user::Entity::find().filter(user::Column::Email.eq(&bravo.owner_email)))
+            .await
+            .expect("q")
+            .expect("bravo's owner");
+        let mut row = person.into_active_model();
+        row.password_hash = Set(None);
+        tx.people().update(row).await.expect("no password");
+        tx.commit().await.expect("commit");
+        let bravo_email: &'static str = Box::leak(bravo.owner_email.clone().into_boxed_str());
+        let impostor = magic_sign_in(bravo_email).await;
+        let taken = impostor
+            .submit(
+                "/t/alpha/account",
+                "/t/alpha/account/password",
+                &[("password", "attacker-chose-1")],
+            )
+            .await;
+        assert_eq!(taken.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(taken.text().await.expect("page").contains("reset link"));
+        app.stop().await;
+    }
 }
 
 /// Point 5: behind trusted proxies the client's address comes from `X-Forwarded-For` (its
@@ -1289,6 +1440,68 @@ async fn an_idempotency_key_makes_a_retried_post_act_once() {
             2,
             "{shape:?}: two sends, not three"
         );
+
+        // Money: a payment posted twice with one key is recorded once.
+        let api = |path: &str| format!("/t/alpha/api/v1{path}");
+        let ok = |method: Method, path: String, body: serde_json::Value| {
+            let owner = owner.clone();
+            async move {
+                let (status, answer) = owner.call(method, &path, Some(body)).await;
+                assert!(status.is_success(), "{path}: {status} {answer}");
+                answer
+            }
+        };
+        let branches = owner.call(Method::GET, &api("/branches"), None).await.1;
+        let branch = branches["items"][0]["id"].clone();
+        let customer = ok(
+            Method::POST,
+            api("/customers"),
+            json!({"name": "Pat Payer", "email": "pat@example.com"}),
+        )
+        .await;
+        let invoice = ok(
+            Method::POST,
+            api("/invoices"),
+            json!({"branch_id": branch, "customer_id": customer["id"]}),
+        )
+        .await;
+        let invoice = invoice["id"].as_str().expect("invoice").to_owned();
+        ok(
+            Method::POST,
+            api(&format!("/invoices/{invoice}/lines")),
+            json!({"kind": "fee", "description": "Diagnosis", "unit_price": "80.00", "quantity": "1"}),
+        )
+        .await;
+        ok(
+            Method::POST,
+            api(&format!("/invoices/{invoice}/issue")),
+            json!({}),
+        )
+        .await;
+        let pay_path = api(&format!("/invoices/{invoice}/payments"));
+        for attempt in 0..2 {
+            let response = owner
+                .http
+                .post(owner.url(&pay_path))
+                .header("Idempotency-Key", "pay-once-1")
+                .json(&json!({"method": "cash", "amount": "20.00"}))
+                .send()
+                .await
+                .expect("pay");
+            let answer = checked("POST", &pay_path, response).await;
+            assert!(answer.status.is_success(), "{shape:?}: {}", answer.body);
+            assert_eq!(
+                answer.headers.contains_key("idempotent-replayed"),
+                attempt == 1,
+                "{shape:?}"
+            );
+        }
+        let payments = owner.call(Method::GET, &pay_path, None).await.1;
+        assert_eq!(
+            payments["items"].as_array().map(Vec::len),
+            Some(1),
+            "{shape:?}: one payment: {payments}"
+        );
         app.stop().await;
     }
 }
@@ -1567,6 +1780,170 @@ async fn sms_numbers_are_proven_and_the_shared_number_routes_replies() {
     fake.owns("+447911000777");
     let (status, sender) = claim("+447911000777").await;
     assert_eq!(status, StatusCode::OK, "{sender}");
+
+    // A number saved before numbers had to be proven (or released from the account since)
+    // is dropped by the hourly round; a proven one stays.
+    let store = &app.state().store;
+    let set_sender = |tenant: pitlane_domain::ids::TenantId, number: &'static str| async move {
+        let tx = store.tx(&TenantCtx::new(tenant)).await.expect("tx");
+        let mut row = tx
+            .get::<pitlane_store::entity::tenant::Entity>(tenant.0)
+            .await
+            .expect("tenant")
+            .into_active_model();
+        row.sms_sender = Set(Some(number.to_owned()));
+        tx.update(row).await.expect("update");
+        tx.commit().await.expect("commit");
+    };
+    let sender_of = |slug: &'static str| async move {
+        store
+            .tenant_by_slug(slug)
+            .await
+            .expect("q")
+            .expect("tenant")
+            .sms_sender
+    };
+    set_sender(bravo.id, "+447911000888").await;
+    pitlane_app::sweeps::maintenance_round(app.state()).await;
+    assert_eq!(sender_of("bravo").await, None, "never proven: dropped");
+    assert_eq!(
+        sender_of("alpha").await.as_deref(),
+        Some("+447911000777"),
+        "proven: kept"
+    );
+    set_sender(bravo.id, pitlane_testkit::DEPLOYMENT_SMS_FROM).await;
+    pitlane_app::sweeps::maintenance_round(app.state()).await;
+    assert_eq!(sender_of("bravo").await, None, "the shared number: dropped");
     workers.stop().await;
+    app.stop().await;
+}
+
+/// A workshop's template cannot pass a customer's signed link to another site: a link
+/// variable wrapped in another address is refused by name, on the API and on the page, and
+/// the template in force stays the one before.
+#[tokio::test]
+async fn a_template_cannot_wrap_a_signed_link_in_another_address() {
+    for shape in SHAPES {
+        let (_app, _alpha, owner) = signed_in_shop(shape).await;
+        let path = "/t/alpha/api/v1/templates/estimate_ready.email";
+        for body in [
+            "Approve it: https://evil.example/?u={{ link }}",
+            "Approve it: {{ link }}.evil.example",
+        ] {
+            let (status, problem) = owner
+                .call(
+                    Method::PUT,
+                    path,
+                    Some(json!({"subject": "Your estimate", "body": body})),
+                )
+                .await;
+            assert_eq!(
+                status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{shape:?}: {problem}"
+            );
+            assert_eq!(problem["errors"][0]["field"], "body", "{problem}");
+            let message = problem["errors"][0]["message"].as_str().unwrap_or_default();
+            assert!(message.contains("must stand on its own"), "{message}");
+        }
+        let (status, kept) = owner.call(Method::GET, path, None).await;
+        assert_eq!(status, StatusCode::OK, "{kept}");
+        assert!(
+            !kept["body"].as_str().unwrap_or_default().contains("evil"),
+            "{kept}"
+        );
+        let (status, saved) = owner
+            .call(
+                Method::PUT,
+                path,
+                Some(json!({"subject": "Your estimate", "body": "Approve it here:\n\n{{ link }}"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{saved}");
+
+        // The page keeps what was typed, with the message by the field.
+        let page = "/t/alpha/portal/settings/templates/estimate_ready/email";
+        let response = owner
+            .submit(
+                page,
+                page,
+                &[
+                    ("subject", "Your estimate"),
+                    ("body", "Approve: https://evil.example/?u={{ link }}"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = response.text().await.unwrap_or_default();
+        assert!(html.contains("must stand on its own"), "{html}");
+        assert!(
+            html.contains("https://evil.example/?u={{ link }}"),
+            "the text is kept"
+        );
+    }
+}
+
+/// Point 1, rotation: with a new `PITLANE_SECRET_KEY` and the old one as
+/// `PITLANE_SECRET_KEY_PREVIOUS`, links made before the rotation still open, and links made
+/// after are signed under the new secret alone (a server knowing only the old one refuses
+/// them). Two servers on one database: before and after the rotation.
+#[tokio::test]
+async fn a_rotated_secret_still_opens_what_the_previous_one_signed() {
+    let app = TestApp::spawn().await;
+    let alpha = app.populated_tenant("alpha").await;
+    let order = first_id::<repair_order::Entity>(&app, &alpha).await;
+    let link_path = |client: pitlane_testkit::Client| async move {
+        let (status, link) = client
+            .call(
+                Method::GET,
+                &format!("/t/alpha/api/v1/repair-orders/{order}/customer-link"),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{link}");
+        let url = link["url"].as_str().expect("url").to_owned();
+        let at = url.find("/t/alpha/repair").expect("a repair link");
+        url[at..].to_owned()
+    };
+    let before = app.client();
+    before.sign_in(&alpha).await;
+    let old_link = link_path(before).await;
+
+    let mut config = (*app.state().config).clone();
+    config.secret_key_previous = Some(config.secret_key.clone());
+    config.secret_key = b"the-secret-after-the-rotation-0123456789abcdef".to_vec();
+    let rotated = pitlane_web::start(config)
+        .await
+        .expect("the rotated server");
+    let rotated_origin = format!("http://127.0.0.1:{}", rotated.addr.port());
+    let after = pitlane_testkit::Client::new(&rotated_origin, rotated.addr.port());
+    after.sign_in(&alpha).await;
+    let new_link = link_path(after.clone()).await;
+    assert_ne!(old_link, new_link, "signed anew");
+
+    let open = |origin: String, path: String| async move {
+        reqwest::get(format!("{origin}{path}"))
+            .await
+            .expect("link")
+            .status()
+    };
+    assert_eq!(
+        open(rotated_origin.clone(), old_link.clone()).await,
+        StatusCode::OK,
+        "made before the rotation, still good"
+    );
+    assert_eq!(
+        open(rotated_origin.clone(), new_link.clone()).await,
+        StatusCode::OK
+    );
+    assert!(
+        matches!(
+            open(app.origin.clone(), new_link).await,
+            StatusCode::NOT_FOUND | StatusCode::GONE
+        ),
+        "the new link is not signed with the old secret"
+    );
+    assert_eq!(open(app.origin.clone(), old_link).await, StatusCode::OK);
+    rotated.stop().await;
     app.stop().await;
 }

@@ -8,7 +8,9 @@ use pitlane_domain::reports::Deltas;
 use pitlane_store::{
     TenantCtx,
     entity::{credit_note, invoice, refund},
-    sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr},
+    sea_orm::{
+        ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, sea_query::Expr,
+    },
 };
 use pitlane_testkit::{Client, TenantFixture, TestApp};
 use reqwest::{Method, StatusCode};
@@ -136,7 +138,7 @@ impl Books {
         let store = &self.app.state().store;
         let tx = store.tx(&TenantCtx::new(self.tenant.id)).await.expect("tx");
         let kept = pitlane_reports::figures::stored(&tx).await.expect("stored");
-        let fresh = pitlane_billing::figures::from_documents(&tx)
+        let fresh = pitlane_reports::figures::from_documents(&tx)
             .await
             .expect("rebuilt");
         tx.commit().await.expect("commit");
@@ -306,6 +308,212 @@ async fn kept_figures_equal_a_rebuild_saas() {
 #[tokio::test]
 async fn kept_figures_equal_a_rebuild_embedded() {
     kept_figures_equal_a_rebuild(TestApp::spawn_embedded().await).await;
+}
+
+/// The floor's figures follow every change of an estimate answer and an inspection: lines
+/// answered, an answered line changed (a new question) and another removed, the estimate
+/// answered again; an inspection started, rated, re-rated and completed. Kept equals
+/// rebuilt after each step, and the reports read the figures.
+async fn floor_figures_equal_a_rebuild(app: TestApp) {
+    let b = Books::open(app).await;
+    let (branch, customer, vehicle) = (b.branch.clone(), b.customer.clone(), b.vehicle.clone());
+    let order = id_of(
+        &b.ok(
+            Method::POST,
+            "/repair-orders",
+            json!({"branch_id": branch, "customer_id": customer, "vehicle_id": vehicle}),
+        )
+        .await,
+    );
+    for (kind, description, price) in [
+        ("fee", "Diagnosis", "40.00"),
+        ("fee", "Wiper blades", "25.00"),
+        ("discount", "Loyalty", "5.00"),
+    ] {
+        b.ok(
+            Method::POST,
+            &format!("/repair-orders/{order}/lines"),
+            json!({"kind": kind, "description": description, "unit_price": price}),
+        )
+        .await;
+    }
+    let answer = |lines: &Value, declined: &str| -> Value {
+        let decisions: Vec<Value> = lines
+            .as_array()
+            .expect("lines")
+            .iter()
+            .filter(|l| l["decision"] == "pending")
+            .map(|l| {
+                let d = if l["description"] == declined {
+                    "declined"
+                } else {
+                    "approved"
+                };
+                json!({"line_id": l["id"], "decision": d})
+            })
+            .collect();
+        json!({"method": "phone", "decisions": decisions})
+    };
+    let sent = b
+        .ok(
+            Method::POST,
+            &format!("/repair-orders/{order}/estimate/send"),
+            json!({}),
+        )
+        .await;
+    let answered = b
+        .ok(
+            Method::POST,
+            &format!("/repair-orders/{order}/estimate/answer"),
+            answer(&sent["lines"], "Wiper blades"),
+        )
+        .await;
+    let (kept, rebuilt) = b.kept_and_rebuilt().await;
+    assert_eq!(kept, rebuilt, "after the first answer");
+    let estimates = b.report("estimates", "preset=today").await;
+    assert_eq!(headline(&estimates, "approved_value")["current"], 3_500);
+    assert_eq!(headline(&estimates, "close_ratio")["current"], 6_667);
+
+    // Back to an estimate: the diagnosis costs more now (a new question), the discount goes.
+    b.ok(
+        Method::POST,
+        &format!("/repair-orders/{order}/status"),
+        json!({"status": "estimate"}),
+    )
+    .await;
+    let line = |description: &str| -> String {
+        answered["lines"]
+            .as_array()
+            .expect("lines")
+            .iter()
+            .find(|l| l["description"] == description)
+            .map(id_of)
+            .expect("line")
+    };
+    b.ok(
+        Method::PUT,
+        &format!("/repair-orders/{order}/lines/{}", line("Diagnosis")),
+        json!({"kind": "fee", "description": "Diagnosis", "unit_price": "60.00"}),
+    )
+    .await;
+    let (status, body) = b
+        .call(
+            Method::DELETE,
+            &format!("/repair-orders/{order}/lines/{}", line("Loyalty")),
+            None,
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    let (kept, rebuilt) = b.kept_and_rebuilt().await;
+    assert_eq!(kept, rebuilt, "after a change and a removal");
+    let estimates = b.report("estimates", "preset=today").await;
+    assert_eq!(headline(&estimates, "approved_value")["current"], 0);
+    let sent = b
+        .ok(
+            Method::POST,
+            &format!("/repair-orders/{order}/estimate/send"),
+            json!({}),
+        )
+        .await;
+    b.ok(
+        Method::POST,
+        &format!("/repair-orders/{order}/estimate/answer"),
+        answer(&sent["lines"], ""),
+    )
+    .await;
+    let estimates = b.report("estimates", "preset=today").await;
+    // Lines: the wipers declined before, the diagnosis approved now.
+    assert_eq!(headline(&estimates, "approved_value")["current"], 6_000);
+    assert_eq!(headline(&estimates, "close_ratio")["current"], 5_000);
+
+    // An inspection: started, every point rated (one red, then re-rated yellow), completed.
+    let inspection = b
+        .ok(
+            Method::POST,
+            &format!("/repair-orders/{order}/inspections"),
+            json!({}),
+        )
+        .await;
+    let inspection_id = id_of(&inspection);
+    let points: Vec<String> = inspection["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(id_of)
+        .collect();
+    let (kept, rebuilt) = b.kept_and_rebuilt().await;
+    assert_eq!(kept, rebuilt, "after starting an inspection");
+    for (i, point) in points.iter().enumerate() {
+        let (rating, note) = match i {
+            0 => ("red", Some("Pads worn to the metal")),
+            _ => ("green", None),
+        };
+        b.ok(
+            Method::PUT,
+            &format!("/inspections/{inspection_id}/items/{point}"),
+            json!({"rating": rating, "note": note}),
+        )
+        .await;
+    }
+    b.ok(
+        Method::PUT,
+        &format!("/inspections/{inspection_id}/items/{}", points[0]),
+        json!({"rating": "yellow", "note": "Pads at 3 mm"}),
+    )
+    .await;
+    let inspections = b.report("inspections", "preset=today").await;
+    assert_eq!(headline(&inspections, "inspections")["current"], 1);
+    assert_eq!(headline(&inspections, "completion")["current"], 0);
+    b.ok(
+        Method::POST,
+        &format!("/inspections/{inspection_id}/complete"),
+        json!({}),
+    )
+    .await;
+    let (kept, rebuilt) = b.kept_and_rebuilt().await;
+    assert_eq!(kept, rebuilt, "after rating and completing");
+    let inspections = b.report("inspections", "preset=today").await;
+    assert_eq!(headline(&inspections, "completion")["current"], 10_000);
+    assert_eq!(headline(&inspections, "red")["current"], 0);
+    assert_eq!(headline(&inspections, "yellow")["current"], 1);
+    let rows = table(&inspections, "by_technician")["totals"].clone();
+    assert_eq!(rows[4], (points.len() - 1) as i64, "green points: {rows}");
+
+    // After an upgrade, figures built under an older definition are rebuilt by the hourly
+    // round, once: as if this workshop's rows predated the floor's figures.
+    let store = &b.app.state().store;
+    let tx = store.tx(&TenantCtx::new(b.tenant.id)).await.expect("tx");
+    tx.clear_figures().await.expect("clear");
+    let mut row = tx
+        .get::<pitlane_store::entity::tenant::Entity>(b.tenant.id.0)
+        .await
+        .expect("tenant")
+        .into_active_model();
+    row.figures_version = Set(1);
+    tx.update(row).await.expect("update");
+    tx.commit().await.expect("commit");
+    assert!(b.kept_and_rebuilt().await.0.is_empty());
+    pitlane_app::sweeps::maintenance_round(b.app.state()).await;
+    let (kept, rebuilt) = b.kept_and_rebuilt().await;
+    assert_eq!(kept, rebuilt, "rebuilt by the round");
+    assert!(!kept.is_empty());
+    let version = store
+        .tenant_by_slug(&b.tenant.slug)
+        .await
+        .expect("q")
+        .expect("tenant")
+        .figures_version;
+    assert_eq!(version, pitlane_domain::reports::FIGURES_VERSION);
+}
+
+#[tokio::test]
+async fn floor_figures_equal_a_rebuild_saas() {
+    floor_figures_equal_a_rebuild(TestApp::spawn().await).await;
+}
+
+#[tokio::test]
+async fn floor_figures_equal_a_rebuild_embedded() {
+    floor_figures_equal_a_rebuild(TestApp::spawn_embedded().await).await;
 }
 
 /// A headline's current figure.

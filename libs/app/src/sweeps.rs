@@ -1,5 +1,6 @@
 //! Background rounds the server runs for every workshop: today, the maintenance-due
-//! reminders, custom domains' DNS checks and the dashboard digests. One server a hour runs a round (they agree through the shared key-value store);
+//! reminders, bringing daily figures built under an older definition in step, re-checking
+//! SMS sender numbers, custom domains' DNS checks and the dashboard digests. One server a hour runs a round (they agree through the shared key-value store);
 //! a round is idempotent anyway (a vehicle is marked when told, and its message has a stable
 //! key), so a second one changes nothing.
 
@@ -24,8 +25,21 @@ pub async fn maintenance_round(state: &AppState) -> u64 {
     };
     let today = chrono::Utc::now().date_naive();
     let mut total = 0;
-    for t in tenants.into_iter().filter(|t| !t.is_suspended()) {
+    for t in tenants
+        .into_iter()
+        .filter(|t| !t.is_suspended() && !t.awaiting_owner)
+    {
         let ctx = TenantCtx::new(TenantId(t.id));
+        // Figures built under an older definition are rebuilt once, after an upgrade.
+        if let Err(err) = pitlane_reports::figures::catch_up(&state.reports, &ctx).await {
+            tracing::warn!(tenant = %t.id, error = %err, "rebuilding the daily figures failed");
+        }
+        if let Err(err) =
+            pitlane_notify::service::recheck_sms_sender(&state.store, &state.config.notify, &ctx)
+                .await
+        {
+            tracing::warn!(tenant = %t.id, error = %err, "re-checking the SMS number failed");
+        }
         match pitlane_tenancy::domains::recheck(
             &state.store,
             state.dns.as_ref(),

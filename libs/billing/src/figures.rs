@@ -14,37 +14,16 @@ use pitlane_domain::{
     reports::{
         Deltas,
         facts::{self, CreditNoteFacts, InvoiceFacts, InvoiceLineFacts},
-        period::{local_day, zone},
     },
 };
 use pitlane_store::{
     TenantTx,
-    entity::{branch, credit_note, credit_note_line, invoice, invoice_line, payment, refund},
+    entity::{credit_note, credit_note_line, invoice, invoice_line, payment, refund},
     sea_orm::{ColumnTrait, QueryFilter, QueryOrder},
 };
 use uuid::Uuid;
 
-/// The branches' time zones, read once per transaction that needs them.
-struct Zones(HashMap<Uuid, chrono_tz::Tz>);
-
-impl Zones {
-    async fn of(tx: &TenantTx) -> Result<Self, ServiceError> {
-        let branches = tx.all(tx.select::<branch::Entity>()).await?;
-        Ok(Self(
-            branches
-                .into_iter()
-                .map(|b| (b.id, zone(&b.time_zone)))
-                .collect(),
-        ))
-    }
-
-    fn day(&self, branch: Uuid, at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
-        local_day(
-            at,
-            self.0.get(&branch).copied().unwrap_or(chrono_tz::Tz::UTC),
-        )
-    }
-}
+type Zones = pitlane_domain::reports::period::BranchZones;
 
 fn totals_error(e: pitlane_domain::invoicing::TotalsError) -> ServiceError {
     ServiceError::internal(format!("figures of an invoice: {e}"))
@@ -147,7 +126,7 @@ pub(crate) async fn invoice_issued(
     tx: &TenantTx,
     row: &invoice::Model,
 ) -> Result<(), ServiceError> {
-    let zones = Zones::of(tx).await?;
+    let zones = tx.branch_zones().await?;
     let lines = lines_of(tx, row.id).await?;
     tx.add_figures(&invoice_deltas(&zones, row, &lines)?)
         .await?;
@@ -159,7 +138,7 @@ pub(crate) async fn invoice_voided(
     tx: &TenantTx,
     row: &invoice::Model,
 ) -> Result<(), ServiceError> {
-    let zones = Zones::of(tx).await?;
+    let zones = tx.branch_zones().await?;
     let lines = lines_of(tx, row.id).await?;
     tx.add_figures(&facts::negate(invoice_deltas(&zones, row, &lines)?))
         .await?;
@@ -171,7 +150,7 @@ pub(crate) async fn credit_note_written(
     invoice: &invoice::Model,
     note: &credit_note::Model,
 ) -> Result<(), ServiceError> {
-    let zones = Zones::of(tx).await?;
+    let zones = tx.branch_zones().await?;
     let lines = tx
         .all(
             tx.select::<credit_note_line::Entity>()
@@ -188,7 +167,7 @@ pub(crate) async fn payment_received(
     invoice: &invoice::Model,
     paid: &payment::Model,
 ) -> Result<(), ServiceError> {
-    let zones = Zones::of(tx).await?;
+    let zones = tx.branch_zones().await?;
     tx.add_figures(&payment_deltas(&zones, invoice, paid))
         .await?;
     Ok(())
@@ -200,7 +179,7 @@ pub(crate) async fn refund_changed(
     before: Option<&refund::Model>,
     after: &refund::Model,
 ) -> Result<(), ServiceError> {
-    let zones = Zones::of(tx).await?;
+    let zones = tx.branch_zones().await?;
     let invoice = tx.get::<invoice::Entity>(after.invoice_id).await?;
     let paid = tx.get::<payment::Entity>(after.payment_id).await?;
     let mut deltas = refund_deltas(&zones, &invoice, &paid, after);
@@ -217,7 +196,7 @@ pub(crate) async fn refund_changed(
 /// Every figure the tenant's documents add up to, computed from scratch: what the rebuild
 /// writes, and what a test compares the maintained figures with.
 pub async fn from_documents(tx: &TenantTx) -> Result<Deltas, ServiceError> {
-    let zones = Zones::of(tx).await?;
+    let zones = tx.branch_zones().await?;
     let mut all = Deltas::new();
     let mut after: Option<Uuid> = None;
     loop {

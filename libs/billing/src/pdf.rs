@@ -268,6 +268,8 @@ mod tests {
                 billing_status: "active".into(),
                 past_due_since: None,
                 trial_warned_at: None,
+                figures_version: 2,
+                awaiting_owner: false,
                 created_at: at,
                 updated_at: at,
             },

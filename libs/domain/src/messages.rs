@@ -134,7 +134,7 @@ impl MessageKind {
         match self {
             MessageKind::TestMessage => "Test message",
             MessageKind::EmailVerification => "E-mail verification",
-            MessageKind::WorkshopCreated => "Workshop created (to an owner who had a login)",
+            MessageKind::WorkshopCreated => "Confirm a new workshop (to an owner who had a login)",
             MessageKind::StaffInvitation => "Staff invitation",
             MessageKind::PasswordReset => "Password reset",
             MessageKind::MagicLink => "Customer sign-in link",
@@ -165,7 +165,7 @@ impl MessageKind {
             // the workshop's text: it is no variable, so no template can move it or wrap it
             // in another address.
             MessageKind::EmailVerification => &["name"],
-            MessageKind::WorkshopCreated => &["name", "link"],
+            MessageKind::WorkshopCreated => &["name"],
             MessageKind::StaffInvitation => &["name", "invited_by", "role"],
             MessageKind::PasswordReset | MessageKind::MagicLink => &["name"],
             MessageKind::BookingConfirmation
@@ -201,11 +201,13 @@ impl MessageKind {
     }
 
     /// Messages whose `link` carries a security token (verification, reset, magic link,
-    /// invitation): the link and its button are rendered by Pitlane, outside editable text.
+    /// invitation, a new workshop's confirmation): the link and its button are rendered by
+    /// Pitlane, outside editable text.
     pub fn carries_security_link(self) -> bool {
         matches!(
             self,
             MessageKind::EmailVerification
+                | MessageKind::WorkshopCreated
                 | MessageKind::StaffInvitation
                 | MessageKind::PasswordReset
                 | MessageKind::MagicLink
@@ -272,6 +274,35 @@ pub enum TemplateError {
     Blank,
     #[error("must be at most {0} characters")]
     TooLong(usize),
+    #[error(
+        "{{{{ {0} }}}} must stand on its own, with a space or a line break before and after it, so that no other address can wrap it"
+    )]
+    LinkNotAlone(String),
+}
+
+/// A link variable (`link`, `manage_link`, `unsubscribe_link`): its value is a signed
+/// address of Pitlane's, which a template must not be able to pass to another site.
+fn is_link_variable(name: &str) -> bool {
+    name == "link" || name.ends_with("_link")
+}
+
+/// Whether a link variable stands alone between `before` and `after`: nothing that could
+/// make it part of another address (`https://evil.example/?u={{ link }}`,
+/// `{{ link }}.evil.example`) touches it. Brackets around it and punctuation ending a
+/// sentence after it are fine.
+fn stands_alone(before: &str, after: &str) -> bool {
+    let open = before
+        .chars()
+        .next_back()
+        .is_none_or(|c| c.is_whitespace() || matches!(c, '(' | '<' | '['));
+    let mut rest = after.chars();
+    let close = match rest.next() {
+        None => true,
+        Some(c) if c.is_whitespace() || matches!(c, ')' | '>' | ']') => true,
+        Some('.' | ',' | ';' | ':' | '!' | '?') => rest.next().is_none_or(char::is_whitespace),
+        Some(_) => false,
+    };
+    open && close
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -319,6 +350,14 @@ impl Template {
                     name.to_owned(),
                     known.join(", "),
                 ));
+            }
+            if is_link_variable(name)
+                && !stands_alone(
+                    &source[..source.len() - rest.len() + start],
+                    &after[end + 2..],
+                )
+            {
+                return Err(TemplateError::LinkNotAlone(name.to_owned()));
             }
             pieces.push(Piece::Variable(name.to_owned()));
             rest = &after[end + 2..];
@@ -397,6 +436,42 @@ mod tests {
         assert_eq!(
             Template::parse("  ", MessageKind::PasswordReset),
             Err(TemplateError::Blank)
+        );
+    }
+
+    #[test]
+    fn a_link_cannot_be_wrapped_in_another_address() {
+        let kind = MessageKind::EstimateReady;
+        for wrapped in [
+            "Look: https://evil.example/?u={{ link }}",
+            "Look: https://evil.example/{{link}}",
+            "Look: {{ link }}.evil.example",
+            "Look: {{ link }}&x=1",
+            "Look: <a href=\"{{ link }}\">here</a>",
+            "Look:{{ link }}",
+        ] {
+            assert_eq!(
+                Template::parse(wrapped, kind),
+                Err(TemplateError::LinkNotAlone("link".into())),
+                "{wrapped}"
+            );
+        }
+        for alone in [
+            "{{ link }}",
+            "Your estimate: {{ link }}",
+            "See it here ({{ link }}), thanks.",
+            "Open <{{ link }}>.",
+            "Open {{ link }}. Thanks!",
+            "Open:\n{{link}}\n",
+        ] {
+            assert!(Template::parse(alone, kind).is_ok(), "{alone}");
+        }
+        assert!(
+            Template::parse(
+                "Stop: example.test/{{ unsubscribe_link }}",
+                MessageKind::Newsletter
+            )
+            .is_err()
         );
     }
 

@@ -1,5 +1,6 @@
 //! Signed, single-use links: e-mail verification (3 days), password reset (30 minutes), a
-//! customer's magic link, a staff invitation (7 days).
+//! customer's magic link, a staff invitation (7 days), a new workshop's confirmation by the
+//! owner of the address it was signed up with (3 days).
 //!
 //! A token is `{id}.{expiry}.{signature}`: the signature (HMAC-SHA256 under a key derived for
 //! that purpose alone, see [`crate::keys`]) covers the id and expiry, so a token cannot be made
@@ -97,7 +98,26 @@ pub async fn issue(
     user_id: Uuid,
     purpose: Purpose,
 ) -> Result<String, ServiceError> {
-    insert(people, signer, Some(user_id), None, purpose).await
+    insert(people, signer, Some(user_id), None, None, purpose).await
+}
+
+/// Creates the link that lets a person confirm a workshop made for them by a sign-up with
+/// their address ([`Purpose::ConfirmWorkshop`]); returns its token.
+pub async fn issue_for_workshop(
+    people: &People<'_>,
+    signer: &LinkSigner,
+    user_id: Uuid,
+    tenant_id: Uuid,
+) -> Result<String, ServiceError> {
+    insert(
+        people,
+        signer,
+        Some(user_id),
+        None,
+        Some(tenant_id),
+        Purpose::ConfirmWorkshop,
+    )
+    .await
 }
 
 /// Creates a link for an address that has no login yet (a customer's first magic link): the
@@ -110,7 +130,7 @@ pub async fn issue_to_address(
     purpose: Purpose,
 ) -> Result<String, ServiceError> {
     let row = (email.to_owned(), name.map(str::to_owned));
-    insert(people, signer, None, Some(row), purpose).await
+    insert(people, signer, None, Some(row), None, purpose).await
 }
 
 async fn insert(
@@ -118,6 +138,7 @@ async fn insert(
     signer: &LinkSigner,
     user_id: Option<Uuid>,
     address: Option<(String, Option<String>)>,
+    tenant_id: Option<Uuid>,
     purpose: Purpose,
 ) -> Result<String, ServiceError> {
     let id = Uuid::now_v7();
@@ -130,6 +151,7 @@ async fn insert(
             user_id: Set(user_id),
             email: Set(email),
             name: Set(name.flatten()),
+            workshop_id: Set(tenant_id),
             purpose: Set(purpose.key().to_owned()),
             expires_at: Set(expires),
             used_at: Set(None),

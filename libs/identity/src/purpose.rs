@@ -18,10 +18,13 @@ pub enum Purpose {
     RepairOrder,
     /// A customer's view of one invoice, where they pay it by card; good for a year.
     Invoice,
+    /// Confirms a workshop signed up with an address that already has a login: only the
+    /// address's owner can make it theirs.
+    ConfirmWorkshop,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 8] = [
+    pub const ALL: [Purpose; 9] = [
         Purpose::VerifyEmail,
         Purpose::ResetPassword,
         Purpose::MagicLink,
@@ -30,6 +33,7 @@ impl Purpose {
         Purpose::Unsubscribe,
         Purpose::RepairOrder,
         Purpose::Invoice,
+        Purpose::ConfirmWorkshop,
     ];
 
     pub fn key(self) -> &'static str {
@@ -42,6 +46,7 @@ impl Purpose {
             Purpose::Unsubscribe => "unsubscribe",
             Purpose::RepairOrder => "repair_order",
             Purpose::Invoice => "invoice",
+            Purpose::ConfirmWorkshop => "confirm_workshop",
         }
     }
 
@@ -56,6 +61,7 @@ impl Purpose {
             Purpose::Unsubscribe => Duration::days(365),
             Purpose::RepairOrder => Duration::days(180),
             Purpose::Invoice => Duration::days(365),
+            Purpose::ConfirmWorkshop => Duration::days(3),
         }
     }
 }

@@ -61,12 +61,12 @@ pub fn compose(
     let (subject, body) = match custom.map(parsed) {
         Some(Ok(template)) => template,
         // A workshop's template that no longer parses (one written when a security link was
-        // still a variable, say) gives way to the built-in one rather than stop the message.
-        Some(Err(err)) if kind.carries_security_link() => {
+        // still a variable, or with a link wrapped in another address before that was
+        // refused) gives way to the built-in one rather than stop the message.
+        Some(Err(err)) => {
             tracing::warn!(kind = kind.as_str(), error = %err, "custom template refused; using the built-in one");
             parsed(default)?
         }
-        Some(Err(err)) => return Err(err),
         None => parsed(default)?,
     };
     // A variable with nothing in it (no phone, say) must not leave an empty line behind.

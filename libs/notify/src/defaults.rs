@@ -23,12 +23,13 @@ pub fn template(kind: MessageKind, channel: Channel) -> (Option<&'static str>, &
             "{{ workshop_name }}: confirm your e-mail with this link:",
         ),
         (Channel::Email, WorkshopCreated) => (
-            Some("{{ workshop_name }} is ready on Pitlane"),
-            "Hello {{ name }},\n\n{{ workshop_name }} is ready. Sign in with the Pitlane password you already have:\n\n{{ link }}",
+            Some("Confirm {{ workshop_name }} on Pitlane"),
+            "Hello {{ name }},\n\nSomeone, we hope you, signed up {{ workshop_name }} on Pitlane with this address, which already has a Pitlane login. To open the workshop as its owner, confirm with the link below; you then sign in with the password you already have.\n\nNot you? Ignore this e-mail: the workshop stays closed and is nobody's.",
         ),
-        (Channel::Sms, WorkshopCreated) => {
-            (None, "{{ workshop_name }} is ready on Pitlane: {{ link }}")
-        }
+        (Channel::Sms, WorkshopCreated) => (
+            None,
+            "Confirm {{ workshop_name }} on Pitlane with this link:",
+        ),
         (Channel::Email, StaffInvitation) => (
             Some("{{ invited_by }} invited you to {{ workshop_name }}"),
             "Hello {{ name }},\n\n{{ invited_by }} invited you to join {{ workshop_name }} on Pitlane as {{ role }}. Accept with the link below.",

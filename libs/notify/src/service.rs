@@ -440,3 +440,53 @@ pub async fn received_sms_page(
         received_at: r.received_at,
     }))
 }
+
+/// Checks a workshop's SMS number again (the maintenance round, hourly): a number saved
+/// before numbers had to be proven, or one since released from the provider's account, is
+/// dropped, so the workshop sends from the shared number until it proves one. Returns
+/// whether it dropped one. A provider that cannot answer just now changes nothing.
+pub async fn recheck_sms_sender(
+    store: &Store,
+    config: &crate::NotifyConfig,
+    ctx: &TenantCtx,
+) -> Result<bool, ServiceError> {
+    let tx = store.tx(ctx).await?;
+    let workshop = tx.get::<tenant::Entity>(ctx.tenant_id.0).await?;
+    let Some(number) = workshop.sms_sender.clone() else {
+        return Ok(false);
+    };
+    let shared = config
+        .sms_from
+        .as_deref()
+        .and_then(|f| PhoneE164::parse(f, None).ok())
+        .is_some_and(|f| f.as_str() == number);
+    let owned = match (&config.sms_provider, shared) {
+        (_, true) => false,
+        (Some(provider), false) => match crate::sms::account_owns_number(provider, &number).await {
+            Ok(owned) => owned,
+            Err(err) => {
+                tracing::warn!(tenant = %workshop.id, error = %err, "re-checking an SMS sender number");
+                true
+            }
+        },
+        // Without a provider, SMS are only written to files: there is nothing to prove.
+        (None, false) => true,
+    };
+    if owned {
+        return Ok(false);
+    }
+    let mut row = workshop.into_active_model();
+    row.sms_sender = Set(None);
+    row.updated_at = Set(Utc::now());
+    tx.update(row).await?;
+    pitlane_store::audit::record(
+        &tx,
+        pitlane_store::audit::By::Operator,
+        pitlane_store::audit::Event::new("settings.sms_sender_dropped")
+            .detail(serde_json::json!({ "sms_sender": number, "shared": shared })),
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::warn!(tenant = %ctx.tenant_id, "an SMS sender number not proven was dropped");
+    Ok(true)
+}

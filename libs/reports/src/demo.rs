@@ -2678,7 +2678,7 @@ async fn settle_levels(tx: &TenantTx, now: DateTime<Utc>) -> Result<(), ServiceE
 /// Adds to the daily figures what the documents come to beyond what they already hold
 /// (the other demo seeds' invoice is counted already); returns the rows changed.
 async fn bring_figures_in_step(tx: &TenantTx) -> Result<usize, ServiceError> {
-    let mut missing = pitlane_billing::figures::from_documents(tx).await?;
+    let mut missing = crate::figures::from_documents(tx).await?;
     facts::merge(
         &mut missing,
         facts::negate(crate::figures::stored(tx).await?),

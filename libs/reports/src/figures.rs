@@ -7,8 +7,7 @@ use pitlane_store::{TenantCtx, TenantTx, figures::figures_of};
 
 use crate::Reports;
 
-/// The stored figures as deltas from nothing, comparable with
-/// [`pitlane_billing::figures::from_documents`].
+/// The stored figures as deltas from nothing, comparable with [`from_documents`].
 pub async fn stored(tx: &TenantTx) -> Result<Deltas, ServiceError> {
     let mut out = Deltas::new();
     for row in tx.all_figures().await? {
@@ -32,6 +31,18 @@ pub async fn stored(tx: &TenantTx) -> Result<Deltas, ServiceError> {
     Ok(out)
 }
 
+/// Every figure the tenant's documents add up to, computed from scratch: the money
+/// documents' (invoices, credit notes, payments, refunds) and the floor's (estimate answers,
+/// inspections).
+pub async fn from_documents(tx: &TenantTx) -> Result<Deltas, ServiceError> {
+    let mut all = pitlane_billing::figures::from_documents(tx).await?;
+    pitlane_domain::reports::facts::merge(
+        &mut all,
+        pitlane_workshop::figures::from_documents(tx).await?,
+    );
+    Ok(all)
+}
+
 /// What a rebuild found: how many rows it wrote and whether they differed from the stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rebuilt {
@@ -49,7 +60,7 @@ pub async fn rebuild(reports: &Reports, actor: &Actor) -> Result<Rebuilt, Servic
 }
 
 async fn rebuild_in(tx: &TenantTx) -> Result<Rebuilt, ServiceError> {
-    let fresh = pitlane_billing::figures::from_documents(tx).await?;
+    let fresh = from_documents(tx).await?;
     let differed = stored(tx).await? != fresh;
     tx.clear_figures().await?;
     tx.add_figures(&fresh).await?;
@@ -75,4 +86,23 @@ pub async fn update_branch(
     }
     tx.commit().await?;
     Ok(updated)
+}
+
+/// Rebuilds a workshop's figures when they were built under an older definition of them
+/// (`pitlane_domain::reports::FIGURES_VERSION`): after an upgrade whose documents add
+/// figures they did not add before, the maintenance round brings every workshop in step.
+/// Returns whether it rebuilt.
+pub async fn catch_up(reports: &Reports, ctx: &TenantCtx) -> Result<bool, ServiceError> {
+    use pitlane_store::{entity::tenant, sea_orm::ActiveValue::Set, sea_orm::IntoActiveModel};
+    let tx = reports.store().tx(ctx).await?;
+    let workshop = tx.get::<tenant::Entity>(tx.tenant_id().0).await?;
+    if workshop.figures_version >= pitlane_domain::reports::FIGURES_VERSION {
+        return Ok(false);
+    }
+    rebuild_in(&tx).await?;
+    let mut row = workshop.into_active_model();
+    row.figures_version = Set(pitlane_domain::reports::FIGURES_VERSION);
+    tx.update(row).await?;
+    tx.commit().await?;
+    Ok(true)
 }

@@ -1,7 +1,7 @@
-//! The reports of the workshop floor, read from the floor's own records in the report's one
-//! transaction: technician productivity (available, clocked and billed hours), estimates
-//! (close ratio by advisor, declined work to follow up) and inspections (completion and
-//! findings by technician).
+//! The reports of the workshop floor, in the report's one transaction: technician
+//! productivity (available, clocked and billed hours, from the floor's own records),
+//! estimates (close ratio by advisor, from the daily figures; declined work to follow up) and
+//! inspections (completion and findings by technician, from the daily figures).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -263,27 +263,20 @@ fn branch_hours(branch: &pitlane_store::entity::branch::Model) -> BusinessHours 
 /// Lines the customer answered in the period (approved or declined) and what they were worth,
 /// by the advisor of their order; and declined work not yet followed up.
 pub async fn estimates(scope: &Scope) -> Result<Parts, ServiceError> {
-    let (start, end) = scope.period.bounds(scope.tz);
     let answers = scope
-        .tx
-        .estimate_answers(start, end, scope.branch_id())
+        .sums(Dimension::Estimates, scope.period, Grouping::default())
         .await?;
     let names = names::members(&scope.tx).await?;
     // advisor → (presented, approved, presented value, approved value)
     let mut by_advisor: BTreeMap<String, (i64, i64, i64, i64)> = BTreeMap::new();
     for sum in &answers {
-        let advisor = names::member_label(
-            &names,
-            &sum.advisor_id.map(|a| a.to_string()).unwrap_or_default(),
-            "No advisor",
-        );
+        let advisor = names::member_label(&names, &sum.key, "No advisor");
         let entry = by_advisor.entry(advisor).or_default();
-        entry.0 += sum.lines;
-        entry.2 += sum.value_minor;
-        if sum.decision == "approved" {
-            entry.1 += sum.lines;
-            entry.3 += sum.value_minor;
-        }
+        let f = &sum.figures;
+        entry.0 += f.answered_lines;
+        entry.1 += f.approved_lines;
+        entry.2 += f.answered_value_minor;
+        entry.3 += f.approved_value_minor;
     }
     let mut table = Table::new(
         "by_advisor",
@@ -412,29 +405,32 @@ pub async fn estimates(scope: &Scope) -> Result<Parts, ServiceError> {
 /// Inspections started in the period: how many were completed, and what they found, by the
 /// technician who did them.
 pub async fn inspections(scope: &Scope) -> Result<Parts, ServiceError> {
-    let (start, end) = scope.period.bounds(scope.tz);
-    let branch = scope.branch_id();
-    let name = |n: &Option<String>| {
-        n.clone()
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| "Not recorded".into())
-    };
     // inspector → [started, completed, green, yellow, red, unrated]
     let mut by: BTreeMap<String, [i64; 6]> = BTreeMap::new();
-    for sum in scope.tx.inspection_sums(start, end, branch).await? {
-        let entry = by.entry(name(&sum.inspector)).or_default();
-        entry[0] += sum.started;
-        entry[1] += sum.completed;
-    }
-    for sum in scope.tx.finding_sums(start, end, branch).await? {
-        let entry = by.entry(name(&sum.inspector)).or_default();
-        let at = match sum.rating.as_deref() {
-            Some("green") => 2,
-            Some("yellow") => 3,
-            Some("red") => 4,
-            _ => 5,
+    for sum in scope
+        .sums(Dimension::Inspector, scope.period, Grouping::default())
+        .await?
+    {
+        let name = if sum.key.is_empty() {
+            "Not recorded".to_owned()
+        } else {
+            sum.key
         };
-        entry[at] += sum.items;
+        let f = sum.figures;
+        let entry = by.entry(name).or_default();
+        for (at, n) in [
+            f.inspections,
+            f.inspections_completed,
+            f.findings_green,
+            f.findings_yellow,
+            f.findings_red,
+            f.findings_unrated,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            entry[at] += n;
+        }
     }
     let mut table = Table::new(
         "by_technician",

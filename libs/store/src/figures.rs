@@ -16,9 +16,9 @@ use crate::{
     entity::daily_figure::{self, Column},
 };
 
-/// Rows per upsert: 25 values each, well under SQLite's 32,766 and PostgreSQL's 65,535 bound
-/// values per statement.
-pub const ROWS_PER_STATEMENT: usize = 1_000;
+/// Rows per upsert: as many as keep a statement's bound values (six for the row's key, one
+/// per figure) under 30,000, below SQLite's 32,766 and PostgreSQL's 65,535.
+pub const ROWS_PER_STATEMENT: usize = 30_000 / (6 + Figures::NAMES.len());
 
 /// What a sum of figures is grouped by, besides its breakdown key.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -163,6 +163,18 @@ impl TenantTx {
         self.all_as(select).await
     }
 
+    /// The tenant's branches' time zones, to put documents on their branch's local day.
+    pub async fn branch_zones(
+        &self,
+    ) -> Result<pitlane_domain::reports::period::BranchZones, StoreError> {
+        let branches = self
+            .all(self.select::<crate::entity::branch::Entity>())
+            .await?;
+        Ok(pitlane_domain::reports::period::BranchZones::new(
+            branches.iter().map(|b| (b.id, b.time_zone.as_str())),
+        ))
+    }
+
     /// Removes every daily figure of the tenant, before a rebuild writes them again.
     pub async fn clear_figures(&self) -> Result<(), StoreError> {
         daily_figure::Entity::delete_many()
@@ -207,5 +219,15 @@ pub fn figures_of(row: &daily_figure::Model) -> Figures {
         payments_minor: row.payments_minor,
         refunds: row.refunds,
         refunds_minor: row.refunds_minor,
+        answered_lines: row.answered_lines,
+        approved_lines: row.approved_lines,
+        answered_value_minor: row.answered_value_minor,
+        approved_value_minor: row.approved_value_minor,
+        inspections: row.inspections,
+        inspections_completed: row.inspections_completed,
+        findings_green: row.findings_green,
+        findings_yellow: row.findings_yellow,
+        findings_red: row.findings_red,
+        findings_unrated: row.findings_unrated,
     }
 }

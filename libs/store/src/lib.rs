@@ -10,7 +10,7 @@ pub mod audit;
 pub mod entity;
 mod error;
 pub mod figures;
-pub mod floor_sums;
+pub mod floor_facts;
 mod outbox;
 mod postgres;
 pub use postgres::RoleUse;

@@ -10,6 +10,6 @@ pub mod security;
 mod seed;
 
 pub use seed::{
-    DEMO_SLUG, DemoCredentials, NewTenant, SignedUp, Signup, TRIAL_DAYS, create_tenant,
-    ensure_demo_tenant, sign_up,
+    DEMO_SLUG, DemoCredentials, NewTenant, SignedUp, Signup, TRIAL_DAYS, confirm_workshop,
+    create_tenant, ensure_demo_tenant, sign_up,
 };

@@ -13,12 +13,12 @@ use pitlane_identity::{
     account::send_verification,
     add_member, add_membership,
     audit::{self, By, Event},
-    generate_password, verify_password,
+    generate_password,
 };
 use pitlane_store::{
     Store, TenantCtx, TenantTx,
     entity::{tenant, user},
-    sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter},
+    sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter},
 };
 
 use crate::branches::{BranchInput, insert_in};
@@ -50,16 +50,7 @@ pub async fn create_tenant(store: &Store, new: NewTenant) -> Result<tenant::Mode
     let tx = store.tx(&TenantCtx::new(id)).await?;
     let tenant = insert_tenant(&tx, slug, name, None, "USD".into()).await?;
     insert_in(&tx, &new.branch).await?;
-    add_member(
-        &tx,
-        NewMember {
-            email,
-            name: owner,
-            password,
-            role: Role::Owner,
-        },
-    )
-    .await?;
+    add_owner(&tx, email, owner, password).await?;
     tx.commit().await?;
     tracing::info!(tenant = %id, slug = %tenant.slug, "tenant created");
     Ok(tenant)
@@ -98,6 +89,7 @@ async fn insert_tenant(
         booking_auto_confirm: Set(false),
         booking_cutoff_hours: Set(24),
         reminder_offsets: Set("1440 120".into()),
+        figures_version: Set(pitlane_domain::reports::FIGURES_VERSION),
         created_at: Set(now),
         updated_at: Set(now),
         // The workshop settings keep their schema defaults until the owner changes them.
@@ -114,6 +106,25 @@ async fn insert_tenant(
             err.into()
         }
     })
+}
+
+/// A new login as the workshop's owner.
+async fn add_owner(
+    tx: &TenantTx,
+    email: Email,
+    name: DisplayName,
+    password: NewPassword,
+) -> Result<(user::Model, pitlane_store::entity::membership::Model), ServiceError> {
+    add_member(
+        tx,
+        NewMember {
+            email,
+            name,
+            password,
+            role: Role::Owner,
+        },
+    )
+    .await
 }
 
 /// The sign-up form of the platform's main site.
@@ -133,24 +144,28 @@ pub struct Signup {
 pub enum SignedUp {
     /// A new login and its workshop: the owner confirms the address from the e-mail sent.
     Created(Box<tenant::Model>),
-    /// The address already has a login. Whether the password was right (the workshop is
-    /// created and the owner is told by e-mail where to sign in) or wrong, or the address is
-    /// locked after too many wrong ones (nothing happens), the answer is this same one:
-    /// the form is no way to test a password.
+    /// The address already has a login. The workshop is made waiting for its owner, and the
+    /// address is e-mailed a link that makes it theirs; whatever password was typed, the
+    /// answer, the workshop's address and the e-mail are the same: the form is no way to
+    /// test a password.
     CheckEmail,
 }
 
 /// A chain signs up: its tenant (in trial), first branch and owner membership in one
 /// transaction, and the owner's e-mail verification link sent through the outbox.
-/// `site_of(slug)` is the absolute address of a tenant's site, for the link.
+/// `site_of(slug)` is the absolute address of a tenant's site, `platform` the platform's
+/// (for the links).
 ///
-/// An address that already has a Pitlane login must come with that login's password: one
-/// person, one login, many workshops. Wrong passwords count towards the sign-in lockout of
-/// that login (and of `ip`).
+/// An address that already has a Pitlane login (one person, one login, many workshops) gets
+/// a workshop waiting for its owner, which serves nothing until the address's owner confirms
+/// it with the link e-mailed to them ([`confirm_workshop`]); the password typed is not looked
+/// at. Every sign-up e-mails its address, so sign-ups count against the caps on anonymous
+/// messages (per client address and per destination).
 pub async fn sign_up(
     identity: &Identity,
     input: Signup,
     ip: Option<&str>,
+    platform: &str,
     site_of: impl Fn(&str) -> String,
 ) -> Result<SignedUp, ServiceError> {
     let mut errors = FieldErrors::new();
@@ -198,24 +213,11 @@ pub async fn sign_up(
     if !errors.is_empty() {
         return Err(errors.into());
     }
-    if let Some(person) = &existing {
-        // Checked last, after every other field, and answered alike either way.
-        let scope = "platform-signup";
-        if identity
-            .throttle
-            .check(scope, &person.email, ip)
-            .await
-            .is_err()
-        {
-            return Ok(SignedUp::CheckEmail);
-        }
-        if !verify_password(person.password_hash.clone(), input.password.clone()).await {
-            identity.throttle.failed(scope, &person.email, ip).await;
-            return Ok(SignedUp::CheckEmail);
-        }
-        identity.throttle.succeeded(scope, &person.email).await;
-    }
     let id = TenantId::new();
+    // Alike for an address with a login and one without, so the cap tells nothing either.
+    if let Err(reason) = identity.send_limits.allow(id, ip, email.as_str()).await {
+        return Err(FieldErrors::single("email", reason).into());
+    }
     let tx = store.tx(&TenantCtx::new(id)).await?;
     let tenant = insert_tenant(
         &tx,
@@ -235,26 +237,41 @@ pub async fn sign_up(
         },
     )
     .await?;
-    let had_login = existing.is_some();
-    let (person, membership) = match (existing, password) {
-        (Some(person), _) => {
-            let membership = add_membership(&tx, &person, Role::Owner).await?;
-            (person, membership)
-        }
-        (None, Some(password)) => {
-            add_member(
+    if let Some(person) = existing {
+        let mut row = tenant.clone().into_active_model();
+        row.awaiting_owner = Set(true);
+        tx.update(row).await?;
+        let token = pitlane_identity::links::issue_for_workshop(
+            &tx.people(),
+            &identity.signer,
+            person.id,
+            tenant.id,
+        )
+        .await?;
+        identity
+            .mail(
                 &tx,
-                NewMember {
-                    email,
-                    name: owner,
-                    password,
-                    role: Role::Owner,
-                },
+                MessageKind::WorkshopCreated,
+                &person.email,
+                &person.name,
+                &[(
+                    "link",
+                    format!(
+                        "{}/signup/confirm?token={token}",
+                        platform.trim_end_matches('/')
+                    ),
+                )],
+                format!("workshop-created:{}", tenant.id),
             )
-            .await?
-        }
-        (None, None) => return Err(ServiceError::internal("sign-up without a password")),
+            .await?;
+        tx.commit().await?;
+        tracing::info!(tenant = %id, slug = %tenant.slug, "chain signed up, waiting for its owner");
+        return Ok(SignedUp::CheckEmail);
+    }
+    let Some(password) = password else {
+        return Err(ServiceError::internal("sign-up without a password"));
     };
+    let (person, membership) = add_owner(&tx, email, owner, password).await?;
     let actor = pitlane_identity::access::actor_of(&tx, &membership).await?;
     audit::record(
         &tx,
@@ -262,27 +279,80 @@ pub async fn sign_up(
         Event::new("tenant.signed_up").subject(tenant.slug.clone()),
     )
     .await?;
-    if had_login {
-        identity
-            .mail(
-                &tx,
-                MessageKind::WorkshopCreated,
-                &person.email,
-                &person.name,
-                &[("link", format!("{}/signin", site_of(&tenant.slug)))],
-                format!("workshop-created:{}", tenant.id),
-            )
-            .await?;
-    } else if person.email_verified_at.is_none() {
+    if person.email_verified_at.is_none() {
         send_verification(identity, &tx, &person, &site_of(&tenant.slug)).await?;
     }
     tx.commit().await?;
     tracing::info!(tenant = %id, slug = %tenant.slug, "chain signed up");
-    Ok(if had_login {
-        SignedUp::CheckEmail
-    } else {
-        SignedUp::Created(Box::new(tenant))
-    })
+    Ok(SignedUp::Created(Box::new(tenant)))
+}
+
+/// The owner of an address confirms the workshop a sign-up made with it: they become its
+/// owner and it opens. Returns the workshop, or why the link cannot be used.
+pub async fn confirm_workshop(
+    identity: &Identity,
+    token: &str,
+) -> Result<Result<tenant::Model, pitlane_identity::links::LinkError>, ServiceError> {
+    use pitlane_identity::links::{LinkError, Purpose, spend_row};
+    use pitlane_store::entity::auth_link;
+    let store = &identity.store;
+    // The workshop is named by the link's row; the link is spent in that workshop's
+    // transaction, so a failure spends nothing.
+    let link_id = match identity.signer.verify(Purpose::ConfirmWorkshop, token) {
+        Ok(id) => id,
+        Err(err) => return Ok(Err(err)),
+    };
+    let row = {
+        let people = store.people_tx().await?;
+        let row = people
+            .people()
+            .first(auth_link::Entity::find_by_id(link_id))
+            .await?;
+        people.commit().await?;
+        row
+    };
+    let Some(tenant_id) = row.and_then(|r| r.workshop_id) else {
+        return Ok(Err(LinkError::Invalid));
+    };
+    let tx = store.tx(&TenantCtx::new(TenantId(tenant_id))).await?;
+    let link = match spend_row(
+        &tx.people(),
+        &identity.signer,
+        Purpose::ConfirmWorkshop,
+        token,
+    )
+    .await?
+    {
+        Ok(link) => link,
+        Err(err) => return Ok(Err(err)),
+    };
+    let Some(user_id) = link.user_id else {
+        return Ok(Err(LinkError::Invalid));
+    };
+    let person = tx
+        .people()
+        .first(user::Entity::find_by_id(user_id))
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let workshop = tx.get::<tenant::Entity>(tenant_id).await?;
+    if !workshop.awaiting_owner {
+        return Ok(Err(LinkError::Used));
+    }
+    let membership = add_membership(&tx, &person, Role::Owner).await?;
+    let mut row = workshop.into_active_model();
+    row.awaiting_owner = Set(false);
+    row.updated_at = Set(Utc::now());
+    let workshop = tx.update(row).await?;
+    let actor = pitlane_identity::access::actor_of(&tx, &membership).await?;
+    audit::record(
+        &tx,
+        By::Member(&actor),
+        Event::new("tenant.signed_up").subject(workshop.slug.clone()),
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(tenant = %tenant_id, slug = %workshop.slug, "chain confirmed by its owner");
+    Ok(Ok(workshop))
 }
 
 /// What the console shows once after creating the demo tenant.

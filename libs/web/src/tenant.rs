@@ -156,8 +156,9 @@ impl<T: Endpoint, P: Endpoint> Endpoint for TenantDispatch<T, P> {
                 ),
             };
         let tenant = match tenant {
-            Ok(Some(tenant)) => tenant,
-            Ok(None) => {
+            // A workshop waiting for its owner's confirmation serves nothing yet.
+            Ok(Some(tenant)) if !tenant.awaiting_owner => tenant,
+            Ok(_) => {
                 return Ok((self.refuse)(&TenantRefusal::Unknown { label }, is_api));
             }
             Err(err) => {

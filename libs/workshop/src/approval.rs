@@ -244,6 +244,7 @@ async fn answer(
     let mut notified = Notified::default();
     let mut approved_names = Vec::new();
     let mut declined_names = Vec::new();
+    let mut answered_lines = Vec::new();
     for line in &order_lines {
         let Some((_, d)) = answers.iter().find(|(id, _)| *id == line.id) else {
             continue;
@@ -252,7 +253,7 @@ async fn answer(
         row.decision = Set(d.key().to_owned());
         row.decided_at = Set(Some(now));
         row.updated_at = Set(now);
-        tx.update(row).await?;
+        answered_lines.push(tx.update(row).await?);
         match d {
             LineDecision::Approved => {
                 approved_names.push(line.description.clone());
@@ -317,6 +318,7 @@ async fn answer(
             }
         }
     }
+    crate::figures::answers_changed(tx, &order, &answered_lines, &[]).await?;
     order::refresh_total(tx, RepairOrderId(order.id)).await?;
     let order = tx.get::<repair_order::Entity>(order.id).await?;
     let mut row = order.clone().into_active_model();

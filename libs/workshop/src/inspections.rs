@@ -297,6 +297,7 @@ pub async fn start(
         })
         .await?;
     }
+    crate::figures::inspection_changed(&tx, row.id, None).await?;
     order::record(
         &tx,
         &order,
@@ -416,11 +417,13 @@ pub async fn rate(
     errors.into_result()?;
     let tx = ws.store().tx(&TenantCtx::of(actor)).await?;
     let (item, inspection) = open_item(&tx, inspection_id, item_id).await?;
+    let before = crate::figures::inspection_tally(&tx, inspection.id).await?;
     let mut row = item.into_active_model();
     row.rating = Set(Some(rating.to_owned()));
     row.note = Set(note);
     row.updated_at = Set(Utc::now());
     let item = tx.update(row).await?;
+    crate::figures::inspection_changed(&tx, inspection.id, before).await?;
     let order = tx
         .get::<repair_order::Entity>(inspection.repair_order_id)
         .await?;
@@ -547,10 +550,12 @@ pub async fn complete(
             FieldErrors::single("items", format!("{unrated} points are not rated yet")).into(),
         );
     }
+    let before = crate::figures::inspection_tally(&tx, row.id).await?;
     let mut active = row.into_active_model();
     active.status = Set("completed".into());
     active.completed_at = Set(Some(Utc::now()));
     let row = tx.update(active).await?;
+    crate::figures::inspection_changed(&tx, row.id, before).await?;
     let order = tx.get::<repair_order::Entity>(row.repair_order_id).await?;
     let (yellow, red) =
         current

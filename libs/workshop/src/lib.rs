@@ -17,6 +17,7 @@ pub mod canned;
 pub mod customer_copies;
 pub mod demo;
 pub mod earnings;
+pub mod figures;
 pub mod inspections;
 pub mod jobs;
 pub mod lines;

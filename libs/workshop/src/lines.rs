@@ -367,6 +367,7 @@ pub async fn update(
     row.decided_at = Set(None);
     row.updated_at = Set(Utc::now());
     tx.update(row).await?;
+    crate::figures::answers_changed(&tx, &order, &[], std::slice::from_ref(&line)).await?;
     if let (Some(old), None) = (line.job_id, job_id) {
         drop_job_if_empty(&tx, order.id, old).await?;
     }
@@ -445,6 +446,7 @@ pub async fn remove(
     )
     .await?;
     tx.delete::<repair_order_line::Entity>(line.id).await?;
+    crate::figures::answers_changed(&tx, &order, &[], std::slice::from_ref(&line)).await?;
     if let Some(job_id) = line.job_id {
         drop_job_if_empty(&tx, order.id, job_id).await?;
     }

@@ -25,16 +25,24 @@ pub enum Dimension {
     TaxRate,
     /// How a payment was made (`cash`, `card_online`…); refunds go back the same way.
     Method,
+    /// Estimate answers, by the service advisor of the repair order (a membership id, ''
+    /// for none).
+    Estimates,
+    /// Inspections and their findings, by the name the inspector was recorded under ('' for
+    /// none).
+    Inspector,
 }
 
 impl Dimension {
-    pub const ALL: [Dimension; 6] = [
+    pub const ALL: [Dimension; 8] = [
         Dimension::All,
         Dimension::Advisor,
         Dimension::Technician,
         Dimension::Category,
         Dimension::TaxRate,
         Dimension::Method,
+        Dimension::Estimates,
+        Dimension::Inspector,
     ];
 
     pub fn key(self) -> &'static str {
@@ -45,6 +53,8 @@ impl Dimension {
             Dimension::Category => "category",
             Dimension::TaxRate => "tax_rate",
             Dimension::Method => "method",
+            Dimension::Estimates => "estimates",
+            Dimension::Inspector => "inspector",
         }
     }
 
@@ -304,6 +314,83 @@ pub fn of_credit_note(note: &CreditNoteFacts) -> Result<Deltas, TotalsError> {
     Ok(deltas)
 }
 
+/// Estimate lines of one repair order answered one way on one local day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerFacts {
+    pub branch_id: Uuid,
+    /// The branch-local day the customer answered.
+    pub day: NaiveDate,
+    pub advisor_id: Option<Uuid>,
+    pub approved: bool,
+    pub lines: i64,
+    /// What the lines ask before tax, each priced as the repair order prices it.
+    pub value_minor: i64,
+}
+
+/// What answered estimate lines add, by the order's advisor, on the day they were answered.
+pub fn of_answers(answers: &AnswerFacts) -> Deltas {
+    let approved = i64::from(answers.approved);
+    let f = Figures {
+        answered_lines: answers.lines,
+        approved_lines: approved * answers.lines,
+        answered_value_minor: answers.value_minor,
+        approved_value_minor: approved * answers.value_minor,
+        ..Figures::default()
+    };
+    let advisor = answers
+        .advisor_id
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    let mut deltas = Deltas::new();
+    add(
+        &mut deltas,
+        (answers.branch_id, answers.day),
+        Dimension::Estimates,
+        &advisor,
+        f,
+    );
+    deltas
+}
+
+/// An inspection as the figures read it: who started it, on which day, and its points'
+/// ratings as they stand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InspectionFacts {
+    pub branch_id: Uuid,
+    /// The branch-local day it was started.
+    pub day: NaiveDate,
+    /// The name the inspector was recorded under ('' for none).
+    pub inspector: String,
+    pub completed: bool,
+    pub green: i64,
+    pub yellow: i64,
+    pub red: i64,
+    pub unrated: i64,
+}
+
+/// What an inspection adds, by its inspector, on the day it was started. A change to it
+/// adds the difference: [`of_inspection`] after, [`negate`]d before.
+pub fn of_inspection(inspection: &InspectionFacts) -> Deltas {
+    let f = Figures {
+        inspections: 1,
+        inspections_completed: i64::from(inspection.completed),
+        findings_green: inspection.green,
+        findings_yellow: inspection.yellow,
+        findings_red: inspection.red,
+        findings_unrated: inspection.unrated,
+        ..Figures::default()
+    };
+    let mut deltas = Deltas::new();
+    add(
+        &mut deltas,
+        (inspection.branch_id, inspection.day),
+        Dimension::Inspector,
+        &inspection.inspector,
+        f,
+    );
+    deltas
+}
+
 /// What a payment adds, on the day it was received.
 pub fn of_payment(branch_id: Uuid, day: NaiveDate, method: &str, amount: i64) -> Deltas {
     let f = Figures {
@@ -334,6 +421,62 @@ pub fn of_refund(branch_id: Uuid, day: NaiveDate, method: &str, amount: i64) -> 
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_changed_inspection_adds_only_its_difference() {
+        let branch = Uuid::now_v7();
+        let day = NaiveDate::from_ymd_opt(2026, 3, 29).expect("day");
+        let started = InspectionFacts {
+            branch_id: branch,
+            day,
+            inspector: "Ana".into(),
+            completed: false,
+            green: 0,
+            yellow: 0,
+            red: 0,
+            unrated: 3,
+        };
+        let done = InspectionFacts {
+            completed: true,
+            green: 2,
+            red: 1,
+            unrated: 0,
+            ..started.clone()
+        };
+        let mut change = of_inspection(&done);
+        merge(&mut change, negate(of_inspection(&started)));
+        let (key, f) = change.into_iter().next().expect("one row");
+        assert_eq!(key.dimension, Dimension::Inspector);
+        assert_eq!(key.key, "Ana");
+        assert_eq!(
+            (f.inspections, f.inspections_completed, f.findings_green),
+            (0, 1, 2)
+        );
+        assert_eq!((f.findings_red, f.findings_unrated), (1, -3));
+    }
+
+    #[test]
+    fn answers_count_for_the_advisor_and_approved_ones_twice() {
+        let (branch, advisor) = (Uuid::now_v7(), Uuid::now_v7());
+        let day = NaiveDate::from_ymd_opt(2026, 4, 1).expect("day");
+        let answers = |approved, value| AnswerFacts {
+            branch_id: branch,
+            day,
+            advisor_id: Some(advisor),
+            approved,
+            lines: 1,
+            value_minor: value,
+        };
+        let mut all = of_answers(&answers(true, 4_000));
+        merge(&mut all, of_answers(&answers(false, 2_500)));
+        let f = all.values().copied().sum::<Figures>();
+        assert_eq!((f.answered_lines, f.approved_lines), (2, 1));
+        assert_eq!(
+            (f.answered_value_minor, f.approved_value_minor),
+            (6_500, 4_000)
+        );
+        assert!(all.keys().all(|k| k.key == advisor.to_string()));
+    }
 
     fn line(kind: &str, quantity: i64, price: i64, rate: i32) -> InvoiceLineFacts {
         InvoiceLineFacts {

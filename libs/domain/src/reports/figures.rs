@@ -94,6 +94,26 @@ figures! {
     refunds,
     /// The amount of those refunds.
     refunds_minor,
+    /// Estimate lines the customer answered (approved or declined), on the day they answered.
+    answered_lines,
+    /// Of those, the lines approved.
+    approved_lines,
+    /// What the answered lines asked, before tax: each priced as the repair order prices it.
+    answered_value_minor,
+    /// What the approved lines came to, before tax.
+    approved_value_minor,
+    /// Inspections started, on the day they were started.
+    inspections,
+    /// Of those, the inspections completed (counted on the day they were started).
+    inspections_completed,
+    /// The points of those inspections rated green (good).
+    findings_green,
+    /// Rated yellow (needs attention soon).
+    findings_yellow,
+    /// Rated red (needs work now).
+    findings_red,
+    /// Not rated yet.
+    findings_unrated,
 }
 
 impl AddAssign for Figures {

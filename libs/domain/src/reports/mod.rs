@@ -7,6 +7,11 @@ pub mod figures;
 pub mod period;
 
 pub use facts::{Deltas, Dimension, FigureKey};
+
+/// The definition of the daily figures: raised when documents come to add figures they did
+/// not add before (2: estimate answers and inspections), so that older workshops' rows are
+/// rebuilt from their documents.
+pub const FIGURES_VERSION: i32 = 2;
 pub use figures::{Figures, per, ratio_bp};
 pub use period::{Grain, Period, Preset};
 

@@ -159,6 +159,27 @@ pub fn zone(name: &str) -> Tz {
     name.parse().unwrap_or(Tz::UTC)
 }
 
+/// The branches' time zones, read once where many instants are put on their branch's day.
+#[derive(Debug, Clone, Default)]
+pub struct BranchZones(std::collections::HashMap<uuid::Uuid, Tz>);
+
+impl BranchZones {
+    /// From each branch's id and time-zone name.
+    pub fn new<'a>(branches: impl IntoIterator<Item = (uuid::Uuid, &'a str)>) -> Self {
+        Self(
+            branches
+                .into_iter()
+                .map(|(id, name)| (id, zone(name)))
+                .collect(),
+        )
+    }
+
+    /// The local day an instant falls on at a branch (UTC for a branch not known).
+    pub fn day(&self, branch: uuid::Uuid, at: DateTime<Utc>) -> NaiveDate {
+        local_day(at, self.0.get(&branch).copied().unwrap_or(Tz::UTC))
+    }
+}
+
 /// How a trend groups its days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Grain {

@@ -11,6 +11,8 @@ pub struct Model {
     pub user_id: Option<Uuid>,
     pub email: Option<String>,
     pub name: Option<String>,
+    /// The workshop a link is for (a new workshop waiting for its owner's confirmation).
+    pub workshop_id: Option<Uuid>,
     pub purpose: String,
     pub expires_at: DateTimeUtc,
     pub used_at: Option<DateTimeUtc>,

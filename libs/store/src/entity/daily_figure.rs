@@ -32,6 +32,16 @@ pub struct Model {
     pub payments_minor: i64,
     pub refunds: i64,
     pub refunds_minor: i64,
+    pub answered_lines: i64,
+    pub approved_lines: i64,
+    pub answered_value_minor: i64,
+    pub approved_value_minor: i64,
+    pub inspections: i64,
+    pub inspections_completed: i64,
+    pub findings_green: i64,
+    pub findings_yellow: i64,
+    pub findings_red: i64,
+    pub findings_unrated: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -44,6 +44,12 @@ pub struct Model {
     pub billing_status: String,
     pub past_due_since: Option<DateTimeUtc>,
     pub trial_warned_at: Option<DateTimeUtc>,
+    /// The definition of the daily figures this workshop's rows were built under
+    /// (`pitlane_domain::reports::FIGURES_VERSION`); older rows are rebuilt.
+    pub figures_version: i32,
+    /// Made by a sign-up with an address that already has a login, and serving nothing
+    /// until that login's owner confirms it from their e-mail.
+    pub awaiting_owner: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -2,11 +2,11 @@
 
 use maud::html;
 use pitlane_domain::{FieldErrors, ServiceError};
-use pitlane_tenancy::{SignedUp, Signup, TRIAL_DAYS, sign_up};
+use pitlane_tenancy::{SignedUp, Signup, TRIAL_DAYS, confirm_workshop, sign_up};
 use poem::{
     IntoResponse, Request, Response, Route, get, handler,
     http::StatusCode,
-    web::{Data, Redirect},
+    web::{Data, Query, Redirect},
 };
 
 use crate::links::site_of_tenant;
@@ -21,6 +21,7 @@ pub fn routes(routes: Route) -> Route {
     routes
         .at("/signup", get(signup_form).post(signup))
         .at("/signup/sent", get(sent))
+        .at("/signup/confirm", get(confirm_form).post(confirm))
 }
 
 #[derive(Default)]
@@ -122,7 +123,8 @@ async fn signup(req: &Request, ctx: PageCtx, state: Data<&AppState>, pairs: Pair
     };
     let config = state.config.clone();
     let ip = crate::client_ip::client_ip(req);
-    match sign_up(&state.identity, input, ip.as_deref(), |slug| {
+    let platform = config.public_url.as_str().to_owned();
+    match sign_up(&state.identity, input, ip.as_deref(), &platform, |slug| {
         site_of_tenant(&config, slug)
     })
     .await
@@ -143,7 +145,7 @@ async fn signup(req: &Request, ctx: PageCtx, state: Data<&AppState>, pairs: Pair
 }
 
 /// After a sign-up with an address that already has a login: the same page whatever
-/// happened, so it tells nobody whether the password was right.
+/// password was typed, so it tells nobody whether it was right.
 #[handler]
 fn sent(ctx: PageCtx) -> Response {
     page(
@@ -153,11 +155,56 @@ fn sent(ctx: PageCtx) -> Response {
         html! {
             h1 { "Check your e-mail" }
             div class="notice" role="status" {
-                p { "This address already has a Pitlane login. If the password you entered is that login's, your workshop is ready and we have e-mailed you where to sign in." }
-                p { "No message? The password was not the one of your login: try again, or reset it from any of your workshops' sign-in pages." }
+                p { "This address already has a Pitlane login. We have e-mailed it a link: open it to confirm the new workshop, then sign in with the password you already have." }
+                p { "No message within a few minutes? Look in your spam folder, or sign up again." }
             }
             p { a href="/signup" { "Back to sign-up" } }
         },
     )
     .into_response()
+}
+
+/// The link from the confirmation e-mail: a button, so that a mail scanner opening the link
+/// confirms nothing.
+#[handler]
+fn confirm_form(
+    ctx: PageCtx,
+    Query(q): Query<crate::pages::portal::account::TokenQuery>,
+) -> Response {
+    page(
+        &ctx,
+        "Confirm your workshop",
+        None,
+        html! {
+            h1 { "Confirm your workshop" }
+            p { "A workshop was signed up on Pitlane with your address. Confirm to become its owner; you then sign in with your Pitlane password." }
+            form method="post" action="/signup/confirm" {
+                (csrf_input(&ctx))
+                input type="hidden" name="token" value=(q.token);
+                button type="submit" { "Confirm and open the workshop" }
+            }
+        },
+    )
+    .into_response()
+}
+
+#[handler]
+async fn confirm(ctx: PageCtx, state: Data<&AppState>, form: Pairs) -> PageResult {
+    Ok(
+        match confirm_workshop(&state.identity, form.get("token")).await? {
+            Ok(workshop) => {
+                // Other servers' caches forget it within seconds; this one at once.
+                state
+                    .tenants
+                    .invalidate(pitlane_domain::ids::TenantId(workshop.id));
+                let site = site_of_tenant(&state.config, &workshop.slug);
+                Redirect::see_other(format!("{site}/signin?notice=confirmed")).into_response()
+            }
+            Err(err) => crate::pages::portal::account::link_problem(
+                &ctx,
+                err,
+                html! { p { a href="/signup" { "Sign up again" } } },
+            ),
+        },
+    )
 }

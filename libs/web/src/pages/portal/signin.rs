@@ -43,6 +43,7 @@ fn notice_text(key: &str) -> Option<&'static str> {
         "joined" => Some("You have joined the workshop. Sign in with your Pitlane login."),
         "signed-out-everywhere" => Some("You are signed out on every device."),
         "verify" => Some("We sent you an e-mail with a link to verify your address."),
+        "confirmed" => Some("Your workshop is open. Sign in with your Pitlane password."),
         _ => None,
     }
 }
