@@ -103,6 +103,7 @@ macro_rules! has_id {
     ($($m:ty),*) => { $(impl HasId for $m { fn id(&self) -> Uuid { self.id } })* };
 }
 has_id!(
+    pitlane_store::entity::branch::Model,
     repair_order::Model,
     invoice::Model,
     appointment::Model,
@@ -401,8 +402,82 @@ async fn mailed_links_come_from_configuration_whatever_the_host_header() {
             "{shape:?}: {confirm_link}"
         );
 
+        // An estimate and an invoice sent to a customer from the poisoned host.
+        let api = |method: Method, path: String, body: serde_json::Value| {
+            let evil = &evil;
+            async move {
+                let path = format!("/t/alpha/api/v1{path}");
+                let response = evil
+                    .request(method.clone(), &path)
+                    .json(&body)
+                    .send()
+                    .await
+                    .expect("api");
+                let answer = checked(method.as_str(), &path, response).await;
+                assert!(answer.status.is_success(), "{path}: {}", answer.body);
+                answer.body
+            }
+        };
+        let branch = first_id::<pitlane_store::entity::branch::Entity>(&app, &alpha).await;
+        let customer = api(
+            Method::POST,
+            "/customers".into(),
+            json!({"name": "Sam Driver", "email": "sam.driver@example.com"}),
+        )
+        .await;
+        let vehicle = api(
+            Method::POST,
+            "/vehicles".into(),
+            json!({"customer_id": customer["id"], "plate": "EV 1L", "make": "Ford", "model": "Focus"}),
+        )
+        .await;
+        let estimate = api(
+            Method::POST,
+            "/repair-orders".into(),
+            json!({"branch_id": branch, "customer_id": customer["id"], "vehicle_id": vehicle["id"]}),
+        )
+        .await;
+        let estimate = estimate["id"].as_str().expect("order").to_owned();
+        api(
+            Method::POST,
+            format!("/repair-orders/{estimate}/lines"),
+            json!({"kind": "fee", "description": "Diagnosis", "unit_price": "40.00"}),
+        )
+        .await;
+        api(
+            Method::POST,
+            format!("/repair-orders/{estimate}/estimate/send"),
+            json!({}),
+        )
+        .await;
+        let invoice = api(
+            Method::POST,
+            "/invoices".into(),
+            json!({"branch_id": branch, "customer_id": customer["id"]}),
+        )
+        .await;
+        let invoice = invoice["id"].as_str().expect("invoice").to_owned();
+        api(
+            Method::POST,
+            format!("/invoices/{invoice}/lines"),
+            json!({"kind": "fee", "description": "Diagnosis", "unit_price": "40.00", "quantity": "1"}),
+        )
+        .await;
+        api(
+            Method::POST,
+            format!("/invoices/{invoice}/issue"),
+            json!({}),
+        )
+        .await;
+
         let mut links: Vec<String> = vec![order_link];
-        for kind in ["password_reset", "magic_link", "staff_invitation"] {
+        for kind in [
+            "password_reset",
+            "magic_link",
+            "staff_invitation",
+            "estimate_ready",
+            "invoice_issued",
+        ] {
             let vars = queued(&app, alpha.id, kind).await;
             assert!(!vars.is_empty(), "{shape:?}: a {kind} was queued");
             links.extend(
@@ -477,6 +552,21 @@ async fn a_calendar_entry_keeps_its_uid_whatever_the_host() {
         assert_eq!(uid(&poisoned), uid(&plain));
         assert!(uid(&plain).ends_with("@localhost"), "{}", uid(&plain));
         assert!(!poisoned.contains("evil") && !poisoned.contains("bookings@127.0.0.1"));
+        // The organizer is the deployment's configured sender (the workshop set no reply-to).
+        let organizer = |ics: &str| {
+            ics.replace("\r\n ", "")
+                .lines()
+                .find(|l| l.starts_with("ORGANIZER"))
+                .map(str::to_owned)
+                .unwrap_or_else(|| panic!("an ORGANIZER in {ics}"))
+        };
+        let mail_from = app.state().config.notify.mail_from.clone();
+        assert!(
+            organizer(&poisoned).ends_with(&format!(":mailto:{mail_from}")),
+            "{shape:?}: {}",
+            organizer(&poisoned)
+        );
+        assert_eq!(organizer(&poisoned), organizer(&plain));
         app.stop().await;
     }
 }
@@ -1035,64 +1125,68 @@ async fn changing_a_password_takes_the_current_one_and_ends_other_sessions() {
 /// rightmost untrusted entry); otherwise the header is ignored. Throttles key on it.
 #[tokio::test]
 async fn the_client_address_is_believed_only_through_trusted_proxies() {
-    let db = pitlane_testkit::TestDatabase::create().await;
-    let mut vars = pitlane_testkit::test_vars(&db);
-    vars.push(("PITLANE_TRUSTED_PROXIES", "127.0.0.1/32".to_owned()));
-    vars.push(("PITLANE_SIGNIN_LOCKOUT_SECONDS", "600".to_owned()));
-    let app = TestApp::spawn_with(
-        pitlane_testkit::Backend::Postgres(db),
-        pitlane_testkit::config_from(&vars),
-    )
-    .await;
-    app.tenant("alpha").await;
-    // Guest booking codes are capped per address: ten an hour from one network.
-    let sends = |from: &'static str| {
-        let app = &app;
-        async move {
-            let client = app.client();
-            let mut refused = 0;
-            for n in 0..12 {
-                let page = client
-                    .http
-                    .get(client.url("/t/alpha/account/signin"))
-                    .header("x-forwarded-for", format!("198.51.100.200, {from}"))
-                    .send()
-                    .await
-                    .expect("page")
-                    .text()
-                    .await
-                    .expect("html");
-                let token = csrf_token(&page).expect("token");
-                let email = format!("visitor{n}.{from}@example.com");
-                let answer = client
-                    .http
-                    .post(client.url("/t/alpha/account/signin"))
-                    .header("x-forwarded-for", format!("198.51.100.200, {from}"))
-                    .form(&[("csrf", token.as_str()), ("email", email.as_str())])
-                    .send()
-                    .await
-                    .expect("post")
-                    .text()
-                    .await
-                    .expect("html");
-                if answer.contains("from your network") {
-                    refused += 1;
+    for shape in SHAPES {
+        for trusted in [true, false] {
+            let app = TestApp::spawn_shape_with(shape, |config| {
+                if trusted {
+                    config.trusted_proxies = vec!["127.0.0.1/32".parse().expect("net")];
                 }
-            }
-            refused
+            })
+            .await;
+            app.tenant("alpha").await;
+            // Sign-in links are capped per address: ten an hour from one network.
+            let sends = |from: &'static str| {
+                let app = &app;
+                async move {
+                    let client = app.client();
+                    let mut refused = 0;
+                    for n in 0..12 {
+                        let page = client
+                            .http
+                            .get(client.url("/t/alpha/account/signin"))
+                            .header("x-forwarded-for", format!("198.51.100.200, {from}"))
+                            .send()
+                            .await
+                            .expect("page")
+                            .text()
+                            .await
+                            .expect("html");
+                        let token = csrf_token(&page).expect("token");
+                        let email = format!("visitor{n}.{from}@example.com");
+                        let answer = client
+                            .http
+                            .post(client.url("/t/alpha/account/signin"))
+                            .header("x-forwarded-for", format!("198.51.100.200, {from}"))
+                            .form(&[("csrf", token.as_str()), ("email", email.as_str())])
+                            .send()
+                            .await
+                            .expect("post")
+                            .text()
+                            .await
+                            .expect("html");
+                        if answer.contains("from your network") {
+                            refused += 1;
+                        }
+                    }
+                    refused
+                }
+            };
+            assert_eq!(
+                sends("203.0.113.1").await,
+                2,
+                "{shape:?}: the eleventh and twelfth are refused"
+            );
+            // Behind a trusted proxy another client has its own count; otherwise the header
+            // is ignored and every request is the proxy's own, already over its cap.
+            let expected = if trusted { 2 } else { 12 };
+            assert_eq!(
+                sends("203.0.113.2").await,
+                expected,
+                "{shape:?}, trusted proxy {trusted}"
+            );
+            app.stop().await;
         }
-    };
-    assert_eq!(
-        sends("203.0.113.1").await,
-        2,
-        "the eleventh and twelfth are refused"
-    );
-    assert_eq!(
-        sends("203.0.113.2").await,
-        2,
-        "another client has its own count"
-    );
-    app.stop().await;
+    }
 }
 
 /// A provider sign-in followed by one client from the workshop's button to the hand-off.
@@ -1374,6 +1468,41 @@ async fn the_web_role_cannot_run_the_workers_outbox_functions() {
         .execute_unprepared("begin; select * from pitlane_outbox_claim(1, 1, 1, 'w'); rollback;")
         .await
         .expect("the workers' role claims");
+    // Every one of the workers' functions, in every signature: the web role may run none.
+    let runnable = |conn: pitlane_store::sea_orm::DatabaseConnection| async move {
+        conn.query_all_raw(pitlane_store::sea_orm::Statement::from_string(
+            pitlane_store::sea_orm::DbBackend::Postgres,
+            "select p.proname::text as name from pg_proc p
+               join pg_namespace n on n.oid = p.pronamespace
+              where n.nspname = 'public' and p.proname like 'pitlane_outbox_%'
+                and has_function_privilege(current_user, p.oid, 'execute')",
+        ))
+        .await
+        .expect("privileges")
+        .iter()
+        .map(|r| r.try_get::<String>("", "name").expect("name"))
+        .collect::<std::collections::BTreeSet<String>>()
+    };
+    let workers_only = [
+        "pitlane_outbox_claim",
+        "pitlane_outbox_release",
+        "pitlane_outbox_take",
+        "pitlane_outbox_finish",
+        "pitlane_outbox_finish_many",
+        "pitlane_outbox_requeue_stale",
+        "pitlane_outbox_purge",
+        "pitlane_outbox_relays",
+        "pitlane_outbox_requeue_relayed_by",
+    ];
+    let for_web = runnable(db.app().await).await;
+    let for_workers = runnable(Database::connect(&db.worker_url).await.expect("worker")).await;
+    for name in workers_only {
+        assert!(!for_web.contains(name), "the web role may run {name}");
+        assert!(
+            for_workers.contains(name),
+            "the workers' role may run {name}"
+        );
+    }
     let admin = db.admin().await;
     let unsafe_paths = admin
         .query_all_raw(pitlane_store::sea_orm::Statement::from_string(
@@ -1945,5 +2074,61 @@ async fn a_rotated_secret_still_opens_what_the_previous_one_signed() {
     );
     assert_eq!(open(app.origin.clone(), old_link).await, StatusCode::OK);
     rotated.stop().await;
+    app.stop().await;
+}
+
+/// Point 7 in the embedded shape, where the workshops that texted a phone from the shared
+/// number are found by a query of its own (SQLite has no security-definer function): the
+/// most recent first, and a workshop with a number of its own is not among them.
+#[tokio::test]
+async fn replies_to_the_shared_number_find_their_workshop_when_embedded() {
+    let app = TestApp::spawn_shape_with(pitlane_testkit::Shape::Embedded, |config| {
+        config.notify.sms_from = Some(pitlane_testkit::DEPLOYMENT_SMS_FROM.to_owned());
+    })
+    .await;
+    let alpha = app.tenant("alpha").await;
+    let bravo = app.tenant("bravo").await;
+    let customer = "+447911123456";
+    let store = &app.state().store;
+    for (sent, tenant) in [&alpha, &bravo].into_iter().enumerate() {
+        let staff = app.client();
+        staff.sign_in(tenant).await;
+        let (status, body) = staff
+            .call(
+                Method::POST,
+                &format!("/t/{}/api/v1/messages/test", tenant.slug),
+                Some(json!({"channel": "sms", "to": customer})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+        let mut found = Vec::new();
+        for _ in 0..200 {
+            found = store.tenants_texting(customer).await.expect("q");
+            if found.len() == sent + 1 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(found.len(), sent + 1, "each SMS is recorded as sent");
+    }
+    assert_eq!(
+        store.tenants_texting(customer).await.expect("q"),
+        vec![bravo.id.0, alpha.id.0],
+        "the workshop that texted last first"
+    );
+    let tx = store.tx(&TenantCtx::new(bravo.id)).await.expect("tx");
+    let mut row = tx
+        .get::<pitlane_store::entity::tenant::Entity>(bravo.id.0)
+        .await
+        .expect("tenant")
+        .into_active_model();
+    row.sms_sender = Set(Some("+447911000999".to_owned()));
+    tx.update(row).await.expect("update");
+    tx.commit().await.expect("commit");
+    assert_eq!(
+        store.tenants_texting(customer).await.expect("q"),
+        vec![alpha.id.0],
+        "a workshop with its own number is answered there"
+    );
     app.stop().await;
 }

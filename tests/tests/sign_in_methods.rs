@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use pitlane_domain::permissions::Role;
+use pitlane_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use pitlane_testkit::{
     Backend, Client, FakeIdp, IdpUser, MessagingOptions, SmtpSink, TestApp, TestDatabase,
     config_from, messaging_vars, test_vars,
@@ -309,132 +310,130 @@ async fn a_workshop_can_require_single_sign_on_for_its_staff() {
 
 #[tokio::test]
 async fn two_factor_codes_guard_the_second_step_and_can_be_required() {
-    let app = TestApp::spawn().await;
-    let alpha = app.tenant("alpha").await;
-    let owner = app.client();
-    owner.sign_in(&alpha).await;
+    for shape in pitlane_testkit::SHAPES {
+        let app = TestApp::spawn_shape(shape).await;
+        let alpha = app.tenant("alpha").await;
+        let owner = app.client();
+        owner.sign_in(&alpha).await;
 
-    // Require two-factor for owners and admins: until set up, only the set-up page opens.
-    let saved = owner
-        .submit(
-            "/t/alpha/portal/settings/security",
-            "/t/alpha/portal/settings/security",
-            &[("require_two_factor", "yes")],
-        )
-        .await;
-    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
-    let blocked = owner.get("/t/alpha/portal/staff").await;
-    assert_eq!(blocked.status(), StatusCode::SEE_OTHER);
-    assert!(location(&blocked).ends_with("/portal/account/two-factor"));
-    let (status, problem) = owner.call(Method::GET, "/t/alpha/api/v1/staff", None).await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    assert!(problem.to_string().contains("two-factor"));
+        // Require two-factor for owners and admins: until set up, only the set-up page opens.
+        let saved = owner
+            .submit(
+                "/t/alpha/portal/settings/security",
+                "/t/alpha/portal/settings/security",
+                &[("require_two_factor", "yes")],
+            )
+            .await;
+        assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+        let blocked = owner.get("/t/alpha/portal/staff").await;
+        assert_eq!(blocked.status(), StatusCode::SEE_OTHER);
+        assert!(location(&blocked).ends_with("/portal/account/two-factor"));
+        let (status, problem) = owner.call(Method::GET, "/t/alpha/api/v1/staff", None).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert!(problem.to_string().contains("two-factor"));
 
-    let setup = owner
-        .get("/t/alpha/portal/account/two-factor")
-        .await
-        .text()
-        .await
-        .expect("page");
-    let start = setup.find("data-totp-secret>").expect("secret") + "data-totp-secret>".len();
-    let secret = setup[start..start + 32].to_owned();
-    let wrong = owner
-        .submit(
-            "/t/alpha/portal/account/two-factor",
-            "/t/alpha/portal/account/two-factor",
-            &[("code", "000000")],
-        )
-        .await;
-    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let code = pitlane_identity::two_factor::current_code(&secret).expect("code");
-    let enabled = owner
-        .submit(
-            "/t/alpha/portal/account/two-factor",
-            "/t/alpha/portal/account/two-factor",
-            &[("code", &code)],
-        )
-        .await;
-    assert_eq!(enabled.status(), StatusCode::OK);
-    let page = enabled.text().await.expect("page");
-    let codes: Vec<String> = page
-        .split("<li><code>")
-        .skip(1)
-        .map(|s| s.split('<').next().unwrap_or_default().to_owned())
-        .collect();
-    assert_eq!(codes.len(), 10, "{page}");
-    assert_eq!(
-        owner.get("/t/alpha/portal/staff").await.status(),
-        StatusCode::OK,
-        "open once set up"
-    );
-    // The secret is stored sealed: the database alone does not give the codes away.
-    let db = app.db().admin().await;
-    let stored: String = pitlane_store::sea_orm::ConnectionTrait::query_one_raw(
-        &db,
-        pitlane_store::sea_orm::Statement::from_string(
-            pitlane_store::sea_orm::DbBackend::Postgres,
-            format!(
-                "select totp_secret from users where email = '{}'",
-                alpha.owner_email
-            ),
-        ),
-    )
-    .await
-    .expect("query")
-    .expect("row")
-    .try_get_by_index(0)
-    .expect("secret");
-    assert!(
-        stored.starts_with("v2:") && !stored.contains(&secret),
-        "{stored}"
-    );
+        let setup = owner
+            .get("/t/alpha/portal/account/two-factor")
+            .await
+            .text()
+            .await
+            .expect("page");
+        let start = setup.find("data-totp-secret>").expect("secret") + "data-totp-secret>".len();
+        let secret = setup[start..start + 32].to_owned();
+        let wrong = owner
+            .submit(
+                "/t/alpha/portal/account/two-factor",
+                "/t/alpha/portal/account/two-factor",
+                &[("code", "000000")],
+            )
+            .await;
+        assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let code = pitlane_identity::two_factor::current_code(&secret).expect("code");
+        let enabled = owner
+            .submit(
+                "/t/alpha/portal/account/two-factor",
+                "/t/alpha/portal/account/two-factor",
+                &[("code", &code)],
+            )
+            .await;
+        assert_eq!(enabled.status(), StatusCode::OK);
+        let page = enabled.text().await.expect("page");
+        let codes: Vec<String> = page
+            .split("<li><code>")
+            .skip(1)
+            .map(|s| s.split('<').next().unwrap_or_default().to_owned())
+            .collect();
+        assert_eq!(codes.len(), 10, "{page}");
+        assert_eq!(
+            owner.get("/t/alpha/portal/staff").await.status(),
+            StatusCode::OK,
+            "open once set up"
+        );
+        // The secret is stored sealed: the database alone does not give the codes away.
+        let people = app.state().store.people_tx().await.expect("tx");
+        let stored =
+            people
+                .people()
+                .first(pitlane_store::entity::user::Entity::find().filter(
+                    pitlane_store::entity::user::Column::Email.eq(alpha.owner_email.as_str()),
+                ))
+                .await
+                .expect("query")
+                .and_then(|u| u.totp_secret)
+                .expect("a stored secret");
+        people.commit().await.expect("commit");
+        assert!(
+            stored.starts_with("v2:") && !stored.contains(&secret),
+            "{stored}"
+        );
 
-    // Signing in now takes the password and then a code.
-    let fresh = app.client();
-    let step = password_step(&fresh, &alpha).await;
-    assert_eq!(step.status(), StatusCode::SEE_OTHER);
-    assert!(location(&step).ends_with("/signin/two-factor"));
-    let (status, _) = fresh.call(Method::GET, "/t/alpha/api/v1/me", None).await;
-    assert_eq!(
-        status,
-        StatusCode::UNAUTHORIZED,
-        "no session before the code"
-    );
-    let bad = code_step(&fresh, "123456").await;
-    assert_eq!(bad.status(), StatusCode::UNAUTHORIZED);
-    let good = code_step(&fresh, &codes[0]).await;
-    assert_eq!(
-        good.status(),
-        StatusCode::SEE_OTHER,
-        "a recovery code works"
-    );
-    let (status, _) = fresh.call(Method::GET, "/t/alpha/api/v1/me", None).await;
-    assert_eq!(status, StatusCode::OK);
+        // Signing in now takes the password and then a code.
+        let fresh = app.client();
+        let step = password_step(&fresh, &alpha).await;
+        assert_eq!(step.status(), StatusCode::SEE_OTHER);
+        assert!(location(&step).ends_with("/signin/two-factor"));
+        let (status, _) = fresh.call(Method::GET, "/t/alpha/api/v1/me", None).await;
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "no session before the code"
+        );
+        let bad = code_step(&fresh, "123456").await;
+        assert_eq!(bad.status(), StatusCode::UNAUTHORIZED);
+        let good = code_step(&fresh, &codes[0]).await;
+        assert_eq!(
+            good.status(),
+            StatusCode::SEE_OTHER,
+            "a recovery code works"
+        );
+        let (status, _) = fresh.call(Method::GET, "/t/alpha/api/v1/me", None).await;
+        assert_eq!(status, StatusCode::OK);
 
-    // A recovery code works once.
-    let other = app.client();
-    password_step(&other, &alpha).await;
-    let reused = code_step(&other, &codes[0]).await;
-    assert_eq!(reused.status(), StatusCode::UNAUTHORIZED);
-    // An authenticator code works once too: the one that turned two-factor on is spent.
-    let replayed = code_step(&other, &code).await;
-    assert_eq!(
-        replayed.status(),
-        StatusCode::UNAUTHORIZED,
-        "the set-up code is not taken again"
-    );
-    let next = pitlane_identity::two_factor::next_code(&secret).expect("code");
-    let by_app = code_step(&other, &next).await;
-    assert_eq!(by_app.status(), StatusCode::SEE_OTHER);
-    let third = app.client();
-    password_step(&third, &alpha).await;
-    let twice = code_step(&third, &next).await;
-    assert_eq!(
-        twice.status(),
-        StatusCode::UNAUTHORIZED,
-        "a code used to sign in is not taken a second time"
-    );
-    app.stop().await;
+        // A recovery code works once.
+        let other = app.client();
+        password_step(&other, &alpha).await;
+        let reused = code_step(&other, &codes[0]).await;
+        assert_eq!(reused.status(), StatusCode::UNAUTHORIZED);
+        // An authenticator code works once too: the one that turned two-factor on is spent.
+        let replayed = code_step(&other, &code).await;
+        assert_eq!(
+            replayed.status(),
+            StatusCode::UNAUTHORIZED,
+            "the set-up code is not taken again"
+        );
+        let next = pitlane_identity::two_factor::next_code(&secret).expect("code");
+        let by_app = code_step(&other, &next).await;
+        assert_eq!(by_app.status(), StatusCode::SEE_OTHER);
+        let third = app.client();
+        password_step(&third, &alpha).await;
+        let twice = code_step(&third, &next).await;
+        assert_eq!(
+            twice.status(),
+            StatusCode::UNAUTHORIZED,
+            "a code used to sign in is not taken a second time"
+        );
+        app.stop().await;
+    }
 }
 
 #[tokio::test]

@@ -73,3 +73,54 @@ impl SendLimits {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits() -> SendLimits {
+        SendLimits {
+            per_ip: 3,
+            per_destination: 2,
+            per_tenant: 4,
+            ..SendLimits::new(pitlane_bus::Bus::in_process().kv)
+        }
+    }
+
+    #[tokio::test]
+    async fn each_counter_caps_on_its_own() {
+        let limits = limits();
+        let (alpha, bravo) = (TenantId::new(), TenantId::new());
+        // Per destination, across workshops and addresses, whatever the case of the address.
+        assert!(limits.allow(alpha, None, "ann@example.com").await.is_ok());
+        assert!(limits.allow(bravo, None, "ANN@example.com").await.is_ok());
+        let refused = limits.allow(alpha, None, "ann@example.com").await;
+        assert!(refused.is_err_and(|r| r.contains("to that address")));
+        // Per client address (each send for another workshop, so only the address counts).
+        for n in 0..3 {
+            let to = format!("guest{n}@example.com");
+            let ok = limits
+                .allow(TenantId::new(), Some("203.0.113.7"), &to)
+                .await;
+            assert!(ok.is_ok());
+        }
+        let refused = limits
+            .allow(TenantId::new(), Some("203.0.113.7"), "guest9@example.com")
+            .await;
+        assert!(refused.is_err_and(|r| r.contains("your network")));
+        // Per workshop: alpha's first send counted (the refused one stopped at its address).
+        for n in 0..3 {
+            let to = format!("other{n}@example.com");
+            assert!(limits.allow(alpha, None, &to).await.is_ok());
+        }
+        let refused = limits.allow(alpha, None, "last@example.com").await;
+        assert!(refused.is_err_and(|r| r.contains("this workshop")));
+        // Another network and another workshop are not held back by them.
+        assert!(
+            limits
+                .allow(TenantId::new(), Some("198.51.100.1"), "fresh@example.com")
+                .await
+                .is_ok()
+        );
+    }
+}
