@@ -476,6 +476,17 @@ async fn accessibility_journey(client: Client, origin: String) -> anyhow::Result
         audit(&client, theme, "sign-in with errors", &mut problems).await?;
     }
     reflow_here(&client, "sign-in with errors", &mut problems).await?;
+    // The platform's pages after a sign-up with a known address.
+    for (path, label) in [
+        ("/signup/sent", "sign-up sent"),
+        ("/signup/confirm?token=x", "workshop confirmation"),
+    ] {
+        for theme in ["light", "dark"] {
+            client.goto(&format!("{origin}{path}")).await?;
+            audit(&client, theme, label, &mut problems).await?;
+        }
+        reflow_here(&client, label, &mut problems).await?;
+    }
     ensure!(
         problems.is_empty(),
         "accessibility problems:\n{}",

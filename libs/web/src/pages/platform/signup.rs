@@ -181,7 +181,7 @@ fn confirm_form(
             form method="post" action="/signup/confirm" {
                 (csrf_input(&ctx))
                 input type="hidden" name="token" value=(q.token);
-                button type="submit" { "Confirm and open the workshop" }
+                button class="button" type="submit" { "Confirm and open the workshop" }
             }
         },
     )
