@@ -1998,11 +1998,19 @@ async fn repair_order_journey(
         .click()
         .await?;
     wait_for_text(&client, "#jobs-heading + .job-card", "on the job board").await?;
-    let board = mechanic
-        .get("/t/alpha/portal/job-board")
-        .await
-        .text()
-        .await?;
+    // The click's page may still be on its way: ask the board until the job is there.
+    let mut board = String::new();
+    for _ in 0..100 {
+        board = mechanic
+            .get("/t/alpha/portal/job-board")
+            .await
+            .text()
+            .await?;
+        if board.contains("Replace front brake pads") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     ensure!(board.contains("Replace front brake pads"), "{board}");
     let job_id = board
         .split("class=\"job-card\" id=\"job-")

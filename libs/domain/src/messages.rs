@@ -291,18 +291,27 @@ fn is_link_variable(name: &str) -> bool {
 /// `{{ link }}.evil.example`) touches it. Brackets around it and punctuation ending a
 /// sentence after it are fine.
 fn stands_alone(before: &str, after: &str) -> bool {
-    let open = before
-        .chars()
-        .next_back()
-        .is_none_or(|c| c.is_whitespace() || matches!(c, '(' | '<' | '['));
-    let mut rest = after.chars();
-    let close = match rest.next() {
+    let is_bracket = |c: char| matches!(c, '(' | '<' | '[');
+    // Before it: the start, a space, or a bracket that itself follows the start or a space
+    // (`https://evil.example/?u=({{ link }})` would keep the link inside that address).
+    let mut back = before.chars().rev();
+    let open = match back.next() {
         None => true,
-        Some(c) if c.is_whitespace() || matches!(c, ')' | '>' | ']') => true,
-        Some('.' | ',' | ';' | ':' | '!' | '?') => rest.next().is_none_or(char::is_whitespace),
+        Some(c) if c.is_whitespace() => true,
+        Some(c) if is_bracket(c) => back.next().is_none_or(char::is_whitespace),
         Some(_) => false,
     };
-    open && close
+    // After it: the end, a space, or a closing bracket or a sentence's punctuation, then the
+    // end or a space (a bracket may close before the punctuation: `({{ link }}).`).
+    let ends = |rest: &str| rest.chars().next().is_none_or(char::is_whitespace);
+    let mut rest = after;
+    if rest.starts_with([')', '>', ']']) {
+        rest = &rest[1..];
+    }
+    if rest.starts_with(['.', ',', ';', ':', '!', '?']) {
+        rest = &rest[1..];
+    }
+    open && ends(rest)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -449,6 +458,9 @@ mod tests {
             "Look: {{ link }}&x=1",
             "Look: <a href=\"{{ link }}\">here</a>",
             "Look:{{ link }}",
+            "Look: https://evil.example/?u=({{ link }})",
+            "Look: {{ workshop_name }}({{ link }})",
+            "Look: ({{ link }})x",
         ] {
             assert_eq!(
                 Template::parse(wrapped, kind),
@@ -463,6 +475,8 @@ mod tests {
             "Open <{{ link }}>.",
             "Open {{ link }}. Thanks!",
             "Open:\n{{link}}\n",
+            "Open it ({{ link }}).",
+            "[{{ link }}]",
         ] {
             assert!(Template::parse(alone, kind).is_ok(), "{alone}");
         }

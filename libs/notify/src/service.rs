@@ -15,7 +15,9 @@ use pitlane_domain::{
 use pitlane_store::{
     Page, Store, StoreError, TenantCtx, TenantTx,
     entity::{branch, outbox, sms_inbound, tenant},
-    sea_orm::{ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter, QueryOrder},
+    sea_orm::{
+        ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    },
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -450,10 +452,16 @@ pub async fn recheck_sms_sender(
     config: &crate::NotifyConfig,
     ctx: &TenantCtx,
 ) -> Result<bool, ServiceError> {
-    let tx = store.tx(ctx).await?;
-    let workshop = tx.get::<tenant::Entity>(ctx.tenant_id.0).await?;
-    let Some(number) = workshop.sms_sender.clone() else {
-        return Ok(false);
+    // Read, then ask the provider outside any transaction (it may take seconds), then drop
+    // the number only if it is still the one checked.
+    let number = {
+        let tx = store.tx(ctx).await?;
+        let workshop = tx.get::<tenant::Entity>(ctx.tenant_id.0).await?;
+        tx.commit().await?;
+        match workshop.sms_sender {
+            Some(number) => number,
+            None => return Ok(false),
+        }
     };
     let shared = config
         .sms_from
@@ -465,7 +473,7 @@ pub async fn recheck_sms_sender(
         (Some(provider), false) => match crate::sms::account_owns_number(provider, &number).await {
             Ok(owned) => owned,
             Err(err) => {
-                tracing::warn!(tenant = %workshop.id, error = %err, "re-checking an SMS sender number");
+                tracing::warn!(tenant = %ctx.tenant_id, error = %err, "re-checking an SMS sender number");
                 true
             }
         },
@@ -475,10 +483,26 @@ pub async fn recheck_sms_sender(
     if owned {
         return Ok(false);
     }
-    let mut row = workshop.into_active_model();
-    row.sms_sender = Set(None);
-    row.updated_at = Set(Utc::now());
-    tx.update(row).await?;
+    let tx = store.tx(ctx).await?;
+    let dropped = tx
+        .update_all(
+            tenant::Entity::update_many()
+                .col_expr(
+                    tenant::Column::SmsSender,
+                    pitlane_store::sea_orm::sea_query::Expr::value(Option::<String>::None),
+                )
+                .col_expr(
+                    tenant::Column::UpdatedAt,
+                    pitlane_store::sea_orm::sea_query::Expr::value(Utc::now()),
+                )
+                .filter(tenant::Column::Id.eq(ctx.tenant_id.0))
+                .filter(tenant::Column::SmsSender.eq(number.as_str())),
+        )
+        .await?;
+    if dropped == 0 {
+        // Changed meanwhile: the new number was proven when it was saved.
+        return Ok(false);
+    }
     pitlane_store::audit::record(
         &tx,
         pitlane_store::audit::By::Operator,

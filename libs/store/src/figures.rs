@@ -72,6 +72,10 @@ impl TenantTx {
     /// after. A document's few rows go in one statement; a rebuild's thousands in statements
     /// of [`ROWS_PER_STATEMENT`], under both databases' limits on bound values.
     pub async fn add_figures(&self, deltas: &Deltas) -> Result<(), StoreError> {
+        if deltas.is_empty() {
+            return Ok(());
+        }
+        self.lock_figures(false).await?;
         let rows: Vec<_> = deltas.iter().collect();
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
             self.add_figure_rows(chunk).await?;
@@ -161,6 +165,31 @@ impl TenantTx {
             );
         }
         self.all_as(select).await
+    }
+
+    /// Orders a rebuild against the documents' own figure writes (PostgreSQL; SQLite runs one
+    /// writing transaction at a time anyway). Writers share the tenant's figures lock until
+    /// they commit; a rebuild takes it alone *before* it reads the documents, so a document
+    /// is either read by the rebuild or adds its figures after the rebuild's rows are written,
+    /// never lost between the two.
+    pub async fn lock_figures(&self, alone: bool) -> Result<(), StoreError> {
+        let backend = self.conn().get_database_backend();
+        if backend != sea_orm::DbBackend::Postgres {
+            return Ok(());
+        }
+        let function = if alone {
+            "pg_advisory_xact_lock"
+        } else {
+            "pg_advisory_xact_lock_shared"
+        };
+        self.conn()
+            .execute_raw(sea_orm::Statement::from_sql_and_values(
+                backend,
+                format!("select {function}(hashtext('pitlane:daily_figures:' || $1))"),
+                [self.tenant_id().0.to_string().into()],
+            ))
+            .await?;
+        Ok(())
     }
 
     /// The tenant's branches' time zones, to put documents on their branch's local day.

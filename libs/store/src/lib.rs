@@ -113,14 +113,7 @@ impl Store {
             .min_connections(1)
             .connect_timeout(Duration::from_secs(5))
             .acquire_timeout(Duration::from_secs(10))
-            .sqlx_logging(false)
-            // Plan every statement for its own values. After five runs PostgreSQL may keep a
-            // generic plan made without them, one for any tenant and any dates; with one
-            // large chain among many small workshops that plan suits neither (the bench's
-            // dashboard went from 16 ms to 194 ms once the generic plans set in).
-            .map_sqlx_postgres_opts(|options| {
-                options.options([("plan_cache_mode", "force_custom_plan")])
-            });
+            .sqlx_logging(false);
         let db = Database::connect(connect).await?;
         Ok(Self { db })
     }
@@ -176,9 +169,16 @@ impl Store {
     pub async fn tx(&self, ctx: &TenantCtx) -> Result<TenantTx, StoreError> {
         let tx = self.begin().await?;
         if self.is_postgres() {
+            // Also: plan every statement of a tenant for its own values. After five runs
+            // PostgreSQL may keep a generic plan made without them, one for any tenant and any
+            // dates; with one large chain among many small workshops that plan suits neither
+            // (the bench's dashboard went from 16 ms to 194 ms once generic plans set in).
+            // Set per transaction, in the same statement, so it needs no server or pooler
+            // setting.
             tx.execute_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
-                "select set_config('app.tenant_id', $1, true)",
+                "select set_config('app.tenant_id', $1, true),
+                        set_config('plan_cache_mode', 'force_custom_plan', true)",
                 [ctx.tenant_id.to_string().into()],
             ))
             .await?;

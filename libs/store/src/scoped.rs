@@ -513,11 +513,8 @@ impl TenantTx {
             .into_iter()
             .map(|row| row.try_get::<Uuid>("", "id").map_err(StoreError::from))
             .collect::<Result<Vec<_>, _>>()?;
-        // The caller reads these rows by id next. A cached generic plan cannot see how few
-        // they are and walks the whole name index instead; plan that query for its values.
-        self.tx
-            .execute_unprepared("set local plan_cache_mode = force_custom_plan")
-            .await?;
+        // The caller reads these rows by id next: every tenant transaction plans for its
+        // values (see `Store::tx`), so that read sees how few they are.
         Ok(Some(ids))
     }
 

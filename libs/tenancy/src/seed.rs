@@ -341,6 +341,8 @@ pub async fn confirm_workshop(
     let membership = add_membership(&tx, &person, Role::Owner).await?;
     let mut row = workshop.into_active_model();
     row.awaiting_owner = Set(false);
+    // The trial starts when the workshop opens, not when it was asked for.
+    row.trial_ends_at = Set(Some(Utc::now() + chrono::Duration::days(TRIAL_DAYS)));
     row.updated_at = Set(Utc::now());
     let workshop = tx.update(row).await?;
     let actor = pitlane_identity::access::actor_of(&tx, &membership).await?;

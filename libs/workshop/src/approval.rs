@@ -190,6 +190,10 @@ async fn answer(
     strict: bool,
     site: &str,
 ) -> Result<(repair_order::Model, Notified), ServiceError> {
+    // Read again under a lock: two answers at once (a double submit, the customer online
+    // while the advisor records a call) are taken one after the other, and the second sees
+    // the lines the first answered.
+    let order = tx.get_for_update::<repair_order::Entity>(order.id).await?;
     let status = status_of(&order)?;
     if !matches!(
         status,

@@ -416,6 +416,10 @@ pub async fn rate(
     }
     errors.into_result()?;
     let tx = ws.store().tx(&TenantCtx::of(actor)).await?;
+    // Ratings of one inspection (and its completion) at once are taken one after the other,
+    // so each reads the tally, and the status, the last one left.
+    tx.get_for_update::<inspection::Entity>(inspection_id)
+        .await?;
     let (item, inspection) = open_item(&tx, inspection_id, item_id).await?;
     let before = crate::figures::inspection_tally(&tx, inspection.id).await?;
     let mut row = item.into_active_model();
@@ -535,7 +539,7 @@ pub async fn complete(
 ) -> Result<InspectionView, ServiceError> {
     may_inspect(actor)?;
     let tx = ws.store().tx(&TenantCtx::of(actor)).await?;
-    let row = visible(&tx, tx.get::<inspection::Entity>(id).await?).await?;
+    let row = visible(&tx, tx.get_for_update::<inspection::Entity>(id).await?).await?;
     if row.status != "open" {
         return Err(FieldErrors::single("status", "this inspection is already completed").into());
     }

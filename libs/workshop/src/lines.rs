@@ -200,7 +200,8 @@ async fn editable_order(
     tx: &TenantTx,
     id: RepairOrderId,
 ) -> Result<repair_order::Model, ServiceError> {
-    let order = tx.get::<repair_order::Entity>(id.0).await?;
+    // Locked, so a change of lines and an answer to the estimate come one after the other.
+    let order = tx.get_for_update::<repair_order::Entity>(id.0).await?;
     let status = status_of(&order)?;
     if !status.allows_line_changes() {
         return Err(FieldErrors::single(
