@@ -957,6 +957,43 @@ async fn sign_up_with_a_known_address(shape: pitlane_testkit::Shape) {
     let html = capped.text().await.unwrap_or_default();
     assert!(html.contains("too many messages"), "{html}");
     assert!(store.tenant_by_slug("more-3").await.expect("q").is_none());
+
+    // Nobody confirmed the first: once its link has expired, its address is given back.
+    let unclaimed = store
+        .tenant_by_slug("second-a")
+        .await
+        .expect("q")
+        .expect("second-a");
+    pitlane_app::sweeps::maintenance_round(app.state()).await;
+    assert!(
+        store.tenant_by_slug("second-a").await.expect("q").is_some(),
+        "kept while its link is good"
+    );
+    let tx = store
+        .tx(&TenantCtx::new(pitlane_domain::ids::TenantId(unclaimed.id)))
+        .await
+        .expect("tx");
+    let mut row = tx
+        .get::<pitlane_store::entity::tenant::Entity>(unclaimed.id)
+        .await
+        .expect("tenant")
+        .into_active_model();
+    row.created_at = Set(chrono::Utc::now() - chrono::Duration::days(4));
+    tx.update(row).await.expect("update");
+    tx.commit().await.expect("commit");
+    pitlane_app::sweeps::maintenance_round(app.state()).await;
+    assert!(
+        store.tenant_by_slug("second-a").await.expect("q").is_none(),
+        "{shape:?}: the address is free again"
+    );
+    assert!(
+        store
+            .tenant_by_slug("second-b")
+            .await
+            .expect("q")
+            .is_some_and(|t| !t.awaiting_owner),
+        "a confirmed workshop keeps its address"
+    );
     app.stop().await;
 }
 

@@ -1,6 +1,6 @@
 //! Background rounds the server runs for every workshop: today, the maintenance-due
 //! reminders, bringing daily figures built under an older definition in step, re-checking
-//! SMS sender numbers, custom domains' DNS checks and the dashboard digests. One server a hour runs a round (they agree through the shared key-value store);
+//! SMS sender numbers, giving back the addresses of workshops nobody confirmed, custom domains' DNS checks and the dashboard digests. One server a hour runs a round (they agree through the shared key-value store);
 //! a round is idempotent anyway (a vehicle is marked when told, and its message has a stable
 //! key), so a second one changes nothing.
 
@@ -25,6 +25,13 @@ pub async fn maintenance_round(state: &AppState) -> u64 {
     };
     let today = chrono::Utc::now().date_naive();
     let mut total = 0;
+    for t in tenants.iter().filter(|t| t.awaiting_owner) {
+        if let Err(err) =
+            pitlane_tenancy::release_unclaimed(&state.store, t, chrono::Utc::now()).await
+        {
+            tracing::warn!(tenant = %t.id, error = %err, "giving back an unclaimed address failed");
+        }
+    }
     for t in tenants
         .into_iter()
         .filter(|t| !t.is_suspended() && !t.awaiting_owner)

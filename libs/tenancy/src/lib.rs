@@ -11,5 +11,5 @@ mod seed;
 
 pub use seed::{
     DEMO_SLUG, DemoCredentials, NewTenant, SignedUp, Signup, TRIAL_DAYS, confirm_workshop,
-    create_tenant, ensure_demo_tenant, sign_up,
+    create_tenant, ensure_demo_tenant, release_unclaimed, sign_up,
 };

@@ -396,3 +396,37 @@ pub async fn ensure_demo_tenant(store: &Store) -> Result<Option<DemoCredentials>
         password,
     }))
 }
+
+/// The address of a workshop nobody confirmed is given back once its confirmation link has
+/// expired: the still-closed workshop keeps an address of its own id, and the one it asked
+/// for can be signed up again. Returns whether it gave one back.
+pub async fn release_unclaimed(
+    store: &Store,
+    workshop: &tenant::Model,
+    now: chrono::DateTime<Utc>,
+) -> Result<bool, ServiceError> {
+    use pitlane_identity::links::Purpose;
+    use pitlane_store::sea_orm::sea_query::Expr;
+    let placeholder = format!("unclaimed-{}", workshop.id.simple());
+    if !workshop.awaiting_owner
+        || workshop.slug == placeholder
+        || workshop.created_at + Purpose::ConfirmWorkshop.lifetime() > now
+    {
+        return Ok(false);
+    }
+    let tx = store.tx(&TenantCtx::new(TenantId(workshop.id))).await?;
+    let released = tx
+        .update_all(
+            tenant::Entity::update_many()
+                .col_expr(tenant::Column::Slug, Expr::value(placeholder))
+                .col_expr(tenant::Column::UpdatedAt, Expr::value(now))
+                .filter(tenant::Column::Id.eq(workshop.id))
+                .filter(tenant::Column::AwaitingOwner.eq(true)),
+        )
+        .await?;
+    tx.commit().await?;
+    if released > 0 {
+        tracing::info!(tenant = %workshop.id, slug = %workshop.slug, "an unconfirmed workshop's address was given back");
+    }
+    Ok(released > 0)
+}
