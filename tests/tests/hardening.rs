@@ -76,6 +76,18 @@ async fn queued(
     rows.into_iter().map(|r| r.data["vars"].clone()).collect()
 }
 
+/// The vars of the queued messages of one kind of the workshop at `slug`.
+async fn queued_at(app: &TestApp, slug: &str, kind: &str) -> Vec<serde_json::Value> {
+    let workshop = app
+        .state()
+        .store
+        .tenant_by_slug(slug)
+        .await
+        .expect("query")
+        .unwrap_or_else(|| panic!("no workshop {slug}"));
+    queued(app, pitlane_domain::ids::TenantId(workshop.id), kind).await
+}
+
 async fn first_id<E>(app: &TestApp, tenant: &TenantFixture) -> Uuid
 where
     E: pitlane_store::TenantScoped,
@@ -383,19 +395,7 @@ async fn mailed_links_come_from_configuration_whatever_the_host_header() {
             )
             .await;
         assert_eq!(known.status(), StatusCode::SEE_OTHER, "{shape:?}");
-        let delta = app
-            .state()
-            .store
-            .tenant_by_slug("delta")
-            .await
-            .expect("query")
-            .expect("delta, waiting for its owner");
-        let confirmation = queued(
-            &app,
-            pitlane_domain::ids::TenantId(delta.id),
-            "workshop_created",
-        )
-        .await;
+        let confirmation = queued_at(&app, "delta", "workshop_created").await;
         let confirm_link = confirmation[0]["link"].as_str().expect("link").to_owned();
         assert!(
             confirm_link.starts_with(&format!("{}/signup/confirm?token=", app.origin)),
@@ -485,19 +485,7 @@ async fn mailed_links_come_from_configuration_whatever_the_host_header() {
                     .filter_map(|v| v["link"].as_str().map(str::to_owned)),
             );
         }
-        let charlie = app
-            .state()
-            .store
-            .tenant_by_slug("charlie")
-            .await
-            .expect("query")
-            .expect("charlie signed up");
-        let verification = queued(
-            &app,
-            pitlane_domain::ids::TenantId(charlie.id),
-            "email_verification",
-        )
-        .await;
+        let verification = queued_at(&app, "charlie", "email_verification").await;
         links.extend(
             verification
                 .iter()

@@ -48,7 +48,7 @@ pub async fn create_tenant(store: &Store, new: NewTenant) -> Result<tenant::Mode
 
     let id = TenantId::new();
     let tx = store.tx(&TenantCtx::new(id)).await?;
-    let tenant = insert_tenant(&tx, slug, name, None, "USD".into()).await?;
+    let tenant = insert_tenant(&tx, slug, name, None, "USD".into(), false).await?;
     insert_in(&tx, &new.branch).await?;
     add_owner(&tx, email, owner, password).await?;
     tx.commit().await?;
@@ -65,6 +65,7 @@ async fn insert_tenant(
     name: DisplayName,
     country: Option<String>,
     currency: String,
+    awaiting_owner: bool,
 ) -> Result<tenant::Model, ServiceError> {
     let now = Utc::now();
     tx.insert(tenant::ActiveModel {
@@ -90,6 +91,7 @@ async fn insert_tenant(
         booking_cutoff_hours: Set(24),
         reminder_offsets: Set("1440 120".into()),
         figures_version: Set(pitlane_domain::reports::FIGURES_VERSION),
+        awaiting_owner: Set(awaiting_owner),
         created_at: Set(now),
         updated_at: Set(now),
         // The workshop settings keep their schema defaults until the owner changes them.
@@ -225,6 +227,7 @@ pub async fn sign_up(
         company.clone(),
         Some(country.as_str().to_owned()),
         currency.into_inner(),
+        existing.is_some(),
     )
     .await?;
     insert_in(
@@ -238,9 +241,6 @@ pub async fn sign_up(
     )
     .await?;
     if let Some(person) = existing {
-        let mut row = tenant.clone().into_active_model();
-        row.awaiting_owner = Set(true);
-        tx.update(row).await?;
         let token = pitlane_identity::links::issue_for_workshop(
             &tx.people(),
             &identity.signer,

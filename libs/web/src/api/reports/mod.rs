@@ -247,9 +247,9 @@ impl ReportsApi {
     /// Rebuild the daily figures
     ///
     /// Needs `settings.manage`. Recomputes every daily figure the reports read from the
-    /// invoices, credit notes, payments and refunds, in one transaction. They are kept with
-    /// each document already, so this changes nothing unless something went wrong; it says
-    /// whether it did.
+    /// invoices, credit notes, payments and refunds, the answered estimate lines and the
+    /// inspections, in one transaction. They are kept with each document already, so this
+    /// changes nothing unless something went wrong; it says whether it did.
     #[oai(
         path = "/reports/figures/rebuild",
         method = "post",

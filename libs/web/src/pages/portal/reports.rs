@@ -409,6 +409,18 @@ fn write_csv(report: &Report, table: &str) -> Result<Vec<u8>, PageError> {
         .map_err(|e| PageError::from(pitlane_domain::ServiceError::internal(e.to_string())))
 }
 
+/// The report a download asks for (its kind from the path, the range from the query).
+async fn run(
+    state: &AppState,
+    staff: &Staff,
+    kind: &str,
+    filters: &Filters,
+) -> Result<pitlane_reports::Report, PageError> {
+    let kind = kind_of(kind)?;
+    let query = filters.query().map_err(pitlane_domain::ServiceError::from)?;
+    Ok(pitlane_reports::run(&state.reports, &staff.actor, kind, &query).await?)
+}
+
 #[handler]
 async fn export(
     staff: Staff,
@@ -416,14 +428,12 @@ async fn export(
     Path(kind): Path<String>,
     Query(filters): Query<Filters>,
 ) -> Result<Response, PageError> {
-    let kind = kind_of(&kind)?;
-    let query = filters.query().map_err(pitlane_domain::ServiceError::from)?;
-    let report = pitlane_reports::run(&state.reports, &staff.actor, kind, &query).await?;
+    let report = run(state, &staff, &kind, &filters).await?;
     let table = filters.table.as_deref().unwrap_or("headlines");
     let body = write_csv(&report, table)?;
     let name = format!(
         "{}-{}-{}-to-{}.csv",
-        kind.key(),
+        report.kind.key(),
         table.replace('_', "-"),
         report.period.from,
         report.period.to
@@ -447,9 +457,7 @@ async fn pdf(
     Path(kind): Path<String>,
     Query(filters): Query<Filters>,
 ) -> Result<Response, PageError> {
-    let kind = kind_of(&kind)?;
-    let query = filters.query().map_err(pitlane_domain::ServiceError::from)?;
-    let report = pitlane_reports::run(&state.reports, &staff.actor, kind, &query).await?;
+    let report = run(state, &staff, &kind, &filters).await?;
     let body = pitlane_reports::print::report(&report, Letterhead::of(&scope.tenant));
     Ok(pdf_file(
         body,
