@@ -23,6 +23,7 @@ mod m20261204_000012_reports;
 mod m20261204_000013_history_at_scale;
 mod m20261204_000014_floor_figures;
 mod m20261204_000015_workshop_confirmation;
+mod m20261205_000016_roadside;
 
 pub use sea_orm_migration::MigratorTrait;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000013_history_at_scale::Migration),
             Box::new(m20261204_000014_floor_figures::Migration),
             Box::new(m20261204_000015_workshop_confirmation::Migration),
+            Box::new(m20261205_000016_roadside::Migration),
         ]
     }
 }

@@ -729,6 +729,8 @@ const FULL_MENU: &[&str] = &[
     "Repair orders",
     "Invoices",
     "My jobs",
+    "Dispatch",
+    "Roadside jobs",
     "Parts",
     "Reports",
     "Messages",
@@ -805,6 +807,7 @@ async fn menu_journey(
                         "Repair orders",
                         "Invoices",
                         "My jobs",
+                        "Roadside jobs",
                         "Parts",
                         "Account"
                     ],
@@ -2406,6 +2409,221 @@ async fn card_payment_journey_in_chromium() -> anyhow::Result<()> {
     }
     .await;
     browser.close().await;
+    app.stop().await;
+    result
+}
+
+/// Where the roadside journey's branch is: central Amsterdam.
+const ROADSIDE_BASE: (f64, f64) = (52.370_216, 4.895_168);
+
+/// A point `north` metres north of the roadside branch.
+fn north(metres: f64) -> (f64, f64) {
+    (ROADSIDE_BASE.0 + metres / 111_195.0, ROADSIDE_BASE.1)
+}
+
+/// The accessibility audit (both themes) and the reflow check (every width) of the page shown.
+async fn audit_here(
+    client: &Client,
+    label: &str,
+    problems: &mut Vec<String>,
+) -> anyhow::Result<()> {
+    reflow_here(client, label, problems).await?;
+    for theme in ["light", "dark"] {
+        audit(client, theme, label, problems).await?;
+    }
+    Ok(())
+}
+
+/// Two phones: a driver asks for help with their browser's position and the code mailed to
+/// them; a mechanic on duty (their phone sharing its position) takes it and drives out; the
+/// driver's page shows the mechanic coming, closer each time, without a reload; the mechanic
+/// arrives and fixes the car, and the driver's page says so. Every page is audited.
+async fn roadside_journey(
+    driver: Client,
+    mechanic: Client,
+    origin: String,
+    app: &TestApp,
+    alpha: &TenantFixture,
+) -> anyhow::Result<()> {
+    use pitlane_domain::permissions::Role;
+    use pitlane_roadside::{dispatch, settings, tracking};
+    let rs = &app.state().roadside;
+    let branch = pitlane_tenancy::branches::overview(&app.state().store, &alpha.owner, 1)
+        .await?
+        .remove(0)
+        .id;
+    let mut drives_out = settings::RoadsideSettings::defaults(branch);
+    let (lat, lon) = pitlane_domain::roadside::GeoPoint::new(ROADSIDE_BASE.0, ROADSIDE_BASE.1)
+        .map_err(anyhow::Error::msg)?
+        .to_micro();
+    drives_out.enabled = true;
+    drives_out.lat_micro = Some(lat);
+    drives_out.lon_micro = Some(lon);
+    drives_out.call_out_minor = 4_900;
+    drives_out.per_km_minor = 150;
+    drives_out.included_km = 5;
+    settings::update(rs, &alpha.owner, drives_out).await?;
+    let (email, password) = app.member(alpha, Role::Mechanic).await;
+    let member = pitlane_identity::members::list(&app.state().store, &alpha.owner)
+        .await?
+        .into_iter()
+        .find(|m| m.email == email)
+        .context("the mechanic")?;
+    dispatch::set_takes_roadside(rs, &alpha.owner, member.membership_id, true).await?;
+    let mut problems = Vec::new();
+
+    // The mechanic's phone, 6 km north, goes on duty: it starts sharing its position.
+    let start = north(6_000.0);
+    pitlane_testkit::place(&mechanic, &origin, start.0, start.1).await?;
+    mechanic.goto(&format!("{origin}/t/alpha/signin")).await?;
+    fill(&mechanic, "f-email", &email).await?;
+    fill(&mechanic, "f-password", &password).await?;
+    submit(&mechanic).await?;
+    text_of(&mechanic, "#dashboard-live").await?;
+    mechanic
+        .goto(&format!("{origin}/t/alpha/portal/roadside/duty"))
+        .await?;
+    submit_to(&mechanic, "/portal/roadside/duty").await?;
+    wait_for_text(&mechanic, "#duty-heading", "You are on duty").await?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while tracking::latest(rs, alpha.id.0, &[member.membership_id])
+        .await
+        .pop()
+        .flatten()
+        .is_none()
+    {
+        ensure!(
+            std::time::Instant::now() < deadline,
+            "the phone never shared its position"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    audit_here(&mechanic, "roadside jobs (on duty)", &mut problems).await?;
+
+    // The driver, 1 km north of the branch, asks with their browser's position.
+    let stuck = north(1_000.0);
+    pitlane_testkit::place(&driver, &origin, stuck.0, stuck.1).await?;
+    driver.goto(&format!("{origin}/t/alpha/roadside")).await?;
+    audit_here(&driver, "the roadside request form", &mut problems).await?;
+    click(&driver, "button[data-locate]").await?;
+    wait_for_text(&driver, "[data-locate-status]", "Found you").await?;
+    wait_for_text(&driver, "#roadside-quote", "inside our area").await?;
+    let filled = value_of(&driver, "f-latitude").await?;
+    ensure!(
+        filled.starts_with("52.379"),
+        "the position is filled in: {filled:?}"
+    );
+    click(&driver, "input[name=trouble][value=will_not_start]").await?;
+    fill(&driver, "f-plate", "JS 42").await?;
+    fill(&driver, "f-name", "Jo Stuck").await?;
+    fill(&driver, "f-email", "jo@example.com").await?;
+    click(&driver, "input[name=code_by][value=email]").await?;
+    click(
+        &driver,
+        "form[data-roadside-ask] > div > button.button:not(.secondary)",
+    )
+    .await?;
+    wait_for_text(&driver, "main h1", "One more step").await?;
+    audit_here(&driver, "the roadside code page", &mut problems).await?;
+    let code = {
+        let tx = app
+            .state()
+            .store
+            .tx(&pitlane_store::TenantCtx::new(alpha.id))
+            .await?;
+        use pitlane_store::sea_orm::{ColumnTrait, QueryFilter};
+        let row = tx
+            .first(
+                tx.select::<pitlane_store::entity::outbox::Entity>()
+                    .filter(pitlane_store::entity::outbox::Column::Kind.eq("roadside_code")),
+            )
+            .await?
+            .context("a code")?;
+        tx.commit().await?;
+        row.data["vars"]["code"]
+            .as_str()
+            .context("the code")?
+            .to_owned()
+    };
+    fill(&driver, "f-code", &code).await?;
+    submit(&driver).await?;
+    wait_for_text(&driver, "[data-status]", "Waiting for a mechanic").await?;
+    driver.execute("window.__stayed = true;", vec![]).await?;
+
+    // The mechanic sees it offered and takes it, then sets off.
+    mechanic
+        .goto(&format!("{origin}/t/alpha/portal/roadside/duty"))
+        .await?;
+    wait_for_text(&mechanic, "#roadside-offers", "Will not start").await?;
+    click(&mechanic, "#roadside-offers form[action$='/accept'] button").await?;
+    wait_for_text(&mechanic, "main h1", "Roadside RS-").await?;
+    audit_here(&mechanic, "a roadside request (mechanic)", &mut problems).await?;
+    wait_for_text(&driver, "[data-status]", "Mechanic assigned").await?;
+    click(&mechanic, "button[name=status][value=en_route]").await?;
+    wait_for_text(&driver, "[data-status]", "On the way").await?;
+    audit_here(
+        &driver,
+        "the driver's page, mechanic on the way",
+        &mut problems,
+    )
+    .await?;
+
+    // The mechanic drives south; the driver's plan follows without a reload.
+    let mut captions = Vec::new();
+    for metres in [4_000.0, 2_500.0] {
+        let here = north(metres);
+        pitlane_testkit::place(&mechanic, &origin, here.0, here.1).await?;
+        let distance = pitlane_web_distance(metres - 1_000.0);
+        wait_for_text(&driver, "[data-plan-caption]", &distance).await?;
+        captions.push(text_of(&driver, "[data-plan-caption]").await?);
+    }
+    ensure!(
+        captions.iter().all(|c| c.contains("north of you")),
+        "the mechanic is north of the driver: {captions:?}"
+    );
+    let stayed = driver
+        .execute("return window.__stayed === true;", vec![])
+        .await?;
+    ensure!(stayed == true, "the driver's page was not reloaded");
+
+    // There, working, fixed: the driver's page follows each step.
+    let there = north(1_010.0);
+    pitlane_testkit::place(&mechanic, &origin, there.0, there.1).await?;
+    click(&mechanic, "button[name=status][value=on_site]").await?;
+    wait_for_text(&driver, "[data-status]", "Arrived").await?;
+    click(&mechanic, "button[name=status][value=working]").await?;
+    wait_for_text(&driver, "[data-status]", "Working on the car").await?;
+    fill(&mechanic, "f-note", "Loose battery terminal tightened").await?;
+    click(&mechanic, "button[name=status][value=done]").await?;
+    wait_for_text(&driver, "[data-status]", "Fixed on the spot").await?;
+    audit_here(&driver, "the driver's page, done", &mut problems).await?;
+    ensure!(problems.is_empty(), "{}", problems.join("\n"));
+    Ok(())
+}
+
+/// How the plan's caption writes a distance (`pitlane_web`'s `map::distance_text`).
+fn pitlane_web_distance(m: f64) -> String {
+    if m < 1000.0 {
+        format!("{:.0} m", (m / 10.0).round() * 10.0)
+    } else {
+        format!("{:.1} km", m / 1000.0)
+    }
+}
+
+#[tokio::test]
+async fn roadside_journey_in_chromium() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await;
+    let alpha = app.tenant("alpha").await;
+    let driver = Browser::start().await.context("start Chromium")?;
+    let mechanic = Browser::start().await.context("start a second Chromium")?;
+    let origin = app.origin.clone();
+    let result = driver
+        .journey("roadside", |c| {
+            roadside_journey(c, mechanic.client.clone(), origin.clone(), &app, &alpha)
+        })
+        .await;
+    driver.close().await;
+    mechanic.close().await;
     app.stop().await;
     result
 }

@@ -8,7 +8,10 @@ use std::time::Duration;
 
 use pitlane_store::{
     TenantCtx,
-    entity::{appointment, booking_code, invitation, invoice, outbox, repair_order, user},
+    entity::{
+        appointment, booking_code, invitation, invoice, outbox, repair_order, roadside_request,
+        user,
+    },
     sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter},
 };
 use pitlane_testkit::{SHAPES, TenantFixture, TestApp, checked, csrf_token};
@@ -120,7 +123,8 @@ has_id!(
     invoice::Model,
     appointment::Model,
     invitation::Model,
-    booking_code::Model
+    booking_code::Model,
+    roadside_request::Model
 );
 
 fn set_cookies(response: &reqwest::Response) -> Vec<String> {
@@ -161,6 +165,11 @@ async fn a_chosen_csrf_cookie_yields_no_valid_link_for_any_purpose() {
                 "invitation",
                 first_id::<invitation::Entity>(&app, &alpha).await,
                 "/invitations/accept",
+            ),
+            (
+                "roadside",
+                first_id::<roadside_request::Entity>(&app, &alpha).await,
+                "/roadside/track",
             ),
             // The links whose rows are made when they are sent: any id will do, since the
             // signature is what a forger lacks.

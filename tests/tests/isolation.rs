@@ -231,6 +231,7 @@ async fn pages_with_b_ids(a: &Client, a_base: &str, world: &World) -> Vec<String
     let (purchase_order, count) = (id("purchase-orders"), id("stock-counts"));
     let invoice = id("invoices");
     let domain = id("domains");
+    let roadside = id("roadside/requests");
     let payment = world
         .harvested
         .get(&format!("/api/v1/invoices/{invoice}/payments"))
@@ -268,6 +269,10 @@ async fn pages_with_b_ids(a: &Client, a_base: &str, world: &World) -> Vec<String
         format!("/portal/vehicles/{vehicle}/history/pdf"),
         format!("/portal/customers/{customer}/history"),
         format!("/portal/customers/{customer}/history/pdf"),
+        format!("/portal/roadside/{roadside}"),
+        format!("/portal/roadside/{roadside}/events"),
+        format!("/portal/roadside?branch_id={branch}"),
+        format!("/portal/settings/roadside?branch_id={branch}"),
     ];
     let goal_form = format!("branch_id={branch}&weekly_goal=1");
     let posts: Vec<(String, &str)> = vec![
@@ -386,13 +391,30 @@ async fn pages_with_b_ids(a: &Client, a_base: &str, world: &World) -> Vec<String
         (format!("/portal/inventory/counts/{count}/counted"), ""),
         (format!("/portal/inventory/counts/{count}/complete"), ""),
         ("/portal/goal".to_owned(), goal_form.as_str()),
+        (format!("/portal/roadside/{roadside}/accept"), ""),
+        (
+            format!("/portal/roadside/{roadside}/step"),
+            "status=en_route",
+        ),
+        (
+            format!("/portal/roadside/{roadside}/assign"),
+            "mechanic_id={customer}",
+        ),
+        (format!("/portal/roadside/{roadside}/release"), "reason=x"),
+        (format!("/portal/roadside/{roadside}/cancel"), "reason=x"),
+        (
+            "/portal/settings/roadside".to_owned(),
+            "branch_id={branch}&enabled=yes",
+        ),
     ];
     let mut checked = Vec::new();
     let requests = gets
         .iter()
         .map(|path| (Method::GET, path.clone(), String::new()))
         .chain(posts.iter().map(|(path, form)| {
-            let form = form.replace("{customer}", &customer);
+            let form = form
+                .replace("{customer}", &customer)
+                .replace("{branch}", &branch);
             (Method::POST, path.clone(), format!("csrf={csrf}&{form}"))
         }));
     for (method, path, form) in requests {

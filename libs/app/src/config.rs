@@ -65,6 +65,10 @@ pub struct Config {
     /// Proxies whose `X-Forwarded-For` / `Forwarded` headers are believed
     /// (`PITLANE_TRUSTED_PROXIES`, addresses or CIDR ranges); none by default.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Map tiles for the roadside pages (`PITLANE_MAP_TILES`, a URL template with `{z}`, `{x}`
+    /// and `{y}`, and `PITLANE_MAP_ATTRIBUTION`); without it (the default, and offline) the
+    /// pages draw a plan of both positions instead of a map.
+    pub map_tiles: Option<MapTiles>,
     /// Stripe (`STRIPE_SECRET_KEY`, `STRIPE_WEBHOOK_SECRET`, `STRIPE_API_BASE`,
     /// `STRIPE_PRICE_STARTER|GROWTH|CHAIN`); card payments and plans are off without it.
     pub stripe: Option<pitlane_billing::StripeSettings>,
@@ -81,6 +85,14 @@ impl std::fmt::Debug for Config {
             .field("base_domain", &self.base_domain)
             .finish_non_exhaustive()
     }
+}
+
+/// Where map tiles come from, and whose they are.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MapTiles {
+    /// `https://tile.openstreetmap.org/{z}/{x}/{y}.png`.
+    pub url: String,
+    pub attribution: String,
 }
 
 /// A configuration problem: which variable, and what is wrong with it.
@@ -393,6 +405,25 @@ impl Config {
                 "must be at least 24 characters",
             ));
         }
+        let map_tiles = match var("PITLANE_MAP_TILES") {
+            Some(url) if !url.trim().is_empty() => {
+                let url = url.trim().to_owned();
+                let web = url.starts_with("https://") || url.starts_with("http://");
+                if !web || !["{z}", "{x}", "{y}"].iter().all(|p| url.contains(p)) {
+                    return Err(bad(
+                        "PITLANE_MAP_TILES",
+                        "must be an http(s) URL template with {z}, {x} and {y}",
+                    ));
+                }
+                Some(MapTiles {
+                    url,
+                    attribution: var("PITLANE_MAP_ATTRIBUTION")
+                        .filter(|a| !a.trim().is_empty())
+                        .unwrap_or_else(|| "© OpenStreetMap contributors".into()),
+                })
+            }
+            _ => None,
+        };
         let operator_token = var("PITLANE_OPERATOR_TOKEN");
         if operator_token.as_ref().is_some_and(|t| t.len() < 24) {
             return Err(bad(
@@ -412,6 +443,7 @@ impl Config {
             dns_server,
             photo_dir,
             photo_s3,
+            map_tiles,
             stripe,
             addr,
             database_url,

@@ -11,11 +11,12 @@ pub async fn fill(
     store: &Store,
     frontdesk: &pitlane_frontdesk::FrontDesk,
     workshop: &pitlane_workshop::Workshop,
-    billing: &pitlane_billing::Billing,
+    roadside: &pitlane_roadside::Roadside,
     credentials: &pitlane_tenancy::DemoCredentials,
 ) -> Result<(), StartError> {
     // The demo's front desk and workshop come with it, so a first start has a calendar,
-    // repair orders and parts to look at.
+    // repair orders and parts to look at, and a branch that drives out to breakdowns.
+    let billing = &roadside.billing;
     let demo = store
         .tenant_by_slug(pitlane_tenancy::DEMO_SLUG)
         .await
@@ -37,6 +38,9 @@ pub async fn fill(
                 }
                 if floor.is_ok() && invoice.is_ok() {
                     history(billing, tenant).await;
+                }
+                if let Err(err) = pitlane_roadside::demo::seed(roadside, tenant).await {
+                    tracing::warn!(error = %err, "the demo workshop's roadside help could not be set up");
                 }
             }
             Err(err) => {
@@ -81,7 +85,7 @@ fn print_credentials(
     println!("    e-mail:   {}", credentials.email);
     println!("    password: {}", credentials.password);
     if let Some((email, password)) = mechanic {
-        println!("  A mechanic, for \"My jobs\" and the job board:");
+        println!("  A mechanic, for \"My jobs\", the job board and roadside jobs:");
         println!("    e-mail:   {email}");
         println!("    password: {password}");
     }

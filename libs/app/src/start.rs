@@ -150,6 +150,11 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
             std::sync::Arc::new(pitlane_workshop::customer_copies::OrdersFollowTheirCustomer)
                 as std::sync::Arc<dyn pitlane_frontdesk::hooks::CustomerHook>,
             std::sync::Arc::new(pitlane_billing::customer_copies::InvoicesForgetErasedCustomers),
+            std::sync::Arc::new(pitlane_roadside::customers::RequestsFollowTheirCustomer {
+                store: store.clone(),
+                live: live.clone(),
+                bus: bus.clone(),
+            }),
         ]),
     };
     let inventory = pitlane_inventory::Inventory {
@@ -171,19 +176,21 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
     };
     let billing = pitlane_billing::Billing::new(workshop.clone(), config.stripe.clone())
         .map_err(|e| StartError::Setup(format!("Stripe: {e}")))?;
+    let roadside = pitlane_roadside::Roadside::new(billing.clone(), bus.clone());
     if let Some(credentials) = demo_created {
         crate::demo::fill(
             &config,
             &store,
             &frontdesk,
             &workshop,
-            &billing,
+            &roadside,
             &credentials,
         )
         .await?;
     }
     Ok(AppState {
         reports: pitlane_reports::Reports::new(billing.clone()),
+        roadside,
         billing,
         outbox,
         identity,

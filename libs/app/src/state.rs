@@ -36,6 +36,8 @@ pub struct AppState {
     pub billing: pitlane_billing::Billing,
     /// Reports, the dashboard and the daily figures they read.
     pub reports: pitlane_reports::Reports,
+    /// Roadside help: requests, dispatch, the mechanics' positions.
+    pub roadside: pitlane_roadside::Roadside,
     /// Parts, stock, suppliers, purchase orders and stock counts.
     pub inventory: pitlane_inventory::Inventory,
     /// Looks up the DNS records that prove custom domains.

@@ -1,6 +1,9 @@
 //! Background rounds the server runs for every workshop: today, the maintenance-due
 //! reminders, bringing daily figures built under an older definition in step, re-checking
-//! SMS sender numbers, giving back the addresses of workshops nobody confirmed, custom domains' DNS checks and the dashboard digests. One server a hour runs a round (they agree through the shared key-value store);
+//! SMS sender numbers, giving back the addresses of workshops nobody confirmed, roadside
+//! requests whose escalation timers were lost, coarsening 30-day-old roadside positions,
+//! custom domains' DNS checks and the dashboard digests. One server a hour runs a round (they
+//! agree through the shared key-value store);
 //! a round is idempotent anyway (a vehicle is marked when told, and its message has a stable
 //! key), so a second one changes nothing.
 
@@ -72,6 +75,18 @@ pub async fn maintenance_round(state: &AppState) -> u64 {
         {
             Ok(n) => total += n,
             Err(err) => tracing::warn!(tenant = %t.id, error = %err, "maintenance round failed"),
+        }
+        // Roadside requests whose timers were lost with a server are widened now; positions
+        // older than 30 days are coarsened.
+        if let Err(err) =
+            pitlane_roadside::dispatch::escalate_due(&state.roadside, TenantId(t.id)).await
+        {
+            tracing::warn!(tenant = %t.id, error = %err, "widening waiting roadside requests failed");
+        }
+        if let Err(err) =
+            pitlane_roadside::tracking::coarsen_old(&state.roadside, TenantId(t.id), 1_000).await
+        {
+            tracing::warn!(tenant = %t.id, error = %err, "coarsening old roadside positions failed");
         }
         // The dashboard by e-mail, for those who asked, once their morning has come.
         if let Err(err) =

@@ -24,6 +24,14 @@ pub type BusResult<T> = Result<T, BusError>;
 #[async_trait::async_trait]
 pub trait KeyValue: Send + Sync {
     async fn get(&self, key: &str) -> BusResult<Option<Vec<u8>>>;
+    /// Several values in one round trip, in the order of `keys`.
+    async fn get_many(&self, keys: &[String]) -> BusResult<Vec<Option<Vec<u8>>>> {
+        let mut values = Vec::with_capacity(keys.len());
+        for key in keys {
+            values.push(self.get(key).await?);
+        }
+        Ok(values)
+    }
     /// Stores a value; with `ttl` it disappears after that long.
     async fn set(&self, key: &str, value: &[u8], ttl: Option<Duration>) -> BusResult<()>;
     async fn delete(&self, key: &str) -> BusResult<()>;

@@ -72,6 +72,17 @@ impl KeyValue for RedisBus {
         Ok(self.shared.clone().get(self.key(key)).await?)
     }
 
+    async fn get_many(&self, keys: &[String]) -> BusResult<Vec<Option<Vec<u8>>>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys: Vec<String> = keys.iter().map(|k| self.key(k)).collect();
+        Ok(redis::cmd("MGET")
+            .arg(&keys)
+            .query_async(&mut self.shared.clone())
+            .await?)
+    }
+
     async fn set(&self, key: &str, value: &[u8], ttl: Option<Duration>) -> BusResult<()> {
         let mut conn = self.shared.clone();
         match ttl {

@@ -19,10 +19,16 @@ pub enum Topic {
     Repair,
     /// An invoice as its customer follows it while paying (addressed to the invoice's id).
     Invoice,
+    /// A roadside request as its driver, its mechanic and the dispatchers follow it: events
+    /// are addressed to the request (the listener's "user" is the request's id), and the
+    /// mechanic's position travels here while they are on the way.
+    Roadside,
+    /// The dispatch board: requests asked, taken, moving and closed, workshop-wide.
+    Dispatch,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 7] = [
+    pub const ALL: [Topic; 9] = [
         Topic::Messages,
         Topic::Notifications,
         Topic::Calendar,
@@ -30,6 +36,8 @@ impl Topic {
         Topic::Workshop,
         Topic::Repair,
         Topic::Invoice,
+        Topic::Roadside,
+        Topic::Dispatch,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -41,6 +49,8 @@ impl Topic {
             Topic::Workshop => "workshop",
             Topic::Repair => "repair",
             Topic::Invoice => "invoice",
+            Topic::Roadside => "roadside",
+            Topic::Dispatch => "dispatch",
         }
     }
 
@@ -86,6 +96,11 @@ impl Topic {
             Topic::Repair | Topic::Invoice => {
                 Err(ServiceError::Forbidden(Permission::RepairOrdersRead.key()))
             }
+            // One request at a time, after the service checked the reader may see it.
+            Topic::Roadside => Err(ServiceError::Forbidden(Permission::JobsWork.key())),
+            // Mechanics taking roadside jobs hear new requests too.
+            Topic::Dispatch if actor.can(Permission::JobsWork) => Ok(()),
+            Topic::Dispatch => actor.require(Permission::RoadsideDispatch),
         }
     }
 }

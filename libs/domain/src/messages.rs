@@ -67,13 +67,17 @@ pub enum MessageKind {
     Newsletter,
     /// The dashboard by e-mail, daily or weekly, to staff who asked for it.
     DashboardDigest,
+    /// The one-time code a guest types to send a roadside request.
+    RoadsideCode,
+    /// A driver's roadside request moved on: a mechanic took it, arrived, it ended.
+    RoadsideUpdate,
 }
 
 /// Provided for every kind: the workshop's own name and contact.
 pub const COMMON_VARIABLES: [&str; 2] = ["workshop_name", "workshop_phone"];
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 22] = [
+    pub const ALL: [MessageKind; 24] = [
         MessageKind::TestMessage,
         MessageKind::EmailVerification,
         MessageKind::WorkshopCreated,
@@ -96,6 +100,8 @@ impl MessageKind {
         MessageKind::PlanNotice,
         MessageKind::Newsletter,
         MessageKind::DashboardDigest,
+        MessageKind::RoadsideCode,
+        MessageKind::RoadsideUpdate,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -122,6 +128,8 @@ impl MessageKind {
             MessageKind::PlanNotice => "plan_notice",
             MessageKind::Newsletter => "newsletter",
             MessageKind::DashboardDigest => "dashboard_digest",
+            MessageKind::RoadsideCode => "roadside_code",
+            MessageKind::RoadsideUpdate => "roadside_update",
         }
     }
 
@@ -154,6 +162,8 @@ impl MessageKind {
             MessageKind::PlanNotice => "Notice about the Pitlane plan (to owners)",
             MessageKind::Newsletter => "Newsletter",
             MessageKind::DashboardDigest => "Dashboard digest (to staff who asked for it)",
+            MessageKind::RoadsideCode => "Roadside request code",
+            MessageKind::RoadsideUpdate => "Roadside request update",
         }
     }
 
@@ -197,6 +207,10 @@ impl MessageKind {
             MessageKind::PlanNotice => &["name", "headline", "body", "link"],
             MessageKind::Newsletter => &["customer_name", "headline", "body", "unsubscribe_link"],
             MessageKind::DashboardDigest => &["name", "headline", "body", "link"],
+            MessageKind::RoadsideCode => &["code"],
+            MessageKind::RoadsideUpdate => {
+                &["customer_name", "number", "status", "mechanic", "link"]
+            }
         }
     }
 
@@ -250,6 +264,7 @@ impl MessageKind {
                 "due" => "by 30 April 2026 or 60,000 km",
                 "author" => "Jo Advisor",
                 "status" => "Waiting for parts",
+                "mechanic" => "Mo Mechanic",
                 _ => "https://example.test/link",
             }
         };

@@ -46,6 +46,7 @@ catalogue! {
     ReportsView => "reports.view", "See reports and the dashboard";
     AuditView => "audit.view", "Read the audit log";
     ApiKeysManage => "api_keys.manage", "Create and revoke API keys";
+    RoadsideDispatch => "roadside.dispatch", "Dispatch roadside help: assign, reassign and cancel requests";
 }
 
 /// A set of permissions: what a role grants, what an API key is scoped to.
@@ -214,6 +215,7 @@ impl Role {
                     | RepairOrdersWrite
                     | InventoryRead
                     | InvoicesWrite
+                    | RoadsideDispatch
             ),
             Role::Mechanic => matches!(
                 permission,

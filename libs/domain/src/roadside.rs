@@ -36,6 +36,20 @@ impl GeoPoint {
         self.lon
     }
 
+    /// Millionths of a degree (about 11 cm), as positions are stored: integers, exact on
+    /// both databases.
+    pub fn to_micro(&self) -> (i64, i64) {
+        (
+            (self.lat * 1e6).round() as i64,
+            (self.lon * 1e6).round() as i64,
+        )
+    }
+
+    /// A stored position back; `None` when either half is missing or out of range.
+    pub fn from_micro(lat: Option<i64>, lon: Option<i64>) -> Option<Self> {
+        GeoPoint::new(lat? as f64 / 1e6, lon? as f64 / 1e6).ok()
+    }
+
     /// The great-circle distance in metres (haversine): straight, not by road.
     pub fn distance_m(&self, to: &GeoPoint) -> f64 {
         let (la1, la2) = (self.lat.to_radians(), to.lat.to_radians());
@@ -338,6 +352,17 @@ mod tests {
 
     fn at(lat: f64, lon: f64) -> GeoPoint {
         GeoPoint::new(lat, lon).expect("a position")
+    }
+
+    #[test]
+    fn stored_positions_come_back_to_the_centimetre() {
+        let here = at(51.507_351, -0.127_758);
+        let (lat, lon) = here.to_micro();
+        assert_eq!((lat, lon), (51_507_351, -127_758));
+        let back = GeoPoint::from_micro(Some(lat), Some(lon)).expect("a position");
+        assert!(here.distance_m(&back) < 0.2);
+        assert!(GeoPoint::from_micro(None, Some(lon)).is_none());
+        assert!(GeoPoint::from_micro(Some(91_000_000), Some(0)).is_none());
     }
 
     #[test]

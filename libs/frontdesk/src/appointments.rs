@@ -211,7 +211,7 @@ fn whole_tenant(actor: &Actor) -> TenantCtx {
     TenantCtx::new(actor.tenant_id)
 }
 
-pub(crate) async fn own_vehicle(
+pub async fn own_vehicle(
     tx: &TenantTx,
     id: VehicleId,
     customer: &customer::Model,

@@ -8,32 +8,24 @@ use pitlane_domain::{
     Actor, FieldErrors, ServiceError,
     appointment::AppointmentStatus,
     ids::{AppointmentId, CustomerId, VehicleId},
-    messages::MessageKind,
     permissions::{Permission, Role},
-    phone::PhoneE164,
     schedule::Slot,
-    text::{Email, optional_text},
+    text::optional_text,
 };
 use pitlane_identity::links::{LinkError, Purpose};
-use pitlane_notify::{OutgoingMessage, Recipient};
 use pitlane_store::{
     TenantCtx, TenantTx,
-    entity::{appointment, booking_code, branch, customer, service, tenant, vehicle},
-    sea_orm::{
-        ActiveValue::Set,
-        ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-        sea_query::{Expr, ExprTrait},
-    },
+    entity::{appointment, branch, customer, service, tenant, vehicle},
+    sea_orm::{ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter, QueryOrder},
 };
-use rand::Rng;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::{
     FrontDesk,
     appointments::{self, Arrival, NewBooking, known_service, own_vehicle},
     availability::{self, zone},
+    codes::{self, CodeDestination, CodePurpose},
     customers::{self, ConsentChange, CustomerInput, new_customer, parse_contact, tenant_country},
     resources::known_branch,
     vehicles::{self, VehicleInput},
@@ -41,8 +33,6 @@ use crate::{
 
 /// Online bookings start at least this long from now, so someone can get the bay ready.
 pub const LEAD_MINUTES: i64 = 60;
-const CODE_MINUTES: i64 = 15;
-const CODE_ATTEMPTS: i32 = 5;
 
 /// How the workshop takes online bookings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -291,13 +281,6 @@ async fn check(
     })
 }
 
-fn hash_code(id: Uuid, code: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(id.as_bytes());
-    h.update(code.trim().as_bytes());
-    format!("{:x}", h.finalize())
-}
-
 /// Checks a guest's booking and sends them a one-time code; nothing is booked yet.
 pub async fn start_guest(
     fd: &FrontDesk,
@@ -307,108 +290,42 @@ pub async fn start_guest(
 ) -> Result<PendingBooking, ServiceError> {
     let tx = fd.store.tx(tenant).await?;
     let checked = check(&tx, &req, false).await?;
-    let country = tenant_country(&tx).await?;
-    let to = match req.code_by.as_str() {
-        "sms" => {
-            let phone = req
-                .phone
-                .as_deref()
-                .filter(|p| !p.trim().is_empty())
-                .ok_or_else(|| FieldErrors::single("phone", "give a mobile number for the code"))?;
-            let phone = PhoneE164::parse(phone, country.as_deref())
-                .map_err(|e| FieldErrors::single("phone", e.to_string()))?;
-            // Asking for the code by SMS is consent to this booking's texts.
-            pitlane_notify::consent::record_consent(&tx, &phone, "online booking").await?;
-            Recipient::Sms {
-                phone: phone.into_inner(),
-            }
-        }
-        _ => {
-            let email = req
-                .email
-                .as_deref()
-                .filter(|e| !e.trim().is_empty())
-                .ok_or_else(|| {
-                    FieldErrors::single("email", "give an e-mail address for the code")
-                })?;
-            Recipient::Email {
-                address: Email::parse(email)
-                    .map_err(|e| FieldErrors::single("email", e.to_string()))?,
-                name: Some(checked.customer.name.clone()),
-            }
-        }
-    };
-    let sent_to = match &to {
-        Recipient::Email { address, .. } => address.as_str().to_owned(),
-        Recipient::Sms { phone } => {
-            let visible = &phone[phone.len().saturating_sub(3)..];
-            format!("the number ending {visible}")
-        }
-    };
-    let destination = match &to {
-        Recipient::Email { address, .. } => address.as_str().to_owned(),
-        Recipient::Sms { phone } => phone.clone(),
-    };
-    if let Err(reason) = fd.send_limits.allow(tx.tenant_id(), ip, &destination).await {
-        return Err(FieldErrors::single("code_by", reason).into());
-    }
-    let recent = tx
-        .count(
-            tx.select::<booking_code::Entity>()
-                .filter(booking_code::Column::Destination.eq(destination.clone()))
-                .filter(booking_code::Column::CreatedAt.gt(Utc::now() - Duration::hours(1))),
-        )
-        .await?;
-    if recent >= 5 {
-        return Err(FieldErrors::single(
-            "code_by",
-            "too many codes were sent there in the last hour; try again later or call the workshop",
-        )
-        .into());
-    }
-    let id = Uuid::now_v7();
-    let code = format!("{:06}", rand::rng().random_range(0..1_000_000));
     let mut stored = req.clone();
     stored.starts_at = Some(checked.starts_at);
-    tx.insert(booking_code::ActiveModel {
-        tenant_id: Set(tx.tenant_id().0),
-        id: Set(id),
-        destination: Set(destination),
-        code_hash: Set(hash_code(id, &code)),
-        request: Set(serde_json::to_value(&stored).map_err(pitlane_domain::ServiceError::internal)?),
-        attempts: Set(0),
-        expires_at: Set(Utc::now() + Duration::minutes(CODE_MINUTES)),
-        used_at: Set(None),
-        created_at: Set(Utc::now()),
-    })
+    let sent = codes::send(
+        fd,
+        &tx,
+        CodePurpose::Booking,
+        CodeDestination {
+            by: &req.code_by,
+            name: &checked.customer.name,
+            email: req.email.as_deref(),
+            phone: req.phone.as_deref(),
+            consent_source: "online booking",
+        },
+        serde_json::to_value(&stored).map_err(ServiceError::internal)?,
+        ip,
+    )
     .await?;
-    fd.outbox
-        .enqueue(
-            &tx,
-            OutgoingMessage {
-                kind: MessageKind::BookingCode,
-                to,
-                vars: [("code".to_owned(), code)].into_iter().collect(),
-                attachments: Vec::new(),
-                send_at: None,
-                idempotency_key: format!("booking-code:{id}"),
-            },
-        )
-        .await?;
     tx.commit().await?;
-    Ok(PendingBooking { id, sent_to })
+    Ok(PendingBooking {
+        id: sent.id,
+        sent_to: sent.sent_to,
+    })
 }
 
-/// The request a code was sent for, to show again beside the code form.
+/// The request a code was sent for, to show again beside the code form, and where the code
+/// went.
 pub async fn pending(
     fd: &FrontDesk,
     tenant: &TenantCtx,
     id: Uuid,
-) -> Result<BookingRequest, ServiceError> {
+) -> Result<(BookingRequest, String), ServiceError> {
     let tx = fd.store.tx(tenant).await?;
-    let row = tx.get::<booking_code::Entity>(id).await?;
+    let row = codes::pending(&tx, CodePurpose::Booking, id).await?;
     tx.commit().await?;
-    serde_json::from_value(row.request).map_err(pitlane_domain::ServiceError::internal)
+    let request = serde_json::from_value(row.request).map_err(ServiceError::internal)?;
+    Ok((request, codes::sent_to(&row.destination)))
 }
 
 /// A booking made, with the customer's link to it.
@@ -426,46 +343,16 @@ pub async fn confirm_guest(
     code: &str,
     site: &str,
 ) -> Result<Booked, ServiceError> {
-    let wrong = |m: &str| -> ServiceError { FieldErrors::single("code", m).into() };
+    let row = codes::guess(
+        fd,
+        tenant,
+        CodePurpose::Booking,
+        id,
+        code,
+        "start the booking again",
+    )
+    .await?;
     let tx = fd.store.tx(tenant).await?;
-    let row = tx.get::<booking_code::Entity>(id).await?;
-    if row.used_at.is_some() {
-        return Err(wrong(
-            "this booking is already confirmed; see the e-mail we sent",
-        ));
-    }
-    // Every guess spends one attempt in one conditional update, so guesses made at the same
-    // moment cannot together try more than CODE_ATTEMPTS codes.
-    let counted = tx
-        .update_all(
-            booking_code::Entity::update_many()
-                .col_expr(
-                    booking_code::Column::Attempts,
-                    Expr::col(booking_code::Column::Attempts).add(1),
-                )
-                .filter(booking_code::Column::Id.eq(id))
-                .filter(booking_code::Column::UsedAt.is_null())
-                .filter(booking_code::Column::Attempts.lt(CODE_ATTEMPTS))
-                .filter(booking_code::Column::ExpiresAt.gt(Utc::now())),
-        )
-        .await?;
-    if counted == 0 {
-        tx.commit().await?;
-        return Err(wrong(
-            "this code has expired; start the booking again for a new one",
-        ));
-    }
-    let given = hash_code(id, code);
-    if subtle_eq(given.as_bytes(), row.code_hash.as_bytes()) != 1 {
-        let attempts = tx.get::<booking_code::Entity>(id).await?.attempts;
-        tx.commit().await?;
-        let left = CODE_ATTEMPTS - attempts;
-        return Err(wrong(&if left > 0 {
-            format!("that is not the code we sent; {left} tries left")
-        } else {
-            "that is not the code we sent; start the booking again for a new one".to_owned()
-        }));
-    }
     let req: BookingRequest = serde_json::from_value(row.request.clone())
         .map_err(pitlane_domain::ServiceError::internal)?;
     let checked = check(&tx, &req, false).await?;
@@ -483,9 +370,7 @@ pub async fn confirm_guest(
         None => None,
     };
     let appointment = place_online(fd, &tx, checked, &customer, vehicle.as_ref(), site).await?;
-    let mut used = row.into_active_model();
-    used.used_at = Set(Some(Utc::now()));
-    tx.update(used).await?;
+    codes::mark_used(&tx, row.id).await?;
     tx.commit().await?;
     appointments::publish(fd, &appointment, "appointment.booked").await;
     Ok(Booked {
@@ -530,17 +415,9 @@ async fn place_online(
     .await
 }
 
-fn subtle_eq(a: &[u8], b: &[u8]) -> u8 {
-    if a.len() != b.len() {
-        return 0;
-    }
-    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
-    u8::from(diff == 0)
-}
-
 /// The customer a guest's confirmed booking belongs to: the one with the address (or number)
 /// the code proved, or a new one.
-async fn guest_customer(
+pub async fn guest_customer(
     tx: &TenantTx,
     input: &CustomerInput,
     proven: &str,
@@ -581,7 +458,7 @@ async fn guest_customer(
 }
 
 /// The customer's vehicle with this plate, or a new one.
-async fn vehicle_for(
+pub async fn vehicle_for(
     tx: &TenantTx,
     customer: &customer::Model,
     input: VehicleInput,
@@ -601,7 +478,7 @@ async fn vehicle_for(
     vehicles::insert(tx, Some(customer), parsed, None, "online booking").await
 }
 
-fn require_customer(actor: &Actor) -> Result<(), ServiceError> {
+pub fn require_customer(actor: &Actor) -> Result<(), ServiceError> {
     if actor.role.is(Role::Customer) {
         Ok(())
     } else {
@@ -641,7 +518,7 @@ pub async fn me(
     Ok((me, vehicles, appointments))
 }
 
-pub(crate) async fn signed_in_customer(
+pub async fn signed_in_customer(
     tx: &TenantTx,
     actor: &Actor,
 ) -> Result<customer::Model, ServiceError> {

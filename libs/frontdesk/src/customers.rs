@@ -257,6 +257,27 @@ pub async fn update(
     Ok(row)
 }
 
+/// Where a message about the customer's own business reaches them: by SMS when they agreed
+/// to texts, else by e-mail; `None` when neither is known.
+pub fn reach(customer: &customer::Model) -> Option<pitlane_notify::Recipient> {
+    let email = customer.email.as_deref().and_then(|e| Email::parse(e).ok());
+    let phone = customer
+        .phone
+        .as_deref()
+        .filter(|_| customer.sms_consent_at.is_some())
+        .and_then(|p| PhoneE164::parse(p, None).ok());
+    match (phone, email) {
+        (Some(phone), _) => Some(pitlane_notify::Recipient::Sms {
+            phone: phone.as_str().to_owned(),
+        }),
+        (None, Some(address)) => Some(pitlane_notify::Recipient::Email {
+            address,
+            name: Some(customer.name.clone()),
+        }),
+        (None, None) => None,
+    }
+}
+
 /// A customer that is still a customer: merged-away and erased records answer 404.
 pub(crate) async fn live_customer(
     tx: &TenantTx,

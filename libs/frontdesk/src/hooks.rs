@@ -5,7 +5,10 @@
 //! the front desk calls every hook inside the transaction of the change, so the copies change
 //! with it or not at all.
 
-use pitlane_domain::{ServiceError, ids::CustomerId};
+use pitlane_domain::{
+    ServiceError,
+    ids::{CustomerId, TenantId},
+};
 use pitlane_store::TenantTx;
 
 #[async_trait::async_trait]
@@ -33,6 +36,20 @@ pub trait CustomerHook: Send + Sync {
         customer: CustomerId,
         erased_name: &str,
     ) -> Result<(), ServiceError>;
+
+    /// After an erasure committed: what may only happen then (live updates to whoever the
+    /// erasure concerned).
+    async fn erased_committed(&self, _tenant: TenantId, _customer: CustomerId) {}
+
+    /// What the capability keeps of the customer that the front desk's export does not show,
+    /// for their privacy export: the part's name and its JSON; `None` when it keeps nothing.
+    async fn exported(
+        &self,
+        _tx: &TenantTx,
+        _customer: CustomerId,
+    ) -> Result<Option<(&'static str, serde_json::Value)>, ServiceError> {
+        Ok(None)
+    }
 }
 
 /// The hooks of every capability that keeps customers' details, in the order they run.

@@ -8,6 +8,7 @@ pub mod availability;
 pub mod booking;
 pub mod campaigns;
 pub mod catalogue;
+pub mod codes;
 pub mod conversations;
 pub mod customers;
 pub mod demo;

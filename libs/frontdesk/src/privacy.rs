@@ -105,7 +105,7 @@ pub async fn export(fd: &FrontDesk, actor: &Actor, id: CustomerId) -> Result<Val
                 .order_by_asc(repair_order_line::Column::Position),
         )
         .await?;
-    let doc = json!({
+    let mut doc = json!({
         "exported_at": Utc::now(),
         "customer": {
             "id": c.id,
@@ -153,6 +153,11 @@ pub async fn export(fd: &FrontDesk, actor: &Actor, id: CustomerId) -> Result<Val
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     });
+    for hook in fd.customer_hooks.iter() {
+        if let Some((part, value)) = hook.exported(&tx, id).await? {
+            doc[part] = value;
+        }
+    }
     audit::record(
         &tx,
         By::Member(actor),
@@ -283,5 +288,8 @@ pub async fn erase(fd: &FrontDesk, actor: &Actor, id: CustomerId) -> Result<Eras
     )
     .await?;
     tx.commit().await?;
+    for hook in fd.customer_hooks.iter() {
+        hook.erased_committed(actor.tenant_id, id).await;
+    }
     Ok(done)
 }

@@ -166,7 +166,7 @@ impl Mechanic {
     }
 }
 
-pub(crate) async fn mechanics_in(tx: &TenantTx) -> Result<Vec<Mechanic>, StoreError> {
+pub async fn mechanics_in(tx: &TenantTx) -> Result<Vec<Mechanic>, StoreError> {
     let members = tx
         .all(
             tx.select::<membership::Entity>()

@@ -74,6 +74,11 @@ fn plate(raw: Option<&str>) -> Result<Option<String>, &'static str> {
     Ok(Some(plate))
 }
 
+/// Checks a vehicle as typed, for a form that saves it later (the guest's request).
+pub fn check(input: &VehicleInput) -> Result<(), FieldErrors> {
+    parse(input).map(|_| ())
+}
+
 pub(crate) fn parse(input: &VehicleInput) -> Result<ParsedVehicle, FieldErrors> {
     let mut errors = FieldErrors::new();
     let this_year = Utc::now().year();

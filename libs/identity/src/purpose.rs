@@ -21,10 +21,13 @@ pub enum Purpose {
     /// Confirms a workshop signed up with an address that already has a login: only the
     /// address's owner can make it theirs.
     ConfirmWorkshop,
+    /// A driver's view of their roadside request: where the mechanic is, the chat, the bill;
+    /// not single use, the request's row is read each time.
+    Roadside,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 9] = [
+    pub const ALL: [Purpose; 10] = [
         Purpose::VerifyEmail,
         Purpose::ResetPassword,
         Purpose::MagicLink,
@@ -34,6 +37,7 @@ impl Purpose {
         Purpose::RepairOrder,
         Purpose::Invoice,
         Purpose::ConfirmWorkshop,
+        Purpose::Roadside,
     ];
 
     pub fn key(self) -> &'static str {
@@ -47,6 +51,7 @@ impl Purpose {
             Purpose::RepairOrder => "repair_order",
             Purpose::Invoice => "invoice",
             Purpose::ConfirmWorkshop => "confirm_workshop",
+            Purpose::Roadside => "roadside",
         }
     }
 
@@ -62,6 +67,7 @@ impl Purpose {
             Purpose::RepairOrder => Duration::days(180),
             Purpose::Invoice => Duration::days(365),
             Purpose::ConfirmWorkshop => Duration::days(3),
+            Purpose::Roadside => Duration::days(90),
         }
     }
 }

@@ -111,6 +111,22 @@ pub fn template(kind: MessageKind, channel: Channel) -> (Option<&'static str>, &
             None,
             "{{ workshop_name }}: estimate for {{ vehicle }} is {{ total }}. Review: {{ link }}",
         ),
+        (Channel::Email, RoadsideCode) => (
+            Some("{{ code }} is your code for roadside help from {{ workshop_name }}"),
+            "Your code to send your roadside request to {{ workshop_name }} is:\n\n{{ code }}\n\nIt works for 15 minutes. If you did not ask for help, ignore this message.",
+        ),
+        (Channel::Sms, RoadsideCode) => (
+            None,
+            "{{ code }} is your {{ workshop_name }} roadside help code (15 minutes).",
+        ),
+        (Channel::Email, RoadsideUpdate) => (
+            Some("Roadside help {{ number }}: {{ status }}"),
+            "Hello {{ customer_name }},\n\nYour roadside request {{ number }}: {{ status }}. Mechanic: {{ mechanic }}.\n\nFollow it live, see where the mechanic is and message them here:\n\n{{ link }}\n\n{{ workshop_name }}\n{{ workshop_phone }}",
+        ),
+        (Channel::Sms, RoadsideUpdate) => (
+            None,
+            "{{ workshop_name }} roadside {{ number }}: {{ status }} ({{ mechanic }}). Follow it: {{ link }}",
+        ),
         (Channel::Email, RepairStatus) => (
             Some("{{ vehicle }}: {{ status }}"),
             "Hello {{ customer_name }},\n\nYour {{ vehicle }} ({{ number }}) is now: {{ status }}.\n\nFollow it live here:\n\n{{ link }}\n\n{{ workshop_name }}\n{{ workshop_phone }}",

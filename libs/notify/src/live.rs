@@ -74,12 +74,21 @@ pub struct Live {
     inner: Arc<LiveInner>,
 }
 
+/// The channels of events addressed to one reader or subject, by (tenant, addressee).
+type Addressees = std::collections::HashMap<(Uuid, Uuid), broadcast::Sender<Arc<LiveEvent>>>;
+
 struct LiveInner {
     bus: Bus,
+    /// The workshop-wide events (no addressee), which every staff listener filters.
     local: broadcast::Sender<Arc<LiveEvent>>,
+    /// Events addressed to one reader or subject (a notification, a customer's conversation,
+    /// a repair order or roadside request followed by its link), routed to that addressee's
+    /// listeners alone: a position a second for a thousand followed requests wakes a thousand
+    /// listeners a second, not every listener a thousand times.
+    addressed: std::sync::Mutex<Addressees>,
     listening: OnceCell<()>,
     /// Updates on their way to the bus: requests hand them over and go on (see `publish`).
-    outgoing: std::sync::OnceLock<mpsc::Sender<LiveEvent>>,
+    outgoing: std::sync::OnceLock<mpsc::Sender<Outgoing>>,
     /// Set while updates are being dropped, so that is logged once, not per request.
     dropping: std::sync::atomic::AtomicBool,
 }
@@ -89,6 +98,51 @@ struct LiveInner {
 const OUTGOING: usize = 4096;
 /// How long one update may take to reach the bus before the publisher gives up on it.
 const PUBLISH_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How many events a listener may fall behind by before it skips ahead.
+const ADDRESSED_BACKLOG: usize = 256;
+
+impl LiveInner {
+    /// Hands an event from the bus to this instance's listeners: to its addressee's, or to
+    /// the workshop-wide channel.
+    fn route(&self, event: Arc<LiveEvent>) {
+        match event.user {
+            Some(user) => {
+                let mut addressed = self.addressed.lock().expect("the live routes");
+                let key = (event.tenant, user);
+                if let Some(sender) = addressed.get(&key)
+                    && sender.send(event).is_err()
+                {
+                    // Nobody listens any more.
+                    addressed.remove(&key);
+                }
+            }
+            None => {
+                let _ = self.local.send(event);
+            }
+        }
+    }
+
+    /// The channel of events addressed to `user` in `tenant`.
+    fn addressee(&self, tenant: Uuid, user: Uuid) -> broadcast::Receiver<Arc<LiveEvent>> {
+        let mut addressed = self.addressed.lock().expect("the live routes");
+        // Now and then, forget the addressees nobody listens to any more (most go when an
+        // event for them finds no listener).
+        if addressed.len() % 1024 == 1023 {
+            addressed.retain(|_, sender| sender.receiver_count() > 0);
+        }
+        addressed
+            .entry((tenant, user))
+            .or_insert_with(|| broadcast::channel(ADDRESSED_BACKLOG).0)
+            .subscribe()
+    }
+}
+
+/// An update on its way to the bus; a passing one is announced but kept in no history.
+struct Outgoing {
+    event: LiveEvent,
+    passing: bool,
+}
 
 fn history_key(tenant: Uuid) -> String {
     format!("live:{tenant}")
@@ -100,6 +154,7 @@ impl Live {
             inner: Arc::new(LiveInner {
                 bus,
                 local: broadcast::channel(4096).0,
+                addressed: std::sync::Mutex::new(std::collections::HashMap::new()),
                 listening: OnceCell::new(),
                 outgoing: std::sync::OnceLock::new(),
                 dropping: std::sync::atomic::AtomicBool::new(false),
@@ -121,6 +176,33 @@ impl Live {
         kind: &str,
         data: serde_json::Value,
     ) {
+        self.send(tenant, topic, user, kind, data, false);
+    }
+
+    /// Publishes what is only worth hearing now, such as a mechanic's position while they
+    /// drive: announced to whoever listens, but kept in no history (a reader who reconnects
+    /// reads the latest position from its page instead of a replay of every one), and
+    /// without an event id, so it does not move a reader's `Last-Event-ID`.
+    pub fn publish_passing(
+        &self,
+        tenant: Uuid,
+        topic: Topic,
+        user: Option<Uuid>,
+        kind: &str,
+        data: serde_json::Value,
+    ) {
+        self.send(tenant, topic, user, kind, data, true);
+    }
+
+    fn send(
+        &self,
+        tenant: Uuid,
+        topic: Topic,
+        user: Option<Uuid>,
+        kind: &str,
+        data: serde_json::Value,
+        passing: bool,
+    ) {
         let event = LiveEvent {
             id: String::new(),
             tenant,
@@ -134,7 +216,7 @@ impl Live {
             tokio::spawn(publisher(self.inner.clone(), receiver));
             sender
         });
-        if outgoing.try_send(event).is_err()
+        if outgoing.try_send(Outgoing { event, passing }).is_err()
             && !self
                 .inner
                 .dropping
@@ -162,7 +244,7 @@ impl Live {
                                 }
                                 while let Some(message) = messages.next().await {
                                     if let Ok(event) = serde_json::from_str::<LiveEvent>(&message) {
-                                        let _ = inner.local.send(Arc::new(event));
+                                        inner.route(Arc::new(event));
                                     }
                                 }
                                 tracing::warn!("live updates: subscription ended; resubscribing");
@@ -190,8 +272,10 @@ impl Live {
         last_event_id: Option<String>,
     ) -> BoxStream<'static, Arc<LiveEvent>> {
         self.listen().await;
-        // Listen before reading the history, so nothing falls between the two.
-        let receiver = self.inner.local.subscribe();
+        // Listen before reading the history, so nothing falls between the two: to what is
+        // addressed to the listener, and (staff) to what is workshop-wide.
+        let own = self.inner.addressee(listener.tenant, listener.user);
+        let workshop_wide = (!listener.own_only).then(|| self.inner.local.subscribe());
         let mut missed = Vec::new();
         let mut seen = (0, 0);
         if let Some(after) = last_event_id.filter(|id| entry_order(id).0 != u64::MAX) {
@@ -217,38 +301,56 @@ impl Live {
                 Err(err) => tracing::warn!(error = %err, "live updates: reading the history"),
             }
         }
-        let live = futures_util::stream::unfold(
-            (receiver, listener, seen),
-            |(mut receiver, listener, seen)| async move {
-                loop {
-                    match receiver.recv().await {
-                        Ok(event) => {
-                            if listener.hears(&event) && entry_order(&event.id) > seen {
-                                return Some((event, (receiver, listener, seen)));
-                            }
-                        }
-                        Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                        Err(broadcast::error::RecvError::Closed) => return None,
-                    }
-                }
-            },
-        );
+        let addressed = received(own, listener.clone(), seen);
+        let live = match workshop_wide {
+            Some(receiver) => {
+                futures_util::stream::select(addressed, received(receiver, listener, seen)).boxed()
+            }
+            None => addressed.boxed(),
+        };
         futures_util::stream::iter(missed).chain(live).boxed()
     }
 }
 
+/// The events of one channel that `listener` may hear, newer than `seen`.
+fn received(
+    receiver: broadcast::Receiver<Arc<LiveEvent>>,
+    listener: Listener,
+    seen: (u64, u64),
+) -> BoxStream<'static, Arc<LiveEvent>> {
+    futures_util::stream::unfold(
+        (receiver, listener, seen),
+        |(mut receiver, listener, seen)| async move {
+            loop {
+                match receiver.recv().await {
+                    Ok(event) => {
+                        if listener.hears(&event) && entry_order(&event.id) > seen {
+                            return Some((event, (receiver, listener, seen)));
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+        },
+    )
+    .boxed()
+}
+
 /// Sends this process's live updates to the bus, one at a time, in order.
-async fn publisher(inner: Arc<LiveInner>, mut updates: mpsc::Receiver<LiveEvent>) {
+async fn publisher(inner: Arc<LiveInner>, mut updates: mpsc::Receiver<Outgoing>) {
     use std::sync::atomic::Ordering;
-    while let Some(mut event) = updates.recv().await {
+    while let Some(Outgoing { mut event, passing }) = updates.recv().await {
         let bus = &inner.bus;
         let tenant = event.tenant;
         let sent = tokio::time::timeout(PUBLISH_TIMEOUT, async {
-            let body = serde_json::to_string(&event).unwrap_or_default();
-            event.id = bus
-                .pubsub
-                .log_append(&history_key(tenant), &body, HISTORY)
-                .await?;
+            if !passing {
+                let body = serde_json::to_string(&event).unwrap_or_default();
+                event.id = bus
+                    .pubsub
+                    .log_append(&history_key(tenant), &body, HISTORY)
+                    .await?;
+            }
             let announced = serde_json::to_string(&event).unwrap_or_default();
             bus.pubsub.publish(CHANNEL, &announced).await
         })

@@ -7,7 +7,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use fantoccini::{Client, ClientBuilder};
+use fantoccini::{Client, ClientBuilder, wd::WebDriverCompatibleCommand};
 use hyper_util::client::legacy::connect::HttpConnector;
 use tokio::process::{Child, Command};
 
@@ -31,6 +31,50 @@ fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free port")
+}
+
+/// A Chrome DevTools command sent through ChromeDriver (`goog/cdp/execute`), for what
+/// WebDriver cannot do itself: a position for the page's geolocation, permissions.
+#[derive(Debug)]
+struct DevTools {
+    command: &'static str,
+    params: serde_json::Value,
+}
+
+impl WebDriverCompatibleCommand for DevTools {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _url: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({"cmd": self.command, "params": self.params});
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// Lets pages of `origin` read the position, and makes the browser be at `lat`, `lon` (as a
+/// phone's GPS would say), for the page shown and those that follow.
+pub async fn place(client: &Client, origin: &str, lat: f64, lon: f64) -> anyhow::Result<()> {
+    client
+        .issue_cmd(DevTools {
+            command: "Browser.grantPermissions",
+            params: serde_json::json!({"permissions": ["geolocation"], "origin": origin}),
+        })
+        .await?;
+    client
+        .issue_cmd(DevTools {
+            command: "Emulation.setGeolocationOverride",
+            params: serde_json::json!({"latitude": lat, "longitude": lon, "accuracy": 10}),
+        })
+        .await?;
+    Ok(())
 }
 
 impl Browser {

@@ -23,7 +23,7 @@ use pitlane_app::{AppState, Config};
 use pitlane_store::sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use pitlane_web::RunningServer;
 
-pub use browser::Browser;
+pub use browser::{Browser, place};
 pub use dns::FakeDns;
 pub use http::{Client, csrf_token, tenant_path};
 pub use idp::{FakeIdp, IdpUser};

@@ -27,6 +27,9 @@ pub struct TenantFixture {
     pub owner: Actor,
 }
 
+/// Where the fixtures' roadside branch is (millionths of a degree): central London.
+pub const ROADSIDE_BASE: (i64, i64) = (51_507_351, -127_758);
+
 impl TestApp {
     /// A tenant with one branch and an owner who can sign in.
     pub async fn tenant(&self, slug: &str) -> TenantFixture {
@@ -254,6 +257,15 @@ impl TestApp {
             &site,
         )
         .await;
+        self.roadside(
+            &fixture,
+            &mechanic_actor,
+            harbour.id,
+            customer,
+            vehicle,
+            &site,
+        )
+        .await;
         // Where the server runs its own workers, let them finish, so the world holds still.
         if self.state().workers.is_some() {
             for _ in 0..200 {
@@ -471,6 +483,64 @@ impl TestApp {
     /// canned job, an inspection template, and an approved repair order with a canned job, an
     /// inspection (a photo, a finding on the estimate), reserved parts, and a job taken from
     /// the board and clocked by the mechanic.
+    /// Roadside help at the second branch: it drives out, the branch-limited mechanic is on
+    /// duty near it, and has taken a request of the customer's (with a timeline and a trail).
+    async fn roadside(
+        &self,
+        fixture: &TenantFixture,
+        mechanic: &Actor,
+        branch: uuid::Uuid,
+        customer: CustomerId,
+        vehicle: VehicleId,
+        site: &str,
+    ) {
+        use pitlane_roadside::{asking, dispatch, settings, tracking};
+        let rs = &self.state().roadside;
+        let mut drives_out = settings::RoadsideSettings::defaults(branch);
+        drives_out.enabled = true;
+        drives_out.lat_micro = Some(ROADSIDE_BASE.0);
+        drives_out.lon_micro = Some(ROADSIDE_BASE.1);
+        drives_out.call_out_minor = 5_000;
+        drives_out.per_km_minor = 100;
+        settings::update(rs, &fixture.owner, drives_out)
+            .await
+            .expect("roadside settings");
+        dispatch::set_takes_roadside(rs, &fixture.owner, mechanic.membership_id.0, true)
+            .await
+            .expect("a mechanic who drives out");
+        dispatch::set_duty(rs, mechanic, true)
+            .await
+            .expect("on duty");
+        let near = pitlane_domain::roadside::GeoPoint::new(51.51, -0.12).expect("a position");
+        tracking::report(rs, mechanic, near)
+            .await
+            .expect("the mechanic's position");
+        let asked = asking::ask_for_customer(
+            rs,
+            &fixture.owner,
+            customer,
+            asking::Ask {
+                branch_id: branch,
+                latitude: Some(51.52),
+                longitude: Some(-0.1),
+                address: Some(format!("{} ring road", fixture.slug)),
+                vehicle_id: Some(vehicle),
+                trouble: "battery".into(),
+                note: Some(format!("{} lights left on", fixture.slug)),
+                ..Default::default()
+            },
+            site,
+        )
+        .await
+        .expect("a roadside request");
+        dispatch::accept(rs, mechanic, asked.request.id, site)
+            .await
+            .expect("the request taken");
+        tracking::report(rs, mechanic, near)
+            .await
+            .expect("a trail point");
+    }
+
     async fn workshop_floor(
         &self,
         fixture: &TenantFixture,

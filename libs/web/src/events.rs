@@ -45,7 +45,13 @@ pub async fn events(
         .header("Last-Event-ID")
         .map(str::to_owned)
         .or(q.last_event_id);
-    sse_response(&state, Listener::of(&auth.actor, &topics), last_event_id).await
+    sse_response(
+        &state,
+        Listener::of(&auth.actor, &topics),
+        last_event_id,
+        None,
+    )
+    .await
 }
 
 /// The stream of a page followed by a signed link rather than a session (a customer's repair
@@ -64,14 +70,60 @@ pub async fn link_stream(
         own_only: true,
     };
     let last = req.header("Last-Event-ID").map(str::to_owned);
-    sse_response(state, listener, last).await
+    sse_response(state, listener, last, None).await
 }
 
-async fn sse_response(state: &AppState, listener: Listener, last: Option<String>) -> Response {
-    let stream = state.live.subscribe(listener, last).await.map(|event| {
-        Event::message(event.data.to_string())
-            .event_type(event.kind.clone())
-            .id(event.id.clone())
+/// [`link_stream`] of something that ends (a roadside request): the stream closes after the
+/// event of kind `last`, so a finished request's followers hear nothing more from it. A
+/// subject that has already ended (`None`) answers 204, which tells a browser's
+/// `EventSource` not to reconnect.
+pub async fn stream_until(
+    state: &AppState,
+    req: &Request,
+    tenant: uuid::Uuid,
+    subject: Option<uuid::Uuid>,
+    topic: Topic,
+    last: &'static str,
+) -> Response {
+    let Some(subject) = subject else {
+        return poem::http::StatusCode::NO_CONTENT.into_response();
+    };
+    let listener = Listener {
+        tenant,
+        user: subject,
+        topics: [topic.as_str()].into_iter().collect(),
+        own_only: true,
+    };
+    let last_id = req.header("Last-Event-ID").map(str::to_owned);
+    sse_response(state, listener, last_id, Some(last)).await
+}
+
+async fn sse_response(
+    state: &AppState,
+    listener: Listener,
+    last: Option<String>,
+    until: Option<&'static str>,
+) -> Response {
+    // After the last event comes a `None` that ends the stream at once.
+    let followed = state
+        .live
+        .subscribe(listener, last)
+        .await
+        .flat_map(move |event| {
+            let closing = until.is_some_and(|kind| event.kind == kind);
+            let end = closing.then_some(None);
+            futures_util::stream::iter(std::iter::once(Some(event)).chain(end))
+        })
+        .take_while(|event| std::future::ready(event.is_some()))
+        .filter_map(std::future::ready);
+    let stream = followed.map(|event| {
+        let message = Event::message(event.data.to_string()).event_type(event.kind.clone());
+        // A passing update (a position) has no id: it must not move the reader's place.
+        if event.id.is_empty() {
+            message
+        } else {
+            message.id(event.id.clone())
+        }
     });
     // `Connection: close`: when the reader leaves, the browser drops the connection instead of
     // keeping it to reuse, which for an endless stream would hold one of its few connections

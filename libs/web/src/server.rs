@@ -165,6 +165,11 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/readyz", get(readyz))
         .at("/static/app.css", get(kit::assets::stylesheet))
         .at("/static/app.js", get(kit::assets::script))
+        .at("/static/leaflet-1.9.4.js", get(kit::assets::leaflet_script))
+        .at(
+            "/static/leaflet-1.9.4.css",
+            get(kit::assets::leaflet_stylesheet),
+        )
         .at(
             "/oauth/callback",
             get(portal::sso::callback).with(CookieJarManager::new()),

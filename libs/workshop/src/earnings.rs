@@ -239,6 +239,7 @@ pub async fn set_pay(
                 pay_rate_minor: Set(rate.unwrap_or_default()),
                 commission_bp: Set(commission.unwrap_or_default()),
                 updated_at: Set(Utc::now()),
+                ..Default::default()
             })
             .await?
         }

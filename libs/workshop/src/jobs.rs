@@ -32,7 +32,7 @@ use uuid::Uuid;
 use crate::{Workshop, order, orders};
 
 /// A member who may work jobs: active, with `jobs.work`.
-pub(crate) async fn known_mechanic(
+pub async fn known_mechanic(
     tx: &TenantTx,
     membership_id: Uuid,
 ) -> Result<membership::Model, ServiceError> {
@@ -48,7 +48,7 @@ pub(crate) async fn known_mechanic(
     Ok(member)
 }
 
-async fn may_work(tx: &TenantTx, member: &membership::Model) -> Result<bool, ServiceError> {
+pub async fn may_work(tx: &TenantTx, member: &membership::Model) -> Result<bool, ServiceError> {
     let custom = match member.custom_role_id {
         Some(id) => Some(tx.get::<role::Entity>(id).await?.permissions),
         None => None,
@@ -91,7 +91,7 @@ fn skills_of(profile: Option<&mechanic_profile::Model>) -> Vec<String> {
 }
 
 /// Whether the member works at the branch (a member limited to some branches works only there).
-async fn works_at(
+pub async fn works_at(
     tx: &TenantTx,
     member: &membership::Model,
     branch_id: Uuid,

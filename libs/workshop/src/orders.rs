@@ -11,15 +11,14 @@ use pitlane_domain::{
     messages::MessageKind,
     money::Money,
     permissions::Permission,
-    phone::PhoneE164,
     repair_order::{LineDecision, RepairOrderStatus, display_number},
-    text::{Email, optional_text},
+    text::optional_text,
 };
 use pitlane_frontdesk::{
     appointments, customers::known_customer, resources::known_branch, vehicles,
 };
 use pitlane_identity::links::Purpose;
-use pitlane_notify::{OutgoingMessage, Recipient};
+use pitlane_notify::OutgoingMessage;
 use pitlane_store::{
     Page, TenantCtx, TenantTx, TimeCursor,
     entity::{
@@ -157,6 +156,18 @@ async fn insert(
 }
 
 /// Opens an order for a vehicle that came in without an appointment.
+/// Opens an order in the caller's transaction, for another capability's step (a roadside
+/// job towed in): the caller checked who may, and publishes `repair_order.opened` with
+/// [`crate::order::publish`] after commit.
+pub async fn open_order_in(
+    tx: &TenantTx,
+    actor: &Actor,
+    input: &OrderInput,
+) -> Result<repair_order::Model, ServiceError> {
+    let concern = check_input(input)?;
+    insert(tx, actor, input, concern, None).await
+}
+
 pub async fn open_walk_in(
     ws: &Workshop,
     actor: &Actor,
@@ -766,21 +777,8 @@ pub(crate) async fn customer_message(
         order.status,
         order.approval_version
     );
-    let email = customer.email.as_deref().and_then(|e| Email::parse(e).ok());
-    let phone = customer
-        .phone
-        .as_deref()
-        .filter(|_| customer.sms_consent_at.is_some())
-        .and_then(|p| PhoneE164::parse(p, None).ok());
-    let recipient = match (phone, email) {
-        (Some(phone), _) => Recipient::Sms {
-            phone: phone.as_str().to_owned(),
-        },
-        (None, Some(address)) => Recipient::Email {
-            address,
-            name: Some(customer.name.clone()),
-        },
-        (None, None) => return Ok(()),
+    let Some(recipient) = pitlane_frontdesk::customers::reach(&customer) else {
+        return Ok(());
     };
     ws.desk
         .outbox

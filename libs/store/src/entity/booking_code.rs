@@ -8,6 +8,8 @@ pub struct Model {
     pub tenant_id: Uuid,
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
+    /// `booking` or `roadside`: what the code confirms.
+    pub purpose: String,
     pub destination: String,
     pub code_hash: String,
     pub request: Json,

@@ -14,6 +14,10 @@ pub struct Model {
     pub pay_scheme: String,
     pub pay_rate_minor: i64,
     pub commission_bp: i32,
+    /// Drives out to roadside requests.
+    pub takes_roadside: bool,
+    /// On duty for roadside requests since then; `None` when off duty.
+    pub on_duty_since: Option<DateTimeUtc>,
     pub updated_at: DateTimeUtc,
 }
 

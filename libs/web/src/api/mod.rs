@@ -33,6 +33,7 @@ mod permissions;
 mod purchase_orders;
 mod repair_orders;
 mod reports;
+mod roadside;
 mod roles;
 mod services;
 pub mod shapes;
@@ -61,6 +62,7 @@ use crate::session::Auth;
 
 pub(crate) use inspections::photo_file;
 pub(crate) use invoices::pdf_response;
+pub(crate) use roadside::json::RoadsideQuote;
 
 #[derive(Tags)]
 pub enum ApiTags {
@@ -97,6 +99,9 @@ pub enum ApiTags {
     Invoices,
     /// Reports over any range of days, for a branch or the chain, and the figures behind them.
     Reports,
+    /// Roadside help: drivers' requests, dispatch, the mechanics' duty and positions, and each
+    /// branch's service area and prices.
+    Roadside,
 }
 
 /// A signed-in member of the workshop, by the portal's session cookie.
@@ -232,7 +237,14 @@ type FloorApis = (
     ),
 );
 
-pub type Apis = (DeskApis, FloorApis);
+/// Roadside help.
+type RoadsideApis = (
+    roadside::RoadsideApi,
+    branches::roadside_settings::BranchRoadsideSettingsApi,
+    mechanics::roadside::MechanicRoadsideApi,
+);
+
+pub type Apis = (DeskApis, FloorApis, RoadsideApis);
 
 pub fn service() -> OpenApiService<Apis, ()> {
     let desk: DeskApis = (
@@ -294,8 +306,13 @@ pub fn service() -> OpenApiService<Apis, ()> {
             reports::ReportsApi,
         ),
     );
+    let roadside: RoadsideApis = (
+        roadside::RoadsideApi,
+        branches::roadside_settings::BranchRoadsideSettingsApi,
+        mechanics::roadside::MechanicRoadsideApi,
+    );
     OpenApiService::new(
-        (desk, floor),
+        (desk, floor, roadside),
         "Pitlane API",
         env!("CARGO_PKG_VERSION"),
     )

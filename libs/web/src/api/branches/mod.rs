@@ -1,6 +1,7 @@
 //! `/branches`: the workshop's locations.
 
 pub(crate) mod json;
+pub mod roadside_settings;
 pub mod workshop_rates;
 
 use pitlane_tenancy::branches::{self, BranchInput};

@@ -2,6 +2,7 @@
 
 pub(crate) mod json;
 pub mod pay;
+pub mod roadside;
 
 use pitlane_frontdesk::resources::{self, ProfileInput};
 use poem::web::Data;

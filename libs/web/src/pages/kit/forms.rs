@@ -99,6 +99,24 @@ pub fn describedby(id: &str, hint: bool, error: bool) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(" "))
 }
 
+/// The form a guest types their one-time code into (`id` names what it confirms).
+pub fn one_time_code_form(
+    ctx: &PageCtx,
+    action: &str,
+    id: uuid::Uuid,
+    button: &str,
+    errors: &FieldErrors,
+) -> Markup {
+    html! {
+        form class="stack card" method="post" action=(ctx.link(action)) novalidate {
+            (csrf_input(ctx))
+            input type="hidden" name="id" value=(id);
+            (Field::new("code", "Code", "").autocomplete("one-time-code").hint("6 digits").required().render(errors))
+            div { button class="button" type="submit" { (button) } }
+        }
+    }
+}
+
 pub fn csrf_input(ctx: &PageCtx) -> Markup {
     html! { input type="hidden" name="csrf" value=(ctx.csrf); }
 }

@@ -213,6 +213,20 @@ pub const NAV: &[NavItem] = &[
         path: "/portal/my-jobs",
         needs: &[Permission::JobsWork],
     },
+    // roadside::dispatch::board
+    NavItem {
+        key: "dispatch",
+        label: "Dispatch",
+        path: "/portal/roadside",
+        needs: &[Permission::RoadsideDispatch],
+    },
+    // roadside::dispatch::duty and ::offers
+    NavItem {
+        key: "roadside-duty",
+        label: "Roadside jobs",
+        path: "/portal/roadside/duty",
+        needs: &[Permission::JobsWork],
+    },
     // parts::list
     NavItem {
         key: "inventory",

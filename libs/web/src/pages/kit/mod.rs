@@ -10,6 +10,7 @@ pub mod csrf;
 pub mod errors;
 pub mod forms;
 pub mod layout;
+pub mod map;
 pub mod pipeline;
 pub mod theme;
 

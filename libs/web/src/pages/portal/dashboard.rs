@@ -340,6 +340,7 @@ fn settings_page(ctx: &PageCtx, form: &Pairs, errors: &FieldErrors, saved: bool)
         h1 { "Brand settings" }
         p { a href=(ctx.link("/portal/settings/front-desk")) { "Front desk: services, bays, closures, online booking" } }
         p { a href=(ctx.link("/portal/settings/workshop")) { "Workshop: labour rates, tax, parts markup, canned jobs, inspection checklists" } }
+        p { a href=(ctx.link("/portal/settings/roadside")) { "Roadside help: which branches drive out, their area, prices and escalation; which mechanics drive out" } }
         p { a href=(ctx.link("/portal/settings/payments")) { "Payments and plan: Stripe, card payments, your Pitlane plan" } }
         p { a href=(ctx.link("/portal/settings/messages")) { "Message settings: sender name, reply-to, test e-mail" } }
         p { a href=(ctx.link("/portal/settings/api-keys")) { "API keys for programs that use the workshop's data" } }

@@ -18,6 +18,8 @@ page_modules!(
     desk_settings,
     workshop,
     floor,
+    roadside,
+    roadside_settings,
     workshop_settings,
     inventory,
     purchasing,

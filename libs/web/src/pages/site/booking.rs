@@ -28,7 +28,7 @@ use uuid::Uuid;
 use crate::pages::kit::{
     PageCtx, PageResult, Pairs,
     errors::error_page,
-    forms::{Field, csrf_input, error_summary, query_link, status_for},
+    forms::{Field, csrf_input, error_summary, one_time_code_form, query_link, status_for},
     page, submit,
 };
 use crate::{links::site_of, tenant::TenantScope};
@@ -405,17 +405,7 @@ async fn code_page(
     errors: &FieldErrors,
 ) -> PageResult {
     let id = Uuid::try_parse(id).map_err(|_| ServiceError::NotFound)?;
-    let request = booking::pending(&state.frontdesk, &scope.ctx(), id).await?;
-    let sent_to = if request.code_by == "sms" {
-        let phone = request.phone.unwrap_or_default();
-        let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-        format!(
-            "the mobile number ending {}",
-            &digits[digits.len().saturating_sub(3)..]
-        )
-    } else {
-        request.email.unwrap_or_default()
-    };
+    let (request, sent_to) = booking::pending(&state.frontdesk, &scope.ctx(), id).await?;
     let branches = pitlane_tenancy::branches::public_list(&state.store, &scope.ctx())
         .await
         .unwrap_or_default();
@@ -435,12 +425,7 @@ async fn code_page(
             p { "We sent a 6-digit code to " strong { (sent_to) } ". It works for 15 minutes." }
             @if let Some(start) = start { p class="muted" { "Your time is held for you once the code is entered: " (start) "." } }
             (error_summary(errors, LABELS))
-            form class="stack card" method="post" action=(ctx.link("/book/code")) novalidate {
-                (csrf_input(ctx))
-                input type="hidden" name="id" value=(id);
-                (Field::new("code", "Code", "").autocomplete("one-time-code").hint("6 digits").required().render(errors))
-                div { button class="button" type="submit" { "Confirm the booking" } }
-            }
+            (one_time_code_form(ctx, "/book/code", id, "Confirm the booking", errors))
             p { a href=(ctx.link("/book")) { "Start again" } }
         },
     );

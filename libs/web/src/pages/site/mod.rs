@@ -5,4 +5,4 @@
 /// client, without a form token (see `pages::tenant_routes`).
 pub mod unsubscribe;
 
-page_modules!(home, account, messages, booking, repair, pay,);
+page_modules!(home, account, messages, booking, repair, pay, roadside,);

@@ -1,0 +1,884 @@
+//! Roadside help over HTTP, in both deployment shapes: a branch's settings and their checks;
+//! the public quote; a guest driver asking with a code; the nearest mechanic taking it while
+//! the driver follows the request live (steps and positions), arrival stamped with the
+//! position, the end of the stream when it is done; twenty mechanics taking one request at
+//! once; escalation to the wider ring and the dispatcher; who may follow a request's stream;
+//! the customer's erasure cancelling their request; positions coarsened after 30 days.
+
+use pitlane_domain::permissions::Role;
+use pitlane_store::{
+    TenantCtx,
+    entity::{outbox, roadside_request, roadside_trail},
+    sea_orm::{ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter, QueryOrder},
+};
+use pitlane_testkit::{Client, EventStream, SHAPES, TenantFixture, TestApp};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+/// Where the test branch is: central Amsterdam.
+const BASE: (f64, f64) = (52.370_216, 4.895_168);
+
+struct Shop {
+    app: TestApp,
+    tenant: TenantFixture,
+    owner: Client,
+    api: String,
+    branch: String,
+}
+
+impl Shop {
+    async fn open(app: TestApp, slug: &str) -> Self {
+        let tenant = app.tenant(slug).await;
+        let owner = app.client();
+        owner.sign_in(&tenant).await;
+        let api = format!("/t/{slug}/api/v1");
+        let (status, branches) = owner
+            .call(Method::GET, &format!("{api}/branches"), None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{branches}");
+        let branch = branches["items"][0]["id"]
+            .as_str()
+            .expect("a branch")
+            .to_owned();
+        let shop = Self {
+            app,
+            tenant,
+            owner,
+            api,
+            branch,
+        };
+        shop.settings(json!({})).await;
+        shop
+    }
+
+    async fn call(
+        &self,
+        client: &Client,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        client
+            .call(method, &format!("{}{path}", self.api), body)
+            .await
+    }
+
+    async fn ok(&self, client: &Client, method: Method, path: &str, body: Option<Value>) -> Value {
+        let (status, json) = self.call(client, method.clone(), path, body).await;
+        assert!(status.is_success(), "{method} {path}: {status} {json}");
+        json
+    }
+
+    /// The branch drives out from BASE, 30 km, €50 plus €1 a km after 5; `change` overrides.
+    async fn settings(&self, change: Value) -> Value {
+        let mut body = json!({
+            "enabled": true, "latitude": BASE.0, "longitude": BASE.1, "radius_m": 30000,
+            "call_out_minor": 5000, "per_km_minor": 100, "included_km": 5, "speed_kmh": 60,
+            "near_m": 15000, "wide_m": 40000, "widen_after_s": 180, "dispatcher_after_s": 480,
+            "accept_target_s": 600, "arrive_target_s": 3600, "call_out_commission_bp": 2000,
+        });
+        for (k, v) in change.as_object().expect("an object") {
+            body[k] = v.clone();
+        }
+        self.ok(
+            &self.owner,
+            Method::PUT,
+            &format!("/branches/{}/roadside-settings", self.branch),
+            Some(body),
+        )
+        .await
+    }
+
+    /// A mechanic who drives out, signed in, on duty at `at`; their membership id.
+    async fn mechanic(&self, n: usize, at: (f64, f64)) -> (Client, String) {
+        let email = format!("driver{n}@{}.example.com", self.tenant.slug);
+        let password = "roadside-password-123";
+        let store = &self.app.state().store;
+        let tx = store.tx(&TenantCtx::new(self.tenant.id)).await.expect("tx");
+        let (_, member) = pitlane_identity::add_member(
+            &tx,
+            pitlane_identity::NewMember {
+                email: pitlane_domain::text::Email::parse(&email).expect("email"),
+                name: pitlane_domain::text::DisplayName::parse(&format!("Mechanic {n}"), 120)
+                    .expect("name"),
+                password: pitlane_domain::text::NewPassword::parse(password).expect("password"),
+                role: Role::Mechanic,
+            },
+        )
+        .await
+        .expect("a mechanic");
+        tx.commit().await.expect("commit");
+        let id = member.id.to_string();
+        self.ok(
+            &self.owner,
+            Method::PUT,
+            &format!("/mechanics/{id}/roadside"),
+            Some(json!({"takes_roadside": true})),
+        )
+        .await;
+        let client = self.app.client();
+        client.sign_in_as(&self.tenant, &email, password).await;
+        let duty = self
+            .ok(
+                &client,
+                Method::PUT,
+                "/roadside/duty",
+                Some(json!({"on_duty": true})),
+            )
+            .await;
+        assert!(duty["on_duty_since"].is_string(), "{duty}");
+        self.position(&client, at).await;
+        (client, id)
+    }
+
+    async fn position(&self, client: &Client, at: (f64, f64)) -> Value {
+        self.ok(
+            client,
+            Method::POST,
+            "/roadside/positions",
+            Some(json!({"latitude": at.0, "longitude": at.1})),
+        )
+        .await
+    }
+
+    /// A customer of the workshop, and a request the owner takes for them by phone.
+    async fn phoned_in(&self, at: (f64, f64)) -> Value {
+        let customer = self
+            .ok(
+                &self.owner,
+                Method::POST,
+                "/customers",
+                Some(json!({"name": "Dana Driver", "email": "dana@example.com"})),
+            )
+            .await;
+        let made = self
+            .ok(
+                &self.owner,
+                Method::POST,
+                "/roadside/requests",
+                Some(json!({
+                    "customer_id": customer["id"], "branch_id": self.branch,
+                    "latitude": at.0, "longitude": at.1, "plate": "RS 42",
+                    "trouble": "flat_tyre", "note": "Rear left",
+                })),
+            )
+            .await;
+        made["request"].clone()
+    }
+
+    async fn outbox_of(&self, kind: &str) -> Vec<outbox::Model> {
+        let store = &self.app.state().store;
+        let tx = store.tx(&TenantCtx::new(self.tenant.id)).await.expect("tx");
+        let rows = tx
+            .all(
+                tx.select::<outbox::Entity>()
+                    .filter(outbox::Column::Kind.eq(kind))
+                    .order_by_asc(outbox::Column::Id),
+            )
+            .await
+            .expect("outbox");
+        tx.commit().await.expect("commit");
+        rows
+    }
+}
+
+fn fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|e| {
+            e.iter()
+                .map(|f| f["field"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Degrees north of BASE for a distance in metres (for positions along a route).
+fn north_of_base(metres: f64) -> (f64, f64) {
+    (BASE.0 + metres / 111_195.0, BASE.1)
+}
+
+#[tokio::test]
+async fn settings_are_checked_and_the_quote_says_area_price_and_time() {
+    for shape in SHAPES {
+        let shop = Shop::open(TestApp::spawn_shape(shape).await, "alpha").await;
+        // Mistakes answer with every field at once, and change nothing.
+        let (status, problem) = shop
+            .call(
+                &shop.owner,
+                Method::PUT,
+                &format!("/branches/{}/roadside-settings", shop.branch),
+                Some(json!({
+                    "enabled": true, "latitude": 95.0, "longitude": 4.9, "radius_m": 0,
+                    "call_out_minor": -1, "per_km_minor": 0, "included_km": 0, "speed_kmh": 50,
+                    "near_m": 20000, "wide_m": 10000, "widen_after_s": 300, "dispatcher_after_s": 60,
+                    "accept_target_s": 600, "arrive_target_s": 3600, "call_out_commission_bp": 0,
+                })),
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{shape:?}: {problem}"
+        );
+        assert_eq!(
+            fields(&problem),
+            ["latitude"],
+            "{shape:?}: the position first: {problem}"
+        );
+        let (status, problem) = shop
+            .call(
+                &shop.owner,
+                Method::PUT,
+                &format!("/branches/{}/roadside-settings", shop.branch),
+                Some(json!({
+                    "enabled": true, "latitude": 52.0, "longitude": 4.9, "radius_m": 0,
+                    "call_out_minor": -1, "per_km_minor": 0, "included_km": 0, "speed_kmh": 50,
+                    "near_m": 20000, "wide_m": 10000, "widen_after_s": 300, "dispatcher_after_s": 60,
+                    "accept_target_s": 600, "arrive_target_s": 3600, "call_out_commission_bp": 0,
+                })),
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{shape:?}: {problem}"
+        );
+        let mut named = fields(&problem);
+        named.sort();
+        assert_eq!(
+            named,
+            ["call_out_minor", "dispatcher_after_s", "radius_m", "wide_m"],
+            "{shape:?}: {problem}"
+        );
+        let kept = shop
+            .ok(
+                &shop.owner,
+                Method::GET,
+                &format!("/branches/{}/roadside-settings", shop.branch),
+                None,
+            )
+            .await;
+        assert_eq!(kept["radius_m"], 30000, "{shape:?}: nothing changed");
+        // A mechanic only drives out when the workshop lets them.
+        let (email, password) = shop.app.member(&shop.tenant, Role::Mechanic).await;
+        let stranger = shop.app.client();
+        stranger.sign_in_as(&shop.tenant, &email, &password).await;
+        let (status, problem) = shop
+            .call(
+                &stranger,
+                Method::PUT,
+                "/roadside/duty",
+                Some(json!({"on_duty": true})),
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{shape:?}: {problem}"
+        );
+        // The quote, for anyone: 11.5 km north is inside; 5 km included, then 7 started
+        // kilometres at €1.
+        let (_mechanic, _) = shop.mechanic(1, north_of_base(2_000.0)).await;
+        let visitor = shop.app.client();
+        let (lat, lon) = north_of_base(11_500.0);
+        let quote_of = |lat: f64, lon: f64| {
+            format!(
+                "/t/{}/roadside/quote?branch_id={}&latitude={lat}&longitude={lon}",
+                shop.tenant.slug, shop.branch
+            )
+        };
+        let response = visitor.get(&quote_of(lat, lon)).await;
+        assert_eq!(response.status(), StatusCode::OK, "{shape:?}");
+        let quote: Value = response.json().await.expect("json");
+        assert_eq!(quote["in_area"], true, "{shape:?}: {quote}");
+        assert_eq!(quote["price_minor"], 5000 + 7 * 100, "{shape:?}: {quote}");
+        assert_eq!(quote["mechanics_on_duty"], 1, "{shape:?}: {quote}");
+        // From the on-duty mechanic 9.5 km away: 12.35 km of road at 60 km/h.
+        assert_eq!(quote["eta_minutes"], 13, "{shape:?}: {quote}");
+        let (lat, lon) = north_of_base(45_000.0);
+        let far: Value = visitor
+            .get(&quote_of(lat, lon))
+            .await
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(far["in_area"], false, "{shape:?}: {far}");
+        shop.app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_guest_asks_the_nearest_mechanic_comes_and_the_driver_watches_live() {
+    for shape in SHAPES {
+        let shop = Shop::open(TestApp::spawn_shape(shape).await, "alpha").await;
+        let (near, near_id) = shop.mechanic(1, north_of_base(3_000.0)).await;
+        let (far, _) = shop.mechanic(2, north_of_base(25_000.0)).await;
+        let driver_at = north_of_base(8_000.0);
+        let guest = shop.app.client();
+        let slug = &shop.tenant.slug;
+        // A mistake first: the form comes back with its messages and what was typed.
+        let response = guest
+            .submit(
+                &format!("/t/{slug}/roadside"),
+                &format!("/t/{slug}/roadside"),
+                &[
+                    ("branch_id", &shop.branch),
+                    ("latitude", &driver_at.0.to_string()),
+                    ("longitude", &driver_at.1.to_string()),
+                    ("name", "Gus Guest"),
+                    ("email", "gus@example.com"),
+                    ("code_by", "email"),
+                    ("note", "Smoke from the bonnet"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{shape:?}"
+        );
+        let page = response.text().await.expect("page");
+        assert!(page.contains("choose what happened"), "{shape:?}");
+        assert!(
+            page.contains("Smoke from the bonnet"),
+            "{shape:?}: the form is kept"
+        );
+        let response = guest
+            .submit(
+                &format!("/t/{slug}/roadside"),
+                &format!("/t/{slug}/roadside"),
+                &[
+                    ("branch_id", &shop.branch),
+                    ("latitude", &driver_at.0.to_string()),
+                    ("longitude", &driver_at.1.to_string()),
+                    ("trouble", "battery"),
+                    ("plate", "GG 1"),
+                    ("name", "Gus Guest"),
+                    ("email", "gus@example.com"),
+                    ("code_by", "email"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{shape:?}");
+        let code_page = response.headers()["location"]
+            .to_str()
+            .expect("location")
+            .to_owned();
+        let id = code_page.split_once("id=").expect("id").1.to_owned();
+        let codes = shop.outbox_of("roadside_code").await;
+        let code = codes[0].data["vars"]["code"]
+            .as_str()
+            .expect("the code")
+            .to_owned();
+        let response = guest
+            .submit(
+                &code_page,
+                &format!("/t/{slug}/roadside/code"),
+                &[("id", &id), ("code", &code)],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{shape:?}");
+        let link = response.headers()["location"]
+            .to_str()
+            .expect("the driver's link")
+            .to_owned();
+        let track = pitlane_testkit::tenant_path(&link);
+        assert!(
+            track.contains("/roadside/track?token="),
+            "{shape:?}: {track}"
+        );
+        let token = track.split_once("token=").expect("token").1.to_owned();
+        let page = guest.get(&track).await.text().await.expect("page");
+        assert!(page.contains("Waiting for a mechanic"), "{shape:?}");
+        let mut stream = EventStream::open(
+            &guest,
+            &format!("/t/{slug}/roadside/track/events?token={token}"),
+            None,
+        )
+        .await;
+        // Only the near mechanic is offered it; the far one is outside the first ring.
+        let offers = shop.ok(&near, Method::GET, "/roadside/offers", None).await;
+        let request = offers["items"][0]["request"].clone();
+        assert_eq!(request["status"], "requested", "{shape:?}: {offers}");
+        let distance = offers["items"][0]["distance_m"].as_i64().expect("distance");
+        assert!((4_990..=5_010).contains(&distance), "{shape:?}: {offers}");
+        let far_offers = shop.ok(&far, Method::GET, "/roadside/offers", None).await;
+        assert_eq!(far_offers["items"], json!([]), "{shape:?}: {far_offers}");
+        let rid = request["id"].as_str().expect("id").to_owned();
+        let taken = shop
+            .ok(
+                &near,
+                Method::POST,
+                &format!("/roadside/requests/{rid}/accept"),
+                None,
+            )
+            .await;
+        assert_eq!(taken["mechanic_id"], near_id.as_str(), "{shape:?}");
+        stream.read_until(|e| e.kind == "roadside.accepted").await;
+        // The driver hears of it by e-mail too, with their link.
+        let told = shop.outbox_of("roadside_update").await;
+        assert_eq!(told.len(), 1, "{shape:?}");
+        assert!(
+            told[0].data["vars"]["link"]
+                .as_str()
+                .is_some_and(|l| l.contains("/roadside/track?token=")),
+            "{shape:?}"
+        );
+        shop.ok(
+            &near,
+            Method::POST,
+            &format!("/roadside/requests/{rid}/status"),
+            Some(json!({"status": "en_route"})),
+        )
+        .await;
+        // The mechanic drives south towards the driver: the driver sees each position.
+        let mut distances = Vec::new();
+        for metres in [4_000.0, 5_500.0, 7_000.0, 7_950.0] {
+            let sent = shop.position(&near, north_of_base(metres)).await;
+            assert_eq!(sent["sharing_with"], rid.as_str(), "{shape:?}");
+            let events = stream.read_until(|e| e.kind == "roadside.position").await;
+            let moved = &events.last().expect("a position").data;
+            assert!(moved["eta_minutes"].is_i64(), "{shape:?}: {moved}");
+            distances.push(moved["distance_m"].as_i64().expect("distance"));
+        }
+        assert!(
+            distances.windows(2).all(|w| w[1] < w[0]),
+            "{shape:?}: the mechanic comes closer: {distances:?}"
+        );
+        // Arriving without a position stamps the last one sent.
+        let arrived = shop
+            .ok(
+                &near,
+                Method::POST,
+                &format!("/roadside/requests/{rid}/status"),
+                Some(json!({"status": "on_site"})),
+            )
+            .await;
+        let stamped = arrived["arrival_latitude"].as_f64().expect("stamped");
+        assert!(
+            (stamped - north_of_base(7_950.0).0).abs() < 1e-6,
+            "{shape:?}: {arrived}"
+        );
+        // Positions after arrival are no longer the driver's business.
+        let after = shop.position(&near, north_of_base(7_960.0)).await;
+        assert_eq!(after["sharing_with"], Value::Null, "{shape:?}: {after}");
+        for step in ["working", "done"] {
+            shop.ok(
+                &near,
+                Method::POST,
+                &format!("/roadside/requests/{rid}/status"),
+                Some(json!({"status": step, "note": "New battery fitted"})),
+            )
+            .await;
+        }
+        let events = stream.read_until(|e| e.kind == "roadside.closed").await;
+        assert!(
+            events.iter().any(|e| e.kind == "roadside.done"),
+            "{shape:?}: {events:?}"
+        );
+        // The stream has ended, and a closed request's stream is not opened again (204 tells
+        // a browser not to reconnect).
+        let again = guest
+            .get(&format!("/t/{slug}/roadside/track/events?token={token}"))
+            .await;
+        assert_eq!(again.status(), StatusCode::NO_CONTENT, "{shape:?}");
+        let page = guest.get(&track).await.text().await.expect("page");
+        assert!(page.contains("Fixed on the spot"), "{shape:?}");
+        let detail = shop
+            .ok(
+                &shop.owner,
+                Method::GET,
+                &format!("/roadside/requests/{rid}"),
+                None,
+            )
+            .await;
+        let kinds: Vec<&str> = detail["timeline"]
+            .as_array()
+            .expect("timeline")
+            .iter()
+            .filter_map(|s| s["kind"].as_str())
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "requested",
+                "accepted",
+                "en_route",
+                "on_site",
+                "working",
+                "done"
+            ],
+            "{shape:?}"
+        );
+        // A trail was sampled, not every position written.
+        let store = &shop.app.state().store;
+        let tx = store.tx(&TenantCtx::new(shop.tenant.id)).await.expect("tx");
+        let trail = tx
+            .count(tx.select::<roadside_trail::Entity>())
+            .await
+            .expect("trail");
+        tx.commit().await.expect("commit");
+        assert!((1..=5).contains(&trail), "{shape:?}: {trail} trail points");
+        shop.app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn of_twenty_mechanics_taking_one_request_at_once_exactly_one_wins() {
+    let shop = Shop::open(TestApp::spawn().await, "alpha").await;
+    let mut mechanics = Vec::new();
+    for n in 0..20 {
+        mechanics.push(
+            shop.mechanic(n, north_of_base(1_000.0 + n as f64 * 100.0))
+                .await,
+        );
+    }
+    let request = shop.phoned_in(north_of_base(2_000.0)).await;
+    let rid = request["id"].as_str().expect("id").to_owned();
+    let path = format!("{}/roadside/requests/{rid}/accept", shop.api);
+    let answers = futures_util::future::join_all(
+        mechanics
+            .iter()
+            .map(|(client, _)| client.call(Method::POST, &path, None)),
+    )
+    .await;
+    let won: Vec<usize> = answers
+        .iter()
+        .enumerate()
+        .filter(|(_, (status, _))| *status == StatusCode::OK)
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(won.len(), 1, "exactly one wins: {answers:?}");
+    assert!(
+        answers
+            .iter()
+            .filter(|(status, _)| *status != StatusCode::OK)
+            .all(|(status, problem)| *status == StatusCode::CONFLICT
+                && problem["errors"][0]["message"] == "another mechanic took this request first"),
+        "the others are told: {answers:?}"
+    );
+    let detail = shop
+        .ok(
+            &shop.owner,
+            Method::GET,
+            &format!("/roadside/requests/{rid}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        detail["request"]["mechanic_id"],
+        mechanics[won[0]].1.as_str()
+    );
+    let accepted = detail["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .filter(|s| s["kind"] == "accepted")
+        .count();
+    assert_eq!(accepted, 1);
+    shop.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_request_nobody_takes_is_offered_wider_then_to_the_dispatcher() {
+    for shape in SHAPES {
+        let shop = Shop::open(TestApp::spawn_shape(shape).await, "alpha").await;
+        shop.settings(json!({"widen_after_s": 1, "dispatcher_after_s": 2}))
+            .await;
+        // 20 km away: outside the 15 km ring, inside the 40 km one.
+        let (wide, _) = shop.mechanic(1, north_of_base(-12_000.0)).await;
+        let board = EventStream::open(
+            &shop.owner,
+            &format!("/t/{}/events?topics=dispatch", shop.tenant.slug),
+            None,
+        )
+        .await;
+        let mut board = board;
+        let request = shop.phoned_in(north_of_base(8_000.0)).await;
+        let rid = request["id"].as_str().expect("id").to_owned();
+        let offers = shop.ok(&wide, Method::GET, "/roadside/offers", None).await;
+        assert_eq!(offers["items"], json!([]), "{shape:?}: not offered yet");
+        board
+            .read_until(|e| e.kind == "roadside.widened" && e.data["ring"] == "wide")
+            .await;
+        let offers = shop.ok(&wide, Method::GET, "/roadside/offers", None).await;
+        assert_eq!(
+            offers["items"][0]["request"]["id"],
+            rid.as_str(),
+            "{shape:?}"
+        );
+        board
+            .read_until(|e| e.kind == "roadside.widened" && e.data["ring"] == "dispatcher")
+            .await;
+        let detail = shop
+            .ok(
+                &shop.owner,
+                Method::GET,
+                &format!("/roadside/requests/{rid}"),
+                None,
+            )
+            .await;
+        let kinds: Vec<&str> = detail["timeline"]
+            .as_array()
+            .expect("timeline")
+            .iter()
+            .filter_map(|s| s["kind"].as_str())
+            .collect();
+        assert_eq!(kinds, ["requested", "widened", "escalated"], "{shape:?}");
+        let board = shop
+            .ok(&shop.owner, Method::GET, "/roadside/dispatch", None)
+            .await;
+        assert_eq!(
+            board["open"][0]["request"]["ring"], "dispatcher",
+            "{shape:?}"
+        );
+        // The dispatcher is told (the owner has roadside.dispatch).
+        let notes = shop
+            .ok(&shop.owner, Method::GET, "/notifications", None)
+            .await;
+        assert!(
+            notes["items"]
+                .as_array()
+                .expect("notifications")
+                .iter()
+                .any(|n| n["title"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("still needs a mechanic"))),
+            "{shape:?}: {notes}"
+        );
+        shop.app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn only_those_who_may_follow_a_request_hear_it() {
+    for shape in SHAPES {
+        let app = TestApp::spawn_shape(shape).await;
+        let alpha = Shop::open(app, "alpha").await;
+        let bravo_tenant = alpha.app.tenant("bravo").await;
+        let (mechanic, _) = alpha.mechanic(1, north_of_base(1_000.0)).await;
+        let (other, _) = alpha.mechanic(2, north_of_base(1_500.0)).await;
+        let request = alpha.phoned_in(north_of_base(2_000.0)).await;
+        let rid = request["id"].as_str().expect("id").to_owned();
+        let link = alpha.outbox_of("roadside_update").await;
+        assert!(
+            link.is_empty(),
+            "{shape:?}: nothing to tell before it is taken"
+        );
+        alpha
+            .ok(
+                &mechanic,
+                Method::POST,
+                &format!("/roadside/requests/{rid}/accept"),
+                None,
+            )
+            .await;
+        let told = alpha.outbox_of("roadside_update").await;
+        let token = told[0].data["vars"]["link"]
+            .as_str()
+            .and_then(|l| l.split_once("token="))
+            .expect("a link")
+            .1
+            .to_owned();
+        // Another workshop's host does not know the link's request.
+        let visitor = alpha.app.client();
+        let response = visitor
+            .get(&format!(
+                "/t/{}/roadside/track/events?token={token}",
+                bravo_tenant.slug
+            ))
+            .await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{shape:?}");
+        let response = visitor
+            .get(&format!(
+                "/t/{}/roadside/track?token={token}",
+                bravo_tenant.slug
+            ))
+            .await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{shape:?}");
+        // A made-up token is nobody's.
+        let response = visitor
+            .get(&format!(
+                "/t/alpha/roadside/track/events?token={rid}.4102444800.AAAA"
+            ))
+            .await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{shape:?}");
+        // Another mechanic of the same workshop neither sees it nor hears it once it is taken.
+        let (status, _) = alpha
+            .call(
+                &other,
+                Method::GET,
+                &format!("/roadside/requests/{rid}"),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{shape:?}");
+        let response = other
+            .get(&format!("/t/alpha/portal/roadside/{rid}/events"))
+            .await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{shape:?}");
+        // A mechanic is no dispatcher: the board is not theirs.
+        let (status, problem) = alpha
+            .call(&other, Method::GET, "/roadside/dispatch", None)
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{shape:?}: {problem}");
+        // The mechanic on it does hear it.
+        let mut theirs = EventStream::open(
+            &mechanic,
+            &format!("/t/alpha/portal/roadside/{rid}/events"),
+            None,
+        )
+        .await;
+        alpha
+            .ok(
+                &alpha.owner,
+                Method::POST,
+                &format!("/roadside/requests/{rid}/cancel"),
+                Some(json!({"reason": "The driver got going"})),
+            )
+            .await;
+        theirs.read_until(|e| e.kind == "roadside.closed").await;
+        alpha.app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn erasing_a_customer_cancels_their_open_request_and_tells_its_mechanic() {
+    for shape in SHAPES {
+        let shop = Shop::open(TestApp::spawn_shape(shape).await, "alpha").await;
+        let (mechanic, _) = shop.mechanic(1, north_of_base(1_000.0)).await;
+        let request = shop.phoned_in(north_of_base(2_000.0)).await;
+        let rid = request["id"].as_str().expect("id").to_owned();
+        let customer = request["customer_id"]
+            .as_str()
+            .expect("customer")
+            .to_owned();
+        shop.ok(
+            &mechanic,
+            Method::POST,
+            &format!("/roadside/requests/{rid}/accept"),
+            None,
+        )
+        .await;
+        shop.position(&mechanic, north_of_base(1_200.0)).await;
+        // The privacy export holds the request with its positions.
+        let export = shop
+            .ok(
+                &shop.owner,
+                Method::GET,
+                &format!("/customers/{customer}/export"),
+                None,
+            )
+            .await;
+        let exported = &export["roadside_requests"][0];
+        assert_eq!(exported["note"], "Rear left", "{shape:?}: {export}");
+        assert!(exported["position"]["lat"].is_f64(), "{shape:?}");
+        assert!(
+            !exported["mechanic_trail"]
+                .as_array()
+                .expect("trail")
+                .is_empty(),
+            "{shape:?}"
+        );
+        shop.ok(
+            &shop.owner,
+            Method::DELETE,
+            &format!("/customers/{customer}"),
+            None,
+        )
+        .await;
+        let detail = shop
+            .ok(
+                &shop.owner,
+                Method::GET,
+                &format!("/roadside/requests/{rid}"),
+                None,
+            )
+            .await;
+        assert_eq!(detail["request"]["status"], "cancelled", "{shape:?}");
+        assert_eq!(detail["request"]["note"], Value::Null, "{shape:?}");
+        assert_eq!(detail["request"]["latitude"], Value::Null, "{shape:?}");
+        let notes = shop
+            .ok(&mechanic, Method::GET, "/notifications", None)
+            .await;
+        assert!(
+            notes["items"]
+                .as_array()
+                .expect("notifications")
+                .iter()
+                .any(|n| n["title"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("was cancelled"))),
+            "{shape:?}: {notes}"
+        );
+        // The mechanic no longer shares their position with it.
+        let after = shop.position(&mechanic, north_of_base(1_300.0)).await;
+        assert_eq!(after["sharing_with"], Value::Null, "{shape:?}");
+        shop.app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn positions_older_than_thirty_days_are_coarsened() {
+    for shape in SHAPES {
+        let shop = Shop::open(TestApp::spawn_shape(shape).await, "alpha").await;
+        let (mechanic, _) = shop.mechanic(1, north_of_base(1_000.0)).await;
+        let request = shop.phoned_in((52.371_234, 4.896_789)).await;
+        let rid: uuid::Uuid = request["id"].as_str().expect("id").parse().expect("uuid");
+        shop.ok(
+            &mechanic,
+            Method::POST,
+            &format!("/roadside/requests/{rid}/accept"),
+            None,
+        )
+        .await;
+        shop.position(&mechanic, (52.365_432, 4.891_234)).await;
+        let store = &shop.app.state().store;
+        let tx = store.tx(&TenantCtx::new(shop.tenant.id)).await.expect("tx");
+        let row = tx.get::<roadside_request::Entity>(rid).await.expect("row");
+        let mut old = row.into_active_model();
+        old.created_at = Set(chrono::Utc::now() - chrono::Duration::days(31));
+        tx.update(old).await.expect("aged");
+        tx.commit().await.expect("commit");
+        let done = pitlane_roadside::tracking::coarsen_old(
+            &shop.app.state().roadside,
+            shop.tenant.id,
+            100,
+        )
+        .await
+        .expect("coarsened");
+        assert_eq!(done, 1, "{shape:?}");
+        let tx = store.tx(&TenantCtx::new(shop.tenant.id)).await.expect("tx");
+        let row = tx.get::<roadside_request::Entity>(rid).await.expect("row");
+        let trail = tx
+            .all(
+                tx.select::<roadside_trail::Entity>()
+                    .filter(roadside_trail::Column::RequestId.eq(rid)),
+            )
+            .await
+            .expect("trail");
+        tx.commit().await.expect("commit");
+        assert_eq!(
+            (row.lat_micro, row.lon_micro),
+            (Some(52_370_000), Some(4_900_000)),
+            "{shape:?}"
+        );
+        assert!(row.positions_coarsened, "{shape:?}");
+        assert!(
+            trail
+                .iter()
+                .all(|t| t.lat_micro % 10_000 == 0 && t.lon_micro % 10_000 == 0),
+            "{shape:?}: {trail:?}"
+        );
+        let again = pitlane_roadside::tracking::coarsen_old(
+            &shop.app.state().roadside,
+            shop.tenant.id,
+            100,
+        )
+        .await
+        .expect("again");
+        assert_eq!(again, 0, "{shape:?}: once");
+        shop.app.stop().await;
+    }
+}
