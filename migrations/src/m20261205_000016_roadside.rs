@@ -99,6 +99,9 @@ create table roadside_requests (
 create index roadside_requests_board on roadside_requests (tenant_id, status, branch_id, created_at);
 create index roadside_requests_customer on roadside_requests (tenant_id, customer_id, id);
 create index roadside_requests_mechanic on roadside_requests (tenant_id, mechanic_id, status);
+-- A mechanic is on one request at a time, however two acceptances or assignments race.
+create unique index roadside_requests_one_open_per_mechanic on roadside_requests (tenant_id, mechanic_id)
+    where status in ('accepted', 'en_route', 'on_site', 'working');
 
 -- Everything that happened to a request, in order: the timeline both sides read.
 create table roadside_events (

@@ -577,6 +577,29 @@ async fn of_twenty_mechanics_taking_one_request_at_once_exactly_one_wins() {
         .filter(|s| s["kind"] == "accepted")
         .count();
     assert_eq!(accepted, 1);
+    // The winner is on it: they cannot take another, nor can a dispatcher give them one.
+    let second = shop.phoned_in(north_of_base(3_000.0)).await;
+    let second = second["id"].as_str().expect("id").to_owned();
+    let (winner, winner_id) = &mechanics[won[0]];
+    let (status, problem) = shop
+        .call(
+            winner,
+            Method::POST,
+            &format!("/roadside/requests/{second}/accept"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    let (status, problem) = shop
+        .call(
+            &shop.owner,
+            Method::PUT,
+            &format!("/roadside/requests/{second}/mechanic"),
+            Some(json!({"mechanic_id": winner_id})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert_eq!(fields(&problem), ["mechanic_id"], "{problem}");
     shop.app.stop().await;
 }
 

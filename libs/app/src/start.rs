@@ -31,6 +31,8 @@ pub async fn migrate(config: &Config) -> Result<(), StartError> {
     })
     .await
     .map_err(db_error)?;
+    // Instances starting at once take turns (the lock is the one connection's).
+    admin.lock_migrations().await.map_err(db_error)?;
     admin.migrate().await.map_err(db_error)?;
     if admin.is_postgres() && config.database_admin_url.is_some() {
         admin
@@ -44,6 +46,7 @@ pub async fn migrate(config: &Config) -> Result<(), StartError> {
                 .map_err(db_error)?;
         }
     }
+    admin.unlock_migrations().await.map_err(db_error)?;
     Ok(())
 }
 

@@ -203,23 +203,18 @@ pub(crate) async fn on_duty(
     tx: &TenantTx,
     branch_id: Uuid,
 ) -> Result<Vec<membership::Model>, ServiceError> {
-    let profiles = tx
-        .all(
-            tx.select::<mechanic_profile::Entity>()
-                .filter(mechanic_profile::Column::TakesRoadside.eq(true))
-                .filter(mechanic_profile::Column::OnDutySince.is_not_null()),
-        )
-        .await?;
-    if profiles.is_empty() {
-        return Ok(Vec::new());
-    }
+    // One query: the members whose profile says they drive out and are on duty.
+    let on_duty = sea_orm::sea_query::Query::select()
+        .column(mechanic_profile::Column::MembershipId)
+        .from(mechanic_profile::Entity)
+        .and_where(mechanic_profile::Column::TenantId.eq(tx.tenant_id().0))
+        .and_where(mechanic_profile::Column::TakesRoadside.eq(true))
+        .and_where(mechanic_profile::Column::OnDutySince.is_not_null())
+        .to_owned();
     let members = tx
         .all(
             tx.select::<membership::Entity>()
-                .filter(
-                    membership::Column::Id
-                        .is_in(profiles.iter().map(|p| p.membership_id).collect::<Vec<_>>()),
-                )
+                .filter(membership::Column::Id.in_subquery(on_duty))
                 .filter(membership::Column::Status.eq("active"))
                 .order_by_asc(membership::Column::Id),
         )
@@ -373,7 +368,8 @@ pub async fn my_current(rs: &Roadside, actor: &Actor) -> Result<Option<RequestVi
 }
 
 /// Gives the request to `mechanic` if it still waits for one; `false` when someone else was
-/// first. One conditional update: of any number of acceptances at once, exactly one wins.
+/// first. One conditional update: of any number of acceptances at once, exactly one wins. A
+/// mechanic already on an open request is refused by a unique index, however requests race.
 async fn claim(
     tx: &TenantTx,
     id: Uuid,
@@ -400,7 +396,17 @@ async fn claim(
                 .filter(roadside_request::Column::Id.eq(id))
                 .filter(roadside_request::Column::Status.is_in(from.to_vec())),
         )
-        .await?;
+        .await
+        .map_err(|err| {
+            if err.is_conflict_on("mechanic") {
+                ServiceError::Conflict(FieldErrors::single(
+                    "mechanic_id",
+                    "this mechanic is already on another roadside request",
+                ))
+            } else {
+                err.into()
+            }
+        })?;
     Ok(taken == 1)
 }
 

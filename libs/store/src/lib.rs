@@ -93,6 +93,9 @@ impl TenantCtx {
     }
 }
 
+/// The advisory lock key that serialises migrations (an arbitrary constant: "pitl").
+const MIGRATION_LOCK: i64 = 0x7069_746c;
+
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
     pub url: String,
@@ -131,6 +134,28 @@ impl Store {
     pub async fn migrate(&self) -> Result<(), StoreError> {
         use pitlane_migrations::MigratorTrait;
         Migrator::up(&self.db, None).await?;
+        Ok(())
+    }
+
+    /// Takes the migration lock for this connection's session (PostgreSQL; nothing to do on
+    /// SQLite): servers starting together migrate and grant one after the other. Concurrent
+    /// GRANTs on the same objects fail with "tuple concurrently updated". Call it on a store of
+    /// one connection; the lock goes with [`Store::unlock_migrations`] or the connection.
+    pub async fn lock_migrations(&self) -> Result<(), StoreError> {
+        if self.is_postgres() {
+            self.db
+                .execute_unprepared(&format!("select pg_advisory_lock({MIGRATION_LOCK})"))
+                .await?;
+        }
+        Ok(())
+    }
+
+    pub async fn unlock_migrations(&self) -> Result<(), StoreError> {
+        if self.is_postgres() {
+            self.db
+                .execute_unprepared(&format!("select pg_advisory_unlock({MIGRATION_LOCK})"))
+                .await?;
+        }
         Ok(())
     }
 
