@@ -81,6 +81,13 @@ create table roadside_requests (
     invoice_id uuid null,
     repair_order_id uuid null,
     positions_coarsened boolean not null default false,
+    -- Read marks of the request's chat: up to when the driver, and the mechanic or a
+    -- dispatcher, have read the other side's messages.
+    driver_read_at timestamptz null,
+    crew_read_at timestamptz null,
+    -- The mechanic's share of the call-out, fixed when the job ends (see the branch's
+    -- call_out_commission_bp); it counts in their earnings.
+    commission_minor bigint null check (commission_minor >= 0),
     created_at timestamptz not null default now(),
     accepted_at timestamptz null,
     en_route_at timestamptz null,
@@ -134,6 +141,31 @@ create table roadside_trail (
 );
 create index roadside_trail_request on roadside_trail (tenant_id, request_id, id);
 
+-- What the mechanic did and used at the roadside, priced as an order's lines are; billed
+-- with the call-out when the job is done, its parts taken out of the branch's stock.
+create table roadside_work (
+    tenant_id uuid not null references tenants (id),
+    id uuid not null,
+    request_id uuid not null,
+    kind text not null check (kind in ('labour', 'labour_flat', 'part', 'fee', 'discount')),
+    description text not null,
+    quantity_milli bigint not null check (quantity_milli > 0),
+    unit_price_minor bigint not null check (unit_price_minor >= 0),
+    unit_cost_minor bigint not null default 0,
+    taxable boolean not null default true,
+    part_id uuid null,
+    added_by text null,
+    created_at timestamptz not null default now(),
+    primary key (tenant_id, id),
+    foreign key (tenant_id, request_id) references roadside_requests (tenant_id, id),
+    foreign key (tenant_id, part_id) references parts (tenant_id, id)
+);
+create index roadside_work_request on roadside_work (tenant_id, request_id, id);
+
+-- The request's chat is part of the customer's conversation: its messages name the request.
+alter table conversation_messages add column roadside_request_id uuid null;
+create index conversation_messages_roadside on conversation_messages (tenant_id, roadside_request_id, id);
+
 -- A guest's one-time code now confirms a booking or a roadside request.
 alter table booking_codes add column purpose text not null default 'booking'
     check (purpose in ('booking', 'roadside'));
@@ -147,9 +179,15 @@ impl MigrationTrait for Migration {
             "roadside_requests",
             "roadside_events",
             "roadside_trail",
+            "roadside_work",
         ]
         .map(tenant_rls)
         .join("\n");
-        run_ddl(manager, TABLES, &walls).await
+        // SQLite cannot add a two-column foreign key to a table that exists.
+        let postgres_only = format!(
+            "{walls}\nalter table conversation_messages add constraint conversation_messages_roadside_fk \
+             foreign key (tenant_id, roadside_request_id) references roadside_requests (tenant_id, id);"
+        );
+        run_ddl(manager, TABLES, &postgres_only).await
     }
 }

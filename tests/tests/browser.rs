@@ -2444,10 +2444,21 @@ async fn roadside_journey(
     origin: String,
     app: &TestApp,
     alpha: &TenantFixture,
+    stripe: &pitlane_testkit::FakeStripe,
 ) -> anyhow::Result<()> {
     use pitlane_domain::permissions::Role;
     use pitlane_roadside::{dispatch, settings, tracking};
     let rs = &app.state().roadside;
+    // The workshop takes cards: its Stripe account is connected.
+    let billing = &app.state().billing;
+    let onboarding = pitlane_billing::connect::onboarding_link(
+        billing,
+        &alpha.owner,
+        &format!("{origin}/t/alpha"),
+    )
+    .await?;
+    stripe.enable_account(onboarding.rsplit('/').next().unwrap_or_default());
+    pitlane_billing::connect::refresh_status(billing, &alpha.owner).await?;
     let branch = pitlane_tenancy::branches::overview(&app.state().store, &alpha.owner, 1)
         .await?
         .remove(0)
@@ -2586,6 +2597,32 @@ async fn roadside_journey(
         .await?;
     ensure!(stayed == true, "the driver's page was not reloaded");
 
+    // They talk inside the request: each sees the other's message without reloading, and
+    // the driver sees theirs read once the mechanic's page has shown it.
+    fill(
+        &mechanic,
+        "f-body",
+        "Five minutes away, look for a white van",
+    )
+    .await?;
+    click(&mechanic, "#chat form button").await?;
+    wait_for_text(&driver, "#roadside-chat", "look for a white van").await?;
+    let stayed = driver
+        .execute("return window.__stayed === true;", vec![])
+        .await?;
+    ensure!(stayed == true, "the message came without a reload");
+    audit_here(&driver, "the driver's page with the chat", &mut problems).await?;
+    fill(&driver, "f-body", "Thanks, I am by the red hatchback").await?;
+    click(&driver, "#chat form button").await?;
+    wait_for_text(&mechanic, "#roadside-chat", "by the red hatchback").await?;
+    wait_for_text(&driver, "#roadside-chat", "Read").await?;
+    audit_here(
+        &mechanic,
+        "the mechanic's page with the chat",
+        &mut problems,
+    )
+    .await?;
+
     // There, working, fixed: the driver's page follows each step.
     let there = north(1_010.0);
     pitlane_testkit::place(&mechanic, &origin, there.0, there.1).await?;
@@ -2593,10 +2630,57 @@ async fn roadside_journey(
     wait_for_text(&driver, "[data-status]", "Arrived").await?;
     click(&mechanic, "button[name=status][value=working]").await?;
     wait_for_text(&driver, "[data-status]", "Working on the car").await?;
+    // The mechanic notes the work; the driver sees it as it is added.
+    mechanic
+        .find(Locator::Css("#f-kind option[value=labour_flat]"))
+        .await?
+        .click()
+        .await?;
+    fill(
+        &mechanic,
+        "f-description",
+        "Battery terminal cleaned and tightened",
+    )
+    .await?;
+    fill(&mechanic, "f-quantity", "0.3").await?;
+    fill(&mechanic, "f-unit_price", "25.00").await?;
+    click(&mechanic, "form[action$='/work'] button").await?;
+    wait_for_text(&driver, "#roadside-live", "Battery terminal cleaned").await?;
+    audit_here(
+        &mechanic,
+        "a roadside request with work (mechanic)",
+        &mut problems,
+    )
+    .await?;
     fill(&mechanic, "f-note", "Loose battery terminal tightened").await?;
     click(&mechanic, "button[name=status][value=done]").await?;
     wait_for_text(&driver, "[data-status]", "Fixed on the spot").await?;
+    // The bill appears on the driver's page, and they pay it by card on the phone.
+    wait_for_text(&driver, "#roadside-bill", "Your bill").await?;
     audit_here(&driver, "the driver's page, done", &mut problems).await?;
+    click(&driver, "#roadside-bill a.button").await?;
+    driver
+        .wait()
+        .for_element(Locator::Css("[data-pay]"))
+        .await?
+        .click()
+        .await?;
+    driver
+        .wait()
+        .for_element(Locator::Id("pay"))
+        .await?
+        .click()
+        .await?;
+    let mut paid = false;
+    for _ in 0..150 {
+        let text = driver.source().await?;
+        if text.contains("Invoice INV-") && text.contains("Paid. Thank you!") {
+            paid = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    ensure!(paid, "the driver paid the roadside bill by card");
     ensure!(problems.is_empty(), "{}", problems.join("\n"));
     Ok(())
 }
@@ -2612,14 +2696,30 @@ fn pitlane_web_distance(m: f64) -> String {
 
 #[tokio::test]
 async fn roadside_journey_in_chromium() -> anyhow::Result<()> {
-    let app = TestApp::spawn().await;
+    let stripe = pitlane_testkit::FakeStripe::start().await;
+    let db = pitlane_testkit::TestDatabase::create().await;
+    let mut vars = pitlane_testkit::test_vars(&db);
+    vars.extend(stripe.vars());
+    let app = TestApp::spawn_with(
+        pitlane_testkit::Backend::Postgres(db),
+        pitlane_testkit::config_from(&vars),
+    )
+    .await;
+    stripe.deliver_to(&app.origin);
     let alpha = app.tenant("alpha").await;
     let driver = Browser::start().await.context("start Chromium")?;
     let mechanic = Browser::start().await.context("start a second Chromium")?;
     let origin = app.origin.clone();
     let result = driver
         .journey("roadside", |c| {
-            roadside_journey(c, mechanic.client.clone(), origin.clone(), &app, &alpha)
+            roadside_journey(
+                c,
+                mechanic.client.clone(),
+                origin.clone(),
+                &app,
+                &alpha,
+                &stripe,
+            )
         })
         .await;
     driver.close().await;

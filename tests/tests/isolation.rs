@@ -402,6 +402,15 @@ async fn pages_with_b_ids(a: &Client, a_base: &str, world: &World) -> Vec<String
         ),
         (format!("/portal/roadside/{roadside}/release"), "reason=x"),
         (format!("/portal/roadside/{roadside}/cancel"), "reason=x"),
+        (format!("/portal/roadside/{roadside}/messages"), "body=x"),
+        (
+            format!("/portal/roadside/{roadside}/work"),
+            "kind=fee&description=x&unit_price=1",
+        ),
+        (
+            format!("/portal/roadside/{roadside}/work/{roadside}/remove"),
+            "",
+        ),
         (
             "/portal/settings/roadside".to_owned(),
             "branch_id={branch}&enabled=yes",

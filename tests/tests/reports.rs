@@ -784,6 +784,7 @@ async fn reports_give_exact_figures_across_the_clock_change_and_a_month_end() {
         "inventory",
         "customers",
         "car-count",
+        "roadside",
     ] {
         books.report(name, "preset=year").await;
         books
@@ -791,7 +792,7 @@ async fn reports_give_exact_figures_across_the_clock_change_and_a_month_end() {
             .await;
     }
     let listed = books.get("/reports").await;
-    assert_eq!(listed["items"].as_array().map(Vec::len), Some(9));
+    assert_eq!(listed["items"].as_array().map(Vec::len), Some(10));
 
     // A mechanic reads their own productivity, and no money report.
     let (email, password) = books

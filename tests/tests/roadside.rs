@@ -905,3 +905,668 @@ async fn positions_older_than_thirty_days_are_coarsened() {
         shop.app.stop().await;
     }
 }
+
+/// The driver's link from the first message that carried it.
+async fn driver_token(shop: &Shop) -> String {
+    let told = shop.outbox_of("roadside_update").await;
+    told[0].data["vars"]["link"]
+        .as_str()
+        .and_then(|l| l.split_once("token="))
+        .expect("a link")
+        .1
+        .to_owned()
+}
+
+#[tokio::test]
+async fn the_driver_and_the_mechanic_talk_inside_the_request() {
+    for shape in SHAPES {
+        let shop = Shop::open(TestApp::spawn_shape(shape).await, "alpha").await;
+        let bravo = shop.app.tenant("bravo").await;
+        let (mechanic, _) = shop.mechanic(1, north_of_base(1_000.0)).await;
+        let (other, _) = shop.mechanic(2, north_of_base(1_500.0)).await;
+        let request = shop.phoned_in(north_of_base(2_000.0)).await;
+        let rid = request["id"].as_str().expect("id").to_owned();
+        let messages = format!("/roadside/requests/{rid}/messages");
+        shop.ok(
+            &mechanic,
+            Method::POST,
+            &format!("/roadside/requests/{rid}/accept"),
+            None,
+        )
+        .await;
+        let token = driver_token(&shop).await;
+        let slug = &shop.tenant.slug;
+        let track = format!("/t/{slug}/roadside/track?token={token}");
+
+        // An empty message is a clear 422; the driver's page is closed, so the first message
+        // reaches them by e-mail (they gave no phone), with their link.
+        let (status, problem) = shop
+            .call(
+                &mechanic,
+                Method::POST,
+                &messages,
+                Some(json!({"body": " "})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{shape:?}");
+        assert_eq!(fields(&problem), ["body"], "{shape:?}: {problem}");
+        let sent = shop
+            .ok(
+                &mechanic,
+                Method::POST,
+                &messages,
+                Some(json!({"body": "Leaving now, ten minutes."})),
+            )
+            .await;
+        assert_eq!(sent["side"], "crew", "{shape:?}: {sent}");
+        assert_eq!(sent["read"], false, "{shape:?}");
+        let texted = shop.outbox_of("roadside_message").await;
+        assert_eq!(texted.len(), 1, "{shape:?}");
+        assert_eq!(
+            texted[0].data["vars"]["body"], "Leaving now, ten minutes.",
+            "{shape:?}"
+        );
+        assert!(
+            texted[0].data["vars"]["link"]
+                .as_str()
+                .is_some_and(|l| l.contains(&token)),
+            "{shape:?}"
+        );
+
+        // The driver opens their page: the message is there, and now read.
+        let driver = shop.app.client();
+        let mut crew_hears = EventStream::open(
+            &mechanic,
+            &format!("/t/{slug}/portal/roadside/{rid}/events"),
+            None,
+        )
+        .await;
+        let page = driver.get(&track).await.text().await.expect("page");
+        assert!(page.contains("Leaving now, ten minutes."), "{shape:?}");
+        assert!(page.contains("Messages with your mechanic"), "{shape:?}");
+        crew_hears.read_until(|e| e.kind == "roadside.read").await;
+        let listed = shop.ok(&mechanic, Method::GET, &messages, None).await;
+        assert_eq!(listed["items"][0]["read"], true, "{shape:?}: {listed}");
+
+        // With the driver's page open, the crew's messages arrive live and are not texted.
+        let mut driver_hears = EventStream::open(
+            &driver,
+            &format!("/t/{slug}/roadside/track/events?token={token}"),
+            None,
+        )
+        .await;
+        shop.ok(
+            &mechanic,
+            Method::POST,
+            &messages,
+            Some(json!({"body": "Is it the blue Golf?"})),
+        )
+        .await;
+        let heard = driver_hears
+            .read_until(|e| e.kind == "roadside.message")
+            .await;
+        let event = heard.last().expect("an event");
+        assert!(
+            !event.data.to_string().contains("blue Golf"),
+            "{shape:?}: events carry no text"
+        );
+        assert_eq!(
+            shop.outbox_of("roadside_message").await.len(),
+            1,
+            "{shape:?}"
+        );
+
+        // The driver answers from their page; a mistake keeps the page with its message.
+        let response = driver
+            .submit(
+                &track,
+                &format!("/t/{slug}/roadside/track/messages"),
+                &[("token", &token), ("body", "")],
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{shape:?}"
+        );
+        assert!(
+            response
+                .text()
+                .await
+                .expect("page")
+                .contains("write a message first"),
+            "{shape:?}"
+        );
+        let response = driver
+            .submit(
+                &track,
+                &format!("/t/{slug}/roadside/track/messages"),
+                &[
+                    ("token", &token),
+                    ("body", "Yes, the blue one by the exit."),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{shape:?}");
+        crew_hears
+            .read_until(|e| e.kind == "roadside.message" && e.data["side"] == "driver")
+            .await;
+        let listed = shop.ok(&mechanic, Method::GET, &messages, None).await;
+        let items = listed["items"].as_array().expect("items");
+        assert_eq!(items.len(), 3, "{shape:?}: {listed}");
+        assert_eq!(items[2]["side"], "driver", "{shape:?}");
+        assert_eq!(items[2]["author"], "Dana Driver", "{shape:?}");
+        assert_eq!(items[2]["read"], false, "{shape:?}");
+        let (status, _) = shop
+            .call(&mechanic, Method::POST, &format!("{messages}/read"), None)
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{shape:?}");
+        driver_hears.read_until(|e| e.kind == "roadside.read").await;
+        let page = driver.get(&track).await.text().await.expect("page");
+        assert!(page.contains("Read"), "{shape:?}: the driver sees it read");
+
+        // The chat is part of the customer's conversation.
+        let inbox = shop
+            .ok(&shop.owner, Method::GET, "/conversations", None)
+            .await;
+        let conv = inbox["items"][0]["id"].as_str().expect("a conversation");
+        let thread = shop
+            .ok(
+                &shop.owner,
+                Method::GET,
+                &format!("/conversations/{conv}"),
+                None,
+            )
+            .await;
+        let history = thread["messages"].as_array().expect("messages");
+        assert_eq!(history.len(), 3, "{shape:?}: {thread}");
+        assert!(
+            history
+                .iter()
+                .all(|m| m["roadside_request_id"] == rid.as_str()),
+            "{shape:?}: {thread}"
+        );
+
+        // Not theirs: another mechanic, another workshop.
+        let (status, _) = shop.call(&other, Method::GET, &messages, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{shape:?}");
+        let (status, _) = shop
+            .call(&other, Method::POST, &messages, Some(json!({"body": "hi"})))
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{shape:?}");
+        let stranger = shop.app.client();
+        stranger.sign_in(&bravo).await;
+        let (status, _) = stranger
+            .call(
+                Method::GET,
+                &format!("/t/bravo/api/v1/roadside/requests/{rid}/messages"),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{shape:?}");
+        let response = stranger
+            .get(&format!("/t/bravo/roadside/track?token={token}"))
+            .await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{shape:?}");
+        let response = stranger
+            .submit(
+                "/t/bravo/roadside",
+                "/t/bravo/roadside/track/messages",
+                &[("token", &token), ("body", "Not your request")],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{shape:?}");
+
+        // Once the request has ended, the chat is read-only.
+        for step in ["en_route", "on_site", "working", "done"] {
+            shop.ok(
+                &mechanic,
+                Method::POST,
+                &format!("/roadside/requests/{rid}/status"),
+                Some(json!({"status": step})),
+            )
+            .await;
+        }
+        let (status, problem) = shop
+            .call(
+                &mechanic,
+                Method::POST,
+                &messages,
+                Some(json!({"body": "Bye"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{shape:?}: {problem}");
+        let page = driver.get(&track).await.text().await.expect("page");
+        assert!(
+            !page.contains("name=\"body\""),
+            "{shape:?}: no form after the end"
+        );
+        shop.app.stop().await;
+    }
+}
+
+/// A driver whose page is closed gets the crew's message by SMS, and their texted answer
+/// comes back into the request's chat.
+#[tokio::test]
+async fn a_driver_away_from_the_page_is_texted_and_answers_by_text() {
+    let sink = pitlane_testkit::SmtpSink::start().await;
+    let fake = pitlane_testkit::FakeSms::start().await;
+    let app =
+        TestApp::spawn_messaging(&pitlane_testkit::MessagingOptions::to(&sink).with_sms(&fake))
+            .await;
+    fake.call_back_to(&app.origin);
+    fake.owns("+447911000556");
+    let shop = Shop::open(app, "alpha").await;
+    let _workers = shop.app.start_workers("roadside-chat").await;
+    shop.ok(
+        &shop.owner,
+        Method::PUT,
+        "/workshop/sender",
+        Some(json!({"sms_sender": "+44 7911 000556"})),
+    )
+    .await;
+    let customer = shop
+        .ok(
+            &shop.owner,
+            Method::POST,
+            "/customers",
+            Some(json!({"name": "Tom Texter", "phone": "+44 7911 123458"})),
+        )
+        .await;
+    let cid = customer["id"].as_str().expect("id");
+    shop.ok(
+        &shop.owner,
+        Method::PUT,
+        &format!("/customers/{cid}/consent"),
+        Some(json!({"sms": true, "source": "on the phone"})),
+    )
+    .await;
+    let (mechanic, _) = shop.mechanic(1, north_of_base(1_000.0)).await;
+    let made = shop
+        .ok(
+            &shop.owner,
+            Method::POST,
+            "/roadside/requests",
+            Some(json!({
+                "customer_id": cid, "branch_id": shop.branch,
+                "latitude": north_of_base(2_000.0).0, "longitude": north_of_base(2_000.0).1,
+                "plate": "TT 1", "trouble": "fuel",
+            })),
+        )
+        .await;
+    let rid = made["request"]["id"].as_str().expect("id").to_owned();
+    shop.ok(
+        &mechanic,
+        Method::POST,
+        &format!("/roadside/requests/{rid}/accept"),
+        None,
+    )
+    .await;
+    let before = fake
+        .wait_for(1, std::time::Duration::from_secs(20))
+        .await
+        .len();
+    shop.ok(
+        &mechanic,
+        Method::POST,
+        &format!("/roadside/requests/{rid}/messages"),
+        Some(json!({"body": "Which petrol station?"})),
+    )
+    .await;
+    let sent = fake
+        .wait_for(before + 1, std::time::Duration::from_secs(20))
+        .await;
+    let text = sent
+        .iter()
+        .find(|s| s.body.contains("Which petrol station?"))
+        .expect("the message by SMS");
+    assert!(
+        text.body.contains("/roadside/track?token="),
+        "{}",
+        text.body
+    );
+    let (status, _) = fake
+        .text_in(
+            &shop.app.origin,
+            &shop.app.origin,
+            "+447911123458",
+            "+447911000556",
+            "The one on the A10",
+        )
+        .await;
+    assert_eq!(status, 200);
+    let listed = shop
+        .ok(
+            &mechanic,
+            Method::GET,
+            &format!("/roadside/requests/{rid}/messages"),
+            None,
+        )
+        .await;
+    let last = &listed["items"][1];
+    assert_eq!(last["body"], "The one on the A10", "{listed}");
+    assert_eq!(last["side"], "driver");
+    assert_eq!(last["channel"], "sms");
+    shop.app.stop().await;
+}
+
+#[tokio::test]
+async fn fixed_on_the_spot_the_work_is_billed_and_the_mechanic_earns_their_share() {
+    for shape in SHAPES {
+        let shop = Shop::open(TestApp::spawn_shape(shape).await, "alpha").await;
+        let (mechanic, mechanic_id) = shop.mechanic(1, north_of_base(1_000.0)).await;
+        let part = shop
+            .ok(
+                &shop.owner,
+                Method::POST,
+                "/parts",
+                Some(json!({"sku": "bat-70", "name": "Battery 70Ah", "cost": "80.00"})),
+            )
+            .await;
+        let part_id = part["id"].as_str().expect("id").to_owned();
+        shop.ok(
+            &shop.owner,
+            Method::POST,
+            "/stock-movements",
+            Some(json!({"part_id": part_id, "branch_id": shop.branch, "kind": "receive", "quantity": "2"})),
+        )
+        .await;
+        let request = shop.phoned_in(north_of_base(8_000.0)).await;
+        let rid = request["id"].as_str().expect("id").to_owned();
+        let quote = request["quote_minor"].as_i64().expect("a quote");
+        assert!(
+            quote > 5_000,
+            "{shape:?}: the call-out and the km beyond 5: {request}"
+        );
+        let work = format!("/roadside/requests/{rid}/work");
+        shop.ok(
+            &mechanic,
+            Method::POST,
+            &format!("/roadside/requests/{rid}/accept"),
+            None,
+        )
+        .await;
+        // Work is added with the car, not before.
+        let (status, problem) = shop
+            .call(
+                &mechanic,
+                Method::POST,
+                &work,
+                Some(json!({"kind": "labour", "description": "Jump start", "quantity": "0.5"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{shape:?}: {problem}");
+        for step in ["en_route", "on_site", "working"] {
+            shop.ok(
+                &mechanic,
+                Method::POST,
+                &format!("/roadside/requests/{rid}/status"),
+                Some(json!({"status": step})),
+            )
+            .await;
+        }
+        let (status, problem) = shop
+            .call(
+                &mechanic,
+                Method::POST,
+                &work,
+                Some(json!({"kind": "labour"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{shape:?}");
+        assert!(
+            fields(&problem).contains(&"quantity".to_owned()),
+            "{shape:?}: {problem}"
+        );
+        let labour = shop
+            .ok(
+                &mechanic,
+                Method::POST,
+                &work,
+                Some(json!({"kind": "labour_flat", "description": "Fit a battery", "quantity": "0.5", "unit_price": "30.00"})),
+            )
+            .await;
+        assert_eq!(labour["amount_minor"], 3_000, "{shape:?}: {labour}");
+        let battery = shop
+            .ok(
+                &mechanic,
+                Method::POST,
+                &work,
+                Some(json!({"kind": "part", "part_id": part_id})),
+            )
+            .await;
+        assert_eq!(
+            battery["amount_minor"], part["selling_price_minor"],
+            "{shape:?}: the catalogue's price"
+        );
+        let mistake = shop
+            .ok(
+                &mechanic,
+                Method::POST,
+                &work,
+                Some(json!({"kind": "fee", "description": "Wrong", "unit_price": "1.00"})),
+            )
+            .await;
+        let (status, _) = shop
+            .call(
+                &mechanic,
+                Method::DELETE,
+                &format!("{work}/{}", mistake["id"].as_str().expect("id")),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{shape:?}");
+        let listed = shop.ok(&mechanic, Method::GET, &work, None).await;
+        assert_eq!(
+            listed["items"].as_array().map(Vec::len),
+            Some(2),
+            "{shape:?}"
+        );
+
+        // Fixed: one invoice for the call-out and the work, issued; the battery left stock.
+        shop.ok(
+            &mechanic,
+            Method::POST,
+            &format!("/roadside/requests/{rid}/status"),
+            Some(json!({"status": "done", "note": "New battery fitted"})),
+        )
+        .await;
+        let detail = shop
+            .ok(
+                &shop.owner,
+                Method::GET,
+                &format!("/roadside/requests/{rid}"),
+                None,
+            )
+            .await;
+        let bill = &detail["bill"];
+        assert!(
+            bill["number"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("INV-")),
+            "{shape:?}: {detail}"
+        );
+        let invoice_id = bill["invoice_id"].as_str().expect("invoice");
+        let invoice = shop
+            .ok(
+                &shop.owner,
+                Method::GET,
+                &format!("/invoices/{invoice_id}"),
+                None,
+            )
+            .await;
+        assert_eq!(invoice["status"], "issued", "{shape:?}: {invoice}");
+        let lines = invoice["lines"].as_array().expect("lines");
+        assert_eq!(lines.len(), 3, "{shape:?}: {invoice}");
+        assert!(
+            lines[0]["description"]
+                .as_str()
+                .is_some_and(|d| d.contains("Roadside call-out RS-")),
+            "{shape:?}: {invoice}"
+        );
+        assert_eq!(lines[0]["unit_price_minor"], quote, "{shape:?}");
+        assert_eq!(bill["balance_due_minor"], bill["total_minor"], "{shape:?}");
+        let levels = shop
+            .ok(&shop.owner, Method::GET, "/stock-levels", None)
+            .await;
+        assert_eq!(levels["items"][0]["on_hand"], "1", "{shape:?}: {levels}");
+        let issued = shop.outbox_of("invoice_issued").await;
+        assert_eq!(issued.len(), 1, "{shape:?}: the driver is sent the invoice");
+
+        // The driver's page offers to pay it by card.
+        let token = driver_token(&shop).await;
+        let page = shop
+            .app
+            .client()
+            .get(&format!("/t/alpha/roadside/track?token={token}"))
+            .await
+            .text()
+            .await
+            .expect("page");
+        assert!(page.contains("Your bill"), "{shape:?}");
+        assert!(page.contains("/invoice?token="), "{shape:?}: a pay link");
+        assert!(page.contains("Battery 70Ah"), "{shape:?}: what was done");
+
+        // The mechanic earns 20 % of the call-out, and the drive counts as worked time.
+        let earnings = shop.ok(&mechanic, Method::GET, "/earnings", None).await;
+        let me = &earnings["items"][0];
+        assert_eq!(me["id"], mechanic_id.as_str(), "{shape:?}: {earnings}");
+        assert_eq!(me["roadside_jobs"], 1, "{shape:?}: {earnings}");
+        let share = (quote * 2_000 + 5_000) / 10_000;
+        assert_eq!(
+            me["roadside_commission_minor"], share,
+            "{shape:?}: {earnings}"
+        );
+        assert!(
+            me["earned_minor"].as_i64().is_some_and(|e| e >= share),
+            "{shape:?}: {earnings}"
+        );
+
+        // The roadside report has it: asked, taken, reached, fixed on the spot.
+        let report = shop
+            .ok(
+                &shop.owner,
+                Method::GET,
+                "/reports/roadside?preset=today",
+                None,
+            )
+            .await;
+        let headline = |key: &str| {
+            report["headlines"]
+                .as_array()
+                .and_then(|h| h.iter().find(|h| h["key"] == key))
+                .map(|h| h["current"].clone())
+                .unwrap_or(Value::Null)
+        };
+        assert_eq!(headline("requests"), 1, "{shape:?}: {report}");
+        assert_eq!(headline("fixed_rate"), 10_000, "{shape:?}: {report}");
+        assert!(headline("to_accept").is_i64(), "{shape:?}: {report}");
+        assert!(headline("to_arrive").is_i64(), "{shape:?}: {report}");
+        let by_mechanic = report["tables"]
+            .as_array()
+            .and_then(|t| t.iter().find(|t| t["key"] == "by_mechanic"))
+            .expect("by mechanic");
+        assert_eq!(
+            by_mechanic["rows"][0][0], "Mechanic 1",
+            "{shape:?}: {report}"
+        );
+        assert_eq!(by_mechanic["rows"][0][2], 1, "{shape:?}: fixed on the spot");
+        assert_eq!(
+            by_mechanic["rows"][0][8], quote,
+            "{shape:?}: the call-out billed"
+        );
+        shop.app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn towed_in_the_car_waits_at_the_branch_with_the_call_out_on_its_repair_order() {
+    for shape in SHAPES {
+        let shop = Shop::open(TestApp::spawn_shape(shape).await, "alpha").await;
+        let (mechanic, _) = shop.mechanic(1, north_of_base(1_000.0)).await;
+        let request = shop.phoned_in(north_of_base(4_000.0)).await;
+        let rid = request["id"].as_str().expect("id").to_owned();
+        let quote = request["quote_minor"].as_i64().expect("a quote");
+        shop.ok(
+            &mechanic,
+            Method::POST,
+            &format!("/roadside/requests/{rid}/accept"),
+            None,
+        )
+        .await;
+        for step in ["en_route", "on_site"] {
+            shop.ok(
+                &mechanic,
+                Method::POST,
+                &format!("/roadside/requests/{rid}/status"),
+                Some(json!({"status": step})),
+            )
+            .await;
+        }
+        shop.ok(
+            &mechanic,
+            Method::POST,
+            &format!("/roadside/requests/{rid}/work"),
+            Some(
+                json!({"kind": "labour_flat", "description": "Diagnosis at the roadside",
+                        "quantity": "0.25", "unit_price": "15.00"}),
+            ),
+        )
+        .await;
+        let towed = shop
+            .ok(
+                &mechanic,
+                Method::POST,
+                &format!("/roadside/requests/{rid}/status"),
+                Some(json!({"status": "towed_in", "note": "Gearbox, needs the workshop"})),
+            )
+            .await;
+        let order_id = towed["repair_order_id"].as_str().expect("a repair order");
+        let detail = shop
+            .ok(
+                &shop.owner,
+                Method::GET,
+                &format!("/roadside/requests/{rid}"),
+                None,
+            )
+            .await;
+        assert!(
+            detail["bill"].is_null(),
+            "{shape:?}: billed with the repair"
+        );
+        let order = shop
+            .ok(
+                &shop.owner,
+                Method::GET,
+                &format!("/repair-orders/{order_id}"),
+                None,
+            )
+            .await;
+        assert_eq!(order["status"], "estimate", "{shape:?}: {order}");
+        assert!(
+            order["concern"]
+                .as_str()
+                .is_some_and(|c| c.contains("Towed in from roadside RS-")),
+            "{shape:?}: {order}"
+        );
+        let lines = order["lines"].as_array().expect("lines");
+        assert_eq!(lines.len(), 2, "{shape:?}: {order}");
+        assert!(
+            lines[0]["description"]
+                .as_str()
+                .is_some_and(|d| d.contains("Roadside call-out")),
+            "{shape:?}: {order}"
+        );
+        assert_eq!(lines[0]["unit_price_minor"], quote, "{shape:?}: {order}");
+        assert_eq!(
+            lines[1]["description"], "Diagnosis at the roadside",
+            "{shape:?}"
+        );
+        let earnings = shop.ok(&mechanic, Method::GET, "/earnings", None).await;
+        assert_eq!(
+            earnings["items"][0]["roadside_jobs"], 1,
+            "{shape:?}: {earnings}"
+        );
+        shop.app.stop().await;
+    }
+}

@@ -237,15 +237,37 @@ pub async fn draft_from_order(
         None,
     )
     .await?;
-    let branch = tx.get::<branch::Entity>(order.branch_id).await?;
-    let standard = branch.tax_rate_bp;
     let lines = pitlane_workshop::lines::billable(&tx, &order).await?;
+    insert_billable(&tx, &row, lines).await?;
+    let row = refresh(&tx, row).await?;
+    record(
+        &tx,
+        actor,
+        "invoice.draft",
+        &row,
+        json!({ "repair_order_id": order.id }),
+    )
+    .await?;
+    let result = view(&tx, row).await?;
+    tx.commit().await?;
+    Ok(result)
+}
+
+/// Writes lines as an invoice takes them over, taxed at the branch's standard rate where
+/// taxable, after the lines the draft has.
+async fn insert_billable(
+    tx: &TenantTx,
+    row: &invoice::Model,
+    lines: Vec<pitlane_workshop::lines::BillableLine>,
+) -> Result<(), ServiceError> {
+    let standard = tx.get::<branch::Entity>(row.branch_id).await?.tax_rate_bp;
+    let first = lines_of(tx, InvoiceId(row.id)).await?.len();
     for (position, line) in lines.into_iter().enumerate() {
         let rate = if line.taxable { standard } else { 0 };
         insert_line(
-            &tx,
+            tx,
             row.id,
-            position as i32,
+            (first + position) as i32,
             LineFacts {
                 kind: line.kind,
                 description: line.description,
@@ -263,18 +285,48 @@ pub async fn draft_from_order(
         )
         .await?;
     }
-    let row = refresh(&tx, row).await?;
-    record(
-        &tx,
+    Ok(())
+}
+
+/// A bill another capability makes and issues in one step (a roadside job fixed on the
+/// spot): for a customer at a branch, with its lines.
+#[derive(Debug, Clone)]
+pub struct Bill {
+    pub branch_id: uuid::Uuid,
+    pub customer_id: CustomerId,
+    pub vehicle_id: Option<VehicleId>,
+    pub lines: Vec<pitlane_workshop::lines::BillableLine>,
+    pub notes: Option<String>,
+}
+
+/// Drafts and issues a [`Bill`] in the caller's transaction: the caller checked who may, and
+/// publishes `invoice.issued` with [`crate::invoice::publish`] after commit. The customer is
+/// told with a pay link, as for any invoice issued.
+pub async fn bill_in(
+    billing: &Billing,
+    tx: &TenantTx,
+    actor: &Actor,
+    bill: Bill,
+    site: &str,
+) -> Result<invoice::Model, ServiceError> {
+    let customer = tx.get::<customer::Entity>(bill.customer_id.0).await?;
+    let vehicle = match bill.vehicle_id {
+        Some(id) => Some(tx.get::<vehicle::Entity>(id.0).await?),
+        None => None,
+    };
+    let row = new_draft(
+        tx,
         actor,
-        "invoice.draft",
-        &row,
-        json!({ "repair_order_id": order.id }),
+        bill.branch_id,
+        &customer,
+        vehicle.as_ref(),
+        None,
+        bill.notes,
     )
     .await?;
-    let result = view(&tx, row).await?;
-    tx.commit().await?;
-    Ok(result)
+    insert_billable(tx, &row, bill.lines).await?;
+    record(tx, actor, "invoice.draft", &row, json!({})).await?;
+    issue_in(billing, tx, actor, row, site).await
 }
 
 /// How a rate is named on the invoice: the branch's own name for it, or its percentage.
@@ -512,14 +564,30 @@ pub async fn issue(
     actor.require(Permission::InvoicesWrite)?;
     let tx = billing.store().tx(&TenantCtx::of(actor)).await?;
     let row = draft_row(&tx, id).await?;
-    let lines = lines_of(&tx, InvoiceId(row.id)).await?;
+    let row = issue_in(billing, &tx, actor, row, site).await?;
+    let result = view(&tx, row).await?;
+    tx.commit().await?;
+    publish(billing, &result.invoice, "invoice.issued").await;
+    Ok(result)
+}
+
+/// Issues a draft in the caller's transaction: numbered, due, figures counted, its repair
+/// order marked invoiced, the customer told with a pay link and the PDF.
+async fn issue_in(
+    billing: &Billing,
+    tx: &TenantTx,
+    actor: &Actor,
+    row: invoice::Model,
+    site: &str,
+) -> Result<invoice::Model, ServiceError> {
+    let lines = lines_of(tx, InvoiceId(row.id)).await?;
     if lines.is_empty() {
         return Err(FieldErrors::single("lines", "add at least one line before issuing").into());
     }
-    let row = refresh(&tx, row).await?;
+    let row = refresh(tx, row).await?;
     let workshop = tx.get::<tenant::Entity>(tx.tenant_id().0).await?;
     let now = Utc::now();
-    let number = next_document_number(&tx, "INV", now).await?;
+    let number = next_document_number(tx, "INV", now).await?;
     let status = InvoiceStatus::Issued.after(&settlement(&row));
     let mut active = row.into_active_model();
     active.number = Set(Some(number.clone()));
@@ -530,12 +598,12 @@ pub async fn issue(
     ));
     active.updated_at = Set(now);
     let row = tx.update(active).await?;
-    crate::figures::invoice_issued(&tx, &row).await?;
+    crate::figures::invoice_issued(tx, &row).await?;
     if let Some(order_id) = row.repair_order_id {
         let by = tx.actor_name(actor).await?;
         pitlane_workshop::orders::mark_invoiced(
             &billing.workshop,
-            &tx,
+            tx,
             RepairOrderId(order_id),
             &number,
             by,
@@ -544,7 +612,7 @@ pub async fn issue(
         .await?;
     }
     record(
-        &tx,
+        tx,
         actor,
         "invoice.issue",
         &row,
@@ -552,10 +620,10 @@ pub async fn issue(
     )
     .await?;
     let link = customer_link(billing, site, InvoiceId(row.id));
-    let pdf = crate::pdf::render(&view(&tx, row.clone()).await?);
+    let pdf = crate::pdf::render(&view(tx, row.clone()).await?);
     tell_customer(
         billing,
-        &tx,
+        tx,
         &row,
         MessageKind::InvoiceIssued,
         [
@@ -577,10 +645,7 @@ pub async fn issue(
         format!("invoice:{}:issued", row.id),
     )
     .await?;
-    let result = view(&tx, row).await?;
-    tx.commit().await?;
-    publish(billing, &result.invoice, "invoice.issued").await;
-    Ok(result)
+    Ok(row)
 }
 
 /// Voids an invoice nobody has paid: a draft, or an issued one with no money kept and no

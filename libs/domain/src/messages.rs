@@ -71,13 +71,16 @@ pub enum MessageKind {
     RoadsideCode,
     /// A driver's roadside request moved on: a mechanic took it, arrived, it ended.
     RoadsideUpdate,
+    /// The mechanic or dispatcher wrote in a roadside request's chat while the driver's page
+    /// was closed.
+    RoadsideMessage,
 }
 
 /// Provided for every kind: the workshop's own name and contact.
 pub const COMMON_VARIABLES: [&str; 2] = ["workshop_name", "workshop_phone"];
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 24] = [
+    pub const ALL: [MessageKind; 25] = [
         MessageKind::TestMessage,
         MessageKind::EmailVerification,
         MessageKind::WorkshopCreated,
@@ -102,6 +105,7 @@ impl MessageKind {
         MessageKind::DashboardDigest,
         MessageKind::RoadsideCode,
         MessageKind::RoadsideUpdate,
+        MessageKind::RoadsideMessage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -130,6 +134,7 @@ impl MessageKind {
             MessageKind::DashboardDigest => "dashboard_digest",
             MessageKind::RoadsideCode => "roadside_code",
             MessageKind::RoadsideUpdate => "roadside_update",
+            MessageKind::RoadsideMessage => "roadside_message",
         }
     }
 
@@ -164,6 +169,9 @@ impl MessageKind {
             MessageKind::DashboardDigest => "Dashboard digest (to staff who asked for it)",
             MessageKind::RoadsideCode => "Roadside request code",
             MessageKind::RoadsideUpdate => "Roadside request update",
+            MessageKind::RoadsideMessage => {
+                "Roadside chat message (when the driver's page is closed)"
+            }
         }
     }
 
@@ -211,6 +219,7 @@ impl MessageKind {
             MessageKind::RoadsideUpdate => {
                 &["customer_name", "number", "status", "mechanic", "link"]
             }
+            MessageKind::RoadsideMessage => &["customer_name", "number", "author", "body", "link"],
         }
     }
 

@@ -6,12 +6,12 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::Utc;
 use pitlane_domain::{
     Actor, FieldErrors, ServiceError, ids::CustomerId, live::Topic, messages::MessageKind,
-    permissions::Permission, phone::PhoneE164, text::Email,
+    permissions::Permission, phone::PhoneE164, roadside::RoadsideStatus, text::Email,
 };
 use pitlane_notify::{OutgoingMessage, Recipient};
 use pitlane_store::{
     Page, TenantCtx, TenantTx, TimeCursor,
-    entity::{conversation, conversation_message, customer, membership, user},
+    entity::{conversation, conversation_message, customer, membership, roadside_request, user},
     sea_orm::{
         ActiveValue::Set, ColumnTrait, IntoActiveModel, Order, QueryFilter, QueryOrder, QuerySelect,
     },
@@ -22,7 +22,8 @@ use crate::{FrontDesk, author_name, booking::signed_in_customer, customers::live
 
 const MAX_BODY: usize = 2000;
 
-fn body(raw: &str) -> Result<String, ServiceError> {
+/// A message as it may be written: trimmed, not empty, at most 2,000 characters.
+pub fn body(raw: &str) -> Result<String, ServiceError> {
     let text = raw.trim();
     if text.is_empty() {
         return Err(FieldErrors::single("body", "write a message first").into());
@@ -76,6 +77,7 @@ async fn append(
     channel: &str,
     text: &str,
     author: Option<String>,
+    roadside_request: Option<Uuid>,
 ) -> Result<conversation_message::Model, ServiceError> {
     let now = Utc::now();
     let message = tx
@@ -88,15 +90,63 @@ async fn append(
             body: Set(text.to_owned()),
             author_name: Set(author),
             created_at: Set(now),
+            roadside_request_id: Set(roadside_request),
         })
         .await?;
     let unread = conv.unread_for_staff;
     let mut active = conv.into_active_model();
     active.last_message_at = Set(now);
     active.last_message_preview = Set(preview(text));
-    active.unread_for_staff = Set(if direction == "in" { unread + 1 } else { 0 });
+    // A roadside chat has read marks of its own, on its request: it leaves the inbox's count.
+    if roadside_request.is_none() {
+        active.unread_for_staff = Set(if direction == "in" { unread + 1 } else { 0 });
+    }
     tx.update(active).await?;
     Ok(message)
+}
+
+/// Who wrote a message of a roadside request's chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChatSide {
+    /// The driver (the customer): an incoming message.
+    Driver,
+    /// The request's mechanic or a dispatcher: an outgoing message.
+    Crew,
+}
+
+/// Writes a message of a roadside request's chat into the customer's conversation, so it joins
+/// their history; `text` has been checked with [`body`]. In the caller's transaction.
+pub async fn append_roadside(
+    tx: &TenantTx,
+    customer_id: Uuid,
+    request_id: Uuid,
+    side: ChatSide,
+    text: &str,
+    author: Option<String>,
+) -> Result<conversation_message::Model, ServiceError> {
+    let conv = conversation_of(tx, customer_id).await?;
+    let direction = match side {
+        ChatSide::Driver => "in",
+        ChatSide::Crew => "out",
+    };
+    append(tx, conv, direction, "web", text, author, Some(request_id)).await
+}
+
+/// A roadside request's chat, oldest first (its last 500 messages).
+pub async fn roadside_messages(
+    tx: &TenantTx,
+    request_id: Uuid,
+) -> Result<Vec<conversation_message::Model>, ServiceError> {
+    let mut messages = tx
+        .all(
+            tx.select::<conversation_message::Entity>()
+                .filter(conversation_message::Column::RoadsideRequestId.eq(request_id))
+                .order_by_desc(conversation_message::Column::Id)
+                .limit(500),
+        )
+        .await?;
+    messages.reverse();
+    Ok(messages)
 }
 
 /// A line of the staff inbox.
@@ -317,7 +367,7 @@ pub async fn reply(
     let conv = tx.get::<conversation::Entity>(id).await?;
     let customer = tx.get::<customer::Entity>(conv.customer_id).await?;
     let author = author_name(&tx, actor).await?;
-    let message = append(&tx, conv.clone(), "out", "web", &text, author.clone()).await?;
+    let message = append(&tx, conv.clone(), "out", "web", &text, author.clone(), None).await?;
     let vars: BTreeMap<String, String> = [
         ("customer_name", customer.name.clone()),
         ("body", text.clone()),
@@ -383,7 +433,7 @@ pub async fn customer_writes(
     let tx = fd.store.tx(&TenantCtx::new(actor.tenant_id)).await?;
     let me = signed_in_customer(&tx, actor).await?;
     let conv = conversation_of(&tx, me.id).await?;
-    let message = append(&tx, conv, "in", "web", &text, Some(me.name.clone())).await?;
+    let message = append(&tx, conv, "in", "web", &text, Some(me.name.clone()), None).await?;
     tx.commit().await?;
     publish_message(fd, &me, &message).await;
     Ok(message)
@@ -412,6 +462,8 @@ pub async fn sms_received(
         return Ok(false);
     };
     let conv = conversation_of(&tx, customer.id).await?;
+    // A driver waiting for roadside help answers their request's chat by text.
+    let roadside = open_roadside_request(&tx, customer.id).await?;
     let message = append(
         &tx,
         conv,
@@ -419,11 +471,43 @@ pub async fn sms_received(
         "sms",
         text.trim(),
         Some(customer.name.clone()),
+        roadside,
     )
     .await?;
     tx.commit().await?;
     publish_message(fd, &customer, &message).await;
+    if let Some(request) = roadside {
+        fd.live
+            .publish(
+                message.tenant_id,
+                Topic::Roadside,
+                Some(request),
+                "roadside.message",
+                serde_json::json!({"id": request, "message_id": message.id, "side": "driver", "at": message.created_at}),
+            )
+            .await;
+    }
     Ok(true)
+}
+
+/// The customer's newest roadside request that is still open, if any.
+async fn open_roadside_request(
+    tx: &TenantTx,
+    customer_id: Uuid,
+) -> Result<Option<Uuid>, ServiceError> {
+    let open = RoadsideStatus::ALL
+        .into_iter()
+        .filter(|s| s.is_open())
+        .map(RoadsideStatus::key);
+    Ok(tx
+        .first(
+            tx.select::<roadside_request::Entity>()
+                .filter(roadside_request::Column::CustomerId.eq(customer_id))
+                .filter(roadside_request::Column::Status.is_in(open))
+                .order_by_desc(roadside_request::Column::Id),
+        )
+        .await?
+        .map(|r| r.id))
 }
 
 async fn publish_message(

@@ -127,6 +127,14 @@ pub fn template(kind: MessageKind, channel: Channel) -> (Option<&'static str>, &
             None,
             "{{ workshop_name }} roadside {{ number }}: {{ status }} ({{ mechanic }}). Follow it: {{ link }}",
         ),
+        (Channel::Email, RoadsideMessage) => (
+            Some("{{ author }} wrote about your roadside request {{ number }}"),
+            "Hello {{ customer_name }},\n\n{{ author }} wrote:\n\n{{ body }}\n\nAnswer and follow your request here:\n\n{{ link }}\n\n{{ workshop_name }}\n{{ workshop_phone }}",
+        ),
+        (Channel::Sms, RoadsideMessage) => (
+            None,
+            "{{ workshop_name }} roadside {{ number }}, {{ author }}: {{ body }} Answer: {{ link }}",
+        ),
         (Channel::Email, RepairStatus) => (
             Some("{{ vehicle }}: {{ status }}"),
             "Hello {{ customer_name }},\n\nYour {{ vehicle }} ({{ number }}) is now: {{ status }}.\n\nFollow it live here:\n\n{{ link }}\n\n{{ workshop_name }}\n{{ workshop_phone }}",

@@ -6,7 +6,8 @@
 //! - [`money`]: the reports made of the daily figures: sales, gross profit, car count and
 //!   average repair order, receivables;
 //! - [`floor`]: technician productivity, estimates, inspections, from the floor's records;
-//! - [`stock`]: the inventory report; [`people`]: the customers report;
+//! - [`stock`]: the inventory report; [`people`]: the customers report; [`roadside`]: the
+//!   roadside report (requests, times to accept and arrive, outcomes);
 //! - [`dashboard`]: the dashboard's tiles; [`digest`]: the dashboard by e-mail; [`demo`]: the demo workshop's year of history;
 //! - [`figures`]: rebuilding the daily figures from the documents;
 //! - [`history`]: a vehicle's or customer's repair history;
@@ -25,6 +26,7 @@ pub mod names;
 pub mod people;
 pub mod print;
 pub mod report;
+pub mod roadside;
 pub mod scope;
 pub mod stock;
 pub mod text;
@@ -74,6 +76,7 @@ pub async fn run(
         ReportKind::Inspections => floor::inspections(&scope).await?,
         ReportKind::Inventory => stock::inventory(&scope).await?,
         ReportKind::Customers => people::customers(&scope).await?,
+        ReportKind::Roadside => roadside::roadside(&scope).await?,
     };
     scope.finish(tables_and_headlines).await
 }

@@ -147,10 +147,11 @@ pub enum ReportKind {
     Inventory,
     Receivables,
     Customers,
+    Roadside,
 }
 
 impl ReportKind {
-    pub const ALL: [ReportKind; 9] = [
+    pub const ALL: [ReportKind; 10] = [
         ReportKind::Sales,
         ReportKind::Profit,
         ReportKind::Trend,
@@ -160,6 +161,7 @@ impl ReportKind {
         ReportKind::Inventory,
         ReportKind::Receivables,
         ReportKind::Customers,
+        ReportKind::Roadside,
     ];
 
     pub fn key(self) -> &'static str {
@@ -173,6 +175,7 @@ impl ReportKind {
             ReportKind::Inventory => "inventory",
             ReportKind::Receivables => "receivables",
             ReportKind::Customers => "customers",
+            ReportKind::Roadside => "roadside",
         }
     }
 
@@ -187,6 +190,7 @@ impl ReportKind {
             ReportKind::Inventory => "Inventory",
             ReportKind::Receivables => "Receivables and payments",
             ReportKind::Customers => "Customers",
+            ReportKind::Roadside => "Roadside help",
         }
     }
 
@@ -216,6 +220,9 @@ impl ReportKind {
             }
             ReportKind::Customers => {
                 "New and returning customers, retention, lapsed customers, show rate, booking channel."
+            }
+            ReportKind::Roadside => {
+                "Requests, time to accept and to arrive, outcomes; by branch, mechanic and trouble."
             }
         }
     }

@@ -20,6 +20,7 @@ use crate::{
     request::{self, RequestView, TimelineEntry, status_of},
     settings,
     tracking::{self, Approach},
+    work::{self, Bill, WorkLine},
 };
 
 /// One request with its timeline and, while a mechanic drives to it or is there, where they are.
@@ -29,6 +30,10 @@ pub struct Detail {
     pub timeline: Vec<TimelineEntry>,
     pub approach: Option<Approach>,
     pub speed_kmh: i32,
+    /// What the mechanic did and used there.
+    pub work: Vec<WorkLine>,
+    /// The invoice, once the job was billed.
+    pub bill: Option<Bill>,
 }
 
 async fn detail_of(
@@ -43,11 +48,15 @@ async fn detail_of(
     } else {
         None
     };
+    let work = work::views(tx, row.id).await?;
+    let bill = work::bill_of(tx, &row).await?;
     Ok(Detail {
         request: request::view(tx, row).await?,
         timeline,
         approach,
         speed_kmh: settings.speed_kmh,
+        work,
+        bill,
     })
 }
 
@@ -82,7 +91,7 @@ async fn may_see(
     Ok(takes && works_at(tx, &member, row.branch_id).await?)
 }
 
-async fn seen(
+pub(crate) async fn seen(
     tx: &TenantTx,
     actor: &Actor,
     id: Uuid,
@@ -155,7 +164,7 @@ fn request_of(rs: &Roadside, token: &str) -> Result<Uuid, ServiceError> {
 }
 
 /// The request behind a driver's link: the signature, then its row.
-async fn by_token_in(
+pub(crate) async fn by_token_in(
     rs: &Roadside,
     tx: &TenantTx,
     token: &str,

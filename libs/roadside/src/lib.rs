@@ -15,10 +15,15 @@
 //!   cancelled;
 //! - [`tracking`]: the mechanic's position while they drive: the latest kept in the bus, a
 //!   sampled trail in the database, passing live updates to the driver;
+//! - [`chat`]: the driver and the crew writing to each other inside the request, with read
+//!   marks and a text to a driver whose page is closed; part of the customer's conversation;
+//! - [`work`]: what the mechanic did and used at the roadside, billed with the call-out on
+//!   one invoice when the car is fixed on the spot, the parts taken out of stock;
 //! - [`customers`]: what happens to requests when their customer is merged or erased, and what
 //!   the privacy export holds of them.
 
 pub mod asking;
+pub mod chat;
 pub mod customers;
 pub mod demo;
 pub mod dispatch;
@@ -27,6 +32,7 @@ pub mod progress;
 pub mod request;
 pub mod settings;
 pub mod tracking;
+pub mod work;
 
 use pitlane_billing::Billing;
 use pitlane_bus::Bus;

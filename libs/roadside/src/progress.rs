@@ -22,8 +22,8 @@ use uuid::Uuid;
 
 use crate::{
     Roadside,
-    request::{self, CLOSED, RequestView, display_number, status_of},
-    tracking,
+    request::{self, CLOSED, RequestView, as_worker, display_number, status_of},
+    tracking, work,
 };
 
 /// A step the mechanic (or a dispatcher) takes.
@@ -33,23 +33,6 @@ pub struct Step {
     /// Where the mechanic is; the arrival is stamped with it (or their last known position).
     pub at: Option<GeoPoint>,
     pub note: Option<String>,
-}
-
-/// The request, if the actor is its mechanic or a dispatcher.
-async fn as_worker(
-    tx: &TenantTx,
-    actor: &Actor,
-    id: Uuid,
-) -> Result<roadside_request::Model, ServiceError> {
-    let row = tx.get::<roadside_request::Entity>(id).await?;
-    let mine = actor.can(Permission::JobsWork) && row.mechanic_id == Some(actor.membership_id.0);
-    if mine || actor.can(Permission::RoadsideDispatch) {
-        Ok(row)
-    } else if actor.can(Permission::JobsWork) {
-        Err(ServiceError::Forbidden("the request's own mechanic"))
-    } else {
-        Err(ServiceError::Forbidden(Permission::RoadsideDispatch.key()))
-    }
 }
 
 fn refuse_step(from: RoadsideStatus, to: RoadsideStatus) -> ServiceError {
@@ -97,6 +80,11 @@ pub async fn advance(
     active.updated_at = Set(now);
     let mut at = step.at;
     let mut opened = None;
+    let mut billed = None;
+    let mut stock_told = Notified::default();
+    if !step.to.is_open() {
+        active.commission_minor = Set(Some(work::settings_commission(&tx, &row).await?));
+    }
     match step.to {
         RoadsideStatus::EnRoute => active.en_route_at = Set(Some(now)),
         RoadsideStatus::OnSite => {
@@ -120,11 +108,16 @@ pub async fn advance(
         RoadsideStatus::Done => {
             active.finished_at = Set(Some(now));
             active.outcome_note = Set(note.clone());
+            let (invoice, told) = work::bill_in(rs, &tx, actor, &row, site).await?;
+            active.invoice_id = Set(invoice.as_ref().map(|i| i.id));
+            billed = invoice;
+            stock_told = told;
         }
         RoadsideStatus::TowedIn => {
             active.finished_at = Set(Some(now));
             active.outcome_note = Set(note.clone());
             let order = tow_in(&tx, actor, &row).await?;
+            work::carry_to_order_in(&tx, &row, &order).await?;
             active.repair_order_id = Set(Some(order.id));
             opened = Some(order);
         }
@@ -148,6 +141,10 @@ pub async fn advance(
     if let Some(order) = opened {
         pitlane_workshop::order::publish(&rs.billing.workshop, &order, "repair_order.opened").await;
     }
+    if let Some(invoice) = billed {
+        pitlane_billing::invoice::publish(&rs.billing, &invoice, "invoice.issued").await;
+    }
+    stock_told.publish(rs.live()).await;
     request::announce(rs, &row, &format!("roadside.{}", step.to.key())).await;
     if !step.to.is_open() {
         request::announce(rs, &row, CLOSED).await;

@@ -5,9 +5,10 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use pitlane_domain::{
-    ServiceError,
+    Actor, ServiceError,
     live::Topic,
     money::Money,
+    permissions::Permission,
     roadside::{GeoPoint, RoadsideStatus, Trouble},
     text::CurrencyCode,
 };
@@ -344,6 +345,23 @@ pub(crate) async fn announce_on(live: &Live, row: &roadside_request::Model, kind
     .await;
     live.publish(row.tenant_id, Topic::Dispatch, None, kind, data)
         .await;
+}
+
+/// The request, if the actor is its mechanic or a dispatcher.
+pub(crate) async fn as_worker(
+    tx: &TenantTx,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<roadside_request::Model, ServiceError> {
+    let row = tx.get::<roadside_request::Entity>(id).await?;
+    let mine = actor.can(Permission::JobsWork) && row.mechanic_id == Some(actor.membership_id.0);
+    if mine || actor.can(Permission::RoadsideDispatch) {
+        Ok(row)
+    } else if actor.can(Permission::JobsWork) {
+        Err(ServiceError::Forbidden("the request's own mechanic"))
+    } else {
+        Err(ServiceError::Forbidden(Permission::RoadsideDispatch.key()))
+    }
 }
 
 /// A timeline step as people read it.

@@ -19,10 +19,10 @@ use crate::{
         mechanic_application, mechanic_profile, membership, membership_branch, message_template,
         mileage_reading, notification, outbox, part, payment, purchase_order, purchase_order_line,
         recovery_code, refund, repair_order, repair_order_event, repair_order_line, roadside_event,
-        roadside_request, roadside_setting, roadside_trail, role, service, sms_consent,
-        sms_inbound, staff_absence, stock_count, stock_count_line, stock_level, stock_movement,
-        stock_reservation, supplier, tax_rate, tenant, tenant_counter, tenant_domain, time_entry,
-        user, user_identity, vehicle, vehicle_owner,
+        roadside_request, roadside_setting, roadside_trail, roadside_work, role, service,
+        sms_consent, sms_inbound, staff_absence, stock_count, stock_count_line, stock_level,
+        stock_movement, stock_reservation, supplier, tax_rate, tenant, tenant_counter,
+        tenant_domain, time_entry, user, user_identity, vehicle, vehicle_owner,
     },
 };
 
@@ -119,6 +119,7 @@ tenant_scoped!(
     roadside_request: TenantId, branch BranchId;
     roadside_event: TenantId;
     roadside_trail: TenantId;
+    roadside_work: TenantId;
 );
 
 impl TenantScoped for audit_entry::Entity {

@@ -494,7 +494,8 @@ impl TestApp {
         vehicle: VehicleId,
         site: &str,
     ) {
-        use pitlane_roadside::{asking, dispatch, settings, tracking};
+        use pitlane_domain::roadside::RoadsideStatus;
+        use pitlane_roadside::{asking, chat, dispatch, progress, settings, tracking, work};
         let rs = &self.state().roadside;
         let mut drives_out = settings::RoadsideSettings::defaults(branch);
         drives_out.enabled = true;
@@ -539,6 +540,45 @@ impl TestApp {
         tracking::report(rs, mechanic, near)
             .await
             .expect("a trail point");
+        // There, with work noted and a word to the driver.
+        for to in [RoadsideStatus::EnRoute, RoadsideStatus::OnSite] {
+            progress::advance(
+                rs,
+                mechanic,
+                asked.request.id,
+                progress::Step {
+                    to,
+                    at: Some(near),
+                    note: None,
+                },
+                site,
+            )
+            .await
+            .expect("a step");
+        }
+        work::add(
+            rs,
+            mechanic,
+            asked.request.id,
+            &pitlane_workshop::lines::LineInput {
+                kind: "labour_flat".into(),
+                description: Some(format!("{} jump start", fixture.slug)),
+                quantity: Some("0.25".into()),
+                unit_price: Some("20.00".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("roadside work");
+        chat::crew_writes(
+            rs,
+            mechanic,
+            asked.request.id,
+            &format!("{} here, with your car", fixture.slug),
+            site,
+        )
+        .await
+        .expect("a roadside message");
     }
 
     async fn workshop_floor(

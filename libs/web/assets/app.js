@@ -128,7 +128,8 @@
     "invoice.issued", "invoice.payment", "invoice.refund", "invoice.credit", "invoice.void",
     "roadside.requested", "roadside.accepted", "roadside.assigned", "roadside.widened",
     "roadside.released", "roadside.en_route", "roadside.on_site", "roadside.working",
-    "roadside.done", "roadside.towed_in", "roadside.cancelled"
+    "roadside.done", "roadside.towed_in", "roadside.cancelled",
+    "roadside.message", "roadside.read", "roadside.work"
   ];
   function connect() {
     if (events) return;

@@ -50,6 +50,7 @@ pub async fn events(
         Listener::of(&auth.actor, &topics),
         last_event_id,
         None,
+        None,
     )
     .await
 }
@@ -70,13 +71,14 @@ pub async fn link_stream(
         own_only: true,
     };
     let last = req.header("Last-Event-ID").map(str::to_owned);
-    sse_response(state, listener, last, None).await
+    sse_response(state, listener, last, None, None).await
 }
 
 /// [`link_stream`] of something that ends (a roadside request): the stream closes after the
 /// event of kind `last`, so a finished request's followers hear nothing more from it. A
 /// subject that has already ended (`None`) answers 204, which tells a browser's
-/// `EventSource` not to reconnect.
+/// `EventSource` not to reconnect. `held` lives as long as the stream: a reader's presence
+/// that ends when its stream does (its receiver hears the sender go).
 pub async fn stream_until(
     state: &AppState,
     req: &Request,
@@ -84,6 +86,7 @@ pub async fn stream_until(
     subject: Option<uuid::Uuid>,
     topic: Topic,
     last: &'static str,
+    held: Option<tokio::sync::oneshot::Sender<()>>,
 ) -> Response {
     let Some(subject) = subject else {
         return poem::http::StatusCode::NO_CONTENT.into_response();
@@ -95,7 +98,7 @@ pub async fn stream_until(
         own_only: true,
     };
     let last_id = req.header("Last-Event-ID").map(str::to_owned);
-    sse_response(state, listener, last_id, Some(last)).await
+    sse_response(state, listener, last_id, Some(last), held).await
 }
 
 async fn sse_response(
@@ -103,6 +106,7 @@ async fn sse_response(
     listener: Listener,
     last: Option<String>,
     until: Option<&'static str>,
+    held: Option<tokio::sync::oneshot::Sender<()>>,
 ) -> Response {
     // After the last event comes a `None` that ends the stream at once.
     let followed = state
@@ -116,7 +120,8 @@ async fn sse_response(
         })
         .take_while(|event| std::future::ready(event.is_some()))
         .filter_map(std::future::ready);
-    let stream = followed.map(|event| {
+    let stream = followed.map(move |event| {
+        let _held = &held;
         let message = Event::message(event.data.to_string()).event_type(event.kind.clone());
         // A passing update (a position) has no id: it must not move the reader's place.
         if event.id.is_empty() {

@@ -13,7 +13,10 @@ use pitlane_domain::{
 };
 use pitlane_store::{
     TenantCtx,
-    entity::{job, mechanic_profile, membership, repair_order_line, tenant, time_entry, user},
+    entity::{
+        job, mechanic_profile, membership, repair_order_line, roadside_request, tenant, time_entry,
+        user,
+    },
     sea_orm::{ColumnTrait, EntityTrait, QueryFilter},
 };
 use rust_decimal::Decimal;
@@ -29,6 +32,10 @@ pub struct Earnings {
     pub scheme: PayScheme,
     pub work: PeriodWork,
     pub efficiency: Option<Decimal>,
+    /// Roadside jobs ended in the period (fixed on the spot or towed in).
+    pub roadside_jobs: u32,
+    /// Their share of those jobs' call-outs, included in `earned`.
+    pub roadside_commission: i64,
     pub earned: i64,
 }
 
@@ -101,12 +108,25 @@ pub async fn for_period(
                 .filter(repair_order_line::Column::Decision.eq("approved")),
         )
         .await?;
+    // Roadside jobs count too: the time from setting off to the end is worked time, and the
+    // share of the call-out fixed on the request when it ended is earned.
+    let roadside = tx
+        .all(
+            tx.select::<roadside_request::Entity>()
+                .filter(roadside_request::Column::Status.is_in(["done", "towed_in"]))
+                .filter(roadside_request::Column::FinishedAt.gte(from))
+                .filter(roadside_request::Column::FinishedAt.lt(until)),
+        )
+        .await?;
     let now = Utc::now();
     let mut out = Vec::new();
     for member in members {
         let profile = profiles.get(&member.id);
         let has_time = entries.iter().any(|e| e.mechanic_id == member.id);
-        let is_mechanic = member.role == "mechanic" || profile.is_some() || has_time;
+        let is_mechanic = member.role == "mechanic"
+            || profile.is_some()
+            || has_time
+            || roadside.iter().any(|r| r.mechanic_id == Some(member.id));
         if !is_mechanic {
             continue;
         }
@@ -119,6 +139,23 @@ pub async fn for_period(
                 (end - start).max(Duration::zero())
             })
             .fold(Duration::zero(), |a, b| a + b);
+        let their_roadside: Vec<&roadside_request::Model> = roadside
+            .iter()
+            .filter(|r| r.mechanic_id == Some(member.id))
+            .collect();
+        let driven = their_roadside
+            .iter()
+            .filter_map(|r| {
+                let start = r.en_route_at.or(r.accepted_at)?.max(from);
+                let end = r.finished_at?.min(until);
+                Some((end - start).max(Duration::zero()))
+            })
+            .fold(Duration::zero(), |a, b| a + b);
+        let clocked = clocked + driven;
+        let roadside_commission: i64 = their_roadside
+            .iter()
+            .filter_map(|r| r.commission_minor)
+            .sum();
         let their_jobs: Vec<Uuid> = finished
             .iter()
             .filter(|j| j.mechanic_id == Some(member.id))
@@ -158,7 +195,9 @@ pub async fn for_period(
             mechanic_id: member.id,
             name,
             efficiency: efficiency(work.billed_hours, work.clocked),
-            earned: earnings(&scheme, &work),
+            roadside_jobs: their_roadside.len() as u32,
+            roadside_commission,
+            earned: earnings(&scheme, &work) + roadside_commission,
             scheme,
             work,
         });

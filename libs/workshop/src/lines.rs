@@ -57,20 +57,23 @@ pub struct LineInput {
     pub skill: Option<String>,
 }
 
-/// What a line will be stored as.
-struct Parsed {
-    kind: String,
-    description: String,
-    quantity_milli: i64,
-    unit_price: i64,
-    unit_cost: i64,
-    taxable: bool,
-    part_id: Option<Uuid>,
+/// What a line will be stored as: priced by the rules of its branch.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    pub kind: String,
+    pub description: String,
+    pub quantity_milli: i64,
+    pub unit_price: i64,
+    pub unit_cost: i64,
+    pub taxable: bool,
+    pub part_id: Option<Uuid>,
 }
 
-async fn parse(
+/// Checks and prices a line as staff typed it, for an order or another capability's work at
+/// a branch (a roadside job's): one set of rules for every line the workshop bills.
+pub async fn parse(
     tx: &TenantTx,
-    order: &repair_order::Model,
+    branch_id: Uuid,
     input: &LineInput,
 ) -> Result<Parsed, ServiceError> {
     let mut errors = FieldErrors::new();
@@ -80,7 +83,7 @@ async fn parse(
         return Err(errors.into());
     }
     let currency = tx.currency().await?;
-    let branch = tx.get::<branch::Entity>(order.branch_id).await?;
+    let branch = tx.get::<branch::Entity>(branch_id).await?;
     let workshop = tx.get::<tenant::Entity>(tx.tenant_id().0).await?;
     let typed_price = match input
         .unit_price
@@ -303,7 +306,7 @@ pub(crate) async fn add_in(
     source: &str,
     job_id: Option<Uuid>,
 ) -> Result<repair_order_line::Model, ServiceError> {
-    let p = parse(tx, order, input).await?;
+    let p = parse(tx, order.branch_id, input).await?;
     let skill = pitlane_frontdesk::catalogue::label(input.skill.as_deref())
         .map_err(|e| FieldErrors::single("skill", e))?;
     let job_id = match (p.kind.as_str(), job_id) {
@@ -314,6 +317,19 @@ pub(crate) async fn add_in(
         _ => None,
     };
     insert_line(tx, order, p, job_id, source).await
+}
+
+/// Lines priced elsewhere join an order in an open transaction (a towed car's roadside
+/// call-out and work): estimate lines like any other, approved with the rest of the work.
+pub async fn carry_in(
+    tx: &TenantTx,
+    order: &repair_order::Model,
+    lines: Vec<Parsed>,
+) -> Result<(), ServiceError> {
+    for p in lines {
+        insert_line(tx, order, p, None, "manual").await?;
+    }
+    Ok(())
 }
 
 pub async fn add(
@@ -341,7 +357,7 @@ pub async fn update(
     let tx = ws.store().tx(&TenantCtx::of(actor)).await?;
     let order = editable_order(&tx, order_id).await?;
     let line = line_of(&tx, &order, line_id).await?;
-    let p = parse(&tx, &order, input).await?;
+    let p = parse(&tx, order.branch_id, input).await?;
     let is_labour = |kind: &str| kind.starts_with("labour");
     // Labour is a mechanic's job; a line that stops being labour leaves its job, one that
     // becomes labour gets one.
@@ -527,6 +543,40 @@ pub struct BillableLine {
     pub technician_id: Option<Uuid>,
 }
 
+/// A line as an invoice takes it over: labour at its hours (a flat-rate job once, with its
+/// book hours), parts at their units, a discount negative, anything else a fee.
+pub fn billable_line(
+    l: &Parsed,
+    labour_cost: i64,
+    category: String,
+    technician_id: Option<Uuid>,
+) -> BillableLine {
+    let (kind, quantity_milli, unit_price, unit_cost, billed_hours_milli) = match l.kind.as_str() {
+        "labour" => (
+            "labour",
+            l.quantity_milli,
+            l.unit_price,
+            labour_cost,
+            l.quantity_milli,
+        ),
+        "labour_flat" => ("labour", 1000, l.unit_price, labour_cost, l.quantity_milli),
+        "part" => ("part", l.quantity_milli, l.unit_price, l.unit_cost, 0),
+        "discount" => ("discount", 1000, -l.unit_price, 0, 0),
+        _ => ("fee", 1000, l.unit_price, l.unit_cost, 0),
+    };
+    BillableLine {
+        kind,
+        description: l.description.clone(),
+        quantity_milli,
+        unit_price,
+        taxable: l.taxable,
+        unit_cost,
+        billed_hours_milli,
+        category,
+        technician_id,
+    }
+}
+
 /// What the customer is billed for: every line not declined, and the shop supplies, in the
 /// order's own figures (so the invoice's total is the estimate's).
 pub async fn billable(
@@ -559,44 +609,20 @@ pub async fn billable(
         .iter()
         .map(|l| {
             let job = l.job_id.and_then(|id| jobs.get(&id));
-            let (kind, quantity_milli, unit_price, unit_cost, billed_hours_milli) =
-                match l.kind.as_str() {
-                    "labour" => (
-                        "labour",
-                        l.quantity_milli,
-                        l.unit_price_minor,
-                        branch.labour_cost_minor,
-                        l.quantity_milli,
-                    ),
-                    // A flat-rate job bills its price once and its book hours.
-                    "labour_flat" => (
-                        "labour",
-                        1000,
-                        l.unit_price_minor,
-                        branch.labour_cost_minor,
-                        l.quantity_milli,
-                    ),
-                    "part" => (
-                        "part",
-                        l.quantity_milli,
-                        l.unit_price_minor,
-                        l.unit_cost_minor,
-                        0,
-                    ),
-                    "discount" => ("discount", 1000, -l.unit_price_minor, 0, 0),
-                    _ => ("fee", 1000, l.unit_price_minor, l.unit_cost_minor, 0),
-                };
-            BillableLine {
-                kind,
-                description: l.description.clone(),
-                quantity_milli,
-                unit_price,
-                taxable: l.taxable,
-                unit_cost,
-                billed_hours_milli,
-                category: job.and_then(|j| j.skill.clone()).unwrap_or_default(),
-                technician_id: job.and_then(|j| j.mechanic_id),
-            }
+            billable_line(
+                &Parsed {
+                    kind: l.kind.clone(),
+                    description: l.description.clone(),
+                    quantity_milli: l.quantity_milli,
+                    unit_price: l.unit_price_minor,
+                    unit_cost: l.unit_cost_minor,
+                    taxable: l.taxable,
+                    part_id: l.part_id,
+                },
+                branch.labour_cost_minor,
+                job.and_then(|j| j.skill.clone()).unwrap_or_default(),
+                job.and_then(|j| j.mechanic_id),
+            )
         })
         .collect();
     if totals.shop_supplies > 0 {

@@ -268,3 +268,27 @@ mod tests {
         assert_eq!(f + -f, Figures::default());
     }
 }
+
+/// The middle of some durations in seconds (the lower of the two middles when there is an even
+/// number), as thousandths of an hour for a report; `None` for none.
+pub fn median_hours_milli(mut seconds: Vec<i64>) -> Option<i64> {
+    if seconds.is_empty() {
+        return None;
+    }
+    seconds.sort_unstable();
+    let middle = seconds[(seconds.len() - 1) / 2];
+    Some((i128::from(middle) * 1000 / 3600) as i64)
+}
+
+#[cfg(test)]
+mod median_tests {
+    use super::median_hours_milli;
+
+    #[test]
+    fn the_median_is_the_middle_duration_in_thousandths_of_an_hour() {
+        assert_eq!(median_hours_milli(vec![]), None);
+        assert_eq!(median_hours_milli(vec![3600]), Some(1000));
+        assert_eq!(median_hours_milli(vec![1800, 600, 36_000]), Some(500));
+        assert_eq!(median_hours_milli(vec![600, 1800]), Some(166));
+    }
+}

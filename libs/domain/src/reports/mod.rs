@@ -12,7 +12,7 @@ pub use facts::{Deltas, Dimension, FigureKey};
 /// not add before (2: estimate answers and inspections), so that older workshops' rows are
 /// rebuilt from their documents.
 pub const FIGURES_VERSION: i32 = 2;
-pub use figures::{Figures, per, ratio_bp};
+pub use figures::{Figures, median_hours_milli, per, ratio_bp};
 pub use period::{Grain, Period, Preset};
 
 /// How long an unpaid invoice has been due, in the buckets the receivables report uses.

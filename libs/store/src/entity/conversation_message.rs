@@ -14,6 +14,8 @@ pub struct Model {
     pub body: String,
     pub author_name: Option<String>,
     pub created_at: DateTimeUtc,
+    /// Written in a roadside request's chat (which is part of the customer's conversation).
+    pub roadside_request_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -50,6 +50,7 @@ pub mod roadside_event;
 pub mod roadside_request;
 pub mod roadside_setting;
 pub mod roadside_trail;
+pub mod roadside_work;
 pub mod role;
 pub mod service;
 pub mod sms_consent;

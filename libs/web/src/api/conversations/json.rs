@@ -48,6 +48,9 @@ pub struct ConversationMessage {
     #[oai(nullable)]
     pub author: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// Written in this roadside request's chat.
+    #[oai(nullable)]
+    pub roadside_request_id: Option<Uuid>,
 }
 
 impl From<conversation_message::Model> for ConversationMessage {
@@ -59,6 +62,7 @@ impl From<conversation_message::Model> for ConversationMessage {
             body: m.body,
             author: m.author_name,
             created_at: m.created_at,
+            roadside_request_id: m.roadside_request_id,
         }
     }
 }

@@ -25,6 +25,10 @@ pub struct MechanicEarnings {
     /// Billed hours ÷ clocked hours; unset when nothing was clocked.
     #[oai(nullable)]
     pub efficiency: Option<String>,
+    /// Roadside jobs ended in the period; their time from setting off is in `clocked_seconds`.
+    pub roadside_jobs: u32,
+    /// The share of those jobs' call-outs, included in `earned_minor`.
+    pub roadside_commission_minor: i64,
     pub earned_minor: i64,
 }
 
@@ -52,6 +56,8 @@ impl From<Earnings> for MechanicEarnings {
             billed_hours: e.work.billed_hours.normalize().to_string(),
             labour_sales_minor: e.work.labour_sales,
             efficiency: e.efficiency.map(|x| x.normalize().to_string()),
+            roadside_jobs: e.roadside_jobs,
+            roadside_commission_minor: e.roadside_commission,
             earned_minor: e.earned,
         }
     }

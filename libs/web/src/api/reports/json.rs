@@ -22,6 +22,7 @@ pub enum ReportName {
     Inventory,
     Receivables,
     Customers,
+    Roadside,
 }
 
 impl ReportName {
@@ -36,6 +37,7 @@ impl ReportName {
             ReportName::Inventory => ReportKind::Inventory,
             ReportName::Receivables => ReportKind::Receivables,
             ReportName::Customers => ReportKind::Customers,
+            ReportName::Roadside => ReportKind::Roadside,
         }
     }
 }

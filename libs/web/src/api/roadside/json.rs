@@ -8,11 +8,13 @@ use pitlane_domain::{
 };
 use pitlane_roadside::{
     asking::{Ask, Asked, Quote},
+    chat::ChatMessage,
     dispatch::{Board, BoardRow, Duty, Offer, OnDuty},
     follow::Detail,
     request::{RequestView, TimelineEntry},
     settings::RoadsideSettings,
     tracking::{Approach, Reported},
+    work::{Bill, WorkLine},
 };
 use poem_openapi::{Object, types::Example};
 use uuid::Uuid;
@@ -203,6 +205,11 @@ pub struct RoadsideRequestDetail {
     pub timeline: Vec<TimelineStep>,
     #[oai(nullable)]
     pub approach: Option<MechanicApproach>,
+    /// What the mechanic did and used there.
+    pub work: Vec<RoadsideWorkLine>,
+    /// The invoice, once the job was fixed on the spot and billed.
+    #[oai(nullable)]
+    pub bill: Option<RoadsideBill>,
 }
 
 impl From<Detail> for RoadsideRequestDetail {
@@ -211,6 +218,67 @@ impl From<Detail> for RoadsideRequestDetail {
             request: d.request.into(),
             timeline: d.timeline.into_iter().map(Into::into).collect(),
             approach: d.approach.map(Into::into),
+            work: d.work.into_iter().map(Into::into).collect(),
+            bill: d.bill.map(Into::into),
+        }
+    }
+}
+
+/// A line of work or a part used at the roadside.
+#[derive(Object)]
+pub struct RoadsideWorkLine {
+    pub id: Uuid,
+    /// `labour`, `labour_flat`, `part`, `fee` or `discount`.
+    pub kind: String,
+    pub description: String,
+    /// Hours or units, in thousandths.
+    pub quantity_milli: i64,
+    pub unit_price_minor: i64,
+    /// Before tax; negative for a discount.
+    pub amount_minor: i64,
+    pub currency: String,
+    #[oai(nullable)]
+    pub part_id: Option<Uuid>,
+    #[oai(nullable)]
+    pub added_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<WorkLine> for RoadsideWorkLine {
+    fn from(w: WorkLine) -> Self {
+        Self {
+            id: w.id,
+            kind: w.kind,
+            description: w.description,
+            quantity_milli: w.quantity_milli,
+            unit_price_minor: w.unit_price.minor,
+            amount_minor: w.amount.minor,
+            currency: w.amount.currency.as_str().to_owned(),
+            part_id: w.part_id,
+            added_by: w.added_by,
+            created_at: w.created_at,
+        }
+    }
+}
+
+/// The invoice of a roadside job: the call-out and the work.
+#[derive(Object)]
+pub struct RoadsideBill {
+    pub invoice_id: Uuid,
+    pub number: String,
+    pub total_minor: i64,
+    pub balance_due_minor: i64,
+    pub currency: String,
+}
+
+impl From<Bill> for RoadsideBill {
+    fn from(b: Bill) -> Self {
+        Self {
+            invoice_id: b.invoice_id,
+            number: b.number,
+            total_minor: b.total.minor,
+            balance_due_minor: b.balance_due.minor,
+            currency: b.total.currency.as_str().to_owned(),
         }
     }
 }
@@ -701,4 +769,52 @@ pub struct MechanicRoadside {
     pub takes_roadside: bool,
     #[oai(nullable)]
     pub on_duty_since: Option<DateTime<Utc>>,
+}
+
+/// A message of a request's chat, oldest first in its list.
+#[derive(Object)]
+pub struct RoadsideMessage {
+    pub id: Uuid,
+    /// `driver` or `crew` (the request's mechanic or a dispatcher).
+    pub side: String,
+    #[oai(nullable)]
+    pub author: Option<String>,
+    pub body: String,
+    /// `web`, or `sms` for a driver's texted answer.
+    pub channel: String,
+    pub created_at: DateTime<Utc>,
+    /// Whether the other side has read it.
+    pub read: bool,
+}
+
+impl From<ChatMessage> for RoadsideMessage {
+    fn from(m: ChatMessage) -> Self {
+        Self {
+            id: m.id,
+            side: match m.side {
+                pitlane_frontdesk::conversations::ChatSide::Driver => "driver",
+                pitlane_frontdesk::conversations::ChatSide::Crew => "crew",
+            }
+            .to_owned(),
+            author: m.author,
+            body: m.body,
+            channel: m.channel,
+            created_at: m.at,
+            read: m.read,
+        }
+    }
+}
+
+#[derive(Object)]
+#[oai(example)]
+pub struct RoadsideMessageWrite {
+    pub body: String,
+}
+
+impl Example for RoadsideMessageWrite {
+    fn example() -> Self {
+        Self {
+            body: "I am ten minutes away; please put your hazard lights on.".into(),
+        }
+    }
 }

@@ -6,7 +6,7 @@
 pub(crate) mod json;
 
 use pitlane_domain::roadside::RoadsideStatus;
-use pitlane_roadside::{asking, dispatch, follow, progress, tracking};
+use pitlane_roadside::{asking, chat, dispatch, follow, progress, tracking, work};
 use poem::{Request, web::Data};
 use poem_openapi::{
     OpenApi,
@@ -17,12 +17,12 @@ use uuid::Uuid;
 
 use self::json::{
     DispatchBoard, DutyWrite, MechanicWrite, PositionTaken, PositionWrite, ReasonWrite,
-    RoadsideDuty, RoadsideOffer, RoadsideRequest, RoadsideRequestDetail, RoadsideRequestMade,
-    RoadsideRequestWrite, StepWrite,
+    RoadsideDuty, RoadsideMessage, RoadsideMessageWrite, RoadsideOffer, RoadsideRequest,
+    RoadsideRequestDetail, RoadsideRequestMade, RoadsideRequestWrite, RoadsideWorkLine, StepWrite,
 };
 use super::{
     ApiTags, Caller,
-    shapes::{Created, Page, PageQuery},
+    shapes::{Created, NoContent, Page, PageQuery},
     site,
 };
 use crate::problem::Problem;
@@ -238,6 +238,149 @@ impl RoadsideApi {
         )
         .await?;
         Ok(Json(view.into()))
+    }
+
+    /// A request's chat
+    ///
+    /// Needs `roadside.dispatch`, or `jobs.work` as the request's mechanic. The messages
+    /// between the driver and the crew, oldest first, each with whether the other side has
+    /// read it. Live: `roadside.message` and `roadside.read` on the request's stream.
+    #[oai(
+        path = "/roadside/requests/:request_id/messages",
+        method = "get",
+        operation_id = "list_roadside_messages"
+    )]
+    async fn messages(
+        &self,
+        Caller(auth): Caller,
+        state: Data<&AppState>,
+        request_id: Path<Uuid>,
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<Page<RoadsideMessage>>, Problem> {
+        let chat = chat::for_crew(&state.roadside, &auth.actor, request_id.0).await?;
+        let items: Vec<RoadsideMessage> = chat.messages.into_iter().map(Into::into).collect();
+        let page = PageQuery::new(cursor.0, limit.0);
+        Ok(Json(Page::from_ordered(items, &page, |m| m.id)?))
+    }
+
+    /// Write to the driver
+    ///
+    /// Needs `roadside.dispatch`, or `jobs.work` as the request's mechanic, while the request
+    /// is open (afterwards a 409). Shown live on the driver's page; a driver whose page is
+    /// closed gets it by SMS (with their consent) or e-mail, with their link to answer.
+    #[oai(
+        path = "/roadside/requests/:request_id/messages",
+        method = "post",
+        operation_id = "write_roadside_message"
+    )]
+    async fn write(
+        &self,
+        Caller(auth): Caller,
+        state: Data<&AppState>,
+        req: &Request,
+        request_id: Path<Uuid>,
+        body: Json<RoadsideMessageWrite>,
+    ) -> Result<Created<RoadsideMessage>, Problem> {
+        let site = site(&state, req)?;
+        let message = chat::crew_writes(
+            &state.roadside,
+            &auth.actor,
+            request_id.0,
+            &body.0.body,
+            &site,
+        )
+        .await?;
+        Ok(Created::new(message))
+    }
+
+    /// Mark the driver's messages read
+    ///
+    /// Needs `roadside.dispatch`, or `jobs.work` as the request's mechanic. The driver sees
+    /// their messages marked read.
+    #[oai(
+        path = "/roadside/requests/:request_id/messages/read",
+        method = "post",
+        operation_id = "read_roadside_messages"
+    )]
+    async fn read(
+        &self,
+        Caller(auth): Caller,
+        state: Data<&AppState>,
+        request_id: Path<Uuid>,
+    ) -> Result<NoContent, Problem> {
+        chat::read_by_crew(&state.roadside, &auth.actor, request_id.0).await?;
+        Ok(NoContent::Done)
+    }
+
+    /// The work done at the roadside
+    ///
+    /// Needs `roadside.dispatch`, or `jobs.work` as the request's mechanic. In the order it
+    /// was added.
+    #[oai(
+        path = "/roadside/requests/:request_id/work",
+        method = "get",
+        operation_id = "list_roadside_work"
+    )]
+    async fn work(
+        &self,
+        Caller(auth): Caller,
+        state: Data<&AppState>,
+        request_id: Path<Uuid>,
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<Page<RoadsideWorkLine>>, Problem> {
+        let lines = work::list(&state.roadside, &auth.actor, request_id.0).await?;
+        let items: Vec<RoadsideWorkLine> = lines.into_iter().map(Into::into).collect();
+        let page = PageQuery::new(cursor.0, limit.0);
+        Ok(Json(Page::from_ordered(items, &page, |l| l.id)?))
+    }
+
+    /// Add work or a part
+    ///
+    /// Needs `roadside.dispatch`, or `jobs.work` as the request's mechanic, while they are
+    /// with the car (on site or working; otherwise a 409). Priced as a repair order's line:
+    /// labour at the branch's rate unless a price is typed, a catalogue part at its selling
+    /// price. When the car is fixed the parts leave the branch's stock and one invoice is
+    /// issued for the call-out and the work.
+    #[oai(
+        path = "/roadside/requests/:request_id/work",
+        method = "post",
+        operation_id = "add_roadside_work"
+    )]
+    async fn add_work(
+        &self,
+        Caller(auth): Caller,
+        state: Data<&AppState>,
+        request_id: Path<Uuid>,
+        body: Json<crate::api::repair_orders::json::LineWrite>,
+    ) -> Result<Created<RoadsideWorkLine>, Problem> {
+        let line = work::add(&state.roadside, &auth.actor, request_id.0, &body.0.into()).await?;
+        Ok(Created::new(line))
+    }
+
+    /// Remove work or a part
+    ///
+    /// Needs `roadside.dispatch`, or `jobs.work` as the request's mechanic, while they are
+    /// with the car.
+    #[oai(
+        path = "/roadside/requests/:request_id/work/:line_id",
+        method = "delete",
+        operation_id = "remove_roadside_work"
+    )]
+    async fn remove_work(
+        &self,
+        Caller(auth): Caller,
+        state: Data<&AppState>,
+        request_id: Path<Uuid>,
+        line_id: Path<Uuid>,
+    ) -> Result<NoContent, Problem> {
+        work::remove(&state.roadside, &auth.actor, request_id.0, line_id.0).await?;
+        Ok(NoContent::Done)
     }
 
     /// The dispatch board

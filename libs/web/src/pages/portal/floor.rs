@@ -258,7 +258,8 @@ async fn earnings_page(
                 table {
                     thead { tr {
                         th scope="col" { "Mechanic" } th scope="col" { "Pay" } th scope="col" { "Clocked" }
-                        th scope="col" { "Billed hours" } th scope="col" { "Efficiency" } th scope="col" { "Earned" }
+                        th scope="col" { "Billed hours" } th scope="col" { "Efficiency" }
+                        th scope="col" { "Roadside" } th scope="col" { "Earned" }
                     } }
                     tbody {
                         @for e in &rows {
@@ -268,6 +269,12 @@ async fn earnings_page(
                                 td { (hours(e.work.clocked)) }
                                 td { (e.work.billed_hours.normalize()) }
                                 td { @if let Some(x) = e.efficiency { ((x * rust_decimal::Decimal::from(100)).round().normalize()) "%" } @else { "—" } }
+                                td {
+                                    @if e.roadside_jobs == 0 { "—" } @else {
+                                        (e.roadside_jobs) " · "
+                                        @if let Some(share) = ctx.money(e.roadside_commission) { (share) }
+                                    }
+                                }
                                 td { strong { @if let Some(earned) = ctx.money(e.earned) { (earned) } } }
                             }
                         }
@@ -275,7 +282,7 @@ async fn earnings_page(
                 }
             }))
             @if rows.is_empty() { p class="muted" { "Nobody clocked time in this period." } }
-            p class="muted" { "Efficiency is billed hours ÷ clocked hours. Hours count jobs finished in the period." }
+            p class="muted" { "Efficiency is billed hours ÷ clocked hours. Hours count jobs finished in the period; a roadside job counts from setting off to its end, and its share of the call-out is earned." }
         },
     );
     Ok(body.into_response())

@@ -12,11 +12,14 @@ use pitlane_domain::{
     permissions::Permission,
     roadside::{GeoPoint, RoadsideStatus},
 };
+use pitlane_frontdesk::conversations::ChatSide;
 use pitlane_roadside::{
+    chat,
     dispatch::{self, Board},
     follow::{self, Detail},
     progress::{self, Step},
     request::CLOSED,
+    work,
     settings,
 };
 use poem::{
@@ -32,7 +35,7 @@ use crate::pages::kit::{
     map::{Mark, distance_text, overview},
     page, submit, table_region,
 };
-use crate::pages::site::roadside::request_body;
+use crate::pages::site::roadside::{chat_card, request_body};
 use crate::{links::site_of, tenant::TenantScope};
 use pitlane_app::state::AppState;
 
@@ -47,6 +50,9 @@ pub fn routes(routes: Route) -> Route {
         .at("/portal/roadside/:id/assign", post(assign))
         .at("/portal/roadside/:id/release", post(release))
         .at("/portal/roadside/:id/cancel", post(cancel))
+        .at("/portal/roadside/:id/messages", post(write))
+        .at("/portal/roadside/:id/work", post(add_work))
+        .at("/portal/roadside/:id/work/:line/remove", post(remove_work))
 }
 
 const LABELS: &[(&str, &str)] = &[
@@ -55,6 +61,12 @@ const LABELS: &[(&str, &str)] = &[
     ("mechanic_id", "Mechanic"),
     ("reason", "Why"),
     ("note", "What was done"),
+    ("body", "Message"),
+    ("kind", "Kind"),
+    ("description", "Description"),
+    ("quantity", "Quantity"),
+    ("unit_price", "Price"),
+    ("part_id", "Part"),
     ("on_duty", "Duty"),
     ("latitude", "Position"),
     ("csrf", "Form"),
@@ -304,6 +316,13 @@ async fn request_view(
     let r = &detail.request;
     let mine = r.mechanic_id == Some(actor.membership_id.0);
     let dispatcher = actor.can(Permission::RoadsideDispatch);
+    // The request's mechanic and the dispatchers talk with the driver; looking is reading.
+    let talk = if mine || dispatcher {
+        chat::read_by_crew(&state.roadside, actor, id).await?;
+        Some(chat::for_crew(&state.roadside, actor, id).await?)
+    } else {
+        None
+    };
     let mechanics = if dispatcher && r.status.is_open() {
         pitlane_frontdesk::resources::mechanics(&state.frontdesk, actor)
             .await?
@@ -311,6 +330,22 @@ async fn request_view(
             .filter(|m| m.branches.as_ref().is_none_or(|b| b.contains(&r.branch_id)))
             .map(|m| (m.membership_id.to_string(), m.name))
             .collect::<Vec<_>>()
+    } else {
+        Vec::new()
+    };
+    let with_car = (mine || dispatcher)
+        && matches!(r.status, RoadsideStatus::OnSite | RoadsideStatus::Working);
+    let parts: Vec<(String, String)> = if with_car {
+        std::iter::once((String::new(), "Not from stock".to_owned()))
+            .chain(
+                pitlane_inventory::parts::list(&state.inventory, actor, None, None, 200)
+                    .await?
+                    .items
+                    .into_iter()
+                    .filter(|p| p.active)
+                    .map(|p| (p.id.to_string(), format!("{} ({})", p.name, p.sku))),
+            )
+            .collect()
     } else {
         Vec::new()
     };
@@ -337,11 +372,39 @@ async fn request_view(
                 data-share-position=[(mine && r.status.shares_location()).then(|| ctx.link("/api/v1/roadside/positions"))] {
                 (request_body(state, &detail, &zone))
                 @if let Some(note) = &r.note { section class="card" { h2 { "The driver says" } p { (note) } } }
+            }
+            @if let Some(talk) = &talk {
+                (chat_card(ctx, talk, ChatSide::Crew, &zone, &ctx.link(&format!("/portal/roadside/{id}")), &action("messages"), None, errors, form))
+            }
+            div id="roadside-actions" data-refresh=(ctx.link(&format!("/portal/roadside/{id}"))) {
                 @if r.status == RoadsideStatus::Requested && actor.can(Permission::JobsWork) && !mine {
                     form method="post" action=(action("accept")) {
                         (csrf_input(ctx))
                         button class="button" type="submit" { "Take this request" }
                     }
+                }
+                @if with_car {
+                    section class="card" aria-labelledby="work-add-heading" {
+                        h2 id="work-add-heading" { "Add work or a part" }
+                        @for w in &detail.work {
+                            form class="inline" method="post" action=(action(&format!("work/{}/remove", w.id))) {
+                                (csrf_input(ctx))
+                                button class="button secondary" type="submit" aria-label=(format!("Remove {}", w.description)) { "Remove " (w.description) }
+                            }
+                        }
+                        form class="stack" method="post" action=(action("work")) novalidate {
+                            (csrf_input(ctx))
+                            (select("kind", "Kind", &WORK_KINDS.iter().map(|(k, l)| ((*k).to_owned(), (*l).to_owned())).collect::<Vec<_>>(), form.get("kind"), errors))
+                            (select("part_id", "Part from stock", &parts, form.get("part_id"), errors))
+                            (Field::new("description", "Description (optional for a part)", form.get("description")).render(errors))
+                            (Field::new("quantity", "Hours or units", form.get("quantity")).render(errors))
+                            (Field::new("unit_price", "Price (empty: the usual rate or price)", form.get("unit_price")).render(errors))
+                            div { button class="button" type="submit" { "Add" } }
+                        }
+                    }
+                }
+                @if let Some(bill) = &detail.bill {
+                    p { a href=(ctx.link(&format!("/portal/invoices/{}", bill.invoice_id))) { "Invoice " (bill.number) } ": " (bill.total) }
                 }
                 @if (mine || dispatcher) && !steps_for(r.status).is_empty() {
                     section class="card" aria-labelledby="step-heading" {
@@ -422,6 +485,7 @@ async fn request_events(
         id,
         Topic::Roadside,
         CLOSED,
+        None,
     )
     .await)
 }
@@ -449,6 +513,75 @@ where
         },
         |p, errors| async move { request_view(staff, state, scope, id, &errors, &p).await },
     )
+    .await
+}
+
+/// What a mechanic can add at the roadside.
+const WORK_KINDS: [(&str, &str); 4] = [
+    ("labour", "Labour (hours)"),
+    ("labour_flat", "Labour (fixed price)"),
+    ("part", "Part"),
+    ("fee", "Fee"),
+];
+
+#[handler]
+async fn add_work(
+    staff: Staff,
+    Data(state): Data<&AppState>,
+    Data(scope): Data<&TenantScope>,
+    Path(id): Path<Uuid>,
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
+    let next = format!("/portal/roadside/{id}");
+    on_request(staff, state, scope, id, form, next, |p| async move {
+        let input = pitlane_workshop::lines::LineInput {
+            kind: p.get("kind").to_owned(),
+            description: p.optional("description"),
+            quantity: p.optional("quantity"),
+            unit_price: p.optional("unit_price"),
+            part_id: Uuid::try_parse(p.get("part_id")).ok().map(Into::into),
+            ..Default::default()
+        };
+        work::add(&state.roadside, &staff.actor, id, &input)
+            .await
+            .map(|_| ())
+    })
+    .await
+}
+
+#[handler]
+async fn remove_work(
+    staff: Staff,
+    Data(state): Data<&AppState>,
+    Data(scope): Data<&TenantScope>,
+    Path((id, line)): Path<(Uuid, Uuid)>,
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
+    let next = format!("/portal/roadside/{id}");
+    on_request(staff, state, scope, id, form, next, |_| async move {
+        work::remove(&state.roadside, &staff.actor, id, line).await
+    })
+    .await
+}
+
+#[handler]
+async fn write(
+    staff: Staff,
+    Data(state): Data<&AppState>,
+    Data(scope): Data<&TenantScope>,
+    Path(id): Path<Uuid>,
+    form: Pairs,
+) -> PageResult {
+    let staff = &staff;
+    let next = format!("/portal/roadside/{id}#chat");
+    on_request(staff, state, scope, id, form, next, |p| async move {
+        let site = site_of(&state.config, scope);
+        chat::crew_writes(&state.roadside, &staff.actor, id, p.get("body"), &site)
+            .await
+            .map(|_| ())
+    })
     .await
 }
 

@@ -11,8 +11,10 @@ use pitlane_domain::{
     FieldErrors, ServiceError, live::Topic, permissions::Role,
     roadside::{RoadsideStatus, Trouble},
 };
+use pitlane_frontdesk::conversations::ChatSide;
 use pitlane_roadside::{
     asking::{self, Ask, Quote},
+    chat::{self, Chat},
     follow::{self, Detail},
     request::CLOSED,
     settings,
@@ -45,6 +47,7 @@ pub fn routes(routes: Route) -> Route {
         .at("/roadside/track", get(track))
         .at("/roadside/track/events", get(track_events))
         .at("/roadside/track/cancel", post(cancel))
+        .at("/roadside/track/messages", post(write))
 }
 
 const LABELS: &[(&str, &str)] = &[
@@ -64,6 +67,7 @@ const LABELS: &[(&str, &str)] = &[
     ("code_by", "Code"),
     ("code", "Code"),
     ("reason", "Why"),
+    ("body", "Message"),
     ("token", "Link"),
     ("csrf", "Form"),
 ];
@@ -493,6 +497,12 @@ pub(crate) fn request_body(state: &AppState, d: &Detail, zone: &chrono_tz::Tz) -
                 @if let Some(at) = r.arrived_at { dt { "Arrived" } dd { (at.with_timezone(zone).format("%H:%M")) } }
             }
         }
+        @if !d.work.is_empty() {
+            section class="card" aria-labelledby="work-heading" {
+                h2 id="work-heading" { "What was done" }
+                (work_table(&d.work))
+            }
+        }
         section class="card" aria-labelledby="timeline-heading" {
             h2 id="timeline-heading" { "What has happened" }
             ol class="timeline" {
@@ -506,6 +516,27 @@ pub(crate) fn request_body(state: &AppState, d: &Detail, zone: &chrono_tz::Tz) -
             }
         }
     }
+}
+
+/// The work and parts of a request, with their amounts before tax.
+pub(crate) fn work_table(lines: &[pitlane_roadside::work::WorkLine]) -> Markup {
+    crate::pages::kit::table_region(
+        "Work and parts",
+        html! {
+            table {
+                thead { tr { th scope="col" { "Item" } th scope="col" { "Quantity" } th scope="col" { "Amount" } } }
+                tbody {
+                    @for w in lines {
+                        tr id=(format!("work-{}", w.id)) {
+                            td { (w.description) }
+                            td { (pitlane_domain::quantity::from_milli(w.quantity_milli).normalize()) }
+                            td { (w.amount) }
+                        }
+                    }
+                }
+            }
+        },
+    )
 }
 
 async fn zone_of(state: &AppState, scope: &TenantScope, branch_id: Uuid) -> chrono_tz::Tz {
@@ -527,6 +558,12 @@ async fn track_page(
     form: &Pairs,
 ) -> PageResult {
     let detail = follow::for_driver(&state.roadside, &scope.ctx(), token).await?;
+    // The driver is looking: what the crew wrote is read, and they need no text about it.
+    chat::read_by_driver(&state.roadside, &scope.ctx(), token).await?;
+    let talk = chat::for_driver(&state.roadside, &scope.ctx(), token).await?;
+    if detail.request.status.is_open() {
+        chat::driver_here(&state.roadside, scope.tenant.id, detail.request.id).await;
+    }
     let zone = zone_of(state, scope, detail.request.branch_id).await;
     let r = &detail.request;
     let here = query_link("/roadside/track", &[("token", token.to_owned())]);
@@ -548,6 +585,22 @@ async fn track_page(
                 data-events-src=[r.status.is_open().then(|| ctx.link(&events))] {
                 (request_body(state, &detail, &zone))
             }
+            // A region of its own, so the bill appears live when the job is done.
+            div id="roadside-bill" data-refresh=(ctx.link(&here)) {
+                @if let Some(bill) = &detail.bill {
+                    section class="card" aria-labelledby="bill-heading" {
+                        h2 id="bill-heading" { "Your bill" }
+                        p { "Invoice " (bill.number) ": " strong { (bill.total) } " in all, with tax." }
+                        @if bill.balance_due.minor > 0 {
+                            p { a class="button" href=(pitlane_billing::invoices::customer_link(&state.billing, &site_of(&state.config, scope), pitlane_domain::ids::InvoiceId(bill.invoice_id))) { "Pay " (bill.balance_due) " by card" } }
+                            p class="muted" { "Or pay later: we sent the invoice to you too." }
+                        } @else {
+                            p { "Paid. Thank you!" }
+                        }
+                    }
+                }
+            }
+            (chat_card(ctx, &talk, ChatSide::Driver, &zone, &ctx.link(&here), &ctx.link("/roadside/track/messages"), Some(token), errors, form))
             @if cancellable {
                 section class="card" aria-labelledby="cancel-heading" {
                     h2 id="cancel-heading" { "Got going again?" }
@@ -595,6 +648,63 @@ async fn cancel(
     }
 }
 
+/// A request's chat on the driver's and the staff's page: the messages (a region fetched
+/// again when one comes) and, while the request is open, the form to write. `token` is the
+/// driver's link, when the driver is the reader.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn chat_card(
+    ctx: &PageCtx,
+    talk: &Chat,
+    ours: ChatSide,
+    zone: &chrono_tz::Tz,
+    refresh: &str,
+    action: &str,
+    token: Option<&str>,
+    errors: &FieldErrors,
+    form: &Pairs,
+) -> Markup {
+    let with = match ours {
+        ChatSide::Driver => "Messages with your mechanic",
+        ChatSide::Crew => "Messages with the driver",
+    };
+    html! {
+        section class="card" id="chat" aria-labelledby="chat-heading" {
+            h2 id="chat-heading" { (with) }
+            div id="roadside-chat" data-refresh=(refresh) aria-live="polite" {
+                (crate::pages::kit::chat::roadside(&talk.messages, ours, zone))
+            }
+            @if talk.open {
+                form class="stack" method="post" action=(action) novalidate {
+                    (csrf_input(ctx))
+                    @if let Some(token) = token { input type="hidden" name="token" value=(token); }
+                    (textarea("body", "Message", form.get("body"), errors))
+                    div { button class="button" type="submit" { "Send" } }
+                }
+            }
+        }
+    }
+}
+
+#[handler]
+async fn write(
+    ctx: PageCtx,
+    state: Data<&AppState>,
+    scope: Data<&TenantScope>,
+    form: Pairs,
+) -> PageResult {
+    let token = form.get("token").to_owned();
+    match chat::driver_writes(&state.roadside, &scope.ctx(), &token, form.get("body")).await {
+        Ok(_) => {
+            let next = query_link("/roadside/track", &[("token", token)]);
+            Ok(Redirect::see_other(format!("{}#chat", scope.link(&next))).into_response())
+        }
+        Err(ServiceError::Invalid(errors) | ServiceError::Conflict(errors)) => {
+            track_page(&ctx, &state, &scope, &token, &errors, &form).await
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
 /// The request's live updates for the driver holding its link: its steps and the mechanic's
 /// position, never anything else of the workshop's; the stream ends when the request does.
 #[handler]
@@ -605,7 +715,21 @@ async fn track_events(
     Query(q): Query<TrackQuery>,
 ) -> PageResult {
     let id = follow::driver_may_follow(&state.roadside, &scope.ctx(), &q.token).await?;
-    Ok(crate::events::stream_until(&state, req, scope.tenant.id, id, Topic::Roadside, CLOSED).await)
+    // While the stream is open the driver counts as watching: the crew's messages need no text.
+    let (open, mut gone) = tokio::sync::oneshot::channel::<()>();
+    if let Some(id) = id {
+        let (roadside, tenant) = (state.roadside.clone(), scope.tenant.id);
+        tokio::spawn(async move {
+            loop {
+                chat::driver_here(&roadside, tenant, id).await;
+                tokio::select! {
+                    _ = tokio::time::sleep(chat::PRESENCE_BEAT) => {}
+                    _ = &mut gone => break,
+                }
+            }
+        });
+    }
+    Ok(crate::events::stream_until(&state, req, scope.tenant.id, id, Topic::Roadside, CLOSED, Some(open)).await)
 }
 
 #[derive(Deserialize)]

@@ -1,0 +1,359 @@
+//! A request's chat: the driver and the crew (its mechanic and the dispatchers) write to each
+//! other inside the request, delivered live both ways through the request's stream, with read
+//! marks. A crew message reaches a driver whose page is closed by SMS (or e-mail), and the
+//! driver's texted answer comes back into the chat (`frontdesk::conversations::sms_received`).
+//! The messages are part of the customer's conversation: the inbox and their account show
+//! them in the customer's history.
+//!
+//! The live events carry no text: the request's stream is also followed by mechanics it is
+//! offered to, who are not in the conversation; readers fetch the chat when told.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use pitlane_domain::{
+    Actor, FieldErrors, ServiceError, live::Topic, messages::MessageKind, permissions::Permission,
+};
+use pitlane_frontdesk::conversations::{self, ChatSide};
+use pitlane_store::{
+    TenantCtx, TenantTx,
+    entity::{conversation_message, customer, roadside_request},
+    sea_orm::{ActiveValue::Set, IntoActiveModel},
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    Roadside, follow,
+    request::{display_number, driver_link, status_of},
+};
+
+/// How long a driver counts as watching after their page's stream last said so; the stream
+/// says so every [`PRESENCE_BEAT`].
+const PRESENCE_FOR: Duration = Duration::from_secs(45);
+pub const PRESENCE_BEAT: Duration = Duration::from_secs(20);
+
+/// One message of the chat.
+#[derive(Debug, Clone)]
+pub struct ChatMessage {
+    pub id: Uuid,
+    pub side: ChatSide,
+    pub author: Option<String>,
+    pub body: String,
+    /// `web`, or `sms` for a driver's texted answer.
+    pub channel: String,
+    pub at: DateTime<Utc>,
+    /// Whether the other side has read it.
+    pub read: bool,
+}
+
+/// The chat of a request, oldest first, and whether it still takes messages.
+#[derive(Debug, Clone)]
+pub struct Chat {
+    pub messages: Vec<ChatMessage>,
+    pub open: bool,
+}
+
+fn side_of(m: &conversation_message::Model) -> ChatSide {
+    if m.direction == "in" {
+        ChatSide::Driver
+    } else {
+        ChatSide::Crew
+    }
+}
+
+async fn chat_of(tx: &TenantTx, row: &roadside_request::Model) -> Result<Chat, ServiceError> {
+    let messages = conversations::roadside_messages(tx, row.id)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let side = side_of(&m);
+            // Read by the other side: the driver reads the crew's, the crew the driver's.
+            let mark = match side {
+                ChatSide::Crew => row.driver_read_at,
+                ChatSide::Driver => row.crew_read_at,
+            };
+            ChatMessage {
+                id: m.id,
+                side,
+                read: mark.is_some_and(|at| at >= m.created_at),
+                author: m.author_name,
+                body: m.body,
+                channel: m.channel,
+                at: m.created_at,
+            }
+        })
+        .collect();
+    Ok(Chat {
+        messages,
+        open: status_of(row).is_open(),
+    })
+}
+
+/// The request, if the member is in its chat: its mechanic or a dispatcher. A mechanic it is
+/// merely offered to sees the request but not the conversation.
+async fn as_crew(
+    tx: &TenantTx,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<roadside_request::Model, ServiceError> {
+    let row = follow::seen(tx, actor, id).await?;
+    if actor.can(Permission::RoadsideDispatch) || row.mechanic_id == Some(actor.membership_id.0) {
+        Ok(row)
+    } else {
+        Err(ServiceError::Forbidden(
+            "the request's mechanic or a dispatcher",
+        ))
+    }
+}
+
+/// The chat as the crew reads it.
+pub async fn for_crew(rs: &Roadside, actor: &Actor, id: Uuid) -> Result<Chat, ServiceError> {
+    let tx = rs.store().tx(&TenantCtx::of(actor)).await?;
+    let row = as_crew(&tx, actor, id).await?;
+    let chat = chat_of(&tx, &row).await?;
+    tx.commit().await?;
+    Ok(chat)
+}
+
+/// The chat as the driver holding the link reads it.
+pub async fn for_driver(
+    rs: &Roadside,
+    tenant: &TenantCtx,
+    token: &str,
+) -> Result<Chat, ServiceError> {
+    let tx = rs.store().tx(tenant).await?;
+    let row = follow::by_token_in(rs, &tx, token).await?;
+    let chat = chat_of(&tx, &row).await?;
+    tx.commit().await?;
+    Ok(chat)
+}
+
+/// Moves a side's read mark to now when the other side wrote since it; says whether it moved.
+async fn mark_read(
+    tx: &TenantTx,
+    row: roadside_request::Model,
+    reader: ChatSide,
+) -> Result<Option<roadside_request::Model>, ServiceError> {
+    let mark = match reader {
+        ChatSide::Driver => row.driver_read_at,
+        ChatSide::Crew => row.crew_read_at,
+    };
+    let unread = conversations::roadside_messages(tx, row.id)
+        .await?
+        .iter()
+        .any(|m| side_of(m) != reader && mark.is_none_or(|at| at < m.created_at));
+    if !unread {
+        return Ok(None);
+    }
+    let mut active = row.into_active_model();
+    match reader {
+        ChatSide::Driver => active.driver_read_at = Set(Some(Utc::now())),
+        ChatSide::Crew => active.crew_read_at = Set(Some(Utc::now())),
+    }
+    Ok(Some(tx.update(active).await?))
+}
+
+/// The crew has read the driver's messages (the request's page shows them).
+pub async fn read_by_crew(rs: &Roadside, actor: &Actor, id: Uuid) -> Result<(), ServiceError> {
+    let tx = rs.store().tx(&TenantCtx::of(actor)).await?;
+    let row = as_crew(&tx, actor, id).await?;
+    let moved = mark_read(&tx, row, ChatSide::Crew).await?;
+    tx.commit().await?;
+    if let Some(row) = moved {
+        announce(rs, &row, "roadside.read", json!({"reader": "crew"})).await;
+    }
+    Ok(())
+}
+
+/// The driver has read the crew's messages (their page shows them).
+pub async fn read_by_driver(
+    rs: &Roadside,
+    tenant: &TenantCtx,
+    token: &str,
+) -> Result<(), ServiceError> {
+    let tx = rs.store().tx(tenant).await?;
+    let row = follow::by_token_in(rs, &tx, token).await?;
+    let moved = mark_read(&tx, row, ChatSide::Driver).await?;
+    tx.commit().await?;
+    if let Some(row) = moved {
+        announce(rs, &row, "roadside.read", json!({"reader": "driver"})).await;
+    }
+    Ok(())
+}
+
+fn still_open(row: &roadside_request::Model) -> Result<(), ServiceError> {
+    if status_of(row).is_open() {
+        Ok(())
+    } else {
+        Err(ServiceError::Conflict(FieldErrors::single(
+            "body",
+            "this request has ended; write to the workshop from your messages instead",
+        )))
+    }
+}
+
+/// The request's mechanic or a dispatcher writes to the driver. A driver whose page is closed
+/// gets it by SMS (with consent) or e-mail, with their link to answer.
+pub async fn crew_writes(
+    rs: &Roadside,
+    actor: &Actor,
+    id: Uuid,
+    text: &str,
+    site: &str,
+) -> Result<ChatMessage, ServiceError> {
+    let text = conversations::body(text)?;
+    let tx = rs.store().tx(&TenantCtx::of(actor)).await?;
+    let row = as_crew(&tx, actor, id).await?;
+    still_open(&row)?;
+    let author = tx.actor_name(actor).await?;
+    let message = conversations::append_roadside(
+        &tx,
+        row.customer_id,
+        row.id,
+        ChatSide::Crew,
+        &text,
+        author.clone(),
+    )
+    .await?;
+    // Whoever answers has read what came before.
+    let mut active = row.clone().into_active_model();
+    active.crew_read_at = Set(Some(message.created_at));
+    let row = tx.update(active).await?;
+    if !driver_watching(rs, &row).await {
+        text_driver(rs, &tx, &row, &message, site).await?;
+    }
+    tx.commit().await?;
+    announce(rs, &row, "roadside.message", message_event(&message)).await;
+    Ok(to_chat_message(message, false))
+}
+
+/// The driver writes to the crew through their link.
+pub async fn driver_writes(
+    rs: &Roadside,
+    tenant: &TenantCtx,
+    token: &str,
+    text: &str,
+) -> Result<ChatMessage, ServiceError> {
+    let text = conversations::body(text)?;
+    let tx = rs.store().tx(tenant).await?;
+    let row = follow::by_token_in(rs, &tx, token).await?;
+    still_open(&row)?;
+    let name = tx
+        .get::<customer::Entity>(row.customer_id)
+        .await
+        .ok()
+        .map(|c| c.name);
+    let message =
+        conversations::append_roadside(&tx, row.customer_id, row.id, ChatSide::Driver, &text, name)
+            .await?;
+    let mut active = row.clone().into_active_model();
+    active.driver_read_at = Set(Some(message.created_at));
+    let row = tx.update(active).await?;
+    tx.commit().await?;
+    announce(rs, &row, "roadside.message", message_event(&message)).await;
+    Ok(to_chat_message(message, false))
+}
+
+fn to_chat_message(m: conversation_message::Model, read: bool) -> ChatMessage {
+    ChatMessage {
+        id: m.id,
+        side: side_of(&m),
+        read,
+        author: m.author_name,
+        body: m.body,
+        channel: m.channel,
+        at: m.created_at,
+    }
+}
+
+fn message_event(m: &conversation_message::Model) -> serde_json::Value {
+    let side = match side_of(m) {
+        ChatSide::Driver => "driver",
+        ChatSide::Crew => "crew",
+    };
+    json!({"message_id": m.id, "side": side, "at": m.created_at})
+}
+
+/// Tells the request's stream (its driver, its mechanic, the dispatchers on its page).
+pub(crate) async fn announce(
+    rs: &Roadside,
+    row: &roadside_request::Model,
+    kind: &str,
+    mut data: serde_json::Value,
+) {
+    data["id"] = json!(row.id);
+    rs.live()
+        .publish(row.tenant_id, Topic::Roadside, Some(row.id), kind, data)
+        .await;
+}
+
+async fn text_driver(
+    rs: &Roadside,
+    tx: &TenantTx,
+    row: &roadside_request::Model,
+    message: &conversation_message::Model,
+    site: &str,
+) -> Result<(), ServiceError> {
+    let customer = tx.get::<customer::Entity>(row.customer_id).await?;
+    let Some(to) = pitlane_frontdesk::customers::reach(&customer) else {
+        return Ok(());
+    };
+    let vars = [
+        ("customer_name", customer.name.clone()),
+        ("number", display_number(row.number)),
+        (
+            "author",
+            message
+                .author_name
+                .clone()
+                .unwrap_or_else(|| "Your mechanic".to_owned()),
+        ),
+        ("body", message.body.clone()),
+        ("link", driver_link(rs, site, row)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    rs.desk()
+        .outbox
+        .enqueue(
+            tx,
+            pitlane_notify::OutgoingMessage {
+                kind: MessageKind::RoadsideMessage,
+                to,
+                vars,
+                attachments: Vec::new(),
+                send_at: None,
+                idempotency_key: format!("rsmsg:{}", message.id),
+            },
+        )
+        .await?;
+    Ok(())
+}
+
+fn watching_key(tenant: Uuid, request: Uuid) -> String {
+    format!("roadside:watching:{tenant}:{request}")
+}
+
+/// The driver's page is open: its stream says so every [`PRESENCE_BEAT`], and the page when
+/// drawn. Shared across instances through the bus.
+pub async fn driver_here(rs: &Roadside, tenant: Uuid, request: Uuid) {
+    if let Err(err) = rs
+        .bus
+        .kv
+        .set(&watching_key(tenant, request), b"1", Some(PRESENCE_FOR))
+        .await
+    {
+        tracing::warn!(error = %err, "could not note that a driver is watching");
+    }
+}
+
+/// Whether the driver's page is open now. When the bus cannot tell, they are texted: a message
+/// twice is better than none.
+async fn driver_watching(rs: &Roadside, row: &roadside_request::Model) -> bool {
+    matches!(
+        rs.bus.kv.get(&watching_key(row.tenant_id, row.id)).await,
+        Ok(Some(_))
+    )
+}
