@@ -164,6 +164,9 @@ create index roadside_work_request on roadside_work (tenant_id, request_id, id);
 
 -- The request's chat is part of the customer's conversation: its messages name the request.
 alter table conversation_messages add column roadside_request_id uuid null;
+-- A photo sent in the chat: where it is stored (a key the application made) and its type.
+alter table conversation_messages add column photo_key text null;
+alter table conversation_messages add column photo_type text null;
 create index conversation_messages_roadside on conversation_messages (tenant_id, roadside_request_id, id);
 
 -- A guest's one-time code now confirms a booking or a roadside request.

@@ -271,6 +271,7 @@ async fn pages_with_b_ids(a: &Client, a_base: &str, world: &World) -> Vec<String
         format!("/portal/customers/{customer}/history/pdf"),
         format!("/portal/roadside/{roadside}"),
         format!("/portal/roadside/{roadside}/events"),
+        format!("/portal/roadside/{roadside}/photos/{roadside}"),
         format!("/portal/roadside?branch_id={branch}"),
         format!("/portal/settings/roadside?branch_id={branch}"),
     ];

@@ -906,6 +906,18 @@ async fn positions_older_than_thirty_days_are_coarsened() {
     }
 }
 
+/// A multipart form with one file field: its content type (with the boundary) and body.
+fn multipart(field: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "pitlane-test-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"photo.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
 /// The driver's link from the first message that carried it.
 async fn driver_token(shop: &Shop) -> String {
     let told = shop.outbox_of("roadside_update").await;
@@ -1116,6 +1128,105 @@ async fn the_driver_and_the_mechanic_talk_inside_the_request() {
             )
             .await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{shape:?}");
+
+        // Photos: the driver sends one from their page (checked by its bytes); the crew sees
+        // it in the chat and sends one by the API; nobody else can read them.
+        let page = driver.get(&track).await.text().await.expect("page");
+        let csrf = pitlane_testkit::csrf_token(&page).expect("a form token");
+        let upload = |bytes: &[u8]| {
+            let url = driver.url(&format!(
+                "/t/{slug}/roadside/track/photos?token={token}&csrf={csrf}"
+            ));
+            let (kind, body) = multipart("photo", bytes);
+            let http = driver.http.clone();
+            async move {
+                http.post(url)
+                    .header("content-type", kind)
+                    .body(body)
+                    .send()
+                    .await
+                    .expect("upload")
+            }
+        };
+        let refused = upload(b"GIF89a not a photo").await;
+        assert_eq!(
+            refused.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{shape:?}"
+        );
+        assert!(
+            refused
+                .text()
+                .await
+                .expect("page")
+                .contains("only JPEG, PNG, WebP or HEIC"),
+            "{shape:?}"
+        );
+        let sent = upload(pitlane_testkit::TINY_JPEG).await;
+        assert_eq!(sent.status(), StatusCode::SEE_OTHER, "{shape:?}");
+        let listed = shop.ok(&mechanic, Method::GET, &messages, None).await;
+        let photo = listed["items"]
+            .as_array()
+            .and_then(|i| i.last())
+            .expect("the photo's message")
+            .clone();
+        assert_eq!(photo["photo"], true, "{shape:?}: {listed}");
+        assert_eq!(photo["side"], "driver", "{shape:?}");
+        let mid = photo["id"].as_str().expect("id");
+        let got = mechanic
+            .get(&format!(
+                "/t/{slug}/api/v1/roadside/requests/{rid}/photos/{mid}"
+            ))
+            .await;
+        assert_eq!(got.status(), StatusCode::OK, "{shape:?}");
+        assert_eq!(got.headers()["content-type"], "image/jpeg", "{shape:?}");
+        assert_eq!(
+            got.bytes().await.expect("bytes").as_ref(),
+            pitlane_testkit::TINY_JPEG,
+            "{shape:?}"
+        );
+        let mine = driver
+            .get(&format!(
+                "/t/{slug}/roadside/track/photos/{mid}?token={token}"
+            ))
+            .await;
+        assert_eq!(mine.status(), StatusCode::OK, "{shape:?}");
+        let theirs = stranger
+            .get(&format!(
+                "/t/bravo/roadside/track/photos/{mid}?token={token}"
+            ))
+            .await;
+        assert_eq!(theirs.status(), StatusCode::NOT_FOUND, "{shape:?}");
+        let (status, _) = shop
+            .call(
+                &other,
+                Method::GET,
+                &format!("/roadside/requests/{rid}/photos/{mid}"),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{shape:?}");
+        let by_api = mechanic
+            .http
+            .post(mechanic.url(&format!("/t/{slug}/api/v1/roadside/requests/{rid}/photos")))
+            .header("content-type", "application/octet-stream")
+            .body(pitlane_testkit::TINY_JPEG.to_vec())
+            .send()
+            .await
+            .expect("upload");
+        let answer = pitlane_testkit::checked(
+            "POST",
+            &format!("/t/{slug}/api/v1/roadside/requests/{rid}/photos"),
+            by_api,
+        )
+        .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::CREATED,
+            "{shape:?}: {}",
+            answer.body
+        );
+        assert_eq!(answer.body["photo"], true, "{shape:?}");
 
         // Once the request has ended, the chat is read-only.
         for step in ["en_route", "on_site", "working", "done"] {

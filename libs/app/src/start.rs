@@ -140,6 +140,15 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
         kv: bus.kv.clone(),
         send_limits: pitlane_notify::abuse::SendLimits::new(bus.kv.clone()),
     };
+    let photos: Arc<dyn pitlane_workshop::storage::PhotoStorage> = match &config.photo_s3 {
+        Some(s3) => Arc::new(
+            pitlane_workshop::storage::S3Bucket::new(s3)
+                .map_err(|e| StartError::Setup(format!("photo storage: {e}")))?,
+        ),
+        None => Arc::new(pitlane_workshop::storage::LocalDisk::new(
+            config.photo_dir.clone(),
+        )),
+    };
     let frontdesk = pitlane_frontdesk::FrontDesk {
         store: store.clone(),
         outbox,
@@ -157,6 +166,7 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
                 store: store.clone(),
                 live: live.clone(),
                 bus: bus.clone(),
+                photos: photos.clone(),
             }),
         ]),
     };
@@ -167,15 +177,7 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
     let workshop = pitlane_workshop::Workshop {
         desk: frontdesk.clone(),
         inventory: inventory.clone(),
-        photos: match &config.photo_s3 {
-            Some(s3) => Arc::new(
-                pitlane_workshop::storage::S3Bucket::new(s3)
-                    .map_err(|e| StartError::Setup(format!("photo storage: {e}")))?,
-            ),
-            None => Arc::new(pitlane_workshop::storage::LocalDisk::new(
-                config.photo_dir.clone(),
-            )),
-        },
+        photos,
     };
     let billing = pitlane_billing::Billing::new(workshop.clone(), config.stripe.clone())
         .map_err(|e| StartError::Setup(format!("Stripe: {e}")))?;

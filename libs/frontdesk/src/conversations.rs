@@ -70,6 +70,12 @@ async fn conversation_of(
         .await?)
 }
 
+/// A message written in a roadside request's chat, perhaps with a photo (its key and type).
+struct InRoadside {
+    request_id: Uuid,
+    photo: Option<(String, String)>,
+}
+
 async fn append(
     tx: &TenantTx,
     conv: conversation::Model,
@@ -77,9 +83,11 @@ async fn append(
     channel: &str,
     text: &str,
     author: Option<String>,
-    roadside_request: Option<Uuid>,
+    roadside: Option<InRoadside>,
 ) -> Result<conversation_message::Model, ServiceError> {
     let now = Utc::now();
+    let roadside_request = roadside.as_ref().map(|r| r.request_id);
+    let (photo_key, photo_type) = roadside.and_then(|r| r.photo).unzip();
     let message = tx
         .insert(conversation_message::ActiveModel {
             tenant_id: Set(tx.tenant_id().0),
@@ -91,6 +99,8 @@ async fn append(
             author_name: Set(author),
             created_at: Set(now),
             roadside_request_id: Set(roadside_request),
+            photo_key: Set(photo_key),
+            photo_type: Set(photo_type),
         })
         .await?;
     let unread = conv.unread_for_staff;
@@ -115,7 +125,8 @@ pub enum ChatSide {
 }
 
 /// Writes a message of a roadside request's chat into the customer's conversation, so it joins
-/// their history; `text` has been checked with [`body`]. In the caller's transaction.
+/// their history; `text` has been checked with [`body`]; `photo` is a stored photo's key and
+/// type. In the caller's transaction.
 pub async fn append_roadside(
     tx: &TenantTx,
     customer_id: Uuid,
@@ -123,13 +134,15 @@ pub async fn append_roadside(
     side: ChatSide,
     text: &str,
     author: Option<String>,
+    photo: Option<(String, String)>,
 ) -> Result<conversation_message::Model, ServiceError> {
     let conv = conversation_of(tx, customer_id).await?;
     let direction = match side {
         ChatSide::Driver => "in",
         ChatSide::Crew => "out",
     };
-    append(tx, conv, direction, "web", text, author, Some(request_id)).await
+    let roadside = InRoadside { request_id, photo };
+    append(tx, conv, direction, "web", text, author, Some(roadside)).await
 }
 
 /// A roadside request's chat, oldest first (its last 500 messages).
@@ -471,7 +484,10 @@ pub async fn sms_received(
         "sms",
         text.trim(),
         Some(customer.name.clone()),
-        roadside,
+        roadside.map(|request_id| InRoadside {
+            request_id,
+            photo: None,
+        }),
     )
     .await?;
     tx.commit().await?;

@@ -223,14 +223,15 @@ pub async fn erase(fd: &FrontDesk, actor: &Actor, id: CustomerId) -> Result<Eras
             customer_note::Entity::delete_many().filter(customer_note::Column::CustomerId.eq(id.0)),
         )
         .await?;
+    // Invoices, repair orders and roadside requests are their owners' to blank (see
+    // `hooks`); before the conversation goes, so a roadside chat's photos can be found.
+    for hook in fd.customer_hooks.iter() {
+        hook.erased(&tx, id, ERASED_NAME).await?;
+    }
     tx.delete_all(
         conversation::Entity::delete_many().filter(conversation::Column::CustomerId.eq(id.0)),
     )
     .await?;
-    // Invoices and repair orders are their owners' to blank (see `hooks`).
-    for hook in fd.customer_hooks.iter() {
-        hook.erased(&tx, id, ERASED_NAME).await?;
-    }
     tx.update_all(
         vehicle_owner::Entity::update_many()
             .col_expr(vehicle_owner::Column::OwnerName, Expr::value(ERASED_NAME))

@@ -45,6 +45,8 @@ pub struct ChatMessage {
     pub at: DateTime<Utc>,
     /// Whether the other side has read it.
     pub read: bool,
+    /// The message is a photo (fetched by its id).
+    pub photo: bool,
 }
 
 /// The chat of a request, oldest first, and whether it still takes messages.
@@ -76,6 +78,7 @@ async fn chat_of(tx: &TenantTx, row: &roadside_request::Model) -> Result<Chat, S
             ChatMessage {
                 id: m.id,
                 side,
+                photo: m.photo_key.is_some(),
                 read: mark.is_some_and(|at| at >= m.created_at),
                 author: m.author_name,
                 body: m.body,
@@ -214,6 +217,7 @@ pub async fn crew_writes(
         ChatSide::Crew,
         &text,
         author.clone(),
+        None,
     )
     .await?;
     // Whoever answers has read what came before.
@@ -244,9 +248,16 @@ pub async fn driver_writes(
         .await
         .ok()
         .map(|c| c.name);
-    let message =
-        conversations::append_roadside(&tx, row.customer_id, row.id, ChatSide::Driver, &text, name)
-            .await?;
+    let message = conversations::append_roadside(
+        &tx,
+        row.customer_id,
+        row.id,
+        ChatSide::Driver,
+        &text,
+        name,
+        None,
+    )
+    .await?;
     let mut active = row.clone().into_active_model();
     active.driver_read_at = Set(Some(message.created_at));
     let row = tx.update(active).await?;
@@ -259,6 +270,7 @@ fn to_chat_message(m: conversation_message::Model, read: bool) -> ChatMessage {
     ChatMessage {
         id: m.id,
         side: side_of(&m),
+        photo: m.photo_key.is_some(),
         read,
         author: m.author_name,
         body: m.body,
@@ -356,4 +368,149 @@ async fn driver_watching(rs: &Roadside, row: &roadside_request::Model) -> bool {
         rs.bus.kv.get(&watching_key(row.tenant_id, row.id)).await,
         Ok(Some(_))
     )
+}
+
+/// Stores a photo sent in the chat (its type read from its bytes) under a key the
+/// application makes; the key and type the message keeps.
+async fn store_photo(
+    rs: &Roadside,
+    tx: &TenantTx,
+    row: &roadside_request::Model,
+    bytes: Vec<u8>,
+) -> Result<(String, String), ServiceError> {
+    let content_type = pitlane_domain::upload::sniff_image(&bytes)
+        .map_err(|e| FieldErrors::single("photo", e.to_string()))?;
+    let key = format!(
+        "{}/roadside/{}/{}",
+        tx.tenant_id().0,
+        row.id,
+        Uuid::now_v7()
+    );
+    rs.billing
+        .workshop
+        .photos
+        .put(
+            &key,
+            pitlane_workshop::storage::StoredPhoto {
+                bytes,
+                content_type: content_type.to_owned(),
+            },
+        )
+        .await
+        .map_err(ServiceError::internal)?;
+    Ok((key, content_type.to_owned()))
+}
+
+/// The crew sends a photo (JPEG, PNG, WebP or HEIC, at most 10 MB) in the chat; like a
+/// message, a driver whose page is closed hears of it.
+pub async fn crew_sends_photo(
+    rs: &Roadside,
+    actor: &Actor,
+    id: Uuid,
+    bytes: Vec<u8>,
+    site: &str,
+) -> Result<ChatMessage, ServiceError> {
+    let tx = rs.store().tx(&TenantCtx::of(actor)).await?;
+    let row = as_crew(&tx, actor, id).await?;
+    still_open(&row)?;
+    let photo = store_photo(rs, &tx, &row, bytes).await?;
+    let author = tx.actor_name(actor).await?;
+    let message = conversations::append_roadside(
+        &tx,
+        row.customer_id,
+        row.id,
+        ChatSide::Crew,
+        "Sent a photo",
+        author,
+        Some(photo),
+    )
+    .await?;
+    if !driver_watching(rs, &row).await {
+        text_driver(rs, &tx, &row, &message, site).await?;
+    }
+    tx.commit().await?;
+    announce(rs, &row, "roadside.message", message_event(&message)).await;
+    Ok(to_chat_message(message, false))
+}
+
+/// The driver sends a photo (the car, the place, the damage) through their link.
+pub async fn driver_sends_photo(
+    rs: &Roadside,
+    tenant: &TenantCtx,
+    token: &str,
+    bytes: Vec<u8>,
+) -> Result<ChatMessage, ServiceError> {
+    let tx = rs.store().tx(tenant).await?;
+    let row = follow::by_token_in(rs, &tx, token).await?;
+    still_open(&row)?;
+    let photo = store_photo(rs, &tx, &row, bytes).await?;
+    let name = tx
+        .get::<customer::Entity>(row.customer_id)
+        .await
+        .ok()
+        .map(|c| c.name);
+    let message = conversations::append_roadside(
+        &tx,
+        row.customer_id,
+        row.id,
+        ChatSide::Driver,
+        "Sent a photo",
+        name,
+        Some(photo),
+    )
+    .await?;
+    tx.commit().await?;
+    announce(rs, &row, "roadside.message", message_event(&message)).await;
+    Ok(to_chat_message(message, false))
+}
+
+/// A photo of the request's chat, by its message; another request's is not found.
+async fn photo_of(
+    rs: &Roadside,
+    tx: &TenantTx,
+    row: &roadside_request::Model,
+    message: Uuid,
+) -> Result<pitlane_workshop::storage::StoredPhoto, ServiceError> {
+    let m = tx.get::<conversation_message::Entity>(message).await?;
+    let Some(key) = m
+        .photo_key
+        .filter(|_| m.roadside_request_id == Some(row.id))
+    else {
+        return Err(ServiceError::NotFound);
+    };
+    rs.billing
+        .workshop
+        .photos
+        .get(&key)
+        .await
+        .map_err(ServiceError::internal)?
+        .ok_or(ServiceError::NotFound)
+}
+
+/// A chat photo for the crew.
+pub async fn photo_for_crew(
+    rs: &Roadside,
+    actor: &Actor,
+    id: Uuid,
+    message: Uuid,
+) -> Result<pitlane_workshop::storage::StoredPhoto, ServiceError> {
+    let tx = rs.store().tx(&TenantCtx::of(actor)).await?;
+    let row = as_crew(&tx, actor, id).await?;
+    let photo = photo_of(rs, &tx, &row, message).await;
+    tx.commit().await?;
+    photo
+}
+
+/// A chat photo for the driver holding the request's link.
+pub async fn photo_for_driver(
+    rs: &Roadside,
+    tenant: &TenantCtx,
+    token: &str,
+    message: Uuid,
+) -> Result<pitlane_workshop::storage::StoredPhoto, ServiceError> {
+    let tx = rs.store().tx(tenant).await?;
+    let row = follow::by_token_in(rs, &tx, token).await?;
+    let photo = photo_of(rs, &tx, &row, message).await;
+    tx.commit().await?;
+    photo
 }

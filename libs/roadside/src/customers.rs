@@ -32,6 +32,8 @@ pub struct RequestsFollowTheirCustomer {
     pub store: Store,
     pub live: Live,
     pub bus: Bus,
+    /// Where the chats' photos are, to delete an erased customer's.
+    pub photos: std::sync::Arc<dyn pitlane_workshop::storage::PhotoStorage>,
 }
 
 async fn requests_of(
@@ -101,6 +103,25 @@ impl CustomerHook for RequestsFollowTheirCustomer {
         let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
         if ids.is_empty() {
             return Ok(());
+        }
+        // The chats' photos go with the conversation (deleted after the hooks).
+        let photos = tx
+            .all(
+                tx.select::<pitlane_store::entity::conversation_message::Entity>()
+                    .filter(
+                        pitlane_store::entity::conversation_message::Column::RoadsideRequestId
+                            .is_in(ids.clone()),
+                    )
+                    .filter(
+                        pitlane_store::entity::conversation_message::Column::PhotoKey.is_not_null(),
+                    ),
+            )
+            .await?;
+        for key in photos.into_iter().filter_map(|m| m.photo_key) {
+            self.photos
+                .delete(&key)
+                .await
+                .map_err(ServiceError::internal)?;
         }
         let none_i64 = || Expr::value(Option::<i64>::None);
         let none_text = || Expr::value(Option::<String>::None);

@@ -579,6 +579,15 @@ impl TestApp {
         )
         .await
         .expect("a roadside message");
+        chat::crew_sends_photo(
+            rs,
+            mechanic,
+            asked.request.id,
+            crate::TINY_JPEG.to_vec(),
+            site,
+        )
+        .await
+        .expect("a roadside photo");
     }
 
     async fn workshop_floor(

@@ -16,6 +16,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Written in a roadside request's chat (which is part of the customer's conversation).
     pub roadside_request_id: Option<Uuid>,
+    /// A photo sent in a roadside chat: its storage key and type.
+    pub photo_key: Option<String>,
+    pub photo_type: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

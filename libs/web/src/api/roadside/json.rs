@@ -785,6 +785,8 @@ pub struct RoadsideMessage {
     pub created_at: DateTime<Utc>,
     /// Whether the other side has read it.
     pub read: bool,
+    /// A photo: `GET …/photos/{id}` of this message.
+    pub photo: bool,
 }
 
 impl From<ChatMessage> for RoadsideMessage {
@@ -801,6 +803,7 @@ impl From<ChatMessage> for RoadsideMessage {
             channel: m.channel,
             created_at: m.at,
             read: m.read,
+            photo: m.photo,
         }
     }
 }

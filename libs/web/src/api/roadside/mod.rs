@@ -11,7 +11,7 @@ use poem::{Request, web::Data};
 use poem_openapi::{
     OpenApi,
     param::{Path, Query},
-    payload::Json,
+    payload::{Binary, Json},
 };
 use uuid::Uuid;
 
@@ -25,7 +25,7 @@ use super::{
     shapes::{Created, NoContent, Page, PageQuery},
     site,
 };
-use crate::problem::Problem;
+use crate::{api::inspections::json::PhotoFile, problem::Problem};
 use pitlane_app::state::AppState;
 
 pub struct RoadsideApi;
@@ -294,6 +294,82 @@ impl RoadsideApi {
         )
         .await?;
         Ok(Created::new(message))
+    }
+
+    /// The chat's photos
+    ///
+    /// Needs `roadside.dispatch`, or `jobs.work` as the request's mechanic. The chat's
+    /// messages that are photos, oldest first; each is read with `GET …/photos/{id}`.
+    #[oai(
+        path = "/roadside/requests/:request_id/photos",
+        method = "get",
+        operation_id = "list_roadside_photos"
+    )]
+    async fn photos(
+        &self,
+        Caller(auth): Caller,
+        state: Data<&AppState>,
+        request_id: Path<Uuid>,
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1–200 (default 50).
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<Page<RoadsideMessage>>, Problem> {
+        let chat = chat::for_crew(&state.roadside, &auth.actor, request_id.0).await?;
+        let items: Vec<RoadsideMessage> = chat
+            .messages
+            .into_iter()
+            .filter(|m| m.photo)
+            .map(Into::into)
+            .collect();
+        let page = PageQuery::new(cursor.0, limit.0);
+        Ok(Json(Page::from_ordered(items, &page, |m| m.id)?))
+    }
+
+    /// Send the driver a photo
+    ///
+    /// Needs `roadside.dispatch`, or `jobs.work` as the request's mechanic, while the request
+    /// is open. The body is the image itself (JPEG, PNG, WebP or HEIC, at most 10 MB); its
+    /// type is read from its bytes. It joins the chat as a message.
+    #[oai(
+        path = "/roadside/requests/:request_id/photos",
+        method = "post",
+        operation_id = "send_roadside_photo"
+    )]
+    async fn send_photo(
+        &self,
+        Caller(auth): Caller,
+        state: Data<&AppState>,
+        req: &Request,
+        request_id: Path<Uuid>,
+        body: Binary<Vec<u8>>,
+    ) -> Result<Created<RoadsideMessage>, Problem> {
+        let site = site(&state, req)?;
+        let message =
+            chat::crew_sends_photo(&state.roadside, &auth.actor, request_id.0, body.0, &site)
+                .await?;
+        Ok(Created::new(message))
+    }
+
+    /// A photo of the chat
+    ///
+    /// Needs `roadside.dispatch`, or `jobs.work` as the request's mechanic. `message_id` is
+    /// the photo's message.
+    #[oai(
+        path = "/roadside/requests/:request_id/photos/:message_id",
+        method = "get",
+        operation_id = "get_roadside_photo"
+    )]
+    async fn photo(
+        &self,
+        Caller(auth): Caller,
+        state: Data<&AppState>,
+        request_id: Path<Uuid>,
+        message_id: Path<Uuid>,
+    ) -> Result<PhotoFile, Problem> {
+        let photo =
+            chat::photo_for_crew(&state.roadside, &auth.actor, request_id.0, message_id.0).await?;
+        Ok(photo.into())
     }
 
     /// Mark the driver's messages read

@@ -29,13 +29,21 @@ pub fn roadside(
     items: &[pitlane_roadside::chat::ChatMessage],
     ours: pitlane_frontdesk::conversations::ChatSide,
     zone: &chrono_tz::Tz,
+    photo_src: &dyn Fn(uuid::Uuid) -> String,
 ) -> Markup {
     html! {
         ol class="chat" aria-label="Messages" {
             @if items.is_empty() { li class="muted" { "No messages yet." } }
             @for m in items {
                 li class=(if m.side == ours { "bubble ours" } else { "bubble theirs" }) id=(format!("msg-{}", m.id)) data-read=[(m.side == ours && m.read).then_some("yes")] {
-                    p { (m.body) }
+                    @if m.photo {
+                        a href=(photo_src(m.id)) {
+                            img class="chat-photo" src=(photo_src(m.id)) loading="lazy"
+                                alt=(format!("Photo from {}", m.author.as_deref().unwrap_or("the chat")));
+                        }
+                    } @else {
+                        p { (m.body) }
+                    }
                     p class="muted" {
                         (m.author.as_deref().unwrap_or(""))
                         " · " time datetime=(m.at.to_rfc3339()) { (m.at.with_timezone(zone).format("%H:%M")) }

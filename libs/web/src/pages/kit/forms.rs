@@ -396,3 +396,35 @@ impl Returned {
         self.typed(form).map_or("", |p| p.get(name))
     }
 }
+
+/// Reads the `photo` field of a multipart upload: its bytes, or the message for the form.
+pub async fn uploaded_photo(
+    mut upload: poem::web::Multipart,
+) -> Result<Vec<u8>, pitlane_domain::ServiceError> {
+    let mut bytes = None;
+    loop {
+        match upload.next_field().await {
+            Ok(Some(field)) => {
+                if field.name() == Some("photo") {
+                    bytes = Some(field.bytes().await.map_err(|_| {
+                        pitlane_domain::FieldErrors::single(
+                            "photo",
+                            "the photo could not be read; try again",
+                        )
+                    })?);
+                }
+            }
+            Ok(None) => break,
+            Err(_) => {
+                return Err(pitlane_domain::FieldErrors::single(
+                    "photo",
+                    "the upload was cut off or too large; photos up to 10 MB",
+                )
+                .into());
+            }
+        }
+    }
+    bytes
+        .filter(|b| !b.is_empty())
+        .ok_or_else(|| pitlane_domain::FieldErrors::single("photo", "choose a photo first").into())
+}

@@ -35,7 +35,7 @@ use crate::pages::kit::{
     map::{Mark, distance_text, overview},
     page, submit, table_region,
 };
-use crate::pages::site::roadside::{chat_card, request_body};
+use crate::pages::site::roadside::{ChatLinks, chat_card, request_body};
 use crate::{links::site_of, tenant::TenantScope};
 use pitlane_app::state::AppState;
 
@@ -51,6 +51,8 @@ pub fn routes(routes: Route) -> Route {
         .at("/portal/roadside/:id/release", post(release))
         .at("/portal/roadside/:id/cancel", post(cancel))
         .at("/portal/roadside/:id/messages", post(write))
+        .at("/portal/roadside/:id/photos", post(send_photo))
+        .at("/portal/roadside/:id/photos/:message", get(photo))
         .at("/portal/roadside/:id/work", post(add_work))
         .at("/portal/roadside/:id/work/:line/remove", post(remove_work))
 }
@@ -62,6 +64,7 @@ const LABELS: &[(&str, &str)] = &[
     ("reason", "Why"),
     ("note", "What was done"),
     ("body", "Message"),
+    ("photo", "Photo"),
     ("kind", "Kind"),
     ("description", "Description"),
     ("quantity", "Quantity"),
@@ -374,7 +377,7 @@ async fn request_view(
                 @if let Some(note) = &r.note { section class="card" { h2 { "The driver says" } p { (note) } } }
             }
             @if let Some(talk) = &talk {
-                (chat_card(ctx, talk, ChatSide::Crew, &zone, &ctx.link(&format!("/portal/roadside/{id}")), &action("messages"), None, errors, form))
+                (chat_card(ctx, talk, ChatSide::Crew, &zone, &crew_chat_links(ctx, id), None, errors, form))
             }
             div id="roadside-actions" data-refresh=(ctx.link(&format!("/portal/roadside/{id}"))) {
                 @if r.status == RoadsideStatus::Requested && actor.can(Permission::JobsWork) && !mine {
@@ -514,6 +517,51 @@ where
         |p, errors| async move { request_view(staff, state, scope, id, &errors, &p).await },
     )
     .await
+}
+
+fn crew_chat_links(ctx: &crate::pages::kit::PageCtx, id: Uuid) -> ChatLinks {
+    let base = ctx.link(&format!("/portal/roadside/{id}"));
+    ChatLinks {
+        refresh: base.clone(),
+        write: format!("{base}/messages"),
+        upload: format!("{base}/photos?csrf={}", ctx.csrf),
+        photo: Box::new(move |message| format!("{base}/photos/{message}")),
+    }
+}
+
+#[handler]
+async fn send_photo(
+    staff: Staff,
+    Data(state): Data<&AppState>,
+    Data(scope): Data<&TenantScope>,
+    Path(id): Path<Uuid>,
+    upload: poem::web::Multipart,
+) -> PageResult {
+    let staff = &staff;
+    let sent = async {
+        let bytes = crate::pages::kit::forms::uploaded_photo(upload).await?;
+        let site = site_of(&state.config, scope);
+        chat::crew_sends_photo(&state.roadside, &staff.actor, id, bytes, &site).await
+    }
+    .await;
+    match sent {
+        Ok(_) => Ok(poem::web::Redirect::see_other(staff.ctx.link(&format!("/portal/roadside/{id}#chat"))).into_response()),
+        Err(ServiceError::Invalid(errors) | ServiceError::Conflict(errors)) => {
+            request_view(staff, state, scope, id, &errors, &Pairs(Vec::new())).await
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// A photo of the request's chat, for its mechanic and the dispatchers.
+#[handler]
+async fn photo(
+    staff: Staff,
+    Data(state): Data<&AppState>,
+    Path((id, message)): Path<(Uuid, Uuid)>,
+) -> PageResult {
+    let photo = chat::photo_for_crew(&state.roadside, &staff.actor, id, message).await?;
+    Ok(crate::api::photo_file(photo))
 }
 
 /// What a mechanic can add at the roadside.

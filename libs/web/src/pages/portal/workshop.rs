@@ -1084,36 +1084,15 @@ async fn upload_photo(
     staff: Staff,
     Data(state): Data<&AppState>,
     Path((id, item)): Path<(Uuid, Uuid)>,
-    mut upload: Multipart,
+    upload: Multipart,
 ) -> PageResult {
     let staff = &staff;
-    let mut bytes = Vec::new();
-    let mut errors = FieldErrors::new();
-    loop {
-        match upload.next_field().await {
-            Ok(Some(field)) => {
-                if field.name() == Some("photo") {
-                    match field.bytes().await {
-                        Ok(b) => bytes = b,
-                        Err(_) => errors.add("photo", "the photo could not be read; try again"),
-                    }
-                }
-            }
-            Ok(None) => break,
-            Err(_) => {
-                errors.add(
-                    "photo",
-                    "the upload was cut off or too large; photos up to 10 MB",
-                );
-                break;
-            }
-        }
-    }
+    let read = crate::pages::kit::forms::uploaded_photo(upload).await;
     submit(
         &staff.ctx,
         Pairs::default(),
         |_| async move {
-            errors.into_result()?;
+            let bytes = read?;
             inspections::add_photo(&state.workshop, &staff.actor, id, item, bytes).await?;
             Ok(format!("/portal/inspections/{id}#point-{item}"))
         },

@@ -22,7 +22,7 @@ use pitlane_roadside::{
 use pitlane_store::entity::branch;
 use poem::{
     IntoResponse, Request, Route, get, handler, post,
-    web::{Data, Query, Redirect},
+    web::{Data, Path, Query, Redirect},
 };
 use serde::Deserialize;
 use uuid::Uuid;
@@ -48,6 +48,8 @@ pub fn routes(routes: Route) -> Route {
         .at("/roadside/track/events", get(track_events))
         .at("/roadside/track/cancel", post(cancel))
         .at("/roadside/track/messages", post(write))
+        .at("/roadside/track/photos", post(send_photo))
+        .at("/roadside/track/photos/:message", get(photo))
 }
 
 const LABELS: &[(&str, &str)] = &[
@@ -68,6 +70,7 @@ const LABELS: &[(&str, &str)] = &[
     ("code", "Code"),
     ("reason", "Why"),
     ("body", "Message"),
+    ("photo", "Photo"),
     ("token", "Link"),
     ("csrf", "Form"),
 ];
@@ -600,7 +603,7 @@ async fn track_page(
                     }
                 }
             }
-            (chat_card(ctx, &talk, ChatSide::Driver, &zone, &ctx.link(&here), &ctx.link("/roadside/track/messages"), Some(token), errors, form))
+            (chat_card(ctx, &talk, ChatSide::Driver, &zone, &driver_chat_links(ctx, token), Some(token), errors, form))
             @if cancellable {
                 section class="card" aria-labelledby="cancel-heading" {
                     h2 id="cancel-heading" { "Got going again?" }
@@ -648,17 +651,28 @@ async fn cancel(
     }
 }
 
+/// Where a chat's forms post and its photos are read: the driver's (by their link) or the
+/// staff's (by the request).
+pub(crate) struct ChatLinks {
+    /// The page the chat is on, fetched again when a message comes.
+    pub refresh: String,
+    pub write: String,
+    /// The photo upload, with its form token (a multipart form).
+    pub upload: String,
+    /// A photo's address, by its message.
+    pub photo: Box<dyn Fn(Uuid) -> String>,
+}
+
 /// A request's chat on the driver's and the staff's page: the messages (a region fetched
-/// again when one comes) and, while the request is open, the form to write. `token` is the
-/// driver's link, when the driver is the reader.
+/// again when one comes) and, while the request is open, the forms to write and to send a
+/// photo. `token` is the driver's link, when the driver is the reader.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn chat_card(
     ctx: &PageCtx,
     talk: &Chat,
     ours: ChatSide,
     zone: &chrono_tz::Tz,
-    refresh: &str,
-    action: &str,
+    links: &ChatLinks,
     token: Option<&str>,
     errors: &FieldErrors,
     form: &Pairs,
@@ -670,19 +684,84 @@ pub(crate) fn chat_card(
     html! {
         section class="card" id="chat" aria-labelledby="chat-heading" {
             h2 id="chat-heading" { (with) }
-            div id="roadside-chat" data-refresh=(refresh) aria-live="polite" {
-                (crate::pages::kit::chat::roadside(&talk.messages, ours, zone))
+            div id="roadside-chat" data-refresh=(links.refresh) aria-live="polite" {
+                (crate::pages::kit::chat::roadside(&talk.messages, ours, zone, &*links.photo))
             }
             @if talk.open {
-                form class="stack" method="post" action=(action) novalidate {
+                form class="stack" method="post" action=(links.write) novalidate {
                     (csrf_input(ctx))
                     @if let Some(token) = token { input type="hidden" name="token" value=(token); }
                     (textarea("body", "Message", form.get("body"), errors))
                     div { button class="button" type="submit" { "Send" } }
                 }
+                form class="stack" method="post" enctype="multipart/form-data" action=(links.upload) {
+                    div class="field" {
+                        label for="f-photo" { "Send a photo" }
+                        @if let Some(message) = errors.message_for("photo") {
+                            p class="error" id="f-photo-error" { (message) }
+                        }
+                        input id="f-photo" type="file" name="photo" accept="image/*" capture="environment"
+                            aria-describedby=[errors.message_for("photo").map(|_| "f-photo-error")];
+                    }
+                    div { button class="button secondary" type="submit" { "Send the photo" } }
+                }
             }
         }
     }
+}
+
+fn driver_chat_links(ctx: &PageCtx, token: &str) -> ChatLinks {
+    let photo_base = ctx.link("/roadside/track/photos");
+    let token_owned = token.to_owned();
+    ChatLinks {
+        refresh: ctx.link(&query_link("/roadside/track", &[("token", token.to_owned())])),
+        write: ctx.link("/roadside/track/messages"),
+        upload: ctx.link(&query_link(
+            "/roadside/track/photos",
+            &[("token", token.to_owned()), ("csrf", ctx.csrf.clone())],
+        )),
+        photo: Box::new(move |id| {
+            query_link(&format!("{photo_base}/{id}"), &[("token", token_owned.clone())])
+        }),
+    }
+}
+
+#[handler]
+async fn send_photo(
+    ctx: PageCtx,
+    state: Data<&AppState>,
+    scope: Data<&TenantScope>,
+    Query(q): Query<TrackQuery>,
+    upload: poem::web::Multipart,
+) -> PageResult {
+    let sent = async {
+        let bytes = crate::pages::kit::forms::uploaded_photo(upload).await?;
+        chat::driver_sends_photo(&state.roadside, &scope.ctx(), &q.token, bytes).await
+    }
+    .await;
+    match sent {
+        Ok(_) => {
+            let next = query_link("/roadside/track", &[("token", q.token.clone())]);
+            Ok(Redirect::see_other(format!("{}#chat", scope.link(&next))).into_response())
+        }
+        Err(ServiceError::Invalid(errors) | ServiceError::Conflict(errors)) => {
+            track_page(&ctx, &state, &scope, &q.token, &errors, &Pairs(Vec::new())).await
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// A photo of the request's chat, for the driver holding its link.
+#[handler]
+async fn photo(
+    state: Data<&AppState>,
+    scope: Data<&TenantScope>,
+    Path(message): Path<String>,
+    Query(q): Query<TrackQuery>,
+) -> PageResult {
+    let message = Uuid::try_parse(&message).map_err(|_| ServiceError::NotFound)?;
+    let photo = chat::photo_for_driver(&state.roadside, &scope.ctx(), &q.token, message).await?;
+    Ok(crate::api::photo_file(photo))
 }
 
 #[handler]
