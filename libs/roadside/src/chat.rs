@@ -25,7 +25,7 @@ use uuid::Uuid;
 
 use crate::{
     Roadside, follow,
-    request::{display_number, driver_link, status_of},
+    request::{self, status_of},
 };
 
 /// How long a driver counts as watching after their page's stream last said so; the stream
@@ -196,8 +196,83 @@ fn still_open(row: &roadside_request::Model) -> Result<(), ServiceError> {
     }
 }
 
-/// The request's mechanic or a dispatcher writes to the driver. A driver whose page is closed
+/// What a side posts in the chat: words, or a photo's bytes.
+enum Post {
+    Text(String),
+    Photo(Vec<u8>),
+}
+
+/// Writes a post into the request's chat in its transaction: a photo is stored first; the
+/// writer's read mark moves to it (whoever answers has read what came before).
+async fn post_in(
+    rs: &Roadside,
+    tx: &TenantTx,
+    row: roadside_request::Model,
+    side: ChatSide,
+    author: Option<String>,
+    post: Post,
+) -> Result<(roadside_request::Model, conversation_message::Model), ServiceError> {
+    still_open(&row)?;
+    let (text, photo) = match post {
+        Post::Text(text) => (conversations::body(&text)?, None),
+        Post::Photo(bytes) => (
+            "Sent a photo".to_owned(),
+            Some(store_photo(rs, tx, &row, bytes).await?),
+        ),
+    };
+    let message =
+        conversations::append_roadside(tx, row.customer_id, row.id, side, &text, author, photo)
+            .await?;
+    let mut active = row.into_active_model();
+    match side {
+        ChatSide::Crew => active.crew_read_at = Set(Some(message.created_at)),
+        ChatSide::Driver => active.driver_read_at = Set(Some(message.created_at)),
+    }
+    Ok((tx.update(active).await?, message))
+}
+
+/// The request's mechanic or a dispatcher posts to the driver. A driver whose page is closed
 /// gets it by SMS (with consent) or e-mail, with their link to answer.
+async fn crew_posts(
+    rs: &Roadside,
+    actor: &Actor,
+    id: Uuid,
+    post: Post,
+    site: &str,
+) -> Result<ChatMessage, ServiceError> {
+    let tx = rs.store().tx(&TenantCtx::of(actor)).await?;
+    let row = as_crew(&tx, actor, id).await?;
+    let author = tx.actor_name(actor).await?;
+    let (row, message) = post_in(rs, &tx, row, ChatSide::Crew, author, post).await?;
+    if !driver_watching(rs, &row).await {
+        text_driver(rs, &tx, &row, &message, site).await?;
+    }
+    tx.commit().await?;
+    announce(rs, &row, "roadside.message", message_event(&message)).await;
+    Ok(to_chat_message(message, false))
+}
+
+/// The driver posts to the crew through their link.
+async fn driver_posts(
+    rs: &Roadside,
+    tenant: &TenantCtx,
+    token: &str,
+    post: Post,
+) -> Result<ChatMessage, ServiceError> {
+    let tx = rs.store().tx(tenant).await?;
+    let row = follow::by_token_in(rs, &tx, token).await?;
+    let name = tx
+        .get::<customer::Entity>(row.customer_id)
+        .await
+        .ok()
+        .map(|c| c.name);
+    let (row, message) = post_in(rs, &tx, row, ChatSide::Driver, name, post).await?;
+    tx.commit().await?;
+    announce(rs, &row, "roadside.message", message_event(&message)).await;
+    Ok(to_chat_message(message, false))
+}
+
+/// The crew writes to the driver (see [`crew_posts`]).
 pub async fn crew_writes(
     rs: &Roadside,
     actor: &Actor,
@@ -205,31 +280,18 @@ pub async fn crew_writes(
     text: &str,
     site: &str,
 ) -> Result<ChatMessage, ServiceError> {
-    let text = conversations::body(text)?;
-    let tx = rs.store().tx(&TenantCtx::of(actor)).await?;
-    let row = as_crew(&tx, actor, id).await?;
-    still_open(&row)?;
-    let author = tx.actor_name(actor).await?;
-    let message = conversations::append_roadside(
-        &tx,
-        row.customer_id,
-        row.id,
-        ChatSide::Crew,
-        &text,
-        author.clone(),
-        None,
-    )
-    .await?;
-    // Whoever answers has read what came before.
-    let mut active = row.clone().into_active_model();
-    active.crew_read_at = Set(Some(message.created_at));
-    let row = tx.update(active).await?;
-    if !driver_watching(rs, &row).await {
-        text_driver(rs, &tx, &row, &message, site).await?;
-    }
-    tx.commit().await?;
-    announce(rs, &row, "roadside.message", message_event(&message)).await;
-    Ok(to_chat_message(message, false))
+    crew_posts(rs, actor, id, Post::Text(text.to_owned()), site).await
+}
+
+/// The crew sends a photo (JPEG, PNG, WebP or HEIC, at most 10 MB) in the chat.
+pub async fn crew_sends_photo(
+    rs: &Roadside,
+    actor: &Actor,
+    id: Uuid,
+    bytes: Vec<u8>,
+    site: &str,
+) -> Result<ChatMessage, ServiceError> {
+    crew_posts(rs, actor, id, Post::Photo(bytes), site).await
 }
 
 /// The driver writes to the crew through their link.
@@ -239,31 +301,17 @@ pub async fn driver_writes(
     token: &str,
     text: &str,
 ) -> Result<ChatMessage, ServiceError> {
-    let text = conversations::body(text)?;
-    let tx = rs.store().tx(tenant).await?;
-    let row = follow::by_token_in(rs, &tx, token).await?;
-    still_open(&row)?;
-    let name = tx
-        .get::<customer::Entity>(row.customer_id)
-        .await
-        .ok()
-        .map(|c| c.name);
-    let message = conversations::append_roadside(
-        &tx,
-        row.customer_id,
-        row.id,
-        ChatSide::Driver,
-        &text,
-        name,
-        None,
-    )
-    .await?;
-    let mut active = row.clone().into_active_model();
-    active.driver_read_at = Set(Some(message.created_at));
-    let row = tx.update(active).await?;
-    tx.commit().await?;
-    announce(rs, &row, "roadside.message", message_event(&message)).await;
-    Ok(to_chat_message(message, false))
+    driver_posts(rs, tenant, token, Post::Text(text.to_owned())).await
+}
+
+/// The driver sends a photo (the car, the place, the damage) through their link.
+pub async fn driver_sends_photo(
+    rs: &Roadside,
+    tenant: &TenantCtx,
+    token: &str,
+    bytes: Vec<u8>,
+) -> Result<ChatMessage, ServiceError> {
+    driver_posts(rs, tenant, token, Post::Photo(bytes)).await
 }
 
 fn to_chat_message(m: conversation_message::Model, read: bool) -> ChatMessage {
@@ -307,41 +355,20 @@ async fn text_driver(
     message: &conversation_message::Model,
     site: &str,
 ) -> Result<(), ServiceError> {
-    let customer = tx.get::<customer::Entity>(row.customer_id).await?;
-    let Some(to) = pitlane_frontdesk::customers::reach(&customer) else {
-        return Ok(());
-    };
-    let vars = [
-        ("customer_name", customer.name.clone()),
-        ("number", display_number(row.number)),
-        (
-            "author",
-            message
-                .author_name
-                .clone()
-                .unwrap_or_else(|| "Your mechanic".to_owned()),
-        ),
-        ("body", message.body.clone()),
-        ("link", driver_link(rs, site, row)),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
-    rs.desk()
-        .outbox
-        .enqueue(
-            tx,
-            pitlane_notify::OutgoingMessage {
-                kind: MessageKind::RoadsideMessage,
-                to,
-                vars,
-                attachments: Vec::new(),
-                send_at: None,
-                idempotency_key: format!("rsmsg:{}", message.id),
-            },
-        )
-        .await?;
-    Ok(())
+    let author = message
+        .author_name
+        .clone()
+        .unwrap_or_else(|| "Your mechanic".to_owned());
+    request::message_driver(
+        rs,
+        tx,
+        row,
+        site,
+        MessageKind::RoadsideMessage,
+        [("author", author), ("body", message.body.clone())],
+        format!("rsmsg:{}", message.id),
+    )
+    .await
 }
 
 fn watching_key(tenant: Uuid, request: Uuid) -> String {
@@ -399,69 +426,6 @@ async fn store_photo(
         .await
         .map_err(ServiceError::internal)?;
     Ok((key, content_type.to_owned()))
-}
-
-/// The crew sends a photo (JPEG, PNG, WebP or HEIC, at most 10 MB) in the chat; like a
-/// message, a driver whose page is closed hears of it.
-pub async fn crew_sends_photo(
-    rs: &Roadside,
-    actor: &Actor,
-    id: Uuid,
-    bytes: Vec<u8>,
-    site: &str,
-) -> Result<ChatMessage, ServiceError> {
-    let tx = rs.store().tx(&TenantCtx::of(actor)).await?;
-    let row = as_crew(&tx, actor, id).await?;
-    still_open(&row)?;
-    let photo = store_photo(rs, &tx, &row, bytes).await?;
-    let author = tx.actor_name(actor).await?;
-    let message = conversations::append_roadside(
-        &tx,
-        row.customer_id,
-        row.id,
-        ChatSide::Crew,
-        "Sent a photo",
-        author,
-        Some(photo),
-    )
-    .await?;
-    if !driver_watching(rs, &row).await {
-        text_driver(rs, &tx, &row, &message, site).await?;
-    }
-    tx.commit().await?;
-    announce(rs, &row, "roadside.message", message_event(&message)).await;
-    Ok(to_chat_message(message, false))
-}
-
-/// The driver sends a photo (the car, the place, the damage) through their link.
-pub async fn driver_sends_photo(
-    rs: &Roadside,
-    tenant: &TenantCtx,
-    token: &str,
-    bytes: Vec<u8>,
-) -> Result<ChatMessage, ServiceError> {
-    let tx = rs.store().tx(tenant).await?;
-    let row = follow::by_token_in(rs, &tx, token).await?;
-    still_open(&row)?;
-    let photo = store_photo(rs, &tx, &row, bytes).await?;
-    let name = tx
-        .get::<customer::Entity>(row.customer_id)
-        .await
-        .ok()
-        .map(|c| c.name);
-    let message = conversations::append_roadside(
-        &tx,
-        row.customer_id,
-        row.id,
-        ChatSide::Driver,
-        "Sent a photo",
-        name,
-        Some(photo),
-    )
-    .await?;
-    tx.commit().await?;
-    announce(rs, &row, "roadside.message", message_event(&message)).await;
-    Ok(to_chat_message(message, false))
 }
 
 /// A photo of the request's chat, by its message; another request's is not found.

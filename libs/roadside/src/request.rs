@@ -267,33 +267,29 @@ pub fn driver_link(rs: &Roadside, site: &str, row: &roadside_request::Model) -> 
     format!("{site}/roadside/track?token={token}")
 }
 
-/// Tells the driver how their request moved on (by SMS when they agreed to texts, else by
-/// e-mail), with their link; in the caller's transaction, once per step.
-pub(crate) async fn tell_driver(
+/// Sends the driver a message about their request (by SMS when they agreed to texts, else by
+/// e-mail), with the customer's name, the request's number and the driver's link besides
+/// `vars`; in the caller's transaction. Nothing when the customer can be reached no way.
+pub(crate) async fn message_driver<const N: usize>(
     rs: &Roadside,
     tx: &TenantTx,
     row: &roadside_request::Model,
     site: &str,
+    kind: pitlane_domain::messages::MessageKind,
+    vars: [(&str, String); N],
+    idempotency_key: String,
 ) -> Result<(), ServiceError> {
     let customer = tx.get::<customer::Entity>(row.customer_id).await?;
     let Some(to) = pitlane_frontdesk::customers::reach(&customer) else {
         return Ok(());
     };
-    let mechanic = match row.mechanic_id {
-        Some(m) => member_names(tx, &[m]).await?.remove(&m),
-        None => None,
-    };
     let vars = [
         ("customer_name", customer.name.clone()),
         ("number", display_number(row.number)),
-        ("status", status_of(row).label().to_lowercase()),
-        (
-            "mechanic",
-            mechanic.unwrap_or_else(|| "not assigned yet".to_owned()),
-        ),
         ("link", driver_link(rs, site, row)),
     ]
     .into_iter()
+    .chain(vars)
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
     rs.desk()
@@ -301,21 +297,50 @@ pub(crate) async fn tell_driver(
         .enqueue(
             tx,
             pitlane_notify::OutgoingMessage {
-                kind: pitlane_domain::messages::MessageKind::RoadsideUpdate,
+                kind,
                 to,
                 vars,
                 attachments: Vec::new(),
                 send_at: None,
-                idempotency_key: format!(
-                    "rs:{}:{}:{}",
-                    row.id,
-                    row.status,
-                    row.updated_at.timestamp_micros()
-                ),
+                idempotency_key,
             },
         )
         .await?;
     Ok(())
+}
+
+/// Tells the driver how their request moved on, with their link; once per step.
+pub(crate) async fn tell_driver(
+    rs: &Roadside,
+    tx: &TenantTx,
+    row: &roadside_request::Model,
+    site: &str,
+) -> Result<(), ServiceError> {
+    let mechanic = match row.mechanic_id {
+        Some(m) => member_names(tx, &[m]).await?.remove(&m),
+        None => None,
+    };
+    message_driver(
+        rs,
+        tx,
+        row,
+        site,
+        pitlane_domain::messages::MessageKind::RoadsideUpdate,
+        [
+            ("status", status_of(row).label().to_lowercase()),
+            (
+                "mechanic",
+                mechanic.unwrap_or_else(|| "not assigned yet".to_owned()),
+            ),
+        ],
+        format!(
+            "rs:{}:{}:{}",
+            row.id,
+            row.status,
+            row.updated_at.timestamp_micros()
+        ),
+    )
+    .await
 }
 
 /// Tells the request's followers (its driver, its mechanic, the dispatchers) and the
