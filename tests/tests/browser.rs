@@ -2247,6 +2247,33 @@ async fn repair_order_journey_in_chromium() -> anyhow::Result<()> {
 /// The customer opens the invoice from their e-mail, pays by card on Stripe's page (the fake),
 /// comes back to "payment received, confirming…", and sees it paid once the webhook lands;
 /// the owner sees it paid in the portal.
+/// On an invoice's page: pays by card on (fake) Stripe's page, then waits for the workshop's
+/// page to show it paid by itself (live, or by reloading while it waits); whether it did.
+async fn pay_by_card(client: &Client) -> anyhow::Result<bool> {
+    client
+        .wait()
+        .for_element(Locator::Css("[data-pay]"))
+        .await?
+        .click()
+        .await?;
+    // Stripe's page.
+    client
+        .wait()
+        .for_element(Locator::Id("pay"))
+        .await?
+        .click()
+        .await?;
+    // Stripe's page sends the customer back once it has told the workshop.
+    for _ in 0..150 {
+        let text = client.source().await?;
+        if text.contains("Invoice INV-") && text.contains("Paid. Thank you!") {
+            return Ok(true);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    Ok(false)
+}
+
 async fn card_payment_journey(
     client: Client,
     origin: String,
@@ -2327,32 +2354,10 @@ async fn card_payment_journey(
         id.parse()?,
     );
     client.goto(&link).await?;
-    client
-        .wait()
-        .for_element(Locator::Css("[data-pay]"))
-        .await?
-        .click()
-        .await?;
-    // Stripe's page.
-    client
-        .wait()
-        .for_element(Locator::Id("pay"))
-        .await?
-        .click()
-        .await?;
-    // Back on the workshop's page: paid as soon as the webhook is worked.
-    // The page updates by itself: live, or by reloading while it waits.
-    let mut paid = false;
-    for _ in 0..150 {
-        // Stripe's page sends the customer back once it has told the workshop.
-        let text = client.source().await?;
-        if text.contains("Invoice INV-") && text.contains("Paid. Thank you!") {
-            paid = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    ensure!(paid, "the page shows the invoice paid by itself");
+    ensure!(
+        pay_by_card(&client).await?,
+        "the page shows the invoice paid by itself"
+    );
     // The owner sees it paid; the invoice's pages, with a payment to refund, at every width.
     let mut problems = Vec::new();
     audit_pages(
@@ -2659,28 +2664,10 @@ async fn roadside_journey(
     wait_for_text(&driver, "#roadside-bill", "Your bill").await?;
     audit_here(&driver, "the driver's page, done", &mut problems).await?;
     click(&driver, "#roadside-bill a.button").await?;
-    driver
-        .wait()
-        .for_element(Locator::Css("[data-pay]"))
-        .await?
-        .click()
-        .await?;
-    driver
-        .wait()
-        .for_element(Locator::Id("pay"))
-        .await?
-        .click()
-        .await?;
-    let mut paid = false;
-    for _ in 0..150 {
-        let text = driver.source().await?;
-        if text.contains("Invoice INV-") && text.contains("Paid. Thank you!") {
-            paid = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    ensure!(paid, "the driver paid the roadside bill by card");
+    ensure!(
+        pay_by_card(&driver).await?,
+        "the driver paid the roadside bill by card"
+    );
     ensure!(problems.is_empty(), "{}", problems.join("\n"));
     Ok(())
 }

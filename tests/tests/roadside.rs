@@ -166,6 +166,19 @@ impl Shop {
         made["request"].clone()
     }
 
+    /// The request's mechanic takes it through these steps, one after the other.
+    async fn steps(&self, client: &Client, request: &str, steps: &[&str]) {
+        for step in steps {
+            self.ok(
+                client,
+                Method::POST,
+                &format!("/roadside/requests/{request}/status"),
+                Some(json!({"status": step})),
+            )
+            .await;
+        }
+    }
+
     async fn outbox_of(&self, kind: &str) -> Vec<outbox::Model> {
         let store = &self.app.state().store;
         let tx = store.tx(&TenantCtx::new(self.tenant.id)).await.expect("tx");
@@ -1229,15 +1242,8 @@ async fn the_driver_and_the_mechanic_talk_inside_the_request() {
         assert_eq!(answer.body["photo"], true, "{shape:?}");
 
         // Once the request has ended, the chat is read-only.
-        for step in ["en_route", "on_site", "working", "done"] {
-            shop.ok(
-                &mechanic,
-                Method::POST,
-                &format!("/roadside/requests/{rid}/status"),
-                Some(json!({"status": step})),
-            )
+        shop.steps(&mechanic, &rid, &["en_route", "on_site", "working", "done"])
             .await;
-        }
         let (status, problem) = shop
             .call(
                 &mechanic,
@@ -1407,15 +1413,8 @@ async fn fixed_on_the_spot_the_work_is_billed_and_the_mechanic_earns_their_share
             )
             .await;
         assert_eq!(status, StatusCode::CONFLICT, "{shape:?}: {problem}");
-        for step in ["en_route", "on_site", "working"] {
-            shop.ok(
-                &mechanic,
-                Method::POST,
-                &format!("/roadside/requests/{rid}/status"),
-                Some(json!({"status": step})),
-            )
+        shop.steps(&mechanic, &rid, &["en_route", "on_site", "working"])
             .await;
-        }
         let (status, problem) = shop
             .call(
                 &mechanic,
@@ -1605,15 +1604,7 @@ async fn towed_in_the_car_waits_at_the_branch_with_the_call_out_on_its_repair_or
             None,
         )
         .await;
-        for step in ["en_route", "on_site"] {
-            shop.ok(
-                &mechanic,
-                Method::POST,
-                &format!("/roadside/requests/{rid}/status"),
-                Some(json!({"status": step})),
-            )
-            .await;
-        }
+        shop.steps(&mechanic, &rid, &["en_route", "on_site"]).await;
         shop.ok(
             &mechanic,
             Method::POST,
