@@ -1088,7 +1088,10 @@ async fn the_driver_and_the_mechanic_talk_inside_the_request() {
         assert_eq!(status, StatusCode::NO_CONTENT, "{shape:?}");
         driver_hears.read_until(|e| e.kind == "roadside.read").await;
         let page = driver.get(&track).await.text().await.expect("page");
-        assert!(page.contains("Read"), "{shape:?}: the driver sees it read");
+        assert!(
+            page.contains("data-read=\"yes\""),
+            "{shape:?}: the driver sees it read"
+        );
 
         // The chat is part of the customer's conversation.
         let inbox = shop

@@ -75,16 +75,8 @@ async fn chat_of(tx: &TenantTx, row: &roadside_request::Model) -> Result<Chat, S
                 ChatSide::Crew => row.driver_read_at,
                 ChatSide::Driver => row.crew_read_at,
             };
-            ChatMessage {
-                id: m.id,
-                side,
-                photo: m.photo_key.is_some(),
-                read: mark.is_some_and(|at| at >= m.created_at),
-                author: m.author_name,
-                body: m.body,
-                channel: m.channel,
-                at: m.created_at,
-            }
+            let read = mark.is_some_and(|at| at >= m.created_at);
+            to_chat_message(m, read)
         })
         .collect();
     Ok(Chat {

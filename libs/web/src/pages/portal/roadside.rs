@@ -35,7 +35,7 @@ use crate::pages::kit::{
     map::{Mark, distance_text, overview},
     page, submit, table_region,
 };
-use crate::pages::site::roadside::{ChatLinks, chat_card, request_body};
+use crate::pages::site::roadside::{ChatLinks, chat_card, request_body, zone_of};
 use crate::{links::site_of, tenant::TenantScope};
 use pitlane_app::state::AppState;
 
@@ -352,12 +352,7 @@ async fn request_view(
     } else {
         Vec::new()
     };
-    let zone = pitlane_tenancy::branches::public_list(&state.store, &scope.ctx())
-        .await?
-        .into_iter()
-        .find(|b| b.id == r.branch_id)
-        .and_then(|b| b.time_zone.parse().ok())
-        .unwrap_or(chrono_tz::UTC);
+    let zone = zone_of(state, scope, r.branch_id).await?;
     let action = |what: &str| ctx.link(&format!("/portal/roadside/{id}/{what}"));
     let events = ctx.link(&format!("/portal/roadside/{id}/events"));
     let title = format!("Roadside {}", r.number_text());

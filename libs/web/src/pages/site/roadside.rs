@@ -542,14 +542,18 @@ pub(crate) fn work_table(lines: &[pitlane_roadside::work::WorkLine]) -> Markup {
     )
 }
 
-async fn zone_of(state: &AppState, scope: &TenantScope, branch_id: Uuid) -> chrono_tz::Tz {
-    pitlane_tenancy::branches::public_list(&state.store, &scope.ctx())
-        .await
-        .unwrap_or_default()
+/// The time zone a branch's times are shown in (UTC when it names none).
+pub(crate) async fn zone_of(
+    state: &AppState,
+    scope: &TenantScope,
+    branch_id: Uuid,
+) -> Result<chrono_tz::Tz, ServiceError> {
+    Ok(pitlane_tenancy::branches::public_list(&state.store, &scope.ctx())
+        .await?
         .iter()
         .find(|b: &&branch::Model| b.id == branch_id)
         .and_then(|b| b.time_zone.parse().ok())
-        .unwrap_or(chrono_tz::UTC)
+        .unwrap_or(chrono_tz::UTC))
 }
 
 async fn track_page(
@@ -567,7 +571,7 @@ async fn track_page(
     if detail.request.status.is_open() {
         chat::driver_here(&state.roadside, scope.tenant.id, detail.request.id).await;
     }
-    let zone = zone_of(state, scope, detail.request.branch_id).await;
+    let zone = zone_of(state, scope, detail.request.branch_id).await?;
     let r = &detail.request;
     let here = query_link("/roadside/track", &[("token", token.to_owned())]);
     let events = query_link("/roadside/track/events", &[("token", token.to_owned())]);
