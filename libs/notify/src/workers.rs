@@ -109,6 +109,13 @@ fn heartbeat(consumer: &str) -> String {
 /// How often the queue's store is asked whether it lost its entries.
 const QUEUE_WATCH_EVERY: Duration = Duration::from_secs(2);
 
+/// When the queue has lost its entries, messages queued this recently are left to the relay
+/// that queued them: it commits a batch as queued and pushes it a moment later, so a batch
+/// committed in these seconds is in its hands (pushed, or released if the push fails), and
+/// should that relay die, its stopped heartbeat puts the batch back. Without this, a relay
+/// between commit and push could see its batch reset to pending and then queued as well.
+const LOST_ENTRIES_GRACE: Duration = Duration::from_secs(10);
+
 /// Running workers; `stop` lets sends in flight finish.
 pub struct WorkersHandle {
     shutdown: watch::Sender<bool>,
@@ -610,7 +617,7 @@ impl Workers {
                 match self
                     .inner
                     .store
-                    .outbox_requeue_stale(Duration::ZERO, self.inner.config.lease)
+                    .outbox_requeue_stale(LOST_ENTRIES_GRACE, self.inner.config.lease)
                     .await
                 {
                     Ok(0) => {}
