@@ -24,6 +24,7 @@ mod m20261204_000013_history_at_scale;
 mod m20261204_000014_floor_figures;
 mod m20261204_000015_workshop_confirmation;
 mod m20261205_000016_roadside;
+mod m20261205_000017_feedback;
 
 pub use sea_orm_migration::MigratorTrait;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000014_floor_figures::Migration),
             Box::new(m20261204_000015_workshop_confirmation::Migration),
             Box::new(m20261205_000016_roadside::Migration),
+            Box::new(m20261205_000017_feedback::Migration),
         ]
     }
 }

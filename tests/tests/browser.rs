@@ -397,6 +397,9 @@ const PORTAL_PAGES: &[&str] = &[
     "/portal/reports/car-count?preset=month&grain=day",
     "/portal/reports/receivables?preset=year",
     "/portal/reports/sales?preset=custom&from=2026-05-01&to=2026-04-01",
+    "/portal/reports/feedback?preset=year",
+    "/portal/feedback",
+    "/portal/ratings",
     "/",
 ];
 
@@ -728,9 +731,11 @@ const FULL_MENU: &[&str] = &[
     "Customers",
     "Repair orders",
     "Invoices",
+    "Feedback",
     "My jobs",
     "Dispatch",
     "Roadside jobs",
+    "My ratings",
     "Parts",
     "Reports",
     "Messages",
@@ -808,6 +813,7 @@ async fn menu_journey(
                         "Invoices",
                         "My jobs",
                         "Roadside jobs",
+                        "My ratings",
                         "Parts",
                         "Account"
                     ],
@@ -2442,7 +2448,8 @@ async fn audit_here(
 /// Two phones: a driver asks for help with their browser's position and the code mailed to
 /// them; a mechanic on duty (their phone sharing its position) takes it and drives out; the
 /// driver's page shows the mechanic coming, closer each time, without a reload; the mechanic
-/// arrives and fixes the car, and the driver's page says so. Every page is audited.
+/// arrives and fixes the car, and the driver's page says so; the driver pays by card and
+/// rates the help, and the mechanic sees the rating. Every page is audited.
 async fn roadside_journey(
     driver: Client,
     mechanic: Client,
@@ -2564,6 +2571,7 @@ async fn roadside_journey(
     fill(&driver, "f-code", &code).await?;
     submit(&driver).await?;
     wait_for_text(&driver, "[data-status]", "Waiting for a mechanic").await?;
+    let track = driver.current_url().await?;
     driver.execute("window.__stayed = true;", vec![]).await?;
 
     // The mechanic sees it offered and takes it, then sets off.
@@ -2668,6 +2676,40 @@ async fn roadside_journey(
         pay_by_card(&driver).await?,
         "the driver paid the roadside bill by card"
     );
+
+    // Back on their page, the driver rates the help and the mechanic, once.
+    driver.goto(track.as_str()).await?;
+    wait_for_text(&driver, "#roadside-bill", "Paid").await?;
+    click(&driver, "#roadside-bill a[href*='/feedback?token=']").await?;
+    wait_for_text(&driver, "main h1", "How did we do?").await?;
+    audit_here(&driver, "the rating page", &mut problems).await?;
+    // Sent without stars, the form comes back with its message and the words kept.
+    fill(
+        &driver,
+        "f-comment",
+        "Quick, kind, and he explained the fault",
+    )
+    .await?;
+    click(&driver, "main form button[type=submit]").await?;
+    wait_for_text(&driver, ".notice.error", "choose one to five stars").await?;
+    ensure!(
+        value_of(&driver, "f-comment").await? == "Quick, kind, and he explained the fault",
+        "the comment was kept"
+    );
+    audit_here(&driver, "the rating page with errors", &mut problems).await?;
+    click(&driver, "input[name=job][value='5']").await?;
+    click(&driver, "input[name=mechanic][value='5']").await?;
+    click(&driver, "main form button[type=submit]").await?;
+    wait_for_text(&driver, "main h1", "Thank you for your rating").await?;
+    audit_here(&driver, "the rating page, rated", &mut problems).await?;
+
+    // The mechanic sees it among their own ratings.
+    mechanic
+        .goto(&format!("{origin}/t/alpha/portal/ratings"))
+        .await?;
+    wait_for_text(&mechanic, "main", "Quick, kind, and he explained the fault").await?;
+    wait_for_text(&mechanic, "[data-average]", "5.00 of 5 stars").await?;
+    audit_here(&mechanic, "the mechanic's ratings", &mut problems).await?;
     ensure!(problems.is_empty(), "{}", problems.join("\n"));
     Ok(())
 }

@@ -232,6 +232,7 @@ async fn pages_with_b_ids(a: &Client, a_base: &str, world: &World) -> Vec<String
     let invoice = id("invoices");
     let domain = id("domains");
     let roadside = id("roadside/requests");
+    let feedback = id("feedback");
     let payment = world
         .harvested
         .get(&format!("/api/v1/invoices/{invoice}/payments"))
@@ -274,6 +275,7 @@ async fn pages_with_b_ids(a: &Client, a_base: &str, world: &World) -> Vec<String
         format!("/portal/roadside/{roadside}/photos/{roadside}"),
         format!("/portal/roadside?branch_id={branch}"),
         format!("/portal/settings/roadside?branch_id={branch}"),
+        format!("/portal/feedback/{feedback}"),
     ];
     let goal_form = format!("branch_id={branch}&weekly_goal=1");
     let posts: Vec<(String, &str)> = vec![
@@ -403,6 +405,8 @@ async fn pages_with_b_ids(a: &Client, a_base: &str, world: &World) -> Vec<String
         ),
         (format!("/portal/roadside/{roadside}/release"), "reason=x"),
         (format!("/portal/roadside/{roadside}/cancel"), "reason=x"),
+        (format!("/portal/feedback/{feedback}/reply"), "body=x"),
+        (format!("/portal/feedback/{feedback}/hide"), "reason=x"),
         (format!("/portal/roadside/{roadside}/messages"), "body=x"),
         (
             format!("/portal/roadside/{roadside}/work"),

@@ -3,7 +3,8 @@
 //! the driver follows the request live (steps and positions), arrival stamped with the
 //! position, the end of the stream when it is done; twenty mechanics taking one request at
 //! once; escalation to the wider ring and the dispatcher; who may follow a request's stream;
-//! the customer's erasure cancelling their request; positions coarsened after 30 days.
+//! the customer's erasure cancelling their request; positions coarsened after 30 days; the
+//! driver rating the help once, staff replying, an admin hiding abusive text.
 
 use pitlane_domain::permissions::Role;
 use pitlane_store::{
@@ -89,9 +90,9 @@ impl Shop {
         .await
     }
 
-    /// A mechanic who drives out, signed in, on duty at `at`; their membership id.
-    async fn mechanic(&self, n: usize, at: (f64, f64)) -> (Client, String) {
-        let email = format!("driver{n}@{}.example.com", self.tenant.slug);
+    /// A member of staff in `role`, signed in; their client and membership id.
+    async fn member(&self, role: Role, email_name: &str, name: &str) -> (Client, String) {
+        let email = format!("{email_name}@{}.example.com", self.tenant.slug);
         let password = "roadside-password-123";
         let store = &self.app.state().store;
         let tx = store.tx(&TenantCtx::new(self.tenant.id)).await.expect("tx");
@@ -99,16 +100,28 @@ impl Shop {
             &tx,
             pitlane_identity::NewMember {
                 email: pitlane_domain::text::Email::parse(&email).expect("email"),
-                name: pitlane_domain::text::DisplayName::parse(&format!("Mechanic {n}"), 120)
-                    .expect("name"),
+                name: pitlane_domain::text::DisplayName::parse(name, 120).expect("name"),
                 password: pitlane_domain::text::NewPassword::parse(password).expect("password"),
-                role: Role::Mechanic,
+                role,
             },
         )
         .await
-        .expect("a mechanic");
+        .expect("a member");
         tx.commit().await.expect("commit");
-        let id = member.id.to_string();
+        let client = self.app.client();
+        client.sign_in_as(&self.tenant, &email, password).await;
+        (client, member.id.to_string())
+    }
+
+    /// A mechanic who drives out, signed in, on duty at `at`; their membership id.
+    async fn mechanic(&self, n: usize, at: (f64, f64)) -> (Client, String) {
+        let (client, id) = self
+            .member(
+                Role::Mechanic,
+                &format!("driver{n}"),
+                &format!("Mechanic {n}"),
+            )
+            .await;
         self.ok(
             &self.owner,
             Method::PUT,
@@ -116,8 +129,6 @@ impl Shop {
             Some(json!({"takes_roadside": true})),
         )
         .await;
-        let client = self.app.client();
-        client.sign_in_as(&self.tenant, &email, password).await;
         let duty = self
             .ok(
                 &client,
@@ -1672,6 +1683,349 @@ async fn towed_in_the_car_waits_at_the_branch_with_the_call_out_on_its_repair_or
             earnings["items"][0]["roadside_jobs"], 1,
             "{shape:?}: {earnings}"
         );
+
+        // Towed in, the driver is asked to rate the visit when its repair order closes (the
+        // repair itself is the workshop tests' business: it is invoiced here directly).
+        assert!(
+            shop.outbox_of("feedback_request").await.is_empty(),
+            "{shape:?}: not yet"
+        );
+        let store = &shop.app.state().store;
+        let tx = store.tx(&TenantCtx::new(shop.tenant.id)).await.expect("tx");
+        let row = tx
+            .get::<pitlane_store::entity::repair_order::Entity>(order_id.parse().expect("uuid"))
+            .await
+            .expect("order");
+        let mut invoiced = row.into_active_model();
+        invoiced.status = Set("invoiced".into());
+        tx.update(invoiced).await.expect("invoiced");
+        tx.commit().await.expect("commit");
+        shop.ok(
+            &shop.owner,
+            Method::POST,
+            &format!("/repair-orders/{order_id}/status"),
+            Some(json!({"status": "closed"})),
+        )
+        .await;
+        let asked = shop.outbox_of("feedback_request").await;
+        assert_eq!(asked.len(), 1, "{shape:?}");
+        let vars = &asked[0].data["vars"];
+        assert!(
+            vars["subject"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("your ")),
+            "{shape:?}: {vars}"
+        );
+        assert!(
+            vars["link"]
+                .as_str()
+                .is_some_and(|l| l.contains("/feedback?token=")),
+            "{shape:?}: {vars}"
+        );
+        let inbox = shop.ok(&shop.owner, Method::GET, "/feedback", None).await;
+        assert_eq!(inbox["items"], json!([]), "{shape:?}: nothing rated yet");
+        shop.app.stop().await;
+    }
+}
+
+/// The rating link from the message that asked for it.
+async fn rating_token(shop: &Shop) -> String {
+    let asked = shop.outbox_of("feedback_request").await;
+    asked[0].data["vars"]["link"]
+        .as_str()
+        .and_then(|l| l.split_once("token="))
+        .expect("a link")
+        .1
+        .to_owned()
+}
+
+#[tokio::test]
+async fn the_driver_rates_once_staff_reply_and_an_admin_hides_abuse() {
+    for shape in SHAPES {
+        let shop = Shop::open(TestApp::spawn_shape(shape).await, "alpha").await;
+        let bravo = shop.app.tenant("bravo").await;
+        let (mechanic, _) = shop.mechanic(1, north_of_base(1_000.0)).await;
+        let (manager, _) = shop.member(Role::Manager, "manager", "Mia Manager").await;
+        let request = shop.phoned_in(north_of_base(3_000.0)).await;
+        let rid = request["id"].as_str().expect("id").to_owned();
+        shop.ok(
+            &mechanic,
+            Method::POST,
+            &format!("/roadside/requests/{rid}/accept"),
+            None,
+        )
+        .await;
+        shop.steps(&mechanic, &rid, &["en_route", "on_site", "working", "done"])
+            .await;
+
+        // Done: the driver is asked once, with a signed link, naming the mechanic; their
+        // page offers it too.
+        let asked = shop.outbox_of("feedback_request").await;
+        assert_eq!(asked.len(), 1, "{shape:?}");
+        assert_eq!(asked[0].data["vars"]["mechanic"], "Mechanic 1", "{shape:?}");
+        let token = rating_token(&shop).await;
+        let driver = shop.app.client();
+        let track = driver
+            .get(&format!(
+                "/t/alpha/roadside/track?token={}",
+                driver_token(&shop).await
+            ))
+            .await
+            .text()
+            .await
+            .expect("page");
+        assert!(track.contains("Rate this help"), "{shape:?}");
+        let form_page = format!("/t/alpha/feedback?token={token}");
+        let page = driver.get(&form_page).await;
+        assert_eq!(page.status(), StatusCode::OK, "{shape:?}");
+        let page = page.text().await.expect("page");
+        assert!(page.contains("How was Mechanic 1"), "{shape:?}");
+
+        // The link opens nothing elsewhere, and a made-up one nothing at all.
+        let elsewhere = driver
+            .get(&format!("/t/bravo/feedback?token={token}"))
+            .await;
+        assert_eq!(elsewhere.status(), StatusCode::NOT_FOUND, "{shape:?}");
+        let forged = format!("{}.{}", uuid::Uuid::now_v7().simple(), "4102444800.AAAA");
+        let made_up = driver
+            .get(&format!("/t/alpha/feedback?token={forged}"))
+            .await;
+        assert_eq!(made_up.status(), StatusCode::NOT_FOUND, "{shape:?}");
+        let stranger = shop.app.client();
+        stranger.sign_in(&bravo).await;
+        let (status, theirs) = stranger
+            .call(Method::GET, "/t/bravo/api/v1/feedback", None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{shape:?}");
+        assert_eq!(
+            theirs["items"],
+            json!([]),
+            "{shape:?}: another workshop's inbox"
+        );
+
+        // Stars are needed: the form comes back with what was typed.
+        let response = driver
+            .submit(
+                &form_page,
+                "/t/alpha/feedback",
+                &[("token", &token), ("comment", "Late, and rude about it")],
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{shape:?}"
+        );
+        let again = response.text().await.expect("page");
+        assert!(again.contains("Late, and rude about it"), "{shape:?}");
+        assert!(again.contains("choose one to five stars"), "{shape:?}");
+        let response = driver
+            .submit(
+                &form_page,
+                "/t/alpha/feedback",
+                &[
+                    ("token", &token),
+                    ("job", "2"),
+                    ("mechanic", "1"),
+                    ("comment", "Late, and rude about it, you clowns"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{shape:?}");
+        // One rating per link.
+        let response = driver
+            .submit(
+                &form_page,
+                "/t/alpha/feedback",
+                &[("token", &token), ("job", "5"), ("mechanic", "5")],
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{shape:?}"
+        );
+        assert!(
+            response
+                .text()
+                .await
+                .expect("page")
+                .contains("already been used"),
+            "{shape:?}"
+        );
+
+        // A low rating reaches the branch's manager at once.
+        let bell = shop.ok(&manager, Method::GET, "/notifications", None).await;
+        assert!(bell.to_string().contains("Low rating"), "{shape:?}: {bell}");
+
+        // Staff read it in the inbox; a mechanic reads only their own, without the name.
+        let inbox = shop.ok(&shop.owner, Method::GET, "/feedback", None).await;
+        let rating = &inbox["items"][0];
+        assert_eq!(rating["job_stars"], 2, "{shape:?}: {inbox}");
+        assert_eq!(rating["mechanic_stars"], 1, "{shape:?}");
+        assert_eq!(rating["mechanic_name"], "Mechanic 1", "{shape:?}");
+        let id = rating["id"].as_str().expect("id").to_owned();
+        let low = shop
+            .ok(&shop.owner, Method::GET, "/feedback?filter=low", None)
+            .await;
+        assert_eq!(low["items"][0]["id"], id.as_str(), "{shape:?}");
+        let (status, _) = shop.call(&mechanic, Method::GET, "/feedback", None).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{shape:?}");
+        let mine = shop.ok(&mechanic, Method::GET, "/my-ratings", None).await;
+        assert_eq!(mine["items"][0]["mechanic_stars"], 1, "{shape:?}: {mine}");
+        assert!(mine["items"][0].get("customer_name").is_none(), "{shape:?}");
+        let summary = shop
+            .ok(&mechanic, Method::GET, "/my-ratings/summary", None)
+            .await;
+        assert_eq!(summary["average_stars_centi"], 100, "{shape:?}: {summary}");
+
+        // A reply goes with the rating and to the customer.
+        let (status, problem) = shop
+            .call(
+                &shop.owner,
+                Method::POST,
+                &format!("/feedback/{id}/reply"),
+                Some(json!({"body": "  "})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{shape:?}");
+        assert_eq!(fields(&problem), ["body"], "{shape:?}");
+        let replied = shop
+            .ok(
+                &shop.owner,
+                Method::POST,
+                &format!("/feedback/{id}/reply"),
+                Some(json!({"body": "We are sorry: the next call-out is on us."})),
+            )
+            .await;
+        assert!(replied["replied_at"].is_string(), "{shape:?}: {replied}");
+        assert_eq!(
+            shop.outbox_of("conversation_reply").await.len(),
+            1,
+            "{shape:?}"
+        );
+
+        // Only an admin hides text; hidden, it is gone from every page and the API.
+        let hide = format!("/feedback/{id}/hide");
+        let (status, _) = shop
+            .call(
+                &manager,
+                Method::POST,
+                &hide,
+                Some(json!({"reason": "Abuse"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{shape:?}");
+        let (status, problem) = shop
+            .call(
+                &shop.owner,
+                Method::POST,
+                &hide,
+                Some(json!({"reason": ""})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{shape:?}");
+        assert_eq!(fields(&problem), ["reason"], "{shape:?}");
+        let hidden = shop
+            .ok(
+                &shop.owner,
+                Method::POST,
+                &hide,
+                Some(json!({"reason": "Abuse"})),
+            )
+            .await;
+        assert_eq!(hidden["hidden"], true, "{shape:?}");
+        assert!(hidden["comment"].is_null(), "{shape:?}: {hidden}");
+        let (status, _) = shop
+            .call(
+                &shop.owner,
+                Method::POST,
+                &hide,
+                Some(json!({"reason": "Again"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{shape:?}");
+        let everywhere = [
+            shop.ok(&shop.owner, Method::GET, &format!("/feedback/{id}"), None)
+                .await
+                .to_string(),
+            shop.ok(&shop.owner, Method::GET, "/feedback", None)
+                .await
+                .to_string(),
+            shop.ok(&mechanic, Method::GET, "/my-ratings", None)
+                .await
+                .to_string(),
+            shop.owner
+                .get(&format!("/t/alpha/portal/feedback/{id}"))
+                .await
+                .text()
+                .await
+                .expect("page"),
+            shop.owner
+                .get("/t/alpha/portal/feedback")
+                .await
+                .text()
+                .await
+                .expect("page"),
+            mechanic
+                .get("/t/alpha/portal/ratings")
+                .await
+                .text()
+                .await
+                .expect("page"),
+            driver.get(&form_page).await.text().await.expect("page"),
+        ];
+        for seen in &everywhere {
+            assert!(!seen.contains("clowns"), "{shape:?}: {seen}");
+        }
+        assert!(
+            everywhere[6].contains("We are sorry: the next call-out is on us."),
+            "{shape:?}: the driver reads the reply"
+        );
+
+        // The feedback report: one asked, one rated, two stars, all detractors.
+        let report = shop
+            .ok(
+                &shop.owner,
+                Method::GET,
+                "/reports/feedback?preset=today",
+                None,
+            )
+            .await;
+        let headline = |key: &str| {
+            report["headlines"]
+                .as_array()
+                .and_then(|h| h.iter().find(|h| h["key"] == key))
+                .map(|h| h["current"].clone())
+                .unwrap_or(Value::Null)
+        };
+        assert_eq!(headline("rated"), 1, "{shape:?}: {report}");
+        assert_eq!(headline("work_stars"), 200, "{shape:?}: {report}");
+        assert_eq!(headline("mechanic_stars"), 100, "{shape:?}: {report}");
+        assert_eq!(headline("response_rate"), 10_000, "{shape:?}: {report}");
+        assert_eq!(headline("score"), -100, "{shape:?}: {report}");
+
+        // Erased, the customer's words go; the stars stay for the report.
+        let customer = shop
+            .ok(&shop.owner, Method::GET, &format!("/feedback/{id}"), None)
+            .await["customer_id"]
+            .as_str()
+            .expect("customer")
+            .to_owned();
+        let (status, _) = shop
+            .call(
+                &shop.owner,
+                Method::DELETE,
+                &format!("/customers/{customer}"),
+                None,
+            )
+            .await;
+        assert!(status.is_success(), "{shape:?}: {status}");
+        let erased = shop
+            .ok(&shop.owner, Method::GET, &format!("/feedback/{id}"), None)
+            .await;
+        assert!(erased["reply"].is_null(), "{shape:?}: {erased}");
+        assert_eq!(erased["job_stars"], 2, "{shape:?}");
         shop.app.stop().await;
     }
 }

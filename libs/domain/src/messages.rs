@@ -74,13 +74,15 @@ pub enum MessageKind {
     /// The mechanic or dispatcher wrote in a roadside request's chat while the driver's page
     /// was closed.
     RoadsideMessage,
+    /// After a repair order is closed or a roadside job is done: a link to rate it.
+    FeedbackRequest,
 }
 
 /// Provided for every kind: the workshop's own name and contact.
 pub const COMMON_VARIABLES: [&str; 2] = ["workshop_name", "workshop_phone"];
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 25] = [
+    pub const ALL: [MessageKind; 26] = [
         MessageKind::TestMessage,
         MessageKind::EmailVerification,
         MessageKind::WorkshopCreated,
@@ -106,6 +108,7 @@ impl MessageKind {
         MessageKind::RoadsideCode,
         MessageKind::RoadsideUpdate,
         MessageKind::RoadsideMessage,
+        MessageKind::FeedbackRequest,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -135,6 +138,7 @@ impl MessageKind {
             MessageKind::RoadsideCode => "roadside_code",
             MessageKind::RoadsideUpdate => "roadside_update",
             MessageKind::RoadsideMessage => "roadside_message",
+            MessageKind::FeedbackRequest => "feedback_request",
         }
     }
 
@@ -172,6 +176,7 @@ impl MessageKind {
             MessageKind::RoadsideMessage => {
                 "Roadside chat message (when the driver's page is closed)"
             }
+            MessageKind::FeedbackRequest => "Asking the customer to rate the work",
         }
     }
 
@@ -220,6 +225,7 @@ impl MessageKind {
                 &["customer_name", "number", "status", "mechanic", "link"]
             }
             MessageKind::RoadsideMessage => &["customer_name", "number", "author", "body", "link"],
+            MessageKind::FeedbackRequest => &["customer_name", "subject", "mechanic", "link"],
         }
     }
 

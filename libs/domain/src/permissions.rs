@@ -47,6 +47,8 @@ catalogue! {
     AuditView => "audit.view", "Read the audit log";
     ApiKeysManage => "api_keys.manage", "Create and revoke API keys";
     RoadsideDispatch => "roadside.dispatch", "Dispatch roadside help: assign, reassign and cancel requests";
+    FeedbackRead => "feedback.read", "Read customers' ratings and reply to them";
+    FeedbackModerate => "feedback.moderate", "Hide abusive text in customers' feedback";
 }
 
 /// A set of permissions: what a role grants, what an API key is scoped to.
@@ -203,7 +205,12 @@ impl Role {
             Role::Admin => permission != BillingManage,
             Role::Manager => !matches!(
                 permission,
-                BillingManage | SettingsManage | StaffManage | AuditView | ApiKeysManage
+                BillingManage
+                    | SettingsManage
+                    | StaffManage
+                    | AuditView
+                    | ApiKeysManage
+                    | FeedbackModerate
             ),
             Role::ServiceAdvisor => matches!(
                 permission,
@@ -216,6 +223,7 @@ impl Role {
                     | InventoryRead
                     | InvoicesWrite
                     | RoadsideDispatch
+                    | FeedbackRead
             ),
             Role::Mechanic => matches!(
                 permission,

@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::Utc;
 use pitlane_domain::{
     Actor, FieldErrors, ServiceError, ids::CustomerId, live::Topic, messages::MessageKind,
-    permissions::Permission, phone::PhoneE164, roadside::RoadsideStatus, text::Email,
+    permissions::Permission, roadside::RoadsideStatus,
 };
-use pitlane_notify::{OutgoingMessage, Recipient};
+use pitlane_notify::OutgoingMessage;
 use pitlane_store::{
     Page, TenantCtx, TenantTx, TimeCursor,
     entity::{conversation, conversation_message, customer, membership, roadside_request, user},
@@ -379,31 +379,39 @@ pub async fn reply(
     let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
     let conv = tx.get::<conversation::Entity>(id).await?;
     let customer = tx.get::<customer::Entity>(conv.customer_id).await?;
-    let author = author_name(&tx, actor).await?;
-    let message = append(&tx, conv.clone(), "out", "web", &text, author.clone(), None).await?;
+    let message = write_to_customer_in(fd, &tx, actor, &customer, &text, site).await?;
+    tx.commit().await?;
+    publish_message(fd, &customer, &message).await;
+    Ok(message)
+}
+
+/// A member of staff writes `text` (checked with [`body`]) into the customer's conversation
+/// and it is sent to them (SMS with consent, else e-mail), in the caller's transaction; call
+/// [`publish_message`] after it committed.
+pub(crate) async fn write_to_customer_in(
+    fd: &FrontDesk,
+    tx: &TenantTx,
+    actor: &Actor,
+    customer: &customer::Model,
+    text: &str,
+    site: &str,
+) -> Result<conversation_message::Model, ServiceError> {
+    let conv = conversation_of(tx, customer.id).await?;
+    let author = author_name(tx, actor).await?;
+    let message = append(tx, conv, "out", "web", text, author.clone(), None).await?;
     let vars: BTreeMap<String, String> = [
         ("customer_name", customer.name.clone()),
-        ("body", text.clone()),
+        ("body", text.to_owned()),
         ("author", author.unwrap_or_else(|| "The workshop".into())),
         ("link", format!("{site}/account/messages")),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
-    let to = match (&customer.phone, customer.sms_consent_at, &customer.email) {
-        (Some(phone), Some(_), _) => PhoneE164::parse(phone, None).ok().map(|p| Recipient::Sms {
-            phone: p.into_inner(),
-        }),
-        (_, _, Some(email)) => Email::parse(email).ok().map(|address| Recipient::Email {
-            address,
-            name: Some(customer.name.clone()),
-        }),
-        _ => None,
-    };
-    if let Some(to) = to {
+    if let Some(to) = crate::customers::reach(customer) {
         fd.outbox
             .enqueue(
-                &tx,
+                tx,
                 OutgoingMessage {
                     kind: MessageKind::ConversationReply,
                     to,
@@ -415,8 +423,6 @@ pub async fn reply(
             )
             .await?;
     }
-    tx.commit().await?;
-    publish_message(fd, &customer, &message).await;
     Ok(message)
 }
 
@@ -526,7 +532,7 @@ async fn open_roadside_request(
         .map(|r| r.id))
 }
 
-async fn publish_message(
+pub(crate) async fn publish_message(
     fd: &FrontDesk,
     customer: &customer::Model,
     m: &conversation_message::Model,

@@ -738,6 +738,7 @@ pub async fn merge(
     )
     .await?;
     merge_conversations(&tx, keep, duplicate).await?;
+    crate::feedback::merge_in(&tx, keep.0, duplicate.0).await?;
 
     let mut tags = tags_of(&kept);
     tags.extend(tags_of(&dup));

@@ -12,6 +12,7 @@ pub mod codes;
 pub mod conversations;
 pub mod customers;
 pub mod demo;
+pub mod feedback;
 pub mod hooks;
 pub mod privacy;
 pub mod resources;
@@ -49,4 +50,35 @@ pub(crate) async fn author_name(
     actor: &pitlane_domain::Actor,
 ) -> Result<Option<String>, pitlane_store::StoreError> {
     tx.actor_name(actor).await
+}
+
+/// The names of these members (by membership id), for what customers and staff read.
+pub async fn member_names(
+    tx: &pitlane_store::TenantTx,
+    memberships: &[uuid::Uuid],
+) -> Result<std::collections::HashMap<uuid::Uuid, String>, pitlane_domain::ServiceError> {
+    use pitlane_store::{
+        entity::{membership, user},
+        sea_orm::{ColumnTrait, EntityTrait, QueryFilter},
+    };
+    if memberships.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let members = tx
+        .all(
+            tx.select::<membership::Entity>()
+                .filter(membership::Column::Id.is_in(memberships.to_vec())),
+        )
+        .await?;
+    let users: std::collections::HashMap<uuid::Uuid, String> = tx
+        .people()
+        .all(user::Entity::find().filter(user::Column::Id.is_in(members.iter().map(|m| m.user_id))))
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    Ok(members
+        .into_iter()
+        .filter_map(|m| users.get(&m.user_id).map(|name| (m.id, name.clone())))
+        .collect())
 }

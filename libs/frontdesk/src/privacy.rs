@@ -153,6 +153,7 @@ pub async fn export(fd: &FrontDesk, actor: &Actor, id: CustomerId) -> Result<Val
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     });
+    doc["feedback"] = crate::feedback::export_in(&tx, id.0).await?;
     for hook in fd.customer_hooks.iter() {
         if let Some((part, value)) = hook.exported(&tx, id).await? {
             doc[part] = value;
@@ -228,6 +229,7 @@ pub async fn erase(fd: &FrontDesk, actor: &Actor, id: CustomerId) -> Result<Eras
     for hook in fd.customer_hooks.iter() {
         hook.erased(&tx, id, ERASED_NAME).await?;
     }
+    crate::feedback::erase_in(&tx, id.0).await?;
     tx.delete_all(
         conversation::Entity::delete_many().filter(conversation::Column::CustomerId.eq(id.0)),
     )

@@ -24,10 +24,13 @@ pub enum Purpose {
     /// A driver's view of their roadside request: where the mechanic is, the chat, the bill;
     /// not single use, the request's row is read each time.
     Roadside,
+    /// A customer's one rating of a closed repair order or a finished roadside job; spent by
+    /// the rating, which its row records.
+    Feedback,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 10] = [
+    pub const ALL: [Purpose; 11] = [
         Purpose::VerifyEmail,
         Purpose::ResetPassword,
         Purpose::MagicLink,
@@ -38,6 +41,7 @@ impl Purpose {
         Purpose::Invoice,
         Purpose::ConfirmWorkshop,
         Purpose::Roadside,
+        Purpose::Feedback,
     ];
 
     pub fn key(self) -> &'static str {
@@ -52,6 +56,7 @@ impl Purpose {
             Purpose::Invoice => "invoice",
             Purpose::ConfirmWorkshop => "confirm_workshop",
             Purpose::Roadside => "roadside",
+            Purpose::Feedback => "feedback",
         }
     }
 
@@ -68,6 +73,7 @@ impl Purpose {
             Purpose::Invoice => Duration::days(365),
             Purpose::ConfirmWorkshop => Duration::days(3),
             Purpose::Roadside => Duration::days(90),
+            Purpose::Feedback => Duration::days(60),
         }
     }
 }

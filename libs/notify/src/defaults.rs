@@ -135,6 +135,14 @@ pub fn template(kind: MessageKind, channel: Channel) -> (Option<&'static str>, &
             None,
             "{{ workshop_name }} roadside {{ number }}, {{ author }}: {{ body }} Answer: {{ link }}",
         ),
+        (Channel::Email, FeedbackRequest) => (
+            Some("How did we do? {{ subject }}"),
+            "Hello {{ customer_name }},\n\nThank you for choosing {{ workshop_name }}. How did we do with {{ subject }}? Your mechanic was {{ mechanic }}.\n\nRate the work and the mechanic in a few seconds here (one to five stars, and a word if you like):\n\n{{ link }}\n\n{{ workshop_name }}\n{{ workshop_phone }}",
+        ),
+        (Channel::Sms, FeedbackRequest) => (
+            None,
+            "{{ workshop_name }}: how did we do with {{ subject }}? Rate it: {{ link }}",
+        ),
         (Channel::Email, RepairStatus) => (
             Some("{{ vehicle }}: {{ status }}"),
             "Hello {{ customer_name }},\n\nYour {{ vehicle }} ({{ number }}) is now: {{ status }}.\n\nFollow it live here:\n\n{{ link }}\n\n{{ workshop_name }}\n{{ workshop_phone }}",

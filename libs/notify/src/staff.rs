@@ -8,7 +8,7 @@ use pitlane_domain::{
 };
 use pitlane_store::{
     Page, Store, StoreError, TenantCtx, TenantTx,
-    entity::{membership, notification, role},
+    entity::{membership, membership_branch, notification, role},
     sea_orm::{
         ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
         sea_query::Expr,
@@ -83,6 +83,51 @@ pub async fn notify_members_with(
         })
         .map(|member| member.user_id)
         .collect();
+    notify_users(tx, &users, note).await
+}
+
+/// Notifies, in the caller's transaction, the managers of `branch` (active members in the
+/// manager role who may see it); the owners when the branch has no manager.
+pub async fn notify_branch_managers(
+    tx: &TenantTx,
+    branch: Uuid,
+    note: &NewNotification,
+) -> Result<Notified, StoreError> {
+    let members = tx
+        .all(
+            tx.select::<membership::Entity>()
+                .filter(membership::Column::Status.eq("active"))
+                .filter(membership::Column::Role.is_in(["manager", "owner"])),
+        )
+        .await?;
+    let limited: Vec<Uuid> = members
+        .iter()
+        .filter(|m| m.branch_limited)
+        .map(|m| m.id)
+        .collect();
+    let sees_branch: Vec<Uuid> = tx
+        .all(
+            tx.select::<membership_branch::Entity>()
+                .filter(membership_branch::Column::MembershipId.is_in(limited))
+                .filter(membership_branch::Column::BranchId.eq(branch)),
+        )
+        .await?
+        .into_iter()
+        .map(|b| b.membership_id)
+        .collect();
+    let of_role = |role: &str| -> Vec<Uuid> {
+        members
+            .iter()
+            .filter(|m| m.role == role && (!m.branch_limited || sees_branch.contains(&m.id)))
+            .map(|m| m.user_id)
+            .collect()
+    };
+    let managers = of_role("manager");
+    let users = if managers.is_empty() {
+        of_role("owner")
+    } else {
+        managers
+    };
     notify_users(tx, &users, note).await
 }
 

@@ -18,6 +18,7 @@
 pub mod dashboard;
 pub mod demo;
 pub mod digest;
+pub mod feedback;
 pub mod figures;
 pub mod floor;
 pub mod history;
@@ -77,6 +78,7 @@ pub async fn run(
         ReportKind::Inventory => stock::inventory(&scope).await?,
         ReportKind::Customers => people::customers(&scope).await?,
         ReportKind::Roadside => roadside::roadside(&scope).await?,
+        ReportKind::Feedback => feedback::feedback(&scope).await?,
     };
     scope.finish(tables_and_headlines).await
 }

@@ -21,6 +21,8 @@ pub enum Unit {
     Percent,
     /// Hundredths of a times-figure (turns a year: 350 is 3.5 times).
     Ratio,
+    /// Hundredths of a star of five (4.25 stars is 425).
+    Stars,
     /// An ISO date, `2026-12-04`.
     Date,
 }
@@ -148,10 +150,11 @@ pub enum ReportKind {
     Receivables,
     Customers,
     Roadside,
+    Feedback,
 }
 
 impl ReportKind {
-    pub const ALL: [ReportKind; 10] = [
+    pub const ALL: [ReportKind; 11] = [
         ReportKind::Sales,
         ReportKind::Profit,
         ReportKind::Trend,
@@ -162,6 +165,7 @@ impl ReportKind {
         ReportKind::Receivables,
         ReportKind::Customers,
         ReportKind::Roadside,
+        ReportKind::Feedback,
     ];
 
     pub fn key(self) -> &'static str {
@@ -176,6 +180,7 @@ impl ReportKind {
             ReportKind::Receivables => "receivables",
             ReportKind::Customers => "customers",
             ReportKind::Roadside => "roadside",
+            ReportKind::Feedback => "feedback",
         }
     }
 
@@ -191,6 +196,7 @@ impl ReportKind {
             ReportKind::Receivables => "Receivables and payments",
             ReportKind::Customers => "Customers",
             ReportKind::Roadside => "Roadside help",
+            ReportKind::Feedback => "Customer feedback",
         }
     }
 
@@ -223,6 +229,9 @@ impl ReportKind {
             }
             ReportKind::Roadside => {
                 "Requests, time to accept and to arrive, outcomes; by branch, mechanic and trouble."
+            }
+            ReportKind::Feedback => {
+                "Average rating, response rate, promoters and detractors; by branch and mechanic."
             }
         }
     }

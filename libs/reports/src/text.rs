@@ -19,6 +19,7 @@ pub fn shown(unit: Unit, value: &Value, currency: &CurrencyCode) -> String {
         (Unit::Hours, Value::Number(n)) => format!("{} h", format_quantity(*n)),
         (Unit::Percent, Value::Number(n)) => percent(*n),
         (Unit::Ratio, Value::Number(n)) => format!("{}.{:02}×", n / 100, (n % 100).abs()),
+        (Unit::Stars, Value::Number(n)) => format!("{}.{:02} of 5", n / 100, (n % 100).abs()),
         (_, Value::Number(n)) => n.to_string(),
     }
 }
@@ -84,6 +85,7 @@ mod tests {
         assert_eq!(percent(-50), "−0.5 %");
         assert_eq!(shown(Unit::Ratio, &Value::Number(350), &eur), "3.50×");
         assert_eq!(shown(Unit::Hours, &Value::Number(1500), &eur), "1.5 h");
+        assert_eq!(shown(Unit::Stars, &Value::Number(425), &eur), "4.25 of 5");
         assert_eq!(shown(Unit::Count, &Value::Empty, &eur), "—");
         assert_eq!(change(Some(110), Some(100)).as_deref(), Some("+10.0 %"));
         assert_eq!(change(Some(90), Some(100)).as_deref(), Some("−10.0 %"));

@@ -34,6 +34,8 @@ pub struct Detail {
     pub work: Vec<WorkLine>,
     /// The invoice, once the job was billed.
     pub bill: Option<Bill>,
+    /// For the driver's page only: the token of the rating they may give, once it is done.
+    pub rating_token: Option<String>,
 }
 
 async fn detail_of(
@@ -57,6 +59,7 @@ async fn detail_of(
         speed_kmh: settings.speed_kmh,
         work,
         bill,
+        rating_token: None,
     })
 }
 
@@ -181,7 +184,12 @@ pub async fn for_driver(
 ) -> Result<Detail, ServiceError> {
     let tx = rs.store().tx(tenant).await?;
     let row = by_token_in(rs, &tx, token).await?;
-    let detail = detail_of(rs, &tx, row).await?;
+    let rating_token =
+        pitlane_frontdesk::feedback::open_token_for_roadside(rs.desk(), &tx, row.id).await?;
+    let detail = Detail {
+        rating_token,
+        ..detail_of(rs, &tx, row).await?
+    };
     tx.commit().await?;
     Ok(detail)
 }

@@ -131,6 +131,20 @@ pub async fn advance(
     ) {
         request::tell_driver(rs, &tx, &row, site).await?;
     }
+    // Fixed on the spot: the driver is asked how it went. (Towed in, they are asked when the
+    // repair order closes.)
+    if step.to == RoadsideStatus::Done {
+        let trouble = Trouble::parse(&row.trouble).unwrap_or(Trouble::Other);
+        let ask = pitlane_frontdesk::feedback::Ask {
+            subject: pitlane_frontdesk::feedback::Subject::Roadside(row.id),
+            branch_id: row.branch_id,
+            customer_id: row.customer_id,
+            mechanic_id: row.mechanic_id,
+            label: format!("{} · {}", display_number(row.number), trouble.label()),
+            phrase: "your roadside help".to_owned(),
+        };
+        pitlane_frontdesk::feedback::ask_in(rs.desk(), &tx, ask, site).await?;
+    }
     let view = request::view(&tx, row.clone()).await?;
     tx.commit().await?;
     if !step.to.shares_location()

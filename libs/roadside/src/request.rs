@@ -15,8 +15,8 @@ use pitlane_domain::{
 use pitlane_frontdesk::vehicles;
 use pitlane_store::{
     TenantTx,
-    entity::{branch, customer, membership, roadside_event, roadside_request, user, vehicle},
-    sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder},
+    entity::{branch, customer, roadside_event, roadside_request, vehicle},
+    sea_orm::{ActiveValue::Set, ColumnTrait, QueryFilter, QueryOrder},
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -96,26 +96,7 @@ pub(crate) async fn member_names(
     tx: &TenantTx,
     memberships: &[Uuid],
 ) -> Result<HashMap<Uuid, String>, ServiceError> {
-    if memberships.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let members = tx
-        .all(
-            tx.select::<membership::Entity>()
-                .filter(membership::Column::Id.is_in(memberships.to_vec())),
-        )
-        .await?;
-    let users: HashMap<Uuid, String> = tx
-        .people()
-        .all(user::Entity::find().filter(user::Column::Id.is_in(members.iter().map(|m| m.user_id))))
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
-    Ok(members
-        .into_iter()
-        .filter_map(|m| users.get(&m.user_id).map(|name| (m.id, name.clone())))
-        .collect())
+    pitlane_frontdesk::member_names(tx, memberships).await
 }
 
 /// The views of several requests, with the names they show read in one query each.

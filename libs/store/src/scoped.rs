@@ -14,7 +14,7 @@ use crate::{
         api_key, appointment, appointment_event, audit_entry, auth_link, bay, booking_code, branch,
         branch_closure, canned_job, canned_job_line, checkout_session, conversation,
         conversation_message, credit_note, credit_note_line, customer, customer_note, daily_figure,
-        inspection, inspection_item, inspection_photo, inspection_template,
+        feedback, inspection, inspection_item, inspection_photo, inspection_template,
         inspection_template_item, invitation, invoice, invoice_line, job, job_application,
         mechanic_application, mechanic_profile, membership, membership_branch, message_template,
         mileage_reading, notification, outbox, part, payment, purchase_order, purchase_order_line,
@@ -120,6 +120,7 @@ tenant_scoped!(
     roadside_event: TenantId;
     roadside_trail: TenantId;
     roadside_work: TenantId;
+    feedback: TenantId, branch BranchId;
 );
 
 impl TenantScoped for audit_entry::Entity {

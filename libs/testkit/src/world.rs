@@ -266,6 +266,7 @@ impl TestApp {
             &site,
         )
         .await;
+        self.feedback(&fixture, &mechanic_actor, &site).await;
         // Where the server runs its own workers, let them finish, so the world holds still.
         if self.state().workers.is_some() {
             for _ in 0..200 {
@@ -588,6 +589,61 @@ impl TestApp {
         )
         .await
         .expect("a roadside photo");
+    }
+
+    /// A rating of the repair order, as closing it asks for one, given by the customer with a
+    /// comment and replied to.
+    async fn feedback(&self, fixture: &TenantFixture, mechanic: &Actor, site: &str) {
+        use pitlane_frontdesk::feedback;
+        use pitlane_store::entity::{feedback as feedback_row, repair_order};
+        let fd = &self.state().frontdesk;
+        let tenant = TenantCtx::new(fixture.id);
+        let tx = self.state().store.tx(&tenant).await.expect("tx");
+        let order = tx
+            .first(tx.select::<repair_order::Entity>())
+            .await
+            .expect("orders")
+            .expect("a repair order");
+        feedback::ask_in(
+            fd,
+            &tx,
+            feedback::Ask {
+                subject: feedback::Subject::RepairOrder(order.id),
+                branch_id: order.branch_id,
+                customer_id: order.customer_id,
+                mechanic_id: Some(mechanic.membership_id.0),
+                label: format!("{} brake job", fixture.slug),
+                phrase: "your car".into(),
+            },
+            site,
+        )
+        .await
+        .expect("a rating asked for");
+        let row = tx
+            .first(tx.select::<feedback_row::Entity>())
+            .await
+            .expect("feedback")
+            .expect("a request for a rating");
+        tx.commit().await.expect("commit");
+        let link = feedback::link(fd, site, &row);
+        let token = link.split_once("token=").expect("a token").1;
+        let given = feedback::Answer {
+            job: Some(4),
+            mechanic: Some(5),
+            comment: Some(format!("{} were quick and friendly", fixture.slug)),
+        };
+        let rated = feedback::answer(fd, &tenant, token, &given)
+            .await
+            .expect("a rating");
+        feedback::reply(
+            fd,
+            &fixture.owner,
+            rated.view.feedback.id,
+            &format!("Thank you from {}", fixture.slug),
+            site,
+        )
+        .await
+        .expect("a reply");
     }
 
     async fn workshop_floor(

@@ -733,12 +733,54 @@ pub(crate) async fn transition(
             customer_message(ws, tx, &changed, MessageKind::VehicleReady, site).await?
         }
         RepairOrderStatus::Estimate | RepairOrderStatus::SentForApproval => {}
+        // The visit is over: the customer is asked how it went (and always told it closed
+        // only when they follow every step).
+        RepairOrderStatus::Closed => {
+            if changed.follow_updates {
+                customer_message(ws, tx, &changed, MessageKind::RepairStatus, site).await?
+            }
+            ask_for_feedback(ws, tx, &changed, site).await?
+        }
         _ if changed.follow_updates => {
             customer_message(ws, tx, &changed, MessageKind::RepairStatus, site).await?
         }
         _ => {}
     }
     Ok((changed, notified))
+}
+
+/// Asks the customer to rate a closed order and the mechanic who did most of its jobs.
+async fn ask_for_feedback(
+    ws: &Workshop,
+    tx: &TenantTx,
+    order: &repair_order::Model,
+    site: &str,
+) -> Result<(), ServiceError> {
+    let jobs = tx
+        .all(
+            tx.select::<job::Entity>()
+                .filter(job::Column::RepairOrderId.eq(order.id))
+                .filter(job::Column::MechanicId.is_not_null()),
+        )
+        .await?;
+    let mut counts: BTreeMap<Uuid, usize> = BTreeMap::new();
+    for mechanic in jobs.iter().filter_map(|j| j.mechanic_id) {
+        *counts.entry(mechanic).or_default() += 1;
+    }
+    let mechanic_id = counts
+        .into_iter()
+        .max_by_key(|(_, n)| *n)
+        .map(|(mechanic, _)| mechanic);
+    let vehicle = vehicles::describe(&tx.get::<vehicle::Entity>(order.vehicle_id).await?);
+    let ask = pitlane_frontdesk::feedback::Ask {
+        subject: pitlane_frontdesk::feedback::Subject::RepairOrder(order.id),
+        branch_id: order.branch_id,
+        customer_id: order.customer_id,
+        mechanic_id,
+        label: format!("{} · {vehicle}", display_number(order.number)),
+        phrase: format!("your {vehicle}"),
+    };
+    pitlane_frontdesk::feedback::ask_in(&ws.desk, tx, ask, site).await
 }
 
 /// Writes a message about the order to the customer: SMS with consent, else e-mail.

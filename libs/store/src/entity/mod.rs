@@ -19,6 +19,7 @@ pub mod credit_note_line;
 pub mod customer;
 pub mod customer_note;
 pub mod daily_figure;
+pub mod feedback;
 pub mod inspection;
 pub mod inspection_item;
 pub mod inspection_photo;

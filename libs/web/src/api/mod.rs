@@ -17,6 +17,7 @@ mod customers;
 mod declined_services;
 mod domains;
 mod earnings;
+mod feedback;
 mod inspection_templates;
 mod inspections;
 mod invitations;
@@ -27,6 +28,7 @@ mod me;
 mod mechanics;
 mod messages;
 mod my_jobs;
+mod my_ratings;
 mod notifications;
 mod parts;
 mod permissions;
@@ -102,6 +104,9 @@ pub enum ApiTags {
     /// Roadside help: drivers' requests, dispatch, the mechanics' duty and positions, and each
     /// branch's service area and prices.
     Roadside,
+    /// Customers' ratings of the work and the mechanic: the inbox, replies, hiding abusive
+    /// text, and a mechanic's own ratings.
+    Feedback,
 }
 
 /// A signed-in member of the workshop, by the portal's session cookie.
@@ -203,6 +208,8 @@ type DeskApis = (
         appointments::AppointmentsApi,
         booking_settings::BookingSettingsApi,
         conversations::ConversationsApi,
+        feedback::FeedbackApi,
+        my_ratings::MyRatingsApi,
     ),
 );
 
@@ -275,6 +282,8 @@ pub fn service() -> OpenApiService<Apis, ()> {
             appointments::AppointmentsApi,
             booking_settings::BookingSettingsApi,
             conversations::ConversationsApi,
+            feedback::FeedbackApi,
+            my_ratings::MyRatingsApi,
         ),
     );
     let floor: FloorApis = (

@@ -23,6 +23,7 @@ pub enum ReportName {
     Receivables,
     Customers,
     Roadside,
+    Feedback,
 }
 
 impl ReportName {
@@ -38,6 +39,7 @@ impl ReportName {
             ReportName::Receivables => ReportKind::Receivables,
             ReportName::Customers => ReportKind::Customers,
             ReportName::Roadside => ReportKind::Roadside,
+            ReportName::Feedback => ReportKind::Feedback,
         }
     }
 }
@@ -79,6 +81,8 @@ pub enum UnitName {
     Percent,
     /// Hundredths of a times-figure: 350 is 3.5 times.
     Ratio,
+    /// Hundredths of a star of five: 425 is 4.25 stars.
+    Stars,
     /// An ISO date (text).
     Date,
 }
@@ -92,6 +96,7 @@ impl From<Unit> for UnitName {
             Unit::Hours => UnitName::Hours,
             Unit::Percent => UnitName::Percent,
             Unit::Ratio => UnitName::Ratio,
+            Unit::Stars => UnitName::Stars,
             Unit::Date => UnitName::Date,
         }
     }

@@ -211,6 +211,29 @@ pub fn checkbox_group(
     checked: &[String],
     errors: &FieldErrors,
 ) -> Markup {
+    choice_group("checkbox", name, legend, options, checked, errors)
+}
+
+/// A group of radio buttons with a legend (one choice of several); `chosen` is the value
+/// picked, if any.
+pub fn radio_group(
+    name: &str,
+    legend: &str,
+    options: &[(String, String)],
+    chosen: &str,
+    errors: &FieldErrors,
+) -> Markup {
+    choice_group("radio", name, legend, options, &[chosen.to_owned()], errors)
+}
+
+fn choice_group(
+    input_type: &str,
+    name: &str,
+    legend: &str,
+    options: &[(String, String)],
+    checked: &[String],
+    errors: &FieldErrors,
+) -> Markup {
     let error = errors.message_for(name);
     let id = format!("f-{name}");
     html! {
@@ -218,7 +241,7 @@ pub fn checkbox_group(
             legend { (legend) }
             @for (value, label) in options {
                 label class="check" {
-                    input type="checkbox" name=(name) value=(value) checked[checked.contains(value)];
+                    input type=(input_type) name=(name) value=(value) checked[checked.contains(value)];
                     " " (label)
                 }
             }

@@ -206,6 +206,13 @@ pub const NAV: &[NavItem] = &[
         path: "/portal/invoices",
         needs: &[Permission::RepairOrdersRead],
     },
+    // feedback::inbox
+    NavItem {
+        key: "feedback",
+        label: "Feedback",
+        path: "/portal/feedback",
+        needs: &[Permission::FeedbackRead],
+    },
     // jobs::my_jobs
     NavItem {
         key: "my-jobs",
@@ -225,6 +232,13 @@ pub const NAV: &[NavItem] = &[
         key: "roadside-duty",
         label: "Roadside jobs",
         path: "/portal/roadside/duty",
+        needs: &[Permission::JobsWork],
+    },
+    // feedback::mine
+    NavItem {
+        key: "ratings",
+        label: "My ratings",
+        path: "/portal/ratings",
         needs: &[Permission::JobsWork],
     },
     // parts::list

@@ -14,6 +14,7 @@ page_modules!(
     customers,
     calendar,
     inbox,
+    feedback,
     campaigns,
     desk_settings,
     workshop,

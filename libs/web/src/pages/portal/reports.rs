@@ -336,7 +336,7 @@ fn csv_cell(unit: Unit, value: &Value, currency: &CurrencyCode) -> String {
         (_, Value::Text(t)) => safe_cell(t),
         (Unit::Money, Value::Number(n)) => pitlane_domain::money::plain_amount(*n, currency),
         (Unit::Hours, Value::Number(n)) => format_quantity(*n),
-        (Unit::Percent | Unit::Ratio, Value::Number(n)) => {
+        (Unit::Percent | Unit::Ratio | Unit::Stars, Value::Number(n)) => {
             let sign = if *n < 0 { "-" } else { "" };
             format!("{sign}{}.{:02}", n.unsigned_abs() / 100, n.unsigned_abs() % 100)
         }
@@ -350,6 +350,7 @@ fn csv_header(label: &str, unit: Unit, currency: &CurrencyCode) -> String {
         Unit::Hours => format!("{label} (hours)"),
         Unit::Percent => format!("{label} (%)"),
         Unit::Ratio => format!("{label} (times)"),
+        Unit::Stars => format!("{label} (stars of 5)"),
         _ => label.to_owned(),
     }
 }
@@ -376,6 +377,7 @@ fn write_csv(report: &Report, table: &str) -> Result<Vec<u8>, PageError> {
                 Unit::Hours => "hours".to_owned(),
                 Unit::Percent => "%".to_owned(),
                 Unit::Ratio => "times".to_owned(),
+                Unit::Stars => "stars of 5".to_owned(),
                 _ => String::new(),
             };
             out.write_record([

@@ -606,6 +606,13 @@ async fn track_page(
                         }
                     }
                 }
+                @if let Some(rating) = &detail.rating_token {
+                    section class="card" aria-labelledby="rate-heading" {
+                        h2 id="rate-heading" { "How did we do?" }
+                        p { "Rate the help and the mechanic: it takes a few seconds." }
+                        p { a class="button secondary" href=(ctx.link(&query_link("/feedback", &[("token", rating.clone())]))) { "Rate this help" } }
+                    }
+                }
             }
             (chat_card(ctx, &talk, ChatSide::Driver, &zone, &driver_chat_links(ctx, token), Some(token), errors, form))
             @if cancellable {
