@@ -2537,6 +2537,14 @@ async fn roadside_journey(
         "the position is filled in: {filled:?}"
     );
     click(&driver, "input[name=trouble][value=will_not_start]").await?;
+    // A photo of the car goes with the request, chosen on the form.
+    let photo = std::env::temp_dir().join(format!("pitlane-ask-{}.jpg", std::process::id()));
+    std::fs::write(&photo, pitlane_testkit::TINY_JPEG)?;
+    driver
+        .find(Locator::Id("f-photos"))
+        .await?
+        .send_keys(&photo.display().to_string())
+        .await?;
     fill(&driver, "f-plate", "JS 42").await?;
     fill(&driver, "f-name", "Jo Stuck").await?;
     fill(&driver, "f-email", "jo@example.com").await?;
@@ -2581,6 +2589,12 @@ async fn roadside_journey(
     wait_for_text(&mechanic, "#roadside-offers", "Will not start").await?;
     click(&mechanic, "#roadside-offers form[action$='/accept'] button").await?;
     wait_for_text(&mechanic, "main h1", "Roadside RS-").await?;
+    mechanic
+        .wait()
+        .at_most(std::time::Duration::from_secs(10))
+        .for_element(Locator::Css("#roadside-chat img.chat-photo"))
+        .await
+        .context("the photo sent with the request is in the chat")?;
     audit_here(&mechanic, "a roadside request (mechanic)", &mut problems).await?;
     wait_for_text(&driver, "[data-status]", "Mechanic assigned").await?;
     click(&mechanic, "button[name=status][value=en_route]").await?;

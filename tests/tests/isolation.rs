@@ -276,6 +276,7 @@ async fn pages_with_b_ids(a: &Client, a_base: &str, world: &World) -> Vec<String
         format!("/portal/roadside?branch_id={branch}"),
         format!("/portal/settings/roadside?branch_id={branch}"),
         format!("/portal/feedback/{feedback}"),
+        format!("/portal/repair-orders/{order}/roadside-photos/{roadside}"),
     ];
     let goal_form = format!("branch_id={branch}&weekly_goal=1");
     let posts: Vec<(String, &str)> = vec![

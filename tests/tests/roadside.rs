@@ -368,22 +368,42 @@ async fn a_guest_asks_the_nearest_mechanic_comes_and_the_driver_watches_live() {
             page.contains("Smoke from the bonnet"),
             "{shape:?}: the form is kept"
         );
-        let response = guest
-            .submit(
-                &format!("/t/{slug}/roadside"),
-                &format!("/t/{slug}/roadside"),
-                &[
-                    ("branch_id", &shop.branch),
-                    ("latitude", &driver_at.0.to_string()),
-                    ("longitude", &driver_at.1.to_string()),
-                    ("trouble", "battery"),
-                    ("plate", "GG 1"),
-                    ("name", "Gus Guest"),
-                    ("email", "gus@example.com"),
-                    ("code_by", "email"),
-                ],
-            )
-            .await;
+        // Photos go with the request, checked by their bytes: a file that is no image is
+        // refused with the form kept.
+        let (latitude, longitude) = (driver_at.0.to_string(), driver_at.1.to_string());
+        let fields = [
+            ("branch_id", shop.branch.as_str()),
+            ("latitude", latitude.as_str()),
+            ("longitude", longitude.as_str()),
+            ("trouble", "battery"),
+            ("plate", "GG 1"),
+            ("name", "Gus Guest"),
+            ("email", "gus@example.com"),
+            ("code_by", "email"),
+        ];
+        let ask_page = format!("/t/{slug}/roadside");
+        let response = post_multipart(
+            &guest,
+            &ask_page,
+            &fields,
+            &[("photos", b"not a picture at all".as_slice())],
+        )
+        .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{shape:?}"
+        );
+        let page = response.text().await.expect("page");
+        assert!(page.contains("f-photos-error"), "{shape:?}");
+        assert!(page.contains("GG 1"), "{shape:?}: the form is kept");
+        let response = post_multipart(
+            &guest,
+            &ask_page,
+            &fields,
+            &[("photos", pitlane_testkit::TINY_JPEG)],
+        )
+        .await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "{shape:?}");
         let code_page = response.headers()["location"]
             .to_str()
@@ -440,6 +460,30 @@ async fn a_guest_asks_the_nearest_mechanic_comes_and_the_driver_watches_live() {
             .await;
         assert_eq!(taken["mechanic_id"], near_id.as_str(), "{shape:?}");
         stream.read_until(|e| e.kind == "roadside.accepted").await;
+        // The photo sent with the request opens its chat, from the driver.
+        let chat = shop
+            .ok(
+                &near,
+                Method::GET,
+                &format!("/roadside/requests/{rid}/messages"),
+                None,
+            )
+            .await;
+        let first = &chat["items"][0];
+        assert_eq!(first["side"], "driver", "{shape:?}: {chat}");
+        assert_eq!(first["photo"], true, "{shape:?}: {chat}");
+        let photo = near
+            .get(&format!(
+                "/t/{slug}/api/v1/roadside/requests/{rid}/photos/{}",
+                first["id"].as_str().expect("id")
+            ))
+            .await;
+        assert_eq!(photo.status(), StatusCode::OK, "{shape:?}");
+        assert_eq!(
+            photo.bytes().await.expect("bytes").as_ref(),
+            pitlane_testkit::TINY_JPEG,
+            "{shape:?}"
+        );
         // The driver hears of it by e-mail too, with their link.
         let told = shop.outbox_of("roadside_update").await;
         assert_eq!(told.len(), 1, "{shape:?}");
@@ -940,6 +984,48 @@ fn multipart(field: &str, bytes: &[u8]) -> (String, Vec<u8>) {
     body.extend_from_slice(bytes);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// A form posted as the pages post one with files: `multipart/form-data`, its form token
+/// (read from `form_page`) in the address.
+async fn post_multipart(
+    client: &Client,
+    form_page: &str,
+    fields: &[(&str, &str)],
+    files: &[(&str, &[u8])],
+) -> reqwest::Response {
+    let page = client.get(form_page).await.text().await.expect("page");
+    let csrf = pitlane_testkit::csrf_token(&page).expect("a form token");
+    let boundary = "pitlane-form-boundary";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    for (name, bytes) in files {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"photo.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    client
+        .http
+        .post(client.url(&format!("{form_page}?csrf={csrf}")))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("post")
 }
 
 /// The driver's link from the first message that carried it.
@@ -1629,6 +1715,16 @@ async fn towed_in_the_car_waits_at_the_branch_with_the_call_out_on_its_repair_or
             ),
         )
         .await;
+        // A photo in the chat goes with the car to its repair order.
+        let sent = mechanic
+            .http
+            .post(mechanic.url(&format!("/t/alpha/api/v1/roadside/requests/{rid}/photos")))
+            .header("content-type", "application/octet-stream")
+            .body(pitlane_testkit::TINY_JPEG.to_vec())
+            .send()
+            .await
+            .expect("photo");
+        assert_eq!(sent.status(), StatusCode::CREATED, "{shape:?}");
         let towed = shop
             .ok(
                 &mechanic,
@@ -1676,6 +1772,31 @@ async fn towed_in_the_car_waits_at_the_branch_with_the_call_out_on_its_repair_or
         assert_eq!(lines[0]["unit_price_minor"], quote, "{shape:?}: {order}");
         assert_eq!(
             lines[1]["description"], "Diagnosis at the roadside",
+            "{shape:?}"
+        );
+        let page = shop
+            .owner
+            .get(&format!("/t/alpha/portal/repair-orders/{order_id}"))
+            .await
+            .text()
+            .await
+            .expect("page");
+        assert!(page.contains("Photos from the roadside"), "{shape:?}");
+        let src = page
+            .split("/roadside-photos/")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("a photo's address");
+        let photo = shop
+            .owner
+            .get(&format!(
+                "/t/alpha/portal/repair-orders/{order_id}/roadside-photos/{src}"
+            ))
+            .await;
+        assert_eq!(photo.status(), StatusCode::OK, "{shape:?}");
+        assert_eq!(
+            photo.bytes().await.expect("bytes").as_ref(),
+            pitlane_testkit::TINY_JPEG,
             "{shape:?}"
         );
         let earnings = shop.ok(&mechanic, Method::GET, "/earnings", None).await;

@@ -77,6 +77,47 @@ pub struct Ask {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub code_by: String,
+    /// Photos chosen on the form, already stored ([`keep_photos`]); never read from a client.
+    #[serde(default)]
+    pub photos: Vec<AskPhoto>,
+}
+
+/// A photo the driver chose on the form, stored when the form was sent; it joins the
+/// request's chat once the request is made (a guest's, once their code is right).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AskPhoto {
+    pub key: String,
+    pub content_type: String,
+}
+
+/// At most this many photos go with the request itself; more can follow in the chat.
+pub const MAX_ASK_PHOTOS: usize = 3;
+
+/// Checks the photos chosen on the form by their bytes (all of them before any is kept) and
+/// stores them; their keys go with the request as it is asked.
+pub async fn keep_photos(
+    rs: &Roadside,
+    tenant: &TenantCtx,
+    photos: Vec<Vec<u8>>,
+) -> Result<Vec<AskPhoto>, ServiceError> {
+    if photos.len() > MAX_ASK_PHOTOS {
+        return Err(FieldErrors::single(
+            "photos",
+            "send at most 3 photos with the request; more can follow in the chat",
+        )
+        .into());
+    }
+    for bytes in &photos {
+        pitlane_domain::upload::sniff_image(bytes)
+            .map_err(|e| FieldErrors::single("photos", e.to_string()))?;
+    }
+    let mut kept = Vec::new();
+    for bytes in photos {
+        let (key, content_type) =
+            crate::chat::store_photo(rs, tenant.tenant_id.0, "asked", bytes).await?;
+        kept.push(AskPhoto { key, content_type });
+    }
+    Ok(kept)
 }
 
 /// A request made, with the driver's link to follow it.
@@ -372,17 +413,34 @@ async fn published(
     dispatch::watch(rs, row, settings);
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn finish_asking(
     rs: &Roadside,
     tx: TenantTx,
     checked: Checked,
     customer: &customer::Model,
     vehicle: &vehicle::Model,
+    photos: &[AskPhoto],
     by: &str,
     site: &str,
 ) -> Result<Asked, ServiceError> {
     let settings = checked.settings.clone();
     let (row, notified) = create(rs, &tx, checked, customer, vehicle, by).await?;
+    // The photos sent with the request open its chat, from the driver. Only keys this
+    // workshop's form stored are taken.
+    let ours = format!("{}/roadside/asked/", tx.tenant_id().0);
+    for photo in photos.iter().filter(|p| p.key.starts_with(&ours)) {
+        pitlane_frontdesk::conversations::append_roadside(
+            &tx,
+            customer.id,
+            row.id,
+            pitlane_frontdesk::conversations::ChatSide::Driver,
+            "Sent a photo with the request",
+            Some(customer.name.clone()),
+            Some((photo.key.clone(), photo.content_type.clone())),
+        )
+        .await?;
+    }
     let view = request::view(&tx, row.clone()).await?;
     tx.commit().await?;
     published(rs, &row, notified, &settings).await;
@@ -408,7 +466,17 @@ pub async fn ask_as_customer(
         (None, Some(input)) => vehicle_for(&tx, &me, input).await?,
         (None, None) => return Err(FieldErrors::single("plate", "tell us the number plate").into()),
     };
-    finish_asking(rs, tx, checked, &me, &vehicle, "asked online", site).await
+    finish_asking(
+        rs,
+        tx,
+        checked,
+        &me,
+        &vehicle,
+        &ask.photos,
+        "asked online",
+        site,
+    )
+    .await
 }
 
 /// A dispatcher takes a driver's call and asks for them.
@@ -434,7 +502,7 @@ pub async fn ask_for_customer(
         Some(name) => format!("taken by phone by {name}"),
         None => "taken by phone".to_owned(),
     };
-    finish_asking(rs, tx, checked, &customer, &vehicle, &by, site).await
+    finish_asking(rs, tx, checked, &customer, &vehicle, &[], &by, site).await
 }
 
 /// A guest asks: everything is checked, then a one-time code goes to their phone (or
@@ -532,5 +600,15 @@ pub async fn confirm_guest(
         None => return Err(FieldErrors::single("plate", "tell us the number plate").into()),
     };
     codes::mark_used(&tx, row.id).await?;
-    finish_asking(rs, tx, checked, &customer, &vehicle, "asked online", site).await
+    finish_asking(
+        rs,
+        tx,
+        checked,
+        &customer,
+        &vehicle,
+        &ask.photos,
+        "asked online",
+        site,
+    )
+    .await
 }

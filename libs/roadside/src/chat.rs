@@ -17,8 +17,8 @@ use pitlane_domain::{
 use pitlane_frontdesk::conversations::{self, ChatSide};
 use pitlane_store::{
     TenantCtx, TenantTx,
-    entity::{conversation_message, customer, roadside_request},
-    sea_orm::{ActiveValue::Set, IntoActiveModel},
+    entity::{conversation_message, customer, repair_order, roadside_request},
+    sea_orm::{ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter},
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -209,7 +209,7 @@ async fn post_in(
         Post::Text(text) => (conversations::body(&text)?, None),
         Post::Photo(bytes) => (
             "Sent a photo".to_owned(),
-            Some(store_photo(rs, tx, &row, bytes).await?),
+            Some(store_photo(rs, tx.tenant_id().0, &row.id.to_string(), bytes).await?),
         ),
     };
     let message =
@@ -389,22 +389,18 @@ async fn driver_watching(rs: &Roadside, row: &roadside_request::Model) -> bool {
     )
 }
 
-/// Stores a photo sent in the chat (its type read from its bytes) under a key the
-/// application makes; the key and type the message keeps.
-async fn store_photo(
+/// Stores a photo of a request (its type read from its bytes) under a key the application
+/// makes, in the tenant's `folder` (the request's id, or `asked` for one chosen on the form
+/// before the request was made); the key and type the message keeps.
+pub(crate) async fn store_photo(
     rs: &Roadside,
-    tx: &TenantTx,
-    row: &roadside_request::Model,
+    tenant: Uuid,
+    folder: &str,
     bytes: Vec<u8>,
 ) -> Result<(String, String), ServiceError> {
     let content_type = pitlane_domain::upload::sniff_image(&bytes)
         .map_err(|e| FieldErrors::single("photo", e.to_string()))?;
-    let key = format!(
-        "{}/roadside/{}/{}",
-        tx.tenant_id().0,
-        row.id,
-        Uuid::now_v7()
-    );
+    let key = format!("{tenant}/roadside/{folder}/{}", Uuid::now_v7());
     rs.billing
         .workshop
         .photos
@@ -467,6 +463,60 @@ pub async fn photo_for_driver(
     let tx = rs.store().tx(tenant).await?;
     let row = follow::by_token_in(rs, &tx, token).await?;
     let photo = photo_of(rs, &tx, &row, message).await;
+    tx.commit().await?;
+    photo
+}
+
+/// The roadside request a repair order was opened for (the car towed in), read by whoever may
+/// read the order; `None` for any other order. Another workshop's order is not found.
+async fn towed_in_for(
+    tx: &TenantTx,
+    actor: &Actor,
+    order: Uuid,
+) -> Result<Option<roadside_request::Model>, ServiceError> {
+    actor.require(Permission::RepairOrdersRead)?;
+    tx.get::<repair_order::Entity>(order).await?;
+    Ok(tx
+        .first(
+            tx.select::<roadside_request::Entity>()
+                .filter(roadside_request::Column::RepairOrderId.eq(order)),
+        )
+        .await?)
+}
+
+/// The photos of the roadside chat of a car towed in, for its repair order's page, oldest
+/// first; none for an order that came another way.
+pub async fn photos_of_order(
+    rs: &Roadside,
+    actor: &Actor,
+    order: Uuid,
+) -> Result<Vec<ChatMessage>, ServiceError> {
+    let tx = rs.store().tx(&TenantCtx::of(actor)).await?;
+    let photos = match towed_in_for(&tx, actor, order).await? {
+        Some(request) => conversations::roadside_messages(&tx, request.id)
+            .await?
+            .into_iter()
+            .filter(|m| m.photo_key.is_some())
+            .map(|m| to_chat_message(m, true))
+            .collect(),
+        None => Vec::new(),
+    };
+    tx.commit().await?;
+    Ok(photos)
+}
+
+/// One photo of a towed-in car's roadside chat, for its repair order's page.
+pub async fn photo_of_order(
+    rs: &Roadside,
+    actor: &Actor,
+    order: Uuid,
+    message: Uuid,
+) -> Result<pitlane_workshop::storage::StoredPhoto, ServiceError> {
+    let tx = rs.store().tx(&TenantCtx::of(actor)).await?;
+    let request = towed_in_for(&tx, actor, order)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let photo = photo_of(rs, &tx, &request, message).await;
     tx.commit().await?;
     photo
 }

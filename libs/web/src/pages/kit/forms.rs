@@ -420,34 +420,46 @@ impl Returned {
     }
 }
 
-/// Reads the `photo` field of a multipart upload: its bytes, or the message for the form.
-pub async fn uploaded_photo(
-    mut upload: poem::web::Multipart,
-) -> Result<Vec<u8>, pitlane_domain::ServiceError> {
-    let mut bytes = None;
-    loop {
-        match upload.next_field().await {
-            Ok(Some(field)) => {
-                if field.name() == Some("photo") {
-                    bytes = Some(field.bytes().await.map_err(|_| {
-                        pitlane_domain::FieldErrors::single(
-                            "photo",
-                            "the photo could not be read; try again",
-                        )
-                    })?);
-                }
-            }
-            Ok(None) => break,
-            Err(_) => {
-                return Err(pitlane_domain::FieldErrors::single(
-                    "photo",
-                    "the upload was cut off or too large; photos up to 10 MB",
-                )
-                .into());
-            }
+/// A posted form that may carry files (`multipart/form-data`, whose form token is in the
+/// address): its fields as [`Pairs`], and each chosen file's field name and bytes. An
+/// url-encoded form reads as one without files. The one way pages read uploads.
+#[derive(Debug, Clone, Default)]
+pub struct Posted {
+    pub form: Pairs,
+    pub files: Vec<(String, Vec<u8>)>,
+    /// The upload could not be read to its end (cut off, or larger than allowed).
+    pub cut_off: bool,
+}
+
+impl Posted {
+    /// The files chosen in the field `name`, or the message for the form (at `field`) when
+    /// the upload did not arrive whole.
+    pub fn files_of(
+        &self,
+        name: &str,
+        field: &str,
+    ) -> Result<Vec<Vec<u8>>, pitlane_domain::ServiceError> {
+        if self.cut_off {
+            return Err(pitlane_domain::FieldErrors::single(
+                field,
+                "the upload was cut off or too large; photos up to 10 MB",
+            )
+            .into());
         }
+        Ok(self
+            .files
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, bytes)| bytes.clone())
+            .collect())
     }
-    bytes
-        .filter(|b| !b.is_empty())
+}
+
+/// The `photo` file of an upload: its bytes, or the message for the form.
+pub fn uploaded_photo(posted: &Posted) -> Result<Vec<u8>, pitlane_domain::ServiceError> {
+    posted
+        .files_of("photo", "photo")?
+        .into_iter()
+        .next()
         .ok_or_else(|| pitlane_domain::FieldErrors::single("photo", "choose a photo first").into())
 }

@@ -16,7 +16,10 @@ use poem::{
     http::StatusCode, web::Redirect,
 };
 
-use super::{forms::Pairs, layout::PageCtx};
+use super::{
+    forms::{Pairs, Posted},
+    layout::PageCtx,
+};
 
 /// What a page handler returns.
 pub type PageResult<T = Response> = Result<T, PageError>;
@@ -107,6 +110,51 @@ impl<'a> FromRequest<'a> for Pairs {
     async fn from_request(_req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
         let bytes = body.take()?.into_bytes().await?;
         Ok(Pairs::parse_bytes(&bytes))
+    }
+}
+
+impl<'a> FromRequest<'a> for Posted {
+    async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
+        let multipart = req
+            .content_type()
+            .is_some_and(|t| t.starts_with("multipart/form-data"));
+        if !multipart {
+            return Ok(Posted {
+                form: Pairs::from_request(req, body).await?,
+                ..Posted::default()
+            });
+        }
+        let mut upload = poem::web::Multipart::from_request(req, body).await?;
+        let mut posted = Posted::default();
+        // A part that cannot be read (the upload was cut off, or too large) ends the reading;
+        // the form says so rather than failing the request.
+        loop {
+            let Ok(Some(field)) = upload.next_field().await.map_err(|_| posted.cut_off = true)
+            else {
+                break;
+            };
+            let name = field.name().unwrap_or_default().to_owned();
+            if field.file_name().is_some() {
+                match field.bytes().await {
+                    // An empty file input sends an empty part: no file chosen.
+                    Ok(bytes) if bytes.is_empty() => {}
+                    Ok(bytes) => posted.files.push((name, bytes)),
+                    Err(_) => {
+                        posted.cut_off = true;
+                        break;
+                    }
+                }
+            } else {
+                match field.text().await {
+                    Ok(text) => posted.form.0.push((name, text)),
+                    Err(_) => {
+                        posted.cut_off = true;
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(posted)
     }
 }
 

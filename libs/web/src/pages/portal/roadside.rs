@@ -530,11 +530,11 @@ async fn send_photo(
     Data(state): Data<&AppState>,
     Data(scope): Data<&TenantScope>,
     Path(id): Path<Uuid>,
-    upload: poem::web::Multipart,
+    upload: crate::pages::kit::forms::Posted,
 ) -> PageResult {
     let staff = &staff;
     let sent = async {
-        let bytes = crate::pages::kit::forms::uploaded_photo(upload).await?;
+        let bytes = crate::pages::kit::forms::uploaded_photo(&upload)?;
         let site = site_of(&state.config, scope);
         chat::crew_sends_photo(&state.roadside, &staff.actor, id, bytes, &site).await
     }

@@ -19,7 +19,7 @@ use pitlane_workshop::{
 };
 use poem::{
     IntoResponse, Route, get, handler, post,
-    web::{Data, Multipart, Path, Query},
+    web::{Data, Path, Query},
 };
 use serde::Deserialize;
 use uuid::Uuid;
@@ -36,6 +36,10 @@ pub fn routes(routes: Route) -> Route {
     routes
         .at("/portal/repair-orders", get(board).post(open_order))
         .at("/portal/repair-orders/:id", get(show_order))
+        .at(
+            "/portal/repair-orders/:id/roadside-photos/:message",
+            get(roadside_photo),
+        )
         .at("/portal/repair-orders/:id/status", post(change_status))
         .at("/portal/repair-orders/:id/lines", post(add_line))
         .at("/portal/repair-orders/:id/follow", post(follow_updates))
@@ -306,22 +310,51 @@ async fn order_page(staff: &Staff, state: &AppState, id: RepairOrderId, r: Retur
         .into_iter()
         .filter(|e| (e.created_at, e.id) < (o.order.created_at, o.order.id))
         .collect();
+    // A car towed in: the photos of its roadside chat come with it.
+    let roadside_photos =
+        pitlane_roadside::chat::photos_of_order(&state.roadside, actor, id.0).await?;
     let body = page(
         ctx,
         &o.number(),
         Some("workshop"),
-        order_body(
-            ctx,
-            &o,
-            &r,
-            &mechanics,
-            &canned_jobs,
-            &parts,
-            &applications,
-            &earlier,
-        ),
+        html! {
+            (order_body(
+                ctx,
+                &o,
+                &r,
+                &mechanics,
+                &canned_jobs,
+                &parts,
+                &applications,
+                &earlier,
+            ))
+            @if !roadside_photos.is_empty() {
+                section class="card" aria-labelledby="roadside-photos-heading" {
+                    h2 id="roadside-photos-heading" { "Photos from the roadside" }
+                    p class="muted" { "Sent in the roadside request's chat before the car was towed in." }
+                    ul class="photos" {
+                        @for p in &roadside_photos {
+                            @let src = ctx.link(&format!("/portal/repair-orders/{}/roadside-photos/{}", o.order.id, p.id));
+                            li { a href=(src) { img src=(src) alt=(format!("Photo from the roadside, {}", p.at.format("%Y-%m-%d %H:%M UTC"))) width="160" loading="lazy"; } }
+                        }
+                    }
+                }
+            }
+        },
     );
     Ok((status_for(&r.errors), body).into_response())
+}
+
+/// A photo from the roadside chat of a car towed in.
+#[handler]
+async fn roadside_photo(
+    staff: Staff,
+    Data(state): Data<&AppState>,
+    Path((id, message)): Path<(Uuid, Uuid)>,
+) -> PageResult {
+    let photo =
+        pitlane_roadside::chat::photo_of_order(&state.roadside, &staff.actor, id, message).await?;
+    Ok(crate::api::photo_file(photo))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -1084,10 +1117,10 @@ async fn upload_photo(
     staff: Staff,
     Data(state): Data<&AppState>,
     Path((id, item)): Path<(Uuid, Uuid)>,
-    upload: Multipart,
+    upload: crate::pages::kit::forms::Posted,
 ) -> PageResult {
     let staff = &staff;
-    let read = crate::pages::kit::forms::uploaded_photo(upload).await;
+    let read = crate::pages::kit::forms::uploaded_photo(&upload);
     submit(
         &staff.ctx,
         Pairs::default(),

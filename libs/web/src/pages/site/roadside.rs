@@ -63,6 +63,7 @@ const LABELS: &[(&str, &str)] = &[
     ("make", "Make"),
     ("model", "Model"),
     ("note", "Anything else"),
+    ("photos", "Photos"),
     ("name", "Your name"),
     ("email", "E-mail"),
     ("phone", "Mobile phone"),
@@ -171,6 +172,7 @@ fn ask_of(form: &Pairs) -> Result<Ask, FieldErrors> {
         email: form.optional("email"),
         phone: form.optional("phone"),
         code_by: form.get("code_by").to_owned(),
+        photos: Vec::new(),
     })
 }
 
@@ -227,7 +229,8 @@ async fn ask_page(
                 p { "We do not drive out to breakdowns online yet. Please call us." }
             } @else {
                 p { "Broken down? Tell us where you are and what happened; the nearest mechanic on the road takes it, and you watch them come." }
-                form class="stack" method="post" action=(ctx.link("/roadside")) novalidate data-roadside-ask data-quote-src=(quote_src) {
+                // Multipart for the photos: its form token rides in the address.
+                form class="stack" method="post" enctype="multipart/form-data" action=(ctx.link(&query_link("/roadside", &[("csrf", ctx.csrf.clone())]))) novalidate data-roadside-ask data-quote-src=(quote_src) {
                     (csrf_input(ctx))
                     @if offering.len() > 1 {
                         (select("branch_id", "Workshop", &offering.iter().map(|(b, _)| (b.id.to_string(), b.name.clone())).collect::<Vec<_>>(), &chosen, &view.errors))
@@ -258,6 +261,15 @@ async fn ask_page(
                         }
                         @if let Some(e) = view.errors.message_for("trouble") { span class="error" { (e) } }
                         (textarea("note", "Anything else we should know (optional)", form.get("note"), &view.errors))
+                        div class="field" {
+                            label for="f-photos" { "Photos (optional, up to 3)" }
+                            @if let Some(message) = view.errors.message_for("photos") {
+                                p class="error" id="f-photos-error" { (message) }
+                            }
+                            input id="f-photos" type="file" name="photos" accept="image/*" multiple
+                                aria-describedby=(match view.errors.message_for("photos") { Some(_) => "f-photos-error f-photos-hint", None => "f-photos-hint" });
+                            p class="hint" id="f-photos-hint" { "The car, the damage, where you are. If this form comes back with a message, choose them again." }
+                        }
                     }
                     fieldset class="card field" id="roadside-vehicle" {
                         legend { "3. Your vehicle" }
@@ -332,15 +344,18 @@ async fn ask(
     ctx: PageCtx,
     state: Data<&AppState>,
     scope: Data<&TenantScope>,
-    form: Pairs,
+    posted: crate::pages::kit::forms::Posted,
 ) -> PageResult {
     let (ctx, state, scope) = (&ctx, state.0, scope.0);
+    let form = posted.form.clone();
     if form.get("check") == "yes" {
         let errors = ask_of(&form).err().unwrap_or_default();
         return ask_page(ctx, state, scope, AskView { form, errors }).await;
     }
     let outcome = async {
         let mut request = ask_of(&form)?;
+        let photos = posted.files_of("photos", "photos")?;
+        request.photos = asking::keep_photos(&state.roadside, &scope.ctx(), photos).await?;
         let site = site_of(&state.config, scope);
         match customer_actor(ctx) {
             Some(actor) => {
@@ -743,10 +758,10 @@ async fn send_photo(
     state: Data<&AppState>,
     scope: Data<&TenantScope>,
     Query(q): Query<TrackQuery>,
-    upload: poem::web::Multipart,
+    upload: crate::pages::kit::forms::Posted,
 ) -> PageResult {
     let sent = async {
-        let bytes = crate::pages::kit::forms::uploaded_photo(upload).await?;
+        let bytes = crate::pages::kit::forms::uploaded_photo(&upload)?;
         chat::driver_sends_photo(&state.roadside, &scope.ctx(), &q.token, bytes).await
     }
     .await;
