@@ -1030,8 +1030,13 @@ async fn post_multipart(
 
 /// The driver's link from the first message that carried it.
 async fn driver_token(shop: &Shop) -> String {
-    let told = shop.outbox_of("roadside_update").await;
-    told[0].data["vars"]["link"]
+    link_token(shop, "roadside_update").await
+}
+
+/// The token of the link in the first message of `kind`.
+async fn link_token(shop: &Shop, kind: &str) -> String {
+    let sent = shop.outbox_of(kind).await;
+    sent[0].data["vars"]["link"]
         .as_str()
         .and_then(|l| l.split_once("token="))
         .expect("a link")
@@ -1851,13 +1856,7 @@ async fn towed_in_the_car_waits_at_the_branch_with_the_call_out_on_its_repair_or
 
 /// The rating link from the message that asked for it.
 async fn rating_token(shop: &Shop) -> String {
-    let asked = shop.outbox_of("feedback_request").await;
-    asked[0].data["vars"]["link"]
-        .as_str()
-        .and_then(|l| l.split_once("token="))
-        .expect("a link")
-        .1
-        .to_owned()
+    link_token(shop, "feedback_request").await
 }
 
 #[tokio::test]

@@ -58,8 +58,8 @@ pub async fn member_names(
     memberships: &[uuid::Uuid],
 ) -> Result<std::collections::HashMap<uuid::Uuid, String>, pitlane_domain::ServiceError> {
     use pitlane_store::{
-        entity::{membership, user},
-        sea_orm::{ColumnTrait, EntityTrait, QueryFilter},
+        entity::membership,
+        sea_orm::{ColumnTrait, QueryFilter},
     };
     if memberships.is_empty() {
         return Ok(std::collections::HashMap::new());
@@ -70,15 +70,27 @@ pub async fn member_names(
                 .filter(membership::Column::Id.is_in(memberships.to_vec())),
         )
         .await?;
-    let users: std::collections::HashMap<uuid::Uuid, String> = tx
-        .people()
-        .all(user::Entity::find().filter(user::Column::Id.is_in(members.iter().map(|m| m.user_id))))
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
+    let users = user_names(tx, members.iter().map(|m| m.user_id)).await?;
     Ok(members
         .into_iter()
         .filter_map(|m| users.get(&m.user_id).map(|name| (m.id, name.clone())))
+        .collect())
+}
+
+/// The names of these users (people, by user id), read in one query.
+pub(crate) async fn user_names(
+    tx: &pitlane_store::TenantTx,
+    users: impl IntoIterator<Item = uuid::Uuid>,
+) -> Result<std::collections::HashMap<uuid::Uuid, String>, pitlane_store::StoreError> {
+    use pitlane_store::{
+        entity::user,
+        sea_orm::{ColumnTrait, EntityTrait, QueryFilter},
+    };
+    Ok(tx
+        .people()
+        .all(user::Entity::find().filter(user::Column::Id.is_in(users)))
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
         .collect())
 }

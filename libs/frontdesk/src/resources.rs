@@ -14,11 +14,9 @@ use pitlane_store::{
     StoreError, TenantCtx, TenantTx,
     entity::{
         bay, branch, branch_closure, mechanic_profile, membership, membership_branch, role,
-        staff_absence, user,
+        staff_absence,
     },
-    sea_orm::{
-        ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-    },
+    sea_orm::{ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter, QueryOrder},
 };
 use uuid::Uuid;
 
@@ -204,13 +202,7 @@ pub async fn mechanics_in(tx: &TenantTx) -> Result<Vec<Mechanic>, StoreError> {
             .or_default()
             .push(link.branch_id);
     }
-    let users: HashMap<Uuid, String> = tx
-        .people()
-        .all(user::Entity::find().filter(user::Column::Id.is_in(members.iter().map(|m| m.user_id))))
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
+    let users = crate::user_names(tx, members.iter().map(|m| m.user_id)).await?;
     Ok(members
         .into_iter()
         .map(|m| {

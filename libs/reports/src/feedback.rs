@@ -9,10 +9,7 @@ use pitlane_domain::{
     ServiceError,
     feedback::{Rating, Summary},
 };
-use pitlane_store::{
-    entity::feedback,
-    sea_orm::{ColumnTrait, QueryFilter},
-};
+use pitlane_store::entity::feedback;
 
 use crate::{
     names,
@@ -75,17 +72,10 @@ fn columns(first: (&'static str, &'static str)) -> Vec<crate::report::Column> {
 
 /// Ratings asked for in the period (by the time they were asked), in the reader's branches.
 pub async fn feedback(scope: &Scope) -> Result<Parts, ServiceError> {
-    let tx = &scope.tx;
-    let (start, end) = scope.period.bounds(scope.tz);
-    let mut query = tx
-        .select::<feedback::Entity>()
-        .filter(feedback::Column::AskedAt.gte(start))
-        .filter(feedback::Column::AskedAt.lt(end));
-    if let Some(branch) = scope.branch_id() {
-        query = query.filter(feedback::Column::BranchId.eq(branch));
-    }
-    let rows = tx.all(query).await?;
-    let members = names::members(tx).await?;
+    let rows = scope
+        .rows_in_period::<feedback::Entity>(feedback::Column::AskedAt, feedback::Column::BranchId)
+        .await?;
+    let members = names::members(&scope.tx).await?;
     let mut all = Tally::default();
     let mut by_branch: BTreeMap<String, Tally> = BTreeMap::new();
     let mut by_mechanic: BTreeMap<String, Tally> = BTreeMap::new();
@@ -103,12 +93,14 @@ pub async fn feedback(scope: &Scope) -> Result<Parts, ServiceError> {
         by_mechanic.entry(mechanic).or_default().add(row);
     }
     let table = |key, title, about, first, groups: BTreeMap<String, Tally>| {
-        let mut t = Table::new(key, title, about, columns(first));
-        for (label, tally) in groups {
-            t.rows.push(tally.row(label));
-        }
-        t.totals = Some(all.row("All".to_owned()));
-        t
+        Table::of_groups(
+            key,
+            title,
+            about,
+            columns(first),
+            groups.into_iter().map(|(label, tally)| tally.row(label)),
+            all.row("All".to_owned()),
+        )
     };
     let branches = table(
         "by_branch",

@@ -116,6 +116,22 @@ impl Table {
         }
     }
 
+    /// A table of one row per group (in the groups' order), with a totals row.
+    pub fn of_groups(
+        key: &'static str,
+        title: &str,
+        description: &str,
+        columns: Vec<Column>,
+        groups: impl IntoIterator<Item = Vec<Value>>,
+        totals: Vec<Value>,
+    ) -> Self {
+        Self {
+            rows: groups.into_iter().collect(),
+            totals: Some(totals),
+            ..Self::new(key, title, description, columns)
+        }
+    }
+
     pub fn chart(mut self, kind: ChartKind, title: &str, series: &[usize]) -> Self {
         self.charts.push(Chart {
             kind,

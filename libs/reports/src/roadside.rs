@@ -9,10 +9,7 @@ use pitlane_domain::{
     reports::{median_hours_milli, ratio_bp},
     roadside::Trouble,
 };
-use pitlane_store::{
-    entity::roadside_request,
-    sea_orm::{ColumnTrait, QueryFilter},
-};
+use pitlane_store::entity::roadside_request;
 
 use crate::{
     names,
@@ -95,15 +92,12 @@ fn columns(first: (&'static str, &'static str)) -> Vec<crate::report::Column> {
 /// Requests asked for in the period (by the time they were asked), in the reader's branches.
 pub async fn roadside(scope: &Scope) -> Result<Parts, ServiceError> {
     let tx = &scope.tx;
-    let (start, end) = scope.period.bounds(scope.tz);
-    let mut query = tx
-        .select::<roadside_request::Entity>()
-        .filter(roadside_request::Column::CreatedAt.gte(start))
-        .filter(roadside_request::Column::CreatedAt.lt(end));
-    if let Some(branch) = scope.branch_id() {
-        query = query.filter(roadside_request::Column::BranchId.eq(branch));
-    }
-    let rows = tx.all(query).await?;
+    let rows = scope
+        .rows_in_period::<roadside_request::Entity>(
+            roadside_request::Column::CreatedAt,
+            roadside_request::Column::BranchId,
+        )
+        .await?;
     let settings: BTreeMap<uuid::Uuid, (i64, i64)> = tx
         .all(tx.select::<pitlane_store::entity::roadside_setting::Entity>())
         .await?
@@ -140,12 +134,14 @@ pub async fn roadside(scope: &Scope) -> Result<Parts, ServiceError> {
             .add(r, targets);
     }
     let table = |key, title, about, first, groups: BTreeMap<String, Tally>| {
-        let mut t = Table::new(key, title, about, columns(first));
-        for (label, tally) in groups {
-            t.rows.push(tally.row(label));
-        }
-        t.totals = Some(all.row("All requests".to_owned()));
-        t
+        Table::of_groups(
+            key,
+            title,
+            about,
+            columns(first),
+            groups.into_iter().map(|(label, tally)| tally.row(label)),
+            all.row("All requests".to_owned()),
+        )
     };
     let branches = table(
         "by_branch",

@@ -212,6 +212,28 @@ impl Scope {
         })
     }
 
+    /// The rows of `E` whose `at` falls in the report's period, in its branch when it names
+    /// one (and always only in the branches the reader may see).
+    pub async fn rows_in_period<E>(
+        &self,
+        at: E::Column,
+        branch: E::Column,
+    ) -> Result<Vec<E::Model>, ServiceError>
+    where
+        E: pitlane_store::TenantScoped,
+    {
+        let (start, end) = self.period.bounds(self.tz);
+        let mut query = self
+            .tx
+            .select::<E>()
+            .filter(at.gte(start))
+            .filter(at.lt(end));
+        if let Some(id) = self.branch_id() {
+            query = query.filter(branch.eq(id));
+        }
+        Ok(self.tx.all(query).await?)
+    }
+
     pub fn branch_id(&self) -> Option<Uuid> {
         self.branch.as_ref().map(|b| b.id)
     }
