@@ -25,6 +25,7 @@ mod m20261204_000014_floor_figures;
 mod m20261204_000015_workshop_confirmation;
 mod m20261205_000016_roadside;
 mod m20261205_000017_feedback;
+mod m20261205_000018_api_key_check;
 
 pub use sea_orm_migration::MigratorTrait;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000015_workshop_confirmation::Migration),
             Box::new(m20261205_000016_roadside::Migration),
             Box::new(m20261205_000017_feedback::Migration),
+            Box::new(m20261205_000018_api_key_check::Migration),
         ]
     }
 }

@@ -151,6 +151,45 @@ pub struct SessionState {
     pub unread: u64,
 }
 
+/// The actor a membership stands for, from what the one-statement reads of a session or an
+/// API key return: its role (with a custom role's id, name and stored permissions) and, when
+/// it is limited to some branches, their ids separated by spaces.
+pub(crate) fn actor_from(
+    tenant: TenantId,
+    membership_id: MembershipId,
+    user_id: UserId,
+    role: &str,
+    custom: (Option<uuid::Uuid>, Option<&str>, Option<&str>),
+    branch_limited: bool,
+    branch_ids: Option<&str>,
+) -> Result<Actor, ServiceError> {
+    let custom = match custom {
+        (Some(id), Some(name), Some(stored)) => Some((id, name.to_owned(), stored)),
+        _ => None,
+    };
+    let (role, permissions) = assigned_role(role, custom, membership_id.0)?;
+    let branches = if branch_limited {
+        BranchScope::Only(
+            branch_ids
+                .unwrap_or_default()
+                .split_whitespace()
+                .filter_map(|id| uuid::Uuid::try_parse(id).ok())
+                .collect(),
+        )
+    } else {
+        BranchScope::All
+    };
+    Ok(Actor {
+        user_id,
+        membership_id,
+        tenant_id: tenant,
+        role,
+        permissions,
+        branches,
+        api_key: None,
+    })
+}
+
 /// The actor a signed-in session stands for now, whether the person uses two-factor sign-in,
 /// and their unread notifications; `None` when the session is over: the membership was deactivated or removed, or the
 /// person signed out everywhere (or reset their password) after `signed_in_at_ms` (unix
@@ -170,35 +209,19 @@ pub async fn session_actor(
     if m.status != "active" || ended {
         return Ok(None);
     }
-    let custom = match (
-        &m.custom_role_id,
-        &m.custom_role_name,
-        &m.custom_permissions,
-    ) {
-        (Some(id), Some(name), Some(stored)) => Some((*id, name.clone(), stored.as_str())),
-        _ => None,
-    };
-    let (role, permissions) = assigned_role(&m.role, custom, membership_id.0)?;
-    let branches = if m.branch_limited {
-        BranchScope::Only(
-            m.branch_ids
-                .unwrap_or_default()
-                .split_whitespace()
-                .filter_map(|id| uuid::Uuid::try_parse(id).ok())
-                .collect(),
-        )
-    } else {
-        BranchScope::All
-    };
-    let actor = Actor {
-        user_id: UserId(m.user_id),
+    let actor = actor_from(
+        tenant,
         membership_id,
-        tenant_id: tenant,
-        role,
-        permissions,
-        branches,
-        api_key: None,
-    };
+        UserId(m.user_id),
+        &m.role,
+        (
+            m.custom_role_id,
+            m.custom_role_name.as_deref(),
+            m.custom_permissions.as_deref(),
+        ),
+        m.branch_limited,
+        m.branch_ids.as_deref(),
+    )?;
     Ok(Some(SessionState {
         actor,
         two_factor: m.two_factor,

@@ -6,22 +6,22 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Duration, Utc};
 use pitlane_domain::{
     Actor, FieldErrors, ServiceError,
-    ids::TenantId,
+    ids::{MembershipId, TenantId, UserId},
     permissions::{Permission, PermissionSet},
     text::DisplayName,
 };
 use pitlane_store::{
     Store, TenantCtx,
-    entity::{api_key, membership},
-    sea_orm::{ActiveValue::Set, IntoActiveModel, QueryOrder},
+    entity::api_key,
+    sea_orm::{
+        ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+        sea_query::Expr,
+    },
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::{
-    access::actor_of,
-    audit::{self, By, Event},
-};
+use crate::audit::{self, By, Event};
 
 /// Every key starts with this, so secret scanners and people recognise one.
 pub const KEY_PREFIX: &str = "pl_";
@@ -173,40 +173,54 @@ pub async fn authenticate(
     else {
         return Ok(None);
     };
-    let tx = store.tx(&TenantCtx::new(tenant)).await?;
-    let key = match tx.get::<api_key::Entity>(id).await {
-        Ok(key) => key,
-        Err(pitlane_store::StoreError::NotFound) => return Ok(None),
-        Err(other) => return Err(other.into()),
+    // One round trip reads the key and its maker's membership: this runs on every request
+    // made with a key (a mechanic's phone sends its position every few seconds).
+    let Some(found) = store.api_key_member(tenant, id).await? else {
+        return Ok(None);
     };
     let matches: bool = subtle::ConstantTimeEq::ct_eq(
         digest(presented.trim()).as_bytes(),
-        key.secret_hash.as_bytes(),
+        found.secret_hash.as_bytes(),
     )
     .into();
     let now = Utc::now();
-    if !matches || key.revoked_at.is_some() || key.expires_at.is_some_and(|at| at <= now) {
+    if !matches
+        || found.revoked_at.is_some()
+        || found.expires_at.is_some_and(|at| at <= now)
+        || found.status != "active"
+    {
         return Ok(None);
     }
-    let creator = match tx.get::<membership::Entity>(key.created_by).await {
-        Ok(m) if m.status == "active" => m,
-        Ok(_) | Err(pitlane_store::StoreError::NotFound) => return Ok(None),
-        Err(other) => return Err(other.into()),
-    };
-    let mut actor = actor_of(&tx, &creator).await?;
+    let mut actor = crate::access::actor_from(
+        tenant,
+        MembershipId(found.created_by),
+        UserId(found.user_id),
+        &found.role,
+        (
+            found.custom_role_id,
+            found.custom_role_name.as_deref(),
+            found.custom_permissions.as_deref(),
+        ),
+        found.branch_limited,
+        found.branch_ids.as_deref(),
+    )?;
     actor.permissions = actor
         .permissions
-        .intersection(PermissionSet::from_stored(&key.permissions));
-    actor.api_key = Some(key.id);
+        .intersection(PermissionSet::from_stored(&found.key_permissions));
+    actor.api_key = Some(id);
     // Last use to the minute: a busy key does not write on every request.
-    if key
+    if found
         .last_used_at
         .is_none_or(|at| now - at > Duration::minutes(1))
     {
-        let mut row = key.into_active_model();
-        row.last_used_at = Set(Some(now));
-        tx.update(row).await?;
+        let tx = store.tx(&TenantCtx::new(tenant)).await?;
+        tx.update_all(
+            api_key::Entity::update_many()
+                .col_expr(api_key::Column::LastUsedAt, Expr::value(Some(now)))
+                .filter(api_key::Column::Id.eq(id)),
+        )
+        .await?;
+        tx.commit().await?;
     }
-    tx.commit().await?;
     Ok(Some(actor))
 }

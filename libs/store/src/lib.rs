@@ -66,6 +66,28 @@ pub struct SessionMember {
     pub unread_notifications: i64,
 }
 
+/// An API key and the membership of the person who made it, as a request made with the key
+/// needs them (see [`Store::api_key_member`]).
+#[derive(Debug, Clone, sea_orm::FromQueryResult)]
+pub struct ApiKeyMember {
+    pub secret_hash: String,
+    pub key_permissions: String,
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The membership that made the key.
+    pub created_by: uuid::Uuid,
+    pub user_id: uuid::Uuid,
+    pub role: String,
+    pub status: String,
+    pub custom_role_id: Option<uuid::Uuid>,
+    pub custom_role_name: Option<String>,
+    pub custom_permissions: Option<String>,
+    pub branch_limited: bool,
+    /// Space-separated branch ids.
+    pub branch_ids: Option<String>,
+}
+
 /// Which tenant a unit of work is for. Made by tenant resolution in the web layer,
 /// or by sign-up for a tenant that is being created.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -411,6 +433,61 @@ impl Store {
             sessions_valid_after: person.sessions_valid_after,
             two_factor: person.totp_enabled_at.is_some(),
             unread_notifications: unread as i64,
+        }))
+    }
+
+    /// An API key of the tenant and its maker's membership, in one round trip on PostgreSQL
+    /// (`pitlane_api_key_member`, under the tenant's row-level security); `None` when the
+    /// key (or its maker's membership) is gone.
+    pub async fn api_key_member(
+        &self,
+        tenant: TenantId,
+        key: uuid::Uuid,
+    ) -> Result<Option<ApiKeyMember>, StoreError> {
+        if self.is_postgres() {
+            let statement = Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "select secret_hash, key_permissions, expires_at, last_used_at, revoked_at,
+                        created_by, user_id, role, status, custom_role_id, custom_role_name,
+                        custom_permissions, branch_limited, branch_ids
+                   from pitlane_api_key_member($1, $2)",
+                [tenant.0.into(), key.into()],
+            );
+            return Ok(
+                <ApiKeyMember as sea_orm::FromQueryResult>::find_by_statement(statement)
+                    .one(&self.db)
+                    .await?,
+            );
+        }
+        let tx = self.tx(&TenantCtx::new(tenant)).await?;
+        let Some(k) = tx
+            .first(
+                tx.select::<entity::api_key::Entity>()
+                    .filter(entity::api_key::Column::Id.eq(key)),
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        tx.commit().await?;
+        let Some(m) = self.session_member(tenant, k.created_by).await? else {
+            return Ok(None);
+        };
+        Ok(Some(ApiKeyMember {
+            secret_hash: k.secret_hash,
+            key_permissions: k.permissions,
+            expires_at: k.expires_at,
+            last_used_at: k.last_used_at,
+            revoked_at: k.revoked_at,
+            created_by: k.created_by,
+            user_id: m.user_id,
+            role: m.role,
+            status: m.status,
+            custom_role_id: m.custom_role_id,
+            custom_role_name: m.custom_role_name,
+            custom_permissions: m.custom_permissions,
+            branch_limited: m.branch_limited,
+            branch_ids: m.branch_ids,
         }))
     }
 
