@@ -2724,6 +2724,28 @@ async fn roadside_journey(
     wait_for_text(&mechanic, "main", "Quick, kind, and he explained the fault").await?;
     wait_for_text(&mechanic, "[data-average]", "5.00 of 5 stars").await?;
     audit_here(&mechanic, "the mechanic's ratings", &mut problems).await?;
+
+    // The owner reads it in the feedback inbox and replies; a reply without words comes back.
+    sign_in_as_owner(&driver, &origin, alpha).await?;
+    driver
+        .goto(&format!("{origin}/t/alpha/portal/feedback"))
+        .await?;
+    wait_for_text(&driver, "main", "Quick, kind, and he explained the fault").await?;
+    audit_here(&driver, "the feedback inbox", &mut problems).await?;
+    click(&driver, "article.feedback h2 a").await?;
+    wait_for_text(&driver, "main h1", "Rating from").await?;
+    audit_here(&driver, "a rating (staff)", &mut problems).await?;
+    click(&driver, "form[action$='/reply'] button").await?;
+    wait_for_text(&driver, ".notice.error", "write a message first").await?;
+    audit_here(&driver, "a rating with errors (staff)", &mut problems).await?;
+    fill(&driver, "f-body", "Thank you, Jo: glad we could help.").await?;
+    click(&driver, "form[action$='/reply'] button").await?;
+    wait_for_text(
+        &driver,
+        "article.feedback",
+        "Thank you, Jo: glad we could help.",
+    )
+    .await?;
     ensure!(problems.is_empty(), "{}", problems.join("\n"));
     Ok(())
 }
