@@ -117,7 +117,13 @@ pub async fn report(rs: &Roadside, actor: &Actor, at: GeoPoint) -> Result<Report
         .set(&latest_key(tenant, member), &body, Some(LATEST_FOR))
         .await
         .map_err(ServiceError::internal)?;
-    let driving = driving_to(rs, actor.tenant_id, member).await?;
+    // Who they drive to and the last trail point, in one read of the bus.
+    let keys = [driving_key(tenant, member), trail_key(tenant, member)];
+    let [known_driving, last_trail] = match rs.bus.kv.get_many(&keys).await {
+        Ok(values) => <[Option<Vec<u8>>; 2]>::try_from(values).unwrap_or_default(),
+        Err(_) => [None, None],
+    };
+    let driving = driving_to(rs, actor.tenant_id, member, known_driving).await?;
     let Some(request) = driving.request else {
         return Ok(Reported {
             sharing_with: None,
@@ -145,7 +151,8 @@ pub async fn report(rs: &Roadside, actor: &Actor, at: GeoPoint) -> Result<Report
             "at": fix.at,
         }),
     );
-    sample_trail(rs, actor.tenant_id, member, request, &fix).await?;
+    let last_trail = last_trail.and_then(|bytes| serde_json::from_slice(&bytes).ok());
+    sample_trail(rs, actor.tenant_id, member, request, &fix, last_trail).await?;
     Ok(Reported {
         sharing_with: Some(request),
         distance_m: distance,
@@ -153,17 +160,15 @@ pub async fn report(rs: &Roadside, actor: &Actor, at: GeoPoint) -> Result<Report
     })
 }
 
-/// Which request the mechanic shares their position with now, from the bus or, when the bus
-/// does not know, from the database (and then remembered).
+/// Which request the mechanic shares their position with now: what the bus said
+/// (`known`), or, when it does not know, the database's answer (then remembered).
 async fn driving_to(
     rs: &Roadside,
     tenant: TenantId,
     member: Uuid,
+    known: Option<Vec<u8>>,
 ) -> Result<Driving, ServiceError> {
-    let key = driving_key(tenant.0, member);
-    if let Ok(Some(bytes)) = rs.bus.kv.get(&key).await
-        && let Ok(driving) = serde_json::from_slice::<Driving>(&bytes)
-    {
+    if let Some(driving) = known.and_then(|bytes| serde_json::from_slice::<Driving>(&bytes).ok()) {
         return Ok(driving);
     }
     let tx = rs.store().tx(&TenantCtx::new(tenant)).await?;
@@ -308,16 +313,9 @@ async fn sample_trail(
     member: Uuid,
     request: Uuid,
     fix: &Fix,
+    last: Option<Fix>,
 ) -> Result<(), ServiceError> {
     let key = trail_key(tenant.0, member);
-    let last: Option<Fix> = rs
-        .bus
-        .kv
-        .get(&key)
-        .await
-        .ok()
-        .flatten()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok());
     let due = match last {
         None => true,
         Some(last) => {
