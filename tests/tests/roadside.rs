@@ -206,6 +206,15 @@ impl Shop {
     }
 }
 
+/// A report's headline figure for this period, by its key.
+fn headline_of(report: &Value, key: &str) -> Value {
+    report["headlines"]
+        .as_array()
+        .and_then(|h| h.iter().find(|h| h["key"] == key))
+        .map(|h| h["current"].clone())
+        .unwrap_or(Value::Null)
+}
+
 fn fields(problem: &Value) -> Vec<String> {
     problem["errors"]
         .as_array()
@@ -1666,13 +1675,7 @@ async fn fixed_on_the_spot_the_work_is_billed_and_the_mechanic_earns_their_share
                 None,
             )
             .await;
-        let headline = |key: &str| {
-            report["headlines"]
-                .as_array()
-                .and_then(|h| h.iter().find(|h| h["key"] == key))
-                .map(|h| h["current"].clone())
-                .unwrap_or(Value::Null)
-        };
+        let headline = |key: &str| headline_of(&report, key);
         assert_eq!(headline("requests"), 1, "{shape:?}: {report}");
         assert_eq!(headline("fixed_rate"), 10_000, "{shape:?}: {report}");
         assert!(headline("to_accept").is_i64(), "{shape:?}: {report}");
@@ -2112,13 +2115,7 @@ async fn the_driver_rates_once_staff_reply_and_an_admin_hides_abuse() {
                 None,
             )
             .await;
-        let headline = |key: &str| {
-            report["headlines"]
-                .as_array()
-                .and_then(|h| h.iter().find(|h| h["key"] == key))
-                .map(|h| h["current"].clone())
-                .unwrap_or(Value::Null)
-        };
+        let headline = |key: &str| headline_of(&report, key);
         assert_eq!(headline("rated"), 1, "{shape:?}: {report}");
         assert_eq!(headline("work_stars"), 200, "{shape:?}: {report}");
         assert_eq!(headline("mechanic_stars"), 100, "{shape:?}: {report}");
