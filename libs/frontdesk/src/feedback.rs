@@ -87,40 +87,45 @@ pub async fn ask_in(
         Subject::RepairOrder(id) => (Some(id), None),
         Subject::Roadside(id) => (None, Some(id)),
     };
-    let mut asked_before = tx.select::<feedback::Entity>();
-    asked_before = match ask.subject {
-        Subject::RepairOrder(id) => asked_before.filter(feedback::Column::RepairOrderId.eq(id)),
-        Subject::Roadside(id) => asked_before.filter(feedback::Column::RoadsideRequestId.eq(id)),
+    // Asked once per subject, however many times the order or request gets here.
+    let once_per = match ask.subject {
+        Subject::RepairOrder(_) => feedback::Column::RepairOrderId,
+        Subject::Roadside(_) => feedback::Column::RoadsideRequestId,
     };
-    if tx.first(asked_before).await?.is_some() {
+    let now = Utc::now();
+    let id = Uuid::now_v7();
+    let asked = tx
+        .insert_if_absent(
+            feedback::ActiveModel {
+                tenant_id: Set(tx.tenant_id().0),
+                id: Set(id),
+                branch_id: Set(ask.branch_id),
+                customer_id: Set(ask.customer_id),
+                subject: Set(ask.subject.key().to_owned()),
+                repair_order_id: Set(repair_order_id),
+                roadside_request_id: Set(roadside_request_id),
+                mechanic_id: Set(ask.mechanic_id),
+                label: Set(ask.label),
+                asked_at: Set(now),
+                expires_at: Set(now + Duration::days(ANSWER_WITHIN_DAYS)),
+                job_stars: Set(None),
+                mechanic_stars: Set(None),
+                comment: Set(None),
+                answered_at: Set(None),
+                hidden_at: Set(None),
+                hidden_by: Set(None),
+                hidden_reason: Set(None),
+                reply: Set(None),
+                replied_at: Set(None),
+                replied_by: Set(None),
+            },
+            [once_per],
+        )
+        .await?;
+    if !asked {
         return Ok(());
     }
-    let now = Utc::now();
-    let row = tx
-        .insert(feedback::ActiveModel {
-            tenant_id: Set(tx.tenant_id().0),
-            id: Set(Uuid::now_v7()),
-            branch_id: Set(ask.branch_id),
-            customer_id: Set(ask.customer_id),
-            subject: Set(ask.subject.key().to_owned()),
-            repair_order_id: Set(repair_order_id),
-            roadside_request_id: Set(roadside_request_id),
-            mechanic_id: Set(ask.mechanic_id),
-            label: Set(ask.label),
-            asked_at: Set(now),
-            expires_at: Set(now + Duration::days(ANSWER_WITHIN_DAYS)),
-            job_stars: Set(None),
-            mechanic_stars: Set(None),
-            comment: Set(None),
-            answered_at: Set(None),
-            hidden_at: Set(None),
-            hidden_by: Set(None),
-            hidden_reason: Set(None),
-            reply: Set(None),
-            replied_at: Set(None),
-            replied_by: Set(None),
-        })
-        .await?;
+    let row = tx.get::<feedback::Entity>(id).await?;
     let mechanic = match row.mechanic_id {
         Some(m) => member_names(tx, &[m]).await?.remove(&m),
         None => None,

@@ -435,7 +435,7 @@ impl Posted {
     /// The files chosen in the field `name`, or the message for the form (at `field`) when
     /// the upload did not arrive whole.
     pub fn files_of(
-        &self,
+        self,
         name: &str,
         field: &str,
     ) -> Result<Vec<Vec<u8>>, pitlane_domain::ServiceError> {
@@ -448,15 +448,15 @@ impl Posted {
         }
         Ok(self
             .files
-            .iter()
+            .into_iter()
             .filter(|(n, _)| n == name)
-            .map(|(_, bytes)| bytes.clone())
+            .map(|(_, bytes)| bytes)
             .collect())
     }
 }
 
 /// The `photo` file of an upload: its bytes, or the message for the form.
-pub fn uploaded_photo(posted: &Posted) -> Result<Vec<u8>, pitlane_domain::ServiceError> {
+pub fn uploaded_photo(posted: Posted) -> Result<Vec<u8>, pitlane_domain::ServiceError> {
     posted
         .files_of("photo", "photo")?
         .into_iter()

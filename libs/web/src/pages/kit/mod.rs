@@ -12,6 +12,7 @@ pub mod forms;
 pub mod layout;
 pub mod map;
 pub mod pipeline;
+pub mod stars;
 pub mod theme;
 
 pub use errors::PageErrors;

@@ -2,7 +2,7 @@
 //! with the reply form and, for admins, hiding abusive text; and a mechanic's own ratings.
 
 use maud::{Markup, html};
-use pitlane_domain::{FieldErrors, permissions::Permission};
+use pitlane_domain::permissions::Permission;
 use pitlane_frontdesk::feedback::{self, FeedbackView, Filter};
 use pitlane_store::TimeCursor;
 use poem::{
@@ -13,13 +13,13 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::pages::kit::{
-    PageResult, Pairs, Staff,
+    PageResult, Pairs, Returned, Staff,
     forms::{
         Field, csrf_input, error_summary, error_summary_in, query_link, status_for, textarea,
     },
     page, submit,
 };
-use crate::pages::site::feedback::stars_text;
+use crate::pages::kit::stars::stars_text;
 use crate::{links::site_of, tenant::TenantScope};
 use pitlane_app::state::AppState;
 
@@ -108,30 +108,20 @@ async fn list(staff: Staff, state: Data<&AppState>, Query(q): Query<ListQuery>) 
 const REPLY_LABELS: &[(&str, &str)] = &[("body", "Reply"), ("csrf", "Form")];
 const HIDE_LABELS: &[(&str, &str)] = &[("reason", "Why"), ("csrf", "Form")];
 
-/// Which of the rating page's forms came back with messages.
-enum Returned<'a> {
-    Nothing,
-    Reply(&'a str, &'a FieldErrors),
-    Hide(&'a str, &'a FieldErrors),
-}
-
 async fn rating_page(
     staff: &Staff,
     state: &AppState,
     id: Uuid,
-    returned: Returned<'_>,
+    r: Returned,
 ) -> PageResult {
     let (ctx, actor) = (&staff.ctx, &staff.actor);
     let v = feedback::get(&state.frontdesk, actor, id).await?;
-    let none = FieldErrors::new();
-    let (reply_typed, reply_errors) = match &returned {
-        Returned::Reply(typed, errors) => (*typed, *errors),
-        _ => (v.feedback.reply.as_deref().unwrap_or(""), &none),
+    // The reply form shows the reply given, unless it came back with what was typed.
+    let reply_typed = match r.typed("reply") {
+        Some(typed) => typed.get("body"),
+        None => v.feedback.reply.as_deref().unwrap_or(""),
     };
-    let (reason_typed, hide_errors) = match &returned {
-        Returned::Hide(typed, errors) => (*typed, *errors),
-        _ => ("", &none),
-    };
+    let (reply_errors, hide_errors) = (r.errors_of("reply"), r.errors_of("hide"));
     let base = format!("/portal/feedback/{id}");
     let body = page(
         ctx,
@@ -162,23 +152,19 @@ async fn rating_page(
                     (error_summary_in(hide_errors, HIDE_LABELS, Some("hide")))
                     form class="stack" method="post" action=(ctx.link(&format!("{base}/hide"))) novalidate {
                         (csrf_input(ctx))
-                        (Field::new("reason", "Why", reason_typed).within("hide").render(hide_errors))
+                        (Field::new("reason", "Why", r.value("hide", "reason")).within("hide").render(hide_errors))
                         div { button class="button secondary" type="submit" { "Hide the text" } }
                     }
                 }
             }
         },
     );
-    let errors = match returned {
-        Returned::Reply(_, errors) | Returned::Hide(_, errors) => errors,
-        Returned::Nothing => &none,
-    };
-    Ok((status_for(errors), body).into_response())
+    Ok((status_for(&r.errors), body).into_response())
 }
 
 #[handler]
 async fn show(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>) -> PageResult {
-    rating_page(&staff, &state, id, Returned::Nothing).await
+    rating_page(&staff, &state, id, Returned::default()).await
 }
 
 #[handler]
@@ -200,7 +186,7 @@ async fn reply(
             Ok(format!("/portal/feedback/{id}"))
         },
         |p, errors| async move {
-            rating_page(staff, state, id, Returned::Reply(p.get("body"), &errors)).await
+            rating_page(staff, state, id, Returned::new("reply", p, errors)).await
         },
     )
     .await
@@ -222,7 +208,7 @@ async fn hide(
             Ok(format!("/portal/feedback/{id}"))
         },
         |p, errors| async move {
-            rating_page(staff, state, id, Returned::Hide(p.get("reason"), &errors)).await
+            rating_page(staff, state, id, Returned::new("hide", p, errors)).await
         },
     )
     .await

@@ -534,7 +534,7 @@ async fn send_photo(
 ) -> PageResult {
     let staff = &staff;
     let sent = async {
-        let bytes = crate::pages::kit::forms::uploaded_photo(&upload)?;
+        let bytes = crate::pages::kit::forms::uploaded_photo(upload)?;
         let site = site_of(&state.config, scope);
         chat::crew_sends_photo(&state.roadside, &staff.actor, id, bytes, &site).await
     }

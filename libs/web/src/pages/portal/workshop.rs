@@ -1120,7 +1120,7 @@ async fn upload_photo(
     upload: crate::pages::kit::forms::Posted,
 ) -> PageResult {
     let staff = &staff;
-    let read = crate::pages::kit::forms::uploaded_photo(&upload);
+    let read = crate::pages::kit::forms::uploaded_photo(upload);
     submit(
         &staff.ctx,
         Pairs::default(),

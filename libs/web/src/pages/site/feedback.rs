@@ -15,7 +15,9 @@ use serde::Deserialize;
 use crate::pages::kit::{
     PageCtx, PageResult, Pairs,
     forms::{csrf_input, error_summary, query_link, radio_group, status_for, textarea},
-    page, submit,
+    page,
+    stars::stars_text,
+    submit,
 };
 use crate::tenant::TenantScope;
 use pitlane_app::state::AppState;
@@ -51,17 +53,6 @@ fn star_choices() -> Vec<(String, String)> {
             (n.to_string(), label.to_owned())
         })
         .collect()
-}
-
-/// "4 of 5 stars", with the stars drawn for the eye only.
-pub fn stars_text(stars: u8) -> Markup {
-    let drawn: String = (1..=5)
-        .map(|n| if n <= stars { '★' } else { '☆' })
-        .collect();
-    html! {
-        span class="stars" aria-hidden="true" { (drawn) }
-        " " span { (stars) " of 5 stars" }
-    }
 }
 
 async fn feedback_page(

@@ -761,7 +761,7 @@ async fn send_photo(
     upload: crate::pages::kit::forms::Posted,
 ) -> PageResult {
     let sent = async {
-        let bytes = crate::pages::kit::forms::uploaded_photo(&upload)?;
+        let bytes = crate::pages::kit::forms::uploaded_photo(upload)?;
         chat::driver_sends_photo(&state.roadside, &scope.ctx(), &q.token, bytes).await
     }
     .await;
