@@ -45,6 +45,14 @@ pub trait KeyValue: Send + Sync {
 #[async_trait::async_trait]
 pub trait PubSub: Send + Sync {
     async fn publish(&self, channel: &str, message: &str) -> BusResult<()>;
+    /// Publishes several messages on `channel`, in order, in one round trip where the bus
+    /// can (a busy publisher would otherwise wait a round trip per message).
+    async fn publish_many(&self, channel: &str, messages: &[String]) -> BusResult<()> {
+        for message in messages {
+            self.publish(channel, message).await?;
+        }
+        Ok(())
+    }
     /// Messages published on `channel` from now on, from any process sharing the bus.
     async fn subscribe(&self, channel: &str) -> BusResult<BoxStream<'static, String>>;
     /// Appends to a short history (`log`), keeping about the last `keep` entries; returns the

@@ -132,6 +132,15 @@ impl PubSub for RedisBus {
             .await?)
     }
 
+    async fn publish_many(&self, channel: &str, messages: &[String]) -> BusResult<()> {
+        let channel = self.key(channel);
+        let mut pipe = redis::pipe();
+        for message in messages {
+            pipe.publish(&channel, message).ignore();
+        }
+        Ok(pipe.query_async(&mut self.shared.clone()).await?)
+    }
+
     async fn subscribe(&self, channel: &str) -> BusResult<BoxStream<'static, String>> {
         let mut pubsub = self.client.get_async_pubsub().await?;
         pubsub.subscribe(self.key(channel)).await?;

@@ -65,6 +65,15 @@ async fn published_messages_reach_subscribers() {
         bus.pubsub.publish("news", "hello").await.unwrap();
         let got = tokio::time::timeout(Duration::from_secs(5), messages.next()).await;
         assert_eq!(got.unwrap().as_deref(), Some("hello"), "{name}");
+        let batch: Vec<String> = (0..5).map(|i| format!("m{i}")).collect();
+        bus.pubsub.publish_many("news", &batch).await.unwrap();
+        let got: Vec<String> = tokio::time::timeout(
+            Duration::from_secs(5),
+            messages.by_ref().take(5).collect::<Vec<_>>(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(got, batch, "{name}: a batch arrives whole and in order");
     }
 }
 

@@ -337,24 +337,18 @@ fn received(
     .boxed()
 }
 
-/// Sends this process's live updates to the bus, one at a time, in order.
+/// Updates sent to the bus in one round trip at most.
+const BATCH: usize = 256;
+
+/// Sends this process's live updates to the bus, in order: whatever has gathered while the
+/// last batch was on its way goes in the next, so a busy process (a thousand mechanics'
+/// positions a second) does not wait a round trip per update.
 async fn publisher(inner: Arc<LiveInner>, mut updates: mpsc::Receiver<Outgoing>) {
     use std::sync::atomic::Ordering;
-    while let Some(Outgoing { mut event, passing }) = updates.recv().await {
-        let bus = &inner.bus;
-        let tenant = event.tenant;
-        let sent = tokio::time::timeout(PUBLISH_TIMEOUT, async {
-            if !passing {
-                let body = serde_json::to_string(&event).unwrap_or_default();
-                event.id = bus
-                    .pubsub
-                    .log_append(&history_key(tenant), &body, HISTORY)
-                    .await?;
-            }
-            let announced = serde_json::to_string(&event).unwrap_or_default();
-            bus.pubsub.publish(CHANNEL, &announced).await
-        })
-        .await;
+    let mut batch = Vec::with_capacity(BATCH);
+    while updates.recv_many(&mut batch, BATCH).await > 0 {
+        let sent = tokio::time::timeout(PUBLISH_TIMEOUT, announce(&inner.bus, &mut batch)).await;
+        batch.clear();
         match sent {
             Ok(Ok(())) => {
                 if inner.dropping.swap(false, Ordering::Relaxed) {
@@ -375,6 +369,23 @@ async fn publisher(inner: Arc<LiveInner>, mut updates: mpsc::Receiver<Outgoing>)
             }
         }
     }
+}
+
+/// Announces a batch in order; an update that is kept is first appended to its tenant's
+/// history, whose entry id it carries.
+async fn announce(bus: &Bus, batch: &mut [Outgoing]) -> pitlane_bus::BusResult<()> {
+    let mut announced = Vec::with_capacity(batch.len());
+    for Outgoing { event, passing } in batch.iter_mut() {
+        if !*passing {
+            let body = serde_json::to_string(&*event).unwrap_or_default();
+            event.id = bus
+                .pubsub
+                .log_append(&history_key(event.tenant), &body, HISTORY)
+                .await?;
+        }
+        announced.push(serde_json::to_string(&*event).unwrap_or_default());
+    }
+    bus.pubsub.publish_many(CHANNEL, &announced).await
 }
 
 #[cfg(test)]
