@@ -931,10 +931,19 @@ async fn api_keys_act_within_their_scopes_until_revoked() {
     let (status, _) = admin.call(Method::POST, "/t/alpha/api/v1/api-keys", Some(json!({"name": "Past", "permissions": ["tenant.read"], "expires_at": "2020-01-01T00:00:00Z"}))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
-    // Last use is visible; revocation takes effect at once.
-    let (_, keys) = owner
-        .call(Method::GET, "/t/alpha/api/v1/api-keys", None)
-        .await;
+    // Last use is visible (written in the background, moments later); revocation takes
+    // effect at once.
+    let mut keys = json!(null);
+    for _ in 0..100 {
+        keys = owner
+            .call(Method::GET, "/t/alpha/api/v1/api-keys", None)
+            .await
+            .1;
+        if keys["items"][0]["last_used_at"].is_string() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     assert!(keys["items"][0]["last_used_at"].is_string(), "{keys}");
     let (status, _) = owner
         .call(

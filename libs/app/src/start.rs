@@ -139,6 +139,7 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
         signer: pitlane_identity::links::LinkSigner::new(config.keyring()),
         kv: bus.kv.clone(),
         send_limits: pitlane_notify::abuse::SendLimits::new(bus.kv.clone()),
+        key_use: pitlane_identity::key_use::KeyUse::new(store.clone()),
     };
     let photos: Arc<dyn pitlane_workshop::storage::PhotoStorage> = match &config.photo_s3 {
         Some(s3) => Arc::new(

@@ -13,10 +13,7 @@ use pitlane_domain::{
 use pitlane_store::{
     Store, TenantCtx,
     entity::api_key,
-    sea_orm::{
-        ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-        sea_query::Expr,
-    },
+    sea_orm::{ActiveValue::Set, IntoActiveModel, QueryOrder},
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -159,7 +156,7 @@ pub async fn revoke(
 /// The actor a presented key stands for in this tenant, or `None` for a key that is unknown
 /// here, wrong, revoked, expired, or whose creator is no longer an active member.
 pub async fn authenticate(
-    store: &Store,
+    identity: &crate::Identity,
     tenant: TenantId,
     presented: &str,
 ) -> Result<Option<Actor>, ServiceError> {
@@ -175,7 +172,7 @@ pub async fn authenticate(
     };
     // One round trip reads the key and its maker's membership: this runs on every request
     // made with a key (a mechanic's phone sends its position every few seconds).
-    let Some(found) = store.api_key_member(tenant, id).await? else {
+    let Some(found) = identity.store.api_key_member(tenant, id).await? else {
         return Ok(None);
     };
     let matches: bool = subtle::ConstantTimeEq::ct_eq(
@@ -208,19 +205,12 @@ pub async fn authenticate(
         .permissions
         .intersection(PermissionSet::from_stored(&found.key_permissions));
     actor.api_key = Some(id);
-    // Last use to the minute: a busy key does not write on every request.
+    // Last use to the minute: a busy key is not written on every request.
     if found
         .last_used_at
         .is_none_or(|at| now - at > Duration::minutes(1))
     {
-        let tx = store.tx(&TenantCtx::new(tenant)).await?;
-        tx.update_all(
-            api_key::Entity::update_many()
-                .col_expr(api_key::Column::LastUsedAt, Expr::value(Some(now)))
-                .filter(api_key::Column::Id.eq(id)),
-        )
-        .await?;
-        tx.commit().await?;
+        identity.key_use.note(tenant, id, now);
     }
     Ok(Some(actor))
 }

@@ -9,6 +9,7 @@ pub mod applications;
 pub mod audit;
 pub mod customers;
 pub mod invitations;
+pub mod key_use;
 pub mod keys;
 pub mod links;
 pub mod members;

@@ -19,6 +19,8 @@ pub struct Identity {
     pub kv: std::sync::Arc<dyn pitlane_bus::KeyValue>,
     /// Limits on messages anyone may cause without signing in (links, resets).
     pub send_limits: pitlane_notify::abuse::SendLimits,
+    /// When API keys were last used, written in the background.
+    pub key_use: crate::key_use::KeyUse,
 }
 
 impl Identity {

@@ -340,21 +340,23 @@ impl<E: Endpoint> Endpoint for LoadAuthEndpoint<E> {
         let is_api = req.uri().path().contains("/api/v1/");
         let auth = match (state, scope) {
             (Some(state), Some(scope)) => match bearer(&req).filter(|_| is_api) {
-                Some(key) => {
-                    pitlane_identity::api_keys::authenticate(&state.store, scope.tenant_id(), &key)
-                        .await
-                        .map_err(|err| {
-                            tracing::error!(error = %err, "checking an API key");
-                            poem::Error::from_status(poem::http::StatusCode::SERVICE_UNAVAILABLE)
-                        })?
-                        .map(|actor| Auth {
-                            actor,
-                            name: "API key".into(),
-                            email: String::new(),
-                            must_enroll_two_factor: false,
-                            unread: None,
-                        })
-                }
+                Some(key) => pitlane_identity::api_keys::authenticate(
+                    &state.identity,
+                    scope.tenant_id(),
+                    &key,
+                )
+                .await
+                .map_err(|err| {
+                    tracing::error!(error = %err, "checking an API key");
+                    poem::Error::from_status(poem::http::StatusCode::SERVICE_UNAVAILABLE)
+                })?
+                .map(|actor| Auth {
+                    actor,
+                    name: "API key".into(),
+                    email: String::new(),
+                    must_enroll_two_factor: false,
+                    unread: None,
+                }),
                 None => match &session {
                     Some(session) => session_auth(&state, session, &scope).await?,
                     None => None,
