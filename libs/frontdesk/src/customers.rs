@@ -480,7 +480,7 @@ pub async fn list(
     let mut select = customer::Entity::find()
         .filter(customer::Column::MergedInto.is_null())
         .filter(customer::Column::ErasedAt.is_null());
-    let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
+    let tx = fd.store.read_tx(&TenantCtx::of(actor)).await?;
     let mut by_ids = false;
     if let Some(needle) = query.q.as_deref().and_then(needle) {
         let pattern = contains_pattern(&needle);

@@ -99,6 +99,8 @@ pub struct Dashboard {
     pub low_stock: Option<u64>,
     pub unread_conversations: Option<u64>,
     pub dead_letters: Option<u64>,
+    /// The reader's own weekly digest choice (with `reports.view`).
+    pub digest: Option<crate::digest::Digest>,
 }
 
 /// Reads the dashboard of one branch, or of every branch the reader may see.
@@ -108,7 +110,7 @@ pub async fn glance(
     branch_id: Option<Uuid>,
 ) -> Result<Dashboard, ServiceError> {
     actor.require(Permission::TenantRead)?;
-    let tx = reports.store().tx(&TenantCtx::of(actor)).await?;
+    let tx = reports.store().read_tx(&TenantCtx::of(actor)).await?;
     let query = crate::ReportQuery {
         preset: Some("today".into()),
         branch_id,
@@ -289,6 +291,11 @@ pub async fn glance(
     } else {
         None
     };
+    let digest = if actor.can(Permission::ReportsView) {
+        Some(crate::digest::preference_in(&scope.tx, actor).await?)
+    } else {
+        None
+    };
     let today = scope.today;
     let Scope {
         tx,
@@ -311,6 +318,7 @@ pub async fn glance(
         low_stock,
         unread_conversations,
         dead_letters,
+        digest,
     })
 }
 

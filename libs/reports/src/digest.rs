@@ -14,7 +14,7 @@ use pitlane_domain::{
 };
 use pitlane_notify::{OutgoingMessage, Recipient};
 use pitlane_store::{
-    TenantCtx,
+    TenantCtx, TenantTx,
     entity::{branch, membership, user},
     sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder},
 };
@@ -53,12 +53,10 @@ impl Digest {
     }
 }
 
-/// The caller's own choice.
-pub async fn preference(reports: &Reports, actor: &Actor) -> Result<Digest, ServiceError> {
-    actor.require(Permission::ReportsView)?;
-    let tx = reports.store().tx(&TenantCtx::of(actor)).await?;
+/// The caller's own choice, in the dashboard's transaction (the caller has checked
+/// `reports.view`).
+pub(crate) async fn preference_in(tx: &TenantTx, actor: &Actor) -> Result<Digest, ServiceError> {
     let me = tx.get::<membership::Entity>(actor.membership_id.0).await?;
-    tx.commit().await?;
     Ok(Digest::parse(&me.digest).unwrap_or(Digest::Off))
 }
 

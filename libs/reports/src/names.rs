@@ -6,17 +6,43 @@ use pitlane_domain::ServiceError;
 use pitlane_store::{
     TenantTx,
     entity::{membership, user},
-    sea_orm::{ColumnTrait, EntityTrait, QueryFilter},
+    sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect},
 };
 use uuid::Uuid;
 
-/// Every member of the tenant by membership id, with their name.
+#[derive(FromQueryResult)]
+struct Member {
+    id: Uuid,
+    user_id: Uuid,
+}
+
+#[derive(FromQueryResult)]
+struct Named {
+    id: Uuid,
+    name: String,
+}
+
+/// Every staff member of the tenant by membership id, with their name. Customers' accounts
+/// are left out (reports name advisors and technicians; a workshop may have thousands of
+/// customers with accounts), and of the people only the name is read.
 pub async fn members(tx: &TenantTx) -> Result<HashMap<Uuid, String>, ServiceError> {
-    let memberships = tx.all(tx.select::<membership::Entity>()).await?;
+    let memberships: Vec<Member> = tx
+        .all_as(
+            tx.select::<membership::Entity>()
+                .select_only()
+                .columns([membership::Column::Id, membership::Column::UserId])
+                .filter(membership::Column::Role.ne("customer")),
+        )
+        .await?;
     let user_ids: Vec<Uuid> = memberships.iter().map(|m| m.user_id).collect();
     let users: HashMap<Uuid, String> = tx
         .people()
-        .all(user::Entity::find().filter(user::Column::Id.is_in(user_ids)))
+        .all_as::<_, Named>(
+            user::Entity::find()
+                .select_only()
+                .columns([user::Column::Id, user::Column::Name])
+                .filter(user::Column::Id.is_in(user_ids)),
+        )
         .await?
         .into_iter()
         .map(|u| (u.id, u.name))

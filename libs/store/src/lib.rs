@@ -138,6 +138,18 @@ impl Store {
             .min_connections(1)
             .connect_timeout(Duration::from_secs(5))
             .acquire_timeout(Duration::from_secs(10))
+            // A connection in use moments ago is handed out as it is; only one idle for a
+            // while (which a restart, proxy or firewall may have cut) is pinged first. A ping
+            // on every checkout was a round trip added to every request.
+            .test_before_acquire_if_idle_for(Duration::from_secs(30))
+            // Embedded: write-ahead logging, so pages read while another connection writes
+            // (with a rollback journal a writer shuts every reader out). `NORMAL` syncs at
+            // checkpoints, which in WAL mode keeps the database consistent on a crash.
+            .map_sqlx_sqlite_opts(|options| {
+                options
+                    .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+            })
             .sqlx_logging(false);
         let db = Database::connect(connect).await?;
         Ok(Self { db })
@@ -231,6 +243,20 @@ impl Store {
             .await?;
         }
         Ok(TenantTx::new(tx, ctx.tenant_id, ctx.branches.clone()))
+    }
+
+    /// Opens a transaction for one tenant that only reads (a page, a list). On PostgreSQL it
+    /// is [`Store::tx`]; on SQLite it does not take the write lock at its start, so reads run
+    /// side by side instead of one after another.
+    pub async fn read_tx(&self, ctx: &TenantCtx) -> Result<TenantTx, StoreError> {
+        if self.is_postgres() {
+            return self.tx(ctx).await;
+        }
+        Ok(TenantTx::new(
+            self.db.begin().await?,
+            ctx.tenant_id,
+            ctx.branches.clone(),
+        ))
     }
 
     /// Opens a transaction over the person tables only (no tenant's rows are reachable).

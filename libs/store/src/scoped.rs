@@ -206,6 +206,8 @@ pub struct TenantTx {
     tenant: TenantId,
     /// Set for a branch-limited member: rows of branch tables outside these are invisible.
     branches: Option<Vec<Uuid>>,
+    /// The tenant's currency, once read in this transaction (several reads of a page ask).
+    currency: tokio::sync::OnceCell<pitlane_domain::text::CurrencyCode>,
 }
 
 impl TenantTx {
@@ -218,6 +220,7 @@ impl TenantTx {
             tx,
             tenant,
             branches,
+            currency: tokio::sync::OnceCell::new(),
         }
     }
 
@@ -484,10 +487,22 @@ impl TenantTx {
     }
 
     /// The currency the tenant bills in: what every `_minor` amount of theirs is in.
+    /// Read once per transaction, and only that column.
     pub async fn currency(&self) -> Result<pitlane_domain::text::CurrencyCode, StoreError> {
-        let workshop = self.get::<tenant::Entity>(self.tenant.0).await?;
-        pitlane_domain::text::CurrencyCode::parse(&workshop.currency)
-            .map_err(|e| StoreError::Config(format!("the stored currency: {e}")))
+        self.currency
+            .get_or_try_init(|| async {
+                let stored: Option<String> = tenant::Entity::find_by_id(self.tenant.0)
+                    .select_only()
+                    .column(tenant::Column::Currency)
+                    .into_tuple()
+                    .one(&self.tx)
+                    .await?;
+                let stored = stored.ok_or(StoreError::NotFound)?;
+                pitlane_domain::text::CurrencyCode::parse(&stored)
+                    .map_err(|e| StoreError::Config(format!("the stored currency: {e}")))
+            })
+            .await
+            .cloned()
     }
 
     /// The global person tables (users, their links and identities) within this transaction.
@@ -591,6 +606,15 @@ pub struct People<'a> {
 impl People<'_> {
     pub async fn all<E: PersonTable>(&self, query: Select<E>) -> Result<Vec<E::Model>, StoreError> {
         Ok(query.all(self.conn).await?)
+    }
+
+    /// Some columns of person rows (`query` selects them), such as names without the secrets.
+    pub async fn all_as<E, M>(&self, query: Select<E>) -> Result<Vec<M>, StoreError>
+    where
+        E: PersonTable,
+        M: FromQueryResult + Send + Sync,
+    {
+        Ok(query.into_model::<M>().all(self.conn).await?)
     }
 
     pub async fn first<E: PersonTable>(

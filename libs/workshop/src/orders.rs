@@ -362,12 +362,6 @@ impl Board {
 }
 
 #[derive(Debug, sea_orm::FromQueryResult)]
-struct JobState {
-    repair_order_id: Uuid,
-    status: String,
-}
-
-#[derive(Debug, sea_orm::FromQueryResult)]
 struct StatusCount {
     status: String,
     n: i64,
@@ -382,7 +376,7 @@ pub async fn board(
     filter: BoardFilter,
 ) -> Result<Board, ServiceError> {
     actor.require(Permission::RepairOrdersRead)?;
-    let tx = ws.store().tx(&TenantCtx::of(actor)).await?;
+    let tx = ws.store().read_tx(&TenantCtx::of(actor)).await?;
     let scope = open_orders(&tx, filter.branch_id);
     let mut cards_query = scope.clone();
     if let Some(status) = filter.status {
@@ -399,16 +393,15 @@ pub async fn board(
         .await?;
     let counts = counts_in(&tx, scope).await?;
     let cards = with_progress(&tx, cards).await?;
-    let branches = tx
-        .all(
-            tx.select::<branch::Entity>()
-                .order_by_asc(branch::Column::Name)
-                .limit(500),
+    let mut branches: Vec<(Uuid, String)> = tx
+        .all_as::<_, branch::Overview>(
+            branch::Overview::select(tx.select::<branch::Entity>()).limit(500),
         )
         .await?
         .into_iter()
         .map(|b| (b.id, b.name))
         .collect();
+    branches.sort_by(|a, b| a.1.cmp(&b.1));
     tx.commit().await?;
     Ok(Board {
         branches,
@@ -536,31 +529,19 @@ async fn counts_in(
         .collect())
 }
 
-/// The cards with their jobs' progress and their totals in the workshop's currency.
+/// The cards with their totals in the workshop's currency.
 async fn with_progress(
     tx: &TenantTx,
     cards: Vec<repair_order::BoardCard>,
 ) -> Result<Vec<BoardCard>, ServiceError> {
-    let ids: Vec<Uuid> = cards.iter().map(|c| c.id).collect();
-    let jobs: Vec<JobState> = tx
-        .all_as(
-            tx.select::<job::Entity>()
-                .select_only()
-                .columns([job::Column::RepairOrderId, job::Column::Status])
-                .filter(job::Column::RepairOrderId.is_in(ids)),
-        )
-        .await?;
     let currency = tx.currency().await?;
     Ok(cards
         .into_iter()
-        .map(|card| {
-            let mine = jobs.iter().filter(|j| j.repair_order_id == card.id);
-            BoardCard {
-                total: Money::new(card.total_minor, currency.clone()),
-                jobs: mine.clone().count(),
-                jobs_done: mine.filter(|j| j.status == "finished").count(),
-                card,
-            }
+        .map(|card| BoardCard {
+            total: Money::new(card.total_minor, currency.clone()),
+            jobs: card.jobs.max(0) as usize,
+            jobs_done: card.jobs_done.max(0) as usize,
+            card,
         })
         .collect())
 }

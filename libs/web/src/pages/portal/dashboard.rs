@@ -93,11 +93,7 @@ async fn dashboard(
         .map_or("All branches", |b| b.name.as_str());
     let mut branch_options = vec![(String::new(), "All branches".to_owned())];
     branch_options.extend(d.branches.iter().map(|b| (b.id.to_string(), b.name.clone())));
-    let digest = if can(Permission::ReportsView) {
-        Some(pitlane_reports::digest::preference(&state.reports, &staff.actor).await?)
-    } else {
-        None
-    };
+    let digest = d.digest;
     let goal_branch = d.branch.clone().or_else(|| (d.branches.len() == 1).then(|| d.branches[0].clone()));
     let body = html! {
         @if let Some(banner) = &plan_banner {
