@@ -226,3 +226,116 @@ async fn pages_that_do_not_exist_are_themed_not_found_pages() {
         app.stop().await;
     }
 }
+
+/// What a browser asks for and what it gets: the page in brotli or gzip as accepted, the
+/// live stream never compressed, assets at content-hashed addresses kept for a year, and the
+/// plain address answering `304` to a browser that has the asset.
+#[tokio::test]
+async fn pages_come_compressed_and_assets_are_cached_by_content() {
+    use std::io::Read;
+    let app = TestApp::spawn().await;
+    let alpha = app.tenant("alpha").await;
+    let client = app.client();
+    client.sign_in(&alpha).await;
+    let plain = client.get("/t/alpha/portal").await;
+    assert_eq!(plain.status(), StatusCode::OK);
+    assert!(plain.headers().get("content-encoding").is_none());
+    let page = plain.text().await.expect("the page");
+
+    let fetch = |path: &'static str, coding: &'static str| {
+        let client = &client;
+        async move {
+            client
+                .http
+                .get(client.url(path))
+                .header("accept-encoding", coding)
+                .send()
+                .await
+                .expect("an answer")
+        }
+    };
+    let brotli = fetch("/t/alpha/portal", "gzip, deflate, br").await;
+    assert_eq!(brotli.status(), StatusCode::OK);
+    assert_eq!(
+        brotli
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.to_str().unwrap()),
+        Some("br"),
+        "{:?}",
+        brotli.headers()
+    );
+    assert!(
+        brotli.headers()["vary"]
+            .to_str()
+            .unwrap()
+            .contains("accept-encoding")
+    );
+    let packed = brotli.bytes().await.expect("bytes");
+    let mut unpacked = String::new();
+    brotli::Decompressor::new(&packed[..], 4096)
+        .read_to_string(&mut unpacked)
+        .expect("brotli");
+    assert!(
+        packed.len() * 3 < unpacked.len(),
+        "{} of {}",
+        packed.len(),
+        unpacked.len()
+    );
+    // The same page (its CSRF token aside: compare the headline and the navigation).
+    assert!(unpacked.contains("<h1>Dashboard</h1>") && page.contains("<h1>Dashboard</h1>"));
+
+    // JSON too (the API document, which is large), in gzip where brotli is not accepted.
+    let gzip = fetch("/api/openapi.json", "gzip").await;
+    assert_eq!(gzip.headers()["content-encoding"], "gzip");
+    let packed = gzip.bytes().await.expect("bytes");
+    let mut json = String::new();
+    flate2::read::GzDecoder::new(&packed[..])
+        .read_to_string(&mut json)
+        .expect("gzip");
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&json).is_ok(),
+        "{json}"
+    );
+
+    // The live stream is sent as it comes, whatever the browser accepts.
+    let stream = fetch("/t/alpha/events?topics=messages", "br").await;
+    assert_eq!(stream.status(), StatusCode::OK);
+    assert!(stream.headers().get("content-encoding").is_none());
+    drop(stream);
+
+    // The stylesheet the page links to: a hashed address, immutable, with an ETag.
+    let css = page
+        .split("href=\"")
+        .find_map(|rest| {
+            rest.split('"')
+                .next()
+                .filter(|h| h.starts_with("/static/app."))
+        })
+        .expect("the stylesheet link")
+        .to_owned();
+    assert!(
+        css.ends_with(".css") && css.len() == "/static/app.".len() + 14,
+        "{css}"
+    );
+    let hashed = client.http.get(client.url(&css)).send().await.expect("css");
+    assert_eq!(hashed.status(), StatusCode::OK);
+    assert!(
+        hashed.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    let etag = hashed.headers()["etag"].to_str().unwrap().to_owned();
+    let again = client
+        .http
+        .get(client.url("/static/app.css"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .expect("css again");
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    let unknown = client.get("/static/app.0000000000.css").await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    app.stop().await;
+}

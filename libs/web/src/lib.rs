@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod client_ip;
+pub mod compress;
 pub mod events;
 pub mod idempotency;
 pub mod input_guard;

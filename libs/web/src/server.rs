@@ -163,13 +163,7 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
     Route::new()
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
-        .at("/static/app.css", get(kit::assets::stylesheet))
-        .at("/static/app.js", get(kit::assets::script))
-        .at("/static/leaflet-1.9.4.js", get(kit::assets::leaflet_script))
-        .at(
-            "/static/leaflet-1.9.4.css",
-            get(kit::assets::leaflet_stylesheet),
-        )
+        .at("/static/:file", get(kit::assets::serve))
         .at(
             "/oauth/callback",
             get(portal::sso::callback).with(CookieJarManager::new()),
@@ -198,6 +192,7 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
             dispatch.with(crate::input_guard::RefuseControlCharacters),
         )
         .data(state.clone())
+        .with(crate::compress::Compress)
         .with(crate::client_ip::ResolveClientIp {
             trusted: Arc::new(config.trusted_proxies.clone()),
         })

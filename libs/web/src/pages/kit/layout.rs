@@ -19,8 +19,6 @@ use crate::{
 pub const THEME_COOKIE: &str = "pitlane_theme";
 pub const CSS: &str = include_str!("../../../assets/app.css");
 pub const JS: &str = include_str!("../../../assets/app.js");
-/// Changes whenever the assets do, so browsers may cache them for a year.
-pub const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Everything the frame needs to know about the request.
 pub struct PageCtx {
@@ -348,9 +346,9 @@ pub fn page(ctx: &PageCtx, title: &str, nav: Option<&str>, content: Markup) -> M
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="color-scheme" content="light dark";
                 title { (title) " · " (site_name) }
-                link rel="stylesheet" href=(format!("/static/app.css?v={ASSET_VERSION}"));
+                link rel="stylesheet" href=(super::assets::path(super::assets::Named::AppCss));
                 style { (PreEscaped(brand_style(&palette))) }
-                script src=(format!("/static/app.js?v={ASSET_VERSION}")) defer {}
+                script src=(super::assets::path(super::assets::Named::AppJs)) defer {}
             }
             body data-events=[ctx.auth.as_ref().map(|_| ctx.link("/events"))] {
                 a class="skip-link" href="#main" { "Skip to content" }

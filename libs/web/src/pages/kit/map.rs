@@ -9,7 +9,7 @@ use maud::{Markup, html};
 use pitlane_app::config::MapTiles;
 use pitlane_domain::roadside::{GeoPoint, compass_point};
 
-use super::layout::ASSET_VERSION;
+use super::assets::{Named, path};
 
 /// The plan's size: a square of 300 units, the ring 120 from the middle.
 const MIDDLE: f64 = 150.0;
@@ -101,8 +101,8 @@ pub fn plan(
             data-mechanic-lat=[coord(mechanic, GeoPoint::lat)] data-mechanic-lon=[coord(mechanic, GeoPoint::lon)]
             data-tiles=[tiles.map(|t| t.url.as_str())] data-attribution=[tiles.map(|t| t.attribution.as_str())] {
             @if tiles.is_some() {
-                link rel="stylesheet" href=(format!("/static/leaflet-1.9.4.css?v={ASSET_VERSION}"));
-                script src=(format!("/static/leaflet-1.9.4.js?v={ASSET_VERSION}")) defer {}
+                link rel="stylesheet" href=(path(Named::LeafletCss));
+                script src=(path(Named::LeafletJs)) defer {}
                 div class="leaflet-box" data-leaflet role="img" aria-label=(label) {}
             } @else {
                 svg class="plan" viewBox="0 0 300 300" role="img" aria-label=(label) {
@@ -156,8 +156,8 @@ pub fn overview(tiles: Option<&MapTiles>, label: &str, centre: GeoPoint, marks: 
             data-marks=(serde_json::Value::Array(json).to_string())
             data-tiles=[tiles.map(|t| t.url.as_str())] data-attribution=[tiles.map(|t| t.attribution.as_str())] {
             @if tiles.is_some() {
-                link rel="stylesheet" href=(format!("/static/leaflet-1.9.4.css?v={ASSET_VERSION}"));
-                script src=(format!("/static/leaflet-1.9.4.js?v={ASSET_VERSION}")) defer {}
+                link rel="stylesheet" href=(path(Named::LeafletCss));
+                script src=(path(Named::LeafletJs)) defer {}
                 div class="leaflet-box" data-leaflet role="img" aria-label=(label) {}
             } @else {
                 svg class="plan" viewBox="0 0 300 300" role="img" aria-label=(label) {
