@@ -219,23 +219,31 @@ pub(crate) async fn on_duty(
                 .order_by_asc(membership::Column::Id),
         )
         .await?;
-    // Their roles and branches in two queries, not two per member: the nearest-first search
-    // runs on every request and quote, with hundreds on duty.
-    let roles: std::collections::HashMap<Uuid, String> = tx
-        .all(tx.select::<role::Entity>())
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r.permissions))
-        .collect();
-    let here: std::collections::HashSet<Uuid> = tx
-        .all(
+    // Their custom roles and branches in a query each, not two per member (the nearest-first
+    // search runs on every request and quote, with hundreds on duty), and only when one of
+    // them has a custom role or is limited to some branches.
+    let roles: std::collections::HashMap<Uuid, String> =
+        if members.iter().any(|m| m.custom_role_id.is_some()) {
+            tx.all(tx.select::<role::Entity>())
+                .await?
+                .into_iter()
+                .map(|r| (r.id, r.permissions))
+                .collect()
+        } else {
+            Default::default()
+        };
+    let here: std::collections::HashSet<Uuid> = if members.iter().any(|m| m.branch_limited) {
+        tx.all(
             tx.select::<membership_branch::Entity>()
                 .filter(membership_branch::Column::BranchId.eq(branch_id)),
         )
         .await?
         .into_iter()
         .map(|link| link.membership_id)
-        .collect();
+        .collect()
+    } else {
+        Default::default()
+    };
     Ok(members
         .into_iter()
         .filter(|m| {
