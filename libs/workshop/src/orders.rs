@@ -392,7 +392,7 @@ pub async fn board(
         )
         .await?;
     let counts = counts_in(&tx, scope).await?;
-    let cards = with_progress(&tx, cards).await?;
+    let cards = with_totals(&tx, cards).await?;
     let mut branches: Vec<(Uuid, String)> = tx
         .all_as::<_, branch::Overview>(
             branch::Overview::select(tx.select::<branch::Entity>()).limit(500),
@@ -444,7 +444,7 @@ pub async fn open_page(
         at: c.updated_at,
         id: c.id,
     });
-    let cards = with_progress(&tx, page.items).await?;
+    let cards = with_totals(&tx, page.items).await?;
     tx.commit().await?;
     Ok(Page {
         items: cards,
@@ -530,7 +530,7 @@ async fn counts_in(
 }
 
 /// The cards with their totals in the workshop's currency.
-async fn with_progress(
+async fn with_totals(
     tx: &TenantTx,
     cards: Vec<repair_order::BoardCard>,
 ) -> Result<Vec<BoardCard>, ServiceError> {
