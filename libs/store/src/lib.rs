@@ -387,19 +387,16 @@ impl Store {
         membership: uuid::Uuid,
     ) -> Result<Option<SessionMember>, StoreError> {
         if self.is_postgres() {
-            let statement = Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "select user_id, role, status, custom_role_id, custom_role_name, custom_permissions,
-                        branch_limited, branch_ids, sessions_valid_after, two_factor,
-                        unread_notifications
-                   from pitlane_session_member($1, $2)",
-                [tenant.0.into(), membership.into()],
-            );
-            return Ok(
-                <SessionMember as sea_orm::FromQueryResult>::find_by_statement(statement)
-                    .one(&self.db)
-                    .await?,
-            );
+            return self
+                .one_row(
+                    "select user_id, role, status, custom_role_id, custom_role_name,
+                            custom_permissions, branch_limited, branch_ids, sessions_valid_after,
+                            two_factor, unread_notifications
+                       from pitlane_session_member($1, $2)",
+                    tenant,
+                    membership,
+                )
+                .await;
         }
         let tx = self.tx(&TenantCtx::new(tenant)).await?;
         let Some(m) = tx
@@ -462,6 +459,20 @@ impl Store {
         }))
     }
 
+    /// The one row of a checking function called with a tenant and an id
+    /// (`pitlane_session_member`, `pitlane_api_key_member`): one round trip, the function
+    /// setting the tenant for its own reads.
+    async fn one_row<M: sea_orm::FromQueryResult>(
+        &self,
+        sql: &str,
+        tenant: TenantId,
+        id: uuid::Uuid,
+    ) -> Result<Option<M>, StoreError> {
+        let statement =
+            Statement::from_sql_and_values(DbBackend::Postgres, sql, [tenant.0.into(), id.into()]);
+        Ok(M::find_by_statement(statement).one(&self.db).await?)
+    }
+
     /// An API key of the tenant and its maker's membership, in one round trip on PostgreSQL
     /// (`pitlane_api_key_member`, under the tenant's row-level security); `None` when the
     /// key (or its maker's membership) is gone.
@@ -471,19 +482,16 @@ impl Store {
         key: uuid::Uuid,
     ) -> Result<Option<ApiKeyMember>, StoreError> {
         if self.is_postgres() {
-            let statement = Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "select secret_hash, key_permissions, expires_at, last_used_at, revoked_at,
-                        created_by, user_id, role, status, custom_role_id, custom_role_name,
-                        custom_permissions, branch_limited, branch_ids
-                   from pitlane_api_key_member($1, $2)",
-                [tenant.0.into(), key.into()],
-            );
-            return Ok(
-                <ApiKeyMember as sea_orm::FromQueryResult>::find_by_statement(statement)
-                    .one(&self.db)
-                    .await?,
-            );
+            return self
+                .one_row(
+                    "select secret_hash, key_permissions, expires_at, last_used_at, revoked_at,
+                            created_by, user_id, role, status, custom_role_id, custom_role_name,
+                            custom_permissions, branch_limited, branch_ids
+                       from pitlane_api_key_member($1, $2)",
+                    tenant,
+                    key,
+                )
+                .await;
         }
         let tx = self.tx(&TenantCtx::new(tenant)).await?;
         let Some(k) = tx
