@@ -260,3 +260,118 @@ async fn customer_search_function_keeps_to_the_context_tenant() {
     assert!(count(&tx, everything).await > 0, "alpha's own are found");
     tx.rollback().await.expect("rollback");
 }
+
+/// What a tenant transaction sees: when it began, and the customers under its context.
+#[derive(pitlane_store::sea_orm::FromQueryResult)]
+struct Seen {
+    began: chrono::DateTime<chrono::Utc>,
+    tenants: i64,
+    customers: i64,
+}
+
+async fn seen(tx: &pitlane_store::TenantTx) -> Seen {
+    use pitlane_store::{
+        entity::tenant,
+        sea_orm::{QuerySelect, sea_query::Expr},
+    };
+    tx.all_as::<tenant::Entity, Seen>(
+        tx.select::<tenant::Entity>()
+            .select_only()
+            .expr_as(Expr::cust("transaction_timestamp()"), "began")
+            .expr_as(
+                Expr::cust("(select count(distinct c.tenant_id) from customers c)"),
+                "tenants",
+            )
+            .expr_as(
+                Expr::cust("(select count(*) from customers c)"),
+                "customers",
+            ),
+    )
+    .await
+    .expect("what the transaction sees")
+    .remove(0)
+}
+
+/// A page's session check parks its transaction for the page's own reads: the first tenant
+/// transaction the request opens for that tenant takes it (the tenant already set, nothing
+/// else of the check carried over). Asking for any other transaction (another tenant's, say)
+/// gives the parked one back first, so it never reads across the wall and a request never
+/// holds two connections.
+#[tokio::test]
+async fn a_parked_session_transaction_serves_only_its_own_tenant() {
+    use pitlane_store::TenantCtx;
+    let app = TestApp::spawn().await;
+    let alpha = app.populated_tenant("alpha").await;
+    let bravo = app.populated_tenant("bravo").await;
+    let store = &app.state().store;
+    let admin = app.db().admin().await;
+    let customers_of =
+        |id: uuid::Uuid| format!("select count(*) from customers where tenant_id = '{id}'");
+    let alpha_customers = count(&admin, &customers_of(alpha.id.0)).await;
+    let bravo_customers = count(&admin, &customers_of(bravo.id.0)).await;
+    assert!(alpha_customers > 0 && bravo_customers > 0);
+    let check = |tenant: &pitlane_testkit::TenantFixture| {
+        let (id, membership) = (tenant.id, tenant.owner.membership_id.0);
+        async move {
+            let member = store
+                .session_member(id, membership)
+                .await
+                .expect("session check")
+                .expect("the owner's membership");
+            assert_eq!(member.status, "active");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            chrono::Utc::now()
+        }
+    };
+    pitlane_store::parked::scope(async {
+        let checked = check(&alpha).await;
+        // Alpha's transaction is the parked one: it began before, under alpha's context only.
+        let alpha_tx = store.tx(&TenantCtx::new(alpha.id)).await.expect("alpha");
+        let alpha_seen = seen(&alpha_tx).await;
+        assert!(
+            alpha_seen.began < checked,
+            "the session check's transaction"
+        );
+        assert_eq!(
+            (alpha_seen.tenants, alpha_seen.customers),
+            (1, alpha_customers)
+        );
+        alpha_tx.commit().await.expect("commit");
+        // Taken once: the next is new.
+        let again = store
+            .tx(&TenantCtx::new(alpha.id))
+            .await
+            .expect("alpha again");
+        assert!(seen(&again).await.began > checked);
+        again.commit().await.expect("commit");
+    })
+    .await;
+    pitlane_store::parked::scope(async {
+        let checked = check(&alpha).await;
+        // Bravo's is a new one, under bravo's context only, and alpha's was given back.
+        let bravo_tx = store.tx(&TenantCtx::new(bravo.id)).await.expect("bravo");
+        let bravo_seen = seen(&bravo_tx).await;
+        assert!(bravo_seen.began > checked);
+        assert_eq!(
+            (bravo_seen.tenants, bravo_seen.customers),
+            (1, bravo_customers)
+        );
+        bravo_tx.commit().await.expect("commit");
+        let alpha_tx = store.tx(&TenantCtx::new(alpha.id)).await.expect("alpha");
+        assert!(seen(&alpha_tx).await.began > checked);
+        alpha_tx.commit().await.expect("commit");
+    })
+    .await;
+    // A membership that is gone parks nothing.
+    pitlane_store::parked::scope(async {
+        let gone = store
+            .session_member(alpha.id, uuid::Uuid::now_v7())
+            .await
+            .expect("session check");
+        assert!(gone.is_none());
+        let fresh = store.tx(&TenantCtx::new(alpha.id)).await.expect("alpha");
+        assert_eq!(seen(&fresh).await.customers, alpha_customers);
+        fresh.commit().await.expect("commit");
+    })
+    .await;
+}

@@ -12,6 +12,7 @@ mod error;
 pub mod figures;
 pub mod floor_facts;
 mod outbox;
+pub mod parked;
 mod postgres;
 pub use postgres::RoleUse;
 mod scoped;
@@ -30,7 +31,7 @@ use sea_orm::{
 pub use error::StoreError;
 pub use outbox::{ClaimedBatch, Enqueued, NewOutboxRow, OutboxStat, Outcome};
 pub use scoped::{
-    Page, People, PeopleTx, PersonTable, TenantScoped, TenantTx, TimeCursor, Writable,
+    Counted, Page, People, PeopleTx, PersonTable, TenantScoped, TenantTx, TimeCursor, Writable,
 };
 pub use sea_orm;
 pub use stripe_inbox::{MAX_ATTEMPTS as STRIPE_EVENT_MAX_ATTEMPTS, ReceivedEvent};
@@ -200,10 +201,17 @@ impl Store {
         postgres::grant_app_role(&self.db, app_url, role_use).await
     }
 
+    /// The pool, for a statement of its own; a parked transaction nobody took is given back
+    /// first ([`parked::discard`]).
+    fn db(&self) -> &DatabaseConnection {
+        parked::discard();
+        &self.db
+    }
+
     /// Refuses a PostgreSQL connection whose role could read around row-level security.
     pub async fn check_role_is_safe(&self) -> Result<(), StoreError> {
         if self.is_postgres() {
-            postgres::check_role_is_safe(&self.db).await
+            postgres::check_role_is_safe(self.db()).await
         } else {
             Ok(())
         }
@@ -212,7 +220,7 @@ impl Store {
     /// Checks that the schema is in place, so an unmigrated database is reported at start,
     /// not as failures on the first requests.
     pub async fn check_schema(&self) -> Result<(), StoreError> {
-        match entity::tenant::Entity::find().count(&self.db).await {
+        match entity::tenant::Entity::find().count(self.db()).await {
             Ok(_) => Ok(()),
             Err(err) => Err(StoreError::Config(format!(
                 "the database has no Pitlane schema ({err}); run `pitlane-server migrate` with DATABASE_ADMIN_URL set to the owner role"
@@ -225,23 +233,34 @@ impl Store {
     }
 
     /// Opens a transaction for one tenant. Every tenant-owned read and write goes through it.
+    ///
+    /// Every statement is planned for its own values (`plan_cache_mode = force_custom_plan`,
+    /// set with the tenant, so no server or pooler setting is needed). A generic plan, which
+    /// PostgreSQL may keep after five runs of a statement on a connection, is made for no
+    /// tenant and no values in particular: with one large workshop among many small ones it
+    /// made a year's report twelve times slower and a search among 100,000 customers a
+    /// hundred times slower. A page's session check has already opened the transaction this
+    /// takes, when it is for the same tenant ([`parked`]).
     pub async fn tx(&self, ctx: &TenantCtx) -> Result<TenantTx, StoreError> {
-        let tx = self.begin().await?;
-        if self.is_postgres() {
-            // Also: plan every statement of a tenant for its own values. After five runs
-            // PostgreSQL may keep a generic plan made without them, one for any tenant and any
-            // dates; with one large chain among many small workshops that plan suits neither
-            // (the bench's dashboard went from 16 ms to 194 ms once generic plans set in).
-            // Set per transaction, in the same statement, so it needs no server or pooler
-            // setting.
-            tx.execute_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "select set_config('app.tenant_id', $1, true),
-                        set_config('plan_cache_mode', 'force_custom_plan', true)",
-                [ctx.tenant_id.to_string().into()],
-            ))
-            .await?;
+        if !self.is_postgres() {
+            return Ok(TenantTx::new(
+                self.begin().await?,
+                ctx.tenant_id,
+                ctx.branches.clone(),
+            ));
         }
+        // The session check set this tenant, and custom plans, in the parked transaction.
+        if let Some(tx) = parked::take(ctx.tenant_id) {
+            return Ok(TenantTx::new(tx, ctx.tenant_id, ctx.branches.clone()));
+        }
+        let tx = self.begin().await?;
+        tx.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "select set_config('app.tenant_id', $1, true),
+                    set_config('plan_cache_mode', 'force_custom_plan', true)",
+            [ctx.tenant_id.to_string().into()],
+        ))
+        .await?;
         Ok(TenantTx::new(tx, ctx.tenant_id, ctx.branches.clone()))
     }
 
@@ -268,6 +287,7 @@ impl Store {
     /// a transaction that reads and then writes would otherwise fail with "database is
     /// locked" when another connection wrote in between, instead of waiting its turn.
     pub(crate) async fn begin(&self) -> Result<sea_orm::DatabaseTransaction, StoreError> {
+        parked::discard();
         if self.is_postgres() {
             return Ok(self.db.begin().await?);
         }
@@ -289,7 +309,7 @@ impl Store {
         use entity::tenant::{Column, Entity};
         Ok(Entity::find()
             .filter(Column::Slug.eq(slug))
-            .one(&self.db)
+            .one(self.db())
             .await?)
     }
 
@@ -301,7 +321,7 @@ impl Store {
         use entity::tenant::{Column, Entity};
         Ok(Entity::find()
             .filter(Column::SmsSender.eq(phone))
-            .one(&self.db)
+            .one(self.db())
             .await?)
     }
 
@@ -340,7 +360,7 @@ impl Store {
         id: TenantId,
     ) -> Result<Option<entity::tenant::Model>, StoreError> {
         Ok(entity::tenant::Entity::find_by_id(id.0)
-            .one(&self.db)
+            .one(self.db())
             .await?)
     }
 
@@ -368,7 +388,7 @@ impl Store {
             Entity::find()
                 .filter(Column::Host.eq(host))
                 .filter(Column::VerifiedAt.is_not_null())
-                .one(&self.db)
+                .one(self.db())
                 .await?
                 .map(|d| d.tenant_id)
         };
@@ -387,16 +407,34 @@ impl Store {
         membership: uuid::Uuid,
     ) -> Result<Option<SessionMember>, StoreError> {
         if self.is_postgres() {
-            return self
-                .one_row(
-                    "select user_id, role, status, custom_role_id, custom_role_name,
+            const CHECK: &str = "select user_id, role, status, custom_role_id, custom_role_name,
                             custom_permissions, branch_limited, branch_ids, sessions_valid_after,
                             two_factor, unread_notifications
-                       from pitlane_session_member($1, $2)",
-                    tenant,
-                    membership,
-                )
-                .await;
+                       from pitlane_session_member($1, $2)";
+            if !parked::available() {
+                return self.one_row(CHECK, tenant, membership).await;
+            }
+            // Checked in a transaction the page then reads in (`parked`), set up as
+            // `Store::tx` sets one up: the function sets the tenant, the select custom plans.
+            const CHECK_AND_PLAN: &str = "select user_id, role, status, custom_role_id,
+                            custom_role_name, custom_permissions, branch_limited, branch_ids,
+                            sessions_valid_after, two_factor, unread_notifications,
+                            set_config('plan_cache_mode', 'force_custom_plan', true) as plans
+                       from pitlane_session_member($1, $2)";
+            let tx = self.begin().await?;
+            let row = <SessionMember as sea_orm::FromQueryResult>::find_by_statement(
+                Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    CHECK_AND_PLAN,
+                    [tenant.0.into(), membership.into()],
+                ),
+            )
+            .one(&tx)
+            .await?;
+            if row.is_some() {
+                parked::park(tenant, tx);
+            }
+            return Ok(row);
         }
         let tx = self.tx(&TenantCtx::new(tenant)).await?;
         let Some(m) = tx
@@ -470,7 +508,7 @@ impl Store {
     ) -> Result<Option<M>, StoreError> {
         let statement =
             Statement::from_sql_and_values(DbBackend::Postgres, sql, [tenant.0.into(), id.into()]);
-        Ok(M::find_by_statement(statement).one(&self.db).await?)
+        Ok(M::find_by_statement(statement).one(self.db()).await?)
     }
 
     /// An API key of the tenant and its maker's membership, in one round trip on PostgreSQL
@@ -543,7 +581,7 @@ impl Store {
                     .add(Column::Name.contains(&search)),
             );
         }
-        Ok(query.all(&self.db).await?)
+        Ok(query.all(self.db()).await?)
     }
 
     /// Whether a person is (or was) staff in any workshop. On PostgreSQL this is the
@@ -567,7 +605,7 @@ impl Store {
         Ok(Entity::find()
             .filter(Column::UserId.eq(user))
             .filter(Column::Role.ne("customer"))
-            .one(&self.db)
+            .one(self.db())
             .await?
             .is_some())
     }
@@ -597,7 +635,7 @@ impl Store {
         Ok(Entity::find()
             .filter(Column::UserId.eq(user))
             .filter(Column::Status.eq("active"))
-            .all(&self.db)
+            .all(self.db())
             .await?
             .into_iter()
             .map(|m| m.tenant_id)
@@ -605,6 +643,6 @@ impl Store {
     }
 
     pub async fn tenant_count(&self) -> Result<u64, StoreError> {
-        Ok(entity::tenant::Entity::find().count(&self.db).await?)
+        Ok(entity::tenant::Entity::find().count(self.db()).await?)
     }
 }

@@ -299,7 +299,7 @@ impl Store {
             .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(Column::Id.is_in(keys.iter().map(|k| k.1)))
             .filter(Column::Status.eq("queued"))
-            .exec(&self.db)
+            .exec(self.db())
             .await?;
         Ok(())
     }
@@ -329,7 +329,7 @@ impl Store {
                         secs(lease).into(),
                     ],
                 ))
-                .all(&self.db)
+                .all(self.db())
                 .await?);
         }
         let tx = self.begin().await?;
@@ -490,12 +490,12 @@ impl Store {
             .filter(Column::UpdatedAt.lt(cutoff))
             .limit(limit as u64)
             .into_tuple()
-            .all(&self.db)
+            .all(self.db())
             .await?;
         let ids: Vec<Uuid> = old.iter().map(|k| k.1).collect();
         let result = Entity::delete_many()
             .filter(Column::Id.is_in(ids))
-            .exec(&self.db)
+            .exec(self.db())
             .await?;
         Ok(result.rows_affected as u32)
     }
@@ -537,7 +537,7 @@ impl Store {
                         .eq("sending")
                         .and(Column::LockedAt.lt(before(sending)))),
             )
-            .exec(&self.db)
+            .exec(self.db())
             .await?;
         Ok(result.rows_affected as u32)
     }
@@ -564,7 +564,7 @@ impl Store {
             )
         };
         Ok(OutboxStat::find_by_statement(statement)
-            .all(&self.db)
+            .all(self.db())
             .await?)
     }
 
@@ -577,14 +577,14 @@ impl Store {
                     "select * from pitlane_outbox_dead($1)",
                     [(limit as i32).into()],
                 ))
-                .all(&self.db)
+                .all(self.db())
                 .await?);
         }
         Ok(Entity::find()
             .filter(Column::Status.eq("dead"))
             .order_by_desc(Column::UpdatedAt)
             .limit(limit as u64)
-            .all(&self.db)
+            .all(self.db())
             .await?)
     }
 }

@@ -49,7 +49,7 @@ impl Store {
                 .do_nothing()
                 .to_owned(),
         )
-        .exec_without_returning(&self.db)
+        .exec_without_returning(self.db())
         .await?;
         Ok(inserted > 0)
     }
@@ -72,7 +72,7 @@ impl Store {
             )
             .order_by_asc(stripe_event::Column::ReceivedAt)
             .limit(limit)
-            .all(&self.db)
+            .all(self.db())
             .await?;
         let until = now + Duration::from_std(lease).unwrap_or(Duration::seconds(60));
         let mut claimed = Vec::new();
@@ -90,7 +90,7 @@ impl Store {
                         .is_null()
                         .or(stripe_event::Column::LockedUntil.lt(now)),
                 )
-                .exec(&self.db)
+                .exec(self.db())
                 .await?;
             if taken.rows_affected == 1 {
                 claimed.push(stripe_event::Model {
@@ -122,7 +122,7 @@ impl Store {
         };
         update
             .filter(stripe_event::Column::Id.eq(id))
-            .exec(&self.db)
+            .exec(self.db())
             .await?;
         Ok(())
     }
@@ -130,7 +130,7 @@ impl Store {
     /// One stored event, for tests and the operator.
     pub async fn stripe_event(&self, id: &str) -> Result<Option<stripe_event::Model>, StoreError> {
         Ok(stripe_event::Entity::find_by_id(id.to_owned())
-            .one(&self.db)
+            .one(self.db())
             .await?)
     }
 
@@ -141,7 +141,7 @@ impl Store {
     ) -> Result<Option<tenant::Model>, StoreError> {
         Ok(tenant::Entity::find()
             .filter(tenant::Column::StripeAccountId.eq(account))
-            .one(&self.db)
+            .one(self.db())
             .await?)
     }
 
@@ -152,7 +152,7 @@ impl Store {
     ) -> Result<Option<tenant::Model>, StoreError> {
         Ok(tenant::Entity::find()
             .filter(tenant::Column::StripeCustomerId.eq(customer))
-            .one(&self.db)
+            .one(self.db())
             .await?)
     }
 }

@@ -333,7 +333,22 @@ fn open_before_enrolment(path: &str) -> bool {
 impl<E: Endpoint> Endpoint for LoadAuthEndpoint<E> {
     type Output = Response;
 
-    async fn call(&self, mut req: Request) -> poem::Result<Self::Output> {
+    /// A page or list that is only read (GET) checks its session in the transaction it then
+    /// reads in: one transaction per page (`pitlane_store::parked`).
+    async fn call(&self, req: Request) -> poem::Result<Self::Output> {
+        if matches!(
+            *req.method(),
+            poem::http::Method::GET | poem::http::Method::HEAD
+        ) {
+            pitlane_store::parked::scope(self.serve(req)).await
+        } else {
+            self.serve(req).await
+        }
+    }
+}
+
+impl<E: Endpoint> LoadAuthEndpoint<E> {
+    async fn serve(&self, mut req: Request) -> poem::Result<Response> {
         let state = req.data::<AppState>().cloned();
         let scope = req.extensions().get::<TenantScope>().cloned();
         let session = req.extensions().get::<Session>().cloned();
