@@ -13,7 +13,8 @@ use pitlane_store::{
     Page, TenantCtx, TenantTx, TimeCursor,
     entity::{conversation, conversation_message, customer, membership, roadside_request, user},
     sea_orm::{
-        ActiveValue::Set, ColumnTrait, IntoActiveModel, Order, QueryFilter, QueryOrder, QuerySelect,
+        ActiveValue::Set, ColumnTrait, IntoActiveModel, Order, QueryFilter, QueryOrder,
+        QuerySelect, Select,
     },
 };
 use uuid::Uuid;
@@ -237,12 +238,13 @@ pub async fn unread_count(fd: &FrontDesk, actor: &Actor) -> Result<u64, ServiceE
 /// Conversations with messages staff have not read, in an open transaction (the caller has
 /// checked `customers.read`).
 pub async fn unread_in(tx: &TenantTx) -> Result<u64, ServiceError> {
-    Ok(tx
-        .count(
-            tx.select::<conversation::Entity>()
-                .filter(conversation::Column::UnreadForStaff.gt(0)),
-        )
-        .await?)
+    Ok(tx.count(unread(tx)).await?)
+}
+
+/// The conversations with messages the staff have not read (to count with others).
+pub fn unread(tx: &TenantTx) -> Select<conversation::Entity> {
+    tx.select::<conversation::Entity>()
+        .filter(conversation::Column::UnreadForStaff.gt(0))
 }
 
 pub struct Thread {

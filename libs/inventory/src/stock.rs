@@ -676,15 +676,16 @@ pub async fn low_count(inv: &Inventory, actor: &Actor) -> Result<u64, ServiceErr
 
 /// [`low_count`] in an open transaction (the caller has checked `inventory.read`).
 pub async fn low_in(tx: &TenantTx) -> Result<u64, ServiceError> {
-    Ok(tx
-        .count(
-            tx.select::<stock_level::Entity>().filter(
-                Expr::col(stock_level::Column::OnHandMilli)
-                    .sub(Expr::col(stock_level::Column::ReservedMilli))
-                    .lte(Expr::col(stock_level::Column::ReorderAtMilli)),
-            ),
-        )
-        .await?)
+    Ok(tx.count(low(tx)).await?)
+}
+
+/// The stock levels at or below their reorder point (to count with others).
+pub fn low(tx: &TenantTx) -> Select<stock_level::Entity> {
+    tx.select::<stock_level::Entity>().filter(
+        Expr::col(stock_level::Column::OnHandMilli)
+            .sub(Expr::col(stock_level::Column::ReservedMilli))
+            .lte(Expr::col(stock_level::Column::ReorderAtMilli)),
+    )
 }
 
 /// Every level of a part, one per branch the actor sees, with the latest movements.

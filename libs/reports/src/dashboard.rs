@@ -14,8 +14,8 @@ use pitlane_domain::{
 };
 use pitlane_store::{
     TenantCtx,
-    entity::{appointment, branch, membership, outbox, time_entry},
-    figures::Grouping,
+    entity::{appointment, branch, outbox, time_entry},
+    figures::{FigureQuery, Grouping},
     sea_orm::{ColumnTrait, QueryFilter},
 };
 use uuid::Uuid;
@@ -121,10 +121,40 @@ pub async fn glance(
     let today = Period::to_date(Preset::Today, scope.today);
     let branch = scope.branch_id();
 
-    let takings = if actor.can(Permission::ReportsView) {
-        let mut payments: Vec<(String, i64)> = scope
-            .sums(Dimension::Method, today, Grouping::default())
+    let shows_money = actor.can(Permission::ReportsView);
+    // Today's and the week's sums, today's by payment method and by mechanic: one statement.
+    let sums = if shows_money {
+        let query = |dimension: Dimension, period: Period| FigureQuery {
+            dimension,
+            from: period.from,
+            to: period.to,
+            branch,
+            grouping: Grouping::default(),
+        };
+        let week = Period::to_date(Preset::Week, scope.today);
+        scope
+            .tx
+            .sum_figures_together(&[
+                query(Dimension::Method, today),
+                query(Dimension::All, today),
+                query(Dimension::All, week),
+                query(Dimension::Technician, today),
+            ])
             .await?
+    } else {
+        Vec::new()
+    };
+    let mut sums = sums.into_iter();
+    let total = |sums: Option<Vec<pitlane_store::figures::Summed>>| -> Figures {
+        sums.unwrap_or_default()
+            .into_iter()
+            .map(|s| s.figures)
+            .sum()
+    };
+    let takings = if shows_money {
+        let mut payments: Vec<(String, i64)> = sums
+            .next()
+            .unwrap_or_default()
             .into_iter()
             .map(|s| {
                 let label = PaymentMethod::parse(&s.key)
@@ -135,10 +165,8 @@ pub async fn glance(
             .collect();
         payments.sort_by_key(|(_, amount)| -amount);
         Some(Takings {
-            today: scope.total(today).await?,
-            week: scope
-                .total(Period::to_date(Preset::Week, scope.today))
-                .await?,
+            today: total(sums.next()),
+            week: total(sums.next()),
             weekly_goal: scope
                 .shown_branches()
                 .iter()
@@ -193,13 +221,49 @@ pub async fn glance(
         None
     };
 
-    let board = if actor.can(Permission::RepairOrdersRead) {
-        Some(Board {
-            by_status: pitlane_workshop::orders::open_counts_in(&scope.tx, branch).await?,
-            overdue: pitlane_workshop::orders::overdue_in(&scope.tx, branch, now).await?,
+    // The tiles' counts in one statement, each only for readers whose role shows it.
+    let tx = &scope.tx;
+    let mut counted = Vec::new();
+    let mut count_if = |shown: bool, query: pitlane_store::Counted| {
+        shown.then(|| {
+            counted.push(query);
+            counted.len() - 1
         })
-    } else {
-        None
+    };
+    let overdue = count_if(
+        actor.can(Permission::RepairOrdersRead),
+        tx.counted(pitlane_workshop::orders::overdue(tx, branch, now)),
+    );
+    let low_stock = count_if(
+        actor.can(Permission::InventoryRead),
+        tx.counted(pitlane_inventory::stock::low(tx)),
+    );
+    let unread_conversations = count_if(
+        actor.can(Permission::CustomersRead),
+        tx.counted(pitlane_frontdesk::conversations::unread(tx)),
+    );
+    let dead_letters = count_if(
+        actor.can(Permission::SettingsManage),
+        tx.counted(
+            tx.select::<outbox::Entity>()
+                .filter(outbox::Column::Status.eq("dead")),
+        ),
+    );
+    let counts = tx.counts(counted).await?;
+    let count = |at: Option<usize>| at.map(|i| counts[i]);
+    let (overdue, low_stock, unread_conversations, dead_letters) = (
+        count(overdue),
+        count(low_stock),
+        count(unread_conversations),
+        count(dead_letters),
+    );
+
+    let board = match overdue {
+        Some(overdue) => Some(Board {
+            by_status: pitlane_workshop::orders::open_counts_in(&scope.tx, branch).await?,
+            overdue,
+        }),
+        None => None,
     };
 
     let mechanics = if actor.can(Permission::ReportsView) {
@@ -215,30 +279,24 @@ pub async fn glance(
             .into_iter()
             .map(|e| e.mechanic_id)
             .collect();
-        let billed: BTreeMap<String, i64> = scope
-            .sums(Dimension::Technician, today, Grouping::default())
-            .await?
+        let billed: BTreeMap<String, i64> = sums
+            .next()
+            .unwrap_or_default()
             .into_iter()
             .map(|s| (s.key, s.figures.billed_hours_milli))
             .collect();
-        let names = names::members(&scope.tx).await?;
-        let mechanics: Vec<Uuid> = scope
-            .tx
-            .all(
-                scope
-                    .tx
-                    .select::<membership::Entity>()
-                    .filter(membership::Column::Role.eq("mechanic"))
-                    .filter(membership::Column::Status.eq("active")),
-            )
-            .await?
-            .into_iter()
+        let staff = names::staff(&scope.tx).await?;
+        let mechanics: Vec<Uuid> = staff
+            .iter()
+            .filter(|m| m.role == "mechanic" && m.active)
             .map(|m| m.id)
             .chain(running.iter().copied())
             .chain(billed.keys().filter_map(|k| k.parse().ok()))
             .collect::<std::collections::BTreeSet<Uuid>>()
             .into_iter()
             .collect();
+        let names: std::collections::HashMap<Uuid, String> =
+            staff.into_iter().map(|m| (m.id, m.name)).collect();
         let mut out: Vec<Mechanic> = mechanics
             .into_iter()
             .map(|id| Mechanic {
@@ -266,31 +324,6 @@ pub async fn glance(
         None
     };
 
-    let low_stock = if actor.can(Permission::InventoryRead) {
-        Some(pitlane_inventory::stock::low_in(&scope.tx).await?)
-    } else {
-        None
-    };
-    let unread_conversations = if actor.can(Permission::CustomersRead) {
-        Some(pitlane_frontdesk::conversations::unread_in(&scope.tx).await?)
-    } else {
-        None
-    };
-    let dead_letters = if actor.can(Permission::SettingsManage) {
-        Some(
-            scope
-                .tx
-                .count(
-                    scope
-                        .tx
-                        .select::<outbox::Entity>()
-                        .filter(outbox::Column::Status.eq("dead")),
-                )
-                .await?,
-        )
-    } else {
-        None
-    };
     let digest = if actor.can(Permission::ReportsView) {
         Some(crate::digest::preference_in(&scope.tx, actor).await?)
     } else {

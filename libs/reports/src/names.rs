@@ -14,6 +14,8 @@ use uuid::Uuid;
 struct Member {
     id: Uuid,
     user_id: Uuid,
+    role: String,
+    status: String,
 }
 
 #[derive(FromQueryResult)]
@@ -22,15 +24,29 @@ struct Named {
     name: String,
 }
 
-/// Every staff member of the tenant by membership id, with their name. Customers' accounts
-/// are left out (reports name advisors and technicians; a workshop may have thousands of
-/// customers with accounts), and of the people only the name is read.
-pub async fn members(tx: &TenantTx) -> Result<HashMap<Uuid, String>, ServiceError> {
+/// A staff member: membership id, name, built-in role key and whether active.
+#[derive(Debug, Clone)]
+pub struct StaffMember {
+    pub id: Uuid,
+    pub name: String,
+    pub role: String,
+    pub active: bool,
+}
+
+/// Every staff member of the tenant with their name and role. Customers' accounts are left
+/// out (reports name advisors and technicians; a workshop may have thousands of customers
+/// with accounts), and of the people only the name is read.
+pub async fn staff(tx: &TenantTx) -> Result<Vec<StaffMember>, ServiceError> {
     let memberships: Vec<Member> = tx
         .all_as(
             tx.select::<membership::Entity>()
                 .select_only()
-                .columns([membership::Column::Id, membership::Column::UserId])
+                .columns([
+                    membership::Column::Id,
+                    membership::Column::UserId,
+                    membership::Column::Role,
+                    membership::Column::Status,
+                ])
                 .filter(membership::Column::Role.ne("customer")),
         )
         .await?;
@@ -49,10 +65,21 @@ pub async fn members(tx: &TenantTx) -> Result<HashMap<Uuid, String>, ServiceErro
         .collect();
     Ok(memberships
         .into_iter()
-        .map(|m| {
-            let name = users.get(&m.user_id).cloned().unwrap_or_default();
-            (m.id, name)
+        .map(|m| StaffMember {
+            id: m.id,
+            name: users.get(&m.user_id).cloned().unwrap_or_default(),
+            active: m.status == "active",
+            role: m.role,
         })
+        .collect())
+}
+
+/// Every staff member of the tenant by membership id, with their name.
+pub async fn members(tx: &TenantTx) -> Result<HashMap<Uuid, String>, ServiceError> {
+    Ok(staff(tx)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m.name))
         .collect())
 }
 

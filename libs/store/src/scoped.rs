@@ -4,7 +4,7 @@ use pitlane_domain::ids::TenantId;
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction,
     EntityTrait, FromQueryResult, IntoActiveModel, Iterable, Order, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select, Value,
+    QueryOrder, QuerySelect, QueryTrait, Select, Value,
 };
 use uuid::Uuid;
 
@@ -25,6 +25,9 @@ use crate::{
         tenant_domain, time_entry, user, user_identity, vehicle, vehicle_owner,
     },
 };
+
+/// One tenant query to count in [`TenantTx::counts`], its tenant (and branch) wall applied.
+pub struct Counted(sea_orm::sea_query::SelectStatement);
 
 /// A table whose rows belong to one tenant. `tenant_column` is `tenant_id`
 /// (for `tenants` itself, its `id`), `id_column` the row's own id.
@@ -279,6 +282,48 @@ impl TenantTx {
         E::Model: Sync,
     {
         Ok(query.filter(self.scope::<E>()).count(&self.tx).await?)
+    }
+
+    /// A query of this tenant's rows to count together with others ([`TenantTx::counts`]).
+    pub fn counted<E: TenantScoped>(&self, query: Select<E>) -> Counted {
+        Counted(QueryTrait::into_query(query.filter(self.scope::<E>())))
+    }
+
+    /// Several counts in one statement, one round trip (a page's tiles and badges), in the
+    /// order given: `select (select count(*) from (…)), …`.
+    pub async fn counts(&self, parts: Vec<Counted>) -> Result<Vec<u64>, StoreError> {
+        use sea_orm::{
+            ConnectionTrait,
+            sea_query::{Alias, Expr, Query, QueryStatementBuilder},
+        };
+        if parts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let n = parts.len();
+        let mut select = Query::select();
+        for (i, Counted(query)) in parts.into_iter().enumerate() {
+            let count = Query::select()
+                .expr(Expr::cust("count(*)"))
+                .from_subquery(query, Alias::new(format!("q{i}")))
+                .to_owned();
+            select.expr_as(
+                Expr::SubQuery(None, Box::new(count.into_sub_query_statement())),
+                Alias::new(format!("c{i}")),
+            );
+        }
+        let backend = self.tx.get_database_backend();
+        let row = self
+            .tx
+            .query_one_raw(backend.build(&select))
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        (0..n)
+            .map(|i| {
+                row.try_get::<i64>("", &format!("c{i}"))
+                    .map(|n| n.max(0) as u64)
+                    .map_err(StoreError::from)
+            })
+            .collect()
     }
 
     /// The row with this id in this tenant; another tenant's id is `NotFound`, like a missing one.

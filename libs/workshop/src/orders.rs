@@ -474,15 +474,13 @@ pub async fn open_counts_in(
     counts_in(tx, open_orders(tx, branch_id)).await
 }
 
-/// Open orders promised for a time already past.
-pub async fn overdue_in(
+/// Open orders promised for a time already past (to count with [`TenantTx::counted`]).
+pub fn overdue(
     tx: &TenantTx,
     branch_id: Option<Uuid>,
     now: DateTime<Utc>,
-) -> Result<u64, ServiceError> {
-    Ok(tx
-        .count(open_orders(tx, branch_id).filter(repair_order::Column::PromisedAt.lt(now)))
-        .await?)
+) -> Select<repair_order::Entity> {
+    open_orders(tx, branch_id).filter(repair_order::Column::PromisedAt.lt(now))
 }
 
 /// The open orders (not invoiced, closed or cancelled) of a branch, or of every branch.
