@@ -542,6 +542,9 @@ pub struct Calendar {
     pub bays: Vec<bay::Model>,
     pub mechanics: Vec<(Uuid, String)>,
     pub appointments: Vec<AppointmentView>,
+    /// Online requests at the branch waiting for the front desk to confirm them, soonest
+    /// first (up to 50), read in the same transaction.
+    pub waiting: Vec<AppointmentView>,
     pub from: NaiveDate,
     pub days: u32,
 }
@@ -555,7 +558,7 @@ pub async fn calendar(
 ) -> Result<Calendar, ServiceError> {
     actor.require(Permission::CustomersRead)?;
     let days = days.clamp(1, 31);
-    let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
+    let tx = fd.store.read_tx(&TenantCtx::of(actor)).await?;
     let branch = tx.get::<branch::Entity>(branch_id).await?;
     let tz = zone(&branch);
     let start = pitlane_domain::schedule::start_of_day(tz, from);
@@ -570,34 +573,7 @@ pub async fn calendar(
                 .limit(2000),
         )
         .await?;
-    let bays = crate::resources::bays_in(&tx, Some(branch_id), false).await?;
-    let mechanics: Vec<(Uuid, String)> = mechanics_in(&tx)
-        .await?
-        .into_iter()
-        .filter(|m| m.works_at(branch_id))
-        .map(|m| (m.membership_id, m.name))
-        .collect();
-    let appointments = views(&tx, rows, &bays, &mechanics).await?;
-    tx.commit().await?;
-    Ok(Calendar {
-        branch,
-        bays,
-        mechanics,
-        appointments,
-        from,
-        days,
-    })
-}
-
-/// Online requests waiting for the front desk to confirm them, soonest first.
-pub async fn waiting(
-    fd: &FrontDesk,
-    actor: &Actor,
-    branch_id: Uuid,
-) -> Result<Vec<AppointmentView>, ServiceError> {
-    actor.require(Permission::CustomersRead)?;
-    let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
-    let rows = tx
+    let waiting = tx
         .all(
             tx.select::<appointment::Entity>()
                 .filter(appointment::Column::BranchId.eq(branch_id))
@@ -608,9 +584,32 @@ pub async fn waiting(
         )
         .await?;
     let bays = crate::resources::bays_in(&tx, Some(branch_id), false).await?;
-    let found = views(&tx, rows, &bays, &[]).await?;
+    let mechanics: Vec<(Uuid, String)> = mechanics_in(&tx)
+        .await?
+        .into_iter()
+        .filter(|m| m.works_at(branch_id))
+        .map(|m| (m.membership_id, m.name))
+        .collect();
+    // Both lists' names in one read of each kind.
+    let shown = rows.len();
+    let mut appointments = views(
+        &tx,
+        rows.into_iter().chain(waiting).collect(),
+        &bays,
+        &mechanics,
+    )
+    .await?;
+    let waiting = appointments.split_off(shown);
     tx.commit().await?;
-    Ok(found)
+    Ok(Calendar {
+        branch,
+        bays,
+        mechanics,
+        appointments,
+        waiting,
+        from,
+        days,
+    })
 }
 
 async fn views(

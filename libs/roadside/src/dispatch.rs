@@ -203,6 +203,17 @@ pub(crate) async fn on_duty(
     tx: &TenantTx,
     branch_id: Uuid,
 ) -> Result<Vec<membership::Model>, ServiceError> {
+    on_duty_at(tx, &[branch_id]).await
+}
+
+/// The mechanics on duty for roadside jobs at any of these branches, each once, by id.
+pub(crate) async fn on_duty_at(
+    tx: &TenantTx,
+    branch_ids: &[Uuid],
+) -> Result<Vec<membership::Model>, ServiceError> {
+    if branch_ids.is_empty() {
+        return Ok(Vec::new());
+    }
     // One query: the members whose profile says they drive out and are on duty.
     let on_duty = sea_orm::sea_query::Query::select()
         .column(mechanic_profile::Column::MembershipId)
@@ -235,7 +246,7 @@ pub(crate) async fn on_duty(
     let here: std::collections::HashSet<Uuid> = if members.iter().any(|m| m.branch_limited) {
         tx.all(
             tx.select::<membership_branch::Entity>()
-                .filter(membership_branch::Column::BranchId.eq(branch_id)),
+                .filter(membership_branch::Column::BranchId.is_in(branch_ids.to_vec())),
         )
         .await?
         .into_iter()
@@ -630,7 +641,7 @@ pub async fn board(
     branch: Option<Uuid>,
 ) -> Result<Board, ServiceError> {
     actor.require(Permission::RoadsideDispatch)?;
-    let tx = rs.store().tx(&TenantCtx::of(actor)).await?;
+    let tx = rs.store().read_tx(&TenantCtx::of(actor)).await?;
     if let Some(branch) = branch {
         tx.get::<pitlane_store::entity::branch::Entity>(branch)
             .await?;
@@ -657,17 +668,21 @@ pub async fn board(
     }
     let open_rows = tx.all(open_q).await?;
     let recent_rows = tx.all(recent_q).await?;
+    let settings = settings::of_branches(&tx, open_rows.iter().map(|r| r.branch_id)).await?;
     let mut open = Vec::new();
     for row in open_rows.iter() {
-        let settings = settings::of_branch(&tx, row.branch_id).await?;
+        let settings = &settings[&row.branch_id];
         let accept_due =
             row.created_at + chrono::Duration::seconds(i64::from(settings.accept_target_s));
         let arrive_due =
             row.created_at + chrono::Duration::seconds(i64::from(settings.arrive_target_s));
-        let ring = ring_key(ring_of(row, &settings, now));
+        let ring = ring_key(ring_of(row, settings, now));
         open.push((row.clone(), accept_due, arrive_due, ring));
     }
-    let views = request::views(&tx, open_rows).await?;
+    // The open and the recent requests' names, read together.
+    let open_count = open_rows.len();
+    let mut views = request::views(&tx, open_rows.into_iter().chain(recent_rows).collect()).await?;
+    let recent = views.split_off(open_count);
     let open = views
         .into_iter()
         .zip(open)
@@ -681,8 +696,6 @@ pub async fn board(
             request: view,
         })
         .collect();
-    let recent = request::views(&tx, recent_rows).await?;
-    let mut members = Vec::new();
     let branches: Vec<Uuid> = match branch {
         Some(b) => vec![b],
         None => settings::all_enabled(&tx)
@@ -691,13 +704,7 @@ pub async fn board(
             .map(|s| s.branch_id)
             .collect(),
     };
-    for b in branches {
-        for m in on_duty(&tx, b).await? {
-            if !members.iter().any(|x: &membership::Model| x.id == m.id) {
-                members.push(m);
-            }
-        }
-    }
+    let members = on_duty_at(&tx, &branches).await?;
     let ids: Vec<Uuid> = members.iter().map(|m| m.id).collect();
     let names = request::member_names(&tx, &ids).await?;
     let busy = tx

@@ -2,7 +2,7 @@
 //! call-out costs, how long a request waits for the nearest mechanics before it is offered
 //! wider and then to the dispatcher, and the targets the dispatch board holds requests to.
 
-use std::time::Duration;
+use std::{collections::HashMap, time::Duration};
 
 use chrono::Utc;
 use pitlane_domain::{
@@ -201,6 +201,38 @@ pub(crate) async fn of_branch(
         .await?
         .map(|row| RoadsideSettings::of(&row))
         .unwrap_or_else(|| RoadsideSettings::defaults(branch_id)))
+}
+
+/// The settings of each of these branches (stored, or the defaults), in one read.
+pub(crate) async fn of_branches(
+    tx: &TenantTx,
+    branch_ids: impl IntoIterator<Item = Uuid>,
+) -> Result<HashMap<Uuid, RoadsideSettings>, ServiceError> {
+    let mut ids: Vec<Uuid> = branch_ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let stored: HashMap<Uuid, RoadsideSettings> = tx
+        .all(
+            tx.select::<roadside_setting::Entity>()
+                .filter(roadside_setting::Column::BranchId.is_in(ids.clone())),
+        )
+        .await?
+        .iter()
+        .map(|row| (row.branch_id, RoadsideSettings::of(row)))
+        .collect();
+    Ok(ids
+        .into_iter()
+        .map(|id| {
+            let settings = stored
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(|| RoadsideSettings::defaults(id));
+            (id, settings)
+        })
+        .collect())
 }
 
 pub async fn get(

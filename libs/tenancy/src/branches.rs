@@ -275,7 +275,7 @@ pub async fn overview(
     limit: u64,
 ) -> Result<Vec<branch::Overview>, ServiceError> {
     actor.require(Permission::TenantRead)?;
-    let tx = store.tx(&TenantCtx::of(actor)).await?;
+    let tx = store.read_tx(&TenantCtx::of(actor)).await?;
     let query = branch::Overview::select(tx.select::<branch::Entity>()).limit(limit);
     let rows = tx.all_as(query).await?;
     tx.commit().await?;

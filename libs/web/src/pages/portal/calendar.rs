@@ -217,7 +217,7 @@ async fn calendar(
     };
     let days = if week { 7 } else { 1 };
     let cal = appointments::calendar(&state.frontdesk, actor, branch.id, from, days).await?;
-    let waiting = appointments::waiting(&state.frontdesk, actor, branch.id).await?;
+    let waiting = &cal.waiting;
     let step = Duration::days(days.into());
     let nav = |d: NaiveDate| {
         ctx.link(&query_link(
@@ -266,7 +266,7 @@ async fn calendar(
                     h2 id="waiting-heading" { "Waiting for confirmation (" (waiting.len()) ")" }
                     p class="muted" { "Booked online; the customer hears from you once you confirm." }
                     ul class="appts" {
-                        @for a in &waiting {
+                        @for a in waiting {
                             li class="appt" data-status="requested" {
                                 a href=(ctx.link(&format!("/portal/appointments/{}", a.appointment.id))) {
                                     strong { (describe_time(&cal.branch, a.appointment.starts_at)) } " " (a.customer_name)
