@@ -15,7 +15,6 @@ use pitlane_domain::{
 use pitlane_store::{
     TenantCtx,
     entity::{appointment, branch, outbox, time_entry},
-    figures::{FigureQuery, Grouping},
     sea_orm::{ColumnTrait, QueryFilter},
 };
 use uuid::Uuid;
@@ -122,40 +121,30 @@ pub async fn glance(
     let branch = scope.branch_id();
 
     let shows_money = actor.can(Permission::ReportsView);
-    // Today's and the week's sums, today's by payment method and by mechanic: one statement.
+    // The week's sums by payment method, by mechanic and in all, each split into today and
+    // the days before: one statement for the money tiles and the mechanics' billed hours.
     let sums = if shows_money {
-        let query = |dimension: Dimension, period: Period| FigureQuery {
-            dimension,
-            from: period.from,
-            to: period.to,
-            branch,
-            grouping: Grouping::default(),
-        };
         let week = Period::to_date(Preset::Week, scope.today);
-        scope
+        let mut sums = scope
             .tx
-            .sum_figures_together(&[
-                query(Dimension::Method, today),
-                query(Dimension::All, today),
-                query(Dimension::All, week),
-                query(Dimension::Technician, today),
-            ])
-            .await?
+            .sum_figures_split(
+                &[Dimension::All, Dimension::Method, Dimension::Technician],
+                (week.from.min(today.from), today.to),
+                today.from,
+                branch,
+            )
+            .await?;
+        sums.sort_by(|a, b| a.key.cmp(&b.key));
+        sums
     } else {
         Vec::new()
     };
-    let mut sums = sums.into_iter();
-    let total = |sums: Option<Vec<pitlane_store::figures::Summed>>| -> Figures {
-        sums.unwrap_or_default()
-            .into_iter()
-            .map(|s| s.figures)
-            .sum()
+    let of = |dimension: Dimension, today_only: bool| {
+        sums.iter()
+            .filter(move |s| s.dimension == dimension.key() && (s.recent || !today_only))
     };
     let takings = if shows_money {
-        let mut payments: Vec<(String, i64)> = sums
-            .next()
-            .unwrap_or_default()
-            .into_iter()
+        let mut payments: Vec<(String, i64)> = of(Dimension::Method, true)
             .map(|s| {
                 let label = PaymentMethod::parse(&s.key)
                     .map_or_else(|| s.key.clone(), |m| m.label().to_owned());
@@ -165,8 +154,8 @@ pub async fn glance(
             .collect();
         payments.sort_by_key(|(_, amount)| -amount);
         Some(Takings {
-            today: total(sums.next()),
-            week: total(sums.next()),
+            today: of(Dimension::All, true).map(|s| s.figures).sum(),
+            week: of(Dimension::All, false).map(|s| s.figures).sum(),
             weekly_goal: scope
                 .shown_branches()
                 .iter()
@@ -279,11 +268,8 @@ pub async fn glance(
             .into_iter()
             .map(|e| e.mechanic_id)
             .collect();
-        let billed: BTreeMap<String, i64> = sums
-            .next()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|s| (s.key, s.figures.billed_hours_milli))
+        let billed: BTreeMap<String, i64> = of(Dimension::Technician, true)
+            .map(|s| (s.key.clone(), s.figures.billed_hours_milli))
             .collect();
         let staff = names::staff(&scope.tx).await?;
         let mechanics: Vec<Uuid> = staff

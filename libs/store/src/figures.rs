@@ -6,8 +6,8 @@ use chrono::NaiveDate;
 use pitlane_domain::reports::{Deltas, Dimension, Figures};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QueryResult, QuerySelect, QueryTrait,
-    sea_query::{Alias, Expr, ExprTrait, OnConflict, Query, UnionType},
+    QueryResult, QuerySelect,
+    sea_query::{Alias, Expr, ExprTrait, OnConflict, Query},
 };
 use uuid::Uuid;
 
@@ -36,6 +36,31 @@ pub struct FigureQuery {
     pub to: NaiveDate,
     pub branch: Option<Uuid>,
     pub grouping: Grouping,
+}
+
+/// One key's sums of [`TenantTx::sum_figures_split`]: of the days before the split, or of
+/// those from it on (`recent`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SplitSum {
+    pub dimension: String,
+    pub key: String,
+    pub recent: bool,
+    pub figures: Figures,
+}
+
+impl FromQueryResult for SplitSum {
+    fn from_query_result(row: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        let mut values = Vec::with_capacity(Figures::NAMES.len());
+        for name in Figures::NAMES {
+            values.push(row.try_get::<i64>(pre, name)?);
+        }
+        Ok(SplitSum {
+            dimension: row.try_get(pre, "dimension")?,
+            key: row.try_get(pre, "key")?,
+            recent: row.try_get(pre, "recent")?,
+            figures: Figures::from_values(&values),
+        })
+    }
 }
 
 /// One group's sums.
@@ -138,44 +163,41 @@ impl TenantTx {
         self.all_as(self.figures_select(query)).await
     }
 
-    /// Sums of several queries in one statement (a page's tiles: today, this week, today by
-    /// payment method …), each query's sums in the order of [`TenantTx::sum_figures`].
-    pub async fn sum_figures_together(
+    /// Sums of several breakdowns over the days `from..=to`, each key's split into the days
+    /// before `split` and those from `split` on, in one statement planned like one sum (the
+    /// dashboard: today's and the week's, today's by payment method and by mechanic).
+    pub async fn sum_figures_split(
         &self,
-        queries: &[FigureQuery],
-    ) -> Result<Vec<Vec<Summed>>, StoreError> {
-        let mut parts = queries.iter().enumerate().map(|(i, query)| {
-            let mut select = QueryTrait::into_query(
-                self.figures_select(query)
-                    .expr_as(Expr::val(i as i32), "part"),
+        dimensions: &[Dimension],
+        (from, to): (NaiveDate, NaiveDate),
+        split: NaiveDate,
+        branch: Option<Uuid>,
+    ) -> Result<Vec<SplitSum>, StoreError> {
+        let mut select = self
+            .select::<daily_figure::Entity>()
+            .select_only()
+            .column(Column::Dimension)
+            .column(Column::Key)
+            .expr_as(Expr::col(Column::Day).gte(split), "recent")
+            .filter(Column::Dimension.is_in(dimensions.iter().map(|d| d.key())))
+            .filter(Column::Day.between(from, to))
+            .group_by(Column::Dimension)
+            .group_by(Column::Key)
+            // The output column: the same comparison, not a second one with its own value.
+            .group_by(Expr::cust("recent"));
+        if let Some(branch) = branch {
+            select = select.filter(Column::BranchId.eq(branch));
+        }
+        for name in Figures::NAMES {
+            select = select.expr_as(
+                Expr::cust(format!("cast(coalesce(sum({name}), 0) as bigint)")),
+                *name,
             );
-            select.clear_order_by();
-            select
-        });
-        let Some(mut union) = parts.next() else {
-            return Ok(Vec::new());
-        };
-        for part in parts {
-            union.union(UnionType::All, part);
         }
-        let backend = self.conn().get_database_backend();
-        let rows = self.conn().query_all_raw(backend.build(&union)).await?;
-        let mut out: Vec<Vec<Summed>> = vec![Vec::new(); queries.len()];
-        for row in &rows {
-            let part: i32 = row.try_get("", "part")?;
-            let summed = Summed::from_query_result(row, "")?;
-            if let Some(list) = out.get_mut(part as usize) {
-                list.push(summed);
-            }
-        }
-        for list in &mut out {
-            list.sort_by(|a, b| (a.branch_id, a.day, &a.key).cmp(&(b.branch_id, b.day, &b.key)));
-        }
-        Ok(out)
+        self.all_as(select).await
     }
 
-    /// The select of one sum. Its columns are the same for every query (the key, the branch
-    /// and the day, null when not grouped by, then the figures), so several can be one union.
+    /// The select of one sum.
     fn figures_select(&self, query: &FigureQuery) -> sea_orm::Select<daily_figure::Entity> {
         let mut select = self
             .select::<daily_figure::Entity>()
@@ -193,16 +215,12 @@ impl TenantTx {
                 .column(Column::BranchId)
                 .group_by(Column::BranchId)
                 .order_by_asc(Column::BranchId);
-        } else {
-            select = select.expr_as(Expr::cust("null"), "branch_id");
         }
         if query.grouping.by_day {
             select = select
                 .column(Column::Day)
                 .group_by(Column::Day)
                 .order_by_asc(Column::Day);
-        } else {
-            select = select.expr_as(Expr::cust("null"), "day");
         }
         for name in Figures::NAMES {
             select = select.expr_as(
