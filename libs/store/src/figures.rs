@@ -38,6 +38,15 @@ pub struct FigureQuery {
     pub grouping: Grouping,
 }
 
+/// The figures of a row of sums, one column each.
+fn summed_figures(row: &QueryResult, pre: &str) -> Result<Figures, DbErr> {
+    let mut values = Vec::with_capacity(Figures::NAMES.len());
+    for name in Figures::NAMES {
+        values.push(row.try_get::<i64>(pre, name)?);
+    }
+    Ok(Figures::from_values(&values))
+}
+
 /// One key's sums of [`TenantTx::sum_figures_split`]: of the days before the split, or of
 /// those from it on (`recent`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,15 +59,11 @@ pub struct SplitSum {
 
 impl FromQueryResult for SplitSum {
     fn from_query_result(row: &QueryResult, pre: &str) -> Result<Self, DbErr> {
-        let mut values = Vec::with_capacity(Figures::NAMES.len());
-        for name in Figures::NAMES {
-            values.push(row.try_get::<i64>(pre, name)?);
-        }
         Ok(SplitSum {
             dimension: row.try_get(pre, "dimension")?,
             key: row.try_get(pre, "key")?,
             recent: row.try_get(pre, "recent")?,
-            figures: Figures::from_values(&values),
+            figures: summed_figures(row, pre)?,
         })
     }
 }
@@ -74,15 +79,11 @@ pub struct Summed {
 
 impl FromQueryResult for Summed {
     fn from_query_result(row: &QueryResult, pre: &str) -> Result<Self, DbErr> {
-        let mut values = Vec::with_capacity(Figures::NAMES.len());
-        for name in Figures::NAMES {
-            values.push(row.try_get::<i64>(pre, name)?);
-        }
         Ok(Summed {
             branch_id: row.try_get::<Option<Uuid>>(pre, "branch_id").ok().flatten(),
             day: row.try_get::<Option<NaiveDate>>(pre, "day").ok().flatten(),
             key: row.try_get(pre, "key")?,
-            figures: Figures::from_values(&values),
+            figures: summed_figures(row, pre)?,
         })
     }
 }
