@@ -193,14 +193,10 @@ pub(crate) async fn of_branch(
     tx: &TenantTx,
     branch_id: Uuid,
 ) -> Result<RoadsideSettings, ServiceError> {
-    Ok(tx
-        .first(
-            tx.select::<roadside_setting::Entity>()
-                .filter(roadside_setting::Column::BranchId.eq(branch_id)),
-        )
+    of_branches(tx, [branch_id])
         .await?
-        .map(|row| RoadsideSettings::of(&row))
-        .unwrap_or_else(|| RoadsideSettings::defaults(branch_id)))
+        .remove(&branch_id)
+        .ok_or(ServiceError::NotFound)
 }
 
 /// The settings of each of these branches (stored, or the defaults), in one read.

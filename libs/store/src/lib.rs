@@ -237,10 +237,10 @@ impl Store {
     /// Every statement is planned for its own values (`plan_cache_mode = force_custom_plan`,
     /// set with the tenant, so no server or pooler setting is needed). A generic plan, which
     /// PostgreSQL may keep after five runs of a statement on a connection, is made for no
-    /// tenant and no values in particular: with one large workshop among many small ones it
-    /// made a year's report twelve times slower and a search among 100,000 customers a
-    /// hundred times slower. A page's session check has already opened the transaction this
-    /// takes, when it is for the same tenant ([`parked`]).
+    /// tenant and no values in particular: with one large chain among many small workshops
+    /// it made the chain's dashboard twelve times slower (the reports bench). A page's
+    /// session check has already opened the transaction this takes, when it is for the same
+    /// tenant ([`parked`]).
     pub async fn tx(&self, ctx: &TenantCtx) -> Result<TenantTx, StoreError> {
         if !self.is_postgres() {
             return Ok(TenantTx::new(
@@ -407,25 +407,21 @@ impl Store {
         membership: uuid::Uuid,
     ) -> Result<Option<SessionMember>, StoreError> {
         if self.is_postgres() {
+            // Within a page's transaction (`parked`) it sets that transaction up as `Store::tx`
+            // does: the function sets the tenant, the select custom plans.
             const CHECK: &str = "select user_id, role, status, custom_role_id, custom_role_name,
                             custom_permissions, branch_limited, branch_ids, sessions_valid_after,
-                            two_factor, unread_notifications
+                            two_factor, unread_notifications,
+                            set_config('plan_cache_mode', 'force_custom_plan', true) as plans
                        from pitlane_session_member($1, $2)";
             if !parked::available() {
                 return self.one_row(CHECK, tenant, membership).await;
             }
-            // Checked in a transaction the page then reads in (`parked`), set up as
-            // `Store::tx` sets one up: the function sets the tenant, the select custom plans.
-            const CHECK_AND_PLAN: &str = "select user_id, role, status, custom_role_id,
-                            custom_role_name, custom_permissions, branch_limited, branch_ids,
-                            sessions_valid_after, two_factor, unread_notifications,
-                            set_config('plan_cache_mode', 'force_custom_plan', true) as plans
-                       from pitlane_session_member($1, $2)";
             let tx = self.begin().await?;
             let row = <SessionMember as sea_orm::FromQueryResult>::find_by_statement(
                 Statement::from_sql_and_values(
                     DbBackend::Postgres,
-                    CHECK_AND_PLAN,
+                    CHECK,
                     [tenant.0.into(), membership.into()],
                 ),
             )
