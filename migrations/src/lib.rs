@@ -26,6 +26,7 @@ mod m20261204_000015_workshop_confirmation;
 mod m20261205_000016_roadside;
 mod m20261205_000017_feedback;
 mod m20261205_000018_api_key_check;
+mod m20261205_000019_customer_search_page;
 
 pub use sea_orm_migration::MigratorTrait;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000016_roadside::Migration),
             Box::new(m20261205_000017_feedback::Migration),
             Box::new(m20261205_000018_api_key_check::Migration),
+            Box::new(m20261205_000019_customer_search_page::Migration),
         ]
     }
 }

@@ -224,6 +224,31 @@ async fn customers_are_validated_searched_merged_exported_and_erased() {
         seen,
         ["Zed 4", "Zed 3", "Zed 2", "Zed 1", "Zed 0", "Anna Müller"]
     );
+    // A search pages through its matches the same way, in every order.
+    let ascending = ["Zed 0", "Zed 1", "Zed 2", "Zed 3", "Zed 4"];
+    let descending: Vec<_> = ascending.iter().rev().copied().collect();
+    for (sort, expected) in [
+        ("name", ascending.to_vec()),
+        ("-name", descending.clone()),
+        ("created", ascending.to_vec()),
+        ("-created", descending),
+    ] {
+        let mut seen = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let url = format!("{base}/customers?q=ZED&sort={sort}&limit=2{cursor}");
+            let (status, page) = d.owner.call(Method::GET, &url, None).await;
+            assert_eq!(status, StatusCode::OK, "{page}");
+            for item in page["items"].as_array().expect("items") {
+                seen.push(item["name"].as_str().expect("name").to_owned());
+            }
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = format!("&cursor={next}"),
+                None => break,
+            }
+        }
+        assert_eq!(seen, expected, "searched in the order {sort}");
+    }
     let (status, problem) = d
         .owner
         .call(Method::GET, &format!("{base}/customers?sort=age"), None)

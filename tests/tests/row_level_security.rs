@@ -235,7 +235,7 @@ async fn customer_search_function_keeps_to_the_context_tenant() {
     let bravo = app.populated_tenant("bravo").await;
     let owner = app.db().admin().await;
     let db = app.db().app().await;
-    let everything = "select count(*) from pitlane_customer_matches('%', 1000)";
+    let everything = "select count(*) from pitlane_customer_search('%', 'name', null, null, 1000)";
     let bravo_rows = count(
         &owner,
         &format!(
@@ -250,7 +250,7 @@ async fn customer_search_function_keeps_to_the_context_tenant() {
     let seen = count(
         &tx,
         &format!(
-            "select count(*) from pitlane_customer_matches('%', 1000) m
+            "select count(*) from pitlane_customer_search('%', 'name', null, null, 1000) m
               where m not in (select id from customers where tenant_id = '{}')",
             alpha.id.0
         ),

@@ -436,6 +436,16 @@ pub enum CustomerSort {
 }
 
 impl CustomerSort {
+    /// The order's name as the list's `sort` parameter spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::NameDesc => "-name",
+            Self::Newest => "-created",
+            Self::Oldest => "created",
+        }
+    }
+
     pub fn parse(raw: Option<&str>) -> Result<Self, ServiceError> {
         match raw.map(str::trim).unwrap_or("") {
             "" | "name" => Ok(Self::Name),
@@ -450,10 +460,6 @@ impl CustomerSort {
         }
     }
 }
-
-/// Up to this many matches, a search reads them by the trigram index and sorts them; beyond
-/// it, the fragment is common enough that walking the list in order finds a page sooner.
-const INDEXED_MATCHES: u32 = 2000;
 
 #[derive(Debug, Clone, Default)]
 pub struct CustomerQuery {
@@ -480,35 +486,38 @@ pub async fn list(
     let mut select = customer::Entity::find()
         .filter(customer::Column::MergedInto.is_null())
         .filter(customer::Column::ErasedAt.is_null());
-    let tx = fd.store.read_tx(&TenantCtx::of(actor)).await?;
-    let mut by_ids = false;
-    if let Some(needle) = query.q.as_deref().and_then(needle) {
-        let pattern = contains_pattern(&needle);
-        // Trigrams need three characters; a fragment that matches thousands is faster found
-        // by walking the names in order than by collecting every match first.
-        let indexed = if needle.chars().count() >= 3 {
-            tx.customer_search_ids(&pattern, INDEXED_MATCHES + 1)
-                .await?
-        } else {
-            None
-        };
-        select = match indexed {
-            Some(ids) if ids.len() <= INDEXED_MATCHES as usize => {
-                by_ids = true;
-                select.filter(customer::Column::Id.is_in(ids))
-            }
-            _ => select.filter(
-                Expr::col(customer::Column::Search).like(LikeExpr::new(pattern).escape('\\')),
-            ),
-        };
-    }
-    if let Some(tag) = query
+    let tag = query
         .tag
         .as_deref()
         .map(str::trim)
         .filter(|t| !t.is_empty())
-    {
-        let tag = tag.to_lowercase();
+        .map(str::to_lowercase);
+    let after = query.cursor.as_deref().map(decode_cursor).transpose()?;
+    let tx = fd.store.read_tx(&TenantCtx::of(actor)).await?;
+    let mut by_ids = false;
+    if let Some(needle) = query.q.as_deref().and_then(needle) {
+        let pattern = contains_pattern(&needle);
+        // On PostgreSQL the search function finds the page's matches by whichever index
+        // suits the fragment; with a tag as well, the tag's filter below narrows a LIKE.
+        let page = match tag {
+            None => {
+                let after = after.as_ref().map(|(name, id)| (name.as_str(), *id));
+                tx.customer_search_page(&pattern, query.sort.as_str(), after, limit as u32 + 1)
+                    .await?
+            }
+            Some(_) => None,
+        };
+        select = match page {
+            Some(ids) => {
+                by_ids = true;
+                select.filter(customer::Column::Id.is_in(ids))
+            }
+            None => select.filter(
+                Expr::col(customer::Column::Search).like(LikeExpr::new(pattern).escape('\\')),
+            ),
+        };
+    }
+    if let Some(tag) = tag {
         let c = customer::Column::Tags;
         select = select.filter(
             Condition::any()
@@ -527,7 +536,6 @@ pub async fn list(
                 ),
         );
     }
-    let after = query.cursor.as_deref().map(decode_cursor).transpose()?;
     let (name, id) = (customer::Column::Name, customer::Column::Id);
     select = match query.sort {
         CustomerSort::Name | CustomerSort::NameDesc => {

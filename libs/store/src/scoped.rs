@@ -555,13 +555,18 @@ impl TenantTx {
         People { conn: &self.tx }
     }
 
-    /// Ids of this tenant's customers whose search text matches the `LIKE` pattern (escape
-    /// `\`), at most `limit`, by the trigram index; `None` where there is no such index
-    /// (SQLite), and the caller filters with `LIKE` itself. Row-level security keeps `LIKE`
-    /// out of index scans (it is not leakproof), hence the function.
-    pub async fn customer_search_ids(
+    /// One page of this tenant's live customers (not merged, not erased) whose search text
+    /// matches the `LIKE` pattern (escape `\`): their ids in the list's `order` (`name`,
+    /// `-name`, `created`, `-created`), after the cursor `after` (name and id), at most
+    /// `limit`. `None` where there is no such function (SQLite), and the caller filters with
+    /// `LIKE` itself. Row-level security keeps `LIKE` out of index scans (it is not
+    /// leakproof), hence the function, which picks the trigram or the name index by how many
+    /// match (migration 000019).
+    pub async fn customer_search_page(
         &self,
         pattern: &str,
+        order: &str,
+        after: Option<(&str, Uuid)>,
         limit: u32,
     ) -> Result<Option<Vec<Uuid>>, StoreError> {
         use sea_orm::{ConnectionTrait, DbBackend, Statement};
@@ -572,16 +577,20 @@ impl TenantTx {
             .tx
             .query_all_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
-                "select pitlane_customer_matches($1, $2) as id",
-                [pattern.into(), (limit as i32).into()],
+                "select pitlane_customer_search($1, $2, $3, $4, $5) as id",
+                [
+                    pattern.into(),
+                    order.into(),
+                    after.map(|(name, _)| name.to_owned()).into(),
+                    after.map(|(_, id)| id).into(),
+                    (limit as i32).into(),
+                ],
             ))
             .await?;
         let ids = rows
             .into_iter()
             .map(|row| row.try_get::<Uuid>("", "id").map_err(StoreError::from))
             .collect::<Result<Vec<_>, _>>()?;
-        // The caller reads these rows by id next: every tenant transaction plans for its
-        // values (see `Store::tx`), so that read sees how few they are.
         Ok(Some(ids))
     }
 
