@@ -676,3 +676,113 @@ async fn the_first_embedded_start_has_a_demo_front_desk() {
     assert_eq!(upcoming, 3, "the demo calendar has appointments to come");
     app.stop().await;
 }
+
+/// Waits for `check` to hold, for four seconds at most: less than even the five seconds a
+/// workshop was kept for before the caches followed changes (now ten minutes), so a change
+/// seen in time was heard, not waited out.
+async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
+    for _ in 0..80 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("never: {what}");
+}
+
+/// Renames a workshop the way every change of its row is made (a tenant transaction),
+/// telling no cache.
+async fn rename(state: &pitlane_app::state::AppState, tenant: pitlane_domain::ids::TenantId) {
+    use pitlane_store::{
+        TenantCtx,
+        entity::tenant,
+        sea_orm::{ActiveValue::Set, IntoActiveModel},
+    };
+    let tx = state.store.tx(&TenantCtx::new(tenant)).await.expect("tx");
+    let mut row = tx
+        .get::<tenant::Entity>(tenant.0)
+        .await
+        .expect("the workshop")
+        .into_active_model();
+    row.name = Set("Renamed Motors".into());
+    tx.update(row).await.expect("rename");
+    tx.commit().await.expect("commit");
+}
+
+/// Each process keeps the workshops it resolved for minutes, and forgets one as soon as any
+/// process changes it: a change made through one instance is on the other's next page.
+#[tokio::test]
+async fn a_workshops_change_reaches_every_instances_cache() {
+    use std::sync::Arc;
+    let app = TestApp::spawn().await;
+    let second = app.another_instance().await;
+    let alpha = app.tenant("alpha").await;
+    let states = [app.state(), &second.state];
+    for state in states {
+        eventually("the instance hears the bus", async || {
+            state.tenants.following()
+        })
+        .await;
+        let resolve = async || {
+            state
+                .tenants
+                .by_slug(&state.store, "alpha")
+                .await
+                .expect("resolve")
+                .expect("alpha")
+        };
+        let (first, again) = (resolve().await, resolve().await);
+        assert!(Arc::ptr_eq(&first, &again), "kept, not read again");
+        assert_eq!(first.name, "ALPHA Motors");
+    }
+    rename(app.state(), alpha.id).await;
+    for state in states {
+        eventually("the change is seen", async || {
+            let seen = state
+                .tenants
+                .by_slug(&state.store, "alpha")
+                .await
+                .expect("resolve")
+                .expect("alpha");
+            seen.name == "Renamed Motors"
+        })
+        .await;
+    }
+    // The second instance's pages show it.
+    let page = reqwest::get(format!(
+        "http://127.0.0.1:{}/t/alpha/book",
+        second.addr.port()
+    ))
+    .await
+    .expect("the booking page");
+    assert!(page.text().await.expect("html").contains("Renamed Motors"));
+    second.stop().await;
+    app.stop().await;
+
+    // Embedded, the one process hears itself.
+    let app = TestApp::spawn_embedded().await;
+    let bravo = app.tenant("bravo").await;
+    let state = app.state();
+    eventually("the process hears itself", async || {
+        state.tenants.following()
+    })
+    .await;
+    let before = state
+        .tenants
+        .by_slug(&state.store, "bravo")
+        .await
+        .expect("resolve")
+        .expect("bravo");
+    assert_eq!(before.name, "BRAVO Motors");
+    rename(state, bravo.id).await;
+    eventually("the change is seen", async || {
+        state
+            .tenants
+            .by_slug(&state.store, "bravo")
+            .await
+            .expect("resolve")
+            .is_some_and(|t| t.name == "Renamed Motors")
+    })
+    .await;
+    app.stop().await;
+}

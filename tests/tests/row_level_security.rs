@@ -375,3 +375,48 @@ async fn a_parked_session_transaction_serves_only_its_own_tenant() {
     })
     .await;
 }
+
+/// What PostgreSQL's plan cache may do in a tenant transaction.
+#[derive(pitlane_store::sea_orm::FromQueryResult)]
+struct Planning {
+    mode: String,
+}
+
+async fn plan_cache_mode(tx: &pitlane_store::TenantTx) -> String {
+    use pitlane_store::{
+        entity::tenant,
+        sea_orm::{QuerySelect, sea_query::Expr},
+    };
+    tx.all_as::<tenant::Entity, Planning>(
+        tx.select::<tenant::Entity>()
+            .select_only()
+            .expr_as(Expr::cust("current_setting('plan_cache_mode')"), "mode"),
+    )
+    .await
+    .expect("the plan setting")
+    .remove(0)
+    .mode
+}
+
+/// A page's statements may keep generic plans; a report's are planned for their values, and
+/// that ends with the report's transaction, also on a connection the pool hands out again.
+#[tokio::test]
+async fn only_a_report_transaction_plans_every_statement_for_its_values() {
+    use pitlane_store::TenantCtx;
+    let app = TestApp::spawn().await;
+    let alpha = app.populated_tenant("alpha").await;
+    let store = &app.state().store;
+    let ctx = TenantCtx::new(alpha.id);
+    let page = store.tx(&ctx).await.expect("a page's transaction");
+    assert_eq!(plan_cache_mode(&page).await, "auto");
+    page.commit().await.expect("commit");
+    for _ in 0..3 {
+        let report = store.tx(&ctx).await.expect("a report's transaction");
+        report.plan_for_values().await.expect("custom plans");
+        assert_eq!(plan_cache_mode(&report).await, "force_custom_plan");
+        report.commit().await.expect("commit");
+        let next = store.tx(&ctx).await.expect("the next transaction");
+        assert_eq!(plan_cache_mode(&next).await, "auto");
+        next.commit().await.expect("commit");
+    }
+}

@@ -194,6 +194,8 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
         )
         .await?;
     }
+    let tenants = Arc::new(TenantCache::default());
+    tenants.follow(&store, &bus);
     Ok(AppState {
         reports: pitlane_reports::Reports::new(billing.clone()),
         roadside,
@@ -211,6 +213,6 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
         metrics: Arc::new(Metrics::default()),
         queue_figures: Arc::default(),
         dns,
-        tenants: Arc::new(TenantCache::default()),
+        tenants,
     })
 }

@@ -60,6 +60,8 @@ pub async fn rebuild(reports: &Reports, actor: &Actor) -> Result<Rebuilt, Servic
 }
 
 async fn rebuild_in(tx: &TenantTx) -> Result<Rebuilt, ServiceError> {
+    // It reads every document of the workshop, a few or millions.
+    tx.plan_for_values().await?;
     // Before reading: a document written meanwhile adds its figures after these rows.
     tx.lock_figures(true).await?;
     let fresh = from_documents(tx).await?;

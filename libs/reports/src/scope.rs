@@ -168,6 +168,9 @@ impl Scope {
         kind: ReportKind,
         query: &ReportQuery,
     ) -> Result<Self, ServiceError> {
+        // A report's sums are over a period of the workshop's history: how best to read
+        // them depends on how large the workshop is.
+        tx.plan_for_values().await?;
         // A branch-limited member's transaction sees only their branches.
         let branches = tx
             .all(

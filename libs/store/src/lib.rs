@@ -119,6 +119,9 @@ impl TenantCtx {
 /// The advisory lock key that serialises migrations (an arbitrary constant: "pitl").
 const MIGRATION_LOCK: i64 = 0x7069_746c;
 
+/// Changes of workshops' rows a slow follower may fall behind by before it is told to start over.
+const TENANT_CHANGES_BACKLOG: usize = 1024;
+
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
     pub url: String,
@@ -129,6 +132,9 @@ pub struct StoreOptions {
 #[derive(Clone)]
 pub struct Store {
     db: DatabaseConnection,
+    /// Workshops whose own row (settings, brand, status, plan) a transaction changed, sent
+    /// once it committed: what the caches of resolved workshops follow ([`Store::tenant_changes`]).
+    tenant_changes: tokio::sync::broadcast::Sender<TenantId>,
 }
 
 impl Store {
@@ -153,7 +159,17 @@ impl Store {
             })
             .sqlx_logging(false);
         let db = Database::connect(connect).await?;
-        Ok(Self { db })
+        Ok(Self {
+            db,
+            tenant_changes: tokio::sync::broadcast::channel(TENANT_CHANGES_BACKLOG).0,
+        })
+    }
+
+    /// The workshops whose own row a transaction of this process changed, each sent after its
+    /// commit. Every change of that row goes through [`TenantTx`]'s writes, which note it. A
+    /// receiver that falls behind is told so (`Lagged`) and should forget everything.
+    pub fn tenant_changes(&self) -> tokio::sync::broadcast::Receiver<TenantId> {
+        self.tenant_changes.subscribe()
     }
 
     pub fn backend(&self) -> DbBackend {
@@ -234,34 +250,29 @@ impl Store {
 
     /// Opens a transaction for one tenant. Every tenant-owned read and write goes through it.
     ///
-    /// Every statement is planned for its own values (`plan_cache_mode = force_custom_plan`,
-    /// set with the tenant, so no server or pooler setting is needed). A generic plan, which
-    /// PostgreSQL may keep after five runs of a statement on a connection, is made for no
-    /// tenant and no values in particular: with one large chain among many small workshops
-    /// it made the chain's dashboard twelve times slower (the reports bench). A page's
-    /// session check has already opened the transaction this takes, when it is for the same
-    /// tenant ([`parked`]).
+    /// Its statements may run on plans PostgreSQL keeps per connection (`plan_cache_mode`
+    /// `auto`): after five runs of a statement it may keep one generic plan instead of
+    /// planning each run afresh, which on a page's short lookups costs as much as running
+    /// them. A generic plan is made for no tenant and no values in particular; statements
+    /// whose best plan depends on how large the tenant is (reports over a chain's history)
+    /// run after [`TenantTx::plan_for_values`]. A page's session check has already opened the
+    /// transaction this takes, when it is for the same tenant ([`parked`]).
     pub async fn tx(&self, ctx: &TenantCtx) -> Result<TenantTx, StoreError> {
         if !self.is_postgres() {
-            return Ok(TenantTx::new(
-                self.begin().await?,
-                ctx.tenant_id,
-                ctx.branches.clone(),
-            ));
+            return Ok(self.tenant_tx(self.begin().await?, ctx));
         }
-        // The session check set this tenant, and custom plans, in the parked transaction.
+        // The session check set this tenant in the parked transaction.
         if let Some(tx) = parked::take(ctx.tenant_id) {
-            return Ok(TenantTx::new(tx, ctx.tenant_id, ctx.branches.clone()));
+            return Ok(self.tenant_tx(tx, ctx));
         }
         let tx = self.begin().await?;
         tx.execute_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
-            "select set_config('app.tenant_id', $1, true),
-                    set_config('plan_cache_mode', 'force_custom_plan', true)",
+            "select set_config('app.tenant_id', $1, true)",
             [ctx.tenant_id.to_string().into()],
         ))
         .await?;
-        Ok(TenantTx::new(tx, ctx.tenant_id, ctx.branches.clone()))
+        Ok(self.tenant_tx(tx, ctx))
     }
 
     /// Opens a transaction for one tenant that only reads (a page, a list). On PostgreSQL it
@@ -271,11 +282,16 @@ impl Store {
         if self.is_postgres() {
             return self.tx(ctx).await;
         }
-        Ok(TenantTx::new(
-            self.db.begin().await?,
+        Ok(self.tenant_tx(self.db.begin().await?, ctx))
+    }
+
+    fn tenant_tx(&self, tx: sea_orm::DatabaseTransaction, ctx: &TenantCtx) -> TenantTx {
+        TenantTx::new(
+            tx,
             ctx.tenant_id,
             ctx.branches.clone(),
-        ))
+            self.tenant_changes.clone(),
+        )
     }
 
     /// Opens a transaction over the person tables only (no tenant's rows are reachable).
@@ -408,11 +424,10 @@ impl Store {
     ) -> Result<Option<SessionMember>, StoreError> {
         if self.is_postgres() {
             // Within a page's transaction (`parked`) it sets that transaction up as `Store::tx`
-            // does: the function sets the tenant, the select custom plans.
+            // does: the function sets the tenant.
             const CHECK: &str = "select user_id, role, status, custom_role_id, custom_role_name,
                             custom_permissions, branch_limited, branch_ids, sessions_valid_after,
-                            two_factor, unread_notifications,
-                            set_config('plan_cache_mode', 'force_custom_plan', true) as plans
+                            two_factor, unread_notifications
                        from pitlane_session_member($1, $2)";
             if !parked::available() {
                 return self.one_row(CHECK, tenant, membership).await;

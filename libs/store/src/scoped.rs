@@ -211,6 +211,9 @@ pub struct TenantTx {
     branches: Option<Vec<Uuid>>,
     /// The tenant's currency, once read in this transaction (several reads of a page ask).
     currency: tokio::sync::OnceCell<pitlane_domain::text::CurrencyCode>,
+    /// Whether this transaction wrote the workshop's own row or domains; told after the commit.
+    changed_workshop: std::sync::atomic::AtomicBool,
+    workshop_changes: tokio::sync::broadcast::Sender<TenantId>,
 }
 
 impl TenantTx {
@@ -218,12 +221,28 @@ impl TenantTx {
         tx: DatabaseTransaction,
         tenant: TenantId,
         branches: Option<Vec<Uuid>>,
+        workshop_changes: tokio::sync::broadcast::Sender<TenantId>,
     ) -> Self {
         Self {
             tx,
             tenant,
             branches,
             currency: tokio::sync::OnceCell::new(),
+            changed_workshop: std::sync::atomic::AtomicBool::new(false),
+            workshop_changes,
+        }
+    }
+
+    /// Notes a write to a table: one to the workshop's own row, or to its custom domains
+    /// (which resolve to it), is told after the commit.
+    fn writes<E: 'static>(&self) {
+        use std::any::TypeId;
+        let table = TypeId::of::<E>();
+        if table == TypeId::of::<crate::entity::tenant::Entity>()
+            || table == TypeId::of::<crate::entity::tenant_domain::Entity>()
+        {
+            self.changed_workshop
+                .store(true, std::sync::atomic::Ordering::Relaxed);
         }
     }
 
@@ -388,6 +407,7 @@ impl TenantTx {
     {
         crate::text_guard::check_text(&row)?;
         row.set(E::tenant_column(), self.tenant.0.into());
+        self.writes::<E>();
         Ok(row.insert(&self.tx).await?)
     }
 
@@ -462,6 +482,7 @@ impl TenantTx {
     {
         crate::text_guard::check_text(&row)?;
         row.set(E::tenant_column(), self.tenant.0.into());
+        self.writes::<E>();
         row.update(&self.tx).await.map_err(|err| match err {
             sea_orm::DbErr::RecordNotUpdated => StoreError::NotFound,
             other => other.into(),
@@ -470,6 +491,7 @@ impl TenantTx {
 
     /// Deletes the row with this id in this tenant; `NotFound` when there is none.
     pub async fn delete<E: Writable>(&self, id: Uuid) -> Result<(), StoreError> {
+        self.writes::<E>();
         let result = E::delete_many()
             .filter(self.scope::<E>())
             .filter(E::id_column().eq(id))
@@ -487,6 +509,7 @@ impl TenantTx {
         &self,
         delete: sea_orm::DeleteMany<E>,
     ) -> Result<u64, StoreError> {
+        self.writes::<E>();
         Ok(delete
             .filter(self.scope::<E>())
             .exec(&self.tx)
@@ -499,6 +522,7 @@ impl TenantTx {
         &self,
         update: sea_orm::UpdateMany<E>,
     ) -> Result<u64, StoreError> {
+        self.writes::<E>();
         Ok(update
             .filter(self.scope::<E>())
             .exec(&self.tx)
@@ -629,8 +653,31 @@ impl TenantTx {
         Ok(row.try_get::<i64>("", "value")?)
     }
 
+    /// Plans every later statement of this transaction for its own values (PostgreSQL's
+    /// `plan_cache_mode = force_custom_plan`, until the transaction ends). For reads whose best
+    /// plan depends on how large the tenant is: with one large chain among many small
+    /// workshops, a generic plan kept from the small ones made the chain's dashboard twelve
+    /// times slower (the reports bench). Nothing to do on SQLite, which plans every statement.
+    pub async fn plan_for_values(&self) -> Result<(), StoreError> {
+        use sea_orm::{ConnectionTrait, DbBackend, Statement};
+        if self.tx.get_database_backend() == DbBackend::Postgres {
+            self.tx
+                .execute_raw(Statement::from_string(
+                    DbBackend::Postgres,
+                    "select set_config('plan_cache_mode', 'force_custom_plan', true)",
+                ))
+                .await?;
+        }
+        Ok(())
+    }
+
     pub async fn commit(self) -> Result<(), StoreError> {
-        Ok(self.tx.commit().await?)
+        self.tx.commit().await?;
+        if self.changed_workshop.into_inner() {
+            // Nobody may be following (a command-line run): that is fine.
+            let _ = self.workshop_changes.send(self.tenant);
+        }
+        Ok(())
     }
 }
 
