@@ -105,6 +105,23 @@ async fn customer(d: &Desk, name: &str, email: &str, phone: &str) -> Value {
     c
 }
 
+/// The names of a customer list, every page of it, following its cursors.
+async fn customer_names(d: &Desk, list: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut url = list.to_owned();
+    loop {
+        let (status, page) = d.owner.call(Method::GET, &url, None).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        for item in page["items"].as_array().expect("items") {
+            seen.push(item["name"].as_str().expect("name").to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(cursor) => url = format!("{list}&cursor={cursor}"),
+            None => return seen,
+        }
+    }
+}
+
 async fn messages_of(d: &Desk, kind: &str) -> Vec<outbox::Model> {
     let store = &d.app.state().store;
     let tx = store.tx(&TenantCtx::new(d.tenant.id)).await.expect("tx");
@@ -207,21 +224,8 @@ async fn customers_are_validated_searched_merged_exported_and_erased() {
     for n in 0..5 {
         customer(&d, &format!("Zed {n}"), &format!("zed{n}@example.com"), "").await;
     }
-    let mut seen = Vec::new();
-    let mut url = format!("{base}/customers?sort=-name&limit=2");
-    loop {
-        let (status, page) = d.owner.call(Method::GET, &url, None).await;
-        assert_eq!(status, StatusCode::OK, "{page}");
-        for item in page["items"].as_array().expect("items") {
-            seen.push(item["name"].as_str().expect("name").to_owned());
-        }
-        match page["next_cursor"].as_str() {
-            Some(cursor) => url = format!("{base}/customers?sort=-name&limit=2&cursor={cursor}"),
-            None => break,
-        }
-    }
     assert_eq!(
-        seen,
+        customer_names(&d, &format!("{base}/customers?sort=-name&limit=2")).await,
         ["Zed 4", "Zed 3", "Zed 2", "Zed 1", "Zed 0", "Anna Müller"]
     );
     // A search pages through its matches the same way, in every order.
@@ -233,21 +237,12 @@ async fn customers_are_validated_searched_merged_exported_and_erased() {
         ("created", ascending.to_vec()),
         ("-created", descending),
     ] {
-        let mut seen = Vec::new();
-        let mut cursor = String::new();
-        loop {
-            let url = format!("{base}/customers?q=ZED&sort={sort}&limit=2{cursor}");
-            let (status, page) = d.owner.call(Method::GET, &url, None).await;
-            assert_eq!(status, StatusCode::OK, "{page}");
-            for item in page["items"].as_array().expect("items") {
-                seen.push(item["name"].as_str().expect("name").to_owned());
-            }
-            match page["next_cursor"].as_str() {
-                Some(next) => cursor = format!("&cursor={next}"),
-                None => break,
-            }
-        }
-        assert_eq!(seen, expected, "searched in the order {sort}");
+        let list = format!("{base}/customers?q=ZED&sort={sort}&limit=2");
+        assert_eq!(
+            customer_names(&d, &list).await,
+            expected,
+            "searched in the order {sort}"
+        );
     }
     let (status, problem) = d
         .owner
