@@ -709,6 +709,19 @@ async fn rename(state: &pitlane_app::state::AppState, tenant: pitlane_domain::id
     tx.commit().await.expect("commit");
 }
 
+/// The workshop at `slug`, as the process's cache of resolved workshops gives it.
+async fn resolved(
+    state: &pitlane_app::state::AppState,
+    slug: &str,
+) -> std::sync::Arc<pitlane_store::entity::tenant::Model> {
+    state
+        .tenants
+        .by_slug(&state.store, slug)
+        .await
+        .expect("resolve")
+        .expect("the workshop")
+}
+
 /// Each process keeps the workshops it resolved for minutes, and forgets one as soon as any
 /// process changes it: a change made through one instance is on the other's next page.
 #[tokio::test]
@@ -723,28 +736,17 @@ async fn a_workshops_change_reaches_every_instances_cache() {
             state.tenants.following()
         })
         .await;
-        let resolve = async || {
-            state
-                .tenants
-                .by_slug(&state.store, "alpha")
-                .await
-                .expect("resolve")
-                .expect("alpha")
-        };
-        let (first, again) = (resolve().await, resolve().await);
+        let (first, again) = (
+            resolved(state, "alpha").await,
+            resolved(state, "alpha").await,
+        );
         assert!(Arc::ptr_eq(&first, &again), "kept, not read again");
         assert_eq!(first.name, "ALPHA Motors");
     }
     rename(app.state(), alpha.id).await;
     for state in states {
         eventually("the change is seen", async || {
-            let seen = state
-                .tenants
-                .by_slug(&state.store, "alpha")
-                .await
-                .expect("resolve")
-                .expect("alpha");
-            seen.name == "Renamed Motors"
+            resolved(state, "alpha").await.name == "Renamed Motors"
         })
         .await;
     }
@@ -767,21 +769,10 @@ async fn a_workshops_change_reaches_every_instances_cache() {
         state.tenants.following()
     })
     .await;
-    let before = state
-        .tenants
-        .by_slug(&state.store, "bravo")
-        .await
-        .expect("resolve")
-        .expect("bravo");
-    assert_eq!(before.name, "BRAVO Motors");
+    assert_eq!(resolved(state, "bravo").await.name, "BRAVO Motors");
     rename(state, bravo.id).await;
     eventually("the change is seen", async || {
-        state
-            .tenants
-            .by_slug(&state.store, "bravo")
-            .await
-            .expect("resolve")
-            .is_some_and(|t| t.name == "Renamed Motors")
+        resolved(state, "bravo").await.name == "Renamed Motors"
     })
     .await;
     app.stop().await;

@@ -261,12 +261,14 @@ async fn customer_search_function_keeps_to_the_context_tenant() {
     tx.rollback().await.expect("rollback");
 }
 
-/// What a tenant transaction sees: when it began, and the customers under its context.
+/// What a tenant transaction sees: when it began, the customers under its context, and what
+/// PostgreSQL's plan cache may do in it.
 #[derive(pitlane_store::sea_orm::FromQueryResult)]
 struct Seen {
     began: chrono::DateTime<chrono::Utc>,
     tenants: i64,
     customers: i64,
+    plan_cache_mode: String,
 }
 
 async fn seen(tx: &pitlane_store::TenantTx) -> Seen {
@@ -285,6 +287,10 @@ async fn seen(tx: &pitlane_store::TenantTx) -> Seen {
             .expr_as(
                 Expr::cust("(select count(*) from customers c)"),
                 "customers",
+            )
+            .expr_as(
+                Expr::cust("current_setting('plan_cache_mode')"),
+                "plan_cache_mode",
             ),
     )
     .await
@@ -376,28 +382,6 @@ async fn a_parked_session_transaction_serves_only_its_own_tenant() {
     .await;
 }
 
-/// What PostgreSQL's plan cache may do in a tenant transaction.
-#[derive(pitlane_store::sea_orm::FromQueryResult)]
-struct Planning {
-    mode: String,
-}
-
-async fn plan_cache_mode(tx: &pitlane_store::TenantTx) -> String {
-    use pitlane_store::{
-        entity::tenant,
-        sea_orm::{QuerySelect, sea_query::Expr},
-    };
-    tx.all_as::<tenant::Entity, Planning>(
-        tx.select::<tenant::Entity>()
-            .select_only()
-            .expr_as(Expr::cust("current_setting('plan_cache_mode')"), "mode"),
-    )
-    .await
-    .expect("the plan setting")
-    .remove(0)
-    .mode
-}
-
 /// A page's statements may keep generic plans; a report's are planned for their values, and
 /// that ends with the report's transaction, also on a connection the pool hands out again.
 #[tokio::test]
@@ -408,15 +392,15 @@ async fn only_a_report_transaction_plans_every_statement_for_its_values() {
     let store = &app.state().store;
     let ctx = TenantCtx::new(alpha.id);
     let page = store.tx(&ctx).await.expect("a page's transaction");
-    assert_eq!(plan_cache_mode(&page).await, "auto");
+    assert_eq!(seen(&page).await.plan_cache_mode, "auto");
     page.commit().await.expect("commit");
     for _ in 0..3 {
         let report = store.tx(&ctx).await.expect("a report's transaction");
         report.plan_for_values().await.expect("custom plans");
-        assert_eq!(plan_cache_mode(&report).await, "force_custom_plan");
+        assert_eq!(seen(&report).await.plan_cache_mode, "force_custom_plan");
         report.commit().await.expect("commit");
         let next = store.tx(&ctx).await.expect("the next transaction");
-        assert_eq!(plan_cache_mode(&next).await, "auto");
+        assert_eq!(seen(&next).await.plan_cache_mode, "auto");
         next.commit().await.expect("commit");
     }
 }
