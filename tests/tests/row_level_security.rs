@@ -398,6 +398,9 @@ async fn only_a_report_transaction_plans_every_statement_for_its_values() {
         let report = store.tx(&ctx).await.expect("a report's transaction");
         report.plan_for_values().await.expect("custom plans");
         assert_eq!(seen(&report).await.plan_cache_mode, "force_custom_plan");
+        // The dashboard plans its one sum for its values, then the rest generally again.
+        report.plan_generally().await.expect("generic plans");
+        assert_eq!(seen(&report).await.plan_cache_mode, "auto");
         report.commit().await.expect("commit");
         let next = store.tx(&ctx).await.expect("the next transaction");
         assert_eq!(seen(&next).await.plan_cache_mode, "auto");

@@ -1,6 +1,7 @@
 //! The dashboard: how today and this week are going at one branch, or at every branch the
 //! reader may see (the chain's roll-up), on the branch's clock. Read in one transaction, each
-//! part only for readers whose role shows it; every tile links to the list behind it.
+//! part only for readers whose role shows it; every tile links to the list behind it. Only the
+//! week's sums are planned for their values; everything else keeps generic plans.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -115,7 +116,7 @@ pub async fn glance(
         branch_id,
         ..Default::default()
     };
-    let scope = Scope::in_tx(tx, actor, crate::ReportKind::Sales, &query).await?;
+    let scope = Scope::in_tx_generally_planned(tx, actor, crate::ReportKind::Sales, &query).await?;
     let now = Utc::now();
     let today = Period::to_date(Preset::Today, scope.today);
     let branch = scope.branch_id();
@@ -125,6 +126,11 @@ pub async fn glance(
     // the days before: one statement for the money tiles and the mechanics' billed hours.
     let sums = if shows_money {
         let week = Period::to_date(Preset::Week, scope.today);
+        // The week's figures of one branch or of a whole chain: planned for this workshop's
+        // size (a generic plan made for small workshops was twelve times slower for a large
+        // chain). The dashboard's other statements read what is open now, the same way at
+        // any size, and keep their generic plans.
+        scope.tx.plan_for_values().await?;
         let mut sums = scope
             .tx
             .sum_figures_split(
@@ -134,6 +140,7 @@ pub async fn glance(
                 branch,
             )
             .await?;
+        scope.tx.plan_generally().await?;
         sums.sort_by(|a, b| a.key.cmp(&b.key));
         sums
     } else {

@@ -171,6 +171,28 @@ impl Scope {
         // A report's sums are over a period of the workshop's history: how best to read
         // them depends on how large the workshop is.
         tx.plan_for_values().await?;
+        Self::read(tx, actor, kind, query).await
+    }
+
+    /// The scope for a page that reads mostly what is open now (the dashboard): its
+    /// statements keep generic plans, planned once per connection rather than on every
+    /// request (planning them afresh was more than half of the dashboard's database time);
+    /// the page plans its one sum over history for its values itself.
+    pub async fn in_tx_generally_planned(
+        tx: TenantTx,
+        actor: &Actor,
+        kind: ReportKind,
+        query: &ReportQuery,
+    ) -> Result<Self, ServiceError> {
+        Self::read(tx, actor, kind, query).await
+    }
+
+    async fn read(
+        tx: TenantTx,
+        actor: &Actor,
+        kind: ReportKind,
+        query: &ReportQuery,
+    ) -> Result<Self, ServiceError> {
         // A branch-limited member's transaction sees only their branches.
         let branches = tx
             .all(

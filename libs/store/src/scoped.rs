@@ -659,12 +659,23 @@ impl TenantTx {
     /// workshops, a generic plan kept from the small ones made the chain's dashboard twelve
     /// times slower (the reports bench). Nothing to do on SQLite, which plans every statement.
     pub async fn plan_for_values(&self) -> Result<(), StoreError> {
+        self.set_plan_cache_mode("force_custom_plan").await
+    }
+
+    /// Lets later statements of this transaction keep generic plans again (PostgreSQL's
+    /// default), after [`TenantTx::plan_for_values`] for the one statement that needed it.
+    pub async fn plan_generally(&self) -> Result<(), StoreError> {
+        self.set_plan_cache_mode("auto").await
+    }
+
+    async fn set_plan_cache_mode(&self, mode: &'static str) -> Result<(), StoreError> {
         use sea_orm::{ConnectionTrait, DbBackend, Statement};
         if self.tx.get_database_backend() == DbBackend::Postgres {
             self.tx
-                .execute_raw(Statement::from_string(
+                .execute_raw(Statement::from_sql_and_values(
                     DbBackend::Postgres,
-                    "select set_config('plan_cache_mode', 'force_custom_plan', true)",
+                    "select set_config('plan_cache_mode', $1, true)",
+                    [mode.into()],
                 ))
                 .await?;
         }
