@@ -5,7 +5,37 @@ use pitlane_store::Store;
 
 use crate::{config::Config, error::StartError};
 
-/// Fills the demo workshop made by this start and prints how to sign in.
+/// The demo workshop's year of history, made in the background after a first start: a
+/// thousand invoices take about a second, which the server need not make anyone wait for
+/// before it answers. It is one transaction, so pages show all of it or none of it yet.
+#[derive(Clone, Debug)]
+pub struct DemoHistory(tokio::sync::watch::Receiver<bool>);
+
+impl DemoHistory {
+    /// Nothing to make (no demo, or a later start).
+    pub fn none() -> Self {
+        Self(tokio::sync::watch::channel(true).1)
+    }
+
+    /// Makes the history of `tenant` in the background.
+    pub fn make(billing: pitlane_billing::Billing, tenant: pitlane_domain::ids::TenantId) -> Self {
+        let (done, made) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            history(&billing, tenant).await;
+            let _ = done.send(true);
+        });
+        Self(made)
+    }
+
+    /// Waits until the history is made (or its making failed, which is logged).
+    pub async fn made(&self) {
+        let mut made = self.0.clone();
+        let _ = made.wait_for(|done| *done).await;
+    }
+}
+
+/// Fills the demo workshop made by this start and prints how to sign in. Returns the workshop
+/// when its year of history should be made next ([`DemoHistory::make`]).
 pub async fn fill(
     config: &Config,
     store: &Store,
@@ -13,7 +43,7 @@ pub async fn fill(
     workshop: &pitlane_workshop::Workshop,
     roadside: &pitlane_roadside::Roadside,
     credentials: &pitlane_tenancy::DemoCredentials,
-) -> Result<(), StartError> {
+) -> Result<Option<pitlane_domain::ids::TenantId>, StartError> {
     // The demo's front desk and workshop come with it, so a first start has a calendar,
     // repair orders and parts to look at, and a branch that drives out to breakdowns.
     let billing = &roadside.billing;
@@ -22,6 +52,7 @@ pub async fn fill(
         .await
         .map_err(|e| StartError::Database(e.to_string()))?;
     let mut mechanic = None;
+    let mut with_history = None;
     if let Some(demo) = demo {
         let site = crate::links::site_of_tenant(config, &demo.slug);
         let tenant = pitlane_domain::ids::TenantId(demo.id);
@@ -37,7 +68,7 @@ pub async fn fill(
                     tracing::warn!(error = %err, "the demo workshop's invoice could not be made");
                 }
                 if floor.is_ok() && invoice.is_ok() {
-                    history(billing, tenant).await;
+                    with_history = Some(tenant);
                 }
                 if let Err(err) = pitlane_roadside::demo::seed(roadside, tenant).await {
                     tracing::warn!(error = %err, "the demo workshop's roadside help could not be set up");
@@ -49,7 +80,7 @@ pub async fn fill(
         }
     }
     print_credentials(config, credentials, mechanic.as_ref());
-    Ok(())
+    Ok(with_history)
 }
 
 /// A year of history for the demo workshop, so the dashboard and reports have something to

@@ -183,8 +183,8 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
     let billing = pitlane_billing::Billing::new(workshop.clone(), config.stripe.clone())
         .map_err(|e| StartError::Setup(format!("Stripe: {e}")))?;
     let roadside = pitlane_roadside::Roadside::new(billing.clone(), bus.clone());
-    if let Some(credentials) = demo_created {
-        crate::demo::fill(
+    let demo_history = match demo_created {
+        Some(credentials) => crate::demo::fill(
             &config,
             &store,
             &frontdesk,
@@ -192,8 +192,21 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
             &roadside,
             &credentials,
         )
-        .await?;
-    }
+        .await?
+        .map_or_else(crate::demo::DemoHistory::none, |tenant| {
+            crate::demo::DemoHistory::make(billing.clone(), tenant)
+        }),
+        // A start stopped while it made the history makes it on the next (a workshop with
+        // its history already is left alone).
+        None if config.demo => match store.tenant_by_slug(pitlane_tenancy::DEMO_SLUG).await {
+            Ok(Some(demo)) => crate::demo::DemoHistory::make(
+                billing.clone(),
+                pitlane_domain::ids::TenantId(demo.id),
+            ),
+            _ => crate::demo::DemoHistory::none(),
+        },
+        None => crate::demo::DemoHistory::none(),
+    };
     let tenants = Arc::new(TenantCache::default());
     tenants.follow(&store, &bus);
     Ok(AppState {
@@ -214,5 +227,6 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
         queue_figures: Arc::default(),
         dns,
         tenants,
+        demo_history,
     })
 }

@@ -44,4 +44,6 @@ pub struct AppState {
     pub dns: Arc<dyn pitlane_tenancy::dns::TxtResolver>,
     /// The shared workers, when this process runs them itself (embedded mode).
     pub workers: Option<pitlane_notify::Workers>,
+    /// The demo workshop's year of history, made in the background after a first start.
+    pub demo_history: crate::demo::DemoHistory,
 }
