@@ -27,6 +27,8 @@ mod m20261205_000016_roadside;
 mod m20261205_000017_feedback;
 mod m20261205_000018_api_key_check;
 mod m20261205_000019_customer_search_page;
+mod m20261205_000020_api_key_base_url;
+mod m20261205_000021_calendar_feeds;
 
 pub use sea_orm_migration::MigratorTrait;
 
@@ -55,6 +57,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000017_feedback::Migration),
             Box::new(m20261205_000018_api_key_check::Migration),
             Box::new(m20261205_000019_customer_search_page::Migration),
+            Box::new(m20261205_000020_api_key_base_url::Migration),
+            Box::new(m20261205_000021_calendar_feeds::Migration),
         ]
     }
 }

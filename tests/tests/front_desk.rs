@@ -2,14 +2,14 @@
 //! notes, merge, export, erasure), vehicles (VIN, mileage, owners), the catalogue, free slots,
 //! bookings with their messages and calendar files, and the race for one slot.
 
-use chrono::{DateTime, Datelike, Duration, Utc, Weekday};
+use chrono::{DateTime, Duration, Utc};
 use pitlane_domain::permissions::Role;
 use pitlane_store::{
     TenantCtx,
     entity::outbox,
     sea_orm::{ColumnTrait, QueryFilter, QueryOrder},
 };
-use pitlane_testkit::{Client, TenantFixture, TestApp};
+use pitlane_testkit::{Client, TenantFixture, TestApp, weekday_at_ten};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -75,21 +75,6 @@ async fn desk() -> Desk {
         base,
         branch,
     }
-}
-
-/// The next weekday at least `days` ahead, 10:00 in Berlin (the fixture branch's zone).
-fn weekday_at_ten(days: i64) -> DateTime<Utc> {
-    let mut date = (Utc::now() + Duration::days(days)).date_naive();
-    while matches!(date.weekday(), Weekday::Sat | Weekday::Sun) {
-        date += Duration::days(1);
-    }
-    let tz: chrono_tz::Tz = "Europe/Berlin".parse().expect("tz");
-    date.and_hms_opt(10, 0, 0)
-        .expect("time")
-        .and_local_timezone(tz)
-        .single()
-        .expect("unambiguous")
-        .with_timezone(&Utc)
 }
 
 async fn customer(d: &Desk, name: &str, email: &str, phone: &str) -> Value {

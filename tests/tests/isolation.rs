@@ -1,5 +1,6 @@
 //! The isolation suite, driven by the OpenAPI document: every tenant-scoped operation is
-//! called with tenant A's credentials and tenant B's ids, and must answer 404 with nothing of
+//! called with tenant A's credentials and tenant B's ids (A's session on A's site, A's session
+//! on B's site, A's API key at the API's one base URL), and must answer 404 with nothing of
 //! B in the body. It reads the operations from the live document, so a new endpoint is covered
 //! without new test code; it only needs the test world to give B one of the new resource
 //! (`TestApp::populated_tenant`), and fails saying so when it does not.
@@ -233,6 +234,7 @@ async fn pages_with_b_ids(a: &Client, a_base: &str, world: &World) -> Vec<String
     let domain = id("domains");
     let roadside = id("roadside/requests");
     let feedback = id("feedback");
+    let feed = id("calendar-feeds");
     let payment = world
         .harvested
         .get(&format!("/api/v1/invoices/{invoice}/payments"))
@@ -407,6 +409,7 @@ async fn pages_with_b_ids(a: &Client, a_base: &str, world: &World) -> Vec<String
         (format!("/portal/roadside/{roadside}/release"), "reason=x"),
         (format!("/portal/roadside/{roadside}/cancel"), "reason=x"),
         (format!("/portal/feedback/{feedback}/reply"), "body=x"),
+        (format!("/portal/calendar/feeds/{feed}/revoke"), ""),
         (format!("/portal/feedback/{feedback}/hide"), "reason=x"),
         (format!("/portal/roadside/{roadside}/messages"), "body=x"),
         (
@@ -456,6 +459,20 @@ async fn pages_with_b_ids(a: &Client, a_base: &str, world: &World) -> Vec<String
         checked.push(label);
     }
     checked
+}
+
+/// An API key of the workshop with every permission its signed-in member has.
+async fn key_with_every_permission(member: &Client, base: &str) -> String {
+    let me = fetch_json(member, &format!("{base}/api/v1/me")).await;
+    let (status, made) = member
+        .call(
+            Method::POST,
+            &format!("{base}/api/v1/api-keys"),
+            Some(serde_json::json!({"name": "Everything", "permissions": me["permissions"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    made["secret"].as_str().expect("secret").to_owned()
 }
 
 #[tokio::test]
@@ -516,18 +533,33 @@ async fn tenant_a_cannot_reach_tenant_b_through_any_operation() {
             world.markers
         );
 
+        // A's API key with every permission A's owner has, at the API's one base URL, where
+        // the key alone names the workshop.
+        let a_key = key_with_every_permission(&a, &a_base).await;
+        let keyed = app.client();
+
         let mut checked = Vec::new();
         for op in &ops {
             let (path, shared_name) = world
                 .concrete_path(&b, &b_base, (&a, &a_base), &op.path)
                 .await;
             let has_ids = op.path.contains('{') && !shared_name;
-            for (who, client, base) in [
-                ("A's session with B's ids", &a, &a_base),
-                ("A's session on B's site", &a, &b_base),
+            let no_base = String::new();
+            for (who, client, base, key) in [
+                ("A's session with B's ids", &a, &a_base, None),
+                ("A's session on B's site", &a, &b_base, None),
+                (
+                    "A's key at the base URL with B's ids",
+                    &keyed,
+                    &no_base,
+                    Some(&a_key),
+                ),
             ] {
                 let url = format!("{}{base}{path}", client.origin);
                 let mut request = client.http.request(op.method.clone(), &url);
+                if let Some(key) = key {
+                    request = request.bearer_auth(key);
+                }
                 match &op.body {
                     Some(Body::Json(body)) => request = request.json(body),
                     Some(Body::Bytes(bytes)) => {
@@ -562,6 +594,13 @@ async fn tenant_a_cannot_reach_tenant_b_through_any_operation() {
                         status,
                         StatusCode::UNAUTHORIZED,
                         "{label}: a session is no key to another tenant"
+                    );
+                } else if has_ids && key.is_some() {
+                    // Some operations are not open to keys at all (making keys): refused
+                    // before anything is looked up.
+                    assert!(
+                        [StatusCode::NOT_FOUND, StatusCode::FORBIDDEN].contains(&status),
+                        "{label}: B's ids must look like missing ones, got {status}: {body}"
                     );
                 } else if has_ids {
                     assert_eq!(

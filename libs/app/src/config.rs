@@ -52,6 +52,9 @@ pub struct Config {
     /// How long sign-in stays locked after too many wrong passwords (and the window they
     /// are counted in).
     pub signin_lockout: std::time::Duration,
+    /// Requests an API key may make a minute, and all of a workshop's keys together
+    /// (`PITLANE_API_KEY_RATE`, `PITLANE_API_TENANT_RATE`).
+    pub api_rate: ApiRate,
     /// Identity providers staff may sign in with (`OAUTH_*`).
     pub oauth_providers: Vec<pitlane_identity::oauth::Provider>,
     /// Where inspection photos are kept (`PITLANE_PHOTO_DIR`; beside the SQLite file when
@@ -93,6 +96,15 @@ pub struct MapTiles {
     /// `https://tile.openstreetmap.org/{z}/{x}/{y}.png`.
     pub url: String,
     pub attribution: String,
+}
+
+/// The API's rate limits, in requests a minute (the `RateLimit-Policy` a key's answers carry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiRate {
+    /// One API key.
+    pub per_key: u32,
+    /// Every key of one workshop together.
+    pub per_tenant: u32,
 }
 
 /// A configuration problem: which variable, and what is wrong with it.
@@ -375,6 +387,24 @@ impl Config {
                 }
             },
         };
+        let per_minute = |name: &'static str, default: u32| match var(name) {
+            None => Ok(default),
+            Some(raw) => raw
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=1_000_000).contains(n))
+                .ok_or_else(|| {
+                    bad(
+                        name,
+                        "must be a number of requests a minute from 1 to 1000000",
+                    )
+                }),
+        };
+        let api_rate = ApiRate {
+            per_key: per_minute("PITLANE_API_KEY_RATE", 600)?,
+            per_tenant: per_minute("PITLANE_API_TENANT_RATE", 3_000)?,
+        };
         let oauth_providers = oauth_providers(&var)?;
         let dns_server = match var("PITLANE_DNS_SERVER") {
             None => None,
@@ -438,6 +468,7 @@ impl Config {
             metrics_addr,
             metrics_token,
             signin_lockout,
+            api_rate,
             oauth_providers,
             trusted_proxies,
             dns_server,
@@ -669,6 +700,8 @@ mod tests {
             ("PITLANE_BASE_DOMAIN", "bad_domain"),
             ("PITLANE_LOG_FORMAT", "xml"),
             ("PITLANE_DB_POOL", "0"),
+            ("PITLANE_API_KEY_RATE", "0"),
+            ("PITLANE_API_TENANT_RATE", "many"),
             ("PITLANE_DEMO", "maybe"),
             ("SMTP_URL", "http://mail"),
             ("PITLANE_MAIL_FROM", "nobody"),

@@ -114,6 +114,20 @@ impl TenantCache {
             .await
     }
 
+    /// The workshop of an API key, by the hash of its secret (a key never changes
+    /// workshop; whether it is still good is checked inside the workshop on every request).
+    pub async fn by_api_key(
+        &self,
+        store: &Store,
+        secret_hash: &str,
+    ) -> Result<Option<Arc<tenant::Model>>, StoreError> {
+        self.lookup(
+            format!("key:{secret_hash}"),
+            store.tenant_by_api_key(secret_hash),
+        )
+        .await
+    }
+
     /// A cached tenant, or the database's answer (kept when it found one, unless a change was
     /// heard while it was being read: what was read may be from before it).
     async fn lookup(

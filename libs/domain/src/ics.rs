@@ -96,6 +96,72 @@ pub fn calendar(event: &IcsEvent) -> String {
     out
 }
 
+/// One appointment in a subscribed calendar (a feed).
+#[derive(Debug, Clone)]
+pub struct FeedEntry<'a> {
+    pub uid: &'a str,
+    /// Grows each time the appointment moves, so calendars replace what they hold.
+    pub sequence: u32,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    /// When the appointment last changed.
+    pub modified: DateTime<Utc>,
+    pub summary: &'a str,
+    pub description: Option<&'a str>,
+    pub location: Option<&'a str>,
+    pub url: Option<&'a str>,
+    /// Asked for online and not confirmed yet.
+    pub tentative: bool,
+}
+
+/// How often calendars are asked to fetch a feed again (RFC 7986 `REFRESH-INTERVAL`; some
+/// calendars keep their own pace whatever it says).
+pub const FEED_REFRESH: &str = "PT15M";
+
+/// A whole subscribed calendar: a plain iCalendar object (no `METHOD`, so it is published,
+/// not an invitation), each entry's `DTSTAMP` being when it was last revised, and its times in
+/// UTC, which every calendar shows in its reader's own zone with no `VTIMEZONE` to get wrong.
+/// An appointment that is cancelled or moved away simply leaves the feed, and calendars drop it.
+pub fn feed(name: &str, entries: &[FeedEntry<'_>]) -> String {
+    let mut out = String::with_capacity(256 + entries.len() * 400);
+    let mut line = |content: &str| push_folded(&mut out, content);
+    line("BEGIN:VCALENDAR");
+    line("VERSION:2.0");
+    line("PRODID:-//Pitlane//Calendar feed//EN");
+    line("CALSCALE:GREGORIAN");
+    line(&format!("NAME:{}", text(name)));
+    line(&format!("X-WR-CALNAME:{}", text(name)));
+    line(&format!("REFRESH-INTERVAL;VALUE=DURATION:{FEED_REFRESH}"));
+    line(&format!("X-PUBLISHED-TTL:{FEED_REFRESH}"));
+    for entry in entries {
+        line("BEGIN:VEVENT");
+        line(&format!("UID:{}", text(entry.uid)));
+        line(&format!("SEQUENCE:{}", entry.sequence));
+        line(&format!("DTSTAMP:{}", utc(entry.modified)));
+        line(&format!("LAST-MODIFIED:{}", utc(entry.modified)));
+        line(&format!("DTSTART:{}", utc(entry.start)));
+        line(&format!("DTEND:{}", utc(entry.end)));
+        line(&format!("SUMMARY:{}", text(entry.summary)));
+        if let Some(description) = entry.description {
+            line(&format!("DESCRIPTION:{}", text(description)));
+        }
+        if let Some(location) = entry.location {
+            line(&format!("LOCATION:{}", text(location)));
+        }
+        if let Some(url) = entry.url {
+            line(&format!("URL:{}", uri(url)));
+        }
+        line(if entry.tentative {
+            "STATUS:TENTATIVE"
+        } else {
+            "STATUS:CONFIRMED"
+        });
+        line("END:VEVENT");
+    }
+    line("END:VCALENDAR");
+    out
+}
+
 /// RFC 5545 limits a physical line to 75 octets; the space that starts a continuation line
 /// counts toward them. Splitting only between characters keeps every line valid UTF-8,
 /// which strict parsers check before unfolding.
@@ -234,6 +300,43 @@ mod tests {
             content_type(IcsMethod::Request),
             "text/calendar; charset=utf-8; method=REQUEST"
         );
+    }
+
+    #[test]
+    fn a_feed_holds_every_entry_with_its_revision() {
+        let entry = FeedEntry {
+            uid: "a@pitlane.example",
+            sequence: 2,
+            start: at(2026, 11, 21, 9, 30),
+            end: at(2026, 11, 21, 10, 30),
+            modified: at(2026, 11, 14, 16, 5),
+            summary: "MOT test · Sam Driver",
+            description: None,
+            location: Some("Unit 4, Mill Lane"),
+            url: None,
+            tentative: false,
+        };
+        let ics = feed(
+            "Pitlane · Bay 1",
+            &[
+                entry.clone(),
+                FeedEntry {
+                    uid: "b@pitlane.example",
+                    tentative: true,
+                    ..entry
+                },
+            ],
+        );
+        assert!(ics.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:"));
+        assert!(!ics.contains("METHOD:"));
+        assert!(ics.contains("\r\nNAME:Pitlane · Bay 1\r\n"));
+        assert!(ics.contains("\r\nREFRESH-INTERVAL;VALUE=DURATION:PT15M\r\n"));
+        assert_eq!(ics.matches("BEGIN:VEVENT").count(), 2);
+        assert!(ics.contains("\r\nSEQUENCE:2\r\nDTSTAMP:20261114T160500Z\r\n"));
+        assert!(ics.contains("\r\nLOCATION:Unit 4\\, Mill Lane\r\n"));
+        assert!(ics.contains("\r\nSTATUS:TENTATIVE\r\n"));
+        assert!(ics.ends_with("END:VEVENT\r\nEND:VCALENDAR\r\n"));
+        assert!(ics.split("\r\n").all(|l| l.len() <= 75));
     }
 
     #[test]

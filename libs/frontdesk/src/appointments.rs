@@ -612,7 +612,7 @@ pub async fn calendar(
     })
 }
 
-async fn views(
+pub(crate) async fn views(
     tx: &TenantTx,
     rows: Vec<appointment::Model>,
     bays: &[bay::Model],
@@ -792,6 +792,11 @@ pub fn describe_time(branch: &branch::Model, at: DateTime<Utc>) -> String {
         at.with_timezone(&tz).format("%A %-d %B %Y, %H:%M"),
         branch.time_zone
     )
+}
+
+/// Where an appointment is, as calendars show it: the branch and its address.
+pub(crate) fn branch_place(b: &branch::Model) -> String {
+    format!("{}, {}", b.name, branch_address(b))
 }
 
 fn branch_address(b: &branch::Model) -> String {
@@ -986,7 +991,7 @@ pub(crate) fn calendar_file(fd: &FrontDesk, p: &CalendarParts<'_>, method: IcsMe
         .unwrap_or_else(|| fd.mail_from.clone());
     let uid = format!("{}@{}", p.row.id, fd.calendar_domain);
     let summary = format!("{} at {}", p.service.name, p.workshop.name);
-    let location = format!("{}, {}", p.branch.name, branch_address(p.branch));
+    let location = branch_place(p.branch);
     pitlane_domain::ics::calendar(&IcsEvent {
         uid: &uid,
         sequence: p.row.sequence.max(0) as u32,

@@ -13,6 +13,7 @@ pub mod conversations;
 pub mod customers;
 pub mod demo;
 pub mod feedback;
+pub mod feeds;
 pub mod hooks;
 pub mod privacy;
 pub mod resources;

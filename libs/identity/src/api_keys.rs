@@ -41,6 +41,15 @@ fn digest(secret: &str) -> String {
     hash.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// What a presented key is looked up by, when it has a key's shape (`pl_{id}_{secret}`):
+/// the hash of the whole of it, as kept. Finds the key's workshop for the API's one base URL.
+pub fn lookup_hash(presented: &str) -> Option<String> {
+    let presented = presented.trim();
+    let rest = presented.strip_prefix(KEY_PREFIX)?;
+    let (id, secret) = rest.split_once('_')?;
+    (Uuid::try_parse(id).is_ok() && !secret.is_empty()).then(|| digest(presented))
+}
+
 pub async fn create(
     store: &Store,
     actor: &Actor,

@@ -414,6 +414,41 @@ impl Store {
         }
     }
 
+    /// The workshop of an API key, found by the hash of its whole secret (the API's one base
+    /// URL: a key names its workshop). On PostgreSQL the security-definer function, because
+    /// `api_keys` is invisible without tenant context; the key itself is checked afterwards,
+    /// inside the workshop.
+    pub async fn tenant_by_api_key(
+        &self,
+        secret_hash: &str,
+    ) -> Result<Option<entity::tenant::Model>, StoreError> {
+        let tenant_id: Option<uuid::Uuid> = if self.is_postgres() {
+            let row = self
+                .db
+                .query_one_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "select pitlane_tenant_for_api_key($1) as tenant_id",
+                    [secret_hash.into()],
+                ))
+                .await?;
+            match row {
+                Some(row) => row.try_get("", "tenant_id")?,
+                None => None,
+            }
+        } else {
+            use entity::api_key::{Column, Entity};
+            Entity::find()
+                .filter(Column::SecretHash.eq(secret_hash))
+                .one(self.db())
+                .await?
+                .map(|k| k.tenant_id)
+        };
+        match tenant_id {
+            Some(id) => self.tenant_by_id(TenantId(id)).await,
+            None => Ok(None),
+        }
+    }
+
     /// What a signed-in request needs to know about its membership, in one round trip on
     /// PostgreSQL (`pitlane_session_member`, which reads under the tenant's row-level
     /// security); `None` when the membership is gone.

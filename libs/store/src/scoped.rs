@@ -12,7 +12,7 @@ use crate::{
     StoreError,
     entity::{
         api_key, appointment, appointment_event, audit_entry, auth_link, bay, booking_code, branch,
-        branch_closure, canned_job, canned_job_line, checkout_session, conversation,
+        branch_closure, calendar_feed, canned_job, canned_job_line, checkout_session, conversation,
         conversation_message, credit_note, credit_note_line, customer, customer_note, daily_figure,
         feedback, inspection, inspection_item, inspection_photo, inspection_template,
         inspection_template_item, invitation, invoice, invoice_line, job, job_application,
@@ -124,6 +124,7 @@ tenant_scoped!(
     roadside_trail: TenantId;
     roadside_work: TenantId;
     feedback: TenantId, branch BranchId;
+    calendar_feed: TenantId;
 );
 
 impl TenantScoped for audit_entry::Entity {

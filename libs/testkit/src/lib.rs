@@ -34,7 +34,7 @@ pub use sms::{FakeSms, SentSms};
 pub use smtp::{ReceivedMail, SmtpSink};
 pub use sse::{EventStream, SseEvent};
 pub use stripe::{FakeStripe, StripeCall};
-pub use world::TenantFixture;
+pub use world::{TenantFixture, weekday_at_ten};
 
 pub const APP_ROLE: &str = "pitlane_app";
 /// The shared workers' role: the only one that may claim and finish outbox messages.

@@ -361,6 +361,16 @@ impl TestApp {
         )
         .await
         .expect("an absence");
+        pitlane_frontdesk::feeds::create(
+            fd,
+            owner,
+            &pitlane_frontdesk::feeds::FeedInput {
+                kind: "branch".into(),
+                subject_id: Some(branch),
+            },
+        )
+        .await
+        .expect("a calendar feed");
         let customer = customers::create(
             fd,
             owner,
@@ -1031,4 +1041,20 @@ fn fixture_sms_number() -> String {
     static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(100);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 900 + 100;
     format!("+447911000{n}")
+}
+
+/// The next weekday at least `days` ahead, 10:00 in Berlin (the fixture branch's zone, and
+/// within its business hours).
+pub fn weekday_at_ten(days: i64) -> chrono::DateTime<chrono::Utc> {
+    use chrono::Datelike;
+    let mut date = (chrono::Utc::now() + chrono::Duration::days(days)).date_naive();
+    while matches!(date.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun) {
+        date += chrono::Duration::days(1);
+    }
+    date.and_hms_opt(10, 0, 0)
+        .expect("time")
+        .and_local_timezone(chrono_tz::Europe::Berlin)
+        .single()
+        .expect("unambiguous")
+        .with_timezone(&chrono::Utc)
 }

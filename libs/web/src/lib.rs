@@ -11,6 +11,7 @@ pub mod links;
 pub mod observe;
 pub mod pages;
 pub mod problem;
+pub mod rate_limit;
 pub mod request_id;
 pub mod server;
 pub mod session;

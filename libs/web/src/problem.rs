@@ -173,6 +173,10 @@ const DOCUMENTED: &[(u16, &str)] = &[
     ),
     (422, "Some fields are invalid; `errors` lists them"),
     (
+        429,
+        "Too many requests with this API key or the workshop's keys this minute; `Retry-After` says when to try again",
+    ),
+    (
         500,
         "Something went wrong on our side; quote `request_id` when asking for help",
     ),

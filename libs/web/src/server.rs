@@ -127,7 +127,8 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
             api_service
                 .into_endpoint()
                 .catch_all_error(|err| async move { problem::from_poem_error(err) })
-                .with(crate::idempotency::Idempotency),
+                .with(crate::idempotency::Idempotency)
+                .with(crate::rate_limit::ApiRateLimit),
         )
         .at("/events", get(crate::events::events))
         .nest("/", crate::pages::tenant_routes())

@@ -1,5 +1,6 @@
-//! Tenant resolution: from the Host (`{slug}.{base}` or a registered custom domain) or a
-//! `/t/{slug}/…` path prefix. The tenant's pages and API are served below it; everything
+//! Tenant resolution: from the Host (`{slug}.{base}` or a registered custom domain), a
+//! `/t/{slug}/…` path prefix, or (the API's one base URL) the API key of a request to
+//! `/api/v1/…` on the platform's host. The tenant's pages and API are served below it; everything
 //! else is the platform's own site.
 
 use std::sync::Arc;
@@ -40,6 +41,9 @@ enum Target {
     /// A tenant slug, and the path prefix it came from (empty for hosts).
     Slug(String, String),
     CustomHost(String),
+    /// `/api/v1/...` on the platform's host: the workshop of the API key it carries (by the
+    /// hash of its secret), the API's one base URL; `None` when it carries no key.
+    ApiKey(Option<String>),
 }
 
 fn host_of(req: &Request) -> Option<String> {
@@ -74,7 +78,26 @@ fn target(req: &Request, base_domain: Option<&str>, platform_hosts: &[String]) -
             .to_ascii_lowercase();
         return Target::Slug(slug.clone(), format!("/t/{slug}"));
     }
+    if let Target::Platform = by_host
+        && is_api_path(req.uri().path())
+    {
+        return Target::ApiKey(api_key_hash(req));
+    }
     by_host
+}
+
+fn is_api_path(path: &str) -> bool {
+    path == "/api/v1" || path.starts_with("/api/v1/")
+}
+
+/// The lookup hash of a `Bearer` API key, when the request carries one.
+fn api_key_hash(req: &Request) -> Option<String> {
+    let value = req
+        .headers()
+        .get(poem::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    pitlane_identity::api_keys::lookup_hash(value.strip_prefix("Bearer ")?)
 }
 
 fn target_of_host(host: String, base_domain: Option<&str>, platform_hosts: &[String]) -> Target {
@@ -108,6 +131,8 @@ pub enum TenantRefusal {
     Suspended { name: String },
     /// A change refused while the workshop is read-only for non-payment; the banner says why.
     ReadOnly { banner: String },
+    /// An API request at the one base URL without a key, or with one that is no workshop's.
+    UnknownKey,
 }
 
 /// Renders a refusal: `is_api` asks for problem+json instead of a page.
@@ -133,7 +158,8 @@ impl<T: Endpoint, P: Endpoint> Endpoint for TenantDispatch<T, P> {
 
     async fn call(&self, mut req: Request) -> poem::Result<Response> {
         let is_api = req.uri().path().contains("/api/");
-        let (tenant, base, label, verified_host) =
+        // What was asked for, refused as unknown when no workshop answers to it.
+        let (tenant, base, unknown, verified_host) =
             match target(&req, self.base_domain.as_deref(), &self.platform_hosts) {
                 Target::Platform => {
                     return self
@@ -145,22 +171,31 @@ impl<T: Endpoint, P: Endpoint> Endpoint for TenantDispatch<T, P> {
                 Target::Slug(slug, base) => (
                     self.cache.by_slug(&self.store, &slug).await,
                     base,
-                    slug,
+                    TenantRefusal::Unknown { label: slug },
                     None,
                 ),
                 Target::CustomHost(host) => (
                     self.cache.by_host(&self.store, &host).await,
                     String::new(),
-                    host.clone(),
+                    TenantRefusal::Unknown {
+                        label: host.clone(),
+                    },
                     Some(host),
+                ),
+                Target::ApiKey(None) => {
+                    return Ok((self.refuse)(&TenantRefusal::UnknownKey, is_api));
+                }
+                Target::ApiKey(Some(hash)) => (
+                    self.cache.by_api_key(&self.store, &hash).await,
+                    String::new(),
+                    TenantRefusal::UnknownKey,
+                    None,
                 ),
             };
         let tenant = match tenant {
             // A workshop waiting for its owner's confirmation serves nothing yet.
             Ok(Some(tenant)) if !tenant.awaiting_owner => tenant,
-            Ok(_) => {
-                return Ok((self.refuse)(&TenantRefusal::Unknown { label }, is_api));
-            }
+            Ok(_) => return Ok((self.refuse)(&unknown, is_api)),
             Err(err) => {
                 tracing::error!(error = %err, "resolving tenant");
                 return Err(poem::Error::from_status(

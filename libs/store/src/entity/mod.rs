@@ -9,6 +9,7 @@ pub mod bay;
 pub mod booking_code;
 pub mod branch;
 pub mod branch_closure;
+pub mod calendar_feed;
 pub mod canned_job;
 pub mod canned_job_line;
 pub mod checkout_session;

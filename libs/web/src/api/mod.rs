@@ -10,6 +10,7 @@ mod bays;
 mod billing;
 mod booking_settings;
 mod branches;
+mod calendar_feeds;
 mod canned_jobs;
 mod closures;
 mod conversations;
@@ -85,7 +86,8 @@ pub enum ApiTags {
     Access,
     /// Customers and their vehicles: consent, notes, search, merge, privacy export and erasure.
     Customers,
-    /// The service catalogue, bays, mechanics' hours, closures, free slots and appointments.
+    /// The service catalogue, bays, mechanics' hours, closures, free slots, appointments and
+    /// calendar feeds.
     Scheduling,
     /// Conversations with customers: the inbox, replies, read state and assignment.
     Conversations,
@@ -206,6 +208,7 @@ type DeskApis = (
         absences::AbsencesApi,
         closures::ClosuresApi,
         appointments::AppointmentsApi,
+        calendar_feeds::CalendarFeedsApi,
         booking_settings::BookingSettingsApi,
         conversations::ConversationsApi,
         feedback::FeedbackApi,
@@ -280,6 +283,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             absences::AbsencesApi,
             closures::ClosuresApi,
             appointments::AppointmentsApi,
+            calendar_feeds::CalendarFeedsApi,
             booking_settings::BookingSettingsApi,
             conversations::ConversationsApi,
             feedback::FeedbackApi,
@@ -326,8 +330,12 @@ pub fn service() -> OpenApiService<Apis, ()> {
         env!("CARGO_PKG_VERSION"),
     )
     .description(
-        "The Pitlane workshop API. Every operation acts within one workshop (tenant), chosen by the \
-         host name (`{slug}.{base domain}` or a custom domain) or a `/t/{slug}` path prefix. \
+        "The Pitlane workshop API. Every operation acts within one workshop (tenant): the one whose \
+         API key the request sends (`Authorization: Bearer pl_…`) at the deployment's own address, \
+         or the one named by the host name (`{slug}.{base domain}` or a custom domain) or a \
+         `/t/{slug}` path prefix. Requests with an API key are limited per key and per workshop \
+         each minute; every answer to one says where it stands in the IETF `RateLimit-Policy` and \
+         `RateLimit` headers, and a request over a limit is answered 429 with `Retry-After`. \
          Errors are RFC 9457 problem documents (`application/problem+json`). Lists are paged with \
          `cursor` and `limit`; pass the `next_cursor` of one page as the `cursor` of the next. \
          Any POST may carry an `Idempotency-Key` header (1 to 255 characters, unique per request \

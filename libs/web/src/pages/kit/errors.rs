@@ -72,6 +72,18 @@ pub fn tenant_refusal(refusal: &TenantRefusal, is_api: bool) -> Response {
                 "{name}'s Pitlane account is suspended. Nothing has been deleted; the owner can contact Pitlane support to reactivate it."
             ),
         ),
+        // Only the API is reached by a key alone.
+        TenantRefusal::UnknownKey => (
+            StatusCode::UNAUTHORIZED,
+            "api-key-needed",
+            "Send one of the workshop's API keys",
+            Some(
+                "At this address a request is for the workshop whose key it sends, as `Authorization: Bearer pl_…` (made under Settings → API keys); none was sent, or the key is not known. A signed-in browser uses the workshop's own address instead."
+                    .to_owned(),
+            ),
+            "API key needed",
+            "Send one of the workshop's API keys.".to_owned(),
+        ),
         // Reading, paying and choosing a plan still work; the banner says what to do.
         TenantRefusal::ReadOnly { banner } => (
             StatusCode::FORBIDDEN,

@@ -243,6 +243,7 @@ async fn calendar(
         Some("calendar"),
         html! {
             h1 { "Calendar" }
+            p { a href=(ctx.link("/portal/calendar/feeds")) { "Subscribe in your calendar app" } }
             form class="toolbar" method="get" action=(ctx.link("/portal/calendar")) {
                 (select("branch_id", "Branch", &branches.iter().map(|b| (b.id.to_string(), b.name.clone())).collect::<Vec<_>>(), &branch.id.to_string(), &none))
                 (Field::new("date", "Date", &date.to_string()).kind("date").render(&none))

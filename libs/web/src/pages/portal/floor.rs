@@ -87,6 +87,7 @@ async fn my_jobs_page(staff: &Staff, state: &AppState, errors: &FieldErrors) -> 
         Some("my-jobs"),
         html! {
             h1 { "My jobs" }
+            p { a href=(ctx.link("/portal/calendar/feeds")) { "Your appointments in your phone's calendar" } }
             (error_summary(errors, LABELS))
             div id="my-jobs" data-live="workshop" data-refresh=(ctx.link("/portal/my-jobs")) {
                 @if cards.is_empty() {

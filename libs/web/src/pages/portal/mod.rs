@@ -13,6 +13,7 @@ page_modules!(
     domains,
     customers,
     calendar,
+    calendar_feeds,
     inbox,
     feedback,
     campaigns,
