@@ -41,32 +41,8 @@ async fn desk() -> Desk {
     let owner = app.client();
     owner.sign_in(&tenant).await;
     let base = format!("/t/{}/api/v1", tenant.slug);
-    let (_, branches) = owner
-        .call(Method::GET, &format!("{base}/branches"), None)
-        .await;
-    let branch = branches["items"][0]["id"]
-        .as_str()
-        .expect("branch")
-        .to_owned();
-    let (status, bay) = owner
-        .call(
-            Method::POST,
-            &format!("{base}/bays"),
-            Some(json!({"branch_id": branch, "name": "Lift 1", "kind": "lift"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{bay}");
-    let (status, service) = owner
-        .call(
-            Method::POST,
-            &format!("{base}/services"),
-            Some(
-                json!({"name": "Brake check", "duration_minutes": 60, "bay_kind": "lift",
-                        "price_from": "89.00", "bookable_online": true}),
-            ),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{service}");
+    let branch = owner.first_branch(&base).await;
+    let service = owner.bookable_service(&base, &branch).await;
     Desk {
         service: service["id"].as_str().expect("id").to_owned(),
         app,

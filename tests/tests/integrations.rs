@@ -299,28 +299,8 @@ async fn calendar_feeds_follow_appointments_until_revoked() {
             .sign_in_as(&alpha, &mechanic_email, &mechanic_password)
             .await;
         let base = "/t/alpha/api/v1";
-        let (_, branches) = owner
-            .call(Method::GET, &format!("{base}/branches"), None)
-            .await;
-        let branch = branches["items"][0]["id"]
-            .as_str()
-            .expect("branch")
-            .to_owned();
-        let (status, bay) = owner
-            .call(
-                Method::POST,
-                &format!("{base}/bays"),
-                Some(json!({"branch_id": branch, "name": "Lift 1", "kind": "lift"})),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{bay}");
-        let (_, service) = owner
-            .call(
-                Method::POST,
-                &format!("{base}/services"),
-                Some(json!({"name": "Brake check", "duration_minutes": 60, "bay_kind": "lift", "price_from": "89.00"})),
-            )
-            .await;
+        let branch = owner.first_branch(base).await;
+        let service = owner.bookable_service(base, &branch).await;
         let (_, customer) = owner
             .call(
                 Method::POST,

@@ -181,13 +181,7 @@ async fn shop(currency: &str) -> Shop {
     let owner = app.client();
     owner.sign_in(&tenant).await;
     let base = format!("/t/{}/api/v1", tenant.slug);
-    let (_, branches) = owner
-        .call(Method::GET, &format!("{base}/branches"), None)
-        .await;
-    let branch = branches["items"][0]["id"]
-        .as_str()
-        .expect("branch")
-        .to_owned();
+    let branch = owner.first_branch(&base).await;
     let mut s = Shop {
         app,
         stripe,

@@ -386,19 +386,9 @@ impl Store {
         &self,
         host: &str,
     ) -> Result<Option<entity::tenant::Model>, StoreError> {
-        let tenant_id: Option<uuid::Uuid> = if self.is_postgres() {
-            let row = self
-                .db
-                .query_one_raw(Statement::from_sql_and_values(
-                    DbBackend::Postgres,
-                    "select pitlane_tenant_for_host($1) as tenant_id",
-                    [host.into()],
-                ))
-                .await?;
-            match row {
-                Some(row) => row.try_get("", "tenant_id")?,
-                None => None,
-            }
+        let tenant_id = if self.is_postgres() {
+            self.tenant_id_by_definer("select pitlane_tenant_for_host($1) as tenant_id", host)
+                .await?
         } else {
             use entity::tenant_domain::{Column, Entity};
             Entity::find()
@@ -408,7 +398,34 @@ impl Store {
                 .await?
                 .map(|d| d.tenant_id)
         };
-        match tenant_id {
+        self.tenant_by_found_id(tenant_id).await
+    }
+
+    /// A tenant id from one of the platform path's security definers, given one text.
+    async fn tenant_id_by_definer(
+        &self,
+        sql: &'static str,
+        value: &str,
+    ) -> Result<Option<uuid::Uuid>, StoreError> {
+        let row = self
+            .db
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                sql,
+                [value.into()],
+            ))
+            .await?;
+        Ok(match row {
+            Some(row) => row.try_get("", "tenant_id")?,
+            None => None,
+        })
+    }
+
+    async fn tenant_by_found_id(
+        &self,
+        id: Option<uuid::Uuid>,
+    ) -> Result<Option<entity::tenant::Model>, StoreError> {
+        match id {
             Some(id) => self.tenant_by_id(TenantId(id)).await,
             None => Ok(None),
         }
@@ -422,19 +439,12 @@ impl Store {
         &self,
         secret_hash: &str,
     ) -> Result<Option<entity::tenant::Model>, StoreError> {
-        let tenant_id: Option<uuid::Uuid> = if self.is_postgres() {
-            let row = self
-                .db
-                .query_one_raw(Statement::from_sql_and_values(
-                    DbBackend::Postgres,
-                    "select pitlane_tenant_for_api_key($1) as tenant_id",
-                    [secret_hash.into()],
-                ))
-                .await?;
-            match row {
-                Some(row) => row.try_get("", "tenant_id")?,
-                None => None,
-            }
+        let tenant_id = if self.is_postgres() {
+            self.tenant_id_by_definer(
+                "select pitlane_tenant_for_api_key($1) as tenant_id",
+                secret_hash,
+            )
+            .await?
         } else {
             use entity::api_key::{Column, Entity};
             Entity::find()
@@ -443,10 +453,7 @@ impl Store {
                 .await?
                 .map(|k| k.tenant_id)
         };
-        match tenant_id {
-            Some(id) => self.tenant_by_id(TenantId(id)).await,
-            None => Ok(None),
-        }
+        self.tenant_by_found_id(tenant_id).await
     }
 
     /// What a signed-in request needs to know about its membership, in one round trip on

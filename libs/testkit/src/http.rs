@@ -80,6 +80,43 @@ impl Client {
         (answer.status, answer.body)
     }
 
+    /// The id of the workshop's first branch, as the API at `api` (`/t/{slug}/api/v1`) lists it.
+    pub async fn first_branch(&self, api: &str) -> String {
+        let (status, branches) = self
+            .call(reqwest::Method::GET, &format!("{api}/branches"), None)
+            .await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{branches}");
+        branches["items"][0]["id"]
+            .as_str()
+            .expect("a branch")
+            .to_owned()
+    }
+
+    /// A lift in `branch` and a one-hour brake check that needs one, bookable online; returns
+    /// the service.
+    pub async fn bookable_service(&self, api: &str, branch: &str) -> serde_json::Value {
+        let (status, bay) = self
+            .call(
+                reqwest::Method::POST,
+                &format!("{api}/bays"),
+                Some(serde_json::json!({"branch_id": branch, "name": "Lift 1", "kind": "lift"})),
+            )
+            .await;
+        assert_eq!(status, reqwest::StatusCode::CREATED, "{bay}");
+        let (status, service) = self
+            .call(
+                reqwest::Method::POST,
+                &format!("{api}/services"),
+                Some(
+                    serde_json::json!({"name": "Brake check", "duration_minutes": 60,
+                    "bay_kind": "lift", "price_from": "89.00", "bookable_online": true}),
+                ),
+            )
+            .await;
+        assert_eq!(status, reqwest::StatusCode::CREATED, "{service}");
+        service
+    }
+
     /// Fetches a page and submits its form with these fields (plus its CSRF token).
     pub async fn submit(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Response {
         let page = self.get(form_page).await.text().await.expect("form page");
