@@ -19,6 +19,7 @@ pub mod service;
 pub mod sms;
 pub mod staff;
 pub mod templates;
+pub mod webhooks;
 mod workers;
 
 pub use compose::{Composed, TenantSender, compose};
