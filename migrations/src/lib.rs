@@ -29,7 +29,6 @@ mod m20261205_000018_api_key_check;
 mod m20261205_000019_customer_search_page;
 mod m20261205_000020_api_key_base_url;
 mod m20261205_000021_calendar_feeds;
-mod m20261205_000022_customer_statistics;
 
 pub use sea_orm_migration::MigratorTrait;
 
@@ -60,7 +59,6 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000019_customer_search_page::Migration),
             Box::new(m20261205_000020_api_key_base_url::Migration),
             Box::new(m20261205_000021_calendar_feeds::Migration),
-            Box::new(m20261205_000022_customer_statistics::Migration),
         ]
     }
 }
