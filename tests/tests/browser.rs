@@ -388,6 +388,7 @@ const PORTAL_PAGES: &[&str] = &[
     "/portal/staff/roles",
     "/portal/audit",
     "/portal/settings/api-keys",
+    "/portal/calendar/feeds",
     "/portal/settings/security",
     "/portal/settings/domains",
     "/portal/account",

@@ -93,7 +93,12 @@ async fn feeds_page(
         "Calendar feeds",
         Some("calendar"),
         html! {
-            p { a href=(ctx.link("/portal/calendar")) { "← Calendar" } }
+            // Back where the member came from: the calendar, or a mechanic's own jobs.
+            @if staff.actor.can(Permission::AppointmentsWrite) {
+                p { a href=(ctx.link("/portal/calendar")) { "← Calendar" } }
+            } @else {
+                p { a href=(ctx.link("/portal/my-jobs")) { "← My jobs" } }
+            }
             h1 { "Calendar feeds" }
             p { "Subscribe to appointments in Google Calendar, Apple Calendar or Outlook: make a feed, then add its address as a calendar “from URL” (“subscribe”). Calendars fetch it every few minutes to a few hours, as each app decides; moved appointments move there too." }
             @if let Some(url) = &url {
