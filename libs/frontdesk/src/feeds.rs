@@ -10,7 +10,6 @@
 
 use std::collections::HashMap;
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{Duration, Utc};
 use pitlane_domain::{
     Actor, FieldErrors, ServiceError,
@@ -19,6 +18,7 @@ use pitlane_domain::{
     ids::{MembershipId, TenantId},
     permissions::Permission,
 };
+use pitlane_identity::secrets::{random_secret, stored_hash};
 use pitlane_store::{
     TenantCtx, TenantTx,
     audit::{By, Event},
@@ -27,7 +27,6 @@ use pitlane_store::{
         ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
     },
 };
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::{
@@ -90,13 +89,6 @@ pub fn feed_path(secret: &str) -> String {
     format!("/calendar/{secret}.ics")
 }
 
-fn digest(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// Whether `actor` may have (and read) a feed of this kind about this mechanic.
 fn may_have(actor: &Actor, kind: FeedKind, mechanic: Option<Uuid>) -> bool {
     actor.can(Permission::AppointmentsWrite)
@@ -139,7 +131,7 @@ pub async fn create(
     }
     let tx = fd.store.tx(&TenantCtx::of(actor)).await?;
     let workshop = tx.get::<tenant::Entity>(actor.tenant_id.0).await?;
-    let (label, mut row) = match kind {
+    let label = match kind {
         FeedKind::Mechanic => {
             let Some(m) = mechanics_in(&tx)
                 .await?
@@ -148,7 +140,7 @@ pub async fn create(
             else {
                 return Err(FieldErrors::single("subject_id", "no such mechanic").into());
             };
-            (m.name, blank(kind))
+            m.name
         }
         FeedKind::Bay => {
             let bay = tx.get::<bay::Entity>(subject).await.map_err(|e| match e {
@@ -158,26 +150,27 @@ pub async fn create(
                 other => ServiceError::from(other),
             })?;
             let branch = tx.get::<branch::Entity>(bay.branch_id).await?;
-            (format!("{} ({})", bay.name, branch.name), blank(kind))
+            format!("{} ({})", bay.name, branch.name)
         }
-        FeedKind::Branch => {
-            let branch = known_branch(&tx, subject, "subject_id").await?;
-            (branch.name, blank(kind))
-        }
+        FeedKind::Branch => known_branch(&tx, subject, "subject_id").await?.name,
     };
-    match kind {
-        FeedKind::Mechanic => row.mechanic_id = Set(Some(subject)),
-        FeedKind::Bay => row.bay_id = Set(Some(subject)),
-        FeedKind::Branch => row.branch_id = Set(Some(subject)),
-    }
-    let secret = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+    let secret = random_secret();
     let id = Uuid::now_v7();
-    row.tenant_id = Set(actor.tenant_id.0);
-    row.id = Set(id);
-    row.name = Set(format!("{} · {label}", workshop.name));
-    row.secret_hash = Set(digest(&secret));
-    row.created_by = Set(actor.membership_id.0);
-    row.created_at = Set(Utc::now());
+    let of = |k: FeedKind| Set((kind == k).then_some(subject));
+    let row = calendar_feed::ActiveModel {
+        tenant_id: Set(actor.tenant_id.0),
+        id: Set(id),
+        kind: Set(kind.key().to_owned()),
+        mechanic_id: of(FeedKind::Mechanic),
+        bay_id: of(FeedKind::Bay),
+        branch_id: of(FeedKind::Branch),
+        name: Set(format!("{} · {label}", workshop.name)),
+        secret_hash: Set(stored_hash(&secret)),
+        created_by: Set(actor.membership_id.0),
+        created_at: Set(Utc::now()),
+        revoked_at: Set(None),
+        last_fetched_at: Set(None),
+    };
     let feed = tx.insert(row).await?;
     pitlane_store::audit::record(
         &tx,
@@ -189,18 +182,6 @@ pub async fn create(
     .await?;
     tx.commit().await?;
     Ok(CreatedFeed { feed, secret })
-}
-
-fn blank(kind: FeedKind) -> calendar_feed::ActiveModel {
-    calendar_feed::ActiveModel {
-        kind: Set(kind.key().to_owned()),
-        mechanic_id: Set(None),
-        bay_id: Set(None),
-        branch_id: Set(None),
-        revoked_at: Set(None),
-        last_fetched_at: Set(None),
-        ..Default::default()
-    }
 }
 
 /// The feeds the actor may see: every one for the front desk, a mechanic's own otherwise;
@@ -263,7 +244,7 @@ pub async fn calendar(
     secret: &str,
 ) -> Result<String, ServiceError> {
     let whole = TenantCtx::new(tenant);
-    let hash = digest(secret);
+    let hash = stored_hash(secret);
     let tx = fd.store.read_tx(&whole).await?;
     let row = tx
         .first(

@@ -2,7 +2,6 @@
 //! shown once; only its SHA-256 is kept (it is 256 random bits, so a slow hash adds nothing).
 //! A key acts with its scopes, never more than its creator's role allows now.
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Duration, Utc};
 use pitlane_domain::{
     Actor, FieldErrors, ServiceError,
@@ -15,10 +14,12 @@ use pitlane_store::{
     entity::api_key,
     sea_orm::{ActiveValue::Set, IntoActiveModel, QueryOrder},
 };
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::audit::{self, By, Event};
+use crate::{
+    audit::{self, By, Event},
+    secrets::{random_secret, stored_hash},
+};
 
 /// Every key starts with this, so secret scanners and people recognise one.
 pub const KEY_PREFIX: &str = "pl_";
@@ -36,18 +37,13 @@ pub struct CreatedKey {
     pub secret: String,
 }
 
-fn digest(secret: &str) -> String {
-    let hash = Sha256::digest(secret.as_bytes());
-    hash.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// What a presented key is looked up by, when it has a key's shape (`pl_{id}_{secret}`):
 /// the hash of the whole of it, as kept. Finds the key's workshop for the API's one base URL.
 pub fn lookup_hash(presented: &str) -> Option<String> {
     let presented = presented.trim();
     let rest = presented.strip_prefix(KEY_PREFIX)?;
     let (id, secret) = rest.split_once('_')?;
-    (Uuid::try_parse(id).is_ok() && !secret.is_empty()).then(|| digest(presented))
+    (Uuid::try_parse(id).is_ok() && !secret.is_empty()).then(|| stored_hash(presented))
 }
 
 pub async fn create(
@@ -91,19 +87,14 @@ pub async fn create(
         return Err(ServiceError::Forbidden("api keys cannot make api keys"));
     }
     let id = Uuid::now_v7();
-    let random: [u8; 32] = rand::random();
-    let secret = format!(
-        "{KEY_PREFIX}{}_{}",
-        id.simple(),
-        URL_SAFE_NO_PAD.encode(random)
-    );
+    let secret = format!("{KEY_PREFIX}{}_{}", id.simple(), random_secret());
     let tx = store.tx(&TenantCtx::of(actor)).await?;
     let key = tx
         .insert(api_key::ActiveModel {
             tenant_id: Set(actor.tenant_id.0),
             id: Set(id),
             name: Set(name.into_inner()),
-            secret_hash: Set(digest(&secret)),
+            secret_hash: Set(stored_hash(&secret)),
             permissions: Set(permissions.to_stored()),
             created_by: Set(actor.membership_id.0),
             expires_at: Set(input.expires_at),
@@ -185,7 +176,7 @@ pub async fn authenticate(
         return Ok(None);
     };
     let matches: bool = subtle::ConstantTimeEq::ct_eq(
-        digest(presented.trim()).as_bytes(),
+        stored_hash(presented.trim()).as_bytes(),
         found.secret_hash.as_bytes(),
     )
     .into();

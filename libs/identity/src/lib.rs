@@ -17,6 +17,7 @@ pub mod oauth;
 mod password;
 pub mod purpose;
 pub mod roles;
+pub mod secrets;
 mod service;
 pub mod signin;
 pub mod throttle;

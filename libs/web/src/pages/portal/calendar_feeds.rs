@@ -10,7 +10,7 @@ use pitlane_frontdesk::{
     resources,
 };
 use poem::{
-    IntoResponse, Request, Response, Route, get, handler,
+    IntoResponse, Response, Route, get, handler,
     http::StatusCode,
     post,
     web::{Data, Path, Redirect},
@@ -173,7 +173,7 @@ fn feed_input(form: &Pairs) -> Result<FeedInput, ServiceError> {
 async fn create_feed(
     staff: Staff,
     state: Data<&AppState>,
-    req: &Request,
+    scope: Data<&TenantScope>,
     form: Pairs,
 ) -> PageResult {
     let created = match feed_input(&form) {
@@ -182,12 +182,11 @@ async fn create_feed(
     };
     match created {
         Ok(created) => {
-            let site = req
-                .extensions()
-                .get::<TenantScope>()
-                .map(|scope| site_of(&state.config, scope))
-                .unwrap_or_default();
-            let url = format!("{site}{}", feeds::feed_path(&created.secret));
+            let url = format!(
+                "{}{}",
+                site_of(&state.config, &scope),
+                feeds::feed_path(&created.secret)
+            );
             feeds_page(
                 &staff,
                 &state,
@@ -213,22 +212,23 @@ async fn revoke_feed(staff: Staff, state: Data<&AppState>, Path(id): Path<Uuid>)
 /// The feed itself, for calendar apps: `text/calendar`, or a plain 404 for an address that is
 /// unknown, revoked, or whose maker may no longer have it.
 #[handler]
-async fn feed_file(state: Data<&AppState>, req: &Request, Path(file): Path<String>) -> PageResult {
+async fn feed_file(
+    state: Data<&AppState>,
+    scope: Data<&TenantScope>,
+    Path(file): Path<String>,
+) -> PageResult {
     let not_found = || {
         Response::builder()
             .status(StatusCode::NOT_FOUND)
             .content_type("text/plain; charset=utf-8")
             .body("No calendar feed at this address: it was revoked, or it never existed.")
     };
-    let (Some(secret), Some(scope)) = (
-        file.strip_suffix(".ics").filter(|s| {
-            !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        }),
-        req.extensions().get::<TenantScope>(),
-    ) else {
+    let Some(secret) = file.strip_suffix(".ics").filter(|s| {
+        !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    }) else {
         return Ok(not_found());
     };
-    let site = site_of(&state.config, scope);
+    let site = site_of(&state.config, &scope);
     match feeds::calendar(&state.frontdesk, scope.tenant_id(), &site, secret).await {
         Ok(body) => Ok(Response::builder()
             .content_type("text/calendar; charset=utf-8")
